@@ -1,0 +1,110 @@
+/**
+ * Money: integer minor units (bigint) tagged with an ISO 4217 currency.
+ *
+ * Nothing in Accrue holds money as a JavaScript number. Ratios (time shares, SSP shares, FX
+ * rates) are `Decimal`s, and every conversion back to minor units names its rounding rule.
+ */
+import { Decimal } from 'decimal.js';
+import { AccrueError } from './errors.ts';
+
+/** A lower-case ISO 4217 code, as Stripe writes it (`usd`, `jpy`). */
+export type Currency = string;
+
+/** Currencies whose minor unit is not 1/100 (ISO 4217). Everything else has two decimals. */
+const ZERO_DECIMAL = new Set([
+  'bif', 'clp', 'djf', 'gnf', 'isk', 'jpy', 'kmf', 'krw', 'pyg', 'rwf', 'ugx', 'uyi', 'vnd', 'vuv', 'xaf', 'xof', 'xpf',
+]);
+const THREE_DECIMAL = new Set(['bhd', 'iqd', 'jod', 'kwd', 'lyd', 'omr', 'tnd']);
+const FOUR_DECIMAL = new Set(['clf', 'uyw']);
+
+/** Number of decimals of a currency's minor unit (0 for JPY, 3 for KWD, 2 for most). */
+export function currencyExponent(currency: Currency): number {
+  const c = normalizeCurrency(currency);
+  if (ZERO_DECIMAL.has(c)) return 0;
+  if (THREE_DECIMAL.has(c)) return 3;
+  if (FOUR_DECIMAL.has(c)) return 4;
+  return 2;
+}
+
+/** Lower-cases and checks a currency code; throws `invalid_input` for anything not 3 letters. */
+export function normalizeCurrency(currency: string): Currency {
+  const c = currency.toLowerCase();
+  if (!/^[a-z]{3}$/.test(c)) throw new AccrueError('invalid_input', `"${currency}" is not an ISO 4217 currency code`);
+  return c;
+}
+
+/** Formats minor units as a major-unit string with the currency's own decimals: 12345n usd → "123.45". */
+export function formatMinor(amount: bigint, currency: Currency): string {
+  const exp = currencyExponent(currency);
+  const neg = amount < 0n;
+  const abs = neg ? -amount : amount;
+  if (exp === 0) return `${neg ? '-' : ''}${abs}`;
+  const s = abs.toString().padStart(exp + 1, '0');
+  return `${neg ? '-' : ''}${s.slice(0, -exp)}.${s.slice(-exp)}`;
+}
+
+/**
+ * Parses a major-unit decimal string into minor units. Input finer than the currency allows is
+ * refused (`invalid_input`), never rounded: "1.005" USD is an error, not 1.00 or 1.01.
+ */
+export function parseMajor(text: string, currency: Currency): bigint {
+  if (!/^-?\d+(\.\d+)?$/.test(text.trim())) throw new AccrueError('invalid_input', `"${text}" is not a decimal amount`);
+  const d = new Decimal(text.trim()).mul(new Decimal(10).pow(currencyExponent(currency)));
+  if (!d.isInteger()) throw new AccrueError('invalid_input', `"${text}" has more decimals than ${currency.toUpperCase()} allows`);
+  return BigInt(d.toFixed(0));
+}
+
+/** Converts a Decimal to minor units, truncating toward zero (the policy's cumulative rule). */
+export function truncateToMinor(value: Decimal): bigint {
+  return BigInt(value.toDecimalPlaces(0, Decimal.ROUND_DOWN).toFixed(0));
+}
+
+/** Converts a Decimal to minor units, rounding half away from zero (used for FX conversion). */
+export function roundHalfUpToMinor(value: Decimal): bigint {
+  return BigInt(value.toDecimalPlaces(0, Decimal.ROUND_HALF_UP).toFixed(0));
+}
+
+/** Integer division of bigints truncating toward zero (JavaScript's bigint `/` already does). */
+export function divTrunc(numerator: bigint, denominator: bigint): bigint {
+  if (denominator === 0n) throw new AccrueError('internal', 'division by zero');
+  return numerator / denominator;
+}
+
+/**
+ * Splits `total` minor units over `weights` by the largest-remainder method, so the parts sum
+ * to `total` exactly. Each part starts as the truncated exact share; the units left over go one
+ * each to the largest remainders; ties go to the larger weight, then to the earlier position.
+ * A negative total is split as its absolute value and negated. Weights must be ≥ 0, not all 0.
+ */
+export function allocate(total: bigint, weights: readonly bigint[]): bigint[] {
+  if (weights.length === 0) throw new AccrueError('internal', 'allocate: no weights');
+  let sum = 0n;
+  for (const w of weights) {
+    if (w < 0n) throw new AccrueError('internal', 'allocate: negative weight');
+    sum += w;
+  }
+  if (sum === 0n) throw new AccrueError('internal', 'allocate: weights sum to zero');
+  const neg = total < 0n;
+  const t = neg ? -total : total;
+  const parts = weights.map((w) => (t * w) / sum);
+  let left = t - parts.reduce((a, b) => a + b, 0n);
+  const order = weights
+    .map((w, i) => ({ i, w, rem: (t * w) % sum }))
+    .sort((a, b) => (a.rem !== b.rem ? (b.rem > a.rem ? 1 : -1) : a.w !== b.w ? (b.w > a.w ? 1 : -1) : a.i - b.i));
+  for (const o of order) {
+    if (left === 0n) break;
+    parts[o.i]! += 1n;
+    left -= 1n;
+  }
+  return neg ? parts.map((p) => -p) : parts;
+}
+
+/** Converts Decimal weights (e.g. SSPs "130.00") to integer weights on a common scale. */
+export function decimalWeights(values: readonly (string | Decimal)[]): bigint[] {
+  const ds = values.map((v) => new Decimal(v));
+  const places = Math.max(0, ...ds.map((d) => d.decimalPlaces()));
+  const scale = new Decimal(10).pow(places);
+  return ds.map((d) => BigInt(d.mul(scale).toFixed(0)));
+}
+
+export { Decimal };
