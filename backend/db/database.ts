@@ -1,0 +1,98 @@
+/**
+ * Opens the database: DATABASE_URL when configured, otherwise the embedded PostgreSQL in the
+ * data folder. Owns the pg type parsing rules that keep money and dates exact, and the Kysely
+ * instance every query goes through.
+ */
+import { join } from 'node:path';
+import { Kysely, PostgresDialect, sql, type Transaction } from 'kysely';
+import pg from 'pg';
+import type { Logger } from '../log/logger.ts';
+import { startEmbeddedPostgres, type EmbeddedPostgres } from './embedded.ts';
+import { migrateToLatest } from './migrate.ts';
+import type { DB } from './schema.ts';
+
+// DATE stays a 'YYYY-MM-DD' string: a JS Date would shift it by the process time zone.
+pg.types.setTypeParser(1082, (v) => v);
+// BIGINT (int8) becomes a bigint: money is stored as bigint minor units and must stay exact.
+pg.types.setTypeParser(20, (v) => BigInt(v));
+// NUMERIC stays a string (the default); never parse it as a float.
+
+/** Pool size: a worker runs a handful of jobs at once; the HTTP side needs a few more. */
+const POOL_MAX = 12;
+
+export type Db = Kysely<DB>;
+export type Tx = Transaction<DB>;
+
+export interface Database {
+  db: Db;
+  pool: pg.Pool;
+  url: string;
+  embedded: EmbeddedPostgres | null;
+  close(): Promise<void>;
+}
+
+export interface OpenOptions {
+  databaseUrl?: string | undefined;
+  dataDir: string;
+  log?: Logger | undefined;
+  migrate?: boolean;
+  poolMax?: number;
+}
+
+export function kyselyFor(pool: pg.Pool): Db {
+  return new Kysely<DB>({ dialect: new PostgresDialect({ pool }) });
+}
+
+/** Opens (and by default migrates) the configured database. */
+export async function openDatabase(opts: OpenOptions): Promise<Database> {
+  let embedded: EmbeddedPostgres | null = null;
+  let url = opts.databaseUrl;
+  if (!url) {
+    embedded = await startEmbeddedPostgres({ dataDir: join(opts.dataDir, 'pg'), log: opts.log });
+    url = embedded.url.replace(/\/postgres$/, '/accrue');
+    await ensureDatabase(embedded.url, 'accrue');
+  }
+  const pool = new pg.Pool({ connectionString: url, max: opts.poolMax ?? POOL_MAX });
+  pool.on('error', (e) => opts.log?.error({ err: e }, 'idle database connection failed'));
+  const db = kyselyFor(pool);
+  if (opts.migrate !== false) await migrateToLatest(db, opts.log);
+  return {
+    db,
+    pool,
+    url,
+    embedded,
+    async close() {
+      await db.destroy();
+      await embedded?.stop();
+    },
+  };
+}
+
+/** Creates a database on the server behind `adminUrl` if it does not exist yet. */
+export async function ensureDatabase(adminUrl: string, name: string): Promise<void> {
+  const c = new pg.Client({ connectionString: adminUrl });
+  await c.connect();
+  try {
+    const r = await c.query('select 1 from pg_database where datname = $1', [name]);
+    if (r.rowCount === 0) {
+      try {
+        await c.query(`create database "${name.replace(/"/g, '')}"`);
+      } catch (e) {
+        // Another process created it between our check and our create.
+        if ((e as { code?: string }).code !== '42P04') throw e;
+      }
+    }
+  } finally {
+    await c.end();
+  }
+}
+
+/** True when the database answers (for /readyz). */
+export async function ping(db: Db): Promise<boolean> {
+  try {
+    await sql`select 1`.execute(db);
+    return true;
+  } catch {
+    return false;
+  }
+}

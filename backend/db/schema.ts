@@ -1,0 +1,104 @@
+/**
+ * Row types of every table, as Kysely sees them. int8 columns arrive as bigint (see
+ * database.ts), DATE columns as 'YYYY-MM-DD' strings, NUMERIC as strings.
+ */
+import type { ColumnType, Generated } from 'kysely';
+
+type Timestamp = ColumnType<Date, Date | string | undefined, Date | string>;
+type Id = ColumnType<bigint, bigint | number | string | undefined, never>;
+type Ref = ColumnType<bigint, bigint | number | string, bigint | number | string>;
+
+export interface TenantsTable {
+  id: Id;
+  stripe_account_id: string;
+  livemode: boolean;
+  status: Generated<'active' | 'disabled'>;
+  settings: ColumnType<unknown, string, string>;
+  settings_version: Generated<number>;
+  created_at: Generated<Date>;
+  disabled_at: Date | null;
+}
+
+export interface TenantSettingsHistoryTable {
+  tenant_id: Ref;
+  version: number;
+  settings: ColumnType<unknown, string, never>;
+  changed_by: string;
+  changed_at: Generated<Date>;
+}
+
+export interface AccountsTable {
+  id: Id;
+  tenant_id: Ref;
+  role: string;
+  name: string;
+  external_id: string | null;
+  external_type: string | null;
+  created_at: Generated<Date>;
+}
+
+export interface PeriodsTable {
+  tenant_id: Ref;
+  key: string;
+  start_date: string;
+  end_date: string;
+  status: Generated<'open' | 'closed'>;
+  closed_at: Date | null;
+  closed_by: string | null;
+}
+
+export interface PeriodAuditTable {
+  id: Id;
+  tenant_id: Ref;
+  period_key: string;
+  action: 'close' | 'reopen';
+  actor: string;
+  reason: string | null;
+  at: Generated<Date>;
+}
+
+export interface JournalEntriesTable {
+  id: Id;
+  tenant_id: Ref;
+  idempotency_key: string;
+  body_hash: string;
+  kind: string;
+  posting_date: string;
+  period_key: string;
+  original_date: string | null;
+  correction: Generated<boolean>;
+  cause: string | null;
+  memo: Generated<string>;
+  sources: ColumnType<string[], string[] | undefined, never>;
+  reverses_entry_id: ColumnType<bigint | null, bigint | number | string | null | undefined, never>;
+  created_txid: Generated<bigint>;
+  created_at: Generated<Date>;
+}
+
+export interface JournalLinesTable {
+  entry_id: Ref;
+  line_no: number;
+  tenant_id: Ref;
+  account_id: Ref;
+  amount_minor: Ref;
+  currency: string;
+  original_currency: string | null;
+  original_amount_minor: ColumnType<bigint | null, bigint | null | undefined, never>;
+  fx_rate: string | null;
+  memo: string | null;
+  customer: string | null;
+  invoice: string | null;
+  invoice_line: string | null;
+  product: string | null;
+  booked_on: string | null;
+}
+
+export interface DB {
+  tenants: TenantsTable;
+  tenant_settings_history: TenantSettingsHistoryTable;
+  accounts: AccountsTable;
+  periods: PeriodsTable;
+  period_audit: PeriodAuditTable;
+  journal_entries: JournalEntriesTable;
+  journal_lines: JournalLinesTable;
+}

@@ -1,0 +1,337 @@
+/**
+ * Posting to the journal. Checks every entry before it reaches the database (which checks the
+ * same rules again: see migration 0001), places it in an open period, and makes posting
+ * idempotent: the same key with the same body returns the existing entry; the same key with a
+ * different body is a `conflict`.
+ */
+import { createHash } from 'node:crypto';
+import { sql } from 'kysely';
+import { isAccountRole, ROLE_INFO, type AccountRole } from '../../shared/accounts.ts';
+import { AccrueError } from '../../shared/errors.ts';
+import type { EntryDraft, LineDraft, LocalDate } from '../../shared/journal.ts';
+import type { LedgerLine } from '../../shared/ledger-rows.ts';
+import { normalizeCurrency } from '../../shared/money.ts';
+import type { Db, Tx } from '../db/database.ts';
+import { placeEntry } from './periods.ts';
+import type { Tenant } from './tenants.ts';
+
+/** Postgres caps a statement at 65,535 parameters; 16 columns × 2,000 rows stays well under. */
+const LINE_INSERT_CHUNK = 2_000;
+/** An entry with more lines than this is a bug upstream, not a journal entry. */
+export const MAX_LINES_PER_ENTRY = 20_000;
+
+export interface PostedEntry {
+  id: bigint;
+  key: string;
+  periodKey: string;
+  postingDate: LocalDate;
+  correction: boolean;
+  /** False when the entry already existed with the same body. */
+  created: boolean;
+}
+
+export interface PostOptions {
+  /** Create an account row for a (role, name) pair that does not exist yet. Off for manual entries. */
+  createAccounts?: boolean;
+  /** What caused the entry (an event id), recorded on corrections. */
+  cause?: string;
+  /** Set when the entry reverses another one. */
+  reverses?: bigint;
+}
+
+function canonicalLine(l: LineDraft) {
+  return [l.role, l.account ?? null, l.amount.toString(), l.currency, l.original ? [l.original.currency, l.original.amount.toString(), l.original.rate] : null, l.memo ?? null, l.customer ?? null, l.invoice ?? null, l.invoiceLine ?? null, l.product ?? null, l.bookedOn ?? null];
+}
+
+/** A hash of everything that makes an entry what it is (not where the ledger placed it). */
+export function bodyHash(d: EntryDraft): string {
+  const body = JSON.stringify([d.kind, d.postingDate, d.memo, d.sources, d.lines.map(canonicalLine)]);
+  return createHash('sha256').update(body).digest('hex');
+}
+
+/** Checks an entry's shape and balance; throws a stable error code naming what is wrong. */
+export function validateDraft(d: EntryDraft): void {
+  if (!d.key || d.key.length > 300) throw new AccrueError('invalid_input', 'an entry needs an idempotency key of 1 to 300 characters');
+  if (d.lines.length < 2) throw new AccrueError('unbalanced_entry', `entry ${d.key} needs at least two lines`);
+  if (d.lines.length > MAX_LINES_PER_ENTRY) throw new AccrueError('invalid_input', `entry ${d.key} has ${d.lines.length} lines (limit ${MAX_LINES_PER_ENTRY})`);
+  const sums = new Map<string, bigint>();
+  d.lines.forEach((l, i) => {
+    if (typeof l.amount !== 'bigint') throw new AccrueError('invalid_input', `entry ${d.key} line ${i + 1}: amount must be integer minor units`);
+    if (l.amount === 0n) throw new AccrueError('invalid_input', `entry ${d.key} line ${i + 1}: amount is zero`);
+    if (!isAccountRole(l.role)) throw new AccrueError('unknown_account', `entry ${d.key} line ${i + 1}: "${String(l.role)}" is not an account role`);
+    const c = normalizeCurrency(l.currency);
+    if (l.original) {
+      normalizeCurrency(l.original.currency);
+      if (typeof l.original.amount !== 'bigint') throw new AccrueError('invalid_input', `entry ${d.key} line ${i + 1}: original amount must be integer minor units`);
+      if (!/^\d+(\.\d+)?$/.test(l.original.rate)) throw new AccrueError('invalid_input', `entry ${d.key} line ${i + 1}: rate "${l.original.rate}" is not a positive decimal`);
+      if (l.original.currency.toLowerCase() === c) throw new AccrueError('invalid_input', `entry ${d.key} line ${i + 1}: original currency equals the line currency; one line holds one currency`);
+    }
+    sums.set(c, (sums.get(c) ?? 0n) + l.amount);
+  });
+  const bad = [...sums].filter(([, s]) => s !== 0n);
+  if (bad.length) {
+    throw new AccrueError('unbalanced_entry', `entry ${d.key} does not balance: ${bad.map(([c, s]) => `${c.toUpperCase()} off by ${s} minor units`).join(', ')}`);
+  }
+}
+
+/** Account ids by `role\u0000name`, creating missing ones when allowed. */
+async function resolveAccounts(tx: Tx, tenant: Tenant, lines: LineDraft[], create: boolean): Promise<Map<string, bigint>> {
+  const names = tenant.settings.account_names as Partial<Record<AccountRole, string>>;
+  const wanted = new Map<string, { role: AccountRole; name: string }>();
+  for (const l of lines) {
+    const name = l.account ?? names[l.role] ?? ROLE_INFO[l.role].defaultName;
+    wanted.set(`${l.role}\u0000${name}`, { role: l.role, name });
+  }
+  const found = new Map<string, bigint>();
+  const load = async () => {
+    const rows = await tx
+      .selectFrom('accounts')
+      .select(['id', 'role', 'name'])
+      .where('tenant_id', '=', tenant.id)
+      .where((eb) => eb.or([...wanted.values()].map((w) => eb.and([eb('role', '=', w.role), eb('name', '=', w.name)]))))
+      .execute();
+    for (const r of rows) found.set(`${r.role}\u0000${r.name}`, r.id);
+  };
+  await load();
+  const missing = [...wanted].filter(([k]) => !found.has(k));
+  if (missing.length) {
+    if (!create) {
+      const [, m] = missing[0]!;
+      throw new AccrueError('unknown_account', `no account "${m.name}" with role ${m.role}; create it or map the role first`);
+    }
+    await tx
+      .insertInto('accounts')
+      .values(missing.map(([, m]) => ({ tenant_id: tenant.id, role: m.role, name: m.name, external_id: null, external_type: null })))
+      .onConflict((oc) => oc.columns(['tenant_id', 'role', 'name']).doNothing())
+      .execute();
+    await load();
+  }
+  return found;
+}
+
+function accountKey(tenant: Tenant, l: LineDraft): string {
+  const names = tenant.settings.account_names as Partial<Record<AccountRole, string>>;
+  return `${l.role}\u0000${l.account ?? names[l.role] ?? ROLE_INFO[l.role].defaultName}`;
+}
+
+/**
+ * Posts one entry inside the caller's transaction. Idempotent by `draft.key`.
+ * The caller's transaction is where the work the entry causes (an outbox row, a job) is
+ * written too, so they commit or vanish together.
+ */
+export async function postEntry(tx: Tx, tenant: Tenant, draft: EntryDraft, opts: PostOptions = {}): Promise<PostedEntry> {
+  validateDraft(draft);
+  const hash = bodyHash(draft);
+  const existing = await tx
+    .selectFrom('journal_entries')
+    .select(['id', 'body_hash', 'period_key', 'posting_date', 'correction'])
+    .where('tenant_id', '=', tenant.id)
+    .where('idempotency_key', '=', draft.key)
+    .executeTakeFirst();
+  if (existing) return sameOrConflict(existing, draft, hash);
+
+  const place = await placeEntry(tx, tenant, draft.postingDate);
+  const accounts = await resolveAccounts(tx, tenant, draft.lines, opts.createAccounts ?? true);
+  const inserted = await tx
+    .insertInto('journal_entries')
+    .values({
+      tenant_id: tenant.id,
+      idempotency_key: draft.key,
+      body_hash: hash,
+      kind: draft.kind,
+      posting_date: place.postingDate,
+      period_key: place.periodKey,
+      original_date: place.originalDate,
+      correction: place.originalDate !== null,
+      cause: place.originalDate !== null ? (opts.cause ?? draft.sources[0] ?? null) : (opts.cause ?? null),
+      memo: draft.memo,
+      sources: draft.sources,
+      reverses_entry_id: opts.reverses ?? null,
+    })
+    .onConflict((oc) => oc.columns(['tenant_id', 'idempotency_key']).doNothing())
+    .returning(['id'])
+    .executeTakeFirst();
+  if (!inserted) {
+    // A concurrent transaction posted the same key first; compare with what it wrote.
+    const raced = await tx
+      .selectFrom('journal_entries')
+      .select(['id', 'body_hash', 'period_key', 'posting_date', 'correction'])
+      .where('tenant_id', '=', tenant.id)
+      .where('idempotency_key', '=', draft.key)
+      .executeTakeFirstOrThrow();
+    return sameOrConflict(raced, draft, hash);
+  }
+  const rows = draft.lines.map((l, i) => ({
+    entry_id: inserted.id,
+    line_no: i + 1,
+    tenant_id: tenant.id,
+    account_id: accounts.get(accountKey(tenant, l))!,
+    amount_minor: l.amount,
+    currency: l.currency.toLowerCase(),
+    original_currency: l.original?.currency.toLowerCase() ?? null,
+    original_amount_minor: l.original?.amount ?? null,
+    fx_rate: l.original?.rate ?? null,
+    memo: l.memo ?? null,
+    customer: l.customer ?? null,
+    invoice: l.invoice ?? null,
+    invoice_line: l.invoiceLine ?? null,
+    product: l.product ?? null,
+    booked_on: l.bookedOn ?? null,
+  }));
+  for (let i = 0; i < rows.length; i += LINE_INSERT_CHUNK) {
+    await tx.insertInto('journal_lines').values(rows.slice(i, i + LINE_INSERT_CHUNK)).execute();
+  }
+  return { id: inserted.id, key: draft.key, periodKey: place.periodKey, postingDate: place.postingDate, correction: place.originalDate !== null, created: true };
+}
+
+function sameOrConflict(row: { id: bigint; body_hash: string; period_key: string; posting_date: string; correction: boolean }, draft: EntryDraft, hash: string): PostedEntry {
+  if (row.body_hash !== hash) {
+    throw new AccrueError('conflict', `entry ${draft.key} was already posted with a different body`, { entryId: row.id.toString() });
+  }
+  return { id: row.id, key: draft.key, periodKey: row.period_key, postingDate: row.posting_date, correction: row.correction, created: false };
+}
+
+/** Posts a batch of entries in one transaction; returns them in order. */
+export async function postEntries(db: Db, tenant: Tenant, drafts: EntryDraft[], opts: PostOptions = {}): Promise<PostedEntry[]> {
+  return db.transaction().execute(async (tx) => {
+    const out: PostedEntry[] = [];
+    for (const d of drafts) out.push(await postEntry(tx, tenant, d, opts));
+    return out;
+  });
+}
+
+/**
+ * Reverses a posted entry with a mirror entry dated `date` (first open period if closed).
+ * An entry can be reversed once; the database refuses a second reversal.
+ */
+export async function reverseEntry(tx: Tx, tenant: Tenant, entryId: bigint, date: LocalDate, reason: string): Promise<PostedEntry> {
+  const entry = await tx.selectFrom('journal_entries').selectAll().where('tenant_id', '=', tenant.id).where('id', '=', entryId).executeTakeFirst();
+  if (!entry) throw new AccrueError('not_found', `no entry ${entryId}`);
+  if (entry.reverses_entry_id !== null) throw new AccrueError('conflict', `entry ${entryId} is itself a reversal`);
+  const already = await tx.selectFrom('journal_entries').select(['id']).where('tenant_id', '=', tenant.id).where('reverses_entry_id', '=', entryId).executeTakeFirst();
+  if (already) throw new AccrueError('conflict', `entry ${entryId} was already reversed by entry ${already.id}`);
+  const lines = await tx
+    .selectFrom('journal_lines as l')
+    .innerJoin('accounts as a', 'a.id', 'l.account_id')
+    .select(['l.amount_minor', 'l.currency', 'l.original_currency', 'l.original_amount_minor', 'l.fx_rate', 'l.customer', 'l.invoice', 'l.invoice_line', 'l.product', 'l.booked_on', 'a.role', 'a.name'])
+    .where('l.entry_id', '=', entryId)
+    .orderBy('l.line_no')
+    .execute();
+  const draft: EntryDraft = {
+    key: `reversal:${entry.idempotency_key}`.slice(0, 300),
+    kind: 'reversal',
+    postingDate: date,
+    memo: `Reversal of ${entry.idempotency_key}: ${reason}`,
+    sources: entry.sources,
+    lines: lines.map((l) => ({
+      role: l.role as AccountRole,
+      account: l.name,
+      amount: -BigInt(l.amount_minor),
+      currency: l.currency,
+      original: l.original_currency ? { currency: l.original_currency, amount: -(l.original_amount_minor as bigint), rate: l.fx_rate ?? '1' } : undefined,
+      customer: l.customer ?? undefined,
+      invoice: l.invoice ?? undefined,
+      invoiceLine: l.invoice_line ?? undefined,
+      product: l.product ?? undefined,
+      bookedOn: l.booked_on ?? undefined,
+    })),
+  };
+  return postEntry(tx, tenant, draft, { createAccounts: false, reverses: entryId, cause: `entry:${entryId}` });
+}
+
+export interface LineFilter {
+  fromPeriod?: string;
+  throughPeriod?: string;
+  invoice?: string;
+  customer?: string;
+  entryKeyPrefix?: string;
+}
+
+/** Loads posted lines joined with entry and account, in posting order: what reports read. */
+export async function loadLedgerLines(db: Db | Tx, tenantId: bigint, f: LineFilter = {}): Promise<LedgerLine[]> {
+  let q = db
+    .selectFrom('journal_lines as l')
+    .innerJoin('journal_entries as e', 'e.id', 'l.entry_id')
+    .innerJoin('accounts as a', 'a.id', 'l.account_id')
+    .innerJoin('periods as p', (j) => j.onRef('p.tenant_id', '=', 'e.tenant_id').onRef('p.key', '=', 'e.period_key'))
+    .select([
+      'e.id as entry_id',
+      'e.idempotency_key',
+      'e.kind',
+      'e.posting_date',
+      'e.period_key',
+      'e.correction',
+      'e.original_date',
+      'e.memo',
+      'e.sources',
+      'e.reverses_entry_id',
+      'l.line_no',
+      'a.role',
+      'a.name',
+      'a.external_id',
+      'l.currency',
+      'l.amount_minor',
+      'l.original_currency',
+      'l.original_amount_minor',
+      'l.fx_rate',
+      'l.customer',
+      'l.invoice',
+      'l.invoice_line',
+      'l.product',
+      'l.booked_on',
+      'p.start_date',
+    ])
+    .where('l.tenant_id', '=', tenantId)
+    .where('e.tenant_id', '=', tenantId);
+  if (f.fromPeriod) q = q.where('e.period_key', '>=', f.fromPeriod);
+  if (f.throughPeriod) q = q.where('e.period_key', '<=', f.throughPeriod);
+  if (f.invoice) q = q.where('l.invoice', '=', f.invoice);
+  if (f.customer) q = q.where('l.customer', '=', f.customer);
+  if (f.entryKeyPrefix) q = q.where('e.idempotency_key', 'like', `${f.entryKeyPrefix.replace(/[%_\\]/g, '\\$&')}%`);
+  const rows = await q.orderBy('p.start_date').orderBy('e.posting_date').orderBy('e.id').orderBy('l.line_no').execute();
+  const bookedPeriods = await bookedPeriodMap(db, tenantId);
+  return rows.map((r) => ({
+    entryId: r.entry_id.toString(),
+    entryKey: r.idempotency_key,
+    kind: r.kind as LedgerLine['kind'],
+    postingDate: r.posting_date,
+    period: r.period_key,
+    correction: r.correction,
+    originalDate: r.original_date ?? undefined,
+    memo: r.memo,
+    sources: r.sources,
+    lineNo: r.line_no,
+    role: r.role as AccountRole,
+    account: r.name,
+    externalAccountId: r.external_id ?? undefined,
+    currency: r.currency,
+    amount: BigInt(r.amount_minor),
+    original: r.original_currency ? { currency: r.original_currency, amount: BigInt(r.original_amount_minor!), rate: r.fx_rate ?? '1' } : undefined,
+    customer: r.customer ?? undefined,
+    invoice: r.invoice ?? undefined,
+    invoiceLine: r.invoice_line ?? undefined,
+    product: r.product ?? undefined,
+    bookedOn: r.booked_on ?? undefined,
+    bookedPeriod: r.booked_on ? bookedPeriods(r.booked_on) : undefined,
+    reversesEntryId: r.reverses_entry_id?.toString(),
+  }));
+}
+
+/** Maps a booking date to its period key using the tenant's period rows (monthly fallback). */
+async function bookedPeriodMap(db: Db | Tx, tenantId: bigint): Promise<(d: LocalDate) => string> {
+  const periods = await db.selectFrom('periods').select(['key', 'start_date', 'end_date']).where('tenant_id', '=', tenantId).orderBy('start_date').execute();
+  return (d) => periods.find((p) => p.start_date <= d && d < p.end_date)?.key ?? d.slice(0, 7);
+}
+
+/** Balance of every account of a tenant through a period, by currency (signed minor units). */
+export async function accountBalances(db: Db | Tx, tenantId: bigint, throughPeriod?: string) {
+  let q = db
+    .selectFrom('journal_lines as l')
+    .innerJoin('journal_entries as e', 'e.id', 'l.entry_id')
+    .innerJoin('accounts as a', 'a.id', 'l.account_id')
+    .select(['a.role', 'a.name', 'l.currency', sql<bigint>`sum(l.amount_minor)::bigint`.as('balance')])
+    .where('l.tenant_id', '=', tenantId)
+    .groupBy(['a.role', 'a.name', 'l.currency']);
+  if (throughPeriod) q = q.where('e.period_key', '<=', throughPeriod);
+  return q.execute();
+}
