@@ -11,11 +11,24 @@ import { startEmbeddedPostgres, type EmbeddedPostgres } from './embedded.ts';
 import { migrateToLatest } from './migrate.ts';
 import type { DB } from './schema.ts';
 
-// DATE stays a 'YYYY-MM-DD' string: a JS Date would shift it by the process time zone.
-pg.types.setTypeParser(1082, (v) => v);
-// BIGINT (int8) becomes a bigint: money is stored as bigint minor units and must stay exact.
-pg.types.setTypeParser(20, (v) => BigInt(v));
-// NUMERIC stays a string (the default); never parse it as a float.
+/**
+ * Type parsing for our own pools (not process-wide, so pg-boss keeps the pg defaults it expects):
+ * BIGINT (int8) becomes a bigint, because money is stored as bigint minor units and must stay
+ * exact; DATE stays a 'YYYY-MM-DD' string, because a JS Date would shift it by the process time
+ * zone; NUMERIC stays a string (the default) and is never parsed as a float.
+ */
+export const pgTypes = {
+  getTypeParser(oid: number, format?: 'text' | 'binary') {
+    if (oid === 20) return (v: string) => BigInt(v);
+    if (oid === 1082) return (v: string) => v;
+    return pg.types.getTypeParser(oid, format as 'text');
+  },
+} as unknown as pg.CustomTypesConfig;
+
+/** A pool with our type parsing. */
+export function createPool(connectionString: string, max: number): pg.Pool {
+  return new pg.Pool({ connectionString, max, types: pgTypes });
+}
 
 /** Pool size: a worker runs a handful of jobs at once; the HTTP side needs a few more. */
 const POOL_MAX = 12;
@@ -52,7 +65,7 @@ export async function openDatabase(opts: OpenOptions): Promise<Database> {
     url = embedded.url.replace(/\/postgres$/, '/accrue');
     await ensureDatabase(embedded.url, 'accrue');
   }
-  const pool = new pg.Pool({ connectionString: url, max: opts.poolMax ?? POOL_MAX });
+  const pool = createPool(url, opts.poolMax ?? POOL_MAX);
   pool.on('error', (e) => opts.log?.error({ err: e }, 'idle database connection failed'));
   const db = kyselyFor(pool);
   if (opts.migrate !== false) await migrateToLatest(db, opts.log);

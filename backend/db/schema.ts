@@ -93,6 +93,62 @@ export interface JournalLinesTable {
   booked_on: string | null;
 }
 
+export interface StripeEventsTable {
+  id: string;
+  seq: Generated<bigint>;
+  tenant_id: Ref;
+  type: string;
+  created: Ref;
+  object_id: string | null;
+  payload: ColumnType<unknown, string, never>;
+  source: Generated<'webhook' | 'backfill' | 'replay'>;
+  status: Generated<'pending' | 'processed' | 'ignored' | 'failed'>;
+  attempts: Generated<number>;
+  last_error: string | null;
+  received_at: Generated<Date>;
+  processed_at: Date | null;
+}
+
+export interface StripeFactsTable {
+  tenant_id: Ref;
+  fact_key: string;
+  aggregate: string;
+  fact: ColumnType<unknown, string, string>;
+  event_id: string | null;
+  updated_at: Generated<Date>;
+}
+
+export interface ExceptionsTable {
+  id: Id;
+  tenant_id: Ref;
+  kind: 'stripe_event' | 'mapping' | 'engine' | 'qbo_post' | 'reconcile' | 'recognition_changed';
+  object_id: string;
+  reason: string;
+  details: ColumnType<unknown, string | undefined, string>;
+  status: Generated<'open' | 'resolved'>;
+  retries: Generated<number>;
+  created_at: Generated<Date>;
+  resolved_at: Date | null;
+  resolved_by: string | null;
+  note: string | null;
+}
+
+export interface ReleaseStateTable {
+  tenant_id: Ref;
+  released_through: string;
+  updated_at: Generated<Date>;
+}
+
+export interface BackfillProgressTable {
+  tenant_id: Ref;
+  resource: string;
+  cursor: string | null;
+  items: Generated<number>;
+  done: Generated<boolean>;
+  since: Ref | null;
+  updated_at: Generated<Date>;
+}
+
 export interface DB {
   tenants: TenantsTable;
   tenant_settings_history: TenantSettingsHistoryTable;
@@ -101,4 +157,9 @@ export interface DB {
   period_audit: PeriodAuditTable;
   journal_entries: JournalEntriesTable;
   journal_lines: JournalLinesTable;
+  stripe_events: StripeEventsTable;
+  stripe_facts: StripeFactsTable;
+  exceptions: ExceptionsTable;
+  release_state: ReleaseStateTable;
+  backfill_progress: BackfillProgressTable;
 }

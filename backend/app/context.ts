@@ -1,0 +1,92 @@
+/**
+ * Wires a running Accrue process: configuration, logger, database (embedded or DATABASE_URL),
+ * job queue, Stripe access, and the job handlers. `accrue serve`, `accrue worker`, the CLI's
+ * one-shot commands, `accrue replay` and the demo all start from here.
+ */
+import type Stripe from 'stripe';
+import { AccrueError } from '../../shared/errors.ts';
+import { describeConfig, type Config } from '../config/config.ts';
+import { openDatabase, type Database, type Db } from '../db/database.ts';
+import { Jobs, QUEUES } from '../jobs/runner.ts';
+import { getTenant, getTenantById, type Tenant } from '../ledger/tenants.ts';
+import { createLogger, type Logger } from '../log/logger.ts';
+import { createStripeClient } from '../stripe/client.ts';
+import { createStripeReader, type StripeReader } from '../stripe/reader.ts';
+import { drainInbox, EVENT_ATTEMPTS_MAX, releaseThrough, type ProcessDeps } from './process.ts';
+
+export interface AppContext {
+  config: Config;
+  log: Logger;
+  database: Database;
+  db: Db;
+  jobs: Jobs;
+  stripe: Stripe | null;
+  process: ProcessDeps;
+  tenant(accountId: string, livemode?: boolean): Promise<Tenant>;
+  close(): Promise<void>;
+}
+
+export interface ContextOptions {
+  config: Config;
+  log?: Logger;
+  /** Run job handlers in this process. */
+  workers?: boolean;
+  /** Run the scheduler (cron) in this process. */
+  schedule?: boolean;
+  /** Overrides the Stripe reader (replay and tests use a fake-backed or in-memory one). */
+  readerFor?: (tenant: Tenant) => StripeReader;
+  /** Worker concurrency per queue. */
+  concurrency?: number;
+}
+
+export async function openContext(opts: ContextOptions): Promise<AppContext> {
+  const config = opts.config;
+  const log = opts.log ?? createLogger(config.LOG_LEVEL);
+  const database = await openDatabase({ databaseUrl: config.DATABASE_URL, dataDir: config.ACCRUE_DATA_DIR, log });
+  const stripe = config.STRIPE_SECRET_KEY ? createStripeClient({ secretKey: config.STRIPE_SECRET_KEY, apiBase: config.STRIPE_API_BASE }) : null;
+  const jobs = new Jobs({ url: database.url, log: log.child({ part: 'jobs' }), schedule: opts.schedule ?? false, supervise: opts.workers ?? false });
+  await jobs.start();
+
+  const readerFor =
+    opts.readerFor ??
+    ((tenant: Tenant) => {
+      if (!stripe) throw new AccrueError('not_configured', 'STRIPE_SECRET_KEY is not configured, so Stripe objects cannot be read');
+      return createStripeReader(stripe, tenant.accountId);
+    });
+  const processDeps: ProcessDeps = { db: database.db, jobs, log: log.child({ part: 'process' }), readerFor };
+
+  if (opts.workers) {
+    const concurrency = opts.concurrency ?? 2;
+    await jobs.work<{ tenantId: string }>(
+      QUEUES.inbox,
+      async (job) => {
+        const r = await drainInbox(processDeps, BigInt(job.data.tenantId));
+        if (r.deferred) throw new AccrueError('upstream_unavailable', `Stripe was unavailable; ${r.deferred} event(s) will be retried (at most ${EVENT_ATTEMPTS_MAX} attempts)`);
+      },
+      { concurrency },
+    );
+    await jobs.work<{ tenantId: string; through: string }>(QUEUES.release, async (job) => {
+      await releaseThrough(processDeps, BigInt(job.data.tenantId), job.data.through);
+    });
+  }
+
+  const summary = describeConfig(config);
+  log.info({ configured: summary.configured, notConfigured: summary.missing, database: database.embedded ? 'embedded' : 'DATABASE_URL' }, 'accrue context ready');
+
+  return {
+    config,
+    log,
+    database,
+    db: database.db,
+    jobs,
+    stripe,
+    process: processDeps,
+    tenant: (accountId, livemode = false) => getTenant(database.db, { accountId, livemode }),
+    async close() {
+      await jobs.stop().catch((e: unknown) => log.warn({ err: e }, 'job runner did not stop cleanly'));
+      await database.close();
+    },
+  };
+}
+
+export { getTenantById };

@@ -1,0 +1,274 @@
+/**
+ * The core commands: serve, worker, migrate, replay, report, export, release, period, tenants.
+ */
+import { once } from 'node:events';
+import { writeFile } from 'node:fs/promises';
+import type { AddressInfo } from 'node:net';
+import { AccrueError } from '../../shared/errors.ts';
+import { periodsBetween } from '../../shared/periods.ts';
+import { balanceSheet, formatReport, incomeStatement, journal, rollforward, trialBalance, waterfall, type Report, type ReportFormat } from '../../shared/reports/index.ts';
+import { replay } from '../app/replay.ts';
+import { releaseThrough } from '../app/process.ts';
+import { buildServer } from '../app/server.ts';
+import { loadConfig } from '../config/config.ts';
+import { openDatabase } from '../db/database.ts';
+import { EXPORT_FORMATS, exportLedger, type ExportFormat } from '../exports/index.ts';
+import { Jobs } from '../jobs/runner.ts';
+import { loadLedgerLines } from '../ledger/ledger.ts';
+import { calendarOf, closePeriod, listPeriods, reopenPeriod } from '../ledger/periods.ts';
+import { createLogger } from '../log/logger.ts';
+import { str, UsageError, type Command } from './framework.ts';
+import { cliContext, dateArg, progressBar, TENANT_OPTIONS, tenantFrom } from './shared.ts';
+
+/** Waits for SIGINT/SIGTERM. */
+function untilSignal(): Promise<string> {
+  return new Promise((res) => {
+    const on = (s: string) => () => res(s);
+    process.once('SIGINT', on('SIGINT'));
+    process.once('SIGTERM', on('SIGTERM'));
+  });
+}
+
+const serve: Command = {
+  name: 'serve',
+  summary: 'Run the HTTP API (webhooks, Stripe App API, admin API) and, by default, the workers',
+  usage: 'serve [--port N] [--no-workers]',
+  options: {
+    port: { type: 'string', description: 'Port to listen on (overrides PORT)' },
+    'no-workers': { type: 'boolean', description: 'Serve HTTP only; run `accrue worker` separately' },
+  },
+  async run({ values }) {
+    const config = loadConfig();
+    const port = values.port !== undefined ? Number(values.port) : config.PORT;
+    if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError('--port must be an integer from 0 to 65535');
+    const log = createLogger(config.LOG_LEVEL);
+    const app = await buildServer({ config, log, workers: values['no-workers'] !== true });
+    const server = app.http.listen(port, '0.0.0.0');
+    await once(server, 'listening');
+    log.info({ port: (server.address() as AddressInfo).port, workers: values['no-workers'] !== true }, 'accrue is serving');
+    const signal = await untilSignal();
+    log.info({ signal }, 'shutting down: finishing requests and jobs in flight');
+    await new Promise<void>((r) => server.close(() => r()));
+    await app.close();
+    return 0;
+  },
+};
+
+const worker: Command = {
+  name: 'worker',
+  summary: 'Run the background workers only (inbox processing, release, sync, reconcile, backfill)',
+  usage: 'worker',
+  async run() {
+    const ctx = await cliContext({ workers: true, schedule: true });
+    ctx.log.info('accrue worker running');
+    await untilSignal();
+    await ctx.close();
+    return 0;
+  },
+};
+
+const migrate: Command = {
+  name: 'migrate',
+  summary: 'Apply pending database migrations (they also run on start)',
+  usage: 'migrate',
+  async run() {
+    const config = loadConfig();
+    const log = createLogger(process.env.LOG_LEVEL ?? 'warn');
+    const database = await openDatabase({ databaseUrl: config.DATABASE_URL, dataDir: config.ACCRUE_DATA_DIR, log, migrate: true });
+    const jobs = await new Jobs({ url: database.url, log }).start();
+    await jobs.stop();
+    const rows = await database.db.selectFrom('accrue_migrations' as never).select(['name' as never]).execute();
+    process.stdout.write(`database is at the latest version (${rows.length} migrations applied)\n`);
+    await database.close();
+    return 0;
+  },
+};
+
+const replayCmd: Command = {
+  name: 'replay',
+  summary: 'Replay a JSONL file of Stripe events into fresh books and write the journal and reports as CSV',
+  usage: 'replay <input.jsonl> --out <dir> [--through YYYY-MM-DD] [--settings <settings.json>]',
+  details: 'Lines with "object":"event" are Stripe events as delivered; other lines are Stripe API objects that a local\nStripe fake serves. Writes journal.csv, rollforward.csv, waterfall.csv and trial_balance.csv to <dir>.',
+  options: {
+    out: { type: 'string', description: 'Directory for the CSV files' },
+    through: { type: 'string', description: 'Release revenue for periods ending on or before this date (default: end of the month of the last event)' },
+    settings: { type: 'string', description: 'Tenant settings as JSON' },
+    'keep-db': { type: 'boolean', description: 'Keep the replay database for inspection' },
+  },
+  async run({ values, positionals }) {
+    if (positionals.length !== 1) throw new UsageError('give exactly one input file');
+    const out = str(values.out, 'out', true)!;
+    const through = dateArg(values.through, 'through');
+    const config = loadConfig();
+    const log = createLogger(process.env.LOG_LEVEL ?? 'warn');
+    const t0 = Date.now();
+    const r = await replay({
+      input: positionals[0]!,
+      out,
+      through,
+      settingsFile: str(values.settings, 'settings'),
+      keepDatabase: values['keep-db'] === true,
+      log,
+      dataDir: config.ACCRUE_DATA_DIR,
+      databaseUrl: config.DATABASE_URL,
+      onProgress: progressBar('delivering events'),
+    });
+    process.stdout.write(
+      `replayed ${r.events} events for ${r.tenant} in ${((Date.now() - t0) / 1000).toFixed(1)} s: ${r.processed} processed, ${r.ignored} ignored, ${r.failed} failed\n` +
+        `released through ${r.through}: ${r.entries} entries, ${r.lines} lines\n` +
+        (r.exceptions.length ? `exceptions (${r.exceptions.length}):\n${r.exceptions.map((e) => `  [${e.kind}] ${e.objectId}: ${e.reason}`).join('\n')}\n` : '') +
+        `wrote ${r.files.join(', ')}${values['keep-db'] ? `\ndatabase kept: ${r.database}` : ''}\n`,
+    );
+    return r.failed ? 1 : 0;
+  },
+};
+
+const REPORTS = ['trial-balance', 'journal', 'rollforward', 'waterfall', 'income-statement', 'balance-sheet'] as const;
+
+const report: Command = {
+  name: 'report',
+  summary: 'Print a report from the ledger: trial balance, journal, deferred revenue roll-forward, waterfall, statements',
+  usage: `report <${REPORTS.join('|')}> --tenant acct_… [--live] [--period YYYY-MM] [--format table|csv|json]`,
+  options: {
+    ...TENANT_OPTIONS,
+    period: { type: 'string', description: 'Period key (journal, income statement: that period; trial balance, balance sheet: through it)' },
+    format: { type: 'string', description: 'table, csv or json', default: 'table' },
+  },
+  async run({ values, positionals }) {
+    const kind = positionals[0] as (typeof REPORTS)[number] | undefined;
+    if (!kind || !REPORTS.includes(kind)) throw new UsageError(`name a report: ${REPORTS.join(', ')}`);
+    const format = values.format as ReportFormat;
+    if (!['table', 'csv', 'json'].includes(format)) throw new UsageError('--format must be table, csv or json');
+    const ctx = await cliContext();
+    try {
+      const tenant = await tenantFrom(ctx, values);
+      const lines = await loadLedgerLines(ctx.db, tenant.id);
+      const periods = await listPeriods(ctx.db, tenant.id);
+      const lastKey = periods.at(-1)?.key;
+      const period = str(values.period, 'period');
+      if (period && !periods.some((p) => p.key === period)) throw new AccrueError('not_found', `no period ${period} in these books (periods: ${periods[0]?.key ?? 'none'} … ${lastKey ?? 'none'})`);
+      let r: Report;
+      switch (kind) {
+        case 'trial-balance':
+          r = trialBalance(lines, { throughPeriod: period ?? lastKey });
+          break;
+        case 'journal':
+          r = journal(lines, { period });
+          break;
+        case 'rollforward': {
+          const cal = calendarOf(tenant.settings);
+          const ps = periods.length ? periodsBetween(cal, periods[0]!.start, periods.at(-1)!.start) : [];
+          r = rollforward(lines, { periods: ps });
+          break;
+        }
+        case 'waterfall':
+          r = waterfall(lines);
+          break;
+        case 'income-statement':
+          if (!period && !lastKey) throw new AccrueError('not_found', 'the books have no periods yet');
+          r = incomeStatement(lines, { period: (period ?? lastKey)! });
+          break;
+        case 'balance-sheet':
+          if (!period && !lastKey) throw new AccrueError('not_found', 'the books have no periods yet');
+          r = balanceSheet(lines, { throughPeriod: (period ?? lastKey)! });
+          break;
+      }
+      process.stdout.write(formatReport(r, format));
+      return 0;
+    } finally {
+      await ctx.close();
+    }
+  },
+};
+
+const exportCmd: Command = {
+  name: 'export',
+  summary: 'Export the ledger as journal CSV, the netted QuickBooks format, or an hledger/beancount journal',
+  usage: `export <${EXPORT_FORMATS.join('|')}> --tenant acct_… [--live] [--out file]`,
+  options: { ...TENANT_OPTIONS, out: { type: 'string', description: 'Write to this file instead of standard output' } },
+  async run({ values, positionals }) {
+    const format = positionals[0] as ExportFormat | undefined;
+    if (!format || !EXPORT_FORMATS.includes(format)) throw new UsageError(`name a format: ${EXPORT_FORMATS.join(', ')}`);
+    const ctx = await cliContext();
+    try {
+      const tenant = await tenantFrom(ctx, values);
+      const lines = await loadLedgerLines(ctx.db, tenant.id);
+      const file = exportLedger(lines, format, tenant.accountId);
+      const out = str(values.out, 'out');
+      if (out) await writeFile(out, file.body);
+      else process.stdout.write(file.body);
+      return 0;
+    } finally {
+      await ctx.close();
+    }
+  },
+};
+
+const release: Command = {
+  name: 'release',
+  summary: 'Release recognized revenue for every period ending on or before a date',
+  usage: 'release --tenant acct_… [--live] --through YYYY-MM-DD',
+  options: { ...TENANT_OPTIONS, through: { type: 'string', description: 'Last day to release through' } },
+  async run({ values }) {
+    const through = dateArg(values.through, 'through');
+    if (!through) throw new UsageError('--through is required');
+    const ctx = await cliContext();
+    try {
+      const tenant = await tenantFrom(ctx, values);
+      const r = await releaseThrough(ctx.process, tenant.id, through);
+      process.stdout.write(`released through ${through}: ${r.posted} new entries over ${r.aggregates} invoices and other documents\n`);
+      return 0;
+    } finally {
+      await ctx.close();
+    }
+  },
+};
+
+const period: Command = {
+  name: 'period',
+  summary: 'List, close or reopen accounting periods',
+  usage: 'period <list|close|reopen> [YYYY-MM] --tenant acct_… [--live] [--reason "…"] [--actor name]',
+  details: 'Periods close in order; only the latest closed period can be reopened, and reopening needs a reason.',
+  options: {
+    ...TENANT_OPTIONS,
+    reason: { type: 'string', description: 'Why a period is reopened (required for reopen)' },
+    actor: { type: 'string', description: 'Who does it (recorded in the audit trail)', default: process.env.USER ?? 'cli' },
+  },
+  async run({ values, positionals }) {
+    const [action, key] = positionals;
+    if (!action || !['list', 'close', 'reopen'].includes(action)) throw new UsageError('name an action: list, close or reopen');
+    if (action !== 'list' && !key) throw new UsageError(`name the period to ${action} (YYYY-MM)`);
+    const ctx = await cliContext();
+    try {
+      const tenant = await tenantFrom(ctx, values);
+      const actor = String(values.actor);
+      if (action === 'close') await closePeriod(ctx.db, tenant, key!, actor);
+      if (action === 'reopen') await reopenPeriod(ctx.db, tenant, key!, actor, str(values.reason, 'reason', true)!);
+      const ps = await listPeriods(ctx.db, tenant.id);
+      process.stdout.write(ps.map((p) => `${p.key}  ${p.start} … ${p.end}  ${p.status}${p.closedBy ? ` (by ${p.closedBy})` : ''}`).join('\n') + '\n');
+      return 0;
+    } finally {
+      await ctx.close();
+    }
+  },
+};
+
+const tenants: Command = {
+  name: 'tenants',
+  summary: 'List tenants (Stripe account and mode) with their status',
+  usage: 'tenants',
+  async run() {
+    const ctx = await cliContext();
+    try {
+      const rows = await ctx.db.selectFrom('tenants').select(['stripe_account_id', 'livemode', 'status', 'created_at']).orderBy('id').execute();
+      process.stdout.write(rows.length ? rows.map((r) => `${r.stripe_account_id}  ${r.livemode ? 'live' : 'test'}  ${r.status}`).join('\n') + '\n' : 'no tenants yet\n');
+      return 0;
+    } finally {
+      await ctx.close();
+    }
+  },
+};
+
+export function coreCommands(): Command[] {
+  return [serve, worker, migrate, replayCmd, report, exportCmd, release, period, tenants];
+}

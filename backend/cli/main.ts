@@ -1,0 +1,40 @@
+/**
+ * The `accrue` command line: one entry point, one command per thing an operator or accountant
+ * does. Every command answers `--help`; failures print one line and exit non-zero
+ * (see framework.ts for the codes).
+ */
+import { helpText, runCommand, type Command } from './framework.ts';
+import { coreCommands } from './commands.ts';
+
+export function allCommands(): Command[] {
+  return coreCommands();
+}
+
+function overview(cmds: Command[]): string {
+  const w = Math.max(...cmds.map((c) => c.name.length));
+  return `accrue — revenue recognition for Stripe merchants, posted to QuickBooks Online.
+
+Usage: accrue <command> [options]
+
+Commands:
+${cmds.map((c) => `  ${c.name.padEnd(w)}  ${c.summary}`).join('\n')}
+
+Run \`accrue <command> --help\` for a command's options.
+`;
+}
+
+export async function main(argv: string[], io = { out: (s: string) => void process.stdout.write(s), err: (s: string) => void process.stderr.write(s) }): Promise<number> {
+  const cmds = allCommands();
+  const [name, ...rest] = argv;
+  if (!name || name === '--help' || name === '-h' || name === 'help') {
+    const target = name === 'help' && rest[0] ? cmds.find((c) => c.name === rest[0]) : undefined;
+    io.out(target ? helpText(target) : overview(cmds));
+    return 0;
+  }
+  const cmd = cmds.find((c) => c.name === name);
+  if (!cmd) {
+    io.err(`accrue: unknown command "${name}"\n\n${overview(cmds)}`);
+    return 2;
+  }
+  return runCommand(cmd, rest, io.out, io.err);
+}
