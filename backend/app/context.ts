@@ -12,6 +12,7 @@ import { getTenant, getTenantById, type Tenant } from '../ledger/tenants.ts';
 import { createLogger, type Logger } from '../log/logger.ts';
 import { createStripeClient } from '../stripe/client.ts';
 import { createStripeReader, type StripeReader } from '../stripe/reader.ts';
+import { runBackfill } from './backfill.ts';
 import { drainInbox, EVENT_ATTEMPTS_MAX, releaseThrough, type ProcessDeps } from './process.ts';
 
 export interface AppContext {
@@ -67,6 +68,10 @@ export async function openContext(opts: ContextOptions): Promise<AppContext> {
     );
     await jobs.work<{ tenantId: string; through: string }>(QUEUES.release, async (job) => {
       await releaseThrough(processDeps, BigInt(job.data.tenantId), job.data.through);
+    });
+    await jobs.work<{ tenantId: string; since?: number }>(QUEUES.backfill, async (job) => {
+      if (!stripe) throw new AccrueError('not_configured', 'STRIPE_SECRET_KEY is not configured; cannot backfill');
+      await runBackfill({ db: database.db, jobs, stripe, log }, BigInt(job.data.tenantId), { since: job.data.since });
     });
   }
 

@@ -7,7 +7,9 @@ import type { AddressInfo } from 'node:net';
 import { AccrueError } from '../../shared/errors.ts';
 import { periodsBetween } from '../../shared/periods.ts';
 import { balanceSheet, formatReport, incomeStatement, journal, rollforward, trialBalance, waterfall, type Report, type ReportFormat } from '../../shared/reports/index.ts';
+import { runBackfill } from '../app/backfill.ts';
 import { replay } from '../app/replay.ts';
+import { startOfDay } from '../../shared/time.ts';
 import { releaseThrough } from '../app/process.ts';
 import { buildServer } from '../app/server.ts';
 import { loadConfig } from '../config/config.ts';
@@ -269,6 +271,50 @@ const tenants: Command = {
   },
 };
 
+const backfill: Command = {
+  name: 'backfill',
+  summary: "Bring a tenant's Stripe history in (invoices, credit notes, charges, refunds, disputes, payouts); resumable",
+  usage: 'backfill --tenant acct_… [--live] [--since YYYY-MM-DD] [--restart] [--no-process]',
+  details: 'Lists the account through the Stripe API and feeds one synthetic event per object through the normal\nprocessing pipeline. Progress is saved after every page: run the same command again to resume after a kill.',
+  options: {
+    ...TENANT_OPTIONS,
+    since: { type: 'string', description: 'Only objects created on or after this date (UTC)' },
+    restart: { type: 'boolean', description: 'Forget saved progress and list everything again' },
+    'no-process': { type: 'boolean', description: 'Only store the events; let the workers process them' },
+  },
+  async run({ values }) {
+    const since = dateArg(values.since, 'since');
+    const ctx = await cliContext();
+    try {
+      const tenantId = values.tenant;
+      if (typeof tenantId !== 'string') throw new UsageError('--tenant acct_… is required');
+      const { ensureTenant } = await import('../ledger/tenants.ts');
+      const tenant = await ensureTenant(ctx.db, { accountId: tenantId, livemode: values.live === true });
+      if (!ctx.stripe) throw new AccrueError('not_configured', 'STRIPE_SECRET_KEY is not configured; backfill reads the Stripe API');
+      const bars = new Map<string, number>();
+      const tty = process.stderr.isTTY;
+      const r = await runBackfill({ db: ctx.db, jobs: null, stripe: ctx.stripe, log: ctx.log }, tenant.id, {
+        since: since ? startOfDay(since, 'UTC') : undefined,
+        restart: values.restart === true,
+        onProgress: (resource, items) => {
+          bars.set(resource, items);
+          if (tty) process.stderr.write(`\rbackfill: ${[...bars].map(([k, v]) => `${k} ${v}`).join(', ')}   `);
+        },
+      });
+      if (tty) process.stderr.write('\n');
+      process.stdout.write(`stored ${r.stored} new events (${Object.entries(r.byResource).map(([k, v]) => `${k}: ${v}`).join(', ')})\n`);
+      if (values['no-process'] !== true) {
+        const { drainInbox } = await import('../app/process.ts');
+        const d = await drainInbox(ctx.process, tenant.id);
+        process.stdout.write(`processed ${d.processed}, ignored ${d.ignored}, failed ${d.failed}${d.deferred ? `, ${d.deferred} deferred (Stripe unavailable; run again)` : ''}\n`);
+      }
+      return 0;
+    } finally {
+      await ctx.close();
+    }
+  },
+};
+
 export function coreCommands(): Command[] {
-  return [serve, worker, migrate, replayCmd, report, exportCmd, release, period, tenants];
+  return [serve, worker, migrate, replayCmd, report, exportCmd, release, period, tenants, backfill];
 }

@@ -4,7 +4,6 @@
  */
 import type { ColumnType, Generated } from 'kysely';
 
-type Timestamp = ColumnType<Date, Date | string | undefined, Date | string>;
 type Id = ColumnType<bigint, bigint | number | string | undefined, never>;
 type Ref = ColumnType<bigint, bigint | number | string, bigint | number | string>;
 
@@ -149,6 +148,52 @@ export interface BackfillProgressTable {
   updated_at: Generated<Date>;
 }
 
+export interface QboConnectionsTable {
+  tenant_id: Ref;
+  realm_id: string;
+  tokens_ciphertext: string;
+  access_expires_at: Date;
+  refresh_expires_at: Date;
+  refresh_hard_expires_at: Date | null;
+  status: 'active' | 'needs_reconnect' | 'revoked';
+  status_reason: string | null;
+  multicurrency: Generated<boolean>;
+  last_cdc_at: Date | null;
+  updated_at: Generated<Date>;
+}
+
+export interface QboOauthNoncesTable {
+  nonce: string;
+  expires_at: Date;
+  used_at: Generated<Date>;
+}
+
+export interface QboSyncTable {
+  tenant_id: Ref;
+  realm_id: string;
+  request_id: string;
+  doc_number: string;
+  period: string;
+  txn_date: string;
+  currency: string;
+  lines_hash: string;
+  source_entry_ids: ColumnType<string[], string[], string[]>;
+  state: 'pending' | 'posted' | 'failed';
+  qbo_id: string | null;
+  sync_token: string | null;
+  posted_lines_hash: string | null;
+  reason: string | null;
+  code: string | null;
+  attempts: Generated<number>;
+  updated_at: Generated<Date>;
+}
+
+export interface QboCustomersTable {
+  tenant_id: Ref;
+  stripe_customer: string;
+  qbo_customer_id: string;
+}
+
 export interface DB {
   tenants: TenantsTable;
   tenant_settings_history: TenantSettingsHistoryTable;
@@ -162,4 +207,8 @@ export interface DB {
   exceptions: ExceptionsTable;
   release_state: ReleaseStateTable;
   backfill_progress: BackfillProgressTable;
+  qbo_connections: QboConnectionsTable;
+  qbo_oauth_nonces: QboOauthNoncesTable;
+  qbo_sync: QboSyncTable;
+  qbo_customers: QboCustomersTable;
 }

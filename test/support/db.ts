@@ -4,7 +4,7 @@
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { inject } from 'vitest';
-import { kyselyFor, type Db } from '../../backend/db/database.ts';
+import { createPool, kyselyFor, type Db } from '../../backend/db/database.ts';
 
 export interface TestDatabase {
   db: Db;
@@ -39,7 +39,7 @@ export async function createTestDatabase(): Promise<TestDatabase> {
   }
   const url = new URL(adminUrl);
   url.pathname = `/${name}`;
-  const pool = new pg.Pool({ connectionString: url.toString(), max: 8 });
+  const pool = createPool(url.toString(), 8);
   const db = kyselyFor(pool);
   return {
     db,

@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import type { TestProject } from 'vitest/node';
-import { kyselyFor } from '../../backend/db/database.ts';
+import { createPool, kyselyFor } from '../../backend/db/database.ts';
 import { startEmbeddedPostgres } from '../../backend/db/embedded.ts';
 import { migrateToLatest } from '../../backend/db/migrate.ts';
 
@@ -34,7 +34,7 @@ export default async function setup(project: TestProject) {
   await admin.query(`create database "${template}"`);
   const url = new URL(adminUrl);
   url.pathname = `/${template}`;
-  const pool = new pg.Pool({ connectionString: url.toString(), max: 2 });
+  const pool = createPool(url.toString(), 2);
   const db = kyselyFor(pool);
   await migrateToLatest(db);
   await db.destroy();
