@@ -1,0 +1,235 @@
+/**
+ * The App API router (`/api/app/*`): thin routes that parse each body with its schema from
+ * shared/api/app.ts, call one `AppService` method with the verified caller, and check the
+ * answer against the response schema before sending it. The service — implemented by the
+ * backend on PostgreSQL — owns all behaviour; this module owns only the HTTP contract.
+ *
+ * Errors: every failure is an `AccrueError` passed to `next(err)`, so the application's one
+ * error middleware maps codes to statuses. Writes require an administrator or developer role.
+ */
+import express, { type NextFunction, type Request, type Response, type Router } from 'express';
+import type { z } from 'zod';
+import {
+  AccountMappingResponseSchema,
+  AccountMappingUpdateRequestSchema,
+  APP_ROUTES,
+  BundlePreviewRequestSchema,
+  BundlePreviewResponseSchema,
+  CreateMissingAccountsRequestSchema,
+  CreateMissingAccountsResponseSchema,
+  CustomerDetailResponseSchema,
+  ExceptionResponseSchema,
+  ExceptionsQuerySchema,
+  ExceptionsResponseSchema,
+  InvoiceDetailResponseSchema,
+  ObjectIdSchema,
+  previewBundleSplit,
+  ProductRuleDeleteRequestSchema,
+  ProductRuleResponseSchema,
+  ProductRuleUpdateRequestSchema,
+  ProductsQuerySchema,
+  ProductsResponseSchema,
+  QboAccountsResponseSchema,
+  QboConnectResponseSchema,
+  QboStatusResponseSchema,
+  ReportQuerySchema,
+  ResolveExceptionRequestSchema,
+  RollforwardResponseSchema,
+  SettingsResponseSchema,
+  SettingsUpdateRequestSchema,
+  SyncStatusResponseSchema,
+  WaterfallResponseSchema,
+  type AccountMappingResponse,
+  type AccountMappingUpdateRequest,
+  type CreateMissingAccountsRequest,
+  type CreateMissingAccountsResponse,
+  type CustomerDetailResponse,
+  type ExceptionResponse,
+  type ExceptionsQuery,
+  type ExceptionsResponse,
+  type InvoiceDetailResponse,
+  type ProductRuleDeleteRequest,
+  type ProductRuleResponse,
+  type ProductRuleUpdateRequest,
+  type ProductsQuery,
+  type ProductsResponse,
+  type QboAccountsResponse,
+  type QboConnectResponse,
+  type QboStatusResponse,
+  type ReportQuery,
+  type ResolveExceptionRequest,
+  type RollforwardResponse,
+  type SettingsResponse,
+  type SettingsUpdateRequest,
+  type SyncStatusResponse,
+  type WaterfallResponse,
+} from '../../shared/api/app.ts';
+import { AccrueError } from '../../shared/errors.ts';
+import { appAuth, appCallerOf, appCors, requireWriteRole, type AppAuthOptions, type AppCaller } from './app-auth.ts';
+
+/** Largest JSON body the App API accepts: a bundle rule with 20 components is a few kilobytes. */
+export const APP_BODY_LIMIT_BYTES = 64 * 1024;
+
+/**
+ * One method per use case of the Stripe App. Each takes the verified caller first: the tenant
+ * `(accountId, livemode)` comes from the Stripe signature and nothing else. Implementations
+ * throw `AccrueError` (`not_found`, `conflict` for a stale `version`, `not_configured` when
+ * QuickBooks is not connected, `upstream_unavailable` when it does not answer, …).
+ */
+export interface AppService {
+  getSettings(caller: AppCaller): Promise<SettingsResponse>;
+  /** Merges the partial settings; `conflict` unless `req.version` is the current version. */
+  updateSettings(caller: AppCaller, req: SettingsUpdateRequest): Promise<SettingsResponse>;
+  getAccountMapping(caller: AppCaller): Promise<AccountMappingResponse>;
+  /** `unknown_account` when an id is not one of the company's QuickBooks accounts. */
+  updateAccountMapping(caller: AppCaller, req: AccountMappingUpdateRequest): Promise<AccountMappingResponse>;
+  listQboAccounts(caller: AppCaller): Promise<QboAccountsResponse>;
+  createMissingAccounts(caller: AppCaller, req: CreateMissingAccountsRequest): Promise<CreateMissingAccountsResponse>;
+  /** Starts the Intuit OAuth handshake bound to this tenant; the UI opens the URL and polls status. */
+  startQboConnect(caller: AppCaller): Promise<QboConnectResponse>;
+  getQboStatus(caller: AppCaller): Promise<QboStatusResponse>;
+  disconnectQbo(caller: AppCaller): Promise<QboStatusResponse>;
+  listProducts(caller: AppCaller, query: ProductsQuery): Promise<ProductsResponse>;
+  getProductRule(caller: AppCaller, productId: string): Promise<ProductRuleResponse>;
+  putProductRule(caller: AppCaller, productId: string, req: ProductRuleUpdateRequest): Promise<ProductRuleResponse>;
+  deleteProductRule(caller: AppCaller, productId: string, req: ProductRuleDeleteRequest): Promise<ProductRuleResponse>;
+  getSyncStatus(caller: AppCaller): Promise<SyncStatusResponse>;
+  listExceptions(caller: AppCaller, query: ExceptionsQuery): Promise<ExceptionsResponse>;
+  retryException(caller: AppCaller, exceptionId: string): Promise<ExceptionResponse>;
+  resolveException(caller: AppCaller, exceptionId: string, req: ResolveExceptionRequest): Promise<ExceptionResponse>;
+  getWaterfall(caller: AppCaller, query: ReportQuery): Promise<WaterfallResponse>;
+  getRollforward(caller: AppCaller, query: ReportQuery): Promise<RollforwardResponse>;
+  getInvoiceDetail(caller: AppCaller, invoiceId: string): Promise<InvoiceDetailResponse>;
+  getCustomerDetail(caller: AppCaller, customerId: string): Promise<CustomerDetailResponse>;
+}
+
+export interface AppRouterOptions {
+  /**
+   * When given, the router mounts CORS, JSON parsing and `appAuth` itself. Without it the
+   * application must mount `appCors()`, `express.json()` and `appAuth()` in front of the
+   * router; a request that reaches a route unauthenticated is refused (401) either way.
+   */
+  auth?: AppAuthOptions;
+}
+
+/** Parses `value` with `schema`; a failure is `invalid_input` naming the first bad field. */
+export function parseWith<S extends z.ZodType>(schema: S, value: unknown, what: string): z.infer<S> {
+  const r = schema.safeParse(value);
+  if (!r.success) {
+    const issue = r.error.issues[0];
+    const where = issue && issue.path.length > 0 ? `${issue.path.join('.')}: ` : '';
+    throw new AccrueError('invalid_input', `Invalid ${what}: ${where}${issue?.message ?? 'invalid'}`, {
+      issues: r.error.issues.map((i) => ({ path: i.path.map(String), message: i.message })),
+    });
+  }
+  return r.data;
+}
+
+/** Checks our own answer against the contract, so a drifting service is a loud 500, not a broken UI. */
+function send<S extends z.ZodType>(res: Response, schema: S, value: unknown): void {
+  const r = schema.safeParse(value);
+  if (!r.success) throw new AccrueError('internal', 'The App API produced a response outside its contract', { issues: r.error.issues.slice(0, 5) });
+  res.json(r.data);
+}
+
+function idParam(req: Request): string {
+  return parseWith(ObjectIdSchema, req.params['id'], 'id in path');
+}
+
+type Handler = (req: Request, res: Response, caller: AppCaller) => Promise<void>;
+
+/** Wraps a handler: resolves the caller, forwards every error to `next`. */
+function route(handler: Handler, opts: { write?: boolean } = {}) {
+  return (req: Request, res: Response, next: NextFunction) => {
+    (async () => {
+      const caller = appCallerOf(res);
+      if (opts.write) requireWriteRole(caller);
+      await handler(req, res, caller);
+    })().catch(next);
+  };
+}
+
+/** JSON body parsing whose failures are `invalid_input` in our own error family. */
+function jsonBody() {
+  const parse = express.json({ limit: APP_BODY_LIMIT_BYTES });
+  return (req: Request, res: Response, next: NextFunction) => {
+    parse(req, res, (err?: unknown) => {
+      if (err) {
+        const tooLarge = (err as { type?: string }).type === 'entity.too.large';
+        next(new AccrueError('invalid_input', tooLarge ? `The request body is larger than ${APP_BODY_LIMIT_BYTES} bytes.` : 'The request body is not valid JSON.'));
+        return;
+      }
+      next();
+    });
+  };
+}
+
+/**
+ * The Stripe App's API. Mount at `/api/app`. See `AppRouterOptions` for authentication.
+ */
+export function appRouter(service: AppService, options: AppRouterOptions = {}): Router {
+  const r = express.Router();
+  if (options.auth) {
+    r.use(appCors());
+    r.use(jsonBody());
+    r.use(appAuth(options.auth));
+  }
+
+  r.get(APP_ROUTES.settings, route(async (_req, res, c) => send(res, SettingsResponseSchema, await service.getSettings(c))));
+  r.put(
+    APP_ROUTES.settings,
+    // `write` is checked before the body is parsed, so a read-only user learns 403, not a field error.
+    route(async (req, res, c) => send(res, SettingsResponseSchema, await service.updateSettings(c, parseWith(SettingsUpdateRequestSchema, req.body, 'settings'))), { write: true }),
+  );
+
+  r.get(APP_ROUTES.accountMapping, route(async (_req, res, c) => send(res, AccountMappingResponseSchema, await service.getAccountMapping(c))));
+  r.put(
+    APP_ROUTES.accountMapping,
+    route(async (req, res, c) => send(res, AccountMappingResponseSchema, await service.updateAccountMapping(c, parseWith(AccountMappingUpdateRequestSchema, req.body, 'account mapping'))), { write: true }),
+  );
+
+  r.get(APP_ROUTES.qboAccounts, route(async (_req, res, c) => send(res, QboAccountsResponseSchema, await service.listQboAccounts(c))));
+  r.post(
+    APP_ROUTES.qboCreateMissing,
+    route(async (req, res, c) => send(res, CreateMissingAccountsResponseSchema, await service.createMissingAccounts(c, parseWith(CreateMissingAccountsRequestSchema, req.body ?? {}, 'create-missing request'))), { write: true }),
+  );
+  r.post(APP_ROUTES.qboConnect, route(async (_req, res, c) => send(res, QboConnectResponseSchema, await service.startQboConnect(c)), { write: true }));
+  r.get(APP_ROUTES.qboStatus, route(async (_req, res, c) => send(res, QboStatusResponseSchema, await service.getQboStatus(c))));
+  r.post(APP_ROUTES.qboDisconnect, route(async (_req, res, c) => send(res, QboStatusResponseSchema, await service.disconnectQbo(c)), { write: true }));
+
+  r.get(APP_ROUTES.products, route(async (req, res, c) => send(res, ProductsResponseSchema, await service.listProducts(c, parseWith(ProductsQuerySchema, req.query, 'query')))));
+  r.get(APP_ROUTES.productRule, route(async (req, res, c) => send(res, ProductRuleResponseSchema, await service.getProductRule(c, idParam(req)))));
+  r.put(
+    APP_ROUTES.productRule,
+    route(async (req, res, c) => send(res, ProductRuleResponseSchema, await service.putProductRule(c, idParam(req), parseWith(ProductRuleUpdateRequestSchema, req.body, 'product rule'))), { write: true }),
+  );
+  r.delete(
+    APP_ROUTES.productRule,
+    route(async (req, res, c) => send(res, ProductRuleResponseSchema, await service.deleteProductRule(c, idParam(req), parseWith(ProductRuleDeleteRequestSchema, req.query, 'query'))), { write: true }),
+  );
+
+  // Pure: the same `previewBundleSplit` the UI runs, so the service is not involved.
+  r.post(
+    APP_ROUTES.bundlePreview,
+    route(async (req, res) => {
+      const body = parseWith(BundlePreviewRequestSchema, req.body, 'bundle preview');
+      if (body.components.every((comp) => Number(comp.ssp) === 0)) throw new AccrueError('invalid_input', 'At least one component needs a standalone selling price above zero.');
+      send(res, BundlePreviewResponseSchema, previewBundleSplit(body));
+    }),
+  );
+
+  r.get(APP_ROUTES.syncStatus, route(async (_req, res, c) => send(res, SyncStatusResponseSchema, await service.getSyncStatus(c))));
+  r.get(APP_ROUTES.exceptions, route(async (req, res, c) => send(res, ExceptionsResponseSchema, await service.listExceptions(c, parseWith(ExceptionsQuerySchema, req.query, 'query')))));
+  r.post(APP_ROUTES.exceptionRetry, route(async (req, res, c) => send(res, ExceptionResponseSchema, await service.retryException(c, idParam(req))), { write: true }));
+  r.post(
+    APP_ROUTES.exceptionResolve,
+    route(async (req, res, c) => send(res, ExceptionResponseSchema, await service.resolveException(c, idParam(req), parseWith(ResolveExceptionRequestSchema, req.body, 'resolution'))), { write: true }),
+  );
+
+  r.get(APP_ROUTES.waterfall, route(async (req, res, c) => send(res, WaterfallResponseSchema, await service.getWaterfall(c, parseWith(ReportQuerySchema, req.query, 'query')))));
+  r.get(APP_ROUTES.rollforward, route(async (req, res, c) => send(res, RollforwardResponseSchema, await service.getRollforward(c, parseWith(ReportQuerySchema, req.query, 'query')))));
+  r.get(APP_ROUTES.invoice, route(async (req, res, c) => send(res, InvoiceDetailResponseSchema, await service.getInvoiceDetail(c, idParam(req)))));
+  r.get(APP_ROUTES.customer, route(async (req, res, c) => send(res, CustomerDetailResponseSchema, await service.getCustomerDetail(c, idParam(req)))));
+
+  return r;
+}

@@ -1,0 +1,298 @@
+/**
+ * Facts: the normalized, Stripe-SDK-independent things that happened, which the recognition
+ * engine books. One Stripe fact (an invoice finalized, a charge captured, a refund created …)
+ * may arrive through several webhook events; the mapping turns each of them into the same
+ * fact, and `factKey` gives it one identity so the engine books it once.
+ *
+ * Amounts are bigint minor units in memory (fields ending `Minor`); instants are Unix seconds.
+ * `serializeFact` / `parseFact` turn a fact into plain JSON (bigints as `{"$bigint":"…"}`).
+ */
+import type { Currency } from '../money.ts';
+
+/** A Stripe balance transaction, reduced to what the books need. */
+export interface BalanceTxnFact {
+  id: string;
+  /** Signed amount in the settlement currency (negative for money leaving the balance). */
+  amountMinor: bigint;
+  /** Stripe's fee on this transaction (positive = charged to the merchant). */
+  feeMinor: bigint;
+  currency: Currency;
+  /** Stripe's conversion rate from the payment currency to `currency`, when they differ. */
+  exchangeRate: string | null;
+  created: number;
+}
+
+/** One invoice line item: one performance obligation by default. */
+export interface InvoiceLineFact {
+  id: string;
+  /** Line amount as Stripe reports it (before discounts; includes tax when tax is inclusive). */
+  amountMinor: bigint;
+  /** Sum of the line's `discount_amounts`. */
+  discountMinor: bigint;
+  /** Sum of the line's pretax credits that are not discounts (billing credits). */
+  creditMinor: bigint;
+  /** Tax included in `amountMinor` (tax_behavior inclusive). */
+  inclusiveTaxMinor: bigint;
+  /** Tax added on top of the line (tax_behavior exclusive); informational, the invoice carries the total. */
+  exclusiveTaxMinor: bigint;
+  periodStart: number;
+  periodEnd: number;
+  product: string | null;
+  price: string | null;
+  proration: boolean;
+  /** The invoice item this line came from, when it came from one. */
+  invoiceItem: string | null;
+  /**
+   * Creation instant of the line's invoice item when it existed before the invoice (a pending
+   * item, accrued as unbilled revenue by its own aggregate); null otherwise.
+   */
+  pendingItemCreatedAt: number | null;
+  description: string | null;
+}
+
+export interface InvoiceFinalizedFact {
+  type: 'invoice_finalized';
+  invoice: string;
+  customer: string | null;
+  currency: Currency;
+  /** `status_transitions.finalized_at`. */
+  at: number;
+  totalMinor: bigint;
+  /** Sum of `total_taxes[].amount` (what Stripe reports; never recomputed). */
+  taxMinor: bigint;
+  /** Customer balance before and after finalization (negative = credit the customer holds). */
+  startingBalanceMinor: bigint;
+  endingBalanceMinor: bigint;
+  lines: InvoiceLineFact[];
+}
+
+export interface PaymentFact {
+  type: 'payment';
+  invoice: string;
+  /** The paying object: charge id, or `oob:<invoice>` for payments made outside Stripe. */
+  payment: string;
+  method: 'stripe' | 'out_of_band';
+  amountMinor: bigint;
+  currency: Currency;
+  at: number;
+  balanceTransaction: BalanceTxnFact | null;
+}
+
+/** A charge that belongs to no invoice (a one-time payment): booked and recognized at once. */
+export interface ChargeFact {
+  type: 'charge';
+  charge: string;
+  customer: string | null;
+  amountMinor: bigint;
+  currency: Currency;
+  at: number;
+  balanceTransaction: BalanceTxnFact | null;
+  description: string | null;
+}
+
+export interface RefundFact {
+  type: 'refund';
+  refund: string;
+  charge: string;
+  /** The invoice the refunded charge paid, or null for a charge without invoice. */
+  invoice: string | null;
+  amountMinor: bigint;
+  currency: Currency;
+  at: number;
+  balanceTransaction: BalanceTxnFact | null;
+}
+
+export interface RefundFailedFact {
+  type: 'refund_failed';
+  refund: string;
+  charge: string;
+  invoice: string | null;
+  at: number;
+}
+
+export interface CreditNoteLineFact {
+  /** The invoice line credited, or null for a custom line (spread over the invoice lines). */
+  invoiceLine: string | null;
+  /** Amount credited for the line, net of its discounts, excluding tax. */
+  amountMinor: bigint;
+}
+
+export interface CreditNoteFact {
+  type: 'credit_note';
+  creditNote: string;
+  invoice: string;
+  currency: Currency;
+  at: number;
+  /** Credit note total, tax included. */
+  totalMinor: bigint;
+  taxMinor: bigint;
+  lines: CreditNoteLineFact[];
+  /** Part that reduced what the customer still owed. */
+  prePaymentMinor: bigint;
+  /** Parts of the post-payment amount: refunded, credited to the customer balance, settled out of band. */
+  refundMinor: bigint;
+  customerBalanceMinor: bigint;
+  outOfBandMinor: bigint;
+  /** Refund ids created by this credit note (their cash movement settles the credit). */
+  refunds: string[];
+}
+
+export interface CreditNoteVoidedFact {
+  type: 'credit_note_voided';
+  creditNote: string;
+  invoice: string;
+  at: number;
+}
+
+export interface DisputeFundsFact {
+  type: 'dispute_funds_withdrawn' | 'dispute_funds_reinstated';
+  dispute: string;
+  charge: string;
+  invoice: string | null;
+  /** Disputed amount in the payment currency (positive). */
+  amountMinor: bigint;
+  currency: Currency;
+  at: number;
+  balanceTransaction: BalanceTxnFact | null;
+}
+
+export interface InvoiceStatusFact {
+  type: 'invoice_voided' | 'invoice_uncollectible';
+  invoice: string;
+  at: number;
+}
+
+export interface PayoutFact {
+  type: 'payout_paid' | 'payout_failed';
+  payout: string;
+  /** Positive amount paid out, in `currency`. */
+  amountMinor: bigint;
+  currency: Currency;
+  at: number;
+}
+
+/** An invoice item created before its invoice (prorations, usage): accrued as unbilled revenue. */
+export interface InvoiceItemFact {
+  type: 'invoice_item';
+  invoiceItem: string;
+  customer: string | null;
+  amountMinor: bigint;
+  currency: Currency;
+  periodStart: number;
+  periodEnd: number;
+  product: string | null;
+  price: string | null;
+  proration: boolean;
+  at: number;
+}
+
+/** A fulfillment signal for point-in-time obligations triggered by fulfillment. */
+export interface FulfillmentFact {
+  type: 'fulfillment';
+  id: string;
+  invoice: string;
+  /** Restrict to one line, or to lines of one product; both null = the whole invoice. */
+  invoiceLine: string | null;
+  product: string | null;
+  at: number;
+}
+
+export type Fact =
+  | InvoiceFinalizedFact
+  | PaymentFact
+  | ChargeFact
+  | RefundFact
+  | RefundFailedFact
+  | CreditNoteFact
+  | CreditNoteVoidedFact
+  | DisputeFundsFact
+  | InvoiceStatusFact
+  | PayoutFact
+  | InvoiceItemFact
+  | FulfillmentFact;
+
+export type FactType = Fact['type'];
+
+/**
+ * Stable identity of a fact: the same Stripe fact reported by several events gets the same key,
+ * so duplicates collapse. The key names the Stripe object and what happened to it.
+ */
+export function factKey(fact: Fact): string {
+  switch (fact.type) {
+    case 'invoice_finalized':
+      return `invoice_finalized:${fact.invoice}`;
+    case 'payment':
+      return `payment:${fact.invoice}:${fact.payment}`;
+    case 'charge':
+      return `charge:${fact.charge}`;
+    case 'refund':
+      return `refund:${fact.refund}`;
+    case 'refund_failed':
+      return `refund_failed:${fact.refund}`;
+    case 'credit_note':
+      return `credit_note:${fact.creditNote}`;
+    case 'credit_note_voided':
+      return `credit_note_voided:${fact.creditNote}`;
+    case 'dispute_funds_withdrawn':
+    case 'dispute_funds_reinstated':
+      return `${fact.type}:${fact.dispute}`;
+    case 'invoice_voided':
+    case 'invoice_uncollectible':
+      return `${fact.type}:${fact.invoice}`;
+    case 'payout_paid':
+    case 'payout_failed':
+      return `${fact.type}:${fact.payout}`;
+    case 'invoice_item':
+      return `invoice_item:${fact.invoiceItem}`;
+    case 'fulfillment':
+      return `fulfillment:${fact.id}`;
+  }
+}
+
+/**
+ * The aggregate a fact belongs to: everything that must be booked together. All facts of one
+ * invoice share the invoice id; a charge without invoice (and its refunds and disputes) share
+ * the charge id; a payout and a pending invoice item stand alone.
+ */
+export function aggregateKeyOf(fact: Fact): string {
+  switch (fact.type) {
+    case 'invoice_finalized':
+    case 'payment':
+    case 'credit_note':
+    case 'credit_note_voided':
+    case 'invoice_voided':
+    case 'invoice_uncollectible':
+    case 'fulfillment':
+      return fact.invoice;
+    case 'charge':
+      return fact.charge;
+    case 'refund':
+    case 'refund_failed':
+    case 'dispute_funds_withdrawn':
+    case 'dispute_funds_reinstated':
+      return fact.invoice ?? fact.charge;
+    case 'payout_paid':
+    case 'payout_failed':
+      return fact.payout;
+    case 'invoice_item':
+      return fact.invoiceItem;
+  }
+}
+
+/** Plain JSON text of a fact; bigints become `{"$bigint":"123"}` so nothing is lost. */
+export function serializeFact(fact: Fact): string {
+  return JSON.stringify(fact, (_k, v: unknown) => (typeof v === 'bigint' ? { $bigint: v.toString() } : v));
+}
+
+/** Reads a fact written by `serializeFact` (or the same shape already parsed from JSON). */
+export function parseFact(json: string | unknown): Fact {
+  const text = typeof json === 'string' ? json : JSON.stringify(json);
+  return JSON.parse(text, (_k, v: unknown) => {
+    if (v && typeof v === 'object' && !Array.isArray(v)) {
+      const o = v as Record<string, unknown>;
+      const keys = Object.keys(o);
+      if (keys.length === 1 && keys[0] === '$bigint' && typeof o.$bigint === 'string') return BigInt(o.$bigint);
+    }
+    return v;
+  }) as Fact;
+}

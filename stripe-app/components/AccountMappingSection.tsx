@@ -1,0 +1,155 @@
+/**
+ * GL mapping: every account role Accrue posts to (shared/accounts.ts) mapped to one of the
+ * company's own QuickBooks accounts, chosen from its live list. Roles left unmapped can be
+ * created in QuickBooks in one action, with the suggested type and name for each role.
+ */
+import { useEffect, useState } from 'react';
+import { Banner, Box, Button, Select } from '@stripe/ui-extension-sdk/ui';
+import { ACCOUNT_ROLES, ROLE_INFO, type AccountRole } from '../../shared/accounts.ts';
+import type { AccountMappingUpdateRequest } from '../../shared/api/app.ts';
+import type { AppClient } from '../data/client.ts';
+import { asAppError, useLoad } from '../hooks/useLoad.ts';
+import { confirmDone, reportFailure } from '../hooks/notify.ts';
+import { ErrorBanner, Loading } from './States.tsx';
+
+type Mapping = Record<AccountRole, string | null>;
+
+/** Plain descriptions of what each role is for, shown under its picker. */
+const ROLE_PURPOSE: Record<AccountRole, string> = {
+  receivable: 'Invoiced amounts not yet paid',
+  unbilled_receivable: 'Revenue earned before it is invoiced',
+  cash_clearing: 'Your Stripe balance, until paid out',
+  bank: 'Where payouts land',
+  external_asset: 'Invoices paid outside Stripe',
+  deferred_revenue: 'Billed but not yet earned',
+  deferred_discounts: 'Discounts not yet recognized (contra revenue only)',
+  customer_balance: 'Customer credit balances',
+  tax_liability: 'Sales tax and VAT collected',
+  revenue: 'Earned revenue (products may override)',
+  discounts: 'Recognized discounts',
+  refunds: 'Recognized share of refunds',
+  credit_notes: 'Recognized share of credit notes',
+  disputes: 'Recognized share of disputes',
+  voids: 'Recognized share of voided invoices',
+  bad_debt: 'Invoices written off as uncollectible',
+  fees: 'Stripe processing and dispute fees',
+  fx_gain_loss: 'Exchange differences',
+  recoveries: 'Money recovered after a write-off or won dispute',
+  other_loss: 'Refunds and disputes beyond what was recognized',
+  excluded: 'Amounts a product rule excludes from revenue',
+};
+
+/** The roles whose account differs from what was loaded. */
+export function mappingChanges(loaded: Mapping, draft: Mapping): AccountMappingUpdateRequest['mapping'] {
+  const out: AccountMappingUpdateRequest['mapping'] = {};
+  for (const role of ACCOUNT_ROLES) if ((draft[role] ?? null) !== (loaded[role] ?? null)) out[role] = draft[role] ?? null;
+  return out;
+}
+
+export function AccountMappingSection({ client, canEdit, onSaved }: { client: AppClient; canEdit: boolean; onSaved?: () => void }) {
+  const { state, reload, setData } = useLoad(async () => {
+    const [mapping, accounts] = await Promise.all([client.getAccountMapping(), client.listQboAccounts()]);
+    return { mapping: mapping.mapping as Mapping, accounts: accounts.accounts };
+  }, [client]);
+  const [draft, setDraft] = useState<Mapping | null>(null);
+  const [busy, setBusy] = useState<'save' | 'create' | null>(null);
+  const [problem, setProblem] = useState<string | null>(null);
+
+  useEffect(() => {
+    if (state.status === 'loaded') setDraft({ ...state.data.mapping });
+  }, [state]);
+
+  if (state.status === 'loading' || (state.status === 'loaded' && !draft)) return <Loading label="Loading your QuickBooks accounts…" />;
+  if (state.status === 'error') {
+    if (state.error.code === 'not_configured') {
+      return <Banner type="caution" title="Connect QuickBooks first" description="Account mapping needs the list of accounts from your QuickBooks company." />;
+    }
+    return <ErrorBanner title="Could not load the account mapping" error={state.error} onRetry={reload} />;
+  }
+  const { accounts, mapping: loaded } = state.data;
+  const d = draft!;
+  const unmapped = ACCOUNT_ROLES.filter((r) => !d[r]);
+
+  const save = async () => {
+    const changes = mappingChanges(loaded, d);
+    if (Object.keys(changes).length === 0) {
+      confirmDone('Nothing to save: the mapping is unchanged.');
+      return;
+    }
+    setBusy('save');
+    setProblem(null);
+    try {
+      const saved = await client.updateAccountMapping({ mapping: changes });
+      setData({ accounts, mapping: saved.mapping as Mapping });
+      confirmDone('Account mapping saved.');
+      onSaved?.();
+    } catch (err) {
+      const e = asAppError(err);
+      setProblem(e.message);
+      reportFailure(e.message);
+    } finally {
+      setBusy(null);
+    }
+  };
+
+  const createMissing = async () => {
+    setBusy('create');
+    setProblem(null);
+    try {
+      const res = await client.createMissingAccounts({ roles: unmapped });
+      const fresh = await client.listQboAccounts();
+      setData({ accounts: fresh.accounts, mapping: res.mapping as Mapping });
+      confirmDone(res.created.length === 0 ? 'Every role already has an account.' : `Created ${res.created.length} account${res.created.length === 1 ? '' : 's'} in QuickBooks.`);
+      onSaved?.();
+    } catch (err) {
+      const e = asAppError(err);
+      setProblem(e.message);
+      reportFailure(e.message);
+    } finally {
+      setBusy(null);
+    }
+  };
+
+  const active = accounts.filter((a) => a.active);
+  return (
+    <Box css={{ stack: 'y', gap: 'medium' }}>
+      <Box css={{ font: 'subheading' }}>Account mapping</Box>
+      {problem ? <Banner type="critical" title="Mapping not saved" description={problem} /> : null}
+      {unmapped.length > 0 ? (
+        <Banner
+          type="caution"
+          title={`${unmapped.length} role${unmapped.length === 1 ? ' is' : 's are'} not mapped`}
+          description="Accrue cannot post entries that touch an unmapped role. Pick an account or create the missing ones."
+        />
+      ) : null}
+      {ACCOUNT_ROLES.map((role) => (
+        <Select
+          key={role}
+          name={`account_${role}`}
+          label={ROLE_INFO[role].defaultName}
+          description={ROLE_PURPOSE[role]}
+          value={d[role] ?? ''}
+          disabled={!canEdit}
+          onChange={(e) => setDraft({ ...d, [role]: e.target.value === '' ? null : e.target.value })}
+        >
+          <option value="">Not mapped</option>
+          {active.map((a) => (
+            <option key={a.id} value={a.id}>
+              {a.name} ({a.type})
+            </option>
+          ))}
+        </Select>
+      ))}
+      {canEdit ? (
+        <Box css={{ stack: 'x', gap: 'small' }}>
+          <Button type="primary" pending={busy === 'save'} disabled={busy !== null} onPress={() => void save()}>
+            Save mapping
+          </Button>
+          <Button pending={busy === 'create'} disabled={busy !== null || unmapped.length === 0} onPress={() => void createMissing()}>
+            Create missing accounts
+          </Button>
+        </Box>
+      ) : null}
+    </Box>
+  );
+}

@@ -1,0 +1,47 @@
+/**
+ * Journal entries as a bookkeeper reads them: date, what happened, each line's account with
+ * its debit or credit, and whether QuickBooks has it yet.
+ */
+import { Badge, Box, Table, TableBody, TableCell, TableHead, TableHeaderCell, TableRow } from '@stripe/ui-extension-sdk/ui';
+import type { EntrySummary } from '../../shared/api/app.ts';
+import { formatMinor } from '../../shared/money.ts';
+
+/** "Dr Deferred Revenue 100.00" / "Cr Revenue 100.00" from a signed line. */
+function lineText(account: string, amount_minor: string, currency: string): string {
+  const amount = BigInt(amount_minor);
+  return `${amount >= 0n ? 'Dr' : 'Cr'} ${account} ${formatMinor(amount >= 0n ? amount : -amount, currency)}`;
+}
+
+export function EntriesTable({ entries }: { entries: readonly EntrySummary[] }) {
+  return (
+    <Table>
+      <TableHead>
+        <TableRow>
+          <TableHeaderCell>Date</TableHeaderCell>
+          <TableHeaderCell>Entry</TableHeaderCell>
+          <TableHeaderCell>Lines</TableHeaderCell>
+          <TableHeaderCell>QuickBooks</TableHeaderCell>
+        </TableRow>
+      </TableHead>
+      <TableBody>
+        {entries.map((e) => (
+          <TableRow key={e.id}>
+            <TableCell>{e.posting_date}</TableCell>
+            <TableCell wrap>
+              {e.memo}
+              {e.correction ? ' (correction)' : ''}
+            </TableCell>
+            <TableCell wrap>
+              <Box css={{ stack: 'y' }}>
+                {e.lines.map((l, i) => (
+                  <Box key={i}>{lineText(l.account, l.amount_minor, e.currency)}</Box>
+                ))}
+              </Box>
+            </TableCell>
+            <TableCell>{e.qbo_id ? <Badge type="positive">Posted</Badge> : <Badge type="neutral">Pending</Badge>}</TableCell>
+          </TableRow>
+        ))}
+      </TableBody>
+    </Table>
+  );
+}

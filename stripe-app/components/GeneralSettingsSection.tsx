@@ -1,0 +1,167 @@
+/**
+ * The accounting choices a finance team makes once (shared/settings.ts): amortization method,
+ * catch-up, reporting time zone, posting mode, discounts as contra revenue, dispute recoveries
+ * and the close policy. Saves only what changed, naming the version it started from so two
+ * people editing at once get a clear conflict instead of overwriting each other.
+ */
+import { useEffect, useState } from 'react';
+import { Banner, Box, Button, Select, Switch, TextField } from '@stripe/ui-extension-sdk/ui';
+import type { GeneralSettings, SettingsUpdateRequest } from '../../shared/api/app.ts';
+import { AMORTIZATION_METHODS } from '../../shared/settings.ts';
+import { isValidTimeZone } from '../../shared/time.ts';
+import type { AppClient } from '../data/client.ts';
+import { asAppError, useLoad } from '../hooks/useLoad.ts';
+import { confirmDone, reportFailure } from '../hooks/notify.ts';
+import { ErrorBanner, Loading } from './States.tsx';
+
+const AMORTIZATION_LABELS: Record<(typeof AMORTIZATION_METHODS)[number], string> = {
+  by_time: 'By elapsed time (exact, the default)',
+  by_day: 'By whole days',
+  monthly_even: 'Evenly per month',
+  monthly_even_prorated_ends: 'Evenly per month, partial first and last months by time',
+};
+
+/** Longest wait after month end before an automatic close (the schema's own cap). */
+const CLOSE_DAYS_MAX = 90;
+
+type Draft = Pick<GeneralSettings, 'amortization' | 'catch_up' | 'reporting_time_zone' | 'posting_mode' | 'discounts_as_contra' | 'recover_as_gains'> & {
+  close_mode: 'manual' | 'auto';
+  close_days: string;
+};
+
+function draftOf(s: GeneralSettings): Draft {
+  return {
+    amortization: s.amortization,
+    catch_up: s.catch_up,
+    reporting_time_zone: s.reporting_time_zone,
+    posting_mode: s.posting_mode,
+    discounts_as_contra: s.discounts_as_contra,
+    recover_as_gains: s.recover_as_gains,
+    close_mode: s.close_policy.mode,
+    close_days: String(s.close_policy.days_after_period_end),
+  };
+}
+
+/** The fields that differ from what was loaded, or an error sentence when a field is invalid. */
+export function settingsChanges(loaded: GeneralSettings, d: Draft): { changes: SettingsUpdateRequest['settings'] } | { error: string } {
+  if (!isValidTimeZone(d.reporting_time_zone)) return { error: `"${d.reporting_time_zone}" is not a time zone. Use an IANA name such as UTC or America/New_York.` };
+  const days = Number(d.close_days);
+  if (!/^\d+$/.test(d.close_days) || days > CLOSE_DAYS_MAX) return { error: `Days after month end must be a whole number from 0 to ${CLOSE_DAYS_MAX}.` };
+  const changes: SettingsUpdateRequest['settings'] = {};
+  if (d.amortization !== loaded.amortization) changes.amortization = d.amortization;
+  if (d.catch_up !== loaded.catch_up) changes.catch_up = d.catch_up;
+  if (d.reporting_time_zone !== loaded.reporting_time_zone) changes.reporting_time_zone = d.reporting_time_zone;
+  if (d.posting_mode !== loaded.posting_mode) changes.posting_mode = d.posting_mode;
+  if (d.discounts_as_contra !== loaded.discounts_as_contra) changes.discounts_as_contra = d.discounts_as_contra;
+  if (d.recover_as_gains !== loaded.recover_as_gains) changes.recover_as_gains = d.recover_as_gains;
+  if (d.close_mode !== loaded.close_policy.mode || days !== loaded.close_policy.days_after_period_end) changes.close_policy = { mode: d.close_mode, days_after_period_end: days };
+  return { changes };
+}
+
+export function GeneralSettingsSection({ client, canEdit, onSaved }: { client: AppClient; canEdit: boolean; onSaved?: () => void }) {
+  const { state, reload, setData } = useLoad(() => client.getSettings(), [client]);
+  const [draft, setDraft] = useState<Draft | null>(null);
+  const [saving, setSaving] = useState(false);
+  const [problem, setProblem] = useState<string | null>(null);
+
+  useEffect(() => {
+    if (state.status === 'loaded') setDraft(draftOf(state.data.settings));
+  }, [state]);
+
+  if (state.status === 'loading' || (state.status === 'loaded' && !draft)) return <Loading label="Loading settings…" />;
+  if (state.status === 'error') return <ErrorBanner title="Could not load settings" error={state.error} onRetry={reload} />;
+  const d = draft!;
+  const loaded = state.data;
+  const set = (patch: Partial<Draft>) => setDraft({ ...d, ...patch });
+
+  const save = async () => {
+    const diff = settingsChanges(loaded.settings, d);
+    if ('error' in diff) {
+      setProblem(diff.error);
+      return;
+    }
+    if (Object.keys(diff.changes).length === 0) {
+      // Confirming the current settings is a choice too (onboarding counts it as done).
+      confirmDone('Nothing to save: the settings are unchanged.');
+      onSaved?.();
+      return;
+    }
+    setSaving(true);
+    setProblem(null);
+    try {
+      const saved = await client.updateSettings({ version: loaded.version, settings: diff.changes });
+      setData(saved);
+      confirmDone('Settings saved.');
+      onSaved?.();
+    } catch (err) {
+      const e = asAppError(err);
+      const message = e.code === 'conflict' ? 'Someone else changed these settings since you opened them. Reload to see their changes, then save again.' : e.message;
+      setProblem(message);
+      reportFailure(message);
+    } finally {
+      setSaving(false);
+    }
+  };
+
+  const readOnly = !canEdit;
+  return (
+    <Box css={{ stack: 'y', gap: 'medium' }}>
+      <Box css={{ font: 'subheading' }}>Recognition settings</Box>
+      {problem ? <Banner type="critical" title="Settings not saved" description={problem} /> : null}
+      <Select name="amortization" label="Amortization method" value={d.amortization} disabled={readOnly} onChange={(e) => set({ amortization: e.target.value as Draft['amortization'] })}>
+        {AMORTIZATION_METHODS.map((m) => (
+          <option key={m} value={m}>
+            {AMORTIZATION_LABELS[m]}
+          </option>
+        ))}
+      </Select>
+      <Switch
+        name="catch_up"
+        label="Catch up past service in the booking month"
+        description="Service time before the invoice date is recognized when the invoice is booked."
+        checked={d.catch_up}
+        disabled={readOnly}
+        onChange={(e) => set({ catch_up: e.target.checked })}
+      />
+      <TextField
+        name="reporting_time_zone"
+        label="Reporting time zone"
+        description="Month boundaries are midnights in this zone."
+        value={d.reporting_time_zone}
+        readOnly={readOnly}
+        onChange={(e) => set({ reporting_time_zone: e.target.value })}
+      />
+      <Select name="posting_mode" label="Posting to QuickBooks" value={d.posting_mode} disabled={readOnly} onChange={(e) => set({ posting_mode: e.target.value as Draft['posting_mode'] })}>
+        <option value="summary">Summary: one entry per account per day</option>
+        <option value="detailed">Detailed: one entry per Stripe event</option>
+      </Select>
+      <Switch
+        name="discounts_as_contra"
+        label="Show discounts as contra revenue"
+        description="Off: revenue is recorded net of discounts."
+        checked={d.discounts_as_contra}
+        disabled={readOnly}
+        onChange={(e) => set({ discounts_as_contra: e.target.checked })}
+      />
+      <Switch
+        name="recover_as_gains"
+        label="Record won disputes as recoveries"
+        checked={d.recover_as_gains}
+        disabled={readOnly}
+        onChange={(e) => set({ recover_as_gains: e.target.checked })}
+      />
+      <Select name="close_mode" label="Closing months" value={d.close_mode} disabled={readOnly} onChange={(e) => set({ close_mode: e.target.value as Draft['close_mode'] })}>
+        <option value="manual">I close months by hand</option>
+        <option value="auto">Close automatically after month end</option>
+      </Select>
+      {d.close_mode === 'auto' ? (
+        <TextField name="close_days" label="Days after month end" type="number" value={d.close_days} readOnly={readOnly} onChange={(e) => set({ close_days: e.target.value })} />
+      ) : null}
+      {canEdit ? (
+        <Button type="primary" pending={saving} onPress={() => void save()}>
+          Save settings
+        </Button>
+      ) : null}
+    </Box>
+  );
+}

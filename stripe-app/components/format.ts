@@ -1,0 +1,47 @@
+/**
+ * Display formatting for the views: money in major units with the currency's own decimals
+ * (through shared/money.ts, never a float), instants, and the rule summaries merchants read.
+ */
+import { formatMinor } from '../../shared/money.ts';
+import type { ProductRule } from '../../shared/settings.ts';
+
+/** "121.88 USD" from "12188" minor units. */
+export function money(amount_minor: string, currency: string): string {
+  return `${formatMinor(BigInt(amount_minor), currency)} ${currency.toUpperCase()}`;
+}
+
+/**
+ * Chart value in major units. Charts only take numbers; this is for drawing bars, never for
+ * arithmetic: it parses the exact decimal string that formatMinor produced.
+ */
+export function chartValue(amount_minor: string, currency: string): number {
+  return Number(formatMinor(BigInt(amount_minor), currency));
+}
+
+/** "2026-11-21 14:05 UTC" from an ISO instant; "Never" for null. */
+export function instant(iso: string | null): string {
+  if (!iso) return 'Never';
+  const d = new Date(iso);
+  if (Number.isNaN(d.getTime())) return iso;
+  return `${d.toISOString().slice(0, 16).replace('T', ' ')} UTC`;
+}
+
+const RULE_LABELS: Record<ProductRule['rule'], string> = {
+  ratable: 'Spread over the service period',
+  point_in_time: 'All at once',
+  custom_term: 'Spread over a fixed term',
+  bundle: 'Bundle split by standalone selling price',
+  exclude: 'Not revenue (excluded)',
+};
+
+/** One line a bookkeeper understands: "Spread over a fixed term (12 months)". */
+export function describeRule(rule: ProductRule | null): string {
+  if (!rule) return 'Default: spread over the service period';
+  const base = RULE_LABELS[rule.rule];
+  if (rule.rule === 'custom_term' && rule.term_months) return `${base} (${rule.term_months} months)`;
+  if (rule.rule === 'point_in_time' && rule.trigger) return `${base}, at ${rule.trigger}`;
+  if (rule.rule === 'bundle' && rule.components) return `${base} (${rule.components.length} components)`;
+  return base;
+}
+
+export const RULE_OPTIONS = Object.entries(RULE_LABELS) as [ProductRule['rule'], string][];

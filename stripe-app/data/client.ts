@@ -1,0 +1,236 @@
+/**
+ * The Stripe App's only door to our backend. Every call asks the Dashboard for a signature
+ * (`fetchStripeSignature`), sends it with the user and account ids, and checks the answer
+ * against the App API contract (shared/api/app.ts) before a view sees it.
+ *
+ * Each request signs the Dashboard mode as an extra field, because live and test books are
+ * different tenants and the plain signature does not cover the mode; writes also sign the
+ * user's administrator/developer role ids (`stripe_roles`), which Stripe refuses to sign for a
+ * user who does not hold them. The backend verifies the exact signed string we send in
+ * `Stripe-Signed-Payload` (backend/http/app-auth.ts explains why that is safe). Stripe does not
+ * document the key order of a signed payload with extras, so on a 401 the same signature is
+ * presented once more with the other order, and the order that worked is remembered.
+ */
+import fetchStripeSignature from '@stripe/ui-extension-sdk/signature';
+import type { ExtensionContextValue } from '@stripe/ui-extension-sdk/context';
+import type { z } from 'zod';
+import {
+  AccountMappingResponseSchema,
+  APP_HEADERS,
+  APP_ROUTES,
+  CreateMissingAccountsResponseSchema,
+  CustomerDetailResponseSchema,
+  ErrorBodySchema,
+  ExceptionResponseSchema,
+  ExceptionsResponseSchema,
+  InvoiceDetailResponseSchema,
+  ProductRuleResponseSchema,
+  ProductsResponseSchema,
+  QboAccountsResponseSchema,
+  QboConnectResponseSchema,
+  QboStatusResponseSchema,
+  RollforwardResponseSchema,
+  routePath,
+  SettingsResponseSchema,
+  signedPayloadCandidates,
+  SyncStatusResponseSchema,
+  WaterfallResponseSchema,
+  WRITE_ROLE_IDS,
+  WRITE_ROLE_NAMES,
+  type AccountMappingResponse,
+  type AccountMappingUpdateRequest,
+  type CreateMissingAccountsRequest,
+  type CreateMissingAccountsResponse,
+  type CustomerDetailResponse,
+  type ExceptionResponse,
+  type ExceptionsResponse,
+  type InvoiceDetailResponse,
+  type ProductRuleResponse,
+  type ProductRuleUpdateRequest,
+  type ProductsResponse,
+  type QboAccountsResponse,
+  type QboConnectResponse,
+  type QboStatusResponse,
+  type RollforwardResponse,
+  type SettingsResponse,
+  type SettingsUpdateRequest,
+  type SignedExtra,
+  type SyncStatusResponse,
+  type WaterfallResponse,
+} from '../../shared/api/app.ts';
+
+/** A request that takes longer than this is abandoned with a plain message (the Dashboard feels hung after ~15 s). */
+export const REQUEST_TIMEOUT_MS = 15_000;
+
+/**
+ * Which serialization of the signed payload the backend last accepted (index into
+ * `signedPayloadCandidates`). Module state on purpose: it is a fact about Stripe, the same for
+ * every view and user, learned once per page load.
+ */
+let acceptedPayloadOrder = 0;
+
+/** A failed call, with the backend's stable code (or ours for network and contract failures). */
+export class AppApiError extends Error {
+  readonly code: string;
+  readonly status: number;
+  constructor(code: string, message: string, status: number) {
+    super(message);
+    this.name = 'AppApiError';
+    this.code = code;
+    this.status = status;
+  }
+}
+
+/** The roles of the signed-in user that may change settings, as Stripe role ids. */
+export function writeRoleIds(roles: ExtensionContextValue['userContext']['roles']): string[] {
+  const ids = new Set<string>();
+  for (const role of roles ?? []) {
+    if (role.id && (WRITE_ROLE_IDS as readonly string[]).includes(role.id)) ids.add(role.id);
+    // Hosts without role ids: map the display name to its id (the two lists are aligned).
+    const byName = (WRITE_ROLE_NAMES as readonly string[]).indexOf(role.name);
+    if (!role.id && byName >= 0) ids.add(WRITE_ROLE_IDS[byName]!);
+  }
+  return [...ids];
+}
+
+/** True when the signed-in user may change settings (the backend checks the same, signed). */
+export function canEditSettings(context: Pick<ExtensionContextValue, 'userContext'>): boolean {
+  return writeRoleIds(context.userContext.roles).length > 0;
+}
+
+type Method = 'GET' | 'POST' | 'PUT' | 'DELETE';
+
+export interface AppClient {
+  getSettings(): Promise<SettingsResponse>;
+  updateSettings(req: SettingsUpdateRequest): Promise<SettingsResponse>;
+  getAccountMapping(): Promise<AccountMappingResponse>;
+  updateAccountMapping(req: AccountMappingUpdateRequest): Promise<AccountMappingResponse>;
+  listQboAccounts(): Promise<QboAccountsResponse>;
+  createMissingAccounts(req?: CreateMissingAccountsRequest): Promise<CreateMissingAccountsResponse>;
+  startQboConnect(): Promise<QboConnectResponse>;
+  getQboStatus(): Promise<QboStatusResponse>;
+  disconnectQbo(): Promise<QboStatusResponse>;
+  listProducts(query?: { limit?: number; starting_after?: string }): Promise<ProductsResponse>;
+  getProductRule(productId: string): Promise<ProductRuleResponse>;
+  putProductRule(productId: string, req: ProductRuleUpdateRequest): Promise<ProductRuleResponse>;
+  deleteProductRule(productId: string, version: number): Promise<ProductRuleResponse>;
+  getSyncStatus(): Promise<SyncStatusResponse>;
+  listExceptions(query?: { status?: 'open' | 'resolved' | 'all'; limit?: number }): Promise<ExceptionsResponse>;
+  retryException(exceptionId: string): Promise<ExceptionResponse>;
+  resolveException(exceptionId: string, note: string): Promise<ExceptionResponse>;
+  getWaterfall(periods: number): Promise<WaterfallResponse>;
+  getRollforward(periods: number): Promise<RollforwardResponse>;
+  getInvoiceDetail(invoiceId: string): Promise<InvoiceDetailResponse>;
+  getCustomerDetail(customerId: string): Promise<CustomerDetailResponse>;
+}
+
+function queryString(query: Record<string, string | number | undefined>): string {
+  const parts = Object.entries(query)
+    .filter((e): e is [string, string | number] => e[1] !== undefined)
+    .map(([k, v]) => `${encodeURIComponent(k)}=${encodeURIComponent(String(v))}`);
+  return parts.length ? `?${parts.join('&')}` : '';
+}
+
+/** The backend base URL from the manifest's `constants.API_BASE`, without a trailing slash. */
+export function apiBaseOf(context: Pick<ExtensionContextValue, 'environment'>): string {
+  const constants = context.environment.constants;
+  const base = constants && typeof constants === 'object' && !Array.isArray(constants) ? (constants as Record<string, unknown>)['API_BASE'] : undefined;
+  if (typeof base !== 'string' || base.length === 0) throw new AppApiError('not_configured', 'The app has no API_BASE constant; check stripe-app.json.', 0);
+  return base.replace(/\/+$/, '');
+}
+
+/** Builds the client for one view; cheap, so views create it once per context. */
+export function createAppClient(context: Pick<ExtensionContextValue, 'userContext' | 'environment'>): AppClient {
+  const userId = context.userContext.id ?? '';
+  const accountId = context.userContext.account.id;
+  const mode = context.environment.mode;
+
+  async function call<S extends z.ZodType>(method: Method, path: string, schema: S, opts: { body?: unknown; write?: boolean } = {}): Promise<z.infer<S>> {
+    const base = apiBaseOf(context);
+    const extra: SignedExtra = { mode };
+    if (opts.write) {
+      const roles = writeRoleIds(context.userContext.roles);
+      if (roles.length === 0) throw new AppApiError('forbidden', 'Only administrators and developers can change Accrue settings.', 403);
+      extra.stripe_roles = roles;
+    }
+    let signature: string;
+    try {
+      signature = await fetchStripeSignature(extra);
+    } catch {
+      throw new AppApiError('unauthorized', 'Stripe could not sign this request. Reload the page and try again.', 401);
+    }
+    const candidates = signedPayloadCandidates(extra, userId, accountId);
+    const send = async (order: number): Promise<Response> => {
+      const headers: Record<string, string> = {
+        'Content-Type': 'application/json',
+        [APP_HEADERS.signature]: signature,
+        [APP_HEADERS.userId]: userId,
+        [APP_HEADERS.accountId]: accountId,
+        [APP_HEADERS.mode]: mode,
+        [APP_HEADERS.signedPayload]: candidates[order] ?? candidates[0]!,
+      };
+      const controller = typeof AbortController === 'function' ? new AbortController() : undefined;
+      const timer = controller ? setTimeout(() => controller.abort(), REQUEST_TIMEOUT_MS) : undefined;
+      try {
+        return await fetch(`${base}${path}`, {
+          method,
+          headers,
+          ...(opts.body !== undefined ? { body: JSON.stringify(opts.body) } : {}),
+          ...(controller ? { signal: controller.signal } : {}),
+        });
+      } catch {
+        throw new AppApiError('upstream_unavailable', 'Could not reach Accrue. Check your connection and try again.', 0);
+      } finally {
+        if (timer !== undefined) clearTimeout(timer);
+      }
+    };
+    const first = Math.min(acceptedPayloadOrder, candidates.length - 1);
+    let response = await send(first);
+    if (response.status === 401 && candidates.length > 1) {
+      // Perhaps Stripe serialized the signed payload in the other order: same signature, other string.
+      const other = first === 0 ? 1 : 0;
+      const retry = await send(other);
+      if (retry.status !== 401) acceptedPayloadOrder = other;
+      response = retry;
+    }
+    let json: unknown = null;
+    try {
+      json = await response.json();
+    } catch {
+      json = null;
+    }
+    if (!response.ok) {
+      const err = ErrorBodySchema.safeParse(json);
+      if (err.success) throw new AppApiError(err.data.error.code, err.data.error.message, response.status);
+      throw new AppApiError('upstream_unavailable', `Accrue answered with HTTP ${response.status}.`, response.status);
+    }
+    const parsed = schema.safeParse(json);
+    if (!parsed.success) throw new AppApiError('internal', 'Accrue sent an answer this version of the app does not understand.', response.status);
+    return parsed.data;
+  }
+
+  return {
+    getSettings: () => call('GET', APP_ROUTES.settings, SettingsResponseSchema),
+    updateSettings: (req) => call('PUT', APP_ROUTES.settings, SettingsResponseSchema, { body: req, write: true }),
+    getAccountMapping: () => call('GET', APP_ROUTES.accountMapping, AccountMappingResponseSchema),
+    updateAccountMapping: (req) => call('PUT', APP_ROUTES.accountMapping, AccountMappingResponseSchema, { body: req, write: true }),
+    listQboAccounts: () => call('GET', APP_ROUTES.qboAccounts, QboAccountsResponseSchema),
+    createMissingAccounts: (req = {}) => call('POST', APP_ROUTES.qboCreateMissing, CreateMissingAccountsResponseSchema, { body: req, write: true }),
+    startQboConnect: () => call('POST', APP_ROUTES.qboConnect, QboConnectResponseSchema, { body: {}, write: true }),
+    getQboStatus: () => call('GET', APP_ROUTES.qboStatus, QboStatusResponseSchema),
+    disconnectQbo: () => call('POST', APP_ROUTES.qboDisconnect, QboStatusResponseSchema, { body: {}, write: true }),
+    listProducts: (query = {}) => call('GET', `${APP_ROUTES.products}${queryString(query)}`, ProductsResponseSchema),
+    getProductRule: (productId) => call('GET', routePath(APP_ROUTES.productRule, productId), ProductRuleResponseSchema),
+    putProductRule: (productId, req) => call('PUT', routePath(APP_ROUTES.productRule, productId), ProductRuleResponseSchema, { body: req, write: true }),
+    deleteProductRule: (productId, version) =>
+      call('DELETE', `${routePath(APP_ROUTES.productRule, productId)}${queryString({ version })}`, ProductRuleResponseSchema, { write: true }),
+    getSyncStatus: () => call('GET', APP_ROUTES.syncStatus, SyncStatusResponseSchema),
+    listExceptions: (query = {}) => call('GET', `${APP_ROUTES.exceptions}${queryString(query)}`, ExceptionsResponseSchema),
+    retryException: (id) => call('POST', routePath(APP_ROUTES.exceptionRetry, id), ExceptionResponseSchema, { body: {}, write: true }),
+    resolveException: (id, note) => call('POST', routePath(APP_ROUTES.exceptionResolve, id), ExceptionResponseSchema, { body: { note }, write: true }),
+    getWaterfall: (periods) => call('GET', `${APP_ROUTES.waterfall}${queryString({ periods })}`, WaterfallResponseSchema),
+    getRollforward: (periods) => call('GET', `${APP_ROUTES.rollforward}${queryString({ periods })}`, RollforwardResponseSchema),
+    getInvoiceDetail: (id) => call('GET', routePath(APP_ROUTES.invoice, id), InvoiceDetailResponseSchema),
+    getCustomerDetail: (id) => call('GET', routePath(APP_ROUTES.customer, id), CustomerDetailResponseSchema),
+  };
+}

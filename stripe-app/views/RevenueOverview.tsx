@@ -1,0 +1,126 @@
+/**
+ * Revenue overview (viewport `stripe.dashboard.home.overview`): revenue recognized per month
+ * (bar chart), deferred revenue at each month end (line chart), the deferred revenue
+ * roll-forward and the waterfall as tables, for the last few periods.
+ */
+import { useState } from 'react';
+import { BarChart, Box, ContextView, Divider, LineChart, Select, Table, TableBody, TableCell, TableHead, TableHeaderCell, TableRow } from '@stripe/ui-extension-sdk/ui';
+import type { ExtensionContextValue } from '@stripe/ui-extension-sdk/context';
+import { REPORT_PERIODS_DEFAULT } from '../../shared/api/app.ts';
+import { chartValue, money } from '../components/format.ts';
+import { Empty, ErrorBanner, Loading } from '../components/States.tsx';
+import { useAppClient } from '../hooks/useAppClient.ts';
+import { useLoad } from '../hooks/useLoad.ts';
+
+/** Choices of history length; 24 is the API's cap. */
+const PERIOD_CHOICES = [3, 6, 12, 24] as const;
+
+const RevenueOverview = (context: ExtensionContextValue) => {
+  const { client } = useAppClient(context);
+  const [periods, setPeriods] = useState<number>(REPORT_PERIODS_DEFAULT);
+  const { state, reload } = useLoad(async () => {
+    const [waterfall, rollforward] = await Promise.all([client.getWaterfall(periods), client.getRollforward(periods)]);
+    return { waterfall, rollforward };
+  }, [client, periods]);
+
+  let body;
+  if (state.status === 'loading') body = <Loading label="Loading revenue…" />;
+  else if (state.status === 'error') body = <ErrorBanner title="Could not load revenue reports" error={state.error} onRetry={reload} />;
+  else if (state.data.rollforward.rows.length === 0 && state.data.waterfall.rows.length === 0) body = <Empty message="No revenue recorded yet. Reports fill in as invoices are finalized." />;
+  else {
+    const { waterfall, rollforward } = state.data;
+    const cur = rollforward.currency;
+    const recognizedSeries = waterfall.periods.map((p, i) => ({ period: p, recognized: chartValue(waterfall.totals_minor[i] ?? '0', waterfall.currency) }));
+    const deferredSeries = rollforward.rows.map((r) => ({ period: r.period, deferred: chartValue(r.closing_minor, cur) }));
+    body = (
+      <Box css={{ stack: 'y', gap: 'medium' }}>
+        <Box css={{ font: 'subheading' }}>Revenue recognized</Box>
+        <BarChart data={recognizedSeries} x="period" y="recognized" />
+        <Box css={{ font: 'subheading' }}>Deferred revenue at month end</Box>
+        <LineChart data={deferredSeries} x="period" y="deferred" />
+        <Divider />
+        <Box css={{ font: 'subheading' }}>Deferred revenue roll-forward ({cur.toUpperCase()})</Box>
+        <Table>
+          <TableHead>
+            <TableRow>
+              <TableHeaderCell>Period</TableHeaderCell>
+              <TableHeaderCell>Opening</TableHeaderCell>
+              <TableHeaderCell>Billed</TableHeaderCell>
+              <TableHeaderCell>Recognized</TableHeaderCell>
+              <TableHeaderCell>Refunds, credits, disputes</TableHeaderCell>
+              <TableHeaderCell>FX</TableHeaderCell>
+              <TableHeaderCell>Closing</TableHeaderCell>
+            </TableRow>
+          </TableHead>
+          <TableBody>
+            {rollforward.rows.map((r) => (
+              <TableRow key={r.period}>
+                <TableCell>{r.period}</TableCell>
+                <TableCell align="right">{money(r.opening_minor, cur)}</TableCell>
+                <TableCell align="right">{money(r.billings_minor, cur)}</TableCell>
+                <TableCell align="right">{money(r.recognized_minor, cur)}</TableCell>
+                <TableCell align="right">{money(r.contra_minor, cur)}</TableCell>
+                <TableCell align="right">{money(r.fx_minor, cur)}</TableCell>
+                <TableCell align="right">{money(r.closing_minor, cur)}</TableCell>
+              </TableRow>
+            ))}
+          </TableBody>
+        </Table>
+        <Box css={{ font: 'subheading' }}>Waterfall: booked (rows) by recognized (columns)</Box>
+        <Table>
+          <TableHead>
+            <TableRow>
+              <TableHeaderCell>Booked</TableHeaderCell>
+              <TableHeaderCell>Amount</TableHeaderCell>
+              {waterfall.periods.map((p) => (
+                <TableHeaderCell key={p}>{p}</TableHeaderCell>
+              ))}
+              <TableHeaderCell>Still deferred</TableHeaderCell>
+            </TableRow>
+          </TableHead>
+          <TableBody>
+            {waterfall.rows.map((r) => (
+              <TableRow key={r.booked_period}>
+                <TableCell>{r.booked_period}</TableCell>
+                <TableCell align="right">{money(r.booked_minor, waterfall.currency)}</TableCell>
+                {r.recognized_minor.map((v, i) => (
+                  <TableCell key={i} align="right">
+                    {v === '0' ? '' : money(v, waterfall.currency)}
+                  </TableCell>
+                ))}
+                <TableCell align="right">{money(r.remaining_minor, waterfall.currency)}</TableCell>
+              </TableRow>
+            ))}
+            <TableRow>
+              <TableCell>Total</TableCell>
+              <TableCell> </TableCell>
+              {waterfall.totals_minor.map((v, i) => (
+                <TableCell key={i} align="right">
+                  {money(v, waterfall.currency)}
+                </TableCell>
+              ))}
+              <TableCell> </TableCell>
+            </TableRow>
+          </TableBody>
+        </Table>
+      </Box>
+    );
+  }
+
+  return (
+    <ContextView title="Revenue" description="Recognized and deferred revenue from your Stripe invoices">
+      <Box css={{ stack: 'y', gap: 'medium' }}>
+        <Select name="periods" label="Show" value={String(periods)} onChange={(e) => setPeriods(Number(e.target.value))}>
+          {PERIOD_CHOICES.map((n) => (
+            <option key={n} value={String(n)}>
+              Last {n} months
+            </option>
+          ))}
+        </Select>
+        {body}
+      </Box>
+    </ContextView>
+  );
+};
+
+export default RevenueOverview;

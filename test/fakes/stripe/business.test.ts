@@ -1,0 +1,146 @@
+// Proves the sample-business generator is deterministic per seed, contains every case the demo
+// promises (prorations, bundle, setup fees, coupons, tax, EUR/JPY with exchange rates, refunds,
+// credit notes, a lost and a won dispute, a write-off, payouts), is internally consistent (invoice
+// totals, payments, balance transactions, event order and snapshots), and that the fake and the
+// readers serve it: a full backfill over HTTP, and HTTP/memory reader parity on its documents.
+import type Stripe from 'stripe';
+import { createStripeClient } from '../../../backend/stripe/client.ts';
+import { listInvoices } from '../../../backend/stripe/listing.ts';
+import { createMemoryReader, createStripeReader, type StripeObject } from '../../../backend/stripe/reader.ts';
+import { TenantSettingsSchema } from '../../../shared/settings.ts';
+import { generateBusiness, type SampleBusiness } from './business.ts';
+import { startStripeFake } from './server.ts';
+
+const SEED = Number(process.env.SEED ?? 20_251_121);
+console.log(`SEED=${SEED}`);
+
+let business: SampleBusiness;
+beforeAll(() => {
+  business = generateBusiness({ seed: SEED });
+});
+
+const byType = (objects: StripeObject[], type: string): StripeObject[] => objects.filter((o) => o.object === type);
+const sum = (xs: number[]): number => xs.reduce((a, b) => a + b, 0);
+
+describe('generateBusiness', () => {
+  it('is deterministic per seed and differs between seeds', () => {
+    const again = generateBusiness({ seed: SEED });
+    expect(JSON.stringify(again.replay)).toBe(JSON.stringify(business.replay));
+    const other = generateBusiness({ seed: SEED + 1 });
+    expect(JSON.stringify(other.replay)).not.toBe(JSON.stringify(business.replay));
+  });
+
+  it('contains every case the demo needs', () => {
+    const s = business.stats;
+    expect(sum(['customers_usd', 'customers_eur', 'customers_jpy'].map((k) => s[k] ?? 0))).toBe(300);
+    for (const key of [
+      'customers_eur', 'customers_jpy', 'charges_eur', 'charges_jpy', 'upgrades', 'downgrades', 'invoices_with_prorations',
+      'bundle_customers', 'setup_fees', 'discounted_invoices', 'taxed_invoices', 'refunds_full', 'refunds_partial',
+      'credit_notes_refund', 'credit_notes_balance', 'balance_applied', 'payment_failures', 'invoices_over_10_lines', 'payouts',
+    ]) {
+      expect(s[key] ?? 0, key).toBeGreaterThan(0);
+    }
+    expect(s.disputes_lost).toBe(1);
+    expect(s.disputes_won).toBe(1);
+    expect(s.written_off).toBe(1);
+    const types = new Set(business.events.map((e) => e.type));
+    for (const t of ['invoice.finalized', 'invoice.paid', 'charge.succeeded', 'charge.refunded', 'credit_note.created', 'charge.dispute.created',
+      'charge.dispute.funds_withdrawn', 'charge.dispute.funds_reinstated', 'charge.dispute.closed', 'invoice.marked_uncollectible', 'payout.paid', 'invoiceitem.created']) {
+      expect(types.has(t), t).toBe(true);
+    }
+    expect(TenantSettingsSchema.safeParse(business.suggestedSettings).success).toBe(true);
+  });
+
+  it('keeps events in time order, inside the window, each naming an object that exists', () => {
+    const ids = new Set(business.objects.map((o) => o.id));
+    let previous = 0;
+    for (const e of business.events) {
+      const created = e.created as number;
+      expect(created).toBeGreaterThanOrEqual(previous);
+      expect(created).toBeLessThan(business.end);
+      expect(e.account).toBe(business.account);
+      expect(ids.has((e.data as { object: StripeObject }).object.id)).toBe(true);
+      previous = created;
+    }
+    for (const o of business.objects) if (typeof o.created === 'number') expect(o.created).toBeLessThan(business.end);
+  });
+
+  it('adds invoices up: lines, discounts, tax, balance applied and what was paid', () => {
+    const payments = byType(business.objects, 'invoice_payment');
+    const charges = new Map(byType(business.objects, 'charge').map((c) => [c.payment_intent as string, c]));
+    for (const inv of byType(business.objects, 'invoice')) {
+      const lines = (inv.lines as { data: StripeObject[] }).data;
+      const subtotal = sum(lines.map((l) => l.amount as number));
+      const discounts = sum(lines.flatMap((l) => (l.discount_amounts as { amount: number }[]).map((d) => d.amount)));
+      const taxes = sum(lines.flatMap((l) => (l.taxes as { amount: number }[]).map((t) => t.amount)));
+      expect(inv.subtotal).toBe(subtotal);
+      expect(inv.total).toBe(subtotal - discounts + taxes);
+      expect(sum((inv.total_taxes as { amount: number }[]).map((t) => t.amount))).toBe(taxes);
+      const applied = (inv.ending_balance as number) - (inv.starting_balance as number);
+      expect(inv.amount_due).toBe(Math.max(0, (inv.total as number) - applied));
+      if (inv.status === 'paid' && (inv.amount_due as number) > 0) {
+        const paid = payments.filter((p) => p.invoice === inv.id && p.status === 'paid');
+        expect(paid).toHaveLength(1);
+        const ch = charges.get((paid[0]!.payment as { payment_intent: string }).payment_intent);
+        expect(ch?.amount).toBe(inv.amount_due);
+        expect(ch?.currency).toBe(inv.currency);
+      }
+    }
+  });
+
+  it('settles in USD with fees and exchange rates, and pays out no more than the balance', () => {
+    const bts = byType(business.objects, 'balance_transaction');
+    const charges = new Map(byType(business.objects, 'charge').map((c) => [c.id, c]));
+    for (const bt of bts) {
+      expect(bt.currency).toBe('usd');
+      expect(bt.net).toBe((bt.amount as number) - (bt.fee as number));
+      if (bt.type === 'charge') {
+        const ch = charges.get(bt.source as string)!;
+        expect(bt.exchange_rate === null).toBe(ch.currency === 'usd');
+        expect(bt.fee as number).toBeGreaterThan(0);
+      }
+    }
+    const payoutTotal = sum(byType(business.objects, 'payout').map((p) => p.amount as number));
+    const movement = sum(bts.filter((b) => b.type !== 'payout').map((b) => b.net as number));
+    expect(payoutTotal).toBeGreaterThan(0);
+    expect(payoutTotal).toBeLessThanOrEqual(movement);
+    expect(sum(bts.filter((b) => b.type === 'payout').map((b) => b.amount as number))).toBe(-payoutTotal);
+  });
+});
+
+describe('serving the business', () => {
+  it('backfills every invoice over HTTP and reads documents identically over HTTP and in memory', async () => {
+    const small = generateBusiness({ seed: SEED, customers: 40 });
+    const fake = await startStripeFake();
+    try {
+      fake.load(small.replay, small.account);
+      const stripe: Stripe = createStripeClient({ secretKey: 'sk_test_business_0000', apiBase: fake.url });
+      const listed = [];
+      for await (const inv of listInvoices(stripe, small.account)) listed.push(inv);
+      const invoices = byType(small.objects, 'invoice');
+      expect(listed).toHaveLength(invoices.length);
+      expect(listed.every((i) => !i.lines.has_more)).toBe(true);
+
+      const http = createStripeReader(stripe, small.account);
+      const memory = createMemoryReader(small.replay);
+      const big = invoices.filter((i) => (i.lines as { data: unknown[] }).data.length > 10).slice(0, 3);
+      expect(big.length).toBeGreaterThan(0);
+      for (const inv of [...big, ...invoices.slice(0, 10)]) {
+        const viaHttp = await http.getInvoice(inv.id);
+        expect(viaHttp.lines.data).toHaveLength((inv.lines as { data: unknown[] }).data.length);
+        expect(await memory.getInvoice(inv.id)).toStrictEqual(viaHttp);
+      }
+      for (const cn of byType(small.objects, 'credit_note')) {
+        expect(await memory.getCreditNote(cn.id)).toStrictEqual(await http.getCreditNote(cn.id));
+      }
+      for (const ch of byType(small.objects, 'charge').slice(0, 10)) {
+        expect(await memory.findInvoicePaymentByCharge(ch.id)).toStrictEqual(await http.findInvoicePaymentByCharge(ch.id));
+        expect(await memory.getBalanceTransaction(ch.balance_transaction as string)).toStrictEqual(
+          await http.getBalanceTransaction(ch.balance_transaction as string),
+        );
+      }
+    } finally {
+      await fake.close();
+    }
+  });
+});
