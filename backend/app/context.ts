@@ -13,6 +13,7 @@ import { createLogger, type Logger } from '../log/logger.ts';
 import { createStripeClient } from '../stripe/client.ts';
 import { createStripeReader, type StripeReader } from '../stripe/reader.ts';
 import { runBackfill } from './backfill.ts';
+import { hasActiveConnection, qboServices, reconcileTenant, syncTenant, type QboServices } from './qbo-sync.ts';
 import { drainInbox, EVENT_ATTEMPTS_MAX, releaseThrough, type ProcessDeps } from './process.ts';
 
 export interface AppContext {
@@ -22,6 +23,8 @@ export interface AppContext {
   db: Db;
   jobs: Jobs;
   stripe: Stripe | null;
+  /** QuickBooks services; null when QuickBooks or ACCRUE_ENCRYPTION_KEY is not configured. */
+  qbo: QboServices | null;
   process: ProcessDeps;
   tenant(accountId: string, livemode?: boolean): Promise<Tenant>;
   close(): Promise<void>;
@@ -54,7 +57,17 @@ export async function openContext(opts: ContextOptions): Promise<AppContext> {
       if (!stripe) throw new AccrueError('not_configured', 'STRIPE_SECRET_KEY is not configured, so Stripe objects cannot be read');
       return createStripeReader(stripe, tenant.accountId);
     });
-  const processDeps: ProcessDeps = { db: database.db, jobs, log: log.child({ part: 'process' }), readerFor };
+  const qbo = qboServices(config, database.db);
+  const processDeps: ProcessDeps = {
+    db: database.db,
+    jobs,
+    log: log.child({ part: 'process' }),
+    readerFor,
+    // New entries for a tenant connected to QuickBooks get a sync job in the same transaction.
+    afterPost: async (tx, tenant) => {
+      if (qbo && (await hasActiveConnection(tx, tenant.id))) await jobs.send(tx, QUEUES.sync, { tenantId: tenant.id.toString() }, { tenantKey: tenant.id.toString() });
+    },
+  };
 
   if (opts.workers) {
     const concurrency = opts.concurrency ?? 2;
@@ -73,6 +86,14 @@ export async function openContext(opts: ContextOptions): Promise<AppContext> {
       if (!stripe) throw new AccrueError('not_configured', 'STRIPE_SECRET_KEY is not configured; cannot backfill');
       await runBackfill({ db: database.db, jobs, stripe, log }, BigInt(job.data.tenantId), { since: job.data.since });
     });
+    await jobs.work<{ tenantId: string; period?: string }>(QUEUES.sync, async (job) => {
+      if (!qbo) return;
+      await syncTenant({ db: database.db, qbo, log }, BigInt(job.data.tenantId), { period: job.data.period });
+    });
+    await jobs.work<{ tenantId: string }>(QUEUES.reconcile, async (job) => {
+      if (!qbo) return;
+      await reconcileTenant({ db: database.db, qbo, log }, BigInt(job.data.tenantId));
+    });
   }
 
   const summary = describeConfig(config);
@@ -85,6 +106,7 @@ export async function openContext(opts: ContextOptions): Promise<AppContext> {
     db: database.db,
     jobs,
     stripe,
+    qbo,
     process: processDeps,
     tenant: (accountId, livemode = false) => getTenant(database.db, { accountId, livemode }),
     async close() {

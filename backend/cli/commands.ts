@@ -315,6 +315,46 @@ const backfill: Command = {
   },
 };
 
+const sync: Command = {
+  name: 'sync',
+  summary: "Post a tenant's unposted journal entries to its QuickBooks company now",
+  usage: 'sync --tenant acct_… [--live] [--period YYYY-MM]',
+  options: { ...TENANT_OPTIONS, period: { type: 'string', description: 'Only entries of this period' } },
+  async run({ values }) {
+    const ctx = await cliContext();
+    try {
+      const tenant = await tenantFrom(ctx, values);
+      if (!ctx.qbo) throw new AccrueError('not_configured', 'QuickBooks is not configured (QBO_CLIENT_ID, QBO_CLIENT_SECRET, QBO_REDIRECT_URI, ACCRUE_ENCRYPTION_KEY)');
+      const { syncTenant } = await import('../app/qbo-sync.ts');
+      const r = await syncTenant({ db: ctx.db, qbo: ctx.qbo, log: ctx.log }, tenant.id, { period: str(values.period, 'period') });
+      process.stdout.write(r.skipped ? `nothing posted: ${r.skipped}\n` : `planned ${r.planned} QuickBooks entries: ${r.posted ?? 0} posted, ${r.alreadyPosted ?? 0} already there, ${r.recoveredByLookup ?? 0} recovered after a lost response, ${r.failed?.length ?? 0} failed (${r.apiCalls ?? 0} API calls)\n`);
+      return r.failed?.length ? 1 : 0;
+    } finally {
+      await ctx.close();
+    }
+  },
+};
+
+const reconcile: Command = {
+  name: 'reconcile',
+  summary: 'Compare the ledger with QuickBooks, period by period and account by account',
+  usage: 'reconcile --tenant acct_… [--live]',
+  options: { ...TENANT_OPTIONS },
+  async run({ values }) {
+    const ctx = await cliContext();
+    try {
+      const tenant = await tenantFrom(ctx, values);
+      if (!ctx.qbo) throw new AccrueError('not_configured', 'QuickBooks is not configured');
+      const { reconcileTenant } = await import('../app/qbo-sync.ts');
+      const r = await reconcileTenant({ db: ctx.db, qbo: ctx.qbo, log: ctx.log }, tenant.id);
+      process.stdout.write(r.skipped ? `not reconciled: ${r.skipped}\n` : `${r.cells} period/account cells compared: ${r.differences} differ; ${r.edited} entries edited and ${r.deleted} deleted in QuickBooks — ${r.agree ? 'ledger and QuickBooks agree' : 'see the exception queue'}\n`);
+      return r.agree ? 0 : 1;
+    } finally {
+      await ctx.close();
+    }
+  },
+};
+
 export function coreCommands(): Command[] {
-  return [serve, worker, migrate, replayCmd, report, exportCmd, release, period, tenants, backfill];
+  return [serve, worker, migrate, replayCmd, report, exportCmd, release, period, tenants, backfill, sync, reconcile];
 }
