@@ -195,6 +195,7 @@ export async function showEvent(db: Db, eventId: string): Promise<EventDetail> {
 }
 
 export const ReplayResult = z.object({
+  tenantId: z.string(),
   repended: z.number().int().describe('Events set back to pending.'),
   eventIds: z.array(z.string()).describe('The events re-pended (at most the first 100 are listed).'),
   jobQueued: z.boolean().describe('False when an inbox job for the tenant was already queued; that job picks the events up.'),
@@ -217,7 +218,7 @@ export async function replayEvent(db: Db, jobs: Jobs, eventId: string): Promise<
       .executeTakeFirst();
     if (!ev) throw new AccrueError('not_found', `no event ${eventId}`);
     const job = await jobs.send(tx, QUEUES.inbox, { tenantId: ev.tenant_id.toString() }, { tenantKey: ev.tenant_id.toString() });
-    return { repended: 1, eventIds: [ev.id], jobQueued: job !== null };
+    return { tenantId: ev.tenant_id.toString(), repended: 1, eventIds: [ev.id], jobQueued: job !== null };
   });
 }
 
@@ -251,10 +252,10 @@ export async function replayRange(db: Db, jobs: Jobs, tenantId: bigint, body: z.
     if (body.type) q = q.where('type', '=', body.type);
     const ids = (await q.orderBy('created').orderBy('seq').limit(REPLAY_RANGE_MAX + 1).forUpdate().execute()).map((r) => r.id);
     if (ids.length > REPLAY_RANGE_MAX) throw new AccrueError('invalid_input', `more than ${REPLAY_RANGE_MAX} events match; replay a narrower range`);
-    if (!ids.length) return { repended: 0, eventIds: [], jobQueued: false };
+    if (!ids.length) return { tenantId: tenantId.toString(), repended: 0, eventIds: [], jobQueued: false };
     await tx.updateTable('stripe_events').set({ status: 'pending', attempts: 0, last_error: null, processed_at: null }).where('tenant_id', '=', tenantId).where('id', 'in', ids).execute();
     const job = await jobs.send(tx, QUEUES.inbox, { tenantId: tenantId.toString() }, { tenantKey: tenantId.toString() });
-    return { repended: ids.length, eventIds: ids.slice(0, REPLAY_IDS_SHOWN), jobQueued: job !== null };
+    return { tenantId: tenantId.toString(), repended: ids.length, eventIds: ids.slice(0, REPLAY_IDS_SHOWN), jobQueued: job !== null };
   });
 }
 

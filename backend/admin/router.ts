@@ -22,6 +22,8 @@ import { adminActor } from './util.ts';
 const ROLE_RANK: Record<AdminRole, number> = { viewer: 1, operator: 2 };
 /** Header that may carry the key instead of `Authorization: Bearer`. */
 export const ADMIN_KEY_HEADER = 'x-accrue-admin-key';
+/** Largest admin request body: the biggest one (a range replay) is a few hundred bytes. */
+const BODY_LIMIT = '64kb';
 
 export interface AdminRouterOptions {
   /**
@@ -109,7 +111,16 @@ async function serve(deps: AdminDeps, opts: AdminRouterOptions, route: AdminRout
     const body = route.body ? route.body.parse(req.body ?? {}) : undefined;
     let tenant: Tenant | null = null;
     if (tenantId !== null) tenant = await getTenantById(deps.db, tenantId);
-    const result = await route.handle({ params, query, body, key, actor: adminActor(key), tenant, deps });
+    const result = await route.handle({
+      params,
+      query,
+      body,
+      key,
+      actor: adminActor(key),
+      tenant,
+      noteTenant: (id) => void (tenantId ??= id),
+      deps,
+    });
     const payload = redactSecrets(result);
     if (opts.checkResponses) {
       const check = route.response.safeParse(payload);
@@ -126,6 +137,32 @@ async function serve(deps: AdminDeps, opts: AdminRouterOptions, route: AdminRout
   }
 }
 
+/** Audits a request the body parser refused, attributing it to its key when the key is valid. */
+async function serveRefusal(deps: AdminDeps, err: unknown, req: Request, _res: Response, next: NextFunction): Promise<void> {
+  const e = toAccrueError(err);
+  let key: AdminKey | null = null;
+  try {
+    key = await authenticate(deps, req);
+  } catch {
+    // Unattributed: the row still records the refusal.
+  }
+  await writeAudit(deps.db, deps.log, {
+    requestId: requestIdOf(req),
+    method: req.method,
+    path: `${req.baseUrl}${req.path}`,
+    route: null,
+    key: key ? { id: key.id, prefix: key.prefix, name: key.name, role: key.role } : null,
+    presentedPrefix: null,
+    tenantId: null,
+    params: { query: req.query ?? {} },
+    status: e.httpStatus,
+    outcome: e.code,
+    detail: e.message,
+    duration_ms: 0,
+  });
+  next(err);
+}
+
 /**
  * The Admin API, to be mounted at `/admin` after the JSON body parser. Every route in
  * `ADMIN_ROUTES` is registered with its method and path; anything else under the mount point
@@ -133,6 +170,10 @@ async function serve(deps: AdminDeps, opts: AdminRouterOptions, route: AdminRout
  */
 export function adminRouter(deps: AdminDeps, opts: AdminRouterOptions = {}): express.Router {
   const router = express.Router();
+  // Parses JSON itself (a no-op when the app already did), so that when the router is mounted
+  // before the app's parser a malformed body is refused — and audited — here too.
+  router.use(express.json({ limit: BODY_LIMIT }));
+  router.use((err: unknown, req: Request, res: Response, next: NextFunction) => void serveRefusal(deps, err, req, res, next));
   for (const r of ADMIN_ROUTES) {
     router[r.method](r.path, (req, res, next) => serve(deps, opts, r, req, res, next));
   }

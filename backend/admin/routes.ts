@@ -42,6 +42,8 @@ export interface RouteContext<P, Q, B> {
   actor: string;
   /** The tenant of a `/tenants/:tenantId/…` path (checked to exist), else null. */
   tenant: Tenant | null;
+  /** Names the tenant a call turned out to be about (e.g. an event's), for the audit row. */
+  noteTenant(tenantId: bigint): void;
   deps: AdminDeps;
 }
 
@@ -64,11 +66,14 @@ export interface AdminRoute {
   response: z.ZodType;
   /** Success status (200 unless it says otherwise). */
   status?: number;
-  handle(ctx: RouteContext<any, any, any>): Promise<unknown>;
+  handle(ctx: RouteContext<unknown, unknown, unknown>): Promise<unknown>;
 }
 
+/** What a handler sees for an input the route does not declare. */
+type NoInput = z.ZodType<Record<string, never>>;
+
 /** Declares a route with its handler typed by its schemas. */
-function route<P extends z.ZodType = z.ZodObject<{}>, Q extends z.ZodType = z.ZodObject<{}>, B extends z.ZodType = z.ZodObject<{}>, R extends z.ZodType = z.ZodType>(
+function route<P extends z.ZodType = NoInput, Q extends z.ZodType = NoInput, B extends z.ZodType = NoInput, R extends z.ZodType = z.ZodType>(
   r: Omit<AdminRoute, 'params' | 'query' | 'body' | 'response' | 'handle'> & {
     params?: P;
     query?: Q;
@@ -167,7 +172,11 @@ export const ADMIN_ROUTES: AdminRoute[] = [
     description: 'Entries are linked by `cause` (posted while processing this event) or by `sources` (they name the same Stripe object).',
     params: EventParams,
     response: EventDetail,
-    handle: ({ deps, params }) => showEvent(deps.db, params.eventId),
+    handle: async ({ deps, params, noteTenant }) => {
+      const ev = await showEvent(deps.db, params.eventId);
+      noteTenant(BigInt(ev.tenantId));
+      return ev;
+    },
   }),
   route({
     id: 'replayEvent',
@@ -178,7 +187,11 @@ export const ADMIN_ROUTES: AdminRoute[] = [
     summary: "Set an event back to pending (attempts 0) and enqueue the tenant's inbox",
     params: EventParams,
     response: ReplayResult,
-    handle: ({ deps, params }) => replayEvent(deps.db, deps.jobs, params.eventId),
+    handle: async ({ deps, params, noteTenant }) => {
+      const r = await replayEvent(deps.db, deps.jobs, params.eventId);
+      noteTenant(BigInt(r.tenantId));
+      return r;
+    },
   }),
   route({
     id: 'replayEventRange',

@@ -8,7 +8,8 @@ import type { Db, Tx } from '../db/database.ts';
 /** True when `name` (optionally schema-qualified) is a table in this database. */
 export async function hasTable(db: Db | Tx, name: string): Promise<boolean> {
   const r = await sql<{ t: string | null }>`select to_regclass(${name})::text as t`.execute(db);
-  return r.rows[0]?.t != null;
+  const t = r.rows[0]?.t;
+  return t !== null && t !== undefined;
 }
 
 /** ISO 8601 or null. pg returns timestamptz as Date; raw text columns pass through. */

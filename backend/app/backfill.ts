@@ -110,7 +110,7 @@ export async function runBackfill(deps: BackfillDeps, tenantId: bigint, opts: { 
       });
       opts.onProgress?.(resource, items);
     };
-    const since = opts.since ?? (progress?.since != null ? Number(progress.since) : undefined);
+    const since = opts.since ?? (progress?.since !== null && progress?.since !== undefined ? Number(progress.since) : undefined);
     let lastCursor: string | null = progress?.cursor ?? null;
     for await (const o of listObjects(deps.stripe, tenant.accountId, resource, {
       createdGte: since,

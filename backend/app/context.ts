@@ -41,6 +41,8 @@ export interface ContextOptions {
   readerFor?: (tenant: Tenant) => StripeReader;
   /** Worker concurrency per queue. */
   concurrency?: number;
+  /** Events committed per transaction by the inbox processing (tests use small batches). */
+  eventsPerTransaction?: number;
 }
 
 export async function openContext(opts: ContextOptions): Promise<AppContext> {
@@ -63,6 +65,7 @@ export async function openContext(opts: ContextOptions): Promise<AppContext> {
     jobs,
     log: log.child({ part: 'process' }),
     readerFor,
+    eventsPerTransaction: opts.eventsPerTransaction,
     // New entries for a tenant connected to QuickBooks get a sync job in the same transaction.
     afterPost: async (tx, tenant) => {
       if (qbo && (await hasActiveConnection(tx, tenant.id))) await jobs.send(tx, QUEUES.sync, { tenantId: tenant.id.toString() }, { tenantKey: tenant.id.toString() });

@@ -19,10 +19,10 @@ import { AccrueError, isAccrueError } from '../../shared/errors.ts';
 import { aggregateKeyOf, factKey, runEngine, type Fact } from '../../shared/engine/index.ts';
 import { parseFact, serializeFact } from '../../shared/engine/facts.ts';
 import type { EntryDraft, LineDraft, LocalDate } from '../../shared/journal.ts';
-import type { AccountRole } from '../../shared/accounts.ts';
+import { ROLE_INFO, type AccountRole } from '../../shared/accounts.ts';
 import type { Db, Tx } from '../db/database.ts';
 import { QUEUES, type Jobs } from '../jobs/runner.ts';
-import { postEntry } from '../ledger/ledger.ts';
+import { bodyHash, newPostCache, postEntry, type PostCache } from '../ledger/ledger.ts';
 import { getTenantById, type Tenant } from '../ledger/tenants.ts';
 import type { Logger } from '../log/logger.ts';
 import { collectFacts, HANDLED_EVENT_TYPES } from '../stripe/mapping.ts';
@@ -33,6 +33,8 @@ import { recordException } from './exceptions.ts';
 const INBOX_BATCH = 200;
 /** After this many failed attempts an event goes to the exception queue as `failed`. */
 export const EVENT_ATTEMPTS_MAX = 5;
+/** Entry keys looked up per query when checking what is already posted. */
+const EXISTING_LOOKUP_CHUNK = 500;
 /** Aggregates re-run per transaction by a release. */
 const RELEASE_CHUNK = 250;
 /** Before any release has run, no period is released. */
@@ -45,6 +47,8 @@ export interface ProcessDeps {
   readerFor(tenant: Tenant): StripeReader;
   /** Called after entries were posted for a tenant (e.g. to enqueue a QuickBooks sync). */
   afterPost?: (tx: Tx, tenant: Tenant) => Promise<void>;
+  /** Events committed per transaction (default EVENTS_PER_TRANSACTION). */
+  eventsPerTransaction?: number;
 }
 
 export interface DrainResult {
@@ -57,7 +61,49 @@ export interface DrainResult {
 
 const ALWAYS_PROCESSED = new Set(['account.application.authorized', 'account.application.deauthorized']);
 
-/** Processes every pending event of a tenant. Transient failures stop the round and are retried. */
+/**
+ * Order of event types that Stripe stamps with the same second: what a request created first
+ * (the invoice, then its payment, then a credit note, then the refund the credit note made)
+ * is processed first, so a refund created by a credit note is never booked as a bare refund.
+ */
+const TYPE_ORDER: [RegExp, number][] = [
+  [/^account\.application\./, 0],
+  [/^invoiceitem\./, 1],
+  [/^invoice\.(finalized|updated)$/, 2],
+  [/^(invoice\.(paid|payment_succeeded)|invoice_payment\.|charge\.succeeded|payment_intent\.succeeded)/, 3],
+  [/^credit_note\./, 4],
+  [/^(refund\.|charge\.refund)/, 5],
+  [/^charge\.dispute\./, 6],
+  [/^invoice\.(voided|marked_uncollectible)$/, 7],
+  [/^payout\./, 8],
+];
+export function typeOrder(type: string): number {
+  for (const [re, n] of TYPE_ORDER) if (re.test(type)) return n;
+  return TYPE_ORDER.length;
+}
+
+/** Events committed together: their facts are stored and their aggregates booked once per batch. */
+const EVENTS_PER_TRANSACTION = 50;
+/** Stripe reads in flight while mapping one batch. */
+const MAPPING_CONCURRENCY = 8;
+
+interface PendingEvent {
+  id: string;
+  type: string;
+  created: bigint;
+  seq: bigint;
+  payload: unknown;
+  attempts: number;
+}
+
+type Mapped = { ev: PendingEvent; facts: Fact[]; exceptions: { reason: string; objectId: string }[] } | { ev: PendingEvent; error: unknown };
+
+/**
+ * Processes every pending event of a tenant, in Stripe's order, a batch at a time: Stripe reads
+ * happen outside any transaction; each batch's facts, entries and processed marks commit
+ * together. A transient failure stops the round at that event (later events wait, so order is
+ * kept) and is retried; a permanent one sends the event to the exception queue.
+ */
 export async function drainInbox(deps: ProcessDeps, tenantId: bigint): Promise<DrainResult> {
   const result: DrainResult = { processed: 0, ignored: 0, failed: 0, deferred: 0 };
   const tenant = await getTenantById(deps.db, tenantId);
@@ -65,72 +111,125 @@ export async function drainInbox(deps: ProcessDeps, tenantId: bigint): Promise<D
   const reader = deps.readerFor(tenant);
   const handled = new Set<string>(HANDLED_EVENT_TYPES);
   for (;;) {
-    const events = await deps.db
+    const rows = await deps.db
       .selectFrom('stripe_events')
-      .select(['id', 'type', 'payload', 'attempts'])
+      .select(['id', 'type', 'created', 'seq', 'payload', 'attempts'])
       .where('tenant_id', '=', tenantId)
       .where('status', '=', 'pending')
       .orderBy('created')
       .orderBy('seq')
       .limit(INBOX_BATCH)
       .execute();
-    if (events.length === 0) return result;
-    for (const ev of events) {
-      if (ALWAYS_PROCESSED.has(ev.type) || !handled.has(ev.type)) {
-        const status = ALWAYS_PROCESSED.has(ev.type) ? 'processed' : 'ignored';
-        await deps.db.updateTable('stripe_events').set({ status, processed_at: new Date(), last_error: status === 'ignored' ? 'event type not used by Accrue' : null }).where('id', '=', ev.id).execute();
-        result[status === 'processed' ? 'processed' : 'ignored']++;
-        continue;
-      }
-      const outcome = await processOne(deps, tenant, reader, ev.id, ev.payload as Stripe.Event, ev.attempts);
-      result[outcome]++;
-      if (outcome === 'deferred') return result;
+    if (rows.length === 0) return result;
+    const events = (rows as PendingEvent[]).sort((a, b) => (a.created !== b.created ? (a.created < b.created ? -1 : 1) : typeOrder(a.type) - typeOrder(b.type) || (a.seq < b.seq ? -1 : a.seq > b.seq ? 1 : 0)));
+    const per = deps.eventsPerTransaction ?? EVENTS_PER_TRANSACTION;
+    for (let i = 0; i < events.length; i += per) {
+      const batch = events.slice(i, i + per);
+      const stop = await processBatch(deps, tenant, reader, handled, batch, result);
+      if (stop) return result;
     }
   }
 }
 
-async function processOne(deps: ProcessDeps, tenant: Tenant, reader: StripeReader, eventId: string, event: Stripe.Event, attempts: number): Promise<'processed' | 'failed' | 'deferred'> {
-  let mapped: Awaited<ReturnType<typeof collectFacts>>;
-  try {
-    mapped = await collectFacts(event, reader);
-  } catch (e) {
+/** Maps a batch (Stripe reads, bounded concurrency) and commits it. Returns true to stop the round. */
+async function processBatch(deps: ProcessDeps, tenant: Tenant, reader: StripeReader, handled: Set<string>, batch: PendingEvent[], result: DrainResult): Promise<boolean> {
+  const mapped: (Mapped | null)[] = new Array(batch.length).fill(null);
+  let next = 0;
+  const worker = async () => {
+    for (;;) {
+      const i = next++;
+      if (i >= batch.length) return;
+      const ev = batch[i]!;
+      if (ALWAYS_PROCESSED.has(ev.type) || !handled.has(ev.type)) continue;
+      try {
+        const r = await collectFacts(ev.payload as Stripe.Event, reader);
+        mapped[i] = { ev, facts: r.facts, exceptions: r.exceptions };
+      } catch (error) {
+        mapped[i] = { ev, error };
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(MAPPING_CONCURRENCY, batch.length) }, worker));
+
+  // Events up to the first transient failure commit now; that event and the rest wait.
+  let cut = batch.length;
+  let deferredReason: string | null = null;
+  const failed: { ev: PendingEvent; reason: string }[] = [];
+  for (let i = 0; i < batch.length; i++) {
+    const m = mapped[i];
+    if (!m || !('error' in m)) continue;
+    const e = m.error;
     const transient = !isAccrueError(e) || e.code === 'upstream_unavailable' || e.code === 'rate_limited' || e.code === 'internal';
     const reason = isAccrueError(e) ? e.message : String((e as Error)?.message ?? e);
-    const tries = attempts + 1;
-    if (transient && tries < EVENT_ATTEMPTS_MAX) {
-      await deps.db.updateTable('stripe_events').set({ attempts: tries, last_error: reason }).where('id', '=', eventId).execute();
-      deps.log?.warn({ eventId, tries, reason }, 'event processing failed; will retry');
-      return 'deferred';
+    if (transient && m.ev.attempts + 1 < EVENT_ATTEMPTS_MAX) {
+      cut = i;
+      deferredReason = reason;
+      break;
     }
-    await deps.db.transaction().execute(async (tx) => {
-      await tx.updateTable('stripe_events').set({ status: 'failed', attempts: tries, last_error: reason }).where('id', '=', eventId).execute();
-      await recordException(tx, tenant.id, 'stripe_event', eventId, `could not process ${event.type}: ${reason}`, { type: event.type, attempts: tries });
-    });
-    return 'failed';
+    failed.push({ ev: m.ev, reason });
   }
-  await deps.db.transaction().execute(async (tx) => {
-    await sql`select pg_advisory_xact_lock(hashtextextended(${`books:${tenant.id}`}, 0))`.execute(tx);
-    const aggregates = await storeFacts(tx, tenant.id, mapped.facts, eventId);
-    for (const ex of mapped.exceptions) {
-      await recordException(tx, tenant.id, 'mapping', ex.objectId, ex.reason, { event: eventId, type: event.type });
-    }
-    await bookAggregates(tx, deps, tenant, aggregates, await releasedThrough(tx, tenant.id), eventId);
-    await tx.updateTable('stripe_events').set({ status: 'processed', processed_at: new Date(), attempts: attempts + 1, last_error: null }).where('id', '=', eventId).execute();
-  });
-  return 'processed';
+  const committed = batch.slice(0, cut);
+  if (committed.length) {
+    await deps.db.transaction().execute(async (tx) => {
+      await sql`select pg_advisory_xact_lock(hashtextextended(${`books:${tenant.id}`}, 0))`.execute(tx);
+      const touched = new Set<string>();
+      for (let i = 0; i < cut; i++) {
+        const m = mapped[i];
+        if (!m || 'error' in m) continue;
+        for (const a of await storeFacts(tx, tenant.id, m.facts, m.ev.id)) touched.add(a);
+        for (const ex of m.exceptions) await recordException(tx, tenant.id, 'mapping', ex.objectId, ex.reason, { event: m.ev.id, type: m.ev.type });
+      }
+      const cause = committed.length === 1 ? committed[0]!.id : `${committed[0]!.id}…${committed.at(-1)!.id}`;
+      await bookAggregates(tx, deps, tenant, touched, await releasedThrough(tx, tenant.id), cause);
+      for (const f of failed.filter((x) => committed.includes(x.ev))) {
+        await recordException(tx, tenant.id, 'stripe_event', f.ev.id, `could not process ${f.ev.type}: ${f.reason}`, { type: f.ev.type, attempts: f.ev.attempts + 1 });
+      }
+      const failedIds = new Set(failed.map((f) => f.ev.id));
+      const byStatus = (pred: (ev: PendingEvent) => boolean) => committed.filter(pred).map((e) => e.id);
+      const ignoredIds = byStatus((e) => !ALWAYS_PROCESSED.has(e.type) && !handled.has(e.type));
+      const processedIds = byStatus((e) => !failedIds.has(e.id) && !ignoredIds.includes(e.id));
+      const now = new Date();
+      if (processedIds.length) await tx.updateTable('stripe_events').set({ status: 'processed', processed_at: now, attempts: sql`attempts + 1`, last_error: null }).where('id', 'in', processedIds).execute();
+      if (ignoredIds.length) await tx.updateTable('stripe_events').set({ status: 'ignored', processed_at: now, last_error: 'event type not used by Accrue' }).where('id', 'in', ignoredIds).execute();
+      for (const f of failed.filter((x) => committed.includes(x.ev))) {
+        await tx.updateTable('stripe_events').set({ status: 'failed', attempts: f.ev.attempts + 1, last_error: f.reason }).where('id', '=', f.ev.id).execute();
+      }
+      result.processed += processedIds.length;
+      result.ignored += ignoredIds.length;
+      result.failed += committed.filter((e) => failedIds.has(e.id)).length;
+    });
+  }
+  if (deferredReason !== null) {
+    const ev = batch[cut]!;
+    await deps.db.updateTable('stripe_events').set({ attempts: ev.attempts + 1, last_error: deferredReason }).where('id', '=', ev.id).execute();
+    deps.log?.warn({ eventId: ev.id, tries: ev.attempts + 1, reason: deferredReason }, 'event processing failed; will retry');
+    result.deferred++;
+    return true;
+  }
+  return false;
 }
 
-/** Stores facts (a fact seen again is replaced by its latest reading); returns the aggregates touched. */
+/**
+ * Stores facts and returns the aggregates whose facts changed. A fact read again with the same
+ * content changes nothing; a changed one replaces the stored reading.
+ */
 async function storeFacts(tx: Tx, tenantId: bigint, facts: Fact[], eventId: string): Promise<Set<string>> {
   const touched = new Set<string>();
+  if (!facts.length) return touched;
+  const rows = new Map<string, { key: string; aggregate: string; text: string; hash: string }>();
   for (const f of facts) {
-    const aggregate = aggregateKeyOf(f);
-    touched.add(aggregate);
     const text = serializeFact(f);
+    rows.set(factKey(f), { key: factKey(f), aggregate: aggregateKeyOf(f), text, hash: createHash('sha256').update(text).digest('hex') });
+  }
+  const existing = await tx.selectFrom('stripe_facts').select(['fact_key', 'fact_hash']).where('tenant_id', '=', tenantId).where('fact_key', 'in', [...rows.keys()]).execute();
+  const known = new Map(existing.map((e) => [e.fact_key, e.fact_hash]));
+  for (const r of rows.values()) {
+    if (known.get(r.key) === r.hash) continue;
+    touched.add(r.aggregate);
     await tx
       .insertInto('stripe_facts')
-      .values({ tenant_id: tenantId, fact_key: factKey(f), aggregate, fact: text, event_id: eventId })
-      .onConflict((oc) => oc.columns(['tenant_id', 'fact_key']).doUpdateSet({ fact: text, aggregate, updated_at: new Date() }))
+      .values({ tenant_id: tenantId, fact_key: r.key, aggregate: r.aggregate, fact: r.text, fact_hash: r.hash, event_id: eventId })
+      .onConflict((oc) => oc.columns(['tenant_id', 'fact_key']).doUpdateSet({ fact: r.text, fact_hash: r.hash, aggregate: r.aggregate, updated_at: new Date() }))
       .execute();
   }
   return touched;
@@ -153,17 +252,48 @@ async function loadFacts(tx: Db | Tx, tenantId: bigint, aggregates: string[]): P
   return out;
 }
 
-/** Runs the engine over each aggregate and posts what it yields. */
-async function bookAggregates(tx: Tx, deps: ProcessDeps, tenant: Tenant, aggregates: Set<string>, through: LocalDate, cause: string): Promise<number> {
+/** Which entries a booking run considers: all of them, or only those dated after a date. */
+export interface BookingScope {
+  /**
+   * Only entries dated after this (the previous release watermark). Everything dated on or
+   * before it was posted when its event was processed or by an earlier release.
+   */
+  datedAfter?: LocalDate;
+}
+
+/**
+ * Runs the engine over each aggregate and posts what it yields. Entries already posted with the
+ * same body are found with one query per batch and skipped, so re-running an aggregate costs one
+ * round trip, not one per entry.
+ */
+async function bookAggregates(tx: Tx, deps: ProcessDeps, tenant: Tenant, aggregates: Set<string>, through: LocalDate, cause: string, scope: BookingScope = {}): Promise<number> {
   const byAggregate = await loadFacts(tx, tenant.id, [...aggregates].sort());
-  let posted = 0;
+  const drafts: EntryDraft[] = [];
   for (const [aggregate, facts] of byAggregate) {
     const result = runEngine({ settings: tenant.settings, facts, through });
     for (const ex of result.exceptions) {
       await recordException(tx, tenant.id, 'engine', ex.objectId ?? aggregate, ex.reason, { aggregate });
     }
-    for (const draft of result.entries) {
-      if (await postOrAdjust(tx, tenant, draft, cause)) posted++;
+    for (const d of result.entries) {
+      if (scope.datedAfter !== undefined && d.postingDate <= scope.datedAfter) continue;
+      drafts.push(d);
+    }
+  }
+  const cache = newPostCache();
+  let posted = 0;
+  for (let i = 0; i < drafts.length; i += EXISTING_LOOKUP_CHUNK) {
+    const chunk = drafts.slice(i, i + EXISTING_LOOKUP_CHUNK);
+    const existing = await tx
+      .selectFrom('journal_entries')
+      .select(['idempotency_key', 'body_hash'])
+      .where('tenant_id', '=', tenant.id)
+      .where('idempotency_key', 'in', chunk.map((d) => d.key))
+      .execute();
+    const hashes = new Map(existing.map((e) => [e.idempotency_key, e.body_hash]));
+    for (const draft of chunk) {
+      const h = hashes.get(draft.key);
+      if (h !== undefined && h === bodyHash(draft)) continue;
+      if (await postOrAdjust(tx, tenant, draft, cause, cache)) posted++;
     }
   }
   if (posted && deps.afterPost) await deps.afterPost(tx, tenant);
@@ -172,7 +302,7 @@ async function bookAggregates(tx: Tx, deps: ProcessDeps, tenant: Tenant, aggrega
 
 type Identity = string;
 function lineIdentity(l: LineDraft): Identity {
-  return JSON.stringify([l.role, l.account ?? null, l.currency, l.original?.currency ?? null, l.original?.rate ?? null, l.customer ?? null, l.invoice ?? null, l.invoiceLine ?? null, l.product ?? null, l.bookedOn ?? null]);
+  return JSON.stringify([l.role, l.account, l.currency, l.original?.currency ?? null, l.original?.rate ?? null, l.customer ?? null, l.invoice ?? null, l.invoiceLine ?? null, l.product ?? null, l.bookedOn ?? null]);
 }
 
 /**
@@ -181,9 +311,9 @@ function lineIdentity(l: LineDraft): Identity {
  * difference is posted as an adjustment entry (the journal is append-only) and recorded as an
  * exception for a person to see.
  */
-async function postOrAdjust(tx: Tx, tenant: Tenant, draft: EntryDraft, cause: string): Promise<boolean> {
+async function postOrAdjust(tx: Tx, tenant: Tenant, draft: EntryDraft, cause: string, cache?: PostCache): Promise<boolean> {
   try {
-    const r = await postEntry(tx, tenant, draft, { cause });
+    const r = await postEntry(tx, tenant, draft, { cause, cache });
     return r.created;
   } catch (e) {
     if (!isAccrueError(e) || e.code !== 'conflict') throw e;
@@ -204,7 +334,9 @@ async function postOrAdjust(tx: Tx, tenant: Tenant, draft: EntryDraft, cause: st
     if (cur.original && l.original) cur.original.amount += sign * l.original.amount;
     diff.set(id, cur);
   };
-  for (const l of draft.lines) add(l, 1n);
+  // Name every draft line's account as the ledger does, so draft and posted lines compare.
+  const names = tenant.settings.account_names as Partial<Record<AccountRole, string>>;
+  for (const l of draft.lines) add({ ...l, account: l.account ?? names[l.role] ?? ROLE_INFO[l.role].defaultName }, 1n);
   for (const p of posted) {
     add(
       {
@@ -234,7 +366,7 @@ async function postOrAdjust(tx: Tx, tenant: Tenant, draft: EntryDraft, cause: st
     sources: draft.sources,
     lines,
   };
-  await postEntry(tx, tenant, adjustment, { cause });
+  await postEntry(tx, tenant, adjustment, { cause, cache });
   await recordException(tx, tenant.id, 'recognition_changed', draft.key, `entry ${draft.key} changed after it was posted (a late or corrected Stripe fact); the difference was posted as ${adjustment.key}`, { adjustment: adjustment.key });
   return true;
 }
@@ -254,7 +386,9 @@ export async function releaseThrough(deps: ProcessDeps, tenantId: bigint, throug
     const chunk = new Set(all.slice(i, i + RELEASE_CHUNK).map((r) => r.aggregate));
     posted += await deps.db.transaction().execute(async (tx) => {
       await sql`select pg_advisory_xact_lock(hashtextextended(${`books:${tenant.id}`}, 0))`.execute(tx);
-      return bookAggregates(tx, deps, tenant, chunk, target, `release:${target}`);
+      // Event entries were posted when their events were processed; a release adds recognition
+      // for the periods between the old watermark and the new one.
+      return bookAggregates(tx, deps, tenant, chunk, target, `release:${target}`, { datedAfter: current });
     });
   }
   await deps.db

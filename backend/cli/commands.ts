@@ -117,7 +117,7 @@ const replayCmd: Command = {
     });
     process.stdout.write(
       `replayed ${r.events} events for ${r.tenant} in ${((Date.now() - t0) / 1000).toFixed(1)} s: ${r.processed} processed, ${r.ignored} ignored, ${r.failed} failed\n` +
-        `released through ${r.through}: ${r.entries} entries, ${r.lines} lines\n` +
+        `released through ${r.through}: ${r.entries} entries, ${r.lines} lines (deliver ${r.timings_ms.deliver} ms, drain ${r.timings_ms.drain} ms, release ${r.timings_ms.release} ms, write ${r.timings_ms.write} ms)\n` +
         (r.exceptions.length ? `exceptions (${r.exceptions.length}):\n${r.exceptions.map((e) => `  [${e.kind}] ${e.objectId}: ${e.reason}`).join('\n')}\n` : '') +
         `wrote ${r.files.join(', ')}${values['keep-db'] ? `\ndatabase kept: ${r.database}` : ''}\n`,
     );

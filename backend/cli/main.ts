@@ -4,10 +4,11 @@
  * (see framework.ts for the codes).
  */
 import { helpText, runCommand, type Command } from './framework.ts';
+import { adminCommand } from './admin.ts';
 import { coreCommands } from './commands.ts';
 
 export function allCommands(): Command[] {
-  return coreCommands();
+  return [...coreCommands(), adminCommand()];
 }
 
 function overview(cmds: Command[]): string {

@@ -113,6 +113,7 @@ export interface StripeFactsTable {
   fact_key: string;
   aggregate: string;
   fact: ColumnType<unknown, string, string>;
+  fact_hash: string;
   event_id: string | null;
   updated_at: Generated<Date>;
 }

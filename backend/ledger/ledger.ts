@@ -12,7 +12,7 @@ import type { EntryDraft, LineDraft, LocalDate } from '../../shared/journal.ts';
 import type { LedgerLine } from '../../shared/ledger-rows.ts';
 import { normalizeCurrency } from '../../shared/money.ts';
 import type { Db, Tx } from '../db/database.ts';
-import { placeEntry } from './periods.ts';
+import { placeEntry, type PostingPlace } from './periods.ts';
 import type { Tenant } from './tenants.ts';
 
 /** Postgres caps a statement at 65,535 parameters; 16 columns × 2,000 rows stays well under. */
@@ -37,6 +37,22 @@ export interface PostOptions {
   cause?: string;
   /** Set when the entry reverses another one. */
   reverses?: bigint;
+  /**
+   * Lookups reused across the entries of one transaction (account ids, where a date posts).
+   * Only for entries posted in the same transaction: the period placement holds a share lock
+   * that lasts exactly as long as the transaction.
+   */
+  cache?: PostCache;
+}
+
+/** Per-transaction memo of account ids and period placements. */
+export interface PostCache {
+  accounts: Map<string, bigint>;
+  places: Map<string, PostingPlace>;
+}
+
+export function newPostCache(): PostCache {
+  return { accounts: new Map(), places: new Map() };
 }
 
 function canonicalLine(l: LineDraft) {
@@ -75,14 +91,18 @@ export function validateDraft(d: EntryDraft): void {
 }
 
 /** Account ids by `role\u0000name`, creating missing ones when allowed. */
-async function resolveAccounts(tx: Tx, tenant: Tenant, lines: LineDraft[], create: boolean): Promise<Map<string, bigint>> {
+async function resolveAccounts(tx: Tx, tenant: Tenant, lines: LineDraft[], create: boolean, cache?: PostCache): Promise<Map<string, bigint>> {
   const names = tenant.settings.account_names as Partial<Record<AccountRole, string>>;
   const wanted = new Map<string, { role: AccountRole; name: string }>();
+  const found = new Map<string, bigint>();
   for (const l of lines) {
     const name = l.account ?? names[l.role] ?? ROLE_INFO[l.role].defaultName;
-    wanted.set(`${l.role}\u0000${name}`, { role: l.role, name });
+    const k = `${l.role}\u0000${name}`;
+    const known = cache?.accounts.get(k);
+    if (known !== undefined) found.set(k, known);
+    else wanted.set(k, { role: l.role, name });
   }
-  const found = new Map<string, bigint>();
+  if (wanted.size === 0) return found;
   const load = async () => {
     const rows = await tx
       .selectFrom('accounts')
@@ -90,7 +110,10 @@ async function resolveAccounts(tx: Tx, tenant: Tenant, lines: LineDraft[], creat
       .where('tenant_id', '=', tenant.id)
       .where((eb) => eb.or([...wanted.values()].map((w) => eb.and([eb('role', '=', w.role), eb('name', '=', w.name)]))))
       .execute();
-    for (const r of rows) found.set(`${r.role}\u0000${r.name}`, r.id);
+    for (const r of rows) {
+      found.set(`${r.role}\u0000${r.name}`, r.id);
+      cache?.accounts.set(`${r.role}\u0000${r.name}`, r.id);
+    }
   };
   await load();
   const missing = [...wanted].filter(([k]) => !found.has(k));
@@ -130,8 +153,12 @@ export async function postEntry(tx: Tx, tenant: Tenant, draft: EntryDraft, opts:
     .executeTakeFirst();
   if (existing) return sameOrConflict(existing, draft, hash);
 
-  const place = await placeEntry(tx, tenant, draft.postingDate);
-  const accounts = await resolveAccounts(tx, tenant, draft.lines, opts.createAccounts ?? true);
+  let place = opts.cache?.places.get(draft.postingDate);
+  if (!place) {
+    place = await placeEntry(tx, tenant, draft.postingDate);
+    opts.cache?.places.set(draft.postingDate, place);
+  }
+  const accounts = await resolveAccounts(tx, tenant, draft.lines, opts.createAccounts ?? true, opts.cache);
   const inserted = await tx
     .insertInto('journal_entries')
     .values({

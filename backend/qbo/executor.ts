@@ -8,11 +8,11 @@
  *  - Honest about failure: validation and closed-period faults become failure records with
  *    QuickBooks' code and message, without a retry loop; a 401 refreshes once, then retries.
  */
-import { isQboApiError, normalizeQboError, type QboError, type QboJournalApi, type QboJournalEntry } from './adapter.ts';
+import { DOC_NUMBER_LOOKUP_CHUNK, isQboApiError, type QboError, type QboJournalApi, type QboJournalEntry } from './adapter.ts';
 import { systemClock, type Clock } from './clock.ts';
 import { RealmLimiter } from './limiter.ts';
 import { linesHashOfQbo, toQboJournalEntry, type PlannedEntry } from './posting.ts';
-import type { SyncStore } from './sync-store.ts';
+import type { SyncRecord, SyncStore } from './sync-store.ts';
 
 /** Attempts per entry before it is left for the next run (each 5xx/timeout costs one). */
 export const MAX_ATTEMPTS_PER_ENTRY = 6;
@@ -22,6 +22,8 @@ export const THROTTLE_BACKOFF_MS = 60_000;
 export const SERVER_BACKOFF_BASE_MS = 1_000;
 /** Cap on one back-off: longer waits belong to the next scheduled run, not this one. */
 export const SERVER_BACKOFF_MAX_MS = 60_000;
+/** Sync records read from the store in parallel at start-up (bounds open database queries). */
+export const STORE_READ_CHUNK = 100;
 
 export interface ExecuteOptions {
   tenantId: string;
@@ -70,8 +72,41 @@ export async function executePostings(opts: ExecuteOptions): Promise<ExecuteResu
     return limiter.run(fn);
   };
 
+  // Entries left pending by an earlier run (outcome unknown): look them up by DocNumber in
+  // chunks before any write, so recovering from a crash costs one query per 50 entries.
+  const existingByRequest = new Map<string, SyncRecord | undefined>();
+  for (let i = 0; i < opts.entries.length; i += STORE_READ_CHUNK) {
+    const chunk = opts.entries.slice(i, i + STORE_READ_CHUNK);
+    const rows = await Promise.all(chunk.map((p) => opts.store.get(opts.realmId, p.requestId)));
+    chunk.forEach((p, j) => existingByRequest.set(p.requestId, rows[j]));
+  }
+  const resolvedAbsent = new Set<string>();
+  const recoveredUpFront = new Set<string>();
+  const pendingPlans = opts.entries.filter((p) => existingByRequest.get(p.requestId)?.state === 'pending');
+  for (let i = 0; i < pendingPlans.length; i += DOC_NUMBER_LOOKUP_CHUNK) {
+    const chunk = pendingPlans.slice(i, i + DOC_NUMBER_LOOKUP_CHUNK);
+    let found: QboJournalEntry[];
+    try {
+      found = await call(() => opts.api.findJournalEntriesByDocNumber(chunk.map((p) => p.docNumber)));
+    } catch {
+      continue; // Leave them unknown: each entry looks itself up, with retries, below.
+    }
+    const byDoc = new Map(found.map((je) => [je.DocNumber, je]));
+    for (const p of chunk) {
+      const je = byDoc.get(p.docNumber);
+      if (je) {
+        await opts.store.markPosted(opts.realmId, p.requestId, { qboId: je.Id ?? '', syncToken: je.SyncToken ?? '0', linesHash: linesHashOfQbo(je, p.currency) }, clock.now_ms());
+        recoveredUpFront.add(p.requestId);
+        result.recoveredByLookup++;
+      } else {
+        resolvedAbsent.add(p.requestId);
+      }
+    }
+  }
+
   const postOne = async (plan: PlannedEntry): Promise<void> => {
-    const existing = await opts.store.get(opts.realmId, plan.requestId);
+    if (recoveredUpFront.has(plan.requestId)) return;
+    const existing = existingByRequest.get(plan.requestId);
     if (existing?.state === 'posted') {
       result.alreadyPosted++;
       return;
@@ -81,7 +116,7 @@ export async function executePostings(opts: ExecuteOptions): Promise<ExecuteResu
       return;
     }
     // A pending record from an earlier run: that write may have committed.
-    let unknown = existing?.state === 'pending';
+    let unknown = existing?.state === 'pending' && !resolvedAbsent.has(plan.requestId);
     await opts.store.markPending(
       {
         tenantId: opts.tenantId, realmId: opts.realmId, requestId: plan.requestId, docNumber: plan.docNumber, period: plan.period,
@@ -89,7 +124,14 @@ export async function executePostings(opts: ExecuteOptions): Promise<ExecuteResu
       },
       clock.now_ms(),
     );
-    const body = toQboJournalEntry(plan);
+    let body: QboJournalEntry;
+    try {
+      body = toQboJournalEntry(plan);
+    } catch (e) {
+      await opts.store.markFailed(opts.realmId, plan.requestId, { reason: (e as Error).message }, clock.now_ms());
+      result.failed.push({ requestId: plan.requestId, docNumber: plan.docNumber, kind: 'validation', reason: (e as Error).message });
+      return;
+    }
     let authRetried = false;
     let duplicateDocSeen = false;
     let serverFailures = 0;
@@ -105,27 +147,21 @@ export async function executePostings(opts: ExecuteOptions): Promise<ExecuteResu
     };
 
     for (let attempt = 1; attempt <= MAX_ATTEMPTS_PER_ENTRY; ) {
+      // Only QuickBooks calls sit inside the try: a store failure after a successful write must
+      // not be mistaken for a QuickBooks failure (it propagates and stops the run, entry pending).
+      let outcome: { je: QboJournalEntry; recovered: boolean } | undefined;
       try {
         if (unknown) {
           const found = await call(() => opts.api.findJournalEntriesByDocNumber([plan.docNumber]));
           const match = found.find((je) => je.DocNumber === plan.docNumber);
-          if (match) {
-            await recordPosted(match);
-            result.recoveredByLookup++;
-            return;
-          }
-          unknown = false; // Not there: the earlier attempt did not commit, so creating is safe.
+          if (match) outcome = { je: match, recovered: true };
+          else unknown = false; // Not there: the earlier attempt did not commit, so creating is safe.
         }
-        const created = await call(() => opts.api.createJournalEntry(body, plan.requestId));
-        await recordPosted(created);
-        result.posted++;
-        return;
+        if (!outcome) outcome = { je: await call(() => opts.api.createJournalEntry(body, plan.requestId)), recovered: false };
       } catch (e) {
         if (!isQboApiError(e)) {
-          // Not a QuickBooks answer (a bug or the store failing): stop this entry, loudly.
-          const err = normalizeQboError(e);
-          await fail({ ...err, kind: 'gave_up', message: `unexpected error: ${err.message}` });
-          return;
+          // Not a QuickBooks answer: a bug. Leave the entry pending (its outcome is unknown) and stop.
+          throw e;
         }
         const err = e.error;
         last = err;
@@ -171,6 +207,12 @@ export async function executePostings(opts: ExecuteOptions): Promise<ExecuteResu
             await fail(err);
             return;
         }
+      }
+      if (outcome) {
+        await recordPosted(outcome.je);
+        if (outcome.recovered) result.recoveredByLookup++;
+        else result.posted++;
+        return;
       }
     }
     if (unknown) {

@@ -173,3 +173,39 @@ describe('posting planner', () => {
     expect(linesHash([a, b])).not.toBe(linesHash([{ ...a, amount_minor: 101n }, b]));
   });
 });
+
+describe('posting planner properties', () => {
+  it('for any balanced ledger and line limit: parts balance, respect the limit, and keep every account total', async () => {
+    const fc = await import('fast-check');
+    const roles: [AccountRole, string][] = [
+      ['receivable', 'Stripe Receivables'], ['deferred_revenue', 'Deferred Revenue'], ['tax_liability', 'Sales Tax Payable'],
+      ['revenue', 'Revenue'], ['revenue', 'Revenue - Enterprise'], ['cash_clearing', 'Stripe Balance'], ['fees', 'Stripe Fees'],
+    ];
+    const entryArb = fc.array(fc.tuple(fc.integer({ min: 0, max: roles.length - 1 }), fc.bigInt({ min: -100000n, max: 100000n })), { minLength: 1, maxLength: 6 });
+    fc.assert(
+      fc.property(fc.array(entryArb, { minLength: 1, maxLength: 30 }), fc.integer({ min: 4, max: 12 }), fc.constantFrom<'summary' | 'detailed'>('summary', 'detailed'), (entries, maxLines, mode) => {
+        const lines: LedgerLine[] = [];
+        entries.forEach((legs, e) => {
+          let sum = 0n;
+          legs.forEach(([r, amt], i) => {
+            lines.push(line(`e${e}`, i, roles[r]![0], roles[r]![1], amt));
+            sum += amt;
+          });
+          // Balance each entry with a last leg on the bank account.
+          lines.push(line(`e${e}`, legs.length, 'cash_clearing', 'Stripe Balance', -sum));
+        });
+        const m = mapping();
+        // Give each distinct account its own id so the line limit is actually exercised.
+        const plan = planPostings({ tenantId: 'p', lines, accounts: m, realm: USD_REALM, mode, maxLines });
+        for (const p of plan) {
+          expect(p.lines.length).toBeLessThanOrEqual(maxLines);
+          expect(p.lines.reduce((a, l) => a + (l.postingType === 'Debit' ? l.amount_minor : -l.amount_minor), 0n)).toBe(0n);
+          expect(p.lines.every((l) => l.amount_minor > 0n)).toBe(true);
+        }
+        expect(plannedTotals(plan)).toEqual(ledgerTotals(lines, m));
+        expect(new Set(plan.map((p) => p.requestId)).size).toBe(plan.length);
+      }),
+      { numRuns: 200, seed: 20261121 },
+    );
+  });
+});

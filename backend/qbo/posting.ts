@@ -300,6 +300,8 @@ export function planPostings(input: PlanInput): PlannedEntry[] {
         customerId: n.customerId,
         description: truncate([...n.labels].sort().join('; '), NOTE_MAX_CHARS),
       }));
+      // Refuse at plan time any amount a JSON number cannot carry exactly, not mid-run.
+      for (const l of plannedLines) minorToQboAmount(l.amount_minor, currency);
       planned.push({
         requestId: ids.requestId,
         docNumber: ids.docNumber,

@@ -32,10 +32,10 @@ export interface QboSession {
 }
 
 /** Opens a session: a valid access token and an adapter bound to the tenant's realm. */
-export async function openSession(oauth: QboOAuth, tenantId: string, opts: { clock?: Clock; timeout_ms?: number } = {}): Promise<QboSession> {
+export async function openSession(oauth: QboOAuth, tenantId: string, opts: { clock?: Clock; timeout_ms?: number; limiter?: RealmLimiter } = {}): Promise<QboSession> {
   const { accessToken, realmId } = await oauth.accessToken(tenantId);
   const api = new QboAdapter({ realmId, accessToken, timeout_ms: opts.timeout_ms });
-  const limiter = limiterForRealm(realmId, opts.clock ?? systemClock);
+  const limiter = opts.limiter ?? limiterForRealm(realmId, opts.clock ?? systemClock);
   const refreshAuth = async (): Promise<void> => {
     const fresh = await oauth.refresh(tenantId);
     api.setAccessToken(fresh.accessToken);

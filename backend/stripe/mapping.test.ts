@@ -78,6 +78,8 @@ describe('collectFacts', () => {
     const r = await factsOf('invoice.paid', draft, [draft]);
     expect(r.facts).toEqual([]);
     expect(r.exceptions[0]!.reason).toMatch(/not finalized/);
+    // Drafts are updated often: an update of a draft is not an exception.
+    expect(await factsOf('invoice.updated', draft, [draft])).toEqual({ facts: [], exceptions: [] });
   });
 
   it('ignores event types it does not handle, and lists the ones it does', async () => {
@@ -85,6 +87,20 @@ describe('collectFacts', () => {
     expect(r).toEqual({ facts: [], exceptions: [] });
     expect(HANDLED_EVENT_TYPES).toContain('invoice.finalized');
     expect(HANDLED_EVENT_TYPES).not.toContain('customer.subscription.updated');
+  });
+
+  it('reads fulfillment signals from invoice and line metadata, and reports unreadable ones', async () => {
+    const lines = (inv.lines as { data: Record<string, unknown>[] }).data;
+    const flagged = {
+      ...inv,
+      id: 'in_ful',
+      metadata: { accrue_fulfilled_at: 'soon' },
+      lines: { ...(inv.lines as object), data: [{ ...lines[0]!, invoice: 'in_ful', metadata: { accrue_fulfilled_at: '2026-03-02T00:00:00Z' } }] },
+    };
+    const r = await factsOf('invoice.updated', flagged, [flagged]);
+    expect(r.facts.filter((f) => f.type === 'fulfillment')).toEqual([{ type: 'fulfillment', id: 'meta:in_ful:il_m', invoice: 'in_ful', invoiceLine: 'il_m', product: null, at: ts('2026-03-02') }]);
+    expect(r.exceptions.map((x) => x.objectId)).toEqual(['in_ful']);
+    expect(r.exceptions[0]!.reason).toMatch(/accrue_fulfilled_at="soon"/);
   });
 
   it('maps a charge with no invoice payment to a one-time charge fact', async () => {

@@ -31,8 +31,10 @@ export const HANDLED_EVENT_TYPES: readonly string[] = [
   'invoice.payment_succeeded',
   'invoice.voided',
   'invoice.marked_uncollectible',
+  'invoice.updated',
   'invoice_payment.paid',
   'charge.succeeded',
+  'charge.captured',
   'payment_intent.succeeded',
   'charge.refunded',
   'charge.refund.updated',
@@ -60,6 +62,38 @@ export interface MappingException {
 export interface MappingResult {
   facts: Fact[];
   exceptions: MappingException[];
+}
+
+/**
+ * Metadata key that signals fulfillment (policy: "an API call or a metadata flag"), on an invoice
+ * (the whole invoice) or on one invoice line; the value is the instant, Unix seconds or ISO 8601.
+ */
+export const FULFILLMENT_METADATA_KEY = 'accrue_fulfilled_at';
+
+/** Parses a fulfillment instant; null when the value is neither Unix seconds nor an ISO 8601 date-time. */
+function parseInstant(v: string): number | null {
+  if (/^\d{9,11}$/.test(v)) return Number(v);
+  if (!/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})$/.test(v)) return null;
+  const ms = Date.parse(v);
+  return Number.isNaN(ms) ? null : Math.floor(ms / 1000);
+}
+
+/** Fulfillment facts from the invoice's and its lines' metadata. */
+function fulfillmentFacts(invoice: Stripe.Invoice, out: MappingResult): void {
+  const sources: { meta: Record<string, string> | null | undefined; line: string | null }[] = [
+    { meta: invoice.metadata, line: null },
+    ...(invoice.lines?.data ?? []).map((l) => ({ meta: l.metadata, line: l.id })),
+  ];
+  for (const { meta, line } of sources) {
+    const raw = meta?.[FULFILLMENT_METADATA_KEY];
+    if (raw === undefined || raw === '') continue;
+    const at = parseInstant(raw);
+    if (at === null) {
+      out.exceptions.push({ objectId: line ?? invoice.id, reason: `metadata ${FULFILLMENT_METADATA_KEY}="${raw}" is not Unix seconds or an ISO 8601 date-time` });
+      continue;
+    }
+    out.facts.push({ type: 'fulfillment', id: `meta:${invoice.id}:${line ?? '*'}`, invoice: invoice.id, invoiceLine: line, product: null, at });
+  }
 }
 
 /** Refunds on one charge we read at most; a charge refunded more often than this is reported, not truncated silently. */
@@ -117,6 +151,10 @@ export async function collectFacts(event: Stripe.Event, reader: StripeReader): P
       case 'invoice.marked_uncollectible':
         await invoiceFacts(reader, objectId, out, true);
         break;
+      case 'invoice.updated':
+        // Drafts are updated often and book nothing; only a finalized invoice has facts to report.
+        await invoiceFacts(reader, objectId, out, true, true);
+        break;
       case 'invoice_payment.paid': {
         const invoiceId = idOf(obj.invoice);
         if (!invoiceId) out.exceptions.push({ objectId, reason: 'invoice payment names no invoice' });
@@ -124,6 +162,7 @@ export async function collectFacts(event: Stripe.Event, reader: StripeReader): P
         break;
       }
       case 'charge.succeeded':
+      case 'charge.captured':
         await chargeFacts(reader, objectId, out);
         break;
       case 'payment_intent.succeeded': {
@@ -134,9 +173,13 @@ export async function collectFacts(event: Stripe.Event, reader: StripeReader): P
         break;
       }
       case 'charge.refunded': {
-        const refunds = (obj.refunds as { data?: unknown[] } | null | undefined)?.data ?? [];
-        if (refunds.length > REFUNDS_PER_CHARGE_MAX) out.exceptions.push({ objectId, reason: `charge has more than ${REFUNDS_PER_CHARGE_MAX} refunds` });
-        if (refunds.length === 0) out.exceptions.push({ objectId, reason: 'charge.refunded carried no refund list; the refund is booked from refund.created' });
+        // Charges no longer embed their refunds by default; when neither the current charge nor the
+        // snapshot lists them, the refund.created / refund.updated events book each refund.
+        const current = await reader.getCharge(objectId);
+        const listed = (r: unknown): unknown[] => (r as { refunds?: { data?: unknown[] } | null }).refunds?.data ?? [];
+        const refunds = listed(current).length > 0 ? listed(current) : listed(obj);
+        if (refunds.length > REFUNDS_PER_CHARGE_MAX) out.exceptions.push({ objectId, reason: `charge has more than ${REFUNDS_PER_CHARGE_MAX} refunds; the rest are booked from their refund events` });
+        if (refunds.length === 0) await chargeFacts(reader, objectId, out);
         for (const r of refunds.slice(0, REFUNDS_PER_CHARGE_MAX)) {
           const id = idOf(r);
           if (id) await refundFacts(reader, id, out);
@@ -179,9 +222,15 @@ export async function collectFacts(event: Stripe.Event, reader: StripeReader): P
         break;
     }
   } catch (e) {
-    if (e instanceof AccrueError && (e.code === 'not_found' || e.code === 'invalid_input')) {
+    if (e instanceof AccrueError) {
+      if (e.code !== 'not_found' && e.code !== 'invalid_input') throw e; // Stripe unavailable, rate limited …: retry later
       out.exceptions.push({ objectId, reason: e.message });
-    } else throw e;
+    } else {
+      // An object whose shape we do not understand: report it, never guess (and never retry forever).
+      out.exceptions.push({ objectId, reason: `could not map ${event.type}: ${e instanceof Error ? e.message : String(e)}` });
+    }
+    // Facts gathered before the failure are incomplete for this event; the exception stands for all of it.
+    out.facts = [];
   }
   return out;
 }
@@ -214,7 +263,7 @@ function lineInvoiceItem(line: Stripe.InvoiceLineItem): { item: string | null; p
   return { item: null, proration: false };
 }
 
-async function invoiceFinalizedFact(reader: StripeReader, invoice: Stripe.Invoice): Promise<InvoiceFinalizedFact> {
+async function invoiceFinalizedFact(reader: StripeReader, invoice: Stripe.Invoice, out: MappingResult): Promise<InvoiceFinalizedFact> {
   const lines: InvoiceLineFact[] = [];
   for (const line of invoice.lines?.data ?? []) {
     const { product, price } = lineProduct(line);
@@ -225,7 +274,11 @@ async function invoiceFinalizedFact(reader: StripeReader, invoice: Stripe.Invoic
         if (e instanceof AccrueError && e.code === 'not_found') return null;
         throw e;
       });
-      if (ii && isPendingItem(ii, invoice.created)) pendingItemCreatedAt = ii.date;
+      if (ii && isPendingItem(ii, invoice.created)) {
+        pendingItemCreatedAt = ii.date;
+        // The item's own accrual, in case its invoiceitem.created event never arrives (same fact, deduplicated).
+        out.facts.push(invoiceItemFact(ii));
+      }
     }
     lines.push({
       id: line.id,
@@ -259,14 +312,15 @@ async function invoiceFinalizedFact(reader: StripeReader, invoice: Stripe.Invoic
 }
 
 /** Everything an invoice's current state says: finalization, payments, void, write-off. */
-async function invoiceFacts(reader: StripeReader, invoiceId: string, out: MappingResult, withPayments: boolean): Promise<void> {
+async function invoiceFacts(reader: StripeReader, invoiceId: string, out: MappingResult, withPayments: boolean, quietIfDraft = false): Promise<void> {
   const invoice = await reader.getInvoice(invoiceId);
   const st = invoice.status_transitions;
   if (!st.finalized_at) {
-    out.exceptions.push({ objectId: invoice.id, reason: 'invoice is not finalized yet; nothing to book' });
+    if (!quietIfDraft) out.exceptions.push({ objectId: invoice.id, reason: 'invoice is not finalized yet; nothing to book' });
     return;
   }
-  out.facts.push(await invoiceFinalizedFact(reader, invoice));
+  out.facts.push(await invoiceFinalizedFact(reader, invoice, out));
+  fulfillmentFacts(invoice, out);
   if (st.voided_at) out.facts.push({ type: 'invoice_voided', invoice: invoice.id, at: st.voided_at });
   if (st.marked_uncollectible_at) out.facts.push({ type: 'invoice_uncollectible', invoice: invoice.id, at: st.marked_uncollectible_at });
   if (!withPayments) return;
@@ -356,7 +410,8 @@ async function invoiceOfCharge(reader: StripeReader, chargeId: string): Promise<
 
 async function refundFacts(reader: StripeReader, refundId: string, out: MappingResult): Promise<void> {
   const r = await reader.getRefund(refundId);
-  const charge = idOf(r.charge);
+  let charge = idOf(r.charge);
+  if (!charge && r.payment_intent) charge = idOf((await reader.getPaymentIntent(idOf(r.payment_intent)!)).latest_charge);
   if (!charge) {
     out.exceptions.push({ objectId: r.id, reason: 'refund has no charge (payment record refunds are not supported)' });
     return;
@@ -452,8 +507,13 @@ async function invoiceItemFacts(reader: StripeReader, itemId: string, out: Mappi
   let invoiceCreated: number | null = null;
   if (invoiceId) invoiceCreated = (await reader.getInvoice(invoiceId)).created;
   if (!isPendingItem(ii, invoiceCreated)) return;
+  out.facts.push(invoiceItemFact(ii));
+}
+
+/** The accrual fact of a pending invoice item; built only from the item, so every path yields the same fact. */
+function invoiceItemFact(ii: Stripe.InvoiceItem): Fact {
   const price = ii.pricing?.price_details;
-  out.facts.push({
+  return {
     type: 'invoice_item',
     invoiceItem: ii.id,
     customer: idOf(ii.customer),
@@ -465,5 +525,5 @@ async function invoiceItemFacts(reader: StripeReader, itemId: string, out: Mappi
     price: price ? idOf(price.price) : null,
     proration: ii.proration,
     at: ii.date,
-  });
+  };
 }

@@ -389,6 +389,8 @@ export interface PutOptions {
 export class StripeObjectStore {
   private readonly accounts = new Map<string, AccountObjects>();
   private seq = 0;
+  /** Sorted objects per (account, type), rebuilt after a put of that type: lists are read far more often than written. */
+  private readonly listCache = new Map<string, readonly StripeObject[]>();
 
   private accountOf(account: string): AccountObjects {
     let a = this.accounts.get(account);
@@ -443,6 +445,8 @@ export class StripeObjectStore {
       }
     }
     a.objects.set(object.id, { object, seq: existing?.seq ?? ++this.seq, explicit, rank });
+    this.listCache.delete(`${account}\u0000${object.object}`);
+    if (existing && existing.object.object !== object.object) this.listCache.delete(`${account}\u0000${existing.object.object}`);
     return true;
   }
 
@@ -501,9 +505,14 @@ export class StripeObjectStore {
    * thousands cheaply. They must not be modified; `render` what you return.
    */
   peekList(account: string, type: string): readonly StripeObject[] {
+    const key = `${account}\u0000${type}`;
+    const hit = this.listCache.get(key);
+    if (hit) return hit;
     const entries = [...(this.accounts.get(account)?.objects.values() ?? [])].filter((e) => e.object.object === type);
     entries.sort(compareListOrder);
-    return entries.map((e) => e.object);
+    const list = entries.map((e) => e.object);
+    this.listCache.set(key, list);
+    return list;
   }
 
   /** The list position of an object (for cursors): `[created, seq]`, or undefined if absent. */

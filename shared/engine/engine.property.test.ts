@@ -49,23 +49,31 @@ const invoiceArb = (n: number): fc.Arbitrary<Fact[]> =>
       paid: fc.boolean(),
       refundPct: fc.integer({ min: 0, max: 100 }),
       refundDay: fc.integer({ min: 0, max: 200 }),
-      event: fc.constantFrom('none', 'refund', 'credit_note', 'dispute', 'void', 'uncollectible'),
+      event: fc.constantFrom('none', 'refund', 'credit_note', 'dispute', 'void', 'uncollectible', 'refund_failed', 'credit_note_voided'),
+      foreign: fc.boolean(),
+      negativeThird: fc.boolean(),
     })
     .map((g) => {
       const inv = `in_${n}`;
+      // A credit line (e.g. unused time) on a three-line invoice, smaller than the first line.
+      const lines = g.negativeThird && g.lines.length === 3 ? [g.lines[0]!, g.lines[1]!, { ...g.lines[2]!, amountMinor: -(g.lines[0]!.amountMinor / 2n), discountMinor: 0n }] : g.lines;
       const at = T0 + g.finDay * DAY + 3600;
-      const tax = g.lines.reduce((a, l) => a + l.exclusiveTaxMinor, 0n);
-      const total = g.lines.reduce((a, l) => a + l.amountMinor - l.discountMinor, 0n) + tax;
-      const fin: InvoiceFinalizedFact = { type: 'invoice_finalized', invoice: inv, customer: 'cus_1', currency: 'usd', at, totalMinor: total, taxMinor: tax, startingBalanceMinor: 0n, endingBalanceMinor: 0n, lines: g.lines };
+      const tax = lines.reduce((a, l) => a + l.exclusiveTaxMinor, 0n);
+      const total = lines.reduce((a, l) => a + l.amountMinor - l.discountMinor, 0n) + tax;
+      const currency = g.foreign ? 'eur' : 'usd';
+      const fin: InvoiceFinalizedFact = { type: 'invoice_finalized', invoice: inv, customer: 'cus_1', currency, at, totalMinor: total, taxMinor: tax, startingBalanceMinor: 0n, endingBalanceMinor: 0n, lines };
       const facts: Fact[] = [fin];
       const t = at + g.refundDay * DAY;
       const part = (total * BigInt(g.refundPct)) / 100n;
-      const paid = g.paid || g.event === 'refund' || g.event === 'dispute';
-      if (paid) facts.push({ type: 'payment', invoice: inv, payment: `ch_${n}`, method: 'stripe', amountMinor: total, currency: 'usd', at: at + 60, balanceTransaction: { id: `txn_${n}`, amountMinor: total, feeMinor: total / 30n, currency: 'usd', exchangeRate: null, created: at + 60 } });
-      if (g.event === 'refund' && part > 0n) facts.push({ type: 'refund', refund: `re_${n}`, charge: `ch_${n}`, invoice: inv, amountMinor: part, currency: 'usd', at: t + 60, balanceTransaction: null });
-      if (g.event === 'dispute') facts.push({ type: 'dispute_funds_withdrawn', dispute: `dp_${n}`, charge: `ch_${n}`, invoice: inv, amountMinor: total, currency: 'usd', at: t + 60, balanceTransaction: null });
-      if (g.event === 'credit_note' && part > 0n)
-        facts.push({ type: 'credit_note', creditNote: `cn_${n}`, invoice: inv, currency: 'usd', at: t, totalMinor: part, taxMinor: 0n, lines: [], prePaymentMinor: paid ? 0n : part, refundMinor: 0n, customerBalanceMinor: paid ? part : 0n, outOfBandMinor: 0n, refunds: [] });
+      const settled = g.foreign ? (total * 11n) / 10n : total;
+      const paid = g.paid || g.event === 'refund' || g.event === 'dispute' || g.event === 'refund_failed';
+      if (paid) facts.push({ type: 'payment', invoice: inv, payment: `ch_${n}`, method: 'stripe', amountMinor: total, currency, at: at + 60, balanceTransaction: { id: `txn_${n}`, amountMinor: settled, feeMinor: settled / 30n, currency: 'usd', exchangeRate: g.foreign ? '1.1' : null, created: at + 60 } });
+      if ((g.event === 'refund' || g.event === 'refund_failed') && part > 0n) facts.push({ type: 'refund', refund: `re_${n}`, charge: `ch_${n}`, invoice: inv, amountMinor: part, currency, at: t + 60, balanceTransaction: null });
+      if (g.event === 'refund_failed' && part > 0n) facts.push({ type: 'refund_failed', refund: `re_${n}`, charge: `ch_${n}`, invoice: inv, at: t + 5 * DAY });
+      if (g.event === 'dispute') facts.push({ type: 'dispute_funds_withdrawn', dispute: `dp_${n}`, charge: `ch_${n}`, invoice: inv, amountMinor: total, currency, at: t + 60, balanceTransaction: null });
+      if ((g.event === 'credit_note' || g.event === 'credit_note_voided') && part > 0n)
+        facts.push({ type: 'credit_note', creditNote: `cn_${n}`, invoice: inv, currency, at: t, totalMinor: part, taxMinor: 0n, lines: [], prePaymentMinor: paid ? 0n : part, refundMinor: 0n, customerBalanceMinor: paid ? part : 0n, outOfBandMinor: 0n, refunds: [] });
+      if (g.event === 'credit_note_voided' && part > 0n) facts.push({ type: 'credit_note_voided', creditNote: `cn_${n}`, invoice: inv, at: t + 3 * DAY });
       if (g.event === 'void' && !paid) facts.push({ type: 'invoice_voided', invoice: inv, at: t });
       if (g.event === 'uncollectible' && !paid) facts.push({ type: 'invoice_uncollectible', invoice: inv, at: t });
       return facts;
@@ -83,7 +91,7 @@ const genArb: fc.Arbitrary<Gen> = fc
             : s.rules === 'term'
               ? { prod_1: { rule: 'custom_term', term_months: 7 } }
               : {};
-      const settings: TenantSettings = { ...defaultSettings(), amortization: s.method, catch_up: s.catchUp, discounts_as_contra: s.contra, product_rules };
+      const settings: TenantSettings = { ...defaultSettings(), amortization: s.method, catch_up: s.catchUp, discounts_as_contra: s.contra, product_rules, fx_rates: [{ date: '2025-01-01', from: 'eur', to: 'usd', rate: '1.0837' }] };
       return { settings, facts: invs.flat() };
     }),
   );
@@ -162,6 +170,7 @@ describe('engine invariants (property-based)', () => {
     fc.assert(
       fc.property(genArb, ({ settings, facts }) => {
         const s = { ...settings, catch_up: true };
+        const negativeLines = new Set(facts.flatMap((f) => (f.type === 'invoice_finalized' ? f.lines.filter((l) => l.amountMinor < 0n).map((l) => l.id) : [])));
         const { entries } = runEngine({ settings: s, facts, through: FAR });
         const sorted = [...entries].sort((x, y) => (x.postingDate < y.postingDate ? -1 : x.postingDate > y.postingDate ? 1 : 0));
         const bal = new Map<string, bigint>();
@@ -169,7 +178,7 @@ describe('engine invariants (property-based)', () => {
         while (i < sorted.length) {
           const date = sorted[i]!.postingDate;
           for (; i < sorted.length && sorted[i]!.postingDate === date; i++)
-            for (const l of sorted[i]!.lines) if (l.role === 'deferred_revenue' && l.invoiceLine) bal.set(l.invoiceLine, (bal.get(l.invoiceLine) ?? 0n) + l.amount);
+            for (const l of sorted[i]!.lines) if (l.role === 'deferred_revenue' && l.invoiceLine && !negativeLines.has(l.invoiceLine)) bal.set(l.invoiceLine, (bal.get(l.invoiceLine) ?? 0n) + l.amount);
           // A liability: credit balance (≤ 0 in signed units) means something is still owed; a debit balance would be negative deferred revenue.
           for (const v of bal.values()) expect(v <= 0n).toBe(true);
         }

@@ -31,8 +31,8 @@ import {
 } from './facts.ts';
 import { addMonthsInstant, baseSegment, dateAt, releasedAt, releasesByPeriod, resegment, type CalendarContext, type Segment, type Timing } from './schedule.ts';
 
-export { aggregateKeyOf, factKey } from './facts.ts';
-export type { Fact } from './facts.ts';
+export { aggregateKeyOf, factKey, parseFact, serializeFact } from './facts.ts';
+export type { Fact, FactType } from './facts.ts';
 
 /** One period's release of one obligation, for display (schedules, waterfall previews). */
 export interface ScheduleLine {
@@ -91,8 +91,8 @@ export function runEngine(input: EngineInput): EngineResult {
     if (!prev || serializeForCompare(f) < serializeForCompare(prev)) byKey.set(k, f);
   }
   const groups = new Map<string, Fact[]>();
-  for (const [k, f] of [...byKey.entries()].sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0))) {
-    void k;
+  // Facts in key order, so every aggregate sees its facts in the same order whatever the input order.
+  for (const [, f] of [...byKey.entries()].sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0))) {
     const g = aggregateKeyOf(f);
     let arr = groups.get(g);
     if (!arr) groups.set(g, (arr = []));
@@ -290,12 +290,24 @@ function except(agg: Agg, objectId: string, fk: string | null, reason: string): 
 }
 
 function emit(agg: Agg, e: EntryDraft): void {
-  const lines = e.lines.filter((l) => l.amount !== 0n);
+  const lines: LineDraft[] = [];
+  const cur = e.lines[0]?.currency;
+  let sum = 0n;
+  let mixed = false;
+  for (const l of e.lines) {
+    if (l.amount === 0n) continue;
+    lines.push(l);
+    if (l.currency !== cur) mixed = true;
+    sum += l.amount;
+  }
   if (lines.length === 0) return;
-  const sums = new Map<string, bigint>();
-  for (const l of lines) sums.set(l.currency, (sums.get(l.currency) ?? 0n) + l.amount);
-  for (const [cur, s] of sums) if (s !== 0n) throw new AccrueError('unbalanced_entry', `entry ${e.key} does not balance in ${cur} (${s})`, { key: e.key });
-  agg.entries.push({ ...e, lines });
+  if (mixed) {
+    const sums = new Map<string, bigint>();
+    for (const l of lines) sums.set(l.currency, (sums.get(l.currency) ?? 0n) + l.amount);
+    for (const [c, v] of sums) if (v !== 0n) throw new AccrueError('unbalanced_entry', `entry ${e.key} does not balance in ${c} (${v})`, { key: e.key });
+  } else if (sum !== 0n) throw new AccrueError('unbalanced_entry', `entry ${e.key} does not balance in ${cur} (${sum})`, { key: e.key });
+  e.lines = lines;
+  agg.entries.push(e);
 }
 
 function runAggregate(ctx: Ctx, key: string, facts: Fact[]): { entries: EntryDraft[]; schedules: ScheduleLine[]; exceptions: EngineException[] } {
@@ -313,11 +325,12 @@ function runAggregate(ctx: Ctx, key: string, facts: Fact[]): { entries: EntryDra
       }
     }
   } catch (e) {
-    if (e instanceof AccrueError && e.code !== 'unbalanced_entry') {
-      agg.entries = [];
-      agg.schedules = [];
-      except(agg, key, null, `could not book: ${e.message}`);
-    } else throw e;
+    // An unbalanced entry is a bug in the engine: stop. Anything else stops this aggregate only,
+    // and the exception queue shows it with its reason; nothing partial is booked.
+    if (e instanceof AccrueError && e.code === 'unbalanced_entry') throw e;
+    agg.entries = [];
+    agg.schedules = [];
+    except(agg, key, null, `could not book: ${e instanceof Error ? e.message : String(e)}`);
   }
   agg.entries.sort((a, b) => (a.postingDate !== b.postingDate ? (a.postingDate < b.postingDate ? -1 : 1) : KIND_RANK.get(a.kind)! - KIND_RANK.get(b.kind)! || (a.key < b.key ? -1 : a.key > b.key ? 1 : 0)));
   return agg;
@@ -442,7 +455,9 @@ function bookInvoice(agg: Agg, inv: InvoiceFinalizedFact, facts: Fact[]): void {
     }
   }
   const cbApplied = inv.endingBalanceMinor - inv.startingBalanceMinor;
-  const due = inv.totalMinor - cbApplied;
+  // What the customer had to pay: the total, less the balance applied and pre-payment credit notes.
+  let due = inv.totalMinor - cbApplied;
+  for (const f of facts) if (f.type === 'credit_note') due -= f.prePaymentMinor;
   let paidAt: number | null = due <= 0n ? inv.at : null;
   let cum = 0n;
   for (const p of payments) {
@@ -522,25 +537,31 @@ function bookInvoice(agg: Agg, inv: InvoiceFinalizedFact, facts: Fact[]): void {
       const kind = rule.rule === 'point_in_time' ? 'point_in_time' : rule.rule === 'custom_term' ? 'custom_term' : 'ratable';
       pieces.push({ id: line.id, kind, trigger: rule.trigger, term: rule.termMonths, account: rule.account, f: grossF, c: grossC });
     }
-    for (const p of pieces) {
+    // With discounts as contra, each piece's discount follows that piece's own schedule.
+    const discW = pieces.map((p) => (p.c < 0n ? -p.c : p.c));
+    const useDisc = contra && discC !== 0n && discW.some((w) => w !== 0n);
+    const discPartsF = useDisc ? allocate(discFpos < 0n ? -discFpos : discFpos, discW).map((v) => (discFpos < 0n ? -v : v)) : [];
+    const discPartsC = useDisc ? allocate(discC < 0n ? -discC : discC, discW).map((v) => (discC < 0n ? -v : v)) : [];
+    pieces.forEach((p, k) => {
       const timing = timingFor(ctx, p.kind, p.trigger, p.term, rule.method, inv, line, facts, paidAt);
       const ob = makeObligation(ctx, p.id, line, p.f, p.c, timing, { account: p.account }, foreign);
       lb.obligations.push(ob);
-      finLines.push({ role: 'deferred_revenue', account: undefined, amount: -p.f, currency: ctx.fc, original: orig(st, -p.c), ...dims, memo: p.account ? `for ${p.account}` : undefined });
-    }
-    if (contra && discC !== 0n) {
-      const timing = timingFor(ctx, 'ratable', 'booking', undefined, rule.method, inv, line, facts, paidAt);
-      const ob = makeObligation(ctx, `${line.id}#discount`, line, -discFpos, -discC, timing, { deferredRole: 'deferred_discounts', incomeRole: 'discounts', contraOverride: 'discounts' }, foreign);
-      lb.obligations.push(ob);
-      finLines.push({ role: 'deferred_discounts', amount: discFpos, currency: ctx.fc, original: orig(st, discC), ...dims });
-    }
+      finLines.push({ role: 'deferred_revenue', amount: -p.f, currency: ctx.fc, original: orig(st, -p.c), ...dims, memo: p.account ? `for ${p.account}` : undefined });
+      if (!useDisc) return;
+      const dF = discPartsF[k]!;
+      const dC = discPartsC[k]!;
+      if (dF === 0n && dC === 0n) return;
+      const dob = makeObligation(ctx, `${p.id}#discount`, line, -dF, -dC, timing, { deferredRole: 'deferred_discounts', incomeRole: 'discounts', contraOverride: 'discounts' }, foreign);
+      lb.obligations.push(dob);
+      finLines.push({ role: 'deferred_discounts', amount: dF, currency: ctx.fc, original: orig(st, dC), ...dims });
+    });
   });
   finLines.push({ role: 'tax_liability', amount: -st.taxF, currency: ctx.fc, original: orig(st, -taxC), invoice: inv.invoice, customer: inv.customer ?? undefined });
   emit(agg, { key: `inv:${inv.invoice}:finalized`, kind: 'invoice_finalized', postingDate: bookedOn, memo: `Invoice ${inv.invoice} finalized`, sources: [inv.invoice], lines: finLines });
 
   // Customer balance applied (or credited, for a negative invoice) at finalization.
   if (cbApplied !== 0n) {
-    const cbF = takeReceivable(st, cbApplied);
+    const cbF = takeReceivable(st, cbApplied, ctx.fc);
     emit(agg, {
       key: `inv:${inv.invoice}:balance`,
       kind: 'customer_balance',
@@ -583,13 +604,17 @@ function bookInvoice(agg: Agg, inv: InvoiceFinalizedFact, facts: Fact[]): void {
   bookRecognition(agg, st);
 }
 
-/** Share of the open receivable for `amountC`, in functional currency (truncated; the last takes the rest). */
-function takeReceivable(st: InvoiceState, amountC: bigint): bigint {
+/**
+ * Takes `amountC` (invoice currency) off the open receivable and returns its functional amount:
+ * the open receivable's functional share, truncated toward zero; the movement that clears it
+ * takes exactly what is left, so the receivable of a settled invoice ends at zero.
+ */
+function takeReceivable(st: InvoiceState, amountC: bigint, fc: string): bigint {
   let f: bigint;
-  if (amountC === st.openC) f = st.openF;
-  else if (st.openC === 0n) f = convertMinor(amountC, st.fact.currency, st.fact.currency === st.fact.currency ? st.fact.currency : st.fact.currency, st.rate);
-  else f = (st.openF * amountC) / st.openC;
   if (!st.foreign) f = amountC;
+  else if (amountC === st.openC) f = st.openF;
+  else if (st.openC === 0n) f = convertMinor(amountC, st.fact.currency, fc, st.rate);
+  else f = (st.openF * amountC) / st.openC;
   st.openC -= amountC;
   st.openF -= f;
   return f;
@@ -646,7 +671,7 @@ function bookPayment(agg: Agg, st: InvoiceState, p: PaymentFact): void {
       ],
     });
   } else {
-    const recv = takeReceivable(st, p.amountMinor);
+    const recv = takeReceivable(st, p.amountMinor, ctx.fc);
     emit(agg, {
       key: `pay:${inv}:${p.payment}`,
       kind: 'payment',
@@ -730,8 +755,6 @@ function bookCancel(
       const a = takeFromTrack(ob.f, at, obF[k]!, ctx.cal);
       const b = ob.c === ob.f ? a : takeFromTrack(ob.c, at, obC[k]!, ctx.cal);
       splits.push({ ob, fr: a.r, fd: a.d, fx: a.excess, cr: b.r, cd: b.d, cx: b.excess });
-      const acct = ob.incomeRole === 'revenue' ? undefined : undefined;
-      void acct;
       lines.push({ role: ob.contraOverride ?? contraRole, amount: a.r, currency: ctx.fc, original: orig(st, b.r), ...dims });
       lines.push({ role: ob.deferredRole, amount: a.d, currency: ctx.fc, original: orig(st, b.d), ...dims });
       lines.push({ role: 'other_loss', amount: a.excess, currency: ctx.fc, original: orig(st, b.excess), ...dims, memo: 'beyond what the obligation carried' });
@@ -776,13 +799,10 @@ function bookCreditNote(agg: Agg, st: InvoiceState, cn: CreditNoteFact): void {
   // Per-line amounts: named lines go to their line; custom lines are spread over the lines by amount.
   const byLine = st.lines.map(() => 0n);
   let custom = 0n;
-  let named = false;
   for (const l of cn.lines) {
     const idx = l.invoiceLine ? st.lines.findIndex((lb) => lb.line.id === l.invoiceLine) : -1;
-    if (idx >= 0) {
-      byLine[idx] = byLine[idx]! + l.amountMinor;
-      named = true;
-    } else custom += l.amountMinor;
+    if (idx >= 0) byLine[idx] = byLine[idx]! + l.amountMinor;
+    else custom += l.amountMinor;
   }
   let explicit: { lines: bigint[]; taxC: bigint } | null = null;
   if (cn.lines.length > 0) {
@@ -792,7 +812,6 @@ function bookCreditNote(agg: Agg, st: InvoiceState, cn: CreditNoteFact): void {
       spread.forEach((v, i) => (byLine[i] = byLine[i]! + v));
     }
     explicit = { lines: byLine, taxC: cn.taxMinor };
-    void named;
   }
   const dims = { customer: st.fact.customer ?? undefined, invoice: st.fact.invoice };
   bookCancel(agg, st, cn.at, `cn:${cn.creditNote}`, 'credit_note', 'credit_notes', cn.creditNote, cn.totalMinor, explicit, (debitF) => {
@@ -817,7 +836,7 @@ function bookCreditNote(agg: Agg, st: InvoiceState, cn: CreditNoteFact): void {
 function bookCreditNoteRefund(agg: Agg, st: InvoiceState, f: RefundFact): void {
   const ctx = agg.ctx;
   const cash = cashOf(ctx, st, f.amountMinor, f.balanceTransaction, -1n);
-  const recv = -takeReceivable(st, -f.amountMinor);
+  const recv = -takeReceivable(st, -f.amountMinor, ctx.fc);
   const dims = { customer: st.fact.customer ?? undefined, invoice: st.fact.invoice };
   const lines: LineDraft[] = [
     { role: 'receivable', amount: recv, currency: ctx.fc, original: orig(st, f.amountMinor), ...dims },
@@ -915,32 +934,56 @@ function bookRecognition(agg: Agg, st: InvoiceState): void {
     }
     for (const ob of lb.obligations) {
       if (!ob.scheduled) continue;
-      const relF = mergeByPosting(releasesByPeriod(ob.f.segments), post);
-      const relC = st.foreign ? mergeByPosting(releasesByPeriod(ob.c.segments), post) : relF;
+      const rel = releasesByPeriod(ob.f.segments);
+      // The schedule for display: by the period the amount is earned in, with where it is posted.
+      let prev: ScheduleLine | undefined;
+      for (const r of rel) {
+        if (prev && prev.period === r.period.key) {
+          prev.amount += r.amount;
+          continue;
+        }
+        const pp = post(r.period);
+        prev = { aggregate: agg.key, invoice: inv.invoice, invoiceLine: lb.line.id, obligation: ob.id, product: lb.line.product, period: r.period.key, postingPeriod: pp.key, postingDate: lastDay(pp), amount: r.amount, currency: ctx.fc, released: isReleased(ctx, pp) };
+        agg.schedules.push(prev);
+      }
+      const relF = mergeByPosting(rel, post);
+      const relC = st.foreign ? mergeByPosting(releasesByPeriod(ob.c.segments), post) : null;
       for (const [k, { period, amount }] of relF) {
-        const amountC = relC.get(k)?.amount ?? 0n;
-        const released = isReleased(ctx, period);
-        agg.schedules.push({ aggregate: agg.key, invoice: inv.invoice, invoiceLine: lb.line.id, obligation: ob.id, product: lb.line.product, period: k, postingPeriod: period.key, postingDate: lastDay(period), amount, currency: ctx.fc, released });
+        if (!isReleased(ctx, period)) continue;
+        const amountC = relC ? (relC.get(k)?.amount ?? 0n) : amount;
         const lines = bucket(period);
-        lines.push({ role: ob.deferredRole, amount, currency: ctx.fc, original: orig(st, amountC), ...dims });
-        lines.push({ role: ob.incomeRole, account: ob.account, amount: -amount, currency: ctx.fc, original: orig(st, -amountC), ...dims });
+        // Written out rather than spread: this is the engine's hottest allocation.
+        const dr: LineDraft = { role: ob.deferredRole, amount, currency: ctx.fc, customer: dims.customer, invoice: dims.invoice, invoiceLine: dims.invoiceLine, product: dims.product, bookedOn };
+        const cr: LineDraft = { role: ob.incomeRole, amount: -amount, currency: ctx.fc, customer: dims.customer, invoice: dims.invoice, invoiceLine: dims.invoiceLine, product: dims.product, bookedOn };
+        if (ob.account !== undefined) cr.account = ob.account;
+        if (st.foreign) {
+          dr.original = orig(st, amountC);
+          cr.original = orig(st, -amountC);
+        }
+        lines.push(dr, cr);
       }
     }
   }
   for (const { period, lines } of byPeriod.values()) {
-    if (!isReleased(ctx, period)) continue;
+    if (!isReleased(ctx, period) || lines.length === 0) continue;
     emit(agg, { key: `rec:${inv.invoice}:${period.key}`, kind: 'recognition', postingDate: lastDay(period), memo: `Revenue recognized on ${inv.invoice} for ${period.key}`, sources: [inv.invoice], lines });
   }
 }
 
 /** Sums releases by posting period (catch-up folds early periods into the booking period). */
-function mergeByPosting(rel: { period: Period; amount: bigint }[], post: (p: Period) => Period): Map<string, { period: Period; amount: bigint }> {
+function mergeByPosting(rel: readonly { period: Period; amount: bigint }[], post: (p: Period) => Period): Map<string, { period: Period; amount: bigint }> {
   const m = new Map<string, { period: Period; amount: bigint }>();
+  let last: { period: Period; amount: bigint } | undefined;
   for (const r of rel) {
     const p = post(r.period);
-    const cur = m.get(p.key);
-    if (cur) cur.amount += r.amount;
-    else m.set(p.key, { period: p, amount: r.amount });
+    // Releases come in time order, so most merges are with the previous one.
+    if (last && last.period === p) {
+      last.amount += r.amount;
+      continue;
+    }
+    last = m.get(p.key);
+    if (last) last.amount += r.amount;
+    else m.set(p.key, (last = { period: p, amount: r.amount }));
   }
   return m;
 }

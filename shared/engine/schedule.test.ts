@@ -70,6 +70,19 @@ describe('cancel events re-spread the remainder', () => {
   });
 });
 
+describe('recognized to date at an instant', () => {
+  it('by_day counts whole days elapsed: the event day itself is not yet earned', () => {
+    const seg = baseSegment(3100n, { kind: 'ratable', start: at('2026-01-15', 12), end: at('2026-02-15', 12), method: 'by_day' }, cal);
+    // Jan 15..19 have passed at Jan 20 18:00: 5 of 31 days.
+    expect(releasedAt([seg], at('2026-01-20', 18))).toBe(500n);
+    expect(releasedAt([seg], at('2026-02-01'))).toBe(1700n);
+  });
+  it('by_time is proportional to seconds within the period', () => {
+    const seg = baseSegment(3100n, { kind: 'ratable', start: at('2026-01-01'), end: at('2026-02-01'), method: 'by_time' }, cal);
+    expect(releasedAt([seg], at('2026-01-16', 12))).toBe(1550n);
+  });
+});
+
 describe('allocation helpers', () => {
   it('allocateSigned matches allocate on non-negative weights and sums exactly on signed ones', () => {
     expect(allocateSigned(15000n, [130n, 30n])).toEqual([12188n, 2812n]);

@@ -29,6 +29,8 @@ export interface Slot {
   amount: bigint;
   /** Relative weight (used to re-spread after a cancel event); a bigint until a re-spread needs fractions. */
   weight: Decimal | bigint;
+  /** `by_day` slots count whole local days: `n` days from `from` (so an instant inside a day has not earned that day yet). */
+  days?: { from: LocalDate; n: number; tz: string } | undefined;
 }
 
 export interface Segment {
@@ -133,6 +135,7 @@ export function baseSegment(amount: bigint, timing: Timing, ctx: CalendarContext
   if (end - start > MAX_SERVICE_SECONDS) throw new AccrueError('invalid_input', 'service period longer than 50 years');
   const cover = coveredPeriods(start, end, ctx);
   let weights: bigint[];
+  let daysCounted = false;
   if (method === 'by_time') {
     weights = cover.map((c) => BigInt(c.b - c.a));
   } else if (method === 'by_day') {
@@ -145,6 +148,7 @@ export function baseSegment(amount: bigint, timing: Timing, ctx: CalendarContext
       return BigInt(Math.max(0, daysBetween(from, to)));
     });
     if (weights.every((w) => w === 0n)) weights = cover.map((c) => BigInt(c.b - c.a));
+    else daysCounted = true;
   } else if (method === 'monthly_even') {
     // Equal shares over the periods touched, less the last when the service ends partway through it.
     const last = cover[cover.length - 1]!;
@@ -154,10 +158,15 @@ export function baseSegment(amount: bigint, timing: Timing, ctx: CalendarContext
     return proratedEnds(amount, start, end, cover);
   }
   const amounts = spreadByWeights(amount, weights);
+  let days: ({ from: LocalDate; n: number; tz: string } | undefined)[] = [];
+  if (method === 'by_day' && daysCounted) {
+    const sd = dateAt(start, ctx.tz);
+    days = cover.map((c, i) => ({ from: sd > c.period.start ? sd : c.period.start, n: Number(weights[i]!), tz: ctx.tz }));
+  }
   return {
     from: -Infinity,
     releasedBefore: 0n,
-    slots: cover.map((c, i) => ({ period: c.period, a: c.a, b: c.b, amount: amounts[i]!, weight: weights[i]! })),
+    slots: cover.map((c, i) => ({ period: c.period, a: c.a, b: c.b, amount: amounts[i]!, weight: weights[i]!, days: days[i] })),
   };
 }
 
@@ -212,6 +221,20 @@ function dec(w: Decimal | bigint): Decimal {
   return typeof w === 'bigint' ? new Decimal(w.toString()) : w;
 }
 
+/** Whole days of a `by_day` slot elapsed by instant t (the day containing t not yet counted). */
+function daysElapsed(d: { from: LocalDate; n: number; tz: string }, t: number): number {
+  return Math.min(d.n, Math.max(0, daysBetween(d.from, dateAt(t, d.tz))));
+}
+
+/**
+ * What a slot has released by an instant t strictly inside it: whole days elapsed for `by_day`,
+ * else in proportion to time; truncated toward zero.
+ */
+function partialRelease(s: Slot, t: number): bigint {
+  if (s.days) return s.days.n === 0 ? 0n : (s.amount * BigInt(daysElapsed(s.days, t))) / BigInt(s.days.n);
+  return (s.amount * BigInt(t - s.a)) / BigInt(s.b - s.a);
+}
+
 /** Released by the segment's own slots up to instant t (inclusive of a point slot at t). */
 function releasedWithin(seg: Segment, t: number): bigint {
   let r = 0n;
@@ -219,10 +242,7 @@ function releasedWithin(seg: Segment, t: number): bigint {
     if (s.b <= t) {
       if (s.a === s.b && s.a > t) continue;
       r += s.amount;
-    } else if (s.a < t) {
-      // Within a period the release is proportional to time (truncated toward zero).
-      r += (s.amount * BigInt(t - s.a)) / BigInt(s.b - s.a);
-    }
+    } else if (s.a < t) r += partialRelease(s, t);
   }
   return r;
 }
@@ -249,7 +269,11 @@ export function resegment(segments: Segment[], t: number, releasedBefore: bigint
     }
     if (s.b <= t) continue;
     if (s.a >= t) slots.push({ ...s });
-    else {
+    else if (s.days) {
+      const left = s.days.n - daysElapsed(s.days, t);
+      const frac = s.days.n === 0 ? new Decimal(0) : new Decimal(left).div(s.days.n);
+      slots.push({ ...s, a: t, weight: dec(s.weight).mul(frac), days: { from: dateAt(t, s.days.tz), n: left, tz: s.days.tz } });
+    } else {
       const frac = new Decimal(s.b - t).div(s.b - s.a);
       slots.push({ ...s, a: t, weight: dec(s.weight).mul(frac) });
     }
@@ -281,7 +305,14 @@ export function resegment(segments: Segment[], t: number, releasedBefore: bigint
 }
 
 /** Amount released in each slot of every segment, as (period, amount) in time order. */
-export function releasesByPeriod(segments: Segment[]): { period: Period; amount: bigint }[] {
+export function releasesByPeriod(segments: Segment[]): readonly { period: Period; amount: bigint }[] {
+  // Without cancel events the first segment's slots are the releases (the common, hot case).
+  if (segments.length === 1) {
+    const slots = segments[0]!.slots;
+    let zero = false;
+    for (const sl of slots) if (sl.amount === 0n) zero = true;
+    return zero ? slots.filter((sl) => sl.amount !== 0n) : slots;
+  }
   const out: { period: Period; amount: bigint }[] = [];
   for (let i = 0; i < segments.length; i++) {
     const seg = segments[i]!;
@@ -292,7 +323,7 @@ export function releasesByPeriod(segments: Segment[]): { period: Period; amount:
       if (s.a === s.b) amt = s.a <= cut ? s.amount : 0n;
       else if (s.b <= cut) amt = s.amount;
       else if (s.a >= cut) amt = 0n;
-      else amt = (s.amount * BigInt(cut - s.a)) / BigInt(s.b - s.a);
+      else amt = partialRelease(s, cut);
       if (amt !== 0n) out.push({ period: s.period, amount: amt });
     }
   }

@@ -407,6 +407,12 @@ for (const method of ['by_time', 'by_day', 'monthly_even', 'monthly_even_prorate
     through: '2026-03-31',
     lines: [inv, txn, ch, ip, dp, event('evt_e1', 'invoice.finalized', fin, inv), event('evt_e2', 'invoice.paid', fin, inv), event('evt_e3', 'charge.dispute.funds_withdrawn', ts('2026-02-01'), dpOpen), event('evt_e4', 'charge.dispute.closed', ts('2026-03-01'), dp), event('evt_e5', 'charge.dispute.funds_reinstated', ts('2026-03-01'), dp)],
   });
+  add({
+    name: 'dispute-won-recover-as-gains-off',
+    settings: { amortization: 'monthly_even', recover_as_gains: false },
+    through: '2026-03-31',
+    lines: [inv, txn, ch, ip, dp, event('evt_e1', 'invoice.finalized', fin, inv), event('evt_e2', 'invoice.paid', fin, inv), event('evt_e3', 'charge.dispute.funds_withdrawn', ts('2026-02-01'), dpOpen), event('evt_e5', 'charge.dispute.funds_reinstated', ts('2026-03-01'), dp)],
+  });
 }
 
 // 15. Void: 100.00 service Jan 10 – Feb 10 (by_time), voided Jan 20.
@@ -485,6 +491,13 @@ for (const contra of [false, true]) {
     through: '2026-02-28',
     lines: [ii, inv, event('evt_pr1', 'invoiceitem.created', created, { ...ii, invoice: null }), event('evt_pr2', 'invoice.finalized', fin, inv)],
   });
+  // The same books when the invoiceitem.created event was never delivered: the invoice names its pending item.
+  add({
+    name: 'proration-without-item-event',
+    settings: {},
+    through: '2026-02-28',
+    lines: [ii, inv, event('evt_pr2', 'invoice.finalized', fin, inv)],
+  });
 }
 
 // 22. Foreign currency: 100.00 EUR January plan, estimated rate 1.10 at booking, paid Jan 10 at 1.12.
@@ -549,6 +562,178 @@ for (const catchUp of [true, false]) {
     settings: { product_rules: { prod_course: { rule: 'point_in_time', trigger: 'payment', account: 'Course Revenue' }, prod_passthru: { rule: 'exclude' } } },
     through: '2026-02-28',
     lines: [inv, txn, ch, ip, event('evt_r1', 'invoice.finalized', fin, inv), event('evt_r2', 'invoice.paid', paid, inv)],
+  });
+}
+
+// 27. Stripe's "credit note before a payment": 120.00 for three months from Jan 1 (by day), a 30.00
+// pre-payment credit note at finalization, 90.00 paid Feb 1.
+{
+  const fin = ts('2026-01-01');
+  const paid = ts('2026-02-01');
+  const inv = invoice({ id: 'in_sbefore', finalizedAt: fin, paidAt: paid, amountPaid: 9000, lines: [{ id: 'il_sbefore', amount: 12000, product: 'prod_q', start: fin, end: ts('2026-04-01') }] });
+  const cn = { id: 'cn_sbefore', object: 'credit_note', invoice: 'in_sbefore', customer: 'cus_golden', currency: 'usd', amount: 3000, subtotal: 3000, total: 3000, total_excluding_tax: 3000, discount_amount: 0, discount_amounts: [], pretax_credit_amounts: [], total_taxes: [], pre_payment_amount: 3000, post_payment_amount: 0, out_of_band_amount: null, refunds: [], status: 'issued', voided_at: null, effective_at: fin, created: fin, type: 'pre_payment', reason: null, customer_balance_transaction: null, lines: { object: 'list', has_more: false, data: [{ id: 'cnli_sbefore', object: 'credit_note_line_item', type: 'invoice_line_item', invoice_line_item: 'il_sbefore', amount: 3000, discount_amount: 0, discount_amounts: [], pretax_credit_amounts: [], taxes: [], tax_rates: [], quantity: 1 }] } } as Obj;
+  const txn = bt('txn_sbefore', 9000, 0, paid, { source: 'ch_sbefore' });
+  const ch = charge('ch_sbefore', 9000, paid, 'txn_sbefore');
+  const ip = invoicePayment('inpay_sbefore', 'in_sbefore', 'ch_sbefore', 9000, paid);
+  add({
+    name: 'stripe-credit-note-before-payment',
+    settings: { amortization: 'by_day' },
+    through: '2026-03-31',
+    lines: [inv, cn, txn, ch, ip, event('evt_sb1', 'invoice.finalized', fin, inv), event('evt_sb2', 'credit_note.created', fin, cn), event('evt_sb3', 'invoice_payment.paid', paid, ip), event('evt_sb4', 'invoice.paid', paid, inv)],
+  });
+}
+
+// 28. Stripe's "credit note after a payment": 90.00 for three months from Jan 1 (by day), paid at once;
+// on Feb 1 a 45.00 credit note: 15.00 refunded, 10.00 to the customer balance, 20.00 out of band.
+{
+  const fin = ts('2026-01-01');
+  const t = ts('2026-02-01');
+  const inv = invoice({ id: 'in_safter', finalizedAt: fin, paidAt: fin, lines: [{ id: 'il_safter', amount: 9000, product: 'prod_q', start: fin, end: ts('2026-04-01') }] });
+  const txn = bt('txn_safter', 9000, 0, fin, { source: 'ch_safter' });
+  const ch = charge('ch_safter', 9000, fin, 'txn_safter', { refunds: ['re_safter'] });
+  const ip = invoicePayment('inpay_safter', 'in_safter', 'ch_safter', 9000, fin);
+  const rtx = bt('txn_re_safter', -1500, 0, t, { type: 'refund' });
+  const re = refund('re_safter', 'ch_safter', 1500, t, 'txn_re_safter');
+  const cn = { id: 'cn_safter', object: 'credit_note', invoice: 'in_safter', customer: 'cus_golden', currency: 'usd', amount: 4500, subtotal: 4500, total: 4500, total_excluding_tax: 4500, discount_amount: 0, discount_amounts: [], pretax_credit_amounts: [], total_taxes: [], pre_payment_amount: 0, post_payment_amount: 4500, out_of_band_amount: 2000, refunds: [{ refund: 're_safter', amount_refunded: 1500, type: 'refund', payment_record_refund: null }], status: 'issued', voided_at: null, effective_at: t, created: t, type: 'post_payment', reason: 'order_change', customer_balance_transaction: 'cbtxn_safter', lines: { object: 'list', has_more: false, data: [{ id: 'cnli_safter', object: 'credit_note_line_item', type: 'invoice_line_item', invoice_line_item: 'il_safter', amount: 4500, discount_amount: 0, discount_amounts: [], pretax_credit_amounts: [], taxes: [], tax_rates: [], quantity: 1 }] } } as Obj;
+  add({
+    name: 'stripe-credit-note-after-payment',
+    settings: { amortization: 'by_day' },
+    through: '2026-03-31',
+    lines: [inv, txn, ch, ip, rtx, re, cn, event('evt_sa1', 'invoice.finalized', fin, inv), event('evt_sa2', 'invoice.paid', fin, inv), event('evt_sa3', 'credit_note.created', t, cn), event('evt_sa4', 'charge.refunded', t, ch)],
+  });
+}
+
+// 29. Stripe's FX loss example: 30 EUR finalized Jan 1 at 1.20, paid Feb 1 at 1.10 (33.00 USD).
+{
+  const fin = ts('2026-01-01');
+  const paid = ts('2026-02-01');
+  const inv = invoice({ id: 'in_fxloss', currency: 'eur', finalizedAt: fin, paidAt: paid, lines: [{ id: 'il_fxloss', amount: 3000, product: 'prod_once', start: fin, end: fin }] });
+  const txn = bt('txn_fxloss', 3300, 0, paid, { rate: 1.1, source: 'ch_fxloss' });
+  const ch = charge('ch_fxloss', 3000, paid, 'txn_fxloss', { currency: 'eur' });
+  const ip = invoicePayment('inpay_fxloss', 'in_fxloss', 'ch_fxloss', 3000, paid, 'eur');
+  add({
+    name: 'stripe-fx-loss',
+    settings: { fx_rates: [{ date: '2026-01-01', from: 'eur', to: 'usd', rate: '1.20' }] },
+    through: '2026-02-28',
+    lines: [inv, txn, ch, ip, event('evt_fl1', 'invoice.finalized', fin, inv), event('evt_fl2', 'invoice.paid', paid, inv)],
+  });
+}
+
+// 30. Stripe's multi-currency example: 30 EUR finalized and paid at once at 1.20 (36.00 USD): no FX.
+{
+  const fin = ts('2026-01-01');
+  const inv = invoice({ id: 'in_fxonce', currency: 'eur', finalizedAt: fin, paidAt: fin, lines: [{ id: 'il_fxonce', amount: 3000, product: 'prod_once', start: fin, end: fin }] });
+  const txn = bt('txn_fxonce', 3600, 0, fin, { rate: 1.2, source: 'ch_fxonce' });
+  const ch = charge('ch_fxonce', 3000, fin, 'txn_fxonce', { currency: 'eur' });
+  const ip = invoicePayment('inpay_fxonce', 'in_fxonce', 'ch_fxonce', 3000, fin, 'eur');
+  add({
+    name: 'stripe-fx-paid-at-once',
+    settings: {},
+    through: '2026-01-31',
+    lines: [inv, txn, ch, ip, event('evt_fo1', 'invoice.finalized', fin, inv), event('evt_fo2', 'invoice.paid', fin, inv)],
+  });
+}
+
+// 31. Refund beyond what the invoice still carries: 100.00 January plan paid at once, 50.00 credited
+// to the customer balance at finalization, then the whole 100.00 refunded on Jan 16.
+{
+  const fin = ts('2026-01-01');
+  const t = ts('2026-01-16');
+  const inv = invoice({ id: 'in_over', finalizedAt: fin, paidAt: fin + 60, lines: [{ id: 'il_over', amount: 10000, product: 'prod_plan', start: fin, end: ts('2026-02-01') }] });
+  const txn = bt('txn_over', 10000, 0, fin + 60, { source: 'ch_over' });
+  const ch = charge('ch_over', 10000, fin + 60, 'txn_over', { refunds: ['re_over'] });
+  const ip = invoicePayment('inpay_over', 'in_over', 'ch_over', 10000, fin + 60);
+  const cn = { id: 'cn_over', object: 'credit_note', invoice: 'in_over', customer: 'cus_golden', currency: 'usd', amount: 5000, subtotal: 5000, total: 5000, total_excluding_tax: 5000, discount_amount: 0, discount_amounts: [], pretax_credit_amounts: [], total_taxes: [], pre_payment_amount: 0, post_payment_amount: 5000, out_of_band_amount: null, refunds: [], status: 'issued', voided_at: null, effective_at: fin + 120, created: fin + 120, type: 'post_payment', reason: 'order_change', customer_balance_transaction: 'cbtxn_over', lines: { object: 'list', has_more: false, data: [{ id: 'cnli_over', object: 'credit_note_line_item', type: 'invoice_line_item', invoice_line_item: 'il_over', amount: 5000, discount_amount: 0, discount_amounts: [], pretax_credit_amounts: [], taxes: [], tax_rates: [], quantity: 1 }] } } as Obj;
+  const rtx = bt('txn_re_over', -10000, 0, t, { type: 'refund' });
+  const re = refund('re_over', 'ch_over', 10000, t, 'txn_re_over');
+  add({
+    name: 'refund-beyond-recognized',
+    settings: {},
+    through: '2026-01-31',
+    lines: [inv, txn, ch, ip, cn, rtx, re, event('evt_ov1', 'invoice.finalized', fin, inv), event('evt_ov2', 'credit_note.created', fin + 120, cn), event('evt_ov3', 'invoice.paid', fin + 60, inv), event('evt_ov4', 'refund.created', t, re)],
+  });
+}
+
+// 32. Mid-cycle upgrade invoiced at once (proration_behavior always_invoice): 30.00 basic plan for
+// January paid Jan 1; on Jan 16 an upgrade to the 60.00 plan bills −15.48 unused basic and +30.97 pro.
+{
+  const jan1 = ts('2026-01-01');
+  const up = ts('2026-01-16');
+  const feb1 = ts('2026-02-01');
+  const inv1 = invoice({ id: 'in_basic', finalizedAt: jan1, paidAt: jan1, lines: [{ id: 'il_basic', amount: 3000, product: 'prod_basic', start: jan1, end: feb1 }] });
+  const inv2 = invoice({ id: 'in_upgrade', finalizedAt: up, paidAt: up, lines: [
+    { id: 'il_unused_basic', amount: -1548, product: 'prod_basic', start: up, end: feb1, proration: true },
+    { id: 'il_remaining_pro', amount: 3097, product: 'prod_pro', start: up, end: feb1, proration: true },
+  ] });
+  const t1 = bt('txn_basic', 3000, 117, jan1, { source: 'ch_basic' });
+  const c1 = charge('ch_basic', 3000, jan1, 'txn_basic');
+  const p1 = invoicePayment('inpay_basic', 'in_basic', 'ch_basic', 3000, jan1);
+  const t2 = bt('txn_upgrade', 1549, 75, up, { source: 'ch_upgrade' });
+  const c2 = charge('ch_upgrade', 1549, up, 'txn_upgrade');
+  const p2 = invoicePayment('inpay_upgrade', 'in_upgrade', 'ch_upgrade', 1549, up);
+  add({
+    name: 'upgrade-proration-invoiced-at-once',
+    settings: {},
+    through: '2026-01-31',
+    lines: [inv1, inv2, t1, c1, p1, t2, c2, p2,
+      event('evt_up1', 'invoice.finalized', jan1, inv1), event('evt_up2', 'invoice.paid', jan1, inv1),
+      event('evt_up3', 'invoice.finalized', up, inv2), event('evt_up5', 'charge.succeeded', up, c2)],
+  });
+}
+
+// 33. Credit note voided: 100.00 April plan paid Apr 1; 20.00 credited to the customer balance on
+// Apr 11, the credit note voided on Apr 21.
+{
+  const fin = ts('2026-04-01');
+  const t = ts('2026-04-11');
+  const v = ts('2026-04-21');
+  const inv = invoice({ id: 'in_cnv', finalizedAt: fin, paidAt: fin, lines: [{ id: 'il_cnv', amount: 10000, product: 'prod_plan', start: fin, end: ts('2026-05-01') }] });
+  const txn = bt('txn_cnv', 10000, 0, fin, { source: 'ch_cnv' });
+  const ch = charge('ch_cnv', 10000, fin, 'txn_cnv');
+  const ip = invoicePayment('inpay_cnv', 'in_cnv', 'ch_cnv', 10000, fin);
+  const cnBase = { id: 'cn_v', object: 'credit_note', invoice: 'in_cnv', customer: 'cus_golden', currency: 'usd', amount: 2000, subtotal: 2000, total: 2000, total_excluding_tax: 2000, discount_amount: 0, discount_amounts: [], pretax_credit_amounts: [], total_taxes: [], pre_payment_amount: 0, post_payment_amount: 2000, out_of_band_amount: null, refunds: [], effective_at: t, created: t, type: 'post_payment', reason: 'duplicate', customer_balance_transaction: 'cbtxn_v', lines: { object: 'list', has_more: false, data: [{ id: 'cnli_v', object: 'credit_note_line_item', type: 'invoice_line_item', invoice_line_item: 'il_cnv', amount: 2000, discount_amount: 0, discount_amounts: [], pretax_credit_amounts: [], taxes: [], tax_rates: [], quantity: 1 }] } };
+  const cn = { ...cnBase, status: 'void', voided_at: v } as Obj;
+  add({
+    name: 'credit-note-voided',
+    settings: {},
+    through: '2026-04-30',
+    lines: [inv, txn, ch, ip, cn, event('evt_cv1', 'invoice.finalized', fin, inv), event('evt_cv2', 'invoice.paid', fin, inv), event('evt_cv3', 'credit_note.created', t, { ...cnBase, status: 'issued', voided_at: null } as Obj), event('evt_cv4', 'credit_note.voided', v, cn)],
+  });
+}
+
+// 34. FX on a refund: 30 EUR booked at 1.20, paid Feb 1 at 1.10 (33.00 USD), refunded Mar 1 when
+// Stripe takes back 30.00 USD (rate 1.00).
+{
+  const fin = ts('2026-01-01');
+  const paid = ts('2026-02-01');
+  const back = ts('2026-03-01');
+  const inv = invoice({ id: 'in_fxref', currency: 'eur', finalizedAt: fin, paidAt: paid, lines: [{ id: 'il_fxref', amount: 3000, product: 'prod_once', start: fin, end: fin }] });
+  const txn = bt('txn_fxref', 3300, 0, paid, { rate: 1.1, source: 'ch_fxref' });
+  const ch = charge('ch_fxref', 3000, paid, 'txn_fxref', { currency: 'eur', refunds: ['re_fxref'] });
+  const ip = invoicePayment('inpay_fxref', 'in_fxref', 'ch_fxref', 3000, paid, 'eur');
+  const rtx = bt('txn_re_fxref', -3000, 0, back, { rate: 1.0, type: 'refund' });
+  const re = { ...refund('re_fxref', 'ch_fxref', 3000, back, 'txn_re_fxref'), currency: 'eur' } as Obj;
+  add({
+    name: 'fx-refund-at-another-rate',
+    settings: { fx_rates: [{ date: '2026-01-01', from: 'eur', to: 'usd', rate: '1.20' }] },
+    through: '2026-03-31',
+    lines: [inv, txn, ch, ip, rtx, re, event('evt_fr1', 'invoice.finalized', fin, inv), event('evt_fr2', 'invoice.paid', paid, inv), event('evt_fr3', 'refund.created', back, re)],
+  });
+}
+
+// 35. Stripe's tax-inclusive example: a one-month service from Jan 1, 34.10 with 10% tax included,
+// invoiced and paid the same day.
+{
+  const fin = ts('2026-01-01');
+  const inv = invoice({ id: 'in_incl', finalizedAt: fin, paidAt: fin, lines: [{ id: 'il_incl', amount: 3410, product: 'prod_svc', start: fin, end: ts('2026-02-01'), tax: { amount: 310, inclusive: true } }] });
+  const txn = bt('txn_incl', 3410, 0, fin, { source: 'ch_incl' });
+  const ch = charge('ch_incl', 3410, fin, 'txn_incl');
+  const ip = invoicePayment('inpay_incl', 'in_incl', 'ch_incl', 3410, fin);
+  add({
+    name: 'stripe-tax-inclusive',
+    settings: { amortization: 'by_day' },
+    through: '2026-01-31',
+    lines: [inv, txn, ch, ip, event('evt_ti1', 'invoice.finalized', fin, inv), event('evt_ti2', 'invoice.paid', fin, inv)],
   });
 }
 

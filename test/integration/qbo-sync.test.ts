@@ -141,9 +141,11 @@ describe('QuickBooks sync', () => {
     const { b, qbo, realmId } = await connectedBooks('detailed');
     await syncTenant({ db: b.t.db, qbo }, b.tenant.id);
     const [first, second] = fake.journalEntries(realmId) as { Id: string; Line: { Amount: number }[] }[];
+    // An accountant adds 1.00 to one debit and one credit: still balanced, but not what we posted.
     fake.editJournalEntry(realmId, first!.Id, (je) => {
-      je.Line[0].Amount += 1;
-      je.Line[1].Amount += 1;
+      const side = (t: string) => je.Line.find((l: { JournalEntryLineDetail: { PostingType: string } }) => l.JournalEntryLineDetail.PostingType === t);
+      side('Debit').Amount += 1;
+      side('Credit').Amount += 1;
     });
     fake.deleteJournalEntry(realmId, second!.Id);
     const rec = await reconcileTenant({ db: b.t.db, qbo }, b.tenant.id);

@@ -4,10 +4,12 @@ import * as m0001 from './0001_ledger.ts';
 import * as m0002 from './0002_stripe_inbox.ts';
 import * as m0003 from './0003_qbo.ts';
 import * as m0004 from './0004_admin.ts';
+import * as m0005 from './0005_fact_hash.ts';
 
 export const migrations: Record<string, Migration> = {
   '0001_ledger': m0001,
   '0002_stripe_inbox': m0002,
   '0003_qbo': m0003,
   '0004_admin': m0004,
+  '0005_fact_hash': m0005,
 };

@@ -18,9 +18,9 @@ export interface Harness {
   accountIds: Map<string, string>;
 }
 
-export async function startHarness(opts: FakeQboOptions & { receivableAsAR?: boolean; timeout_ms?: number } = {}): Promise<Harness> {
+export async function startHarness(opts: FakeQboOptions & { receivableAsAR?: boolean; timeout_ms?: number; multicurrency?: boolean } = {}): Promise<Harness> {
   const fake = await startFakeQbo(opts);
-  const realmId = fake.createRealm({ companyName: 'Harness Co' });
+  const realmId = fake.createRealm({ companyName: 'Harness Co', multicurrency: opts.multicurrency ?? false });
   configureQboEndpoints({ QBO_API_BASE: fake.url, QBO_OAUTH_BASE: fake.url });
   const accounts = new Map<string, MappedAccount>();
   const accountIds = new Map<string, string>();

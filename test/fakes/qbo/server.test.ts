@@ -7,7 +7,7 @@
 // by the adapter into the right error kind.
 import { QboAdapter, QboApiError, normalizeQboError, type QboJournalEntry } from '../../../backend/qbo/adapter.ts';
 import { configureQboEndpoints } from '../../../backend/qbo/endpoints.ts';
-import { startFakeQbo, type FakeQbo } from './server.ts';
+import { startFakeQbo, type FakeQbo, type Json } from './server.ts';
 
 let fake: FakeQbo;
 let realmId: string;
@@ -42,10 +42,10 @@ async function errorOf(p: Promise<unknown>) {
   return (e as QboApiError).error;
 }
 
-async function raw(path: string, init: RequestInit = {}, realm = realmId, bearer = token): Promise<{ status: number; body: any; text: string }> {
+async function raw(path: string, init: RequestInit = {}, realm = realmId, bearer = token): Promise<{ status: number; body: Json; text: string }> {
   const res = await fetch(`${fake.url}/v3/company/${realm}${path}`, { ...init, headers: { authorization: `Bearer ${bearer}`, 'content-type': 'application/json', ...(init.headers ?? {}) } });
   const text = await res.text();
-  let body: any;
+  let body: Json;
   try {
     body = JSON.parse(text);
   } catch {
@@ -170,7 +170,7 @@ describe('fake QuickBooks fidelity', () => {
   it('counts concurrency and answers 429 beyond 10 in flight', async () => {
     const r = fake.createRealm();
     const t = fake.issueAccessToken(r);
-    fake.setLatency(80);
+    fake.setLatency(300); // long enough that all 16 overlap even on a busy machine
     const results = await Promise.all(Array.from({ length: 16 }, () => raw('/preferences', {}, r, t)));
     fake.setLatency(0);
     const stats = fake.stats(r);
@@ -206,6 +206,14 @@ describe('fake QuickBooks fidelity', () => {
     expect(fake.journalEntries(realmId).length).toBe(before + 1);
     fake.injectFault(realmId, { kind: 'status', status: 502, match: { entity: 'preferences' } });
     expect(await errorOf(api.getPreferences())).toMatchObject({ kind: 'server', status: 502 });
+  });
+
+  it('saw minorversion=75 on every request the adapter sent', () => {
+    const r = fake.createRealm();
+    const st = fake.stats(realmId);
+    expect(Object.keys(st.minorVersions).sort()).toEqual(['75', 'none']); // 'none' = the raw fetches of this file
+    expect(st.minorVersions['75']).toBeGreaterThan(20);
+    expect(fake.stats(r).minorVersions).toEqual({});
   });
 
   it('normalizes 200-with-Fault and lowercase fault bodies', () => {

@@ -110,6 +110,8 @@ export interface RealmStats {
   injected5xx: number;
   replays: number;
   byOperation: Record<string, number>;
+  /** Requests per `minorversion` query value (`none` when absent). */
+  minorVersions: Record<string, number>;
 }
 
 interface StoredObject {
@@ -340,7 +342,7 @@ export async function startFakeQbo(options: FakeQboOptions = {}, port = 0): Prom
   const timers = new Set<NodeJS.Timeout>();
 
   const newStats = (): RealmStats => ({
-    requests: 0, inFlight: 0, peakInFlight: 0, peakPerMinute: 0, throttled: 0, dropped: 0, timeouts: 0, injected5xx: 0, replays: 0, byOperation: {},
+    requests: 0, inFlight: 0, peakInFlight: 0, peakPerMinute: 0, throttled: 0, dropped: 0, timeouts: 0, injected5xx: 0, replays: 0, byOperation: {}, minorVersions: {},
   });
 
   const realmOf = (realmId: string): Realm => {
@@ -941,6 +943,8 @@ export async function startFakeQbo(options: FakeQboOptions = {}, port = 0): Prom
       const now = clock.now_ms();
       st.requests++;
       st.byOperation[`${entitySeg}.${operation}`] = (st.byOperation[`${entitySeg}.${operation}`] ?? 0) + 1;
+      const mv = url.searchParams.get('minorversion') ?? 'none';
+      st.minorVersions[mv] = (st.minorVersions[mv] ?? 0) + 1;
       st.inFlight++;
       st.peakInFlight = Math.max(st.peakInFlight, st.inFlight);
       realm.window.push(now);
@@ -1121,7 +1125,9 @@ export async function startFakeQbo(options: FakeQboOptions = {}, port = 0): Prom
       apps.set(app.clientId, { secret: app.clientSecret, redirectUris: app.redirectUris });
     },
     createRealm(opts = {}) {
-      const id = opts.realmId ?? String(9_130_000_000_000_000 + realms.size * 7919 + Math.floor(rng() * 1000));
+      // Real realm ids are 16-19 digit strings; build one as text (too large for an exact JS number).
+      const id = opts.realmId ?? `9130${String(realms.size + 1).padStart(6, '0')}${String(Math.floor(rng() * 1e6)).padStart(6, '0')}`;
+      if (realms.has(id)) throw new Error(`fake QBO: realm ${id} exists`);
       const realm: Realm = {
         id,
         companyName: opts.companyName ?? `Company ${id}`,

@@ -42,7 +42,7 @@ export interface LineSpec {
 /** An invoice line item (`object: 'line_item'`). Subscription lines unless `invoiceItem` is set. */
 export function invoiceLine(invoice: string, spec: LineSpec, overrides: Overrides = {}): StripeObject {
   const quantity = spec.quantity ?? 1;
-  const fromItem = (spec.parentType ?? (spec.invoiceItem != null ? 'invoice_item_details' : 'subscription_item_details')) === 'invoice_item_details';
+  const fromItem = (spec.parentType ?? ((spec.invoiceItem !== null && spec.invoiceItem !== undefined) ? 'invoice_item_details' : 'subscription_item_details')) === 'invoice_item_details';
   const subscription = spec.subscription ?? null;
   return obj({
     id: spec.id ?? nextId('il'),
