@@ -4,7 +4,9 @@
  * It owns: a fresh benchmark database (embedded PostgreSQL, or a new database on the server
  * behind DATABASE_URL), the Accrue server started as a child process exactly as `accrue serve`
  * builds it (`buildServer`), an open-loop load generator over keep-alive HTTP that signs every
- * event like Stripe does, and percentile arithmetic.
+ * event like Stripe does, percentile arithmetic, and the instruments that say where time goes:
+ * CPU per process from /proc, SQL statements by shape, PostgreSQL wait sampling, and the server
+ * child's own event-loop delay and pool queue.
  *
  * The measurement: signed events with unique ids are POSTed to `/webhooks/stripe` at a fixed rate
  * (200/s by default) for a fixed duration (60 s; `--quick` 10 s). Each request is due at
@@ -56,7 +58,7 @@ const WARMUP_REQUESTS = 400;
 const SOCKETS_MAX = 256;
 /** Re-sends allowed when a reused keep-alive socket turns out to be closed (a benign race). */
 const STALE_SOCKET_RETRIES = 1;
-/** A request unanswered after this long counts as failed (Stripe gives up after a few seconds). */
+/** A request unanswered after this long counts as failed: long, so a slow answer is measured rather than cut off. */
 const REQUEST_TIMEOUT_MS = 30_000;
 /** How long the server child may take to open its context and listen. */
 const SERVER_START_TIMEOUT_MS = 120_000;

@@ -355,6 +355,39 @@ const reconcile: Command = {
   },
 };
 
+const demo: Command = {
+  name: 'demo',
+  summary: 'Run the whole product on a sample business: fake Stripe and QuickBooks, month by month, then a report',
+  usage: 'demo [--customers N] [--months N]',
+  details: 'Needs no configuration. Writes ACCRUE_DATA_DIR/demo/report.html (default .accrue/demo/report.html).',
+  options: {
+    customers: { type: 'string', description: 'Customers in the sample business', default: '300' },
+    months: { type: 'string', description: 'Months of history', default: '18' },
+  },
+  async run({ values }) {
+    const customers = Number(values.customers);
+    const months = Number(values.months);
+    if (!Number.isInteger(customers) || customers < 1 || customers > 5000) throw new UsageError('--customers must be an integer from 1 to 5000');
+    if (!Number.isInteger(months) || months < 1 || months > 60) throw new UsageError('--months must be an integer from 1 to 60');
+    const config = loadConfig();
+    const log = createLogger(process.env.LOG_LEVEL ?? 'warn');
+    const { runDemo } = await import('../demo/demo.ts');
+    const bar = progressBar('delivering Stripe events through the webhook');
+    const r = await runDemo({
+      dataDir: config.ACCRUE_DATA_DIR,
+      databaseUrl: config.DATABASE_URL,
+      log,
+      out: (line) => process.stdout.write(`${line}\n`),
+      progress: (_label, done, total) => bar(done, total),
+      customers,
+      months,
+    });
+    const w = Math.max(...r.summary.map((s) => s.label.length));
+    process.stdout.write(`\n${r.summary.map((s) => `  ${s.label.padEnd(w)}  ${s.value}`).join('\n')}\n\nReport: ${r.reportPath}\n`);
+    return r.agree ? 0 : 1;
+  },
+};
+
 export function coreCommands(): Command[] {
-  return [serve, worker, migrate, replayCmd, report, exportCmd, release, period, tenants, backfill, sync, reconcile];
+  return [demo, serve, worker, migrate, replayCmd, report, exportCmd, release, period, tenants, backfill, sync, reconcile];
 }

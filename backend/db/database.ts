@@ -66,7 +66,11 @@ export async function openDatabase(opts: OpenOptions): Promise<Database> {
     await ensureDatabase(embedded.url, 'accrue');
   }
   const pool = createPool(url, opts.poolMax ?? POOL_MAX);
-  pool.on('error', (e) => opts.log?.error({ err: e }, 'idle database connection failed'));
+  pool.on('error', (e) => {
+    // 57P01: the server is shutting down (e.g. the embedded server stopping after us); not a failure of ours.
+    if ((e as { code?: string }).code === '57P01') opts.log?.debug('database server shut down an idle connection');
+    else opts.log?.error({ err: e }, 'idle database connection failed');
+  });
   const db = kyselyFor(pool);
   if (opts.migrate !== false) await migrateToLatest(db, opts.log);
   return {

@@ -1,0 +1,283 @@
+/**
+ * `npm run demo`: the whole product on a realistic sample business, with nothing configured.
+ *
+ * It starts the embedded PostgreSQL, a Stripe API fake and a QuickBooks Online fake on 127.0.0.1,
+ * generates a deterministic business (about 300 customers over 18 months), connects QuickBooks
+ * through the real OAuth flow, and then, month by month: delivers that month's Stripe events,
+ * signed, through the real webhook endpoint; processes the inbox; releases the month's revenue;
+ * maps any new ledger account to a QuickBooks account; posts to QuickBooks; and closes the month
+ * before. At the end it reconciles the ledger with QuickBooks, prints a summary and writes an
+ * HTML report with the waterfall and deferred revenue charts.
+ */
+import { randomBytes } from 'node:crypto';
+import { once } from 'node:events';
+import { mkdir, writeFile } from 'node:fs/promises';
+import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import pg from 'pg';
+import Stripe from 'stripe';
+import type { AccountRole } from '../../shared/accounts.ts';
+import { formatMinor } from '../../shared/money.ts';
+import { periodsBetween } from '../../shared/periods.ts';
+import type { TenantSettingsInput } from '../../shared/settings.ts';
+import { addDays, endOfMonth, localDateOf } from '../../shared/time.ts';
+import { generateBusiness } from '../../test/fakes/stripe/business.ts';
+import { startStripeFake } from '../../test/fakes/stripe/server.ts';
+import { startFakeQbo } from '../../test/fakes/qbo/server.ts';
+import { openContext } from '../app/context.ts';
+import { drainInbox, releaseThrough } from '../app/process.ts';
+import { reconcileTenant, syncTenant } from '../app/qbo-sync.ts';
+import { loadConfig } from '../config/config.ts';
+import { ensureDatabase } from '../db/database.ts';
+import { startEmbeddedPostgres } from '../db/embedded.ts';
+import { createHttpApp } from '../http/server.ts';
+import { loadLedgerLines } from '../ledger/ledger.ts';
+import { calendarOf, closePeriod, listPeriods } from '../ledger/periods.ts';
+import { ensureTenant } from '../ledger/tenants.ts';
+import type { Logger } from '../log/logger.ts';
+import { applyProposals, proposeAccounts } from '../qbo/chart.ts';
+import { qboAmountToMinor, mappingKey } from '../qbo/posting.ts';
+import { openSession } from '../qbo/service.ts';
+import { stripeWebhookRouter } from '../stripe/webhook.ts';
+import { renderDemoReport, type QboAgreementRow } from './report-html.ts';
+
+/** The sample business is the same on every run. */
+export const DEMO_SEED = 20251121;
+const DEMO_DATABASE = 'accrue_demo';
+const DEMO_API_KEY = 'sk_test_accrue_demo';
+/** Webhook deliveries in flight at once within a month (processing sorts by Stripe's time anyway). */
+const DELIVERY_CONCURRENCY = 8;
+const QBO_APP = { clientId: 'accrue-demo', clientSecret: 'accrue-demo-secret', redirect: 'http://127.0.0.1/oauth/qbo/callback' };
+
+export interface DemoOptions {
+  dataDir: string;
+  databaseUrl?: string | undefined;
+  log: Logger;
+  out: (line: string) => void;
+  progress?: (label: string, done: number, total: number) => void;
+  customers?: number;
+  months?: number;
+}
+
+export interface DemoResult {
+  agree: boolean;
+  reportPath: string;
+  summary: { label: string; value: string }[];
+}
+
+/** Estimated rates for the configured rate source: the first Stripe rate seen each day per currency. */
+function ratesFrom(objects: { object: string; created?: unknown; currency?: unknown; exchange_rate?: unknown; source?: unknown }[], chargeCurrency: Map<string, string>): NonNullable<TenantSettingsInput['fx_rates']> {
+  const seen = new Map<string, { date: string; from: string; to: string; rate: string }>();
+  for (const o of objects) {
+    if (o.object !== 'balance_transaction' || typeof o.exchange_rate !== 'number' || typeof o.created !== 'number') continue;
+    const from = typeof o.source === 'string' ? chargeCurrency.get(o.source) : undefined;
+    if (!from || from === o.currency) continue;
+    const date = localDateOf(o.created, 'UTC');
+    const key = `${date}|${from}`;
+    if (!seen.has(key)) seen.set(key, { date, from, to: String(o.currency), rate: String(o.exchange_rate) });
+  }
+  const rates = [...seen.values()].sort((a, b) => (a.date < b.date ? -1 : a.date > b.date ? 1 : a.from < b.from ? -1 : 1));
+  // The rate source also needs a rate for invoices finalized before the first payment in a
+  // currency: the earliest Stripe rate of each currency stands for the days before it.
+  const first = new Map<string, { date: string; from: string; to: string; rate: string }>();
+  for (const r of rates) if (!first.has(r.from)) first.set(r.from, { ...r, date: '2000-01-01' });
+  return [...first.values(), ...rates];
+}
+
+export async function runDemo(opts: DemoOptions): Promise<DemoResult> {
+  const t0 = Date.now();
+  const say = opts.out;
+  const business = generateBusiness({ seed: DEMO_SEED, customers: opts.customers, months: opts.months });
+  say(`Sample business (SEED=${business.seed}): ${(business.stats.customers_usd ?? 0) + (business.stats.customers_eur ?? 0) + (business.stats.customers_jpy ?? 0)} customers (${business.stats.customers_eur ?? 0} EUR, ${business.stats.customers_jpy ?? 0} JPY), ${business.events.length} Stripe events over ${opts.months ?? 18} months`);
+
+  // Fresh demo books on the embedded PostgreSQL (or DATABASE_URL).
+  let adminUrl = opts.databaseUrl;
+  let stopServer = async () => {};
+  if (!adminUrl) {
+    const embedded = await startEmbeddedPostgres({ dataDir: join(opts.dataDir, 'pg'), log: opts.log });
+    adminUrl = embedded.url;
+    stopServer = () => embedded.stop();
+  }
+  const admin = new pg.Client({ connectionString: adminUrl });
+  await admin.connect();
+  await admin.query(`drop database if exists "${DEMO_DATABASE}" with (force)`);
+  await admin.end();
+  await ensureDatabase(adminUrl, DEMO_DATABASE);
+  const dbUrl = new URL(adminUrl);
+  dbUrl.pathname = `/${DEMO_DATABASE}`;
+
+  const stripeFake = await startStripeFake({ apiKey: DEMO_API_KEY });
+  stripeFake.load(business.replay, business.account);
+  const qboFake = await startFakeQbo();
+  qboFake.registerApp({ clientId: QBO_APP.clientId, clientSecret: QBO_APP.clientSecret, redirectUris: [QBO_APP.redirect] });
+  const realmId = qboFake.createRealm({ companyName: 'Sample SaaS Inc.', homeCurrency: 'USD' });
+  qboFake.setAuthorizeOutcome({ realmId });
+
+  const webhookSecret = `whsec_${randomBytes(16).toString('hex')}`;
+  const config = loadConfig({
+    DATABASE_URL: dbUrl.toString(),
+    ACCRUE_DATA_DIR: opts.dataDir,
+    STRIPE_SECRET_KEY: DEMO_API_KEY,
+    STRIPE_API_BASE: stripeFake.url,
+    STRIPE_WEBHOOK_SECRET: webhookSecret,
+    QBO_CLIENT_ID: QBO_APP.clientId,
+    QBO_CLIENT_SECRET: QBO_APP.clientSecret,
+    QBO_REDIRECT_URI: QBO_APP.redirect,
+    QBO_API_BASE: qboFake.url,
+    QBO_OAUTH_BASE: qboFake.url,
+    ACCRUE_ENCRYPTION_KEY: `k1:${randomBytes(32).toString('base64')}`,
+    LOG_LEVEL: opts.log.level,
+  });
+  const ctx = await openContext({ config, log: opts.log, workers: false });
+  const server = createHttpApp({ db: ctx.db, log: opts.log, rawRoutes: [{ path: '/webhooks/stripe', handler: stripeWebhookRouter({ db: ctx.db, jobs: ctx.jobs, secrets: () => [webhookSecret], log: opts.log }) }] }).listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  const hookUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}/webhooks/stripe`;
+  try {
+    const qbo = ctx.qbo!;
+    const chargeCurrency = new Map(business.objects.filter((o) => o.object === 'charge').map((o) => [o.id, String(o.currency)]));
+    const settings: TenantSettingsInput = { ...business.suggestedSettings, fx_rates: ratesFrom(business.objects as never, chargeCurrency), close_policy: { mode: 'auto', days_after_period_end: 5 } };
+    const tenant = await ensureTenant(ctx.db, { accountId: business.account, livemode: false }, settings, 'demo');
+
+    // Connect QuickBooks through the real OAuth flow (the fake plays Intuit's consent page).
+    const { url } = qbo.oauth.authorizationUrl(tenant.id.toString());
+    const consent = await fetch(url, { redirect: 'manual' });
+    await qbo.oauth.handleCallback(consent.headers.get('location') ?? '');
+    say(`Connected QuickBooks company ${realmId} (tokens encrypted at rest)`);
+
+    // Month by month.
+    const tz = 'UTC';
+    const months = new Map<string, typeof business.events>();
+    for (const e of business.events) {
+      const m = localDateOf(e.created as number, tz).slice(0, 7);
+      if (!months.has(m)) months.set(m, []);
+      months.get(m)!.push(e);
+    }
+    const signer = new Stripe(DEMO_API_KEY);
+    let delivered = 0;
+    let previous: string | null = null;
+    const total = business.events.length;
+    for (const [month, events] of [...months].sort(([a], [b]) => (a < b ? -1 : 1))) {
+      let next = 0;
+      await Promise.all(
+        Array.from({ length: DELIVERY_CONCURRENCY }, async () => {
+          for (;;) {
+            const i = next++;
+            if (i >= events.length) return;
+            const payload = JSON.stringify(events[i]);
+            const res = await fetch(hookUrl, { method: 'POST', headers: { 'content-type': 'application/json', 'stripe-signature': signer.webhooks.generateTestHeaderString({ payload, secret: webhookSecret }) }, body: payload });
+            if (res.status !== 200) throw new Error(`webhook refused ${(events[i] as { id: string }).id}: ${res.status}`);
+            delivered++;
+            opts.progress?.('events', delivered, total);
+          }
+        }),
+      );
+      await drainInbox(ctx.process, tenant.id);
+      const monthEnd = endOfMonth(`${month}-01`);
+      await releaseThrough(ctx.process, tenant.id, monthEnd);
+      await mapNewAccounts(ctx.db, qbo, tenant.id);
+      await syncTenant({ db: ctx.db, qbo, log: opts.log }, tenant.id);
+      // Auto-close: the month before closes once this month is booked (5 days after its end).
+      if (previous) await closePeriod(ctx.db, tenant, previous, 'auto-close');
+      previous = month;
+    }
+    const lastDay = endOfMonth(`${[...months.keys()].sort().at(-1)}-01`);
+    await releaseThrough(ctx.process, tenant.id, lastDay);
+    await mapNewAccounts(ctx.db, qbo, tenant.id);
+    await syncTenant({ db: ctx.db, qbo, log: opts.log }, tenant.id);
+    const rec = await reconcileTenant({ db: ctx.db, qbo, log: opts.log }, tenant.id);
+
+    // The agreement table: every (period, account) cell, ledger against what QuickBooks holds.
+    const lines = await loadLedgerLines(ctx.db, tenant.id);
+    const rows = await agreementRows(ctx, tenant.id, lines);
+    const agree = rec.agree && rows.every((r) => r.ledger_minor === r.qbo_minor);
+
+    const cur = 'usd';
+    const sum = (pred: (l: (typeof lines)[number]) => boolean) => lines.filter((l) => l.currency === cur && pred(l)).reduce((s, l) => s + l.amount, 0n);
+    const recognized = -sum((l) => l.role === 'revenue');
+    const deferred = -sum((l) => l.role === 'deferred_revenue');
+    const openExceptions = await ctx.db.selectFrom('exceptions').select(['kind']).select((eb) => eb.fn.countAll<bigint>().as('n')).where('tenant_id', '=', tenant.id).where('status', '=', 'open').groupBy('kind').execute();
+    const syncRows = await ctx.db.selectFrom('qbo_sync').select(['state']).select((eb) => eb.fn.countAll<bigint>().as('n')).where('tenant_id', '=', tenant.id).groupBy('state').execute();
+    const periods = await listPeriods(ctx.db, tenant.id);
+    const entries = new Set(lines.map((l) => l.entryId)).size;
+    const summary = [
+      { label: 'Stripe events processed', value: `${delivered}` },
+      { label: 'Journal entries', value: `${entries} (${lines.length} lines), ${periods.filter((p) => p.status === 'closed').length} periods closed` },
+      { label: 'Revenue recognized', value: `${formatMinor(recognized, cur)} USD` },
+      { label: 'Deferred revenue at the end', value: `${formatMinor(deferred, cur)} USD` },
+      { label: 'Posted to QuickBooks', value: syncRows.map((r) => `${r.n} ${r.state}`).join(', ') || 'nothing' },
+      { label: 'Open exceptions', value: openExceptions.length ? openExceptions.map((e) => `${e.n} ${e.kind}`).join(', ') : 'none' },
+      { label: 'Ledger and QuickBooks agree account by account', value: agree ? `yes (${rows.length} period/account cells)` : `NO (${rows.filter((r) => r.ledger_minor !== r.qbo_minor).length} cells differ)` },
+      { label: 'Run time', value: `${((Date.now() - t0) / 1000).toFixed(1)} s` },
+    ];
+    const cal = calendarOf(tenant.settings);
+    const firstDay = periods[0]?.start ?? lastDay;
+    const html = renderDemoReport({
+      title: 'Accrue demo — Sample SaaS Inc.',
+      generatedAt: new Date().toISOString(),
+      lines,
+      periods: periodsBetween(cal, firstDay, addDays(lastDay, 0)),
+      summary,
+      qboAgreement: { agree, rows },
+      primaryCurrency: cur,
+    });
+    const dir = join(opts.dataDir, 'demo');
+    await mkdir(dir, { recursive: true });
+    const reportPath = join(dir, 'report.html');
+    await writeFile(reportPath, html);
+    const open = await ctx.db.selectFrom('exceptions').select(['kind', 'object_id', 'reason']).where('tenant_id', '=', tenant.id).where('status', '=', 'open').orderBy('id').limit(10).execute();
+    for (const e of open) say(`  exception [${e.kind}] ${e.object_id}: ${e.reason}`);
+    return { agree, reportPath, summary };
+  } finally {
+    server.close();
+    await ctx.close();
+    await stripeFake.close();
+    await qboFake.close();
+    await stopServer();
+  }
+}
+
+/** Maps every ledger account without a QuickBooks account: reuse one of the same name, else create it. */
+async function mapNewAccounts(db: import('../db/database.ts').Db, qbo: NonNullable<import('../app/context.ts').AppContext['qbo']>, tenantId: bigint): Promise<void> {
+  const unmapped = await db.selectFrom('accounts').select(['id', 'role', 'name']).where('tenant_id', '=', tenantId).where('external_id', 'is', null).execute();
+  if (!unmapped.length) return;
+  const session = await openSession(qbo.oauth, tenantId.toString());
+  const chart = await session.call((api) => api.listAccounts({ includeInactive: true }));
+  const needed = unmapped.map((a) => ({ role: a.role as AccountRole, account: a.name }));
+  const mapping = await applyProposals(session.api, proposeAccounts(needed, chart));
+  for (const a of unmapped) {
+    const m = mapping.get(mappingKey(a.role as AccountRole, a.name));
+    if (m) await db.updateTable('accounts').set({ external_id: m.id, external_type: m.accountType }).where('id', '=', a.id).execute();
+  }
+}
+
+/** Ledger and QuickBooks totals per period and mapped account, read back through the QuickBooks API. */
+async function agreementRows(ctx: import('../app/context.ts').AppContext, tenantId: bigint, lines: Awaited<ReturnType<typeof loadLedgerLines>>): Promise<QboAgreementRow[]> {
+  const accounts = await ctx.db.selectFrom('accounts').select(['role', 'name', 'external_id']).where('tenant_id', '=', tenantId).execute();
+  const idOf = new Map(accounts.map((a) => [mappingKey(a.role as AccountRole, a.name), a.external_id]));
+  const nameOf = new Map(accounts.map((a) => [a.external_id, a.name]));
+  const session = await openSession(ctx.qbo!.oauth, tenantId.toString());
+  const records = await ctx.db.selectFrom('qbo_sync').select(['doc_number', 'currency']).where('tenant_id', '=', tenantId).where('state', '=', 'posted').execute();
+  const live = records.length ? await session.call((api) => api.findJournalEntriesByDocNumber(records.map((r) => r.doc_number))) : [];
+  const cells = new Map<string, QboAgreementRow>();
+  const cell = (period: string, currency: string, accountId: string) => {
+    const k = `${period}|${currency}|${accountId}`;
+    let c = cells.get(k);
+    if (!c) cells.set(k, (c = { period, currency, account: nameOf.get(accountId) ?? accountId, ledger_minor: 0n, qbo_minor: 0n }));
+    return c;
+  };
+  for (const l of lines) {
+    const id = idOf.get(mappingKey(l.role, l.account));
+    if (id) cell(l.period, l.currency, id).ledger_minor += l.amount;
+  }
+  for (const je of live) {
+    const currency = (je.CurrencyRef?.value ?? 'USD').toLowerCase();
+    const period = (je.TxnDate ?? '').slice(0, 7);
+    for (const line of je.Line) {
+      if (line.DetailType !== 'JournalEntryLineDetail') continue;
+      const d = line.JournalEntryLineDetail;
+      const amount = qboAmountToMinor(line.Amount, currency);
+      cell(period, currency, d.AccountRef.value).qbo_minor += d.PostingType === 'Debit' ? amount : -amount;
+    }
+  }
+  return [...cells.values()].filter((c) => c.ledger_minor !== 0n || c.qbo_minor !== 0n).sort((a, b) => (a.period !== b.period ? (a.period < b.period ? -1 : 1) : a.account < b.account ? -1 : 1));
+}
