@@ -13,6 +13,7 @@ import { createLogger, type Logger } from '../log/logger.ts';
 import { createStripeClient } from '../stripe/client.ts';
 import { createStripeReader, type StripeReader } from '../stripe/reader.ts';
 import { runBackfill } from './backfill.ts';
+import { scheduleTenant, tenantTick } from './schedule.ts';
 import { hasActiveConnection, qboServices, reconcileTenant, syncTenant, type QboServices } from './qbo-sync.ts';
 import { drainInbox, EVENT_ATTEMPTS_MAX, releaseThrough, type ProcessDeps } from './process.ts';
 
@@ -74,10 +75,16 @@ export async function openContext(opts: ContextOptions): Promise<AppContext> {
 
   if (opts.workers) {
     const concurrency = opts.concurrency ?? 2;
+    const scheduled = new Set<string>();
     await jobs.work<{ tenantId: string }>(
       QUEUES.inbox,
       async (job) => {
         const r = await drainInbox(processDeps, BigInt(job.data.tenantId));
+        // A tenant gets its daily tick the first time this process processes its events.
+        if (opts.schedule && !scheduled.has(job.data.tenantId)) {
+          await scheduleTenant(jobs, await getTenantById(database.db, BigInt(job.data.tenantId)));
+          scheduled.add(job.data.tenantId);
+        }
         if (r.deferred) throw new AccrueError('upstream_unavailable', `Stripe was unavailable; ${r.deferred} event(s) will be retried (at most ${EVENT_ATTEMPTS_MAX} attempts)`);
       },
       { concurrency },
@@ -93,6 +100,15 @@ export async function openContext(opts: ContextOptions): Promise<AppContext> {
       if (!qbo) return;
       await syncTenant({ db: database.db, qbo, log }, BigInt(job.data.tenantId), { period: job.data.period });
     });
+    await jobs.work<{ tenantId: string; tz?: string }>(QUEUES.tick, async (job) => {
+      const tenant = await getTenantById(database.db, BigInt(job.data.tenantId));
+      if (job.data.tz && job.data.tz !== tenant.settings.reporting_time_zone) await scheduleTenant(jobs, tenant);
+      await tenantTick({ db: database.db, jobs, process: processDeps, log }, tenant.id);
+    });
+    if (opts.schedule) {
+      const active = await database.db.selectFrom('tenants').select('id').where('status', '=', 'active').execute();
+      for (const t of active) await scheduleTenant(jobs, await getTenantById(database.db, t.id));
+    }
     await jobs.work<{ tenantId: string }>(QUEUES.reconcile, async (job) => {
       if (!qbo) return;
       await reconcileTenant({ db: database.db, qbo, log }, BigInt(job.data.tenantId));
