@@ -11,6 +11,7 @@ import { APP_NOT_CONFIGURED, notConfiguredRouter, qboApiRouter, qboCallbackRoute
 import { createHttpApp } from '../http/server.ts';
 import type { Logger } from '../log/logger.ts';
 import { stripeWebhookRouter } from '../stripe/webhook.ts';
+import { qboWebhookRouter } from '../http/qbo-webhook.ts';
 import { appServiceFromContext } from './app-service.ts';
 import { openContext, type AppContext } from './context.ts';
 
@@ -30,6 +31,7 @@ export async function buildServer(opts: { config: Config; log: Logger; workers: 
     log: opts.log,
     rawRoutes: [
       { path: '/webhooks/stripe', handler: stripeWebhookRouter({ db: ctx.db, jobs: ctx.jobs, secrets: () => opts.config.STRIPE_WEBHOOK_SECRET, log: opts.log }) },
+      { path: '/webhooks/qbo', handler: qboWebhookRouter({ db: ctx.db, jobs: ctx.jobs, verifier: () => opts.config.QBO_WEBHOOK_VERIFIER, log: opts.log }) },
       // Mounted before the JSON parser so that even a malformed body is refused and audited by the admin router.
       { path: '/admin', handler: adminRouter({ db: ctx.db, jobs: ctx.jobs, log: opts.log }) },
     ],

@@ -1,0 +1,42 @@
+/**
+ * `POST /webhooks/qbo`: Intuit's change notifications. The raw body's `intuit-signature` is
+ * verified with the app's verifier token; a change to a journal entry or an account of a
+ * connected company queues a reconciliation of the tenants connected to that company (which
+ * reads the details through change data capture). Intuit wants an answer within 3 seconds, so
+ * nothing else happens here.
+ */
+import express, { type Router } from 'express';
+import { AccrueError } from '../../shared/errors.ts';
+import type { Db } from '../db/database.ts';
+import { QUEUES, type Jobs } from '../jobs/runner.ts';
+import type { Logger } from '../log/logger.ts';
+import { MAX_WEBHOOK_BODY_BYTES, parseIntuitWebhook, verifyIntuitSignature } from '../qbo/webhook.ts';
+
+/** Entities whose changes can make QuickBooks disagree with the ledger. */
+const WATCHED = new Set(['journalentry', 'account']);
+
+export function qboWebhookRouter(deps: { db: Db; jobs: Jobs; verifier: () => string | undefined; log: Logger }): Router {
+  const r = express.Router();
+  r.post('/', express.raw({ type: () => true, limit: MAX_WEBHOOK_BODY_BYTES }), async (req, res, next) => {
+    try {
+      const verifier = deps.verifier();
+      if (!verifier) throw new AccrueError('not_configured', 'QBO_WEBHOOK_VERIFIER is not configured');
+      const raw = Buffer.isBuffer(req.body) ? req.body : Buffer.from('');
+      if (!verifyIntuitSignature(raw, req.get('intuit-signature'), verifier)) throw new AccrueError('unauthorized', 'intuit-signature does not match the body');
+      const changes = parseIntuitWebhook(raw).filter((c) => WATCHED.has(c.entity.toLowerCase()));
+      const realms = [...new Set(changes.map((c) => c.realmId))];
+      let queued = 0;
+      if (realms.length) {
+        const tenants = await deps.db.selectFrom('qbo_connections').select('tenant_id').where('realm_id', 'in', realms).where('status', '=', 'active').execute();
+        for (const t of tenants) {
+          await deps.jobs.send(deps.db, QUEUES.reconcile, { tenantId: t.tenant_id.toString() }, { tenantKey: t.tenant_id.toString() });
+          queued++;
+        }
+      }
+      res.status(200).json({ received: changes.length, reconciliations_queued: queued });
+    } catch (e) {
+      next(e);
+    }
+  });
+  return r;
+}
