@@ -74,7 +74,7 @@ async function runOne(file: string, args: string[], quick: boolean): Promise<Out
         } catch {
           /* a malformed line is shown above and left out of the table */
         }
-      } else if (line.trim() && out === process.stdout) lastLine = line.trim();
+      } else if (out === process.stdout && /[A-Za-z]{3}/.test(line)) lastLine = line.trim();
     });
   };
   relay(child.stdout, process.stdout);

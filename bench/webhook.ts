@@ -112,6 +112,33 @@ export function parseBenchArgs(argv: string[]): BenchArgs {
 }
 
 // ---------------------------------------------------------------------------------------------
+// Ctrl-C: stop what the bench started (server child, Stripe fake child, embedded PostgreSQL and
+// its throw-away data folder) instead of leaving it behind.
+// ---------------------------------------------------------------------------------------------
+
+const cleanups: (() => Promise<void>)[] = [];
+let interruptHooked = false;
+
+/** Registers a clean-up for Ctrl-C (run newest first); returns a function that unregisters it. */
+export function onInterrupt(cleanup: () => Promise<void>): () => void {
+  if (!interruptHooked) {
+    interruptHooked = true;
+    process.once('SIGINT', () => {
+      console.error('interrupted; cleaning up');
+      void (async () => {
+        for (const c of [...cleanups].reverse()) await c().catch(() => undefined);
+        process.exit(130);
+      })();
+    });
+  }
+  cleanups.push(cleanup);
+  return () => {
+    const i = cleanups.indexOf(cleanup);
+    if (i >= 0) cleanups.splice(i, 1);
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
 // A fresh database per bench.
 // ---------------------------------------------------------------------------------------------
 
@@ -149,6 +176,9 @@ export async function startBenchServer(opts: { fast: boolean }): Promise<BenchSe
   }
   const created: string[] = [];
   const admin = adminUrl;
+  const forget = onInterrupt(async () => {
+    await embedded?.stop();
+  });
   return {
     adminUrl: admin,
     embedded,
@@ -165,6 +195,9 @@ export async function startBenchServer(opts: { fast: boolean }): Promise<BenchSe
       const url = new URL(admin);
       url.pathname = `/${name}`;
       const pool = createPool(url.toString(), BENCH_POOL_MAX);
+      // An idle connection dropped by the server (Ctrl-C reaches PostgreSQL too) must not crash
+      // the bench before it can clean up; errors of running queries still reject their promises.
+      pool.on('error', () => undefined);
       const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool }) });
       await migrateToLatest(db);
       return { name, url: url.toString(), pool, db, close: () => db.destroy() };
@@ -177,6 +210,7 @@ export async function startBenchServer(opts: { fast: boolean }): Promise<BenchSe
       } finally {
         await c.end();
       }
+      forget();
       await embedded?.stop();
     },
   };
@@ -471,11 +505,15 @@ export async function startServerChild(opts: { databaseUrl: string; workers: boo
       else if (line.trim()) process.stderr.write(`[server] ${line}\n`);
     });
   });
+  const forget = onInterrupt(async () => {
+    if (child.exitCode === null) child.kill('SIGKILL');
+  });
   return {
     url,
     child,
     stats,
     async stop() {
+      forget();
       if (child.exitCode !== null) return;
       const exited = once(child, 'exit');
       child.kill('SIGTERM');

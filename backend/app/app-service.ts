@@ -11,7 +11,6 @@
  * revoke) and `PgTokenStore` (tokens encrypted at rest); this module never sees a token except
  * through those. No network call runs inside a database transaction.
  */
-import { createHmac } from 'node:crypto';
 import { sql } from 'kysely';
 import type Stripe from 'stripe';
 import { ACCOUNT_ROLES, ROLE_INFO, type AccountRole } from '../../shared/accounts.ts';
@@ -55,7 +54,6 @@ import { addDays, localDateOf } from '../../shared/time.ts';
 import { retryException as retryExceptionUseCase } from '../admin/exceptions.ts';
 import type { Config } from '../config/config.ts';
 import type { Db } from '../db/database.ts';
-import { PgStateStore, PgTokenStore } from '../db/qbo-stores.ts';
 import type { AppCaller } from '../http/app-auth.ts';
 import type { AppService } from '../http/app-routes.ts';
 import type { Jobs } from '../jobs/runner.ts';
@@ -65,13 +63,12 @@ import type { Logger } from '../log/logger.ts';
 import { isQboApiError, type QboAccount } from '../qbo/adapter.ts';
 import { allowedAccountTypes, applyProposals, proposeAccounts, type RoleAccount } from '../qbo/chart.ts';
 import { systemClock, type Clock } from '../qbo/clock.ts';
-import { configureQboEndpoints } from '../qbo/endpoints.ts';
 import { OAUTH_STATE_TTL_MS, QboOAuth, type TokenStore } from '../qbo/oauth.ts';
 import { mappingKey } from '../qbo/posting.ts';
 import { openSession, type QboSession } from '../qbo/service.ts';
-import { createEncryptor } from '../security/encryption.ts';
 import { listExceptions as listExceptionRows, resolveException as resolveExceptionRow, type ExceptionRow } from './exceptions.ts';
 import { releasedThrough } from './process.ts';
+import { qboServices, type QboServices } from './qbo-sync.ts';
 
 // ---------------------------------------------------------------------------------------------
 // Limits (each with its reason)
@@ -940,7 +937,6 @@ export function createAppService(deps: AppServiceDeps): AccrueAppService {
 // Wiring from configuration
 
 /** Domain-separation label for the OAuth state key, so it never equals any other derived key. */
-const STATE_KEY_LABEL = 'accrue/qbo-oauth-state/v1';
 
 /**
  * The QuickBooks parts from configuration, or null when any of QBO_CLIENT_ID, QBO_CLIENT_SECRET,
@@ -949,23 +945,13 @@ const STATE_KEY_LABEL = 'accrue/qbo-oauth-state/v1';
  * needs no setting of its own and changes when either is rotated.
  */
 export function qboDepsFromConfig(config: Config, db: Db, clock?: Clock): QboDeps | null {
-  if (!config.QBO_CLIENT_ID || !config.QBO_CLIENT_SECRET || !config.QBO_REDIRECT_URI || !config.ACCRUE_ENCRYPTION_KEY) return null;
-  configureQboEndpoints({ QBO_API_BASE: config.QBO_API_BASE, QBO_OAUTH_BASE: config.QBO_OAUTH_BASE });
-  const tokens = new PgTokenStore(db, createEncryptor(config.ACCRUE_ENCRYPTION_KEY));
-  const stateSecret = createHmac('sha256', config.QBO_CLIENT_SECRET).update(`${STATE_KEY_LABEL}\u0000${config.ACCRUE_ENCRYPTION_KEY}`).digest('hex');
-  const oauth = new QboOAuth({
-    clientId: config.QBO_CLIENT_ID,
-    clientSecret: config.QBO_CLIENT_SECRET,
-    redirectUri: config.QBO_REDIRECT_URI,
-    stateSecret,
-    tokens,
-    states: new PgStateStore(db),
-    ...(clock ? { clock } : {}),
-  });
-  return { oauth, tokens };
+  const services = qboServices(config, db, clock);
+  return services ? { oauth: services.oauth, tokens: services.tokens } : null;
 }
 
 /** The service for a running process (`buildServer`): database, jobs and Stripe from the context. */
-export function appServiceFromContext(ctx: { config: Config; db: Db; jobs: Jobs | null; stripe: Stripe | null; log?: Logger }): AccrueAppService {
-  return createAppService({ db: ctx.db, jobs: ctx.jobs, stripe: ctx.stripe, qbo: qboDepsFromConfig(ctx.config, ctx.db), ...(ctx.log ? { log: ctx.log.child({ part: 'app' }) } : {}) });
+export function appServiceFromContext(ctx: { config: Config; db: Db; jobs: Jobs | null; stripe: Stripe | null; log?: Logger; qbo?: QboServices | null }): AccrueAppService {
+  // Share the context's QuickBooks services (one OAuth client per process), when it has them.
+  const qbo = ctx.qbo !== undefined ? (ctx.qbo ? { oauth: ctx.qbo.oauth, tokens: ctx.qbo.tokens } : null) : qboDepsFromConfig(ctx.config, ctx.db);
+  return createAppService({ db: ctx.db, jobs: ctx.jobs, stripe: ctx.stripe, qbo, ...(ctx.log ? { log: ctx.log.child({ part: 'app' }) } : {}) });
 }

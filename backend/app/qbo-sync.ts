@@ -6,7 +6,7 @@
  * DocNumber, saved as `pending` before the call; a write whose outcome is unknown is looked up by
  * DocNumber before anything is re-planned; QuickBooks' own requestid replay is a second guard.
  */
-import { createHash } from 'node:crypto';
+import { createHmac } from 'node:crypto';
 import { sql } from 'kysely';
 import { AccrueError, isAccrueError } from '../../shared/errors.ts';
 import type { AccountRole } from '../../shared/accounts.ts';
@@ -17,11 +17,11 @@ import { loadLedgerLines } from '../ledger/ledger.ts';
 import { calendarOf } from '../ledger/periods.ts';
 import { getTenantById } from '../ledger/tenants.ts';
 import type { Logger } from '../log/logger.ts';
-import { QboAdapter } from '../qbo/adapter.ts';
 import { ensureCustomers, openSession, postLedger, type QboSession } from '../qbo/service.ts';
 import { configureQboEndpoints } from '../qbo/endpoints.ts';
 import type { ExecuteResult } from '../qbo/executor.ts';
 import { QboOAuth } from '../qbo/oauth.ts';
+import type { Clock } from '../qbo/clock.ts';
 import { linesHashOfQbo, mappingKey, type MappedAccount } from '../qbo/posting.ts';
 import { compareTotals, currentFromCdc, detectDrift, isAccrueDocNumber, nextChangedSince } from '../qbo/reconcile.ts';
 import { encryptorFromConfig, type Encryptor } from '../security/encryption.ts';
@@ -36,26 +36,30 @@ export interface QboServices {
   states: PgStateStore;
   sync: PgSyncStore;
   encryptor: Encryptor;
-  adapterFor(realmId: string, accessToken: string): QboAdapter;
 }
 
-/** The QuickBooks services, or null when QuickBooks or encryption is not configured. */
-export function qboServices(config: Config, db: Db): QboServices | null {
+/** Label of the OAuth state key, derived so that no extra secret needs configuring. */
+const STATE_KEY_LABEL = 'accrue/qbo-oauth-state/v1';
+
+/**
+ * The QuickBooks services, or null when QuickBooks or encryption is not configured. A process
+ * builds them once and shares them: the OAuth client's single-flight refresh only prevents two
+ * refreshes of one connection when every caller goes through the same instance.
+ */
+export function qboServices(config: Config, db: Db, clock?: Clock): QboServices | null {
   if (!config.QBO_CLIENT_ID || !config.QBO_CLIENT_SECRET || !config.QBO_REDIRECT_URI || !config.ACCRUE_ENCRYPTION_KEY) return null;
   configureQboEndpoints({ QBO_API_BASE: config.QBO_API_BASE, QBO_OAUTH_BASE: config.QBO_OAUTH_BASE });
   const encryptor = encryptorFromConfig({ ACCRUE_ENCRYPTION_KEY: config.ACCRUE_ENCRYPTION_KEY });
   const tokens = new PgTokenStore(db, encryptor);
   const states = new PgStateStore(db);
-  // The state HMAC key is derived from the encryption key ring, so no extra secret is needed.
-  const stateSecret = createHash('sha256').update(`accrue-oauth-state|${config.ACCRUE_ENCRYPTION_KEY}`).digest('base64');
-  const oauth = new QboOAuth({ clientId: config.QBO_CLIENT_ID, clientSecret: config.QBO_CLIENT_SECRET, redirectUri: config.QBO_REDIRECT_URI, stateSecret, tokens, states });
+  const stateSecret = createHmac('sha256', config.QBO_CLIENT_SECRET).update(`${STATE_KEY_LABEL}\u0000${config.ACCRUE_ENCRYPTION_KEY}`).digest('hex');
+  const oauth = new QboOAuth({ clientId: config.QBO_CLIENT_ID, clientSecret: config.QBO_CLIENT_SECRET, redirectUri: config.QBO_REDIRECT_URI, stateSecret, tokens, states, ...(clock ? { clock } : {}) });
   return {
     oauth,
     tokens,
     states,
     sync: new PgSyncStore(db),
     encryptor,
-    adapterFor: (realmId, accessToken) => new QboAdapter({ realmId, accessToken, clientId: config.QBO_CLIENT_ID, clientSecret: config.QBO_CLIENT_SECRET }),
   };
 }
 

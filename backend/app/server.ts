@@ -23,7 +23,7 @@ export interface Served {
 
 export async function buildServer(opts: { config: Config; log: Logger; workers: boolean }): Promise<Served> {
   const ctx = await openContext({ config: opts.config, log: opts.log, workers: opts.workers, schedule: opts.workers });
-  const app = appServiceFromContext({ config: opts.config, db: ctx.db, jobs: ctx.jobs, stripe: ctx.stripe, log: opts.log });
+  const app = appServiceFromContext({ config: opts.config, db: ctx.db, jobs: ctx.jobs, stripe: ctx.stripe, log: opts.log, qbo: ctx.qbo });
   // Without the app signing secret no Stripe App request can be authenticated: answer 503, never serve unauthenticated.
   const appAuth = opts.config.STRIPE_APP_SECRET.length > 0 ? { secrets: opts.config.STRIPE_APP_SECRET } : null;
   const http = createHttpApp({
