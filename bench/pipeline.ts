@@ -79,6 +79,8 @@ const QUICK_DRAIN_EVENTS = 2_000;
 const BULK_INSERT_ROWS = 500;
 /** The sample business's size for 300 customers over 18 months, used to size larger ones. */
 const EVENTS_PER_CUSTOMER_ESTIMATE = 36;
+/** Head-room on that estimate, so the business never runs out of events mid-run. */
+const SIZE_MARGIN = 1.1;
 /** Customers the generator accepts at most (its own guard). */
 const CUSTOMERS_MAX = 5_000;
 /** Live throughput: events offered per second, twice the target so the workers, not the sender, limit. */
@@ -102,7 +104,7 @@ const machine = machineNote;
 
 /** Generator options for a business with at least `events` events (more customers, same shape). */
 function businessWithEvents(events: number, account: string, seed: number): BusinessOptions {
-  const customers = Math.min(CUSTOMERS_MAX, Math.max(300, Math.ceil((events / EVENTS_PER_CUSTOMER_ESTIMATE) * 1.1)));
+  const customers = Math.min(CUSTOMERS_MAX, Math.max(300, Math.ceil((events / EVENTS_PER_CUSTOMER_ESTIMATE) * SIZE_MARGIN)));
   return { customers, account, seed };
 }
 
@@ -335,7 +337,7 @@ async function timedDrain(s: DrainSetup, metricLabel: string): Promise<void> {
   table(
     [...readerStats].map(([k, v]) => [`reader.${k}`, v.calls, v.total_ms]),
     events,
-    'Stripe reads (time includes the fake and HTTP)',
+    'Stripe reads (time incl. fake, HTTP, queueing)',
   );
 
   const stmts: [string, number, number][] = [...s.counting.stats].map(([k, v]: [string, StatementStats]) => [k, v.count, v.total_ms]);
