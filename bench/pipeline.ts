@@ -10,7 +10,7 @@
  *    synthetic event per object, then a timed drain books them.
  * 3. Live mode: the server child (`buildServer` with in-process workers, as `accrue serve`) gets
  *    signed webhooks open loop at 200/s; freshness is `stripe_events.received_at → processed_at`.
- *    Then a second account's events arrive at twice the throughput target and the sustained
+ *    Then a second account's events arrive 10 % above the throughput target and the sustained
  *    processing rate is measured from the first arrival to the last event processed.
  *
  * Run: node bin/run-ts.js bench/pipeline.ts [--quick] [--duration=60] [--rate=200] [--events=N] [--fast]
@@ -83,8 +83,13 @@ const EVENTS_PER_CUSTOMER_ESTIMATE = 36;
 const SIZE_MARGIN = 1.1;
 /** Customers the generator accepts at most (its own guard). */
 const CUSTOMERS_MAX = 5_000;
-/** Live throughput: events offered per second, twice the target so the workers, not the sender, limit. */
-const THROUGHPUT_OFFER_FACTOR = 2;
+/**
+ * Live throughput: events offered per second, relative to the target. Slightly above it, so a
+ * system that keeps up measures at or above the target despite the last event's processing tail
+ * (about 1 % of a 20 s run); far above it (say 2×) would instead measure how ingestion at that rate
+ * starves the workers of the shared process, which is a different question.
+ */
+const THROUGHPUT_OFFER_FACTOR = 1.1;
 /** Live throughput: seconds of offered load (full run / `--quick`). */
 const THROUGHPUT_SECONDS = 20;
 const QUICK_THROUGHPUT_SECONDS = 5;
@@ -466,7 +471,7 @@ async function inboxJobStory(db: Db, tenantId: bigint): Promise<string> {
 async function liveBench(server: BenchServer, args: BenchArgs): Promise<void> {
   const freshnessEvents = Math.round(args.rate_per_s * args.duration_s);
   const waitMax_ms = args.quick ? QUICK_DRAIN_WAIT_MAX_MS : DRAIN_WAIT_MAX_MS;
-  const offer_per_s = LIVE_TARGET_PER_S * THROUGHPUT_OFFER_FACTOR;
+  const offer_per_s = Math.round(LIVE_TARGET_PER_S * THROUGHPUT_OFFER_FACTOR);
   const throughputEvents = offer_per_s * (args.quick ? QUICK_THROUGHPUT_SECONDS : THROUGHPUT_SECONDS);
   const optionsA = businessWithEvents(freshnessEvents, 'acct_1BenchFreshness000', 101);
   const optionsB = businessWithEvents(throughputEvents, 'acct_1BenchThroughput00', 202);
@@ -522,17 +527,27 @@ async function liveBench(server: BenchServer, args: BenchArgs): Promise<void> {
     printResult({ bench: 'pipeline', metric: `live freshness p99 @${args.rate_per_s}/s`, measured: Number(fmt(p99, 0)), unit: `ms (p50 ${fmt(freshness.p50, 0)})`, target: `< ${FRESHNESS_P99_TARGET_MS}`, verdict: verdict(p99, FRESHNESS_P99_TARGET_MS, 'lower') });
     printResult({ bench: 'pipeline', metric: `live ack p99 @${args.rate_per_s}/s, workers on`, measured: Number(fmt(ackA.p99, 1)), unit: 'ms', target: '< 50', verdict: verdict(ackA.p99, 50, 'lower') });
 
-    // Sustained throughput: offered faster than the target, measured from the first arrival to
-    // the last event processed.
+    // Sustained throughput: offered a little faster than the target, measured from the first
+    // arrival to the last event processed. The backlog when the last webhook is answered says
+    // whether the workers kept up; the rate after that point is processing alone.
     const eventsB = b.events.slice(0, throughputEvents);
     const loadB = await openLoop(hook, eventsB, offer_per_s);
+    const lastAnswer = new Date();
+    const backlogAtEnd = await pendingCount(bdb.db, tenantB.id);
     const leftB = await waitForEmptyInbox(bdb.db, tenantB.id, waitMax_ms);
+    const tail = await sql<{ n: string; seconds: number | null }>`select count(*)::text as n, extract(epoch from (max(processed_at) - ${lastAnswer}::timestamptz)) as seconds from stripe_events where tenant_id = ${tenantB.id} and processed_at > ${lastAnswer}`.execute(bdb.db);
+    const tailEvents = Number(tail.rows[0]?.n ?? 0);
+    const tailSeconds = Number(tail.rows[0]?.seconds ?? NaN);
     const span = await sql<{ n: string; seconds: number }>`select count(*)::text as n, extract(epoch from (max(processed_at) - min(received_at))) as seconds from stripe_events where tenant_id = ${tenantB.id} and processed_at is not null`.execute(bdb.db);
     const done = Number(span.rows[0]?.n ?? 0);
     const seconds = Number(span.rows[0]?.seconds ?? NaN);
     const rate = done / seconds;
     const failedB = loadB.deliveries.filter((d) => d.status !== 200).length;
     console.log(`throughput run: ${eventsB.length} events offered at ${offer_per_s}/s (achieved ${fmt(eventsB.length / (loadB.wall_ms / 1000))}/s, ${failedB} failures); ${done} processed in ${fmt(seconds, 1)} s${leftB ? `; stopped waiting with ${leftB} pending (the rate is over what was processed)` : ''}`);
+    console.log(
+      `  backlog when the last webhook was answered: ${backlogAtEnd}; after that the workers alone processed ${tailEvents} events in ${fmt(tailSeconds, 2)} s` +
+        (tailEvents > 100 ? ` (${fmt(tailEvents / tailSeconds)} events/s without ingestion)` : ' (kept up)'),
+    );
     console.log(`  ${fmt(rate)} events/s through webhook + workers, target ≥ ${LIVE_TARGET_PER_S}: ${verdict(rate, LIVE_TARGET_PER_S, 'higher')}`);
     printResult({ bench: 'pipeline', metric: 'live throughput (webhook + workers)', measured: Math.round(rate), unit: 'events/s', target: `≥ ${LIVE_TARGET_PER_S}`, verdict: verdict(rate, LIVE_TARGET_PER_S, 'higher') });
   } finally {

@@ -16,6 +16,8 @@ import { toJournalCsv } from '../../shared/reports/index.ts';
 import type { TenantSettingsInput } from '../../shared/settings.ts';
 import { startStripeFake, type StripeFake } from '../fakes/stripe/server.ts';
 import { createTestDatabase, type TestDatabase } from './db.ts';
+import { prng } from './prng.ts';
+export { prng };
 
 export const FAKE_KEY = 'sk_test_pipeline';
 
@@ -32,17 +34,6 @@ export function goldenLines(names: string[]): Record<string, unknown>[] {
 
 export const eventsOf = (lines: Record<string, unknown>[]) => lines.filter((l) => l.object === 'event') as unknown as Stripe.Event[];
 
-/** A deterministic PRNG (mulberry32) so shuffles replay from a printed seed. */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 export interface Books {
   t: TestDatabase;

@@ -6,6 +6,7 @@
 import type { AccountRole } from '../../../shared/accounts.ts';
 import type { EntryKind } from '../../../shared/journal.ts';
 import type { LedgerLine } from '../../../shared/ledger-rows.ts';
+import { prng as rng } from '../../support/prng.ts';
 
 export interface LedgerSpec {
   tenantId: string;
@@ -27,16 +28,6 @@ export const GENERATED_ACCOUNTS: { role: AccountRole; account: string }[] = [
   { role: 'fees', account: 'Stripe Fees' },
 ];
 
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 export function generateLedger(spec: LedgerSpec): LedgerLine[] {
   const rand = rng(spec.seed ?? 42);

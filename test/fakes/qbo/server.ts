@@ -12,6 +12,7 @@ import { createHmac, randomBytes, randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { parseQuery, QueryError, runQuery } from './query.ts';
+import { prng as mulberry32 } from '../../support/prng.ts';
 
 // ---------------------------------------------------------------------------------------------
 // Limits and lifetimes, as QuickBooks documents them (qbo.md §0, §7).
@@ -170,16 +171,6 @@ class Fault extends Error {
 // ---------------------------------------------------------------------------------------------
 // Small helpers
 
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function pad(n: number, w = 2): string {
   return String(n).padStart(w, '0');

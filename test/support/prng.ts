@@ -1,0 +1,14 @@
+/**
+ * The one seedable PRNG of the test code (mulberry32): small, fast, and plenty for test data.
+ * Every generator and shuffle uses it, so a printed SEED replays a run exactly.
+ */
+export function prng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
