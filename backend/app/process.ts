@@ -22,7 +22,7 @@ import type { EntryDraft, LineDraft, LocalDate } from '../../shared/journal.ts';
 import { ROLE_INFO, type AccountRole } from '../../shared/accounts.ts';
 import type { Db, Tx } from '../db/database.ts';
 import { QUEUES, type Jobs } from '../jobs/runner.ts';
-import { bodyHash, newPostCache, postEntry, type PostCache } from '../ledger/ledger.ts';
+import { newPostCache, postEntry, postNewEntries, type PostCache } from '../ledger/ledger.ts';
 import { getTenantById, type Tenant } from '../ledger/tenants.ts';
 import type { Logger } from '../log/logger.ts';
 import { collectFacts, HANDLED_EVENT_TYPES } from '../stripe/mapping.ts';
@@ -33,8 +33,6 @@ import { recordException } from './exceptions.ts';
 const INBOX_BATCH = 200;
 /** After this many failed attempts an event goes to the exception queue as `failed`. */
 export const EVENT_ATTEMPTS_MAX = 5;
-/** Entry keys looked up per query when checking what is already posted. */
-const EXISTING_LOOKUP_CHUNK = 500;
 /** Aggregates re-run per transaction by a release. */
 const RELEASE_CHUNK = 250;
 /** Before any release has run, no period is released. */
@@ -172,13 +170,14 @@ async function processBatch(deps: ProcessDeps, tenant: Tenant, reader: StripeRea
   if (committed.length) {
     await deps.db.transaction().execute(async (tx) => {
       await sql`select pg_advisory_xact_lock(hashtextextended(${`books:${tenant.id}`}, 0))`.execute(tx);
-      const touched = new Set<string>();
+      const facts: { fact: Fact; eventId: string }[] = [];
       for (let i = 0; i < cut; i++) {
         const m = mapped[i];
         if (!m || 'error' in m) continue;
-        for (const a of await storeFacts(tx, tenant.id, m.facts, m.ev.id)) touched.add(a);
+        for (const f of m.facts) facts.push({ fact: f, eventId: m.ev.id });
         for (const ex of m.exceptions) await recordException(tx, tenant.id, 'mapping', ex.objectId, ex.reason, { event: m.ev.id, type: m.ev.type });
       }
+      const touched = await storeFacts(tx, tenant.id, facts);
       const cause = committed.length === 1 ? committed[0]!.id : `${committed[0]!.id}…${committed.at(-1)!.id}`;
       await bookAggregates(tx, deps, tenant, touched, await releasedThrough(tx, tenant.id), cause);
       for (const f of failed.filter((x) => committed.includes(x.ev))) {
@@ -209,27 +208,35 @@ async function processBatch(deps: ProcessDeps, tenant: Tenant, reader: StripeRea
   return false;
 }
 
+/** Facts written per statement (6 columns each). */
+const FACT_UPSERT_CHUNK = 1_000;
+
 /**
  * Stores facts and returns the aggregates whose facts changed. A fact read again with the same
- * content changes nothing; a changed one replaces the stored reading.
+ * content changes nothing; a changed one replaces the stored reading (the last event wins).
  */
-async function storeFacts(tx: Tx, tenantId: bigint, facts: Fact[], eventId: string): Promise<Set<string>> {
+async function storeFacts(tx: Tx, tenantId: bigint, facts: { fact: Fact; eventId: string }[]): Promise<Set<string>> {
   const touched = new Set<string>();
   if (!facts.length) return touched;
-  const rows = new Map<string, { key: string; aggregate: string; text: string; hash: string }>();
-  for (const f of facts) {
-    const text = serializeFact(f);
-    rows.set(factKey(f), { key: factKey(f), aggregate: aggregateKeyOf(f), text, hash: createHash('sha256').update(text).digest('hex') });
+  const rows = new Map<string, { fact_key: string; aggregate: string; fact: string; fact_hash: string; event_id: string }>();
+  for (const { fact, eventId } of facts) {
+    const text = serializeFact(fact);
+    rows.set(factKey(fact), { fact_key: factKey(fact), aggregate: aggregateKeyOf(fact), fact: text, fact_hash: createHash('sha256').update(text).digest('hex'), event_id: eventId });
   }
-  const existing = await tx.selectFrom('stripe_facts').select(['fact_key', 'fact_hash']).where('tenant_id', '=', tenantId).where('fact_key', 'in', [...rows.keys()]).execute();
-  const known = new Map(existing.map((e) => [e.fact_key, e.fact_hash]));
-  for (const r of rows.values()) {
-    if (known.get(r.key) === r.hash) continue;
-    touched.add(r.aggregate);
+  const keys = [...rows.keys()];
+  for (let i = 0; i < keys.length; i += FACT_UPSERT_CHUNK) {
+    const existing = await tx.selectFrom('stripe_facts').select(['fact_key', 'fact_hash']).where('tenant_id', '=', tenantId).where('fact_key', 'in', keys.slice(i, i + FACT_UPSERT_CHUNK)).execute();
+    for (const e of existing) if (rows.get(e.fact_key)?.fact_hash === e.fact_hash) rows.delete(e.fact_key);
+  }
+  const changed = [...rows.values()];
+  for (const r of changed) touched.add(r.aggregate);
+  for (let i = 0; i < changed.length; i += FACT_UPSERT_CHUNK) {
     await tx
       .insertInto('stripe_facts')
-      .values({ tenant_id: tenantId, fact_key: r.key, aggregate: r.aggregate, fact: r.text, fact_hash: r.hash, event_id: eventId })
-      .onConflict((oc) => oc.columns(['tenant_id', 'fact_key']).doUpdateSet({ fact: r.text, fact_hash: r.hash, aggregate: r.aggregate, updated_at: new Date() }))
+      .values(changed.slice(i, i + FACT_UPSERT_CHUNK).map((r) => ({ tenant_id: tenantId, ...r })))
+      .onConflict((oc) =>
+        oc.columns(['tenant_id', 'fact_key']).doUpdateSet((eb) => ({ fact: eb.ref('excluded.fact'), fact_hash: eb.ref('excluded.fact_hash'), aggregate: eb.ref('excluded.aggregate'), event_id: eb.ref('excluded.event_id'), updated_at: new Date() })),
+      )
       .execute();
   }
   return touched;
@@ -262,9 +269,9 @@ export interface BookingScope {
 }
 
 /**
- * Runs the engine over each aggregate and posts what it yields. Entries already posted with the
- * same body are found with one query per batch and skipped, so re-running an aggregate costs one
- * round trip, not one per entry.
+ * Runs the engine over each aggregate and posts what it yields, in bulk: entries already posted
+ * with the same body cost nothing; new ones are inserted a chunk per statement; an entry whose
+ * body changed since it was posted gets an adjustment (postOrAdjust).
  */
 async function bookAggregates(tx: Tx, deps: ProcessDeps, tenant: Tenant, aggregates: Set<string>, through: LocalDate, cause: string, scope: BookingScope = {}): Promise<number> {
   const byAggregate = await loadFacts(tx, tenant.id, [...aggregates].sort());
@@ -280,22 +287,9 @@ async function bookAggregates(tx: Tx, deps: ProcessDeps, tenant: Tenant, aggrega
     }
   }
   const cache = newPostCache();
-  let posted = 0;
-  for (let i = 0; i < drafts.length; i += EXISTING_LOOKUP_CHUNK) {
-    const chunk = drafts.slice(i, i + EXISTING_LOOKUP_CHUNK);
-    const existing = await tx
-      .selectFrom('journal_entries')
-      .select(['idempotency_key', 'body_hash'])
-      .where('tenant_id', '=', tenant.id)
-      .where('idempotency_key', 'in', chunk.map((d) => d.key))
-      .execute();
-    const hashes = new Map(existing.map((e) => [e.idempotency_key, e.body_hash]));
-    for (const draft of chunk) {
-      const h = hashes.get(draft.key);
-      if (h !== undefined && h === bodyHash(draft)) continue;
-      if (await postOrAdjust(tx, tenant, draft, cause, cache)) posted++;
-    }
-  }
+  const { created, conflicts } = await postNewEntries(tx, tenant, drafts, { cause, cache });
+  let posted = created;
+  for (const draft of conflicts) if (await postOrAdjust(tx, tenant, draft, cause, cache)) posted++;
   if (posted && deps.afterPost) await deps.afterPost(tx, tenant);
   return posted;
 }

@@ -188,8 +188,19 @@ export async function postEntry(tx: Tx, tenant: Tenant, draft: EntryDraft, opts:
       .executeTakeFirstOrThrow();
     return sameOrConflict(raced, draft, hash);
   }
-  const rows = draft.lines.map((l, i) => ({
-    entry_id: inserted.id,
+  const rows = draft.lines.map((l, i) => lineRow(tenant, inserted.id, i, l, accounts));
+  for (let i = 0; i < rows.length; i += LINE_INSERT_CHUNK) {
+    await tx.insertInto('journal_lines').values(rows.slice(i, i + LINE_INSERT_CHUNK)).execute();
+  }
+  return { id: inserted.id, key: draft.key, periodKey: place.periodKey, postingDate: place.postingDate, correction: place.originalDate !== null, created: true };
+}
+
+/** Entries inserted per statement by `postNewEntries` (16 columns each, far below the parameter cap). */
+const ENTRY_INSERT_CHUNK = 500;
+
+function lineRow(tenant: Tenant, entryId: bigint, i: number, l: LineDraft, accounts: Map<string, bigint>) {
+  return {
+    entry_id: entryId,
     line_no: i + 1,
     tenant_id: tenant.id,
     account_id: accounts.get(accountKey(tenant, l))!,
@@ -204,11 +215,84 @@ export async function postEntry(tx: Tx, tenant: Tenant, draft: EntryDraft, opts:
     invoice_line: l.invoiceLine ?? null,
     product: l.product ?? null,
     booked_on: l.bookedOn ?? null,
-  }));
-  for (let i = 0; i < rows.length; i += LINE_INSERT_CHUNK) {
-    await tx.insertInto('journal_lines').values(rows.slice(i, i + LINE_INSERT_CHUNK)).execute();
+  };
+}
+
+/**
+ * Posts many entries in the caller's transaction with a few statements instead of a few per
+ * entry: one lookup of the keys, one insert per chunk of entries and of lines. Entries already
+ * posted with the same body are skipped; those posted with a different body are returned as
+ * `conflicts` for the caller to handle (nothing is written for them). Same rules as postEntry.
+ */
+export async function postNewEntries(tx: Tx, tenant: Tenant, drafts: readonly EntryDraft[], opts: PostOptions = {}): Promise<{ created: number; conflicts: EntryDraft[] }> {
+  const conflicts: EntryDraft[] = [];
+  const fresh = new Map<string, { draft: EntryDraft; hash: string }>();
+  for (const d of drafts) {
+    validateDraft(d);
+    const hash = bodyHash(d);
+    const seen = fresh.get(d.key);
+    if (seen) {
+      if (seen.hash !== hash) conflicts.push(d);
+      continue;
+    }
+    fresh.set(d.key, { draft: d, hash });
   }
-  return { id: inserted.id, key: draft.key, periodKey: place.periodKey, postingDate: place.postingDate, correction: place.originalDate !== null, created: true };
+  const keys = [...fresh.keys()];
+  for (let i = 0; i < keys.length; i += ENTRY_INSERT_CHUNK) {
+    const rows = await tx
+      .selectFrom('journal_entries')
+      .select(['idempotency_key', 'body_hash'])
+      .where('tenant_id', '=', tenant.id)
+      .where('idempotency_key', 'in', keys.slice(i, i + ENTRY_INSERT_CHUNK))
+      .execute();
+    for (const r of rows) {
+      const f = fresh.get(r.idempotency_key)!;
+      if (f.hash !== r.body_hash) conflicts.push(f.draft);
+      fresh.delete(r.idempotency_key);
+    }
+  }
+  const todo = [...fresh.values()];
+  if (!todo.length) return { created: 0, conflicts };
+  const cache = opts.cache ?? newPostCache();
+  for (const { draft } of todo) {
+    if (!cache.places.has(draft.postingDate)) cache.places.set(draft.postingDate, await placeEntry(tx, tenant, draft.postingDate));
+  }
+  const accounts = await resolveAccounts(tx, tenant, todo.flatMap((t) => t.draft.lines), opts.createAccounts ?? true, cache);
+  let created = 0;
+  for (let i = 0; i < todo.length; i += ENTRY_INSERT_CHUNK) {
+    const chunk = todo.slice(i, i + ENTRY_INSERT_CHUNK);
+    const inserted = await tx
+      .insertInto('journal_entries')
+      .values(
+        chunk.map(({ draft, hash }) => {
+          const place = cache.places.get(draft.postingDate)!;
+          return {
+            tenant_id: tenant.id,
+            idempotency_key: draft.key,
+            body_hash: hash,
+            kind: draft.kind,
+            posting_date: place.postingDate,
+            period_key: place.periodKey,
+            original_date: place.originalDate,
+            correction: place.originalDate !== null,
+            cause: place.originalDate !== null ? (opts.cause ?? draft.sources[0] ?? null) : (opts.cause ?? null),
+            memo: draft.memo,
+            sources: draft.sources,
+            reverses_entry_id: null,
+          };
+        }),
+      )
+      .onConflict((oc) => oc.columns(['tenant_id', 'idempotency_key']).doNothing())
+      .returning(['id', 'idempotency_key'])
+      .execute();
+    const idOf = new Map(inserted.map((r) => [r.idempotency_key, r.id]));
+    // A key that another transaction posted meanwhile is handed back to be compared one by one.
+    for (const t of chunk) if (!idOf.has(t.draft.key)) conflicts.push(t.draft);
+    const lines = chunk.filter((t) => idOf.has(t.draft.key)).flatMap(({ draft }) => draft.lines.map((l, n) => lineRow(tenant, idOf.get(draft.key)!, n, l, accounts)));
+    for (let j = 0; j < lines.length; j += LINE_INSERT_CHUNK) await tx.insertInto('journal_lines').values(lines.slice(j, j + LINE_INSERT_CHUNK)).execute();
+    created += inserted.length;
+  }
+  return { created, conflicts };
 }
 
 function sameOrConflict(row: { id: bigint; body_hash: string; period_key: string; posting_date: string; correction: boolean }, draft: EntryDraft, hash: string): PostedEntry {
