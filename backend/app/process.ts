@@ -121,16 +121,25 @@ export async function drainInbox(deps: ProcessDeps, tenantId: bigint): Promise<D
     if (rows.length === 0) return result;
     const events = (rows as PendingEvent[]).sort((a, b) => (a.created !== b.created ? (a.created < b.created ? -1 : 1) : typeOrder(a.type) - typeOrder(b.type) || (a.seq < b.seq ? -1 : a.seq > b.seq ? 1 : 0)));
     const per = deps.eventsPerTransaction ?? EVENTS_PER_TRANSACTION;
-    for (let i = 0; i < events.length; i += per) {
-      const batch = events.slice(i, i + per);
-      const stop = await processBatch(deps, tenant, reader, handled, batch, result);
-      if (stop) return result;
+    const batches: PendingEvent[][] = [];
+    for (let i = 0; i < events.length; i += per) batches.push(events.slice(i, i + per));
+    // Reading Stripe for the next batch overlaps with committing this one: the reads touch no
+    // database state, so they need not wait, and the two halves use different resources.
+    let reading: Promise<(Mapped | null)[]> | null = batches.length ? mapBatch(reader, handled, batches[0]!) : null;
+    for (let b = 0; b < batches.length; b++) {
+      const mapped = await reading!;
+      reading = b + 1 < batches.length ? mapBatch(reader, handled, batches[b + 1]!) : null;
+      const stop = await commitBatch(deps, tenant, handled, batches[b]!, mapped, result);
+      if (stop) {
+        await reading?.catch(() => undefined);
+        return result;
+      }
     }
   }
 }
 
-/** Maps a batch (Stripe reads, bounded concurrency) and commits it. Returns true to stop the round. */
-async function processBatch(deps: ProcessDeps, tenant: Tenant, reader: StripeReader, handled: Set<string>, batch: PendingEvent[], result: DrainResult): Promise<boolean> {
+/** Maps a batch's events to facts: Stripe reads with bounded concurrency; never throws. */
+async function mapBatch(reader: StripeReader, handled: Set<string>, batch: PendingEvent[]): Promise<(Mapped | null)[]> {
   const mapped: (Mapped | null)[] = new Array(batch.length).fill(null);
   let next = 0;
   const worker = async () => {
@@ -148,7 +157,11 @@ async function processBatch(deps: ProcessDeps, tenant: Tenant, reader: StripeRea
     }
   };
   await Promise.all(Array.from({ length: Math.min(MAPPING_CONCURRENCY, batch.length) }, worker));
+  return mapped;
+}
 
+/** Commits a mapped batch. Returns true to stop the round (a transient failure; retried later). */
+async function commitBatch(deps: ProcessDeps, tenant: Tenant, handled: Set<string>, batch: PendingEvent[], mapped: (Mapped | null)[], result: DrainResult): Promise<boolean> {
   // Events up to the first transient failure commit now; that event and the rest wait.
   let cut = batch.length;
   let deferredReason: string | null = null;

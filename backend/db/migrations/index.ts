@@ -5,6 +5,7 @@ import * as m0002 from './0002_stripe_inbox.ts';
 import * as m0003 from './0003_qbo.ts';
 import * as m0004 from './0004_admin.ts';
 import * as m0005 from './0005_fact_hash.ts';
+import * as m0006 from './0006_bulk_line_check.ts';
 
 export const migrations: Record<string, Migration> = {
   '0001_ledger': m0001,
@@ -12,4 +13,5 @@ export const migrations: Record<string, Migration> = {
   '0003_qbo': m0003,
   '0004_admin': m0004,
   '0005_fact_hash': m0005,
+  '0006_bulk_line_check': m0006,
 };
