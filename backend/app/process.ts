@@ -83,7 +83,7 @@ export function typeOrder(type: string): number {
 /** Events committed together: their facts are stored and their aggregates booked once per batch. */
 const EVENTS_PER_TRANSACTION = 100;
 /** Stripe reads in flight while mapping one batch. */
-const MAPPING_CONCURRENCY = 16;
+const MAPPING_CONCURRENCY = 24;
 
 interface PendingEvent {
   id: string;
@@ -126,10 +126,11 @@ export async function drainInbox(deps: ProcessDeps, tenantId: bigint): Promise<D
     for (let i = 0; i < events.length; i += per) batches.push(events.slice(i, i + per));
     // Reading Stripe for the next batch overlaps with committing this one: the reads touch no
     // database state, so they need not wait, and the two halves use different resources.
-    let reading: Promise<(Mapped | null)[]> | null = batches.length ? mapBatch(reader, handled, batches[0]!) : null;
+    const roundReader = primedReader(reader, events);
+    let reading: Promise<(Mapped | null)[]> | null = batches.length ? mapBatch(roundReader, handled, batches[0]!) : null;
     for (let b = 0; b < batches.length; b++) {
       const mapped = await reading!;
-      reading = b + 1 < batches.length ? mapBatch(reader, handled, batches[b + 1]!) : null;
+      reading = b + 1 < batches.length ? mapBatch(roundReader, handled, batches[b + 1]!) : null;
       const stop = await commitBatch(deps, tenant, handled, batches[b]!, mapped, result);
       if (stop) {
         await reading?.catch(() => undefined);
@@ -153,22 +154,27 @@ const BY_ID: [keyof StripeReader, string][] = [
 
 /**
  * A reader that answers from objects a backfill listed moments ago (a backfill event's object is
- * the current object, with every line) before asking Stripe. Live events' snapshots are never
- * used this way: they may be older than the object.
+ * the current object, with every line, and charges and refunds carry their balance transaction)
+ * before asking Stripe. Live events' snapshots are never used this way: they may be older than
+ * the object.
  */
-function primedReader(base: StripeReader, batch: PendingEvent[]): StripeReader {
+function primedReader(base: StripeReader, events: PendingEvent[]): StripeReader {
   const known = new Map<string, { object: string }>();
-  for (const ev of batch) {
+  for (const ev of events) {
     if (ev.source !== 'backfill') continue;
-    const o = (ev.payload as { data?: { object?: { id?: unknown; object?: unknown } } }).data?.object;
-    if (o && typeof o.id === 'string' && typeof o.object === 'string') known.set(o.id, o as { object: string });
+    const o = (ev.payload as { data?: { object?: { id?: unknown; object?: unknown; balance_transaction?: unknown } } }).data?.object;
+    if (!o || typeof o.id !== 'string' || typeof o.object !== 'string') continue;
+    known.set(o.id, o as { object: string });
+    // Backfill lists charges and refunds with their balance transaction expanded.
+    const bt = o.balance_transaction as { id?: unknown; object?: unknown } | null | undefined;
+    if (bt && typeof bt === 'object' && typeof bt.id === 'string' && bt.object === 'balance_transaction') known.set(bt.id, bt as { object: string });
   }
   if (!known.size) return base;
   const primed: StripeReader = Object.create(base) as StripeReader;
-  for (const [method, type] of BY_ID) {
+  for (const [method, type] of [...BY_ID, ['getBalanceTransaction', 'balance_transaction'] as [keyof StripeReader, string]]) {
     const original = (base[method] as (id: string) => Promise<unknown>).bind(base);
     (primed as unknown as Record<string, unknown>)[method] = async (id: string) => {
-      const o = known.get(id);
+      const o = id ? known.get(id) : undefined;
       return o && o.object === type ? structuredClone(o) : original(id);
     };
   }
@@ -176,8 +182,7 @@ function primedReader(base: StripeReader, batch: PendingEvent[]): StripeReader {
 }
 
 /** Maps a batch's events to facts: Stripe reads with bounded concurrency; never throws. */
-async function mapBatch(baseReader: StripeReader, handled: Set<string>, batch: PendingEvent[]): Promise<(Mapped | null)[]> {
-  const reader = primedReader(baseReader, batch);
+async function mapBatch(reader: StripeReader, handled: Set<string>, batch: PendingEvent[]): Promise<(Mapped | null)[]> {
   const mapped: (Mapped | null)[] = new Array(batch.length).fill(null);
   let next = 0;
   const worker = async () => {

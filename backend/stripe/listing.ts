@@ -60,7 +60,14 @@ interface ListParams {
   limit: number;
   created?: { gte: number };
   starting_after?: string;
+  expand?: string[];
 }
+
+/**
+ * Kinds listed with their balance transaction expanded: processing needs it for every charge
+ * and refund, and one list call carrying it saves a read per object.
+ */
+const EXPAND_BALANCE_TRANSACTION: ReadonlySet<BackfillKind> = new Set(['charges', 'refunds']);
 
 type PageFetcher<T> = (stripe: Stripe, params: ListParams, options: { stripeAccount: string }) => Promise<Stripe.ApiList<T>>;
 
@@ -100,6 +107,7 @@ export async function* listObjects<K extends BackfillKind>(
       limit: pageSize,
       ...(opts.createdGte !== undefined ? { created: { gte: opts.createdGte } } : {}),
       ...(cursor ? { starting_after: cursor } : {}),
+      ...(EXPAND_BALANCE_TRANSACTION.has(kind) ? { expand: ['data.balance_transaction'] } : {}),
     };
     const page = await callStripe(target, () => fetch(stripe, params, requestOptions), opts);
     for (const item of page.data) {
