@@ -24,6 +24,7 @@ import { QboOAuth } from '../qbo/oauth.ts';
 import type { Clock } from '../qbo/clock.ts';
 import { linesHashOfQbo, mappingKey, type MappedAccount } from '../qbo/posting.ts';
 import { compareTotals, currentFromCdc, detectDrift, isAccrueDocNumber, nextChangedSince } from '../qbo/reconcile.ts';
+import { checkMapping } from '../qbo/chart.ts';
 import { encryptorFromConfig, type Encryptor } from '../security/encryption.ts';
 import { recordException } from './exceptions.ts';
 
@@ -160,6 +161,8 @@ export interface ReconcileSummary {
   differences: number;
   edited: number;
   deleted: number;
+  /** Mapped accounts deleted, inactive or of the wrong type in QuickBooks. */
+  accountProblems?: number;
   agree: boolean;
   skipped?: string;
 }
@@ -213,6 +216,15 @@ export async function reconcileTenant(deps: SyncDeps, tenantId: bigint): Promise
     open.add(id);
     await recordException(deps.db, tenantId, 'reconcile', id, `a journal entry Accrue posted was ${d.kind} in QuickBooks (${JSON.stringify(d).slice(0, 300)})`, { drift: d.kind, requestId: d.requestId });
   }
+  // Mapped accounts that were deleted, made inactive or changed type in QuickBooks.
+  const chart = await session.call((api) => api.listAccounts({ includeInactive: true }));
+  const mappedRows = await deps.db.selectFrom('accounts').select(['role', 'name', 'external_id']).where('tenant_id', '=', tenantId).where('external_id', 'is not', null).execute();
+  const accountProblems = checkMapping(mappedRows.map((r) => ({ role: r.role as AccountRole, account: r.name, accountId: r.external_id! })), chart);
+  for (const p of accountProblems) {
+    const id = `account:${p.role}:${p.account}`;
+    open.add(id);
+    await recordException(deps.db, tenantId, 'reconcile', id, `${p.message}; map ${p.role} "${p.account}" to an active account in the Stripe App's settings`, { problem: p.kind, accountId: p.accountId });
+  }
   // Whatever matched this time is no longer an exception.
   await deps.db
     .updateTable('exceptions')
@@ -225,7 +237,7 @@ export async function reconcileTenant(deps: SyncDeps, tenantId: bigint): Promise
   await deps.db.updateTable('qbo_connections').set({ last_cdc_at: new Date(nextChangedSince(cdc.time, Date.now())) }).where('tenant_id', '=', tenantId).execute();
   const edited = drifts.filter((d) => d.kind === 'edited').length;
   const deleted = drifts.filter((d) => d.kind === 'deleted').length;
-  return { cells: totals.cells, differences: totals.differences.length, edited, deleted, agree: totals.differences.length === 0 && drifts.length === 0 };
+  return { cells: totals.cells, differences: totals.differences.length, edited, deleted, accountProblems: accountProblems.length, agree: totals.differences.length === 0 && drifts.length === 0 && accountProblems.length === 0 };
 }
 
 export { AccrueError };

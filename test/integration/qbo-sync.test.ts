@@ -159,6 +159,20 @@ describe('QuickBooks sync', () => {
     expect(ex.some((e) => /deleted/.test(e.reason))).toBe(true);
   });
 
+  it('reports a mapped account made inactive in QuickBooks', async () => {
+    const { b, qbo, realmId } = await connectedBooks('summary');
+    await syncTenant({ db: b.t.db, qbo }, b.tenant.id);
+    const fees = await b.t.db.selectFrom('accounts').select(['external_id']).where('tenant_id', '=', b.tenant.id).where('role', '=', 'fees').executeTakeFirstOrThrow();
+    fake.setAccountActive(realmId, fees.external_id!, false);
+    const rec = await reconcileTenant({ db: b.t.db, qbo }, b.tenant.id);
+    expect(rec.accountProblems).toBe(1);
+    expect(rec.agree).toBe(false);
+    const ex = await b.t.db.selectFrom('exceptions').select(['object_id', 'reason']).where('kind', '=', 'reconcile').where('status', '=', 'open').execute();
+    expect(ex).toEqual([expect.objectContaining({ object_id: 'account:fees:Stripe Fees', reason: expect.stringMatching(/inactive/) })]);
+    fake.setAccountActive(realmId, fees.external_id!, true);
+    expect((await reconcileTenant({ db: b.t.db, qbo }, b.tenant.id)).agree).toBe(true);
+  });
+
   it('lands a closed-books fault in the exception queue without retrying forever', async () => {
     const { b, qbo, realmId } = await connectedBooks('summary');
     fake.setBookCloseDate(realmId, '2026-03-31');
