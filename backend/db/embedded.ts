@@ -13,7 +13,7 @@
  * checkout under /root), they are copied once to a temporary folder that is.
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync, chownSync, openSync, closeSync, unlinkSync, cpSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { arch, platform, tmpdir } from 'node:os';
@@ -196,7 +196,8 @@ export async function startEmbeddedPostgres(opts: EmbeddedOptions): Promise<Embe
     ids = postgresUser(log);
     const binDir = dirname(bins.postgres);
     if (!traversableByOthers(binDir)) {
-      const copy = join(tmpdir(), `accrue-embedded-pg-${process.env.npm_package_version ?? 'bin'}`, 'native');
+      // One copy per installation (keyed by where the binaries live), so versions never mix.
+      const copy = join(tmpdir(), `accrue-embedded-pg-bin-${createHash('sha256').update(binDir).digest('hex').slice(0, 12)}`, 'native');
       if (!existsSync(join(copy, 'bin', 'postgres'))) {
         log?.warn({ copy }, 'the PostgreSQL binaries are not reachable by the postgres user; copying them');
         cpSync(dirname(binDir), copy, { recursive: true, verbatimSymlinks: true });
