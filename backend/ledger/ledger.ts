@@ -161,20 +161,7 @@ export async function postEntry(tx: Tx, tenant: Tenant, draft: EntryDraft, opts:
   const accounts = await resolveAccounts(tx, tenant, draft.lines, opts.createAccounts ?? true, opts.cache);
   const inserted = await tx
     .insertInto('journal_entries')
-    .values({
-      tenant_id: tenant.id,
-      idempotency_key: draft.key,
-      body_hash: hash,
-      kind: draft.kind,
-      posting_date: place.postingDate,
-      period_key: place.periodKey,
-      original_date: place.originalDate,
-      correction: place.originalDate !== null,
-      cause: place.originalDate !== null ? (opts.cause ?? draft.sources[0] ?? null) : (opts.cause ?? null),
-      memo: draft.memo,
-      sources: draft.sources,
-      reverses_entry_id: opts.reverses ?? null,
-    })
+    .values(entryRow(tenant, draft, hash, place, opts))
     .onConflict((oc) => oc.columns(['tenant_id', 'idempotency_key']).doNothing())
     .returning(['id'])
     .executeTakeFirst();
@@ -197,6 +184,24 @@ export async function postEntry(tx: Tx, tenant: Tenant, draft: EntryDraft, opts:
 
 /** Entries inserted per statement by `postNewEntries` (16 columns each, far below the parameter cap). */
 const ENTRY_INSERT_CHUNK = 500;
+
+/** The journal_entries row of a draft placed in a period; a correction names its cause. */
+function entryRow(tenant: Tenant, draft: EntryDraft, hash: string, place: PostingPlace, opts: Pick<PostOptions, 'cause' | 'reverses'>) {
+  return {
+    tenant_id: tenant.id,
+    idempotency_key: draft.key,
+    body_hash: hash,
+    kind: draft.kind,
+    posting_date: place.postingDate,
+    period_key: place.periodKey,
+    original_date: place.originalDate,
+    correction: place.originalDate !== null,
+    cause: place.originalDate !== null ? (opts.cause ?? draft.sources[0] ?? null) : (opts.cause ?? null),
+    memo: draft.memo,
+    sources: draft.sources,
+    reverses_entry_id: opts.reverses ?? null,
+  };
+}
 
 function lineRow(tenant: Tenant, entryId: bigint, i: number, l: LineDraft, accounts: Map<string, bigint>) {
   return {
@@ -263,25 +268,7 @@ export async function postNewEntries(tx: Tx, tenant: Tenant, drafts: readonly En
     const chunk = todo.slice(i, i + ENTRY_INSERT_CHUNK);
     const inserted = await tx
       .insertInto('journal_entries')
-      .values(
-        chunk.map(({ draft, hash }) => {
-          const place = cache.places.get(draft.postingDate)!;
-          return {
-            tenant_id: tenant.id,
-            idempotency_key: draft.key,
-            body_hash: hash,
-            kind: draft.kind,
-            posting_date: place.postingDate,
-            period_key: place.periodKey,
-            original_date: place.originalDate,
-            correction: place.originalDate !== null,
-            cause: place.originalDate !== null ? (opts.cause ?? draft.sources[0] ?? null) : (opts.cause ?? null),
-            memo: draft.memo,
-            sources: draft.sources,
-            reverses_entry_id: null,
-          };
-        }),
-      )
+      .values(chunk.map(({ draft, hash }) => entryRow(tenant, draft, hash, cache.places.get(draft.postingDate)!, { cause: opts.cause })))
       .onConflict((oc) => oc.columns(['tenant_id', 'idempotency_key']).doNothing())
       .returning(['id', 'idempotency_key'])
       .execute();
