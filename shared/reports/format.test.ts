@@ -49,7 +49,7 @@ describe('toJournalCsv', () => {
     const jpy = body.find((r) => r[col('entry_id')] === 'invoice.finalized:in_J' && r[col('account_role')] === 'receivable')!;
     expect([jpy[col('currency')], jpy[col('debit')], jpy[col('credit')]]).toEqual(['JPY', '12000', '']);
     const kwd = body.find((r) => r[col('entry_id')] === 'invoice.finalized:in_B' && r[col('account_role')] === 'deferred_revenue')!;
-    expect([kwd[col('debit')], kwd[col('credit')], kwd[col('original_currency')], kwd[col('original_amount')]]).toEqual(['', '97.50', 'KWD', '-30.000']);
+    expect([kwd[col('debit')], kwd[col('credit')], kwd[col('original_currency')], kwd[col('original_amount')]]).toEqual(['', '97.50', 'KWD', '30.000']);
     const fee = body.find((r) => r[col('entry_id')] === 'fee:txn_A' && r[col('account_role')] === 'fees')!;
     expect([fee[col('debit')], fee[col('credit')], fee[col('original_currency')], fee[col('original_amount')]]).toEqual(['9.70', '', '', '']);
     for (const r of body) {

@@ -86,7 +86,8 @@ function journalCsvRow(l: JournalCsvLine): string[] {
     l.amount < 0n ? formatMinor(s.credit, l.currency) : '',
     l.original ? l.original.currency.toUpperCase() : '',
     // Signed like the ledger (debit positive), in the original currency's own decimals.
-    l.original ? formatMinor(l.original.amount, l.original.currency) : '',
+    // The original amount is a magnitude, like debit and credit: the side is the column it sits beside.
+    l.original ? formatMinor(l.original.amount < 0n ? -l.original.amount : l.original.amount, l.original.currency) : '',
     l.source ?? '',
     l.correction ? 'true' : 'false',
   ];
@@ -95,7 +96,8 @@ function journalCsvRow(l: JournalCsvLine): string[] {
 /**
  * One row per posted line, in period / posting date / entry key / line order, with the exact
  * JOURNAL_CSV_HEADER. `entry_id` is the entry's idempotency key (stable across replays, unlike
- * database ids); `original_amount` is signed like the ledger (debit positive).
+ * database ids); `original_amount` is the amount in the original currency, unsigned like debit and
+ * credit (the side is whichever of debit and credit is filled).
  */
 export function toJournalCsv(lines: readonly LedgerLine[]): string {
   const rows = [...lines].sort(compareLines).map((l) =>

@@ -83,7 +83,7 @@ export function toJournalCsv(entries: EntryDraft[], settingsInput: unknown): str
           debit,
           credit,
           l.original ? l.original.currency.toUpperCase() : '',
-          l.original ? formatMinor(l.original.amount, l.original.currency) : '',
+          l.original ? formatMinor(l.original.amount < 0n ? -l.original.amount : l.original.amount, l.original.currency) : '',
           e.sources[0] ?? '',
           'false',
         ]
