@@ -137,8 +137,20 @@ async function readBt(reader: StripeReader, ref: unknown): Promise<BalanceTxnFac
 }
 
 /** Maps one event to facts by re-reading the objects it concerns. */
-export async function collectFacts(event: Stripe.Event, reader: StripeReader): Promise<MappingResult> {
+export async function collectFacts(event: Stripe.Event, givenReader: StripeReader): Promise<MappingResult> {
   const out: MappingResult = { facts: [], exceptions: [] };
+  // A missing balance transaction costs the fee and Stripe's settlement rate, not the payment:
+  // the payment is booked at its own amount (at the booking rate) and the gap is reported.
+  const reader: StripeReader = Object.create(givenReader) as StripeReader;
+  reader.getBalanceTransaction = async (id: string | null) => {
+    try {
+      return await givenReader.getBalanceTransaction(id as string);
+    } catch (e) {
+      if (!(e instanceof AccrueError) || e.code !== 'not_found' || !id) throw e;
+      out.exceptions.push({ objectId: id, reason: `balance transaction ${id} was not found; booked without its Stripe fee and at the booking rate` });
+      return null;
+    }
+  };
   const obj = (event.data as { object: unknown }).object as Record<string, unknown>;
   const objectId = idOf(obj) ?? event.id;
   if (!HANDLED_EVENT_TYPES.includes(event.type)) return out;
