@@ -336,7 +336,32 @@ async function invoiceFacts(reader: StripeReader, invoiceId: string, out: Mappin
   if (st.voided_at) out.facts.push({ type: 'invoice_voided', invoice: invoice.id, at: st.voided_at });
   if (st.marked_uncollectible_at) out.facts.push({ type: 'invoice_uncollectible', invoice: invoice.id, at: st.marked_uncollectible_at });
   if (!withPayments) return;
-  const payments = await reader.listInvoicePayments(invoice.id);
+  let payments = await reader.listInvoicePayments(invoice.id);
+  // Fallbacks when Stripe lists no invoice payment: the invoice's own `payments` (when the
+  // object was sent with them expanded), then the `charge` field invoices had before API
+  // version 2025-03-31 — both name the same payment the list would have.
+  if (!payments.length) {
+    const embedded = (invoice as unknown as { payments?: { data?: Stripe.InvoicePayment[] } }).payments?.data;
+    if (embedded?.length) payments = embedded;
+  }
+  if (!payments.length) {
+    const legacyCharge = idOf((invoice as unknown as { charge?: unknown }).charge);
+    const paidOnStripe = big(invoice.amount_paid ?? 0) - big(invoice.amount_paid_off_stripe ?? 0);
+    if (legacyCharge && paidOnStripe > 0n) {
+      payments = [
+        {
+          id: `legacy:${invoice.id}`,
+          object: 'invoice_payment',
+          amount_paid: Number(paidOnStripe),
+          currency: invoice.currency,
+          status: 'paid',
+          created: st.paid_at ?? st.finalized_at,
+          status_transitions: { paid_at: st.paid_at ?? st.finalized_at, canceled_at: null },
+          payment: { type: 'charge', charge: legacyCharge },
+        } as unknown as Stripe.InvoicePayment,
+      ];
+    }
+  }
   let outOfBandSeen = false;
   for (const p of payments) {
     if (p.status !== 'paid') continue;
@@ -399,6 +424,12 @@ async function chargeFacts(reader: StripeReader, chargeId: string, out: MappingR
     return;
   }
   const charge = await reader.getCharge(chargeId);
+  // Charges carried their invoice before API version 2025-03-31; honour it when it is there.
+  const legacyInvoice = idOf((charge as unknown as { invoice?: unknown }).invoice);
+  if (legacyInvoice) {
+    await invoiceFacts(reader, legacyInvoice, out, true);
+    return;
+  }
   if (charge.status !== 'succeeded' || !charge.captured) {
     out.exceptions.push({ objectId: chargeId, reason: `charge is ${charge.status}${charge.captured ? '' : ' and not captured'}; nothing to book` });
     return;
@@ -417,7 +448,9 @@ async function chargeFacts(reader: StripeReader, chargeId: string, out: MappingR
 
 async function invoiceOfCharge(reader: StripeReader, chargeId: string): Promise<string | null> {
   const ip = await reader.findInvoicePaymentByCharge(chargeId);
-  return ip ? idOf(ip.invoice) : null;
+  if (ip) return idOf(ip.invoice);
+  const charge = await reader.getCharge(chargeId);
+  return idOf((charge as unknown as { invoice?: unknown }).invoice);
 }
 
 async function refundFacts(reader: StripeReader, refundId: string, out: MappingResult): Promise<void> {
