@@ -135,4 +135,3 @@ export async function openContext(opts: ContextOptions): Promise<AppContext> {
   };
 }
 
-export { getTenantById };

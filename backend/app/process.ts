@@ -140,6 +140,26 @@ export async function drainInbox(deps: ProcessDeps, tenantId: bigint): Promise<D
   }
 }
 
+/**
+ * Drains a tenant's inbox to the end, for callers that run without the inbox worker (replay,
+ * the demo). A round stops at an event whose Stripe read failed for a transient reason; it is
+ * retried, each retry counting an attempt, until it is processed or, after the last attempt,
+ * lands in the exception queue — so this always ends, within `timeout_ms` at the latest.
+ */
+export async function drainUntilSettled(deps: ProcessDeps, tenantId: bigint, timeout_ms: number): Promise<DrainResult> {
+  const total: DrainResult = { processed: 0, ignored: 0, failed: 0, deferred: 0 };
+  const deadline = Date.now() + timeout_ms;
+  for (let pause_ms = 100; ; pause_ms = Math.min(pause_ms * 2, 5_000)) {
+    const r = await drainInbox(deps, tenantId);
+    total.processed += r.processed;
+    total.ignored += r.ignored;
+    total.failed += r.failed;
+    if (r.deferred === 0) return total;
+    if (Date.now() > deadline) throw new AccrueError('upstream_unavailable', `Stripe stayed unavailable; events are still pending after ${Math.round(timeout_ms / 1000)} s`);
+    await new Promise((res) => setTimeout(res, pause_ms));
+  }
+}
+
 /** Reader methods that return one object by id, and the Stripe `object` type each returns. */
 const BY_ID: [keyof StripeReader, string][] = [
   ['getInvoice', 'invoice'],
@@ -454,4 +474,3 @@ export async function requestRelease(db: Db, jobs: Jobs, tenantId: bigint, throu
   await jobs.send(db, QUEUES.release, { tenantId: tenantId.toString(), through }, { tenantKey: tenantId.toString() });
 }
 
-export { AccrueError };

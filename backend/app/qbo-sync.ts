@@ -8,7 +8,7 @@
  */
 import { createHmac } from 'node:crypto';
 import { sql } from 'kysely';
-import { AccrueError, isAccrueError } from '../../shared/errors.ts';
+import { isAccrueError } from '../../shared/errors.ts';
 import type { AccountRole } from '../../shared/accounts.ts';
 import type { Config } from '../config/config.ts';
 import type { Db, Tx } from '../db/database.ts';
@@ -240,4 +240,3 @@ export async function reconcileTenant(deps: SyncDeps, tenantId: bigint): Promise
   return { cells: totals.cells, differences: totals.differences.length, edited, deleted, accountProblems: accountProblems.length, agree: totals.differences.length === 0 && drifts.length === 0 && accountProblems.length === 0 };
 }
 
-export { AccrueError };

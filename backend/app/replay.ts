@@ -31,9 +31,9 @@ import { ensureTenant, type Tenant } from '../ledger/tenants.ts';
 import type { Logger } from '../log/logger.ts';
 import { stripeWebhookRouter } from '../stripe/webhook.ts';
 import { openContext } from './context.ts';
-import { drainInbox, releaseThrough } from './process.ts';
+import { drainUntilSettled, releaseThrough } from './process.ts';
 
-/** Longest we wait for the workers to drain the inbox after the last delivery. */
+/** Longest a replay keeps retrying events whose Stripe reads fail transiently. */
 const DRAIN_TIMEOUT_MS = 10 * 60_000;
 const REPLAY_API_KEY = 'sk_test_accrue_replay';
 
@@ -204,8 +204,7 @@ export async function replay(opts: ReplayOptions): Promise<ReplayResult> {
     }
     const tenant = tenants.get(`${tenantRef.accountId}|${tenantRef.livemode}`)!;
     const t1 = Date.now();
-    for (const t of tenants.values()) await drainInbox(ctx.process, t.id);
-    await waitForInbox(ctx.db, tenant.id);
+    for (const t of tenants.values()) await drainUntilSettled(ctx.process, t.id, DRAIN_TIMEOUT_MS);
     const t2 = Date.now();
     const lastCreated = Math.max(...input.events.map((e) => e.created));
     const through = opts.through ?? endOfMonth(localDateOf(lastCreated, settings.reporting_time_zone));
@@ -248,16 +247,5 @@ export async function replay(opts: ReplayOptions): Promise<ReplayResult> {
     await fake.close();
     if (!opts.keepDatabase) await fresh.drop();
     await fresh.stopServer();
-  }
-}
-
-/** Waits until no event of the tenant is pending (the workers run in this process). */
-async function waitForInbox(db: import('../db/database.ts').Db, tenantId: bigint): Promise<void> {
-  const deadline = Date.now() + DRAIN_TIMEOUT_MS;
-  for (;;) {
-    const pending = await db.selectFrom('stripe_events').select((eb) => eb.fn.countAll<bigint>().as('n')).where('tenant_id', '=', tenantId).where('status', '=', 'pending').executeTakeFirstOrThrow();
-    if (Number(pending.n) === 0) return;
-    if (Date.now() > deadline) throw new AccrueError('internal', `${pending.n} event(s) still pending after ${DRAIN_TIMEOUT_MS / 1000} s`);
-    await new Promise((r) => setTimeout(r, 25));
   }
 }

@@ -2,7 +2,6 @@
  * Pieces the CLI commands share: opening a context from the environment, resolving the tenant
  * named on the command line, and a terminal progress bar.
  */
-import { AccrueError } from '../../shared/errors.ts';
 import { openContext, type AppContext } from '../app/context.ts';
 import { loadConfig } from '../config/config.ts';
 import { createLogger } from '../log/logger.ts';
@@ -48,4 +47,3 @@ export function dateArg(v: unknown, name: string): string | undefined {
   return v;
 }
 
-export { AccrueError };

@@ -25,7 +25,7 @@ import { generateBusiness } from '../../test/fakes/stripe/business.ts';
 import { startStripeFake } from '../../test/fakes/stripe/server.ts';
 import { startFakeQbo } from '../../test/fakes/qbo/server.ts';
 import { openContext } from '../app/context.ts';
-import { drainInbox, releaseThrough } from '../app/process.ts';
+import { drainUntilSettled, releaseThrough } from '../app/process.ts';
 import { reconcileTenant, syncTenant } from '../app/qbo-sync.ts';
 import { loadConfig } from '../config/config.ts';
 import { ensureDatabase } from '../db/database.ts';
@@ -45,6 +45,8 @@ import { renderDemoReport, type QboAgreementRow } from './report-html.ts';
 export const DEMO_SEED = 20251121;
 const DEMO_DATABASE = 'accrue_demo';
 const DEMO_API_KEY = 'sk_test_accrue_demo';
+/** Longest one month's processing may keep retrying transient Stripe failures. */
+const DRAIN_TIMEOUT_MS = 5 * 60_000;
 /** Webhook deliveries in flight at once within a month (processing sorts by Stripe's time anyway). */
 const DELIVERY_CONCURRENCY = 8;
 const QBO_APP = { clientId: 'accrue-demo', clientSecret: 'accrue-demo-secret', redirect: 'http://127.0.0.1/oauth/qbo/callback' };
@@ -171,7 +173,7 @@ export async function runDemo(opts: DemoOptions): Promise<DemoResult> {
           }
         }),
       );
-      await drainInbox(ctx.process, tenant.id);
+      await drainUntilSettled(ctx.process, tenant.id, DRAIN_TIMEOUT_MS);
       const monthEnd = endOfMonth(`${month}-01`);
       await releaseThrough(ctx.process, tenant.id, monthEnd);
       await mapNewAccounts(ctx.db, qbo, tenant.id);
