@@ -91,18 +91,27 @@ async function postedEntryIds(db: Db, tenantId: bigint): Promise<Set<string>> {
   return new Set(r.rows.map((x) => x.id));
 }
 
+/**
+ * A QuickBooks session for the tenant, or why there is none: not connected (nothing to do), or a
+ * connection that cannot be used (also put in the exception queue for a person to see).
+ */
+async function sessionFor(deps: SyncDeps, tenantId: bigint): Promise<{ session: QboSession } | { skipped: string }> {
+  try {
+    return { session: await openSession(deps.qbo.oauth, tenantId.toString()) };
+  } catch (e) {
+    if (isAccrueError(e) && e.code === 'not_configured') return { skipped: 'QuickBooks is not connected' };
+    await recordException(deps.db, tenantId, 'qbo_post', 'connection', `QuickBooks connection unusable: ${(e as Error).message}`);
+    return { skipped: (e as Error).message };
+  }
+}
+
 /** Posts every ledger entry of the tenant that QuickBooks does not hold yet. */
 export async function syncTenant(deps: SyncDeps, tenantId: bigint, opts: { period?: string } = {}): Promise<SyncSummary> {
   const tenant = await getTenantById(deps.db, tenantId);
   const key = tenantId.toString();
-  let session: QboSession;
-  try {
-    session = await openSession(deps.qbo.oauth, key);
-  } catch (e) {
-    if (isAccrueError(e) && e.code === 'not_configured') return { planned: 0, skipped: 'QuickBooks is not connected' };
-    await recordException(deps.db, tenantId, 'qbo_post', 'connection', `QuickBooks connection unusable: ${(e as Error).message}`);
-    return { planned: 0, skipped: (e as Error).message };
-  }
+  const opened = await sessionFor(deps, tenantId);
+  if ('skipped' in opened) return { planned: 0, skipped: opened.skipped };
+  const { session } = opened;
 
   // 1. Settle writes whose outcome is unknown before planning anything new, so an entry whose
   //    response was lost is never planned into a second QuickBooks entry.
@@ -175,12 +184,9 @@ export interface ReconcileSummary {
 export async function reconcileTenant(deps: SyncDeps, tenantId: bigint): Promise<ReconcileSummary> {
   const tenant = await getTenantById(deps.db, tenantId);
   const key = tenantId.toString();
-  let session: QboSession;
-  try {
-    session = await openSession(deps.qbo.oauth, key);
-  } catch (e) {
-    return { cells: 0, differences: 0, edited: 0, deleted: 0, agree: false, skipped: (e as Error).message };
-  }
+  const opened = await sessionFor(deps, tenantId);
+  if ('skipped' in opened) return { cells: 0, differences: 0, edited: 0, deleted: 0, agree: false, skipped: opened.skipped };
+  const { session } = opened;
   const records = (await deps.qbo.sync.list(session.realmId, { state: 'posted' })).filter((r) => r.tenantId === key);
   const live = records.length ? await session.call((api) => api.findJournalEntriesByDocNumber(records.map((r) => r.docNumber))) : [];
   const ours = live.filter((je) => isAccrueDocNumber(je.DocNumber));

@@ -3,38 +3,20 @@
  * lines, in posting order. Each entry is checked to balance per currency on the way through, so
  * the listing an auditor reads can never hide a one-sided entry.
  */
-import type { AccountRole } from '../accounts.ts';
-import type { EntryKind, LocalDate } from '../journal.ts';
 import type { LedgerLine } from '../ledger-rows.ts';
-import type { Currency } from '../money.ts';
 import { compareLines, groupBy, sides, unbalancedEntries, type ReportProblem } from './common.ts';
 
-export interface JournalReportLine {
-  lineNo: number;
-  role: AccountRole;
-  account: string;
-  currency: Currency;
+/** A line as the listing shows it: the ledger line's own fields, with the amount split into sides. */
+export interface JournalReportLine extends Pick<LedgerLine, 'lineNo' | 'role' | 'account' | 'currency' | 'original' | 'invoice' | 'invoiceLine' | 'customer'> {
   /** Positive minor units on the debit side, else 0. */
   debit: bigint;
   /** Positive minor units on the credit side, else 0. */
   credit: bigint;
-  original?: { currency: Currency; amount: bigint; rate: string } | undefined;
-  invoice?: string | undefined;
-  invoiceLine?: string | undefined;
-  customer?: string | undefined;
 }
 
-export interface JournalReportEntry {
-  entryId: string;
-  entryKey: string;
-  kind: EntryKind;
-  postingDate: LocalDate;
-  period: string;
-  correction: boolean;
-  originalDate?: LocalDate | undefined;
-  memo: string;
-  sources: string[];
-  reversesEntryId?: string | undefined;
+/** An entry's header, taken from its lines (they all carry it), and its lines. */
+export interface JournalReportEntry
+  extends Pick<LedgerLine, 'entryId' | 'entryKey' | 'kind' | 'postingDate' | 'period' | 'correction' | 'originalDate' | 'memo' | 'sources' | 'reversesEntryId'> {
   lines: JournalReportLine[];
 }
 
