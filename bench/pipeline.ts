@@ -18,10 +18,12 @@
  *   --only=drain|backfill|live   run one part
  *   --what-if=<file.sql>   runs that SQL in the bench database before the timed drain (never in
  *                          the product): e.g. drop a trigger or an index to measure what it costs
+ *   --cpu-profile=<file>   writes a V8 CPU profile of this process over the timed drain only
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { Session } from 'node:inspector/promises';
 import { sql } from 'kysely';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -306,8 +308,25 @@ interface DrainSetup {
   embedded: EmbeddedPostgres | null;
 }
 
+/** With `--cpu-profile=file`, a V8 CPU profile of this process over the drain alone (open it in Chrome DevTools). */
+async function startProfile(file: string | undefined): Promise<{ stop(): Promise<void> }> {
+  if (!file) return { stop: async () => undefined };
+  const session = new Session();
+  session.connect();
+  await session.post('Profiler.enable');
+  await session.post('Profiler.start');
+  return {
+    async stop() {
+      const { profile } = await session.post('Profiler.stop');
+      writeFileSync(file, JSON.stringify(profile));
+      session.disconnect();
+      console.log(`  CPU profile of the drain written to ${file}`);
+    },
+  };
+}
+
 /** A timed, profiled `drainInbox` of everything pending for the tenant. */
-async function timedDrain(s: DrainSetup, metricLabel: string): Promise<void> {
+async function timedDrain(s: DrainSetup, metricLabel: string, profileFile?: string): Promise<void> {
   const readerStats = new Map<string, CallStats>();
   const readerWall = { ms: 0 };
   const deps: ProcessDeps = { db: s.counting.db, jobs: null, readerFor: (t) => profiledReader(createStripeReader(s.stripe, t.accountId), readerStats, readerWall) };
@@ -319,7 +338,9 @@ async function timedDrain(s: DrainSetup, metricLabel: string): Promise<void> {
   const fakeCpuBefore = s.fake.pid ? processCpu_ms(s.fake.pid) : null;
   const meter = startCpuMeter(null, s.embedded);
   const t0 = performance.now();
+  const profile = await startProfile(profileFile);
   const r: DrainResult = await drainInbox(deps, s.tenant.id);
+  await profile.stop();
   const wall_ms = performance.now() - t0;
   const cpu = meter.stop();
   const fakeCpuAfter = s.fake.pid ? processCpu_ms(s.fake.pid) : null;
@@ -385,20 +406,23 @@ async function drainBench(server: BenchServer, args: BenchArgs): Promise<void> {
   try {
     const stripe = createStripeClient({ secretKey: BENCH_STRIPE_KEY, apiBase: fake.url });
     const tenant = await ensureTenant(bdb.db, { accountId: business.account, livemode: false }, business.suggestedSettings);
-    const whatIf = args.values.get('what-if');
-    if (whatIf) {
-      // A what-if experiment: the SQL is the operator's own, run on a throw-away database.
-      await sql.raw(readFileSync(whatIf, 'utf8')).execute(bdb.db);
-      console.log(`\n# WHAT-IF: ran ${whatIf} on the bench database before the drain; these numbers are not the product's`);
-    }
+    await applyWhatIf(bdb.db, args);
     const t0 = performance.now();
     const stored = await storeInBulk(bdb.db, tenant.id, events);
     console.log(`\n# backfill mode (drain): stored ${stored} of the sample business's events in bulk in ${fmt((performance.now() - t0) / 1000, 2)} s; ${await durabilitySettings(bdb.db)}`);
-    await timedDrain({ label: 'drain of stored business events', db: bdb.db, tenant, fake, stripe, counting: countingDb(bdb.pool), embedded: server.embedded }, 'backfill-mode drain (stored events → ledger)');
+    await timedDrain({ label: 'drain of stored business events', db: bdb.db, tenant, fake, stripe, counting: countingDb(bdb.pool), embedded: server.embedded }, 'backfill-mode drain (stored events → ledger)', args.values.get('cpu-profile'));
   } finally {
     await fake.close();
     await bdb.close();
   }
+}
+
+/** A what-if experiment (`--what-if=file.sql`): the operator's own SQL, run on the throw-away bench database. */
+async function applyWhatIf(db: Db, args: BenchArgs): Promise<void> {
+  const whatIf = args.values.get('what-if');
+  if (!whatIf) return;
+  await sql.raw(readFileSync(whatIf, 'utf8')).execute(db);
+  console.log(`\n# WHAT-IF: ran ${whatIf} on the bench database before the drain; these numbers are not the product's`);
 }
 
 async function backfillBench(server: BenchServer, args: BenchArgs): Promise<void> {
@@ -410,6 +434,7 @@ async function backfillBench(server: BenchServer, args: BenchArgs): Promise<void
   try {
     const stripe = createStripeClient({ secretKey: BENCH_STRIPE_KEY, apiBase: fake.url });
     const tenant = await ensureTenant(bdb.db, { accountId: business.account, livemode: false }, business.suggestedSettings);
+    await applyWhatIf(bdb.db, args);
     const requestsBefore = (await fake.requests()).total;
     const t0 = performance.now();
     const r = await runBackfill({ db: bdb.db, jobs: null, stripe }, tenant.id);
@@ -417,7 +442,7 @@ async function backfillBench(server: BenchServer, args: BenchArgs): Promise<void
     console.log(
       `\n# backfill mode (runBackfill): listed ${Object.entries(r.byResource).map(([k, v]) => `${v} ${k}`).join(', ')} with ${(await fake.requests()).total - requestsBefore} Stripe requests and stored ${r.stored} synthetic events in ${fmt(list_ms / 1000, 2)} s`,
     );
-    await timedDrain({ label: 'drain of runBackfill synthetic events', db: bdb.db, tenant, fake, stripe, counting: countingDb(bdb.pool), embedded: server.embedded }, 'runBackfill drain (synthetic events → ledger)');
+    await timedDrain({ label: 'drain of runBackfill synthetic events', db: bdb.db, tenant, fake, stripe, counting: countingDb(bdb.pool), embedded: server.embedded }, 'runBackfill drain (synthetic events → ledger)', args.values.get('cpu-profile'));
   } finally {
     await fake.close();
     await bdb.close();

@@ -3,12 +3,14 @@
  *
  * For every invoice, credit note, charge, refund, dispute and payout in the account (listed with
  * auto-pagination, rate-limit back-off and retries), one synthetic event is stored in the inbox —
- * `invoice.finalized` for an invoice, `refund.created` for a refund, and so on. Processing then
- * reads each object's current state from Stripe and derives every fact from it, exactly as it
- * does for a live event, so the books come out identical to what the live events would have
- * produced. The synthetic event ids are deterministic (`bf_<object id>`), so a re-run adds
- * nothing, and the cursor of every page is saved with that page's events: a killed backfill
- * resumes where it stopped.
+ * `invoice.finalized` for an invoice, `refund.created` for a refund, and so on. Every listed object,
+ * and every invoice payment, also goes into the backfill snapshot (`backfill_objects`), indexed by
+ * the links processing follows. Processing then derives every fact from the objects' state as the
+ * backfill listed it — the same mapping a live event goes through — reading the snapshot instead
+ * of asking Stripe again (see `snapshot.ts`), so the books come out identical to what the live
+ * events would have produced. The synthetic event ids are deterministic (`bf_<object id>`), so a
+ * re-run adds nothing, and the cursor of every page is saved with that page's events: a killed
+ * backfill resumes where it stopped.
  */
 import type Stripe from 'stripe';
 import type { Db } from '../db/database.ts';
@@ -17,9 +19,13 @@ import { getTenantById } from '../ledger/tenants.ts';
 import type { Logger } from '../log/logger.ts';
 import { STRIPE_API_VERSION } from '../stripe/client.ts';
 import { listObjects, type BackfillKind, type BackfillObjects } from '../stripe/listing.ts';
+import { idOf } from '../stripe/reader.ts';
 
-/** The lists a backfill walks, in the order it walks them. Balance transactions and invoice payments are read on demand. */
-export const BACKFILL_RESOURCES = ['invoices', 'credit_notes', 'charges', 'refunds', 'disputes', 'payouts'] as const satisfies readonly BackfillKind[];
+/**
+ * The lists a backfill walks, in the order it walks them. Invoice payments only feed the snapshot
+ * (they link charges to invoices); balance transactions come expanded on charges and refunds.
+ */
+export const BACKFILL_RESOURCES = ['invoices', 'invoice_payments', 'invoiceitems', 'credit_notes', 'charges', 'refunds', 'disputes', 'payouts'] as const satisfies readonly BackfillKind[];
 type Resource = (typeof BACKFILL_RESOURCES)[number];
 
 /**
@@ -34,6 +40,11 @@ export function syntheticEventTypes(kind: Resource, o: BackfillObjects[Resource]
 
 function syntheticEventType(kind: Resource, o: BackfillObjects[Resource]): string | null {
   switch (kind) {
+    case 'invoice_payments':
+      return null;
+    case 'invoiceitems':
+      // Booked only while pending (mapping decides), exactly as the live event would be.
+      return 'invoiceitem.created';
     case 'invoices': {
       const inv = o as Stripe.Invoice;
       return inv.status === 'draft' || !inv.status_transitions?.finalized_at ? null : 'invoice.finalized';
@@ -53,9 +64,28 @@ function syntheticEventType(kind: Resource, o: BackfillObjects[Resource]): strin
   }
 }
 
+/** The snapshot row of a listed object: the links processing looks objects up by. */
+function snapshotLinks(kind: Resource, o: BackfillObjects[Resource]): { invoice_id: string | null; payment_intent_id: string | null; charge_id: string | null } {
+  if (kind === 'invoice_payments') {
+    const ip = o as Stripe.InvoicePayment;
+    return {
+      invoice_id: idOf(ip.invoice),
+      payment_intent_id: ip.payment.type === 'payment_intent' ? idOf(ip.payment.payment_intent) : null,
+      charge_id: ip.payment.type === 'charge' ? idOf(ip.payment.charge) : null,
+    };
+  }
+  if (kind === 'charges') return { invoice_id: null, payment_intent_id: idOf((o as Stripe.Charge).payment_intent), charge_id: null };
+  return { invoice_id: null, payment_intent_id: null, charge_id: null };
+}
+
+/** When the object was created; invoice items carry it as `date`. */
+function createdOf(kind: Resource, o: BackfillObjects[Resource]): number {
+  return kind === 'invoiceitems' ? (o as Stripe.InvoiceItem).date : (o as { created: number }).created;
+}
+
 function eventTime(kind: Resource, o: BackfillObjects[Resource]): number {
   if (kind === 'invoices') return (o as Stripe.Invoice).status_transitions?.finalized_at ?? (o as Stripe.Invoice).created;
-  return (o as { created: number }).created;
+  return createdOf(kind, o);
 }
 
 export interface BackfillDeps {
@@ -96,9 +126,41 @@ export async function runBackfill(deps: BackfillDeps, tenantId: bigint, opts: { 
             const event = { id: `bf_${(o as { id: string }).id}${suffix}`, object: 'event', api_version: STRIPE_API_VERSION, type, account: tenant.accountId, livemode: tenant.livemode, created: eventTime(resource, o), data: { object: o }, pending_webhooks: 0, request: null };
             return { id: event.id, tenant_id: tenantId, type, created: event.created, object_id: (o as { id: string }).id, payload: JSON.stringify(event), source: 'backfill' as const, last_error: null, processed_at: null };
           });
+        const inserted = new Set<string>();
         if (rows.length) {
-          const inserted = await tx.insertInto('stripe_events').values(rows).onConflict((oc) => oc.column('id').doNothing()).returning('id').execute();
-          result.stored += inserted.length;
+          const r = await tx.insertInto('stripe_events').values(rows).onConflict((oc) => oc.column('id').doNothing()).returning('id').execute();
+          for (const { id } of r) inserted.add(id);
+          result.stored += r.length;
+        }
+        if (page.length) {
+          // An object whose synthetic event was stored just now is read from that event; any other
+          // (no event, or an event an earlier run stored with an older state) keeps its own copy.
+          const objects = page.map((o) => {
+            const id = (o as { id: string }).id;
+            return {
+              tenant_id: tenantId,
+              object_id: id,
+              object_type: (o as { object: string }).object,
+              ...snapshotLinks(resource, o),
+              created: BigInt(createdOf(resource, o)),
+              payload: inserted.has(`bf_${id}`) ? null : JSON.stringify(o),
+            };
+          });
+          await tx
+            .insertInto('backfill_objects')
+            .values(objects)
+            .onConflict((oc) =>
+              oc.columns(['tenant_id', 'object_id']).doUpdateSet((eb) => ({
+                object_type: eb.ref('excluded.object_type'),
+                invoice_id: eb.ref('excluded.invoice_id'),
+                payment_intent_id: eb.ref('excluded.payment_intent_id'),
+                charge_id: eb.ref('excluded.charge_id'),
+                created: eb.ref('excluded.created'),
+                payload: eb.ref('excluded.payload'),
+                listed_at: new Date(),
+              })),
+            )
+            .execute();
         }
         items += page.length;
         await tx

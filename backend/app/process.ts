@@ -28,6 +28,7 @@ import type { Logger } from '../log/logger.ts';
 import { collectFacts, HANDLED_EVENT_TYPES } from '../stripe/mapping.ts';
 import type { StripeReader } from '../stripe/reader.ts';
 import { recordException } from './exceptions.ts';
+import { loadSnapshot, snapshotCoverage, snapshotReader } from './snapshot.ts';
 
 /** Events taken per round; each is committed on its own. */
 const INBOX_BATCH = 1_000;
@@ -81,7 +82,7 @@ export function typeOrder(type: string): number {
 }
 
 /** Events committed together: their facts are stored and their aggregates booked once per batch. */
-const EVENTS_PER_TRANSACTION = 100;
+const EVENTS_PER_TRANSACTION = 500;
 /** Stripe reads in flight while mapping one batch. */
 const MAPPING_CONCURRENCY = 24;
 
@@ -95,7 +96,46 @@ interface PendingEvent {
   attempts: number;
 }
 
-type Mapped = { ev: PendingEvent; facts: Fact[]; exceptions: { reason: string; objectId: string }[] } | { ev: PendingEvent; error: unknown };
+/** Live and replayed events read Stripe; backfill events read the backfill snapshot first. */
+interface RoundReaders {
+  live: StripeReader;
+  backfill: StripeReader | null;
+}
+
+type Mapped = { ev: PendingEvent; facts: PreparedFact[]; exceptions: { reason: string; objectId: string }[] } | { ev: PendingEvent; error: unknown };
+
+/** A fact with what storing it needs, computed while mapping (which overlaps the previous commit). */
+interface PreparedFact {
+  fact: Fact;
+  key: string;
+  aggregate: string;
+  text: string;
+  hash: string;
+}
+
+function prepareFact(fact: Fact): PreparedFact {
+  const text = serializeFact(fact);
+  return { fact, key: factKey(fact), aggregate: aggregateKeyOf(fact), text, hash: createHash('sha256').update(text).digest('hex') };
+}
+
+/** Most parsed facts a drain keeps in memory; past it the cache starts over. */
+const FACT_CACHE_MAX = 200_000;
+
+/**
+ * Parsed facts by content hash, so a fact written by one batch is not read back and parsed again
+ * by the next batch that books its aggregate. Content-addressed: a hit is always the same fact.
+ */
+class FactCache {
+  private readonly byHash = new Map<string, Fact>();
+  get(hash: string): Fact | undefined {
+    return hash ? this.byHash.get(hash) : undefined;
+  }
+  set(hash: string, fact: Fact): void {
+    if (!hash) return;
+    if (this.byHash.size >= FACT_CACHE_MAX) this.byHash.clear();
+    this.byHash.set(hash, fact);
+  }
+}
 
 /**
  * Processes every pending event of a tenant, in Stripe's order, a batch at a time: Stripe reads
@@ -109,6 +149,7 @@ export async function drainInbox(deps: ProcessDeps, tenantId: bigint): Promise<D
   if (tenant.status !== 'active') return result;
   const reader = deps.readerFor(tenant);
   const handled = new Set<string>(HANDLED_EVENT_TYPES);
+  const factCache = new FactCache();
   for (;;) {
     const rows = await deps.db
       .selectFrom('stripe_events')
@@ -126,12 +167,12 @@ export async function drainInbox(deps: ProcessDeps, tenantId: bigint): Promise<D
     for (let i = 0; i < events.length; i += per) batches.push(events.slice(i, i + per));
     // Reading Stripe for the next batch overlaps with committing this one: the reads touch no
     // database state, so they need not wait, and the two halves use different resources.
-    const roundReader = primedReader(reader, events);
-    let reading: Promise<(Mapped | null)[]> | null = batches.length ? mapBatch(roundReader, handled, batches[0]!) : null;
+    const readers: RoundReaders = { live: reader, backfill: await backfillReader(deps.db, tenantId, reader, events) };
+    let reading: Promise<(Mapped | null)[]> | null = batches.length ? mapBatch(readers, handled, batches[0]!) : null;
     for (let b = 0; b < batches.length; b++) {
       const mapped = await reading!;
-      reading = b + 1 < batches.length ? mapBatch(roundReader, handled, batches[b + 1]!) : null;
-      const stop = await commitBatch(deps, tenant, handled, batches[b]!, mapped, result);
+      reading = b + 1 < batches.length ? mapBatch(readers, handled, batches[b + 1]!) : null;
+      const stop = await commitBatch(deps, tenant, handled, batches[b]!, mapped, result, factCache);
       if (stop) {
         await reading?.catch(() => undefined);
         return result;
@@ -160,49 +201,19 @@ export async function drainUntilSettled(deps: ProcessDeps, tenantId: bigint, tim
   }
 }
 
-/** Reader methods that return one object by id, and the Stripe `object` type each returns. */
-const BY_ID: [keyof StripeReader, string][] = [
-  ['getInvoice', 'invoice'],
-  ['getCharge', 'charge'],
-  ['getPaymentIntent', 'payment_intent'],
-  ['getRefund', 'refund'],
-  ['getCreditNote', 'credit_note'],
-  ['getDispute', 'dispute'],
-  ['getPayout', 'payout'],
-  ['getInvoiceItem', 'invoiceitem'],
-];
-
 /**
- * A reader that answers from objects a backfill listed moments ago (a backfill event's object is
- * the current object, with every line, and charges and refunds carry their balance transaction)
- * before asking Stripe. Live events' snapshots are never used this way: they may be older than
- * the object.
+ * The reader a round's backfill events map with: the backfill snapshot (what the backfill listed,
+ * the current state of those objects), falling back to Stripe for anything it does not hold.
+ * Webhook and replay events always read Stripe: their snapshots may be older than the object.
  */
-function primedReader(base: StripeReader, events: PendingEvent[]): StripeReader {
-  const known = new Map<string, { object: string }>();
-  for (const ev of events) {
-    if (ev.source !== 'backfill') continue;
-    const o = (ev.payload as { data?: { object?: { id?: unknown; object?: unknown; balance_transaction?: unknown } } }).data?.object;
-    if (!o || typeof o.id !== 'string' || typeof o.object !== 'string') continue;
-    known.set(o.id, o as { object: string });
-    // Backfill lists charges and refunds with their balance transaction expanded.
-    const bt = o.balance_transaction as { id?: unknown; object?: unknown } | null | undefined;
-    if (bt && typeof bt === 'object' && typeof bt.id === 'string' && bt.object === 'balance_transaction') known.set(bt.id, bt as { object: string });
-  }
-  if (!known.size) return base;
-  const primed: StripeReader = Object.create(base) as StripeReader;
-  for (const [method, type] of [...BY_ID, ['getBalanceTransaction', 'balance_transaction'] as [keyof StripeReader, string]]) {
-    const original = (base[method] as (id: string) => Promise<unknown>).bind(base);
-    (primed as unknown as Record<string, unknown>)[method] = async (id: string) => {
-      const o = id ? known.get(id) : undefined;
-      return o && o.object === type ? structuredClone(o) : original(id);
-    };
-  }
-  return primed;
+async function backfillReader(db: Db, tenantId: bigint, base: StripeReader, events: PendingEvent[]): Promise<StripeReader | null> {
+  const seeds = events.filter((ev) => ev.source === 'backfill').map((ev) => (ev.payload as { data?: { object?: unknown } }).data?.object);
+  if (!seeds.length) return null;
+  return snapshotReader(base, await loadSnapshot(db, tenantId, seeds, await snapshotCoverage(db, tenantId)));
 }
 
 /** Maps a batch's events to facts: Stripe reads with bounded concurrency; never throws. */
-async function mapBatch(reader: StripeReader, handled: Set<string>, batch: PendingEvent[]): Promise<(Mapped | null)[]> {
+async function mapBatch(readers: RoundReaders, handled: Set<string>, batch: PendingEvent[]): Promise<(Mapped | null)[]> {
   const mapped: (Mapped | null)[] = new Array(batch.length).fill(null);
   let next = 0;
   const worker = async () => {
@@ -212,8 +223,8 @@ async function mapBatch(reader: StripeReader, handled: Set<string>, batch: Pendi
       const ev = batch[i]!;
       if (ALWAYS_PROCESSED.has(ev.type) || !handled.has(ev.type)) continue;
       try {
-        const r = await collectFacts(ev.payload as Stripe.Event, reader);
-        mapped[i] = { ev, facts: r.facts, exceptions: r.exceptions };
+        const r = await collectFacts(ev.payload as Stripe.Event, ev.source === 'backfill' && readers.backfill ? readers.backfill : readers.live);
+        mapped[i] = { ev, facts: r.facts.map(prepareFact), exceptions: r.exceptions };
       } catch (error) {
         mapped[i] = { ev, error };
       }
@@ -224,7 +235,7 @@ async function mapBatch(reader: StripeReader, handled: Set<string>, batch: Pendi
 }
 
 /** Commits a mapped batch. Returns true to stop the round (a transient failure; retried later). */
-async function commitBatch(deps: ProcessDeps, tenant: Tenant, handled: Set<string>, batch: PendingEvent[], mapped: (Mapped | null)[], result: DrainResult): Promise<boolean> {
+async function commitBatch(deps: ProcessDeps, tenant: Tenant, handled: Set<string>, batch: PendingEvent[], mapped: (Mapped | null)[], result: DrainResult, factCache: FactCache): Promise<boolean> {
   // Events up to the first transient failure commit now; that event and the rest wait.
   let cut = batch.length;
   let deferredReason: string | null = null;
@@ -246,16 +257,16 @@ async function commitBatch(deps: ProcessDeps, tenant: Tenant, handled: Set<strin
   if (committed.length) {
     await deps.db.transaction().execute(async (tx) => {
       await sql`select pg_advisory_xact_lock(hashtextextended(${`books:${tenant.id}`}, 0))`.execute(tx);
-      const facts: { fact: Fact; eventId: string }[] = [];
+      const facts: { fact: PreparedFact; eventId: string }[] = [];
       for (let i = 0; i < cut; i++) {
         const m = mapped[i];
         if (!m || 'error' in m) continue;
         for (const f of m.facts) facts.push({ fact: f, eventId: m.ev.id });
         for (const ex of m.exceptions) await recordException(tx, tenant.id, 'mapping', ex.objectId, ex.reason, { event: m.ev.id, type: m.ev.type });
       }
-      const touched = await storeFacts(tx, tenant.id, facts);
+      const touched = await storeFacts(tx, tenant.id, facts, factCache);
       const cause = committed.length === 1 ? committed[0]!.id : `${committed[0]!.id}…${committed.at(-1)!.id}`;
-      await bookAggregates(tx, deps, tenant, touched, await releasedThrough(tx, tenant.id), cause);
+      await bookAggregates(tx, deps, tenant, touched, await releasedThrough(tx, tenant.id), cause, {}, factCache);
       for (const f of failed.filter((x) => committed.includes(x.ev))) {
         await recordException(tx, tenant.id, 'stripe_event', f.ev.id, `could not process ${f.ev.type}: ${f.reason}`, { type: f.ev.type, attempts: f.ev.attempts + 1 });
       }
@@ -291,13 +302,13 @@ const FACT_UPSERT_CHUNK = 1_000;
  * Stores facts and returns the aggregates whose facts changed. A fact read again with the same
  * content changes nothing; a changed one replaces the stored reading (the last event wins).
  */
-async function storeFacts(tx: Tx, tenantId: bigint, facts: { fact: Fact; eventId: string }[]): Promise<Set<string>> {
+async function storeFacts(tx: Tx, tenantId: bigint, facts: { fact: PreparedFact; eventId: string }[], cache: FactCache): Promise<Set<string>> {
   const touched = new Set<string>();
   if (!facts.length) return touched;
   const rows = new Map<string, { fact_key: string; aggregate: string; fact: string; fact_hash: string; event_id: string }>();
-  for (const { fact, eventId } of facts) {
-    const text = serializeFact(fact);
-    rows.set(factKey(fact), { fact_key: factKey(fact), aggregate: aggregateKeyOf(fact), fact: text, fact_hash: createHash('sha256').update(text).digest('hex'), event_id: eventId });
+  for (const { fact: f, eventId } of facts) {
+    rows.set(f.key, { fact_key: f.key, aggregate: f.aggregate, fact: f.text, fact_hash: f.hash, event_id: eventId });
+    cache.set(f.hash, f.fact);
   }
   const keys = [...rows.keys()];
   for (let i = 0; i < keys.length; i += FACT_UPSERT_CHUNK) {
@@ -323,13 +334,34 @@ export async function releasedThrough(db: Db | Tx, tenantId: bigint): Promise<Lo
   return r?.released_through ?? NOTHING_RELEASED;
 }
 
-async function loadFacts(tx: Db | Tx, tenantId: bigint, aggregates: string[]): Promise<Map<string, Fact[]>> {
+/**
+ * The stored facts of each aggregate, in fact-key order. Facts already parsed in this run (by
+ * content hash) are not read again: the first query returns hashes, the second only the rest.
+ */
+async function loadFacts(tx: Db | Tx, tenantId: bigint, aggregates: string[], cache: FactCache): Promise<Map<string, Fact[]>> {
   const out = new Map<string, Fact[]>();
   if (!aggregates.length) return out;
-  const rows = await tx.selectFrom('stripe_facts').select(['aggregate', 'fact']).where('tenant_id', '=', tenantId).where('aggregate', 'in', aggregates).orderBy('fact_key').execute();
+  const rows = await tx.selectFrom('stripe_facts').select(['aggregate', 'fact_key', 'fact_hash']).where('tenant_id', '=', tenantId).where('aggregate', 'in', aggregates).orderBy('fact_key').execute();
+  const missing = rows.filter((r) => !cache.get(r.fact_hash)).map((r) => r.fact_key);
+  const fetched = new Map<string, Fact>();
+  for (let i = 0; i < missing.length; i += FACT_UPSERT_CHUNK) {
+    const texts = await tx
+      .selectFrom('stripe_facts')
+      .select(['fact_key', 'fact_hash', sql<string>`fact::text`.as('text')])
+      .where('tenant_id', '=', tenantId)
+      .where('fact_key', 'in', missing.slice(i, i + FACT_UPSERT_CHUNK))
+      .execute();
+    for (const t of texts) {
+      const fact = parseFact(t.text);
+      fetched.set(t.fact_key, fact);
+      cache.set(t.fact_hash, fact);
+    }
+  }
   for (const r of rows) {
+    const fact = cache.get(r.fact_hash) ?? fetched.get(r.fact_key);
+    if (!fact) continue; // replaced between the two reads: impossible under the books lock
     const list = out.get(r.aggregate) ?? [];
-    list.push(parseFact(r.fact));
+    list.push(fact);
     out.set(r.aggregate, list);
   }
   return out;
@@ -349,8 +381,8 @@ export interface BookingScope {
  * with the same body cost nothing; new ones are inserted a chunk per statement; an entry whose
  * body changed since it was posted gets an adjustment (postOrAdjust).
  */
-async function bookAggregates(tx: Tx, deps: ProcessDeps, tenant: Tenant, aggregates: Set<string>, through: LocalDate, cause: string, scope: BookingScope = {}): Promise<number> {
-  const byAggregate = await loadFacts(tx, tenant.id, [...aggregates].sort());
+async function bookAggregates(tx: Tx, deps: ProcessDeps, tenant: Tenant, aggregates: Set<string>, through: LocalDate, cause: string, scope: BookingScope = {}, factCache = new FactCache()): Promise<number> {
+  const byAggregate = await loadFacts(tx, tenant.id, [...aggregates].sort(), factCache);
   const drafts: EntryDraft[] = [];
   for (const [aggregate, facts] of byAggregate) {
     const result = runEngine({ settings: tenant.settings, facts, through });
@@ -452,13 +484,14 @@ export async function releaseThrough(deps: ProcessDeps, tenantId: bigint, throug
   const current = await releasedThrough(deps.db, tenantId);
   const target = through > current ? through : current;
   let posted = 0;
+  const factCache = new FactCache();
   for (let i = 0; i < all.length; i += RELEASE_CHUNK) {
     const chunk = new Set(all.slice(i, i + RELEASE_CHUNK).map((r) => r.aggregate));
     posted += await deps.db.transaction().execute(async (tx) => {
       await sql`select pg_advisory_xact_lock(hashtextextended(${`books:${tenant.id}`}, 0))`.execute(tx);
       // Event entries were posted when their events were processed; a release adds recognition
       // for the periods between the old watermark and the new one.
-      return bookAggregates(tx, deps, tenant, chunk, target, `release:${target}`, { datedAfter: current });
+      return bookAggregates(tx, deps, tenant, chunk, target, `release:${target}`, { datedAfter: current }, factCache);
     });
   }
   await deps.db

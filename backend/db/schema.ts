@@ -149,6 +149,19 @@ export interface BackfillProgressTable {
   updated_at: Generated<Date>;
 }
 
+/** An object a backfill listed; `payload` is null when its synthetic event carries it. */
+export interface BackfillObjectsTable {
+  tenant_id: Ref;
+  object_id: string;
+  object_type: string;
+  invoice_id: string | null;
+  payment_intent_id: string | null;
+  charge_id: string | null;
+  created: Ref;
+  payload: ColumnType<unknown, string | null, string | null>;
+  listed_at: Generated<Date>;
+}
+
 export interface QboConnectionsTable {
   tenant_id: Ref;
   realm_id: string;
@@ -208,6 +221,7 @@ export interface DB {
   exceptions: ExceptionsTable;
   release_state: ReleaseStateTable;
   backfill_progress: BackfillProgressTable;
+  backfill_objects: BackfillObjectsTable;
   qbo_connections: QboConnectionsTable;
   qbo_oauth_nonces: QboOauthNoncesTable;
   qbo_sync: QboSyncTable;

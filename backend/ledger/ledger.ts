@@ -12,7 +12,7 @@ import type { EntryDraft, LineDraft, LocalDate } from '../../shared/journal.ts';
 import type { LedgerLine } from '../../shared/ledger-rows.ts';
 import { normalizeCurrency } from '../../shared/money.ts';
 import type { Db, Tx } from '../db/database.ts';
-import { placeEntry, type PostingPlace } from './periods.ts';
+import { placeEntries, placeEntry, type PostingPlace } from './periods.ts';
 import type { Tenant } from './tenants.ts';
 
 /** Postgres caps a statement at 65,535 parameters; 16 columns × 2,000 rows stays well under. */
@@ -259,9 +259,8 @@ export async function postNewEntries(tx: Tx, tenant: Tenant, drafts: readonly En
   const todo = [...fresh.values()];
   if (!todo.length) return { created: 0, conflicts };
   const cache = opts.cache ?? newPostCache();
-  for (const { draft } of todo) {
-    if (!cache.places.has(draft.postingDate)) cache.places.set(draft.postingDate, await placeEntry(tx, tenant, draft.postingDate));
-  }
+  const unplaced = todo.map((t) => t.draft.postingDate).filter((d) => !cache.places.has(d));
+  for (const [d, place] of await placeEntries(tx, tenant, unplaced)) cache.places.set(d, place);
   const accounts = await resolveAccounts(tx, tenant, todo.flatMap((t) => t.draft.lines), opts.createAccounts ?? true, cache);
   let created = 0;
   for (let i = 0; i < todo.length; i += ENTRY_INSERT_CHUNK) {

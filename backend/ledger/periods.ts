@@ -70,6 +70,42 @@ export async function placeEntry(tx: Tx, tenant: Tenant, date: LocalDate): Promi
   return moved ? { periodKey: p.key, postingDate: p.start, originalDate: date } : { periodKey: p.key, postingDate: date, originalDate: null };
 }
 
+/**
+ * `placeEntry` for many dates at once: the periods they fall in are created in one statement and
+ * share-locked in another. Dates in an open period stay where they are; a date in a closed
+ * period (rare: a late fact) is placed on its own by `placeEntry`.
+ */
+export async function placeEntries(tx: Tx, tenant: Tenant, dates: Iterable<LocalDate>): Promise<Map<LocalDate, PostingPlace>> {
+  const cal = calendarOf(tenant.settings);
+  const periodOfDate = new Map<LocalDate, Period>();
+  for (const d of dates) {
+    if (periodOfDate.has(d)) continue;
+    checkPostingDate(d);
+    periodOfDate.set(d, cal.periodOf(d));
+  }
+  const places = new Map<LocalDate, PostingPlace>();
+  if (!periodOfDate.size) return places;
+  const periods = new Map([...periodOfDate.values()].map((p) => [p.key, p]));
+  await tx
+    .insertInto('periods')
+    .values([...periods.values()].map((p) => ({ tenant_id: tenant.id, key: p.key, start_date: p.start, end_date: p.end, closed_at: null, closed_by: null })))
+    .onConflict((oc) => oc.columns(['tenant_id', 'key']).doNothing())
+    .execute();
+  const rows = await tx
+    .selectFrom('periods')
+    .select(['key', 'status'])
+    .where('tenant_id', '=', tenant.id)
+    .where('key', 'in', [...periods.keys()])
+    .orderBy('key')
+    .forShare()
+    .execute();
+  const open = new Set(rows.filter((r) => r.status === 'open').map((r) => r.key));
+  for (const [d, p] of periodOfDate) {
+    places.set(d, open.has(p.key) ? { periodKey: p.key, postingDate: d, originalDate: null } : await placeEntry(tx, tenant, d));
+  }
+  return places;
+}
+
 export interface PeriodRow {
   key: string;
   start: LocalDate;

@@ -1,7 +1,7 @@
 /**
  * Listing an account's history for backfill: async iterators with auto-pagination over invoices
  * (each with all its lines), credit notes (with lines), charges, refunds, disputes, payouts, balance
- * transactions and invoice payments created since a timestamp.
+ * transactions, invoice payments and invoice items created since a timestamp.
  *
  * Stripe lists newest first, so a backfill walks backwards in time. It is resumable: `onPage`
  * reports the last id of every page once all of that page's objects have been consumed, and a
@@ -29,6 +29,7 @@ export interface BackfillObjects {
   payouts: Stripe.Payout;
   balance_transactions: Stripe.BalanceTransaction;
   invoice_payments: Stripe.InvoicePayment;
+  invoiceitems: Stripe.InvoiceItem;
 }
 export type BackfillKind = keyof BackfillObjects;
 export const BACKFILL_KINDS: readonly BackfillKind[] = [
@@ -40,6 +41,7 @@ export const BACKFILL_KINDS: readonly BackfillKind[] = [
   'payouts',
   'balance_transactions',
   'invoice_payments',
+  'invoiceitems',
 ];
 
 export interface ListingOptions extends RetryOptions {
@@ -64,10 +66,15 @@ interface ListParams {
 }
 
 /**
- * Kinds listed with their balance transaction expanded: processing needs it for every charge
- * and refund, and one list call carrying it saves a read per object.
+ * Balance transactions listed expanded inside their objects: processing needs them (fees and
+ * rates of charges and refunds, when a refund or payout failed), and one list call carrying them
+ * saves a read per object.
  */
-const EXPAND_BALANCE_TRANSACTION: ReadonlySet<BackfillKind> = new Set(['charges', 'refunds']);
+const EXPAND: Partial<Record<BackfillKind, string[]>> = {
+  charges: ['data.balance_transaction'],
+  refunds: ['data.balance_transaction', 'data.failure_balance_transaction'],
+  payouts: ['data.failure_balance_transaction'],
+};
 
 type PageFetcher<T> = (stripe: Stripe, params: ListParams, options: { stripeAccount: string }) => Promise<Stripe.ApiList<T>>;
 
@@ -81,6 +88,7 @@ const FETCHERS: { [K in BackfillKind]: PageFetcher<BackfillObjects[K]> } = {
   payouts: (s, p, o) => s.payouts.list(p, o),
   balance_transactions: (s, p, o) => s.balanceTransactions.list(p, o),
   invoice_payments: (s, p, o) => s.invoicePayments.list(p, o),
+  invoiceitems: (s, p, o) => s.invoiceItems.list(p, o),
 };
 
 /**
@@ -107,7 +115,7 @@ export async function* listObjects<K extends BackfillKind>(
       limit: pageSize,
       ...(opts.createdGte !== undefined ? { created: { gte: opts.createdGte } } : {}),
       ...(cursor ? { starting_after: cursor } : {}),
-      ...(EXPAND_BALANCE_TRANSACTION.has(kind) ? { expand: ['data.balance_transaction'] } : {}),
+      ...(EXPAND[kind] ? { expand: EXPAND[kind] } : {}),
     };
     const page = await callStripe(target, () => fetch(stripe, params, requestOptions), opts);
     for (const item of page.data) {

@@ -178,8 +178,7 @@ export async function collectFacts(event: Stripe.Event, givenReader: StripeReade
         await chargeFacts(reader, objectId, out);
         break;
       case 'payment_intent.succeeded': {
-        const pi = await reader.getPaymentIntent(objectId);
-        const ch = idOf(pi.latest_charge);
+        const ch = await reader.latestChargeOf(objectId);
         if (!ch) out.exceptions.push({ objectId, reason: 'payment intent succeeded without a charge' });
         else await chargeFacts(reader, ch, out);
         break;
@@ -395,8 +394,7 @@ async function paymentFact(reader: StripeReader, invoice: Stripe.Invoice, p: Str
   }
   let chargeId = idOf(pay.charge);
   if (!chargeId && pay.payment_intent) {
-    const pi = await reader.getPaymentIntent(idOf(pay.payment_intent)!);
-    chargeId = idOf(pi.latest_charge);
+    chargeId = await reader.latestChargeOf(idOf(pay.payment_intent)!);
   }
   if (!chargeId) {
     out.exceptions.push({ objectId: p.id, reason: 'invoice payment has no charge to read the balance transaction from' });
@@ -456,7 +454,7 @@ async function invoiceOfCharge(reader: StripeReader, chargeId: string): Promise<
 async function refundFacts(reader: StripeReader, refundId: string, out: MappingResult): Promise<void> {
   const r = await reader.getRefund(refundId);
   let charge = idOf(r.charge);
-  if (!charge && r.payment_intent) charge = idOf((await reader.getPaymentIntent(idOf(r.payment_intent)!)).latest_charge);
+  if (!charge && r.payment_intent) charge = await reader.latestChargeOf(idOf(r.payment_intent)!);
   if (!charge) {
     out.exceptions.push({ objectId: r.id, reason: 'refund has no charge (payment record refunds are not supported)' });
     return;

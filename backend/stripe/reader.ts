@@ -20,7 +20,8 @@ export interface StripeReader {
   findInvoicePaymentByPaymentIntent(pi: string): Promise<Stripe.InvoicePayment | null>;
   findInvoicePaymentByCharge(ch: string): Promise<Stripe.InvoicePayment | null>;
   getCharge(id: string): Promise<Stripe.Charge>;
-  getPaymentIntent(id: string): Promise<Stripe.PaymentIntent>;
+  /** The payment intent's `latest_charge`: the charge whose balance transaction a payment settled in. */
+  latestChargeOf(paymentIntent: string): Promise<string | null>;
   getRefund(id: string): Promise<Stripe.Refund>;
   // Widened from `string` so a charge's nullable `balance_transaction` can be passed straight in.
   getBalanceTransaction(id: string | null): Promise<Stripe.BalanceTransaction | null>;
@@ -264,8 +265,8 @@ export function createStripeReader(stripe: Stripe, account: string, opts: RetryO
         return pickInvoicePayment(await listAllInvoicePayments({ payment: byCharge }));
       }),
     getCharge: (id) => cached(`charge:${id}`, () => call('charge', id, () => stripe.charges.retrieve(id, {}, requestOptions))),
-    getPaymentIntent: (id) =>
-      cached(`payment_intent:${id}`, () => call('payment_intent', id, () => stripe.paymentIntents.retrieve(id, {}, requestOptions))),
+    latestChargeOf: (id) =>
+      cached(`payment_intent:${id}`, async () => idOf((await call('payment_intent', id, () => stripe.paymentIntents.retrieve(id, {}, requestOptions))).latest_charge)),
     getRefund: (id) => cached(`refund:${id}`, () => call('refund', id, () => stripe.refunds.retrieve(id, {}, requestOptions))),
     getBalanceTransaction: (id) =>
       id === null || id === undefined || id === ''
@@ -632,7 +633,7 @@ export function createStoreReader(store: StripeObjectStore, account: string): St
       return pickInvoicePayment(invoicePayments((p) => paymentOf(p).type === 'charge' && idOf(paymentOf(p).charge) === ch));
     },
     getCharge: async (id) => must('charge', id) as unknown as Stripe.Charge,
-    getPaymentIntent: async (id) => must('payment_intent', id) as unknown as Stripe.PaymentIntent,
+    latestChargeOf: async (id) => idOf(must('payment_intent', id).latest_charge),
     getRefund: async (id) => must('refund', id) as unknown as Stripe.Refund,
     getBalanceTransaction: async (id) => (id ? (must('balance_transaction', id) as unknown as Stripe.BalanceTransaction) : null),
     getCreditNote: async (id) => {

@@ -139,6 +139,36 @@ describe('the database itself', () => {
     expect((await loadLedgerLines(t.db, other.id)).every((l) => l.entryKey === 'other:1')).toBe(true);
     expect((await loadLedgerLines(t.db, tenant.id)).some((l) => l.entryKey === 'other:1')).toBe(false);
   });
+
+  it("refuses a line naming another tenant's entry, or an entry that does not exist", async () => {
+    await postEntries(t.db, other, [sale('other:2', '2026-01-03')]);
+    const acct = await t.db.selectFrom('accounts').select('id').where('tenant_id', '=', tenant.id).executeTakeFirstOrThrow();
+    const theirs = await t.db.selectFrom('journal_entries').select('id').where('tenant_id', '=', other.id).where('idempotency_key', '=', 'other:2').executeTakeFirstOrThrow();
+    const max = await t.db.selectFrom('journal_entries').select((eb) => eb.fn.max('id').as('id')).executeTakeFirstOrThrow();
+    for (const entryId of [theirs.id, BigInt(max.id!) + 1000n]) {
+      const attempt = sql`insert into journal_lines (entry_id, line_no, tenant_id, account_id, amount_minor, currency) values (${entryId}, 9, ${tenant.id}, ${acct.id}, 5, 'usd'), (${entryId}, 10, ${tenant.id}, ${acct.id}, -5, 'usd')`.execute(t.db);
+      expect(await codeOf(attempt)).toBe('23503');
+    }
+    expect(await t.db.selectFrom('journal_lines').select('entry_id').where('line_no', '>=', 9).execute()).toEqual([]);
+  });
+
+  it('refuses a line naming an account that does not exist, and keeps accounts from being deleted or moved', async () => {
+    const acct = await t.db.selectFrom('accounts').select(['id']).where('tenant_id', '=', tenant.id).executeTakeFirstOrThrow();
+    const max = await t.db.selectFrom('accounts').select((eb) => eb.fn.max('id').as('id')).executeTakeFirstOrThrow();
+    const missing = t.db.transaction().execute(async (tx) => {
+      const e = await sql<{ id: bigint }>`insert into journal_entries (tenant_id, idempotency_key, body_hash, kind, posting_date, period_key)
+        values (${tenant.id}, 'sql:no-account', 'x', 'manual', '2026-01-10', '2026-01') returning id`.execute(tx);
+      const id = e.rows[0]!.id;
+      await sql`insert into journal_lines (entry_id, line_no, tenant_id, account_id, amount_minor, currency) values (${id}, 1, ${tenant.id}, ${acct.id}, 100, 'usd'), (${id}, 2, ${tenant.id}, ${BigInt(max.id!) + 1000n}, -100, 'usd')`.execute(tx);
+    });
+    expect(await codeOf(missing)).toBe('23503');
+    expect(await codeOf(sql`delete from accounts where id = ${acct.id}`.execute(t.db))).toBe('AC001');
+    expect(await codeOf(sql`update accounts set tenant_id = ${other.id} where id = ${acct.id}`.execute(t.db))).toBe('AC001');
+    expect(await codeOf(sql`update accounts set id = ${BigInt(max.id!) + 2000n} where id = ${acct.id}`.execute(t.db))).toBe('AC001');
+    // Renaming and remapping stay allowed.
+    await sql`update accounts set external_id = 'qbo-1' where id = ${acct.id}`.execute(t.db);
+    expect((await t.db.selectFrom('accounts').select('external_id').where('id', '=', acct.id).executeTakeFirstOrThrow()).external_id).toBe('qbo-1');
+  });
 });
 
 describe('periods', () => {

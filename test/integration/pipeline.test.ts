@@ -26,9 +26,9 @@ const BACKFILLABLE = [
   'refund-full-with-tax',
   'uncollectible-then-paid',
   'discount-net',
+  'proration-unbilled-then-invoiced',
 ];
-// Pending invoice items exist only as events (a backfill lists invoices, not pending items).
-const STREAM = [...BACKFILLABLE, 'proration-unbilled-then-invoiced'];
+const STREAM = BACKFILLABLE;
 const ACCOUNT = 'acct_golden';
 const THROUGH = '2026-12-31';
 
@@ -93,9 +93,13 @@ describe('backfill', () => {
     const b = await books([...objectsOnly, ...snapshots]);
     const first = await runBackfill({ db: b.t.db, jobs: b.jobs, stripe: b.stripe }, b.tenant.id);
     expect(first.stored).toBeGreaterThan(10);
+    expect(first.byResource.invoiceitems).toBeGreaterThan(0);
     const again = await runBackfill({ db: b.t.db, jobs: b.jobs, stripe: b.stripe }, b.tenant.id, { restart: true });
     expect(again.stored).toBe(0);
+    const listed = b.fake.requests.length;
     expect(await settle(b, THROUGH)).toBe(expected);
+    // Booking read everything from the backfill snapshot: not one request to Stripe.
+    expect(b.fake.requests.slice(listed)).toEqual([]);
     const progress = await b.t.db.selectFrom('backfill_progress').select(['resource', 'done']).where('tenant_id', '=', b.tenant.id).execute();
     expect(progress.every((p) => p.done)).toBe(true);
   });

@@ -6,6 +6,8 @@ import * as m0003 from './0003_qbo.ts';
 import * as m0004 from './0004_admin.ts';
 import * as m0005 from './0005_fact_hash.ts';
 import * as m0006 from './0006_bulk_line_check.ts';
+import * as m0007 from './0007_backfill_snapshot.ts';
+import * as m0008 from './0008_line_checks_per_statement.ts';
 
 export const migrations: Record<string, Migration> = {
   '0001_ledger': m0001,
@@ -14,4 +16,6 @@ export const migrations: Record<string, Migration> = {
   '0004_admin': m0004,
   '0005_fact_hash': m0005,
   '0006_bulk_line_check': m0006,
+  '0007_backfill_snapshot': m0007,
+  '0008_line_checks_per_statement': m0008,
 };

@@ -108,11 +108,12 @@ describe('backfill listings', () => {
       payouts: fx.payout({ amount: 1, created: T0, balanceTransaction: null }),
       balance_transactions: fx.balanceTransaction({ amount: 1, created: T0, type: 'charge', source: 'ch_1' }),
       invoice_payments: fx.invoicePayment({ invoice: 'in_1', amount: 1, created: T0, paymentIntent: 'pi_1' }),
+      invoiceitems: fx.invoiceItem({ amount: 1, customer: 'cus_1', invoice: null, date: T0, period: { start: T0, end: T0 } }),
     };
-    // One older object of each kind that the `created` filter must drop.
+    // One older object of each kind that the `created` filter must drop (invoice items carry it as `date`).
     for (const o of Object.values(objects)) {
       fake.put(ACCT, o);
-      fake.put(ACCT, { ...o, id: `${o.id}_old`, created: T0 - DAY });
+      fake.put(ACCT, o.object === 'invoiceitem' ? { ...o, id: `${o.id}_old`, date: T0 - DAY } : { ...o, id: `${o.id}_old`, created: T0 - DAY });
     }
     for (const kind of BACKFILL_KINDS) {
       const got = await collect(listObjects(stripe, ACCT, kind, { createdGte: T0 }));

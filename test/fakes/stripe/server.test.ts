@@ -252,6 +252,20 @@ describe('invoice payments, customer balance transactions and expand', () => {
     const plain = await stripe.charges.retrieve('ch_1', {}, opts);
     expect(plain.balance_transaction).toBe(bt.id);
   });
+
+  it('expands a field the type has but an object leaves out, and refuses one the type does not have', async () => {
+    const failBt = fx.balanceTransaction({ amount: 300, created: T0 + 60, type: 'refund_failure', source: 're_failed' });
+    fake.put(ACCT_A, failBt);
+    fake.put(ACCT_A, fx.refund({ id: 're_ok', amount: 100, charge: 'ch_1', paymentIntent: null, created: T0, balanceTransaction: null }));
+    fake.put(ACCT_A, fx.refund({ id: 're_failed', amount: 300, charge: 'ch_1', paymentIntent: null, created: T0 + 1, balanceTransaction: null }, { status: 'failed', failure_balance_transaction: failBt.id }));
+    const opts = { stripeAccount: ACCT_A };
+    const list = await stripe.refunds.list({ expand: ['data.failure_balance_transaction'] }, opts);
+    const byId = new Map(list.data.map((r) => [r.id, r]));
+    expect((byId.get('re_failed')!.failure_balance_transaction as Stripe.BalanceTransaction).amount).toBe(300);
+    expect('failure_balance_transaction' in byId.get('re_ok')!).toBe(false);
+    const bad = await stripe.refunds.list({ expand: ['data.no_such_field'] }, opts).catch((e: unknown) => e);
+    expect((bad as { statusCode?: number }).statusCode).toBe(400);
+  });
 });
 
 describe('replay loading', () => {

@@ -104,6 +104,12 @@ const LIST_FILTERS: Readonly<Record<string, Readonly<Record<string, Filter>>>> =
   customer_balance_transaction: {},
 };
 
+/** Expandable fields Stripe leaves out of an object until they apply. */
+const OPTIONAL_EXPANDABLE: Readonly<Record<string, ReadonlySet<string>>> = {
+  refund: new Set(['failure_balance_transaction']),
+  payout: new Set(['failure_balance_transaction']),
+};
+
 const INVOICE_PAYMENT_KEYS = new Set(['type', 'payment_intent', 'charge', 'payment_record']);
 const PAGINATION_KEYS = new Set(['limit', 'starting_after', 'ending_before', 'expand', 'created']);
 const RANGE_KEYS = new Set(['gt', 'gte', 'lt', 'lte']);
@@ -161,6 +167,12 @@ function parseLimit(value: unknown): number {
     throw invalid(`This value must be between ${LIST_LIMIT_MIN} and ${LIST_LIMIT_MAX}; you passed ${n}.`, 'parameter_invalid_integer', 'limit');
   }
   return n;
+}
+
+/** When an object was created: `created`, or `date` for invoice items (which have no `created`). */
+function createdOf(o: StripeObject): number {
+  if (typeof o.created === 'number') return o.created;
+  return o.object === 'invoiceitem' && typeof o.date === 'number' ? o.date : 0;
 }
 
 function createdFilter(value: unknown): (created: number) => boolean {
@@ -247,7 +259,12 @@ export async function startStripeFake(opts: { apiKey?: string; port?: number } =
     if (head === undefined || value === null || typeof value !== 'object') return value;
     if (Array.isArray(value)) return value.map((v) => expand(account, v, path));
     const obj = value as Record<string, unknown>;
-    if (!(head in obj)) throw invalid(`This property cannot be expanded (${head}).`, undefined, 'expand');
+    if (!(head in obj)) {
+      // Stripe checks the path against the type, not the object: an expandable field this object
+      // leaves out (a refund that did not fail has no failure_balance_transaction) expands to nothing.
+      if (OPTIONAL_EXPANDABLE[String(obj.object)]?.has(head)) return obj;
+      throw invalid(`This property cannot be expanded (${head}).`, undefined, 'expand');
+    }
     if (rest.length === 0) {
       const id = obj[head];
       if (typeof id === 'string') obj[head] = store.getAny(account, id) ?? id;
@@ -343,7 +360,7 @@ export async function startStripeFake(opts: { apiKey?: string; port?: number } =
     const inCreated = createdFilter(params.created);
     const paymentFilter = type === 'invoice_payment' ? invoicePaymentFilter(params) : () => true;
     const keep = (o: StripeObject): boolean =>
-      inCreated(typeof o.created === 'number' ? o.created : 0) &&
+      inCreated(createdOf(o)) &&
       paymentFilter(o) &&
       Object.entries(filters).every(([key, f]) => params[key] === undefined || f(o, params[key]));
     const ordered = store.peekList(account, type).filter(scope);

@@ -1,0 +1,246 @@
+/**
+ * The backfill snapshot as a `StripeReader`: processing a backfill's synthetic events reads the
+ * objects the backfill listed (`backfill_objects`, and the events that carry them) instead of
+ * asking Stripe once more per object.
+ *
+ * For a round of events, `loadSnapshot` gathers, in a few queries, every listed object their
+ * mapping can reach: the events' own objects, the invoice payments and invoice items of each
+ * invoice, the invoice payment and charges of each payment intent, the charge of each refund and
+ * dispute, the invoice of each credit note, invoice payment and invoice item — following links
+ * until nothing new turns up.
+ *
+ * What the snapshot answers, and when it defers to Stripe:
+ * - an object by id: when it was listed; otherwise Stripe is asked.
+ * - an invoice's payments: when the invoice was listed and the invoice-payment listing finished.
+ *   Every payment of an invoice is created after the invoice, so a listing since any date that
+ *   includes the invoice includes all its payments.
+ * - the invoice payment of a payment intent or charge: when one was listed. "None" is an answer
+ *   only after a full backfill (no `--since`); a partial one may have started after the payment
+ *   was created, so Stripe is asked.
+ * - the latest charge of a payment intent: the newest listed charge that names it, else Stripe.
+ */
+import { sql } from 'kysely';
+import type Stripe from 'stripe';
+import type { Db } from '../db/database.ts';
+import { idOf, pickInvoicePayment, type StripeReader } from '../stripe/reader.ts';
+
+/** Link-following rounds per load: event object → invoice payment → invoice or charge → … */
+const CLOSURE_PASSES_MAX = 6;
+
+type StripeObj = { id: string; object: string } & Record<string, unknown>;
+
+/** What the listing has finished: negative answers are only given for finished, full listings. */
+export interface SnapshotCoverage {
+  invoicePaymentsListed: boolean;
+  chargesListed: boolean;
+  /** The backfill covered the whole history (no `since`). */
+  full: boolean;
+}
+
+export interface BackfillSnapshot {
+  coverage: SnapshotCoverage;
+  objects: Map<string, StripeObj>;
+  /** Invoice payments by invoice, for every invoice whose payments were looked up. */
+  paymentsByInvoice: Map<string, StripeObj[]>;
+  /** Invoice payments by payment intent, for every payment intent looked up. */
+  paymentsByIntent: Map<string, StripeObj[]>;
+  /** Invoice payments by charge (payments made without a payment intent), for every charge looked up. */
+  paymentsByCharge: Map<string, StripeObj[]>;
+  /** Listed charges by payment intent, for every payment intent looked up. */
+  chargesByIntent: Map<string, StripeObj[]>;
+}
+
+function isObj(v: unknown): v is StripeObj {
+  return v !== null && typeof v === 'object' && typeof (v as { id?: unknown }).id === 'string' && typeof (v as { object?: unknown }).object === 'string';
+}
+
+/** The coverage of a tenant's backfill, from its progress rows. */
+export async function snapshotCoverage(db: Db, tenantId: bigint): Promise<SnapshotCoverage> {
+  const rows = await db.selectFrom('backfill_progress').select(['resource', 'done', 'since']).where('tenant_id', '=', tenantId).execute();
+  const done = (r: string) => rows.some((x) => x.resource === r && x.done);
+  return {
+    invoicePaymentsListed: done('invoice_payments'),
+    chargesListed: done('charges'),
+    full: rows.length > 0 && rows.every((x) => x.since === null),
+  };
+}
+
+/**
+ * Loads what the mapping of `seeds` (objects carried by backfill events) can reach in the
+ * snapshot. The seeds themselves are the current listed state and are used as they are.
+ */
+export async function loadSnapshot(db: Db, tenantId: bigint, seeds: unknown[], coverage: SnapshotCoverage): Promise<BackfillSnapshot> {
+  const snap: BackfillSnapshot = {
+    coverage,
+    objects: new Map(),
+    paymentsByInvoice: new Map(),
+    paymentsByIntent: new Map(),
+    paymentsByCharge: new Map(),
+    chargesByIntent: new Map(),
+  };
+  const asked = { ids: new Set<string>(), invoices: new Set<string>(), intents: new Set<string>(), charges: new Set<string>() };
+  const want = { ids: new Set<string>(), invoices: new Set<string>(), intents: new Set<string>(), charges: new Set<string>() };
+
+  const add = (o: StripeObj) => {
+    if (snap.objects.has(o.id)) return;
+    snap.objects.set(o.id, o);
+    // Balance transactions come expanded in the charges, refunds and payouts a backfill lists.
+    for (const bt of [o.balance_transaction, o.failure_balance_transaction]) if (isObj(bt)) snap.objects.set(bt.id, bt);
+    const ref = (v: unknown, into: Set<string>) => {
+      const id = idOf(v);
+      if (id) into.add(id);
+    };
+    switch (o.object) {
+      case 'invoice':
+        want.invoices.add(o.id);
+        for (const line of ((o.lines as { data?: unknown[] } | undefined)?.data ?? []) as { parent?: { invoice_item_details?: { invoice_item?: unknown } | null; subscription_item_details?: { invoice_item?: unknown } | null } | null }[]) {
+          ref(line.parent?.invoice_item_details?.invoice_item ?? line.parent?.subscription_item_details?.invoice_item, want.ids);
+        }
+        break;
+      case 'invoiceitem':
+        ref(o.invoice, want.ids);
+        break;
+      case 'charge':
+        ref(o.payment_intent, want.intents);
+        want.charges.add(o.id);
+        break;
+      case 'invoice_payment': {
+        ref(o.invoice, want.ids);
+        const pay = (o.payment ?? {}) as { type?: string; payment_intent?: unknown; charge?: unknown };
+        if (pay.type === 'payment_intent') ref(pay.payment_intent, want.intents);
+        if (pay.type === 'charge') ref(pay.charge, want.ids);
+        break;
+      }
+      case 'refund':
+      case 'dispute':
+        ref(o.charge, want.ids);
+        break;
+      case 'credit_note':
+        ref(o.invoice, want.ids);
+        for (const r of (o.refunds as { refund?: unknown }[] | undefined) ?? []) ref(r.refund, want.ids);
+        break;
+    }
+  };
+  for (const s of seeds) if (isObj(s)) add(s);
+
+  for (let pass = 0; pass < CLOSURE_PASSES_MAX; pass++) {
+    const ids = [...want.ids].filter((id) => !asked.ids.has(id) && !snap.objects.has(id));
+    const invoices = [...want.invoices].filter((id) => !asked.invoices.has(id));
+    const intents = [...want.intents].filter((id) => !asked.intents.has(id));
+    const charges = [...want.charges].filter((id) => !asked.charges.has(id));
+    for (const [set, list] of [[asked.ids, ids], [asked.invoices, invoices], [asked.intents, intents], [asked.charges, charges]] as const) for (const x of list) set.add(x);
+    want.ids.clear();
+    want.invoices.clear();
+    want.intents.clear();
+    want.charges.clear();
+    for (const id of invoices) snap.paymentsByInvoice.set(id, []);
+    for (const id of intents) {
+      snap.paymentsByIntent.set(id, []);
+      snap.chargesByIntent.set(id, []);
+    }
+    for (const id of charges) snap.paymentsByCharge.set(id, []);
+    if (!ids.length && !invoices.length && !intents.length && !charges.length) break;
+
+    const rows = await db
+      .selectFrom('backfill_objects as o')
+      .leftJoin('stripe_events as e', (j) => j.on(sql<boolean>`e.id = 'bf_' || o.object_id`))
+      .select(['o.object_id', 'o.object_type', 'o.invoice_id', 'o.payment_intent_id', 'o.charge_id', 'o.payload', 'e.payload as event'])
+      .where('o.tenant_id', '=', tenantId)
+      .where((eb) =>
+        eb.or([
+          ...(ids.length ? [eb('o.object_id', '=', eb.fn.any(eb.val(ids)))] : []),
+          ...(invoices.length ? [eb('o.invoice_id', '=', eb.fn.any(eb.val(invoices)))] : []),
+          ...(intents.length ? [eb('o.payment_intent_id', '=', eb.fn.any(eb.val(intents)))] : []),
+          ...(charges.length ? [eb('o.charge_id', '=', eb.fn.any(eb.val(charges)))] : []),
+        ]),
+      )
+      .execute();
+    for (const r of rows) {
+      const o = (r.payload ?? (r.event as { data?: { object?: unknown } } | null)?.data?.object) as unknown;
+      if (!isObj(o)) continue;
+      const known = snap.objects.get(o.id) ?? o;
+      if (r.object_type === 'invoice_payment') {
+        if (r.invoice_id && snap.paymentsByInvoice.has(r.invoice_id)) pushOnce(snap.paymentsByInvoice, r.invoice_id, known);
+        if (r.payment_intent_id && snap.paymentsByIntent.has(r.payment_intent_id)) pushOnce(snap.paymentsByIntent, r.payment_intent_id, known);
+        if (r.charge_id && snap.paymentsByCharge.has(r.charge_id)) pushOnce(snap.paymentsByCharge, r.charge_id, known);
+      }
+      if (r.object_type === 'charge' && r.payment_intent_id && snap.chargesByIntent.has(r.payment_intent_id)) pushOnce(snap.chargesByIntent, r.payment_intent_id, known);
+      add(known);
+    }
+  }
+  // A seed charge that is not in the table (an event stored without its snapshot row) is indexed too.
+  for (const o of snap.objects.values()) {
+    if (o.object === 'charge') {
+      const pi = idOf(o.payment_intent);
+      if (pi && snap.chargesByIntent.has(pi)) pushOnce(snap.chargesByIntent, pi, o);
+    }
+  }
+  return snap;
+}
+
+function pushOnce(map: Map<string, StripeObj[]>, key: string, o: StripeObj): void {
+  const list = map.get(key)!;
+  if (!list.some((x) => x.id === o.id)) list.push(o);
+}
+
+/**
+ * A reader that answers from the snapshot where the snapshot can answer (see the module comment)
+ * and asks `base` otherwise. Objects are returned as stored; the mapping only reads them.
+ */
+export function snapshotReader(base: StripeReader, snap: BackfillSnapshot): StripeReader {
+  const byId = <T>(type: string, fallback: (id: string) => Promise<T>) => async (id: string): Promise<T> => {
+    const o = snap.objects.get(id);
+    return o && o.object === type ? (o as unknown as T) : fallback(id);
+  };
+  const { coverage } = snap;
+  const reader: StripeReader = {
+    getInvoice: byId('invoice', (id) => base.getInvoice(id)),
+    getCharge: byId('charge', (id) => base.getCharge(id)),
+    getRefund: byId('refund', (id) => base.getRefund(id)),
+    getCreditNote: byId('credit_note', (id) => base.getCreditNote(id)),
+    getDispute: byId('dispute', (id) => base.getDispute(id)),
+    getPayout: byId('payout', (id) => base.getPayout(id)),
+    getInvoiceItem: byId('invoiceitem', (id) => base.getInvoiceItem(id)),
+    getCustomerBalanceTransaction: (customer, id) => base.getCustomerBalanceTransaction(customer, id),
+    getBalanceTransaction: async (id) => {
+      const o = id ? snap.objects.get(id) : undefined;
+      return o && o.object === 'balance_transaction' ? (o as unknown as Stripe.BalanceTransaction) : base.getBalanceTransaction(id);
+    },
+    listInvoicePayments: async (invoiceId) => {
+      const listed = snap.paymentsByInvoice.get(invoiceId);
+      const invoiceListed = snap.objects.get(invoiceId)?.object === 'invoice';
+      if (listed && invoiceListed && coverage.invoicePaymentsListed) return listed as unknown as Stripe.InvoicePayment[];
+      return base.listInvoicePayments(invoiceId);
+    },
+    findInvoicePaymentByPaymentIntent: async (pi) => {
+      const listed = snap.paymentsByIntent.get(pi);
+      if (listed && listed.length) return pickInvoicePayment(listed as unknown as Stripe.InvoicePayment[]);
+      if (listed && coverage.invoicePaymentsListed && coverage.full) return null;
+      return base.findInvoicePaymentByPaymentIntent(pi);
+    },
+    findInvoicePaymentByCharge: async (ch) => {
+      const charge = await reader.getCharge(ch);
+      const pi = idOf(charge.payment_intent);
+      if (pi) return reader.findInvoicePaymentByPaymentIntent(pi);
+      const listed = snap.paymentsByCharge.get(ch);
+      if (listed && listed.length) return pickInvoicePayment(listed as unknown as Stripe.InvoicePayment[]);
+      if (listed && coverage.invoicePaymentsListed && coverage.full) return null;
+      return base.findInvoicePaymentByCharge(ch);
+    },
+    latestChargeOf: async (pi) => {
+      const charges = snap.chargesByIntent.get(pi);
+      if (charges && charges.length && coverage.chargesListed) return newest(charges).id;
+      return base.latestChargeOf(pi);
+    },
+  };
+  return reader;
+}
+
+/** The most recently created charge (a payment intent's `latest_charge`); on a tie, a succeeded one. */
+function newest(charges: StripeObj[]): StripeObj {
+  const rank = (c: StripeObj) => [Number(c.created), c.status === 'succeeded' ? 1 : 0] as const;
+  return charges.reduce((best, c) => {
+    const [a, b] = [rank(c), rank(best)];
+    return a[0] > b[0] || (a[0] === b[0] && a[1] > b[1]) ? c : best;
+  });
+}
