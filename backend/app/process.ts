@@ -30,8 +30,6 @@ import type { StripeReader } from '../stripe/reader.ts';
 import { recordException } from './exceptions.ts';
 import { loadSnapshot, snapshotCoverage, snapshotReader } from './snapshot.ts';
 
-/** Events taken per round; each is committed on its own. */
-const INBOX_BATCH = 1_000;
 /** After this many failed attempts an event goes to the exception queue as `failed`. */
 export const EVENT_ATTEMPTS_MAX = 5;
 /** Aggregates re-run per transaction by a release. */
@@ -119,7 +117,7 @@ function prepareFact(fact: Fact): PreparedFact {
 }
 
 /** Most parsed facts a drain keeps in memory; past it the cache starts over. */
-const FACT_CACHE_MAX = 200_000;
+const FACT_CACHE_MAX = 20_000;
 
 /**
  * Parsed facts by content hash, so a fact written by one batch is not read back and parsed again
@@ -140,8 +138,13 @@ class FactCache {
 /**
  * Processes every pending event of a tenant, in Stripe's order, a batch at a time: Stripe reads
  * happen outside any transaction; each batch's facts, entries and processed marks commit
- * together. A transient failure stops the round at that event (later events wait, so order is
+ * together. A transient failure stops the drain at that event (later events wait, so order is
  * kept) and is retried; a permanent one sends the event to the exception queue.
+ *
+ * Reading and mapping the next batch overlaps committing this one: the reads touch no database
+ * state the commit writes, and the two halves use different resources (this process's CPU and
+ * Stripe, PostgreSQL). Batches follow each other by (created, seq); once they run out, one more
+ * pass from the start picks up events that arrived meanwhile with an earlier `created`.
  */
 export async function drainInbox(deps: ProcessDeps, tenantId: bigint): Promise<DrainResult> {
   const result: DrainResult = { processed: 0, ignored: 0, failed: 0, deferred: 0 };
@@ -150,40 +153,62 @@ export async function drainInbox(deps: ProcessDeps, tenantId: bigint): Promise<D
   const reader = deps.readerFor(tenant);
   const handled = new Set<string>(HANDLED_EVENT_TYPES);
   const factCache = new FactCache();
-  for (;;) {
-    const rows = await deps.db
-      .selectFrom('stripe_events')
-      .select(['id', 'type', 'source', 'created', 'seq', 'payload', 'attempts'])
-      .where('tenant_id', '=', tenantId)
-      .where('status', '=', 'pending')
-      .orderBy('created')
-      .orderBy('seq')
-      .limit(INBOX_BATCH)
-      .execute();
-    if (rows.length === 0) return result;
-    const events = (rows as PendingEvent[]).sort((a, b) => (a.created !== b.created ? (a.created < b.created ? -1 : 1) : typeOrder(a.type) - typeOrder(b.type) || (a.seq < b.seq ? -1 : a.seq > b.seq ? 1 : 0)));
-    const per = deps.eventsPerTransaction ?? EVENTS_PER_TRANSACTION;
-    const batches: PendingEvent[][] = [];
-    for (let i = 0; i < events.length; i += per) batches.push(events.slice(i, i + per));
-    // Reading Stripe for the next batch overlaps with committing this one: the reads touch no
-    // database state, so they need not wait, and the two halves use different resources.
+  const per = deps.eventsPerTransaction ?? EVENTS_PER_TRANSACTION;
+  let after: InboxPosition | null = null;
+  const read = async (): Promise<{ events: PendingEvent[]; mapped: (Mapped | null)[] } | null> => {
+    const events = await nextBatch(deps.db, tenantId, per, after);
+    if (!events.length) return null;
+    after = events.reduce<InboxPosition>((max, e) => (e.created > max.created || (e.created === max.created && e.seq > max.seq) ? e : max), events[0]!);
     const readers: RoundReaders = { live: reader, backfill: await backfillReader(deps.db, tenantId, reader, events) };
-    let reading: Promise<(Mapped | null)[]> | null = batches.length ? mapBatch(readers, handled, batches[0]!) : null;
-    for (let b = 0; b < batches.length; b++) {
-      const mapped = await reading!;
-      reading = b + 1 < batches.length ? mapBatch(readers, handled, batches[b + 1]!) : null;
-      const stop = await commitBatch(deps, tenant, handled, batches[b]!, mapped, result, factCache);
-      if (stop) {
-        await reading?.catch(() => undefined);
-        return result;
-      }
+    return { events, mapped: await mapBatch(readers, handled, events) };
+  };
+  let reading = read();
+  for (;;) {
+    const batch = await reading;
+    if (!batch) {
+      if (after === null) return result;
+      after = null;
+      reading = read();
+      continue;
+    }
+    reading = read();
+    const stop = await commitBatch(deps, tenant, handled, batch.events, batch.mapped, result, factCache);
+    if (stop) {
+      await reading.catch(() => undefined);
+      return result;
     }
   }
 }
 
+interface InboxPosition {
+  created: bigint;
+  seq: bigint;
+}
+
+/**
+ * The next pending events after `after` in Stripe's order, at most `limit`, sorted for
+ * processing. A full batch ends before the last second it reaches (unless that second is all it
+ * holds), so the events Stripe stamped with one second are ordered together (TYPE_ORDER).
+ */
+async function nextBatch(db: Db, tenantId: bigint, limit: number, after: InboxPosition | null): Promise<PendingEvent[]> {
+  let q = db
+    .selectFrom('stripe_events')
+    .select(['id', 'type', 'source', 'created', 'seq', 'payload', 'attempts'])
+    .where('tenant_id', '=', tenantId)
+    .where('status', '=', 'pending');
+  if (after) q = q.where((eb) => eb.or([eb('created', '>', after.created), eb.and([eb('created', '=', after.created), eb('seq', '>', after.seq)])]));
+  let rows = (await q.orderBy('created').orderBy('seq').limit(limit).execute()) as PendingEvent[];
+  if (rows.length === limit) {
+    const lastSecond = rows.at(-1)!.created;
+    const earlier = rows.filter((e) => e.created < lastSecond);
+    if (earlier.length) rows = earlier;
+  }
+  return rows.sort((a, b) => (a.created !== b.created ? (a.created < b.created ? -1 : 1) : typeOrder(a.type) - typeOrder(b.type) || (a.seq < b.seq ? -1 : a.seq > b.seq ? 1 : 0)));
+}
+
 /**
  * Drains a tenant's inbox to the end, for callers that run without the inbox worker (replay,
- * the demo). A round stops at an event whose Stripe read failed for a transient reason; it is
+ * the demo). A drain stops at an event whose Stripe read failed for a transient reason; it is
  * retried, each retry counting an attempt, until it is processed or, after the last attempt,
  * lands in the exception queue — so this always ends, within `timeout_ms` at the latest.
  */
@@ -202,7 +227,7 @@ export async function drainUntilSettled(deps: ProcessDeps, tenantId: bigint, tim
 }
 
 /**
- * The reader a round's backfill events map with: the backfill snapshot (what the backfill listed,
+ * The reader a batch's backfill events map with: the backfill snapshot (what the backfill listed,
  * the current state of those objects), falling back to Stripe for anything it does not hold.
  * Webhook and replay events always read Stripe: their snapshots may be older than the object.
  */
@@ -234,7 +259,7 @@ async function mapBatch(readers: RoundReaders, handled: Set<string>, batch: Pend
   return mapped;
 }
 
-/** Commits a mapped batch. Returns true to stop the round (a transient failure; retried later). */
+/** Commits a mapped batch. Returns true to stop the drain (a transient failure; retried later). */
 async function commitBatch(deps: ProcessDeps, tenant: Tenant, handled: Set<string>, batch: PendingEvent[], mapped: (Mapped | null)[], result: DrainResult, factCache: FactCache): Promise<boolean> {
   // Events up to the first transient failure commit now; that event and the rest wait.
   let cut = batch.length;

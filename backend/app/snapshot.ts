@@ -121,7 +121,10 @@ export async function loadSnapshot(db: Db, tenantId: bigint, seeds: unknown[], c
         break;
     }
   };
-  for (const s of seeds) if (isObj(s)) add(s);
+  // The same object in two events (a failed payout's paid and failed events): the later copy wins.
+  const latest = new Map<string, StripeObj>();
+  for (const s of seeds) if (isObj(s)) latest.set(s.id, s);
+  for (const s of latest.values()) add(s);
 
   for (let pass = 0; pass < CLOSURE_PASSES_MAX; pass++) {
     const ids = [...want.ids].filter((id) => !asked.ids.has(id) && !snap.objects.has(id));
