@@ -44,7 +44,7 @@ export interface ProcessDeps {
   readerFor(tenant: Tenant): StripeReader;
   /** Called after entries were posted for a tenant (e.g. to enqueue a QuickBooks sync). */
   afterPost?: (tx: Tx, tenant: Tenant) => Promise<void>;
-  /** Events committed per transaction (default EVENTS_PER_TRANSACTION). */
+  /** Events committed per transaction, live and backfill alike (default EVENTS_PER_TRANSACTION, BACKFILL_EVENTS_PER_TRANSACTION). */
   eventsPerTransaction?: number;
 }
 
@@ -80,7 +80,17 @@ export function typeOrder(type: string): number {
 }
 
 /** Events committed together: their facts are stored and their aggregates booked once per batch. */
-const EVENTS_PER_TRANSACTION = 500;
+const EVENTS_PER_TRANSACTION = 100;
+/**
+ * Backfill events committed together. They are read from the backfill snapshot, not from Stripe,
+ * so a batch is all CPU and PostgreSQL: larger batches mean fewer statements per event.
+ */
+const BACKFILL_EVENTS_PER_TRANSACTION = 500;
+
+interface BatchLimits {
+  live: number;
+  backfill: number;
+}
 /** Stripe reads in flight while mapping one batch. */
 const MAPPING_CONCURRENCY = 24;
 
@@ -143,8 +153,9 @@ class FactCache {
  *
  * Reading and mapping the next batch overlaps committing this one: the reads touch no database
  * state the commit writes, and the two halves use different resources (this process's CPU and
- * Stripe, PostgreSQL). Batches follow each other by (created, seq); once they run out, one more
- * pass from the start picks up events that arrived meanwhile with an earlier `created`.
+ * Stripe, PostgreSQL). A backlog is read batch after batch by (created, seq); whenever a read
+ * comes back short, the next starts from the beginning again, so an event that arrives late with
+ * an earlier `created` waits for one batch at most.
  */
 export async function drainInbox(deps: ProcessDeps, tenantId: bigint): Promise<DrainResult> {
   const result: DrainResult = { processed: 0, ignored: 0, failed: 0, deferred: 0 };
@@ -153,26 +164,35 @@ export async function drainInbox(deps: ProcessDeps, tenantId: bigint): Promise<D
   const reader = deps.readerFor(tenant);
   const handled = new Set<string>(HANDLED_EVENT_TYPES);
   const factCache = new FactCache();
-  const per = deps.eventsPerTransaction ?? EVENTS_PER_TRANSACTION;
+  const limits: BatchLimits = { live: deps.eventsPerTransaction ?? EVENTS_PER_TRANSACTION, backfill: deps.eventsPerTransaction ?? BACKFILL_EVENTS_PER_TRANSACTION };
+  // Where the next read starts: after the last full batch (a backlog is read in order without
+  // rereading it), or from the beginning once a read came back short (caught up: anything that
+  // arrived meanwhile with an earlier `created` is picked up at once, never starved by newer ones).
   let after: InboxPosition | null = null;
-  const read = async (): Promise<{ events: PendingEvent[]; mapped: (Mapped | null)[] } | null> => {
-    const events = await nextBatch(deps.db, tenantId, per, after);
-    if (!events.length) return null;
-    after = events.reduce<InboxPosition>((max, e) => (e.created > max.created || (e.created === max.created && e.seq > max.seq) ? e : max), events[0]!);
+  // The batch being committed while the next one is read: still pending, so excluded by id.
+  let committing: string[] = [];
+  type Read = { events: PendingEvent[]; mapped: (Mapped | null)[] } | { empty: true; fromStart: boolean };
+  const read = async (): Promise<Read> => {
+    const fromStart = after === null;
+    const { events, full } = await nextBatch(deps.db, tenantId, limits, after, committing);
+    if (!events.length) return { empty: true, fromStart };
+    after = full ? events.reduce<InboxPosition>((max, e) => (e.created > max.created || (e.created === max.created && e.seq > max.seq) ? e : max), events[0]!) : null;
     const readers: RoundReaders = { live: reader, backfill: await backfillReader(deps.db, tenantId, reader, events) };
     return { events, mapped: await mapBatch(readers, handled, events) };
   };
   let reading = read();
   for (;;) {
     const batch = await reading;
-    if (!batch) {
-      if (after === null) return result;
+    if ('empty' in batch) {
+      if (batch.fromStart) return result;
       after = null;
       reading = read();
       continue;
     }
+    committing = batch.events.map((e) => e.id);
     reading = read();
     const stop = await commitBatch(deps, tenant, handled, batch.events, batch.mapped, result, factCache);
+    committing = [];
     if (stop) {
       await reading.catch(() => undefined);
       return result;
@@ -186,24 +206,40 @@ interface InboxPosition {
 }
 
 /**
- * The next pending events after `after` in Stripe's order, at most `limit`, sorted for
- * processing. A full batch ends before the last second it reaches (unless that second is all it
- * holds), so the events Stripe stamped with one second are ordered together (TYPE_ORDER).
+ * The next pending events after `after` in Stripe's order, sorted for processing: at most
+ * `limits.backfill` when they are all backfill events, at most `limits.live` otherwise (a live
+ * batch is mapped and booked while webhooks wait for the same process, so it stays short). A cut
+ * batch ends before the last second it reaches (unless that second is all it holds), so the events
+ * Stripe stamped with one second are ordered together (TYPE_ORDER).
  */
-async function nextBatch(db: Db, tenantId: bigint, limit: number, after: InboxPosition | null): Promise<PendingEvent[]> {
+async function nextBatch(db: Db, tenantId: bigint, limits: BatchLimits, after: InboxPosition | null, excluding: string[]): Promise<{ events: PendingEvent[]; full: boolean }> {
+  // Which events, first without their payloads (a live batch uses only a few of those looked at).
   let q = db
     .selectFrom('stripe_events')
-    .select(['id', 'type', 'source', 'created', 'seq', 'payload', 'attempts'])
+    .select(['id', 'type', 'source', 'created', 'seq', 'attempts'])
     .where('tenant_id', '=', tenantId)
     .where('status', '=', 'pending');
   if (after) q = q.where((eb) => eb.or([eb('created', '>', after.created), eb.and([eb('created', '=', after.created), eb('seq', '>', after.seq)])]));
-  let rows = (await q.orderBy('created').orderBy('seq').limit(limit).execute()) as PendingEvent[];
-  if (rows.length === limit) {
+  if (excluding.length) q = q.where('id', 'not in', excluding);
+  const limit = Math.max(limits.backfill, limits.live);
+  let rows = await q.orderBy('created').orderBy('seq').limit(limit).execute();
+  let cut = rows.length === limit;
+  if (rows.length > limits.live && rows.some((e) => e.source !== 'backfill')) {
+    rows = rows.slice(0, limits.live);
+    cut = true;
+  }
+  if (cut) {
     const lastSecond = rows.at(-1)!.created;
     const earlier = rows.filter((e) => e.created < lastSecond);
     if (earlier.length) rows = earlier;
   }
-  return rows.sort((a, b) => (a.created !== b.created ? (a.created < b.created ? -1 : 1) : typeOrder(a.type) - typeOrder(b.type) || (a.seq < b.seq ? -1 : a.seq > b.seq ? 1 : 0)));
+  const payloads = new Map<string, unknown>();
+  if (rows.length) {
+    for (const r of await db.selectFrom('stripe_events').select(['id', 'payload']).where('id', 'in', rows.map((e) => e.id)).execute()) payloads.set(r.id, r.payload);
+  }
+  const events: PendingEvent[] = rows.map((e) => ({ ...e, payload: payloads.get(e.id) }));
+  events.sort((a, b) => (a.created !== b.created ? (a.created < b.created ? -1 : 1) : typeOrder(a.type) - typeOrder(b.type) || (a.seq < b.seq ? -1 : a.seq > b.seq ? 1 : 0)));
+  return { events, full: cut };
 }
 
 /**

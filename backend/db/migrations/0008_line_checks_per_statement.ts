@@ -24,7 +24,10 @@ export async function up(db: Kysely<unknown>): Promise<void> {
 alter table journal_lines drop constraint journal_lines_tenant_id_entry_id_fkey;
 alter table journal_lines drop constraint journal_lines_tenant_id_account_id_fkey;
 
-create or replace function accrue_lines_same_transaction() returns trigger language plpgsql as $$
+-- The function's plan is cached per connection, possibly from when the journal was empty; these
+-- settings keep it on index lookups per new line, whatever the statistics said at the time.
+create or replace function accrue_lines_same_transaction() returns trigger language plpgsql
+  set enable_seqscan = off set enable_hashjoin = off set enable_mergejoin = off as $$
 declare bad record;
 begin
   select n.entry_id, n.account_id, n.tenant_id,
