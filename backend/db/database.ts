@@ -62,7 +62,9 @@ export async function openDatabase(opts: OpenOptions): Promise<Database> {
   let url = opts.databaseUrl;
   if (!url) {
     embedded = await startEmbeddedPostgres({ dataDir: join(opts.dataDir, 'pg'), log: opts.log });
-    url = embedded.url.replace(/\/postgres$/, '/accrue');
+    const accrue = new URL(embedded.url);
+    accrue.pathname = '/accrue';
+    url = accrue.toString();
     await ensureDatabase(embedded.url, 'accrue');
   }
   const pool = createPool(url, opts.poolMax ?? POOL_MAX);
