@@ -80,6 +80,36 @@ describe('delivery order and duplicates', () => {
   }
 });
 
+describe('an event that arrives during a drain', () => {
+  it('is processed by the same drain even when Stripe stamped it before everything already read', async () => {
+    const lines = goldenLines(STREAM);
+    const events = eventsOf(lines);
+    const expected = await (async () => {
+      const b = await books(lines);
+      await deliver(b, events);
+      return settle(b, THROUGH);
+    })();
+    const b = await books(lines);
+    // The events of the earliest second arrive while the drain is reading its first small batch:
+    // Stripe's order puts them before every event the drain has read by then.
+    const earliest = Math.min(...events.map((e) => e.created));
+    const first = events.filter((e) => e.created === earliest);
+    await deliver(b, events.filter((e) => e.created !== earliest));
+    let late: Promise<void> | null = null;
+    const base = b.deps.readerFor(b.tenant);
+    const reader = Object.create(base) as typeof base;
+    reader.getInvoice = async (id) => {
+      late ??= deliver(b, first);
+      await late;
+      return base.getInvoice(id);
+    };
+    const r = await drainInbox({ ...b.deps, eventsPerTransaction: 3, readerFor: () => reader }, b.tenant.id);
+    expect(late).not.toBeNull();
+    expect(r.processed + r.ignored).toBe(events.length);
+    expect(await settle(b, THROUGH)).toBe(expected);
+  });
+});
+
 describe('backfill', () => {
   it('books the same journal as the live events, and a re-run adds nothing', async () => {
     const lines = goldenLines(BACKFILLABLE);
