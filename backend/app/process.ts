@@ -180,17 +180,23 @@ export async function drainInbox(deps: ProcessDeps, tenantId: bigint): Promise<D
     const readers: RoundReaders = { live: reader, backfill: await backfillReader(deps.db, tenantId, reader, events) };
     return { events, mapped: await mapBatch(readers, handled, events) };
   };
-  let reading = read();
+  // A read that fails while a commit is in flight is reported when awaited, not as unhandled.
+  const startRead = (): Promise<Read> => {
+    const p = read();
+    p.catch(() => undefined);
+    return p;
+  };
+  let reading = startRead();
   for (;;) {
     const batch = await reading;
     if ('empty' in batch) {
       if (batch.fromStart) return result;
       after = null;
-      reading = read();
+      reading = startRead();
       continue;
     }
     committing = batch.events.map((e) => e.id);
-    reading = read();
+    reading = startRead();
     const stop = await commitBatch(deps, tenant, handled, batch.events, batch.mapped, result, factCache);
     committing = [];
     if (stop) {
@@ -235,7 +241,7 @@ async function nextBatch(db: Db, tenantId: bigint, limits: BatchLimits, after: I
   }
   const payloads = new Map<string, unknown>();
   if (rows.length) {
-    for (const r of await db.selectFrom('stripe_events').select(['id', 'payload']).where('id', 'in', rows.map((e) => e.id)).execute()) payloads.set(r.id, r.payload);
+    for (const r of await db.selectFrom('stripe_events').select(['id', 'payload']).where('tenant_id', '=', tenantId).where('id', 'in', rows.map((e) => e.id)).execute()) payloads.set(r.id, r.payload);
   }
   const events: PendingEvent[] = rows.map((e) => ({ ...e, payload: payloads.get(e.id) }));
   events.sort((a, b) => (a.created !== b.created ? (a.created < b.created ? -1 : 1) : typeOrder(a.type) - typeOrder(b.type) || (a.seq < b.seq ? -1 : a.seq > b.seq ? 1 : 0)));

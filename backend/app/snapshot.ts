@@ -146,7 +146,7 @@ export async function loadSnapshot(db: Db, tenantId: bigint, seeds: unknown[], c
 
     const rows = await db
       .selectFrom('backfill_objects as o')
-      .leftJoin('stripe_events as e', (j) => j.on(sql<boolean>`e.id = 'bf_' || o.object_id`))
+      .leftJoin('stripe_events as e', (j) => j.on(sql<boolean>`e.id = 'bf_' || o.object_id and e.tenant_id = o.tenant_id`))
       .select(['o.object_id', 'o.object_type', 'o.invoice_id', 'o.payment_intent_id', 'o.charge_id', 'o.payload', 'e.payload as event'])
       .where('o.tenant_id', '=', tenantId)
       .where((eb) =>
