@@ -15,7 +15,7 @@
 import type Stripe from 'stripe';
 import type { Db } from '../db/database.ts';
 import { QUEUES, type Jobs } from '../jobs/runner.ts';
-import { getTenantById } from '../ledger/tenants.ts';
+import { getTenantById, type Tenant } from '../ledger/tenants.ts';
 import type { Logger } from '../log/logger.ts';
 import { STRIPE_API_VERSION } from '../stripe/client.ts';
 import { listObjects, type BackfillKind, type BackfillObjects } from '../stripe/listing.ts';
@@ -100,14 +100,40 @@ export interface BackfillResult {
   byResource: Record<string, number>;
 }
 
+export interface BackfillOptions {
+  /** Only objects created on or after this instant (Unix seconds). */
+  since?: number | undefined;
+  /** Called with the running count of a resource after each page. */
+  onProgress?: (resource: string, items: number) => void;
+  /** Forget the saved progress and list everything again (what was stored stays). */
+  restart?: boolean;
+}
+
 /**
- * Runs (or resumes) a backfill of one tenant. `since` (Unix seconds) limits it to objects created
- * on or after that instant. `onProgress` gets the running count per resource.
+ * Runs (or resumes) a backfill of one tenant, then enqueues the processing of what it stored.
  */
-export async function runBackfill(deps: BackfillDeps, tenantId: bigint, opts: { since?: number; onProgress?: (resource: string, items: number) => void; restart?: boolean } = {}): Promise<BackfillResult> {
+export async function runBackfill(deps: BackfillDeps, tenantId: bigint, opts: BackfillOptions = {}): Promise<BackfillResult> {
   const tenant = await getTenantById(deps.db, tenantId);
   if (opts.restart) await deps.db.deleteFrom('backfill_progress').where('tenant_id', '=', tenantId).execute();
   const result: BackfillResult = { stored: 0, byResource: {} };
+  // Processing starts once everything is listed: then every read the mapping makes is answered by
+  // the snapshot. Started during the listing, it would ask Stripe for what is not listed yet.
+  const startProcessing = async () => {
+    if (deps.jobs) await deps.jobs.send(deps.db, QUEUES.inbox, { tenantId: tenantId.toString() }, { tenantKey: tenantId.toString() });
+  };
+  try {
+    await listEverything(deps, tenant, tenantId, opts, result);
+  } catch (e) {
+    // What was stored is processed anyway (reading Stripe where the snapshot falls short); the
+    // backfill itself resumes where it stopped when retried.
+    await startProcessing().catch(() => undefined);
+    throw e;
+  }
+  await startProcessing();
+  return result;
+}
+
+async function listEverything(deps: BackfillDeps, tenant: Tenant, tenantId: bigint, opts: BackfillOptions, result: BackfillResult): Promise<void> {
   for (const resource of BACKFILL_RESOURCES) {
     const progress = await deps.db.selectFrom('backfill_progress').selectAll().where('tenant_id', '=', tenantId).where('resource', '=', resource).executeTakeFirst();
     if (progress?.done) {
@@ -168,7 +194,6 @@ export async function runBackfill(deps: BackfillDeps, tenantId: bigint, opts: { 
           .values({ tenant_id: tenantId, resource, cursor, items, done, since: opts.since ?? null })
           .onConflict((oc) => oc.columns(['tenant_id', 'resource']).doUpdateSet({ cursor, items, done, updated_at: new Date() }))
           .execute();
-        if (deps.jobs && rows.length) await deps.jobs.send(tx, QUEUES.inbox, { tenantId: tenantId.toString() }, { tenantKey: tenantId.toString() });
       });
       opts.onProgress?.(resource, items);
     };
@@ -188,5 +213,4 @@ export async function runBackfill(deps: BackfillDeps, tenantId: bigint, opts: { 
     result.byResource[resource] = items;
     deps.log?.info({ tenant: tenant.accountId, resource, items }, 'backfill listed');
   }
-  return result;
 }

@@ -5,7 +5,7 @@
  * deauthorizes are kept but not booked.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runBackfill } from '../../backend/app/backfill.ts';
+import { BACKFILL_RESOURCES, runBackfill } from '../../backend/app/backfill.ts';
 import { drainInbox } from '../../backend/app/process.ts';
 import { loadLedgerLines } from '../../backend/ledger/ledger.ts';
 import { findTenant } from '../../backend/ledger/tenants.ts';
@@ -121,8 +121,18 @@ describe('backfill', () => {
     // Event snapshots are the only copy of some objects; give the fake their latest state.
     const snapshots = eventsOf(lines).map((e) => e.data.object as unknown as Record<string, unknown>);
     const b = await books([...objectsOnly, ...snapshots]);
-    const first = await runBackfill({ db: b.t.db, jobs: b.jobs, stripe: b.stripe }, b.tenant.id);
+    // Processing is enqueued once, after everything is listed (so the snapshot answers every read).
+    const order: string[] = [];
+    const jobs = Object.create(b.jobs) as typeof b.jobs;
+    jobs.send = (async (...args: Parameters<typeof b.jobs.send>) => {
+      order.push(`send ${args[1]}`);
+      return b.jobs.send(...args);
+    }) as typeof b.jobs.send;
+    const first = await runBackfill({ db: b.t.db, jobs, stripe: b.stripe }, b.tenant.id, { onProgress: (resource) => void order.push(`listed ${resource}`) });
     expect(first.stored).toBeGreaterThan(10);
+    expect(order.filter((o) => o.startsWith('send'))).toEqual(['send stripe-inbox']);
+    expect(order.at(-1)).toBe('send stripe-inbox');
+    expect(order.filter((o) => o.startsWith('listed')).length).toBeGreaterThanOrEqual(BACKFILL_RESOURCES.length);
     expect(first.byResource.invoiceitems).toBeGreaterThan(0);
     const again = await runBackfill({ db: b.t.db, jobs: b.jobs, stripe: b.stripe }, b.tenant.id, { restart: true });
     expect(again.stored).toBe(0);
