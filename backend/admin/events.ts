@@ -12,7 +12,8 @@ import { sql } from 'kysely';
 import { z } from 'zod';
 import { AccrueError } from '../../shared/errors.ts';
 import type { Db } from '../db/database.ts';
-import { QUEUES, type Jobs } from '../jobs/runner.ts';
+import type { Jobs } from '../jobs/runner.ts';
+import { enqueueInbox } from '../stripe/inbox.ts';
 import { decodeIdCursor, toPage, type Page } from './paging.ts';
 import { redactSecrets } from './redact.ts';
 import { iso } from './util.ts';
@@ -217,7 +218,7 @@ export async function replayEvent(db: Db, jobs: Jobs, eventId: string): Promise<
       .returning(['id', 'tenant_id'])
       .executeTakeFirst();
     if (!ev) throw new AccrueError('not_found', `no event ${eventId}`);
-    const job = await jobs.send(tx, QUEUES.inbox, { tenantId: ev.tenant_id.toString() }, { tenantKey: ev.tenant_id.toString() });
+    const job = await enqueueInbox(tx, jobs, ev.tenant_id);
     return { tenantId: ev.tenant_id.toString(), repended: 1, eventIds: [ev.id], jobQueued: job !== null };
   });
 }
@@ -254,7 +255,7 @@ export async function replayRange(db: Db, jobs: Jobs, tenantId: bigint, body: z.
     if (ids.length > REPLAY_RANGE_MAX) throw new AccrueError('invalid_input', `more than ${REPLAY_RANGE_MAX} events match; replay a narrower range`);
     if (!ids.length) return { tenantId: tenantId.toString(), repended: 0, eventIds: [], jobQueued: false };
     await tx.updateTable('stripe_events').set({ status: 'pending', attempts: 0, last_error: null, processed_at: null }).where('tenant_id', '=', tenantId).where('id', 'in', ids).execute();
-    const job = await jobs.send(tx, QUEUES.inbox, { tenantId: tenantId.toString() }, { tenantKey: tenantId.toString() });
+    const job = await enqueueInbox(tx, jobs, tenantId);
     return { tenantId: tenantId.toString(), repended: ids.length, eventIds: ids.slice(0, REPLAY_IDS_SHOWN), jobQueued: job !== null };
   });
 }

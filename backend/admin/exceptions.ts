@@ -9,6 +9,7 @@ import { AccrueError } from '../../shared/errors.ts';
 import { resolveException, type ExceptionKind } from '../app/exceptions.ts';
 import type { Db } from '../db/database.ts';
 import { QUEUES, type Jobs } from '../jobs/runner.ts';
+import { enqueueInbox } from '../stripe/inbox.ts';
 import { decodeIdCursor, toPage, type Page } from './paging.ts';
 import { redactSecrets } from './redact.ts';
 import { iso } from './util.ts';
@@ -104,7 +105,7 @@ export async function retryException(db: Db, jobs: Jobs, tenantId: bigint, id: b
         .where('id', '=', eventId)
         .executeTakeFirst();
       if (!r.numUpdatedRows) throw new AccrueError('not_found', `event ${eventId} of exception ${id} is not stored`);
-      job = await jobs.send(tx, QUEUES.inbox, { tenantId: tenantKey }, { tenantKey });
+      job = await enqueueInbox(tx, jobs, tenantId);
       action = 'event_repended';
     } else if (ex.kind === 'qbo_post') {
       const data: Record<string, string> = { tenantId: tenantKey };

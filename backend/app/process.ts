@@ -25,6 +25,7 @@ import { QUEUES, type Jobs } from '../jobs/runner.ts';
 import { newPostCache, postEntry, postNewEntries, type PostCache } from '../ledger/ledger.ts';
 import { getTenantById, type Tenant } from '../ledger/tenants.ts';
 import type { Logger } from '../log/logger.ts';
+import { awaitPendingWriters } from '../stripe/inbox.ts';
 import { collectFacts, HANDLED_EVENT_TYPES } from '../stripe/mapping.ts';
 import type { StripeReader } from '../stripe/reader.ts';
 import { recordException } from './exceptions.ts';
@@ -187,14 +188,22 @@ export async function drainInbox(deps: ProcessDeps, tenantId: bigint): Promise<D
     return p;
   };
   let reading = startRead();
+  let lastLook = false;
   for (;;) {
     const batch = await reading;
     if ('empty' in batch) {
-      if (batch.fromStart) return result;
+      if (batch.fromStart && lastLook) return result;
+      // Nothing pending that we can see. An event being stored right now may have had its inbox
+      // job dropped because this drain's job was still queued: wait for such writers, look again.
+      if (batch.fromStart) {
+        await awaitPendingWriters(deps.db, tenantId);
+        lastLook = true;
+      }
       after = null;
       reading = startRead();
       continue;
     }
+    lastLook = false;
     committing = batch.events.map((e) => e.id);
     reading = startRead();
     const stop = await commitBatch(deps, tenant, handled, batch.events, batch.mapped, result, factCache);

@@ -3,8 +3,9 @@
  * processed from here in a safe order per tenant. Storing and enqueueing the tenant's
  * processing job happen in one transaction.
  */
+import { sql } from 'kysely';
 import type Stripe from 'stripe';
-import type { Db } from '../db/database.ts';
+import type { Db, Tx } from '../db/database.ts';
 import { QUEUES, type Jobs } from '../jobs/runner.ts';
 import { ensureTenant, setTenantStatus } from '../ledger/tenants.ts';
 
@@ -15,6 +16,28 @@ export interface StoreOutcome {
   /** Why the event will not be processed, when it will not. */
   ignored?: string;
   tenant?: string;
+}
+
+function inboxLock(tenantId: bigint) {
+  return sql`hashtextextended(${`inbox:${tenantId}`}, 0)`;
+}
+
+/**
+ * Enqueues the tenant's inbox job in a transaction that made events pending. A job already queued
+ * drops this request; that job may then start before this transaction commits. So the transaction
+ * also holds the tenant's inbox lock (shared) until it commits, and a drain takes the lock
+ * exclusively before its last look (`awaitPendingWriters`): the events are seen either way.
+ */
+export async function enqueueInbox(tx: Tx, jobs: Jobs, tenantId: bigint): Promise<string | null> {
+  await sql`select pg_advisory_xact_lock_shared(${inboxLock(tenantId)})`.execute(tx);
+  return jobs.send(tx, QUEUES.inbox, { tenantId: tenantId.toString() }, { tenantKey: tenantId.toString() });
+}
+
+/** Waits until every transaction that is making a tenant's events pending has committed or rolled back. */
+export async function awaitPendingWriters(db: Db, tenantId: bigint): Promise<void> {
+  await db.transaction().execute(async (tx) => {
+    await sql`select pg_advisory_xact_lock(${inboxLock(tenantId)})`.execute(tx);
+  });
 }
 
 function objectIdOf(event: Stripe.Event): string | null {
@@ -52,7 +75,7 @@ export async function storeEvent(db: Db, jobs: Jobs, event: Stripe.Event, source
       .returning(['id'])
       .executeTakeFirst();
     if (!inserted) return { duplicate: true, tenant: tenant.accountId };
-    if (active) await jobs.send(tx, QUEUES.inbox, { tenantId: tenant.id.toString() }, { tenantKey: tenant.id.toString() });
+    if (active) await enqueueInbox(tx, jobs, tenant.id);
     if (event.type === 'account.application.authorized' && source === 'webhook') {
       await jobs.send(tx, QUEUES.backfill, { tenantId: tenant.id.toString() }, { tenantKey: tenant.id.toString() });
     }

@@ -9,7 +9,7 @@ import { BACKFILL_RESOURCES, runBackfill } from '../../backend/app/backfill.ts';
 import { drainInbox } from '../../backend/app/process.ts';
 import { loadLedgerLines } from '../../backend/ledger/ledger.ts';
 import { findTenant } from '../../backend/ledger/tenants.ts';
-import { storeEvent } from '../../backend/stripe/inbox.ts';
+import { enqueueInbox, storeEvent } from '../../backend/stripe/inbox.ts';
 import { deliver, eventsOf, freshBooks, goldenLines, prng, settle, type Books } from '../support/scenario.ts';
 
 // Scenarios that share the default settings, one account, no overlapping ids: together a
@@ -107,6 +107,41 @@ describe('an event that arrives during a drain', () => {
     expect(late).not.toBeNull();
     expect(r.processed + r.ignored).toBe(events.length);
     expect(await settle(b, THROUGH)).toBe(expected);
+  });
+});
+
+describe('an event stored while a drain finishes', () => {
+  it('is processed by that drain even when its own inbox job was dropped', async () => {
+    const lines = goldenLines(['refund-full-with-tax']);
+    const events = eventsOf(lines);
+    const b = await books(lines);
+    await deliver(b, events.slice(0, -1));
+    const last = events.at(-1)!;
+    // A webhook's transaction: the event is inserted and the inbox job requested (and dropped,
+    // since one is queued), but it has not committed yet.
+    let holding!: () => void;
+    const held = new Promise<void>((r) => (holding = r));
+    let commit!: () => void;
+    const gate = new Promise<void>((r) => (commit = r));
+    const writer = b.t.db.transaction().execute(async (tx) => {
+      await tx
+        .insertInto('stripe_events')
+        .values({ id: last.id, tenant_id: b.tenant.id, type: last.type, created: last.created, object_id: (last.data.object as { id: string }).id, payload: JSON.stringify(last), source: 'webhook', last_error: null, processed_at: null })
+        .execute();
+      await enqueueInbox(tx, b.jobs, b.tenant.id);
+      holding();
+      await gate;
+    });
+    await held;
+    const drain = drainInbox(b.deps, b.tenant.id);
+    const early = await Promise.race([drain.then(() => 'returned'), new Promise((r) => setTimeout(() => r('waiting'), 500))]);
+    expect(early).toBe('waiting');
+    commit();
+    await writer;
+    const r = await drain;
+    expect(r.processed + r.ignored).toBe(events.length);
+    const stored = await b.t.db.selectFrom('stripe_events').select('status').where('id', '=', last.id).executeTakeFirstOrThrow();
+    expect(stored.status).not.toBe('pending');
   });
 });
 
