@@ -175,9 +175,9 @@ export async function drainInbox(deps: ProcessDeps, tenantId: bigint): Promise<D
   type Read = { events: PendingEvent[]; mapped: (Mapped | null)[] } | { empty: true; fromStart: boolean };
   const read = async (): Promise<Read> => {
     const fromStart = after === null;
-    const { events, full } = await nextBatch(deps.db, tenantId, limits, after, committing);
-    if (!events.length) return { empty: true, fromStart };
-    after = full ? events.reduce<InboxPosition>((max, e) => (e.created > max.created || (e.created === max.created && e.seq > max.seq) ? e : max), events[0]!) : null;
+    const { events, last, full } = await nextBatch(deps.db, tenantId, limits, after, committing);
+    if (!last) return { empty: true, fromStart };
+    after = full ? last : null;
     const readers: RoundReaders = { live: reader, backfill: await backfillReader(deps.db, tenantId, reader, events) };
     return { events, mapped: await mapBatch(readers, handled, events) };
   };
@@ -227,7 +227,7 @@ interface InboxPosition {
  * batch ends before the last second it reaches (unless that second is all it holds), so the events
  * Stripe stamped with one second are ordered together (TYPE_ORDER).
  */
-async function nextBatch(db: Db, tenantId: bigint, limits: BatchLimits, after: InboxPosition | null, excluding: string[]): Promise<{ events: PendingEvent[]; full: boolean }> {
+async function nextBatch(db: Db, tenantId: bigint, limits: BatchLimits, after: InboxPosition | null, excluding: string[]): Promise<{ events: PendingEvent[]; last: InboxPosition | null; full: boolean }> {
   // Which events, first without their payloads (a live batch uses only a few of those looked at).
   let q = db
     .selectFrom('stripe_events')
@@ -254,7 +254,9 @@ async function nextBatch(db: Db, tenantId: bigint, limits: BatchLimits, after: I
   }
   const events: PendingEvent[] = rows.map((e) => ({ ...e, payload: payloads.get(e.id) }));
   events.sort((a, b) => (a.created !== b.created ? (a.created < b.created ? -1 : 1) : typeOrder(a.type) - typeOrder(b.type) || (a.seq < b.seq ? -1 : a.seq > b.seq ? 1 : 0)));
-  return { events, full: cut };
+  // Rows come in (created, seq) order, so the last one is where the next batch starts.
+  const lastRow = rows.at(-1);
+  return { events, last: lastRow ? { created: lastRow.created, seq: lastRow.seq } : null, full: cut };
 }
 
 /**

@@ -22,7 +22,7 @@
 import { sql } from 'kysely';
 import type Stripe from 'stripe';
 import type { Db } from '../db/database.ts';
-import { idOf, pickInvoicePayment, type StripeReader } from '../stripe/reader.ts';
+import { idOf, invoicePaymentOfCharge, pickInvoicePayment, type StripeReader } from '../stripe/reader.ts';
 
 /** Link-following rounds per load: event object → invoice payment → invoice or charge → … */
 const CLOSURE_PASSES_MAX = 6;
@@ -221,15 +221,13 @@ export function snapshotReader(base: StripeReader, snap: BackfillSnapshot): Stri
       if (listed && coverage.invoicePaymentsListed && coverage.full) return null;
       return base.findInvoicePaymentByPaymentIntent(pi);
     },
-    findInvoicePaymentByCharge: async (ch) => {
-      const charge = await reader.getCharge(ch);
-      const pi = idOf(charge.payment_intent);
-      if (pi) return reader.findInvoicePaymentByPaymentIntent(pi);
-      const listed = snap.paymentsByCharge.get(ch);
-      if (listed && listed.length) return pickInvoicePayment(listed as unknown as Stripe.InvoicePayment[]);
-      if (listed && coverage.invoicePaymentsListed && coverage.full) return null;
-      return base.findInvoicePaymentByCharge(ch);
-    },
+    findInvoicePaymentByCharge: (ch) =>
+      invoicePaymentOfCharge(reader, ch, async () => {
+        const listed = snap.paymentsByCharge.get(ch);
+        if (listed && listed.length) return pickInvoicePayment(listed as unknown as Stripe.InvoicePayment[]);
+        if (listed && coverage.invoicePaymentsListed && coverage.full) return null;
+        return base.findInvoicePaymentByCharge(ch);
+      }),
     latestChargeOf: async (pi) => {
       const charges = snap.chargesByIntent.get(pi);
       if (charges && charges.length && coverage.chargesListed) return newest(charges).id;

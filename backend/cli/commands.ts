@@ -276,7 +276,7 @@ const tenants: Command = {
 
 const backfill: Command = {
   name: 'backfill',
-  summary: "Bring a tenant's Stripe history in (invoices, credit notes, charges, refunds, disputes, payouts); resumable",
+  summary: "Bring a tenant's Stripe history in (invoices, invoice payments and items, credit notes, charges, refunds, disputes, payouts); resumable",
   usage: 'backfill --tenant acct_… [--live] [--since YYYY-MM-DD] [--restart] [--no-process]',
   details: 'Lists the account through the Stripe API and feeds one synthetic event per object through the normal\nprocessing pipeline. Progress is saved after every page: run the same command again to resume after a kill.',
   options: {

@@ -193,6 +193,15 @@ export function idOf(value: unknown): string | null {
  * Of the invoice payments found for one payment, the one that settled the invoice: a `paid` one if
  * any, else the newest (an open attempt). Lists arrive newest first.
  */
+/**
+ * The invoice payment of a charge. An invoice payment names the payment intent whenever the
+ * charge has one, and names the charge (`byCharge`) only for charges made without one.
+ */
+export async function invoicePaymentOfCharge(reader: StripeReader, ch: string, byCharge: () => Promise<Stripe.InvoicePayment | null>): Promise<Stripe.InvoicePayment | null> {
+  const pi = idOf((await reader.getCharge(ch)).payment_intent);
+  return pi ? reader.findInvoicePaymentByPaymentIntent(pi) : byCharge();
+}
+
 export function pickInvoicePayment(payments: Stripe.InvoicePayment[]): Stripe.InvoicePayment | null {
   return payments.find((p) => p.status === 'paid') ?? payments[0] ?? null;
 }
@@ -254,16 +263,13 @@ export function createStripeReader(stripe: Stripe, account: string, opts: RetryO
         pickInvoicePayment(await listAllInvoicePayments({ payment: { type: 'payment_intent', payment_intent: pi } })),
       ),
     findInvoicePaymentByCharge: (ch) =>
-      cached(`invoice_payment_by_charge:${ch}`, async () => {
-        // An invoice payment names the payment intent whenever the charge has one, and names the
-        // charge only for charges made without a payment intent.
-        const charge = await reader.getCharge(ch);
-        const pi = idOf(charge.payment_intent);
-        if (pi) return reader.findInvoicePaymentByPaymentIntent(pi);
-        // `payment[charge]` is not in the SDK's parameter types; the API filter is what we rely on.
-        const byCharge = { type: 'charge', charge: ch } as unknown as Stripe.InvoicePaymentListParams.Payment;
-        return pickInvoicePayment(await listAllInvoicePayments({ payment: byCharge }));
-      }),
+      cached(`invoice_payment_by_charge:${ch}`, () =>
+        invoicePaymentOfCharge(reader, ch, async () => {
+          // `payment[charge]` is not in the SDK's parameter types; the API filter is what we rely on.
+          const byCharge = { type: 'charge', charge: ch } as unknown as Stripe.InvoicePaymentListParams.Payment;
+          return pickInvoicePayment(await listAllInvoicePayments({ payment: byCharge }));
+        }),
+      ),
     getCharge: (id) => cached(`charge:${id}`, () => call('charge', id, () => stripe.charges.retrieve(id, {}, requestOptions))),
     latestChargeOf: (id) =>
       cached(`payment_intent:${id}`, async () => idOf((await call('payment_intent', id, () => stripe.paymentIntents.retrieve(id, {}, requestOptions))).latest_charge)),
@@ -626,12 +632,8 @@ export function createStoreReader(store: StripeObjectStore, account: string): St
     listInvoicePayments: async (invoiceId) => invoicePayments((p) => idOf(p.invoice) === invoiceId),
     findInvoicePaymentByPaymentIntent: async (pi) =>
       pickInvoicePayment(invoicePayments((p) => paymentOf(p).type === 'payment_intent' && idOf(paymentOf(p).payment_intent) === pi)),
-    findInvoicePaymentByCharge: async (ch) => {
-      const charge = await reader.getCharge(ch);
-      const pi = idOf(charge.payment_intent);
-      if (pi) return reader.findInvoicePaymentByPaymentIntent(pi);
-      return pickInvoicePayment(invoicePayments((p) => paymentOf(p).type === 'charge' && idOf(paymentOf(p).charge) === ch));
-    },
+    findInvoicePaymentByCharge: (ch) =>
+      invoicePaymentOfCharge(reader, ch, async () => pickInvoicePayment(invoicePayments((p) => paymentOf(p).type === 'charge' && idOf(paymentOf(p).charge) === ch))),
     getCharge: async (id) => must('charge', id) as unknown as Stripe.Charge,
     latestChargeOf: async (id) => idOf(must('payment_intent', id).latest_charge),
     getRefund: async (id) => must('refund', id) as unknown as Stripe.Refund,
