@@ -13,7 +13,7 @@
  * backfill resumes where it stopped.
  */
 import type Stripe from 'stripe';
-import type { Db } from '../db/database.ts';
+import { jsonbText, type Db } from '../db/database.ts';
 import { QUEUES, type Jobs } from '../jobs/runner.ts';
 import { getTenantById, type Tenant } from '../ledger/tenants.ts';
 import type { Logger } from '../log/logger.ts';
@@ -150,7 +150,7 @@ async function listEverything(deps: BackfillDeps, tenant: Tenant, tenantId: bigi
           .flatMap((o) => syntheticEventTypes(resource, o).map((type, i) => ({ o, type, suffix: i === 0 ? '' : `_${type.split('.')[1]}` })))
           .map(({ o, type, suffix }) => {
             const event = { id: `bf_${(o as { id: string }).id}${suffix}`, object: 'event', api_version: STRIPE_API_VERSION, type, account: tenant.accountId, livemode: tenant.livemode, created: eventTime(resource, o), data: { object: o }, pending_webhooks: 0, request: null };
-            return { id: event.id, tenant_id: tenantId, type, created: event.created, object_id: (o as { id: string }).id, payload: JSON.stringify(event), source: 'backfill' as const, last_error: null, processed_at: null };
+            return { id: event.id, tenant_id: tenantId, type, created: event.created, object_id: (o as { id: string }).id, payload: jsonbText(event), source: 'backfill' as const, last_error: null, processed_at: null };
           });
         const inserted = new Set<string>();
         if (rows.length) {
@@ -169,7 +169,7 @@ async function listEverything(deps: BackfillDeps, tenant: Tenant, tenantId: bigi
               object_type: (o as { object: string }).object,
               ...snapshotLinks(resource, o),
               created: BigInt(createdOf(resource, o)),
-              payload: inserted.has(`bf_${id}`) ? null : JSON.stringify(o),
+              payload: inserted.has(`bf_${id}`) ? null : jsonbText(o),
             };
           });
           await tx

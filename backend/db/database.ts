@@ -115,3 +115,14 @@ export async function ping(db: Db): Promise<boolean> {
     return false;
   }
 }
+
+/**
+ * JSON text for a jsonb column. jsonb cannot hold the NUL character, which Stripe passes through
+ * from merchant text (a description, metadata); it is stored as U+FFFD, the Unicode replacement
+ * character, instead of refusing the whole object. No amount, id or date can contain it.
+ */
+export function jsonbText(value: unknown): string {
+  const json = JSON.stringify(value);
+  if (!json.includes('\\u0000')) return json;
+  return JSON.stringify(value, (_key, v: unknown) => (typeof v === 'string' ? v.replaceAll('\u0000', '\ufffd') : v));
+}

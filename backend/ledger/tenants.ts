@@ -64,6 +64,24 @@ export async function ensureTenant(db: Db | Tx, ref: TenantRef, settings?: Tenan
   return raced;
 }
 
+/** One key per tenant ref, for maps of tenants. */
+export const tenantRefKey = (r: TenantRef) => `${r.accountId}|${r.livemode ? 'live' : 'test'}`;
+
+/** `ensureTenant` for many refs at once (one query finds those that exist), keyed by `tenantRefKey`. */
+export async function ensureTenants(db: Db | Tx, refs: readonly TenantRef[]): Promise<Map<string, Tenant>> {
+  const wanted = new Map(refs.map((r) => [tenantRefKey(r), r]));
+  for (const r of wanted.values()) checkAccountId(r.accountId);
+  const found = await db
+    .selectFrom('tenants')
+    .select(COLUMNS)
+    .where((eb) => eb.or([...wanted.values()].map((r) => eb.and([eb('stripe_account_id', '=', r.accountId), eb('livemode', '=', r.livemode)]))))
+    .execute();
+  const tenants = new Map(found.map((r) => [tenantRefKey({ accountId: r.stripe_account_id, livemode: r.livemode }), toTenant(r as Row)]));
+  const missing = [...wanted].filter(([k]) => !tenants.has(k)).sort(([a], [b]) => (a < b ? -1 : 1));
+  for (const [k, r] of missing) tenants.set(k, await ensureTenant(db, r));
+  return tenants;
+}
+
 export async function findTenant(db: Db | Tx, ref: TenantRef): Promise<Tenant | null> {
   const r = await db.selectFrom('tenants').select(COLUMNS).where('stripe_account_id', '=', ref.accountId).where('livemode', '=', ref.livemode).executeTakeFirst();
   return r ? toTenant(r as Row) : null;

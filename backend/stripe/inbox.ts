@@ -5,9 +5,9 @@
  */
 import { sql } from 'kysely';
 import type Stripe from 'stripe';
-import type { Db, Tx } from '../db/database.ts';
+import { jsonbText, type Db, type Tx } from '../db/database.ts';
 import { QUEUES, type Jobs } from '../jobs/runner.ts';
-import { ensureTenant, setTenantStatus } from '../ledger/tenants.ts';
+import { checkAccountId, ensureTenants, setTenantStatus, tenantRefKey, type Tenant } from '../ledger/tenants.ts';
 
 export type EventSource = 'webhook' | 'backfill' | 'replay';
 
@@ -45,40 +45,166 @@ function objectIdOf(event: Stripe.Event): string | null {
   return typeof o?.id === 'string' ? o.id : null;
 }
 
-/**
- * Stores one event (dropping duplicates by id) and enqueues its tenant's processing. Events of
- * our own platform account (no `account`) belong to no tenant and are acknowledged only.
- */
+export interface Delivery {
+  event: Stripe.Event;
+  source: EventSource;
+}
+
+const AUTHORIZED = 'account.application.authorized';
+const DEAUTHORIZED = 'account.application.deauthorized';
+const NOT_CONNECTED: StoreOutcome = { duplicate: false, ignored: 'not a connected-account event' };
+
+/** Stores one event (dropping a duplicate by id) and enqueues its tenant's processing: `storeEvents` of one. */
 export async function storeEvent(db: Db, jobs: Jobs, event: Stripe.Event, source: EventSource): Promise<StoreOutcome> {
-  if (!event.account) return { duplicate: false, ignored: 'not a connected-account event' };
-  const livemode = Boolean(event.livemode);
+  const [outcome] = await storeEvents(db, jobs, [{ event, source }]);
+  return outcome!;
+}
+
+/**
+ * Stores events in one transaction: each is inserted unless its id is already stored (or earlier
+ * in `deliveries`), and each tenant with a new pending event gets its inbox job. Events of our own
+ * platform account (no `account`) belong to no tenant and are acknowledged only. The outcomes are
+ * in the order of `deliveries`.
+ *
+ * `account.application.deauthorized` disables the tenant and `…authorized` enables it again; the
+ * events after one in the same call see the new status. A tenant with such an event in the call
+ * has its events inserted one at a time, in order; the others go in one statement.
+ */
+export async function storeEvents(db: Db, jobs: Jobs, deliveries: readonly Delivery[]): Promise<StoreOutcome[]> {
+  for (const d of deliveries) if (d.event.account) checkAccountId(d.event.account);
+  const outcomes: StoreOutcome[] = deliveries.map(() => NOT_CONNECTED);
+  const connected = deliveries.map((d, i) => ({ ...d, i, ref: { accountId: d.event.account ?? '', livemode: Boolean(d.event.livemode) } })).filter((d) => d.event.account);
+  if (!connected.length) return outcomes;
   return db.transaction().execute(async (tx) => {
-    const tenant = await ensureTenant(tx, { accountId: event.account!, livemode });
-    if (event.type === 'account.application.deauthorized') await setTenantStatus(tx, tenant.id, 'disabled');
-    if (event.type === 'account.application.authorized' && tenant.status === 'disabled') await setTenantStatus(tx, tenant.id, 'active');
-    const active = event.type === 'account.application.authorized' || (tenant.status === 'active' && event.type !== 'account.application.deauthorized');
-    const inserted = await tx
-      .insertInto('stripe_events')
-      .values({
-        id: event.id,
+    const tenants = await ensureTenants(tx, connected.map((d) => d.ref));
+    const statusChanges = new Set(connected.filter((d) => d.event.type === AUTHORIZED || d.event.type === DEAUTHORIZED).map((d) => tenantRefKey(d.ref)));
+    const seen = new Set<string>();
+    const inserted = new Set<string>();
+    const decided = new Map<string, 'pending' | 'ignored'>();
+    const rowOf = (d: Delivery, tenant: Tenant) => {
+      const status: 'pending' | 'ignored' = d.event.type === AUTHORIZED || (tenant.status === 'active' && d.event.type !== DEAUTHORIZED) ? 'pending' : 'ignored';
+      decided.set(d.event.id, status);
+      return {
+        id: d.event.id,
         tenant_id: tenant.id,
-        type: event.type,
-        created: event.created,
-        object_id: objectIdOf(event),
-        payload: JSON.stringify(event),
-        source,
-        status: active ? 'pending' : 'ignored',
-        last_error: active ? null : 'tenant disabled (app deauthorized)',
+        type: d.event.type,
+        created: d.event.created,
+        object_id: objectIdOf(d.event),
+        payload: jsonbText(d.event),
+        source: d.source,
+        status,
+        last_error: status === 'pending' ? null : 'tenant disabled (app deauthorized)',
         processed_at: null,
-      })
-      .onConflict((oc) => oc.column('id').doNothing())
-      .returning(['id'])
-      .executeTakeFirst();
-    if (!inserted) return { duplicate: true, tenant: tenant.accountId };
-    if (active) await enqueueInbox(tx, jobs, tenant.id);
-    if (event.type === 'account.application.authorized' && source === 'webhook') {
-      await jobs.send(tx, QUEUES.backfill, { tenantId: tenant.id.toString() }, { tenantKey: tenant.id.toString() });
+      };
+    };
+    const bulk: ReturnType<typeof rowOf>[] = [];
+    for (const d of connected) {
+      if (seen.has(d.event.id)) continue;
+      seen.add(d.event.id);
+      const tenant = tenants.get(tenantRefKey(d.ref))!;
+      if (!statusChanges.has(tenantRefKey(d.ref))) {
+        bulk.push(rowOf(d, tenant));
+        continue;
+      }
+      // In order, so that each event is stored under the status the events before it left.
+      const row = await tx.insertInto('stripe_events').values(rowOf(d, tenant)).onConflict((oc) => oc.column('id').doNothing()).returning(['id']).executeTakeFirst();
+      if (!row) continue;
+      inserted.add(row.id);
+      const next = d.event.type === AUTHORIZED ? 'active' : d.event.type === DEAUTHORIZED ? 'disabled' : tenant.status;
+      if (next !== tenant.status) {
+        await setTenantStatus(tx, tenant.id, next);
+        tenant.status = next;
+      }
     }
-    return active ? { duplicate: false, tenant: tenant.accountId } : { duplicate: false, tenant: tenant.accountId, ignored: 'tenant disabled' };
+    if (bulk.length) {
+      // Sorted by id, so two concurrent calls sharing an id lock it in the same order.
+      bulk.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+      const rows = await tx.insertInto('stripe_events').values(bulk).onConflict((oc) => oc.column('id').doNothing()).returning(['id']).execute();
+      for (const r of rows) inserted.add(r.id);
+    }
+    const claimed = new Set<string>();
+    const toEnqueue = new Set<bigint>();
+    for (const d of connected) {
+      const tenant = tenants.get(tenantRefKey(d.ref))!;
+      const isNew = inserted.has(d.event.id) && !claimed.has(d.event.id);
+      claimed.add(d.event.id);
+      if (!isNew) {
+        outcomes[d.i] = { duplicate: true, tenant: tenant.accountId };
+        continue;
+      }
+      const active = decided.get(d.event.id) === 'pending';
+      outcomes[d.i] = active ? { duplicate: false, tenant: tenant.accountId } : { duplicate: false, tenant: tenant.accountId, ignored: 'tenant disabled' };
+      if (active) toEnqueue.add(tenant.id);
+      if (d.event.type === AUTHORIZED && d.source === 'webhook') {
+        await jobs.send(tx, QUEUES.backfill, { tenantId: tenant.id.toString() }, { tenantKey: tenant.id.toString() });
+      }
+    }
+    for (const tenantId of [...toEnqueue].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0))) await enqueueInbox(tx, jobs, tenantId);
+    return outcomes;
   });
 }
+
+interface Waiting {
+  delivery: Delivery;
+  resolve(outcome: StoreOutcome): void;
+  reject(error: unknown): void;
+}
+
+/**
+ * Group commit for the webhook endpoint. Every delivery is stored and its processing enqueued
+ * before its promise resolves, as with `storeEvent`; deliveries that arrive while `concurrency`
+ * transactions are already committing wait and then share the next one. An idle endpoint commits
+ * each event at once; a busy one pays one transaction (begin, tenant lookup, insert, lock, job,
+ * fsync at commit) for many events instead of one each.
+ *
+ * When a shared transaction fails, its deliveries are stored again one by one, so one bad event
+ * fails only its own request.
+ *
+ * One transaction at a time by default: at 200 webhooks/s on the 2-core machine, allowing two
+ * raised the acknowledgement p99 from 36 to 45 ms (smaller batches, more commits).
+ */
+export class InboxWriter {
+  readonly #waiting: Waiting[] = [];
+  #committing = 0;
+
+  constructor(
+    private readonly db: Db,
+    private readonly jobs: Jobs,
+    private readonly opts: { concurrency: number; maxBatch: number } = { concurrency: 1, maxBatch: 200 },
+  ) {}
+
+  store(event: Stripe.Event, source: EventSource): Promise<StoreOutcome> {
+    return new Promise((resolve, reject) => {
+      this.#waiting.push({ delivery: { event, source }, resolve, reject });
+      this.#next();
+    });
+  }
+
+  #next(): void {
+    while (this.#committing < this.opts.concurrency && this.#waiting.length) {
+      const batch = this.#waiting.splice(0, this.opts.maxBatch);
+      this.#committing++;
+      void this.#commit(batch).finally(() => {
+        this.#committing--;
+        this.#next();
+      });
+    }
+  }
+
+  async #commit(batch: Waiting[]): Promise<void> {
+    try {
+      const outcomes = await storeEvents(this.db, this.jobs, batch.map((w) => w.delivery));
+      batch.forEach((w, i) => w.resolve(outcomes[i]!));
+    } catch (e) {
+      if (batch.length === 1) return batch[0]!.reject(e);
+      for (const w of batch) {
+        try {
+          w.resolve(await storeEvent(this.db, this.jobs, w.delivery.event, w.delivery.source));
+        } catch (one) {
+          w.reject(one);
+        }
+      }
+    }
+  }
+}
+

@@ -2,7 +2,7 @@
  * `POST /webhooks/stripe`: Connect events for every installed account. The raw body's signature
  * is verified against each configured endpoint secret (several during rotation); the event is
  * stored durably in the inbox and its processing job enqueued in the same transaction, and only
- * then acknowledged. Processing happens afterwards, in the worker. Duplicates (same event id)
+ * then acknowledged. Concurrent deliveries share that transaction (`InboxWriter`). Processing happens afterwards, in the worker. Duplicates (same event id)
  * are dropped; a bad signature is a 400 that stores nothing.
  */
 import express, { type Router } from 'express';
@@ -11,7 +11,7 @@ import { AccrueError } from '../../shared/errors.ts';
 import type { Db } from '../db/database.ts';
 import type { Jobs } from '../jobs/runner.ts';
 import type { Logger } from '../log/logger.ts';
-import { storeEvent, type EventSource } from './inbox.ts';
+import { InboxWriter, type EventSource } from './inbox.ts';
 
 /** Stripe's own tolerance for the signature timestamp, in seconds. */
 const SIGNATURE_TOLERANCE_SECONDS = 300;
@@ -46,11 +46,12 @@ export interface WebhookDeps {
 
 export function stripeWebhookRouter(deps: WebhookDeps): Router {
   const r = express.Router();
+  const inbox = new InboxWriter(deps.db, deps.jobs);
   r.post('/', express.raw({ type: () => true, limit: WEBHOOK_BODY_LIMIT }), async (req, res, next) => {
     try {
       const raw = Buffer.isBuffer(req.body) ? req.body : Buffer.from('');
       const event = verifyStripeEvent(raw, req.get('stripe-signature'), deps.secrets());
-      const outcome = await storeEvent(deps.db, deps.jobs, event, deps.source ?? 'webhook');
+      const outcome = await inbox.store(event, deps.source ?? 'webhook');
       res.status(200).json({ received: true, ...outcome });
     } catch (e) {
       next(e);
