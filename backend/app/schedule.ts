@@ -1,7 +1,8 @@
 /**
  * The daily per-tenant tick, run by pg-boss's cron in the tenant's reporting time zone: release
  * revenue for every period that has ended, close periods automatically when the tenant's close
- * policy says so, and queue a QuickBooks sync and reconciliation. The decision is a pure function
+ * policy says so, queue a QuickBooks sync and reconciliation, and request a drain when events are
+ * pending. The decision is a pure function
  * of the tenant's settings, its periods and today's date, so it is tested without a clock.
  */
 import type { LocalDate } from '../../shared/journal.ts';
@@ -56,6 +57,10 @@ export async function tenantTick(deps: TickDeps, tenantId: bigint): Promise<Tick
   if (tenant.status !== 'active') return { releaseThrough: null, close: [] };
   const today = localDateOf(Math.floor((deps.now?.() ?? Date.now()) / 1000), tenant.settings.reporting_time_zone);
   const plan = planTick(tenant.settings, await listPeriods(deps.db, tenantId), await releasedThrough(deps.db, tenantId), today);
+  // A safety net: every transaction that leaves events pending also requests their drain
+  // (ARCHITECTURE invariant 8), so this should find nothing; if it does, they wait a day at most.
+  const pending = await deps.db.selectFrom('stripe_events').select('id').where('tenant_id', '=', tenantId).where('status', '=', 'pending').limit(1).executeTakeFirst();
+  if (pending) await deps.jobs.send(deps.db, QUEUES.inbox, { tenantId: tenantId.toString() }, { tenantKey: tenantId.toString() });
   if (plan.releaseThrough) await releaseThrough(deps.process, tenantId, plan.releaseThrough);
   for (const key of plan.close) await closePeriod(deps.db, tenant, key, 'auto-close');
   if (await hasActiveConnection(deps.db, tenantId)) {
@@ -63,7 +68,7 @@ export async function tenantTick(deps: TickDeps, tenantId: bigint): Promise<Tick
     await deps.jobs.send(deps.db, QUEUES.sync, { tenantId: key }, { tenantKey: key });
     await deps.jobs.send(deps.db, QUEUES.reconcile, { tenantId: key }, { tenantKey: key });
   }
-  deps.log?.info({ tenant: tenant.accountId, ...plan }, 'daily tick');
+  deps.log?.info({ tenant: tenant.accountId, ...plan, drainRequested: Boolean(pending) }, 'daily tick');
   return plan;
 }
 

@@ -1,7 +1,8 @@
 /**
  * Proves the per-tenant daily tick: it releases every period that has ended and no more, closes
  * periods automatically N days after they end (in order) only under an `auto` close policy, works
- * in the tenant's own time zone, and is scheduled with pg-boss's cron in that zone.
+ * in the tenant's own time zone, requests a drain when events were left pending, and is scheduled
+ * with pg-boss's cron in that zone.
  */
 import { sql } from 'kysely';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -58,6 +59,24 @@ describe('tenantTick', () => {
     expect(second.close.at(-1)).toBe('2026-03');
     const rec = await b.t.db.selectFrom('journal_entries').select('idempotency_key').where('kind', '=', 'recognition').orderBy('posting_date').execute();
     expect(rec.at(-1)!.idempotency_key).toMatch(/:2026-03$/);
+  });
+
+  it('requests a drain when events are pending, and only then', async () => {
+    const lines = goldenLines(['refund-partial']);
+    const b = await freshBooks(lines, 'acct_golden');
+    open.push(b);
+    await deliver(b, eventsOf(lines));
+    const inboxJobs = async () => (await sql<{ n: number }>`select count(*)::int as n from pgboss.job where name = 'stripe-inbox' and singleton_key = ${b.tenant.id.toString()}`.execute(b.t.db)).rows[0]!.n;
+    const now = () => Date.parse('2026-03-15T12:00:00Z');
+    // Pending events, but their drain request is gone (as if lost): the tick asks again.
+    await sql`delete from pgboss.job where name = 'stripe-inbox'`.execute(b.t.db);
+    await tenantTick({ db: b.t.db, jobs: b.jobs, process: b.deps, now }, b.tenant.id);
+    expect(await inboxJobs()).toBe(1);
+    const { drainInbox } = await import('../../backend/app/process.ts');
+    await drainInbox(b.deps, b.tenant.id);
+    await sql`delete from pgboss.job where name = 'stripe-inbox'`.execute(b.t.db);
+    await tenantTick({ db: b.t.db, jobs: b.jobs, process: b.deps, now }, b.tenant.id);
+    expect(await inboxJobs()).toBe(0);
   });
 
   it("schedules the tick with cron in the tenant's zone", async () => {
