@@ -72,6 +72,22 @@ describe('InboxWriter', () => {
     expect(await statusOf(['evt_iso_0', 'evt_iso_1', 'evt_iso_bad', 'evt_iso_2'])).toEqual({ evt_iso_0: 'pending', evt_iso_1: 'pending', evt_iso_2: 'pending' });
   });
 
+  it('fails every delivery of a transaction that failed for a reason outside the data, without retrying each', async () => {
+    let attempts = 0;
+    const broken = Object.create(jobs) as Jobs;
+    broken.send = async () => {
+      attempts++;
+      throw new Error('connection terminated unexpectedly');
+    };
+    const writer = new InboxWriter(t.db, broken);
+    const ids = ['evt_down_0', 'evt_down_1', 'evt_down_2', 'evt_down_3'];
+    const settled = await Promise.allSettled(ids.map((id) => writer.store(event(id, 'acct_down'), 'webhook')));
+    expect(settled.map((s) => s.status)).toEqual(ids.map(() => 'rejected'));
+    // One transaction for the first delivery, one shared by the three that queued behind it.
+    expect(attempts).toBe(2);
+    expect(await statusOf(ids)).toEqual({});
+  });
+
   it('refuses a malformed account id for that delivery alone', async () => {
     const writer = new InboxWriter(t.db, jobs);
     const settled = await Promise.allSettled([writer.store(event('evt_acct_ok', 'acct_fine'), 'webhook'), writer.store(event('evt_acct_bad', 'not-an-account'), 'webhook')]);
