@@ -2,8 +2,8 @@
  * The daily per-tenant tick, run by pg-boss's cron in the tenant's reporting time zone: release
  * revenue for every period that has ended, close periods automatically when the tenant's close
  * policy says so, queue a QuickBooks sync and reconciliation, and request a drain when events are
- * pending. The decision is a pure function
- * of the tenant's settings, its periods and today's date, so it is tested without a clock.
+ * pending. The decision is a pure function of the tenant's settings, its periods and today's
+ * date, so it is tested without a clock.
  */
 import type { LocalDate } from '../../shared/journal.ts';
 import type { TenantSettings } from '../../shared/settings.ts';

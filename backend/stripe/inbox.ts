@@ -71,7 +71,6 @@ export async function storeEvent(db: Db, jobs: Jobs, event: Stripe.Event, source
  * has its events inserted one at a time, in order; the others go in one statement.
  */
 export async function storeEvents(db: Db, jobs: Jobs, deliveries: readonly Delivery[]): Promise<StoreOutcome[]> {
-  for (const d of deliveries) if (d.event.account) checkAccountId(d.event.account);
   const outcomes: StoreOutcome[] = deliveries.map(() => NOT_CONNECTED);
   const connected = deliveries.map((d, i) => ({ ...d, i, ref: { accountId: d.event.account ?? '', livemode: Boolean(d.event.livemode) } })).filter((d) => d.event.account);
   if (!connected.length) return outcomes;
@@ -122,13 +121,11 @@ export async function storeEvents(db: Db, jobs: Jobs, deliveries: readonly Deliv
       const rows = await tx.insertInto('stripe_events').values(bulk).onConflict((oc) => oc.column('id').doNothing()).returning(['id']).execute();
       for (const r of rows) inserted.add(r.id);
     }
-    const claimed = new Set<string>();
     const toEnqueue = new Set<bigint>();
     for (const d of connected) {
       const tenant = tenants.get(tenantRefKey(d.ref))!;
-      const isNew = inserted.has(d.event.id) && !claimed.has(d.event.id);
-      claimed.add(d.event.id);
-      if (!isNew) {
+      // The first delivery of an inserted id takes it; a second one in the same call is a duplicate.
+      if (!inserted.delete(d.event.id)) {
         outcomes[d.i] = { duplicate: true, tenant: tenant.accountId };
         continue;
       }
