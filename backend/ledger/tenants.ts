@@ -67,16 +67,19 @@ export async function ensureTenant(db: Db | Tx, ref: TenantRef, settings?: Tenan
 /** One key per tenant ref, for maps of tenants. */
 export const tenantRefKey = (r: TenantRef) => `${r.accountId}|${r.livemode ? 'live' : 'test'}`;
 
+/** What the webhook path needs of a tenant: no settings (parsing them costs more than the lookup). */
+export type TenantHead = Pick<Tenant, 'id' | 'accountId' | 'livemode' | 'status'>;
+
 /** `ensureTenant` for many refs at once (one query finds those that exist), keyed by `tenantRefKey`. */
-export async function ensureTenants(db: Db | Tx, refs: readonly TenantRef[]): Promise<Map<string, Tenant>> {
+export async function ensureTenants(db: Db | Tx, refs: readonly TenantRef[]): Promise<Map<string, TenantHead>> {
   const wanted = new Map(refs.map((r) => [tenantRefKey(r), r]));
   for (const r of wanted.values()) checkAccountId(r.accountId);
   const found = await db
     .selectFrom('tenants')
-    .select(COLUMNS)
+    .select(['id', 'stripe_account_id', 'livemode', 'status'])
     .where((eb) => eb.or([...wanted.values()].map((r) => eb.and([eb('stripe_account_id', '=', r.accountId), eb('livemode', '=', r.livemode)]))))
     .execute();
-  const tenants = new Map(found.map((r) => [tenantRefKey({ accountId: r.stripe_account_id, livemode: r.livemode }), toTenant(r as Row)]));
+  const tenants = new Map<string, TenantHead>(found.map((r) => [tenantRefKey({ accountId: r.stripe_account_id, livemode: r.livemode }), { id: r.id, accountId: r.stripe_account_id, livemode: r.livemode, status: r.status }]));
   const missing = [...wanted].filter(([k]) => !tenants.has(k)).sort(([a], [b]) => (a < b ? -1 : 1));
   for (const [k, r] of missing) tenants.set(k, await ensureTenant(db, r));
   return tenants;

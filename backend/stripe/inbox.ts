@@ -7,7 +7,7 @@ import { sql } from 'kysely';
 import type Stripe from 'stripe';
 import { jsonbText, type Db, type Tx } from '../db/database.ts';
 import { QUEUES, type Jobs } from '../jobs/runner.ts';
-import { checkAccountId, ensureTenants, setTenantStatus, tenantRefKey, type Tenant } from '../ledger/tenants.ts';
+import { checkAccountId, ensureTenants, setTenantStatus, tenantRefKey, type TenantHead } from '../ledger/tenants.ts';
 
 export type EventSource = 'webhook' | 'backfill' | 'replay';
 
@@ -80,7 +80,7 @@ export async function storeEvents(db: Db, jobs: Jobs, deliveries: readonly Deliv
     const seen = new Set<string>();
     const inserted = new Set<string>();
     const decided = new Map<string, 'pending' | 'ignored'>();
-    const rowOf = (d: Delivery, tenant: Tenant) => {
+    const rowOf = (d: Delivery, tenant: TenantHead) => {
       const status: 'pending' | 'ignored' = d.event.type === AUTHORIZED || (tenant.status === 'active' && d.event.type !== DEAUTHORIZED) ? 'pending' : 'ignored';
       decided.set(d.event.id, status);
       return {
