@@ -224,29 +224,42 @@ interface InboxPosition {
  * The next pending events after `after` in Stripe's order, sorted for processing: at most
  * `limits.backfill` when they are all backfill events, at most `limits.live` otherwise (a live
  * batch is mapped and booked while webhooks wait for the same process, so it stays short). A cut
- * batch ends before the last second it reaches (unless that second is all it holds), so the events
- * Stripe stamped with one second are ordered together (TYPE_ORDER).
+ * batch ends before the last second it reaches, so the events Stripe stamped with one second are
+ * ordered together (TYPE_ORDER). When that second alone holds more than a batch, the batch is its
+ * first events in TYPE_ORDER (a credit note before the refund it made, whatever arrived first),
+ * and the next read starts at that second again; the events this batch takes are excluded from it
+ * while they commit and are no longer pending after.
  */
 async function nextBatch(db: Db, tenantId: bigint, limits: BatchLimits, after: InboxPosition | null, excluding: string[]): Promise<{ events: PendingEvent[]; last: InboxPosition | null; full: boolean }> {
   // Which events, first without their payloads (a live batch uses only a few of those looked at).
-  let q = db
-    .selectFrom('stripe_events')
-    .select(['id', 'type', 'source', 'created', 'seq', 'attempts'])
-    .where('tenant_id', '=', tenantId)
-    .where('status', '=', 'pending');
-  if (after) q = q.where((eb) => eb.or([eb('created', '>', after.created), eb.and([eb('created', '=', after.created), eb('seq', '>', after.seq)])]));
-  if (excluding.length) q = q.where('id', 'not in', excluding);
+  const pending = () => {
+    let q = db.selectFrom('stripe_events').select(['id', 'type', 'source', 'created', 'seq', 'attempts']).where('tenant_id', '=', tenantId).where('status', '=', 'pending');
+    if (excluding.length) q = q.where('id', 'not in', excluding);
+    return q;
+  };
+  const limitOf = (rows: { source: string }[]) => (rows.some((e) => e.source !== 'backfill') ? limits.live : limits.backfill);
   const limit = Math.max(limits.backfill, limits.live);
+  const q = after ? pending().where((eb) => eb.or([eb('created', '>', after.created), eb.and([eb('created', '=', after.created), eb('seq', '>', after.seq)])])) : pending();
   let rows = await q.orderBy('created').orderBy('seq').limit(limit).execute();
   let cut = rows.length === limit;
-  if (rows.length > limits.live && rows.some((e) => e.source !== 'backfill')) {
-    rows = rows.slice(0, limits.live);
+  if (rows.length > limitOf(rows)) {
+    rows = rows.slice(0, limitOf(rows));
     cut = true;
   }
+  // Rows come in (created, seq) order, so the last one is where the next batch starts.
+  let last: InboxPosition | null = rows.length ? { created: rows.at(-1)!.created, seq: rows.at(-1)!.seq } : null;
   if (cut) {
     const lastSecond = rows.at(-1)!.created;
     const earlier = rows.filter((e) => e.created < lastSecond);
-    if (earlier.length) rows = earlier;
+    if (earlier.length) {
+      rows = earlier;
+      last = { created: earlier.at(-1)!.created, seq: earlier.at(-1)!.seq };
+    } else {
+      const second = await pending().where('created', '=', lastSecond).execute();
+      second.sort((a, b) => typeOrder(a.type) - typeOrder(b.type) || (a.seq < b.seq ? -1 : a.seq > b.seq ? 1 : 0));
+      rows = second.slice(0, limitOf(second));
+      last = { created: lastSecond, seq: 0n };
+    }
   }
   const payloads = new Map<string, unknown>();
   if (rows.length) {
@@ -254,9 +267,7 @@ async function nextBatch(db: Db, tenantId: bigint, limits: BatchLimits, after: I
   }
   const events: PendingEvent[] = rows.map((e) => ({ ...e, payload: payloads.get(e.id) }));
   events.sort((a, b) => (a.created !== b.created ? (a.created < b.created ? -1 : 1) : typeOrder(a.type) - typeOrder(b.type) || (a.seq < b.seq ? -1 : a.seq > b.seq ? 1 : 0)));
-  // Rows come in (created, seq) order, so the last one is where the next batch starts.
-  const lastRow = rows.at(-1);
-  return { events, last: lastRow ? { created: lastRow.created, seq: lastRow.seq } : null, full: cut };
+  return { events, last, full: cut };
 }
 
 /**

@@ -101,6 +101,29 @@ describe('delivery order and duplicates', () => {
   }
 });
 
+describe('one second holding more events than a batch', () => {
+  it('is processed in TYPE_ORDER across batches: the credit note before the refund it made', async () => {
+    const lines = goldenLines(['credit-note-after-payment-refund']);
+    const events = eventsOf(lines);
+    const inOrder = await books(lines);
+    await deliver(inOrder, events);
+    const expected = await settle(inOrder, '2026-12-31');
+    // The refund arrives before its credit note, and a third event shares their second: with two
+    // events per batch, the second no longer fits one batch.
+    const creditNote = events.find((e) => e.type === 'credit_note.created')!;
+    const refund = events.find((e) => e.type === 'refund.created')!;
+    expect(refund.created).toBe(creditNote.created);
+    const other = { ...creditNote, id: 'evt_same_second', type: 'customer.updated', data: { object: { id: 'cus_golden', object: 'customer' } } } as typeof creditNote;
+    const b = await books(lines);
+    await deliver(b, [...events.filter((e) => e !== creditNote), other, creditNote]);
+    const r = await drainInbox({ ...b.deps, eventsPerTransaction: 2 }, b.tenant.id);
+    expect(r.processed + r.ignored).toBe(events.length + 1);
+    expect(await settle(b, '2026-12-31')).toBe(expected);
+    const changed = await b.t.db.selectFrom('exceptions').select('kind').where('kind', '=', 'recognition_changed').execute();
+    expect(changed).toEqual([]);
+  });
+});
+
 describe('an event stored while a drain finishes', () => {
   it('is processed by that drain even when its own inbox job was dropped', async () => {
     const lines = goldenLines(['refund-full-with-tax']);
