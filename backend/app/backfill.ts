@@ -75,6 +75,7 @@ function snapshotLinks(kind: Resource, o: BackfillObjects[Resource]): { invoice_
     };
   }
   if (kind === 'charges') return { invoice_id: null, payment_intent_id: idOf((o as Stripe.Charge).payment_intent), charge_id: null };
+  if (kind === 'credit_notes') return { invoice_id: idOf((o as Stripe.CreditNote).invoice), payment_intent_id: null, charge_id: null };
   return { invoice_id: null, payment_intent_id: null, charge_id: null };
 }
 

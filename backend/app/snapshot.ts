@@ -11,9 +11,10 @@
  *
  * What the snapshot answers, and when it defers to Stripe:
  * - an object by id: when it was listed; otherwise Stripe is asked.
- * - an invoice's payments: when the invoice was listed and the invoice-payment listing finished.
- *   Every payment of an invoice is created after the invoice, so a listing since any date that
- *   includes the invoice includes all its payments.
+ * - an invoice's payments, and its credit notes: when the invoice was listed and the listing of
+ *   invoice payments (credit notes) finished. Every payment and credit note of an invoice is
+ *   created after the invoice, so a listing since any date that includes the invoice includes
+ *   all of them.
  * - the invoice payment of a payment intent or charge: when one was listed. "None" is an answer
  *   only after a full backfill (no `--since`); a partial one may have started after the payment
  *   was created, so Stripe is asked.
@@ -22,7 +23,7 @@
 import { sql } from 'kysely';
 import type Stripe from 'stripe';
 import type { Db } from '../db/database.ts';
-import { idOf, invoicePaymentOfCharge, pickInvoicePayment, type StripeReader } from '../stripe/reader.ts';
+import { creditNoteRefunding, idOf, invoicePaymentOfCharge, pickInvoicePayment, type StripeReader } from '../stripe/reader.ts';
 
 /** Link-following rounds per load: event object → invoice payment → invoice or charge → … */
 const CLOSURE_PASSES_MAX = 6;
@@ -32,6 +33,7 @@ type StripeObj = { id: string; object: string } & Record<string, unknown>;
 /** What the listing has finished: negative answers are only given for finished, full listings. */
 export interface SnapshotCoverage {
   invoicePaymentsListed: boolean;
+  creditNotesListed: boolean;
   chargesListed: boolean;
   /** The backfill covered the whole history (no `since`). */
   full: boolean;
@@ -42,6 +44,8 @@ export interface BackfillSnapshot {
   objects: Map<string, StripeObj>;
   /** Invoice payments by invoice, for every invoice whose payments were looked up. */
   paymentsByInvoice: Map<string, StripeObj[]>;
+  /** Credit notes by invoice, for the same invoices. */
+  creditNotesByInvoice: Map<string, StripeObj[]>;
   /** Invoice payments by payment intent, for every payment intent looked up. */
   paymentsByIntent: Map<string, StripeObj[]>;
   /** Invoice payments by charge (payments made without a payment intent), for every charge looked up. */
@@ -60,6 +64,7 @@ export async function snapshotCoverage(db: Db, tenantId: bigint): Promise<Snapsh
   const done = (r: string) => rows.some((x) => x.resource === r && x.done);
   return {
     invoicePaymentsListed: done('invoice_payments'),
+    creditNotesListed: done('credit_notes'),
     chargesListed: done('charges'),
     full: rows.length > 0 && rows.every((x) => x.since === null),
   };
@@ -74,6 +79,7 @@ export async function loadSnapshot(db: Db, tenantId: bigint, seeds: unknown[], c
     coverage,
     objects: new Map(),
     paymentsByInvoice: new Map(),
+    creditNotesByInvoice: new Map(),
     paymentsByIntent: new Map(),
     paymentsByCharge: new Map(),
     chargesByIntent: new Map(),
@@ -136,7 +142,10 @@ export async function loadSnapshot(db: Db, tenantId: bigint, seeds: unknown[], c
     want.invoices.clear();
     want.intents.clear();
     want.charges.clear();
-    for (const id of invoices) snap.paymentsByInvoice.set(id, []);
+    for (const id of invoices) {
+      snap.paymentsByInvoice.set(id, []);
+      snap.creditNotesByInvoice.set(id, []);
+    }
     for (const id of intents) {
       snap.paymentsByIntent.set(id, []);
       snap.chargesByIntent.set(id, []);
@@ -167,6 +176,7 @@ export async function loadSnapshot(db: Db, tenantId: bigint, seeds: unknown[], c
         if (r.payment_intent_id && snap.paymentsByIntent.has(r.payment_intent_id)) pushOnce(snap.paymentsByIntent, r.payment_intent_id, known);
         if (r.charge_id && snap.paymentsByCharge.has(r.charge_id)) pushOnce(snap.paymentsByCharge, r.charge_id, known);
       }
+      if (r.object_type === 'credit_note' && r.invoice_id && snap.creditNotesByInvoice.has(r.invoice_id)) pushOnce(snap.creditNotesByInvoice, r.invoice_id, known);
       if (r.object_type === 'charge' && r.payment_intent_id && snap.chargesByIntent.has(r.payment_intent_id)) pushOnce(snap.chargesByIntent, r.payment_intent_id, known);
       add(known);
     }
@@ -214,6 +224,12 @@ export function snapshotReader(base: StripeReader, snap: BackfillSnapshot): Stri
       const invoiceListed = snap.objects.get(invoiceId)?.object === 'invoice';
       if (listed && invoiceListed && coverage.invoicePaymentsListed) return listed as unknown as Stripe.InvoicePayment[];
       return base.listInvoicePayments(invoiceId);
+    },
+    creditNoteOfRefund: async (invoice, refund) => {
+      const listed = snap.creditNotesByInvoice.get(invoice);
+      const invoiceListed = snap.objects.get(invoice)?.object === 'invoice';
+      if (listed && invoiceListed && coverage.creditNotesListed) return creditNoteRefunding(listed as unknown as Stripe.CreditNote[], refund);
+      return base.creditNoteOfRefund(invoice, refund);
     },
     findInvoicePaymentByPaymentIntent: async (pi) => {
       const listed = snap.paymentsByIntent.get(pi);

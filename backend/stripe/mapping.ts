@@ -461,7 +461,13 @@ async function refundFacts(reader: StripeReader, refundId: string, out: MappingR
   }
   const invoice = await invoiceOfCharge(reader, charge);
   if (!invoice) await chargeFacts(reader, charge, out);
-  else await invoiceFacts(reader, invoice, out, true);
+  else {
+    await invoiceFacts(reader, invoice, out, true);
+    // A refund made by a credit note is booked as that credit note's refund even when its own
+    // event is processed first: Stripe delivers the events of one request in no fixed order.
+    const creditNote = await reader.creditNoteOfRefund(invoice, r.id);
+    if (creditNote) await creditNoteFacts(reader, creditNote, out);
+  }
   const fact: RefundFact = {
     type: 'refund',
     refund: r.id,

@@ -26,6 +26,11 @@ export interface StripeReader {
   // Widened from `string` so a charge's nullable `balance_transaction` can be passed straight in.
   getBalanceTransaction(id: string | null): Promise<Stripe.BalanceTransaction | null>;
   getCreditNote(id: string): Promise<Stripe.CreditNote>;            // lines paged in full
+  /**
+   * The credit note of `invoice` that made refund `refund`, if one did. A refund does not name
+   * its credit note; the credit note lists its refunds, so the invoice's credit notes are searched.
+   */
+  creditNoteOfRefund(invoice: string, refund: string): Promise<string | null>;
   getDispute(id: string): Promise<Stripe.Dispute>;
   getPayout(id: string): Promise<Stripe.Payout>;
   getInvoiceItem(id: string): Promise<Stripe.InvoiceItem>;
@@ -53,6 +58,9 @@ export const DOCUMENT_LINES_MAX = 10_000;
  * most; a thousand means the cursor is not advancing.
  */
 export const INVOICE_PAYMENTS_MAX = 1_000;
+
+/** Ceiling on credit notes for one invoice: a cursor that does not advance, not a real invoice. */
+export const CREDIT_NOTES_PER_INVOICE_MAX = 1_000;
 
 /** Attempts per request, first try included: five spans roughly 15 s of backoff at the defaults. */
 export const STRIPE_ATTEMPTS_MAX = 5;
@@ -202,6 +210,11 @@ export async function invoicePaymentOfCharge(reader: StripeReader, ch: string, b
   return pi ? reader.findInvoicePaymentByPaymentIntent(pi) : byCharge();
 }
 
+/** The credit note among `notes` that lists refund `refund`. */
+export function creditNoteRefunding(notes: readonly { id: string; refunds?: readonly { refund: unknown }[] | null }[], refund: string): string | null {
+  return notes.find((cn) => (cn.refunds ?? []).some((r) => idOf(r.refund) === refund))?.id ?? null;
+}
+
 export function pickInvoicePayment(payments: Stripe.InvoicePayment[]): Stripe.InvoicePayment | null {
   return payments.find((p) => p.status === 'paid') ?? payments[0] ?? null;
 }
@@ -250,6 +263,21 @@ export function createStripeReader(stripe: Stripe, account: string, opts: RetryO
     }
   }
 
+  async function listAllCreditNotes(invoice: string): Promise<Stripe.CreditNote[]> {
+    const all: Stripe.CreditNote[] = [];
+    let startingAfter: string | undefined;
+    for (;;) {
+      const page = await call('credit_note list', undefined, () =>
+        stripe.creditNotes.list({ invoice, limit: STRIPE_PAGE_LIMIT, ...(startingAfter ? { starting_after: startingAfter } : {}) }, requestOptions),
+      );
+      all.push(...page.data);
+      const last = page.data[page.data.length - 1];
+      if (!page.has_more || !last) return all;
+      if (all.length > CREDIT_NOTES_PER_INVOICE_MAX) throw new AccrueError('internal', `More than ${CREDIT_NOTES_PER_INVOICE_MAX} credit notes for invoice ${invoice} in ${account}`);
+      startingAfter = last.id;
+    }
+  }
+
   const reader: StripeReader = {
     getInvoice: (id) =>
       cached(`invoice:${id}`, async () => {
@@ -285,6 +313,7 @@ export function createStripeReader(stripe: Stripe, account: string, opts: RetryO
         const note = await call('credit_note', id, () => stripe.creditNotes.retrieve(id, {}, requestOptions));
         return completeCreditNoteLines(stripe, account, note, opts);
       }),
+    creditNoteOfRefund: async (invoice, refund) => creditNoteRefunding(await cached(`credit_notes:${invoice}`, () => listAllCreditNotes(invoice)), refund),
     getDispute: (id) => cached(`dispute:${id}`, () => call('dispute', id, () => stripe.disputes.retrieve(id, {}, requestOptions))),
     getPayout: (id) => cached(`payout:${id}`, () => call('payout', id, () => stripe.payouts.retrieve(id, {}, requestOptions))),
     getInvoiceItem: (id) =>
@@ -643,6 +672,8 @@ export function createStoreReader(store: StripeObjectStore, account: string): St
       coerceDocumentLines(note, CREDIT_NOTE_LINE_DECIMALS);
       return note as unknown as Stripe.CreditNote;
     },
+    creditNoteOfRefund: async (invoice, refund) =>
+      creditNoteRefunding(store.peekList(account, 'credit_note').filter((cn) => idOf(cn.invoice) === invoice) as unknown as Stripe.CreditNote[], refund),
     getDispute: async (id) => must('dispute', id) as unknown as Stripe.Dispute,
     getPayout: async (id) => must('payout', id) as unknown as Stripe.Payout,
     getInvoiceItem: async (id) => {

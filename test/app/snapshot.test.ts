@@ -86,3 +86,23 @@ describe('the backfill snapshot', () => {
     expect(snapshotRequests.map((r) => r.path)).toContain('/v1/invoice_payments');
   });
 });
+
+describe('migration 0009', () => {
+  it("links credit notes listed before it to their invoice, from the row's payload or its synthetic event", async () => {
+    const { up } = await import('../../backend/db/migrations/0009_credit_notes_by_invoice.ts');
+    const tenant = await ensureTenant(t.db, { accountId: 'acct_m0009', livemode: false }, {});
+    const row = (object_id: string, object_type: string, payload: object | null) => ({ tenant_id: tenant.id, object_id, object_type, invoice_id: null, payment_intent_id: null, charge_id: null, created: 1n, payload: payload === null ? null : JSON.stringify(payload) });
+    await t.db
+      .insertInto('stripe_events')
+      .values({ id: 'bf_cn_m9a', tenant_id: tenant.id, type: 'credit_note.created', created: 1, object_id: 'cn_m9a', payload: JSON.stringify({ id: 'bf_cn_m9a', object: 'event', data: { object: { id: 'cn_m9a', object: 'credit_note', invoice: 'in_m9a' } } }), source: 'backfill', status: 'processed', last_error: null, processed_at: new Date() })
+      .execute();
+    await t.db.insertInto('backfill_objects').values([row('cn_m9a', 'credit_note', null), row('cn_m9b', 'credit_note', { id: 'cn_m9b', object: 'credit_note', invoice: 'in_m9b' }), row('inpay_m9', 'invoice_payment', { id: 'inpay_m9', object: 'invoice_payment', invoice: 'in_m9c' })]).execute();
+    await up(t.db as never);
+    const links = await t.db.selectFrom('backfill_objects').select(['object_id', 'invoice_id']).where('tenant_id', '=', tenant.id).orderBy('object_id').execute();
+    expect(links).toEqual([
+      { object_id: 'cn_m9a', invoice_id: 'in_m9a' },
+      { object_id: 'cn_m9b', invoice_id: 'in_m9b' },
+      { object_id: 'inpay_m9', invoice_id: null },
+    ]);
+  });
+});

@@ -113,6 +113,19 @@ describe('the HTTP reader', () => {
     expect(fake.requests.every((r) => r.account === ACCT)).toBe(true);
   });
 
+  it("finds the credit note that made a refund among the invoice's credit notes, listing them once", async () => {
+    loadWorld();
+    const reader = httpReader();
+    expect(await reader.creditNoteOfRefund('in_big', 're_1')).toBe('cn_1');
+    expect(await reader.creditNoteOfRefund('in_big', 're_other')).toBeNull();
+    expect(await reader.creditNoteOfRefund('in_other', 're_1')).toBeNull();
+    expect(fake.requests.map((r) => [r.path, new URLSearchParams(r.query).get('invoice')])).toEqual([
+      ['/v1/credit_notes', 'in_big'],
+      ['/v1/credit_notes', 'in_other'],
+    ]);
+    expect(await createMemoryReader(world()).creditNoteOfRefund('in_big', 're_other')).toBeNull();
+  });
+
   it('pages credit note lines in full', async () => {
     loadWorld();
     const cn = await httpReader().getCreditNote('cn_1');
@@ -241,6 +254,7 @@ describe('createMemoryReader', () => {
       ['getRefund', (r) => r.getRefund('re_1')],
       ['getBalanceTransaction', (r) => r.getBalanceTransaction('txn_ch')],
       ['getCreditNote', (r) => r.getCreditNote('cn_1')],
+      ['creditNoteOfRefund', (r) => r.creditNoteOfRefund('in_big', 're_1')],
       ['getDispute', (r) => r.getDispute('dp_1')],
       ['getPayout', (r) => r.getPayout('po_1')],
       ['getInvoiceItem', (r) => r.getInvoiceItem('ii_1')],
