@@ -245,38 +245,22 @@ export function createStripeReader(stripe: Stripe, account: string, opts: RetryO
   const call = <T>(kind: string, id: string | undefined, request: () => Promise<T>): Promise<T> =>
     callStripe({ kind, id, account }, request, opts);
 
-  async function listAllInvoicePayments(params: Stripe.InvoicePaymentListParams): Promise<Stripe.InvoicePayment[]> {
-    const all: Stripe.InvoicePayment[] = [];
+  /** Every page of a list, `max` items at most (more means the cursor is not advancing). */
+  async function listAll<T extends { id: string }>(what: string, max: number, list: (page: { limit: number; starting_after?: string }) => Promise<Stripe.ApiList<T>>): Promise<T[]> {
+    const all: T[] = [];
     let startingAfter: string | undefined;
     for (;;) {
-      const page = await call('invoice_payment list', undefined, () =>
-        stripe.invoicePayments.list(
-          { ...params, limit: STRIPE_PAGE_LIMIT, ...(startingAfter ? { starting_after: startingAfter } : {}) },
-          requestOptions,
-        ),
-      );
+      const page = await call(`${what} list`, undefined, () => list({ limit: STRIPE_PAGE_LIMIT, ...(startingAfter ? { starting_after: startingAfter } : {}) }));
       all.push(...page.data);
       const last = page.data[page.data.length - 1];
       if (!page.has_more || !last) return all;
-      if (all.length > INVOICE_PAYMENTS_MAX) throw new AccrueError('internal', `More than ${INVOICE_PAYMENTS_MAX} invoice payments for one query in ${account}`);
+      if (all.length > max) throw new AccrueError('internal', `More than ${max} ${what}s for one query in ${account}`);
       startingAfter = last.id;
     }
   }
-
-  async function listAllCreditNotes(invoice: string): Promise<Stripe.CreditNote[]> {
-    const all: Stripe.CreditNote[] = [];
-    let startingAfter: string | undefined;
-    for (;;) {
-      const page = await call('credit_note list', undefined, () =>
-        stripe.creditNotes.list({ invoice, limit: STRIPE_PAGE_LIMIT, ...(startingAfter ? { starting_after: startingAfter } : {}) }, requestOptions),
-      );
-      all.push(...page.data);
-      const last = page.data[page.data.length - 1];
-      if (!page.has_more || !last) return all;
-      if (all.length > CREDIT_NOTES_PER_INVOICE_MAX) throw new AccrueError('internal', `More than ${CREDIT_NOTES_PER_INVOICE_MAX} credit notes for invoice ${invoice} in ${account}`);
-      startingAfter = last.id;
-    }
-  }
+  const listAllInvoicePayments = (params: Stripe.InvoicePaymentListParams) =>
+    listAll('invoice_payment', INVOICE_PAYMENTS_MAX, (page) => stripe.invoicePayments.list({ ...params, ...page }, requestOptions));
+  const listAllCreditNotes = (invoice: string) => listAll('credit_note', CREDIT_NOTES_PER_INVOICE_MAX, (page) => stripe.creditNotes.list({ invoice, ...page }, requestOptions));
 
   const reader: StripeReader = {
     getInvoice: (id) =>
