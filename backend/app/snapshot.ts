@@ -23,7 +23,7 @@
 import { sql } from 'kysely';
 import type Stripe from 'stripe';
 import type { Db } from '../db/database.ts';
-import { creditNoteRefunding, idOf, invoicePaymentOfCharge, pickInvoicePayment, type StripeReader } from '../stripe/reader.ts';
+import { idOf, oldestFirst, invoicePaymentOfCharge, pickInvoicePayment, type StripeReader } from '../stripe/reader.ts';
 
 /** Link-following rounds per load: event object → invoice payment → invoice or charge → … */
 const CLOSURE_PASSES_MAX = 6;
@@ -225,11 +225,11 @@ export function snapshotReader(base: StripeReader, snap: BackfillSnapshot): Stri
       if (listed && invoiceListed && coverage.invoicePaymentsListed) return listed as unknown as Stripe.InvoicePayment[];
       return base.listInvoicePayments(invoiceId);
     },
-    creditNoteOfRefund: async (invoice, refund) => {
+    creditNotesOfInvoice: async (invoice) => {
       const listed = snap.creditNotesByInvoice.get(invoice);
       const invoiceListed = snap.objects.get(invoice)?.object === 'invoice';
-      if (listed && invoiceListed && coverage.creditNotesListed) return creditNoteRefunding(listed as unknown as Stripe.CreditNote[], refund);
-      return base.creditNoteOfRefund(invoice, refund);
+      if (listed && invoiceListed && coverage.creditNotesListed) return oldestFirst(listed as unknown as Stripe.CreditNote[]);
+      return base.creditNotesOfInvoice(invoice);
     },
     findInvoicePaymentByPaymentIntent: async (pi) => {
       const listed = snap.paymentsByIntent.get(pi);

@@ -463,10 +463,11 @@ async function refundFacts(reader: StripeReader, refundId: string, out: MappingR
   if (!invoice) await chargeFacts(reader, charge, out);
   else {
     await invoiceFacts(reader, invoice, out, true);
-    // A refund made by a credit note is booked as that credit note's refund even when its own
-    // event is processed first: Stripe delivers the events of one request in no fixed order.
-    const creditNote = await reader.creditNoteOfRefund(invoice, r.id);
-    if (creditNote) await creditNoteFacts(reader, creditNote, out);
+    // How a refund of an invoice's payment is booked depends on the invoice's credit notes: the
+    // one that made this refund, if any (a refund does not name it), and those that reduced what
+    // the invoice carries. Stripe delivers events in no fixed order, so the refund's event may be
+    // processed before theirs: their facts come with the refund's.
+    for (const creditNote of await reader.creditNotesOfInvoice(invoice)) await creditNoteFacts(reader, creditNote, out);
   }
   const fact: RefundFact = {
     type: 'refund',

@@ -26,11 +26,8 @@ export interface StripeReader {
   // Widened from `string` so a charge's nullable `balance_transaction` can be passed straight in.
   getBalanceTransaction(id: string | null): Promise<Stripe.BalanceTransaction | null>;
   getCreditNote(id: string): Promise<Stripe.CreditNote>;            // lines paged in full
-  /**
-   * The credit note of `invoice` that made refund `refund`, if one did. A refund does not name
-   * its credit note; the credit note lists its refunds, so the invoice's credit notes are searched.
-   */
-  creditNoteOfRefund(invoice: string, refund: string): Promise<string | null>;
+  /** The ids of an invoice's credit notes, oldest first. */
+  creditNotesOfInvoice(invoice: string): Promise<string[]>;
   getDispute(id: string): Promise<Stripe.Dispute>;
   getPayout(id: string): Promise<Stripe.Payout>;
   getInvoiceItem(id: string): Promise<Stripe.InvoiceItem>;
@@ -210,9 +207,9 @@ export async function invoicePaymentOfCharge(reader: StripeReader, ch: string, b
   return pi ? reader.findInvoicePaymentByPaymentIntent(pi) : byCharge();
 }
 
-/** The credit note among `notes` that lists refund `refund`. */
-export function creditNoteRefunding(notes: readonly { id: string; refunds?: readonly { refund: unknown }[] | null }[], refund: string): string | null {
-  return notes.find((cn) => (cn.refunds ?? []).some((r) => idOf(r.refund) === refund))?.id ?? null;
+/** Ids of credit notes, oldest first (lists come newest first). */
+export function oldestFirst(notes: readonly { id: string; created: number }[]): string[] {
+  return [...notes].sort((a, b) => a.created - b.created || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0)).map((n) => n.id);
 }
 
 export function pickInvoicePayment(payments: Stripe.InvoicePayment[]): Stripe.InvoicePayment | null {
@@ -297,7 +294,13 @@ export function createStripeReader(stripe: Stripe, account: string, opts: RetryO
         const note = await call('credit_note', id, () => stripe.creditNotes.retrieve(id, {}, requestOptions));
         return completeCreditNoteLines(stripe, account, note, opts);
       }),
-    creditNoteOfRefund: async (invoice, refund) => creditNoteRefunding(await cached(`credit_notes:${invoice}`, () => listAllCreditNotes(invoice)), refund),
+    creditNotesOfInvoice: (invoice) =>
+      cached(`credit_notes:${invoice}`, async () => {
+        const notes = await listAllCreditNotes(invoice);
+        // The list carries each note with its first page of lines: reading one later costs no retrieve.
+        for (const note of notes) void cached(`credit_note:${note.id}`, () => completeCreditNoteLines(stripe, account, note, opts)).catch(() => undefined);
+        return oldestFirst(notes);
+      }),
     getDispute: (id) => cached(`dispute:${id}`, () => call('dispute', id, () => stripe.disputes.retrieve(id, {}, requestOptions))),
     getPayout: (id) => cached(`payout:${id}`, () => call('payout', id, () => stripe.payouts.retrieve(id, {}, requestOptions))),
     getInvoiceItem: (id) =>
@@ -656,8 +659,7 @@ export function createStoreReader(store: StripeObjectStore, account: string): St
       coerceDocumentLines(note, CREDIT_NOTE_LINE_DECIMALS);
       return note as unknown as Stripe.CreditNote;
     },
-    creditNoteOfRefund: async (invoice, refund) =>
-      creditNoteRefunding(store.peekList(account, 'credit_note').filter((cn) => idOf(cn.invoice) === invoice) as unknown as Stripe.CreditNote[], refund),
+    creditNotesOfInvoice: async (invoice) => oldestFirst(store.peekList(account, 'credit_note').filter((cn) => idOf(cn.invoice) === invoice) as unknown as Stripe.CreditNote[]),
     getDispute: async (id) => must('dispute', id) as unknown as Stripe.Dispute,
     getPayout: async (id) => must('payout', id) as unknown as Stripe.Payout,
     getInvoiceItem: async (id) => {

@@ -101,27 +101,6 @@ describe('delivery order and duplicates', () => {
   }
 });
 
-describe('a refund processed before the credit note that made it', () => {
-  for (const name of ['credit-note-after-payment-refund', 'stripe-credit-note-after-payment']) {
-    it(`is booked as the credit note's refund, with no adjustment (${name})`, async () => {
-      const lines = goldenLines([name]);
-      const events = eventsOf(lines);
-      const inOrder = await books(lines);
-      await deliver(inOrder, events);
-      const expected = await settle(inOrder, '2026-12-31');
-      // Stripe sends a request's events in no fixed order: the refund's is drained before the
-      // credit note's has even arrived.
-      const creditNote = events.find((e) => e.type === 'credit_note.created')!;
-      const b = await books(lines);
-      await deliver(b, events.filter((e) => e !== creditNote));
-      await drainInbox(b.deps, b.tenant.id);
-      await deliver(b, [creditNote]);
-      expect(await settle(b, '2026-12-31')).toBe(expected);
-      expect(await b.t.db.selectFrom('exceptions').select('kind').where('kind', '=', 'recognition_changed').execute()).toEqual([]);
-    });
-  }
-});
-
 describe('one second holding more events than a batch', () => {
   it('is processed in TYPE_ORDER across batches: the credit note before the refund it made', async () => {
     const lines = goldenLines(['credit-note-after-payment-refund']);

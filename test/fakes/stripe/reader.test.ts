@@ -113,17 +113,17 @@ describe('the HTTP reader', () => {
     expect(fake.requests.every((r) => r.account === ACCT)).toBe(true);
   });
 
-  it("finds the credit note that made a refund among the invoice's credit notes, listing them once", async () => {
+  it("lists an invoice's credit notes once, and reading one of them then costs no request", async () => {
     loadWorld();
     const reader = httpReader();
-    expect(await reader.creditNoteOfRefund('in_big', 're_1')).toBe('cn_1');
-    expect(await reader.creditNoteOfRefund('in_big', 're_other')).toBeNull();
-    expect(await reader.creditNoteOfRefund('in_other', 're_1')).toBeNull();
-    expect(fake.requests.map((r) => [r.path, new URLSearchParams(r.query).get('invoice')])).toEqual([
-      ['/v1/credit_notes', 'in_big'],
-      ['/v1/credit_notes', 'in_other'],
-    ]);
-    expect(await createMemoryReader(world()).creditNoteOfRefund('in_big', 're_other')).toBeNull();
+    expect(await reader.creditNotesOfInvoice('in_big')).toEqual(['cn_1']);
+    expect(await reader.creditNotesOfInvoice('in_big')).toEqual(['cn_1']);
+    expect(await reader.creditNotesOfInvoice('in_other')).toEqual([]);
+    const note = await reader.getCreditNote('cn_1');
+    expect(note.lines.data).toHaveLength(12);
+    // The note's remaining lines are paged as soon as it is listed.
+    expect(fake.requests.map((r) => `${r.path} ${new URLSearchParams(r.query).get('invoice') ?? ''}`).sort()).toEqual(['/v1/credit_notes in_big', '/v1/credit_notes in_other', '/v1/credit_notes/cn_1/lines ']);
+    expect(await createMemoryReader(world()).creditNotesOfInvoice('in_other')).toEqual([]);
   });
 
   it('pages credit note lines in full', async () => {
@@ -254,7 +254,7 @@ describe('createMemoryReader', () => {
       ['getRefund', (r) => r.getRefund('re_1')],
       ['getBalanceTransaction', (r) => r.getBalanceTransaction('txn_ch')],
       ['getCreditNote', (r) => r.getCreditNote('cn_1')],
-      ['creditNoteOfRefund', (r) => r.creditNoteOfRefund('in_big', 're_1')],
+      ['creditNotesOfInvoice', (r) => r.creditNotesOfInvoice('in_big')],
       ['getDispute', (r) => r.getDispute('dp_1')],
       ['getPayout', (r) => r.getPayout('po_1')],
       ['getInvoiceItem', (r) => r.getInvoiceItem('ii_1')],
