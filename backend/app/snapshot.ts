@@ -23,7 +23,7 @@
 import { sql } from 'kysely';
 import type Stripe from 'stripe';
 import type { Db } from '../db/database.ts';
-import { idOf, oldestFirst, invoicePaymentOfCharge, pickInvoicePayment, type StripeReader } from '../stripe/reader.ts';
+import { idOf, invoicePaymentOfCharge, oldestFirst, pickInvoicePayment, type StripeReader } from '../stripe/reader.ts';
 
 /** Link-following rounds per load: event object → invoice payment → invoice or charge → … */
 const CLOSURE_PASSES_MAX = 6;
@@ -181,11 +181,16 @@ export async function loadSnapshot(db: Db, tenantId: bigint, seeds: unknown[], c
       add(known);
     }
   }
-  // A seed charge that is not in the table (an event stored without its snapshot row) is indexed too.
+  // A seed charge or credit note that is not in the table (an event stored without its snapshot
+  // row) is indexed too.
   for (const o of snap.objects.values()) {
     if (o.object === 'charge') {
       const pi = idOf(o.payment_intent);
       if (pi && snap.chargesByIntent.has(pi)) pushOnce(snap.chargesByIntent, pi, o);
+    }
+    if (o.object === 'credit_note') {
+      const invoice = idOf(o.invoice);
+      if (invoice && snap.creditNotesByInvoice.has(invoice)) pushOnce(snap.creditNotesByInvoice, invoice, o);
     }
   }
   return snap;
