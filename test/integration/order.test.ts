@@ -1,15 +1,18 @@
 /**
- * Proves that delivery order does not change the books, scenario by scenario: every golden
- * scenario's events, each stored and drained on its own (so every event meets the books as the
- * events before it left them), in reverse order and in a shuffled order, book exactly the journal
- * of in-order delivery. Stripe delivers a request's events in no fixed order; this is the strict
- * form of that (the pipeline test shuffles one long stream in slices).
+ * Proves that delivery order and timing do not change the books, scenario by scenario: every
+ * golden scenario's events, each stored and drained on its own (so every event meets the books as
+ * the events before it left them), in reverse order and in a shuffled order, book exactly the
+ * journal of in-order delivery. Stripe delivers a request's events in no fixed order; this is the
+ * strict form of that (the pipeline test shuffles one long stream in slices). And as live: in
+ * Stripe's order, with revenue released through the day before each event (as the daily tick
+ * does), the journal equals the replay's, which releases once at the end.
  */
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type Stripe from 'stripe';
 import { describe, expect, it } from 'vitest';
-import { drainInbox } from '../../backend/app/process.ts';
+import { drainInbox, releaseThrough } from '../../backend/app/process.ts';
+import { addDays, localDateOf } from '../../shared/time.ts';
 import { deliver, eventsOf, freshBooks, goldenLines, prng, settle } from '../support/scenario.ts';
 
 const GOLDEN = join(import.meta.dirname, '..', 'golden');
@@ -33,19 +36,24 @@ describe('each golden scenario, one drain per event', () => {
   });
 
   SCENARIOS.forEach((name, i) => {
-    it(`books the in-order journal in reverse and shuffled order: ${name}`, async () => {
+    it(`books the in-order journal in reverse and shuffled order, and as live: ${name}`, async () => {
       const lines = goldenLines([name]);
       const events = eventsOf(lines);
       const settings = JSON.parse(readFileSync(join(GOLDEN, name, 'settings.json'), 'utf8')) as Record<string, unknown>;
       const scenarioFile = join(GOLDEN, name, 'scenario.json');
       const through = (existsSync(scenarioFile) ? (JSON.parse(readFileSync(scenarioFile, 'utf8')) as { through?: string }).through : undefined) ?? DEFAULT_THROUGH;
       const account = events[0]!.account!;
-      const journal = async (order: Stripe.Event[], oneByOne: boolean): Promise<string> => {
+      const zone = (settings['reporting_time_zone'] as string | undefined) ?? 'UTC';
+      const journal = async (order: Stripe.Event[], mode: 'at once' | 'one by one' | 'live'): Promise<string> => {
         const b = await freshBooks(lines, account, settings);
         try {
-          if (!oneByOne) await deliver(b, order);
+          if (mode === 'at once') await deliver(b, order);
           else
             for (const e of order) {
+              if (mode === 'live') {
+                const dayBefore = addDays(localDateOf(e.created, zone), -1);
+                await releaseThrough(b.deps, b.tenant.id, dayBefore < through ? dayBefore : through);
+              }
               await deliver(b, [e]);
               await drainInbox(b.deps, b.tenant.id);
             }
@@ -54,10 +62,11 @@ describe('each golden scenario, one drain per event', () => {
           await b.close();
         }
       };
-      const inOrder = await journal(events, false);
+      const inOrder = await journal(events, 'at once');
       expect(inOrder.split('\n').length).toBeGreaterThan(2);
-      expect(await journal([...events].reverse(), true)).toBe(inOrder);
-      expect(await journal(shuffled(events, i + 1), true)).toBe(inOrder);
+      expect(await journal([...events].reverse(), 'one by one')).toBe(inOrder);
+      expect(await journal(shuffled(events, i + 1), 'one by one')).toBe(inOrder);
+      expect(await journal([...events].sort((a, b) => a.created - b.created), 'live')).toBe(inOrder);
     });
   });
 });
