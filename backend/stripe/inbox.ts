@@ -141,8 +141,12 @@ export async function storeEvents(db: Db, jobs: Jobs, deliveries: readonly Deliv
   });
 }
 
+/** Payload bytes one shared transaction inserts at most (a single larger event goes alone). */
+const INBOX_BATCH_BYTES = 8 * 1024 * 1024;
+
 interface Waiting {
   delivery: Delivery;
+  bytes: number;
   resolve(outcome: StoreOutcome): void;
   reject(error: unknown): void;
 }
@@ -167,21 +171,27 @@ export class InboxWriter {
   constructor(
     private readonly db: Db,
     private readonly jobs: Jobs,
-    private readonly opts: { concurrency: number; maxBatch: number } = { concurrency: 1, maxBatch: 200 },
+    private readonly opts: { concurrency: number; maxBatch: number; maxBytes: number } = { concurrency: 1, maxBatch: 200, maxBytes: INBOX_BATCH_BYTES },
   ) {}
 
-  store(event: Stripe.Event, source: EventSource): Promise<StoreOutcome> {
+  /** Stores `event` (`bytes`: its size as delivered, which bounds a shared transaction's statement). */
+  store(event: Stripe.Event, source: EventSource, bytes = 0): Promise<StoreOutcome> {
     return new Promise((resolve, reject) => {
       // Refused here, before it can share a transaction with good events.
       if (event.account) checkAccountId(event.account);
-      this.#waiting.push({ delivery: { event, source }, resolve, reject });
+      this.#waiting.push({ delivery: { event, source }, bytes, resolve, reject });
       this.#next();
     });
   }
 
   #next(): void {
     while (this.#committing < this.opts.concurrency && this.#waiting.length) {
-      const batch = this.#waiting.splice(0, this.opts.maxBatch);
+      let n = 0;
+      for (let bytes = 0; n < this.#waiting.length && n < this.opts.maxBatch; n++) {
+        bytes += this.#waiting[n]!.bytes;
+        if (n > 0 && bytes > this.opts.maxBytes) break;
+      }
+      const batch = this.#waiting.splice(0, n);
       this.#committing++;
       void this.#commit(batch).finally(() => {
         this.#committing--;

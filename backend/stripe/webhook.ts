@@ -51,7 +51,7 @@ export function stripeWebhookRouter(deps: WebhookDeps): Router {
     try {
       const raw = Buffer.isBuffer(req.body) ? req.body : Buffer.from('');
       const event = verifyStripeEvent(raw, req.get('stripe-signature'), deps.secrets());
-      const outcome = await inbox.store(event, deps.source ?? 'webhook');
+      const outcome = await inbox.store(event, deps.source ?? 'webhook', raw.length);
       res.status(200).json({ received: true, ...outcome });
     } catch (e) {
       next(e);

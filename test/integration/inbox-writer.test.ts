@@ -54,6 +54,16 @@ describe('InboxWriter', () => {
     expect(sends.get('stripe-inbox')).toBe(2);
   });
 
+  it('bounds a shared transaction by the deliveries\' size as well as their number', async () => {
+    const { jobs: counted, sends } = countingJobs();
+    const writer = new InboxWriter(t.db, counted, { concurrency: 1, maxBatch: 200, maxBytes: 1_000 });
+    const ids = Array.from({ length: 7 }, (_, i) => `evt_bytes_${i}`);
+    // The first commits alone; the next six, 400 bytes each, go two by two.
+    await Promise.all(ids.map((id) => writer.store(event(id, 'acct_bytes'), 'webhook', 400)));
+    expect(Object.keys(await statusOf(ids))).toHaveLength(7);
+    expect(sends.get('stripe-inbox')).toBe(4);
+  });
+
   it('answers each delivery only once its event is stored', async () => {
     const writer = new InboxWriter(t.db, jobs);
     const ids = ['evt_seen_1', 'evt_seen_2', 'evt_seen_3'];
