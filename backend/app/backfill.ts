@@ -14,10 +14,11 @@
  */
 import type Stripe from 'stripe';
 import { jsonbText, type Db } from '../db/database.ts';
-import { QUEUES, type Jobs } from '../jobs/runner.ts';
+import type { Jobs } from '../jobs/runner.ts';
 import { getTenantById, type Tenant } from '../ledger/tenants.ts';
 import type { Logger } from '../log/logger.ts';
 import { STRIPE_API_VERSION } from '../stripe/client.ts';
+import { requestDrain } from '../stripe/inbox.ts';
 import { listObjects, type BackfillKind, type BackfillObjects } from '../stripe/listing.ts';
 import { idOf } from '../stripe/reader.ts';
 
@@ -120,7 +121,7 @@ export async function runBackfill(deps: BackfillDeps, tenantId: bigint, opts: Ba
   // Processing starts once everything is listed: then every read the mapping makes is answered by
   // the snapshot. Started during the listing, it would ask Stripe for what is not listed yet.
   const startProcessing = async () => {
-    if (deps.jobs) await deps.jobs.send(deps.db, QUEUES.inbox, { tenantId: tenantId.toString() }, { tenantKey: tenantId.toString() });
+    if (deps.jobs) await requestDrain(deps.db, deps.jobs, tenantId);
   };
   try {
     await listEverything(deps, tenant, tenantId, opts, result);

@@ -13,6 +13,7 @@ import { QUEUES, type Jobs } from '../jobs/runner.ts';
 import { calendarOf, closePeriod, listPeriods, type PeriodRow } from '../ledger/periods.ts';
 import { getTenantById, type Tenant } from '../ledger/tenants.ts';
 import type { Logger } from '../log/logger.ts';
+import { requestDrain } from '../stripe/inbox.ts';
 import { releasedThrough, releaseThrough, type ProcessDeps } from './process.ts';
 import { hasActiveConnection } from './qbo-sync.ts';
 
@@ -60,7 +61,7 @@ export async function tenantTick(deps: TickDeps, tenantId: bigint): Promise<Tick
   // A safety net: every transaction that leaves events pending also requests their drain
   // (ARCHITECTURE invariant 8), so this should find nothing; if it does, they wait a day at most.
   const pending = await deps.db.selectFrom('stripe_events').select('id').where('tenant_id', '=', tenantId).where('status', '=', 'pending').limit(1).executeTakeFirst();
-  if (pending) await deps.jobs.send(deps.db, QUEUES.inbox, { tenantId: tenantId.toString() }, { tenantKey: tenantId.toString() });
+  if (pending) await requestDrain(deps.db, deps.jobs, tenantId);
   if (plan.releaseThrough) await releaseThrough(deps.process, tenantId, plan.releaseThrough);
   for (const key of plan.close) await closePeriod(deps.db, tenant, key, 'auto-close');
   if (await hasActiveConnection(deps.db, tenantId)) {

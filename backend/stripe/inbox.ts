@@ -30,7 +30,16 @@ function inboxLock(tenantId: bigint) {
  */
 export async function enqueueInbox(tx: Tx, jobs: Jobs, tenantId: bigint): Promise<string | null> {
   await sql`select pg_advisory_xact_lock_shared(${inboxLock(tenantId)})`.execute(tx);
-  return jobs.send(tx, QUEUES.inbox, { tenantId: tenantId.toString() }, { tenantKey: tenantId.toString() });
+  return requestDrain(tx, jobs, tenantId);
+}
+
+/**
+ * Requests a drain of the tenant's inbox. On its own, only for events already committed (the
+ * backfill once its listing ends, the daily tick); a transaction that is making events pending
+ * uses `enqueueInbox`.
+ */
+export function requestDrain(db: Db | Tx, jobs: Jobs, tenantId: bigint): Promise<string | null> {
+  return jobs.send(db, QUEUES.inbox, { tenantId: tenantId.toString() }, { tenantKey: tenantId.toString() });
 }
 
 /** Waits until every transaction that is making a tenant's events pending has committed or rolled back. */
