@@ -38,8 +38,8 @@ import type { Db } from '../backend/db/database.ts';
 import { ensureTenant, type Tenant } from '../backend/ledger/tenants.ts';
 import { createStripeClient } from '../backend/stripe/client.ts';
 import { createStripeReader, type StripeObject, type StripeReader } from '../backend/stripe/reader.ts';
-import { generateBusiness, type BusinessOptions } from '../test/fakes/stripe/business.ts';
-import { startStripeFake } from '../test/fakes/stripe/server.ts';
+import { generateBusiness, type BusinessOptions } from '../backend/sandbox/stripe/business.ts';
+import { startStripeFake } from '../backend/sandbox/stripe/server.ts';
 import {
   BENCH_STRIPE_KEY,
   countingDb,

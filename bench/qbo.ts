@@ -17,8 +17,8 @@ import { executePostings } from '../backend/qbo/executor.ts';
 import { RealmLimiter, REQUESTS_PER_MINUTE_BUDGET } from '../backend/qbo/limiter.ts';
 import { planPostings } from '../backend/qbo/posting.ts';
 import { InMemorySyncStore } from '../backend/qbo/sync-store.ts';
-import { startHarness } from '../test/fakes/qbo/harness.ts';
-import { generateLedger } from '../test/fakes/qbo/ledger.ts';
+import { startHarness } from '../backend/sandbox/qbo/harness.ts';
+import { generateLedger } from '../backend/sandbox/qbo/ledger.ts';
 
 /** The volume the brief asks about: one month, 100,000 source entries. */
 const SOURCE_ENTRIES = 100_000;

@@ -701,7 +701,7 @@ export function uniqueEvents(source: StripeObject[], count: number, prefix: stri
 
 async function main(): Promise<void> {
   const args = parseBenchArgs(process.argv.slice(2));
-  const { generateBusiness } = await import('../test/fakes/stripe/business.ts');
+  const { generateBusiness } = await import('../backend/sandbox/stripe/business.ts');
   const business = generateBusiness({});
   const server = await startBenchServer({ fast: args.fast });
   const bdb = await server.freshDatabase('ack');

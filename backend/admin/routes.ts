@@ -14,7 +14,7 @@ import type { Tenant } from '../ledger/tenants.ts';
 import type { Logger } from '../log/logger.ts';
 import { AuditItem, AuditQuery, listAudit } from './audit.ts';
 import { EventDetail, EventId, EventListQuery, EventSummary, listEvents, replayEvent, replayRange, ReplayRangeBody, ReplayResult, showEvent } from './events.ts';
-import { ExceptionItem, ExceptionQuery, listTenantExceptions, ResolveBody, resolveTenantException, retryException, RetryResult } from './exceptions.ts';
+import { ExceptionItem, ExceptionQuery, listTenantExceptions, ResolveBody, resolveTenantException, retryException, RetryResult } from './exception-actions.ts';
 import { jobCounts, JobQuery, JobRun, listJobs, OptionalPeriodBody, QueueCounts, ReleaseBody, triggerRelease, triggerTenantJob } from './jobs.ts';
 import type { AdminKey } from './keys.ts';
 import { buildOpenApiDocument } from './openapi.ts';

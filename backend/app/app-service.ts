@@ -51,7 +51,7 @@ import { periodCalendar, type Period, type PeriodCalendar } from '../../shared/p
 import { rollforward, waterfall } from '../../shared/reports/index.ts';
 import { TenantSettingsSchema, type ProductRule, type TenantSettings } from '../../shared/settings.ts';
 import { addDays, localDateOf } from '../../shared/time.ts';
-import { retryException as retryExceptionUseCase } from '../admin/exceptions.ts';
+import { retryException as retryExceptionUseCase } from '../admin/exception-actions.ts';
 import type { Config } from '../config/config.ts';
 import type { Db } from '../db/database.ts';
 import type { AppCaller } from '../http/app-auth.ts';
@@ -66,7 +66,7 @@ import { systemClock, type Clock } from '../qbo/clock.ts';
 import { OAUTH_STATE_TTL_MS, QboOAuth, type TokenStore } from '../qbo/oauth.ts';
 import { mappingKey } from '../qbo/posting.ts';
 import { openSession, type QboSession } from '../qbo/service.ts';
-import { listExceptions as listExceptionRows, resolveException as resolveExceptionRow, type ExceptionRow } from './exceptions.ts';
+import { listExceptions as listExceptionRows, resolveException as resolveExceptionRow, type ExceptionRow } from '../ledger/exception-queue.ts';
 import { releasedThrough } from './process.ts';
 import { qboServices, type QboServices } from './qbo-sync.ts';
 

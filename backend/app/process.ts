@@ -28,7 +28,7 @@ import type { Logger } from '../log/logger.ts';
 import { awaitPendingWriters } from '../stripe/inbox.ts';
 import { collectFacts, HANDLED_EVENT_TYPES } from '../stripe/mapping.ts';
 import type { StripeReader } from '../stripe/reader.ts';
-import { recordException } from './exceptions.ts';
+import { recordException } from '../ledger/exception-queue.ts';
 import { loadSnapshot, snapshotCoverage, snapshotReader } from './snapshot.ts';
 
 /** After this many failed attempts an event goes to the exception queue as `failed`. */

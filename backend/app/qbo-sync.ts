@@ -26,7 +26,7 @@ import { linesHashOfQbo, mappingKey, type MappedAccount } from '../qbo/posting.t
 import { compareTotals, currentFromCdc, detectDrift, isAccrueDocNumber, nextChangedSince } from '../qbo/reconcile.ts';
 import { checkMapping } from '../qbo/chart.ts';
 import { encryptorFromConfig, type Encryptor } from '../security/encryption.ts';
-import { recordException } from './exceptions.ts';
+import { recordException } from '../ledger/exception-queue.ts';
 
 /** CDC looks back at most 30 days; older sweeps fall back to reading entries back by id. */
 const CDC_LOOKBACK_MAX_MS = 29 * 24 * 3600 * 1000;

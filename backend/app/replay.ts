@@ -20,7 +20,7 @@ import { periodsBetween } from '../../shared/periods.ts';
 import { rollforward, toJournalCsv, toRollforwardCsv, toTrialBalanceCsv, toWaterfallCsv, trialBalance, waterfall } from '../../shared/reports/index.ts';
 import { TenantSettingsSchema, type TenantSettings } from '../../shared/settings.ts';
 import { endOfMonth, localDateOf } from '../../shared/time.ts';
-import { startStripeFake } from '../../test/fakes/stripe/server.ts';
+import { startStripeFake } from '../sandbox/stripe/server.ts';
 import { loadConfig } from '../config/config.ts';
 import { ensureDatabase } from '../db/database.ts';
 import { startEmbeddedPostgres } from '../db/embedded.ts';

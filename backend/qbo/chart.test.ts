@@ -3,7 +3,7 @@
 // deleted, inactive and wrong-type accounts; proposals reuse fitting accounts and create the rest
 // with sensible names; applying them against the fake creates real accounts, once.
 import { ACCOUNT_ROLES, ROLE_INFO } from '../../shared/accounts.ts';
-import { startFakeQbo, type FakeQbo } from '../../test/fakes/qbo/server.ts';
+import { startFakeQbo, type FakeQbo } from '../sandbox/qbo/server.ts';
 import { QboAdapter } from './adapter.ts';
 import { allowedAccountTypes, applyProposals, checkMapping, proposeAccounts } from './chart.ts';
 import { configureQboEndpoints } from './endpoints.ts';

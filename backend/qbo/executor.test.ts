@@ -5,8 +5,8 @@
 // tripped (peak in-flight ≤ 10, per-minute ≤ 500, on a compressed clock); a closed period gives
 // a failure record with code 6200; 5xx bursts, timeouts, 429s and a 401 are survived.
 import type { LedgerLine } from '../../shared/ledger-rows.ts';
-import { generateLedger } from '../../test/fakes/qbo/ledger.ts';
-import { startHarness, type Harness } from '../../test/fakes/qbo/harness.ts';
+import { generateLedger } from '../sandbox/qbo/ledger.ts';
+import { startHarness, type Harness } from '../sandbox/qbo/harness.ts';
 import { scaledClock, type Clock } from './clock.ts';
 import { executePostings } from './executor.ts';
 import { RealmLimiter } from './limiter.ts';

@@ -2,7 +2,7 @@
 // node-quickbooks: consent → callback → API call → refresh with rotation (the NEW refresh token is
 // kept, the old one dies) → single-flight refresh → revoke; a replayed or forged state is refused;
 // invalid_grant marks the connection needs_reconnect.
-import { startFakeQbo, type FakeQbo } from '../../test/fakes/qbo/server.ts';
+import { startFakeQbo, type FakeQbo } from '../sandbox/qbo/server.ts';
 import { QboAdapter, QboApiError } from './adapter.ts';
 import { configureQboEndpoints } from './endpoints.ts';
 import { configureOAuthRetries, InMemoryStateStore, InMemoryTokenStore, QboOAuth } from './oauth.ts';

@@ -5,7 +5,7 @@
 // multicurrency realms get CurrencyRef/ExchangeRate; unmapped accounts are refused.
 import type { AccountRole } from '../../shared/accounts.ts';
 import type { LedgerLine } from '../../shared/ledger-rows.ts';
-import { generateLedger, GENERATED_ACCOUNTS } from '../../test/fakes/qbo/ledger.ts';
+import { generateLedger, GENERATED_ACCOUNTS } from '../sandbox/qbo/ledger.ts';
 import {
   linesHash, mappingKey, minorToQboAmount, planPostings, qboAmountToMinor, splitBalanced, toQboJournalEntry, type MappedAccount, type PlannedEntry,
 } from './posting.ts';

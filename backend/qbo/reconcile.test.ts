@@ -3,8 +3,8 @@
 // and lines hash) and shows as differences carrying both numbers; a memo-only edit is flagged
 // without a lines change; a delete is detected through a CDC tombstone and through a 610 read.
 import { periodCalendar } from '../../shared/periods.ts';
-import { generateLedger } from '../../test/fakes/qbo/ledger.ts';
-import { startHarness, type Harness } from '../../test/fakes/qbo/harness.ts';
+import { generateLedger } from '../sandbox/qbo/ledger.ts';
+import { startHarness, type Harness } from '../sandbox/qbo/harness.ts';
 import { executePostings } from './executor.ts';
 import { planPostings } from './posting.ts';
 import { compareTotals, currentFromCdc, detectDrift, isAccrueDocNumber, nextChangedSince, readBackEntries } from './reconcile.ts';

@@ -5,8 +5,8 @@
 // rejected) and a CDC sweep reports exactly the edited and the deleted entry.
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { startFakeQbo, type FakeQbo } from '../../test/fakes/qbo/server.ts';
-import { generateLedger, GENERATED_ACCOUNTS } from '../../test/fakes/qbo/ledger.ts';
+import { startFakeQbo, type FakeQbo } from '../sandbox/qbo/server.ts';
+import { generateLedger, GENERATED_ACCOUNTS } from '../sandbox/qbo/ledger.ts';
 import { applyProposals, proposeAccounts } from './chart.ts';
 import { configureQboEndpoints } from './endpoints.ts';
 import { configureOAuthRetries, InMemoryStateStore, InMemoryTokenStore, QboOAuth } from './oauth.ts';

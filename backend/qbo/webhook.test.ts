@@ -1,7 +1,7 @@
 // Proves Intuit webhook handling: a body signed by the fake with the verifier token is accepted,
 // while a changed body, a wrong token, a missing or malformed signature are rejected; CloudEvents
 // and legacy payloads parse into the same change records; junk payloads are refused.
-import { cloudEvents, legacyNotification, signWebhook } from '../../test/fakes/qbo/server.ts';
+import { cloudEvents, legacyNotification, signWebhook } from '../sandbox/qbo/server.ts';
 import { parseIntuitWebhook, verifyIntuitSignature } from './webhook.ts';
 
 const TOKEN = 'verifier-token-123';

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import type Stripe from 'stripe';
 import { expect, it } from 'vitest';
 import { collectFacts } from './mapping.ts';
-import { createMemoryReader } from './reader.ts';
+import { createMemoryReader } from '../sandbox/stripe/store.ts';
 
 it('books a payment and a refund whose balance transactions are missing, and reports them', async () => {
   const lines = readFileSync(join(import.meta.dirname, '..', '..', 'test', 'golden', 'refund-partial', 'input.jsonl'), 'utf8')

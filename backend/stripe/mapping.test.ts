@@ -3,7 +3,7 @@
 // event snapshot, what cannot be mapped becomes an exception with a plain reason, and event
 // types we do not handle produce nothing.
 import { collectFacts, HANDLED_EVENT_TYPES } from './mapping.ts';
-import { createMemoryReader } from './reader.ts';
+import { createMemoryReader } from '../sandbox/stripe/store.ts';
 import { factKey, serializeFact, type Fact } from '../../shared/engine/facts.ts';
 import { bt, charge, event, invoice, invoicePayment, refund, ts } from '../../test/golden/make-inputs.ts';
 import type Stripe from 'stripe';

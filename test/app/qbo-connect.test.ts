@@ -25,7 +25,7 @@ import { configureQboEndpoints } from '../../backend/qbo/endpoints.ts';
 import { configureOAuthRetries } from '../../backend/qbo/oauth.ts';
 import { createEncryptor, generateKeySpec } from '../../backend/security/encryption.ts';
 import { APP_HEADERS, signedPayloadString, type SignedExtra } from '../../shared/api/app.ts';
-import { startFakeQbo, type FakeQbo } from '../fakes/qbo/server.ts';
+import { startFakeQbo, type FakeQbo } from '../../backend/sandbox/qbo/server.ts';
 import { createTestDatabase, type TestDatabase } from '../support/db.ts';
 
 const SECRET = 'absec_qbo_connect_test';

@@ -10,9 +10,9 @@ import { ensureTenant } from '../../backend/ledger/tenants.ts';
 import { createStripeClient } from '../../backend/stripe/client.ts';
 import { collectFacts } from '../../backend/stripe/mapping.ts';
 import { createStripeReader, type StripeReader } from '../../backend/stripe/reader.ts';
-import { generateBusiness } from '../fakes/stripe/business.ts';
-import * as fx from '../fakes/stripe/fixtures.ts';
-import { startStripeFake, type StripeFake } from '../fakes/stripe/server.ts';
+import { generateBusiness } from '../../backend/sandbox/stripe/business.ts';
+import * as fx from '../../backend/sandbox/stripe/fixtures.ts';
+import { startStripeFake, type StripeFake } from '../../backend/sandbox/stripe/server.ts';
 import { createTestDatabase, type TestDatabase } from '../support/db.ts';
 
 const KEY = 'sk_test_snapshot';

@@ -13,7 +13,7 @@ import { periodCalendar } from '../../shared/periods.ts';
 import { TenantSettingsSchema, type TenantSettings } from '../../shared/settings.ts';
 import { localDateOf } from '../../shared/time.ts';
 import { collectFacts } from '../../backend/stripe/mapping.ts';
-import { createMemoryReader } from '../../backend/stripe/reader.ts';
+import { createMemoryReader } from '../../backend/sandbox/stripe/store.ts';
 import type Stripe from 'stripe';
 
 export const JOURNAL_CSV_HEADER = 'period,posting_date,entry_id,account_role,account,currency,debit,credit,original_currency,original_amount,source_object,correction';

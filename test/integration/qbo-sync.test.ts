@@ -13,7 +13,7 @@ import { qboServices, reconcileTenant, syncTenant, type QboServices } from '../.
 import { loadConfig } from '../../backend/config/config.ts';
 import { configureOAuthRetries } from '../../backend/qbo/oauth.ts';
 import { ROLE_INFO, type AccountRole } from '../../shared/accounts.ts';
-import { startFakeQbo, type FakeQbo } from '../fakes/qbo/server.ts';
+import { startFakeQbo, type FakeQbo } from '../../backend/sandbox/qbo/server.ts';
 import { deliver, eventsOf, freshBooks, goldenLines, settle, type Books } from '../support/scenario.ts';
 
 const SCENARIOS = ['credit-note-after-payment-refund', 'refund-full-with-tax', 'uncollectible-then-paid', 'payout-paid-then-failed', 'discount-net', 'annual-monthly-even'];

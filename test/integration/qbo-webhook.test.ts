@@ -10,7 +10,7 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { createHttpApp } from '../../backend/http/server.ts';
 import { qboWebhookRouter } from '../../backend/http/qbo-webhook.ts';
 import { createLogger } from '../../backend/log/logger.ts';
-import { cloudEvents, signWebhook } from '../fakes/qbo/server.ts';
+import { cloudEvents, signWebhook } from '../../backend/sandbox/qbo/server.ts';
 import { freshBooks, type Books } from '../support/scenario.ts';
 
 const VERIFIER = 'verifier-token-for-tests';

@@ -14,9 +14,9 @@ import { storeEvent } from '../../backend/stripe/inbox.ts';
 import { createStripeReader } from '../../backend/stripe/reader.ts';
 import { toJournalCsv } from '../../shared/reports/index.ts';
 import type { TenantSettingsInput } from '../../shared/settings.ts';
-import { startStripeFake, type StripeFake } from '../fakes/stripe/server.ts';
+import { startStripeFake, type StripeFake } from '../../backend/sandbox/stripe/server.ts';
 import { createTestDatabase, type TestDatabase } from './db.ts';
-import { prng } from './prng.ts';
+import { prng } from '../../shared/prng.ts';
 export { prng };
 
 export const FAKE_KEY = 'sk_test_pipeline';

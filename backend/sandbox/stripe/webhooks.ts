@@ -5,7 +5,7 @@
  * (seeded), since Stripe promises neither order nor exactly-once delivery.
  */
 import Stripe from 'stripe';
-import type { StripeObject } from '../../../backend/stripe/reader.ts';
+import type { StripeObject } from '../../stripe/reader.ts';
 import { seededRandom } from './business.ts';
 
 /** Attempts per event before it is reported failed; Stripe retries for days, a test has seconds. */

@@ -2,9 +2,9 @@
  * Test wiring around the fake QuickBooks: a realm seeded with the accounts the ledger generator
  * uses, the matching account mapping, and a real adapter (node-quickbooks) pointed at the fake.
  */
-import { QboAdapter } from '../../../backend/qbo/adapter.ts';
-import { configureQboEndpoints } from '../../../backend/qbo/endpoints.ts';
-import { mappingKey, type MappedAccount } from '../../../backend/qbo/posting.ts';
+import { QboAdapter } from '../../qbo/adapter.ts';
+import { configureQboEndpoints } from '../../qbo/endpoints.ts';
+import { mappingKey, type MappedAccount } from '../../qbo/posting.ts';
 import { ROLE_INFO } from '../../../shared/accounts.ts';
 import { GENERATED_ACCOUNTS } from './ledger.ts';
 import { startFakeQbo, type FakeQbo, type FakeQboOptions } from './server.ts';

@@ -7,7 +7,8 @@
 import { readFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { StripeObjectStore, idOf, isStripeObject, type StripeObject } from '../../../backend/stripe/reader.ts';
+import { idOf, isStripeObject, type StripeObject } from '../../stripe/reader.ts';
+import { StripeObjectStore } from './store.ts';
 
 /** The version the fake renders when a request names none (stripe-node 23 always names one). */
 export const FAKE_API_VERSION = '2026-10-28.endive';
@@ -531,7 +532,7 @@ export async function startStripeFake(opts: { apiKey?: string; port?: number } =
 
 /**
  * CLI for the demo: serves a replay file, or a generated sample business, until interrupted.
- * `node bin/run-ts.js test/fakes/stripe/server.ts [--port 12111] [--seed 42 | --replay f.jsonl] [--account acct_…]`
+ * `node bin/run-ts.js backend/sandbox/stripe/server.ts [--port 12111] [--seed 42 | --replay f.jsonl] [--account acct_…]`
  */
 async function main(argv: string[]): Promise<void> {
   const arg = (name: string): string | undefined => {

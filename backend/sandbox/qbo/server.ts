@@ -12,7 +12,7 @@ import { createHmac, randomBytes, randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { parseQuery, QueryError, runQuery } from './query.ts';
-import { prng as mulberry32 } from '../../support/prng.ts';
+import { prng as mulberry32 } from '../../../shared/prng.ts';
 
 // ---------------------------------------------------------------------------------------------
 // Limits and lifetimes, as QuickBooks documents them (qbo.md §0, §7).

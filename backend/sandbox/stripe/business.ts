@@ -12,11 +12,11 @@
  * invoice, multi-site customers with more than 10 lines per invoice, and weekly payouts of the net
  * (after fees) balance.
  *
- * Run: `node bin/run-ts.js test/fakes/stripe/business.ts [seed] [out.jsonl]` (or `npx tsx …`).
+ * Run: `node bin/run-ts.js backend/sandbox/stripe/business.ts [seed] [out.jsonl]` (or `npx tsx …`).
  */
 import { writeFileSync } from 'node:fs';
 import { Decimal, currencyExponent } from '../../../shared/money.ts';
-import type { StripeObject } from '../../../backend/stripe/reader.ts';
+import type { StripeObject } from '../../stripe/reader.ts';
 import type { TenantSettingsInput } from '../../../shared/settings.ts';
 import * as fx from './fixtures.ts';
 

@@ -6,7 +6,7 @@
 import type { AccountRole } from '../../../shared/accounts.ts';
 import type { EntryKind } from '../../../shared/journal.ts';
 import type { LedgerLine } from '../../../shared/ledger-rows.ts';
-import { prng as rng } from '../../support/prng.ts';
+import { prng as rng } from '../../../shared/prng.ts';
 
 export interface LedgerSpec {
   tenantId: string;

@@ -6,10 +6,11 @@
 import type Stripe from 'stripe';
 import { createStripeClient } from '../../../backend/stripe/client.ts';
 import { listInvoices } from '../../../backend/stripe/listing.ts';
-import { createMemoryReader, createStripeReader, type StripeObject } from '../../../backend/stripe/reader.ts';
+import { createStripeReader, type StripeObject } from '../../../backend/stripe/reader.ts';
+import { createMemoryReader } from '../../../backend/sandbox/stripe/store.ts';
 import { TenantSettingsSchema } from '../../../shared/settings.ts';
-import { generateBusiness, type SampleBusiness } from './business.ts';
-import { startStripeFake } from './server.ts';
+import { generateBusiness, type SampleBusiness } from '../../../backend/sandbox/stripe/business.ts';
+import { startStripeFake } from '../../../backend/sandbox/stripe/server.ts';
 
 const SEED = Number(process.env.SEED ?? 20_251_121);
 console.log(`SEED=${SEED}`);

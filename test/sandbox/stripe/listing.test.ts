@@ -6,8 +6,8 @@ import type Stripe from 'stripe';
 import { createStripeClient } from '../../../backend/stripe/client.ts';
 import { BACKFILL_KINDS, listCreditNotes, listInvoices, listObjects, type BackfillKind } from '../../../backend/stripe/listing.ts';
 import type { StripeObject } from '../../../backend/stripe/reader.ts';
-import { startStripeFake, type StripeFake } from './server.ts';
-import * as fx from './fixtures.ts';
+import { startStripeFake, type StripeFake } from '../../../backend/sandbox/stripe/server.ts';
+import * as fx from '../../../backend/sandbox/stripe/fixtures.ts';
 
 const KEY = 'sk_test_listing_key_12345';
 const ACCT = 'acct_L000000000000001';

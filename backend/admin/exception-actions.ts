@@ -6,7 +6,7 @@
 import { sql } from 'kysely';
 import { z } from 'zod';
 import { AccrueError } from '../../shared/errors.ts';
-import { resolveException, type ExceptionKind } from '../app/exceptions.ts';
+import { resolveException, type ExceptionKind } from '../ledger/exception-queue.ts';
 import type { Db } from '../db/database.ts';
 import { QUEUES, type Jobs } from '../jobs/runner.ts';
 import { enqueueInbox } from '../stripe/inbox.ts';

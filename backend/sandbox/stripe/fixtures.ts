@@ -4,7 +4,7 @@
  * the fields the engine reads with consistent values and takes overrides for the rest; ids are
  * passed in or drawn from a per-builder counter so tests stay deterministic.
  */
-import type { StripeObject } from '../../../backend/stripe/reader.ts';
+import type { StripeObject } from '../../stripe/reader.ts';
 
 type Overrides = Record<string, unknown>;
 

@@ -6,19 +6,11 @@
 import Stripe from 'stripe';
 import { AccrueError } from '../../../shared/errors.ts';
 import { createStripeClient, parseApiBase } from '../../../backend/stripe/client.ts';
-import {
-  createMemoryReader,
-  createStripeReader,
-  retryDelayMs,
-  RATE_LIMIT_BASE_DELAY_MS,
-  STRIPE_ATTEMPTS_MAX,
-  STRIPE_RETRY_BASE_DELAY_MS,
-  STRIPE_RETRY_MAX_DELAY_MS,
-  type StripeReader,
-} from '../../../backend/stripe/reader.ts';
+import { createStripeReader, retryDelayMs, RATE_LIMIT_BASE_DELAY_MS, STRIPE_ATTEMPTS_MAX, STRIPE_RETRY_BASE_DELAY_MS, STRIPE_RETRY_MAX_DELAY_MS, type StripeReader } from '../../../backend/stripe/reader.ts';
+import { createMemoryReader } from '../../../backend/sandbox/stripe/store.ts';
 import type { StripeObject } from '../../../backend/stripe/reader.ts';
-import { startStripeFake, type StripeFake } from './server.ts';
-import * as fx from './fixtures.ts';
+import { startStripeFake, type StripeFake } from '../../../backend/sandbox/stripe/server.ts';
+import * as fx from '../../../backend/sandbox/stripe/fixtures.ts';
 
 const KEY = 'sk_test_reader_key_123456';
 const ACCT = 'acct_R000000000000001';

@@ -4,9 +4,10 @@
 // expand, replay loading precedence, and injected 429/5xx faults with their headers.
 import Stripe from 'stripe';
 import { createStripeClient } from '../../../backend/stripe/client.ts';
-import { createMemoryReader, type StripeObject } from '../../../backend/stripe/reader.ts';
-import { startStripeFake, parseStripeParams, type StripeFake } from './server.ts';
-import * as fx from './fixtures.ts';
+import { type StripeObject } from '../../../backend/stripe/reader.ts';
+import { createMemoryReader } from '../../../backend/sandbox/stripe/store.ts';
+import { startStripeFake, parseStripeParams, type StripeFake } from '../../../backend/sandbox/stripe/server.ts';
+import * as fx from '../../../backend/sandbox/stripe/fixtures.ts';
 
 const KEY = 'sk_test_fake_key_123456';
 const ACCT_A = 'acct_A000000000000001';

@@ -7,7 +7,7 @@
 // by the adapter into the right error kind.
 import { QboAdapter, QboApiError, normalizeQboError, type QboJournalEntry } from '../../../backend/qbo/adapter.ts';
 import { configureQboEndpoints } from '../../../backend/qbo/endpoints.ts';
-import { startFakeQbo, type FakeQbo, type Json } from './server.ts';
+import { startFakeQbo, type FakeQbo, type Json } from '../../../backend/sandbox/qbo/server.ts';
 
 let fake: FakeQbo;
 let realmId: string;

@@ -5,8 +5,8 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import Stripe from 'stripe';
-import { deliverEvents, deliveryPlan } from './webhooks.ts';
-import * as fx from './fixtures.ts';
+import { deliverEvents, deliveryPlan } from '../../../backend/sandbox/stripe/webhooks.ts';
+import * as fx from '../../../backend/sandbox/stripe/fixtures.ts';
 
 const SECRET = 'whsec_test_secret_for_delivery';
 const T0 = 1_760_000_000;
