@@ -5,7 +5,7 @@
  * allocation (`previewBundleSplit` → `allocate`/`decimalWeights` in shared/money.ts).
  */
 import { useEffect, useState } from 'react';
-import { Banner, Box, Button, Select, Table, TableBody, TableCell, TableHead, TableHeaderCell, TableRow, TextField } from '@stripe/ui-extension-sdk/ui';
+import { Banner, Box, Button, Select, Table, TableBody, TableCell, TableRow, TextField } from '@stripe/ui-extension-sdk/ui';
 import { BUNDLE_COMPONENTS_MAX, previewBundleSplit, type BundlePreviewResponse, type ProductRuleResponse, type QboAccount } from '../../shared/api/app.ts';
 import { formatMinor, parseMajor } from '../../shared/money.ts';
 import { ProductRuleSchema, type ProductRule, type RecognitionRule } from '../../shared/settings.ts';
@@ -15,6 +15,7 @@ import { useLoad } from '../hooks/useLoad.ts';
 import { confirmDone } from '../hooks/notify.ts';
 import { describeRule, RULE_OPTIONS } from './format.ts';
 import { ErrorBanner, Loading } from './States.tsx';
+import { TableHeader } from './TableHeader.tsx';
 
 type Trigger = 'booking' | 'payment' | 'fulfillment';
 type ComponentRule = 'ratable' | 'point_in_time' | 'custom_term';
@@ -318,13 +319,7 @@ function ComponentFields({ index: i, component, accounts, canEdit, onChange, onR
 function BundlePreviewTable({ preview }: { preview: BundlePreviewResponse }) {
   return (
     <Table>
-      <TableHead>
-        <TableRow>
-          <TableHeaderCell>Component</TableHeaderCell>
-          <TableHeaderCell>SSP</TableHeaderCell>
-          <TableHeaderCell>Share of the sample</TableHeaderCell>
-        </TableRow>
-      </TableHead>
+      <TableHeader titles={['Component', 'SSP', 'Share of the sample']} />
       <TableBody>
         {preview.parts.map((p, i) => (
           <TableRow key={i}>

@@ -4,11 +4,12 @@
  * roll-forward and the waterfall as tables, for the last few periods.
  */
 import { useState } from 'react';
-import { BarChart, Box, ContextView, Divider, LineChart, Select, Table, TableBody, TableCell, TableHead, TableHeaderCell, TableRow } from '@stripe/ui-extension-sdk/ui';
+import { BarChart, Box, ContextView, Divider, LineChart, Select, Table, TableBody, TableCell, TableRow } from '@stripe/ui-extension-sdk/ui';
 import type { ExtensionContextValue } from '@stripe/ui-extension-sdk/context';
 import { REPORT_PERIODS_DEFAULT, type RollforwardResponse, type WaterfallResponse } from '../../shared/api/app.ts';
 import { chartValue, money } from '../components/format.ts';
 import { Empty, ErrorBanner, Loading } from '../components/States.tsx';
+import { TableHeader } from '../components/TableHeader.tsx';
 import { useAppClient } from '../hooks/useAppClient.ts';
 import { useLoad } from '../hooks/useLoad.ts';
 
@@ -70,21 +71,13 @@ function RevenueReports({ waterfall, rollforward }: Reports) {
   );
 }
 
+const ROLLFORWARD_COLUMNS = ['Period', 'Opening', 'Billed', 'Recognized', 'Refunds, credits, disputes', 'FX', 'Closing'];
+
 function RollforwardTable({ rollforward }: Pick<Reports, 'rollforward'>) {
   const currency = rollforward.currency;
   return (
     <Table>
-      <TableHead>
-        <TableRow>
-          <TableHeaderCell>Period</TableHeaderCell>
-          <TableHeaderCell>Opening</TableHeaderCell>
-          <TableHeaderCell>Billed</TableHeaderCell>
-          <TableHeaderCell>Recognized</TableHeaderCell>
-          <TableHeaderCell>Refunds, credits, disputes</TableHeaderCell>
-          <TableHeaderCell>FX</TableHeaderCell>
-          <TableHeaderCell>Closing</TableHeaderCell>
-        </TableRow>
-      </TableHead>
+      <TableHeader titles={ROLLFORWARD_COLUMNS} />
       <TableBody>
         {rollforward.rows.map((r) => (
           <TableRow key={r.period}>
@@ -105,16 +98,7 @@ function RollforwardTable({ rollforward }: Pick<Reports, 'rollforward'>) {
 function WaterfallTable({ waterfall }: Pick<Reports, 'waterfall'>) {
   return (
     <Table>
-      <TableHead>
-        <TableRow>
-          <TableHeaderCell>Booked</TableHeaderCell>
-          <TableHeaderCell>Amount</TableHeaderCell>
-          {waterfall.periods.map((p) => (
-            <TableHeaderCell key={p}>{p}</TableHeaderCell>
-          ))}
-          <TableHeaderCell>Still deferred</TableHeaderCell>
-        </TableRow>
-      </TableHead>
+      <TableHeader titles={['Booked', 'Amount', ...waterfall.periods, 'Still deferred']} />
       <TableBody>
         {waterfall.rows.map((r) => (
           <TableRow key={r.booked_period}>
