@@ -48,7 +48,10 @@ interface ConstraintRow { table_oid: number; name: string; kind: string; definit
 interface DefinitionRow { table_oid: number; name: string; definition: string }
 interface FunctionRow { name: string; definition: string; signature: string; comment: string | null }
 
-/** The schema text: header, functions, then one block per table. Deterministic for a given schema. */
+/**
+ * The schema text: header, functions, then one block per table. Deterministic for a given schema.
+ * Reads in a transaction of its own, so `client` must not be inside one.
+ */
 export async function schemaText(client: Queryable): Promise<string> {
   // Names are printed unqualified when `public` is on the search path; fix it for this session's
   // transaction so the text does not depend on the caller's settings.
