@@ -6,10 +6,11 @@
 import { useEffect, useState } from 'react';
 import { Banner, Box, Button, Select } from '@stripe/ui-extension-sdk/ui';
 import { ACCOUNT_ROLES, ROLE_INFO, type AccountRole } from '../../shared/accounts.ts';
-import type { AccountMappingUpdateRequest } from '../../shared/api/app.ts';
+import type { AccountMappingUpdateRequest, QboAccount } from '../../shared/api/app.ts';
 import type { AppClient } from '../data/client.ts';
-import { asAppError, useLoad } from '../hooks/useLoad.ts';
-import { confirmDone, reportFailure } from '../hooks/notify.ts';
+import { useAction } from '../hooks/useAction.ts';
+import { useLoad } from '../hooks/useLoad.ts';
+import { confirmDone } from '../hooks/notify.ts';
 import { ErrorBanner, Loading } from './States.tsx';
 
 type Mapping = Record<AccountRole, string | null>;
@@ -52,8 +53,7 @@ export function AccountMappingSection({ client, canEdit, onSaved }: { client: Ap
     return { mapping: mapping.mapping as Mapping, accounts: accounts.accounts };
   }, [client]);
   const [draft, setDraft] = useState<Mapping | null>(null);
-  const [busy, setBusy] = useState<'save' | 'create' | null>(null);
-  const [problem, setProblem] = useState<string | null>(null);
+  const action = useAction<'save' | 'create'>();
 
   useEffect(() => {
     if (state.status === 'loaded') setDraft({ ...state.data.mapping });
@@ -67,50 +67,33 @@ export function AccountMappingSection({ client, canEdit, onSaved }: { client: Ap
     return <ErrorBanner title="Could not load the account mapping" error={state.error} onRetry={reload} />;
   }
   const { accounts, mapping: loaded } = state.data;
-  const d = draft!;
-  const unmapped = ACCOUNT_ROLES.filter((r) => !d[r]);
+  const edited = draft!;
+  const unmapped = ACCOUNT_ROLES.filter((r) => !edited[r]);
 
   const save = async () => {
-    const changes = mappingChanges(loaded, d);
+    const changes = mappingChanges(loaded, edited);
     if (Object.keys(changes).length === 0) {
       confirmDone('Nothing to save: the mapping is unchanged.');
       return;
     }
-    setBusy('save');
-    setProblem(null);
-    try {
+    await action.run('save', async () => {
       const saved = await client.updateAccountMapping({ mapping: changes });
       setData({ accounts, mapping: saved.mapping as Mapping });
       confirmDone('Account mapping saved.');
       onSaved?.();
-    } catch (err) {
-      const e = asAppError(err);
-      setProblem(e.message);
-      reportFailure(e.message);
-    } finally {
-      setBusy(null);
-    }
+    });
   };
 
-  const createMissing = async () => {
-    setBusy('create');
-    setProblem(null);
-    try {
+  const createMissing = () =>
+    action.run('create', async () => {
       const res = await client.createMissingAccounts({ roles: unmapped });
       const fresh = await client.listQboAccounts();
       setData({ accounts: fresh.accounts, mapping: res.mapping as Mapping });
       confirmDone(res.created.length === 0 ? 'Every role already has an account.' : `Created ${res.created.length} account${res.created.length === 1 ? '' : 's'} in QuickBooks.`);
       onSaved?.();
-    } catch (err) {
-      const e = asAppError(err);
-      setProblem(e.message);
-      reportFailure(e.message);
-    } finally {
-      setBusy(null);
-    }
-  };
+    });
 
-  const active = accounts.filter((a) => a.active);
+  const { busy, problem } = action;
   return (
     <Box css={{ stack: 'y', gap: 'medium' }}>
       <Box css={{ font: 'subheading' }}>Account mapping</Box>
@@ -122,24 +105,7 @@ export function AccountMappingSection({ client, canEdit, onSaved }: { client: Ap
           description="Accrue cannot post entries that touch an unmapped role. Pick an account or create the missing ones."
         />
       ) : null}
-      {ACCOUNT_ROLES.map((role) => (
-        <Select
-          key={role}
-          name={`account_${role}`}
-          label={ROLE_INFO[role].defaultName}
-          description={ROLE_PURPOSE[role]}
-          value={d[role] ?? ''}
-          disabled={!canEdit}
-          onChange={(e) => setDraft({ ...d, [role]: e.target.value === '' ? null : e.target.value })}
-        >
-          <option value="">Not mapped</option>
-          {active.map((a) => (
-            <option key={a.id} value={a.id}>
-              {a.name} ({a.type})
-            </option>
-          ))}
-        </Select>
-      ))}
+      <RoleSelects draft={edited} accounts={accounts} canEdit={canEdit} onChange={setDraft} />
       {canEdit ? (
         <Box css={{ stack: 'x', gap: 'small' }}>
           <Button type="primary" pending={busy === 'save'} disabled={busy !== null} onPress={() => void save()}>
@@ -151,5 +117,32 @@ export function AccountMappingSection({ client, canEdit, onSaved }: { client: Ap
         </Box>
       ) : null}
     </Box>
+  );
+}
+
+/** One picker per role, listing the company's active accounts. */
+function RoleSelects({ draft, accounts, canEdit, onChange }: { draft: Mapping; accounts: QboAccount[]; canEdit: boolean; onChange: (draft: Mapping) => void }) {
+  const active = accounts.filter((a) => a.active);
+  return (
+    <>
+      {ACCOUNT_ROLES.map((role) => (
+        <Select
+          key={role}
+          name={`account_${role}`}
+          label={ROLE_INFO[role].defaultName}
+          description={ROLE_PURPOSE[role]}
+          value={draft[role] ?? ''}
+          disabled={!canEdit}
+          onChange={(e) => onChange({ ...draft, [role]: e.target.value === '' ? null : e.target.value })}
+        >
+          <option value="">Not mapped</option>
+          {active.map((a) => (
+            <option key={a.id} value={a.id}>
+              {a.name} ({a.type})
+            </option>
+          ))}
+        </Select>
+      ))}
+    </>
   );
 }

@@ -2,9 +2,10 @@
  * Journal entries as a bookkeeper reads them: date, what happened, each line's account with
  * its debit or credit, and whether QuickBooks has it yet.
  */
-import { Badge, Box, Table, TableBody, TableCell, TableHead, TableHeaderCell, TableRow } from '@stripe/ui-extension-sdk/ui';
+import { Badge, Box, Table, TableBody, TableCell, TableRow } from '@stripe/ui-extension-sdk/ui';
 import type { EntrySummary } from '../../shared/api/app.ts';
 import { formatMinor } from '../../shared/money.ts';
+import { TableHeader } from './TableHeader.tsx';
 
 /** "Dr Deferred Revenue 100.00" / "Cr Revenue 100.00" from a signed line. */
 function lineText(account: string, amount_minor: string, currency: string): string {
@@ -15,14 +16,7 @@ function lineText(account: string, amount_minor: string, currency: string): stri
 export function EntriesTable({ entries }: { entries: readonly EntrySummary[] }) {
   return (
     <Table>
-      <TableHead>
-        <TableRow>
-          <TableHeaderCell>Date</TableHeaderCell>
-          <TableHeaderCell>Entry</TableHeaderCell>
-          <TableHeaderCell>Lines</TableHeaderCell>
-          <TableHeaderCell>QuickBooks</TableHeaderCell>
-        </TableRow>
-      </TableHead>
+      <TableHeader titles={['Date', 'Entry', 'Lines', 'QuickBooks']} />
       <TableBody>
         {entries.map((e) => (
           <TableRow key={e.id}>

@@ -10,8 +10,9 @@ import type { GeneralSettings, SettingsUpdateRequest } from '../../shared/api/ap
 import { AMORTIZATION_METHODS } from '../../shared/settings.ts';
 import { isValidTimeZone } from '../../shared/time.ts';
 import type { AppClient } from '../data/client.ts';
-import { asAppError, useLoad } from '../hooks/useLoad.ts';
-import { confirmDone, reportFailure } from '../hooks/notify.ts';
+import { useAction } from '../hooks/useAction.ts';
+import { useLoad } from '../hooks/useLoad.ts';
+import { confirmDone } from '../hooks/notify.ts';
 import { ErrorBanner, Loading } from './States.tsx';
 
 const AMORTIZATION_LABELS: Record<(typeof AMORTIZATION_METHODS)[number], string> = {
@@ -61,8 +62,7 @@ export function settingsChanges(loaded: GeneralSettings, d: Draft): { changes: S
 export function GeneralSettingsSection({ client, canEdit, onSaved }: { client: AppClient; canEdit: boolean; onSaved?: () => void }) {
   const { state, reload, setData } = useLoad(() => client.getSettings(), [client]);
   const [draft, setDraft] = useState<Draft | null>(null);
-  const [saving, setSaving] = useState(false);
-  const [problem, setProblem] = useState<string | null>(null);
+  const action = useAction<'save'>();
 
   useEffect(() => {
     if (state.status === 'loaded') setDraft(draftOf(state.data.settings));
@@ -70,14 +70,13 @@ export function GeneralSettingsSection({ client, canEdit, onSaved }: { client: A
 
   if (state.status === 'loading' || (state.status === 'loaded' && !draft)) return <Loading label="Loading settings…" />;
   if (state.status === 'error') return <ErrorBanner title="Could not load settings" error={state.error} onRetry={reload} />;
-  const d = draft!;
+  const edited = draft!;
   const loaded = state.data;
-  const set = (patch: Partial<Draft>) => setDraft({ ...d, ...patch });
 
   const save = async () => {
-    const diff = settingsChanges(loaded.settings, d);
+    const diff = settingsChanges(loaded.settings, edited);
     if ('error' in diff) {
-      setProblem(diff.error);
+      action.setProblem(diff.error);
       return;
     }
     if (Object.keys(diff.changes).length === 0) {
@@ -86,29 +85,37 @@ export function GeneralSettingsSection({ client, canEdit, onSaved }: { client: A
       onSaved?.();
       return;
     }
-    setSaving(true);
-    setProblem(null);
-    try {
-      const saved = await client.updateSettings({ version: loaded.version, settings: diff.changes });
-      setData(saved);
-      confirmDone('Settings saved.');
-      onSaved?.();
-    } catch (err) {
-      const e = asAppError(err);
-      const message = e.code === 'conflict' ? 'Someone else changed these settings since you opened them. Reload to see their changes, then save again.' : e.message;
-      setProblem(message);
-      reportFailure(message);
-    } finally {
-      setSaving(false);
-    }
+    await action.run(
+      'save',
+      async () => {
+        const saved = await client.updateSettings({ version: loaded.version, settings: diff.changes });
+        setData(saved);
+        confirmDone('Settings saved.');
+        onSaved?.();
+      },
+      (e) => (e.code === 'conflict' ? 'Someone else changed these settings since you opened them. Reload to see their changes, then save again.' : e.message),
+    );
   };
 
-  const readOnly = !canEdit;
   return (
     <Box css={{ stack: 'y', gap: 'medium' }}>
       <Box css={{ font: 'subheading' }}>Recognition settings</Box>
-      {problem ? <Banner type="critical" title="Settings not saved" description={problem} /> : null}
-      <Select name="amortization" label="Amortization method" value={d.amortization} disabled={readOnly} onChange={(e) => set({ amortization: e.target.value as Draft['amortization'] })}>
+      {action.problem ? <Banner type="critical" title="Settings not saved" description={action.problem} /> : null}
+      <SettingsFields draft={edited} readOnly={!canEdit} set={(patch) => setDraft({ ...edited, ...patch })} />
+      {canEdit ? (
+        <Button type="primary" pending={action.busy === 'save'} onPress={() => void save()}>
+          Save settings
+        </Button>
+      ) : null}
+    </Box>
+  );
+}
+
+/** The form's fields, one per setting. */
+function SettingsFields({ draft, readOnly, set }: { draft: Draft; readOnly: boolean; set: (patch: Partial<Draft>) => void }) {
+  return (
+    <>
+      <Select name="amortization" label="Amortization method" value={draft.amortization} disabled={readOnly} onChange={(e) => set({ amortization: e.target.value as Draft['amortization'] })}>
         {AMORTIZATION_METHODS.map((m) => (
           <option key={m} value={m}>
             {AMORTIZATION_LABELS[m]}
@@ -119,7 +126,7 @@ export function GeneralSettingsSection({ client, canEdit, onSaved }: { client: A
         name="catch_up"
         label="Catch up past service in the booking month"
         description="Service time before the invoice date is recognized when the invoice is booked."
-        checked={d.catch_up}
+        checked={draft.catch_up}
         disabled={readOnly}
         onChange={(e) => set({ catch_up: e.target.checked })}
       />
@@ -127,11 +134,11 @@ export function GeneralSettingsSection({ client, canEdit, onSaved }: { client: A
         name="reporting_time_zone"
         label="Reporting time zone"
         description="Month boundaries are midnights in this zone."
-        value={d.reporting_time_zone}
+        value={draft.reporting_time_zone}
         readOnly={readOnly}
         onChange={(e) => set({ reporting_time_zone: e.target.value })}
       />
-      <Select name="posting_mode" label="Posting to QuickBooks" value={d.posting_mode} disabled={readOnly} onChange={(e) => set({ posting_mode: e.target.value as Draft['posting_mode'] })}>
+      <Select name="posting_mode" label="Posting to QuickBooks" value={draft.posting_mode} disabled={readOnly} onChange={(e) => set({ posting_mode: e.target.value as Draft['posting_mode'] })}>
         <option value="summary">Summary: one entry per account per day</option>
         <option value="detailed">Detailed: one entry per Stripe event</option>
       </Select>
@@ -139,29 +146,24 @@ export function GeneralSettingsSection({ client, canEdit, onSaved }: { client: A
         name="discounts_as_contra"
         label="Show discounts as contra revenue"
         description="Off: revenue is recorded net of discounts."
-        checked={d.discounts_as_contra}
+        checked={draft.discounts_as_contra}
         disabled={readOnly}
         onChange={(e) => set({ discounts_as_contra: e.target.checked })}
       />
       <Switch
         name="recover_as_gains"
         label="Record won disputes as recoveries"
-        checked={d.recover_as_gains}
+        checked={draft.recover_as_gains}
         disabled={readOnly}
         onChange={(e) => set({ recover_as_gains: e.target.checked })}
       />
-      <Select name="close_mode" label="Closing months" value={d.close_mode} disabled={readOnly} onChange={(e) => set({ close_mode: e.target.value as Draft['close_mode'] })}>
+      <Select name="close_mode" label="Closing months" value={draft.close_mode} disabled={readOnly} onChange={(e) => set({ close_mode: e.target.value as Draft['close_mode'] })}>
         <option value="manual">I close months by hand</option>
         <option value="auto">Close automatically after month end</option>
       </Select>
-      {d.close_mode === 'auto' ? (
-        <TextField name="close_days" label="Days after month end" type="number" value={d.close_days} readOnly={readOnly} onChange={(e) => set({ close_days: e.target.value })} />
+      {draft.close_mode === 'auto' ? (
+        <TextField name="close_days" label="Days after month end" type="number" value={draft.close_days} readOnly={readOnly} onChange={(e) => set({ close_days: e.target.value })} />
       ) : null}
-      {canEdit ? (
-        <Button type="primary" pending={saving} onPress={() => void save()}>
-          Save settings
-        </Button>
-      ) : null}
-    </Box>
+    </>
   );
 }

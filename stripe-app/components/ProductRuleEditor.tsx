@@ -5,15 +5,17 @@
  * allocation (`previewBundleSplit` → `allocate`/`decimalWeights` in shared/money.ts).
  */
 import { useEffect, useState } from 'react';
-import { Banner, Box, Button, Select, Table, TableBody, TableCell, TableHead, TableHeaderCell, TableRow, TextField } from '@stripe/ui-extension-sdk/ui';
+import { Banner, Box, Button, Select, Table, TableBody, TableCell, TableRow, TextField } from '@stripe/ui-extension-sdk/ui';
 import { BUNDLE_COMPONENTS_MAX, previewBundleSplit, type BundlePreviewResponse, type ProductRuleResponse, type QboAccount } from '../../shared/api/app.ts';
 import { formatMinor, parseMajor } from '../../shared/money.ts';
 import { ProductRuleSchema, type ProductRule, type RecognitionRule } from '../../shared/settings.ts';
 import type { AppClient } from '../data/client.ts';
-import { asAppError, useLoad } from '../hooks/useLoad.ts';
-import { confirmDone, reportFailure } from '../hooks/notify.ts';
+import { useAction } from '../hooks/useAction.ts';
+import { useLoad } from '../hooks/useLoad.ts';
+import { confirmDone } from '../hooks/notify.ts';
 import { describeRule, RULE_OPTIONS } from './format.ts';
 import { ErrorBanner, Loading } from './States.tsx';
+import { TableHeader } from './TableHeader.tsx';
 
 type Trigger = 'booking' | 'payment' | 'fulfillment';
 type ComponentRule = 'ratable' | 'point_in_time' | 'custom_term';
@@ -116,8 +118,7 @@ export function ProductRuleEditor({ client, productId, canEdit }: { client: AppC
   }, [client, productId]);
   const [draft, setDraft] = useState<RuleDraft | null>(null);
   const [sample, setSample] = useState('');
-  const [busy, setBusy] = useState<'save' | 'delete' | null>(null);
-  const [problem, setProblem] = useState<string | null>(null);
+  const action = useAction<'save' | 'delete'>();
 
   useEffect(() => {
     if (state.status !== 'loaded') return;
@@ -129,146 +130,62 @@ export function ProductRuleEditor({ client, productId, canEdit }: { client: AppC
   if (state.status === 'loading' || (state.status === 'loaded' && !draft)) return <Loading label="Loading the product's rule…" />;
   if (state.status === 'error') return <ErrorBanner title="Could not load this product's rule" error={state.error} onRetry={reload} />;
   const data = state.data;
-  const d = draft!;
-  const currency = data.product.default_price?.currency ?? 'usd';
-  const set = (patch: Partial<RuleDraft>) => setDraft({ ...d, ...patch });
-  const setComponent = (i: number, patch: Partial<ComponentDraft>) => set({ components: d.components.map((c, j) => (j === i ? { ...c, ...patch } : c)) });
+  const edited = draft!;
+  const set = (patch: Partial<RuleDraft>) => setDraft({ ...edited, ...patch });
   const readOnly = !canEdit;
   const revenueAccounts = data.accounts.filter((a) => a.active);
 
   const keep = (res: ProductRuleResponse) => setData({ ...res, accounts: data.accounts });
 
   const save = async () => {
-    const built = ruleFromDraft(d);
+    const built = ruleFromDraft(edited);
     if ('error' in built) {
-      setProblem(built.error);
+      action.setProblem(built.error);
       return;
     }
-    setBusy('save');
-    setProblem(null);
-    try {
-      keep(await client.putProductRule(productId, { version: data.version, rule: built.rule }));
-      confirmDone(`Rule saved for ${data.product.name}.`);
-    } catch (err) {
-      const e = asAppError(err);
-      const message = e.code === 'conflict' ? 'Settings changed since you opened this product. Reload and try again.' : e.message;
-      setProblem(message);
-      reportFailure(message);
-    } finally {
-      setBusy(null);
-    }
+    await action.run(
+      'save',
+      async () => {
+        keep(await client.putProductRule(productId, { version: data.version, rule: built.rule }));
+        confirmDone(`Rule saved for ${data.product.name}.`);
+      },
+      (e) => (e.code === 'conflict' ? 'Settings changed since you opened this product. Reload and try again.' : e.message),
+    );
   };
 
-  const remove = async () => {
-    setBusy('delete');
-    setProblem(null);
-    try {
+  const remove = () =>
+    action.run('delete', async () => {
       keep(await client.deleteProductRule(productId, data.version));
       confirmDone(`${data.product.name} now follows the default rule.`);
-    } catch (err) {
-      const e = asAppError(err);
-      setProblem(e.message);
-      reportFailure(e.message);
-    } finally {
-      setBusy(null);
-    }
-  };
-
-  const accountSelect = (name: string, label: string, value: string, onChange: (v: string) => void) => (
-    <Select name={name} label={label} value={value} disabled={readOnly} onChange={(e) => onChange(e.target.value)}>
-      <option value="">Default revenue account</option>
-      {revenueAccounts.map((a) => (
-        <option key={a.id} value={a.id}>
-          {a.name}
-        </option>
-      ))}
-    </Select>
-  );
-
-  const preview = d.rule === 'bundle' ? bundlePreview(sample, currency, d.components) : null;
+    });
 
   return (
     <Box css={{ stack: 'y', gap: 'medium' }}>
       <Box css={{ font: 'subheading' }}>{data.product.name}</Box>
       <Box css={{ color: 'secondary' }}>Current rule: {describeRule(data.rule)}</Box>
-      {problem ? <Banner type="critical" title="Rule not saved" description={problem} /> : null}
-      <Select name="rule" label="How revenue is recognized" value={d.rule} disabled={readOnly} onChange={(e) => set({ rule: e.target.value as RecognitionRule })}>
-        {RULE_OPTIONS.map(([value, label]) => (
-          <option key={value} value={value}>
-            {label}
-          </option>
-        ))}
-      </Select>
-      {d.rule === 'point_in_time' ? (
-        <Select name="trigger" label="When" value={d.trigger} disabled={readOnly} onChange={(e) => set({ trigger: e.target.value as Trigger })}>
-          <option value="booking">When the invoice is finalized</option>
-          <option value="payment">When the invoice is paid</option>
-          <option value="fulfillment">When fulfilment is signalled</option>
-        </Select>
+      {action.problem ? <Banner type="critical" title="Rule not saved" description={action.problem} /> : null}
+      <RuleChoice draft={edited} readOnly={readOnly} set={set} />
+      {edited.rule !== 'bundle' && edited.rule !== 'exclude' ? (
+        <AccountSelect name="account" value={edited.account} accounts={revenueAccounts} readOnly={readOnly} onChange={(v) => set({ account: v })} />
       ) : null}
-      {d.rule === 'custom_term' ? (
-        <TextField name="term_months" label="Term in months" type="number" value={d.term_months} readOnly={readOnly} onChange={(e) => set({ term_months: e.target.value })} />
-      ) : null}
-      {d.rule !== 'bundle' && d.rule !== 'exclude' ? accountSelect('account', 'Revenue account', d.account, (v) => set({ account: v })) : null}
-      {d.rule === 'bundle' ? (
-        <Box css={{ stack: 'y', gap: 'small' }}>
-          {d.components.map((c, i) => (
-            <Box key={i} css={{ stack: 'y', gap: 'small', padding: 'small', keyline: 'neutral' }}>
-              <TextField name={`component_${i}_name`} label="Component" value={c.name} readOnly={readOnly} onChange={(e) => setComponent(i, { name: e.target.value })} />
-              <TextField name={`component_${i}_ssp`} label="Standalone selling price" value={c.ssp} readOnly={readOnly} onChange={(e) => setComponent(i, { ssp: e.target.value })} />
-              <Select name={`component_${i}_rule`} label="Recognized" value={c.rule} disabled={readOnly} onChange={(e) => setComponent(i, { rule: e.target.value as ComponentRule })}>
-                <option value="ratable">Over the service period</option>
-                <option value="point_in_time">All at once</option>
-                <option value="custom_term">Over a fixed term</option>
-              </Select>
-              {c.rule === 'custom_term' ? (
-                <TextField name={`component_${i}_term`} label="Term in months" type="number" value={c.term_months} readOnly={readOnly} onChange={(e) => setComponent(i, { term_months: e.target.value })} />
-              ) : null}
-              {accountSelect(`component_${i}_account`, 'Revenue account', c.account, (v) => setComponent(i, { account: v }))}
-              {canEdit ? (
-                <Button type="destructive" size="small" onPress={() => set({ components: d.components.filter((_, j) => j !== i) })}>
-                  Remove component
-                </Button>
-              ) : null}
-            </Box>
-          ))}
-          {canEdit && d.components.length < BUNDLE_COMPONENTS_MAX ? (
-            <Button size="small" onPress={() => set({ components: [...d.components, emptyComponent()] })}>
-              Add component
-            </Button>
-          ) : null}
-          <TextField name="sample" label={`Sample price (${currency.toUpperCase()})`} value={sample} onChange={(e) => setSample(e.target.value)} />
-          {preview && 'error' in preview ? (
-            <Banner type="caution" title="No preview yet" description={preview.error} />
-          ) : preview ? (
-            <Table>
-              <TableHead>
-                <TableRow>
-                  <TableHeaderCell>Component</TableHeaderCell>
-                  <TableHeaderCell>SSP</TableHeaderCell>
-                  <TableHeaderCell>Share of the sample</TableHeaderCell>
-                </TableRow>
-              </TableHead>
-              <TableBody>
-                {preview.preview.parts.map((p, i) => (
-                  <TableRow key={i}>
-                    <TableCell>{p.name}</TableCell>
-                    <TableCell>{p.ssp}</TableCell>
-                    <TableCell>{p.amount}</TableCell>
-                  </TableRow>
-                ))}
-              </TableBody>
-            </Table>
-          ) : null}
-        </Box>
+      {edited.rule === 'bundle' ? (
+        <BundleEditor
+          components={edited.components}
+          onChange={(components) => set({ components })}
+          sample={sample}
+          onSampleChange={setSample}
+          currency={data.product.default_price?.currency ?? 'usd'}
+          accounts={revenueAccounts}
+          canEdit={canEdit}
+        />
       ) : null}
       {canEdit ? (
         <Box css={{ stack: 'x', gap: 'small' }}>
-          <Button type="primary" pending={busy === 'save'} disabled={busy !== null} onPress={() => void save()}>
+          <Button type="primary" pending={action.busy === 'save'} disabled={action.busy !== null} onPress={() => void save()}>
             Save rule
           </Button>
           {data.rule ? (
-            <Button pending={busy === 'delete'} disabled={busy !== null} onPress={() => void remove()}>
+            <Button pending={action.busy === 'delete'} disabled={action.busy !== null} onPress={() => void remove()}>
               Use the default rule
             </Button>
           ) : null}
@@ -277,5 +194,141 @@ export function ProductRuleEditor({ client, productId, canEdit }: { client: AppC
         <Box css={{ color: 'secondary' }}>Only administrators and developers can change product rules.</Box>
       )}
     </Box>
+  );
+}
+
+/** The rule, and what it needs: when (all at once) or how long (fixed term). */
+function RuleChoice({ draft, readOnly, set }: { draft: RuleDraft; readOnly: boolean; set: (patch: Partial<RuleDraft>) => void }) {
+  return (
+    <>
+      <Select name="rule" label="How revenue is recognized" value={draft.rule} disabled={readOnly} onChange={(e) => set({ rule: e.target.value as RecognitionRule })}>
+        {RULE_OPTIONS.map(([value, label]) => (
+          <option key={value} value={value}>
+            {label}
+          </option>
+        ))}
+      </Select>
+      {draft.rule === 'point_in_time' ? (
+        <Select name="trigger" label="When" value={draft.trigger} disabled={readOnly} onChange={(e) => set({ trigger: e.target.value as Trigger })}>
+          <option value="booking">When the invoice is finalized</option>
+          <option value="payment">When the invoice is paid</option>
+          <option value="fulfillment">When fulfilment is signalled</option>
+        </Select>
+      ) : null}
+      {draft.rule === 'custom_term' ? (
+        <TextField name="term_months" label="Term in months" type="number" value={draft.term_months} readOnly={readOnly} onChange={(e) => set({ term_months: e.target.value })} />
+      ) : null}
+    </>
+  );
+}
+
+interface AccountSelectProps {
+  name: string;
+  value: string;
+  accounts: QboAccount[];
+  readOnly: boolean;
+  onChange: (account: string) => void;
+}
+
+/** A revenue account picker; empty means the default revenue account. */
+function AccountSelect({ name, value, accounts, readOnly, onChange }: AccountSelectProps) {
+  return (
+    <Select name={name} label="Revenue account" value={value} disabled={readOnly} onChange={(e) => onChange(e.target.value)}>
+      <option value="">Default revenue account</option>
+      {accounts.map((a) => (
+        <option key={a.id} value={a.id}>
+          {a.name}
+        </option>
+      ))}
+    </Select>
+  );
+}
+
+interface BundleEditorProps {
+  components: ComponentDraft[];
+  onChange: (components: ComponentDraft[]) => void;
+  /** The sample price (major units) whose split is previewed. */
+  sample: string;
+  onSampleChange: (sample: string) => void;
+  currency: string;
+  accounts: QboAccount[];
+  canEdit: boolean;
+}
+
+/** A bundle's components, then the split of a sample price over them, before anything is saved. */
+function BundleEditor({ components, onChange, sample, onSampleChange, currency, accounts, canEdit }: BundleEditorProps) {
+  const preview = bundlePreview(sample, currency, components);
+  return (
+    <Box css={{ stack: 'y', gap: 'small' }}>
+      {components.map((component, i) => (
+        <ComponentFields
+          key={i}
+          index={i}
+          component={component}
+          accounts={accounts}
+          canEdit={canEdit}
+          onChange={(patch) => onChange(components.map((c, j) => (j === i ? { ...c, ...patch } : c)))}
+          onRemove={() => onChange(components.filter((_, j) => j !== i))}
+        />
+      ))}
+      {canEdit && components.length < BUNDLE_COMPONENTS_MAX ? (
+        <Button size="small" onPress={() => onChange([...components, emptyComponent()])}>
+          Add component
+        </Button>
+      ) : null}
+      <TextField name="sample" label={`Sample price (${currency.toUpperCase()})`} value={sample} onChange={(e) => onSampleChange(e.target.value)} />
+      {'error' in preview ? <Banner type="caution" title="No preview yet" description={preview.error} /> : <BundlePreviewTable preview={preview.preview} />}
+    </Box>
+  );
+}
+
+interface ComponentFieldsProps {
+  index: number;
+  component: ComponentDraft;
+  accounts: QboAccount[];
+  canEdit: boolean;
+  onChange: (patch: Partial<ComponentDraft>) => void;
+  onRemove: () => void;
+}
+
+/** One component of a bundle: name, standalone selling price, how it is recognized, its account. */
+function ComponentFields({ index: i, component, accounts, canEdit, onChange, onRemove }: ComponentFieldsProps) {
+  const readOnly = !canEdit;
+  return (
+    <Box css={{ stack: 'y', gap: 'small', padding: 'small', keyline: 'neutral' }}>
+      <TextField name={`component_${i}_name`} label="Component" value={component.name} readOnly={readOnly} onChange={(e) => onChange({ name: e.target.value })} />
+      <TextField name={`component_${i}_ssp`} label="Standalone selling price" value={component.ssp} readOnly={readOnly} onChange={(e) => onChange({ ssp: e.target.value })} />
+      <Select name={`component_${i}_rule`} label="Recognized" value={component.rule} disabled={readOnly} onChange={(e) => onChange({ rule: e.target.value as ComponentRule })}>
+        <option value="ratable">Over the service period</option>
+        <option value="point_in_time">All at once</option>
+        <option value="custom_term">Over a fixed term</option>
+      </Select>
+      {component.rule === 'custom_term' ? (
+        <TextField name={`component_${i}_term`} label="Term in months" type="number" value={component.term_months} readOnly={readOnly} onChange={(e) => onChange({ term_months: e.target.value })} />
+      ) : null}
+      <AccountSelect name={`component_${i}_account`} value={component.account} accounts={accounts} readOnly={readOnly} onChange={(v) => onChange({ account: v })} />
+      {canEdit ? (
+        <Button type="destructive" size="small" onPress={onRemove}>
+          Remove component
+        </Button>
+      ) : null}
+    </Box>
+  );
+}
+
+function BundlePreviewTable({ preview }: { preview: BundlePreviewResponse }) {
+  return (
+    <Table>
+      <TableHeader titles={['Component', 'SSP', 'Share of the sample']} />
+      <TableBody>
+        {preview.parts.map((p, i) => (
+          <TableRow key={i}>
+            <TableCell>{p.name}</TableCell>
+            <TableCell>{p.ssp}</TableCell>
+            <TableCell>{p.amount}</TableCell>
+          </TableRow>
+        ))}
+      </TableBody>
+    </Table>
   );
 }

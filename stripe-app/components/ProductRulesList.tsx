@@ -3,7 +3,7 @@
  * product opens in a FocusView with the rule editor. Pages like Stripe's own lists.
  */
 import { useState } from 'react';
-import { Box, Button, FocusView, Table, TableBody, TableCell, TableHead, TableHeaderCell, TableRow } from '@stripe/ui-extension-sdk/ui';
+import { Box, Button, FocusView, Table, TableBody, TableCell, TableRow } from '@stripe/ui-extension-sdk/ui';
 import type { ProductSummary } from '../../shared/api/app.ts';
 import type { AppClient } from '../data/client.ts';
 import { asAppError, useLoad } from '../hooks/useLoad.ts';
@@ -11,6 +11,7 @@ import { reportFailure } from '../hooks/notify.ts';
 import { describeRule } from './format.ts';
 import { ProductRuleEditor } from './ProductRuleEditor.tsx';
 import { Empty, ErrorBanner, Loading } from './States.tsx';
+import { TableHeader } from './TableHeader.tsx';
 
 /** Products per page: one Stripe list page; merchants with more page on. */
 const PRODUCTS_PAGE_SIZE = 50;
@@ -45,13 +46,7 @@ export function ProductRulesList({ client, canEdit }: { client: AppClient; canEd
         <Empty message="No products yet. Products you create in Stripe appear here." />
       ) : (
         <Table>
-          <TableHead>
-            <TableRow>
-              <TableHeaderCell>Product</TableHeaderCell>
-              <TableHeaderCell>Rule</TableHeaderCell>
-              <TableHeaderCell> </TableHeaderCell>
-            </TableRow>
-          </TableHead>
+          <TableHeader titles={['Product', 'Rule', ' ']} />
           <TableBody>
             {products.map((p) => (
               <TableRow key={p.id}>

@@ -2,11 +2,12 @@
  * Customer detail drawer (viewport `stripe.dashboard.customer.detail`): recognized and deferred
  * revenue of the customer on screen, per invoice, and the journal entries behind them.
  */
-import { Box, ContextView, PropertyList, PropertyListItem, Table, TableBody, TableCell, TableHead, TableHeaderCell, TableRow } from '@stripe/ui-extension-sdk/ui';
+import { Box, ContextView, PropertyList, PropertyListItem, Table, TableBody, TableCell, TableRow } from '@stripe/ui-extension-sdk/ui';
 import type { ExtensionContextValue } from '@stripe/ui-extension-sdk/context';
 import { EntriesTable } from '../components/EntriesTable.tsx';
 import { money } from '../components/format.ts';
 import { Empty, ErrorBanner, Loading } from '../components/States.tsx';
+import { TableHeader } from '../components/TableHeader.tsx';
 import { useAppClient } from '../hooks/useAppClient.ts';
 import { useLoad } from '../hooks/useLoad.ts';
 
@@ -33,15 +34,7 @@ const CustomerRevenue = (context: ExtensionContextValue) => {
           <Empty message="No invoices booked for this customer yet." />
         ) : (
           <Table>
-            <TableHead>
-              <TableRow>
-                <TableHeaderCell>Invoice</TableHeaderCell>
-                <TableHeaderCell>Booked</TableHeaderCell>
-                <TableHeaderCell>Total</TableHeaderCell>
-                <TableHeaderCell>Recognized</TableHeaderCell>
-                <TableHeaderCell>Deferred</TableHeaderCell>
-              </TableRow>
-            </TableHead>
+            <TableHeader titles={['Invoice', 'Booked', 'Total', 'Recognized', 'Deferred']} />
             <TableBody>
               {c.invoices.map((i) => (
                 <TableRow key={i.invoice_id}>

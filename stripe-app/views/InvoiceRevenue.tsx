@@ -2,12 +2,13 @@
  * Invoice detail drawer (viewport `stripe.dashboard.invoice.detail`): the revenue schedule of
  * the invoice on screen, line by line and period by period, and the journal entries it made.
  */
-import { Badge, Box, ContextView, Table, TableBody, TableCell, TableHead, TableHeaderCell, TableRow } from '@stripe/ui-extension-sdk/ui';
+import { Badge, Box, ContextView, Table, TableBody, TableCell, TableRow } from '@stripe/ui-extension-sdk/ui';
 import type { ExtensionContextValue } from '@stripe/ui-extension-sdk/context';
 import type { ScheduleLine } from '../../shared/api/app.ts';
 import { EntriesTable } from '../components/EntriesTable.tsx';
 import { money } from '../components/format.ts';
 import { Empty, ErrorBanner, Loading } from '../components/States.tsx';
+import { TableHeader } from '../components/TableHeader.tsx';
 import { useAppClient } from '../hooks/useAppClient.ts';
 import { useLoad } from '../hooks/useLoad.ts';
 
@@ -47,15 +48,7 @@ const InvoiceRevenue = (context: ExtensionContextValue) => {
           <Empty message="This invoice has no revenue lines." />
         ) : (
           <Table>
-            <TableHead>
-              <TableRow>
-                <TableHeaderCell>Line</TableHeaderCell>
-                <TableHeaderCell>Service period</TableHeaderCell>
-                <TableHeaderCell>Amount</TableHeaderCell>
-                <TableHeaderCell>Recognized</TableHeaderCell>
-                <TableHeaderCell>Deferred</TableHeaderCell>
-              </TableRow>
-            </TableHead>
+            <TableHeader titles={['Line', 'Service period', 'Amount', 'Recognized', 'Deferred']} />
             <TableBody>
               {inv.schedule.map((l) => (
                 <TableRow key={l.invoice_line}>
@@ -73,13 +66,7 @@ const InvoiceRevenue = (context: ExtensionContextValue) => {
         )}
         {inv.schedule.length > 0 ? (
           <Table>
-            <TableHead>
-              <TableRow>
-                <TableHeaderCell>Period</TableHeaderCell>
-                <TableHeaderCell>Revenue</TableHeaderCell>
-                <TableHeaderCell>Status</TableHeaderCell>
-              </TableRow>
-            </TableHead>
+            <TableHeader titles={['Period', 'Revenue', 'Status']} />
             <TableBody>
               {scheduleByPeriod(inv.schedule).map((p) => (
                 <TableRow key={p.period}>

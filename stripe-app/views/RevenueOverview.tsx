@@ -4,11 +4,12 @@
  * roll-forward and the waterfall as tables, for the last few periods.
  */
 import { useState } from 'react';
-import { BarChart, Box, ContextView, Divider, LineChart, Select, Table, TableBody, TableCell, TableHead, TableHeaderCell, TableRow } from '@stripe/ui-extension-sdk/ui';
+import { BarChart, Box, ContextView, Divider, LineChart, Select, Table, TableBody, TableCell, TableRow } from '@stripe/ui-extension-sdk/ui';
 import type { ExtensionContextValue } from '@stripe/ui-extension-sdk/context';
-import { REPORT_PERIODS_DEFAULT } from '../../shared/api/app.ts';
+import { REPORT_PERIODS_DEFAULT, type RollforwardResponse, type WaterfallResponse } from '../../shared/api/app.ts';
 import { chartValue, money } from '../components/format.ts';
 import { Empty, ErrorBanner, Loading } from '../components/States.tsx';
+import { TableHeader } from '../components/TableHeader.tsx';
 import { useAppClient } from '../hooks/useAppClient.ts';
 import { useLoad } from '../hooks/useLoad.ts';
 
@@ -27,85 +28,7 @@ const RevenueOverview = (context: ExtensionContextValue) => {
   if (state.status === 'loading') body = <Loading label="Loading revenue…" />;
   else if (state.status === 'error') body = <ErrorBanner title="Could not load revenue reports" error={state.error} onRetry={reload} />;
   else if (state.data.rollforward.rows.length === 0 && state.data.waterfall.rows.length === 0) body = <Empty message="No revenue recorded yet. Reports fill in as invoices are finalized." />;
-  else {
-    const { waterfall, rollforward } = state.data;
-    const cur = rollforward.currency;
-    const recognizedSeries = waterfall.periods.map((p, i) => ({ period: p, recognized: chartValue(waterfall.totals_minor[i] ?? '0', waterfall.currency) }));
-    const deferredSeries = rollforward.rows.map((r) => ({ period: r.period, deferred: chartValue(r.closing_minor, cur) }));
-    body = (
-      <Box css={{ stack: 'y', gap: 'medium' }}>
-        <Box css={{ font: 'subheading' }}>Revenue recognized</Box>
-        <BarChart data={recognizedSeries} x="period" y="recognized" />
-        <Box css={{ font: 'subheading' }}>Deferred revenue at month end</Box>
-        <LineChart data={deferredSeries} x="period" y="deferred" />
-        <Divider />
-        <Box css={{ font: 'subheading' }}>Deferred revenue roll-forward ({cur.toUpperCase()})</Box>
-        <Table>
-          <TableHead>
-            <TableRow>
-              <TableHeaderCell>Period</TableHeaderCell>
-              <TableHeaderCell>Opening</TableHeaderCell>
-              <TableHeaderCell>Billed</TableHeaderCell>
-              <TableHeaderCell>Recognized</TableHeaderCell>
-              <TableHeaderCell>Refunds, credits, disputes</TableHeaderCell>
-              <TableHeaderCell>FX</TableHeaderCell>
-              <TableHeaderCell>Closing</TableHeaderCell>
-            </TableRow>
-          </TableHead>
-          <TableBody>
-            {rollforward.rows.map((r) => (
-              <TableRow key={r.period}>
-                <TableCell>{r.period}</TableCell>
-                <TableCell align="right">{money(r.opening_minor, cur)}</TableCell>
-                <TableCell align="right">{money(r.billings_minor, cur)}</TableCell>
-                <TableCell align="right">{money(r.recognized_minor, cur)}</TableCell>
-                <TableCell align="right">{money(r.contra_minor, cur)}</TableCell>
-                <TableCell align="right">{money(r.fx_minor, cur)}</TableCell>
-                <TableCell align="right">{money(r.closing_minor, cur)}</TableCell>
-              </TableRow>
-            ))}
-          </TableBody>
-        </Table>
-        <Box css={{ font: 'subheading' }}>Waterfall: booked (rows) by recognized (columns)</Box>
-        <Table>
-          <TableHead>
-            <TableRow>
-              <TableHeaderCell>Booked</TableHeaderCell>
-              <TableHeaderCell>Amount</TableHeaderCell>
-              {waterfall.periods.map((p) => (
-                <TableHeaderCell key={p}>{p}</TableHeaderCell>
-              ))}
-              <TableHeaderCell>Still deferred</TableHeaderCell>
-            </TableRow>
-          </TableHead>
-          <TableBody>
-            {waterfall.rows.map((r) => (
-              <TableRow key={r.booked_period}>
-                <TableCell>{r.booked_period}</TableCell>
-                <TableCell align="right">{money(r.booked_minor, waterfall.currency)}</TableCell>
-                {r.recognized_minor.map((v, i) => (
-                  <TableCell key={i} align="right">
-                    {v === '0' ? '' : money(v, waterfall.currency)}
-                  </TableCell>
-                ))}
-                <TableCell align="right">{money(r.remaining_minor, waterfall.currency)}</TableCell>
-              </TableRow>
-            ))}
-            <TableRow>
-              <TableCell>Total</TableCell>
-              <TableCell> </TableCell>
-              {waterfall.totals_minor.map((v, i) => (
-                <TableCell key={i} align="right">
-                  {money(v, waterfall.currency)}
-                </TableCell>
-              ))}
-              <TableCell> </TableCell>
-            </TableRow>
-          </TableBody>
-        </Table>
-      </Box>
-    );
-  }
+  else body = <RevenueReports waterfall={state.data.waterfall} rollforward={state.data.rollforward} />;
 
   return (
     <ContextView title="Revenue" description="Recognized and deferred revenue from your Stripe invoices">
@@ -122,5 +45,86 @@ const RevenueOverview = (context: ExtensionContextValue) => {
     </ContextView>
   );
 };
+
+interface Reports {
+  waterfall: WaterfallResponse;
+  rollforward: RollforwardResponse;
+}
+
+/** The two charts, then the roll-forward and the waterfall as tables. */
+function RevenueReports({ waterfall, rollforward }: Reports) {
+  const currency = rollforward.currency;
+  const recognizedSeries = waterfall.periods.map((p, i) => ({ period: p, recognized: chartValue(waterfall.totals_minor[i] ?? '0', waterfall.currency) }));
+  const deferredSeries = rollforward.rows.map((r) => ({ period: r.period, deferred: chartValue(r.closing_minor, currency) }));
+  return (
+    <Box css={{ stack: 'y', gap: 'medium' }}>
+      <Box css={{ font: 'subheading' }}>Revenue recognized</Box>
+      <BarChart data={recognizedSeries} x="period" y="recognized" />
+      <Box css={{ font: 'subheading' }}>Deferred revenue at month end</Box>
+      <LineChart data={deferredSeries} x="period" y="deferred" />
+      <Divider />
+      <Box css={{ font: 'subheading' }}>Deferred revenue roll-forward ({currency.toUpperCase()})</Box>
+      <RollforwardTable rollforward={rollforward} />
+      <Box css={{ font: 'subheading' }}>Waterfall: booked (rows) by recognized (columns)</Box>
+      <WaterfallTable waterfall={waterfall} />
+    </Box>
+  );
+}
+
+const ROLLFORWARD_COLUMNS = ['Period', 'Opening', 'Billed', 'Recognized', 'Refunds, credits, disputes', 'FX', 'Closing'];
+
+function RollforwardTable({ rollforward }: Pick<Reports, 'rollforward'>) {
+  const currency = rollforward.currency;
+  return (
+    <Table>
+      <TableHeader titles={ROLLFORWARD_COLUMNS} />
+      <TableBody>
+        {rollforward.rows.map((r) => (
+          <TableRow key={r.period}>
+            <TableCell>{r.period}</TableCell>
+            <TableCell align="right">{money(r.opening_minor, currency)}</TableCell>
+            <TableCell align="right">{money(r.billings_minor, currency)}</TableCell>
+            <TableCell align="right">{money(r.recognized_minor, currency)}</TableCell>
+            <TableCell align="right">{money(r.contra_minor, currency)}</TableCell>
+            <TableCell align="right">{money(r.fx_minor, currency)}</TableCell>
+            <TableCell align="right">{money(r.closing_minor, currency)}</TableCell>
+          </TableRow>
+        ))}
+      </TableBody>
+    </Table>
+  );
+}
+
+function WaterfallTable({ waterfall }: Pick<Reports, 'waterfall'>) {
+  return (
+    <Table>
+      <TableHeader titles={['Booked', 'Amount', ...waterfall.periods, 'Still deferred']} />
+      <TableBody>
+        {waterfall.rows.map((r) => (
+          <TableRow key={r.booked_period}>
+            <TableCell>{r.booked_period}</TableCell>
+            <TableCell align="right">{money(r.booked_minor, waterfall.currency)}</TableCell>
+            {r.recognized_minor.map((v, i) => (
+              <TableCell key={i} align="right">
+                {v === '0' ? '' : money(v, waterfall.currency)}
+              </TableCell>
+            ))}
+            <TableCell align="right">{money(r.remaining_minor, waterfall.currency)}</TableCell>
+          </TableRow>
+        ))}
+        <TableRow>
+          <TableCell>Total</TableCell>
+          <TableCell> </TableCell>
+          {waterfall.totals_minor.map((v, i) => (
+            <TableCell key={i} align="right">
+              {money(v, waterfall.currency)}
+            </TableCell>
+          ))}
+          <TableCell> </TableCell>
+        </TableRow>
+      </TableBody>
+    </Table>
+  );
+}
 
 export default RevenueOverview;

@@ -5,11 +5,12 @@
  * a retry for administrators.
  */
 import { useState } from 'react';
-import { Badge, Banner, Box, Button, ContextView, Divider, PropertyList, PropertyListItem, Table, TableBody, TableCell, TableHead, TableHeaderCell, TableRow } from '@stripe/ui-extension-sdk/ui';
+import { Badge, Banner, Box, Button, ContextView, Divider, PropertyList, PropertyListItem, Table, TableBody, TableCell, TableRow } from '@stripe/ui-extension-sdk/ui';
 import type { ExtensionContextValue } from '@stripe/ui-extension-sdk/context';
 import type { ExceptionItem } from '../../shared/api/app.ts';
 import { instant } from '../components/format.ts';
 import { Empty, ErrorBanner, Loading } from '../components/States.tsx';
+import { TableHeader } from '../components/TableHeader.tsx';
 import { useAppClient } from '../hooks/useAppClient.ts';
 import { asAppError, useLoad } from '../hooks/useLoad.ts';
 import { confirmDone, reportFailure } from '../hooks/notify.ts';
@@ -62,14 +63,7 @@ const SyncStatus = (context: ExtensionContextValue) => {
         {queue.state.status === 'loaded' && queue.state.data.exceptions.length === 0 ? <Empty message="Nothing needs your attention." /> : null}
         {queue.state.status === 'loaded' && queue.state.data.exceptions.length > 0 ? (
           <Table>
-            <TableHead>
-              <TableRow>
-                <TableHeaderCell>What went wrong</TableHeaderCell>
-                <TableHeaderCell>Look up</TableHeaderCell>
-                <TableHeaderCell>Status</TableHeaderCell>
-                <TableHeaderCell> </TableHeaderCell>
-              </TableRow>
-            </TableHead>
+            <TableHeader titles={['What went wrong', 'Look up', 'Status', ' ']} />
             <TableBody>
               {queue.state.data.exceptions.map((item) => (
                 <TableRow key={item.id}>

@@ -15,10 +15,8 @@ import { ACCOUNT_ROLES } from '../../../shared/accounts.ts';
 
 const roles = ACCOUNT_ROLES.map((r) => `'${r}'`).join(', ');
 
-export async function up(db: Kysely<unknown>): Promise<void> {
-  await sql
-    .raw(
-      `
+/** Tenants with their settings history, accounts, and periods with their audit trail. */
+const TENANTS_ACCOUNTS_PERIODS = `
 create table tenants (
   id bigserial primary key,
   stripe_account_id text not null check (stripe_account_id ~ '^acct_[A-Za-z0-9]+$'),
@@ -74,7 +72,10 @@ create table period_audit (
   reason text,
   at timestamptz not null default now()
 );
+`;
 
+/** The journal: entries and their lines, with the indexes reads go through. */
+const JOURNAL = `
 create table journal_entries (
   id bigserial primary key,
   tenant_id bigint not null references tenants (id),
@@ -124,7 +125,10 @@ create table journal_lines (
 create index journal_lines_tenant_account on journal_lines (tenant_id, account_id);
 create index journal_lines_invoice on journal_lines (tenant_id, invoice) where invoice is not null;
 create index journal_lines_customer on journal_lines (tenant_id, customer) where customer is not null;
+`;
 
+/** Append-only: UPDATE, DELETE and TRUNCATE of entries and lines are refused. */
+const APPEND_ONLY = `
 -- Append-only: posted rows are never changed or removed.
 create function accrue_refuse_change() returns trigger language plpgsql as $$
 begin
@@ -139,7 +143,10 @@ create trigger journal_entries_no_truncate before truncate on journal_entries
   for each statement execute function accrue_refuse_change();
 create trigger journal_lines_no_truncate before truncate on journal_lines
   for each statement execute function accrue_refuse_change();
+`;
 
+/** Lines are only added in the transaction that created their entry (replaced by 0006, then 0008). */
+const LINES_IN_THEIR_TRANSACTION = `
 -- Lines belong to the transaction that created their entry.
 create function accrue_lines_same_transaction() returns trigger language plpgsql as $$
 declare created bigint;
@@ -152,7 +159,10 @@ begin
 end $$;
 create trigger journal_lines_same_transaction before insert on journal_lines
   for each row execute function accrue_lines_same_transaction();
+`;
 
+/** Nothing is inserted into a closed period. */
+const NO_CLOSED_PERIOD = `
 -- Nothing is written into a closed period.
 create function accrue_refuse_closed_period() returns trigger language plpgsql as $$
 begin
@@ -163,7 +173,10 @@ begin
 end $$;
 create trigger journal_entries_open_period before insert on journal_entries
   for each row execute function accrue_refuse_closed_period();
+`;
 
+/** Every entry balances per currency and has at least two lines, checked at commit (replaced by 0008). */
+const BALANCED_ENTRIES = `
 -- Every entry balances per currency and has at least two lines, checked at commit.
 create function accrue_check_entry_balanced() returns trigger language plpgsql as $$
 declare n integer; bad text;
@@ -182,7 +195,10 @@ begin
 end $$;
 create constraint trigger journal_entries_balanced after insert on journal_entries
   deferrable initially deferred for each row execute function accrue_check_entry_balanced();
+`;
 
+/** A reversal mirrors the entry it reverses, line for line, checked at commit. */
+const REVERSALS_MIRROR = `
 -- A reversal must mirror the entry it reverses, line for line.
 create function accrue_check_reversal() returns trigger language plpgsql as $$
 begin
@@ -202,7 +218,19 @@ begin
 end $$;
 create constraint trigger journal_entries_reversal_mirrors after insert on journal_entries
   deferrable initially deferred for each row execute function accrue_check_reversal();
-`,
-    )
-    .execute(db);
+`;
+
+/** The steps in the order they run: together, byte for byte, the one script this migration first ran as. */
+const STEPS = [
+  TENANTS_ACCOUNTS_PERIODS,
+  JOURNAL,
+  APPEND_ONLY,
+  LINES_IN_THEIR_TRANSACTION,
+  NO_CLOSED_PERIOD,
+  BALANCED_ENTRIES,
+  REVERSALS_MIRROR,
+];
+
+export async function up(db: Kysely<unknown>): Promise<void> {
+  for (const step of STEPS) await sql.raw(step).execute(db);
 }
