@@ -15,18 +15,34 @@ import { invoiceDimensions, takeReceivable, type BookedLine, type InvoiceState }
 import { takeFromTrack, type ObligationCut, type TakenShare } from './obligations.ts';
 import { bookFee } from './payments.ts';
 
+/**
+ * The cancel-type entries: the contra account each one's recognized share goes to
+ * (docs/accounting.md §3) and its entry key, from the Stripe object it books.
+ */
+const CANCEL_KINDS = {
+  refund: { contraRole: 'refunds', key: (source: string) => `ref:${source}` },
+  credit_note: { contraRole: 'credit_notes', key: (source: string) => `cn:${source}` },
+  dispute: { contraRole: 'disputes', key: (source: string) => `dp:${source}:withdrawn` },
+  void: { contraRole: 'voids', key: (source: string) => `void:${source}` },
+  uncollectible: { contraRole: 'bad_debt', key: (source: string) => `unc:${source}` },
+} as const satisfies Record<string, { contraRole: AccountRole; key: (source: string) => string }>;
+
+export type CancelKind = keyof typeof CANCEL_KINDS & EntryKind;
+
+/** The key of the entry a cancel-type event of `kind` books for `source` (a refund, credit note, dispute or invoice). */
+export function cancelKey(kind: CancelKind, source: string): string {
+  return CANCEL_KINDS[kind].key(source);
+}
+
 export interface CancelEvent {
-  at: number;
-  /** The entry's key (`ref:…`, `cn:…`, `dp:…:withdrawn`, `void:…`, `unc:…`). */
-  key: string;
-  kind: EntryKind;
-  /** Where the recognized share goes: refunds, credit notes, disputes, voids or bad debt. */
-  contraRole: AccountRole;
+  kind: CancelKind;
+  /** The Stripe object booked: the refund, credit note, dispute, or the invoice voided or written off. */
   source: string;
+  at: number;
   /** The event's amount, tax included, in the invoice currency. */
   amount: bigint;
   /** Per-line amounts and tax when the event names them (a credit note with lines); else shared by booked amounts. */
-  explicit: { lines: bigint[]; tax: bigint } | null;
+  explicit?: { lines: bigint[]; tax: bigint } | undefined;
 }
 
 /** The credit side of a cancel-type entry (what actually moved), given the functional total of its debits. */
@@ -40,6 +56,7 @@ export type CreditSide = (debitFunctional: bigint) => LineDraft[];
  */
 export function bookCancel(book: AggregateBook, invoice: InvoiceState, event: CancelEvent, credit: CreditSide): void {
   const context = book.context;
+  const key = cancelKey(event.kind, event.source);
   const bookedAmounts = [...invoice.lines.map((l) => l.netInvoiceCurrency), invoice.taxInvoiceCurrency];
   const partsInvoiceCurrency = event.explicit
     ? [...event.explicit.lines, event.explicit.tax]
@@ -68,9 +85,9 @@ export function bookCancel(book: AggregateBook, invoice: InvoiceState, event: Ca
     invoice: invoice.fact.invoice,
   });
   const all = [...lines, ...credit(eventFunctional)];
-  invoice.cancellations.set(event.key, { cuts, lines: all });
+  invoice.cancellations.set(key, { cuts, lines: all });
   emit(book, {
-    key: event.key,
+    key,
     kind: event.kind,
     postingDate: dateOf(context, event.at),
     memo: `${event.kind.replace(/_/g, ' ')} ${event.source} on invoice ${invoice.fact.invoice}`,
@@ -98,7 +115,7 @@ function cancelLine(
   };
   if (booked.pendingSchedule || booked.obligations.length === 0) {
     const original = originalAmount(invoice, part.invoiceCurrency);
-    lines.push({ role: event.contraRole, amount: part.functional, currency, original, ...dimensions });
+    lines.push({ role: CANCEL_KINDS[event.kind].contraRole, amount: part.functional, currency, original, ...dimensions });
     return;
   }
   const obligations = booked.obligations;
@@ -119,7 +136,7 @@ function cancelLine(
       : takeFromTrack(obligation.invoiceCurrency, event.at, invoiceCurrencyParts[k]!, context.schedule);
     cuts.push({ obligation, functional, invoiceCurrency: inInvoiceCurrency });
     lines.push({
-      role: obligation.contraOverride ?? event.contraRole,
+      role: obligation.contraOverride ?? CANCEL_KINDS[event.kind].contraRole,
       amount: functional.recognized,
       currency,
       original: originalAmount(invoice, inInvoiceCurrency.recognized),
@@ -192,15 +209,7 @@ function restored(taken: TakenShare): { recognized: bigint; deferred: bigint } {
 /** A refund: the proportional rule, with the cash that left the Stripe balance on the credit side. */
 export function bookRefund(book: AggregateBook, invoice: InvoiceState, refund: RefundFact): void {
   const context = book.context;
-  const event: CancelEvent = {
-    at: refund.at,
-    key: `ref:${refund.refund}`,
-    kind: 'refund',
-    contraRole: 'refunds',
-    source: refund.refund,
-    amount: refund.amountMinor,
-    explicit: null,
-  };
+  const event: CancelEvent = { kind: 'refund', source: refund.refund, at: refund.at, amount: refund.amountMinor };
   bookCancel(book, invoice, event, (debitFunctional) => {
     const cash = cashMoved(context, invoice, refund.amountMinor, refund.balanceTransaction, -1n);
     const rate = refund.balanceTransaction?.exchangeRate ?? invoice.rateText;
@@ -233,9 +242,11 @@ export function bookCreditNoteRefund(book: AggregateBook, invoice: InvoiceState,
     { role: 'cash_clearing', amount: -cash, currency, original: originalAmount(invoice, -amount), ...dimensions },
     { role: 'fx_gain_loss', amount: cash - receivable, currency, ...dimensions },
   ];
-  invoice.cancellations.set(`ref:${refund.refund}`, { cuts: [], lines });
+  // Kept under the refund's key, so a failed refund reverses it like any refund.
+  const key = cancelKey('refund', refund.refund);
+  invoice.cancellations.set(key, { cuts: [], lines });
   emit(book, {
-    key: `ref:${refund.refund}`,
+    key,
     kind: 'refund',
     postingDate: dateOf(context, refund.at),
     memo: `Refund ${refund.refund} of a credit note on ${invoice.fact.invoice}`,
@@ -249,17 +260,11 @@ export function bookCreditNoteRefund(book: AggregateBook, invoice: InvoiceState,
  * custom lines spread over the invoice lines by amount), else over the booked amounts.
  */
 export function bookCreditNote(book: AggregateBook, invoice: InvoiceState, creditNote: CreditNoteFact): void {
-  const event: CancelEvent = {
-    at: creditNote.at,
-    key: `cn:${creditNote.creditNote}`,
-    kind: 'credit_note',
-    contraRole: 'credit_notes',
-    source: creditNote.creditNote,
-    amount: creditNote.totalMinor,
-    explicit: creditNote.lines.length > 0
-      ? { lines: creditNoteLineAmounts(invoice, creditNote), tax: creditNote.taxMinor }
-      : null,
-  };
+  const { creditNote: source, at, totalMinor: amount } = creditNote;
+  const explicit = creditNote.lines.length > 0
+    ? { lines: creditNoteLineAmounts(invoice, creditNote), tax: creditNote.taxMinor }
+    : undefined;
+  const event: CancelEvent = { kind: 'credit_note', source, at, amount, explicit };
   bookCancel(book, invoice, event, (debitFunctional) => creditNoteCredits(book, invoice, creditNote, debitFunctional));
 }
 
@@ -323,15 +328,7 @@ export function bookDisputeWithdrawn(book: AggregateBook, invoice: InvoiceState,
   const context = book.context;
   const currency = context.functionalCurrency;
   const settled = dispute.balanceTransaction;
-  const event: CancelEvent = {
-    at: dispute.at,
-    key: `dp:${dispute.dispute}:withdrawn`,
-    kind: 'dispute',
-    contraRole: 'disputes',
-    source: dispute.dispute,
-    amount: dispute.amountMinor,
-    explicit: null,
-  };
+  const event: CancelEvent = { kind: 'dispute', source: dispute.dispute, at: dispute.at, amount: dispute.amountMinor };
   bookCancel(book, invoice, event, (debitFunctional) => {
     const cash = settled && settled.currency === currency ? -settled.amountMinor : debitFunctional;
     const original = originalAmount(invoice, -dispute.amountMinor);
@@ -382,10 +379,7 @@ export function bookWriteDown(
   const openInvoiceCurrency = invoice.openInvoiceCurrency;
   const openFunctional = invoice.openFunctional;
   if (openInvoiceCurrency === 0n) return;
-  const key = kind === 'void' ? `void:${invoiceId}` : `unc:${invoiceId}`;
-  const contraRole: AccountRole = kind === 'void' ? 'voids' : 'bad_debt';
-  const amount = openInvoiceCurrency;
-  const event: CancelEvent = { at, key, kind, contraRole, source: invoiceId, amount, explicit: null };
+  const event: CancelEvent = { kind, source: invoiceId, at, amount: openInvoiceCurrency };
   bookCancel(book, invoice, event, (debitFunctional) => {
     invoice.openInvoiceCurrency = 0n;
     invoice.openFunctional = 0n;
@@ -404,6 +398,6 @@ export function bookWriteDown(
   });
   if (kind !== 'uncollectible') return;
   let badDebt = 0n;
-  for (const cut of invoice.cancellations.get(key)?.cuts ?? []) badDebt += cut.functional.recognized;
+  for (const cut of invoice.cancellations.get(cancelKey(kind, invoiceId))?.cuts ?? []) badDebt += cut.functional.recognized;
   invoice.writtenOff = { functional: openFunctional, badDebtFunctional: badDebt };
 }

@@ -12,6 +12,7 @@ import {
   bookRefund,
   bookReversal,
   bookWriteDown,
+  cancelKey,
 } from './cancellations.ts';
 import { factKey, type Fact } from './facts.ts';
 import type { InvoiceState } from './invoice-state.ts';
@@ -54,14 +55,14 @@ export function bookInvoiceEvent(
       if (creditNoteRefunds.has(fact.refund)) return bookCreditNoteRefund(book, invoice, fact);
       return bookRefund(book, invoice, fact);
     case 'refund_failed': {
-      const originalKey = `ref:${fact.refund}`;
+      const originalKey = cancelKey('refund', fact.refund);
       const key = `${originalKey}:failed`;
       return bookReversal(book, invoice, { at: fact.at, originalKey, key, kind: 'refund_failed', source: fact.refund });
     }
     case 'credit_note':
       return bookCreditNote(book, invoice, fact);
     case 'credit_note_voided': {
-      const originalKey = `cn:${fact.creditNote}`;
+      const originalKey = cancelKey('credit_note', fact.creditNote);
       const key = `${originalKey}:void`;
       const source = fact.creditNote;
       return bookReversal(book, invoice, { at: fact.at, originalKey, key, kind: 'credit_note_voided', source });

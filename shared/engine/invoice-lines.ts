@@ -11,7 +11,7 @@ import { allocateSigned } from './allocation.ts';
 import { dateOf } from './context.ts';
 import { factKey } from './facts.ts';
 import { originalAmount } from './fx.ts';
-import { lineDimensions, type BookedLine, type InvoiceState, type LineDimensions } from './invoice-state.ts';
+import { addLine, lineDimensions, type BookedLine, type InvoiceState, type LineBooking } from './invoice-state.ts';
 import { makeObligation } from './obligations.ts';
 import { bookPendingLine } from './pending-items.ts';
 import { resolveRule, timingFor, type ObligationTerms, type ResolvedRule, type TimingInputs } from './rules.ts';
@@ -44,7 +44,8 @@ export function bookFinalization(book: AggregateBook, invoice: InvoiceState, tim
     },
   ];
   for (const booked of invoice.lines) {
-    bookLine(book, invoice, booked, timingInputs, lineDimensions(invoice, booked.line, bookedOn), lines);
+    const dimensions = lineDimensions(invoice, booked.line, bookedOn);
+    bookLine({ book, invoice, booked, dimensions, lines }, timingInputs);
   }
   lines.push({
     role: 'tax_liability',
@@ -64,50 +65,30 @@ export function bookFinalization(book: AggregateBook, invoice: InvoiceState, tim
   });
 }
 
-function bookLine(
-  book: AggregateBook,
-  invoice: InvoiceState,
-  booked: BookedLine,
-  timingInputs: TimingInputs,
-  dimensions: LineDimensions,
-  lines: LineDraft[],
-): void {
+function bookLine(booking: LineBooking, timingInputs: TimingInputs): void {
+  const { book, invoice, booked } = booking;
   const context = book.context;
   const line = booked.line;
   if (line.pendingItemCreatedAt !== null) {
     // Pending item: its own aggregate accrued it; here we bill what was accrued and defer the rest.
-    if (!invoice.foreign) return bookPendingLine(context, invoice, booked, dimensions, lines);
+    if (!invoice.foreign) return bookPendingLine(booking);
     const reason = 'pending invoice items in a foreign currency are booked as ordinary lines (not accrued)';
     addException(book, line.id, factKey(invoice.fact), reason);
   }
-  const rule = resolveRule(context.settings, line.product, line.price, dimensions.bookedOn);
-  if (rule.rule === 'exclude') return bookExcludedLine(book, invoice, booked, dimensions, lines);
-  bookScheduledLine(book, invoice, booked, rule, timingInputs, dimensions, lines);
+  const rule = resolveRule(context.settings, line.product, line.price, booking.dimensions.bookedOn);
+  if (rule.rule === 'exclude') return bookExcludedLine(booking);
+  bookScheduledLine(booking, rule, timingInputs);
 }
 
 /** An excluded product: no schedule, the amount sits in the excluded account. */
-function bookExcludedLine(
-  book: AggregateBook,
-  invoice: InvoiceState,
-  booked: BookedLine,
-  dimensions: LineDimensions,
-  lines: LineDraft[],
-): void {
-  const amounts = {
-    functional: booked.netFunctional,
-    invoiceCurrency: booked.netInvoiceCurrency,
-    foreign: invoice.foreign,
-  };
+function bookExcludedLine(booking: LineBooking): void {
+  const { book, invoice, booked } = booking;
+  const { netFunctional, netInvoiceCurrency } = booked;
+  const amounts = { functional: netFunctional, invoiceCurrency: netInvoiceCurrency, foreign: invoice.foreign };
   const options = { deferredRole: 'excluded', incomeRole: 'excluded', scheduled: false } as const;
   const timing = { kind: 'point', at: invoice.fact.at } as const;
   booked.obligations.push(makeObligation(book.context, booked.line.id, booked.line, amounts, timing, options));
-  lines.push({
-    role: 'excluded',
-    amount: -booked.netFunctional,
-    currency: book.context.functionalCurrency,
-    original: originalAmount(invoice, -booked.netInvoiceCurrency),
-    ...dimensions,
-  });
+  addLine(booking, 'excluded', -netFunctional, -netInvoiceCurrency);
 }
 
 /**
@@ -115,17 +96,9 @@ function bookExcludedLine(
  * component) deferred at its gross amount, and with discounts as contra a discount obligation
  * per piece that follows the piece's own schedule.
  */
-function bookScheduledLine(
-  book: AggregateBook,
-  invoice: InvoiceState,
-  booked: BookedLine,
-  rule: ResolvedRule,
-  timingInputs: TimingInputs,
-  dimensions: LineDimensions,
-  lines: LineDraft[],
-): void {
+function bookScheduledLine(booking: LineBooking, rule: ResolvedRule, timingInputs: TimingInputs): void {
+  const { book, invoice, booked, dimensions } = booking;
   const context = book.context;
-  const currency = context.functionalCurrency;
   const line = booked.line;
   const gross = grossAndDiscount(book, booked);
   const pieces = linePieces(rule, line.id, gross);
@@ -134,10 +107,10 @@ function bookScheduledLine(
     const when = timingFor(timingInputs, piece.terms, line);
     const amounts = { functional: piece.functional, invoiceCurrency: piece.invoiceCurrency, foreign: invoice.foreign };
     booked.obligations.push(makeObligation(context, piece.id, line, amounts, when, { account: piece.account }));
-    lines.push({
+    booking.lines.push({
       role: 'deferred_revenue',
       amount: -piece.functional,
-      currency,
+      currency: context.functionalCurrency,
       original: originalAmount(invoice, -piece.invoiceCurrency),
       ...dimensions,
       memo: piece.account ? `for ${piece.account}` : undefined,
@@ -153,8 +126,7 @@ function bookScheduledLine(
     };
     const discountId = `${piece.id}#discount`;
     booked.obligations.push(makeObligation(context, discountId, line, discountAmounts, when, DISCOUNT_OPTIONS));
-    const original = originalAmount(invoice, discountInvoiceCurrency);
-    lines.push({ role: 'deferred_discounts', amount: discountFunctional, currency, original, ...dimensions });
+    addLine(booking, 'deferred_discounts', discountFunctional, discountInvoiceCurrency);
   });
 }
 

@@ -4,11 +4,13 @@
  * a voided credit note reverses one of them). A charge without invoice is booked as an invoice
  * with one line (charges.ts).
  */
+import type { AccountRole } from '../accounts.ts';
 import type { LineDraft, LocalDate } from '../journal.ts';
 import type { Period } from '../periods.ts';
 import { convertMinor } from './allocation.ts';
 import type { InvoiceFinalizedFact, InvoiceLineFact } from './facts.ts';
-import type { InvoiceCurrency } from './fx.ts';
+import type { AggregateBook } from './aggregate-book.ts';
+import { originalAmount, type InvoiceCurrency } from './fx.ts';
 import type { Obligation, ObligationCut } from './obligations.ts';
 import type { PeriodAmount } from './schedule.ts';
 
@@ -71,6 +73,23 @@ export function lineDimensions(invoice: InvoiceState, line: InvoiceLineFact, boo
     product: line.product ?? undefined,
     bookedOn,
   };
+}
+
+/** One invoice line being booked at finalization: where its obligations and entry lines go. */
+export interface LineBooking {
+  book: AggregateBook;
+  invoice: InvoiceState;
+  booked: BookedLine;
+  dimensions: LineDimensions;
+  /** The finalization entry's lines so far. */
+  lines: LineDraft[];
+}
+
+/** Adds a finalization line for the line being booked, in both currencies. */
+export function addLine(booking: LineBooking, role: AccountRole, functional: bigint, invoiceCurrency: bigint): void {
+  const { book, invoice, dimensions } = booking;
+  const original = originalAmount(invoice, invoiceCurrency);
+  booking.lines.push({ role, amount: functional, currency: book.context.functionalCurrency, original, ...dimensions });
 }
 
 /**

@@ -1,8 +1,9 @@
 /**
  * Performance obligations (docs/accounting.md §2) and what cancel-type events take from them
- * (§3, "the proportional rule"). An obligation is tracked in the functional currency and, for a
- * foreign invoice, in the invoice currency too; each track has its own release curve
- * (schedule.ts), so both currencies release the same shape without converting period by period.
+ * (docs/accounting.md §3, "the proportional rule"). An obligation is tracked in the functional
+ * currency and, for a foreign invoice, in the invoice currency too; each track has its own
+ * release curve (schedule.ts), so both currencies release the same shape without converting
+ * period by period.
  */
 import type { AccountRole } from '../accounts.ts';
 import { allocateSigned } from './allocation.ts';

@@ -38,65 +38,45 @@ export function bookPayment(book: AggregateBook, invoice: InvoiceState, payment:
       : undefined,
     ...invoiceDimensions(invoice),
   };
-  if (invoice.writtenOff) bookPaymentAfterWriteOff(book, invoice, payment, date, cashLine);
-  else bookPaymentOfReceivable(book, invoice, payment, date, cashLine);
+  const invoiceId = invoice.fact.invoice;
+  const writtenOff = invoice.writtenOff !== null;
+  const settled = writtenOff ? recoveryLines(book, invoice, cash) : receivableLines(book, invoice, payment, cash);
+  emit(book, {
+    key: `pay:${invoiceId}:${payment.payment}`,
+    kind: writtenOff ? 'uncollectible_paid' : 'payment',
+    postingDate: date,
+    memo: writtenOff ? `Payment of written-off invoice ${invoiceId}` : `Payment ${payment.payment} of invoice ${invoiceId}`,
+    sources: [payment.payment, invoiceId],
+    lines: [cashLine, ...settled],
+  });
   if (payment.method === 'stripe') bookFee(book, payment.balanceTransaction, payment.payment, date, 'processing');
 }
 
-function bookPaymentOfReceivable(
-  book: AggregateBook,
-  invoice: InvoiceState,
-  payment: PaymentFact,
-  date: LocalDate,
-  cashLine: LineDraft,
-): void {
+/** Cr the receivable at the booking rate; the difference from the cash is an exchange difference. */
+function receivableLines(book: AggregateBook, invoice: InvoiceState, payment: PaymentFact, cash: bigint): LineDraft[] {
   const currency = book.context.functionalCurrency;
   const amount = payment.amountMinor;
   const receivable = takeReceivable(invoice, amount, currency);
-  const difference = receivable - cashLine.amount;
   const dimensions = invoiceDimensions(invoice);
-  emit(book, {
-    key: `pay:${invoice.fact.invoice}:${payment.payment}`,
-    kind: 'payment',
-    postingDate: date,
-    memo: `Payment ${payment.payment} of invoice ${invoice.fact.invoice}`,
-    sources: [payment.payment, invoice.fact.invoice],
-    lines: [
-      cashLine,
-      { role: 'receivable', amount: -receivable, currency, original: originalAmount(invoice, -amount), ...dimensions },
-      { role: 'fx_gain_loss', amount: difference, currency, ...dimensions, memo: 'exchange difference on settlement' },
-    ],
-  });
+  return [
+    { role: 'receivable', amount: -receivable, currency, original: originalAmount(invoice, -amount), ...dimensions },
+    { role: 'fx_gain_loss', amount: receivable - cash, currency, ...dimensions, memo: 'exchange difference on settlement' },
+  ];
 }
 
 /** Paid after being written off: the written-off share comes back through bad debt, the rest as a recovery. */
-function bookPaymentAfterWriteOff(
-  book: AggregateBook,
-  invoice: InvoiceState,
-  payment: PaymentFact,
-  date: LocalDate,
-  cashLine: LineDraft,
-): void {
+function recoveryLines(book: AggregateBook, invoice: InvoiceState, cash: bigint): LineDraft[] {
   const currency = book.context.functionalCurrency;
   const { functional: writtenOff, badDebtFunctional: badDebt } = invoice.writtenOff!;
-  const cash = cashLine.amount;
   const shareable = writtenOff !== 0n && badDebt >= 0n && writtenOff - badDebt >= 0n;
   const [toBadDebt, toRecoveries] = shareable
     ? (allocate(cash, [badDebt, writtenOff - badDebt]) as [bigint, bigint])
     : [0n, cash];
   const dimensions = invoiceDimensions(invoice);
-  emit(book, {
-    key: `pay:${invoice.fact.invoice}:${payment.payment}`,
-    kind: 'uncollectible_paid',
-    postingDate: date,
-    memo: `Payment of written-off invoice ${invoice.fact.invoice}`,
-    sources: [payment.payment, invoice.fact.invoice],
-    lines: [
-      cashLine,
-      { role: 'bad_debt', amount: -toBadDebt, currency, ...dimensions },
-      { role: 'recoveries', amount: -toRecoveries, currency, ...dimensions },
-    ],
-  });
+  return [
+    { role: 'bad_debt', amount: -toBadDebt, currency, ...dimensions },
+    { role: 'recoveries', amount: -toRecoveries, currency, ...dimensions },
+  ];
 }
 
 /** Stripe's fee on a balance transaction: Dr Stripe fees / Cr the Stripe balance (functional currency only). */

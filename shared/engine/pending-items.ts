@@ -10,7 +10,7 @@ import type { Period } from '../periods.ts';
 import { addException, emit, type AggregateBook } from './aggregate-book.ts';
 import { dateOf, isReleased, lastDay, type EngineContext } from './context.ts';
 import { factKey, type InvoiceItemFact, type InvoiceLineFact } from './facts.ts';
-import type { BookedLine, InvoiceState, LineDimensions } from './invoice-state.ts';
+import type { InvoiceState, LineBooking, LineDimensions } from './invoice-state.ts';
 import { resolveRule } from './rules.ts';
 import { baseSegment, releasesByPeriod, type PeriodAmount, type Timing } from './schedule.ts';
 
@@ -94,13 +94,9 @@ export function bookInvoiceItem(book: AggregateBook, item: InvoiceItemFact): voi
  * invoice's period leaves the unbilled receivable, the rest is deferred, and the line's discount
  * (gross − net) goes to discounts.
  */
-export function bookPendingLine(
-  context: EngineContext,
-  invoice: InvoiceState,
-  booked: BookedLine,
-  dimensions: LineDimensions,
-  finalization: LineDraft[],
-): void {
+export function bookPendingLine(booking: LineBooking): void {
+  const { book, invoice, booked, dimensions } = booking;
+  const context = book.context;
   const line = booked.line;
   const currency = context.functionalCurrency;
   const gross = line.amountMinor;
@@ -108,15 +104,10 @@ export function bookPendingLine(
   booked.pendingSchedule = schedule;
   let accrued = 0n;
   for (const release of schedule) if (release.period.start < invoice.bookingPeriod.start) accrued += release.amount;
-  finalization.push({ role: 'unbilled_receivable', amount: -accrued, currency, ...dimensions });
-  finalization.push({
-    role: 'deferred_revenue',
-    amount: -(gross - accrued),
-    currency,
-    ...dimensions,
-    memo: 'pending item not yet earned',
-  });
-  finalization.push({ role: 'discounts', amount: gross - booked.netFunctional, currency, ...dimensions });
+  const memo = 'pending item not yet earned';
+  booking.lines.push({ role: 'unbilled_receivable', amount: -accrued, currency, ...dimensions });
+  booking.lines.push({ role: 'deferred_revenue', amount: -(gross - accrued), currency, ...dimensions, memo });
+  booking.lines.push({ role: 'discounts', amount: gross - booked.netFunctional, currency, ...dimensions });
 }
 
 /**

@@ -3,6 +3,7 @@
  * period, dated on the period's last day once it is released, with one deferred/income pair
  * per obligation; and the schedule lines shown for every period, released or not.
  */
+import type { AccountRole } from '../accounts.ts';
 import type { LineDraft } from '../journal.ts';
 import type { Period } from '../periods.ts';
 import { emit, type AggregateBook } from './aggregate-book.ts';
@@ -103,31 +104,11 @@ function addReleaseLines(
   const inInvoiceCurrency = invoice.foreign
     ? mergeByPosting(releasesByPeriod(obligation.invoiceCurrency.segments), posting)
     : null;
-  const { customer, invoice: invoiceId, invoiceLine, product, bookedOn } = dimensions;
   for (const [key, { period, amount }] of functional) {
     if (!isReleased(context, period)) continue;
     const amountInvoiceCurrency = inInvoiceCurrency ? (inInvoiceCurrency.get(key)?.amount ?? 0n) : amount;
-    // Written out rather than spread: this is the engine's hottest allocation.
-    const debit: LineDraft = {
-      role: obligation.deferredRole,
-      amount,
-      currency,
-      customer,
-      invoice: invoiceId,
-      invoiceLine,
-      product,
-      bookedOn,
-    };
-    const credit: LineDraft = {
-      role: obligation.incomeRole,
-      amount: -amount,
-      currency,
-      customer,
-      invoice: invoiceId,
-      invoiceLine,
-      product,
-      bookedOn,
-    };
+    const debit = releaseLine(obligation.deferredRole, amount, currency, dimensions);
+    const credit = releaseLine(obligation.incomeRole, -amount, currency, dimensions);
     if (obligation.account !== undefined) credit.account = obligation.account;
     if (invoice.foreign) {
       debit.original = originalAmount(invoice, amountInvoiceCurrency);
@@ -135,6 +116,20 @@ function addReleaseLines(
     }
     linesOf(period).push(debit, credit);
   }
+}
+
+/** One side of a release pair. Written out rather than spread: this is the engine's hottest allocation. */
+function releaseLine(role: AccountRole, amount: bigint, currency: string, dimensions: LineDimensions): LineDraft {
+  return {
+    role,
+    amount,
+    currency,
+    customer: dimensions.customer,
+    invoice: dimensions.invoice,
+    invoiceLine: dimensions.invoiceLine,
+    product: dimensions.product,
+    bookedOn: dimensions.bookedOn,
+  };
 }
 
 /** Sums releases by posting period (catch-up folds early periods into the booking period). */

@@ -1,7 +1,8 @@
 /**
- * Schedules: how one obligation's amount spreads over accounting periods (docs/accounting.md
- * §2, the four amortization methods), and how proportional cancel-type events (refunds, credit
- * notes, disputes, voids, write-offs; §3, the proportional rule) cut into it at an instant.
+ * Schedules: how one obligation's amount spreads over accounting periods (the four amortization
+ * methods, docs/accounting.md §2), and how proportional cancel-type events (refunds, credit
+ * notes, disputes, voids, write-offs: the proportional rule, docs/accounting.md §3) cut into it
+ * at an instant.
  *
  * An obligation's release curve is a list of segments. The first segment spreads the booked
  * amount by the amortization method; each cancel event at instant t measures what was
