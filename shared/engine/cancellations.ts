@@ -29,7 +29,7 @@ const CANCEL_KINDS = {
 
 export type CancelKind = keyof typeof CANCEL_KINDS & EntryKind;
 
-/** The key of the entry a cancel-type event of `kind` books for `source` (a refund, credit note, dispute or invoice). */
+/** The key of the entry a cancel-type event books for its source (a refund, credit note, dispute or invoice). */
 export function cancelKey(kind: CancelKind, source: string): string {
   return CANCEL_KINDS[kind].key(source);
 }
@@ -115,7 +115,8 @@ function cancelLine(
   };
   if (booked.pendingSchedule || booked.obligations.length === 0) {
     const original = originalAmount(invoice, part.invoiceCurrency);
-    lines.push({ role: CANCEL_KINDS[event.kind].contraRole, amount: part.functional, currency, original, ...dimensions });
+    const role = CANCEL_KINDS[event.kind].contraRole;
+    lines.push({ role, amount: part.functional, currency, original, ...dimensions });
     return;
   }
   const obligations = booked.obligations;
@@ -398,6 +399,7 @@ export function bookWriteDown(
   });
   if (kind !== 'uncollectible') return;
   let badDebt = 0n;
-  for (const cut of invoice.cancellations.get(cancelKey(kind, invoiceId))?.cuts ?? []) badDebt += cut.functional.recognized;
+  const cuts = invoice.cancellations.get(cancelKey(kind, invoiceId))?.cuts ?? [];
+  for (const cut of cuts) badDebt += cut.functional.recognized;
   invoice.writtenOff = { functional: openFunctional, badDebtFunctional: badDebt };
 }

@@ -45,12 +45,16 @@ export function bookPayment(book: AggregateBook, invoice: InvoiceState, payment:
     key: `pay:${invoiceId}:${payment.payment}`,
     kind: writtenOff ? 'uncollectible_paid' : 'payment',
     postingDate: date,
-    memo: writtenOff ? `Payment of written-off invoice ${invoiceId}` : `Payment ${payment.payment} of invoice ${invoiceId}`,
+    memo: writtenOff
+      ? `Payment of written-off invoice ${invoiceId}`
+      : `Payment ${payment.payment} of invoice ${invoiceId}`,
     sources: [payment.payment, invoiceId],
     lines: [cashLine, ...settled],
   });
   if (payment.method === 'stripe') bookFee(book, payment.balanceTransaction, payment.payment, date, 'processing');
 }
+
+const SETTLEMENT_DIFFERENCE = 'exchange difference on settlement';
 
 /** Cr the receivable at the booking rate; the difference from the cash is an exchange difference. */
 function receivableLines(book: AggregateBook, invoice: InvoiceState, payment: PaymentFact, cash: bigint): LineDraft[] {
@@ -60,7 +64,7 @@ function receivableLines(book: AggregateBook, invoice: InvoiceState, payment: Pa
   const dimensions = invoiceDimensions(invoice);
   return [
     { role: 'receivable', amount: -receivable, currency, original: originalAmount(invoice, -amount), ...dimensions },
-    { role: 'fx_gain_loss', amount: receivable - cash, currency, ...dimensions, memo: 'exchange difference on settlement' },
+    { role: 'fx_gain_loss', amount: receivable - cash, currency, ...dimensions, memo: SETTLEMENT_DIFFERENCE },
   ];
 }
 
