@@ -18,6 +18,7 @@ import type Stripe from 'stripe';
 import { AccrueError, isAccrueError } from '../../shared/errors.ts';
 import { aggregateKeyOf, factKey, runEngine, type Fact } from '../../shared/engine/index.ts';
 import { parseFact, serializeFact } from '../../shared/engine/facts.ts';
+import { eventTypeRank } from '../../shared/engine/order.ts';
 import type { EntryDraft, LineDraft, LocalDate } from '../../shared/journal.ts';
 import { ROLE_INFO, type AccountRole } from '../../shared/accounts.ts';
 import type { Db, Tx } from '../db/database.ts';
@@ -60,25 +61,12 @@ export interface DrainResult {
 const ALWAYS_PROCESSED = new Set(['account.application.authorized', 'account.application.deauthorized']);
 
 /**
- * Order of event types that Stripe stamps with the same second: what a request created first
- * (the invoice, then its payment, then a credit note, then the refund the credit note made)
- * is processed first, so a refund created by a credit note is never booked as a bare refund.
+ * Order of event types that Stripe stamps with the same second (TYPE_ORDER, defined once as
+ * EVENT_TYPE_ORDER with the engine's other orders in shared/engine/order.ts): what a request
+ * created first is processed first, so a refund created by a credit note is never booked as a
+ * bare refund.
  */
-const TYPE_ORDER: [RegExp, number][] = [
-  [/^account\.application\./, 0],
-  [/^invoiceitem\./, 1],
-  [/^invoice\.(finalized|updated)$/, 2],
-  [/^(invoice\.(paid|payment_succeeded)|invoice_payment\.|charge\.succeeded|payment_intent\.succeeded)/, 3],
-  [/^credit_note\./, 4],
-  [/^(refund\.|charge\.refund)/, 5],
-  [/^charge\.dispute\./, 6],
-  [/^invoice\.(voided|marked_uncollectible)$/, 7],
-  [/^payout\./, 8],
-];
-export function typeOrder(type: string): number {
-  for (const [re, n] of TYPE_ORDER) if (re.test(type)) return n;
-  return TYPE_ORDER.length;
-}
+export const typeOrder = eventTypeRank;
 
 /** Events committed together: their facts are stored and their aggregates booked once per batch. */
 const EVENTS_PER_TRANSACTION = 100;

@@ -4,20 +4,22 @@
  * units between currencies with a named rounding.
  */
 import { allocate, currencyExponent, Decimal, roundHalfUpToMinor } from '../money.ts';
-import { AccrueError } from '../errors.ts';
+import { assertInvariant, EngineRefusal } from './failures.ts';
 
 /**
  * Splits `total` over `weights` that may be negative, so the parts sum to `total` exactly.
  * Each part starts as the exact share truncated toward zero; the units left over go, one each,
  * to the largest remainders (ties: larger |weight|, then earlier). With non-negative weights
- * this is exactly the shared largest-remainder `allocate`. Weights summing to zero are refused.
+ * this is exactly the shared largest-remainder `allocate`. Weights summing to zero are refused
+ * (an `EngineRefusal`: the data gives nothing to share by, e.g. a line discounted to zero with
+ * discounts as contra); no weights at all is a caller's bug.
  */
 export function allocateSigned(total: bigint, weights: readonly bigint[]): bigint[] {
-  if (weights.length === 0) throw new AccrueError('internal', 'allocateSigned: no weights');
+  assertInvariant(weights.length > 0, 'allocateSigned: no weights');
   if (weights.every((w) => w >= 0n)) return allocate(total, weights);
   let sum = 0n;
   for (const w of weights) sum += w;
-  if (sum === 0n) throw new AccrueError('internal', 'allocateSigned: weights sum to zero');
+  if (sum === 0n) throw new EngineRefusal('allocateSigned: weights sum to zero');
   // t·w/S is unchanged by negating both w and S, so work with a positive sum.
   const ws = sum < 0n ? weights.map((w) => -w) : [...weights];
   const s = sum < 0n ? -sum : sum;
@@ -25,19 +27,36 @@ export function allocateSigned(total: bigint, weights: readonly bigint[]): bigin
   let left = total;
   for (const p of parts) left -= p;
   // rem_i / s is how far the exact share lies above (>0) or below (<0) its truncated part.
-  const abs = (v: bigint): bigint => (v < 0n ? -v : v);
   const step = left > 0n ? 1n : -1n;
   const order = ws
-    .map((w, i) => ({ i, w: abs(w), rem: (total * w) % s }))
-    .filter((o) => (step > 0n ? o.rem > 0n : o.rem < 0n))
-    .sort((a, b) => (a.rem !== b.rem ? (abs(b.rem) > abs(a.rem) ? 1 : -1) : a.w !== b.w ? (b.w > a.w ? 1 : -1) : a.i - b.i));
+    .map((w, index): Candidate => ({ index, weight: abs(w), remainder: (total * w) % s }))
+    .filter((o) => (step > 0n ? o.remainder > 0n : o.remainder < 0n))
+    .sort(byRemainderThenWeight);
   for (const o of order) {
     if (left === 0n) break;
-    parts[o.i] = parts[o.i]! + step;
+    parts[o.index] = parts[o.index]! + step;
     left -= step;
   }
-  if (left !== 0n) throw new AccrueError('internal', 'allocateSigned: remainder left over');
+  assertInvariant(left === 0n, 'allocateSigned: remainder left over');
   return parts;
+}
+
+/** A part that may receive one of the units left over: its position, |weight| and remainder. */
+interface Candidate {
+  index: number;
+  weight: bigint;
+  remainder: bigint;
+}
+
+/** Larger remainder first; ties: larger |weight|, then earlier position. */
+function byRemainderThenWeight(a: Candidate, b: Candidate): number {
+  if (a.remainder !== b.remainder) return abs(b.remainder) > abs(a.remainder) ? 1 : -1;
+  if (a.weight !== b.weight) return b.weight > a.weight ? 1 : -1;
+  return a.index - b.index;
+}
+
+function abs(v: bigint): bigint {
+  return v < 0n ? -v : v;
 }
 
 /**
@@ -49,4 +68,11 @@ export function convertMinor(amount: bigint, from: string, to: string, rate: Dec
   const r = new Decimal(rate);
   const shift = currencyExponent(to) - currencyExponent(from);
   return roundHalfUpToMinor(new Decimal(amount.toString()).mul(r).mul(new Decimal(10).pow(shift)));
+}
+
+/** `allocateSigned`, or all zeros when the weights sum to zero (nothing to share by: nothing is shared). */
+export function allocateSignedOrZeros(total: bigint, weights: readonly bigint[]): bigint[] {
+  let sum = 0n;
+  for (const w of weights) sum += w;
+  return sum === 0n ? weights.map(() => 0n) : allocateSigned(total, weights);
 }

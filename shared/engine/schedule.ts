@@ -1,7 +1,8 @@
 /**
- * Schedules: how one obligation's amount spreads over accounting periods (policy section 3),
- * and how proportional cancel-type events (refunds, credit notes, disputes, voids, write-offs)
- * cut into it at an instant.
+ * Schedules: how one obligation's amount spreads over accounting periods (the four amortization
+ * methods, docs/accounting.md §2), and how proportional cancel-type events (refunds, credit
+ * notes, disputes, voids, write-offs: the proportional rule, docs/accounting.md §3) cut into it
+ * at an instant.
  *
  * An obligation's release curve is a list of segments. The first segment spreads the booked
  * amount by the amortization method; each cancel event at instant t measures what was
@@ -15,7 +16,15 @@ import { AccrueError } from '../errors.ts';
 import type { LocalDate } from '../journal.ts';
 import type { Period, PeriodCalendar } from '../periods.ts';
 import type { AmortizationMethod } from '../settings.ts';
-import { addDays, daysBetween, localDateOf, startOfDay, addMonthsToMonthStart, parseDate, formatDate } from '../time.ts';
+import {
+  addDays,
+  daysBetween,
+  localDateOf,
+  startOfDay,
+  addMonthsToMonthStart,
+  parseDate,
+  formatDate,
+} from '../time.ts';
 
 /** Service periods longer than this are refused: 50 years of monthly slots is already 600 rows. */
 export const MAX_SERVICE_SECONDS = 50 * 366 * 86_400;
@@ -29,7 +38,10 @@ export interface Slot {
   amount: bigint;
   /** Relative weight (used to re-spread after a cancel event); a bigint until a re-spread needs fractions. */
   weight: Decimal | bigint;
-  /** `by_day` slots count whole local days: `n` days from `from` (so an instant inside a day has not earned that day yet). */
+  /**
+   * `by_day` slots count whole local days: `n` days from `from` (so an instant inside a day has
+   * not earned that day yet).
+   */
   days?: { from: LocalDate; n: number; tz: string } | undefined;
 }
 
@@ -39,6 +51,12 @@ export interface Segment {
   /** Released before this segment started (cumulative). */
   releasedBefore: bigint;
   slots: Slot[];
+}
+
+/** An amount released in (or posted to) one period. */
+export interface PeriodAmount {
+  period: Period;
+  amount: bigint;
 }
 
 export type Timing =
@@ -90,9 +108,18 @@ export function addMonthsInstant(at: number, months: number, tz: string): number
   return startOfDay(target, tz) + sinceMidnight;
 }
 
+/** A period touched by a service period: `a`..`b` the covered instants, `pa`..`pb` the period's own bounds. */
+interface CoveredPeriod {
+  period: Period;
+  a: number;
+  b: number;
+  pa: number;
+  pb: number;
+}
+
 /** The periods touched by [start, end), with the covered instants of each. */
-function coveredPeriods(start: number, end: number, ctx: CalendarContext): { period: Period; a: number; b: number; pa: number; pb: number }[] {
-  const out: { period: Period; a: number; b: number; pa: number; pb: number }[] = [];
+function coveredPeriods(start: number, end: number, ctx: CalendarContext): CoveredPeriod[] {
+  const out: CoveredPeriod[] = [];
   let p = ctx.calendar.periodOf(dateAt(start, ctx.tz));
   for (let guard = 0; guard < 10_000; guard++) {
     const [pa, pb] = boundsOf(p, ctx.tz);
@@ -161,12 +188,23 @@ export function baseSegment(amount: bigint, timing: Timing, ctx: CalendarContext
   let days: ({ from: LocalDate; n: number; tz: string } | undefined)[] = [];
   if (method === 'by_day' && daysCounted) {
     const sd = dateAt(start, ctx.tz);
-    days = cover.map((c, i) => ({ from: sd > c.period.start ? sd : c.period.start, n: Number(weights[i]!), tz: ctx.tz }));
+    days = cover.map((c, i) => ({
+      from: sd > c.period.start ? sd : c.period.start,
+      n: Number(weights[i]!),
+      tz: ctx.tz,
+    }));
   }
   return {
     from: -Infinity,
     releasedBefore: 0n,
-    slots: cover.map((c, i) => ({ period: c.period, a: c.a, b: c.b, amount: amounts[i]!, weight: weights[i]!, days: days[i] })),
+    slots: cover.map((c, i) => ({
+      period: c.period,
+      a: c.a,
+      b: c.b,
+      amount: amounts[i]!,
+      weight: weights[i]!,
+      days: days[i],
+    })),
   };
 }
 
@@ -175,7 +213,7 @@ export function baseSegment(amount: bigint, timing: Timing, ctx: CalendarContext
  * service; the full periods between share the rest evenly (truncated share), the last full one
  * taking the residue (92.00 over three full months: 30.66, 30.66, 30.68).
  */
-function proratedEnds(amount: bigint, start: number, end: number, cover: { period: Period; a: number; b: number; pa: number; pb: number }[]): Segment {
+function proratedEnds(amount: bigint, start: number, end: number, cover: CoveredPeriod[]): Segment {
   const total = BigInt(end - start);
   const n = cover.length;
   const amounts: bigint[] = new Array<bigint>(n).fill(0n);
@@ -258,7 +296,13 @@ export function releasedAt(segments: Segment[], t: number): bigint {
  * Starts a new segment at instant t that spreads `remaining` over what is left of the current
  * segment's slots, keeping their relative weights (the cut slot keeps the uncovered fraction).
  */
-export function resegment(segments: Segment[], t: number, releasedBefore: bigint, remaining: bigint, cal: CalendarContext): Segment {
+export function resegment(
+  segments: Segment[],
+  t: number,
+  releasedBefore: bigint,
+  remaining: bigint,
+  cal: CalendarContext,
+): Segment {
   let cur = segments[0]!;
   for (const s of segments) if (s.from <= t) cur = s;
   const slots: Slot[] = [];
@@ -272,7 +316,8 @@ export function resegment(segments: Segment[], t: number, releasedBefore: bigint
     else if (s.days) {
       const left = s.days.n - daysElapsed(s.days, t);
       const frac = s.days.n === 0 ? new Decimal(0) : new Decimal(left).div(s.days.n);
-      slots.push({ ...s, a: t, weight: dec(s.weight).mul(frac), days: { from: dateAt(t, s.days.tz), n: left, tz: s.days.tz } });
+      const days = { from: dateAt(t, s.days.tz), n: left, tz: s.days.tz };
+      slots.push({ ...s, a: t, weight: dec(s.weight).mul(frac), days });
     } else {
       const frac = new Decimal(s.b - t).div(s.b - s.a);
       slots.push({ ...s, a: t, weight: dec(s.weight).mul(frac) });
@@ -282,7 +327,10 @@ export function resegment(segments: Segment[], t: number, releasedBefore: bigint
     // A point in time still waiting for its trigger keeps waiting: the remainder stays deferred.
     if (cur.slots.length === 0) return { from: t, releasedBefore, slots };
     // Nothing left in time: whatever remains is released at t (only non-zero after a reversal).
-    if (remaining !== 0n) slots.push({ period: cal.calendar.periodOf(localDateOf(t, cal.tz)), a: t, b: t, amount: remaining, weight: new Decimal(1) });
+    if (remaining !== 0n) {
+      const period = cal.calendar.periodOf(localDateOf(t, cal.tz));
+      slots.push({ period, a: t, b: t, amount: remaining, weight: new Decimal(1) });
+    }
     return { from: t, releasedBefore, slots };
   }
   let totalW = new Decimal(0);
@@ -305,7 +353,7 @@ export function resegment(segments: Segment[], t: number, releasedBefore: bigint
 }
 
 /** Amount released in each slot of every segment, as (period, amount) in time order. */
-export function releasesByPeriod(segments: Segment[]): readonly { period: Period; amount: bigint }[] {
+export function releasesByPeriod(segments: Segment[]): readonly PeriodAmount[] {
   // Without cancel events the first segment's slots are the releases (the common, hot case).
   if (segments.length === 1) {
     const slots = segments[0]!.slots;
@@ -313,7 +361,7 @@ export function releasesByPeriod(segments: Segment[]): readonly { period: Period
     for (const sl of slots) if (sl.amount === 0n) zero = true;
     return zero ? slots.filter((sl) => sl.amount !== 0n) : slots;
   }
-  const out: { period: Period; amount: bigint }[] = [];
+  const out: PeriodAmount[] = [];
   for (let i = 0; i < segments.length; i++) {
     const seg = segments[i]!;
     const next = segments[i + 1];

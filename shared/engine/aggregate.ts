@@ -1,0 +1,68 @@
+/**
+ * Books one aggregate: an invoice with everything that happened to it, a charge without
+ * invoice with its refunds and disputes, a payout, or a pending invoice item. Facts that belong
+ * to an invoice or charge not booked yet wait (an exception says why). A refusal of the data
+ * stops only this aggregate, which then books nothing (failures.ts); entries come out sorted by
+ * date, then ENTRY_KIND_ORDER, then key.
+ */
+import type { EntryDraft } from '../journal.ts';
+import { addException, type AggregateBook, type EngineResult } from './aggregate-book.ts';
+import { bookCharge } from './charges.ts';
+import type { EngineContext } from './context.ts';
+import { aggregateKeyOf, factKey, type ChargeFact, type Fact, type InvoiceFinalizedFact } from './facts.ts';
+import { failureReason, failureStopsRun } from './failures.ts';
+import { bookInvoice } from './invoice.ts';
+import { entryKindRank } from './order.ts';
+import { bookPayout } from './payments.ts';
+import { bookInvoiceItem } from './pending-items.ts';
+
+export function runAggregate(context: EngineContext, key: string, facts: Fact[]): EngineResult {
+  const book: AggregateBook = { context, key, entries: [], schedules: [], exceptions: [] };
+  try {
+    bookFacts(book, facts);
+  } catch (error) {
+    if (failureStopsRun(error)) throw error;
+    // Nothing partial is booked: the exception queue shows the aggregate with its reason.
+    book.entries = [];
+    book.schedules = [];
+    addException(book, key, null, failureReason(error));
+  }
+  book.entries.sort(byDateKindKey);
+  return book;
+}
+
+function bookFacts(book: AggregateBook, facts: Fact[]): void {
+  const invoice = facts.find((f): f is InvoiceFinalizedFact => f.type === 'invoice_finalized');
+  if (invoice) return bookInvoice(book, invoice, facts);
+  const charge = facts.find((f): f is ChargeFact => f.type === 'charge');
+  if (charge) return bookCharge(book, charge, facts);
+  for (const fact of facts) {
+    if (fact.type === 'payout_paid' || fact.type === 'payout_failed') bookPayout(book, fact, facts);
+    else if (fact.type === 'invoice_item') bookInvoiceItem(book, fact);
+    else addException(book, book.key, factKey(fact), waitingReason(fact));
+  }
+}
+
+function byDateKindKey(a: EntryDraft, b: EntryDraft): number {
+  if (a.postingDate !== b.postingDate) return a.postingDate < b.postingDate ? -1 : 1;
+  const byKind = entryKindRank(a.kind) - entryKindRank(b.kind);
+  if (byKind !== 0) return byKind;
+  return a.key < b.key ? -1 : a.key > b.key ? 1 : 0;
+}
+
+/** Why a fact waits: the invoice or charge it belongs to is not in the books yet. */
+function waitingReason(fact: Fact): string {
+  switch (fact.type) {
+    case 'refund':
+    case 'refund_failed':
+      return fact.invoice
+        ? `refund ${fact.refund} belongs to invoice ${fact.invoice}, which has not been finalized in the books yet`
+        : `refund ${fact.refund} belongs to charge ${fact.charge}, which is not in the books yet`;
+    case 'dispute_funds_withdrawn':
+    case 'dispute_funds_reinstated':
+      return `dispute ${fact.dispute} concerns ${fact.invoice ?? fact.charge}, which is not in the books yet`;
+    default:
+      return `${fact.type} for ${aggregateKeyOf(fact)} arrived before the invoice was finalized; `
+        + 'it is booked once the invoice is';
+  }
+}

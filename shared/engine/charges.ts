@@ -1,0 +1,136 @@
+/**
+ * A one-time charge with no invoice (docs/accounting.md §3, "One-time payment"): Dr the Stripe
+ * balance / Cr deferred revenue at the charge, recognized at once in its period. It is booked as
+ * an invoice with one line that is earned at the charge's instant and was paid at once, so its
+ * refunds and disputes follow the invoice rules.
+ */
+import type { LocalDate } from '../journal.ts';
+import type { Decimal } from '../money.ts';
+import { addException, emit, type AggregateBook } from './aggregate-book.ts';
+import { convertMinor } from './allocation.ts';
+import { dateOf, type EngineContext } from './context.ts';
+import { factKey, type ChargeFact, type Fact, type InvoiceFinalizedFact, type InvoiceLineFact } from './facts.ts';
+import { chargeBookingRate, noRateReason, originalAmount } from './fx.ts';
+import { bookInvoiceEvent, type InvoiceEventFact } from './invoice-events.ts';
+import type { InvoiceState } from './invoice-state.ts';
+import { makeObligation } from './obligations.ts';
+import { bookFee } from './payments.ts';
+import { bookRecognition } from './recognition.ts';
+
+/** A charge's refunds and disputes (never from a credit note: a charge without invoice has none). */
+const CHARGE_EVENT_TYPES = new Set<Fact['type']>([
+  'refund',
+  'refund_failed',
+  'dispute_funds_withdrawn',
+  'dispute_funds_reinstated',
+]);
+const NO_CREDIT_NOTE_REFUNDS: ReadonlySet<string> = new Set();
+
+export function bookCharge(book: AggregateBook, charge: ChargeFact, facts: Fact[]): void {
+  const context = book.context;
+  const currency = context.functionalCurrency;
+  const date = dateOf(context, charge.at);
+  const rate = chargeBookingRate(context, charge, date);
+  if (!rate) {
+    addException(book, charge.charge, factKey(charge), noRateReason(charge.currency, currency, date));
+    return;
+  }
+  const settled = charge.balanceTransaction;
+  const amountFunctional = settled && settled.currency === currency
+    ? settled.amountMinor
+    : convertMinor(charge.amountMinor, charge.currency, currency, rate);
+  const invoice = chargeAsInvoice(context, charge, rate, amountFunctional, date);
+  const amount = charge.amountMinor;
+  const dimensions = { customer: charge.customer ?? undefined, invoiceLine: charge.charge, bookedOn: date };
+  emit(book, {
+    key: `ch:${charge.charge}`,
+    kind: 'payment',
+    postingDate: date,
+    memo: `One-time payment ${charge.charge}${charge.description ? ` (${charge.description})` : ''}`,
+    sources: [charge.charge],
+    lines: [
+      {
+        role: 'cash_clearing',
+        amount: amountFunctional,
+        currency,
+        original: originalAmount(invoice, amount),
+        ...dimensions,
+      },
+      {
+        role: 'deferred_revenue',
+        amount: -amountFunctional,
+        currency,
+        original: originalAmount(invoice, -amount),
+        ...dimensions,
+      },
+    ],
+  });
+  bookFee(book, settled, charge.charge, date, 'processing');
+  const events = facts.filter((f): f is InvoiceEventFact => CHARGE_EVENT_TYPES.has(f.type));
+  events.sort((a, b) => a.at - b.at || (factKey(a) < factKey(b) ? -1 : 1));
+  for (const event of events) bookInvoiceEvent(book, invoice, event, NO_CREDIT_NOTE_REFUNDS);
+  bookRecognition(book, invoice);
+}
+
+/** The charge as an invoice of one line, earned at the charge's instant; nothing is left open. */
+function chargeAsInvoice(
+  context: EngineContext,
+  charge: ChargeFact,
+  rate: Decimal,
+  amountFunctional: bigint,
+  date: LocalDate,
+): InvoiceState {
+  const line: InvoiceLineFact = {
+    id: charge.charge,
+    amountMinor: charge.amountMinor,
+    discountMinor: 0n,
+    creditMinor: 0n,
+    inclusiveTaxMinor: 0n,
+    exclusiveTaxMinor: 0n,
+    periodStart: charge.at,
+    periodEnd: charge.at,
+    product: null,
+    price: null,
+    proration: false,
+    invoiceItem: null,
+    pendingItemCreatedAt: null,
+    description: charge.description,
+  };
+  const fact: InvoiceFinalizedFact = {
+    type: 'invoice_finalized',
+    invoice: charge.charge,
+    customer: charge.customer,
+    currency: charge.currency,
+    at: charge.at,
+    totalMinor: charge.amountMinor,
+    taxMinor: 0n,
+    startingBalanceMinor: 0n,
+    endingBalanceMinor: 0n,
+    lines: [line],
+  };
+  const foreign = charge.currency !== context.functionalCurrency;
+  const amounts = { functional: amountFunctional, invoiceCurrency: charge.amountMinor, foreign };
+  const obligation = makeObligation(context, charge.charge, line, amounts, { kind: 'point', at: charge.at }, {});
+  return {
+    fact,
+    rate,
+    rateText: rate.toString(),
+    foreign,
+    bookingPeriod: context.calendar.periodOf(date),
+    lines: [
+      {
+        line,
+        netInvoiceCurrency: charge.amountMinor,
+        netFunctional: amountFunctional,
+        obligations: [obligation],
+        pendingSchedule: null,
+      },
+    ],
+    taxInvoiceCurrency: 0n,
+    taxFunctional: 0n,
+    openInvoiceCurrency: 0n,
+    openFunctional: 0n,
+    writtenOff: null,
+    cancellations: new Map(),
+  };
+}

@@ -1,0 +1,132 @@
+/**
+ * Booking an invoice (docs/accounting.md §3): its rate, its finalization entry and the
+ * obligations of its lines, the customer balance applied, its later events in order, and
+ * recognition period by period.
+ */
+import type { Decimal } from '../money.ts';
+import { addException, emit, type AggregateBook } from './aggregate-book.ts';
+import { allocateSignedOrZeros, convertMinor } from './allocation.ts';
+import { dateOf } from './context.ts';
+import { factKey, type Fact, type InvoiceFinalizedFact, type InvoiceLineFact, type PaymentFact } from './facts.ts';
+import { invoiceBookingRate, noRateReason, originalAmount } from './fx.ts';
+import { bookInvoiceEvents } from './invoice-events.ts';
+import { bookFinalization } from './invoice-lines.ts';
+import { invoiceDimensions, takeReceivable, type InvoiceState } from './invoice-state.ts';
+import { bookRecognition } from './recognition.ts';
+
+export function bookInvoice(book: AggregateBook, fact: InvoiceFinalizedFact, facts: Fact[]): void {
+  const context = book.context;
+  const payments = facts
+    .filter((f): f is PaymentFact => f.type === 'payment')
+    .sort((a, b) => a.at - b.at || (a.payment < b.payment ? -1 : 1));
+  const rate = invoiceBookingRate(context, fact, payments);
+  if (!rate) {
+    const missing = noRateReason(fact.currency, context.functionalCurrency, dateOf(context, fact.at));
+    const reason = `${missing}; add one to the tenant's fx_rates`;
+    addException(book, fact.invoice, factKey(fact), reason);
+    return;
+  }
+  const balanceApplied = fact.endingBalanceMinor - fact.startingBalanceMinor;
+  const paidAt = paidInstant(fact, facts, payments, balanceApplied);
+  const invoice = newInvoiceState(book, fact, rate);
+  bookFinalization(book, invoice, { context, invoice: fact, facts, paidAt });
+  bookCustomerBalance(book, invoice, balanceApplied);
+  bookInvoiceEvents(book, invoice, facts);
+  bookRecognition(book, invoice);
+}
+
+/**
+ * When the invoice was fully paid (the trigger of payment-triggered obligations): at
+ * finalization when nothing was due after the customer balance and pre-payment credit notes,
+ * else at the payment that covered what was due; null while it is not paid.
+ */
+function paidInstant(
+  fact: InvoiceFinalizedFact,
+  facts: Fact[],
+  payments: PaymentFact[],
+  balanceApplied: bigint,
+): number | null {
+  let due = fact.totalMinor - balanceApplied;
+  for (const f of facts) if (f.type === 'credit_note') due -= f.prePaymentMinor;
+  if (due <= 0n) return fact.at;
+  let paid = 0n;
+  for (const payment of payments) {
+    paid += payment.amountMinor;
+    if (paid >= due) return payment.at;
+  }
+  return null;
+}
+
+/** Net of a line excluding tax: amount − discounts − credits − inclusive tax. */
+function lineNet(line: InvoiceLineFact): bigint {
+  return line.amountMinor - line.discountMinor - line.creditMinor - line.inclusiveTaxMinor;
+}
+
+/**
+ * The invoice's state at finalization. The receivable is its lines' nets and tax (an invoice
+ * total that differs is an exception, booked on the lines), converted once; the lines and tax
+ * are split from the converted total by largest remainder, so the entry balances exactly.
+ */
+function newInvoiceState(book: AggregateBook, fact: InvoiceFinalizedFact, rate: Decimal): InvoiceState {
+  const context = book.context;
+  const lineNets = fact.lines.map(lineNet);
+  let total = fact.taxMinor;
+  for (const net of lineNets) total += net;
+  if (total !== fact.totalMinor) {
+    const reason = `invoice total ${fact.totalMinor} differs from its lines and tax (${total}); `
+      + 'booked on the lines (shipping or other invoice-level amounts are not supported)';
+    addException(book, fact.invoice, factKey(fact), reason);
+  }
+  const totalFunctional = convertMinor(total, fact.currency, context.functionalCurrency, rate);
+  const partsFunctional = allocateSignedOrZeros(totalFunctional, [...lineNets, fact.taxMinor]);
+  const dateBooked = dateOf(context, fact.at);
+  return {
+    fact,
+    rate,
+    rateText: rate.toString(),
+    foreign: fact.currency !== context.functionalCurrency,
+    bookingPeriod: context.calendar.periodOf(dateBooked),
+    lines: fact.lines.map((line, i) => ({
+      line,
+      netInvoiceCurrency: lineNets[i]!,
+      netFunctional: partsFunctional[i]!,
+      obligations: [],
+      pendingSchedule: null,
+    })),
+    taxInvoiceCurrency: fact.taxMinor,
+    taxFunctional: partsFunctional[partsFunctional.length - 1]!,
+    openInvoiceCurrency: total,
+    openFunctional: totalFunctional,
+    writtenOff: null,
+    cancellations: new Map(),
+  };
+}
+
+/**
+ * The customer balance applied at finalization (or credited, for a negative invoice):
+ * Dr customer balance / Cr receivable.
+ */
+function bookCustomerBalance(book: AggregateBook, invoice: InvoiceState, applied: bigint): void {
+  if (applied === 0n) return;
+  const context = book.context;
+  const currency = context.functionalCurrency;
+  const functional = takeReceivable(invoice, applied, currency);
+  const dimensions = invoiceDimensions(invoice);
+  emit(book, {
+    key: `inv:${invoice.fact.invoice}:balance`,
+    kind: 'customer_balance',
+    postingDate: dateOf(context, invoice.fact.at),
+    memo: `Customer balance applied to ${invoice.fact.invoice}`,
+    sources: [invoice.fact.invoice],
+    lines: [
+      {
+        role: 'customer_balance',
+        amount: functional,
+        currency,
+        original: originalAmount(invoice, applied),
+        ...dimensions,
+      },
+      { role: 'receivable', amount: -functional, currency, original: originalAmount(invoice, -applied), ...dimensions },
+    ],
+  });
+}

@@ -1,0 +1,141 @@
+/**
+ * Money coming in and going out of the Stripe balance (docs/accounting.md §3): invoice
+ * payments (through Stripe or outside it, and after a write-off), Stripe's fees, and payouts.
+ */
+import type { AccountRole } from '../accounts.ts';
+import type { LineDraft, LocalDate } from '../journal.ts';
+import { allocate } from '../money.ts';
+import { addException, emit, type AggregateBook } from './aggregate-book.ts';
+import { convertMinor } from './allocation.ts';
+import { dateOf } from './context.ts';
+import { factKey, type BalanceTxnFact, type Fact, type PaymentFact, type PayoutFact } from './facts.ts';
+import { cashMoved, originalAmount } from './fx.ts';
+import { invoiceDimensions, takeReceivable, type InvoiceState } from './invoice-state.ts';
+
+/**
+ * A payment of an invoice: Dr the Stripe balance (or the account outside Stripe) with the cash,
+ * Cr the receivable at the booking rate, the difference to exchange gain or loss. After a
+ * write-off the cash goes back through bad debt and recoveries instead; then Stripe's fee.
+ */
+export function bookPayment(book: AggregateBook, invoice: InvoiceState, payment: PaymentFact): void {
+  const context = book.context;
+  const date = dateOf(context, payment.at);
+  const outOfBand = payment.method === 'out_of_band';
+  const cash = outOfBand
+    ? convertMinor(payment.amountMinor, invoice.fact.currency, context.functionalCurrency, invoice.rate)
+    : cashMoved(context, invoice, payment.amountMinor, payment.balanceTransaction, 1n);
+  const cashLine: LineDraft = {
+    role: outOfBand ? 'external_asset' : 'cash_clearing',
+    amount: cash,
+    currency: context.functionalCurrency,
+    // The payment's own rate when Stripe converted it, else the booking rate.
+    original: invoice.foreign
+      ? {
+          currency: invoice.fact.currency,
+          amount: payment.amountMinor,
+          rate: payment.balanceTransaction?.exchangeRate ?? invoice.rateText,
+        }
+      : undefined,
+    ...invoiceDimensions(invoice),
+  };
+  const invoiceId = invoice.fact.invoice;
+  const writtenOff = invoice.writtenOff !== null;
+  const settled = writtenOff ? recoveryLines(book, invoice, cash) : receivableLines(book, invoice, payment, cash);
+  emit(book, {
+    key: `pay:${invoiceId}:${payment.payment}`,
+    kind: writtenOff ? 'uncollectible_paid' : 'payment',
+    postingDate: date,
+    memo: writtenOff
+      ? `Payment of written-off invoice ${invoiceId}`
+      : `Payment ${payment.payment} of invoice ${invoiceId}`,
+    sources: [payment.payment, invoiceId],
+    lines: [cashLine, ...settled],
+  });
+  if (payment.method === 'stripe') bookFee(book, payment.balanceTransaction, payment.payment, date, 'processing');
+}
+
+const SETTLEMENT_DIFFERENCE = 'exchange difference on settlement';
+
+/** Cr the receivable at the booking rate; the difference from the cash is an exchange difference. */
+function receivableLines(book: AggregateBook, invoice: InvoiceState, payment: PaymentFact, cash: bigint): LineDraft[] {
+  const currency = book.context.functionalCurrency;
+  const amount = payment.amountMinor;
+  const receivable = takeReceivable(invoice, amount, currency);
+  const dimensions = invoiceDimensions(invoice);
+  return [
+    { role: 'receivable', amount: -receivable, currency, original: originalAmount(invoice, -amount), ...dimensions },
+    { role: 'fx_gain_loss', amount: receivable - cash, currency, ...dimensions, memo: SETTLEMENT_DIFFERENCE },
+  ];
+}
+
+/** Paid after being written off: the written-off share comes back through bad debt, the rest as a recovery. */
+function recoveryLines(book: AggregateBook, invoice: InvoiceState, cash: bigint): LineDraft[] {
+  const currency = book.context.functionalCurrency;
+  const { functional: writtenOff, badDebtFunctional: badDebt } = invoice.writtenOff!;
+  const shareable = writtenOff !== 0n && badDebt >= 0n && writtenOff - badDebt >= 0n;
+  const [toBadDebt, toRecoveries] = shareable
+    ? (allocate(cash, [badDebt, writtenOff - badDebt]) as [bigint, bigint])
+    : [0n, cash];
+  const dimensions = invoiceDimensions(invoice);
+  return [
+    { role: 'bad_debt', amount: -toBadDebt, currency, ...dimensions },
+    { role: 'recoveries', amount: -toRecoveries, currency, ...dimensions },
+  ];
+}
+
+/** Stripe's fee on a balance transaction: Dr Stripe fees / Cr the Stripe balance (functional currency only). */
+export function bookFee(
+  book: AggregateBook,
+  balanceTransaction: BalanceTxnFact | null,
+  source: string,
+  date: LocalDate,
+  feeKind: string,
+): void {
+  if (!balanceTransaction || balanceTransaction.feeMinor === 0n) return;
+  const currency = book.context.functionalCurrency;
+  const { id, feeMinor } = balanceTransaction;
+  if (balanceTransaction.currency !== currency) {
+    addException(book, id, null, notFunctionalReason(`fee on ${id}`, balanceTransaction.currency));
+    return;
+  }
+  emit(book, {
+    key: `fee:${id}`,
+    kind: 'fee',
+    postingDate: date,
+    memo: `Stripe ${feeKind} fee on ${source}`,
+    sources: [id, source],
+    lines: [
+      { role: 'fees', amount: feeMinor, currency },
+      { role: 'cash_clearing', amount: -feeMinor, currency },
+    ],
+  });
+}
+
+/** A payout paid (Dr bank / Cr the Stripe balance) or failed (the reverse; nothing if it was never paid). */
+export function bookPayout(book: AggregateBook, payout: PayoutFact, facts: Fact[]): void {
+  const context = book.context;
+  const currency = context.functionalCurrency;
+  if (payout.currency !== currency) {
+    addException(book, payout.payout, factKey(payout), notFunctionalReason(`payout ${payout.payout}`, payout.currency));
+    return;
+  }
+  const paid = payout.type === 'payout_paid';
+  // A failed payout reverses the paid entry; a payout that failed before it was ever paid moved nothing.
+  if (!paid && !facts.some((fact) => fact.type === 'payout_paid')) return;
+  const [to, from]: [AccountRole, AccountRole] = paid ? ['bank', 'cash_clearing'] : ['cash_clearing', 'bank'];
+  emit(book, {
+    key: `po:${payout.payout}:${paid ? 'paid' : 'failed'}`,
+    kind: paid ? 'payout' : 'payout_failed',
+    postingDate: dateOf(context, payout.at),
+    memo: `Payout ${payout.payout} ${paid ? 'paid' : 'failed; funds returned to the Stripe balance'}`,
+    sources: [payout.payout],
+    lines: [
+      { role: to, amount: payout.amountMinor, currency },
+      { role: from, amount: -payout.amountMinor, currency },
+    ],
+  });
+}
+
+function notFunctionalReason(what: string, currency: string): string {
+  return `${what} is in ${currency.toUpperCase()}, not the functional currency; not booked`;
+}

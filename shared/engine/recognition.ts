@@ -1,0 +1,151 @@
+/**
+ * Recognition (docs/accounting.md §3, "Recognition"): one entry per invoice per posting
+ * period, dated on the period's last day once it is released, with one deferred/income pair
+ * per obligation; and the schedule lines shown for every period, released or not.
+ */
+import type { AccountRole } from '../accounts.ts';
+import type { LineDraft } from '../journal.ts';
+import type { Period } from '../periods.ts';
+import { emit, type AggregateBook } from './aggregate-book.ts';
+import { dateOf, isReleased, lastDay, type EngineContext } from './context.ts';
+import { originalAmount } from './fx.ts';
+import { lineDimensions, type BookedLine, type InvoiceState, type LineDimensions } from './invoice-state.ts';
+import type { Obligation } from './obligations.ts';
+import { addPendingReclassification } from './pending-items.ts';
+import { releasesByPeriod, type PeriodAmount } from './schedule.ts';
+
+/** The posting period of a release: under catch-up, periods before the booking period post in it. */
+type Posting = (period: Period) => Period;
+
+export function bookRecognition(book: AggregateBook, invoice: InvoiceState): void {
+  const context = book.context;
+  const bookedOn = dateOf(context, invoice.fact.at);
+  const byPeriod = new Map<string, { period: Period; lines: LineDraft[] }>();
+  const catchUp = context.settings.catch_up;
+  const booking = invoice.bookingPeriod;
+  const posting: Posting = (period) => (catchUp && period.start < booking.start ? booking : period);
+  const linesOf = (period: Period): LineDraft[] => {
+    let bucket = byPeriod.get(period.key);
+    if (!bucket) byPeriod.set(period.key, (bucket = { period, lines: [] }));
+    return bucket.lines;
+  };
+  for (const booked of invoice.lines) {
+    const dimensions = lineDimensions(invoice, booked.line, bookedOn);
+    if (booked.pendingSchedule) {
+      addPendingReclassification(context, invoice, booked.pendingSchedule, dimensions, linesOf);
+      continue;
+    }
+    for (const obligation of booked.obligations) {
+      if (!obligation.scheduled) continue;
+      const releases = releasesByPeriod(obligation.functional.segments);
+      addScheduleLines(book, invoice, booked, obligation, releases, posting);
+      addReleaseLines(context, invoice, obligation, releases, posting, dimensions, linesOf);
+    }
+  }
+  for (const { period, lines } of byPeriod.values()) {
+    if (!isReleased(context, period) || lines.length === 0) continue;
+    emit(book, {
+      key: `rec:${invoice.fact.invoice}:${period.key}`,
+      kind: 'recognition',
+      postingDate: lastDay(period),
+      memo: `Revenue recognized on ${invoice.fact.invoice} for ${period.key}`,
+      sources: [invoice.fact.invoice],
+      lines,
+    });
+  }
+}
+
+/** The schedule for display: by the period the amount is earned in, with where it is posted. */
+function addScheduleLines(
+  book: AggregateBook,
+  invoice: InvoiceState,
+  booked: BookedLine,
+  obligation: Obligation,
+  releases: readonly PeriodAmount[],
+  posting: Posting,
+): void {
+  const context = book.context;
+  let previous: AggregateBook['schedules'][number] | undefined;
+  for (const release of releases) {
+    if (previous && previous.period === release.period.key) {
+      previous.amount += release.amount;
+      continue;
+    }
+    const postingPeriod = posting(release.period);
+    previous = {
+      aggregate: book.key,
+      invoice: invoice.fact.invoice,
+      invoiceLine: booked.line.id,
+      obligation: obligation.id,
+      product: booked.line.product,
+      period: release.period.key,
+      postingPeriod: postingPeriod.key,
+      postingDate: lastDay(postingPeriod),
+      amount: release.amount,
+      currency: context.functionalCurrency,
+      released: isReleased(context, postingPeriod),
+    };
+    book.schedules.push(previous);
+  }
+}
+
+/** One deferred/income pair per released posting period of the obligation. */
+function addReleaseLines(
+  context: EngineContext,
+  invoice: InvoiceState,
+  obligation: Obligation,
+  releases: readonly PeriodAmount[],
+  posting: Posting,
+  dimensions: LineDimensions,
+  linesOf: (period: Period) => LineDraft[],
+): void {
+  const currency = context.functionalCurrency;
+  const functional = mergeByPosting(releases, posting);
+  const inInvoiceCurrency = invoice.foreign
+    ? mergeByPosting(releasesByPeriod(obligation.invoiceCurrency.segments), posting)
+    : null;
+  for (const [key, { period, amount }] of functional) {
+    if (!isReleased(context, period)) continue;
+    const amountInvoiceCurrency = inInvoiceCurrency ? (inInvoiceCurrency.get(key)?.amount ?? 0n) : amount;
+    const debit = releaseLine(obligation.deferredRole, amount, currency, dimensions);
+    const credit = releaseLine(obligation.incomeRole, -amount, currency, dimensions);
+    if (obligation.account !== undefined) credit.account = obligation.account;
+    if (invoice.foreign) {
+      debit.original = originalAmount(invoice, amountInvoiceCurrency);
+      credit.original = originalAmount(invoice, -amountInvoiceCurrency);
+    }
+    linesOf(period).push(debit, credit);
+  }
+}
+
+/** One side of a release pair. Written out rather than spread: this is the engine's hottest allocation. */
+function releaseLine(role: AccountRole, amount: bigint, currency: string, dimensions: LineDimensions): LineDraft {
+  return {
+    role,
+    amount,
+    currency,
+    customer: dimensions.customer,
+    invoice: dimensions.invoice,
+    invoiceLine: dimensions.invoiceLine,
+    product: dimensions.product,
+    bookedOn: dimensions.bookedOn,
+  };
+}
+
+/** Sums releases by posting period (catch-up folds early periods into the booking period). */
+function mergeByPosting(releases: readonly PeriodAmount[], posting: Posting): Map<string, PeriodAmount> {
+  const merged = new Map<string, PeriodAmount>();
+  let last: PeriodAmount | undefined;
+  for (const release of releases) {
+    const period = posting(release.period);
+    // Releases come in time order, so most merges are with the previous one.
+    if (last && last.period === period) {
+      last.amount += release.amount;
+      continue;
+    }
+    last = merged.get(period.key);
+    if (last) last.amount += release.amount;
+    else merged.set(period.key, (last = { period, amount: release.amount }));
+  }
+  return merged;
+}
