@@ -16,7 +16,7 @@ import type { SyncRecord, SyncStore } from './sync-store.ts';
 
 /** Attempts per entry before it is left for the next run (each 5xx/timeout costs one). */
 export const MAX_ATTEMPTS_PER_ENTRY = 6;
-/** QuickBooks asks for 60 s of quiet after a 429 (qbo.md §7). */
+/** QuickBooks asks for 60 s of quiet after a 429 (`docs/quickbooks.md §6`). */
 export const THROTTLE_BACKOFF_MS = 60_000;
 /** First back-off after a 5xx or a lost response; doubles each time. */
 export const SERVER_BACKOFF_BASE_MS = 1_000;

@@ -1,5 +1,5 @@
 /**
- * Connecting a tenant to QuickBooks with `intuit-oauth` (qbo.md §1): the authorization URL with
+ * Connecting a tenant to QuickBooks with `intuit-oauth` (`docs/quickbooks.md §1`): the authorization URL with
  * a signed, single-use, expiring `state`; the code exchange; refresh with `refreshUsingToken`
  * that always keeps the NEW refresh token and runs at most once at a time per connection; revoke;
  * and `invalid_grant` → the connection is marked `needs_reconnect`. Tokens are persisted through
@@ -85,7 +85,7 @@ export class InMemoryStateStore implements OAuthStateStore {
   }
 }
 
-/** Test hook: intuit-oauth retries token calls 3 times with 1/2/4 s delays (qbo.md §1.5). */
+/** Test hook: intuit-oauth retries token calls 3 times with 1/2/4 s delays (`docs/quickbooks.md §1`). */
 export function configureOAuthRetries(opts: { retryDelay_ms?: number; maxRetries?: number }): void {
   const rc = (OAuthClient as unknown as { retryConfig: { retryDelay: number; maxRetries: number } }).retryConfig;
   if (opts.retryDelay_ms !== undefined) rc.retryDelay = opts.retryDelay_ms;
@@ -220,7 +220,7 @@ export class QboOAuth {
 
   /**
    * Refreshes the connection's tokens. Concurrent callers share one request: two refreshes with
-   * the same refresh token race, and the loser can kill the grant (qbo.md §1.4).
+   * the same refresh token race, and the loser can kill the grant (`docs/quickbooks.md §1`).
    */
   refresh(tenantId: string): Promise<StoredConnection> {
     const running = this.inflight.get(tenantId);

@@ -19,11 +19,11 @@ import type { QboJournalEntry, QboJournalEntryLine } from './adapter.ts';
  * and a single validation error rejects all of them; 250 lines keeps a request body near 100 KB.
  */
 export const MAX_LINES_PER_JOURNAL_ENTRY = 250;
-/** QuickBooks' DocNumber limit (qbo.md §3.1). */
+/** QuickBooks' DocNumber limit (`docs/quickbooks.md §3`). */
 export const DOC_NUMBER_MAX_CHARS = 21;
-/** QuickBooks' requestid limit (qbo.md §7). */
+/** QuickBooks' requestid limit (`docs/quickbooks.md §7`). */
 export const REQUEST_ID_MAX_CHARS = 50;
-/** PrivateNote and line Description limits (qbo.md §0.4). */
+/** PrivateNote and line Description limits (`docs/quickbooks.md §3`). */
 export const NOTE_MAX_CHARS = 4000;
 /**
  * A JSON number carries at most 15 significant decimal digits exactly; beyond that the amount
