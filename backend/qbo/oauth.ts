@@ -211,8 +211,8 @@ export class QboOAuth {
       const resp = await this.client().createToken(callbackUrl);
       json = resp.getJson() as TokenJson;
     } catch (e) {
-      if (tokenErrorCode(e) === 'invalid_grant') throw new AccrueError('forbidden', 'QuickBooks refused the authorization code (already used or expired)');
-      throw new AccrueError('upstream_unavailable', `QuickBooks token exchange failed: ${(e as Error).message}`);
+      if (tokenErrorCode(e) === 'invalid_grant') throw new AccrueError('forbidden', 'QuickBooks refused the authorization code (already used or expired)', undefined, { cause: e });
+      throw new AccrueError('upstream_unavailable', `QuickBooks token exchange failed: ${(e as Error).message}`, undefined, { cause: e });
     }
     await this.opts.tokens.save(this.toConnection(tenantId, realmId, json));
     return { tenantId, realmId };
@@ -244,9 +244,10 @@ export class QboOAuth {
     } catch (e) {
       if (tokenErrorCode(e) === 'invalid_grant') {
         await this.opts.tokens.markNeedsReconnect(tenantId, 'invalid_grant');
-        throw new AccrueError('unauthorized', 'QuickBooks connection needs to be reconnected', { status: 'needs_reconnect', reason: 'invalid_grant' });
+        const details = { status: 'needs_reconnect', reason: 'invalid_grant' };
+        throw new AccrueError('unauthorized', 'QuickBooks connection needs to be reconnected', details, { cause: e });
       }
-      throw new AccrueError('upstream_unavailable', `QuickBooks token refresh failed: ${(e as Error).message}`);
+      throw new AccrueError('upstream_unavailable', `QuickBooks token refresh failed: ${(e as Error).message}`, undefined, { cause: e });
     }
     // Keep the NEW refresh token, whatever came back, in the same write as the access token.
     const next = this.toConnection(tenantId, conn.realmId, json, conn);
@@ -274,7 +275,9 @@ export class QboOAuth {
       await this.client().revoke({ refresh_token: conn.refreshToken });
     } catch (e) {
       // A grant that is already dead is as revoked as it gets; anything else must be retried.
-      if (tokenErrorCode(e) !== 'invalid_grant') throw new AccrueError('upstream_unavailable', `QuickBooks revoke failed: ${(e as Error).message}`);
+      if (tokenErrorCode(e) !== 'invalid_grant') {
+        throw new AccrueError('upstream_unavailable', `QuickBooks revoke failed: ${(e as Error).message}`, undefined, { cause: e });
+      }
     }
     await this.opts.tokens.remove(tenantId);
   }
