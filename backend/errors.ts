@@ -30,7 +30,8 @@ import { AccrueError, isAccrueError, type ErrorCode } from '../shared/errors.ts'
  * Of PostgreSQL's own integrity class (23), only 23505 (unique violation) is mapped, to
  * `conflict` (409): every unique key we declare names an identity (an entry's idempotency key, a
  * tenant's account, the one reversal of an entry, an API key) that the code checks or upserts
- * before writing, so a violation that still escapes is two requests racing for the same identity. The cause stays attached and is logged.
+ * before writing, so a violation that still escapes is two requests racing for the same identity.
+ * The cause stays attached and is logged, so a bug behind one would still show.
  * 23503 (foreign key), 23502 (not null) and 23514 (check) stay 500: those rows are built by our
  * code, never copied from a request, so a violation is a bug, and a 4xx would hide it.
  */

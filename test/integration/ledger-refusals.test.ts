@@ -13,6 +13,7 @@ import { sql } from 'kysely';
 import { pino } from 'pino';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { EntryDraft } from '../../shared/journal.ts';
 import { runCommand, type Command } from '../../backend/cli/framework.ts';
 import { errorMiddleware } from '../../backend/http/errors.ts';
 import { postEntries } from '../../backend/ledger/ledger.ts';
@@ -24,33 +25,22 @@ let t: TestDatabase;
 let tenant: Tenant;
 const logged: Record<string, unknown>[] = [];
 
+const sale = (invoice: string, postingDate: string, amount: bigint): EntryDraft => ({
+  key: `inv:${invoice}:finalized`,
+  kind: 'invoice_finalized',
+  postingDate,
+  memo: 'Invoice finalized',
+  sources: [invoice],
+  lines: [
+    { role: 'receivable', amount, currency: 'usd' },
+    { role: 'deferred_revenue', amount: -amount, currency: 'usd' },
+  ],
+});
+
 beforeAll(async () => {
   t = await createTestDatabase();
   tenant = await ensureTenant(t.db, { accountId: 'acct_refusals', livemode: false });
-  await postEntries(t.db, tenant, [
-    {
-      key: 'inv:in_r1:finalized',
-      kind: 'invoice_finalized',
-      postingDate: '2026-01-15',
-      memo: 'Invoice finalized',
-      sources: ['in_r1'],
-      lines: [
-        { role: 'receivable', amount: 5000n, currency: 'usd' },
-        { role: 'deferred_revenue', amount: -5000n, currency: 'usd' },
-      ],
-    },
-    {
-      key: 'inv:in_r2:finalized',
-      kind: 'invoice_finalized',
-      postingDate: '2026-02-03',
-      memo: 'Invoice finalized',
-      sources: ['in_r2'],
-      lines: [
-        { role: 'receivable', amount: 700n, currency: 'usd' },
-        { role: 'deferred_revenue', amount: -700n, currency: 'usd' },
-      ],
-    },
-  ]);
+  await postEntries(t.db, tenant, [sale('in_r1', '2026-01-15', 5000n), sale('in_r2', '2026-02-03', 700n)]);
   await closePeriod(t.db, tenant, '2026-01', 'tester');
 });
 afterAll(async () => t.close());
