@@ -1,5 +1,5 @@
 /**
- * The chart of accounts by role (policy section 4). A role says what an account is for; each
+ * The chart of accounts by role (`docs/accounting.md §1a`). A role says what an account is for; each
  * tenant maps every role to one of its QuickBooks accounts. Product rules and bundle components
  * may name their own revenue account; such accounts still carry the role `revenue`.
  */

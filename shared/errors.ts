@@ -1,6 +1,9 @@
 /**
  * The one error family. Every failure a person can act on carries a stable `code`; the HTTP
- * layer and the CLI map codes to statuses and exit codes in one place each.
+ * layer and the CLI map codes to statuses and exit codes in one place each. Turning any other
+ * failure (a database refusal, a parse error, a bug) into one of these is `toAccrueError` in
+ * `backend/errors.ts`. An error that wraps an upstream failure (Stripe, QuickBooks, PostgreSQL)
+ * keeps it as the standard `cause`, which is logged but never sent to a client.
  */
 export const ERROR_CODES = {
   invalid_input: 400,
@@ -9,7 +12,11 @@ export const ERROR_CODES = {
   not_found: 404,
   conflict: 409,
   period_closed: 409,
+  /** A posted journal row (or an account) may not be changed or removed: post a reversing entry. */
+  append_only: 409,
   unbalanced_entry: 422,
+  /** A reversing entry that does not mirror, line for line, the entry it reverses. */
+  invalid_reversal: 422,
   unknown_account: 422,
   rate_limited: 429,
   internal: 500,
@@ -22,8 +29,9 @@ export type ErrorCode = keyof typeof ERROR_CODES;
 export class AccrueError extends Error {
   readonly code: ErrorCode;
   readonly details: Record<string, unknown> | undefined;
-  constructor(code: ErrorCode, message: string, details?: Record<string, unknown>) {
-    super(message);
+  /** `options.cause`: the upstream failure this error wraps (ES2022 `Error.cause`). */
+  constructor(code: ErrorCode, message: string, details?: Record<string, unknown>, options?: { cause?: unknown }) {
+    super(message, options);
     this.name = 'AccrueError';
     this.code = code;
     this.details = details;

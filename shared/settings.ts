@@ -1,5 +1,5 @@
 /**
- * Tenant settings: the accounting choices a finance team makes once (policy sections 1–3, 6),
+ * Tenant settings: the accounting choices a finance team makes once (`docs/accounting.md §5`),
  * validated at every boundary with the same schema. Unknown keys are refused so a typo never
  * silently falls back to a default.
  */

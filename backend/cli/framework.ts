@@ -2,11 +2,16 @@
  * A small command framework: each command declares its options and help text; `--help` works
  * on every command; failures map to exit codes in one place.
  *
- * Exit codes: 0 success; 1 runtime failure; 2 bad usage or invalid input; 3 not found;
- * 4 conflict (e.g. a closed period, a changed entry); 5 not configured.
+ * Exit codes: 0 success; 1 runtime failure; 2 bad usage or invalid input (an unbalanced entry, a
+ * reversal that does not mirror); 3 not found; 4 conflict (e.g. a closed period, a changed entry,
+ * a change to the append-only journal); 5 not configured. What was thrown is mapped by
+ * `toAccrueError` (backend/errors.ts), so a ledger trigger's refusal exits like the same refusal
+ * made in code. The cause chain goes to stderr: always for an internal failure, and with
+ * `LOG_LEVEL=debug` (or trace) for a refusal.
  */
 import { parseArgs, type ParseArgsConfig } from 'node:util';
-import { isAccrueError, type ErrorCode } from '../../shared/errors.ts';
+import { type ErrorCode } from '../../shared/errors.ts';
+import { causeChain, toAccrueError, type CauseLink } from '../errors.ts';
 
 export type OptionSpec = { type: 'string' | 'boolean'; short?: string; multiple?: boolean; description: string; default?: string | boolean };
 
@@ -26,16 +31,45 @@ const EXIT: Partial<Record<ErrorCode, number>> = {
   invalid_input: 2,
   unbalanced_entry: 2,
   unknown_account: 2,
+  invalid_reversal: 2,
   not_found: 3,
   conflict: 4,
   period_closed: 4,
+  append_only: 4,
   not_configured: 5,
 };
 
 export function exitCodeFor(err: unknown): number {
   if (err instanceof UsageError) return 2;
-  if (isAccrueError(err)) return EXIT[err.code] ?? 1;
-  return 1;
+  return EXIT[toAccrueError(err).code] ?? 1;
+}
+
+/** The cause chain as stderr lines, each with its stack. */
+function causeLines(causes: readonly CauseLink[]): string {
+  return causes
+    .map((link) => {
+      const head = `  caused by ${link.name}${link.code ? ` (${link.code})` : ''}: ${link.message}\n`;
+      return link.stack ? `${head}${link.stack.replace(/^/gm, '    ')}\n` : head;
+    })
+    .join('');
+}
+
+function debugLogging(): boolean {
+  const level = process.env.LOG_LEVEL ?? '';
+  return level === 'debug' || level === 'trace';
+}
+
+/**
+ * What a failed command prints: one line for a refusal (its causes too at debug level), the
+ * stack and causes for anything unexpected.
+ */
+function failureText(name: string, e: unknown): string {
+  const mapped = toAccrueError(e);
+  if (mapped.code === 'internal' && mapped !== e) {
+    return `accrue ${name}: unexpected failure: ${(e as Error)?.stack ?? String(e)}\n${causeLines(causeChain(e))}`;
+  }
+  const showCauses = mapped.code === 'internal' || debugLogging();
+  return `accrue ${name}: ${mapped.message}\n${showCauses ? causeLines(causeChain(mapped)) : ''}`;
 }
 
 export function helpText(c: Command): string {
@@ -66,11 +100,9 @@ export async function runCommand(c: Command, argv: string[], out: (s: string) =>
   try {
     return await c.run({ values, positionals: parsed.positionals });
   } catch (e) {
-    const code = exitCodeFor(e);
     if (e instanceof UsageError) err(`accrue ${c.name}: ${e.message}\n\n${helpText(c)}`);
-    else if (isAccrueError(e)) err(`accrue ${c.name}: ${e.message}\n`);
-    else err(`accrue ${c.name}: unexpected failure: ${(e as Error)?.stack ?? String(e)}\n`);
-    return code;
+    else err(failureText(c.name, e));
+    return exitCodeFor(e);
   }
 }
 

@@ -1,5 +1,5 @@
 /**
- * The netted "QuickBooks format" export (policy section 7): one line per account per period
+ * The netted "QuickBooks format" export (`docs/accounting.md §6c`): one line per account per period
  * and currency, its debits and credits netted to one side, so each period and currency is one
  * balanced summary journal entry a bookkeeper can import or key in by hand. This is the shape of
  * Stripe's "debits and credits" summary export for QuickBooks users: per accounting period and

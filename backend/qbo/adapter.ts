@@ -2,19 +2,19 @@
  * Our promise-based adapter over `node-quickbooks` (callbacks → promises) for one realm. It owns
  * the normalization of every failure QuickBooks or the network can produce into ONE shape,
  * `QboError`, so callers switch on `kind` instead of parsing Fault envelopes, gateway bodies,
- * AxiosErrors and 200-with-Fault responses (qbo.md §2, §6). Every call passes `minorversion: 75`
- * explicitly and is bounded by a timeout of our own (node-quickbooks sets none).
+ * AxiosErrors and 200-with-Fault responses (`docs/quickbooks.md §2, §5`). Every call passes
+ * `minorversion: 75` explicitly and is bounded by a timeout of our own (node-quickbooks sets none).
  */
 import QuickBooks from 'node-quickbooks';
 import { currentEndpoints } from './endpoints.ts';
 
-/** The minor version we code against (qbo.md §7: 75 is the floor since 2025-08). */
+/** The minor version we code against (`docs/quickbooks.md §2`: 75 is the floor since 2025-08). */
 export const QBO_MINOR_VERSION = 75;
 /** QuickBooks gives up on a request after 120 s; we wait a little less and treat it as unknown. */
 export const QBO_REQUEST_TIMEOUT_MS = 100_000;
 /** DocNumbers per `IN (…)` lookup: keeps the query URL near 1.5 KB, far below proxy limits. */
 export const DOC_NUMBER_LOOKUP_CHUNK = 50;
-/** QuickBooks pages queries at most 1000 rows (qbo.md §4.2). */
+/** QuickBooks pages queries at most 1000 rows (`docs/quickbooks.md §4`). */
 export const QUERY_PAGE_SIZE = 1000;
 /** A chart of accounts beyond this is not one we can map sensibly; stop paging rather than loop. */
 export const MAX_ACCOUNT_PAGES = 20;
@@ -304,7 +304,7 @@ export class QboAdapter implements QboJournalApi {
 
   /**
    * Change data capture since `sinceIsoZ`, which must be a UTC ISO timestamp ending in `Z`:
-   * node-quickbooks neither URL-encodes the value nor formats offsets safely (qbo.md §2).
+   * node-quickbooks neither URL-encodes the value nor formats offsets safely (`docs/quickbooks.md §2, §8`).
    */
   async changeDataCapture(entities: readonly string[], sinceIsoZ: string): Promise<CdcResult> {
     if (!/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z$/.test(sinceIsoZ)) {

@@ -2,12 +2,12 @@
  * Where QuickBooks lives. The ONE place that points `node-quickbooks` and `intuit-oauth` at an
  * API host: production by default, or a fake on 127.0.0.1 in tests (config `QBO_API_BASE`,
  * `QBO_OAUTH_BASE`). Both libraries keep these URLs in static, process-wide properties
- * (qbo.md §0.2), so this is applied once per process and every client built afterwards follows it.
+ * (`docs/quickbooks.md §2`), so this is applied once per process and every client built afterwards follows it.
  */
 import OAuthClient from 'intuit-oauth';
 import QuickBooks from 'node-quickbooks';
 
-/** Intuit's production hosts (qbo.md §1.1). Sandbox differs only in the API host. */
+/** Intuit's production hosts (`docs/quickbooks.md §1`). Sandbox differs only in the API host. */
 export const INTUIT_URLS = {
   apiBase: 'https://quickbooks.api.intuit.com',
   sandboxApiBase: 'https://sandbox-quickbooks.api.intuit.com',

@@ -16,7 +16,7 @@ import type { SyncRecord, SyncStore } from './sync-store.ts';
 
 /** Attempts per entry before it is left for the next run (each 5xx/timeout costs one). */
 export const MAX_ATTEMPTS_PER_ENTRY = 6;
-/** QuickBooks asks for 60 s of quiet after a 429 (qbo.md §7). */
+/** QuickBooks asks for 60 s of quiet after a 429 (`docs/quickbooks.md §6`). */
 export const THROTTLE_BACKOFF_MS = 60_000;
 /** First back-off after a 5xx or a lost response; doubles each time. */
 export const SERVER_BACKOFF_BASE_MS = 1_000;
@@ -61,166 +61,219 @@ export interface ExecuteResult {
   apiCalls: number;
 }
 
-/** Posts planned entries; never throws for a QuickBooks failure, it records it. */
-export async function executePostings(opts: ExecuteOptions): Promise<ExecuteResult> {
-  const clock = opts.clock ?? systemClock;
-  const limiter = opts.limiter ?? new RealmLimiter(clock);
-  const result: ExecuteResult = { posted: 0, alreadyPosted: 0, recoveredByLookup: 0, failed: [], unknown: [], skippedFailed: 0, apiCalls: 0 };
+/** What one run shares between its workers. */
+interface Run {
+  opts: ExecuteOptions;
+  clock: Clock;
+  limiter: RealmLimiter;
+  result: ExecuteResult;
+  /** The sync record of each planned entry as the run found it. */
+  existingByRequest: Map<string, SyncRecord | undefined>;
+  /** Pending entries the up-front lookup did not find: their earlier write did not commit. */
+  resolvedAbsent: Set<string>;
+  /** Pending entries the up-front lookup found posted. */
+  recoveredUpFront: Set<string>;
+}
 
-  const call = <T>(fn: () => Promise<T>): Promise<T> => {
-    result.apiCalls++;
-    return limiter.run(fn);
-  };
+/** One QuickBooks call under the realm's limiter, counted. */
+function callApi<T>(run: Run, fn: () => Promise<T>): Promise<T> {
+  run.result.apiCalls++;
+  return run.limiter.run(fn);
+}
 
-  // Entries left pending by an earlier run (outcome unknown): look them up by DocNumber in
-  // chunks before any write, so recovering from a crash costs one query per 50 entries.
+async function markPostedFrom(run: Run, plan: PlannedEntry, je: QboJournalEntry): Promise<void> {
+  const posted = { qboId: je.Id ?? '', syncToken: je.SyncToken ?? '0', linesHash: linesHashOfQbo(je, plan.currency) };
+  await run.opts.store.markPosted(run.opts.realmId, plan.requestId, posted, run.clock.now_ms());
+}
+
+/** Reads the sync record of every planned entry, STORE_READ_CHUNK at a time. */
+async function readExistingRecords(opts: ExecuteOptions): Promise<Map<string, SyncRecord | undefined>> {
   const existingByRequest = new Map<string, SyncRecord | undefined>();
   for (let i = 0; i < opts.entries.length; i += STORE_READ_CHUNK) {
     const chunk = opts.entries.slice(i, i + STORE_READ_CHUNK);
     const rows = await Promise.all(chunk.map((p) => opts.store.get(opts.realmId, p.requestId)));
     chunk.forEach((p, j) => existingByRequest.set(p.requestId, rows[j]));
   }
-  const resolvedAbsent = new Set<string>();
-  const recoveredUpFront = new Set<string>();
-  const pendingPlans = opts.entries.filter((p) => existingByRequest.get(p.requestId)?.state === 'pending');
+  return existingByRequest;
+}
+
+/**
+ * Entries left pending by an earlier run (outcome unknown): look them up by DocNumber in chunks
+ * before any write, so recovering from a crash costs one query per 50 entries.
+ */
+async function recoverPendingUpFront(run: Run): Promise<void> {
+  const { opts, result } = run;
+  const pendingPlans = opts.entries.filter((p) => run.existingByRequest.get(p.requestId)?.state === 'pending');
   for (let i = 0; i < pendingPlans.length; i += DOC_NUMBER_LOOKUP_CHUNK) {
     const chunk = pendingPlans.slice(i, i + DOC_NUMBER_LOOKUP_CHUNK);
     let found: QboJournalEntry[];
     try {
-      found = await call(() => opts.api.findJournalEntriesByDocNumber(chunk.map((p) => p.docNumber)));
+      found = await callApi(run, () => opts.api.findJournalEntriesByDocNumber(chunk.map((p) => p.docNumber)));
     } catch {
-      continue; // Leave them unknown: each entry looks itself up, with retries, below.
+      continue; // Leave them unknown: each entry looks itself up, with retries, later.
     }
     const byDoc = new Map(found.map((je) => [je.DocNumber, je]));
     for (const p of chunk) {
       const je = byDoc.get(p.docNumber);
       if (je) {
-        await opts.store.markPosted(opts.realmId, p.requestId, { qboId: je.Id ?? '', syncToken: je.SyncToken ?? '0', linesHash: linesHashOfQbo(je, p.currency) }, clock.now_ms());
-        recoveredUpFront.add(p.requestId);
+        await markPostedFrom(run, p, je);
+        run.recoveredUpFront.add(p.requestId);
         result.recoveredByLookup++;
       } else {
-        resolvedAbsent.add(p.requestId);
+        run.resolvedAbsent.add(p.requestId);
       }
     }
   }
+}
 
-  const postOne = async (plan: PlannedEntry): Promise<void> => {
-    if (recoveredUpFront.has(plan.requestId)) return;
-    const existing = existingByRequest.get(plan.requestId);
-    if (existing?.state === 'posted') {
-      result.alreadyPosted++;
-      return;
-    }
-    if (existing?.state === 'failed' && !opts.retryFailed) {
-      result.skippedFailed++;
-      return;
-    }
-    // A pending record from an earlier run: that write may have committed.
-    let unknown = existing?.state === 'pending' && !resolvedAbsent.has(plan.requestId);
-    await opts.store.markPending(
-      {
-        tenantId: opts.tenantId, realmId: opts.realmId, requestId: plan.requestId, docNumber: plan.docNumber, period: plan.period,
-        txnDate: plan.txnDate, currency: plan.currency, linesHash: plan.linesHash, sourceEntryIds: plan.sourceEntryIds,
-      },
-      clock.now_ms(),
-    );
-    let body: QboJournalEntry;
+type Failure = QboError | { kind: 'gave_up'; message: string; code?: string | undefined; detail?: string | undefined };
+
+/** Records an entry as failed, with QuickBooks' code and message. */
+async function recordFailure(run: Run, plan: PlannedEntry, err: Failure): Promise<void> {
+  const reason = err.detail && err.detail !== err.message ? `${err.message}: ${err.detail}` : err.message;
+  await run.opts.store.markFailed(run.opts.realmId, plan.requestId, { reason, code: err.code }, run.clock.now_ms());
+  run.result.failed.push({ requestId: plan.requestId, docNumber: plan.docNumber, kind: err.kind, code: err.code, reason });
+}
+
+/** Where one entry's attempts stand. */
+interface Attempts {
+  /** The outcome of an earlier write is unknown: look it up before creating. */
+  unknown: boolean;
+  authRetried: boolean;
+  duplicateDocSeen: boolean;
+  serverFailures: number;
+  last?: QboError | undefined;
+}
+
+/** What to do after a QuickBooks failure: retry (costs an attempt), try again (free), or stop. */
+type NextStep = 'retry' | 'again' | 'stop';
+
+/** Decides, per kind of QuickBooks failure, whether and how the entry is tried again. */
+async function afterQboFailure(run: Run, plan: PlannedEntry, err: QboError, attempts: Attempts): Promise<NextStep> {
+  switch (err.kind) {
+    case 'throttled':
+      run.limiter.pause(THROTTLE_BACKOFF_MS);
+      return 'retry';
+    case 'server':
+    case 'network':
+    case 'timeout':
+      // The write may or may not have happened: look before writing again.
+      attempts.unknown = true;
+      attempts.serverFailures++;
+      await run.clock.sleep(Math.min(SERVER_BACKOFF_MAX_MS, SERVER_BACKOFF_BASE_MS * 2 ** (attempts.serverFailures - 1)));
+      return 'retry';
+    case 'auth':
+      if (!attempts.authRetried && run.opts.refreshAuth) {
+        attempts.authRetried = true;
+        try {
+          await run.opts.refreshAuth();
+        } catch (refreshError) {
+          await recordFailure(run, plan, { kind: 'auth', message: `token refresh failed: ${(refreshError as Error).message}`, code: err.code });
+          return 'stop';
+        }
+        return 'again';
+      }
+      await recordFailure(run, plan, err);
+      return 'stop';
+    case 'validation':
+      if (err.code === '6140' && !attempts.duplicateDocSeen) {
+        // Duplicate DocNumber: most likely our own earlier write; find it.
+        attempts.duplicateDocSeen = true;
+        attempts.unknown = true;
+        return 'again';
+      }
+      await recordFailure(run, plan, err);
+      return 'stop';
+    default:
+      // closed_period, forbidden, not_found, stale: a person has to act; no retry loop.
+      await recordFailure(run, plan, err);
+      return 'stop';
+  }
+}
+
+/** One try: look the entry up when its outcome is unknown, else (or if absent) create it. */
+async function tryOnce(run: Run, plan: PlannedEntry, body: QboJournalEntry, attempts: Attempts): Promise<{ je: QboJournalEntry; recovered: boolean }> {
+  if (attempts.unknown) {
+    const found = await callApi(run, () => run.opts.api.findJournalEntriesByDocNumber([plan.docNumber]));
+    const match = found.find((je) => je.DocNumber === plan.docNumber);
+    if (match) return { je: match, recovered: true };
+    attempts.unknown = false; // Not there: the earlier attempt did not commit, so creating is safe.
+  }
+  return { je: await callApi(run, () => run.opts.api.createJournalEntry(body, plan.requestId)), recovered: false };
+}
+
+/** Tries an entry up to MAX_ATTEMPTS_PER_ENTRY times and records how it ended. */
+async function attemptPosting(run: Run, plan: PlannedEntry, body: QboJournalEntry, unknown: boolean): Promise<void> {
+  const attempts: Attempts = { unknown, authRetried: false, duplicateDocSeen: false, serverFailures: 0 };
+  for (let attempt = 1; attempt <= MAX_ATTEMPTS_PER_ENTRY; ) {
+    // Only QuickBooks calls sit inside the try: a store failure after a successful write must
+    // not be mistaken for a QuickBooks failure (it propagates and stops the run, entry pending).
+    let outcome: { je: QboJournalEntry; recovered: boolean };
     try {
-      body = toQboJournalEntry(plan);
+      outcome = await tryOnce(run, plan, body, attempts);
     } catch (e) {
-      await opts.store.markFailed(opts.realmId, plan.requestId, { reason: (e as Error).message }, clock.now_ms());
-      result.failed.push({ requestId: plan.requestId, docNumber: plan.docNumber, kind: 'validation', reason: (e as Error).message });
-      return;
+      // Not a QuickBooks answer: a bug. Leave the entry pending (its outcome is unknown) and stop.
+      if (!isQboApiError(e)) throw e;
+      attempts.last = e.error;
+      const next = await afterQboFailure(run, plan, e.error, attempts);
+      if (next === 'stop') return;
+      if (next === 'retry') attempt++;
+      continue;
     }
-    let authRetried = false;
-    let duplicateDocSeen = false;
-    let serverFailures = 0;
-    let last: QboError | undefined;
+    await markPostedFrom(run, plan, outcome.je);
+    if (outcome.recovered) run.result.recoveredByLookup++;
+    else run.result.posted++;
+    return;
+  }
+  if (attempts.unknown) {
+    run.result.unknown.push(plan.requestId);
+    return; // Left pending: the next run looks it up before creating.
+  }
+  const last = attempts.last;
+  await recordFailure(run, plan, { kind: 'gave_up', message: `gave up after ${MAX_ATTEMPTS_PER_ENTRY} attempts`, code: last?.code, detail: last?.message });
+}
 
-    const recordPosted = async (je: QboJournalEntry): Promise<void> => {
-      await opts.store.markPosted(opts.realmId, plan.requestId, { qboId: je.Id ?? '', syncToken: je.SyncToken ?? '0', linesHash: linesHashOfQbo(je, plan.currency) }, clock.now_ms());
-    };
-    const fail = async (err: QboError | { kind: 'gave_up'; message: string; code?: string; detail?: string }): Promise<void> => {
-      const reason = err.detail && err.detail !== err.message ? `${err.message}: ${err.detail}` : err.message;
-      await opts.store.markFailed(opts.realmId, plan.requestId, { reason, code: err.code }, clock.now_ms());
-      result.failed.push({ requestId: plan.requestId, docNumber: plan.docNumber, kind: err.kind, code: err.code, reason });
-    };
+/** Posts one planned entry unless it is already settled; records it pending before any call. */
+async function postOne(run: Run, plan: PlannedEntry): Promise<void> {
+  const { opts, result, clock } = run;
+  if (run.recoveredUpFront.has(plan.requestId)) return;
+  const existing = run.existingByRequest.get(plan.requestId);
+  if (existing?.state === 'posted') {
+    result.alreadyPosted++;
+    return;
+  }
+  if (existing?.state === 'failed' && !opts.retryFailed) {
+    result.skippedFailed++;
+    return;
+  }
+  // A pending record from an earlier run: that write may have committed.
+  const unknown = existing?.state === 'pending' && !run.resolvedAbsent.has(plan.requestId);
+  await opts.store.markPending(
+    {
+      tenantId: opts.tenantId, realmId: opts.realmId, requestId: plan.requestId, docNumber: plan.docNumber, period: plan.period,
+      txnDate: plan.txnDate, currency: plan.currency, linesHash: plan.linesHash, sourceEntryIds: plan.sourceEntryIds,
+    },
+    clock.now_ms(),
+  );
+  let body: QboJournalEntry;
+  try {
+    body = toQboJournalEntry(plan);
+  } catch (e) {
+    await opts.store.markFailed(opts.realmId, plan.requestId, { reason: (e as Error).message }, clock.now_ms());
+    result.failed.push({ requestId: plan.requestId, docNumber: plan.docNumber, kind: 'validation', reason: (e as Error).message });
+    return;
+  }
+  await attemptPosting(run, plan, body, unknown);
+}
 
-    for (let attempt = 1; attempt <= MAX_ATTEMPTS_PER_ENTRY; ) {
-      // Only QuickBooks calls sit inside the try: a store failure after a successful write must
-      // not be mistaken for a QuickBooks failure (it propagates and stops the run, entry pending).
-      let outcome: { je: QboJournalEntry; recovered: boolean } | undefined;
-      try {
-        if (unknown) {
-          const found = await call(() => opts.api.findJournalEntriesByDocNumber([plan.docNumber]));
-          const match = found.find((je) => je.DocNumber === plan.docNumber);
-          if (match) outcome = { je: match, recovered: true };
-          else unknown = false; // Not there: the earlier attempt did not commit, so creating is safe.
-        }
-        if (!outcome) outcome = { je: await call(() => opts.api.createJournalEntry(body, plan.requestId)), recovered: false };
-      } catch (e) {
-        if (!isQboApiError(e)) {
-          // Not a QuickBooks answer: a bug. Leave the entry pending (its outcome is unknown) and stop.
-          throw e;
-        }
-        const err = e.error;
-        last = err;
-        switch (err.kind) {
-          case 'throttled':
-            limiter.pause(THROTTLE_BACKOFF_MS);
-            attempt++;
-            continue;
-          case 'server':
-          case 'network':
-          case 'timeout': {
-            // The write may or may not have happened: look before writing again.
-            unknown = true;
-            serverFailures++;
-            attempt++;
-            await clock.sleep(Math.min(SERVER_BACKOFF_MAX_MS, SERVER_BACKOFF_BASE_MS * 2 ** (serverFailures - 1)));
-            continue;
-          }
-          case 'auth':
-            if (!authRetried && opts.refreshAuth) {
-              authRetried = true;
-              try {
-                await opts.refreshAuth();
-              } catch (refreshError) {
-                await fail({ kind: 'auth', message: `token refresh failed: ${(refreshError as Error).message}`, code: err.code });
-                return;
-              }
-              continue;
-            }
-            await fail(err);
-            return;
-          case 'validation':
-            if (err.code === '6140' && !duplicateDocSeen) {
-              // Duplicate DocNumber: most likely our own earlier write; find it.
-              duplicateDocSeen = true;
-              unknown = true;
-              continue;
-            }
-            await fail(err);
-            return;
-          default:
-            // closed_period, forbidden, not_found, stale: a person has to act; no retry loop.
-            await fail(err);
-            return;
-        }
-      }
-      if (outcome) {
-        await recordPosted(outcome.je);
-        if (outcome.recovered) result.recoveredByLookup++;
-        else result.posted++;
-        return;
-      }
-    }
-    if (unknown) {
-      result.unknown.push(plan.requestId);
-      return; // Left pending: the next run looks it up before creating.
-    }
-    await fail({ kind: 'gave_up', message: `gave up after ${MAX_ATTEMPTS_PER_ENTRY} attempts`, code: last?.code, detail: last?.message });
-  };
+/** Posts planned entries; never throws for a QuickBooks failure, it records it. */
+export async function executePostings(opts: ExecuteOptions): Promise<ExecuteResult> {
+  const clock = opts.clock ?? systemClock;
+  const limiter = opts.limiter ?? new RealmLimiter(clock);
+  const result: ExecuteResult = { posted: 0, alreadyPosted: 0, recoveredByLookup: 0, failed: [], unknown: [], skippedFailed: 0, apiCalls: 0 };
+  const existingByRequest = await readExistingRecords(opts);
+  const run: Run = { opts, clock, limiter, result, existingByRequest, resolvedAbsent: new Set(), recoveredUpFront: new Set() };
+  await recoverPendingUpFront(run);
 
   let next = 0;
   const workers = Math.max(1, opts.workers ?? limiter.maxInFlight);
@@ -228,7 +281,7 @@ export async function executePostings(opts: ExecuteOptions): Promise<ExecuteResu
     Array.from({ length: workers }, async () => {
       while (next < opts.entries.length) {
         const plan = opts.entries[next++]!;
-        await postOne(plan);
+        await postOne(run, plan);
       }
     }),
   );

@@ -1,7 +1,7 @@
 /**
  * Per-realm request limiter: at most N requests in flight and at most M started in any sliding
  * 60-second window, with a realm-wide pause after a 429. QuickBooks allows 10 concurrent and 500
- * per minute per realm (qbo.md §7); we stay under both with headroom for other workers (the
+ * per minute per realm (`docs/quickbooks.md §6`); we stay under both with headroom for other workers (the
  * reconciler, the chart-of-accounts screen) that share the realm's budget.
  *
  * In-process only: several Accrue processes posting to one realm would need a shared limiter

@@ -1,5 +1,5 @@
 /**
- * Connecting a tenant to QuickBooks with `intuit-oauth` (qbo.md §1): the authorization URL with
+ * Connecting a tenant to QuickBooks with `intuit-oauth` (`docs/quickbooks.md §1`): the authorization URL with
  * a signed, single-use, expiring `state`; the code exchange; refresh with `refreshUsingToken`
  * that always keeps the NEW refresh token and runs at most once at a time per connection; revoke;
  * and `invalid_grant` → the connection is marked `needs_reconnect`. Tokens are persisted through
@@ -85,7 +85,7 @@ export class InMemoryStateStore implements OAuthStateStore {
   }
 }
 
-/** Test hook: intuit-oauth retries token calls 3 times with 1/2/4 s delays (qbo.md §1.5). */
+/** Test hook: intuit-oauth retries token calls 3 times with 1/2/4 s delays (`docs/quickbooks.md §1`). */
 export function configureOAuthRetries(opts: { retryDelay_ms?: number; maxRetries?: number }): void {
   const rc = (OAuthClient as unknown as { retryConfig: { retryDelay: number; maxRetries: number } }).retryConfig;
   if (opts.retryDelay_ms !== undefined) rc.retryDelay = opts.retryDelay_ms;
@@ -211,8 +211,8 @@ export class QboOAuth {
       const resp = await this.client().createToken(callbackUrl);
       json = resp.getJson() as TokenJson;
     } catch (e) {
-      if (tokenErrorCode(e) === 'invalid_grant') throw new AccrueError('forbidden', 'QuickBooks refused the authorization code (already used or expired)');
-      throw new AccrueError('upstream_unavailable', `QuickBooks token exchange failed: ${(e as Error).message}`);
+      if (tokenErrorCode(e) === 'invalid_grant') throw new AccrueError('forbidden', 'QuickBooks refused the authorization code (already used or expired)', undefined, { cause: e });
+      throw new AccrueError('upstream_unavailable', `QuickBooks token exchange failed: ${(e as Error).message}`, undefined, { cause: e });
     }
     await this.opts.tokens.save(this.toConnection(tenantId, realmId, json));
     return { tenantId, realmId };
@@ -220,7 +220,7 @@ export class QboOAuth {
 
   /**
    * Refreshes the connection's tokens. Concurrent callers share one request: two refreshes with
-   * the same refresh token race, and the loser can kill the grant (qbo.md §1.4).
+   * the same refresh token race, and the loser can kill the grant (`docs/quickbooks.md §1`).
    */
   refresh(tenantId: string): Promise<StoredConnection> {
     const running = this.inflight.get(tenantId);
@@ -244,9 +244,10 @@ export class QboOAuth {
     } catch (e) {
       if (tokenErrorCode(e) === 'invalid_grant') {
         await this.opts.tokens.markNeedsReconnect(tenantId, 'invalid_grant');
-        throw new AccrueError('unauthorized', 'QuickBooks connection needs to be reconnected', { status: 'needs_reconnect', reason: 'invalid_grant' });
+        const details = { status: 'needs_reconnect', reason: 'invalid_grant' };
+        throw new AccrueError('unauthorized', 'QuickBooks connection needs to be reconnected', details, { cause: e });
       }
-      throw new AccrueError('upstream_unavailable', `QuickBooks token refresh failed: ${(e as Error).message}`);
+      throw new AccrueError('upstream_unavailable', `QuickBooks token refresh failed: ${(e as Error).message}`, undefined, { cause: e });
     }
     // Keep the NEW refresh token, whatever came back, in the same write as the access token.
     const next = this.toConnection(tenantId, conn.realmId, json, conn);
@@ -274,7 +275,9 @@ export class QboOAuth {
       await this.client().revoke({ refresh_token: conn.refreshToken });
     } catch (e) {
       // A grant that is already dead is as revoked as it gets; anything else must be retried.
-      if (tokenErrorCode(e) !== 'invalid_grant') throw new AccrueError('upstream_unavailable', `QuickBooks revoke failed: ${(e as Error).message}`);
+      if (tokenErrorCode(e) !== 'invalid_grant') {
+        throw new AccrueError('upstream_unavailable', `QuickBooks revoke failed: ${(e as Error).message}`, undefined, { cause: e });
+      }
     }
     await this.opts.tokens.remove(tenantId);
   }

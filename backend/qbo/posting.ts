@@ -19,11 +19,11 @@ import type { QboJournalEntry, QboJournalEntryLine } from './adapter.ts';
  * and a single validation error rejects all of them; 250 lines keeps a request body near 100 KB.
  */
 export const MAX_LINES_PER_JOURNAL_ENTRY = 250;
-/** QuickBooks' DocNumber limit (qbo.md §3.1). */
+/** QuickBooks' DocNumber limit (`docs/quickbooks.md §3`). */
 export const DOC_NUMBER_MAX_CHARS = 21;
-/** QuickBooks' requestid limit (qbo.md §7). */
+/** QuickBooks' requestid limit (`docs/quickbooks.md §7`). */
 export const REQUEST_ID_MAX_CHARS = 50;
-/** PrivateNote and line Description limits (qbo.md §0.4). */
+/** PrivateNote and line Description limits (`docs/quickbooks.md §3`). */
 export const NOTE_MAX_CHARS = 4000;
 /**
  * A JSON number carries at most 15 significant decimal digits exactly; beyond that the amount
@@ -222,106 +222,174 @@ export function splitBalanced(lines: readonly NetLine[], maxLines: number): NetL
   return parts;
 }
 
+/** Problems collected over every group and reported together once all groups are planned. */
+interface PlanProblems {
+  unmapped: Set<string>;
+  missingCustomers: Set<string>;
+}
+
+function compareKeys(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/** Groups the lines: per (period, currency) in summary mode, per ledger entry in detailed mode; sorted by key. */
+function groupLines(lines: readonly LedgerLine[], mode: PostingMode): LedgerLine[][] {
+  const groups = new Map<string, LedgerLine[]>();
+  for (const line of lines) {
+    const key = mode === 'summary' ? `${line.period}\u0000${line.currency.toLowerCase()}` : line.entryId;
+    let group = groups.get(key);
+    if (!group) groups.set(key, (group = []));
+    group.push(line);
+  }
+  return [...groups].sort(([a], [b]) => compareKeys(a, b)).map(([, group]) => group);
+}
+
+/** The QuickBooks customer of a line on an Accounts Receivable account; undefined (and noted) when missing. */
+function receivableCustomer(line: LedgerLine, input: PlanInput, problems: PlanProblems): string | undefined {
+  const customerId = line.customer ? input.customers?.get(line.customer) : undefined;
+  if (!customerId) problems.missingCustomers.add(line.customer ?? `(no customer on ledger entry ${line.entryId})`);
+  return customerId;
+}
+
+function compareNetLines(a: NetLine, b: NetLine): number {
+  if (a.accountId !== b.accountId) return a.accountId < b.accountId ? -1 : 1;
+  return (a.customerId ?? '') < (b.customerId ?? '') ? -1 : 1;
+}
+
+/**
+ * Nets one group's lines per QuickBooks account (and customer), sorted, without those that net to
+ * zero. Unmapped accounts and missing customers are noted in `problems` and left out; a group that
+ * mixes currencies or does not balance is refused at once.
+ */
+function netGroup(group: readonly LedgerLine[], input: PlanInput, mode: PostingMode, problems: PlanProblems): NetLine[] {
+  const first = group[0]!;
+  const currency = first.currency.toLowerCase();
+  let total = 0n;
+  const net = new Map<string, NetLine>();
+  for (const line of group) {
+    if (line.currency.toLowerCase() !== currency) throw new AccrueError('invalid_input', `entry ${line.entryId} mixes currencies`);
+    total += line.amount;
+    const mapped = input.accounts.get(mappingKey(line.role, line.account));
+    if (!mapped) {
+      problems.unmapped.add(`${line.role} "${line.account}"`);
+      continue;
+    }
+    let customerId: string | undefined;
+    if (mapped.accountType === 'Accounts Receivable') {
+      customerId = receivableCustomer(line, input, problems);
+      if (!customerId) continue;
+    }
+    const key = `${mapped.id}\u0000${customerId ?? ''}`;
+    let netLine = net.get(key);
+    if (!netLine) {
+      netLine = { accountId: mapped.id, accountType: mapped.accountType, customerId, amount: 0n, labels: new Set() };
+      net.set(key, netLine);
+    }
+    netLine.amount += line.amount;
+    netLine.labels.add(mode === 'summary' ? `${line.role}: ${line.account}` : (line.memo || `${line.role}: ${line.account}`));
+  }
+  if (total !== 0n) {
+    const what = mode === 'summary' ? `period ${first.period}` : `entry ${first.entryId}`;
+    throw new AccrueError('unbalanced_entry', `lines of ${what} do not balance`, { total: total.toString() });
+  }
+  return [...net.values()].filter((n) => n.amount !== 0n).sort(compareNetLines);
+}
+
+/** The exchange rate a foreign-currency entry needs; undefined in the home currency. */
+function exchangeRateFor(input: PlanInput, currency: string, txnDate: string): string | undefined {
+  const upper = currency.toUpperCase();
+  if (upper === input.realm.homeCurrency.toUpperCase()) return undefined;
+  if (!input.realm.multicurrency) {
+    throw new AccrueError('not_configured', `QuickBooks company is in ${input.realm.homeCurrency} without multicurrency; cannot post ${upper}`);
+  }
+  const rate = input.exchangeRate?.(upper, txnDate);
+  if (!rate) throw new AccrueError('not_configured', `no exchange rate for ${upper} on ${txnDate}`);
+  return rate;
+}
+
+/** What one group's planned entries share: everything but the part's own lines and ids. */
+interface GroupPlan {
+  mode: PostingMode;
+  first: LedgerLine;
+  currency: string;
+  txnDate: string;
+  exchangeRate: string | undefined;
+  multicurrency: boolean;
+  entryIds: string[];
+  seedBase: string;
+}
+
+/** The group's shared facts; the content seed makes the same lines always give the same ids. */
+function groupPlan(group: readonly LedgerLine[], input: PlanInput, mode: PostingMode): GroupPlan {
+  const first = group[0]!;
+  const currency = first.currency.toLowerCase();
+  const txnDate = group.reduce((max, l) => (l.postingDate > max ? l.postingDate : max), first.postingDate);
+  const exchangeRate = exchangeRateFor(input, currency, txnDate);
+  const content = createHash('sha256')
+    .update(group.map((l) => `${l.entryId}:${l.lineNo}:${l.amount}`).sort().join('\n'))
+    .digest('hex');
+  const seedBase =
+    mode === 'summary'
+      ? `${input.tenantId}|summary|${first.period}|${currency}|${content}`
+      : `${input.tenantId}|detailed|${first.entryKey}|${content}`;
+  const entryIds = [...new Set(group.map((l) => l.entryId))].sort();
+  return { mode, first, currency, txnDate, exchangeRate, multicurrency: input.realm.multicurrency, entryIds, seedBase };
+}
+
+/** One planned QuickBooks entry: part `index` (1-based) of `count` of a group. */
+function plannedPart(group: GroupPlan, partLines: readonly NetLine[], index: number, count: number): PlannedEntry {
+  const { mode, first, currency } = group;
+  const ids = postingIds(`${group.seedBase}|${index}/${count}`);
+  const partSuffix = count > 1 ? ` (part ${index} of ${count})` : '';
+  const note =
+    mode === 'summary'
+      ? `Accrue summary ${first.period} ${currency.toUpperCase()}: ${group.entryIds.length} ledger entries${partSuffix}`
+      : `${first.memo} [${first.kind}] ${first.sources.join(', ')} (ledger ${first.entryKey})${partSuffix}`;
+  const lines: PlannedLine[] = partLines.map((n) => ({
+    accountId: n.accountId,
+    accountType: n.accountType,
+    postingType: n.amount > 0n ? 'Debit' : 'Credit',
+    amount_minor: n.amount > 0n ? n.amount : -n.amount,
+    customerId: n.customerId,
+    description: truncate([...n.labels].sort().join('; '), NOTE_MAX_CHARS),
+  }));
+  // Refuse at plan time any amount a JSON number cannot carry exactly, not mid-run.
+  for (const l of lines) minorToQboAmount(l.amount_minor, currency);
+  return {
+    requestId: ids.requestId,
+    docNumber: ids.docNumber,
+    mode,
+    txnDate: group.txnDate,
+    period: first.period,
+    currency,
+    exchangeRate: group.exchangeRate,
+    multicurrency: group.multicurrency,
+    privateNote: truncate(note, NOTE_MAX_CHARS),
+    lines,
+    sourceEntryIds: group.entryIds,
+    part: { index, count },
+    linesHash: linesHash(lines),
+  };
+}
+
 /** Plans the QuickBooks journal entries for a set of ledger lines. Pure and deterministic. */
 export function planPostings(input: PlanInput): PlannedEntry[] {
   const mode = input.mode ?? 'summary';
   const maxLines = input.maxLines ?? MAX_LINES_PER_JOURNAL_ENTRY;
-  const unmapped = new Set<string>();
-  const missingCustomers = new Set<string>();
-
-  // Group the lines: per (period, currency) in summary mode, per ledger entry in detailed mode.
-  const groups = new Map<string, LedgerLine[]>();
-  for (const line of input.lines) {
-    const key = mode === 'summary' ? `${line.period}\u0000${line.currency.toLowerCase()}` : line.entryId;
-    let g = groups.get(key);
-    if (!g) groups.set(key, (g = []));
-    g.push(line);
-  }
-
+  const problems: PlanProblems = { unmapped: new Set(), missingCustomers: new Set() };
   const planned: PlannedEntry[] = [];
-  for (const [, group] of [...groups].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
-    const first = group[0]!;
-    const currency = first.currency.toLowerCase();
-    let total = 0n;
-    const net = new Map<string, NetLine>();
-    for (const line of group) {
-      if (line.currency.toLowerCase() !== currency) throw new AccrueError('invalid_input', `entry ${line.entryId} mixes currencies`);
-      total += line.amount;
-      const mapped = input.accounts.get(mappingKey(line.role, line.account));
-      if (!mapped) {
-        unmapped.add(`${line.role} "${line.account}"`);
-        continue;
-      }
-      let customerId: string | undefined;
-      if (mapped.accountType === 'Accounts Receivable') {
-        customerId = line.customer ? input.customers?.get(line.customer) : undefined;
-        if (!customerId) {
-          missingCustomers.add(line.customer ?? `(no customer on ledger entry ${line.entryId})`);
-          continue;
-        }
-      }
-      const k = `${mapped.id}\u0000${customerId ?? ''}`;
-      let n = net.get(k);
-      if (!n) net.set(k, (n = { accountId: mapped.id, accountType: mapped.accountType, customerId, amount: 0n, labels: new Set() }));
-      n.amount += line.amount;
-      n.labels.add(mode === 'summary' ? `${line.role}: ${line.account}` : (line.memo || `${line.role}: ${line.account}`));
-    }
-    if (total !== 0n) throw new AccrueError('unbalanced_entry', `lines of ${mode === 'summary' ? `period ${first.period}` : `entry ${first.entryId}`} do not balance`, { total: total.toString() });
-    const lines = [...net.values()].filter((n) => n.amount !== 0n).sort((a, b) => (a.accountId < b.accountId ? -1 : a.accountId > b.accountId ? 1 : (a.customerId ?? '') < (b.customerId ?? '') ? -1 : 1));
+  for (const group of groupLines(input.lines, mode)) {
+    const lines = netGroup(group, input, mode, problems);
     if (lines.length === 0) continue; // Nets to zero: nothing to post.
-
-    const entryIds = [...new Set(group.map((l) => l.entryId))].sort();
-    const txnDate = group.reduce((max, l) => (l.postingDate > max ? l.postingDate : max), first.postingDate);
-    const cur = currency.toUpperCase();
-    let exchangeRate: string | undefined;
-    if (cur !== input.realm.homeCurrency.toUpperCase()) {
-      if (!input.realm.multicurrency) throw new AccrueError('not_configured', `QuickBooks company is in ${input.realm.homeCurrency} without multicurrency; cannot post ${cur}`);
-      exchangeRate = input.exchangeRate?.(cur, txnDate);
-      if (!exchangeRate) throw new AccrueError('not_configured', `no exchange rate for ${cur} on ${txnDate}`);
-    }
-    // Content seed: which ledger lines, with which amounts. The same lines always give the same ids.
-    const content = createHash('sha256')
-      .update(group.map((l) => `${l.entryId}:${l.lineNo}:${l.amount}`).sort().join('\n'))
-      .digest('hex');
-    const seedBase = mode === 'summary' ? `${input.tenantId}|summary|${first.period}|${currency}|${content}` : `${input.tenantId}|detailed|${first.entryKey}|${content}`;
+    const shared = groupPlan(group, input, mode);
     const parts = splitBalanced(lines, maxLines);
-    parts.forEach((partLines, index) => {
-      const ids = postingIds(`${seedBase}|${index + 1}/${parts.length}`);
-      const partSuffix = parts.length > 1 ? ` (part ${index + 1} of ${parts.length})` : '';
-      const note =
-        mode === 'summary'
-          ? `Accrue summary ${first.period} ${cur}: ${entryIds.length} ledger entries${partSuffix}`
-          : `${first.memo} [${first.kind}] ${first.sources.join(', ')} (ledger ${first.entryKey})${partSuffix}`;
-      const plannedLines: PlannedLine[] = partLines.map((n) => ({
-        accountId: n.accountId,
-        accountType: n.accountType,
-        postingType: n.amount > 0n ? 'Debit' : 'Credit',
-        amount_minor: n.amount > 0n ? n.amount : -n.amount,
-        customerId: n.customerId,
-        description: truncate([...n.labels].sort().join('; '), NOTE_MAX_CHARS),
-      }));
-      // Refuse at plan time any amount a JSON number cannot carry exactly, not mid-run.
-      for (const l of plannedLines) minorToQboAmount(l.amount_minor, currency);
-      planned.push({
-        requestId: ids.requestId,
-        docNumber: ids.docNumber,
-        mode,
-        txnDate,
-        period: first.period,
-        currency,
-        exchangeRate,
-        multicurrency: input.realm.multicurrency,
-        privateNote: truncate(note, NOTE_MAX_CHARS),
-        lines: plannedLines,
-        sourceEntryIds: entryIds,
-        part: { index: index + 1, count: parts.length },
-        linesHash: linesHash(plannedLines),
-      });
-    });
+    parts.forEach((partLines, index) => planned.push(plannedPart(shared, partLines, index + 1, parts.length)));
   }
-  if (unmapped.size > 0) throw new AccrueError('unknown_account', 'ledger accounts are not mapped to QuickBooks accounts', { unmapped: [...unmapped].sort() });
-  if (missingCustomers.size > 0) {
-    throw new AccrueError('not_found', 'Accounts Receivable lines need QuickBooks customers', { customers: [...missingCustomers].sort() });
+  if (problems.unmapped.size > 0) {
+    throw new AccrueError('unknown_account', 'ledger accounts are not mapped to QuickBooks accounts', { unmapped: [...problems.unmapped].sort() });
+  }
+  if (problems.missingCustomers.size > 0) {
+    throw new AccrueError('not_found', 'Accounts Receivable lines need QuickBooks customers', { customers: [...problems.missingCustomers].sort() });
   }
   return planned;
 }

@@ -1,10 +1,11 @@
 /**
- * Reconciliation between Accrue's ledger and what QuickBooks holds of our postings (policy §7,
- * invariant 4). Pure comparisons: per period, currency and QuickBooks account, the ledger total
- * against the total of the QuickBooks entries we posted (read back from QuickBooks or CDC), with
- * both numbers on every difference; and detection of entries an accountant edited (SyncToken
- * moved or lines changed) or deleted (CDC tombstone, or 610 on read). Reading is done by the
- * caller through the adapter; `readBackEntries` is the one async helper here.
+ * Reconciliation between Accrue's ledger and what QuickBooks holds of our postings
+ * (`docs/accounting.md §6b`, `docs/quickbooks.md §8`). Pure comparisons: per period, currency and
+ * QuickBooks account, the ledger total against the total of the QuickBooks entries we posted
+ * (read back from QuickBooks or CDC), with both numbers on every difference; and detection of
+ * entries an accountant edited (SyncToken moved or lines changed) or deleted (CDC tombstone, or
+ * 610 on read). Reading is done by the caller through the adapter; `readBackEntries` is the one
+ * async helper here.
  */
 import type { LedgerLine } from '../../shared/ledger-rows.ts';
 import type { LocalDate } from '../../shared/journal.ts';

@@ -88,7 +88,8 @@ export async function ensureCustomers(
     } catch (e) {
       // 6240: the name exists (perhaps as a vendor or employee, which a customer query can't see).
       if (isQboApiError(e) && e.error.code === '6240') {
-        throw new AccrueError('conflict', `QuickBooks already has a name "${displayName}" that is not a customer`, { stripeCustomerId: c.stripeCustomerId });
+        const message = `QuickBooks already has a name "${displayName}" that is not a customer`;
+        throw new AccrueError('conflict', message, { stripeCustomerId: c.stripeCustomerId }, { cause: e });
       }
       throw e;
     }

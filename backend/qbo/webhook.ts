@@ -1,5 +1,5 @@
 /**
- * Intuit webhooks (qbo.md §8.1): verification of `intuit-signature` (base64 HMAC-SHA256 of the
+ * Intuit webhooks (`docs/quickbooks.md §8`): verification of `intuit-signature` (base64 HMAC-SHA256 of the
  * RAW body, keyed with the app's verifier token, compared in constant time) and parsing of both
  * payload formats, CloudEvents (current) and `eventNotifications` (legacy), into one shape.
  * The route must answer 200 within 3 s, so it verifies, enqueues, and returns; work happens later.

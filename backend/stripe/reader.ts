@@ -138,8 +138,11 @@ function classify(err: unknown): Classified | null {
   return { retryable: status >= 500, status, rateLimitedReason: null };
 }
 
-/** Maps a Stripe SDK error to our error family, keeping Stripe's own code and request id. */
-export function toAccrueError(err: InstanceType<typeof Stripe.errors.StripeError>, target: StripeTarget, attempts: number): AccrueError {
+/**
+ * Maps a Stripe SDK error to our error family, keeping Stripe's own code and request id, and the
+ * SDK error as `cause`. Every other failure is mapped by `toAccrueError` in backend/errors.ts.
+ */
+export function stripeErrorToAccrue(err: InstanceType<typeof Stripe.errors.StripeError>, target: StripeTarget, attempts: number): AccrueError {
   const status = typeof err.statusCode === 'number' ? err.statusCode : null;
   const details: Record<string, unknown> = {
     stripe_status: status,
@@ -151,12 +154,12 @@ export function toAccrueError(err: InstanceType<typeof Stripe.errors.StripeError
     attempts,
   };
   const what = target.id ? `Stripe ${target.kind} ${target.id}` : `Stripe ${target.kind}`;
-  if (status === 404) return new AccrueError('not_found', `${what} was not found in account ${target.account}`, details);
-  if (status === 429) return new AccrueError('rate_limited', `${what}: Stripe kept rate-limiting after ${attempts} attempts`, details);
-  if (status === 401) return new AccrueError('unauthorized', `${what}: Stripe rejected the API key`, details);
-  if (status === 403) return new AccrueError('forbidden', `${what}: no access to account ${target.account}`, details);
-  if (status !== null && status >= 400 && status < 500) return new AccrueError('invalid_input', `${what}: ${err.message}`, details);
-  return new AccrueError('upstream_unavailable', `${what}: Stripe unavailable after ${attempts} attempts (${err.message})`, details);
+  if (status === 404) return new AccrueError('not_found', `${what} was not found in account ${target.account}`, details, { cause: err });
+  if (status === 429) return new AccrueError('rate_limited', `${what}: Stripe kept rate-limiting after ${attempts} attempts`, details, { cause: err });
+  if (status === 401) return new AccrueError('unauthorized', `${what}: Stripe rejected the API key`, details, { cause: err });
+  if (status === 403) return new AccrueError('forbidden', `${what}: no access to account ${target.account}`, details, { cause: err });
+  if (status !== null && status >= 400 && status < 500) return new AccrueError('invalid_input', `${what}: ${err.message}`, details, { cause: err });
+  return new AccrueError('upstream_unavailable', `${what}: Stripe unavailable after ${attempts} attempts (${err.message})`, details, { cause: err });
 }
 
 /**
@@ -175,7 +178,7 @@ export async function callStripe<T>(target: StripeTarget, request: () => Promise
       const c = classify(err);
       if (c === null) throw err;
       if (!c.retryable || attempt >= attemptsMax) {
-        throw toAccrueError(err as InstanceType<typeof Stripe.errors.StripeError>, target, attempt);
+        throw stripeErrorToAccrue(err as InstanceType<typeof Stripe.errors.StripeError>, target, attempt);
       }
       await sleep(retryDelayMs(attempt, c.rateLimitedReason, random));
     }

@@ -1,6 +1,6 @@
 /**
  * Proves the App API contract's pure parts: the bundle preview always sums to the sample price
- * and matches the policy example (150.00 over 130/30 → 121.88 / 28.12, 0-decimal and 3-decimal
+ * and matches the example of `docs/accounting.md §4` (150.00 over 130/30 → 121.88 / 28.12, 0-decimal and 3-decimal
  * currencies included); the signed-payload strings have the exact shapes Stripe signs; only
  * administrator and developer roles may write; request schemas refuse unknown fields and
  * out-of-range values; paths encode ids.

@@ -306,7 +306,7 @@ export type BundlePreviewResponse = z.infer<typeof BundlePreviewResponseSchema>;
 
 /**
  * Splits a sample price over bundle components by relative standalone selling price, with the
- * engine's own largest-remainder `allocate` (policy section 3): 150.00 over SSPs 130 and 30 gives
+ * engine's own largest-remainder `allocate` (`docs/accounting.md §4`): 150.00 over SSPs 130 and 30 gives
  * 121.88 and 28.12. Throws `internal` from `allocate` when every SSP is zero; callers validate first.
  */
 export function previewBundleSplit(req: BundlePreviewRequest): BundlePreviewResponse {

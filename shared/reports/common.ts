@@ -22,14 +22,14 @@ export interface ReportProblem {
   difference?: bigint | undefined;
 }
 
-/** The movement buckets of a roll-forward (policy section 7). */
+/** The movement buckets of a roll-forward (`docs/accounting.md §6c`). */
 export type RollforwardBucket = 'billings' | 'recognized' | 'contra' | 'fx' | 'other';
 
 /**
  * Which roll-forward bucket an entry kind belongs to. Billings are invoice finalizations and
  * the unbilled-to-billed conversions (they post under `invoice_finalized` or `unbilled_accrual`);
- * contra are the cancel-type events the policy lists; everything else, including reversals and
- * manual entries, is `other` so that nothing falls between the buckets.
+ * contra are the cancel-type events (`docs/accounting.md §6c`); everything else, including
+ * reversals and manual entries, is `other` so that nothing falls between the buckets.
  */
 export function bucketOfKind(kind: EntryKind): RollforwardBucket {
   switch (kind) {

@@ -1,10 +1,10 @@
 /**
- * Deferred revenue roll-forward (policy section 7): per period and currency,
+ * Deferred revenue roll-forward (`docs/accounting.md §6c`): per period and currency,
  *   opening + billings − recognized − contra ± FX ± other = closing,
  * where each movement bucket comes from the kind of the entry that moved the account. The
  * closing is then compared with the ledger's own balance at the period end, computed by a
  * separate path (posting dates against the period's end date, not period keys and buckets), and
- * any difference is flagged: invariant 4 says the two tie to the minor unit.
+ * any difference is flagged: the two must tie to the minor unit.
  *
  * A parallel roll-forward is produced for `deferred_discounts` when the tenant has any such lines.
  * All amounts are in the account's normal-balance sign (a credit balance of deferred revenue is

@@ -1,5 +1,5 @@
 /**
- * Revenue waterfall (policy section 7): revenue recognized, by the period the obligation was
+ * Revenue waterfall (`docs/accounting.md §6c`): revenue recognized, by the period the obligation was
  * booked in (rows, from the line's `bookedPeriod`) against the period it was recognized in
  * (columns, the period of the recognition entry's revenue credit). Row and column totals, a
  * grand total, and per cell the invoice and invoice-line ids for drill-down.
