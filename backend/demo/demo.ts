@@ -207,7 +207,10 @@ async function runMonths(ctx: Context, qbo: Qbo, tenant: Tenant, business: Busin
   let previous: string | null = null;
   const months = eventsByMonth(business.events);
   for (const [month, events] of months) {
-    await deliver(events, webhook.hookUrl, webhook.secret, () => opts.progress?.('events', ++delivered, business.events.length));
+    await deliver(events, webhook.hookUrl, webhook.secret, () => {
+      delivered++;
+      opts.progress?.('events', delivered, business.events.length);
+    });
     await drainUntilSettled(ctx.process, tenant.id, DRAIN_TIMEOUT_MS);
     await bookThrough(ctx, qbo, tenant.id, endOfMonth(`${month}-01`), opts.log);
     // Auto-close: the month before closes once this month is booked (5 days after its end).

@@ -14,6 +14,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { prng as mulberry32 } from '../../../shared/prng.ts';
+import { closeOnSignal, flag } from '../cli.ts';
 import { handleApi } from './api.ts';
 import { accountantControls, inspectionControls } from './controls.ts';
 import { systemFault } from './faults.ts';
@@ -93,3 +94,25 @@ export async function startFakeQbo(options: FakeQboOptions = {}, port = 0): Prom
     pendingWebhookEvents: () => outbox.pending(),
   };
 }
+
+/**
+ * CLI: serves one empty company until interrupted, with a registered app whose consent page grants
+ * it, and prints an access token for direct API calls.
+ * `node bin/run-ts.js backend/sandbox/qbo/server.ts [--port 12112] [--client-id …] [--client-secret …] [--redirect-uri …]`
+ */
+async function main(argv: string[]): Promise<void> {
+  const port = flag(argv, 'port') ? Number(flag(argv, 'port')) : 12_112;
+  const fake = await startFakeQbo({}, port);
+  const clientId = flag(argv, 'client-id') ?? 'accrue-local';
+  const clientSecret = flag(argv, 'client-secret') ?? 'accrue-local-secret';
+  const redirectUri = flag(argv, 'redirect-uri') ?? 'http://127.0.0.1:3000/oauth/qbo/callback';
+  fake.registerApp({ clientId, clientSecret, redirectUris: [redirectUri] });
+  const realmId = fake.createRealm({ companyName: 'Sandbox Company' });
+  fake.setAuthorizeOutcome({ realmId });
+  console.error(`QuickBooks fake listening on ${fake.url} (QBO_API_BASE=${fake.url} QBO_OAUTH_BASE=${fake.url})`);
+  console.error(`company ${realmId}; app ${clientId} / ${clientSecret}, redirect ${redirectUri}`);
+  console.error(`access token (1 hour): ${fake.issueAccessToken(realmId)}`);
+  closeOnSignal(() => fake.close());
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) void main(process.argv.slice(2));

@@ -10,6 +10,7 @@ import { readFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { isStripeObject } from '../../stripe/reader.ts';
+import { closeOnSignal, flag } from '../cli.ts';
 import { authorize, errorBody, faultError, invalid, type StripeFault } from './errors.ts';
 import { parseStripeParams } from './params.ts';
 import { route } from './routes.ts';
@@ -153,32 +154,24 @@ export async function startStripeFake(opts: { apiKey?: string; port?: number } =
  * `node bin/run-ts.js backend/sandbox/stripe/server.ts [--port 12111] [--seed 42 | --replay f.jsonl] [--account acct_…]`
  */
 async function main(argv: string[]): Promise<void> {
-  const arg = (name: string): string | undefined => {
-    const i = argv.indexOf(`--${name}`);
-    return i >= 0 ? argv[i + 1] : undefined;
-  };
-  const port = arg('port') ? Number(arg('port')) : 12_111;
+  const port = flag(argv, 'port') ? Number(flag(argv, 'port')) : 12_111;
   const fake = await startStripeFake({ port });
-  const replayPath = arg('replay');
-  let account = arg('account') ?? 'acct_1SampleBusiness00';
+  const replayPath = flag(argv, 'replay');
+  let account = flag(argv, 'account') ?? 'acct_1SampleBusiness00';
   if (replayPath) {
     const lines = readFileSync(replayPath, 'utf8').split('\n').filter((l) => l.trim() !== '').map((l) => JSON.parse(l) as unknown);
     fake.load(lines, account);
     console.error(`loaded ${lines.length} replay lines from ${replayPath} into ${account}`);
   } else {
     const { generateBusiness } = await import('./business.ts');
-    const seed = Number(arg('seed') ?? 20_251_121);
+    const seed = Number(flag(argv, 'seed') ?? 20_251_121);
     const business = generateBusiness({ seed, account });
     account = business.account;
     fake.load(business.replay, account);
     console.error(`SEED=${seed}: ${business.objects.length} objects, ${business.events.length} events in ${account}`);
   }
   console.error(`Stripe fake listening on ${fake.url} (STRIPE_API_BASE=${fake.url})`);
-  const stop = (): void => {
-    void fake.close().then(() => process.exit(0));
-  };
-  process.once('SIGINT', stop);
-  process.once('SIGTERM', stop);
+  closeOnSignal(() => fake.close());
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) void main(process.argv.slice(2));
