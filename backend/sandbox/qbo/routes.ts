@@ -69,13 +69,16 @@ function journalEntryRoute(realm: Realm, request: ApiRequest): Json {
   return createJournalEntry(realm, body, allowDup);
 }
 
+/** A copy of one stored object, or 610 with QuickBooks' wording for that entity. */
+function readById(realm: Realm, entity: string, id: string | undefined, notFound: string): Json {
+  const stored = id ? table(realm, entity).get(id) : undefined;
+  if (!stored) throw objectNotFound(notFound);
+  return clone(stored.data);
+}
+
 function accountRoute(realm: Realm, request: ApiRequest): Json {
   const { method, idSeg, op, body } = request;
-  if (method === 'GET') {
-    const a = idSeg ? table(realm, 'Account').get(idSeg) : undefined;
-    if (!a) throw objectNotFound("Object Not Found : Something you're trying to use has been made inactive.");
-    return clone(a.data);
-  }
+  if (method === 'GET') return readById(realm, 'Account', idSeg, "Object Not Found : Something you're trying to use has been made inactive.");
   if (op === 'update') return updateAccount(realm, body);
   if (op === 'delete') throw unsupportedOperation('Operation Delete is not supported for Account; make it inactive');
   return createAccount(realm, body);
@@ -83,11 +86,7 @@ function accountRoute(realm: Realm, request: ApiRequest): Json {
 
 function customerRoute(realm: Realm, request: ApiRequest): Json {
   const { method, idSeg, op, body } = request;
-  if (method === 'GET') {
-    const c = idSeg ? table(realm, 'Customer').get(idSeg) : undefined;
-    if (!c) throw objectNotFound('Object Not Found');
-    return clone(c.data);
-  }
+  if (method === 'GET') return readById(realm, 'Customer', idSeg, 'Object Not Found');
   if (op) throw unsupportedOperation(`Operation ${op} is not supported by this fake for Customer`);
   return createCustomer(realm, body);
 }
