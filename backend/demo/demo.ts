@@ -86,13 +86,20 @@ function ratesFrom(objects: { object: string; created?: unknown; currency?: unkn
   return [...first.values(), ...rates];
 }
 
-export async function runDemo(opts: DemoOptions): Promise<DemoResult> {
-  const t0 = Date.now();
-  const say = opts.out;
-  const business = generateBusiness({ seed: DEMO_SEED, customers: opts.customers, months: opts.months });
-  say(`Sample business (SEED=${business.seed}): ${(business.stats.customers_usd ?? 0) + (business.stats.customers_eur ?? 0) + (business.stats.customers_jpy ?? 0)} customers (${business.stats.customers_eur ?? 0} EUR, ${business.stats.customers_jpy ?? 0} JPY), ${business.events.length} Stripe events over ${opts.months ?? 18} months`);
+type Business = ReturnType<typeof generateBusiness>;
+type Context = Awaited<ReturnType<typeof openContext>>;
+type Qbo = NonNullable<Context['qbo']>;
+type Tenant = Awaited<ReturnType<typeof ensureTenant>>;
 
-  // Fresh demo books on the embedded PostgreSQL (or DATABASE_URL).
+/** The banner line: how many customers, in which currencies, how many events over how many months. */
+function describeBusiness(business: Business, months: number): string {
+  const stats = business.stats;
+  const customers = (stats.customers_usd ?? 0) + (stats.customers_eur ?? 0) + (stats.customers_jpy ?? 0);
+  return `Sample business (SEED=${business.seed}): ${customers} customers (${stats.customers_eur ?? 0} EUR, ${stats.customers_jpy ?? 0} JPY), ${business.events.length} Stripe events over ${months} months`;
+}
+
+/** Fresh demo books on the embedded PostgreSQL (or DATABASE_URL): the demo database is dropped and recreated. */
+async function freshDatabase(opts: DemoOptions): Promise<{ dbUrl: URL; stopServer: () => Promise<void> }> {
   let adminUrl = opts.databaseUrl;
   let stopServer = async () => {};
   if (!adminUrl) {
@@ -107,120 +114,173 @@ export async function runDemo(opts: DemoOptions): Promise<DemoResult> {
   await ensureDatabase(adminUrl, DEMO_DATABASE);
   const dbUrl = new URL(adminUrl);
   dbUrl.pathname = `/${DEMO_DATABASE}`;
+  return { dbUrl, stopServer };
+}
 
+/** The sandbox: the business loaded into the Stripe fake, and a QuickBooks company whose consent page grants it. */
+async function startSandbox(business: Business) {
   const stripeFake = await startStripeFake({ apiKey: DEMO_API_KEY });
   stripeFake.load(business.replay, business.account);
   const qboFake = await startFakeQbo();
   qboFake.registerApp({ clientId: QBO_APP.clientId, clientSecret: QBO_APP.clientSecret, redirectUris: [QBO_APP.redirect] });
   const realmId = qboFake.createRealm({ companyName: 'Sample SaaS Inc.', homeCurrency: 'USD' });
   qboFake.setAuthorizeOutcome({ realmId });
+  return { stripeFake, qboFake, realmId };
+}
 
-  const webhookSecret = `whsec_${randomBytes(16).toString('hex')}`;
-  const config = loadConfig({
+/** The product's configuration, pointed at the demo database and the two fakes. */
+function demoConfig(opts: DemoOptions, dbUrl: URL, stripeUrl: string, qboUrl: string, webhookSecret: string) {
+  return loadConfig({
     DATABASE_URL: dbUrl.toString(),
     ACCRUE_DATA_DIR: opts.dataDir,
     STRIPE_SECRET_KEY: DEMO_API_KEY,
-    STRIPE_API_BASE: stripeFake.url,
+    STRIPE_API_BASE: stripeUrl,
     STRIPE_WEBHOOK_SECRET: webhookSecret,
     QBO_CLIENT_ID: QBO_APP.clientId,
     QBO_CLIENT_SECRET: QBO_APP.clientSecret,
     QBO_REDIRECT_URI: QBO_APP.redirect,
-    QBO_API_BASE: qboFake.url,
-    QBO_OAUTH_BASE: qboFake.url,
+    QBO_API_BASE: qboUrl,
+    QBO_OAUTH_BASE: qboUrl,
     ACCRUE_ENCRYPTION_KEY: `k1:${randomBytes(32).toString('base64')}`,
     LOG_LEVEL: opts.log.level,
   });
-  const ctx = await openContext({ config, log: opts.log, workers: false });
-  const server = createHttpApp({ db: ctx.db, log: opts.log, rawRoutes: [{ path: '/webhooks/stripe', handler: stripeWebhookRouter({ db: ctx.db, jobs: ctx.jobs, secrets: () => [webhookSecret], log: opts.log }) }] }).listen(0, '127.0.0.1');
+}
+
+/** The real Stripe webhook endpoint on a local port. */
+async function startWebhookEndpoint(ctx: Context, webhookSecret: string, log: Logger) {
+  const router = stripeWebhookRouter({ db: ctx.db, jobs: ctx.jobs, secrets: () => [webhookSecret], log });
+  const server = createHttpApp({ db: ctx.db, log, rawRoutes: [{ path: '/webhooks/stripe', handler: router }] }).listen(0, '127.0.0.1');
   await once(server, 'listening');
-  const hookUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}/webhooks/stripe`;
+  return { server, hookUrl: `http://127.0.0.1:${(server.address() as AddressInfo).port}/webhooks/stripe` };
+}
+
+/** Connects QuickBooks through the real OAuth flow (the fake plays Intuit's consent page). */
+async function connectQuickBooks(qbo: Qbo, tenant: Tenant): Promise<void> {
+  const { url } = qbo.oauth.authorizationUrl(tenant.id.toString());
+  const consent = await fetch(url, { redirect: 'manual' });
+  await qbo.oauth.handleCallback(consent.headers.get('location') ?? '');
+}
+
+/** Events by calendar month (`YYYY-MM`, UTC), months in order. */
+function eventsByMonth(events: Business['events']): [string, Business['events']][] {
+  const months = new Map<string, Business['events']>();
+  for (const e of events) {
+    const m = localDateOf(e.created as number, 'UTC').slice(0, 7);
+    if (!months.has(m)) months.set(m, []);
+    months.get(m)!.push(e);
+  }
+  return [...months].sort(([a], [b]) => (a < b ? -1 : 1));
+}
+
+/** Delivers events signed, through the webhook endpoint, a few at a time; any refusal stops the demo. */
+async function deliver(events: Business['events'], hookUrl: string, webhookSecret: string, onDelivered: () => void): Promise<void> {
+  const signer = new Stripe(DEMO_API_KEY);
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: DELIVERY_CONCURRENCY }, async () => {
+      for (;;) {
+        const i = next++;
+        if (i >= events.length) return;
+        const payload = JSON.stringify(events[i]);
+        const signature = signer.webhooks.generateTestHeaderString({ payload, secret: webhookSecret });
+        const res = await fetch(hookUrl, { method: 'POST', headers: { 'content-type': 'application/json', 'stripe-signature': signature }, body: payload });
+        if (res.status !== 200) throw new Error(`webhook refused ${(events[i] as { id: string }).id}: ${res.status}`);
+        onDelivered();
+      }
+    }),
+  );
+}
+
+/** Releases revenue through a day, maps any new ledger account, and posts to QuickBooks. */
+async function bookThrough(ctx: Context, qbo: Qbo, tenantId: bigint, day: string, log: Logger): Promise<void> {
+  await releaseThrough(ctx.process, tenantId, day);
+  await mapNewAccounts(ctx.db, qbo, tenantId);
+  await syncTenant({ db: ctx.db, qbo, log }, tenantId);
+}
+
+/**
+ * Month by month: deliver the month's events, process the inbox, release the month's revenue, map
+ * and post to QuickBooks, then close the month before. Returns the events delivered and the last day.
+ */
+async function runMonths(ctx: Context, qbo: Qbo, tenant: Tenant, business: Business, opts: DemoOptions, webhook: { hookUrl: string; secret: string }): Promise<{ delivered: number; lastDay: string }> {
+  let delivered = 0;
+  let previous: string | null = null;
+  const months = eventsByMonth(business.events);
+  for (const [month, events] of months) {
+    await deliver(events, webhook.hookUrl, webhook.secret, () => {
+      delivered++;
+      opts.progress?.('events', delivered, business.events.length);
+    });
+    await drainUntilSettled(ctx.process, tenant.id, DRAIN_TIMEOUT_MS);
+    await bookThrough(ctx, qbo, tenant.id, endOfMonth(`${month}-01`), opts.log);
+    // Auto-close: the month before closes once this month is booked (5 days after its end).
+    if (previous) await closePeriod(ctx.db, tenant, previous, 'auto-close');
+    previous = month;
+  }
+  const lastDay = endOfMonth(`${months.map(([m]) => m).sort().at(-1)}-01`);
+  await bookThrough(ctx, qbo, tenant.id, lastDay, opts.log);
+  return { delivered, lastDay };
+}
+
+/** The summary rows printed and shown in the report. */
+async function summarize(ctx: Context, tenantId: bigint, lines: Awaited<ReturnType<typeof loadLedgerLines>>, figures: { delivered: number; agree: boolean; rows: QboAgreementRow[]; started_ms: number }) {
+  const { delivered, agree, rows } = figures;
+  const cur = 'usd';
+  const sum = (pred: (l: (typeof lines)[number]) => boolean) => lines.filter((l) => l.currency === cur && pred(l)).reduce((s, l) => s + l.amount, 0n);
+  const recognized = -sum((l) => l.role === 'revenue');
+  const deferred = -sum((l) => l.role === 'deferred_revenue');
+  const openExceptions = await ctx.db.selectFrom('exceptions').select(['kind']).select((eb) => eb.fn.countAll<bigint>().as('n')).where('tenant_id', '=', tenantId).where('status', '=', 'open').groupBy('kind').execute();
+  const syncRows = await ctx.db.selectFrom('qbo_sync').select(['state']).select((eb) => eb.fn.countAll<bigint>().as('n')).where('tenant_id', '=', tenantId).groupBy('state').execute();
+  const periods = await listPeriods(ctx.db, tenantId);
+  const entries = new Set(lines.map((l) => l.entryId)).size;
+  const summary = [
+    { label: 'Stripe events processed', value: `${delivered}` },
+    { label: 'Journal entries', value: `${entries} (${lines.length} lines), ${periods.filter((p) => p.status === 'closed').length} periods closed` },
+    { label: 'Revenue recognized', value: `${formatMinor(recognized, cur)} USD` },
+    { label: 'Deferred revenue at the end', value: `${formatMinor(deferred, cur)} USD` },
+    { label: 'Posted to QuickBooks', value: syncRows.map((r) => `${r.n} ${r.state}`).join(', ') || 'nothing' },
+    { label: 'Open exceptions', value: openExceptions.length ? openExceptions.map((e) => `${e.n} ${e.kind}`).join(', ') : 'none' },
+    { label: 'Ledger and QuickBooks agree account by account', value: agree ? `yes (${rows.length} period/account cells)` : `NO (${rows.filter((r) => r.ledger_minor !== r.qbo_minor).length} cells differ)` },
+    { label: 'Run time', value: `${((Date.now() - figures.started_ms) / 1000).toFixed(1)} s` },
+  ];
+  return { summary, periods };
+}
+
+export async function runDemo(opts: DemoOptions): Promise<DemoResult> {
+  const started_ms = Date.now();
+  const say = opts.out;
+  const business = generateBusiness({ seed: DEMO_SEED, customers: opts.customers, months: opts.months });
+  say(describeBusiness(business, opts.months ?? 18));
+  const { dbUrl, stopServer } = await freshDatabase(opts);
+  const { stripeFake, qboFake, realmId } = await startSandbox(business);
+  const webhookSecret = `whsec_${randomBytes(16).toString('hex')}`;
+  const config = demoConfig(opts, dbUrl, stripeFake.url, qboFake.url, webhookSecret);
+  const ctx = await openContext({ config, log: opts.log, workers: false });
+  const { server, hookUrl } = await startWebhookEndpoint(ctx, webhookSecret, opts.log);
   try {
     const qbo = ctx.qbo!;
     const chargeCurrency = new Map(business.objects.filter((o) => o.object === 'charge').map((o) => [o.id, String(o.currency)]));
     const settings: TenantSettingsInput = { ...business.suggestedSettings, fx_rates: ratesFrom(business.objects as never, chargeCurrency), close_policy: { mode: 'auto', days_after_period_end: 5 } };
     const tenant = await ensureTenant(ctx.db, { accountId: business.account, livemode: false }, settings, 'demo');
-
-    // Connect QuickBooks through the real OAuth flow (the fake plays Intuit's consent page).
-    const { url } = qbo.oauth.authorizationUrl(tenant.id.toString());
-    const consent = await fetch(url, { redirect: 'manual' });
-    await qbo.oauth.handleCallback(consent.headers.get('location') ?? '');
+    await connectQuickBooks(qbo, tenant);
     say(`Connected QuickBooks company ${realmId} (tokens encrypted at rest)`);
-
-    // Month by month.
-    const tz = 'UTC';
-    const months = new Map<string, typeof business.events>();
-    for (const e of business.events) {
-      const m = localDateOf(e.created as number, tz).slice(0, 7);
-      if (!months.has(m)) months.set(m, []);
-      months.get(m)!.push(e);
-    }
-    const signer = new Stripe(DEMO_API_KEY);
-    let delivered = 0;
-    let previous: string | null = null;
-    const total = business.events.length;
-    for (const [month, events] of [...months].sort(([a], [b]) => (a < b ? -1 : 1))) {
-      let next = 0;
-      await Promise.all(
-        Array.from({ length: DELIVERY_CONCURRENCY }, async () => {
-          for (;;) {
-            const i = next++;
-            if (i >= events.length) return;
-            const payload = JSON.stringify(events[i]);
-            const res = await fetch(hookUrl, { method: 'POST', headers: { 'content-type': 'application/json', 'stripe-signature': signer.webhooks.generateTestHeaderString({ payload, secret: webhookSecret }) }, body: payload });
-            if (res.status !== 200) throw new Error(`webhook refused ${(events[i] as { id: string }).id}: ${res.status}`);
-            delivered++;
-            opts.progress?.('events', delivered, total);
-          }
-        }),
-      );
-      await drainUntilSettled(ctx.process, tenant.id, DRAIN_TIMEOUT_MS);
-      const monthEnd = endOfMonth(`${month}-01`);
-      await releaseThrough(ctx.process, tenant.id, monthEnd);
-      await mapNewAccounts(ctx.db, qbo, tenant.id);
-      await syncTenant({ db: ctx.db, qbo, log: opts.log }, tenant.id);
-      // Auto-close: the month before closes once this month is booked (5 days after its end).
-      if (previous) await closePeriod(ctx.db, tenant, previous, 'auto-close');
-      previous = month;
-    }
-    const lastDay = endOfMonth(`${[...months.keys()].sort().at(-1)}-01`);
-    await releaseThrough(ctx.process, tenant.id, lastDay);
-    await mapNewAccounts(ctx.db, qbo, tenant.id);
-    await syncTenant({ db: ctx.db, qbo, log: opts.log }, tenant.id);
+    const { delivered, lastDay } = await runMonths(ctx, qbo, tenant, business, opts, { hookUrl, secret: webhookSecret });
     const rec = await reconcileTenant({ db: ctx.db, qbo, log: opts.log }, tenant.id);
 
     // The agreement table: every (period, account) cell, ledger against what QuickBooks holds.
     const lines = await loadLedgerLines(ctx.db, tenant.id);
     const rows = await agreementRows(ctx, tenant.id, lines);
     const agree = rec.agree && rows.every((r) => r.ledger_minor === r.qbo_minor);
-
-    const cur = 'usd';
-    const sum = (pred: (l: (typeof lines)[number]) => boolean) => lines.filter((l) => l.currency === cur && pred(l)).reduce((s, l) => s + l.amount, 0n);
-    const recognized = -sum((l) => l.role === 'revenue');
-    const deferred = -sum((l) => l.role === 'deferred_revenue');
-    const openExceptions = await ctx.db.selectFrom('exceptions').select(['kind']).select((eb) => eb.fn.countAll<bigint>().as('n')).where('tenant_id', '=', tenant.id).where('status', '=', 'open').groupBy('kind').execute();
-    const syncRows = await ctx.db.selectFrom('qbo_sync').select(['state']).select((eb) => eb.fn.countAll<bigint>().as('n')).where('tenant_id', '=', tenant.id).groupBy('state').execute();
-    const periods = await listPeriods(ctx.db, tenant.id);
-    const entries = new Set(lines.map((l) => l.entryId)).size;
-    const summary = [
-      { label: 'Stripe events processed', value: `${delivered}` },
-      { label: 'Journal entries', value: `${entries} (${lines.length} lines), ${periods.filter((p) => p.status === 'closed').length} periods closed` },
-      { label: 'Revenue recognized', value: `${formatMinor(recognized, cur)} USD` },
-      { label: 'Deferred revenue at the end', value: `${formatMinor(deferred, cur)} USD` },
-      { label: 'Posted to QuickBooks', value: syncRows.map((r) => `${r.n} ${r.state}`).join(', ') || 'nothing' },
-      { label: 'Open exceptions', value: openExceptions.length ? openExceptions.map((e) => `${e.n} ${e.kind}`).join(', ') : 'none' },
-      { label: 'Ledger and QuickBooks agree account by account', value: agree ? `yes (${rows.length} period/account cells)` : `NO (${rows.filter((r) => r.ledger_minor !== r.qbo_minor).length} cells differ)` },
-      { label: 'Run time', value: `${((Date.now() - t0) / 1000).toFixed(1)} s` },
-    ];
-    const cal = calendarOf(tenant.settings);
+    const { summary, periods } = await summarize(ctx, tenant.id, lines, { delivered, agree, rows, started_ms });
     const firstDay = periods[0]?.start ?? lastDay;
     const html = renderDemoReport({
       title: 'Accrue demo — Sample SaaS Inc.',
       generatedAt: new Date().toISOString(),
       lines,
-      periods: periodsBetween(cal, firstDay, addDays(lastDay, 0)),
+      periods: periodsBetween(calendarOf(tenant.settings), firstDay, addDays(lastDay, 0)),
       summary,
       qboAgreement: { agree, rows },
-      primaryCurrency: cur,
+      primaryCurrency: 'usd',
     });
     const dir = join(opts.dataDir, 'demo');
     await mkdir(dir, { recursive: true });

@@ -1,11 +1,12 @@
 /**
- * The fake QuickBooks query language (qbo.md §4.2, §11.7): `SELECT * | count(*) FROM Entity
- * [WHERE p op v [AND …]] [ORDERBY p [ASC|DESC]] [STARTPOSITION n] [MAXRESULTS n]`, with the
+ * The fake QuickBooks query language (docs/quickbooks.md §4 Accounts and queries):
+ * `SELECT * | count(*) FROM Entity [WHERE p op v [AND …]] [ORDERBY p [ASC|DESC]] [STARTPOSITION n]
+ * [MAXRESULTS n]`, with the
  * operators `= < > <= >= IN LIKE`, single-quoted strings with `\'` escapes, case-insensitive
  * keywords and entity names, and `OR` refused the way QuickBooks refuses it (code 4000).
  */
 
-/** QuickBooks caps a page at 1000 rows and defaults to 100 (qbo.md §4.2). */
+/** QuickBooks caps a page at 1000 rows and defaults to 100. */
 export const QUERY_MAX_RESULTS = 1000;
 export const QUERY_DEFAULT_RESULTS = 100;
 
@@ -89,115 +90,166 @@ function tokenize(text: string): Token[] {
   return out;
 }
 
-/** Parses one query; throws `QueryError` with QuickBooks' code on anything it would refuse. */
-export function parseQuery(text: string): ParsedQuery {
-  const toks = tokenize(text);
-  let p = 0;
-  const peek = (): Token | undefined => toks[p];
-  const isKw = (kw: string): boolean => {
-    const t = peek();
+/** A cursor over the tokens of one query, with the expectations QuickBooks' parser enforces. */
+class Tokens {
+  #p = 0;
+
+  constructor(private readonly toks: Token[]) {}
+
+  peek(): Token | undefined {
+    return this.toks[this.#p];
+  }
+
+  take(): Token | undefined {
+    return this.toks[this.#p++];
+  }
+
+  skip(): void {
+    this.#p++;
+  }
+
+  isKw(kw: string): boolean {
+    const t = this.peek();
     return t !== undefined && t.t === 'word' && t.v.toLowerCase() === kw;
-  };
-  const expectKw = (kw: string): void => {
-    if (!isKw(kw)) throw new QueryError('4000', `QueryParserError: expected ${kw.toUpperCase()}`);
-    p++;
-  };
-  const expectSym = (s: string): void => {
-    const t = peek();
-    if (!t || t.t !== 'sym' || t.v !== s) throw new QueryError('4000', `QueryParserError: expected "${s}"`);
-    p++;
-  };
-  const value = (): QueryValue => {
-    const t = toks[p++];
+  }
+
+  isSym(s: string): boolean {
+    const t = this.peek();
+    return t !== undefined && t.t === 'sym' && t.v === s;
+  }
+
+  expectKw(kw: string): void {
+    if (!this.isKw(kw)) throw new QueryError('4000', `QueryParserError: expected ${kw.toUpperCase()}`);
+    this.#p++;
+  }
+
+  expectSym(s: string): void {
+    if (!this.isSym(s)) throw new QueryError('4000', `QueryParserError: expected "${s}"`);
+    this.#p++;
+  }
+
+  /** A property name (`Name`, `MetaData.LastUpdatedTime`). */
+  word(what: string): string {
+    const t = this.take();
+    if (!t || t.t !== 'word') throw new QueryError('4000', `QueryParserError: ${what} expected`);
+    return t.v;
+  }
+
+  value(): QueryValue {
+    const t = this.take();
     if (!t) throw new QueryError('4000', 'QueryParserError: value expected');
     if (t.t === 'str' || t.t === 'num') return t.v;
     if (t.t === 'word' && (t.v.toLowerCase() === 'true' || t.v.toLowerCase() === 'false')) return t.v.toLowerCase() === 'true';
     throw new QueryError('4000', `QueryParserError: unexpected ${t.v}`);
-  };
+  }
 
-  expectKw('select');
-  let count = false;
-  const t0 = peek();
-  if (t0?.t === 'sym' && t0.v === '*') {
-    p++;
-  } else if (isKw('count')) {
-    p++;
-    expectSym('(');
-    expectSym('*');
-    expectSym(')');
-    count = true;
-  } else {
-    // Projections are not supported by QuickBooks' query language.
-    throw new QueryError('4000', 'QueryParserError: only select * and count(*) are supported');
+  /** Refuses anything left over. */
+  end(): void {
+    const t = this.peek();
+    if (t) throw new QueryError('4000', `QueryParserError: Encountered "${t.v}"`);
   }
-  expectKw('from');
-  const ent = toks[p++];
-  if (!ent || ent.t !== 'word') throw new QueryError('4000', 'QueryParserError: entity expected');
+}
+
+/** `SELECT *` or `SELECT count(*)`; true for a count. */
+function parseSelect(tokens: Tokens): boolean {
+  tokens.expectKw('select');
+  if (tokens.isSym('*')) {
+    tokens.skip();
+    return false;
+  }
+  if (tokens.isKw('count')) {
+    tokens.skip();
+    tokens.expectSym('(');
+    tokens.expectSym('*');
+    tokens.expectSym(')');
+    return true;
+  }
+  // Projections are not supported by QuickBooks' query language.
+  throw new QueryError('4000', 'QueryParserError: only select * and count(*) are supported');
+}
+
+function parseCondition(tokens: Tokens): Condition {
+  const field = tokens.word('property');
+  const opTok = tokens.take();
+  let op: Condition['op'];
+  if (opTok?.t === 'sym' && ['=', '<', '>', '<=', '>='].includes(opTok.v)) op = opTok.v as Condition['op'];
+  else if (opTok?.t === 'word' && opTok.v.toLowerCase() === 'in') op = 'IN';
+  else if (opTok?.t === 'word' && opTok.v.toLowerCase() === 'like') op = 'LIKE';
+  else throw new QueryError('4000', `QueryParserError: unsupported operator ${opTok?.v ?? ''}`);
+  if (op !== 'IN') return { field, op, value: tokens.value() };
+  tokens.expectSym('(');
+  const values: QueryValue[] = [tokens.value()];
+  while (tokens.isSym(',')) {
+    tokens.skip();
+    values.push(tokens.value());
+  }
+  tokens.expectSym(')');
+  return { field, op, value: values };
+}
+
+/** `WHERE c [AND c …]`; `OR` is refused the way QuickBooks refuses it. */
+function parseWhere(tokens: Tokens): Condition[] {
   const where: Condition[] = [];
-  if (isKw('where')) {
-    p++;
-    for (;;) {
-      const f = toks[p++];
-      if (!f || f.t !== 'word') throw new QueryError('4000', 'QueryParserError: property expected');
-      const opTok = toks[p++];
-      let op: Condition['op'];
-      if (opTok?.t === 'sym' && ['=', '<', '>', '<=', '>='].includes(opTok.v)) op = opTok.v as Condition['op'];
-      else if (opTok?.t === 'word' && opTok.v.toLowerCase() === 'in') op = 'IN';
-      else if (opTok?.t === 'word' && opTok.v.toLowerCase() === 'like') op = 'LIKE';
-      else throw new QueryError('4000', `QueryParserError: unsupported operator ${opTok?.v ?? ''}`);
-      if (op === 'IN') {
-        expectSym('(');
-        const vals: QueryValue[] = [value()];
-        while (peek()?.t === 'sym' && peek()!.v === ',') {
-          p++;
-          vals.push(value());
-        }
-        expectSym(')');
-        where.push({ field: f.v, op, value: vals });
-      } else {
-        where.push({ field: f.v, op, value: value() });
-      }
-      if (isKw('and')) {
-        p++;
-        continue;
-      }
-      if (isKw('or')) throw new QueryError('4000', 'QueryParserError: OR is not supported');
-      break;
+  if (!tokens.isKw('where')) return where;
+  tokens.skip();
+  for (;;) {
+    where.push(parseCondition(tokens));
+    if (tokens.isKw('and')) {
+      tokens.skip();
+      continue;
     }
+    if (tokens.isKw('or')) throw new QueryError('4000', 'QueryParserError: OR is not supported');
+    return where;
   }
-  let orderBy: ParsedQuery['orderBy'];
-  if (isKw('orderby') || isKw('order')) {
-    if (isKw('order')) {
-      p++;
-      expectKw('by');
-    } else p++;
-    const f = toks[p++];
-    if (!f || f.t !== 'word') throw new QueryError('4000', 'QueryParserError: orderby property expected');
-    let desc = false;
-    if (isKw('asc')) p++;
-    else if (isKw('desc')) {
-      p++;
-      desc = true;
-    }
-    orderBy = { field: f.v, desc };
+}
+
+/** `ORDERBY p [ASC|DESC]` (or `ORDER BY`). */
+function parseOrderBy(tokens: Tokens): ParsedQuery['orderBy'] {
+  if (!tokens.isKw('orderby') && !tokens.isKw('order')) return undefined;
+  if (tokens.isKw('order')) {
+    tokens.skip();
+    tokens.expectKw('by');
+  } else tokens.skip();
+  const field = tokens.word('orderby property');
+  let desc = false;
+  if (tokens.isKw('asc')) tokens.skip();
+  else if (tokens.isKw('desc')) {
+    tokens.skip();
+    desc = true;
   }
+  return { field, desc };
+}
+
+/** `STARTPOSITION n` and `MAXRESULTS n`, in either order; MAXRESULTS is capped at 1000. */
+function parsePaging(tokens: Tokens): { startPosition: number; maxResults: number } {
   let startPosition = 1;
   let maxResults = QUERY_DEFAULT_RESULTS;
   for (;;) {
-    if (isKw('startposition')) {
-      p++;
-      const v = value();
+    if (tokens.isKw('startposition')) {
+      tokens.skip();
+      const v = tokens.value();
       if (typeof v !== 'number' || v < 1) throw new QueryError('4001', 'STARTPOSITION must be a positive number');
       startPosition = v;
-    } else if (isKw('maxresults')) {
-      p++;
-      const v = value();
+    } else if (tokens.isKw('maxresults')) {
+      tokens.skip();
+      const v = tokens.value();
       if (typeof v !== 'number' || v < 1) throw new QueryError('4001', 'MAXRESULTS must be a positive number');
       maxResults = Math.min(v, QUERY_MAX_RESULTS);
-    } else break;
+    } else return { startPosition, maxResults };
   }
-  if (p < toks.length) throw new QueryError('4000', `QueryParserError: Encountered "${toks[p]!.v}"`);
-  return { count, entity: ent.v, where, orderBy, startPosition, maxResults };
+}
+
+/** Parses one query; throws `QueryError` with QuickBooks' code on anything it would refuse. */
+export function parseQuery(text: string): ParsedQuery {
+  const tokens = new Tokens(tokenize(text));
+  const count = parseSelect(tokens);
+  tokens.expectKw('from');
+  const entity = tokens.word('entity');
+  const where = parseWhere(tokens);
+  const orderBy = parseOrderBy(tokens);
+  const { startPosition, maxResults } = parsePaging(tokens);
+  tokens.end();
+  return { count, entity, where, orderBy, startPosition, maxResults };
 }
 
 /** Reads a dotted property path case-insensitively (`MetaData.LastUpdatedTime`, `metadata.lastupdatedtime`). */

@@ -6,7 +6,7 @@
  */
 import Stripe from 'stripe';
 import type { StripeObject } from '../../stripe/reader.ts';
-import { seededRandom } from './business.ts';
+import { seededRandom } from './business/random.ts';
 
 /** Attempts per event before it is reported failed; Stripe retries for days, a test has seconds. */
 const DELIVERY_ATTEMPTS_MAX = 3;

@@ -1,10 +1,11 @@
-// Proves the fake QuickBooks is faithful where Accrue depends on it (qbo.md §11), driven through
-// the real node-quickbooks adapter where possible and raw HTTP elsewhere: envelopes and string
-// ids; requestid replay; the JournalEntry validation codes; stale SyncToken; 610 after delete;
-// the query grammar (case-insensitive entity, OR refused, count, empty result); batch limits;
-// CDC limits; gateway 401/403 bodies; throttling that counts peak in-flight and per-minute
-// requests and answers 429 (JSON or XML); and injected timeouts, drops and 5xx, each normalized
-// by the adapter into the right error kind.
+// Proves the fake QuickBooks is faithful where Accrue depends on it (docs/quickbooks.md §10 The
+// sandbox's fidelity; backend/sandbox/README.md, "Fidelity"), driven through the real
+// node-quickbooks adapter where possible and raw HTTP elsewhere: envelopes and string ids;
+// requestid replay; the JournalEntry validation codes; stale SyncToken; 610 after delete; the
+// query grammar (case-insensitive entity, OR refused, count, empty result); batch limits; CDC
+// limits; gateway 401/403 bodies; throttling that counts peak in-flight and per-minute requests
+// and answers 429 (JSON or XML); and injected timeouts, drops and 5xx, each normalized by the
+// adapter into the right error kind.
 import { QboAdapter, QboApiError, normalizeQboError, type QboJournalEntry } from '../../../backend/qbo/adapter.ts';
 import { configureQboEndpoints } from '../../../backend/qbo/endpoints.ts';
 import { startFakeQbo, type FakeQbo, type Json } from '../../../backend/sandbox/qbo/server.ts';
