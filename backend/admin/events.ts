@@ -13,7 +13,7 @@ import { z } from 'zod';
 import { AccrueError } from '../../shared/errors.ts';
 import type { Db } from '../db/database.ts';
 import type { Jobs } from '../jobs/runner.ts';
-import { enqueueInbox } from '../stripe/inbox.ts';
+import { enqueueInbox } from '../inbox/store.ts';
 import { decodeIdCursor, toPage, type Page } from './paging.ts';
 import { redactSecrets } from './redact.ts';
 import { iso } from './util.ts';

@@ -9,7 +9,7 @@ import { AccrueError } from '../../shared/errors.ts';
 import { resolveException, type ExceptionKind } from '../ledger/exception-queue.ts';
 import type { Db } from '../db/database.ts';
 import { QUEUES, type Jobs } from '../jobs/runner.ts';
-import { enqueueInbox } from '../stripe/inbox.ts';
+import { enqueueInbox } from '../inbox/store.ts';
 import { decodeIdCursor, toPage, type Page } from './paging.ts';
 import { redactSecrets } from './redact.ts';
 import { iso } from './util.ts';

@@ -18,7 +18,7 @@ import type { Jobs } from '../jobs/runner.ts';
 import { getTenantById, type Tenant } from '../ledger/tenants.ts';
 import type { Logger } from '../log/logger.ts';
 import { STRIPE_API_VERSION } from '../stripe/client.ts';
-import { requestDrain } from '../stripe/inbox.ts';
+import { requestDrain } from '../inbox/store.ts';
 import { listObjects, type BackfillKind, type BackfillObjects } from '../stripe/listing.ts';
 import { idOf } from '../stripe/reader.ts';
 

@@ -25,7 +25,7 @@ import { QUEUES, type Jobs } from '../jobs/runner.ts';
 import { newPostCache, postEntry, postNewEntries, type PostCache } from '../ledger/ledger.ts';
 import { getTenantById, type Tenant } from '../ledger/tenants.ts';
 import type { Logger } from '../log/logger.ts';
-import { awaitPendingWriters } from '../stripe/inbox.ts';
+import { awaitPendingWriters } from '../inbox/store.ts';
 import { collectFacts, HANDLED_EVENT_TYPES } from '../stripe/mapping.ts';
 import type { StripeReader } from '../stripe/reader.ts';
 import { recordException } from '../ledger/exception-queue.ts';

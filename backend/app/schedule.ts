@@ -13,7 +13,7 @@ import { QUEUES, type Jobs } from '../jobs/runner.ts';
 import { calendarOf, closePeriod, listPeriods, type PeriodRow } from '../ledger/periods.ts';
 import { getTenantById, type Tenant } from '../ledger/tenants.ts';
 import type { Logger } from '../log/logger.ts';
-import { requestDrain } from '../stripe/inbox.ts';
+import { requestDrain } from '../inbox/store.ts';
 import { releasedThrough, releaseThrough, type ProcessDeps } from './process.ts';
 import { hasActiveConnection } from './qbo-sync.ts';
 

@@ -11,7 +11,7 @@ import { AccrueError } from '../../shared/errors.ts';
 import type { Db } from '../db/database.ts';
 import type { Jobs } from '../jobs/runner.ts';
 import type { Logger } from '../log/logger.ts';
-import { InboxWriter, type EventSource } from './inbox.ts';
+import { InboxWriter, type EventSource } from '../inbox/store.ts';
 
 /** Stripe's own tolerance for the signature timestamp, in seconds. */
 const SIGNATURE_TOLERANCE_SECONDS = 300;

@@ -9,7 +9,7 @@ import { BACKFILL_RESOURCES, runBackfill } from '../../backend/app/backfill.ts';
 import { drainInbox } from '../../backend/app/process.ts';
 import { loadLedgerLines } from '../../backend/ledger/ledger.ts';
 import { findTenant } from '../../backend/ledger/tenants.ts';
-import { enqueueInbox, storeEvent } from '../../backend/stripe/inbox.ts';
+import { enqueueInbox, storeEvent } from '../../backend/inbox/store.ts';
 import { deliver, eventsOf, freshBooks, goldenLines, prng, settle, type Books } from '../support/scenario.ts';
 
 // Scenarios that share the default settings, one account, no overlapping ids: together a
