@@ -25,7 +25,8 @@ import { QUEUES, type Jobs } from '../jobs/runner.ts';
 import { newPostCache, postEntry, postNewEntries, type PostCache } from '../ledger/ledger.ts';
 import { getTenantById, type Tenant } from '../ledger/tenants.ts';
 import type { Logger } from '../log/logger.ts';
-import { awaitPendingWriters } from '../inbox/store.ts';
+import { awaitPendingWriters } from '../inbox/drain-request.ts';
+import { eventPayloads, markDrainOutcomes, pendingEventsAfter, pendingEventsOfSecond, recordDeferredAttempt, type InboxPosition, type PendingEventHead } from '../inbox/drain-status.ts';
 import { collectFacts, HANDLED_EVENT_TYPES } from '../stripe/mapping.ts';
 import type { StripeReader } from '../stripe/reader.ts';
 import { recordException } from '../ledger/exception-queue.ts';
@@ -95,14 +96,8 @@ interface BatchLimits {
 /** Stripe reads in flight while mapping one batch. */
 const MAPPING_CONCURRENCY = 24;
 
-interface PendingEvent {
-  id: string;
-  type: string;
-  source: 'webhook' | 'backfill' | 'replay';
-  created: bigint;
-  seq: bigint;
+interface PendingEvent extends PendingEventHead {
   payload: unknown;
-  attempts: number;
 }
 
 /** Live and replayed events read Stripe; backfill events read the backfill snapshot first. */
@@ -215,11 +210,6 @@ export async function drainInbox(deps: ProcessDeps, tenantId: bigint): Promise<D
   }
 }
 
-interface InboxPosition {
-  created: bigint;
-  seq: bigint;
-}
-
 /**
  * The next pending events after `after` in Stripe's order, sorted for processing: at most
  * `limits.backfill` when they are all backfill events, at most `limits.live` otherwise (a live
@@ -232,15 +222,9 @@ interface InboxPosition {
  */
 async function nextBatch(db: Db, tenantId: bigint, limits: BatchLimits, after: InboxPosition | null, excluding: string[]): Promise<{ events: PendingEvent[]; last: InboxPosition | null; full: boolean }> {
   // Which events, first without their payloads (a live batch uses only a few of those looked at).
-  const pending = () => {
-    let q = db.selectFrom('stripe_events').select(['id', 'type', 'source', 'created', 'seq', 'attempts']).where('tenant_id', '=', tenantId).where('status', '=', 'pending');
-    if (excluding.length) q = q.where('id', 'not in', excluding);
-    return q;
-  };
   const limitOf = (rows: { source: string }[]) => (rows.some((e) => e.source !== 'backfill') ? limits.live : limits.backfill);
   const limit = Math.max(limits.backfill, limits.live);
-  const q = after ? pending().where((eb) => eb.or([eb('created', '>', after.created), eb.and([eb('created', '=', after.created), eb('seq', '>', after.seq)])])) : pending();
-  let rows = await q.orderBy('created').orderBy('seq').limit(limit).execute();
+  let rows = await pendingEventsAfter(db, tenantId, after, limit, excluding);
   let cut = rows.length === limit;
   if (rows.length > limitOf(rows)) {
     rows = rows.slice(0, limitOf(rows));
@@ -255,16 +239,13 @@ async function nextBatch(db: Db, tenantId: bigint, limits: BatchLimits, after: I
       rows = earlier;
       last = { created: earlier.at(-1)!.created, seq: earlier.at(-1)!.seq };
     } else {
-      const second = await pending().where('created', '=', lastSecond).execute();
+      const second = await pendingEventsOfSecond(db, tenantId, lastSecond, excluding);
       second.sort((a, b) => typeOrder(a.type) - typeOrder(b.type) || (a.seq < b.seq ? -1 : a.seq > b.seq ? 1 : 0));
       rows = second.slice(0, limitOf(second));
       last = { created: lastSecond, seq: 0n };
     }
   }
-  const payloads = new Map<string, unknown>();
-  if (rows.length) {
-    for (const r of await db.selectFrom('stripe_events').select(['id', 'payload']).where('tenant_id', '=', tenantId).where('id', 'in', rows.map((e) => e.id)).execute()) payloads.set(r.id, r.payload);
-  }
+  const payloads = await eventPayloads(db, tenantId, rows.map((e) => e.id));
   const events: PendingEvent[] = rows.map((e) => ({ ...e, payload: payloads.get(e.id) }));
   events.sort((a, b) => (a.created !== b.created ? (a.created < b.created ? -1 : 1) : typeOrder(a.type) - typeOrder(b.type) || (a.seq < b.seq ? -1 : a.seq > b.seq ? 1 : 0)));
   return { events, last, full: cut };
@@ -363,12 +344,8 @@ async function commitBatch(deps: ProcessDeps, tenant: Tenant, handled: Set<strin
       const byStatus = (pred: (ev: PendingEvent) => boolean) => committed.filter(pred).map((e) => e.id);
       const ignoredIds = byStatus((e) => !ALWAYS_PROCESSED.has(e.type) && !handled.has(e.type));
       const processedIds = byStatus((e) => !failedIds.has(e.id) && !ignoredIds.includes(e.id));
-      const now = new Date();
-      if (processedIds.length) await tx.updateTable('stripe_events').set({ status: 'processed', processed_at: now, attempts: sql`attempts + 1`, last_error: null }).where('id', 'in', processedIds).execute();
-      if (ignoredIds.length) await tx.updateTable('stripe_events').set({ status: 'ignored', processed_at: now, last_error: 'event type not used by Accrue' }).where('id', 'in', ignoredIds).execute();
-      for (const f of failed.filter((x) => committed.includes(x.ev))) {
-        await tx.updateTable('stripe_events').set({ status: 'failed', attempts: f.ev.attempts + 1, last_error: f.reason }).where('id', '=', f.ev.id).execute();
-      }
+      const failedNow = failed.filter((x) => committed.includes(x.ev)).map((f) => ({ id: f.ev.id, attempts: f.ev.attempts, reason: f.reason }));
+      await markDrainOutcomes(tx, { processed: processedIds, ignored: ignoredIds, failed: failedNow }, new Date());
       result.processed += processedIds.length;
       result.ignored += ignoredIds.length;
       result.failed += committed.filter((e) => failedIds.has(e.id)).length;
@@ -376,7 +353,7 @@ async function commitBatch(deps: ProcessDeps, tenant: Tenant, handled: Set<strin
   }
   if (deferredReason !== null) {
     const ev = batch[cut]!;
-    await deps.db.updateTable('stripe_events').set({ attempts: ev.attempts + 1, last_error: deferredReason }).where('id', '=', ev.id).execute();
+    await recordDeferredAttempt(deps.db, ev, deferredReason);
     deps.log?.warn({ eventId: ev.id, tries: ev.attempts + 1, reason: deferredReason }, 'event processing failed; will retry');
     result.deferred++;
     return true;

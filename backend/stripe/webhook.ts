@@ -11,7 +11,8 @@ import { AccrueError } from '../../shared/errors.ts';
 import type { Db } from '../db/database.ts';
 import type { Jobs } from '../jobs/runner.ts';
 import type { Logger } from '../log/logger.ts';
-import { InboxWriter, type EventSource } from '../inbox/store.ts';
+import type { EventSource } from '../inbox/store.ts';
+import { InboxWriter } from '../inbox/writer.ts';
 
 /** Stripe's own tolerance for the signature timestamp, in seconds. */
 const SIGNATURE_TOLERANCE_SECONDS = 300;

@@ -8,7 +8,8 @@ import type Stripe from 'stripe';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Jobs, type QueueName } from '../../backend/jobs/runner.ts';
 import { findTenant } from '../../backend/ledger/tenants.ts';
-import { InboxWriter, storeEvents } from '../../backend/inbox/store.ts';
+import { storeEvents } from '../../backend/inbox/store.ts';
+import { InboxWriter } from '../../backend/inbox/writer.ts';
 import { createTestDatabase, type TestDatabase } from '../support/db.ts';
 
 let t: TestDatabase;
