@@ -41,7 +41,8 @@ export async function storeEvent(db: Db, jobs: Jobs, event: Stripe.Event, source
 
 /**
  * Stores events in one transaction: each is inserted unless its id is already stored (or earlier
- * in `deliveries`), and each tenant with a new pending event gets its inbox job. Events of our own
+ * in `deliveries`), and each tenant with a new pending event gets its drain request, holding its
+ * inbox lock (`requestDrainHoldingLock`). Events of our own
  * platform account (no `account`) belong to no tenant and are acknowledged only. The outcomes are
  * in the order of `deliveries`.
  *

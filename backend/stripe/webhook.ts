@@ -1,9 +1,10 @@
 /**
  * `POST /webhooks/stripe`: Connect events for every installed account. The raw body's signature
  * is verified against each configured endpoint secret (several during rotation); the event is
- * stored durably in the inbox and its processing job enqueued in the same transaction, and only
- * then acknowledged. Concurrent deliveries share that transaction (`InboxWriter`). Processing happens afterwards, in the worker. Duplicates (same event id)
- * are dropped; a bad signature is a 400 that stores nothing.
+ * stored durably in the inbox and its drain requested in the same transaction, and only then
+ * acknowledged. Concurrent deliveries share that transaction (`InboxWriter`,
+ * `backend/inbox/writer.ts`). Processing happens afterwards, in the worker. Duplicates (same
+ * event id) are dropped; a bad signature is a 400 that stores nothing.
  */
 import express, { type Router } from 'express';
 import Stripe from 'stripe';
