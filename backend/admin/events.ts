@@ -1,6 +1,7 @@
 /**
  * Admin use cases about the Stripe inbox: listing stored events, showing one with a summary of
- * its payload and the journal entries it produced, and replaying one event or a range.
+ * its payload and the journal entries it produced, and replaying one event or a range (the
+ * re-pending itself, with its drain request, is `backend/inbox/repend.ts`).
  *
  * Which entries an event "produced": an entry whose `cause` is the event id (processing records
  * the event it was processing as the cause), or whose `sources` contain the event's object id
@@ -13,7 +14,7 @@ import { z } from 'zod';
 import { AccrueError } from '../../shared/errors.ts';
 import type { Db } from '../db/database.ts';
 import type { Jobs } from '../jobs/runner.ts';
-import { enqueueInbox } from '../stripe/inbox.ts';
+import { rependEventAndRequestDrain, rependRangeAndRequestDrain } from '../inbox/repend.ts';
 import { decodeIdCursor, toPage, type Page } from './paging.ts';
 import { redactSecrets } from './redact.ts';
 import { iso } from './util.ts';
@@ -205,21 +206,12 @@ export type ReplayResult = z.infer<typeof ReplayResult>;
 /** Event ids echoed back by a range replay: enough to spot-check, bounded for the response size. */
 const REPLAY_IDS_SHOWN = 100;
 
-/**
- * Re-pends one event (status pending, attempts 0) and enqueues the tenant's inbox job in the
- * same transaction, so the event is either pending with its job or untouched.
- */
+/** Re-pends one event and requests its tenant's drain, in one transaction (`rependEventAndRequestDrain`). */
 export async function replayEvent(db: Db, jobs: Jobs, eventId: string): Promise<ReplayResult> {
   return db.transaction().execute(async (tx) => {
-    const ev = await tx
-      .updateTable('stripe_events')
-      .set({ status: 'pending', attempts: 0, last_error: null, processed_at: null })
-      .where('id', '=', eventId)
-      .returning(['id', 'tenant_id'])
-      .executeTakeFirst();
-    if (!ev) throw new AccrueError('not_found', `no event ${eventId}`);
-    const job = await enqueueInbox(tx, jobs, ev.tenant_id);
-    return { tenantId: ev.tenant_id.toString(), repended: 1, eventIds: [ev.id], jobQueued: job !== null };
+    const repended = await rependEventAndRequestDrain(tx, jobs, eventId);
+    if (!repended) throw new AccrueError('not_found', `no event ${eventId}`);
+    return { tenantId: repended.tenantId.toString(), repended: 1, eventIds: [eventId], jobQueued: repended.jobQueued };
   });
 }
 
@@ -237,26 +229,15 @@ export const ReplayRangeBody = z
   })
   .strict();
 
-/** Re-pends every matching event of a tenant in a created range, with one inbox job, in one transaction. */
+/** Re-pends every matching event of a tenant in a created range, with one drain request, in one transaction. */
 export async function replayRange(db: Db, jobs: Jobs, tenantId: bigint, body: z.infer<typeof ReplayRangeBody>): Promise<ReplayResult> {
   const from = epochSeconds(body.from);
   const to = epochSeconds(body.to);
   if (to <= from) throw new AccrueError('invalid_input', '`to` must be after `from`');
   return db.transaction().execute(async (tx) => {
-    let q = tx
-      .selectFrom('stripe_events')
-      .select('id')
-      .where('tenant_id', '=', tenantId)
-      .where('created', '>=', from)
-      .where('created', '<', to)
-      .where('status', 'in', body.statuses);
-    if (body.type) q = q.where('type', '=', body.type);
-    const ids = (await q.orderBy('created').orderBy('seq').limit(REPLAY_RANGE_MAX + 1).forUpdate().execute()).map((r) => r.id);
-    if (ids.length > REPLAY_RANGE_MAX) throw new AccrueError('invalid_input', `more than ${REPLAY_RANGE_MAX} events match; replay a narrower range`);
-    if (!ids.length) return { tenantId: tenantId.toString(), repended: 0, eventIds: [], jobQueued: false };
-    await tx.updateTable('stripe_events').set({ status: 'pending', attempts: 0, last_error: null, processed_at: null }).where('tenant_id', '=', tenantId).where('id', 'in', ids).execute();
-    const job = await enqueueInbox(tx, jobs, tenantId);
-    return { tenantId: tenantId.toString(), repended: ids.length, eventIds: ids.slice(0, REPLAY_IDS_SHOWN), jobQueued: job !== null };
+    const range = { from, to, statuses: body.statuses, type: body.type };
+    const { ids, jobQueued } = await rependRangeAndRequestDrain(tx, jobs, tenantId, range, REPLAY_RANGE_MAX);
+    return { tenantId: tenantId.toString(), repended: ids.length, eventIds: ids.slice(0, REPLAY_IDS_SHOWN), jobQueued };
   });
 }
 

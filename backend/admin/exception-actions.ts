@@ -9,7 +9,7 @@ import { AccrueError } from '../../shared/errors.ts';
 import { resolveException, type ExceptionKind } from '../ledger/exception-queue.ts';
 import type { Db } from '../db/database.ts';
 import { QUEUES, type Jobs } from '../jobs/runner.ts';
-import { enqueueInbox } from '../stripe/inbox.ts';
+import { rependEventAndRequestDrain } from '../inbox/repend.ts';
 import { decodeIdCursor, toPage, type Page } from './paging.ts';
 import { redactSecrets } from './redact.ts';
 import { iso } from './util.ts';
@@ -82,7 +82,8 @@ export type RetryResult = z.infer<typeof RetryResult>;
 
 /**
  * Retries what an exception is about, in one transaction with its job: `stripe_event` (and
- * `mapping`, whose details name the event) re-pends the event and enqueues the inbox;
+ * `mapping`, whose details name the event) re-pends the event and requests its drain
+ * (`rependEventAndRequestDrain`, which holds the inbox lock);
  * `qbo_post` enqueues a QuickBooks sync (of the period in its details when there is one).
  * Other kinds have nothing to retry: fix the cause and resolve them.
  */
@@ -95,22 +96,17 @@ export async function retryException(db: Db, jobs: Jobs, tenantId: bigint, id: b
     const tenantKey = tenantId.toString();
     let action: RetryResult['action'];
     let eventId: string | null = null;
-    let job: string | null;
+    let jobQueued: boolean;
     if (ex.kind === 'stripe_event' || (ex.kind === 'mapping' && typeof details.event === 'string')) {
       eventId = ex.kind === 'stripe_event' ? ex.object_id : (details.event as string);
-      const r = await tx
-        .updateTable('stripe_events')
-        .set({ status: 'pending', attempts: 0, last_error: null, processed_at: null })
-        .where('tenant_id', '=', tenantId)
-        .where('id', '=', eventId)
-        .executeTakeFirst();
-      if (!r.numUpdatedRows) throw new AccrueError('not_found', `event ${eventId} of exception ${id} is not stored`);
-      job = await enqueueInbox(tx, jobs, tenantId);
+      const repended = await rependEventAndRequestDrain(tx, jobs, eventId, tenantId);
+      if (!repended) throw new AccrueError('not_found', `event ${eventId} of exception ${id} is not stored`);
+      jobQueued = repended.jobQueued;
       action = 'event_repended';
     } else if (ex.kind === 'qbo_post') {
       const data: Record<string, string> = { tenantId: tenantKey };
       if (typeof details.period === 'string' && /^\d{4}-\d{2}$/.test(details.period)) data.period = details.period;
-      job = await jobs.send(tx, QUEUES.sync, data, { tenantKey });
+      jobQueued = (await jobs.send(tx, QUEUES.sync, data, { tenantKey })) !== null;
       action = 'sync_enqueued';
     } else {
       throw new AccrueError('conflict', `a ${ex.kind} exception cannot be retried; fix the cause and resolve it`);
@@ -121,6 +117,6 @@ export async function retryException(db: Db, jobs: Jobs, tenantId: bigint, id: b
       .where('id', '=', id)
       .returning('retries')
       .executeTakeFirstOrThrow();
-    return { id: id.toString(), action, retries: updated.retries, eventId, jobQueued: job !== null };
+    return { id: id.toString(), action, retries: updated.retries, eventId, jobQueued };
   });
 }

@@ -2,7 +2,8 @@
  * Backfill: bring a tenant's Stripe history in, through the same pipeline as live events.
  *
  * For every invoice, credit note, charge, refund, dispute and payout in the account (listed with
- * auto-pagination, rate-limit back-off and retries), one synthetic event is stored in the inbox —
+ * auto-pagination, rate-limit back-off and retries), one synthetic event is stored in the inbox
+ * (`storeBackfillEvents`, `backend/inbox/store.ts`) —
  * `invoice.finalized` for an invoice, `refund.created` for a refund, and so on. Every listed object,
  * and every invoice payment, also goes into the backfill snapshot (`backfill_objects`), indexed by
  * the links processing follows. Processing then derives every fact from the objects' state as the
@@ -18,7 +19,8 @@ import type { Jobs } from '../jobs/runner.ts';
 import { getTenantById, type Tenant } from '../ledger/tenants.ts';
 import type { Logger } from '../log/logger.ts';
 import { STRIPE_API_VERSION } from '../stripe/client.ts';
-import { requestDrain } from '../stripe/inbox.ts';
+import { requestDrainOfCommittedEvents } from '../inbox/drain-request.ts';
+import { storeBackfillEvents } from '../inbox/store.ts';
 import { listObjects, type BackfillKind, type BackfillObjects } from '../stripe/listing.ts';
 import { idOf } from '../stripe/reader.ts';
 
@@ -121,7 +123,7 @@ export async function runBackfill(deps: BackfillDeps, tenantId: bigint, opts: Ba
   // Processing starts once everything is listed: then every read the mapping makes is answered by
   // the snapshot. Started during the listing, it would ask Stripe for what is not listed yet.
   const startProcessing = async () => {
-    if (deps.jobs) await requestDrain(deps.db, deps.jobs, tenantId);
+    if (deps.jobs) await requestDrainOfCommittedEvents(deps.db, deps.jobs, tenantId);
   };
   try {
     await listEverything(deps, tenant, tenantId, opts, result);
@@ -148,18 +150,11 @@ async function listEverything(deps: BackfillDeps, tenant: Tenant, tenantId: bigi
       const page = buffer;
       buffer = [];
       await deps.db.transaction().execute(async (tx) => {
-        const rows = page
+        const events = page
           .flatMap((o) => syntheticEventTypes(resource, o).map((type, i) => ({ o, type, suffix: i === 0 ? '' : `_${type.split('.')[1]}` })))
-          .map(({ o, type, suffix }) => {
-            const event = { id: `bf_${(o as { id: string }).id}${suffix}`, object: 'event', api_version: STRIPE_API_VERSION, type, account: tenant.accountId, livemode: tenant.livemode, created: eventTime(resource, o), data: { object: o }, pending_webhooks: 0, request: null };
-            return { id: event.id, tenant_id: tenantId, type, created: event.created, object_id: (o as { id: string }).id, payload: jsonbText(event), source: 'backfill' as const, last_error: null, processed_at: null };
-          });
-        const inserted = new Set<string>();
-        if (rows.length) {
-          const r = await tx.insertInto('stripe_events').values(rows).onConflict((oc) => oc.column('id').doNothing()).returning('id').execute();
-          for (const { id } of r) inserted.add(id);
-          result.stored += r.length;
-        }
+          .map(({ o, type, suffix }) => ({ id: `bf_${(o as { id: string }).id}${suffix}`, object: 'event', api_version: STRIPE_API_VERSION, type, account: tenant.accountId, livemode: tenant.livemode, created: eventTime(resource, o), data: { object: o as { id: string } }, pending_webhooks: 0, request: null }));
+        const inserted = new Set(await storeBackfillEvents(tx, tenantId, events));
+        result.stored += inserted.size;
         if (page.length) {
           // An object whose synthetic event was stored just now is read from that event; any other
           // (no event, or an event an earlier run stored with an older state) keeps its own copy.

@@ -11,25 +11,27 @@
  *
  * Because the engine is a pure function of the stored facts and entry keys are deterministic,
  * duplicates and any delivery order end in the same journal.
+ *
+ * Storing facts and booking aggregates (engine, ledger, adjustments) is `booking.ts`, shared with
+ * the release below. The inbox module owns the events' state: the drain reads pending events and marks their
+ * outcomes through `backend/inbox/drain-status.ts`, and takes the inbox lock before its last look
+ * (`awaitPendingWriters`, `backend/inbox/drain-request.ts`).
  */
-import { createHash } from 'node:crypto';
 import { sql } from 'kysely';
 import type Stripe from 'stripe';
 import { AccrueError, isAccrueError } from '../../shared/errors.ts';
-import { aggregateKeyOf, factKey, runEngine, type Fact } from '../../shared/engine/index.ts';
-import { parseFact, serializeFact } from '../../shared/engine/facts.ts';
 import { eventTypeRank } from '../../shared/engine/order.ts';
-import type { EntryDraft, LineDraft, LocalDate } from '../../shared/journal.ts';
-import { ROLE_INFO, type AccountRole } from '../../shared/accounts.ts';
+import type { LocalDate } from '../../shared/journal.ts';
 import type { Db, Tx } from '../db/database.ts';
 import { QUEUES, type Jobs } from '../jobs/runner.ts';
-import { newPostCache, postEntry, postNewEntries, type PostCache } from '../ledger/ledger.ts';
 import { getTenantById, type Tenant } from '../ledger/tenants.ts';
 import type { Logger } from '../log/logger.ts';
-import { awaitPendingWriters } from '../stripe/inbox.ts';
+import { awaitPendingWriters } from '../inbox/drain-request.ts';
+import { eventPayloads, markDrainOutcomes, pendingEventsAfter, pendingEventsOfSecond, recordDeferredAttempt, type InboxPosition, type PendingEventHead } from '../inbox/drain-status.ts';
 import { collectFacts, HANDLED_EVENT_TYPES } from '../stripe/mapping.ts';
 import type { StripeReader } from '../stripe/reader.ts';
 import { recordException } from '../ledger/exception-queue.ts';
+import { bookAggregates, FactCache, prepareFact, storeFacts, type AfterPost, type PreparedFact } from './booking.ts';
 import { loadSnapshot, snapshotCoverage, snapshotReader } from './snapshot.ts';
 
 /** After this many failed attempts an event goes to the exception queue as `failed`. */
@@ -45,7 +47,7 @@ export interface ProcessDeps {
   log?: Logger | undefined;
   readerFor(tenant: Tenant): StripeReader;
   /** Called after entries were posted for a tenant (e.g. to enqueue a QuickBooks sync). */
-  afterPost?: (tx: Tx, tenant: Tenant) => Promise<void>;
+  afterPost?: AfterPost;
   /** Events committed per transaction, live and backfill alike (default EVENTS_PER_TRANSACTION, BACKFILL_EVENTS_PER_TRANSACTION). */
   eventsPerTransaction?: number;
 }
@@ -83,14 +85,8 @@ interface BatchLimits {
 /** Stripe reads in flight while mapping one batch. */
 const MAPPING_CONCURRENCY = 24;
 
-interface PendingEvent {
-  id: string;
-  type: string;
-  source: 'webhook' | 'backfill' | 'replay';
-  created: bigint;
-  seq: bigint;
+interface PendingEvent extends PendingEventHead {
   payload: unknown;
-  attempts: number;
 }
 
 /** Live and replayed events read Stripe; backfill events read the backfill snapshot first. */
@@ -100,39 +96,6 @@ interface RoundReaders {
 }
 
 type Mapped = { ev: PendingEvent; facts: PreparedFact[]; exceptions: { reason: string; objectId: string }[] } | { ev: PendingEvent; error: unknown };
-
-/** A fact with what storing it needs, computed while mapping (which overlaps the previous commit). */
-interface PreparedFact {
-  fact: Fact;
-  key: string;
-  aggregate: string;
-  text: string;
-  hash: string;
-}
-
-function prepareFact(fact: Fact): PreparedFact {
-  const text = serializeFact(fact);
-  return { fact, key: factKey(fact), aggregate: aggregateKeyOf(fact), text, hash: createHash('sha256').update(text).digest('hex') };
-}
-
-/** Most parsed facts a drain keeps in memory; past it the cache starts over. */
-const FACT_CACHE_MAX = 20_000;
-
-/**
- * Parsed facts by content hash, so a fact written by one batch is not read back and parsed again
- * by the next batch that books its aggregate. Content-addressed: a hit is always the same fact.
- */
-class FactCache {
-  private readonly byHash = new Map<string, Fact>();
-  get(hash: string): Fact | undefined {
-    return hash ? this.byHash.get(hash) : undefined;
-  }
-  set(hash: string, fact: Fact): void {
-    if (!hash) return;
-    if (this.byHash.size >= FACT_CACHE_MAX) this.byHash.clear();
-    this.byHash.set(hash, fact);
-  }
-}
 
 /**
  * Processes every pending event of a tenant, in Stripe's order, a batch at a time: Stripe reads
@@ -203,11 +166,6 @@ export async function drainInbox(deps: ProcessDeps, tenantId: bigint): Promise<D
   }
 }
 
-interface InboxPosition {
-  created: bigint;
-  seq: bigint;
-}
-
 /**
  * The next pending events after `after` in Stripe's order, sorted for processing: at most
  * `limits.backfill` when they are all backfill events, at most `limits.live` otherwise (a live
@@ -220,15 +178,9 @@ interface InboxPosition {
  */
 async function nextBatch(db: Db, tenantId: bigint, limits: BatchLimits, after: InboxPosition | null, excluding: string[]): Promise<{ events: PendingEvent[]; last: InboxPosition | null; full: boolean }> {
   // Which events, first without their payloads (a live batch uses only a few of those looked at).
-  const pending = () => {
-    let q = db.selectFrom('stripe_events').select(['id', 'type', 'source', 'created', 'seq', 'attempts']).where('tenant_id', '=', tenantId).where('status', '=', 'pending');
-    if (excluding.length) q = q.where('id', 'not in', excluding);
-    return q;
-  };
   const limitOf = (rows: { source: string }[]) => (rows.some((e) => e.source !== 'backfill') ? limits.live : limits.backfill);
   const limit = Math.max(limits.backfill, limits.live);
-  const q = after ? pending().where((eb) => eb.or([eb('created', '>', after.created), eb.and([eb('created', '=', after.created), eb('seq', '>', after.seq)])])) : pending();
-  let rows = await q.orderBy('created').orderBy('seq').limit(limit).execute();
+  let rows = await pendingEventsAfter(db, tenantId, after, limit, excluding);
   let cut = rows.length === limit;
   if (rows.length > limitOf(rows)) {
     rows = rows.slice(0, limitOf(rows));
@@ -243,16 +195,13 @@ async function nextBatch(db: Db, tenantId: bigint, limits: BatchLimits, after: I
       rows = earlier;
       last = { created: earlier.at(-1)!.created, seq: earlier.at(-1)!.seq };
     } else {
-      const second = await pending().where('created', '=', lastSecond).execute();
+      const second = await pendingEventsOfSecond(db, tenantId, lastSecond, excluding);
       second.sort((a, b) => typeOrder(a.type) - typeOrder(b.type) || (a.seq < b.seq ? -1 : a.seq > b.seq ? 1 : 0));
       rows = second.slice(0, limitOf(second));
       last = { created: lastSecond, seq: 0n };
     }
   }
-  const payloads = new Map<string, unknown>();
-  if (rows.length) {
-    for (const r of await db.selectFrom('stripe_events').select(['id', 'payload']).where('tenant_id', '=', tenantId).where('id', 'in', rows.map((e) => e.id)).execute()) payloads.set(r.id, r.payload);
-  }
+  const payloads = await eventPayloads(db, tenantId, rows.map((e) => e.id));
   const events: PendingEvent[] = rows.map((e) => ({ ...e, payload: payloads.get(e.id) }));
   events.sort((a, b) => (a.created !== b.created ? (a.created < b.created ? -1 : 1) : typeOrder(a.type) - typeOrder(b.type) || (a.seq < b.seq ? -1 : a.seq > b.seq ? 1 : 0)));
   return { events, last, full: cut };
@@ -343,7 +292,7 @@ async function commitBatch(deps: ProcessDeps, tenant: Tenant, handled: Set<strin
       }
       const touched = await storeFacts(tx, tenant.id, facts, factCache);
       const cause = committed.length === 1 ? committed[0]!.id : `${committed[0]!.id}…${committed.at(-1)!.id}`;
-      await bookAggregates(tx, deps, tenant, touched, await releasedThrough(tx, tenant.id), cause, {}, factCache);
+      await bookAggregates(tx, deps.afterPost, tenant, touched, await releasedThrough(tx, tenant.id), cause, {}, factCache);
       for (const f of failed.filter((x) => committed.includes(x.ev))) {
         await recordException(tx, tenant.id, 'stripe_event', f.ev.id, `could not process ${f.ev.type}: ${f.reason}`, { type: f.ev.type, attempts: f.ev.attempts + 1 });
       }
@@ -351,12 +300,8 @@ async function commitBatch(deps: ProcessDeps, tenant: Tenant, handled: Set<strin
       const byStatus = (pred: (ev: PendingEvent) => boolean) => committed.filter(pred).map((e) => e.id);
       const ignoredIds = byStatus((e) => !ALWAYS_PROCESSED.has(e.type) && !handled.has(e.type));
       const processedIds = byStatus((e) => !failedIds.has(e.id) && !ignoredIds.includes(e.id));
-      const now = new Date();
-      if (processedIds.length) await tx.updateTable('stripe_events').set({ status: 'processed', processed_at: now, attempts: sql`attempts + 1`, last_error: null }).where('id', 'in', processedIds).execute();
-      if (ignoredIds.length) await tx.updateTable('stripe_events').set({ status: 'ignored', processed_at: now, last_error: 'event type not used by Accrue' }).where('id', 'in', ignoredIds).execute();
-      for (const f of failed.filter((x) => committed.includes(x.ev))) {
-        await tx.updateTable('stripe_events').set({ status: 'failed', attempts: f.ev.attempts + 1, last_error: f.reason }).where('id', '=', f.ev.id).execute();
-      }
+      const failedNow = failed.filter((x) => committed.includes(x.ev)).map((f) => ({ id: f.ev.id, attempts: f.ev.attempts, reason: f.reason }));
+      await markDrainOutcomes(tx, { processed: processedIds, ignored: ignoredIds, failed: failedNow }, new Date());
       result.processed += processedIds.length;
       result.ignored += ignoredIds.length;
       result.failed += committed.filter((e) => failedIds.has(e.id)).length;
@@ -364,7 +309,7 @@ async function commitBatch(deps: ProcessDeps, tenant: Tenant, handled: Set<strin
   }
   if (deferredReason !== null) {
     const ev = batch[cut]!;
-    await deps.db.updateTable('stripe_events').set({ attempts: ev.attempts + 1, last_error: deferredReason }).where('id', '=', ev.id).execute();
+    await recordDeferredAttempt(deps.db, ev, deferredReason);
     deps.log?.warn({ eventId: ev.id, tries: ev.attempts + 1, reason: deferredReason }, 'event processing failed; will retry');
     result.deferred++;
     return true;
@@ -372,182 +317,9 @@ async function commitBatch(deps: ProcessDeps, tenant: Tenant, handled: Set<strin
   return false;
 }
 
-/** Facts written per statement (6 columns each). */
-const FACT_UPSERT_CHUNK = 1_000;
-
-/**
- * Stores facts and returns the aggregates whose facts changed. A fact read again with the same
- * content changes nothing; a changed one replaces the stored reading (the last event wins).
- */
-async function storeFacts(tx: Tx, tenantId: bigint, facts: { fact: PreparedFact; eventId: string }[], cache: FactCache): Promise<Set<string>> {
-  const touched = new Set<string>();
-  if (!facts.length) return touched;
-  const rows = new Map<string, { fact_key: string; aggregate: string; fact: string; fact_hash: string; event_id: string }>();
-  for (const { fact: f, eventId } of facts) {
-    rows.set(f.key, { fact_key: f.key, aggregate: f.aggregate, fact: f.text, fact_hash: f.hash, event_id: eventId });
-    cache.set(f.hash, f.fact);
-  }
-  const keys = [...rows.keys()];
-  for (let i = 0; i < keys.length; i += FACT_UPSERT_CHUNK) {
-    const existing = await tx.selectFrom('stripe_facts').select(['fact_key', 'fact_hash']).where('tenant_id', '=', tenantId).where('fact_key', 'in', keys.slice(i, i + FACT_UPSERT_CHUNK)).execute();
-    for (const e of existing) if (rows.get(e.fact_key)?.fact_hash === e.fact_hash) rows.delete(e.fact_key);
-  }
-  const changed = [...rows.values()];
-  for (const r of changed) touched.add(r.aggregate);
-  for (let i = 0; i < changed.length; i += FACT_UPSERT_CHUNK) {
-    await tx
-      .insertInto('stripe_facts')
-      .values(changed.slice(i, i + FACT_UPSERT_CHUNK).map((r) => ({ tenant_id: tenantId, ...r })))
-      .onConflict((oc) =>
-        oc.columns(['tenant_id', 'fact_key']).doUpdateSet((eb) => ({ fact: eb.ref('excluded.fact'), fact_hash: eb.ref('excluded.fact_hash'), aggregate: eb.ref('excluded.aggregate'), event_id: eb.ref('excluded.event_id'), updated_at: new Date() })),
-      )
-      .execute();
-  }
-  return touched;
-}
-
 export async function releasedThrough(db: Db | Tx, tenantId: bigint): Promise<LocalDate> {
   const r = await db.selectFrom('release_state').select('released_through').where('tenant_id', '=', tenantId).executeTakeFirst();
   return r?.released_through ?? NOTHING_RELEASED;
-}
-
-/**
- * The stored facts of each aggregate, in fact-key order. Facts already parsed in this run (by
- * content hash) are not read again: the first query returns hashes, the second only the rest.
- */
-async function loadFacts(tx: Db | Tx, tenantId: bigint, aggregates: string[], cache: FactCache): Promise<Map<string, Fact[]>> {
-  const out = new Map<string, Fact[]>();
-  if (!aggregates.length) return out;
-  const rows = await tx.selectFrom('stripe_facts').select(['aggregate', 'fact_key', 'fact_hash']).where('tenant_id', '=', tenantId).where('aggregate', 'in', aggregates).orderBy('fact_key').execute();
-  const missing = rows.filter((r) => !cache.get(r.fact_hash)).map((r) => r.fact_key);
-  const fetched = new Map<string, Fact>();
-  for (let i = 0; i < missing.length; i += FACT_UPSERT_CHUNK) {
-    const texts = await tx
-      .selectFrom('stripe_facts')
-      .select(['fact_key', 'fact_hash', sql<string>`fact::text`.as('text')])
-      .where('tenant_id', '=', tenantId)
-      .where('fact_key', 'in', missing.slice(i, i + FACT_UPSERT_CHUNK))
-      .execute();
-    for (const t of texts) {
-      const fact = parseFact(t.text);
-      fetched.set(t.fact_key, fact);
-      cache.set(t.fact_hash, fact);
-    }
-  }
-  for (const r of rows) {
-    const fact = cache.get(r.fact_hash) ?? fetched.get(r.fact_key);
-    if (!fact) continue; // replaced between the two reads: impossible under the books lock
-    const list = out.get(r.aggregate) ?? [];
-    list.push(fact);
-    out.set(r.aggregate, list);
-  }
-  return out;
-}
-
-/** Which entries a booking run considers: all of them, or only those dated after a date. */
-export interface BookingScope {
-  /**
-   * Only entries dated after this (the previous release watermark). Everything dated on or
-   * before it was posted when its event was processed or by an earlier release.
-   */
-  datedAfter?: LocalDate;
-}
-
-/**
- * Runs the engine over each aggregate and posts what it yields, in bulk: entries already posted
- * with the same body cost nothing; new ones are inserted a chunk per statement; an entry whose
- * body changed since it was posted gets an adjustment (postOrAdjust).
- */
-async function bookAggregates(tx: Tx, deps: ProcessDeps, tenant: Tenant, aggregates: Set<string>, through: LocalDate, cause: string, scope: BookingScope = {}, factCache = new FactCache()): Promise<number> {
-  const byAggregate = await loadFacts(tx, tenant.id, [...aggregates].sort(), factCache);
-  const drafts: EntryDraft[] = [];
-  for (const [aggregate, facts] of byAggregate) {
-    const result = runEngine({ settings: tenant.settings, facts, through });
-    for (const ex of result.exceptions) {
-      await recordException(tx, tenant.id, 'engine', ex.objectId ?? aggregate, ex.reason, { aggregate });
-    }
-    for (const d of result.entries) {
-      if (scope.datedAfter !== undefined && d.postingDate <= scope.datedAfter) continue;
-      drafts.push(d);
-    }
-  }
-  const cache = newPostCache();
-  const { created, conflicts } = await postNewEntries(tx, tenant, drafts, { cause, cache });
-  let posted = created;
-  for (const draft of conflicts) if (await postOrAdjust(tx, tenant, draft, cause, cache)) posted++;
-  if (posted && deps.afterPost) await deps.afterPost(tx, tenant);
-  return posted;
-}
-
-type Identity = string;
-function lineIdentity(l: LineDraft): Identity {
-  return JSON.stringify([l.role, l.account, l.currency, l.original?.currency ?? null, l.original?.rate ?? null, l.customer ?? null, l.invoice ?? null, l.invoiceLine ?? null, l.product ?? null, l.bookedOn ?? null]);
-}
-
-/**
- * Posts an entry; returns true when something new was written. When the same key was posted
- * earlier with a different body — a fact that arrived after its period was released — the
- * difference is posted as an adjustment entry (the journal is append-only) and recorded as an
- * exception for a person to see.
- */
-async function postOrAdjust(tx: Tx, tenant: Tenant, draft: EntryDraft, cause: string, cache?: PostCache): Promise<boolean> {
-  try {
-    const r = await postEntry(tx, tenant, draft, { cause, cache });
-    return r.created;
-  } catch (e) {
-    if (!isAccrueError(e) || e.code !== 'conflict') throw e;
-  }
-  const posted = await tx
-    .selectFrom('journal_lines as l')
-    .innerJoin('journal_entries as e', 'e.id', 'l.entry_id')
-    .innerJoin('accounts as a', 'a.id', 'l.account_id')
-    .select(['a.role', 'a.name', 'l.currency', 'l.amount_minor', 'l.original_currency', 'l.original_amount_minor', 'l.fx_rate', 'l.customer', 'l.invoice', 'l.invoice_line', 'l.product', 'l.booked_on'])
-    .where('e.tenant_id', '=', tenant.id)
-    .where((eb) => eb.or([eb('e.idempotency_key', '=', draft.key), eb('e.idempotency_key', 'like', `${draft.key}:adj:%`)]))
-    .execute();
-  const diff = new Map<Identity, LineDraft>();
-  const add = (l: LineDraft, sign: 1n | -1n) => {
-    const id = lineIdentity(l);
-    const cur = diff.get(id) ?? { ...l, amount: 0n, original: l.original ? { ...l.original, amount: 0n } : undefined };
-    cur.amount += sign * l.amount;
-    if (cur.original && l.original) cur.original.amount += sign * l.original.amount;
-    diff.set(id, cur);
-  };
-  // Name every draft line's account as the ledger does, so draft and posted lines compare.
-  const names = tenant.settings.account_names as Partial<Record<AccountRole, string>>;
-  for (const l of draft.lines) add({ ...l, account: l.account ?? names[l.role] ?? ROLE_INFO[l.role].defaultName }, 1n);
-  for (const p of posted) {
-    add(
-      {
-        role: p.role as AccountRole,
-        account: p.name,
-        amount: BigInt(p.amount_minor),
-        currency: p.currency,
-        original: p.original_currency ? { currency: p.original_currency, amount: BigInt(p.original_amount_minor!), rate: p.fx_rate ?? '1' } : undefined,
-        customer: p.customer ?? undefined,
-        invoice: p.invoice ?? undefined,
-        invoiceLine: p.invoice_line ?? undefined,
-        product: p.product ?? undefined,
-        bookedOn: p.booked_on ?? undefined,
-      },
-      -1n,
-    );
-  }
-  // Posted lines carry the resolved account name; drafts may leave it to the role default.
-  const lines = [...diff.values()].filter((l) => l.amount !== 0n);
-  if (!lines.length) return false;
-  const digest = createHash('sha256').update(JSON.stringify(draft, (_k, v) => (typeof v === 'bigint' ? v.toString() : v))).digest('hex').slice(0, 12);
-  const adjustment: EntryDraft = {
-    key: `${draft.key}:adj:${digest}`,
-    kind: draft.kind,
-    postingDate: draft.postingDate,
-    memo: `Adjustment: ${draft.memo} changed after it was posted`,
-    sources: draft.sources,
-    lines,
-  };
-  await postEntry(tx, tenant, adjustment, { cause, cache });
-  await recordException(tx, tenant.id, 'recognition_changed', draft.key, `entry ${draft.key} changed after it was posted (a late or corrected Stripe fact); the difference was posted as ${adjustment.key}`, { adjustment: adjustment.key });
-  return true;
 }
 
 /**
@@ -568,7 +340,7 @@ export async function releaseThrough(deps: ProcessDeps, tenantId: bigint, throug
       await sql`select pg_advisory_xact_lock(hashtextextended(${`books:${tenant.id}`}, 0))`.execute(tx);
       // Event entries were posted when their events were processed; a release adds recognition
       // for the periods between the old watermark and the new one.
-      return bookAggregates(tx, deps, tenant, chunk, target, `release:${target}`, { datedAfter: current }, factCache);
+      return bookAggregates(tx, deps.afterPost, tenant, chunk, target, `release:${target}`, { datedAfter: current }, factCache);
     });
   }
   await deps.db

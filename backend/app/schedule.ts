@@ -13,7 +13,7 @@ import { QUEUES, type Jobs } from '../jobs/runner.ts';
 import { calendarOf, closePeriod, listPeriods, type PeriodRow } from '../ledger/periods.ts';
 import { getTenantById, type Tenant } from '../ledger/tenants.ts';
 import type { Logger } from '../log/logger.ts';
-import { requestDrain } from '../stripe/inbox.ts';
+import { requestDrainIfEventsPending } from '../inbox/drain-request.ts';
 import { releasedThrough, releaseThrough, type ProcessDeps } from './process.ts';
 import { hasActiveConnection } from './qbo-sync.ts';
 
@@ -58,10 +58,8 @@ export async function tenantTick(deps: TickDeps, tenantId: bigint): Promise<Tick
   if (tenant.status !== 'active') return { releaseThrough: null, close: [] };
   const today = localDateOf(Math.floor((deps.now?.() ?? Date.now()) / 1000), tenant.settings.reporting_time_zone);
   const plan = planTick(tenant.settings, await listPeriods(deps.db, tenantId), await releasedThrough(deps.db, tenantId), today);
-  // A safety net: every transaction that leaves events pending also requests their drain
-  // (ARCHITECTURE invariant 8), so this should find nothing; if it does, they wait a day at most.
-  const pending = await deps.db.selectFrom('stripe_events').select('id').where('tenant_id', '=', tenantId).where('status', '=', 'pending').limit(1).executeTakeFirst();
-  if (pending) await requestDrain(deps.db, deps.jobs, tenantId);
+  // A safety net for ARCHITECTURE invariant 8 (see `requestDrainIfEventsPending`).
+  const drainRequested = await requestDrainIfEventsPending(deps.db, deps.jobs, tenantId);
   if (plan.releaseThrough) await releaseThrough(deps.process, tenantId, plan.releaseThrough);
   for (const key of plan.close) await closePeriod(deps.db, tenant, key, 'auto-close');
   if (await hasActiveConnection(deps.db, tenantId)) {
@@ -69,7 +67,7 @@ export async function tenantTick(deps: TickDeps, tenantId: bigint): Promise<Tick
     await deps.jobs.send(deps.db, QUEUES.sync, { tenantId: key }, { tenantKey: key });
     await deps.jobs.send(deps.db, QUEUES.reconcile, { tenantId: key }, { tenantKey: key });
   }
-  deps.log?.info({ tenant: tenant.accountId, ...plan, drainRequested: Boolean(pending) }, 'daily tick');
+  deps.log?.info({ tenant: tenant.accountId, ...plan, drainRequested }, 'daily tick');
   return plan;
 }
 

@@ -70,6 +70,13 @@ export async function snapshotCoverage(db: Db, tenantId: bigint): Promise<Snapsh
   };
 }
 
+type IdSets = { ids: Set<string>; invoices: Set<string>; intents: Set<string>; charges: Set<string> };
+type IdLists = { ids: string[]; invoices: string[]; intents: string[]; charges: string[] };
+
+function idSets(): IdSets {
+  return { ids: new Set<string>(), invoices: new Set<string>(), intents: new Set<string>(), charges: new Set<string>() };
+}
+
 /**
  * Loads what the mapping of `seeds` (objects carried by backfill events) can reach in the
  * snapshot. The seeds themselves are the current listed state and are used as they are.
@@ -84,105 +91,127 @@ export async function loadSnapshot(db: Db, tenantId: bigint, seeds: unknown[], c
     paymentsByCharge: new Map(),
     chargesByIntent: new Map(),
   };
-  const asked = { ids: new Set<string>(), invoices: new Set<string>(), intents: new Set<string>(), charges: new Set<string>() };
-  const want = { ids: new Set<string>(), invoices: new Set<string>(), intents: new Set<string>(), charges: new Set<string>() };
-
-  const add = (o: StripeObj) => {
-    if (snap.objects.has(o.id)) return;
-    snap.objects.set(o.id, o);
-    // Balance transactions come expanded in the charges, refunds and payouts a backfill lists.
-    for (const bt of [o.balance_transaction, o.failure_balance_transaction]) if (isObj(bt)) snap.objects.set(bt.id, bt);
-    const ref = (v: unknown, into: Set<string>) => {
-      const id = idOf(v);
-      if (id) into.add(id);
-    };
-    switch (o.object) {
-      case 'invoice':
-        want.invoices.add(o.id);
-        for (const line of ((o.lines as { data?: unknown[] } | undefined)?.data ?? []) as { parent?: { invoice_item_details?: { invoice_item?: unknown } | null; subscription_item_details?: { invoice_item?: unknown } | null } | null }[]) {
-          ref(line.parent?.invoice_item_details?.invoice_item ?? line.parent?.subscription_item_details?.invoice_item, want.ids);
-        }
-        break;
-      case 'invoiceitem':
-        ref(o.invoice, want.ids);
-        break;
-      case 'charge':
-        ref(o.payment_intent, want.intents);
-        want.charges.add(o.id);
-        break;
-      case 'invoice_payment': {
-        ref(o.invoice, want.ids);
-        const pay = (o.payment ?? {}) as { type?: string; payment_intent?: unknown; charge?: unknown };
-        if (pay.type === 'payment_intent') ref(pay.payment_intent, want.intents);
-        if (pay.type === 'charge') ref(pay.charge, want.ids);
-        break;
-      }
-      case 'refund':
-      case 'dispute':
-        ref(o.charge, want.ids);
-        break;
-      case 'credit_note':
-        ref(o.invoice, want.ids);
-        for (const r of (o.refunds as { refund?: unknown }[] | undefined) ?? []) ref(r.refund, want.ids);
-        break;
-    }
-  };
+  const asked = idSets();
+  const want = idSets();
   // The same object in two events (a failed payout's paid and failed events): the later copy wins.
   const latest = new Map<string, StripeObj>();
   for (const s of seeds) if (isObj(s)) latest.set(s.id, s);
-  for (const s of latest.values()) add(s);
+  for (const s of latest.values()) addObject(snap, want, s);
 
   for (let pass = 0; pass < CLOSURE_PASSES_MAX; pass++) {
-    const ids = [...want.ids].filter((id) => !asked.ids.has(id) && !snap.objects.has(id));
-    const invoices = [...want.invoices].filter((id) => !asked.invoices.has(id));
-    const intents = [...want.intents].filter((id) => !asked.intents.has(id));
-    const charges = [...want.charges].filter((id) => !asked.charges.has(id));
-    for (const [set, list] of [[asked.ids, ids], [asked.invoices, invoices], [asked.intents, intents], [asked.charges, charges]] as const) for (const x of list) set.add(x);
-    want.ids.clear();
-    want.invoices.clear();
-    want.intents.clear();
-    want.charges.clear();
-    for (const id of invoices) {
-      snap.paymentsByInvoice.set(id, []);
-      snap.creditNotesByInvoice.set(id, []);
-    }
-    for (const id of intents) {
-      snap.paymentsByIntent.set(id, []);
-      snap.chargesByIntent.set(id, []);
-    }
-    for (const id of charges) snap.paymentsByCharge.set(id, []);
-    if (!ids.length && !invoices.length && !intents.length && !charges.length) break;
-
-    const rows = await db
-      .selectFrom('backfill_objects as o')
-      .leftJoin('stripe_events as e', (j) => j.on(sql<boolean>`e.id = 'bf_' || o.object_id and e.tenant_id = o.tenant_id`))
-      .select(['o.object_id', 'o.object_type', 'o.invoice_id', 'o.payment_intent_id', 'o.charge_id', 'o.payload', 'e.payload as event'])
-      .where('o.tenant_id', '=', tenantId)
-      .where((eb) =>
-        eb.or([
-          ...(ids.length ? [eb('o.object_id', '=', eb.fn.any(eb.val(ids)))] : []),
-          ...(invoices.length ? [eb('o.invoice_id', '=', eb.fn.any(eb.val(invoices)))] : []),
-          ...(intents.length ? [eb('o.payment_intent_id', '=', eb.fn.any(eb.val(intents)))] : []),
-          ...(charges.length ? [eb('o.charge_id', '=', eb.fn.any(eb.val(charges)))] : []),
-        ]),
-      )
-      .execute();
-    for (const r of rows) {
+    const lookups = nextLookups(snap, want, asked);
+    if (!lookups.ids.length && !lookups.invoices.length && !lookups.intents.length && !lookups.charges.length) break;
+    for (const r of await readListed(db, tenantId, lookups)) {
       const o = (r.payload ?? (r.event as { data?: { object?: unknown } } | null)?.data?.object) as unknown;
       if (!isObj(o)) continue;
       const known = snap.objects.get(o.id) ?? o;
-      if (r.object_type === 'invoice_payment') {
-        if (r.invoice_id && snap.paymentsByInvoice.has(r.invoice_id)) pushOnce(snap.paymentsByInvoice, r.invoice_id, known);
-        if (r.payment_intent_id && snap.paymentsByIntent.has(r.payment_intent_id)) pushOnce(snap.paymentsByIntent, r.payment_intent_id, known);
-        if (r.charge_id && snap.paymentsByCharge.has(r.charge_id)) pushOnce(snap.paymentsByCharge, r.charge_id, known);
-      }
-      if (r.object_type === 'credit_note' && r.invoice_id && snap.creditNotesByInvoice.has(r.invoice_id)) pushOnce(snap.creditNotesByInvoice, r.invoice_id, known);
-      if (r.object_type === 'charge' && r.payment_intent_id && snap.chargesByIntent.has(r.payment_intent_id)) pushOnce(snap.chargesByIntent, r.payment_intent_id, known);
-      add(known);
+      indexListed(snap, r, known);
+      addObject(snap, want, known);
     }
   }
-  // A seed charge or credit note that is not in the table (an event stored without its snapshot
-  // row) is indexed too.
+  indexSeeds(snap);
+  return snap;
+}
+
+/** Adds an object (and the balance transactions it embeds), and wants what it links to. */
+function addObject(snap: BackfillSnapshot, want: IdSets, o: StripeObj): void {
+  if (snap.objects.has(o.id)) return;
+  snap.objects.set(o.id, o);
+  // Balance transactions come expanded in the charges, refunds and payouts a backfill lists.
+  for (const bt of [o.balance_transaction, o.failure_balance_transaction]) if (isObj(bt)) snap.objects.set(bt.id, bt);
+  const ref = (v: unknown, into: Set<string>) => {
+    const id = idOf(v);
+    if (id) into.add(id);
+  };
+  switch (o.object) {
+    case 'invoice':
+      want.invoices.add(o.id);
+      for (const line of ((o.lines as { data?: unknown[] } | undefined)?.data ?? []) as { parent?: { invoice_item_details?: { invoice_item?: unknown } | null; subscription_item_details?: { invoice_item?: unknown } | null } | null }[]) {
+        ref(line.parent?.invoice_item_details?.invoice_item ?? line.parent?.subscription_item_details?.invoice_item, want.ids);
+      }
+      break;
+    case 'invoiceitem':
+      ref(o.invoice, want.ids);
+      break;
+    case 'charge':
+      ref(o.payment_intent, want.intents);
+      want.charges.add(o.id);
+      break;
+    case 'invoice_payment': {
+      ref(o.invoice, want.ids);
+      const pay = (o.payment ?? {}) as { type?: string; payment_intent?: unknown; charge?: unknown };
+      if (pay.type === 'payment_intent') ref(pay.payment_intent, want.intents);
+      if (pay.type === 'charge') ref(pay.charge, want.ids);
+      break;
+    }
+    case 'refund':
+    case 'dispute':
+      ref(o.charge, want.ids);
+      break;
+    case 'credit_note':
+      ref(o.invoice, want.ids);
+      for (const r of (o.refunds as { refund?: unknown }[] | undefined) ?? []) ref(r.refund, want.ids);
+      break;
+  }
+}
+
+/**
+ * What this pass looks up: everything wanted and not asked before (now asked). Each invoice,
+ * payment intent and charge looked up gets its (so far empty) lists, so "none listed" is known.
+ */
+function nextLookups(snap: BackfillSnapshot, want: IdSets, asked: IdSets): IdLists {
+  const ids = [...want.ids].filter((id) => !asked.ids.has(id) && !snap.objects.has(id));
+  const invoices = [...want.invoices].filter((id) => !asked.invoices.has(id));
+  const intents = [...want.intents].filter((id) => !asked.intents.has(id));
+  const charges = [...want.charges].filter((id) => !asked.charges.has(id));
+  for (const [set, list] of [[asked.ids, ids], [asked.invoices, invoices], [asked.intents, intents], [asked.charges, charges]] as const) for (const x of list) set.add(x);
+  want.ids.clear();
+  want.invoices.clear();
+  want.intents.clear();
+  want.charges.clear();
+  for (const id of invoices) {
+    snap.paymentsByInvoice.set(id, []);
+    snap.creditNotesByInvoice.set(id, []);
+  }
+  for (const id of intents) {
+    snap.paymentsByIntent.set(id, []);
+    snap.chargesByIntent.set(id, []);
+  }
+  for (const id of charges) snap.paymentsByCharge.set(id, []);
+  return { ids, invoices, intents, charges };
+}
+
+/** The listed objects with one of these ids, or linked to one of these invoices, payment intents or charges. */
+function readListed(db: Db, tenantId: bigint, { ids, invoices, intents, charges }: IdLists) {
+  return db
+    .selectFrom('backfill_objects as o')
+    .leftJoin('stripe_events as e', (j) => j.on(sql<boolean>`e.id = 'bf_' || o.object_id and e.tenant_id = o.tenant_id`))
+    .select(['o.object_id', 'o.object_type', 'o.invoice_id', 'o.payment_intent_id', 'o.charge_id', 'o.payload', 'e.payload as event'])
+    .where('o.tenant_id', '=', tenantId)
+    .where((eb) =>
+      eb.or([
+        ...(ids.length ? [eb('o.object_id', '=', eb.fn.any(eb.val(ids)))] : []),
+        ...(invoices.length ? [eb('o.invoice_id', '=', eb.fn.any(eb.val(invoices)))] : []),
+        ...(intents.length ? [eb('o.payment_intent_id', '=', eb.fn.any(eb.val(intents)))] : []),
+        ...(charges.length ? [eb('o.charge_id', '=', eb.fn.any(eb.val(charges)))] : []),
+      ]),
+    )
+    .execute();
+}
+
+/** Files a listed object under the invoice, payment intent or charge it was looked up by. */
+function indexListed(snap: BackfillSnapshot, r: { object_type: string; invoice_id: string | null; payment_intent_id: string | null; charge_id: string | null }, known: StripeObj): void {
+  if (r.object_type === 'invoice_payment') {
+    if (r.invoice_id && snap.paymentsByInvoice.has(r.invoice_id)) pushOnce(snap.paymentsByInvoice, r.invoice_id, known);
+    if (r.payment_intent_id && snap.paymentsByIntent.has(r.payment_intent_id)) pushOnce(snap.paymentsByIntent, r.payment_intent_id, known);
+    if (r.charge_id && snap.paymentsByCharge.has(r.charge_id)) pushOnce(snap.paymentsByCharge, r.charge_id, known);
+  }
+  if (r.object_type === 'credit_note' && r.invoice_id && snap.creditNotesByInvoice.has(r.invoice_id)) pushOnce(snap.creditNotesByInvoice, r.invoice_id, known);
+  if (r.object_type === 'charge' && r.payment_intent_id && snap.chargesByIntent.has(r.payment_intent_id)) pushOnce(snap.chargesByIntent, r.payment_intent_id, known);
+}
+
+/** A seed charge or credit note that is not in the table (an event stored without its snapshot row) is indexed too. */
+function indexSeeds(snap: BackfillSnapshot): void {
   for (const o of snap.objects.values()) {
     if (o.object === 'charge') {
       const pi = idOf(o.payment_intent);
@@ -193,7 +222,6 @@ export async function loadSnapshot(db: Db, tenantId: bigint, seeds: unknown[], c
       if (invoice && snap.creditNotesByInvoice.has(invoice)) pushOnce(snap.creditNotesByInvoice, invoice, o);
     }
   }
-  return snap;
 }
 
 function pushOnce(map: Map<string, StripeObj[]>, key: string, o: StripeObj): void {

@@ -139,8 +139,23 @@ async function readBt(reader: StripeReader, ref: unknown): Promise<BalanceTxnFac
 /** Maps one event to facts by re-reading the objects it concerns. */
 export async function collectFacts(event: Stripe.Event, givenReader: StripeReader): Promise<MappingResult> {
   const out: MappingResult = { facts: [], exceptions: [] };
-  // A missing balance transaction costs the fee and Stripe's settlement rate, not the payment:
-  // the payment is booked at its own amount (at the booking rate) and the gap is reported.
+  const reader = toleratingMissingBalanceTransactions(givenReader, out);
+  const obj = (event.data as { object: unknown }).object as Record<string, unknown>;
+  const objectId = idOf(obj) ?? event.id;
+  if (!HANDLED_EVENT_TYPES.includes(event.type)) return out;
+  try {
+    await mapEvent(event, obj, objectId, reader, out);
+  } catch (e) {
+    reportMappingFailure(e, event, objectId, out);
+  }
+  return out;
+}
+
+/**
+ * A missing balance transaction costs the fee and Stripe's settlement rate, not the payment:
+ * the payment is booked at its own amount (at the booking rate) and the gap is reported.
+ */
+function toleratingMissingBalanceTransactions(givenReader: StripeReader, out: MappingResult): StripeReader {
   const reader: StripeReader = Object.create(givenReader) as StripeReader;
   reader.getBalanceTransaction = async (id: string | null) => {
     try {
@@ -151,99 +166,104 @@ export async function collectFacts(event: Stripe.Event, givenReader: StripeReade
       return null;
     }
   };
-  const obj = (event.data as { object: unknown }).object as Record<string, unknown>;
-  const objectId = idOf(obj) ?? event.id;
-  if (!HANDLED_EVENT_TYPES.includes(event.type)) return out;
-  try {
-    switch (event.type) {
-      case 'invoice.finalized':
-      case 'invoice.paid':
-      case 'invoice.payment_succeeded':
-      case 'invoice.voided':
-      case 'invoice.marked_uncollectible':
-        await invoiceFacts(reader, objectId, out, true);
-        break;
-      case 'invoice.updated':
-        // Drafts are updated often and book nothing; only a finalized invoice has facts to report.
-        await invoiceFacts(reader, objectId, out, true, true);
-        break;
-      case 'invoice_payment.paid': {
-        const invoiceId = idOf(obj.invoice);
-        if (!invoiceId) out.exceptions.push({ objectId, reason: 'invoice payment names no invoice' });
-        else await invoiceFacts(reader, invoiceId, out, true);
-        break;
-      }
-      case 'charge.succeeded':
-      case 'charge.captured':
-        await chargeFacts(reader, objectId, out);
-        break;
-      case 'payment_intent.succeeded': {
-        const ch = await reader.latestChargeOf(objectId);
-        if (!ch) out.exceptions.push({ objectId, reason: 'payment intent succeeded without a charge' });
-        else await chargeFacts(reader, ch, out);
-        break;
-      }
-      case 'charge.refunded': {
-        // Charges no longer embed their refunds by default; when neither the current charge nor the
-        // snapshot lists them, the refund.created / refund.updated events book each refund.
-        const current = await reader.getCharge(objectId);
-        const listed = (r: unknown): unknown[] => (r as { refunds?: { data?: unknown[] } | null }).refunds?.data ?? [];
-        const refunds = listed(current).length > 0 ? listed(current) : listed(obj);
-        if (refunds.length > REFUNDS_PER_CHARGE_MAX) out.exceptions.push({ objectId, reason: `charge has more than ${REFUNDS_PER_CHARGE_MAX} refunds; the rest are booked from their refund events` });
-        if (refunds.length === 0) await chargeFacts(reader, objectId, out);
-        for (const r of refunds.slice(0, REFUNDS_PER_CHARGE_MAX)) {
-          const id = idOf(r);
-          if (id) await refundFacts(reader, id, out);
-        }
-        break;
-      }
-      case 'charge.refund.updated':
-      case 'refund.created':
-      case 'refund.updated':
-      case 'refund.failed':
-        await refundFacts(reader, objectId, out);
-        break;
-      case 'credit_note.created':
-      case 'credit_note.updated':
-      case 'credit_note.voided':
-        await creditNoteFacts(reader, objectId, out);
-        break;
-      case 'charge.dispute.created':
-      case 'charge.dispute.updated':
-      case 'charge.dispute.closed':
-      case 'charge.dispute.funds_withdrawn':
-      case 'charge.dispute.funds_reinstated':
-        await disputeFacts(reader, objectId, out);
-        break;
-      case 'payout.paid':
-      case 'payout.failed': {
-        const po = await reader.getPayout(objectId);
-        out.facts.push({
-          type: event.type === 'payout.paid' ? 'payout_paid' : 'payout_failed',
-          payout: po.id,
-          amountMinor: big(po.amount),
-          currency: normalizeCurrency(po.currency),
-          // Paid: the day the money arrives; failed: when Stripe created the failure (or the arrival date).
-          at: event.type === 'payout.paid' ? po.arrival_date : await failureInstant(reader, po),
-        });
-        break;
-      }
-      case 'invoiceitem.created':
-        await invoiceItemFacts(reader, objectId, out);
-        break;
-    }
-  } catch (e) {
-    if (e instanceof AccrueError) {
-      if (e.code !== 'not_found' && e.code !== 'invalid_input') throw e; // Stripe unavailable, rate limited …: retry later
-      out.exceptions.push({ objectId, reason: e.message });
-    } else {
-      // An object whose shape we do not understand: report it, never guess (and never retry forever).
-      out.exceptions.push({ objectId, reason: `could not map ${event.type}: ${e instanceof Error ? e.message : String(e)}` });
-    }
-    // Facts gathered before the failure are incomplete for this event; the exception stands for all of it.
-    out.facts = [];
+  return reader;
+}
+
+/**
+ * An error while mapping: a transient one (Stripe unavailable, rate limited …) is thrown to be
+ * retried later; anything else becomes the event's exception, and its facts are dropped.
+ */
+function reportMappingFailure(e: unknown, event: Stripe.Event, objectId: string, out: MappingResult): void {
+  if (e instanceof AccrueError) {
+    if (e.code !== 'not_found' && e.code !== 'invalid_input') throw e; // Stripe unavailable, rate limited …: retry later
+    out.exceptions.push({ objectId, reason: e.message });
+  } else {
+    // An object whose shape we do not understand: report it, never guess (and never retry forever).
+    out.exceptions.push({ objectId, reason: `could not map ${event.type}: ${e instanceof Error ? e.message : String(e)}` });
   }
-  return out;
+  // Facts gathered before the failure are incomplete for this event; the exception stands for all of it.
+  out.facts = [];
+}
+
+/** The facts of one handled event, into `out`. */
+async function mapEvent(event: Stripe.Event, obj: Record<string, unknown>, objectId: string, reader: StripeReader, out: MappingResult): Promise<void> {
+  switch (event.type) {
+    case 'invoice.finalized':
+    case 'invoice.paid':
+    case 'invoice.payment_succeeded':
+    case 'invoice.voided':
+    case 'invoice.marked_uncollectible':
+      await invoiceFacts(reader, objectId, out, true);
+      break;
+    case 'invoice.updated':
+      // Drafts are updated often and book nothing; only a finalized invoice has facts to report.
+      await invoiceFacts(reader, objectId, out, true, true);
+      break;
+    case 'invoice_payment.paid': {
+      const invoiceId = idOf(obj.invoice);
+      if (!invoiceId) out.exceptions.push({ objectId, reason: 'invoice payment names no invoice' });
+      else await invoiceFacts(reader, invoiceId, out, true);
+      break;
+    }
+    case 'charge.succeeded':
+    case 'charge.captured':
+      await chargeFacts(reader, objectId, out);
+      break;
+    case 'payment_intent.succeeded': {
+      const ch = await reader.latestChargeOf(objectId);
+      if (!ch) out.exceptions.push({ objectId, reason: 'payment intent succeeded without a charge' });
+      else await chargeFacts(reader, ch, out);
+      break;
+    }
+    case 'charge.refunded': {
+      // Charges no longer embed their refunds by default; when neither the current charge nor the
+      // snapshot lists them, the refund.created / refund.updated events book each refund.
+      const current = await reader.getCharge(objectId);
+      const listed = (r: unknown): unknown[] => (r as { refunds?: { data?: unknown[] } | null }).refunds?.data ?? [];
+      const refunds = listed(current).length > 0 ? listed(current) : listed(obj);
+      if (refunds.length > REFUNDS_PER_CHARGE_MAX) out.exceptions.push({ objectId, reason: `charge has more than ${REFUNDS_PER_CHARGE_MAX} refunds; the rest are booked from their refund events` });
+      if (refunds.length === 0) await chargeFacts(reader, objectId, out);
+      for (const r of refunds.slice(0, REFUNDS_PER_CHARGE_MAX)) {
+        const id = idOf(r);
+        if (id) await refundFacts(reader, id, out);
+      }
+      break;
+    }
+    case 'charge.refund.updated':
+    case 'refund.created':
+    case 'refund.updated':
+    case 'refund.failed':
+      await refundFacts(reader, objectId, out);
+      break;
+    case 'credit_note.created':
+    case 'credit_note.updated':
+    case 'credit_note.voided':
+      await creditNoteFacts(reader, objectId, out);
+      break;
+    case 'charge.dispute.created':
+    case 'charge.dispute.updated':
+    case 'charge.dispute.closed':
+    case 'charge.dispute.funds_withdrawn':
+    case 'charge.dispute.funds_reinstated':
+      await disputeFacts(reader, objectId, out);
+      break;
+    case 'payout.paid':
+    case 'payout.failed': {
+      const po = await reader.getPayout(objectId);
+      out.facts.push({
+        type: event.type === 'payout.paid' ? 'payout_paid' : 'payout_failed',
+        payout: po.id,
+        amountMinor: big(po.amount),
+        currency: normalizeCurrency(po.currency),
+        // Paid: the day the money arrives; failed: when Stripe created the failure (or the arrival date).
+        at: event.type === 'payout.paid' ? po.arrival_date : await failureInstant(reader, po),
+      });
+      break;
+    }
+    case 'invoiceitem.created':
+      await invoiceItemFacts(reader, objectId, out);
+      break;
+  }
 }
 
 async function failureInstant(reader: StripeReader, po: Stripe.Payout): Promise<number> {

@@ -1,9 +1,10 @@
 /**
  * `POST /webhooks/stripe`: Connect events for every installed account. The raw body's signature
  * is verified against each configured endpoint secret (several during rotation); the event is
- * stored durably in the inbox and its processing job enqueued in the same transaction, and only
- * then acknowledged. Concurrent deliveries share that transaction (`InboxWriter`). Processing happens afterwards, in the worker. Duplicates (same event id)
- * are dropped; a bad signature is a 400 that stores nothing.
+ * stored durably in the inbox and its drain requested in the same transaction, and only then
+ * acknowledged. Concurrent deliveries share that transaction (`InboxWriter`,
+ * `backend/inbox/writer.ts`). Processing happens afterwards, in the worker. Duplicates (same
+ * event id) are dropped; a bad signature is a 400 that stores nothing.
  */
 import express, { type Router } from 'express';
 import Stripe from 'stripe';
@@ -11,7 +12,8 @@ import { AccrueError } from '../../shared/errors.ts';
 import type { Db } from '../db/database.ts';
 import type { Jobs } from '../jobs/runner.ts';
 import type { Logger } from '../log/logger.ts';
-import { InboxWriter, type EventSource } from './inbox.ts';
+import type { EventSource } from '../inbox/store.ts';
+import { InboxWriter } from '../inbox/writer.ts';
 
 /** Stripe's own tolerance for the signature timestamp, in seconds. */
 const SIGNATURE_TOLERANCE_SECONDS = 300;

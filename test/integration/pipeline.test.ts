@@ -9,7 +9,8 @@ import { BACKFILL_RESOURCES, runBackfill } from '../../backend/app/backfill.ts';
 import { drainInbox } from '../../backend/app/process.ts';
 import { loadLedgerLines } from '../../backend/ledger/ledger.ts';
 import { findTenant } from '../../backend/ledger/tenants.ts';
-import { enqueueInbox, storeEvent } from '../../backend/stripe/inbox.ts';
+import { requestDrainHoldingLock } from '../../backend/inbox/drain-request.ts';
+import { storeEvent } from '../../backend/inbox/store.ts';
 import { deliver, eventsOf, freshBooks, goldenLines, prng, settle, type Books } from '../support/scenario.ts';
 
 // Scenarios that share the default settings, one account, no overlapping ids: together a
@@ -142,7 +143,7 @@ describe('an event stored while a drain finishes', () => {
         .insertInto('stripe_events')
         .values({ id: last.id, tenant_id: b.tenant.id, type: last.type, created: last.created, object_id: (last.data.object as { id: string }).id, payload: JSON.stringify(last), source: 'webhook', last_error: null, processed_at: null })
         .execute();
-      await enqueueInbox(tx, b.jobs, b.tenant.id);
+      await requestDrainHoldingLock(tx, b.jobs, b.tenant.id);
       holding();
       await gate;
     });

@@ -10,7 +10,7 @@ import { Jobs } from '../../backend/jobs/runner.ts';
 import { loadLedgerLines } from '../../backend/ledger/ledger.ts';
 import { ensureTenant, type Tenant } from '../../backend/ledger/tenants.ts';
 import { createStripeClient } from '../../backend/stripe/client.ts';
-import { storeEvent } from '../../backend/stripe/inbox.ts';
+import { storeEvent } from '../../backend/inbox/store.ts';
 import { createStripeReader } from '../../backend/stripe/reader.ts';
 import { toJournalCsv } from '../../shared/reports/index.ts';
 import type { TenantSettingsInput } from '../../shared/settings.ts';

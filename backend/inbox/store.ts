@@ -1,13 +1,14 @@
 /**
- * The inbox: every Stripe event we accept is stored here before it is acknowledged, and
- * processed from here in a safe order per tenant. Storing and enqueueing the tenant's
- * processing job happen in one transaction.
+ * Storing events in the inbox (`stripe_events`): every Stripe event we accept is stored here
+ * before it is acknowledged, with its tenant's drain requested in the same transaction
+ * (`requestDrainHoldingLock`); backfill events are stored here too, page by page, and drained
+ * once the listing ends. The drain (`backend/app/process.ts`) processes them in Stripe's order.
  */
-import { sql } from 'kysely';
 import type Stripe from 'stripe';
 import { jsonbText, type Db, type Tx } from '../db/database.ts';
 import { QUEUES, type Jobs } from '../jobs/runner.ts';
-import { checkAccountId, ensureTenants, setTenantStatus, tenantRefKey, type TenantHead } from '../ledger/tenants.ts';
+import { requestDrainHoldingLock } from './drain-request.ts';
+import { ensureTenants, setTenantStatus, tenantRefKey, type TenantHead } from '../ledger/tenants.ts';
 
 export type EventSource = 'webhook' | 'backfill' | 'replay';
 
@@ -16,37 +17,6 @@ export interface StoreOutcome {
   /** Why the event will not be processed, when it will not. */
   ignored?: string;
   tenant?: string;
-}
-
-function inboxLock(tenantId: bigint) {
-  return sql`hashtextextended(${`inbox:${tenantId}`}, 0)`;
-}
-
-/**
- * Enqueues the tenant's inbox job in a transaction that made events pending. A job already queued
- * drops this request; that job may then start before this transaction commits. So the transaction
- * also holds the tenant's inbox lock (shared) until it commits, and a drain takes the lock
- * exclusively before its last look (`awaitPendingWriters`): the events are seen either way.
- */
-export async function enqueueInbox(tx: Tx, jobs: Jobs, tenantId: bigint): Promise<string | null> {
-  await sql`select pg_advisory_xact_lock_shared(${inboxLock(tenantId)})`.execute(tx);
-  return requestDrain(tx, jobs, tenantId);
-}
-
-/**
- * Requests a drain of the tenant's inbox. On its own, only for events already committed (the
- * backfill once its listing ends, the daily tick); a transaction that is making events pending
- * uses `enqueueInbox`.
- */
-export function requestDrain(db: Db | Tx, jobs: Jobs, tenantId: bigint): Promise<string | null> {
-  return jobs.send(db, QUEUES.inbox, { tenantId: tenantId.toString() }, { tenantKey: tenantId.toString() });
-}
-
-/** Waits until every transaction that is making a tenant's events pending has committed or rolled back. */
-export async function awaitPendingWriters(db: Db, tenantId: bigint): Promise<void> {
-  await db.transaction().execute(async (tx) => {
-    await sql`select pg_advisory_xact_lock(${inboxLock(tenantId)})`.execute(tx);
-  });
 }
 
 function objectIdOf(event: Stripe.Event): string | null {
@@ -71,7 +41,8 @@ export async function storeEvent(db: Db, jobs: Jobs, event: Stripe.Event, source
 
 /**
  * Stores events in one transaction: each is inserted unless its id is already stored (or earlier
- * in `deliveries`), and each tenant with a new pending event gets its inbox job. Events of our own
+ * in `deliveries`), and each tenant with a new pending event gets its drain request, holding its
+ * inbox lock (`requestDrainHoldingLock`). Events of our own
  * platform account (no `account`) belong to no tenant and are acknowledged only. The outcomes are
  * in the order of `deliveries`.
  *
@@ -145,90 +116,42 @@ export async function storeEvents(db: Db, jobs: Jobs, deliveries: readonly Deliv
         await jobs.send(tx, QUEUES.backfill, { tenantId: tenant.id.toString() }, { tenantKey: tenant.id.toString() });
       }
     }
-    for (const tenantId of [...toEnqueue].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0))) await enqueueInbox(tx, jobs, tenantId);
+    for (const tenantId of [...toEnqueue].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0))) await requestDrainHoldingLock(tx, jobs, tenantId);
     return outcomes;
   });
 }
 
-/** Payload bytes one shared transaction inserts at most (a single larger event goes alone). */
-const INBOX_BATCH_BYTES = 8 * 1024 * 1024;
-
-interface Waiting {
-  delivery: Delivery;
-  bytes: number;
-  resolve(outcome: StoreOutcome): void;
-  reject(error: unknown): void;
+/** A backfill's synthetic event for one listed object (`bf_<object id>`), shaped as Stripe's. */
+export interface BackfillEvent {
+  id: string;
+  type: string;
+  created: number;
+  data: { object: { id: string } };
 }
 
 /**
- * Group commit for the webhook endpoint. Every delivery is stored and its processing enqueued
- * before its promise resolves, as with `storeEvent`; deliveries that arrive while `concurrency`
- * transactions are already committing wait and then share the next one. An idle endpoint commits
- * each event at once; a busy one pays one transaction (begin, tenant lookup, insert, lock, job,
- * fsync at commit) for many events instead of one each.
+ * Stores a page of a backfill's synthetic events, in the caller's transaction (which also saves
+ * the page's snapshot rows and cursor); an id already stored is dropped. Returns the ids inserted.
  *
- * When a shared transaction fails on bad data, its deliveries are stored again one by one, so one
- * bad event fails only its own request.
- *
- * One transaction at a time by default: at 200 webhooks/s on the 2-core machine, allowing two
- * raised the acknowledgement p99 from 36 to 45 ms (smaller batches, more commits).
+ * They are pending without a drain request, the one exception to invariant 8: the backfill
+ * requests the drain once its listing ends or fails (`requestDrainOfCommittedEvents`), so
+ * processing never races the listing to Stripe. A backfill stopped in between is retried by its
+ * job, which resumes and then requests it; the daily tick's `requestDrainIfEventsPending` is the
+ * safety net.
  */
-export class InboxWriter {
-  readonly #waiting: Waiting[] = [];
-  #committing = 0;
-
-  constructor(
-    private readonly db: Db,
-    private readonly jobs: Jobs,
-    private readonly opts: { concurrency: number; maxBatch: number; maxBytes: number } = { concurrency: 1, maxBatch: 200, maxBytes: INBOX_BATCH_BYTES },
-  ) {}
-
-  /** Stores `event` (`bytes`: its size as delivered, which bounds a shared transaction's statement). */
-  store(event: Stripe.Event, source: EventSource, bytes = 0): Promise<StoreOutcome> {
-    return new Promise((resolve, reject) => {
-      // Refused here, before it can share a transaction with good events.
-      if (event.account) checkAccountId(event.account);
-      this.#waiting.push({ delivery: { event, source }, bytes, resolve, reject });
-      this.#next();
-    });
-  }
-
-  #next(): void {
-    while (this.#committing < this.opts.concurrency && this.#waiting.length) {
-      let n = 0;
-      for (let bytes = 0; n < this.#waiting.length && n < this.opts.maxBatch; n++) {
-        bytes += this.#waiting[n]!.bytes;
-        if (n > 0 && bytes > this.opts.maxBytes) break;
-      }
-      const batch = this.#waiting.splice(0, n);
-      this.#committing++;
-      void this.#commit(batch).finally(() => {
-        this.#committing--;
-        this.#next();
-      });
-    }
-  }
-
-  async #commit(batch: Waiting[]): Promise<void> {
-    try {
-      const outcomes = await storeEvents(this.db, this.jobs, batch.map((w) => w.delivery));
-      batch.forEach((w, i) => w.resolve(outcomes[i]!));
-    } catch (e) {
-      // Only an error in the data (PostgreSQL's classes 22 and 23) can belong to one event; a lost
-      // connection or a shutdown fails them all alike, and retrying each would only wait longer.
-      const dataError = /^2[23]/.test(String((e as { code?: unknown }).code ?? ''));
-      if (batch.length === 1 || !dataError) {
-        for (const w of batch) w.reject(e);
-        return;
-      }
-      for (const w of batch) {
-        try {
-          w.resolve(await storeEvent(this.db, this.jobs, w.delivery.event, w.delivery.source));
-        } catch (one) {
-          w.reject(one);
-        }
-      }
-    }
-  }
+export async function storeBackfillEvents(tx: Tx, tenantId: bigint, events: readonly BackfillEvent[]): Promise<string[]> {
+  if (!events.length) return [];
+  const rows = events.map((event) => ({
+    id: event.id,
+    tenant_id: tenantId,
+    type: event.type,
+    created: event.created,
+    object_id: event.data.object.id,
+    payload: jsonbText(event),
+    source: 'backfill' as const,
+    last_error: null,
+    processed_at: null,
+  }));
+  const inserted = await tx.insertInto('stripe_events').values(rows).onConflict((oc) => oc.column('id').doNothing()).returning('id').execute();
+  return inserted.map((r) => r.id);
 }
-
