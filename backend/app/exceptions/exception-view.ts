@@ -5,7 +5,7 @@
 import type { ExceptionItem, ExceptionResponse } from '../../../shared/api/app.ts';
 import { AccrueError } from '../../../shared/errors.ts';
 import type { Db } from '../../db/database.ts';
-import type { ExceptionRow } from '../../ledger/exception-queue.ts';
+import { exceptionRowOf, type ExceptionRow } from '../../ledger/exception-queue.ts';
 import type { Tenant } from '../../ledger/tenants.ts';
 
 /** The Stripe event an exception concerns, if any (its object, or the event its details name). */
@@ -59,18 +59,6 @@ export async function eventStatuses(db: Db, tenant: Tenant, rows: readonly Excep
 export async function oneException(db: Db, tenant: Tenant, id: bigint): Promise<ExceptionResponse> {
   const r = await db.selectFrom('exceptions').selectAll().where('tenant_id', '=', tenant.id).where('id', '=', id).executeTakeFirst();
   if (!r) throw new AccrueError('not_found', `No exception ${id}.`);
-  const row: ExceptionRow = {
-    id: r.id.toString(),
-    kind: r.kind,
-    objectId: r.object_id,
-    reason: r.reason,
-    details: r.details,
-    status: r.status,
-    retries: r.retries,
-    createdAt: r.created_at.toISOString(),
-    resolvedAt: r.resolved_at?.toISOString() ?? null,
-    resolvedBy: r.resolved_by,
-    note: r.note,
-  };
+  const row = exceptionRowOf(r);
   return { exception: exceptionItem(row, await eventStatuses(db, tenant, [row])) };
 }

@@ -38,12 +38,7 @@ export async function retryException(deps: Pick<AppDeps, 'db' | 'jobs'>, caller:
 }
 
 /** Marks an exception resolved by the caller, with their note. */
-export async function resolveException(
-  deps: Pick<AppDeps, 'db'>,
-  caller: AppCaller,
-  exceptionId: string,
-  req: ResolveExceptionRequest,
-): Promise<ExceptionResponse> {
+export async function resolveException(deps: Pick<AppDeps, 'db'>, caller: AppCaller, exceptionId: string, req: ResolveExceptionRequest): Promise<ExceptionResponse> {
   const tenant = await tenantOf(deps.db, caller);
   const id = bigintId(exceptionId);
   if (id === null) throw new AccrueError('not_found', `No exception ${exceptionId}.`);

@@ -40,11 +40,7 @@ function checkedAccount(role: AccountRole, id: string, chartById: ReadonlyMap<st
 }
 
 /** Maps the roles the request names; the chart is read from QuickBooks only when an id needs checking. */
-export async function updateAccountMapping(
-  deps: Pick<AppDeps, 'db' | 'qbo' | 'log'>,
-  caller: AppCaller,
-  req: AccountMappingUpdateRequest,
-): Promise<AccountMappingResponse> {
+export async function updateAccountMapping(deps: Pick<AppDeps, 'db' | 'qbo' | 'log'>, caller: AppCaller, req: AccountMappingUpdateRequest): Promise<AccountMappingResponse> {
   const tenant = await tenantOf(deps.db, caller);
   const wanted = Object.entries(req.mapping).filter((e): e is [AccountRole, string | null] => e[1] !== undefined);
   const chart = wanted.some(([, id]) => id !== null) ? await listChart(deps, tenant) : [];

@@ -31,17 +31,14 @@ async function createInSession(deps: Pick<AppDeps, 'db'>, tenant: Tenant, needed
     await writeMapping(deps.db, tenant, proposal.role, { id: made.id, type: made.accountType });
     if (proposal.action !== 'create') continue;
     const { Name, AccountSubType } = proposal.create;
-    created.push({ role: proposal.role, account: { id: made.id, name: made.name ?? Name, type: made.accountType, sub_type: AccountSubType, active: true } });
+    const account = { id: made.id, name: made.name ?? Name, type: made.accountType, sub_type: AccountSubType, active: true };
+    created.push({ role: proposal.role, account });
   }
   return created;
 }
 
 /** The requested roles (all by default) that have no account yet get one. */
-export async function createMissingAccounts(
-  deps: Pick<AppDeps, 'db' | 'qbo'>,
-  caller: AppCaller,
-  req: CreateMissingAccountsRequest,
-): Promise<CreateMissingAccountsResponse> {
+export async function createMissingAccounts(deps: Pick<AppDeps, 'db' | 'qbo'>, caller: AppCaller, req: CreateMissingAccountsRequest): Promise<CreateMissingAccountsResponse> {
   const tenant = await tenantOf(deps.db, caller);
   const mapping = await readMapping(deps.db, tenant);
   const roles = (req.roles ?? [...ACCOUNT_ROLES]).filter((role) => mapping[role] === null);

@@ -23,12 +23,7 @@ export async function readMapping(db: Db, tenant: Tenant): Promise<AccountMappin
 }
 
 /** Maps a role's account to a QuickBooks account (or unmaps it with null). */
-export async function writeMapping(
-  db: Db,
-  tenant: Tenant,
-  role: AccountRole,
-  account: { id: string; type: string } | null,
-): Promise<void> {
+export async function writeMapping(db: Db, tenant: Tenant, role: AccountRole, account: { id: string; type: string } | null): Promise<void> {
   const external = { external_id: account?.id ?? null, external_type: account?.type ?? null };
   await db
     .insertInto('accounts')

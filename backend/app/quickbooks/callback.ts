@@ -29,12 +29,7 @@ function tenantHintOf(state: string): string | null {
  * leaves no grant behind. The claimed tenant is only a hint (the exchange verifies the state), so
  * a forged hint can do no more than refuse its own request.
  */
-async function realmInUse(
-  deps: QboCallbackDeps,
-  query: URLSearchParams,
-  state: string,
-  attempt: PendingConnect | undefined,
-): Promise<QboCallbackOutcome | null> {
+async function realmInUse(deps: QboCallbackDeps, query: URLSearchParams, state: string, attempt: PendingConnect | undefined): Promise<QboCallbackOutcome | null> {
   const claimed = attempt?.tenantId ?? tenantHintOf(state);
   const realmId = query.get('realmId');
   if (claimed === null || !realmId || query.get('error') !== null) return null;

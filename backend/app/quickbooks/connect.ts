@@ -6,14 +6,13 @@ import type { ConnectAttempts } from './connect-attempts.ts';
 import { qboFailure, requireQbo } from './session.ts';
 import { qboStatusOf } from './status.ts';
 
+type ConnectDeps = Pick<AppDeps, 'db' | 'qbo' | 'log'> & { attempts: ConnectAttempts };
+
 /**
  * Starts the Intuit OAuth handshake bound to the caller's tenant: a signed, single-use state in
  * the authorization URL, remembered as a pending attempt until it expires.
  */
-export async function startQboConnect(
-  deps: Pick<AppDeps, 'db' | 'qbo'> & { attempts: ConnectAttempts },
-  caller: AppCaller,
-): Promise<QboConnectResponse> {
+export async function startQboConnect(deps: ConnectDeps, caller: AppCaller): Promise<QboConnectResponse> {
   const qbo = requireQbo(deps);
   const tenant = await tenantOf(deps.db, caller);
   const { url, state } = qbo.oauth.authorizationUrl(tenant.id.toString());
@@ -22,10 +21,7 @@ export async function startQboConnect(
 }
 
 /** Revokes the authorization at Intuit (the OAuth client deletes the tokens) and forgets the tenant's attempts. */
-export async function disconnectQbo(
-  deps: Pick<AppDeps, 'db' | 'qbo' | 'log'> & { attempts: ConnectAttempts },
-  caller: AppCaller,
-): Promise<QboStatusResponse> {
+export async function disconnectQbo(deps: ConnectDeps, caller: AppCaller): Promise<QboStatusResponse> {
   const qbo = requireQbo(deps);
   const tenant = await tenantOf(deps.db, caller);
   const tenantId = tenant.id.toString();

@@ -25,11 +25,7 @@ async function invoiceNumberOf(deps: Pick<AppDeps, 'stripe' | 'log'>, tenant: Te
 }
 
 /** `not_found` when nothing is booked for the invoice (no fact and no entry). */
-export async function getInvoiceDetail(
-  deps: Pick<AppDeps, 'db' | 'stripe' | 'log'>,
-  caller: AppCaller,
-  invoiceId: string,
-): Promise<InvoiceDetailResponse> {
+export async function getInvoiceDetail(deps: Pick<AppDeps, 'db' | 'stripe' | 'log'>, caller: AppCaller, invoiceId: string): Promise<InvoiceDetailResponse> {
   const tenant = await tenantOf(deps.db, caller);
   const facts = await factsOf(deps.db, tenant, [invoiceId]);
   const entries = await entriesFor(deps.db, tenant, { invoice: invoiceId });

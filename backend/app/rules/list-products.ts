@@ -5,11 +5,7 @@ import type { AppCaller, AppDeps } from '../app-api/types.ts';
 import { ruleInForce, rulesOf } from './rule-dates.ts';
 import { PRICE_LOOKUPS_MAX, productPage, summarize } from './stripe-products.ts';
 
-export async function listProducts(
-  deps: Pick<AppDeps, 'db' | 'stripe' | 'clock'>,
-  caller: AppCaller,
-  query: ProductsQuery,
-): Promise<ProductsResponse> {
+export async function listProducts(deps: Pick<AppDeps, 'db' | 'stripe' | 'clock'>, caller: AppCaller, query: ProductsQuery): Promise<ProductsResponse> {
   const tenant = await tenantOf(deps.db, caller);
   const page = await productPage(deps, tenant, query);
   const today = todayOf(deps.clock, tenant);

@@ -10,12 +10,10 @@ import { saveVersion } from '../settings/save.ts';
 import { ruleInForce, rulesOf, withRule } from './rule-dates.ts';
 import { productSummary } from './stripe-products.ts';
 
+type RuleDeps = Pick<AppDeps, 'db' | 'stripe' | 'clock'>;
+
 /** The rule in force today for the product (a product Stripe no longer has is shown by its id). */
-export async function getProductRule(
-  deps: Pick<AppDeps, 'db' | 'stripe' | 'clock'>,
-  caller: AppCaller,
-  productId: string,
-): Promise<ProductRuleResponse> {
+export async function getProductRule(deps: RuleDeps, caller: AppCaller, productId: string): Promise<ProductRuleResponse> {
   const tenant = await tenantOf(deps.db, caller);
   const rule = ruleInForce(rulesOf(tenant.settings, productId), todayOf(deps.clock, tenant));
   const product = await productSummary(deps, tenant, productId, rule, { allowMissing: true });
@@ -23,12 +21,7 @@ export async function getProductRule(
 }
 
 /** Stores a rule for a product that exists for this merchant in Stripe (`not_found` otherwise). */
-export async function putProductRule(
-  deps: Pick<AppDeps, 'db' | 'stripe'>,
-  caller: AppCaller,
-  productId: string,
-  req: ProductRuleUpdateRequest,
-): Promise<ProductRuleResponse> {
+export async function putProductRule(deps: RuleDeps, caller: AppCaller, productId: string, req: ProductRuleUpdateRequest): Promise<ProductRuleResponse> {
   const tenant = await tenantOf(deps.db, caller);
   const product = await productSummary(deps, tenant, productId, req.rule, { allowMissing: false });
   const rules = { ...tenant.settings.product_rules, [productId]: withRule(rulesOf(tenant.settings, productId), req.rule) };
@@ -37,12 +30,7 @@ export async function putProductRule(
 }
 
 /** Removes every rule of the product (`not_found` when it has none). */
-export async function deleteProductRule(
-  deps: Pick<AppDeps, 'db' | 'stripe'>,
-  caller: AppCaller,
-  productId: string,
-  req: ProductRuleDeleteRequest,
-): Promise<ProductRuleResponse> {
+export async function deleteProductRule(deps: RuleDeps, caller: AppCaller, productId: string, req: ProductRuleDeleteRequest): Promise<ProductRuleResponse> {
   const tenant = await tenantOf(deps.db, caller);
   if (tenant.settings.product_rules[productId] === undefined) throw new AccrueError('not_found', `Product ${productId} has no rule.`);
   const { [productId]: _removed, ...rest } = tenant.settings.product_rules;

@@ -15,6 +15,9 @@ import type { AppDeps } from '../app-api/types.ts';
  */
 export const PRICE_LOOKUPS_MAX = 100;
 
+type StripeDeps = Pick<AppDeps, 'stripe'>;
+type ProductList = Stripe.ApiList<Stripe.Product>;
+
 /** Price lookups left for one request (shared by every product of a page). */
 export interface PriceLookups {
   left: number;
@@ -37,13 +40,7 @@ export function stripeFailure(error: unknown, what: string): AccrueError {
 }
 
 /** A product for the App, its default price looked up when the read did not expand it (within `lookups`). */
-export async function summarize(
-  deps: Pick<AppDeps, 'stripe'>,
-  tenant: Tenant,
-  product: Stripe.Product,
-  rule: ProductRule | null,
-  lookups: PriceLookups = { left: PRICE_LOOKUPS_MAX },
-): Promise<ProductSummary> {
+export async function summarize(deps: StripeDeps, tenant: Tenant, product: Stripe.Product, rule: ProductRule | null, lookups: PriceLookups): Promise<ProductSummary> {
   let price: Stripe.Price | null = null;
   if (product.default_price && typeof product.default_price === 'object') price = product.default_price;
   else if (typeof product.default_price === 'string' && deps.stripe && lookups.left-- > 0) {
@@ -64,13 +61,7 @@ export async function summarize(
  * longer has (deleted, or Stripe not configured here) is shown by its id, so a rule left behind
  * can still be read and removed; writing a new rule requires the product to exist.
  */
-export async function productSummary(
-  deps: Pick<AppDeps, 'stripe'>,
-  tenant: Tenant,
-  productId: string,
-  rule: ProductRule | null,
-  opts: { allowMissing: boolean },
-): Promise<ProductSummary> {
+export async function productSummary(deps: StripeDeps, tenant: Tenant, productId: string, rule: ProductRule | null, opts: { allowMissing: boolean }): Promise<ProductSummary> {
   const stub: ProductSummary = { id: productId, name: productId, active: false, default_price: null, rule };
   if (!deps.stripe) {
     if (opts.allowMissing) return stub;
@@ -84,15 +75,11 @@ export async function productSummary(
     if (opts.allowMissing && err.code === 'not_found') return stub;
     throw err;
   }
-  return summarize(deps, tenant, product, rule);
+  return summarize(deps, tenant, product, rule, { left: PRICE_LOOKUPS_MAX });
 }
 
 /** One page of the merchant's products, default prices expanded. */
-export async function productPage(
-  deps: Pick<AppDeps, 'stripe'>,
-  tenant: Tenant,
-  page: { limit: number; starting_after?: string | undefined },
-): Promise<Stripe.ApiList<Stripe.Product>> {
+export async function productPage(deps: StripeDeps, tenant: Tenant, page: { limit: number; starting_after?: string | undefined }): Promise<ProductList> {
   if (!deps.stripe) throw new AccrueError('not_configured', 'STRIPE_SECRET_KEY is not configured, so products cannot be listed.');
   try {
     return await deps.stripe.products.list(

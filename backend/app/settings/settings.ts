@@ -40,11 +40,7 @@ async function hasEntries(db: Db, tenantId: bigint): Promise<boolean> {
  * Merges the fields the request sets into the settings and saves them as a new version
  * (`conflict` when `req.version` is stale).
  */
-export async function updateSettings(
-  deps: Pick<AppDeps, 'db'>,
-  caller: AppCaller,
-  req: SettingsUpdateRequest,
-): Promise<SettingsResponse> {
+export async function updateSettings(deps: Pick<AppDeps, 'db'>, caller: AppCaller, req: SettingsUpdateRequest): Promise<SettingsResponse> {
   const tenant = await tenantOf(deps.db, caller);
   const current = tenant.settings;
   const changes = Object.fromEntries(Object.entries(req.settings).filter(([, v]) => v !== undefined)) as Partial<TenantSettings>;

@@ -9,13 +9,20 @@ import { tenantOf } from '../app-api/support.ts';
 import type { AppCaller } from '../app-api/types.ts';
 import { qboStatusOf, type QboStatusDeps } from '../quickbooks/status.ts';
 
-/** Journal entries no posted QuickBooks entry covers yet (the outbox of the sync). */
-async function unpostedCount(db: Db, tenantId: bigint): Promise<number> {
-  const result = await sql<{ n: bigint }>`
-    select count(*)::bigint as n from journal_entries e
-    where e.tenant_id = ${tenantId}
-      and not exists (select 1 from qbo_sync q where q.tenant_id = e.tenant_id and q.state = 'posted' and q.source_entry_ids @> array[e.id::text])`.execute(db);
-  return Number(result.rows[0]?.n ?? 0n);
+/**
+ * The counts of the status in one statement: journal entries no posted QuickBooks entry covers yet
+ * (the sync's outbox), failed QuickBooks postings, and open exceptions.
+ */
+async function countsOf(db: Db, tenantId: bigint): Promise<{ pending: bigint; failed: bigint; open: bigint }> {
+  const result = await sql<{ pending: bigint; failed: bigint; open: bigint }>`
+    select
+      (select count(*) from journal_entries e
+        where e.tenant_id = ${tenantId}
+          and not exists (select 1 from qbo_sync q
+            where q.tenant_id = e.tenant_id and q.state = 'posted' and q.source_entry_ids @> array[e.id::text]))::bigint as pending,
+      (select count(*) from qbo_sync where tenant_id = ${tenantId} and state = 'failed')::bigint as failed,
+      (select count(*) from exceptions where tenant_id = ${tenantId} and status = 'open')::bigint as open`.execute(db);
+  return result.rows[0] ?? { pending: 0n, failed: 0n, open: 0n };
 }
 
 export async function getSyncStatus(deps: QboStatusDeps, caller: AppCaller): Promise<SyncStatusResponse> {
@@ -35,26 +42,14 @@ export async function getSyncStatus(deps: QboStatusDeps, caller: AppCaller): Pro
     .where('tenant_id', '=', tenant.id)
     .where('state', '=', 'posted')
     .executeTakeFirst();
-  const pendingCount = await unpostedCount(db, tenant.id);
-  const failedCount = await db
-    .selectFrom('qbo_sync')
-    .select(sql<bigint>`count(*)::bigint`.as('n'))
-    .where('tenant_id', '=', tenant.id)
-    .where('state', '=', 'failed')
-    .executeTakeFirst();
-  const openCount = await db
-    .selectFrom('exceptions')
-    .select(sql<bigint>`count(*)::bigint`.as('n'))
-    .where('tenant_id', '=', tenant.id)
-    .where('status', '=', 'open')
-    .executeTakeFirst();
+  const counts = await countsOf(db, tenant.id);
   return {
     last_event_received_at: lastEvent?.received_at.toISOString() ?? null,
     last_event_type: lastEvent?.type ?? null,
     last_posting_at: lastPosting?.at ? new Date(lastPosting.at).toISOString() : null,
-    pending_count: pendingCount,
-    failed_count: Number(failedCount?.n ?? 0n),
-    open_exceptions: Number(openCount?.n ?? 0n),
+    pending_count: Number(counts.pending),
+    failed_count: Number(counts.failed),
+    open_exceptions: Number(counts.open),
     qbo: await qboStatusOf(deps, tenant),
   };
 }
