@@ -85,47 +85,14 @@ export async function loadSnapshot(db: Db, tenantId: bigint, seeds: unknown[], c
     chargesByIntent: new Map(),
   };
   const asked = { ids: new Set<string>(), invoices: new Set<string>(), intents: new Set<string>(), charges: new Set<string>() };
-  const want = { ids: new Set<string>(), invoices: new Set<string>(), intents: new Set<string>(), charges: new Set<string>() };
+  const want: SnapshotWants = { ids: new Set<string>(), invoices: new Set<string>(), intents: new Set<string>(), charges: new Set<string>() };
 
   const add = (o: StripeObj) => {
     if (snap.objects.has(o.id)) return;
     snap.objects.set(o.id, o);
     // Balance transactions come expanded in the charges, refunds and payouts a backfill lists.
     for (const bt of [o.balance_transaction, o.failure_balance_transaction]) if (isObj(bt)) snap.objects.set(bt.id, bt);
-    const ref = (v: unknown, into: Set<string>) => {
-      const id = idOf(v);
-      if (id) into.add(id);
-    };
-    switch (o.object) {
-      case 'invoice':
-        want.invoices.add(o.id);
-        for (const line of ((o.lines as { data?: unknown[] } | undefined)?.data ?? []) as { parent?: { invoice_item_details?: { invoice_item?: unknown } | null; subscription_item_details?: { invoice_item?: unknown } | null } | null }[]) {
-          ref(line.parent?.invoice_item_details?.invoice_item ?? line.parent?.subscription_item_details?.invoice_item, want.ids);
-        }
-        break;
-      case 'invoiceitem':
-        ref(o.invoice, want.ids);
-        break;
-      case 'charge':
-        ref(o.payment_intent, want.intents);
-        want.charges.add(o.id);
-        break;
-      case 'invoice_payment': {
-        ref(o.invoice, want.ids);
-        const pay = (o.payment ?? {}) as { type?: string; payment_intent?: unknown; charge?: unknown };
-        if (pay.type === 'payment_intent') ref(pay.payment_intent, want.intents);
-        if (pay.type === 'charge') ref(pay.charge, want.ids);
-        break;
-      }
-      case 'refund':
-      case 'dispute':
-        ref(o.charge, want.ids);
-        break;
-      case 'credit_note':
-        ref(o.invoice, want.ids);
-        for (const r of (o.refunds as { refund?: unknown }[] | undefined) ?? []) ref(r.refund, want.ids);
-        break;
-    }
+    collectReferences(o, want);
   };
   // The same object in two events (a failed payout's paid and failed events): the later copy wins.
   const latest = new Map<string, StripeObj>();
@@ -194,6 +161,52 @@ export async function loadSnapshot(db: Db, tenantId: bigint, seeds: unknown[], c
     }
   }
   return snap;
+}
+
+/** Records what `o` refers to that the mapping may read: ids to load, and invoices, intents and charges to index. */
+function collectReferences(o: StripeObj, want: SnapshotWants): void {
+  const ref = (v: unknown, into: Set<string>) => {
+    const id = idOf(v);
+    if (id) into.add(id);
+  };
+  switch (o.object) {
+    case 'invoice':
+      want.invoices.add(o.id);
+      for (const line of ((o.lines as { data?: unknown[] } | undefined)?.data ?? []) as { parent?: { invoice_item_details?: { invoice_item?: unknown } | null; subscription_item_details?: { invoice_item?: unknown } | null } | null }[]) {
+        ref(line.parent?.invoice_item_details?.invoice_item ?? line.parent?.subscription_item_details?.invoice_item, want.ids);
+      }
+      break;
+    case 'invoiceitem':
+      ref(o.invoice, want.ids);
+      break;
+    case 'charge':
+      ref(o.payment_intent, want.intents);
+      want.charges.add(o.id);
+      break;
+    case 'invoice_payment': {
+      ref(o.invoice, want.ids);
+      const pay = (o.payment ?? {}) as { type?: string; payment_intent?: unknown; charge?: unknown };
+      if (pay.type === 'payment_intent') ref(pay.payment_intent, want.intents);
+      if (pay.type === 'charge') ref(pay.charge, want.ids);
+      break;
+    }
+    case 'refund':
+    case 'dispute':
+      ref(o.charge, want.ids);
+      break;
+    case 'credit_note':
+      ref(o.invoice, want.ids);
+      for (const r of (o.refunds as { refund?: unknown }[] | undefined) ?? []) ref(r.refund, want.ids);
+      break;
+  }
+}
+
+/** Ids, invoices, payment intents and charges the snapshot should load or index. */
+interface SnapshotWants {
+  ids: Set<string>;
+  invoices: Set<string>;
+  intents: Set<string>;
+  charges: Set<string>;
 }
 
 function pushOnce(map: Map<string, StripeObj[]>, key: string, o: StripeObj): void {
