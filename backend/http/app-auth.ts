@@ -24,6 +24,7 @@ import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import Stripe from 'stripe';
 import { AccrueError } from '../../shared/errors.ts';
 import { APP_HEADERS, canWrite, plainSignedPayload, SignedPayloadSchema } from '../../shared/api/app.ts';
+import type { AppCaller } from '../app/app-api/types.ts';
 
 /** Stripe's own tolerance for signed timestamps: a captured request replays for at most 5 minutes. */
 export const APP_SIGNATURE_TOLERANCE_S = 300;
@@ -33,12 +34,6 @@ export const SIGNED_PAYLOAD_LENGTH_MAX = 2048;
 export const CORS_MAX_AGE_S = 600;
 /** Secrets accepted at once: the current one and the one being rotated out, with room to spare. */
 export const APP_SECRETS_MAX = 4;
-
-/** The verified identity of a request, as use cases receive it. */
-export interface AppCaller {
-  tenant: { accountId: string; livemode: boolean };
-  user: { id: string; roles: string[] };
-}
 
 export interface AppAuthOptions {
   /** App signing secrets (`absec_…`); several during rotation. */

@@ -14,8 +14,9 @@ import { ACCOUNT_ROLES } from '../../shared/accounts.ts';
 import { APP_HEADERS, plainSignedPayload, signedPayloadString, type SettingsResponse, type SignedExtra } from '../../shared/api/app.ts';
 import { AccrueError, isAccrueError } from '../../shared/errors.ts';
 import { defaultSettings } from '../../shared/settings.ts';
-import { parseAppSecrets, type AppCaller } from './app-auth.ts';
-import { appRouter, type AppService } from './app-routes.ts';
+import type { AppCaller, AppService } from '../app/app-api/types.ts';
+import { parseAppSecrets } from './app-auth.ts';
+import { appRouter } from './app-routes.ts';
 
 const SECRET = 'absec_test_current';
 const OLD_SECRET = 'absec_test_previous';

@@ -39,69 +39,13 @@ import {
   SettingsUpdateRequestSchema,
   SyncStatusResponseSchema,
   WaterfallResponseSchema,
-  type AccountMappingResponse,
-  type AccountMappingUpdateRequest,
-  type CreateMissingAccountsRequest,
-  type CreateMissingAccountsResponse,
-  type CustomerDetailResponse,
-  type ExceptionResponse,
-  type ExceptionsQuery,
-  type ExceptionsResponse,
-  type InvoiceDetailResponse,
-  type ProductRuleDeleteRequest,
-  type ProductRuleResponse,
-  type ProductRuleUpdateRequest,
-  type ProductsQuery,
-  type ProductsResponse,
-  type QboAccountsResponse,
-  type QboConnectResponse,
-  type QboStatusResponse,
-  type ReportQuery,
-  type ResolveExceptionRequest,
-  type RollforwardResponse,
-  type SettingsResponse,
-  type SettingsUpdateRequest,
-  type SyncStatusResponse,
-  type WaterfallResponse,
 } from '../../shared/api/app.ts';
 import { AccrueError } from '../../shared/errors.ts';
-import { appAuth, appCallerOf, appCors, requireWriteRole, type AppAuthOptions, type AppCaller } from './app-auth.ts';
+import type { AppCaller, AppService } from '../app/app-api/types.ts';
+import { appAuth, appCallerOf, appCors, requireWriteRole, type AppAuthOptions } from './app-auth.ts';
 
 /** Largest JSON body the App API accepts: a bundle rule with 20 components is a few kilobytes. */
 export const APP_BODY_LIMIT_BYTES = 64 * 1024;
-
-/**
- * One method per use case of the Stripe App. Each takes the verified caller first: the tenant
- * `(accountId, livemode)` comes from the Stripe signature and nothing else. Implementations
- * throw `AccrueError` (`not_found`, `conflict` for a stale `version`, `not_configured` when
- * QuickBooks is not connected, `upstream_unavailable` when it does not answer, …).
- */
-export interface AppService {
-  getSettings(caller: AppCaller): Promise<SettingsResponse>;
-  /** Merges the partial settings; `conflict` unless `req.version` is the current version. */
-  updateSettings(caller: AppCaller, req: SettingsUpdateRequest): Promise<SettingsResponse>;
-  getAccountMapping(caller: AppCaller): Promise<AccountMappingResponse>;
-  /** `unknown_account` when an id is not one of the company's QuickBooks accounts. */
-  updateAccountMapping(caller: AppCaller, req: AccountMappingUpdateRequest): Promise<AccountMappingResponse>;
-  listQboAccounts(caller: AppCaller): Promise<QboAccountsResponse>;
-  createMissingAccounts(caller: AppCaller, req: CreateMissingAccountsRequest): Promise<CreateMissingAccountsResponse>;
-  /** Starts the Intuit OAuth handshake bound to this tenant; the UI opens the URL and polls status. */
-  startQboConnect(caller: AppCaller): Promise<QboConnectResponse>;
-  getQboStatus(caller: AppCaller): Promise<QboStatusResponse>;
-  disconnectQbo(caller: AppCaller): Promise<QboStatusResponse>;
-  listProducts(caller: AppCaller, query: ProductsQuery): Promise<ProductsResponse>;
-  getProductRule(caller: AppCaller, productId: string): Promise<ProductRuleResponse>;
-  putProductRule(caller: AppCaller, productId: string, req: ProductRuleUpdateRequest): Promise<ProductRuleResponse>;
-  deleteProductRule(caller: AppCaller, productId: string, req: ProductRuleDeleteRequest): Promise<ProductRuleResponse>;
-  getSyncStatus(caller: AppCaller): Promise<SyncStatusResponse>;
-  listExceptions(caller: AppCaller, query: ExceptionsQuery): Promise<ExceptionsResponse>;
-  retryException(caller: AppCaller, exceptionId: string): Promise<ExceptionResponse>;
-  resolveException(caller: AppCaller, exceptionId: string, req: ResolveExceptionRequest): Promise<ExceptionResponse>;
-  getWaterfall(caller: AppCaller, query: ReportQuery): Promise<WaterfallResponse>;
-  getRollforward(caller: AppCaller, query: ReportQuery): Promise<RollforwardResponse>;
-  getInvoiceDetail(caller: AppCaller, invoiceId: string): Promise<InvoiceDetailResponse>;
-  getCustomerDetail(caller: AppCaller, customerId: string): Promise<CustomerDetailResponse>;
-}
 
 export interface AppRouterOptions {
   /**

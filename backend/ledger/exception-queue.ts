@@ -3,9 +3,10 @@
  * a plain reason and the ids to look it up. One open row per (tenant, kind, object); a repeat
  * refreshes the reason and counts the retry.
  */
-import { sql } from 'kysely';
+import { sql, type Selectable } from 'kysely';
 import { AccrueError } from '../../shared/errors.ts';
 import type { Db, Tx } from '../db/database.ts';
+import type { ExceptionsTable } from '../db/schema.ts';
 
 export type ExceptionKind = 'stripe_event' | 'mapping' | 'engine' | 'qbo_post' | 'reconcile' | 'recognition_changed';
 
@@ -45,7 +46,12 @@ export async function listExceptions(db: Db, tenantId: bigint, opts: { status?: 
   if (opts.status) q = q.where('status', '=', opts.status);
   if (opts.after) q = q.where('id', '>', opts.after);
   const rows = await q.orderBy('id').limit(Math.min(opts.limit ?? 50, 500)).execute();
-  return rows.map((r) => ({
+  return rows.map(exceptionRowOf);
+}
+
+/** One `exceptions` table row as an `ExceptionRow`. */
+export function exceptionRowOf(r: Selectable<ExceptionsTable>): ExceptionRow {
+  return {
     id: r.id.toString(),
     kind: r.kind,
     objectId: r.object_id,
@@ -57,7 +63,7 @@ export async function listExceptions(db: Db, tenantId: bigint, opts: { status?: 
     resolvedAt: r.resolved_at?.toISOString() ?? null,
     resolvedBy: r.resolved_by,
     note: r.note,
-  }));
+  };
 }
 
 export async function resolveException(db: Db, tenantId: bigint, id: bigint, actor: string, note: string): Promise<void> {

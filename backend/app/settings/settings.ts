@@ -1,0 +1,58 @@
+/**
+ * The Settings view's use cases: read and update the tenant's general settings (product rules and
+ * account names have their own use cases under rules/ and mapping/).
+ */
+import type { SettingsResponse, SettingsUpdateRequest } from '../../../shared/api/app.ts';
+import { AccrueError } from '../../../shared/errors.ts';
+import type { TenantSettings } from '../../../shared/settings.ts';
+import type { Db } from '../../db/database.ts';
+import { tenantOf } from '../app-api/support.ts';
+import type { AppCaller, AppDeps } from '../app-api/types.ts';
+import { saveVersion } from './save.ts';
+
+/** The general settings the Settings view edits. */
+function generalOf(settings: TenantSettings): SettingsResponse['settings'] {
+  return {
+    functional_currency: settings.functional_currency,
+    reporting_time_zone: settings.reporting_time_zone,
+    amortization: settings.amortization,
+    catch_up: settings.catch_up,
+    discounts_as_contra: settings.discounts_as_contra,
+    recover_as_gains: settings.recover_as_gains,
+    close_policy: settings.close_policy,
+    period_calendar: settings.period_calendar,
+    posting_mode: settings.posting_mode,
+  };
+}
+
+export async function getSettings(deps: Pick<AppDeps, 'db'>, caller: AppCaller): Promise<SettingsResponse> {
+  const tenant = await tenantOf(deps.db, caller);
+  return { version: tenant.settingsVersion, settings: generalOf(tenant.settings) };
+}
+
+/** True once the tenant has booked any entry. */
+async function hasEntries(db: Db, tenantId: bigint): Promise<boolean> {
+  const booked = await db.selectFrom('journal_entries').select('id').where('tenant_id', '=', tenantId).limit(1).executeTakeFirst();
+  return booked !== undefined;
+}
+
+/**
+ * Merges the fields the request sets into the settings and saves them as a new version
+ * (`conflict` when `req.version` is stale).
+ */
+export async function updateSettings(deps: Pick<AppDeps, 'db'>, caller: AppCaller, req: SettingsUpdateRequest): Promise<SettingsResponse> {
+  const tenant = await tenantOf(deps.db, caller);
+  const current = tenant.settings;
+  const changes = Object.fromEntries(Object.entries(req.settings).filter(([, v]) => v !== undefined)) as Partial<TenantSettings>;
+  // The functional currency and the reporting time zone give every posted amount and period
+  // boundary its meaning: changing either once entries exist would silently re-read the books, so
+  // it is a `conflict` then.
+  const moves =
+    (changes.functional_currency !== undefined && changes.functional_currency !== current.functional_currency) ||
+    (changes.reporting_time_zone !== undefined && changes.reporting_time_zone !== current.reporting_time_zone);
+  if (moves && (await hasEntries(deps.db, tenant.id))) {
+    throw new AccrueError('conflict', 'The functional currency and reporting time zone cannot change once entries are booked.');
+  }
+  const next = await saveVersion(deps.db, caller, tenant, { ...current, ...changes }, req.version);
+  return { version: next.settingsVersion, settings: generalOf(next.settings) };
+}
