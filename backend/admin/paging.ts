@@ -1,5 +1,5 @@
 /**
- * Cursor pagination for every Admin API list: `limit` (at most `PAGE_LIMIT_MAX`) and `after`, an
+ * Cursor pagination for every Admin API list: `limit` (at most `PAGE_SIZE_MAX`) and `after`, an
  * opaque cursor naming the last row of the previous page. Lists are ordered by a unique key, so
  * rows never repeat or go missing between pages while new rows arrive.
  */
@@ -7,15 +7,15 @@ import { z } from 'zod';
 import { AccrueError } from '../../shared/errors.ts';
 
 /** Largest page: big enough for a support screen, small enough to keep each query cheap. */
-export const PAGE_LIMIT_MAX = 100;
+export const PAGE_SIZE_MAX = 100;
 /** Page size when none is asked for. */
-export const PAGE_LIMIT_DEFAULT = 25;
+export const PAGE_SIZE_DEFAULT = 25;
 /** Longest cursor accepted: ours are a few dozen characters; anything longer is not ours. */
 const CURSOR_MAX_CHARS = 200;
 
 /** The paging fields every list route's query accepts. */
 export const pageQuery = {
-  limit: z.coerce.number().int().min(1).max(PAGE_LIMIT_MAX).default(PAGE_LIMIT_DEFAULT).describe(`Rows per page (1–${PAGE_LIMIT_MAX}).`),
+  limit: z.coerce.number().int().min(1).max(PAGE_SIZE_MAX).default(PAGE_SIZE_DEFAULT).describe(`Rows per page (1–${PAGE_SIZE_MAX}).`),
   after: z.string().min(1).max(CURSOR_MAX_CHARS).optional().describe('The `next` cursor of the previous page.'),
 };
 

@@ -11,7 +11,7 @@ const SECRET_FIELD = /(token|secret|password|passwd|api[_-]?key|authorization|si
 const SECRET_VALUE = /^(sk|rk|pk)_(live|test)_|^whsec_|^aak_[A-Za-z0-9]{8}_|^eyJ[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]+\./;
 export const REDACTED = '[redacted]';
 /** Nesting deeper than this is cut off: no legitimate admin body goes that deep, and it bounds the walk. */
-const MAX_DEPTH = 12;
+const REDACT_DEPTH_MAX = 12;
 
 /** True when a field of this name must never be shown. */
 export function isSecretField(name: string): boolean {
@@ -29,7 +29,7 @@ export function redactSecrets(value: unknown, depth = 0): unknown {
   if (typeof value === 'number' || typeof value === 'boolean') return value;
   if (value instanceof Date) return value.toISOString();
   if (typeof value !== 'object') return undefined;
-  if (depth >= MAX_DEPTH) return '[too deep]';
+  if (depth >= REDACT_DEPTH_MAX) return '[too deep]';
   if (Array.isArray(value)) return value.map((v) => redactSecrets(v, depth + 1) ?? null);
   const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(value as Record<string, unknown>)) {

@@ -23,7 +23,7 @@ const ROLE_RANK: Record<AdminRole, number> = { viewer: 1, operator: 2 };
 /** Header that may carry the key instead of `Authorization: Bearer`. */
 export const ADMIN_KEY_HEADER = 'x-accrue-admin-key';
 /** Largest admin request body: the biggest one (a range replay) is a few hundred bytes. */
-const BODY_LIMIT = '64kb';
+const ADMIN_BODY_SIZE_MAX = '64kb';
 
 export interface AdminRouterOptions {
   /**
@@ -172,7 +172,7 @@ export function adminRouter(deps: AdminDeps, opts: AdminRouterOptions = {}): exp
   const router = express.Router();
   // Parses JSON itself (a no-op when the app already did), so that when the router is mounted
   // before the app's parser a malformed body is refused — and audited — here too.
-  router.use(express.json({ limit: BODY_LIMIT }));
+  router.use(express.json({ limit: ADMIN_BODY_SIZE_MAX }));
   router.use((err: unknown, req: Request, res: Response, next: NextFunction) => void serveRefusal(deps, err, req, res, next));
   for (const r of ADMIN_ROUTES) {
     router[r.method](r.path, (req, res, next) => serve(deps, opts, r, req, res, next));

@@ -74,7 +74,7 @@ export const TOOLTIP_INVOICES_MAX = 10;
  * Smallest drawn height of a non-zero bar, in pixels, so that a cell worth one cent next to one
  * worth a million is still visible (and clickable) instead of vanishing into a zero-height rect.
  */
-export const MIN_BAR_HEIGHT_PX = 1.5;
+export const BAR_HEIGHT_PX_MIN = 1.5;
 
 /** Gridlines aimed for on the value axis; the step is rounded to 1, 2 or 5 × 10ⁿ minor units. */
 const VALUE_TICKS_TARGET = 5;
@@ -201,11 +201,11 @@ function periodAxis(keys: readonly string[]): string {
     .join('');
 }
 
-/** A rect between two values on the scale, never thinner than MIN_BAR_HEIGHT_PX. */
+/** A rect between two values on the scale, never thinner than BAR_HEIGHT_PX_MIN. */
 function barBetween(scale: ValueScale, x: number, width: number, from: bigint, to: bigint): { x: string; y: string; width: string; height: string } {
   const y0 = yOf(scale, from);
   const y1 = yOf(scale, to);
-  const height = Math.max(Math.abs(y1 - y0), MIN_BAR_HEIGHT_PX);
+  const height = Math.max(Math.abs(y1 - y0), BAR_HEIGHT_PX_MIN);
   // Grow a too-thin positive bar upwards from its base and a negative one downwards.
   const y = to >= from ? Math.max(y0, y1) - height : Math.min(y0, y1);
   return { x: px(x), y: px(y), width: px(width), height: px(height) };

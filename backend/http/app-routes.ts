@@ -45,7 +45,7 @@ import type { AppCaller, AppService } from '../app/app-api/types.ts';
 import { appAuth, appCallerOf, appCors, requireWriteRole, type AppAuthOptions } from './app-auth.ts';
 
 /** Largest JSON body the App API accepts: a bundle rule with 20 components is a few kilobytes. */
-export const APP_BODY_LIMIT_BYTES = 64 * 1024;
+export const APP_BODY_BYTES_MAX = 64 * 1024;
 
 export interface AppRouterOptions {
   /**
@@ -95,12 +95,12 @@ function route(handler: Handler, opts: { write?: boolean } = {}) {
 
 /** JSON body parsing whose failures are `invalid_input` in our own error family. */
 function jsonBody() {
-  const parse = express.json({ limit: APP_BODY_LIMIT_BYTES });
+  const parse = express.json({ limit: APP_BODY_BYTES_MAX });
   return (req: Request, res: Response, next: NextFunction) => {
     parse(req, res, (err?: unknown) => {
       if (err) {
         const tooLarge = (err as { type?: string }).type === 'entity.too.large';
-        next(new AccrueError('invalid_input', tooLarge ? `The request body is larger than ${APP_BODY_LIMIT_BYTES} bytes.` : 'The request body is not valid JSON.'));
+        next(new AccrueError('invalid_input', tooLarge ? `The request body is larger than ${APP_BODY_BYTES_MAX} bytes.` : 'The request body is not valid JSON.'));
         return;
       }
       next();

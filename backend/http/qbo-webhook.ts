@@ -10,14 +10,14 @@ import { AccrueError } from '../../shared/errors.ts';
 import type { Db } from '../db/database.ts';
 import { QUEUES, type Jobs } from '../jobs/runner.ts';
 import type { Logger } from '../log/logger.ts';
-import { MAX_WEBHOOK_BODY_BYTES, parseIntuitWebhook, verifyIntuitSignature } from '../qbo/webhook.ts';
+import { WEBHOOK_BODY_BYTES_MAX, parseIntuitWebhook, verifyIntuitSignature } from '../qbo/webhook.ts';
 
 /** Entities whose changes can make QuickBooks disagree with the ledger. */
 const WATCHED = new Set(['journalentry', 'account']);
 
 export function qboWebhookRouter(deps: { db: Db; jobs: Jobs; verifier: () => string | undefined; log: Logger }): Router {
   const r = express.Router();
-  r.post('/', express.raw({ type: () => true, limit: MAX_WEBHOOK_BODY_BYTES }), async (req, res, next) => {
+  r.post('/', express.raw({ type: () => true, limit: WEBHOOK_BODY_BYTES_MAX }), async (req, res, next) => {
     try {
       const verifier = deps.verifier();
       if (!verifier) throw new AccrueError('not_configured', 'QBO_WEBHOOK_VERIFIER is not configured');

@@ -21,7 +21,7 @@ export interface HttpDeps {
 }
 
 /** Largest JSON body we accept on the JSON routes. */
-const JSON_LIMIT = '1mb';
+const JSON_BODY_SIZE_MAX = '1mb';
 
 export function createHttpApp(deps: HttpDeps): Express {
   const app = express();
@@ -49,7 +49,7 @@ export function createHttpApp(deps: HttpDeps): Express {
   });
 
   for (const r of deps.rawRoutes ?? []) app.use(r.path, r.handler);
-  app.use(express.json({ limit: JSON_LIMIT }));
+  app.use(express.json({ limit: JSON_BODY_SIZE_MAX }));
   for (const r of deps.routes ?? []) app.use(r.path, r.handler);
 
   app.use((req: Request, _res, next) => next(new AccrueError('not_found', `no route ${req.method} ${req.path}`)));

@@ -33,7 +33,7 @@ export type QueueName = (typeof QUEUES)[keyof typeof QUEUES];
 const STATELY: QueueName[] = [QUEUES.inbox, QUEUES.release, QUEUES.sync, QUEUES.reconcile, QUEUES.backfill, QUEUES.tick];
 
 /** Attempts before a job lands in the dead-letter queue, and the base backoff in seconds. */
-const RETRY_LIMIT = 5;
+const JOB_RETRIES_MAX = 5;
 const RETRY_DELAY_SECONDS = 2;
 /** A job running longer than this is presumed dead and retried. */
 const EXPIRE_SECONDS = 15 * 60;
@@ -94,7 +94,7 @@ export class Jobs {
       await this.boss
         .createQueue(name, {
           policy: STATELY.includes(name) ? 'stately' : 'standard',
-          retryLimit: RETRY_LIMIT,
+          retryLimit: JOB_RETRIES_MAX,
           retryDelay: RETRY_DELAY_SECONDS,
           retryBackoff: true,
           expireInSeconds: EXPIRE_SECONDS,

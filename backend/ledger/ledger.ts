@@ -18,7 +18,7 @@ import type { Tenant } from './tenants.ts';
 /** Postgres caps a statement at 65,535 parameters; 16 columns × 2,000 rows stays well under. */
 const LINE_INSERT_CHUNK = 2_000;
 /** An entry with more lines than this is a bug upstream, not a journal entry. */
-export const MAX_LINES_PER_ENTRY = 20_000;
+export const ENTRY_LINES_MAX = 20_000;
 
 export interface PostedEntry {
   id: bigint;
@@ -69,7 +69,7 @@ export function bodyHash(d: EntryDraft): string {
 export function validateDraft(d: EntryDraft): void {
   if (!d.key || d.key.length > 300) throw new AccrueError('invalid_input', 'an entry needs an idempotency key of 1 to 300 characters');
   if (d.lines.length < 2) throw new AccrueError('unbalanced_entry', `entry ${d.key} needs at least two lines`);
-  if (d.lines.length > MAX_LINES_PER_ENTRY) throw new AccrueError('invalid_input', `entry ${d.key} has ${d.lines.length} lines (limit ${MAX_LINES_PER_ENTRY})`);
+  if (d.lines.length > ENTRY_LINES_MAX) throw new AccrueError('invalid_input', `entry ${d.key} has ${d.lines.length} lines (limit ${ENTRY_LINES_MAX})`);
   const sums = new Map<string, bigint>();
   d.lines.forEach((l, i) => {
     if (typeof l.amount !== 'bigint') throw new AccrueError('invalid_input', `entry ${d.key} line ${i + 1}: amount must be integer minor units`);

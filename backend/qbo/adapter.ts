@@ -17,7 +17,7 @@ export const DOC_NUMBER_LOOKUP_CHUNK = 50;
 /** QuickBooks pages queries at most 1000 rows (`docs/quickbooks.md §4`). */
 export const QUERY_PAGE_SIZE = 1000;
 /** A chart of accounts beyond this is not one we can map sensibly; stop paging rather than loop. */
-export const MAX_ACCOUNT_PAGES = 20;
+export const ACCOUNT_PAGES_MAX = 20;
 
 export type QboErrorKind = 'auth' | 'forbidden' | 'throttled' | 'server' | 'validation' | 'closed_period' | 'not_found' | 'stale' | 'network' | 'timeout';
 
@@ -270,7 +270,7 @@ export class QboAdapter implements QboJournalApi {
   /** The chart of accounts; inactive accounts too when asked (QuickBooks hides them by default). */
   async listAccounts(opts: { includeInactive?: boolean } = {}): Promise<QboAccount[]> {
     const out: QboAccount[] = [];
-    for (let page = 0; page < MAX_ACCOUNT_PAGES; page++) {
+    for (let page = 0; page < ACCOUNT_PAGES_MAX; page++) {
       const criteria: Json[] = [];
       if (opts.includeInactive) criteria.push({ field: 'Active', value: [true, false], operator: 'IN' });
       criteria.push({ field: 'offset', value: page * QUERY_PAGE_SIZE + 1 }, { field: 'limit', value: QUERY_PAGE_SIZE });

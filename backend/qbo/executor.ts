@@ -15,7 +15,7 @@ import { linesHashOfQbo, toQboJournalEntry, type PlannedEntry } from './posting.
 import type { SyncRecord, SyncStore } from './sync-store.ts';
 
 /** Attempts per entry before it is left for the next run (each 5xx/timeout costs one). */
-export const MAX_ATTEMPTS_PER_ENTRY = 6;
+export const ENTRY_ATTEMPTS_MAX = 6;
 /** QuickBooks asks for 60 s of quiet after a 429 (`docs/quickbooks.md §6`). */
 export const THROTTLE_BACKOFF_MS = 60_000;
 /** First back-off after a 5xx or a lost response; doubles each time. */
@@ -55,7 +55,7 @@ export interface ExecuteResult {
   /** Writes whose response was lost but which the DocNumber lookup found committed. */
   recoveredByLookup: number;
   failed: EntryFailure[];
-  /** Still pending with an unknown outcome after MAX_ATTEMPTS_PER_ENTRY; the next run looks them up first. */
+  /** Still pending with an unknown outcome after ENTRY_ATTEMPTS_MAX; the next run looks them up first. */
   unknown: string[];
   skippedFailed: number;
   apiCalls: number;
@@ -202,10 +202,10 @@ async function tryOnce(run: Run, plan: PlannedEntry, body: QboJournalEntry, atte
   return { je: await callApi(run, () => run.opts.api.createJournalEntry(body, plan.requestId)), recovered: false };
 }
 
-/** Tries an entry up to MAX_ATTEMPTS_PER_ENTRY times and records how it ended. */
+/** Tries an entry up to ENTRY_ATTEMPTS_MAX times and records how it ended. */
 async function attemptPosting(run: Run, plan: PlannedEntry, body: QboJournalEntry, unknown: boolean): Promise<void> {
   const attempts: Attempts = { unknown, authRetried: false, duplicateDocSeen: false, serverFailures: 0 };
-  for (let attempt = 1; attempt <= MAX_ATTEMPTS_PER_ENTRY; ) {
+  for (let attempt = 1; attempt <= ENTRY_ATTEMPTS_MAX; ) {
     // Only QuickBooks calls sit inside the try: a store failure after a successful write must
     // not be mistaken for a QuickBooks failure (it propagates and stops the run, entry pending).
     let outcome: { je: QboJournalEntry; recovered: boolean };
@@ -230,7 +230,7 @@ async function attemptPosting(run: Run, plan: PlannedEntry, body: QboJournalEntr
     return; // Left pending: the next run looks it up before creating.
   }
   const last = attempts.last;
-  await recordFailure(run, plan, { kind: 'gave_up', message: `gave up after ${MAX_ATTEMPTS_PER_ENTRY} attempts`, code: last?.code, detail: last?.message });
+  await recordFailure(run, plan, { kind: 'gave_up', message: `gave up after ${ENTRY_ATTEMPTS_MAX} attempts`, code: last?.code, detail: last?.message });
 }
 
 /** Posts one planned entry unless it is already settled; records it pending before any call. */

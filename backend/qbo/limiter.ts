@@ -10,7 +10,7 @@
 import { systemClock, type Clock } from './clock.ts';
 
 /** QuickBooks' concurrency cap is 10; 8 leaves two for reads from other workers. */
-export const MAX_IN_FLIGHT_PER_REALM = 8;
+export const REALM_IN_FLIGHT_MAX = 8;
 /** QuickBooks' cap is 500/min; 450 leaves 10% for other workers and clock skew. */
 export const REQUESTS_PER_MINUTE_BUDGET = 450;
 /** The sliding window QuickBooks counts over. */
@@ -31,7 +31,7 @@ export class RealmLimiter {
 
   constructor(
     private readonly clock: Clock = systemClock,
-    readonly maxInFlight: number = MAX_IN_FLIGHT_PER_REALM,
+    readonly maxInFlight: number = REALM_IN_FLIGHT_MAX,
     readonly perMinute: number = REQUESTS_PER_MINUTE_BUDGET,
   ) {}
 

@@ -20,7 +20,7 @@ export const ACCESS_TOKEN_REFRESH_MARGIN_MS = 5 * 60 * 1000;
 /** 128 bits of nonce: unguessable, and unique enough that single-use checks never collide. */
 const STATE_NONCE_BYTES = 16;
 /** Tenant ids in state are ours and short; refuse anything that would bloat the URL. */
-const MAX_TENANT_ID_CHARS = 200;
+const TENANT_ID_CHARS_MAX = 200;
 
 export type ConnectionStatus = 'active' | 'needs_reconnect' | 'revoked';
 
@@ -148,7 +148,7 @@ export class QboOAuth {
 
   /** Makes the consent URL for a tenant with a signed, expiring, single-use `state`. */
   authorizationUrl(tenantId: string): { url: string; state: string } {
-    if (!tenantId || tenantId.length > MAX_TENANT_ID_CHARS) throw new AccrueError('invalid_input', 'bad tenant id');
+    if (!tenantId || tenantId.length > TENANT_ID_CHARS_MAX) throw new AccrueError('invalid_input', 'bad tenant id');
     const payload = Buffer.from(
       JSON.stringify({ t: tenantId, n: randomBytes(STATE_NONCE_BYTES).toString('base64url'), e: this.clock.now_ms() + OAUTH_STATE_TTL_MS }),
     ).toString('base64url');

@@ -18,7 +18,7 @@ import type { QboJournalEntry, QboJournalEntryLine } from './adapter.ts';
  * are slow to save (the server gives up at 120 s), awkward for an accountant to open in the UI,
  * and a single validation error rejects all of them; 250 lines keeps a request body near 100 KB.
  */
-export const MAX_LINES_PER_JOURNAL_ENTRY = 250;
+export const JOURNAL_ENTRY_LINES_MAX = 250;
 /** QuickBooks' DocNumber limit (`docs/quickbooks.md §3`). */
 export const DOC_NUMBER_MAX_CHARS = 21;
 /** QuickBooks' requestid limit (`docs/quickbooks.md §7`). */
@@ -29,7 +29,7 @@ export const NOTE_MAX_CHARS = 4000;
  * A JSON number carries at most 15 significant decimal digits exactly; beyond that the amount
  * would change in transit, so such an amount is refused rather than rounded.
  */
-export const MAX_EXACT_SIGNIFICANT_DIGITS = 15;
+export const EXACT_SIGNIFICANT_DIGITS_MAX = 15;
 /** Prefix of every DocNumber we write: lets an accountant and our lookups find Accrue's entries. */
 export const DOC_NUMBER_PREFIX = 'AC-';
 
@@ -66,7 +66,7 @@ export interface PlanInput {
   realm: RealmCurrency;
   /** Home units per one unit of `currency` on `txnDate`, as a decimal string; needed for foreign-currency entries. */
   exchangeRate?: ((currency: string, txnDate: string) => string | undefined) | undefined;
-  /** Override of MAX_LINES_PER_JOURNAL_ENTRY (tests). */
+  /** Override of JOURNAL_ENTRY_LINES_MAX (tests). */
   maxLines?: number | undefined;
 }
 
@@ -130,8 +130,8 @@ export function postingIds(seed: string): { requestId: string; docNumber: string
 export function minorToQboAmount(amount_minor: bigint, currency: string): number {
   const text = formatMinor(amount_minor, currency);
   const digits = text.replace(/[-.]/g, '').replace(/^0+/, '');
-  if (digits.length > MAX_EXACT_SIGNIFICANT_DIGITS) {
-    throw new AccrueError('invalid_input', `amount ${text} ${currency.toUpperCase()} has more than ${MAX_EXACT_SIGNIFICANT_DIGITS} significant digits`);
+  if (digits.length > EXACT_SIGNIFICANT_DIGITS_MAX) {
+    throw new AccrueError('invalid_input', `amount ${text} ${currency.toUpperCase()} has more than ${EXACT_SIGNIFICANT_DIGITS_MAX} significant digits`);
   }
   return Number(text);
 }
@@ -375,7 +375,7 @@ function plannedPart(group: GroupPlan, partLines: readonly NetLine[], index: num
 /** Plans the QuickBooks journal entries for a set of ledger lines. Pure and deterministic. */
 export function planPostings(input: PlanInput): PlannedEntry[] {
   const mode = input.mode ?? 'summary';
-  const maxLines = input.maxLines ?? MAX_LINES_PER_JOURNAL_ENTRY;
+  const maxLines = input.maxLines ?? JOURNAL_ENTRY_LINES_MAX;
   const problems: PlanProblems = { unmapped: new Set(), missingCustomers: new Set() };
   const planned: PlannedEntry[] = [];
   for (const group of groupLines(input.lines, mode)) {

@@ -19,7 +19,7 @@ import type { SyncRecord } from './sync-store.ts';
  */
 export const CDC_SAFETY_MARGIN_MS = 5 * 60 * 1000;
 /** Reads per readBackEntries call; more belongs in a CDC sweep (one call for up to 1000 objects). */
-export const MAX_READ_BACK_ENTRIES = 1000;
+export const READ_BACK_ENTRIES_MAX = 1000;
 
 export interface TotalsDifference {
   period: string;
@@ -149,7 +149,7 @@ export function currentFromCdc(cdc: CdcResult): Map<string, CurrentEntry> {
 
 /** Reads entries back one by one; a 610 / not-found answer means the entry was deleted. */
 export async function readBackEntries(api: { getJournalEntry(id: string): Promise<QboJournalEntry> }, ids: readonly string[]): Promise<Map<string, CurrentEntry>> {
-  if (ids.length > MAX_READ_BACK_ENTRIES) throw new Error(`readBackEntries: ${ids.length} ids; use CDC beyond ${MAX_READ_BACK_ENTRIES}`);
+  if (ids.length > READ_BACK_ENTRIES_MAX) throw new Error(`readBackEntries: ${ids.length} ids; use CDC beyond ${READ_BACK_ENTRIES_MAX}`);
   const out = new Map<string, CurrentEntry>();
   for (const id of ids) {
     try {

@@ -8,9 +8,9 @@ import { createHmac, timingSafeEqual } from 'node:crypto';
 import { AccrueError } from '../../shared/errors.ts';
 
 /** Intuit sends at most about 1 MB per POST; anything larger is not from Intuit. */
-export const MAX_WEBHOOK_BODY_BYTES = 1_048_576;
+export const WEBHOOK_BODY_BYTES_MAX = 1_048_576;
 /** Intuit batches about 100 events per POST; allow generous slack but bound the work. */
-export const MAX_WEBHOOK_EVENTS = 1000;
+export const WEBHOOK_EVENTS_MAX = 1000;
 
 export type WebhookOperation = 'create' | 'update' | 'delete' | 'merge' | 'void' | 'emailed' | 'other';
 
@@ -70,7 +70,7 @@ function operationOf(word: string): WebhookOperation {
 /** Parses a verified webhook body (CloudEvents array or legacy object) into changes. */
 export function parseIntuitWebhook(rawBody: Buffer | string): WebhookChange[] {
   const text = typeof rawBody === 'string' ? rawBody : rawBody.toString('utf8');
-  if (Buffer.byteLength(text) > MAX_WEBHOOK_BODY_BYTES) throw new AccrueError('invalid_input', 'webhook body too large');
+  if (Buffer.byteLength(text) > WEBHOOK_BODY_BYTES_MAX) throw new AccrueError('invalid_input', 'webhook body too large');
   let payload: any;
   try {
     payload = JSON.parse(text);
@@ -79,7 +79,7 @@ export function parseIntuitWebhook(rawBody: Buffer | string): WebhookChange[] {
   }
   const out: WebhookChange[] = [];
   const push = (c: WebhookChange): void => {
-    if (out.length >= MAX_WEBHOOK_EVENTS) throw new AccrueError('invalid_input', `more than ${MAX_WEBHOOK_EVENTS} webhook events`);
+    if (out.length >= WEBHOOK_EVENTS_MAX) throw new AccrueError('invalid_input', `more than ${WEBHOOK_EVENTS_MAX} webhook events`);
     out.push(c);
   };
   if (Array.isArray(payload)) {

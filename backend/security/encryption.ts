@@ -22,7 +22,7 @@ const TAG_BYTES = 16;
 /** Key ids appear in every ciphertext; keep them short and safe to split on '.' and ','. */
 const KEY_ID_PATTERN = /^[A-Za-z0-9_-]{1,16}$/;
 /** More keys than this means rotation was never finished; refuse rather than try them all. */
-const MAX_KEYS = 8;
+const KEYS_MAX = 8;
 const FORMAT_VERSION = 'v1';
 
 export interface Keyring {
@@ -38,7 +38,7 @@ export interface Keyring {
 export function parseKeyring(spec: string | undefined): Keyring {
   if (!spec || spec.trim() === '') throw new AccrueError('not_configured', 'ACCRUE_ENCRYPTION_KEY is not set');
   const parts = spec.split(',').map((s) => s.trim()).filter((s) => s !== '');
-  if (parts.length > MAX_KEYS) throw new AccrueError('not_configured', `ACCRUE_ENCRYPTION_KEY holds more than ${MAX_KEYS} keys`);
+  if (parts.length > KEYS_MAX) throw new AccrueError('not_configured', `ACCRUE_ENCRYPTION_KEY holds more than ${KEYS_MAX} keys`);
   const keys = new Map<string, Buffer>();
   let currentId: string | undefined;
   for (const part of parts) {

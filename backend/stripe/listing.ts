@@ -11,7 +11,7 @@
  */
 import type Stripe from 'stripe';
 import { AccrueError } from '../../shared/errors.ts';
-import { callStripe, completeCreditNoteLines, completeInvoiceLines, STRIPE_PAGE_LIMIT, type RetryOptions } from './reader.ts';
+import { callStripe, completeCreditNoteLines, completeInvoiceLines, STRIPE_PAGE_SIZE, type RetryOptions } from './reader.ts';
 
 /**
  * Ceiling on pages per listing. At 100 objects a page this is ten million objects, beyond any
@@ -101,9 +101,9 @@ export async function* listObjects<K extends BackfillKind>(
   kind: K,
   opts: ListingOptions = {},
 ): AsyncGenerator<BackfillObjects[K], void, undefined> {
-  const pageSize = opts.pageSize ?? STRIPE_PAGE_LIMIT;
-  if (!Number.isInteger(pageSize) || pageSize < 1 || pageSize > STRIPE_PAGE_LIMIT) {
-    throw new AccrueError('invalid_input', `pageSize must be an integer from 1 to ${STRIPE_PAGE_LIMIT}`);
+  const pageSize = opts.pageSize ?? STRIPE_PAGE_SIZE;
+  if (!Number.isInteger(pageSize) || pageSize < 1 || pageSize > STRIPE_PAGE_SIZE) {
+    throw new AccrueError('invalid_input', `pageSize must be an integer from 1 to ${STRIPE_PAGE_SIZE}`);
   }
   const fetch = FETCHERS[kind] as PageFetcher<BackfillObjects[K]>;
   const requestOptions = { stripeAccount: account };

@@ -38,10 +38,10 @@ export interface StripeReader {
 // ---------------------------------------------------------------------------------------------
 
 /** Stripe's largest page; fewer round trips for invoices with many lines. */
-export const STRIPE_PAGE_LIMIT = 100;
+export const STRIPE_PAGE_SIZE = 100;
 
 /** How many invoice lines Stripe embeds in a retrieved invoice or credit note before `has_more`. */
-export const EMBEDDED_LINES_LIMIT = 10;
+export const EMBEDDED_LINES_MAX = 10;
 
 /**
  * Ceiling on the lines we page in for one invoice or credit note. Stripe caps invoices at a few
@@ -249,7 +249,7 @@ export function createStripeReader(stripe: Stripe, account: string, opts: RetryO
     const all: T[] = [];
     let startingAfter: string | undefined;
     for (;;) {
-      const page = await call(`${what} list`, undefined, () => list({ limit: STRIPE_PAGE_LIMIT, ...(startingAfter ? { starting_after: startingAfter } : {}) }));
+      const page = await call(`${what} list`, undefined, () => list({ limit: STRIPE_PAGE_SIZE, ...(startingAfter ? { starting_after: startingAfter } : {}) }));
       all.push(...page.data);
       const last = page.data[page.data.length - 1];
       if (!page.has_more || !last) return all;
@@ -349,7 +349,7 @@ export async function completeInvoiceLines(stripe: Stripe, account: string, invo
   const lines = await pageRemainingLines(
     invoice.lines,
     { kind: 'invoice lines', id, account },
-    (startingAfter) => stripe.invoices.listLineItems(id, { limit: STRIPE_PAGE_LIMIT, starting_after: startingAfter }, { stripeAccount: account }),
+    (startingAfter) => stripe.invoices.listLineItems(id, { limit: STRIPE_PAGE_SIZE, starting_after: startingAfter }, { stripeAccount: account }),
     opts,
   );
   return { ...invoice, lines };
@@ -361,7 +361,7 @@ export async function completeCreditNoteLines(stripe: Stripe, account: string, n
   const lines = await pageRemainingLines(
     note.lines,
     { kind: 'credit_note lines', id: note.id, account },
-    (startingAfter) => stripe.creditNotes.listLineItems(note.id, { limit: STRIPE_PAGE_LIMIT, starting_after: startingAfter }, { stripeAccount: account }),
+    (startingAfter) => stripe.creditNotes.listLineItems(note.id, { limit: STRIPE_PAGE_SIZE, starting_after: startingAfter }, { stripeAccount: account }),
     opts,
   );
   return { ...note, lines };

@@ -18,7 +18,7 @@ import { InboxWriter } from '../inbox/writer.ts';
 /** Stripe's own tolerance for the signature timestamp, in seconds. */
 const SIGNATURE_TOLERANCE_SECONDS = 300;
 /** Largest event body accepted (Stripe events are well under this). */
-const WEBHOOK_BODY_LIMIT = '2mb';
+const WEBHOOK_BODY_SIZE_MAX = '2mb';
 
 const verifier = new Stripe('sk_test_signature_verification_only');
 
@@ -49,7 +49,7 @@ export interface WebhookDeps {
 export function stripeWebhookRouter(deps: WebhookDeps): Router {
   const r = express.Router();
   const inbox = new InboxWriter(deps.db, deps.jobs);
-  r.post('/', express.raw({ type: () => true, limit: WEBHOOK_BODY_LIMIT }), async (req, res, next) => {
+  r.post('/', express.raw({ type: () => true, limit: WEBHOOK_BODY_SIZE_MAX }), async (req, res, next) => {
     try {
       const raw = Buffer.isBuffer(req.body) ? req.body : Buffer.from('');
       const event = verifyStripeEvent(raw, req.get('stripe-signature'), deps.secrets());

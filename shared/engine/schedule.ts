@@ -27,7 +27,7 @@ import {
 } from '../time.ts';
 
 /** Service periods longer than this are refused: 50 years of monthly slots is already 600 rows. */
-export const MAX_SERVICE_SECONDS = 50 * 366 * 86_400;
+export const SERVICE_SECONDS_MAX = 50 * 366 * 86_400;
 
 /** One accounting period's share of a segment. `a`..`b` is the part of the period the segment covers. */
 export interface Slot {
@@ -159,7 +159,7 @@ export function baseSegment(amount: bigint, timing: Timing, ctx: CalendarContext
     return { from: -Infinity, releasedBefore: 0n, slots: [{ period, a: at, b: at, amount, weight: 1n }] };
   }
   const { start, end, method } = timing;
-  if (end - start > MAX_SERVICE_SECONDS) throw new AccrueError('invalid_input', 'service period longer than 50 years');
+  if (end - start > SERVICE_SECONDS_MAX) throw new AccrueError('invalid_input', 'service period longer than 50 years');
   const cover = coveredPeriods(start, end, ctx);
   let weights: bigint[];
   let daysCounted = false;

@@ -99,4 +99,17 @@ describe('house rules', () => {
     const exists = (n: string) => [...existing].some((dir) => dir.startsWith(n));
     expect([...named].filter((n) => !exists(n)).sort()).toEqual([]);
   });
+  it('limits are named with the bound last (`<WHAT>_MAX`, `<WHAT>_MIN`), like every other unit', () => {
+    const offenders: string[] = [];
+    const misnamed = /\b(?:const|let)\s+((?:MAX|MIN)_[A-Z0-9_]+|[A-Z0-9_]+_LIMIT(?:_[A-Z]+)?)\b/;
+    for (const file of sources.filter(isProduction)) {
+      read(file)
+        .split('\n')
+        .forEach((line, i) => {
+          const m = misnamed.exec(line);
+          if (m) offenders.push(`${file}:${i + 1}: ${m[1]}`);
+        });
+    }
+    expect(offenders).toEqual([]);
+  });
 });

@@ -8,9 +8,9 @@ import { invalid, invalidInteger, unknownParameter } from './errors.ts';
 export type Params = Record<string, unknown>;
 
 /** Stripe's default and bounds for `limit` on list endpoints. */
-const LIST_LIMIT_DEFAULT = 10;
-const LIST_LIMIT_MIN = 1;
-const LIST_LIMIT_MAX = 100;
+const LIST_PAGE_SIZE_DEFAULT = 10;
+const LIST_PAGE_SIZE_MIN = 1;
+const LIST_PAGE_SIZE_MAX = 100;
 
 const RANGE_KEYS = new Set(['gt', 'gte', 'lt', 'lte']);
 
@@ -40,12 +40,12 @@ export function parseStripeParams(encoded: string): Params {
 }
 
 export function parseLimit(value: unknown): number {
-  if (value === undefined) return LIST_LIMIT_DEFAULT;
+  if (value === undefined) return LIST_PAGE_SIZE_DEFAULT;
   const text = String(value);
   if (!/^-?\d+$/.test(text)) throw invalidInteger(text, 'limit');
   const n = Number(text);
-  if (n < LIST_LIMIT_MIN || n > LIST_LIMIT_MAX) {
-    throw invalid(`This value must be between ${LIST_LIMIT_MIN} and ${LIST_LIMIT_MAX}; you passed ${n}.`, 'parameter_invalid_integer', 'limit');
+  if (n < LIST_PAGE_SIZE_MIN || n > LIST_PAGE_SIZE_MAX) {
+    throw invalid(`This value must be between ${LIST_PAGE_SIZE_MIN} and ${LIST_PAGE_SIZE_MAX}; you passed ${n}.`, 'parameter_invalid_integer', 'limit');
   }
   return n;
 }

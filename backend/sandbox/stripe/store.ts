@@ -6,7 +6,7 @@
 import Stripe from 'stripe';
 import { AccrueError } from '../../../shared/errors.ts';
 import {
-  EMBEDDED_LINES_LIMIT,
+  EMBEDDED_LINES_MAX,
   idOf,
   invoicePaymentOfCharge,
   isStripeObject,
@@ -202,7 +202,7 @@ export class StripeObjectStore {
         throw new AccrueError('internal', `${object.object} ${object.id} is known only from a first-page snapshot; supply its full lines`);
       }
       const all = structuredClone(this.accounts.get(account)?.lines.get(object.id) ?? []);
-      const data = lines === 'all' ? all : all.slice(0, EMBEDDED_LINES_LIMIT);
+      const data = lines === 'all' ? all : all.slice(0, EMBEDDED_LINES_MAX);
       copy.lines = { object: 'list', data, has_more: incomplete || data.length < all.length, url: `/v1/${segment}/${object.id}/lines` };
     }
     return copy;
