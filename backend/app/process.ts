@@ -63,7 +63,7 @@ export interface DrainResult {
 const ALWAYS_PROCESSED = new Set(['account.application.authorized', 'account.application.deauthorized']);
 
 /**
- * Order of event types that Stripe stamps with the same second (TYPE_ORDER, defined once as
+ * Order of event types that Stripe stamps with the same second (defined once as
  * EVENT_TYPE_ORDER with the engine's other orders in shared/engine/order.ts): what a request
  * created first is processed first, so a refund created by a credit note is never booked as a
  * bare refund.
@@ -171,8 +171,8 @@ export async function drainInbox(deps: ProcessDeps, tenantId: bigint): Promise<D
  * `limits.backfill` when they are all backfill events, at most `limits.live` otherwise (a live
  * batch is mapped and booked while webhooks wait for the same process, so it stays short). A cut
  * batch ends before the last second it reaches, so the events Stripe stamped with one second are
- * ordered together (TYPE_ORDER). When that second alone holds more than a batch, the batch is its
- * first events in TYPE_ORDER (a credit note before the refund it made, whatever arrived first),
+ * ordered together (EVENT_TYPE_ORDER). When that second alone holds more than a batch, the batch is its
+ * first events in EVENT_TYPE_ORDER (a credit note before the refund it made, whatever arrived first),
  * and the next read starts at that second again; the events this batch takes are excluded from it
  * while they commit and are no longer pending after.
  */
