@@ -223,43 +223,69 @@ export function pickInvoicePayment(payments: Stripe.InvoicePayment[]): Stripe.In
 // ---------------------------------------------------------------------------------------------
 
 /**
+ * What one reader remembers and how it asks: results memoised for the reader's lifetime (a failure
+ * is not remembered, so the next call in the run tries again), every request through `callStripe`'s
+ * retry policy, and lists read to the end.
+ */
+class AccountReads {
+  private readonly memo = new Map<string, Promise<unknown>>();
+
+  constructor(
+    private readonly account: string,
+    private readonly opts: RetryOptions,
+  ) {}
+
+  cached<T>(key: string, load: () => Promise<T>): Promise<T> {
+    const hit = this.memo.get(key);
+    if (hit) return hit as Promise<T>;
+    const pending = load();
+    this.memo.set(key, pending);
+    pending.catch(() => this.memo.delete(key));
+    return pending;
+  }
+
+  call<T>(kind: string, id: string | undefined, request: () => Promise<T>): Promise<T> {
+    return callStripe({ kind, id, account: this.account }, request, this.opts);
+  }
+
+  /** Every page of a list, `max` items at most (more means the cursor is not advancing). */
+  async listAll<T extends { id: string }>(
+    what: string,
+    max: number,
+    list: (page: { limit: number; starting_after?: string }) => Promise<Stripe.ApiList<T>>,
+  ): Promise<T[]> {
+    const all: T[] = [];
+    let startingAfter: string | undefined;
+    for (;;) {
+      const cursor = startingAfter ? { starting_after: startingAfter } : {};
+      const page = await this.call(`${what} list`, undefined, () => list({ limit: STRIPE_PAGE_SIZE, ...cursor }));
+      all.push(...page.data);
+      const last = page.data[page.data.length - 1];
+      if (!page.has_more || !last) return all;
+      if (all.length > max) throw new AccrueError('internal', `More than ${max} ${what}s for one query in ${this.account}`);
+      startingAfter = last.id;
+    }
+  }
+}
+
+/**
  * A reader for one connected account over the real API (or the fake). Every request carries
  * `{ stripeAccount: account }`; results are memoised for the reader's lifetime, so create one reader
  * per processing run, not per process, and treat what it returns as read-only (callers share it).
  */
 export function createStripeReader(stripe: Stripe, account: string, opts: RetryOptions = {}): StripeReader {
   const requestOptions = { stripeAccount: account };
-  const memo = new Map<string, Promise<unknown>>();
-
-  function cached<T>(key: string, load: () => Promise<T>): Promise<T> {
-    const hit = memo.get(key);
-    if (hit) return hit as Promise<T>;
-    const pending = load();
-    memo.set(key, pending);
-    // A failure is not remembered: the next call in the run tries again.
-    pending.catch(() => memo.delete(key));
-    return pending;
-  }
-
-  const call = <T>(kind: string, id: string | undefined, request: () => Promise<T>): Promise<T> =>
-    callStripe({ kind, id, account }, request, opts);
-
-  /** Every page of a list, `max` items at most (more means the cursor is not advancing). */
-  async function listAll<T extends { id: string }>(what: string, max: number, list: (page: { limit: number; starting_after?: string }) => Promise<Stripe.ApiList<T>>): Promise<T[]> {
-    const all: T[] = [];
-    let startingAfter: string | undefined;
-    for (;;) {
-      const page = await call(`${what} list`, undefined, () => list({ limit: STRIPE_PAGE_SIZE, ...(startingAfter ? { starting_after: startingAfter } : {}) }));
-      all.push(...page.data);
-      const last = page.data[page.data.length - 1];
-      if (!page.has_more || !last) return all;
-      if (all.length > max) throw new AccrueError('internal', `More than ${max} ${what}s for one query in ${account}`);
-      startingAfter = last.id;
-    }
-  }
+  const reads = new AccountReads(account, opts);
+  const cached = reads.cached.bind(reads);
+  const call = reads.call.bind(reads);
   const listAllInvoicePayments = (params: Stripe.InvoicePaymentListParams) =>
-    listAll('invoice_payment', INVOICE_PAYMENTS_MAX, (page) => stripe.invoicePayments.list({ ...params, ...page }, requestOptions));
-  const listAllCreditNotes = (invoice: string) => listAll('credit_note', CREDIT_NOTES_PER_INVOICE_MAX, (page) => stripe.creditNotes.list({ invoice, ...page }, requestOptions));
+    reads.listAll('invoice_payment', INVOICE_PAYMENTS_MAX, (page) =>
+      stripe.invoicePayments.list({ ...params, ...page }, requestOptions),
+    );
+  const listAllCreditNotes = (invoice: string) =>
+    reads.listAll('credit_note', CREDIT_NOTES_PER_INVOICE_MAX, (page) =>
+      stripe.creditNotes.list({ invoice, ...page }, requestOptions),
+    );
 
   const reader: StripeReader = {
     getInvoice: (id) =>
