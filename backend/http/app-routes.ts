@@ -118,7 +118,17 @@ export function appRouter(service: AppService, options: AppRouterOptions = {}): 
     r.use(jsonBody());
     r.use(appAuth(options.auth));
   }
+  // Registered area by area, in the order the routes have always been mounted.
+  settingsRoutes(r, service);
+  quickbooksRoutes(r, service);
+  productRoutes(r, service);
+  exceptionRoutes(r, service);
+  reportRoutes(r, service);
+  return r;
+}
 
+/** Settings and the account mapping. */
+function settingsRoutes(r: Router, service: AppService): void {
   r.get(APP_ROUTES.settings, route(async (_req, res, c) => send(res, SettingsResponseSchema, await service.getSettings(c))));
   r.put(
     APP_ROUTES.settings,
@@ -131,7 +141,10 @@ export function appRouter(service: AppService, options: AppRouterOptions = {}): 
     APP_ROUTES.accountMapping,
     route(async (req, res, c) => send(res, AccountMappingResponseSchema, await service.updateAccountMapping(c, parseWith(AccountMappingUpdateRequestSchema, req.body, 'account mapping'))), { write: true }),
   );
+}
 
+/** The QuickBooks connection and its chart of accounts. */
+function quickbooksRoutes(r: Router, service: AppService): void {
   r.get(APP_ROUTES.qboAccounts, route(async (_req, res, c) => send(res, QboAccountsResponseSchema, await service.listQboAccounts(c))));
   r.post(
     APP_ROUTES.qboCreateMissing,
@@ -140,7 +153,10 @@ export function appRouter(service: AppService, options: AppRouterOptions = {}): 
   r.post(APP_ROUTES.qboConnect, route(async (_req, res, c) => send(res, QboConnectResponseSchema, await service.startQboConnect(c)), { write: true }));
   r.get(APP_ROUTES.qboStatus, route(async (_req, res, c) => send(res, QboStatusResponseSchema, await service.getQboStatus(c))));
   r.post(APP_ROUTES.qboDisconnect, route(async (_req, res, c) => send(res, QboStatusResponseSchema, await service.disconnectQbo(c)), { write: true }));
+}
 
+/** Products, their revenue rules and the bundle preview. */
+function productRoutes(r: Router, service: AppService): void {
   r.get(APP_ROUTES.products, route(async (req, res, c) => send(res, ProductsResponseSchema, await service.listProducts(c, parseWith(ProductsQuerySchema, req.query, 'query')))));
   r.get(APP_ROUTES.productRule, route(async (req, res, c) => send(res, ProductRuleResponseSchema, await service.getProductRule(c, idParam(req)))));
   r.put(
@@ -161,7 +177,10 @@ export function appRouter(service: AppService, options: AppRouterOptions = {}): 
       send(res, BundlePreviewResponseSchema, previewBundleSplit(body));
     }),
   );
+}
 
+/** Sync status and the exceptions inbox. */
+function exceptionRoutes(r: Router, service: AppService): void {
   r.get(APP_ROUTES.syncStatus, route(async (_req, res, c) => send(res, SyncStatusResponseSchema, await service.getSyncStatus(c))));
   r.get(APP_ROUTES.exceptions, route(async (req, res, c) => send(res, ExceptionsResponseSchema, await service.listExceptions(c, parseWith(ExceptionsQuerySchema, req.query, 'query')))));
   r.post(APP_ROUTES.exceptionRetry, route(async (req, res, c) => send(res, ExceptionResponseSchema, await service.retryException(c, idParam(req))), { write: true }));
@@ -169,11 +188,12 @@ export function appRouter(service: AppService, options: AppRouterOptions = {}): 
     APP_ROUTES.exceptionResolve,
     route(async (req, res, c) => send(res, ExceptionResponseSchema, await service.resolveException(c, idParam(req), parseWith(ResolveExceptionRequestSchema, req.body, 'resolution'))), { write: true }),
   );
+}
 
+/** Reports and the invoice and customer drill-downs. */
+function reportRoutes(r: Router, service: AppService): void {
   r.get(APP_ROUTES.waterfall, route(async (req, res, c) => send(res, WaterfallResponseSchema, await service.getWaterfall(c, parseWith(ReportQuerySchema, req.query, 'query')))));
   r.get(APP_ROUTES.rollforward, route(async (req, res, c) => send(res, RollforwardResponseSchema, await service.getRollforward(c, parseWith(ReportQuerySchema, req.query, 'query')))));
   r.get(APP_ROUTES.invoice, route(async (req, res, c) => send(res, InvoiceDetailResponseSchema, await service.getInvoiceDetail(c, idParam(req)))));
   r.get(APP_ROUTES.customer, route(async (req, res, c) => send(res, CustomerDetailResponseSchema, await service.getCustomerDetail(c, idParam(req)))));
-
-  return r;
 }

@@ -107,7 +107,8 @@ export function bundlePreview(sample: string, currency: string, components: read
   };
 }
 
-export function ProductRuleEditor({ client, productId, canEdit }: { client: AppClient; productId: string; canEdit: boolean }) {
+/** Loads the product's rule with the revenue accounts, and keeps the editable draft and sample price. */
+function useRuleDraft(client: AppClient, productId: string) {
   const { state, reload, setData } = useLoad(async () => {
     const [rule, accounts] = await Promise.all([
       client.getProductRule(productId),
@@ -118,7 +119,6 @@ export function ProductRuleEditor({ client, productId, canEdit }: { client: AppC
   }, [client, productId]);
   const [draft, setDraft] = useState<RuleDraft | null>(null);
   const [sample, setSample] = useState('');
-  const action = useAction<'save' | 'delete'>();
 
   useEffect(() => {
     if (state.status !== 'loaded') return;
@@ -126,6 +126,13 @@ export function ProductRuleEditor({ client, productId, canEdit }: { client: AppC
     const price = state.data.product.default_price;
     setSample(price?.unit_amount_minor ? formatMinor(BigInt(price.unit_amount_minor), price.currency) : '100');
   }, [state]);
+
+  return { state, reload, setData, draft, setDraft, sample, setSample };
+}
+
+export function ProductRuleEditor({ client, productId, canEdit }: { client: AppClient; productId: string; canEdit: boolean }) {
+  const { state, reload, setData, draft, setDraft, sample, setSample } = useRuleDraft(client, productId);
+  const action = useAction<'save' | 'delete'>();
 
   if (state.status === 'loading' || (state.status === 'loaded' && !draft)) return <Loading label="Loading the product's rule…" />;
   if (state.status === 'error') return <ErrorBanner title="Could not load this product's rule" error={state.error} onRetry={reload} />;
@@ -179,20 +186,35 @@ export function ProductRuleEditor({ client, productId, canEdit }: { client: AppC
           canEdit={canEdit}
         />
       ) : null}
-      {canEdit ? (
-        <Box css={{ stack: 'x', gap: 'small' }}>
-          <Button type="primary" pending={action.busy === 'save'} disabled={action.busy !== null} onPress={() => void save()}>
-            Save rule
-          </Button>
-          {data.rule ? (
-            <Button pending={action.busy === 'delete'} disabled={action.busy !== null} onPress={() => void remove()}>
-              Use the default rule
-            </Button>
-          ) : null}
-        </Box>
-      ) : (
-        <Box css={{ color: 'secondary' }}>Only administrators and developers can change product rules.</Box>
-      )}
+      <RuleActions canEdit={canEdit} busy={action.busy} hasRule={Boolean(data.rule)} onSave={save} onRemove={remove} />
+    </Box>
+  );
+}
+
+interface RuleActionsProps {
+  canEdit: boolean;
+  busy: 'save' | 'delete' | null;
+  /** Whether the product has its own rule, which can then be removed. */
+  hasRule: boolean;
+  onSave: () => Promise<void>;
+  onRemove: () => Promise<void>;
+}
+
+/** Save and "use the default rule", or a note for users who cannot change rules. */
+function RuleActions({ canEdit, busy, hasRule, onSave, onRemove }: RuleActionsProps) {
+  if (!canEdit) {
+    return <Box css={{ color: 'secondary' }}>Only administrators and developers can change product rules.</Box>;
+  }
+  return (
+    <Box css={{ stack: 'x', gap: 'small' }}>
+      <Button type="primary" pending={busy === 'save'} disabled={busy !== null} onPress={() => void onSave()}>
+        Save rule
+      </Button>
+      {hasRule ? (
+        <Button pending={busy === 'delete'} disabled={busy !== null} onPress={() => void onRemove()}>
+          Use the default rule
+        </Button>
+      ) : null}
     </Box>
   );
 }

@@ -139,26 +139,69 @@ export function apiBaseOf(context: Pick<ExtensionContextValue, 'environment'>): 
   return base.replace(/\/+$/, '');
 }
 
+type AppContext = Pick<ExtensionContextValue, 'userContext' | 'environment'>;
+type CallOptions = { body?: unknown; write?: boolean };
+type Call = <S extends z.ZodType>(method: Method, path: string, schema: S, opts?: CallOptions) => Promise<z.infer<S>>;
+
 /** Builds the client for one view; cheap, so views create it once per context. */
-export function createAppClient(context: Pick<ExtensionContextValue, 'userContext' | 'environment'>): AppClient {
+export function createAppClient(context: AppContext): AppClient {
+  const call = signedCaller(context);
+  return {
+    ...settingsMethods(call),
+    ...quickbooksMethods(call),
+    ...productMethods(call),
+    ...syncMethods(call),
+    ...reportMethods(call),
+  };
+}
+
+/** Asks the Dashboard to sign this request's extras; writes also sign the user's write roles. */
+async function signExtras(context: AppContext, write?: boolean): Promise<{ extra: SignedExtra; signature: string }> {
+  const extra: SignedExtra = { mode: context.environment.mode };
+  if (write) {
+    const roles = writeRoleIds(context.userContext.roles);
+    if (roles.length === 0) throw new AppApiError('forbidden', 'Only administrators and developers can change Accrue settings.', 403);
+    extra.stripe_roles = roles;
+  }
+  try {
+    return { extra, signature: await fetchStripeSignature(extra) };
+  } catch {
+    throw new AppApiError('unauthorized', 'Stripe could not sign this request. Reload the page and try again.', 401);
+  }
+}
+
+/** Reads the body of an answer and checks it against `schema`; a refusal becomes an `AppApiError`. */
+async function readAnswer<S extends z.ZodType>(response: Response, schema: S): Promise<z.infer<S>> {
+  let json: unknown = null;
+  try {
+    json = await response.json();
+  } catch {
+    json = null;
+  }
+  if (!response.ok) {
+    const err = ErrorBodySchema.safeParse(json);
+    if (err.success) throw new AppApiError(err.data.error.code, err.data.error.message, response.status);
+    throw new AppApiError('upstream_unavailable', `Accrue answered with HTTP ${response.status}.`, response.status);
+  }
+  const parsed = schema.safeParse(json);
+  if (!parsed.success) throw new AppApiError('internal', 'Accrue sent an answer this version of the app does not understand.', response.status);
+  return parsed.data;
+}
+
+/** The one request function every client method goes through: sign, send, check the answer. */
+function signedCaller(context: AppContext): Call {
   const userId = context.userContext.id ?? '';
   const accountId = context.userContext.account.id;
   const mode = context.environment.mode;
 
-  async function call<S extends z.ZodType>(method: Method, path: string, schema: S, opts: { body?: unknown; write?: boolean } = {}): Promise<z.infer<S>> {
+  return async function call<S extends z.ZodType>(
+    method: Method,
+    path: string,
+    schema: S,
+    opts: CallOptions = {},
+  ): Promise<z.infer<S>> {
     const base = apiBaseOf(context);
-    const extra: SignedExtra = { mode };
-    if (opts.write) {
-      const roles = writeRoleIds(context.userContext.roles);
-      if (roles.length === 0) throw new AppApiError('forbidden', 'Only administrators and developers can change Accrue settings.', 403);
-      extra.stripe_roles = roles;
-    }
-    let signature: string;
-    try {
-      signature = await fetchStripeSignature(extra);
-    } catch {
-      throw new AppApiError('unauthorized', 'Stripe could not sign this request. Reload the page and try again.', 401);
-    }
+    const { extra, signature } = await signExtras(context, opts.write);
     const candidates = signedPayloadCandidates(extra, userId, accountId);
     const send = async (order: number): Promise<Response> => {
       const headers: Record<string, string> = {
@@ -193,41 +236,65 @@ export function createAppClient(context: Pick<ExtensionContextValue, 'userContex
       if (retry.status !== 401) acceptedPayloadOrder = other;
       response = retry;
     }
-    let json: unknown = null;
-    try {
-      json = await response.json();
-    } catch {
-      json = null;
-    }
-    if (!response.ok) {
-      const err = ErrorBodySchema.safeParse(json);
-      if (err.success) throw new AppApiError(err.data.error.code, err.data.error.message, response.status);
-      throw new AppApiError('upstream_unavailable', `Accrue answered with HTTP ${response.status}.`, response.status);
-    }
-    const parsed = schema.safeParse(json);
-    if (!parsed.success) throw new AppApiError('internal', 'Accrue sent an answer this version of the app does not understand.', response.status);
-    return parsed.data;
-  }
+    return readAnswer(response, schema);
+  };
+}
 
+type SettingsMethod = 'getSettings' | 'updateSettings' | 'getAccountMapping' | 'updateAccountMapping';
+
+function settingsMethods(call: Call): Pick<AppClient, SettingsMethod> {
   return {
     getSettings: () => call('GET', APP_ROUTES.settings, SettingsResponseSchema),
     updateSettings: (req) => call('PUT', APP_ROUTES.settings, SettingsResponseSchema, { body: req, write: true }),
     getAccountMapping: () => call('GET', APP_ROUTES.accountMapping, AccountMappingResponseSchema),
     updateAccountMapping: (req) => call('PUT', APP_ROUTES.accountMapping, AccountMappingResponseSchema, { body: req, write: true }),
+  };
+}
+
+type QuickbooksMethod =
+  | 'listQboAccounts'
+  | 'createMissingAccounts'
+  | 'startQboConnect'
+  | 'getQboStatus'
+  | 'disconnectQbo';
+
+function quickbooksMethods(call: Call): Pick<AppClient, QuickbooksMethod> {
+  return {
     listQboAccounts: () => call('GET', APP_ROUTES.qboAccounts, QboAccountsResponseSchema),
     createMissingAccounts: (req = {}) => call('POST', APP_ROUTES.qboCreateMissing, CreateMissingAccountsResponseSchema, { body: req, write: true }),
     startQboConnect: () => call('POST', APP_ROUTES.qboConnect, QboConnectResponseSchema, { body: {}, write: true }),
     getQboStatus: () => call('GET', APP_ROUTES.qboStatus, QboStatusResponseSchema),
     disconnectQbo: () => call('POST', APP_ROUTES.qboDisconnect, QboStatusResponseSchema, { body: {}, write: true }),
+  };
+}
+
+type ProductMethod = 'listProducts' | 'getProductRule' | 'putProductRule' | 'deleteProductRule';
+
+function productMethods(call: Call): Pick<AppClient, ProductMethod> {
+  return {
     listProducts: (query = {}) => call('GET', `${APP_ROUTES.products}${queryString(query)}`, ProductsResponseSchema),
     getProductRule: (productId) => call('GET', routePath(APP_ROUTES.productRule, productId), ProductRuleResponseSchema),
     putProductRule: (productId, req) => call('PUT', routePath(APP_ROUTES.productRule, productId), ProductRuleResponseSchema, { body: req, write: true }),
     deleteProductRule: (productId, version) =>
       call('DELETE', `${routePath(APP_ROUTES.productRule, productId)}${queryString({ version })}`, ProductRuleResponseSchema, { write: true }),
+  };
+}
+
+type SyncMethod = 'getSyncStatus' | 'listExceptions' | 'retryException' | 'resolveException';
+
+function syncMethods(call: Call): Pick<AppClient, SyncMethod> {
+  return {
     getSyncStatus: () => call('GET', APP_ROUTES.syncStatus, SyncStatusResponseSchema),
     listExceptions: (query = {}) => call('GET', `${APP_ROUTES.exceptions}${queryString(query)}`, ExceptionsResponseSchema),
     retryException: (id) => call('POST', routePath(APP_ROUTES.exceptionRetry, id), ExceptionResponseSchema, { body: {}, write: true }),
     resolveException: (id, note) => call('POST', routePath(APP_ROUTES.exceptionResolve, id), ExceptionResponseSchema, { body: { note }, write: true }),
+  };
+}
+
+type ReportMethod = 'getWaterfall' | 'getRollforward' | 'getInvoiceDetail' | 'getCustomerDetail';
+
+function reportMethods(call: Call): Pick<AppClient, ReportMethod> {
+  return {
     getWaterfall: (periods) => call('GET', `${APP_ROUTES.waterfall}${queryString({ periods })}`, WaterfallResponseSchema),
     getRollforward: (periods) => call('GET', `${APP_ROUTES.rollforward}${queryString({ periods })}`, RollforwardResponseSchema),
     getInvoiceDetail: (id) => call('GET', routePath(APP_ROUTES.invoice, id), InvoiceDetailResponseSchema),
