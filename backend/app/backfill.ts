@@ -14,7 +14,7 @@
  * backfill resumes where it stopped.
  */
 import type Stripe from 'stripe';
-import { jsonbText, type Db } from '../db/database.ts';
+import { jsonbText, type Db, type Tx } from '../db/database.ts';
 import type { Jobs } from '../jobs/runner.ts';
 import { getTenantById, type Tenant } from '../ledger/tenants.ts';
 import type { Logger } from '../log/logger.ts';
@@ -155,36 +155,7 @@ async function listEverything(deps: BackfillDeps, tenant: Tenant, tenantId: bigi
           .map(({ o, type, suffix }) => ({ id: `bf_${(o as { id: string }).id}${suffix}`, object: 'event', api_version: STRIPE_API_VERSION, type, account: tenant.accountId, livemode: tenant.livemode, created: eventTime(resource, o), data: { object: o as { id: string } }, pending_webhooks: 0, request: null }));
         const inserted = new Set(await storeBackfillEvents(tx, tenantId, events));
         result.stored += inserted.size;
-        if (page.length) {
-          // An object whose synthetic event was stored just now is read from that event; any other
-          // (no event, or an event an earlier run stored with an older state) keeps its own copy.
-          const objects = page.map((o) => {
-            const id = (o as { id: string }).id;
-            return {
-              tenant_id: tenantId,
-              object_id: id,
-              object_type: (o as { object: string }).object,
-              ...snapshotLinks(resource, o),
-              created: BigInt(createdOf(resource, o)),
-              payload: inserted.has(`bf_${id}`) ? null : jsonbText(o),
-            };
-          });
-          await tx
-            .insertInto('backfill_objects')
-            .values(objects)
-            .onConflict((oc) =>
-              oc.columns(['tenant_id', 'object_id']).doUpdateSet((eb) => ({
-                object_type: eb.ref('excluded.object_type'),
-                invoice_id: eb.ref('excluded.invoice_id'),
-                payment_intent_id: eb.ref('excluded.payment_intent_id'),
-                charge_id: eb.ref('excluded.charge_id'),
-                created: eb.ref('excluded.created'),
-                payload: eb.ref('excluded.payload'),
-                listed_at: new Date(),
-              })),
-            )
-            .execute();
-        }
+        if (page.length) await storeListedObjects(tx, tenantId, resource, page, inserted);
         items += page.length;
         await tx
           .insertInto('backfill_progress')
@@ -210,4 +181,42 @@ async function listEverything(deps: BackfillDeps, tenant: Tenant, tenantId: bigi
     result.byResource[resource] = items;
     deps.log?.info({ tenant: tenant.accountId, resource, items }, 'backfill listed');
   }
+}
+
+/** Upserts one listed page into the snapshot (`backfill_objects`) the mapping reads from. */
+async function storeListedObjects(
+  tx: Tx,
+  tenantId: bigint,
+  resource: Resource,
+  page: BackfillObjects[Resource][],
+  inserted: Set<string>,
+): Promise<void> {
+  // An object whose synthetic event was stored just now is read from that event; any other
+  // (no event, or an event an earlier run stored with an older state) keeps its own copy.
+  const objects = page.map((o) => {
+    const id = (o as { id: string }).id;
+    return {
+      tenant_id: tenantId,
+      object_id: id,
+      object_type: (o as { object: string }).object,
+      ...snapshotLinks(resource, o),
+      created: BigInt(createdOf(resource, o)),
+      payload: inserted.has(`bf_${id}`) ? null : jsonbText(o),
+    };
+  });
+  await tx
+    .insertInto('backfill_objects')
+    .values(objects)
+    .onConflict((oc) =>
+      oc.columns(['tenant_id', 'object_id']).doUpdateSet((eb) => ({
+        object_type: eb.ref('excluded.object_type'),
+        invoice_id: eb.ref('excluded.invoice_id'),
+        payment_intent_id: eb.ref('excluded.payment_intent_id'),
+        charge_id: eb.ref('excluded.charge_id'),
+        created: eb.ref('excluded.created'),
+        payload: eb.ref('excluded.payload'),
+        listed_at: new Date(),
+      })),
+    )
+    .execute();
 }

@@ -73,47 +73,7 @@ export async function openContext(opts: ContextOptions): Promise<AppContext> {
     },
   };
 
-  if (opts.workers) {
-    const concurrency = opts.concurrency ?? 2;
-    const scheduled = new Set<string>();
-    await jobs.work<{ tenantId: string }>(
-      QUEUES.inbox,
-      async (job) => {
-        const r = await drainInbox(processDeps, BigInt(job.data.tenantId));
-        // A tenant gets its daily tick the first time this process processes its events.
-        if (opts.schedule && !scheduled.has(job.data.tenantId)) {
-          await scheduleTenant(jobs, await getTenantById(database.db, BigInt(job.data.tenantId)));
-          scheduled.add(job.data.tenantId);
-        }
-        if (r.deferred) throw new AccrueError('upstream_unavailable', `Stripe was unavailable; ${r.deferred} event(s) will be retried (at most ${EVENT_ATTEMPTS_MAX} attempts)`);
-      },
-      { concurrency },
-    );
-    await jobs.work<{ tenantId: string; through: string }>(QUEUES.release, async (job) => {
-      await releaseThrough(processDeps, BigInt(job.data.tenantId), job.data.through);
-    });
-    await jobs.work<{ tenantId: string; since?: number }>(QUEUES.backfill, async (job) => {
-      if (!stripe) throw new AccrueError('not_configured', 'STRIPE_SECRET_KEY is not configured; cannot backfill');
-      await runBackfill({ db: database.db, jobs, stripe, log }, BigInt(job.data.tenantId), { since: job.data.since });
-    });
-    await jobs.work<{ tenantId: string; period?: string }>(QUEUES.sync, async (job) => {
-      if (!qbo) return;
-      await syncTenant({ db: database.db, qbo, log }, BigInt(job.data.tenantId), { period: job.data.period });
-    });
-    await jobs.work<{ tenantId: string; tz?: string }>(QUEUES.tick, async (job) => {
-      const tenant = await getTenantById(database.db, BigInt(job.data.tenantId));
-      if (job.data.tz && job.data.tz !== tenant.settings.reporting_time_zone) await scheduleTenant(jobs, tenant);
-      await tenantTick({ db: database.db, jobs, process: processDeps, log }, tenant.id);
-    });
-    if (opts.schedule) {
-      const active = await database.db.selectFrom('tenants').select('id').where('status', '=', 'active').execute();
-      for (const t of active) await scheduleTenant(jobs, await getTenantById(database.db, t.id));
-    }
-    await jobs.work<{ tenantId: string }>(QUEUES.reconcile, async (job) => {
-      if (!qbo) return;
-      await reconcileTenant({ db: database.db, qbo, log }, BigInt(job.data.tenantId));
-    });
-  }
+  if (opts.workers) await startWorkers(opts, { database, jobs, stripe, qbo, log, processDeps });
 
   const summary = describeConfig(config);
   log.info({ configured: summary.configured, notConfigured: summary.missing, database: database.embedded ? 'embedded' : 'DATABASE_URL' }, 'accrue context ready');
@@ -135,3 +95,59 @@ export async function openContext(opts: ContextOptions): Promise<AppContext> {
   };
 }
 
+/** What the job handlers need from the opened context. */
+interface WorkerParts {
+  database: Database;
+  jobs: Jobs;
+  stripe: Stripe | null;
+  qbo: QboServices | null;
+  log: Logger;
+  processDeps: ProcessDeps;
+}
+
+/** Registers the job handlers for every queue, and with `opts.schedule` schedules the active tenants. */
+async function startWorkers(opts: ContextOptions, parts: WorkerParts): Promise<void> {
+  const { database, jobs, stripe, qbo, log, processDeps } = parts;
+  const concurrency = opts.concurrency ?? 2;
+  const scheduled = new Set<string>();
+  await jobs.work<{ tenantId: string }>(
+    QUEUES.inbox,
+    async (job) => {
+      const r = await drainInbox(processDeps, BigInt(job.data.tenantId));
+      // A tenant gets its daily tick the first time this process processes its events.
+      if (opts.schedule && !scheduled.has(job.data.tenantId)) {
+        await scheduleTenant(jobs, await getTenantById(database.db, BigInt(job.data.tenantId)));
+        scheduled.add(job.data.tenantId);
+      }
+      if (r.deferred) {
+        const retry = `${r.deferred} event(s) will be retried (at most ${EVENT_ATTEMPTS_MAX} attempts)`;
+        throw new AccrueError('upstream_unavailable', `Stripe was unavailable; ${retry}`);
+      }
+    },
+    { concurrency },
+  );
+  await jobs.work<{ tenantId: string; through: string }>(QUEUES.release, async (job) => {
+    await releaseThrough(processDeps, BigInt(job.data.tenantId), job.data.through);
+  });
+  await jobs.work<{ tenantId: string; since?: number }>(QUEUES.backfill, async (job) => {
+    if (!stripe) throw new AccrueError('not_configured', 'STRIPE_SECRET_KEY is not configured; cannot backfill');
+    await runBackfill({ db: database.db, jobs, stripe, log }, BigInt(job.data.tenantId), { since: job.data.since });
+  });
+  await jobs.work<{ tenantId: string; period?: string }>(QUEUES.sync, async (job) => {
+    if (!qbo) return;
+    await syncTenant({ db: database.db, qbo, log }, BigInt(job.data.tenantId), { period: job.data.period });
+  });
+  await jobs.work<{ tenantId: string; tz?: string }>(QUEUES.tick, async (job) => {
+    const tenant = await getTenantById(database.db, BigInt(job.data.tenantId));
+    if (job.data.tz && job.data.tz !== tenant.settings.reporting_time_zone) await scheduleTenant(jobs, tenant);
+    await tenantTick({ db: database.db, jobs, process: processDeps, log }, tenant.id);
+  });
+  if (opts.schedule) {
+    const active = await database.db.selectFrom('tenants').select('id').where('status', '=', 'active').execute();
+    for (const t of active) await scheduleTenant(jobs, await getTenantById(database.db, t.id));
+  }
+  await jobs.work<{ tenantId: string }>(QUEUES.reconcile, async (job) => {
+    if (!qbo) return;
+    await reconcileTenant({ db: database.db, qbo, log }, BigInt(job.data.tenantId));
+  });
+}

@@ -23,7 +23,15 @@ import type { ExecuteResult } from '../qbo/executor.ts';
 import { QboOAuth } from '../qbo/oauth.ts';
 import type { Clock } from '../qbo/clock.ts';
 import { linesHashOfQbo, mappingKey, type MappedAccount } from '../qbo/posting.ts';
-import { compareTotals, currentFromCdc, detectDrift, isAccrueDocNumber, nextChangedSince } from '../qbo/reconcile.ts';
+import {
+  compareTotals,
+  currentFromCdc,
+  detectDrift,
+  isAccrueDocNumber,
+  nextChangedSince,
+  type EntryDrift,
+  type TotalsDifference,
+} from '../qbo/reconcile.ts';
 import { checkMapping } from '../qbo/chart.ts';
 import { encryptorFromConfig, type Encryptor } from '../security/encryption.ts';
 import { recordException } from '../ledger/exception-queue.ts';
@@ -207,30 +215,8 @@ export async function reconcileTenant(deps: SyncDeps, tenantId: bigint): Promise
   const totals = compareTotals({ ledgerLines: ledger, accounts: await mappedAccounts(deps.db, tenantId), qboEntries: ours, periodOf: (d) => cal.periodOf(d).key, homeCurrency: tenant.settings.functional_currency.toUpperCase() });
 
   const open = new Set<string>();
-  for (const d of totals.differences) {
-    const id = `${d.period}:${d.currency}:${d.accountId}`;
-    open.add(id);
-    await recordException(deps.db, tenantId, 'reconcile', id, `period ${d.period}, QuickBooks account ${d.accountId}: ledger ${d.ledger_minor} vs QuickBooks ${d.qbo_minor} (${d.currency.toUpperCase()} minor units; difference ${d.difference_minor})`, {
-      period: d.period,
-      accountId: d.accountId,
-      ledger_minor: d.ledger_minor.toString(),
-      qbo_minor: d.qbo_minor.toString(),
-    });
-  }
-  for (const d of drifts) {
-    const id = `entry:${d.requestId}`;
-    open.add(id);
-    await recordException(deps.db, tenantId, 'reconcile', id, `a journal entry Accrue posted was ${d.kind} in QuickBooks (${JSON.stringify(d).slice(0, 300)})`, { drift: d.kind, requestId: d.requestId });
-  }
-  // Mapped accounts that were deleted, made inactive or changed type in QuickBooks.
-  const chart = await session.call((api) => api.listAccounts({ includeInactive: true }));
-  const mappedRows = await deps.db.selectFrom('accounts').select(['role', 'name', 'external_id']).where('tenant_id', '=', tenantId).where('external_id', 'is not', null).execute();
-  const accountProblems = checkMapping(mappedRows.map((r) => ({ role: r.role as AccountRole, account: r.name, accountId: r.external_id! })), chart);
-  for (const p of accountProblems) {
-    const id = `account:${p.role}:${p.account}`;
-    open.add(id);
-    await recordException(deps.db, tenantId, 'reconcile', id, `${p.message}; map ${p.role} "${p.account}" to an active account in the Stripe App's settings`, { problem: p.kind, accountId: p.accountId });
-  }
+  await recordDifferences(deps, tenantId, totals.differences, drifts, open);
+  const accountProblems = await recordAccountProblems(deps, tenantId, session, open);
   // Whatever matched this time is no longer an exception.
   await deps.db
     .updateTable('exceptions')
@@ -246,3 +232,63 @@ export async function reconcileTenant(deps: SyncDeps, tenantId: bigint): Promise
   return { cells: totals.cells, differences: totals.differences.length, edited, deleted, accountProblems: accountProblems.length, agree: totals.differences.length === 0 && drifts.length === 0 && accountProblems.length === 0 };
 }
 
+/** Opens (or keeps open) a reconcile exception per ledger/QuickBooks difference and per edited or deleted entry. */
+async function recordDifferences(
+  deps: SyncDeps,
+  tenantId: bigint,
+  differences: TotalsDifference[],
+  drifts: EntryDrift[],
+  open: Set<string>,
+): Promise<void> {
+  const record = (id: string, reason: string, details: Record<string, unknown>) =>
+    openReconcileException(deps, tenantId, open, id, reason, details);
+  for (const d of differences) {
+    const reason =
+      `period ${d.period}, QuickBooks account ${d.accountId}: ledger ${d.ledger_minor} vs QuickBooks ${d.qbo_minor} ` +
+      `(${d.currency.toUpperCase()} minor units; difference ${d.difference_minor})`;
+    await record(`${d.period}:${d.currency}:${d.accountId}`, reason, {
+      period: d.period,
+      accountId: d.accountId,
+      ledger_minor: d.ledger_minor.toString(),
+      qbo_minor: d.qbo_minor.toString(),
+    });
+  }
+  for (const d of drifts) {
+    const reason = `a journal entry Accrue posted was ${d.kind} in QuickBooks (${JSON.stringify(d).slice(0, 300)})`;
+    await record(`entry:${d.requestId}`, reason, { drift: d.kind, requestId: d.requestId });
+  }
+}
+
+/** Opens an exception per mapped account deleted, made inactive or changed type in QuickBooks; returns the problems. */
+async function recordAccountProblems(deps: SyncDeps, tenantId: bigint, session: QboSession, open: Set<string>) {
+  const chart = await session.call((api) => api.listAccounts({ includeInactive: true }));
+  const mappedRows = await deps.db
+    .selectFrom('accounts')
+    .select(['role', 'name', 'external_id'])
+    .where('tenant_id', '=', tenantId)
+    .where('external_id', 'is not', null)
+    .execute();
+  const accountProblems = checkMapping(
+    mappedRows.map((r) => ({ role: r.role as AccountRole, account: r.name, accountId: r.external_id! })),
+    chart,
+  );
+  for (const p of accountProblems) {
+    const reason = `${p.message}; map ${p.role} "${p.account}" to an active account in the Stripe App's settings`;
+    const details = { problem: p.kind, accountId: p.accountId };
+    await openReconcileException(deps, tenantId, open, `account:${p.role}:${p.account}`, reason, details);
+  }
+  return accountProblems;
+}
+
+/** Records a reconcile exception and marks it as still open, so the sweep does not resolve it. */
+async function openReconcileException(
+  deps: SyncDeps,
+  tenantId: bigint,
+  open: Set<string>,
+  id: string,
+  reason: string,
+  details: Record<string, unknown>,
+): Promise<void> {
+  open.add(id);
+  await recordException(deps.db, tenantId, 'reconcile', id, reason, details);
+}

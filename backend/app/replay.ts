@@ -16,13 +16,14 @@ import pg from 'pg';
 import Stripe from 'stripe';
 import { AccrueError } from '../../shared/errors.ts';
 import type { LocalDate } from '../../shared/journal.ts';
+import type { LedgerLine } from '../../shared/ledger-rows.ts';
 import { periodsBetween } from '../../shared/periods.ts';
 import { rollforward, toJournalCsv, toRollforwardCsv, toTrialBalanceCsv, toWaterfallCsv, trialBalance, waterfall } from '../../shared/reports/index.ts';
 import { TenantSettingsSchema, type TenantSettings } from '../../shared/settings.ts';
 import { endOfMonth, localDateOf } from '../../shared/time.ts';
 import { startStripeFake } from '../sandbox/stripe/server.ts';
 import { loadConfig } from '../config/config.ts';
-import { ensureDatabase } from '../db/database.ts';
+import { ensureDatabase, type Db } from '../db/database.ts';
 import { startEmbeddedPostgres } from '../db/embedded.ts';
 import { createHttpApp } from '../http/server.ts';
 import { loadLedgerLines } from '../ledger/ledger.ts';
@@ -187,21 +188,10 @@ export async function replay(opts: ReplayOptions): Promise<ReplayResult> {
   await once(server, 'listening');
   const port = (server.address() as AddressInfo).port;
   try {
-    const tenants = new Map<string, Tenant>();
-    for (const ev of input.events) {
-      const key = `${ev.account}|${Boolean(ev.livemode)}`;
-      if (!tenants.has(key)) tenants.set(key, await ensureTenant(ctx.db, { accountId: ev.account!, livemode: Boolean(ev.livemode) }, settings, 'replay'));
-    }
+    const tenants = await ensureTenants(ctx.db, input.events, settings);
     const signer = new Stripe(REPLAY_API_KEY);
-    let done = 0;
     const t0 = Date.now();
-    for (const ev of input.events) {
-      const payload = JSON.stringify(ev);
-      const header = signer.webhooks.generateTestHeaderString({ payload, secret: webhookSecret });
-      const res = await fetch(`http://127.0.0.1:${port}/webhooks/stripe`, { method: 'POST', headers: { 'content-type': 'application/json', 'stripe-signature': header }, body: payload });
-      if (res.status !== 200) throw new AccrueError('internal', `the webhook endpoint refused event ${ev.id}: ${res.status} ${await res.text()}`);
-      opts.onProgress?.(++done, input.events.length);
-    }
+    await deliverEvents(input.events, { port, signer, webhookSecret, onProgress: opts.onProgress });
     const tenant = tenants.get(`${tenantRef.accountId}|${tenantRef.livemode}`)!;
     const t1 = Date.now();
     for (const t of tenants.values()) await drainUntilSettled(ctx.process, t.id, DRAIN_TIMEOUT_MS);
@@ -214,18 +204,7 @@ export async function replay(opts: ReplayOptions): Promise<ReplayResult> {
     const counts = await ctx.db.selectFrom('stripe_events').select(['status']).select((eb) => eb.fn.countAll<bigint>().as('n')).where('tenant_id', '=', tenant.id).groupBy('status').execute();
     const count = (s: string) => Number(counts.find((c) => c.status === s)?.n ?? 0);
     const lines = await loadLedgerLines(ctx.db, tenant.id);
-    const cal = calendarOf(settings);
-    const firstDate = lines.length ? lines.reduce((m, l) => (l.postingDate < m ? l.postingDate : m), lines[0]!.postingDate) : through;
-    const lastPeriod = cal.periodOf(through).key;
-    const periods = periodsBetween(cal, firstDate, through);
-    await mkdir(opts.out, { recursive: true });
-    const files: [string, string][] = [
-      ['journal.csv', toJournalCsv(lines)],
-      ['rollforward.csv', toRollforwardCsv(rollforward(lines, { periods }))],
-      ['waterfall.csv', toWaterfallCsv(waterfall(lines))],
-      ['trial_balance.csv', toTrialBalanceCsv(trialBalance(lines, { throughPeriod: lastPeriod }))],
-    ];
-    for (const [name, body] of files) await writeFile(join(opts.out, name), body);
+    const files = await writeReports(lines, settings, through, opts.out);
     const exceptions = await ctx.db.selectFrom('exceptions').select(['kind', 'object_id', 'reason']).where('tenant_id', '=', tenant.id).where('status', '=', 'open').orderBy('id').execute();
     return {
       tenant: `${tenant.accountId} (${tenant.livemode ? 'live' : 'test'})`,
@@ -236,7 +215,7 @@ export async function replay(opts: ReplayOptions): Promise<ReplayResult> {
       through,
       entries: new Set(lines.map((l) => l.entryId)).size,
       lines: lines.length,
-      files: files.map(([n]) => join(opts.out, n)),
+      files,
       database: fresh.name,
       exceptions: exceptions.map((e) => ({ kind: e.kind, objectId: e.object_id, reason: e.reason })),
       timings_ms: { deliver: t1 - t0, drain: t2 - t1, release: t3 - t2, write: Date.now() - t3 },
@@ -248,4 +227,60 @@ export async function replay(opts: ReplayOptions): Promise<ReplayResult> {
     if (!opts.keepDatabase) await fresh.drop();
     await fresh.stopServer();
   }
+}
+
+/** The books of every account the events name, created (with `settings`) when missing; keyed by account|livemode. */
+async function ensureTenants(db: Db, events: Stripe.Event[], settings: TenantSettings): Promise<Map<string, Tenant>> {
+  const tenants = new Map<string, Tenant>();
+  for (const ev of events) {
+    const key = `${ev.account}|${Boolean(ev.livemode)}`;
+    const ref = { accountId: ev.account!, livemode: Boolean(ev.livemode) };
+    if (!tenants.has(key)) tenants.set(key, await ensureTenant(db, ref, settings, 'replay'));
+  }
+  return tenants;
+}
+
+interface Delivery {
+  port: number;
+  signer: Stripe;
+  webhookSecret: string;
+  onProgress?: ((done: number, total: number) => void) | undefined;
+}
+
+/** Posts every event, signed and in file order, to the local webhook endpoint; any refusal stops the replay. */
+async function deliverEvents(events: Stripe.Event[], to: Delivery): Promise<void> {
+  let done = 0;
+  for (const ev of events) {
+    const payload = JSON.stringify(ev);
+    const header = to.signer.webhooks.generateTestHeaderString({ payload, secret: to.webhookSecret });
+    const res = await fetch(`http://127.0.0.1:${to.port}/webhooks/stripe`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'stripe-signature': header },
+      body: payload,
+    });
+    if (res.status !== 200) {
+      const refusal = `${res.status} ${await res.text()}`;
+      throw new AccrueError('internal', `the webhook endpoint refused event ${ev.id}: ${refusal}`);
+    }
+    to.onProgress?.(++done, events.length);
+  }
+}
+
+/** Writes the journal, roll-forward, waterfall and trial balance through `through` as CSV; returns their paths. */
+async function writeReports(lines: LedgerLine[], settings: TenantSettings, through: LocalDate, out: string) {
+  const cal = calendarOf(settings);
+  const firstDate = lines.length
+    ? lines.reduce((m, l) => (l.postingDate < m ? l.postingDate : m), lines[0]!.postingDate)
+    : through;
+  const lastPeriod = cal.periodOf(through).key;
+  const periods = periodsBetween(cal, firstDate, through);
+  await mkdir(out, { recursive: true });
+  const files: [string, string][] = [
+    ['journal.csv', toJournalCsv(lines)],
+    ['rollforward.csv', toRollforwardCsv(rollforward(lines, { periods }))],
+    ['waterfall.csv', toWaterfallCsv(waterfall(lines))],
+    ['trial_balance.csv', toTrialBalanceCsv(trialBalance(lines, { throughPeriod: lastPeriod }))],
+  ];
+  for (const [name, body] of files) await writeFile(join(out, name), body);
+  return files.map(([n]) => join(out, n));
 }

@@ -188,28 +188,7 @@ function credentials(dataDir: string): { password: string } {
  */
 export async function startEmbeddedPostgres(opts: EmbeddedOptions): Promise<EmbeddedPostgres> {
   const log = opts.log;
-  let dataDir = resolve(opts.dataDir);
-  const root = isRoot();
-  let bins = await loadBinaries();
-  let ids: { uid: number; gid: number } | undefined;
-  if (root) {
-    ids = postgresUser(log);
-    const binDir = dirname(bins.postgres);
-    if (!traversableByOthers(binDir)) {
-      // One copy per installation (keyed by where the binaries live), so versions never mix.
-      const copy = join(tmpdir(), `accrue-embedded-pg-bin-${createHash('sha256').update(binDir).digest('hex').slice(0, 12)}`, 'native');
-      if (!existsSync(join(copy, 'bin', 'postgres'))) {
-        log?.warn({ copy }, 'the PostgreSQL binaries are not reachable by the postgres user; copying them');
-        cpSync(dirname(binDir), copy, { recursive: true, verbatimSymlinks: true });
-      }
-      bins = { postgres: join(copy, 'bin', 'postgres'), initdb: join(copy, 'bin', 'initdb'), pg_ctl: join(copy, 'bin', 'pg_ctl') };
-    }
-    if (!traversableByOthers(dirname(dataDir))) {
-      const alt = join(tmpdir(), 'accrue-embedded-pg', Buffer.from(dataDir).toString('base64url').slice(-40));
-      log?.warn({ dataDir, alt }, 'the data folder is not reachable by the postgres user; using a folder under the temp directory');
-      dataDir = alt;
-    }
-  }
+  const { dataDir, bins, ids } = await placeForOsUser(resolve(opts.dataDir), log);
   mkdirSync(dirname(dataDir), { recursive: true, mode: 0o755 });
   const release = await acquireLock(`${dataDir}.lock`);
   const ownerFile = `${dataDir}.owner`;
@@ -224,45 +203,107 @@ export async function startEmbeddedPostgres(opts: EmbeddedOptions): Promise<Embe
       log?.info({ port: running.port, adopt }, 'reusing the running embedded PostgreSQL');
       return handle(dataDir, running.port, urlFor(running.port), adopt, running.pid, opts.ephemeral ?? false, log);
     }
-    if (!existsSync(join(dataDir, 'PG_VERSION'))) {
-      mkdirSync(dataDir, { recursive: true, mode: 0o700 });
-      if (ids) chownSync(dataDir, ids.uid, ids.gid);
-      const pwfile = join(dataDir, '..', `.pw-${process.pid}`);
-      writeFileSync(pwfile, `${password}\n`, { mode: 0o644 });
-      if (ids) chownSync(pwfile, ids.uid, ids.gid);
-      try {
-        execFileSync(bins.initdb, [`--pgdata=${dataDir}`, '--auth=scram-sha-256', `--username=${SUPERUSER}`, `--pwfile=${pwfile}`, '--encoding=UTF8', '--locale=C'], {
-          ...(ids ?? {}),
-          stdio: ['ignore', 'pipe', 'pipe'],
-        });
-      } catch (e) {
-        const err = e as { stderr?: Buffer };
-        throw new AccrueError('internal', `initdb failed: ${err.stderr?.toString() ?? String(e)}`);
-      } finally {
-        rmSync(pwfile, { force: true });
-      }
-      log?.info({ dataDir }, 'initialised embedded PostgreSQL data folder');
-    }
+    if (!existsSync(join(dataDir, 'PG_VERSION'))) initDataFolder(dataDir, password, bins, ids, log);
     const port = await freePort();
-    const flags = ['-D', dataDir, '-p', String(port), '-c', 'listen_addresses=127.0.0.1', '-c', `unix_socket_directories=${dataDir}`, '-c', 'max_connections=200'];
-    if (opts.fast) flags.push('-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off');
-    const logTail: string[] = [];
-    const child = spawn(bins.postgres, flags, { ...(ids ?? {}), stdio: ['ignore', 'ignore', 'pipe'] });
-    child.stderr?.on('data', (b: Buffer) => {
-      logTail.push(b.toString());
-      if (logTail.length > 50) logTail.shift();
-    });
-    // The server must outlive neither a clean exit nor a crash of ours silently: we stop it in
-    // stop(); if this process is killed hard, the next one adopts the orphan (see above).
-    child.unref();
-    (child.stderr as unknown as { unref?: () => void } | null)?.unref?.();
-    await waitReady(urlFor(port), child, logTail);
+    const child = spawnServer(dataDir, port, bins, ids, opts.fast ?? false);
+    await waitReady(urlFor(port), child.process, child.logTail);
     writeFileSync(ownerFile, String(process.pid));
     log?.info({ port, dataDir }, 'embedded PostgreSQL started');
-    return handle(dataDir, port, urlFor(port), true, child.pid!, opts.ephemeral ?? false, log);
+    return handle(dataDir, port, urlFor(port), true, child.process.pid!, opts.ephemeral ?? false, log);
   } finally {
     release();
   }
+}
+
+/** The OS user initdb and postgres run as; set only when we are root (PostgreSQL refuses root). */
+type OsUser = { uid: number; gid: number } | undefined;
+
+/**
+ * The binaries and data folder to use: as is, or as root, ones the postgres user can reach
+ * (binaries copied to, and the data folder moved under, the temp directory when they are not).
+ */
+async function placeForOsUser(
+  requestedDataDir: string,
+  log: Logger | undefined,
+): Promise<{ dataDir: string; bins: Binaries; ids: OsUser }> {
+  let dataDir = requestedDataDir;
+  const root = isRoot();
+  let bins = await loadBinaries();
+  let ids: OsUser;
+  if (root) {
+    ids = postgresUser(log);
+    const binDir = dirname(bins.postgres);
+    if (!traversableByOthers(binDir)) {
+      // One copy per installation (keyed by where the binaries live), so versions never mix.
+      const installKey = createHash('sha256').update(binDir).digest('hex').slice(0, 12);
+      const copy = join(tmpdir(), `accrue-embedded-pg-bin-${installKey}`, 'native');
+      if (!existsSync(join(copy, 'bin', 'postgres'))) {
+        log?.warn({ copy }, 'the PostgreSQL binaries are not reachable by the postgres user; copying them');
+        cpSync(dirname(binDir), copy, { recursive: true, verbatimSymlinks: true });
+      }
+      bins = {
+        postgres: join(copy, 'bin', 'postgres'),
+        initdb: join(copy, 'bin', 'initdb'),
+        pg_ctl: join(copy, 'bin', 'pg_ctl'),
+      };
+    }
+    if (!traversableByOthers(dirname(dataDir))) {
+      const alt = join(tmpdir(), 'accrue-embedded-pg', Buffer.from(dataDir).toString('base64url').slice(-40));
+      log?.warn(
+        { dataDir, alt },
+        'the data folder is not reachable by the postgres user; using a folder under the temp directory',
+      );
+      dataDir = alt;
+    }
+  }
+  return { dataDir, bins, ids };
+}
+
+/** Runs initdb on a new data folder, owned by the OS user; the password file is removed either way. */
+function initDataFolder(dataDir: string, password: string, bins: Binaries, ids: OsUser, log: Logger | undefined) {
+  mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+  if (ids) chownSync(dataDir, ids.uid, ids.gid);
+  const pwfile = join(dataDir, '..', `.pw-${process.pid}`);
+  writeFileSync(pwfile, `${password}\n`, { mode: 0o644 });
+  if (ids) chownSync(pwfile, ids.uid, ids.gid);
+  try {
+    execFileSync(
+      bins.initdb,
+      [
+        `--pgdata=${dataDir}`,
+        '--auth=scram-sha-256',
+        `--username=${SUPERUSER}`,
+        `--pwfile=${pwfile}`,
+        '--encoding=UTF8',
+        '--locale=C',
+      ],
+      { ...(ids ?? {}), stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+  } catch (e) {
+    const err = e as { stderr?: Buffer };
+    throw new AccrueError('internal', `initdb failed: ${err.stderr?.toString() ?? String(e)}`);
+  } finally {
+    rmSync(pwfile, { force: true });
+  }
+  log?.info({ dataDir }, 'initialised embedded PostgreSQL data folder');
+}
+
+/** Spawns postgres on `port`, detached from our lifetime, keeping the last lines of its log. */
+function spawnServer(dataDir: string, port: number, bins: Binaries, ids: OsUser, fast: boolean) {
+  const flags = ['-D', dataDir, '-p', String(port), '-c', 'listen_addresses=127.0.0.1'];
+  flags.push('-c', `unix_socket_directories=${dataDir}`, '-c', 'max_connections=200');
+  if (fast) flags.push('-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off');
+  const logTail: string[] = [];
+  const child = spawn(bins.postgres, flags, { ...(ids ?? {}), stdio: ['ignore', 'ignore', 'pipe'] });
+  child.stderr?.on('data', (b: Buffer) => {
+    logTail.push(b.toString());
+    if (logTail.length > 50) logTail.shift();
+  });
+  // The server must outlive neither a clean exit nor a crash of ours silently: we stop it in
+  // stop(); if this process is killed hard, the next one adopts the orphan (see startEmbeddedPostgres).
+  child.unref();
+  (child.stderr as unknown as { unref?: () => void } | null)?.unref?.();
+  return { process: child, logTail };
 }
 
 /** Longest Unix socket path the kernel takes (sun_path is 108 bytes with its terminating NUL). */
