@@ -3,12 +3,48 @@
  *
  * Nothing in Accrue holds money as a JavaScript number. Ratios (time shares, SSP shares, FX
  * rates) are `Decimal`s, and every conversion back to minor units names its rounding rule.
+ *
+ * Money is a type: a branded bigint of minor units with its currency. The naming convention,
+ * units last:
+ * - a TypeScript name holding minor units ends in `Minor` (`amountMinor`, `feeMinor`) and is
+ *   typed `Minor` (made by `minor(...)`, summed by `sumMinor`, negated by `negateMinor`);
+ * - a SQL column or JSON field holding minor units ends in `_minor` (`amount_minor`);
+ * - a currency is typed `Currency`, made only by `normalizeCurrency` / `currency(...)` (which
+ *   validate) or `asCurrency` (for values already validated, e.g. read back from our database).
  */
 import { Decimal } from 'decimal.js';
 import { AccrueError } from './errors.ts';
 
-/** A lower-case ISO 4217 code, as Stripe writes it (`usd`, `jpy`). */
-export type Currency = string;
+declare const currencyBrand: unique symbol;
+/** A lower-case ISO 4217 code, as Stripe writes it (`usd`, `jpy`); made by `normalizeCurrency`. */
+export type Currency = string & { readonly [currencyBrand]: true };
+
+declare const minorBrand: unique symbol;
+/** An amount in integer minor units of some currency (cents for USD, yen for JPY). */
+export type Minor = bigint & { readonly [minorBrand]: true };
+
+/** An amount of minor units with its currency. */
+export interface Money {
+  amountMinor: Minor;
+  currency: Currency;
+}
+
+/** Tags a bigint as minor units. No runtime cost; asserts nothing beyond being a bigint. */
+export function minor(value: bigint): Minor {
+  return value as Minor;
+}
+
+/** Sums minor-unit amounts (0 for none). */
+export function sumMinor(values: readonly Minor[]): Minor {
+  let total = 0n;
+  for (const v of values) total += v;
+  return total as Minor;
+}
+
+/** The negation of a minor-unit amount. */
+export function negateMinor(value: Minor): Minor {
+  return -value as Minor;
+}
 
 /** Currencies whose minor unit is not 1/100 (ISO 4217). Everything else has two decimals. */
 const ZERO_DECIMAL = new Set([
@@ -30,7 +66,20 @@ export function currencyExponent(currency: Currency): number {
 export function normalizeCurrency(currency: string): Currency {
   const c = currency.toLowerCase();
   if (!/^[a-z]{3}$/.test(c)) throw new AccrueError('invalid_input', `"${currency}" is not an ISO 4217 currency code`);
-  return c;
+  return c as Currency;
+}
+
+/** Builds a `Currency` from a literal code, validating it: `currency('usd')`. */
+export function currency(code: string): Currency {
+  return normalizeCurrency(code);
+}
+
+/**
+ * Brands a string as `Currency` without checking it: only for values already validated, e.g. read
+ * back from our own database (which stores nothing `normalizeCurrency` did not pass).
+ */
+export function asCurrency(code: string): Currency {
+  return code as Currency;
 }
 
 /** Formats minor units as a major-unit string with the currency's own decimals: 12345n usd → "123.45". */

@@ -5,6 +5,7 @@
  */
 import { z } from 'zod';
 import { ACCOUNT_ROLES } from './accounts.ts';
+import { normalizeCurrency } from './money.ts';
 import { isValidTimeZone, parseDate } from './time.ts';
 
 export const AMORTIZATION_METHODS = ['by_time', 'by_day', 'monthly_even', 'monthly_even_prorated_ends'] as const;
@@ -20,7 +21,7 @@ const localDate = z.string().refine((s) => {
 }, 'must be a calendar date YYYY-MM-DD');
 
 const decimalString = z.union([z.string(), z.number()]).transform((v) => String(v)).refine((s) => /^\d+(\.\d+)?$/.test(s), 'must be a non-negative decimal');
-const currency = z.string().regex(/^[A-Za-z]{3}$/, 'must be a 3-letter ISO 4217 code').transform((s) => s.toLowerCase());
+const currency = z.string().regex(/^[A-Za-z]{3}$/, 'must be a 3-letter ISO 4217 code').transform((s) => normalizeCurrency(s));
 
 export const RecognitionRuleSchema = z.enum(['ratable', 'point_in_time', 'custom_term', 'bundle', 'exclude']);
 export type RecognitionRule = z.infer<typeof RecognitionRuleSchema>;
@@ -84,7 +85,7 @@ export const PeriodCalendarSchema = z.union([
 ]);
 
 export const TenantSettingsSchema = z.strictObject({
-  functional_currency: currency.default('usd'),
+  functional_currency: currency.default(normalizeCurrency('usd')),
   reporting_time_zone: z.string().refine(isValidTimeZone, 'must be an IANA time zone such as UTC or America/New_York').default('UTC'),
   amortization: z.enum(AMORTIZATION_METHODS).default('by_time'),
   catch_up: z.boolean().default(true),

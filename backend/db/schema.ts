@@ -3,6 +3,7 @@
  * database.ts), DATE columns as 'YYYY-MM-DD' strings, NUMERIC as strings.
  */
 import type { ColumnType, Generated } from 'kysely';
+import type { Currency } from '../../shared/money.ts';
 
 type Id = ColumnType<bigint, bigint | number | string | undefined, never>;
 type Ref = ColumnType<bigint, bigint | number | string, bigint | number | string>;
@@ -80,8 +81,8 @@ export interface JournalLinesTable {
   tenant_id: Ref;
   account_id: Ref;
   amount_minor: Ref;
-  currency: string;
-  original_currency: string | null;
+  currency: Currency;
+  original_currency: Currency | null;
   original_amount_minor: ColumnType<bigint | null, bigint | null | undefined, never>;
   fx_rate: string | null;
   memo: string | null;

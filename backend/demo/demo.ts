@@ -17,7 +17,7 @@ import { join } from 'node:path';
 import pg from 'pg';
 import Stripe from 'stripe';
 import type { AccountRole } from '../../shared/accounts.ts';
-import { formatMinor } from '../../shared/money.ts';
+import { currency as currencyOf, formatMinor, normalizeCurrency, type Currency } from '../../shared/money.ts';
 import { periodsBetween } from '../../shared/periods.ts';
 import type { TenantSettingsInput } from '../../shared/settings.ts';
 import { addDays, endOfMonth, localDateOf } from '../../shared/time.ts';
@@ -225,7 +225,7 @@ async function runMonths(ctx: Context, qbo: Qbo, tenant: Tenant, business: Busin
 /** The summary rows printed and shown in the report. */
 async function summarize(ctx: Context, tenantId: bigint, lines: Awaited<ReturnType<typeof loadLedgerLines>>, figures: { delivered: number; agree: boolean; rows: QboAgreementRow[]; started_ms: number }) {
   const { delivered, agree, rows } = figures;
-  const cur = 'usd';
+  const cur = currencyOf('usd');
   const sum = (pred: (l: (typeof lines)[number]) => boolean) => lines.filter((l) => l.currency === cur && pred(l)).reduce((s, l) => s + l.amount, 0n);
   const recognized = -sum((l) => l.role === 'revenue');
   const deferred = -sum((l) => l.role === 'deferred_revenue');
@@ -280,7 +280,7 @@ export async function runDemo(opts: DemoOptions): Promise<DemoResult> {
       periods: periodsBetween(calendarOf(tenant.settings), firstDay, addDays(lastDay, 0)),
       summary,
       qboAgreement: { agree, rows },
-      primaryCurrency: 'usd',
+      primaryCurrency: currencyOf('usd'),
     });
     const dir = join(opts.dataDir, 'demo');
     await mkdir(dir, { recursive: true });
@@ -321,7 +321,7 @@ async function agreementRows(ctx: import('../app/context.ts').AppContext, tenant
   const records = await ctx.db.selectFrom('qbo_sync').select(['doc_number', 'currency']).where('tenant_id', '=', tenantId).where('state', '=', 'posted').execute();
   const live = records.length ? await session.call((api) => api.findJournalEntriesByDocNumber(records.map((r) => r.doc_number))) : [];
   const cells = new Map<string, QboAgreementRow>();
-  const cell = (period: string, currency: string, accountId: string) => {
+  const cell = (period: string, currency: Currency, accountId: string) => {
     const k = `${period}|${currency}|${accountId}`;
     let c = cells.get(k);
     if (!c) cells.set(k, (c = { period, currency, account: nameOf.get(accountId) ?? accountId, ledger_minor: 0n, qbo_minor: 0n }));
@@ -332,7 +332,7 @@ async function agreementRows(ctx: import('../app/context.ts').AppContext, tenant
     if (id) cell(l.period, l.currency, id).ledger_minor += l.amount;
   }
   for (const je of live) {
-    const currency = (je.CurrencyRef?.value ?? 'USD').toLowerCase();
+    const currency = normalizeCurrency(je.CurrencyRef?.value ?? 'USD');
     const period = (je.TxnDate ?? '').slice(0, 7);
     for (const line of je.Line) {
       if (line.DetailType !== 'JournalEntryLineDetail') continue;

@@ -10,7 +10,7 @@
  * hledger cannot tell whether "1.000 KWD" is one dinar or a thousand.
  */
 import type { LedgerLine } from '../../shared/ledger-rows.ts';
-import { currencyExponent, formatMinor } from '../../shared/money.ts';
+import { currencyExponent, formatMinor, type Currency } from '../../shared/money.ts';
 import { compareLines, distinctSorted, groupBy } from '../../shared/reports/common.ts';
 import { accountNames, pairKey } from './account-names.ts';
 
@@ -25,7 +25,7 @@ function description(text: string): string {
 }
 
 /** A commodity directive sample showing the currency's decimals: "1000.00 USD", "1000. JPY". */
-function commodityDirective(currency: string): string {
+function commodityDirective(currency: Currency): string {
   const exp = currencyExponent(currency);
   return `commodity 1000.${'0'.repeat(exp)} ${currency.toUpperCase()}`;
 }

@@ -17,6 +17,7 @@ import { defaultSettings } from '../../shared/settings.ts';
 import type { AppCaller, AppService } from '../app/app-api/types.ts';
 import { parseAppSecrets } from './app-auth.ts';
 import { appRouter } from './app-routes.ts';
+import { currency as currencyOf } from '../../shared/money.ts';
 
 const SECRET = 'absec_test_current';
 const OLD_SECRET = 'absec_test_previous';
@@ -96,11 +97,11 @@ function fakeService() {
     async getWaterfall(c, q) {
       record('getWaterfall', c, q);
       // Deliberately off-contract (a number where a minor-unit string belongs) for the drift test.
-      return { currency: 'usd', periods: ['2026-10'], rows: [], totals_minor: [5 as unknown as string] };
+      return { currency: currencyOf('usd'), periods: ['2026-10'], rows: [], totals_minor: [5 as unknown as string] };
     },
     async getRollforward(c, q) {
       record('getRollforward', c, q);
-      return { currency: 'usd', rows: [] };
+      return { currency: currencyOf('usd'), rows: [] };
     },
     getInvoiceDetail: unimplemented('getInvoiceDetail'),
     getCustomerDetail: unimplemented('getCustomerDetail'),

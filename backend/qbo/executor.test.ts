@@ -12,6 +12,7 @@ import { executePostings } from './executor.ts';
 import { RealmLimiter } from './limiter.ts';
 import { mappingKey, planPostings, type PlannedEntry, type PostingMode } from './posting.ts';
 import { InMemorySyncStore } from './sync-store.ts';
+import { currency as currencyOf } from '../../shared/money.ts';
 
 const MONTHS = ['2026-01', '2026-02', '2026-03'];
 const USD = { homeCurrency: 'USD', multicurrency: false };
@@ -207,7 +208,7 @@ describe('multicurrency realm', () => {
   it('posts foreign-currency entries with CurrencyRef and ExchangeRate; QuickBooks refuses a missing CurrencyRef', async () => {
     const h = await startHarness({ multicurrency: true });
     try {
-      const lines = generateLedger({ tenantId: 't1', months: ['2026-02'], entriesPerMonth: 8, customers: 2, currency: 'eur' });
+      const lines = generateLedger({ tenantId: 't1', months: ['2026-02'], entriesPerMonth: 8, customers: 2, currency: currencyOf('eur') });
       const realm = { homeCurrency: 'USD', multicurrency: true };
       const plan = planPostings({ tenantId: 't1', lines, accounts: h.accounts, realm, exchangeRate: (cur) => (cur === 'EUR' ? '1.0825' : undefined) });
       const { result } = await post(h, plan);

@@ -9,6 +9,7 @@ import { generateLedger, GENERATED_ACCOUNTS } from '../sandbox/qbo/ledger.ts';
 import {
   linesHash, mappingKey, minorToQboAmount, planPostings, qboAmountToMinor, splitBalanced, toQboJournalEntry, type MappedAccount, type PlannedEntry,
 } from './posting.ts';
+import { currency as currencyOf } from '../../shared/money.ts';
 
 const USD_REALM = { homeCurrency: 'USD', multicurrency: false };
 
@@ -23,7 +24,7 @@ function mapping(overrides: Partial<Record<string, MappedAccount>> = {}): Map<st
 function line(entryId: string, lineNo: number, role: AccountRole, account: string, amount: bigint, extra: Partial<LedgerLine> = {}): LedgerLine {
   return {
     entryId, entryKey: `k_${entryId}`, kind: 'manual', postingDate: '2026-03-15', period: '2026-03', correction: false, memo: `memo ${entryId}`,
-    sources: ['src_1'], lineNo, role, account, currency: 'usd', amount, ...extra,
+    sources: ['src_1'], lineNo, role, account, currency: currencyOf('usd'), amount, ...extra,
   };
 }
 
@@ -142,28 +143,28 @@ describe('posting planner', () => {
   });
 
   it('converts amounts exactly per currency and refuses amounts a JSON number would change', () => {
-    expect(minorToQboAmount(12345n, 'usd')).toBe(123.45);
-    expect(minorToQboAmount(5n, 'usd')).toBe(0.05);
-    expect(minorToQboAmount(12345n, 'jpy')).toBe(12345);
-    expect(minorToQboAmount(12345n, 'kwd')).toBe(12.345);
-    expect(() => minorToQboAmount(10n ** 16n, 'usd')).toThrow(/significant digits/);
-    expect(qboAmountToMinor(10.5, 'usd')).toBe(1050n);
-    expect(qboAmountToMinor(0.07, 'usd')).toBe(7n);
-    expect(() => qboAmountToMinor(0.001, 'usd')).toThrow();
+    expect(minorToQboAmount(12345n, currencyOf('usd'))).toBe(123.45);
+    expect(minorToQboAmount(5n, currencyOf('usd'))).toBe(0.05);
+    expect(minorToQboAmount(12345n, currencyOf('jpy'))).toBe(12345);
+    expect(minorToQboAmount(12345n, currencyOf('kwd'))).toBe(12.345);
+    expect(() => minorToQboAmount(10n ** 16n, currencyOf('usd'))).toThrow(/significant digits/);
+    expect(qboAmountToMinor(10.5, currencyOf('usd'))).toBe(1050n);
+    expect(qboAmountToMinor(0.07, currencyOf('usd'))).toBe(7n);
+    expect(() => qboAmountToMinor(0.001, currencyOf('usd'))).toThrow();
   });
 
   it('sets CurrencyRef and ExchangeRate for multicurrency realms and refuses foreign currency otherwise', () => {
-    const lines = [line('e1', 0, 'cash_clearing', 'Stripe Balance', 1000n, { currency: 'eur' }), line('e1', 1, 'revenue', 'Revenue', -1000n, { currency: 'eur' })];
+    const lines = [line('e1', 0, 'cash_clearing', 'Stripe Balance', 1000n, { currency: currencyOf('eur') }), line('e1', 1, 'revenue', 'Revenue', -1000n, { currency: currencyOf('eur') })];
     const m = mapping();
     expect(() => planPostings({ tenantId: 't', lines, accounts: m, realm: USD_REALM })).toThrow(/multicurrency/);
     const plan = planPostings({ tenantId: 't', lines, accounts: m, realm: { homeCurrency: 'USD', multicurrency: true }, exchangeRate: () => '1.0825' });
     const je = toQboJournalEntry(plan[0]!);
     expect(je.CurrencyRef).toEqual({ value: 'EUR' });
     expect(je.ExchangeRate).toBe(1.0825);
-    const home = planPostings({ tenantId: 't', lines: lines.map((l) => ({ ...l, currency: 'usd' })), accounts: m, realm: { homeCurrency: 'USD', multicurrency: true } });
+    const home = planPostings({ tenantId: 't', lines: lines.map((l) => ({ ...l, currency: currencyOf('usd') })), accounts: m, realm: { homeCurrency: 'USD', multicurrency: true } });
     expect(toQboJournalEntry(home[0]!).CurrencyRef).toEqual({ value: 'USD' });
     expect(toQboJournalEntry(home[0]!).ExchangeRate).toBeUndefined();
-    expect(toQboJournalEntry(planPostings({ tenantId: 't', lines: lines.map((l) => ({ ...l, currency: 'usd' })), accounts: m, realm: USD_REALM })[0]!).CurrencyRef).toBeUndefined();
+    expect(toQboJournalEntry(planPostings({ tenantId: 't', lines: lines.map((l) => ({ ...l, currency: currencyOf('usd') })), accounts: m, realm: USD_REALM })[0]!).CurrencyRef).toBeUndefined();
   });
 
   it('hashes lines independently of order but sensitive to amounts', () => {

@@ -10,7 +10,7 @@ import { createHash } from 'node:crypto';
 import type { AccountRole } from '../../shared/accounts.ts';
 import { AccrueError } from '../../shared/errors.ts';
 import type { LedgerLine } from '../../shared/ledger-rows.ts';
-import { currencyExponent, formatMinor, parseMajor } from '../../shared/money.ts';
+import { currencyExponent, formatMinor, normalizeCurrency, parseMajor, type Currency } from '../../shared/money.ts';
 import type { QboJournalEntry, QboJournalEntryLine } from './adapter.ts';
 
 /**
@@ -87,7 +87,7 @@ export interface PlannedEntry {
   txnDate: string;
   period: string;
   /** Lower-case ISO currency of the amounts. */
-  currency: string;
+  currency: Currency;
   /** Set when the realm is multicurrency and the entry is not in the home currency. */
   exchangeRate?: string | undefined;
   multicurrency: boolean;
@@ -127,7 +127,7 @@ export function postingIds(seed: string): { requestId: string; docNumber: string
 }
 
 /** Major-unit JSON number for positive minor units; refuses amounts a JSON number can't carry exactly. */
-export function minorToQboAmount(amount_minor: bigint, currency: string): number {
+export function minorToQboAmount(amount_minor: bigint, currency: Currency): number {
   const text = formatMinor(amount_minor, currency);
   const digits = text.replace(/[-.]/g, '').replace(/^0+/, '');
   if (digits.length > EXACT_SIGNIFICANT_DIGITS_MAX) {
@@ -137,7 +137,7 @@ export function minorToQboAmount(amount_minor: bigint, currency: string): number
 }
 
 /** Minor units of a QuickBooks amount (a JSON number) read back from the API. */
-export function qboAmountToMinor(amount: number, currency: string): bigint {
+export function qboAmountToMinor(amount: number, currency: Currency): bigint {
   const text = String(amount);
   if (!/^-?\d+(\.\d+)?$/.test(text)) throw new AccrueError('invalid_input', `QuickBooks amount ${text} is not a plain decimal`);
   const exp = currencyExponent(currency);
@@ -161,7 +161,7 @@ export function linesHash(lines: readonly HashableLine[]): string {
 
 /** The same hash computed over a journal entry read back from QuickBooks. */
 export function linesHashOfQbo(je: QboJournalEntry, fallbackCurrency: string): string {
-  const currency = (je.CurrencyRef?.value ?? fallbackCurrency).toLowerCase();
+  const currency = normalizeCurrency(je.CurrencyRef?.value ?? fallbackCurrency);
   return linesHash(
     je.Line.filter((l) => l.DetailType === 'JournalEntryLineDetail').map((l) => ({
       accountId: l.JournalEntryLineDetail.AccountRef.value,
@@ -263,7 +263,7 @@ function compareNetLines(a: NetLine, b: NetLine): number {
  */
 function netGroup(group: readonly LedgerLine[], input: PlanInput, mode: PostingMode, problems: PlanProblems): NetLine[] {
   const first = group[0]!;
-  const currency = first.currency.toLowerCase();
+  const currency = first.currency;
   let total = 0n;
   const net = new Map<string, NetLine>();
   for (const line of group) {
@@ -311,7 +311,7 @@ function exchangeRateFor(input: PlanInput, currency: string, txnDate: string): s
 interface GroupPlan {
   mode: PostingMode;
   first: LedgerLine;
-  currency: string;
+  currency: Currency;
   txnDate: string;
   exchangeRate: string | undefined;
   multicurrency: boolean;
@@ -322,7 +322,7 @@ interface GroupPlan {
 /** The group's shared facts; the content seed makes the same lines always give the same ids. */
 function groupPlan(group: readonly LedgerLine[], input: PlanInput, mode: PostingMode): GroupPlan {
   const first = group[0]!;
-  const currency = first.currency.toLowerCase();
+  const currency = first.currency;
   const txnDate = group.reduce((max, l) => (l.postingDate > max ? l.postingDate : max), first.postingDate);
   const exchangeRate = exchangeRateFor(input, currency, txnDate);
   const content = createHash('sha256')

@@ -9,6 +9,7 @@
  */
 import type { LedgerLine } from '../../shared/ledger-rows.ts';
 import type { LocalDate } from '../../shared/journal.ts';
+import { normalizeCurrency, type Currency } from '../../shared/money.ts';
 import { isQboApiError, type CdcResult, type QboJournalEntry } from './adapter.ts';
 import { DOC_NUMBER_PREFIX, linesHashOfQbo, mappingKey, qboAmountToMinor, type MappedAccount } from './posting.ts';
 import type { SyncRecord } from './sync-store.ts';
@@ -58,8 +59,8 @@ export function isAccrueDocNumber(docNumber: string | undefined): boolean {
 
 /** Compares ledger and QuickBooks totals per period, currency and account. */
 export function compareTotals(input: CompareTotalsInput): CompareTotalsResult {
-  const cells = new Map<string, { period: string; currency: string; accountId: string; ledger: bigint; qbo: bigint }>();
-  const cell = (period: string, currency: string, accountId: string) => {
+  const cells = new Map<string, { period: string; currency: Currency; accountId: string; ledger: bigint; qbo: bigint }>();
+  const cell = (period: string, currency: Currency, accountId: string) => {
     const k = `${period}\u0000${currency}\u0000${accountId}`;
     let c = cells.get(k);
     if (!c) cells.set(k, (c = { period, currency, accountId, ledger: 0n, qbo: 0n }));
@@ -72,10 +73,10 @@ export function compareTotals(input: CompareTotalsInput): CompareTotalsResult {
       unmappedLines++;
       continue;
     }
-    cell(l.period, l.currency.toLowerCase(), mapped.id).ledger += l.amount;
+    cell(l.period, l.currency, mapped.id).ledger += l.amount;
   }
   for (const je of input.qboEntries) {
-    const currency = (je.CurrencyRef?.value ?? input.homeCurrency).toLowerCase();
+    const currency = normalizeCurrency(je.CurrencyRef?.value ?? input.homeCurrency);
     const period = input.periodOf(je.TxnDate ?? '');
     for (const line of je.Line) {
       if (line.DetailType !== 'JournalEntryLineDetail') continue;

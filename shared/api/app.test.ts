@@ -19,10 +19,11 @@ import {
   SettingsUpdateRequestSchema,
   signedPayloadString,
 } from './app.ts';
+import { currency as currencyOf } from '../money.ts';
 
 describe('bundle split preview', () => {
   it('splits 150.00 over SSPs 130 and 30 into 121.88 and 28.12', () => {
-    const r = previewBundleSplit({ amount_minor: '15000', currency: 'usd', components: [{ name: 'A', ssp: '130' }, { name: 'B', ssp: '30.00' }] });
+    const r = previewBundleSplit({ amount_minor: '15000', currency: currencyOf('usd'), components: [{ name: 'A', ssp: '130' }, { name: 'B', ssp: '30.00' }] });
     expect(r.parts.map((p) => [p.amount_minor, p.amount])).toEqual([
       ['12188', '121.88'],
       ['2812', '28.12'],
@@ -30,15 +31,15 @@ describe('bundle split preview', () => {
   });
 
   it('formats in the currency’s own decimals', () => {
-    expect(previewBundleSplit({ amount_minor: '1000', currency: 'jpy', components: [{ name: 'A', ssp: '1' }, { name: 'B', ssp: '2' }] }).parts.map((p) => p.amount)).toEqual(['333', '667']);
-    expect(previewBundleSplit({ amount_minor: '1000', currency: 'kwd', components: [{ name: 'A', ssp: '1' }] }).parts[0]!.amount).toBe('1.000');
+    expect(previewBundleSplit({ amount_minor: '1000', currency: currencyOf('jpy'), components: [{ name: 'A', ssp: '1' }, { name: 'B', ssp: '2' }] }).parts.map((p) => p.amount)).toEqual(['333', '667']);
+    expect(previewBundleSplit({ amount_minor: '1000', currency: currencyOf('kwd'), components: [{ name: 'A', ssp: '1' }] }).parts[0]!.amount).toBe('1.000');
   });
 
   it('always sums to the sample amount, each part within one minor unit of its exact share', () => {
     fc.assert(
       fc.property(fc.bigInt({ min: 0n, max: 10n ** 12n }), fc.array(fc.integer({ min: 0, max: 1_000_000 }), { minLength: 1, maxLength: 20 }), (total, ssps) => {
         fc.pre(ssps.some((s) => s > 0));
-        const r = previewBundleSplit({ amount_minor: total.toString(), currency: 'usd', components: ssps.map((s, i) => ({ name: `c${i}`, ssp: String(s) })) });
+        const r = previewBundleSplit({ amount_minor: total.toString(), currency: currencyOf('usd'), components: ssps.map((s, i) => ({ name: `c${i}`, ssp: String(s) })) });
         const parts = r.parts.map((p) => BigInt(p.amount_minor));
         expect(parts.reduce((a, b) => a + b, 0n)).toBe(total);
         const sum = BigInt(ssps.reduce((a, b) => a + b, 0));

@@ -11,7 +11,7 @@
 import { z } from 'zod';
 import { ACCOUNT_ROLES } from '../accounts.ts';
 import { ERROR_CODES } from '../errors.ts';
-import { allocate, decimalWeights, formatMinor } from '../money.ts';
+import { allocate, decimalWeights, formatMinor, normalizeCurrency, type Currency } from '../money.ts';
 import { AMORTIZATION_METHODS, ClosePolicySchema, ProductRuleSchema, TenantSettingsSchema } from '../settings.ts';
 
 // ---------------------------------------------------------------------------------------------
@@ -116,8 +116,12 @@ export function plainSignedPayload(user_id: string, account_id: string): string 
 
 /** Signed integer minor units as a decimal string ("-1250"). */
 export const MinorSchema = z.string().regex(/^-?\d{1,30}$/, 'must be an integer number of minor units');
-/** Lower-case ISO 4217 code. */
-export const CurrencySchema = z.string().regex(/^[a-z]{3}$/, 'must be a lower-case 3-letter ISO 4217 code');
+/**
+ * Lower-case ISO 4217 code, typed `Currency`. A refinement plus a cast rather than a transform, so
+ * the schema stays a plain string pattern for JSON Schema output; the regex is the same check
+ * `normalizeCurrency` makes.
+ */
+export const CurrencySchema = z.string().regex(/^[a-z]{3}$/, 'must be a lower-case 3-letter ISO 4217 code') as unknown as z.ZodType<Currency, string>;
 /** `YYYY-MM-DD` in the tenant's reporting time zone. */
 export const LocalDateSchema = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'must be YYYY-MM-DD');
 /** ISO 8601 instant, UTC. */
@@ -175,7 +179,7 @@ export type SettingsResponse = z.infer<typeof SettingsResponseSchema>;
 export const SettingsUpdateRequestSchema = z.strictObject({
   version: z.number().int().nonnegative(),
   settings: z.strictObject({
-    functional_currency: z.string().regex(/^[A-Za-z]{3}$/).transform((s) => s.toLowerCase()).optional(),
+    functional_currency: z.string().regex(/^[A-Za-z]{3}$/).transform((s) => normalizeCurrency(s)).optional(),
     reporting_time_zone: z.string().min(1).max(64).optional(),
     amortization: z.enum(AMORTIZATION_METHODS).optional(),
     catch_up: z.boolean().optional(),

@@ -6,6 +6,7 @@
 import { AccrueError } from '../errors.ts';
 import type { EntryDraft, LineDraft, LocalDate } from '../journal.ts';
 import type { EngineContext } from './context.ts';
+import type { Currency } from '../money.ts';
 
 /** One period's release of one obligation, for display (schedules, waterfall previews). */
 export interface ScheduleLine {
@@ -20,7 +21,7 @@ export interface ScheduleLine {
   postingDate: LocalDate;
   /** Functional-currency minor units (signed like the obligation). */
   amount: bigint;
-  currency: string;
+  currency: Currency;
   /** True when the posting period ended on or before `through` (a recognition entry exists). */
   released: boolean;
 }

@@ -3,7 +3,7 @@
  * signed weights (the shared `allocate` takes non-negative weights only), and converting minor
  * units between currencies with a named rounding.
  */
-import { allocate, currencyExponent, Decimal, roundHalfUpToMinor } from '../money.ts';
+import { allocate, currencyExponent, Decimal, roundHalfUpToMinor, type Currency } from '../money.ts';
 import { assertInvariant, EngineRefusal } from './failures.ts';
 
 /**
@@ -63,7 +63,7 @@ function abs(v: bigint): bigint {
  * Converts minor units of `from` into minor units of `to` at `rate` (units of `to` per unit of
  * `from`), rounding half away from zero — the one FX rounding rule of the books.
  */
-export function convertMinor(amount: bigint, from: string, to: string, rate: Decimal | string): bigint {
+export function convertMinor(amount: bigint, from: Currency, to: Currency, rate: Decimal | string): bigint {
   if (from === to) return amount;
   const r = new Decimal(rate);
   const shift = currencyExponent(to) - currencyExponent(from);

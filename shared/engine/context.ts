@@ -8,6 +8,7 @@ import { periodCalendar, type Period, type PeriodCalendar } from '../periods.ts'
 import type { TenantSettings } from '../settings.ts';
 import { addDays } from '../time.ts';
 import { dateAt, type CalendarContext } from './schedule.ts';
+import type { Currency } from '../money.ts';
 
 export interface EngineContext {
   settings: TenantSettings;
@@ -15,7 +16,7 @@ export interface EngineContext {
   through: LocalDate;
   timeZone: string;
   /** The currency the books balance in: every journal line's `currency`. */
-  functionalCurrency: string;
+  functionalCurrency: Currency;
   calendar: PeriodCalendar;
   /** The zone and calendar, as the schedule module takes them. */
   schedule: CalendarContext;

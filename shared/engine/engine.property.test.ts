@@ -9,6 +9,7 @@ import { allocateSigned } from './allocation.ts';
 import { aggregateKeyOf, runEngine } from './index.ts';
 import type { Fact, InvoiceFinalizedFact, InvoiceLineFact } from './facts.ts';
 import { startOfDay } from '../time.ts';
+import { currency as currencyOf } from '../money.ts';
 
 const T0 = startOfDay('2026-01-01', 'UTC');
 const DAY = 86_400;
@@ -60,14 +61,14 @@ const invoiceArb = (n: number): fc.Arbitrary<Fact[]> =>
       const at = T0 + g.finDay * DAY + 3600;
       const tax = lines.reduce((a, l) => a + l.exclusiveTaxMinor, 0n);
       const total = lines.reduce((a, l) => a + l.amountMinor - l.discountMinor, 0n) + tax;
-      const currency = g.foreign ? 'eur' : 'usd';
+      const currency = currencyOf(g.foreign ? 'eur' : 'usd');
       const fin: InvoiceFinalizedFact = { type: 'invoice_finalized', invoice: inv, customer: 'cus_1', currency, at, totalMinor: total, taxMinor: tax, startingBalanceMinor: 0n, endingBalanceMinor: 0n, lines };
       const facts: Fact[] = [fin];
       const t = at + g.refundDay * DAY;
       const part = (total * BigInt(g.refundPct)) / 100n;
       const settled = g.foreign ? (total * 11n) / 10n : total;
       const paid = g.paid || g.event === 'refund' || g.event === 'dispute' || g.event === 'refund_failed';
-      if (paid) facts.push({ type: 'payment', invoice: inv, payment: `ch_${n}`, method: 'stripe', amountMinor: total, currency, at: at + 60, balanceTransaction: { id: `txn_${n}`, amountMinor: settled, feeMinor: settled / 30n, currency: 'usd', exchangeRate: g.foreign ? '1.1' : null, created: at + 60 } });
+      if (paid) facts.push({ type: 'payment', invoice: inv, payment: `ch_${n}`, method: 'stripe', amountMinor: total, currency, at: at + 60, balanceTransaction: { id: `txn_${n}`, amountMinor: settled, feeMinor: settled / 30n, currency: currencyOf('usd'), exchangeRate: g.foreign ? '1.1' : null, created: at + 60 } });
       if ((g.event === 'refund' || g.event === 'refund_failed') && part > 0n) facts.push({ type: 'refund', refund: `re_${n}`, charge: `ch_${n}`, invoice: inv, amountMinor: part, currency, at: t + 60, balanceTransaction: null });
       if (g.event === 'refund_failed' && part > 0n) facts.push({ type: 'refund_failed', refund: `re_${n}`, charge: `ch_${n}`, invoice: inv, at: t + 5 * DAY });
       if (g.event === 'dispute') facts.push({ type: 'dispute_funds_withdrawn', dispute: `dp_${n}`, charge: `ch_${n}`, invoice: inv, amountMinor: total, currency, at: t + 60, balanceTransaction: null });
@@ -91,7 +92,7 @@ const genArb: fc.Arbitrary<Gen> = fc
             : s.rules === 'term'
               ? { prod_1: { rule: 'custom_term', term_months: 7 } }
               : {};
-      const settings: TenantSettings = { ...defaultSettings(), amortization: s.method, catch_up: s.catchUp, discounts_as_contra: s.contra, product_rules, fx_rates: [{ date: '2025-01-01', from: 'eur', to: 'usd', rate: '1.0837' }] };
+      const settings: TenantSettings = { ...defaultSettings(), amortization: s.method, catch_up: s.catchUp, discounts_as_contra: s.contra, product_rules, fx_rates: [{ date: '2025-01-01', from: currencyOf('eur'), to: currencyOf('usd'), rate: '1.0837' }] };
       return { settings, facts: invs.flat() };
     }),
   );

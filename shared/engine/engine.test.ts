@@ -6,6 +6,7 @@ import { defaultSettings, TenantSettingsSchema, type TenantSettings } from '../s
 import { startOfDay } from '../time.ts';
 import { parseFact, serializeFact, type Fact, type InvoiceFinalizedFact, type InvoiceLineFact } from './facts.ts';
 import { resolveRule, runEngine } from './index.ts';
+import { currency as currencyOf } from '../money.ts';
 
 const at = (d: string, tz = 'UTC', h = 0): number => startOfDay(d, tz) + h * 3600;
 
@@ -13,7 +14,7 @@ function line(id: string, amount: bigint, start: number, end: number, product = 
   return { id, amountMinor: amount, discountMinor: 0n, creditMinor: 0n, inclusiveTaxMinor: 0n, exclusiveTaxMinor: 0n, periodStart: start, periodEnd: end, product, price, proration: false, invoiceItem: null, pendingItemCreatedAt: null, description: null };
 }
 
-function invoice(id: string, finAt: number, lines: InvoiceLineFact[], currency = 'usd'): InvoiceFinalizedFact {
+function invoice(id: string, finAt: number, lines: InvoiceLineFact[], currency = currencyOf('usd')): InvoiceFinalizedFact {
   const total = lines.reduce((a, l) => a + l.amountMinor, 0n);
   return { type: 'invoice_finalized', invoice: id, customer: 'cus_1', currency, at: finAt, totalMinor: total, taxMinor: 0n, startingBalanceMinor: 0n, endingBalanceMinor: 0n, lines };
 }
@@ -49,7 +50,7 @@ describe('runEngine', () => {
   it('keeps zero-decimal currencies in whole units', () => {
     const s = TenantSettingsSchema.parse({ functional_currency: 'jpy', amortization: 'monthly_even' });
     const fin = at('2026-01-01');
-    const facts = [invoice('in_jpy', fin, [line('il', 10000n, fin, at('2026-04-01'))], 'jpy')];
+    const facts = [invoice('in_jpy', fin, [line('il', 10000n, fin, at('2026-04-01'))], currencyOf('jpy'))];
     expect(recByPeriod(s, facts, '2026-12-31')).toEqual({ '2026-01': 3333n, '2026-02': 3333n, '2026-03': 3334n });
   });
 
@@ -103,7 +104,7 @@ describe('runEngine', () => {
   it('reports a missing exchange rate instead of guessing one', () => {
     const s = defaultSettings();
     const fin = at('2026-01-01');
-    const r = runEngine({ settings: s, facts: [invoice('in_gbp', fin, [line('il', 1000n, fin, at('2026-02-01'))], 'gbp')], through: '2026-12-31' });
+    const r = runEngine({ settings: s, facts: [invoice('in_gbp', fin, [line('il', 1000n, fin, at('2026-02-01'))], currencyOf('gbp'))], through: '2026-12-31' });
     expect(r.entries).toEqual([]);
     expect(r.exceptions).toHaveLength(1);
     expect(r.exceptions[0]!.reason).toMatch(/no exchange rate GBP→USD/);
@@ -112,7 +113,7 @@ describe('runEngine', () => {
   it('reports a refund whose invoice is not finalized yet as an exception, and books it once it is', () => {
     const s = defaultSettings();
     const fin = at('2026-01-01');
-    const refund: Fact = { type: 'refund', refund: 're_1', charge: 'ch_1', invoice: 'in_r', amountMinor: 500n, currency: 'usd', at: at('2026-01-20'), balanceTransaction: null };
+    const refund: Fact = { type: 'refund', refund: 're_1', charge: 'ch_1', invoice: 'in_r', amountMinor: 500n, currency: currencyOf('usd'), at: at('2026-01-20'), balanceTransaction: null };
     const early = runEngine({ settings: s, facts: [refund], through: '2026-01-31' });
     expect(early.entries).toEqual([]);
     expect(early.exceptions[0]!.reason).toMatch(/not been finalized/);

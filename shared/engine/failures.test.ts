@@ -8,6 +8,7 @@ import { startOfDay } from '../time.ts';
 import type { Fact, InvoiceFinalizedFact, InvoiceLineFact } from './facts.ts';
 import { classifyFailure, EngineInvariantError, EngineRefusal, failureReason, failureStopsRun } from './failures.ts';
 import { runEngine } from './index.ts';
+import { currency as currencyOf } from '../money.ts';
 
 const T0 = startOfDay('2026-01-01', 'UTC');
 const DAY = 86_400;
@@ -30,7 +31,7 @@ function invoice(id: string, discount: bigint): InvoiceFinalizedFact {
     description: null,
   };
   const total = 1000n - discount;
-  return { type: 'invoice_finalized', invoice: id, customer: 'cus_1', currency: 'usd', at: T0, totalMinor: total, taxMinor: 0n, startingBalanceMinor: 0n, endingBalanceMinor: 0n, lines: [line] };
+  return { type: 'invoice_finalized', invoice: id, customer: 'cus_1', currency: currencyOf('usd'), at: T0, totalMinor: total, taxMinor: 0n, startingBalanceMinor: 0n, endingBalanceMinor: 0n, lines: [line] };
 }
 
 /** Runs `body` as production would: without the variables test runners set. */

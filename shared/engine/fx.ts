@@ -5,7 +5,7 @@
  * and the booked amount; each booking step posts it to `fx_gain_loss` where it arises.
  */
 import type { LineDraft, LocalDate } from '../journal.ts';
-import { Decimal } from '../money.ts';
+import { Decimal, type Currency } from '../money.ts';
 import type { TenantSettings } from '../settings.ts';
 import { convertMinor } from './allocation.ts';
 import { dateOf, type EngineContext } from './context.ts';
@@ -13,7 +13,7 @@ import type { BalanceTxnFact, ChargeFact, InvoiceFinalizedFact, PaymentFact } fr
 
 /** An invoice's currency as its lines need it: the invoice currency and the booking rate to the functional one. */
 export interface InvoiceCurrency {
-  fact: { currency: string };
+  fact: { currency: Currency };
   /** The invoice currency is not the functional currency. */
   foreign: boolean;
   /** Booking rate: functional units per unit of the invoice currency. */

@@ -13,6 +13,7 @@ import type { AggregateBook } from './aggregate-book.ts';
 import { originalAmount, type InvoiceCurrency } from './fx.ts';
 import type { Obligation, ObligationCut } from './obligations.ts';
 import type { PeriodAmount } from './schedule.ts';
+import type { Currency } from '../money.ts';
 
 export interface BookedLine {
   line: InvoiceLineFact;
@@ -100,7 +101,7 @@ export function addLine(booking: LineBooking, role: AccountRole, functional: big
 export function takeReceivable(
   invoice: InvoiceState,
   amountInvoiceCurrency: bigint,
-  functionalCurrency: string,
+  functionalCurrency: Currency,
 ): bigint {
   let functional: bigint;
   if (!invoice.foreign) {

@@ -13,6 +13,7 @@ import { lineDimensions, type BookedLine, type InvoiceState, type LineDimensions
 import type { Obligation } from './obligations.ts';
 import { addPendingReclassification } from './pending-items.ts';
 import { releasesByPeriod, type PeriodAmount } from './schedule.ts';
+import type { Currency } from '../money.ts';
 
 /** The posting period of a release: under catch-up, periods before the booking period post in it. */
 type Posting = (period: Period) => Period;
@@ -119,7 +120,7 @@ function addReleaseLines(
 }
 
 /** One side of a release pair. Written out rather than spread: this is the engine's hottest allocation. */
-function releaseLine(role: AccountRole, amount: bigint, currency: string, dimensions: LineDimensions): LineDraft {
+function releaseLine(role: AccountRole, amount: bigint, currency: Currency, dimensions: LineDimensions): LineDraft {
   return {
     role,
     amount,

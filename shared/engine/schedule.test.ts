@@ -5,6 +5,7 @@ import { periodCalendar } from '../periods.ts';
 import { startOfDay } from '../time.ts';
 import { allocateSigned, convertMinor } from './allocation.ts';
 import { baseSegment, releasedAt, releasesByPeriod, resegment, type CalendarContext } from './schedule.ts';
+import { currency, currency as currencyOf } from '../money.ts';
 
 const cal: CalendarContext = { tz: 'UTC', calendar: periodCalendar({ type: 'monthly' }) };
 const at = (d: string, hour = 0): number => startOfDay(d, 'UTC') + hour * 3600;
@@ -91,9 +92,9 @@ describe('allocation helpers', () => {
     expect(parts[1]! < 0n).toBe(true);
   });
   it('convertMinor rounds half away from zero and respects exponents', () => {
-    expect(convertMinor(10000n, 'eur', 'usd', '1.085')).toBe(10850n);
-    expect(convertMinor(1n, 'eur', 'usd', '1.5')).toBe(2n);
-    expect(convertMinor(-1n, 'eur', 'usd', '1.5')).toBe(-2n);
-    expect(convertMinor(10000n, 'usd', 'jpy', '150.123')).toBe(15012n);
+    expect(convertMinor(10000n, currency('eur'), currencyOf('usd'), '1.085')).toBe(10850n);
+    expect(convertMinor(1n, currency('eur'), currencyOf('usd'), '1.5')).toBe(2n);
+    expect(convertMinor(-1n, currency('eur'), currencyOf('usd'), '1.5')).toBe(-2n);
+    expect(convertMinor(10000n, currency('usd'), currencyOf('jpy'), '150.123')).toBe(15012n);
   });
 });

@@ -94,7 +94,7 @@ export function groupBy<T>(items: readonly T[], keyOf: (item: T) => string): Map
 }
 
 /** Distinct values in sorted order. */
-export function distinctSorted(values: Iterable<string>): string[] {
+export function distinctSorted<T extends string>(values: Iterable<T>): T[] {
   return [...new Set(values)].sort(compareText);
 }
 

@@ -10,7 +10,7 @@
  *   is lost to floating point) next to the currency it is in.
  */
 import { AccrueError } from '../errors.ts';
-import { formatMinor, type Currency } from '../money.ts';
+import { asCurrency, formatMinor, type Currency } from '../money.ts';
 import type { ReportProblem } from './common.ts';
 import { csvDocument, csvText } from './csv.ts';
 import type { JournalReport } from './journal-listing.ts';
@@ -258,7 +258,8 @@ export function reportToJsonValue(value: unknown, currency?: Currency): unknown 
   if (Array.isArray(value)) return value.map((v) => reportToJsonValue(v, currency));
   if (value !== null && typeof value === 'object') {
     const obj = value as Record<string, unknown>;
-    const own = typeof obj['currency'] === 'string' ? (obj['currency'] as string) : currency;
+    // A report's `currency` fields come from ledger lines, already validated.
+    const own = typeof obj['currency'] === 'string' ? asCurrency(obj['currency']) : currency;
     const out: Record<string, unknown> = {};
     for (const [k, v] of Object.entries(obj)) {
       if (v === undefined) continue;

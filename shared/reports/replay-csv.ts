@@ -10,7 +10,7 @@
  * - waterfall:     WATERFALL_CSV_HEADER (long form: one row per non-empty cell)
  */
 import type { LedgerLine } from '../ledger-rows.ts';
-import { formatMinor } from '../money.ts';
+import { formatMinor, type Currency } from '../money.ts';
 import { compareLines, sides } from './common.ts';
 import { csvDocument } from './csv.ts';
 import type { JournalReport } from './journal-listing.ts';
@@ -66,9 +66,9 @@ interface JournalCsvLine {
   entryKey: string;
   role: string;
   account: string;
-  currency: string;
+  currency: Currency;
   amount: bigint;
-  original?: { currency: string; amount: bigint } | undefined;
+  original?: { currency: Currency; amount: bigint } | undefined;
   source: string | undefined;
   correction: boolean;
 }

@@ -4,11 +4,11 @@
  */
 import { Badge, Box, Table, TableBody, TableCell, TableRow } from '@stripe/ui-extension-sdk/ui';
 import type { EntrySummary } from '../../shared/api/app.ts';
-import { formatMinor } from '../../shared/money.ts';
+import { formatMinor, type Currency } from '../../shared/money.ts';
 import { TableHeader } from './TableHeader.tsx';
 
 /** "Dr Deferred Revenue 100.00" / "Cr Revenue 100.00" from a signed line. */
-function lineText(account: string, amount_minor: string, currency: string): string {
+function lineText(account: string, amount_minor: string, currency: Currency): string {
   const amount = BigInt(amount_minor);
   return `${amount >= 0n ? 'Dr' : 'Cr'} ${account} ${formatMinor(amount >= 0n ? amount : -amount, currency)}`;
 }

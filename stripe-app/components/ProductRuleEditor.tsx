@@ -7,7 +7,7 @@
 import { useEffect, useState } from 'react';
 import { Banner, Box, Button, Select, Table, TableBody, TableCell, TableRow, TextField } from '@stripe/ui-extension-sdk/ui';
 import { BUNDLE_COMPONENTS_MAX, previewBundleSplit, type BundlePreviewResponse, type ProductRuleResponse, type QboAccount } from '../../shared/api/app.ts';
-import { formatMinor, parseMajor } from '../../shared/money.ts';
+import { currency, formatMinor, parseMajor, type Currency } from '../../shared/money.ts';
 import { ProductRuleSchema, type ProductRule, type RecognitionRule } from '../../shared/settings.ts';
 import type { AppClient } from '../data/client.ts';
 import { useAction } from '../hooks/useAction.ts';
@@ -86,7 +86,7 @@ export function ruleFromDraft(d: RuleDraft): { rule: ProductRule } | { error: st
 }
 
 /** The split of `sample` (major units) over the draft's components, or why it cannot be computed. */
-export function bundlePreview(sample: string, currency: string, components: readonly ComponentDraft[]): { preview: BundlePreviewResponse } | { error: string } {
+export function bundlePreview(sample: string, currency: Currency, components: readonly ComponentDraft[]): { preview: BundlePreviewResponse } | { error: string } {
   if (components.length === 0) return { error: 'Add at least one component.' };
   let amount: bigint;
   try {
@@ -181,7 +181,7 @@ export function ProductRuleEditor({ client, productId, canEdit }: { client: AppC
           onChange={(components) => set({ components })}
           sample={sample}
           onSampleChange={setSample}
-          currency={data.product.default_price?.currency ?? 'usd'}
+          currency={data.product.default_price?.currency ?? currency('usd')}
           accounts={revenueAccounts}
           canEdit={canEdit}
         />
@@ -272,7 +272,7 @@ interface BundleEditorProps {
   /** The sample price (major units) whose split is previewed. */
   sample: string;
   onSampleChange: (sample: string) => void;
-  currency: string;
+  currency: Currency;
   accounts: QboAccount[];
   canEdit: boolean;
 }

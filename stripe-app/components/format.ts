@@ -2,11 +2,11 @@
  * Display formatting for the views: money in major units with the currency's own decimals
  * (through shared/money.ts, never a float), instants, and the rule summaries merchants read.
  */
-import { formatMinor } from '../../shared/money.ts';
+import { formatMinor, type Currency } from '../../shared/money.ts';
 import type { ProductRule } from '../../shared/settings.ts';
 
 /** "121.88 USD" from "12188" minor units. */
-export function money(amount_minor: string, currency: string): string {
+export function money(amount_minor: string, currency: Currency): string {
   return `${formatMinor(BigInt(amount_minor), currency)} ${currency.toUpperCase()}`;
 }
 
@@ -14,7 +14,7 @@ export function money(amount_minor: string, currency: string): string {
  * Chart value in major units. Charts only take numbers; this is for drawing bars, never for
  * arithmetic: it parses the exact decimal string that formatMinor produced.
  */
-export function chartValue(amount_minor: string, currency: string): number {
+export function chartValue(amount_minor: string, currency: Currency): number {
   return Number(formatMinor(BigInt(amount_minor), currency));
 }
 

@@ -12,6 +12,7 @@ import { ACCOUNT_ROLES } from '../../shared/accounts.ts';
 import type { QboStatusResponse, SettingsResponse } from '../../shared/api/app.ts';
 import { ADMIN_ROLES, buttonLabelled, contextFor, fakeBackend, ok, settle, VIEW_ONLY_ROLES } from '../testing/fakeBackend.ts';
 import AccrueOnboarding from './AccrueOnboarding.tsx';
+import { currency as currencyOf } from '../../shared/money.ts';
 
 vi.mock('@stripe/ui-extension-sdk/signature', () => ({ default: vi.fn(async () => 't=1700000000,v1=fake') }));
 vi.mock('@stripe/ui-extension-sdk/utils', () => ({ showToast: vi.fn(async () => ({ update: () => undefined, dismiss: () => undefined })) }));
@@ -26,7 +27,7 @@ const NOT_CONNECTED: QboStatusResponse = { status: 'not_connected', company_name
 const SETTINGS: SettingsResponse = {
   version: 1,
   settings: {
-    functional_currency: 'usd',
+    functional_currency: currencyOf('usd'),
     reporting_time_zone: 'UTC',
     amortization: 'by_time',
     catch_up: true,

@@ -14,6 +14,7 @@ import { ACCOUNT_ROLES, type AccountRole } from '../../shared/accounts.ts';
 import type { QboStatusResponse, SettingsResponse } from '../../shared/api/app.ts';
 import { ADMIN_ROLES, buttonLabelled, contextFor, fail, fakeBackend, never, ok, settle, VIEW_ONLY_ROLES, type FakeRoute } from '../testing/fakeBackend.ts';
 import AccrueSettings from './AccrueSettings.tsx';
+import { currency as currencyOf } from '../../shared/money.ts';
 
 vi.mock('@stripe/ui-extension-sdk/signature', () => ({ default: vi.fn(async () => 't=1700000000,v1=fake') }));
 vi.mock('@stripe/ui-extension-sdk/utils', () => ({ showToast: vi.fn(async () => ({ update: () => undefined, dismiss: () => undefined })) }));
@@ -26,7 +27,7 @@ afterEach(() => {
 const SETTINGS: SettingsResponse = {
   version: 5,
   settings: {
-    functional_currency: 'usd',
+    functional_currency: currencyOf('usd'),
     reporting_time_zone: 'UTC',
     amortization: 'by_time',
     catch_up: true,

@@ -13,6 +13,7 @@ import type { ProductRuleResponse, ProductSummary } from '../../shared/api/app.t
 import type { ProductRule } from '../../shared/settings.ts';
 import { ADMIN_ROLES, buttonLabelled, contextFor, fail, fakeBackend, never, ok, settle, VIEW_ONLY_ROLES } from '../testing/fakeBackend.ts';
 import ProductRules from './ProductRules.tsx';
+import { currency as currencyOf } from '../../shared/money.ts';
 
 vi.mock('@stripe/ui-extension-sdk/signature', () => ({ default: vi.fn(async () => 't=1700000000,v1=fake') }));
 vi.mock('@stripe/ui-extension-sdk/utils', () => ({ showToast: vi.fn(async () => ({ update: () => undefined, dismiss: () => undefined })) }));
@@ -31,7 +32,7 @@ const BUNDLE: ProductRule = {
 };
 
 function product(rule: ProductRule | null): ProductSummary {
-  return { id: 'prod_suite', name: 'Suite', active: true, default_price: { id: 'price_1', currency: 'usd', unit_amount_minor: '15000' }, rule };
+  return { id: 'prod_suite', name: 'Suite', active: true, default_price: { id: 'price_1', currency: currencyOf('usd'), unit_amount_minor: '15000' }, rule };
 }
 
 function ruleAnswer(rule: ProductRule | null, version = 7): ProductRuleResponse {

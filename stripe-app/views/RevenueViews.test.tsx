@@ -13,6 +13,7 @@ import { contextFor, fail, fakeBackend, never, ok, settle } from '../testing/fak
 import CustomerRevenue from './CustomerRevenue.tsx';
 import InvoiceRevenue, { scheduleByPeriod } from './InvoiceRevenue.tsx';
 import RevenueOverview from './RevenueOverview.tsx';
+import { currency as currencyOf } from '../../shared/money.ts';
 
 vi.mock('@stripe/ui-extension-sdk/signature', () => ({ default: vi.fn(async () => 't=1700000000,v1=fake') }));
 vi.mock('@stripe/ui-extension-sdk/utils', () => ({ showToast: vi.fn(async () => ({ update: () => undefined, dismiss: () => undefined })) }));
@@ -20,7 +21,7 @@ vi.mock('@stripe/ui-extension-sdk/utils', () => ({ showToast: vi.fn(async () => 
 afterEach(() => vi.unstubAllGlobals());
 
 const WATERFALL: WaterfallResponse = {
-  currency: 'usd',
+  currency: currencyOf('usd'),
   periods: ['2026-09', '2026-10', '2026-11'],
   rows: [
     { booked_period: '2026-09', booked_minor: '120000', recognized_minor: ['10000', '10000', '10000'], remaining_minor: '90000' },
@@ -30,7 +31,7 @@ const WATERFALL: WaterfallResponse = {
 };
 
 const ROLLFORWARD: RollforwardResponse = {
-  currency: 'usd',
+  currency: currencyOf('usd'),
   rows: [
     { period: '2026-09', opening_minor: '0', billings_minor: '120000', recognized_minor: '10000', contra_minor: '0', fx_minor: '0', closing_minor: '110000' },
     { period: '2026-10', opening_minor: '110000', billings_minor: '6000', recognized_minor: '12000', contra_minor: '0', fx_minor: '0', closing_minor: '104000' },
@@ -46,7 +47,7 @@ const ENTRY: EntrySummary = {
   memo: 'Revenue recognized for October',
   correction: false,
   qbo_id: '1234',
-  currency: 'usd',
+  currency: currencyOf('usd'),
   lines: [
     { role: 'deferred_revenue', account: 'Deferred Revenue', amount_minor: '10000' },
     { role: 'revenue', account: 'Services', amount_minor: '-10000' },
@@ -109,7 +110,7 @@ describe('InvoiceRevenue', () => {
     invoice_id: 'in_42',
     number: 'A-0042',
     customer_id: 'cus_9',
-    currency: 'usd',
+    currency: currencyOf('usd'),
     booked_on: '2026-09-01',
     schedule: [
       {
@@ -183,7 +184,7 @@ describe('CustomerRevenue', () => {
   const ctx = () => contextFor({ viewportID: 'stripe.dashboard.customer.detail', objectId: 'cus_9', object: 'customer' });
   const CUSTOMER: CustomerDetailResponse = {
     customer_id: 'cus_9',
-    currency: 'usd',
+    currency: currencyOf('usd'),
     recognized_minor: '30000',
     deferred_minor: '90000',
     invoices: [{ invoice_id: 'in_42', number: 'A-0042', booked_on: '2026-09-01', total_minor: '120000', recognized_minor: '30000', deferred_minor: '90000' }],

@@ -34,6 +34,7 @@ import { startFakeQbo, type FakeQbo } from '../../backend/sandbox/qbo/server.ts'
 import { product as productFixture, price as priceFixture } from '../../backend/sandbox/stripe/fixtures.ts';
 import { startStripeFake, type StripeFake } from '../../backend/sandbox/stripe/server.ts';
 import { createTestDatabase, type TestDatabase } from '../support/db.ts';
+import { currency as currencyOf } from '../../shared/money.ts';
 
 const SECRET = 'absec_app_service_test';
 const ACCOUNT_A = 'acct_AppTenantA';
@@ -79,7 +80,7 @@ function invoiceFact(): Fact {
     type: 'invoice_finalized',
     invoice: INVOICE,
     customer: CUSTOMER,
-    currency: 'usd',
+    currency: currencyOf('usd'),
     at: JAN_1_2026,
     totalMinor: INVOICE_AMOUNT,
     taxMinor: 0n,

@@ -14,7 +14,7 @@ import { pathToFileURL } from 'node:url';
 import type { Browser, Page } from 'playwright-core';
 import { CHART_PERIODS_MAX, renderDemoReport, type DemoReportInput } from '../../backend/demo/report-html.ts';
 import type { LedgerLine } from '../../shared/ledger-rows.ts';
-import { formatMinor } from '../../shared/money.ts';
+import { formatMinor, currency as currencyOf } from '../../shared/money.ts';
 import { periodCalendar, periodsBetween } from '../../shared/periods.ts';
 import { randomLedger } from '../../shared/reports/fixtures/random-ledger.ts';
 import { sampleLedger } from '../../shared/reports/fixtures/sample-ledger.ts';
@@ -34,7 +34,7 @@ const PERIODS = periodsBetween(periodCalendar({ type: 'monthly' }), '2026-01-01'
 function fixtureInput(): DemoReportInput {
   return {
     title: 'Accrue demo <report> & books',
-    primaryCurrency: 'usd',
+    primaryCurrency: currencyOf('usd'),
     generatedAt: '2026-04-01T00:00:00Z',
     lines: fixtureLines(),
     periods: PERIODS,
@@ -45,8 +45,8 @@ function fixtureInput(): DemoReportInput {
     qboAgreement: {
       agree: false,
       rows: [
-        { period: '2026-01', currency: 'usd', account: 'Deferred Revenue', ledger_minor: -18347n, qbo_minor: -18347n },
-        { period: '2026-02', currency: 'usd', account: 'R&D <lab>', ledger_minor: 1000n, qbo_minor: 900n },
+        { period: '2026-01', currency: currencyOf('usd'), account: 'Deferred Revenue', ledger_minor: -18347n, qbo_minor: -18347n },
+        { period: '2026-02', currency: currencyOf('usd'), account: 'R&D <lab>', ledger_minor: 1000n, qbo_minor: 900n },
       ],
     },
   };
@@ -226,7 +226,7 @@ describe.skipIf(!plan.run && !plan.fail)('demo report in headless Chromium', () 
     expect(await page.locator('table thead th[scope="col"]').count()).toBeGreaterThan(10);
   });
 
-  for (const currency of ['usd', 'jpy']) {
+  for (const currency of ['usd', 'jpy'].map(currencyOf)) {
     it(`draws one waterfall bar per non-zero cell in ${currency.toUpperCase()}, each visible and in proportion`, async () => {
       const w = wf.currencies.find((c) => c.currency === currency)!;
       const cells = w.rows.flatMap((r) => Object.values(r.cells)).filter((c) => c.amount !== 0n);

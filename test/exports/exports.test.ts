@@ -4,7 +4,7 @@
 // accounts; the hledger and beancount texts carry the entry key, dates and original amounts;
 // and exportLedger names its files.
 import { AccrueError } from '../../shared/errors.ts';
-import { parseMajor } from '../../shared/money.ts';
+import { normalizeCurrency, parseMajor } from '../../shared/money.ts';
 import { parseCsv } from '../../shared/reports/csv.ts';
 import { sampleLedger } from '../../shared/reports/fixtures/sample-ledger.ts';
 import { trialBalance } from '../../shared/reports/trial-balance.ts';
@@ -35,7 +35,8 @@ describe('QuickBooks format (netted)', () => {
     const byJournal = new Map<string, bigint>();
     const byAccount = new Map<string, bigint>();
     for (const r of body) {
-      const [journalNo, , currency, account, debits, credits, , , role] = r as [string, string, string, string, string, string, string, string, string];
+      const [journalNo, , code, account, debits, credits, , , role] = r as [string, string, string, string, string, string, string, string, string];
+      const currency = normalizeCurrency(code);
       expect(debits === '' || credits === '').toBe(true);
       const net = (debits ? parseMajor(debits, currency) : 0n) - (credits ? parseMajor(credits, currency) : 0n);
       byJournal.set(journalNo, (byJournal.get(journalNo) ?? 0n) + net);

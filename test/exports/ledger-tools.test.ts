@@ -12,7 +12,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { LedgerLine } from '../../shared/ledger-rows.ts';
-import { parseMajor } from '../../shared/money.ts';
+import { normalizeCurrency, parseMajor } from '../../shared/money.ts';
 import { parseCsv } from '../../shared/reports/csv.ts';
 import { randomLedger } from '../../shared/reports/fixtures/random-ledger.ts';
 import { sampleLedger } from '../../shared/reports/fixtures/sample-ledger.ts';
@@ -94,7 +94,7 @@ describe.skipIf(!hasHledger && !inCi)('hledger accepts the hledger export', () =
       const csv = execFileSync('hledger', ['-f', file, 'bal', '-O', 'csv', '--layout=bare', '--no-total', ...dateArgs], { encoding: 'utf8', timeout: TOOL_TIMEOUT_MS });
       const actual = new Map<string, bigint>();
       for (const [account, commodity, balance] of parseCsv(csv).slice(1) as [string, string, string][]) {
-        const minor = parseMajor(balance, commodity);
+        const minor = parseMajor(balance, normalizeCurrency(commodity));
         if (minor !== 0n) actual.set(`${account}|${commodity}`, minor);
       }
       const expected = expectedBalances(lines, names, through);
@@ -113,7 +113,7 @@ describe.skipIf(!hasHledger && !inCi)('hledger accepts the hledger export', () =
     const csv = execFileSync('hledger', ['-f', file, 'bal', '-O', 'csv', '--layout=bare', '--no-total'], { encoding: 'utf8', timeout: TOOL_TIMEOUT_MS });
     const actual = new Map<string, bigint>();
     for (const [account, commodity, balance] of parseCsv(csv).slice(1) as [string, string, string][]) {
-      const minor = parseMajor(balance, commodity);
+      const minor = parseMajor(balance, normalizeCurrency(commodity));
       if (minor !== 0n) actual.set(`${account}|${commodity}`, minor);
     }
     expect(actual, `SEED=${RANDOM_SEED}`).toEqual(expectedBalances(lines, hledgerAccountNames(lines)));
@@ -152,7 +152,7 @@ describe.skipIf(!hasBeancount && !inCi)('beancount accepts the beancount export'
     for (const row of parseCsv(csv).slice(1)) {
       const [account, currency, total] = row.map((c) => c.trim()) as [string, string, string];
       if (!account) continue;
-      const minor = parseMajor(total, currency);
+      const minor = parseMajor(total, normalizeCurrency(currency));
       if (minor !== 0n) actual.set(`${account}|${currency}`, minor);
     }
     expect(actual).toEqual(expectedBalances(lines, beancountAccountNames(lines)));

@@ -13,6 +13,7 @@ import { loadLedgerLines, postEntries, postEntry, reverseEntry } from '../../bac
 import { closePeriod, listPeriods, reopenPeriod } from '../../backend/ledger/periods.ts';
 import { ensureTenant, updateSettings, type Tenant } from '../../backend/ledger/tenants.ts';
 import { createTestDatabase, type TestDatabase } from '../support/db.ts';
+import { currency as currencyOf } from '../../shared/money.ts';
 
 let t: TestDatabase;
 let tenant: Tenant;
@@ -25,8 +26,8 @@ const sale = (key: string, date: string, amount = 12000n): EntryDraft => ({
   memo: 'Invoice finalized',
   sources: ['in_1'],
   lines: [
-    { role: 'receivable', amount, currency: 'usd' },
-    { role: 'deferred_revenue', amount: -amount, currency: 'usd' },
+    { role: 'receivable', amount, currency: currencyOf('usd') },
+    { role: 'deferred_revenue', amount: -amount, currency: currencyOf('usd') },
   ],
 });
 
@@ -68,9 +69,9 @@ describe('posting', () => {
   });
 
   it('rejects unbalanced entries, unknown roles, zero and non-integer amounts, and bad dates, writing nothing', async () => {
-    const unbalanced: EntryDraft = { ...sale('bad:1', '2026-01-20'), lines: [{ role: 'receivable', amount: 100n, currency: 'usd' }, { role: 'deferred_revenue', amount: -99n, currency: 'usd' }] };
+    const unbalanced: EntryDraft = { ...sale('bad:1', '2026-01-20'), lines: [{ role: 'receivable', amount: 100n, currency: currencyOf('usd') }, { role: 'deferred_revenue', amount: -99n, currency: currencyOf('usd') }] };
     expect(await codeOf(postEntries(t.db, tenant, [unbalanced]))).toBe('unbalanced_entry');
-    const mixed: EntryDraft = { ...sale('bad:2', '2026-01-20'), lines: [{ role: 'receivable', amount: 100n, currency: 'usd' }, { role: 'deferred_revenue', amount: -100n, currency: 'eur' }] };
+    const mixed: EntryDraft = { ...sale('bad:2', '2026-01-20'), lines: [{ role: 'receivable', amount: 100n, currency: currencyOf('usd') }, { role: 'deferred_revenue', amount: -100n, currency: currencyOf('eur') }] };
     expect(await codeOf(postEntries(t.db, tenant, [mixed]))).toBe('unbalanced_entry');
     const unknownRole = { ...sale('bad:3', '2026-01-20'), lines: [{ role: 'petty_cash', amount: 100n, currency: 'usd' }, { role: 'revenue', amount: -100n, currency: 'usd' }] } as unknown as EntryDraft;
     expect(await codeOf(postEntries(t.db, tenant, [unknownRole]))).toBe('unknown_account');
@@ -78,7 +79,7 @@ describe('posting', () => {
     expect(await codeOf(postEntries(t.db, tenant, [float]))).toBe('invalid_input');
     expect(await codeOf(postEntries(t.db, tenant, [sale('bad:5', '2026-02-30')]))).toBe('invalid_input');
     expect(await codeOf(postEntries(t.db, tenant, [sale('bad:6', '1776-07-04')]))).toBe('invalid_input');
-    const manualUnknown: EntryDraft = { ...sale('bad:7', '2026-01-20'), lines: [{ role: 'receivable', account: 'Nope', amount: 5n, currency: 'usd' }, { role: 'revenue', amount: -5n, currency: 'usd' }] };
+    const manualUnknown: EntryDraft = { ...sale('bad:7', '2026-01-20'), lines: [{ role: 'receivable', account: 'Nope', amount: 5n, currency: currencyOf('usd') }, { role: 'revenue', amount: -5n, currency: currencyOf('usd') }] };
     expect(await codeOf(postEntries(t.db, tenant, [manualUnknown], { createAccounts: false }))).toBe('unknown_account');
     const keys = await t.db.selectFrom('journal_entries').select('idempotency_key').where('idempotency_key', 'like', 'bad:%').execute();
     expect(keys).toEqual([]);

@@ -5,6 +5,7 @@
 import type Stripe from 'stripe';
 import type { ProductSummary } from '../../../shared/api/app.ts';
 import { AccrueError, isAccrueError } from '../../../shared/errors.ts';
+import { normalizeCurrency } from '../../../shared/money.ts';
 import type { ProductRule } from '../../../shared/settings.ts';
 import type { Tenant } from '../../ledger/tenants.ts';
 import type { AppDeps } from '../app-api/types.ts';
@@ -51,7 +52,7 @@ export async function summarize(deps: StripeDeps, tenant: Tenant, product: Strip
     }
   }
   const defaultPrice = price
-    ? { id: price.id, currency: price.currency, unit_amount_minor: price.unit_amount === null ? null : String(price.unit_amount) }
+    ? { id: price.id, currency: normalizeCurrency(price.currency), unit_amount_minor: price.unit_amount === null ? null : String(price.unit_amount) }
     : null;
   return { id: product.id, name: product.name, active: product.active, default_price: defaultPrice, rule };
 }

@@ -6,6 +6,7 @@
 import type { AccountRole } from '../../../shared/accounts.ts';
 import type { EntryKind } from '../../../shared/journal.ts';
 import type { LedgerLine } from '../../../shared/ledger-rows.ts';
+import { currency as currencyOf, type Currency } from '../../../shared/money.ts';
 import { prng as rng } from '../../../shared/prng.ts';
 
 export interface LedgerSpec {
@@ -13,7 +14,7 @@ export interface LedgerSpec {
   months: string[];
   entriesPerMonth: number;
   customers: number;
-  currency?: string;
+  currency?: Currency;
   seed?: number;
 }
 
@@ -31,7 +32,7 @@ export const GENERATED_ACCOUNTS: { role: AccountRole; account: string }[] = [
 
 export function generateLedger(spec: LedgerSpec): LedgerLine[] {
   const rand = rng(spec.seed ?? 42);
-  const currency = spec.currency ?? 'usd';
+  const currency = spec.currency ?? currencyOf('usd');
   const out: LedgerLine[] = [];
   let n = 0;
   for (const month of spec.months) {

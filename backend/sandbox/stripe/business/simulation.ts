@@ -4,7 +4,7 @@
  * the settled money that payouts sweep. Each step of the business (`catalogue.ts`,
  * `customers.ts`, `billing.ts`, `payments.ts`, `disputes.ts`, `payouts.ts`) acts through it.
  */
-import { Decimal, currencyExponent } from '../../../../shared/money.ts';
+import { Decimal, asCurrency, currencyExponent } from '../../../../shared/money.ts';
 import type { StripeObject } from '../../../stripe/reader.ts';
 import * as fx from '../fixtures.ts';
 import { seededRandom, type SeededRandom } from './random.ts';
@@ -104,7 +104,7 @@ export class Simulation {
   /** Settled USD minor units for an amount in `cur` minor units, rounded half up like Stripe. */
   toUsdMinor(amount: number, cur: Currency, rate: Decimal): number {
     return new Decimal(amount)
-      .div(new Decimal(10).pow(currencyExponent(cur)))
+      .div(new Decimal(10).pow(currencyExponent(asCurrency(cur))))
       .mul(rate)
       .mul(100)
       .toDecimalPlaces(0, Decimal.ROUND_HALF_UP)
