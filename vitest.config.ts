@@ -6,7 +6,13 @@ export default defineConfig({
   test: {
     globals: true,
     environment: 'node',
-    include: ['test/**/*.test.ts', 'test/**/*.test.tsx', 'shared/**/*.test.ts', 'backend/**/*.test.ts', 'stripe-app/**/*.test.tsx'],
+    include: [
+      'test/**/*.test.ts',
+      'test/**/*.test.tsx',
+      'shared/**/*.test.ts',
+      'backend/**/*.test.ts',
+      'stripe-app/**/*.test.tsx',
+    ],
     globalSetup: ['test/support/global-setup.ts'],
     setupFiles: ['test/support/setup.ts'],
     testTimeout: 30_000,

@@ -33,11 +33,18 @@ describe('toAccrueError', () => {
   });
 
   it('maps every AC SQLSTATE the migrations raise', () => {
-    expect(Object.keys(SQLSTATE_CODES).filter((k) => k.startsWith('AC')).sort()).toEqual(['AC001', 'AC002', 'AC003', 'AC004', 'AC005']);
+    expect(
+      Object.keys(SQLSTATE_CODES)
+        .filter((k) => k.startsWith('AC'))
+        .sort(),
+    ).toEqual(['AC001', 'AC002', 'AC003', 'AC004', 'AC005']);
   });
 
   it('answers a unique violation with 409 conflict, without the constraint name', () => {
-    const cause = databaseError('23505', 'duplicate key value violates unique constraint "journal_entries_reverses_entry_id_key"');
+    const cause = databaseError(
+      '23505',
+      'duplicate key value violates unique constraint "journal_entries_reverses_entry_id_key"',
+    );
     const e = toAccrueError(cause);
     expect([e.code, e.httpStatus]).toEqual(['conflict', 409]);
     expect(e.message).not.toContain('journal_entries');
@@ -60,8 +67,12 @@ describe('toAccrueError', () => {
     const zod = z.object({ a: z.string() }).safeParse({ a: 1 });
     const fromZod = toAccrueError(zod.error);
     expect([fromZod.code, fromZod.message]).toEqual(['invalid_input', expect.stringMatching(/^a: /)]);
-    expect(toAccrueError(Object.assign(new Error('x'), { type: 'entity.parse.failed' })).message).toBe('the request body is not valid JSON');
-    expect(toAccrueError(Object.assign(new Error('x'), { type: 'entity.too.large' })).message).toBe('the request body is too large');
+    expect(toAccrueError(Object.assign(new Error('x'), { type: 'entity.parse.failed' })).message).toBe(
+      'the request body is not valid JSON',
+    );
+    expect(toAccrueError(Object.assign(new Error('x'), { type: 'entity.too.large' })).message).toBe(
+      'the request body is too large',
+    );
     const bug = new TypeError('cannot read properties of undefined (reading "secret")');
     const e = toAccrueError(bug);
     expect([e.code, e.httpStatus, e.message]).toEqual(['internal', 500, 'internal error']);
@@ -75,7 +86,9 @@ describe('cause chains', () => {
       code: 'ERR_BAD_REQUEST',
       config: { headers: { Authorization: 'Bearer secret-token' } },
     });
-    const oauth = new AccrueError('upstream_unavailable', 'QuickBooks token refresh failed', undefined, { cause: axiosLike });
+    const oauth = new AccrueError('upstream_unavailable', 'QuickBooks token refresh failed', undefined, {
+      cause: axiosLike,
+    });
     const outer = new AccrueError('internal', 'sync failed', undefined, { cause: oauth });
     const chain = causeChain(outer);
     expect(chain.map((l) => [l.name, l.code, l.message])).toEqual([

@@ -68,8 +68,10 @@ export function toAccrueError(err: unknown): AccrueError {
     if (mapped) return mapped;
   }
   const bodyError = (err as { type?: string } | null)?.type;
-  if (bodyError === 'entity.parse.failed') return new AccrueError('invalid_input', 'the request body is not valid JSON', undefined, { cause: err });
-  if (bodyError === 'entity.too.large') return new AccrueError('invalid_input', 'the request body is too large', undefined, { cause: err });
+  if (bodyError === 'entity.parse.failed')
+    return new AccrueError('invalid_input', 'the request body is not valid JSON', undefined, { cause: err });
+  if (bodyError === 'entity.too.large')
+    return new AccrueError('invalid_input', 'the request body is too large', undefined, { cause: err });
   return new AccrueError('internal', 'internal error', undefined, { cause: err });
 }
 
@@ -87,7 +89,12 @@ export const CAUSE_CHAIN_MAX = 8;
 function describe(link: unknown): CauseLink {
   if (!(link instanceof Error)) return { name: typeof link, message: String(link) };
   const code = (link as { code?: unknown }).code;
-  return { name: link.name, message: link.message, code: typeof code === 'string' ? code : undefined, stack: link.stack };
+  return {
+    name: link.name,
+    message: link.message,
+    code: typeof code === 'string' ? code : undefined,
+    stack: link.stack,
+  };
 }
 
 /**

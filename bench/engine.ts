@@ -29,7 +29,10 @@ const SEMI_SPACE_FLAG = '--max-semi-space-size=64';
 if (!process.execArgv.includes(SEMI_SPACE_FLAG) && process.env.ACCRUE_BENCH_CHILD !== '1') {
   const runner = fileURLToPath(new URL('../bin/run-ts.js', import.meta.url));
   const self = fileURLToPath(import.meta.url);
-  const r = spawnSync(process.execPath, [SEMI_SPACE_FLAG, runner, self, ...process.argv.slice(2)], { stdio: 'inherit', env: { ...process.env, ACCRUE_BENCH_CHILD: '1' } });
+  const r = spawnSync(process.execPath, [SEMI_SPACE_FLAG, runner, self, ...process.argv.slice(2)], {
+    stdio: 'inherit',
+    env: { ...process.env, ACCRUE_BENCH_CHILD: '1' },
+  });
   process.exit(r.status ?? 1);
 }
 const DAY = 86_400;
@@ -56,19 +59,63 @@ function makeInvoice(n: number, rnd: () => number): Fact[] {
     const amount = BigInt(100 + Math.floor(rnd() * 500_000));
     total += amount;
     lines.push({
-      id: `il_${n}_${i}`, amountMinor: amount, discountMinor: 0n, creditMinor: 0n, inclusiveTaxMinor: 0n, exclusiveTaxMinor: 0n,
-      periodStart: start, periodEnd: start + (annual ? 365 : 30) * DAY, product: `prod_${i}`, price: null, proration: false,
-      invoiceItem: null, pendingItemCreatedAt: null, description: null,
+      id: `il_${n}_${i}`,
+      amountMinor: amount,
+      discountMinor: 0n,
+      creditMinor: 0n,
+      inclusiveTaxMinor: 0n,
+      exclusiveTaxMinor: 0n,
+      periodStart: start,
+      periodEnd: start + (annual ? 365 : 30) * DAY,
+      product: `prod_${i}`,
+      price: null,
+      proration: false,
+      invoiceItem: null,
+      pendingItemCreatedAt: null,
+      description: null,
     });
   }
-  const fin: InvoiceFinalizedFact = { type: 'invoice_finalized', invoice: inv, customer: `cus_${n % 997}`, currency: USD, at: start, totalMinor: total, taxMinor: 0n, startingBalanceMinor: 0n, endingBalanceMinor: 0n, lines };
+  const fin: InvoiceFinalizedFact = {
+    type: 'invoice_finalized',
+    invoice: inv,
+    customer: `cus_${n % 997}`,
+    currency: USD,
+    at: start,
+    totalMinor: total,
+    taxMinor: 0n,
+    startingBalanceMinor: 0n,
+    endingBalanceMinor: 0n,
+    lines,
+  };
   return [
     fin,
-    { type: 'payment', invoice: inv, payment: `ch_${n}`, method: 'stripe', amountMinor: total, currency: USD, at: start + 5, balanceTransaction: { id: `txn_${n}`, amountMinor: total, feeMinor: total / 34n, currency: USD, exchangeRate: null, created: start + 5 } },
+    {
+      type: 'payment',
+      invoice: inv,
+      payment: `ch_${n}`,
+      method: 'stripe',
+      amountMinor: total,
+      currency: USD,
+      at: start + 5,
+      balanceTransaction: {
+        id: `txn_${n}`,
+        amountMinor: total,
+        feeMinor: total / 34n,
+        currency: USD,
+        exchangeRate: null,
+        created: start + 5,
+      },
+    },
   ];
 }
 
-function bench(lines: number): { lines: number; seconds: number; cpuSeconds: number; journalLines: number; entries: number } {
+function bench(lines: number): {
+  lines: number;
+  seconds: number;
+  cpuSeconds: number;
+  journalLines: number;
+  entries: number;
+} {
   const settings = defaultSettings();
   const invoices = Math.ceil(lines / LINES_PER_INVOICE);
   const rnd = lcg(42);
@@ -88,7 +135,13 @@ function bench(lines: number): { lines: number; seconds: number; cpuSeconds: num
     entries += r.entries.length;
     for (const e of r.entries) journalLines += e.lines.length;
   }
-  return { lines: invoices * LINES_PER_INVOICE, seconds: Number(elapsed) / 1e9, cpuSeconds: cpuMicros / 1e6, journalLines, entries };
+  return {
+    lines: invoices * LINES_PER_INVOICE,
+    seconds: Number(elapsed) / 1e9,
+    cpuSeconds: cpuMicros / 1e6,
+    journalLines,
+    entries,
+  };
 }
 
 /** The brief's aim: invoice lines scheduled per second on one core. */
@@ -97,7 +150,13 @@ const TARGET_LINES_PER_S = 200_000;
 const QUICK_MAX_LINES = 100_000;
 
 /** One headline number in the format `bench/run.ts` collects into its summary table. */
-function printResult(r: { metric: string; measured: number; unit: string; target: string; verdict: 'meets' | 'misses' | 'info' }): void {
+function printResult(r: {
+  metric: string;
+  measured: number;
+  unit: string;
+  target: string;
+  verdict: 'meets' | 'misses' | 'info';
+}): void {
   console.log(`BENCH_RESULT ${JSON.stringify({ bench: 'engine', ...r })}`);
 }
 
@@ -105,10 +164,14 @@ const quick = process.argv.includes('--quick') || process.env.BENCH_QUICK === '1
 const numeric = process.argv.slice(2).find((a) => /^\d+$/.test(a));
 const max = numeric ? Number(numeric) : quick ? QUICK_MAX_LINES : SIZES[SIZES.length - 1]!;
 bench(3_000); // warm-up so the JIT has compiled the hot paths
-console.log(`engine bench: ${LINES_PER_INVOICE} lines per invoice (20% annual, 80% monthly), batches of ${BATCH_INVOICES} invoices, ${SEMI_SPACE_FLAG}`);
+console.log(
+  `engine bench: ${LINES_PER_INVOICE} lines per invoice (20% annual, 80% monthly), batches of ${BATCH_INVOICES} invoices, ${SEMI_SPACE_FLAG}`,
+);
 // Wall time suffers when other processes share the machine; CPU time (user + system of this
 // process, which includes the garbage collector's helper threads) is the steadier measure.
-console.log('invoice_lines, wall_s, cpu_s, lines_per_wall_s, lines_per_cpu_s, journal_lines, journal_lines_per_cpu_s, peak_rss_mb');
+console.log(
+  'invoice_lines, wall_s, cpu_s, lines_per_wall_s, lines_per_cpu_s, journal_lines, journal_lines_per_cpu_s, peak_rss_mb',
+);
 let last: ReturnType<typeof bench> | undefined;
 let first: ReturnType<typeof bench> | undefined;
 for (const size of SIZES.filter((s) => s <= max)) {
@@ -117,18 +180,57 @@ for (const size of SIZES.filter((s) => s <= max)) {
   last = r;
   const rssMb = process.resourceUsage().maxRSS / 1024;
   console.log(
-    [r.lines, r.seconds.toFixed(3), r.cpuSeconds.toFixed(3), Math.round(r.lines / r.seconds), Math.round(r.lines / r.cpuSeconds), r.journalLines, Math.round(r.journalLines / r.cpuSeconds), rssMb.toFixed(0)].join(', '),
+    [
+      r.lines,
+      r.seconds.toFixed(3),
+      r.cpuSeconds.toFixed(3),
+      Math.round(r.lines / r.seconds),
+      Math.round(r.lines / r.cpuSeconds),
+      r.journalLines,
+      Math.round(r.journalLines / r.cpuSeconds),
+      rssMb.toFixed(0),
+    ].join(', '),
   );
 }
 if (last) {
   const perCpu = Math.round(last.lines / last.cpuSeconds);
-  printResult({ metric: `invoice lines scheduled per CPU-second (${last.lines} lines)`, measured: perCpu, unit: 'lines/s', target: `>= ${TARGET_LINES_PER_S}`, verdict: perCpu >= TARGET_LINES_PER_S ? 'meets' : 'misses' });
-  printResult({ metric: 'invoice lines scheduled per wall-second', measured: Math.round(last.lines / last.seconds), unit: 'lines/s', target: '-', verdict: 'info' });
-  printResult({ metric: 'journal lines per CPU-second', measured: Math.round(last.journalLines / last.cpuSeconds), unit: 'lines/s', target: '-', verdict: 'info' });
-  printResult({ metric: 'peak RSS', measured: Math.round(process.resourceUsage().maxRSS / 1024), unit: 'MB', target: '-', verdict: 'info' });
+  printResult({
+    metric: `invoice lines scheduled per CPU-second (${last.lines} lines)`,
+    measured: perCpu,
+    unit: 'lines/s',
+    target: `>= ${TARGET_LINES_PER_S}`,
+    verdict: perCpu >= TARGET_LINES_PER_S ? 'meets' : 'misses',
+  });
+  printResult({
+    metric: 'invoice lines scheduled per wall-second',
+    measured: Math.round(last.lines / last.seconds),
+    unit: 'lines/s',
+    target: '-',
+    verdict: 'info',
+  });
+  printResult({
+    metric: 'journal lines per CPU-second',
+    measured: Math.round(last.journalLines / last.cpuSeconds),
+    unit: 'lines/s',
+    target: '-',
+    verdict: 'info',
+  });
+  printResult({
+    metric: 'peak RSS',
+    measured: Math.round(process.resourceUsage().maxRSS / 1024),
+    unit: 'MB',
+    target: '-',
+    verdict: 'info',
+  });
   if (first && first !== last) {
     // Linear growth: CPU time per line at the largest size against the first size of 100k or more.
     const ratio = last.cpuSeconds / last.lines / (first.cpuSeconds / first.lines);
-    printResult({ metric: `CPU per line, ${last.lines} vs ${first.lines} lines (1.0 = linear)`, measured: Number(ratio.toFixed(2)), unit: 'x', target: '<= 1.5', verdict: ratio <= 1.5 ? 'meets' : 'misses' });
+    printResult({
+      metric: `CPU per line, ${last.lines} vs ${first.lines} lines (1.0 = linear)`,
+      measured: Number(ratio.toFixed(2)),
+      unit: 'x',
+      target: '<= 1.5',
+      verdict: ratio <= 1.5 ? 'meets' : 'misses',
+    });
   }
 }

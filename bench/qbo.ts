@@ -39,7 +39,12 @@ export async function runQboBench(): Promise<Record<string, unknown>> {
   const realm = { homeCurrency: 'USD', multicurrency: false };
 
   let t = process.hrtime.bigint();
-  const lines = generateLedger({ tenantId: 'bench', months: ['2026-03'], entriesPerMonth: SOURCE_ENTRIES, customers: 5_000 });
+  const lines = generateLedger({
+    tenantId: 'bench',
+    months: ['2026-03'],
+    entriesPerMonth: SOURCE_ENTRIES,
+    customers: 5_000,
+  });
   report['ledger'] = { entries: SOURCE_ENTRIES, lines: lines.length, generate_ms: Math.round(ms(t)) };
 
   const h = await startHarness({ latency_ms: FAKE_LATENCY_MS });
@@ -55,7 +60,14 @@ export async function runQboBench(): Promise<Record<string, unknown>> {
     h.fake.resetStats(h.realmId);
     report['fake_latency_ms'] = FAKE_LATENCY_MS;
     t = process.hrtime.bigint();
-    const summaryRun = await executePostings({ tenantId: 'bench', realmId: h.realmId, api: h.api, entries: summary, store: new InMemorySyncStore(), limiter: new RealmLimiter(systemClock) });
+    const summaryRun = await executePostings({
+      tenantId: 'bench',
+      realmId: h.realmId,
+      api: h.api,
+      entries: summary,
+      store: new InMemorySyncStore(),
+      limiter: new RealmLimiter(systemClock),
+    });
     const summaryWall_ms = ms(t);
     const summaryStats = h.fake.stats(h.realmId);
     report['summary'] = {
@@ -85,7 +97,14 @@ export async function runQboBench(): Promise<Record<string, unknown>> {
       h.fake.resetStats(h.realmId);
       const limiter = new RealmLimiter(systemClock);
       t = process.hrtime.bigint();
-      const r = await executePostings({ tenantId: 'bench', realmId: h.realmId, api: h.api, entries: sample, store: new InMemorySyncStore(), limiter });
+      const r = await executePostings({
+        tenantId: 'bench',
+        realmId: h.realmId,
+        api: h.api,
+        entries: sample,
+        store: new InMemorySyncStore(),
+        limiter,
+      });
       const wall = ms(t);
       const st = h.fake.stats(h.realmId);
       detailedReport['sample_measured'] = {
@@ -108,11 +127,25 @@ export async function runQboBench(): Promise<Record<string, unknown>> {
     // The fake's latency is real time: divide by the factor to keep the simulated service time.
     const h2 = await startHarness({ clock, latency_ms: Math.round(FAKE_LATENCY_MS / SUSTAINED_FACTOR) });
     try {
-      const plan2 = planPostings({ tenantId: 'bench', lines: lines.slice(0, SUSTAINED_ENTRIES * 3), accounts: h2.accounts, realm, mode: 'detailed' }).slice(0, SUSTAINED_ENTRIES);
+      const plan2 = planPostings({
+        tenantId: 'bench',
+        lines: lines.slice(0, SUSTAINED_ENTRIES * 3),
+        accounts: h2.accounts,
+        realm,
+        mode: 'detailed',
+      }).slice(0, SUSTAINED_ENTRIES);
       const api2 = new QboAdapter({ realmId: h2.realmId, accessToken: h2.fake.issueAccessToken(h2.realmId) });
       const simStart = clock.now_ms();
       t = process.hrtime.bigint();
-      const r2 = await executePostings({ tenantId: 'bench', realmId: h2.realmId, api: api2, entries: plan2, store: new InMemorySyncStore(), clock, limiter: new RealmLimiter(clock) });
+      const r2 = await executePostings({
+        tenantId: 'bench',
+        realmId: h2.realmId,
+        api: api2,
+        entries: plan2,
+        store: new InMemorySyncStore(),
+        clock,
+        limiter: new RealmLimiter(clock),
+      });
       const wall = ms(t);
       const st = h2.fake.stats(h2.realmId);
       detailedReport['sustained_compressed_clock'] = {

@@ -47,7 +47,9 @@ interface Outcome {
 
 /** The benches present, in run order. */
 export function benchFiles(dir: string): string[] {
-  const files = readdirSync(dir).filter((f) => f.endsWith('.ts') && !f.endsWith('.test.ts') && !NOT_BENCHES.has(f) && !f.endsWith('.d.ts'));
+  const files = readdirSync(dir).filter(
+    (f) => f.endsWith('.ts') && !f.endsWith('.test.ts') && !NOT_BENCHES.has(f) && !f.endsWith('.d.ts'),
+  );
   const rank = (f: string) => {
     const i = PREFERRED_ORDER.indexOf(f);
     return i < 0 ? PREFERRED_ORDER.length : i;
@@ -69,8 +71,21 @@ async function runOne(file: string, args: string[], quick: boolean): Promise<Out
       const m = /^BENCH_RESULT (\{.*\})$/.exec(line);
       if (m) {
         try {
-          const r = JSON.parse(m[1]!) as { bench?: string; metric?: string; measured?: unknown; unit?: string; target?: string; verdict?: string };
-          rows.push({ bench: r.bench ?? name, metric: r.metric ?? '?', measured: `${String(r.measured)} ${r.unit ?? ''}`.trim(), target: r.target ?? '-', verdict: r.verdict ?? '-' });
+          const r = JSON.parse(m[1]!) as {
+            bench?: string;
+            metric?: string;
+            measured?: unknown;
+            unit?: string;
+            target?: string;
+            verdict?: string;
+          };
+          rows.push({
+            bench: r.bench ?? name,
+            metric: r.metric ?? '?',
+            measured: `${String(r.measured)} ${r.unit ?? ''}`.trim(),
+            target: r.target ?? '-',
+            verdict: r.verdict ?? '-',
+          });
         } catch {
           /* a malformed line is shown above and left out of the table */
         }
@@ -101,7 +116,14 @@ async function main(): Promise<void> {
   const argv = process.argv.slice(2);
   const quick = argv.includes('--quick') || process.env['BENCH_QUICK'] === '1';
   const onlyArg = argv.find((a) => a.startsWith('--only-bench='));
-  const only = onlyArg ? new Set(onlyArg.slice('--only-bench='.length).split(',').map((s) => (s.endsWith('.ts') ? s : `${s}.ts`))) : null;
+  const only = onlyArg
+    ? new Set(
+        onlyArg
+          .slice('--only-bench='.length)
+          .split(',')
+          .map((s) => (s.endsWith('.ts') ? s : `${s}.ts`)),
+      )
+    : null;
   const passThrough = argv.filter((a) => !a.startsWith('--only-bench='));
   const dir = import.meta.dirname;
   const files = benchFiles(dir).filter((f) => !only || only.has(f));
@@ -120,12 +142,20 @@ async function main(): Promise<void> {
   for (const o of outcomes) {
     for (const r of o.rows) table.push([r.bench, r.metric, r.measured, r.target, r.verdict]);
     const status = o.exitCode === 0 ? 'completed' : `FAILED (exit ${o.exitCode ?? 'signal'})`;
-    table.push([o.file, `${status} in ${o.wall_s.toFixed(0)} s`, o.rows.length ? '' : o.lastLine.slice(0, 80), '', o.exitCode === 0 ? '' : 'error']);
+    table.push([
+      o.file,
+      `${status} in ${o.wall_s.toFixed(0)} s`,
+      o.rows.length ? '' : o.lastLine.slice(0, 80),
+      '',
+      o.exitCode === 0 ? '' : 'error',
+    ]);
   }
   printTable(table);
   const misses = outcomes.flatMap((o) => o.rows).filter((r) => r.verdict === 'misses').length;
   const failures = outcomes.filter((o) => o.exitCode !== 0).length;
-  console.log(`\n${outcomes.length} benches, ${failures} failed to run, ${misses} targets missed. Targets are printed, not enforced: this run exits non-zero only when a bench crashes.`);
+  console.log(
+    `\n${outcomes.length} benches, ${failures} failed to run, ${misses} targets missed. Targets are printed, not enforced: this run exits non-zero only when a bench crashes.`,
+  );
   process.exitCode = failures ? 1 : 0;
 }
 

@@ -171,7 +171,11 @@ export async function startBenchServer(opts: { fast: boolean }): Promise<BenchSe
   let adminUrl = process.env['DATABASE_URL'];
   let embedded: EmbeddedPostgres | null = null;
   if (!adminUrl) {
-    embedded = await startEmbeddedPostgres({ dataDir: join(tmpdir(), `accrue-bench-pg-${process.pid}-${Date.now().toString(36)}`), fast: opts.fast, ephemeral: true });
+    embedded = await startEmbeddedPostgres({
+      dataDir: join(tmpdir(), `accrue-bench-pg-${process.pid}-${Date.now().toString(36)}`),
+      fast: opts.fast,
+      ephemeral: true,
+    });
     adminUrl = embedded.url;
   }
   const created: string[] = [];
@@ -206,7 +210,8 @@ export async function startBenchServer(opts: { fast: boolean }): Promise<BenchSe
       const c = new pg.Client({ connectionString: admin });
       await c.connect();
       try {
-        for (const name of created) await c.query(`drop database if exists "${name}" with (force)`).catch(() => undefined);
+        for (const name of created)
+          await c.query(`drop database if exists "${name}" with (force)`).catch(() => undefined);
       } finally {
         await c.end();
       }
@@ -218,7 +223,12 @@ export async function startBenchServer(opts: { fast: boolean }): Promise<BenchSe
 
 /** The durability settings of the server, printed next to every result so numbers are comparable. */
 export async function durabilitySettings(db: Db): Promise<string> {
-  const r = await sql<{ name: string; setting: string }>`select name, setting from pg_settings where name in ('fsync', 'synchronous_commit', 'full_page_writes') order by name`.execute(db);
+  const r = await sql<{
+    name: string;
+    setting: string;
+  }>`select name, setting from pg_settings where name in ('fsync', 'synchronous_commit', 'full_page_writes') order by name`.execute(
+    db,
+  );
   return r.rows.map((x) => `${x.name}=${x.setting}`).join(' ');
 }
 
@@ -252,7 +262,15 @@ export function countingDb(pool: pg.Pool): { db: Db; stats: Map<string, Statemen
 export function statementShape(text: string): string {
   const s = text.replace(/\s+/g, ' ').trim();
   const verb = (/^(\w+)/.exec(s)?.[1] ?? '?').toLowerCase();
-  const table = (verb === 'insert' ? /into "?([\w.]+)"?/i : verb === 'update' ? /^update "?([\w.]+)"?/i : verb === 'delete' ? /from "?([\w.]+)"?/i : /from "?([\w.]+)"?/i).exec(s)?.[1];
+  const table = (
+    verb === 'insert'
+      ? /into "?([\w.]+)"?/i
+      : verb === 'update'
+        ? /^update "?([\w.]+)"?/i
+        : verb === 'delete'
+          ? /from "?([\w.]+)"?/i
+          : /from "?([\w.]+)"?/i
+  ).exec(s)?.[1];
   if (verb === 'select' && /pg_advisory_xact_lock/.test(s)) return 'select pg_advisory_xact_lock';
   if (verb === 'select' && !table) return `select ${s.slice(7, 40)}`;
   return `${verb} ${table ?? '?'}`;
@@ -337,7 +355,11 @@ export function startCpuMeter(serverPid: number | null, embedded: EmbeddedPostgr
           if (after !== null) postgres += after - (pgBefore.get(p) ?? 0);
         }
       }
-      return { server_ms: serverBefore !== null && serverAfter !== null ? serverAfter - serverBefore : null, postgres_ms: postgres, bench_ms: (bench.user + bench.system) / 1000 };
+      return {
+        server_ms: serverBefore !== null && serverAfter !== null ? serverAfter - serverBefore : null,
+        postgres_ms: postgres,
+        bench_ms: (bench.user + bench.system) / 1000,
+      };
     },
   };
 }
@@ -390,7 +412,8 @@ export function sampleWaits(db: Db): WaitSampler {
 /** Prints the sampled states as "average sessions in this state". */
 export function printWaits(title: string, w: { samples: number; states: [string, number][] }, top = 8): void {
   console.log(`${title} (average active sessions per state over ${w.samples} samples of pg_stat_activity):`);
-  for (const [state, n] of w.states.slice(0, top)) console.log(`  ${fmt(n / Math.max(1, w.samples), 2).padStart(6)}  ${state}`);
+  for (const [state, n] of w.states.slice(0, top))
+    console.log(`  ${fmt(n / Math.max(1, w.samples), 2).padStart(6)}  ${state}`);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -409,9 +432,17 @@ export interface Distribution {
 /** Nearest-rank percentiles (no interpolation: every value reported was actually observed). */
 export function distribution(values: number[]): Distribution {
   const v = [...values].sort((a, b) => a - b);
-  const at = (p: number) => (v.length ? v[Math.min(v.length - 1, Math.max(0, Math.ceil((p / 100) * v.length) - 1))]! : NaN);
+  const at = (p: number) =>
+    v.length ? v[Math.min(v.length - 1, Math.max(0, Math.ceil((p / 100) * v.length) - 1))]! : NaN;
   const sum = v.reduce((a, b) => a + b, 0);
-  return { count: v.length, p50: at(50), p95: at(95), p99: at(99), max: v.length ? v[v.length - 1]! : NaN, mean: v.length ? sum / v.length : NaN };
+  return {
+    count: v.length,
+    p50: at(50),
+    p95: at(95),
+    p99: at(99),
+    max: v.length ? v[v.length - 1]! : NaN,
+    mean: v.length ? sum / v.length : NaN,
+  };
 }
 
 /**
@@ -431,7 +462,14 @@ export function verdict(measured: number, target: number, better: 'lower' | 'hig
 }
 
 /** One machine-readable line per headline number; `bench/run.ts` builds its summary from these. */
-export function printResult(r: { bench: string; metric: string; measured: number; unit: string; target: string; verdict: 'meets' | 'misses' | 'info' }): void {
+export function printResult(r: {
+  bench: string;
+  metric: string;
+  measured: number;
+  unit: string;
+  target: string;
+  verdict: 'meets' | 'misses' | 'info';
+}): void {
   console.log(`BENCH_RESULT ${JSON.stringify(r)}`);
 }
 
@@ -472,7 +510,11 @@ export function summariseServerStats(stats: ServerStats[]): string {
 }
 
 /** Starts `accrue serve`'s server (`buildServer`) in a child process on 127.0.0.1. */
-export async function startServerChild(opts: { databaseUrl: string; workers: boolean; stripeApiBase?: string }): Promise<ServerChild> {
+export async function startServerChild(opts: {
+  databaseUrl: string;
+  workers: boolean;
+  stripeApiBase?: string;
+}): Promise<ServerChild> {
   const entry = resolve(import.meta.dirname, 'webhook.ts');
   const runner = resolve(import.meta.dirname, '..', 'bin', 'run-ts.js');
   const env: NodeJS.ProcessEnv = {
@@ -489,7 +531,10 @@ export async function startServerChild(opts: { databaseUrl: string; workers: boo
   // Chrome DevTools), to see where the server's time goes.
   const profileDir = process.env['BENCH_PROFILE_DIR'];
   const nodeFlags = profileDir ? ['--cpu-prof', `--cpu-prof-dir=${resolve(profileDir)}`] : [];
-  const child = spawn(process.execPath, [...nodeFlags, runner, entry, '--serve'], { env, stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, [...nodeFlags, runner, entry, '--serve'], {
+    env,
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   const lines = createInterface({ input: child.stdout! });
   const stats: ServerStats[] = [];
   const url = await new Promise<string>((res, rej) => {
@@ -555,7 +600,12 @@ async function serveChild(): Promise<void> {
     ticks++;
   }, POOL_SAMPLE_MS).unref();
   setInterval(() => {
-    const stats: ServerStats = { loop_p99_ms: delay.percentile(99) / 1e6, loop_max_ms: delay.max / 1e6, pool_waiting_max: waitingMax, pool_waiting_avg: ticks ? waitingSum / ticks : 0 };
+    const stats: ServerStats = {
+      loop_p99_ms: delay.percentile(99) / 1e6,
+      loop_max_ms: delay.max / 1e6,
+      pool_waiting_max: waitingMax,
+      pool_waiting_avg: ticks ? waitingSum / ticks : 0,
+    };
     console.log(`BENCH_STATS ${JSON.stringify(stats)}`);
     delay.reset();
     waitingMax = 0;
@@ -609,7 +659,12 @@ export interface LoadResult {
  * Sends `events` to `url` at `rate_per_s`, open loop: request i is due at start + i/rate and is
  * sent at that moment whatever happened to earlier ones. Resolves when every answer is in.
  */
-export async function openLoop(url: string, events: StripeObject[], rate_per_s: number, onDelivery?: (d: Delivery) => void): Promise<LoadResult> {
+export async function openLoop(
+  url: string,
+  events: StripeObject[],
+  rate_per_s: number,
+  onDelivery?: (d: Delivery) => void,
+): Promise<LoadResult> {
   const agent = new http.Agent({ keepAlive: true, maxSockets: SOCKETS_MAX });
   const target = new URL(url);
   const interval_ms = 1000 / rate_per_s;
@@ -640,14 +695,34 @@ export async function openLoop(url: string, events: StripeObject[], rate_per_s: 
           duplicate = null;
         }
       }
-      const d: Delivery = { index: i, eventId: String(event.id), status, latency_ms: end - due, service_ms: end - sent, duplicate, ...(error ? { error } : {}) };
+      const d: Delivery = {
+        index: i,
+        eventId: String(event.id),
+        status,
+        latency_ms: end - due,
+        service_ms: end - sent,
+        duplicate,
+        ...(error ? { error } : {}),
+      };
       deliveries[i] = d;
       onDelivery?.(d);
       if (++done === events.length) resolveAll();
     };
     const send = (attempt: number) => {
       const req = http.request(
-        { agent, host: target.hostname, port: target.port, path: target.pathname, method: 'POST', timeout: REQUEST_TIMEOUT_MS, headers: { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(body), 'stripe-signature': signature } },
+        {
+          agent,
+          host: target.hostname,
+          port: target.port,
+          path: target.pathname,
+          method: 'POST',
+          timeout: REQUEST_TIMEOUT_MS,
+          headers: {
+            'content-type': 'application/json; charset=utf-8',
+            'content-length': Buffer.byteLength(body),
+            'stripe-signature': signature,
+          },
+        },
         (res) => {
           const chunks: Buffer[] = [];
           res.on('data', (c: Buffer) => chunks.push(c));
@@ -686,7 +761,12 @@ export async function openLoop(url: string, events: StripeObject[], rate_per_s: 
   });
   await all;
   agent.destroy();
-  return { deliveries, wall_ms: performance.now() - start, sender_lag_max_ms: senderLag, stale_socket_retries: staleRetries };
+  return {
+    deliveries,
+    wall_ms: performance.now() - start,
+    sender_lag_max_ms: senderLag,
+    stale_socket_retries: staleRetries,
+  };
 }
 
 /** Copies of `source` events with fresh unique ids (`<prefix>_<n>`), cycling as needed. */
@@ -710,17 +790,30 @@ async function main(): Promise<void> {
     const durability = await durabilitySettings(bdb.db);
     const total = Math.round(args.rate_per_s * args.duration_s);
     const run = randomBytes(3).toString('hex');
-    console.log(`# webhook acknowledgement: ${total} signed events at ${args.rate_per_s}/s for ${args.duration_s} s, open loop, keep-alive; ${durability}; workers off (ingestion only); ${machineNote()}`);
+    console.log(
+      `# webhook acknowledgement: ${total} signed events at ${args.rate_per_s}/s for ${args.duration_s} s, open loop, keep-alive; ${durability}; workers off (ingestion only); ${machineNote()}`,
+    );
 
-    const warm = await openLoop(`${child.url}/webhooks/stripe`, uniqueEvents(business.events, WARMUP_REQUESTS, `evt_warm_${run}`), args.rate_per_s);
+    const warm = await openLoop(
+      `${child.url}/webhooks/stripe`,
+      uniqueEvents(business.events, WARMUP_REQUESTS, `evt_warm_${run}`),
+      args.rate_per_s,
+    );
     const warmFailures = warm.deliveries.filter((d) => d.status !== 200).length;
-    if (warmFailures) console.log(`warning: ${warmFailures} warm-up requests failed, e.g. ${JSON.stringify(warm.deliveries.find((d) => d.status !== 200))}`);
+    if (warmFailures)
+      console.log(
+        `warning: ${warmFailures} warm-up requests failed, e.g. ${JSON.stringify(warm.deliveries.find((d) => d.status !== 200))}`,
+      );
 
     const prefix = `evt_ack_${run}`;
     const meter = startCpuMeter(child.child.pid ?? null, server.embedded);
     const waits = sampleWaits(bdb.db);
     child.stats.length = 0;
-    const load = await openLoop(`${child.url}/webhooks/stripe`, uniqueEvents(business.events, total, prefix), args.rate_per_s);
+    const load = await openLoop(
+      `${child.url}/webhooks/stripe`,
+      uniqueEvents(business.events, total, prefix),
+      args.rate_per_s,
+    );
     const cpu = meter.stop();
     const waited = await waits.stop();
     const ok = load.deliveries.filter((d) => d.status === 200);
@@ -728,31 +821,79 @@ async function main(): Promise<void> {
     const failed = load.deliveries.length - ok.length;
     const latency = distribution(load.deliveries.filter((d) => d.status === 200).map((d) => d.latency_ms));
     const service = distribution(ok.map((d) => d.service_ms));
-    const storedRow = await bdb.db.selectFrom('stripe_events').select((eb) => eb.fn.countAll<string>().as('n')).where('id', 'like', `${prefix}_%`).executeTakeFirstOrThrow();
+    const storedRow = await bdb.db
+      .selectFrom('stripe_events')
+      .select((eb) => eb.fn.countAll<string>().as('n'))
+      .where('id', 'like', `${prefix}_%`)
+      .executeTakeFirstOrThrow();
     const stored = Number(storedRow.n);
     const achieved = load.deliveries.length / (load.wall_ms / 1000);
 
     console.log(`after the run: ${machineNote()}`);
-    console.log(`sent ${load.deliveries.length} in ${fmt(load.wall_ms / 1000, 2)} s (${fmt(achieved)} req/s achieved; sender lag max ${fmt(load.sender_lag_max_ms)} ms; ${load.stale_socket_retries} re-sent after a stale keep-alive socket)`);
-    console.log(`acknowledged 200: ${ok.length} (new ${acknowledgedNew}), failed: ${failed}${failed ? ` e.g. ${JSON.stringify(load.deliveries.find((d) => d.status !== 200))}` : ''}`);
-    console.log(`latency from due time (ms): p50 ${fmt(latency.p50)}  p95 ${fmt(latency.p95)}  p99 ${fmt(latency.p99)}  max ${fmt(latency.max)}  mean ${fmt(latency.mean)}`);
-    console.log(`service time from send (ms): p50 ${fmt(service.p50)}  p95 ${fmt(service.p95)}  p99 ${fmt(service.p99)}  max ${fmt(service.max)}`);
+    console.log(
+      `sent ${load.deliveries.length} in ${fmt(load.wall_ms / 1000, 2)} s (${fmt(achieved)} req/s achieved; sender lag max ${fmt(load.sender_lag_max_ms)} ms; ${load.stale_socket_retries} re-sent after a stale keep-alive socket)`,
+    );
+    console.log(
+      `acknowledged 200: ${ok.length} (new ${acknowledgedNew}), failed: ${failed}${failed ? ` e.g. ${JSON.stringify(load.deliveries.find((d) => d.status !== 200))}` : ''}`,
+    );
+    console.log(
+      `latency from due time (ms): p50 ${fmt(latency.p50)}  p95 ${fmt(latency.p95)}  p99 ${fmt(latency.p99)}  max ${fmt(latency.max)}  mean ${fmt(latency.mean)}`,
+    );
+    console.log(
+      `service time from send (ms): p50 ${fmt(service.p50)}  p95 ${fmt(service.p95)}  p99 ${fmt(service.p99)}  max ${fmt(service.max)}`,
+    );
     const n = load.deliveries.length;
     const perRequest = (ms: number | null) => (ms === null ? 'n/a' : `${fmt(ms / n, 2)} ms`);
-    console.log(`CPU per request: server ${perRequest(cpu.server_ms)}, PostgreSQL ${perRequest(cpu.postgres_ms)}, load generator ${perRequest(cpu.bench_ms)}`);
+    console.log(
+      `CPU per request: server ${perRequest(cpu.server_ms)}, PostgreSQL ${perRequest(cpu.postgres_ms)}, load generator ${perRequest(cpu.bench_ms)}`,
+    );
     if (cpu.server_ms !== null && cpu.postgres_ms !== null) {
       const perRequest_ms = (cpu.server_ms + cpu.postgres_ms) / n;
-      console.log(`  → on ${cpus().length} idle cores the server + PostgreSQL could absorb about ${fmt((cpus().length * 1000) / perRequest_ms, 0)} requests/s (CPU-bound estimate; the server's own event loop caps at ${fmt(1000 / ((cpu.server_ms ?? 0) / n), 0)}/s)`);
-      printResult({ bench: 'webhook', metric: 'CPU per webhook (server + PostgreSQL)', measured: Number(fmt(perRequest_ms, 2)), unit: `ms (server ${fmt((cpu.server_ms ?? 0) / n, 2)}, pg ${fmt((cpu.postgres_ms ?? 0) / n, 2)})`, target: '-', verdict: 'info' });
+      console.log(
+        `  → on ${cpus().length} idle cores the server + PostgreSQL could absorb about ${fmt((cpus().length * 1000) / perRequest_ms, 0)} requests/s (CPU-bound estimate; the server's own event loop caps at ${fmt(1000 / ((cpu.server_ms ?? 0) / n), 0)}/s)`,
+      );
+      printResult({
+        bench: 'webhook',
+        metric: 'CPU per webhook (server + PostgreSQL)',
+        measured: Number(fmt(perRequest_ms, 2)),
+        unit: `ms (server ${fmt((cpu.server_ms ?? 0) / n, 2)}, pg ${fmt((cpu.postgres_ms ?? 0) / n, 2)})`,
+        target: '-',
+        verdict: 'info',
+      });
     }
     printWaits('PostgreSQL during the run', waited);
     console.log(summariseServerStats(child.stats));
     const durable = stored === acknowledgedNew && failed === 0;
-    console.log(`stored events ${stored} vs acknowledged ${acknowledgedNew}: ${stored === acknowledgedNew ? 'equal' : 'MISMATCH'}`);
-    console.log(`ack p99 ${fmt(latency.p99)} ms, target < ${ACK_P99_TARGET_MS} ms: ${verdict(latency.p99, ACK_P99_TARGET_MS, 'lower')}`);
-    printResult({ bench: 'webhook', metric: `ack p99 @${args.rate_per_s}/s for ${args.duration_s}s`, measured: Number(fmt(latency.p99, 2)), unit: 'ms', target: `< ${ACK_P99_TARGET_MS}`, verdict: verdict(latency.p99, ACK_P99_TARGET_MS, 'lower') });
-    printResult({ bench: 'webhook', metric: 'ack p50 / p95 / max', measured: Number(fmt(latency.p50, 2)), unit: `ms (p95 ${fmt(latency.p95)}, max ${fmt(latency.max)})`, target: '-', verdict: 'info' });
-    printResult({ bench: 'webhook', metric: 'stored == acknowledged', measured: stored, unit: `stored of ${acknowledgedNew} acked, ${failed} failed`, target: 'equal, 0 failed', verdict: durable ? 'meets' : 'misses' });
+    console.log(
+      `stored events ${stored} vs acknowledged ${acknowledgedNew}: ${stored === acknowledgedNew ? 'equal' : 'MISMATCH'}`,
+    );
+    console.log(
+      `ack p99 ${fmt(latency.p99)} ms, target < ${ACK_P99_TARGET_MS} ms: ${verdict(latency.p99, ACK_P99_TARGET_MS, 'lower')}`,
+    );
+    printResult({
+      bench: 'webhook',
+      metric: `ack p99 @${args.rate_per_s}/s for ${args.duration_s}s`,
+      measured: Number(fmt(latency.p99, 2)),
+      unit: 'ms',
+      target: `< ${ACK_P99_TARGET_MS}`,
+      verdict: verdict(latency.p99, ACK_P99_TARGET_MS, 'lower'),
+    });
+    printResult({
+      bench: 'webhook',
+      metric: 'ack p50 / p95 / max',
+      measured: Number(fmt(latency.p50, 2)),
+      unit: `ms (p95 ${fmt(latency.p95)}, max ${fmt(latency.max)})`,
+      target: '-',
+      verdict: 'info',
+    });
+    printResult({
+      bench: 'webhook',
+      metric: 'stored == acknowledged',
+      measured: stored,
+      unit: `stored of ${acknowledgedNew} acked, ${failed} failed`,
+      target: 'equal, 0 failed',
+      verdict: durable ? 'meets' : 'misses',
+    });
   } finally {
     await child.stop();
     await bdb.close();

@@ -29,7 +29,15 @@ export const ACCOUNT_ROLES = [
 
 export type AccountRole = (typeof ACCOUNT_ROLES)[number];
 
-export type AccountKind = 'asset' | 'contra_liability' | 'liability' | 'income' | 'contra_income' | 'expense' | 'other_income' | 'other_expense';
+export type AccountKind =
+  | 'asset'
+  | 'contra_liability'
+  | 'liability'
+  | 'income'
+  | 'contra_income'
+  | 'expense'
+  | 'other_income'
+  | 'other_expense';
 
 export interface RoleInfo {
   kind: AccountKind;
@@ -42,27 +50,117 @@ export interface RoleInfo {
 }
 
 export const ROLE_INFO: Record<AccountRole, RoleInfo> = {
-  receivable: { kind: 'asset', normal: 1, defaultName: 'Stripe Receivables', qbo: { type: 'Other Current Asset', subType: 'OtherCurrentAssets' } },
-  unbilled_receivable: { kind: 'asset', normal: 1, defaultName: 'Unbilled Receivables', qbo: { type: 'Other Current Asset', subType: 'OtherCurrentAssets' } },
-  cash_clearing: { kind: 'asset', normal: 1, defaultName: 'Stripe Balance', qbo: { type: 'Bank', subType: 'CashOnHand' } },
+  receivable: {
+    kind: 'asset',
+    normal: 1,
+    defaultName: 'Stripe Receivables',
+    qbo: { type: 'Other Current Asset', subType: 'OtherCurrentAssets' },
+  },
+  unbilled_receivable: {
+    kind: 'asset',
+    normal: 1,
+    defaultName: 'Unbilled Receivables',
+    qbo: { type: 'Other Current Asset', subType: 'OtherCurrentAssets' },
+  },
+  cash_clearing: {
+    kind: 'asset',
+    normal: 1,
+    defaultName: 'Stripe Balance',
+    qbo: { type: 'Bank', subType: 'CashOnHand' },
+  },
   bank: { kind: 'asset', normal: 1, defaultName: 'Bank', qbo: { type: 'Bank', subType: 'Checking' } },
-  external_asset: { kind: 'asset', normal: 1, defaultName: 'Payments Received Outside Stripe', qbo: { type: 'Other Current Asset', subType: 'UndepositedFunds' } },
-  deferred_revenue: { kind: 'liability', normal: -1, defaultName: 'Deferred Revenue', qbo: { type: 'Other Current Liability', subType: 'DeferredRevenue' } },
-  deferred_discounts: { kind: 'contra_liability', normal: 1, defaultName: 'Deferred Discounts', qbo: { type: 'Other Current Liability', subType: 'OtherCurrentLiabilities' } },
-  customer_balance: { kind: 'liability', normal: -1, defaultName: 'Customer Credit Balances', qbo: { type: 'Other Current Liability', subType: 'OtherCurrentLiabilities' } },
-  tax_liability: { kind: 'liability', normal: -1, defaultName: 'Sales Tax Payable', qbo: { type: 'Other Current Liability', subType: 'SalesTaxPayable' } },
+  external_asset: {
+    kind: 'asset',
+    normal: 1,
+    defaultName: 'Payments Received Outside Stripe',
+    qbo: { type: 'Other Current Asset', subType: 'UndepositedFunds' },
+  },
+  deferred_revenue: {
+    kind: 'liability',
+    normal: -1,
+    defaultName: 'Deferred Revenue',
+    qbo: { type: 'Other Current Liability', subType: 'DeferredRevenue' },
+  },
+  deferred_discounts: {
+    kind: 'contra_liability',
+    normal: 1,
+    defaultName: 'Deferred Discounts',
+    qbo: { type: 'Other Current Liability', subType: 'OtherCurrentLiabilities' },
+  },
+  customer_balance: {
+    kind: 'liability',
+    normal: -1,
+    defaultName: 'Customer Credit Balances',
+    qbo: { type: 'Other Current Liability', subType: 'OtherCurrentLiabilities' },
+  },
+  tax_liability: {
+    kind: 'liability',
+    normal: -1,
+    defaultName: 'Sales Tax Payable',
+    qbo: { type: 'Other Current Liability', subType: 'SalesTaxPayable' },
+  },
   revenue: { kind: 'income', normal: -1, defaultName: 'Revenue', qbo: { type: 'Income', subType: 'ServiceFeeIncome' } },
-  discounts: { kind: 'contra_income', normal: 1, defaultName: 'Discounts', qbo: { type: 'Income', subType: 'DiscountsRefundsGiven' } },
-  refunds: { kind: 'contra_income', normal: 1, defaultName: 'Refunds', qbo: { type: 'Income', subType: 'DiscountsRefundsGiven' } },
-  credit_notes: { kind: 'contra_income', normal: 1, defaultName: 'Credit Notes', qbo: { type: 'Income', subType: 'DiscountsRefundsGiven' } },
-  disputes: { kind: 'contra_income', normal: 1, defaultName: 'Disputes', qbo: { type: 'Income', subType: 'DiscountsRefundsGiven' } },
-  voids: { kind: 'contra_income', normal: 1, defaultName: 'Voided Invoices', qbo: { type: 'Income', subType: 'DiscountsRefundsGiven' } },
-  bad_debt: { kind: 'contra_income', normal: 1, defaultName: 'Bad Debt', qbo: { type: 'Income', subType: 'DiscountsRefundsGiven' } },
+  discounts: {
+    kind: 'contra_income',
+    normal: 1,
+    defaultName: 'Discounts',
+    qbo: { type: 'Income', subType: 'DiscountsRefundsGiven' },
+  },
+  refunds: {
+    kind: 'contra_income',
+    normal: 1,
+    defaultName: 'Refunds',
+    qbo: { type: 'Income', subType: 'DiscountsRefundsGiven' },
+  },
+  credit_notes: {
+    kind: 'contra_income',
+    normal: 1,
+    defaultName: 'Credit Notes',
+    qbo: { type: 'Income', subType: 'DiscountsRefundsGiven' },
+  },
+  disputes: {
+    kind: 'contra_income',
+    normal: 1,
+    defaultName: 'Disputes',
+    qbo: { type: 'Income', subType: 'DiscountsRefundsGiven' },
+  },
+  voids: {
+    kind: 'contra_income',
+    normal: 1,
+    defaultName: 'Voided Invoices',
+    qbo: { type: 'Income', subType: 'DiscountsRefundsGiven' },
+  },
+  bad_debt: {
+    kind: 'contra_income',
+    normal: 1,
+    defaultName: 'Bad Debt',
+    qbo: { type: 'Income', subType: 'DiscountsRefundsGiven' },
+  },
   fees: { kind: 'expense', normal: 1, defaultName: 'Stripe Fees', qbo: { type: 'Expense', subType: 'BankCharges' } },
-  fx_gain_loss: { kind: 'other_income', normal: -1, defaultName: 'Exchange Gain or Loss', qbo: { type: 'Other Expense', subType: 'ExchangeGainOrLoss' } },
-  recoveries: { kind: 'other_income', normal: -1, defaultName: 'Recoveries', qbo: { type: 'Other Income', subType: 'OtherMiscellaneousIncome' } },
-  other_loss: { kind: 'other_expense', normal: 1, defaultName: 'Other Losses', qbo: { type: 'Other Expense', subType: 'OtherMiscellaneousExpense' } },
-  excluded: { kind: 'other_income', normal: -1, defaultName: 'Excluded Amounts', qbo: { type: 'Other Income', subType: 'OtherMiscellaneousIncome' } },
+  fx_gain_loss: {
+    kind: 'other_income',
+    normal: -1,
+    defaultName: 'Exchange Gain or Loss',
+    qbo: { type: 'Other Expense', subType: 'ExchangeGainOrLoss' },
+  },
+  recoveries: {
+    kind: 'other_income',
+    normal: -1,
+    defaultName: 'Recoveries',
+    qbo: { type: 'Other Income', subType: 'OtherMiscellaneousIncome' },
+  },
+  other_loss: {
+    kind: 'other_expense',
+    normal: 1,
+    defaultName: 'Other Losses',
+    qbo: { type: 'Other Expense', subType: 'OtherMiscellaneousExpense' },
+  },
+  excluded: {
+    kind: 'other_income',
+    normal: -1,
+    defaultName: 'Excluded Amounts',
+    qbo: { type: 'Other Income', subType: 'OtherMiscellaneousIncome' },
+  },
 };
 
 export function isAccountRole(v: string): v is AccountRole {

@@ -48,7 +48,23 @@ export function negateMinor(value: Minor): Minor {
 
 /** Currencies whose minor unit is not 1/100 (ISO 4217). Everything else has two decimals. */
 const ZERO_DECIMAL = new Set([
-  'bif', 'clp', 'djf', 'gnf', 'isk', 'jpy', 'kmf', 'krw', 'pyg', 'rwf', 'ugx', 'uyi', 'vnd', 'vuv', 'xaf', 'xof', 'xpf',
+  'bif',
+  'clp',
+  'djf',
+  'gnf',
+  'isk',
+  'jpy',
+  'kmf',
+  'krw',
+  'pyg',
+  'rwf',
+  'ugx',
+  'uyi',
+  'vnd',
+  'vuv',
+  'xaf',
+  'xof',
+  'xpf',
 ]);
 const THREE_DECIMAL = new Set(['bhd', 'iqd', 'jod', 'kwd', 'lyd', 'omr', 'tnd']);
 const FOUR_DECIMAL = new Set(['clf', 'uyw']);
@@ -99,7 +115,8 @@ export function formatMinor(amount: bigint, currency: Currency): string {
 export function parseMajor(text: string, currency: Currency): bigint {
   if (!/^-?\d+(\.\d+)?$/.test(text.trim())) throw new AccrueError('invalid_input', `"${text}" is not a decimal amount`);
   const d = new Decimal(text.trim()).mul(new Decimal(10).pow(currencyExponent(currency)));
-  if (!d.isInteger()) throw new AccrueError('invalid_input', `"${text}" has more decimals than ${currency.toUpperCase()} allows`);
+  if (!d.isInteger())
+    throw new AccrueError('invalid_input', `"${text}" has more decimals than ${currency.toUpperCase()} allows`);
   return BigInt(d.toFixed(0));
 }
 

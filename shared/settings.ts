@@ -20,8 +20,14 @@ const localDate = z.string().refine((s) => {
   }
 }, 'must be a calendar date YYYY-MM-DD');
 
-const decimalString = z.union([z.string(), z.number()]).transform((v) => String(v)).refine((s) => /^\d+(\.\d+)?$/.test(s), 'must be a non-negative decimal');
-const currency = z.string().regex(/^[A-Za-z]{3}$/, 'must be a 3-letter ISO 4217 code').transform((s) => normalizeCurrency(s));
+const decimalString = z
+  .union([z.string(), z.number()])
+  .transform((v) => String(v))
+  .refine((s) => /^\d+(\.\d+)?$/.test(s), 'must be a non-negative decimal');
+const currency = z
+  .string()
+  .regex(/^[A-Za-z]{3}$/, 'must be a 3-letter ISO 4217 code')
+  .transform((s) => normalizeCurrency(s));
 
 export const RecognitionRuleSchema = z.enum(['ratable', 'point_in_time', 'custom_term', 'bundle', 'exclude']);
 export type RecognitionRule = z.infer<typeof RecognitionRuleSchema>;
@@ -55,11 +61,14 @@ export const ProductRuleSchema = z
     effective_from: localDate.optional(),
   })
   .superRefine((r, ctx) => {
-    if (r.rule === 'custom_term' && !r.term_months) ctx.addIssue({ code: 'custom', message: 'custom_term needs term_months' });
-    if (r.rule === 'bundle' && !r.components?.length) ctx.addIssue({ code: 'custom', message: 'bundle needs components' });
+    if (r.rule === 'custom_term' && !r.term_months)
+      ctx.addIssue({ code: 'custom', message: 'custom_term needs term_months' });
+    if (r.rule === 'bundle' && !r.components?.length)
+      ctx.addIssue({ code: 'custom', message: 'bundle needs components' });
     if (r.rule === 'bundle') {
       for (const c of r.components ?? []) {
-        if (c.rule === 'custom_term' && !c.term_months) ctx.addIssue({ code: 'custom', message: `component ${c.name}: custom_term needs term_months` });
+        if (c.rule === 'custom_term' && !c.term_months)
+          ctx.addIssue({ code: 'custom', message: `component ${c.name}: custom_term needs term_months` });
       }
     }
   });
@@ -86,7 +95,10 @@ export const PeriodCalendarSchema = z.union([
 
 export const TenantSettingsSchema = z.strictObject({
   functional_currency: currency.default(normalizeCurrency('usd')),
-  reporting_time_zone: z.string().refine(isValidTimeZone, 'must be an IANA time zone such as UTC or America/New_York').default('UTC'),
+  reporting_time_zone: z
+    .string()
+    .refine(isValidTimeZone, 'must be an IANA time zone such as UTC or America/New_York')
+    .default('UTC'),
   amortization: z.enum(AMORTIZATION_METHODS).default('by_time'),
   catch_up: z.boolean().default(true),
   discounts_as_contra: z.boolean().default(false),

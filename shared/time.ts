@@ -41,7 +41,14 @@ export function isValidTimeZone(tz: string): boolean {
   }
 }
 
-interface Parts { y: number; m: number; d: number; h: number; mi: number; s: number }
+interface Parts {
+  y: number;
+  m: number;
+  d: number;
+  h: number;
+  mi: number;
+  s: number;
+}
 
 function partsAt(epochSeconds: number, tz: string): Parts {
   const out: Record<string, number> = {};
@@ -90,9 +97,12 @@ export function startOfDay(date: LocalDate, tz: string): number {
 export function parseDate(date: LocalDate): { y: number; m: number; d: number } {
   const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(date);
   if (!m) throw new AccrueError('invalid_input', `"${date}" is not a date (YYYY-MM-DD)`);
-  const y = Number(m[1]), mo = Number(m[2]), d = Number(m[3]);
+  const y = Number(m[1]),
+    mo = Number(m[2]),
+    d = Number(m[3]);
   const check = new Date(Date.UTC(y, mo - 1, d));
-  if (check.getUTCMonth() !== mo - 1 || check.getUTCDate() !== d) throw new AccrueError('invalid_input', `"${date}" is not a calendar date`);
+  if (check.getUTCMonth() !== mo - 1 || check.getUTCDate() !== d)
+    throw new AccrueError('invalid_input', `"${date}" is not a calendar date`);
   return { y, m: mo, d };
 }
 
@@ -114,7 +124,8 @@ export function addMonthsToMonthStart(date: LocalDate, months: number): LocalDat
 
 /** Whole days from `a` to `b` (b − a). */
 export function daysBetween(a: LocalDate, b: LocalDate): number {
-  const pa = parseDate(a), pb = parseDate(b);
+  const pa = parseDate(a),
+    pb = parseDate(b);
   return Math.round((Date.UTC(pb.y, pb.m - 1, pb.d) - Date.UTC(pa.y, pa.m - 1, pa.d)) / 86_400_000);
 }
 

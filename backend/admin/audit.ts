@@ -86,35 +86,56 @@ export const AuditItem = z.object({
 export type AuditItem = z.infer<typeof AuditItem>;
 
 export const AuditQuery = z.object({
-  keyPrefix: z.string().regex(/^aak_[A-Za-z0-9]{8}$/).optional(),
-  tenantId: z.string().regex(/^\d{1,18}$/).optional(),
-  outcome: z.string().regex(/^[a-z_]{1,40}$/).optional().describe('`ok` or an error code.'),
+  keyPrefix: z
+    .string()
+    .regex(/^aak_[A-Za-z0-9]{8}$/)
+    .optional(),
+  tenantId: z
+    .string()
+    .regex(/^\d{1,18}$/)
+    .optional(),
+  outcome: z
+    .string()
+    .regex(/^[a-z_]{1,40}$/)
+    .optional()
+    .describe('`ok` or an error code.'),
 });
 
 /** Audit rows, newest first. */
-export async function listAudit(db: Db, f: z.infer<typeof AuditQuery> & { limit: number; after?: string | undefined }): Promise<Page<AuditItem>> {
+export async function listAudit(
+  db: Db,
+  f: z.infer<typeof AuditQuery> & { limit: number; after?: string | undefined },
+): Promise<Page<AuditItem>> {
   const after = decodeIdCursor(f.after);
   let q = adminDb(db).selectFrom('admin_audit').selectAll();
   if (f.keyPrefix) q = q.where('key_prefix', '=', f.keyPrefix);
   if (f.tenantId) q = q.where('tenant_id', '=', BigInt(f.tenantId));
   if (f.outcome) q = q.where('outcome', '=', f.outcome);
   if (after !== null) q = q.where('id', '<', after);
-  const rows = await q.orderBy('id', 'desc').limit(f.limit + 1).execute();
-  return toPage(rows, f.limit, (r) => [r.id.toString()], (r) => ({
-    id: r.id.toString(),
-    at: r.at.toISOString(),
-    requestId: r.request_id,
-    method: r.method,
-    path: r.path,
-    route: r.route,
-    keyPrefix: r.key_prefix,
-    keyName: r.key_name,
-    role: r.role,
-    tenantId: r.tenant_id?.toString() ?? null,
-    params: r.params,
-    status: r.status,
-    outcome: r.outcome,
-    detail: r.detail,
-    durationMs: r.duration_ms,
-  }));
+  const rows = await q
+    .orderBy('id', 'desc')
+    .limit(f.limit + 1)
+    .execute();
+  return toPage(
+    rows,
+    f.limit,
+    (r) => [r.id.toString()],
+    (r) => ({
+      id: r.id.toString(),
+      at: r.at.toISOString(),
+      requestId: r.request_id,
+      method: r.method,
+      path: r.path,
+      route: r.route,
+      keyPrefix: r.key_prefix,
+      keyName: r.key_name,
+      role: r.role,
+      tenantId: r.tenant_id?.toString() ?? null,
+      params: r.params,
+      status: r.status,
+      outcome: r.outcome,
+      detail: r.detail,
+      durationMs: r.duration_ms,
+    }),
+  );
 }

@@ -28,7 +28,10 @@ const SUMMARY_FIELDS_MAX = 40;
 
 const EVENT_STATUSES = ['pending', 'processed', 'ignored', 'failed'] as const;
 const Timestamp = z.string().describe('ISO 8601 timestamp');
-const EventId = z.string().regex(/^evt_[A-Za-z0-9_]{1,200}$/).describe('Stripe event id (evt_…).');
+const EventId = z
+  .string()
+  .regex(/^evt_[A-Za-z0-9_]{1,200}$/)
+  .describe('Stripe event id (evt_…).');
 const When = z
   .string()
   .refine((s) => /^\d{4}-\d{2}-\d{2}(T.*)?$/.test(s) && !Number.isNaN(Date.parse(s)), 'an ISO 8601 date or date-time')
@@ -54,9 +57,17 @@ export const EventSummary = z.object({
 export type EventSummary = z.infer<typeof EventSummary>;
 
 export const EventListQuery = z.object({
-  tenantId: z.string().regex(/^\d{1,18}$/).optional().describe('Only this tenant.'),
+  tenantId: z
+    .string()
+    .regex(/^\d{1,18}$/)
+    .optional()
+    .describe('Only this tenant.'),
   status: z.enum(EVENT_STATUSES).optional(),
-  type: z.string().regex(/^[a-z_.*]{1,100}$/).optional().describe('Event type; a trailing `*` matches a prefix (`invoice.*`).'),
+  type: z
+    .string()
+    .regex(/^[a-z_.*]{1,100}$/)
+    .optional()
+    .describe('Event type; a trailing `*` matches a prefix (`invoice.*`).'),
   from: When.optional().describe('Stripe `created` at or after.'),
   to: When.optional().describe('Stripe `created` before.'),
 });
@@ -75,7 +86,20 @@ type EventRow = {
   received_at: Date;
   processed_at: Date | null;
 };
-const EVENT_COLUMNS = ['id', 'seq', 'tenant_id', 'type', 'created', 'object_id', 'source', 'status', 'attempts', 'last_error', 'received_at', 'processed_at'] as const;
+const EVENT_COLUMNS = [
+  'id',
+  'seq',
+  'tenant_id',
+  'type',
+  'created',
+  'object_id',
+  'source',
+  'status',
+  'attempts',
+  'last_error',
+  'received_at',
+  'processed_at',
+] as const;
 
 function toEvent(r: EventRow): EventSummary {
   return {
@@ -94,20 +118,35 @@ function toEvent(r: EventRow): EventSummary {
 }
 
 /** Stored events, newest arrival first. */
-export async function listEvents(db: Db, f: z.infer<typeof EventListQuery> & { limit: number; after?: string | undefined }): Promise<Page<EventSummary>> {
+export async function listEvents(
+  db: Db,
+  f: z.infer<typeof EventListQuery> & { limit: number; after?: string | undefined },
+): Promise<Page<EventSummary>> {
   const after = decodeIdCursor(f.after);
   let q = db.selectFrom('stripe_events').select(EVENT_COLUMNS);
   if (f.tenantId) q = q.where('tenant_id', '=', BigInt(f.tenantId));
   if (f.status) q = q.where('status', '=', f.status);
-  if (f.type) q = f.type.endsWith('*') ? q.where(sql<boolean>`starts_with(type, ${f.type.slice(0, -1)})`) : q.where('type', '=', f.type);
+  if (f.type)
+    q = f.type.endsWith('*')
+      ? q.where(sql<boolean>`starts_with(type, ${f.type.slice(0, -1)})`)
+      : q.where('type', '=', f.type);
   if (f.from) q = q.where('created', '>=', epochSeconds(f.from));
   if (f.to) q = q.where('created', '<', epochSeconds(f.to));
   if (after !== null) q = q.where('seq', '<', after);
-  const rows = await q.orderBy('seq', 'desc').limit(f.limit + 1).execute();
+  const rows = await q
+    .orderBy('seq', 'desc')
+    .limit(f.limit + 1)
+    .execute();
   return toPage(rows as EventRow[], f.limit, (r) => [r.seq.toString()], toEvent);
 }
 
-export const EntryLine = z.object({ lineNo: z.number().int(), role: z.string(), account: z.string(), amountMinor: z.string().describe('Signed minor units: debit > 0, credit < 0.'), currency: z.string() });
+export const EntryLine = z.object({
+  lineNo: z.number().int(),
+  role: z.string(),
+  account: z.string(),
+  amountMinor: z.string().describe('Signed minor units: debit > 0, credit < 0.'),
+  currency: z.string(),
+});
 export const ProducedEntry = z.object({
   id: z.string(),
   key: z.string(),
@@ -116,7 +155,9 @@ export const ProducedEntry = z.object({
   periodKey: z.string(),
   correction: z.boolean(),
   memo: z.string(),
-  linkedBy: z.enum(['cause', 'source']).describe('`cause`: posted while processing this event; `source`: names the same Stripe object.'),
+  linkedBy: z
+    .enum(['cause', 'source'])
+    .describe('`cause`: posted while processing this event; `source`: names the same Stripe object.'),
   lines: z.array(EntryLine),
 });
 export const EventDetail = EventSummary.extend({
@@ -134,7 +175,11 @@ export const EventDetail = EventSummary.extend({
 export type EventDetail = z.infer<typeof EventDetail>;
 
 function summarizePayload(payload: unknown): EventDetail['payload'] {
-  const p = (payload ?? {}) as { api_version?: unknown; livemode?: unknown; data?: { object?: unknown; previous_attributes?: unknown } };
+  const p = (payload ?? {}) as {
+    api_version?: unknown;
+    livemode?: unknown;
+    data?: { object?: unknown; previous_attributes?: unknown };
+  };
   const obj = (p.data?.object ?? {}) as Record<string, unknown>;
   const fields: Record<string, unknown> = {};
   const nested: string[] = [];
@@ -155,10 +200,23 @@ function summarizePayload(payload: unknown): EventDetail['payload'] {
 
 /** One event with its payload summary and the entries it produced. */
 export async function showEvent(db: Db, eventId: string): Promise<EventDetail> {
-  const ev = await db.selectFrom('stripe_events').select([...EVENT_COLUMNS, 'payload']).where('id', '=', eventId).executeTakeFirst();
+  const ev = await db
+    .selectFrom('stripe_events')
+    .select([...EVENT_COLUMNS, 'payload'])
+    .where('id', '=', eventId)
+    .executeTakeFirst();
   if (!ev) throw new AccrueError('not_found', `no event ${eventId}`);
   const sourceMatch = ev.object_id ? sql<boolean>`e.sources @> array[${ev.object_id}]::text[]` : sql<boolean>`false`;
-  const entries = await sql<{ id: bigint; idempotency_key: string; kind: string; posting_date: string; period_key: string; correction: boolean; memo: string; by_cause: boolean }>`
+  const entries = await sql<{
+    id: bigint;
+    idempotency_key: string;
+    kind: string;
+    posting_date: string;
+    period_key: string;
+    correction: boolean;
+    memo: string;
+    by_cause: boolean;
+  }>`
     select e.id, e.idempotency_key, e.kind, e.posting_date, e.period_key, e.correction, e.memo, (e.cause is not distinct from ${eventId}) as by_cause
     from journal_entries e
     where e.tenant_id = ${ev.tenant_id} and (e.cause = ${eventId} or ${sourceMatch})
@@ -190,7 +248,13 @@ export async function showEvent(db: Db, eventId: string): Promise<EventDetail> {
       linkedBy: e.by_cause ? ('cause' as const) : ('source' as const),
       lines: lines
         .filter((l) => l.entry_id === e.id)
-        .map((l) => ({ lineNo: l.line_no, role: l.role, account: l.name, amountMinor: BigInt(l.amount_minor).toString(), currency: l.currency })),
+        .map((l) => ({
+          lineNo: l.line_no,
+          role: l.role,
+          account: l.name,
+          amountMinor: BigInt(l.amount_minor).toString(),
+          currency: l.currency,
+        })),
     })),
     entriesTruncated: entries.rows.length > EVENT_ENTRIES_MAX,
   };
@@ -200,7 +264,9 @@ export const ReplayResult = z.object({
   tenantId: z.string(),
   repended: z.number().int().describe('Events set back to pending.'),
   eventIds: z.array(z.string()).describe('The events re-pended (at most the first 100 are listed).'),
-  jobQueued: z.boolean().describe('False when an inbox job for the tenant was already queued; that job picks the events up.'),
+  jobQueued: z
+    .boolean()
+    .describe('False when an inbox job for the tenant was already queued; that job picks the events up.'),
 });
 export type ReplayResult = z.infer<typeof ReplayResult>;
 /** Event ids echoed back by a range replay: enough to spot-check, bounded for the response size. */
@@ -225,12 +291,21 @@ export const ReplayRangeBody = z
       .max(3)
       .default(['failed'])
       .describe('Which events to re-pend (default: failed ones).'),
-    type: z.string().regex(/^[a-z_.]{1,100}$/).optional().describe('Only events of this type.'),
+    type: z
+      .string()
+      .regex(/^[a-z_.]{1,100}$/)
+      .optional()
+      .describe('Only events of this type.'),
   })
   .strict();
 
 /** Re-pends every matching event of a tenant in a created range, with one drain request, in one transaction. */
-export async function replayRange(db: Db, jobs: Jobs, tenantId: bigint, body: z.infer<typeof ReplayRangeBody>): Promise<ReplayResult> {
+export async function replayRange(
+  db: Db,
+  jobs: Jobs,
+  tenantId: bigint,
+  body: z.infer<typeof ReplayRangeBody>,
+): Promise<ReplayResult> {
   const from = epochSeconds(body.from);
   const to = epochSeconds(body.to);
   if (to <= from) throw new AccrueError('invalid_input', '`to` must be after `from`');

@@ -14,7 +14,14 @@ import { decodeIdCursor, toPage, type Page } from './paging.ts';
 import { redactSecrets } from './redact.ts';
 import { iso } from './util.ts';
 
-const KINDS = ['stripe_event', 'mapping', 'engine', 'qbo_post', 'reconcile', 'recognition_changed'] as const satisfies readonly ExceptionKind[];
+const KINDS = [
+  'stripe_event',
+  'mapping',
+  'engine',
+  'qbo_post',
+  'reconcile',
+  'recognition_changed',
+] as const satisfies readonly ExceptionKind[];
 /** Longest resolution note kept: a paragraph, not a document. */
 const NOTE_MAX_CHARS = 2_000;
 
@@ -40,33 +47,53 @@ export const ExceptionQuery = z.object({
 });
 
 /** A tenant's exceptions, newest first. */
-export async function listTenantExceptions(db: Db, tenantId: bigint, f: z.infer<typeof ExceptionQuery> & { limit: number; after?: string | undefined }): Promise<Page<ExceptionItem>> {
+export async function listTenantExceptions(
+  db: Db,
+  tenantId: bigint,
+  f: z.infer<typeof ExceptionQuery> & { limit: number; after?: string | undefined },
+): Promise<Page<ExceptionItem>> {
   const after = decodeIdCursor(f.after);
   let q = db.selectFrom('exceptions').selectAll().where('tenant_id', '=', tenantId);
   if (f.status) q = q.where('status', '=', f.status);
   if (f.kind) q = q.where('kind', '=', f.kind);
   if (f.objectId) q = q.where('object_id', '=', f.objectId);
   if (after !== null) q = q.where('id', '<', after);
-  const rows = await q.orderBy('id', 'desc').limit(f.limit + 1).execute();
-  return toPage(rows, f.limit, (r) => [r.id.toString()], (r) => ({
-    id: r.id.toString(),
-    kind: r.kind,
-    objectId: r.object_id,
-    reason: r.reason,
-    details: redactSecrets(r.details),
-    status: r.status,
-    retries: r.retries,
-    createdAt: r.created_at.toISOString(),
-    resolvedAt: iso(r.resolved_at),
-    resolvedBy: r.resolved_by,
-    note: r.note,
-  }));
+  const rows = await q
+    .orderBy('id', 'desc')
+    .limit(f.limit + 1)
+    .execute();
+  return toPage(
+    rows,
+    f.limit,
+    (r) => [r.id.toString()],
+    (r) => ({
+      id: r.id.toString(),
+      kind: r.kind,
+      objectId: r.object_id,
+      reason: r.reason,
+      details: redactSecrets(r.details),
+      status: r.status,
+      retries: r.retries,
+      createdAt: r.created_at.toISOString(),
+      resolvedAt: iso(r.resolved_at),
+      resolvedBy: r.resolved_by,
+      note: r.note,
+    }),
+  );
 }
 
-export const ResolveBody = z.object({ note: z.string().trim().min(3).max(NOTE_MAX_CHARS).describe('What was done about it.') }).strict();
+export const ResolveBody = z
+  .object({ note: z.string().trim().min(3).max(NOTE_MAX_CHARS).describe('What was done about it.') })
+  .strict();
 
 /** Resolves an open exception with a note. */
-export async function resolveTenantException(db: Db, tenantId: bigint, id: bigint, actor: string, note: string): Promise<{ id: string; status: 'resolved' }> {
+export async function resolveTenantException(
+  db: Db,
+  tenantId: bigint,
+  id: bigint,
+  actor: string,
+  note: string,
+): Promise<{ id: string; status: 'resolved' }> {
   await resolveException(db, tenantId, id, actor, note);
   return { id: id.toString(), status: 'resolved' };
 }
@@ -89,7 +116,13 @@ export type RetryResult = z.infer<typeof RetryResult>;
  */
 export async function retryException(db: Db, jobs: Jobs, tenantId: bigint, id: bigint): Promise<RetryResult> {
   return db.transaction().execute(async (tx) => {
-    const ex = await tx.selectFrom('exceptions').selectAll().where('tenant_id', '=', tenantId).where('id', '=', id).forUpdate().executeTakeFirst();
+    const ex = await tx
+      .selectFrom('exceptions')
+      .selectAll()
+      .where('tenant_id', '=', tenantId)
+      .where('id', '=', id)
+      .forUpdate()
+      .executeTakeFirst();
     if (!ex) throw new AccrueError('not_found', `no exception ${id}`);
     if (ex.status !== 'open') throw new AccrueError('conflict', `exception ${id} is resolved; nothing to retry`);
     const details = (ex.details ?? {}) as Record<string, unknown>;

@@ -38,13 +38,30 @@ export type JobRun = z.infer<typeof JobRun>;
 export const JobQuery = z.object({
   queue: z.enum(QUEUE_NAMES).optional(),
   state: z.enum(JOB_STATES).optional().describe('`failed` lists failures.'),
-  tenantId: z.string().regex(/^\d{1,18}$/).optional(),
+  tenantId: z
+    .string()
+    .regex(/^\d{1,18}$/)
+    .optional(),
 });
 
-type JobRow = { id: string; name: string; state: JobRun['state']; data: unknown; retry_count: number; created_on: Date; created_text: string; started_on: Date | null; completed_on: Date | null; output: unknown };
+type JobRow = {
+  id: string;
+  name: string;
+  state: JobRun['state'];
+  data: unknown;
+  retry_count: number;
+  created_on: Date;
+  created_text: string;
+  started_on: Date | null;
+  completed_on: Date | null;
+  output: unknown;
+};
 
 /** Recent job runs, newest first. */
-export async function listJobs(db: Db, f: z.infer<typeof JobQuery> & { limit: number; after?: string | undefined }): Promise<Page<JobRun>> {
+export async function listJobs(
+  db: Db,
+  f: z.infer<typeof JobQuery> & { limit: number; after?: string | undefined },
+): Promise<Page<JobRun>> {
   if (!(await hasTable(db, 'pgboss.job'))) return { data: [], next: null };
   const conds = [sql`true`];
   if (f.queue) conds.push(sql`j.name = ${f.queue}`);
@@ -52,7 +69,8 @@ export async function listJobs(db: Db, f: z.infer<typeof JobQuery> & { limit: nu
   if (f.tenantId) conds.push(sql`j.data->>'tenantId' = ${f.tenantId}`);
   if (f.after !== undefined) {
     const [created, id] = decodeCursor(f.after, 2);
-    if (!created || Number.isNaN(Date.parse(created)) || !id || !/^[0-9a-f-]{36}$/.test(id)) throw new AccrueError('invalid_input', 'after: not a cursor from this API');
+    if (!created || Number.isNaN(Date.parse(created)) || !id || !/^[0-9a-f-]{36}$/.test(id))
+      throw new AccrueError('invalid_input', 'after: not a cursor from this API');
     // The cursor keeps created_on as PostgreSQL printed it, so microseconds survive the round trip.
     conds.push(sql`(j.created_on, j.id) < (${created}::timestamptz, ${id}::uuid)`);
   }
@@ -61,21 +79,26 @@ export async function listJobs(db: Db, f: z.infer<typeof JobQuery> & { limit: nu
            j.started_on, j.completed_on, j.output
     from pgboss.job j where ${sql.join(conds, sql` and `)}
     order by j.created_on desc, j.id desc limit ${f.limit + 1}`.execute(db);
-  return toPage(rows.rows, f.limit, (r) => [r.created_text, r.id], (r) => {
-    const tenant = (r.data as { tenantId?: unknown } | null)?.tenantId;
-    return {
-      id: r.id,
-      queue: r.name,
-      state: r.state,
-      tenantId: typeof tenant === 'string' ? tenant : null,
-      data: redactSecrets(r.data),
-      retryCount: r.retry_count,
-      createdAt: r.created_on.toISOString(),
-      startedAt: iso(r.started_on),
-      completedAt: iso(r.completed_on),
-      output: redactSecrets(r.output),
-    };
-  });
+  return toPage(
+    rows.rows,
+    f.limit,
+    (r) => [r.created_text, r.id],
+    (r) => {
+      const tenant = (r.data as { tenantId?: unknown } | null)?.tenantId;
+      return {
+        id: r.id,
+        queue: r.name,
+        state: r.state,
+        tenantId: typeof tenant === 'string' ? tenant : null,
+        data: redactSecrets(r.data),
+        retryCount: r.retry_count,
+        createdAt: r.created_on.toISOString(),
+        startedAt: iso(r.started_on),
+        completedAt: iso(r.completed_on),
+        output: redactSecrets(r.output),
+      };
+    },
+  );
 }
 
 export const QueueCounts = z.object({
@@ -91,12 +114,31 @@ export async function jobCounts(db: Db): Promise<z.infer<typeof QueueCounts>> {
   return { data: rows.rows.map((r) => ({ queue: r.name, state: r.state, count: Number(r.n) })) };
 }
 
-export const ReleaseBody = z.object({ through: z.string().regex(/^\d{4}-\d{2}-\d{2}$/).describe('Release recognized revenue through this date (YYYY-MM-DD).') }).strict();
+export const ReleaseBody = z
+  .object({
+    through: z
+      .string()
+      .regex(/^\d{4}-\d{2}-\d{2}$/)
+      .describe('Release recognized revenue through this date (YYYY-MM-DD).'),
+  })
+  .strict();
 export const OptionalPeriodBody = z
-  .object({ period: z.string().regex(/^\d{4}-\d{2}(-\d{2})?$/).optional().describe('Period key (YYYY-MM) or a date inside it; default: all.') })
+  .object({
+    period: z
+      .string()
+      .regex(/^\d{4}-\d{2}(-\d{2})?$/)
+      .optional()
+      .describe('Period key (YYYY-MM) or a date inside it; default: all.'),
+  })
   .strict();
 
-async function enqueue(db: Db, jobs: Jobs, queue: (typeof QUEUES)[keyof typeof QUEUES], tenant: Tenant, data: Record<string, string>): Promise<Enqueued> {
+async function enqueue(
+  db: Db,
+  jobs: Jobs,
+  queue: (typeof QUEUES)[keyof typeof QUEUES],
+  tenant: Tenant,
+  data: Record<string, string>,
+): Promise<Enqueued> {
   const jobId = await jobs.send(db, queue, data, { tenantKey: tenant.id.toString() });
   return { queue, jobId, queued: jobId !== null, data };
 }
@@ -108,7 +150,13 @@ export async function triggerRelease(db: Db, jobs: Jobs, tenant: Tenant, through
 }
 
 /** Enqueues a reconcile or a sync, of one period when one is named. */
-export async function triggerTenantJob(db: Db, jobs: Jobs, queue: typeof QUEUES.reconcile | typeof QUEUES.sync, tenant: Tenant, period: string | undefined): Promise<Enqueued> {
+export async function triggerTenantJob(
+  db: Db,
+  jobs: Jobs,
+  queue: typeof QUEUES.reconcile | typeof QUEUES.sync,
+  tenant: Tenant,
+  period: string | undefined,
+): Promise<Enqueued> {
   const data: Record<string, string> = { tenantId: tenant.id.toString() };
   if (period) data.period = resolvePeriod(tenant, period).key;
   return enqueue(db, jobs, queue, tenant, data);

@@ -59,10 +59,28 @@ export function prefixOf(key: string): string | null {
   return m ? m[1]! : null;
 }
 
-type KeyRow = { id: bigint; name: string; role: AdminRole; prefix: string; created_by: string; created_at: Date; revoked_at: Date | null; last_used_at: Date | null };
+type KeyRow = {
+  id: bigint;
+  name: string;
+  role: AdminRole;
+  prefix: string;
+  created_by: string;
+  created_at: Date;
+  revoked_at: Date | null;
+  last_used_at: Date | null;
+};
 
 function toKey(r: KeyRow): AdminKey {
-  return { id: r.id, name: r.name, role: r.role, prefix: r.prefix, createdBy: r.created_by, createdAt: r.created_at, revokedAt: r.revoked_at, lastUsedAt: r.last_used_at };
+  return {
+    id: r.id,
+    name: r.name,
+    role: r.role,
+    prefix: r.prefix,
+    createdBy: r.created_by,
+    createdAt: r.created_at,
+    revokedAt: r.revoked_at,
+    lastUsedAt: r.last_used_at,
+  };
 }
 
 const KEY_COLUMNS = ['id', 'name', 'role', 'prefix', 'created_by', 'created_at', 'revoked_at', 'last_used_at'] as const;
@@ -71,16 +89,29 @@ const KEY_COLUMNS = ['id', 'name', 'role', 'prefix', 'created_by', 'created_at',
  * Creates a key. Returns the key itself — the only time it exists outside the caller's hands —
  * with its stored description.
  */
-export async function createAdminKey(db: Db, input: { name: string; role: AdminRole; createdBy: string }): Promise<{ key: string; record: AdminKey }> {
+export async function createAdminKey(
+  db: Db,
+  input: { name: string; role: AdminRole; createdBy: string },
+): Promise<{ key: string; record: AdminKey }> {
   const name = input.name.trim();
-  if (!name || name.length > NAME_MAX_CHARS) throw new AccrueError('invalid_input', `a key needs a name of 1–${NAME_MAX_CHARS} characters`);
-  if (!(ADMIN_ROLES as readonly string[]).includes(input.role)) throw new AccrueError('invalid_input', `role must be one of ${ADMIN_ROLES.join(', ')}`);
+  if (!name || name.length > NAME_MAX_CHARS)
+    throw new AccrueError('invalid_input', `a key needs a name of 1–${NAME_MAX_CHARS} characters`);
+  if (!(ADMIN_ROLES as readonly string[]).includes(input.role))
+    throw new AccrueError('invalid_input', `role must be one of ${ADMIN_ROLES.join(', ')}`);
   for (let i = 0; i < PREFIX_ATTEMPTS; i++) {
     const prefix = `${KEY_TAG}${randomAlphanumeric(PREFIX_CHARS)}`;
     const key = `${prefix}_${randomBytes(SECRET_BYTES).toString('base64url')}`;
     const row = await adminDb(db)
       .insertInto('admin_keys')
-      .values({ name, role: input.role, prefix, key_hash: hashKey(key), created_by: input.createdBy, revoked_at: null, last_used_at: null })
+      .values({
+        name,
+        role: input.role,
+        prefix,
+        key_hash: hashKey(key),
+        created_by: input.createdBy,
+        revoked_at: null,
+        last_used_at: null,
+      })
       .onConflict((oc) => oc.column('prefix').doNothing())
       .returning(KEY_COLUMNS)
       .executeTakeFirst();
@@ -105,11 +136,18 @@ export async function revokeAdminKey(db: Db, prefix: string): Promise<AdminKey> 
     .returning(KEY_COLUMNS)
     .executeTakeFirst();
   if (row) return toKey(row as KeyRow);
-  const exists = await adminDb(db).selectFrom('admin_keys').select('id').where('prefix', '=', prefix).executeTakeFirst();
-  throw exists ? new AccrueError('conflict', `key ${prefix} is already revoked`) : new AccrueError('not_found', `no key ${prefix}`);
+  const exists = await adminDb(db)
+    .selectFrom('admin_keys')
+    .select('id')
+    .where('prefix', '=', prefix)
+    .executeTakeFirst();
+  throw exists
+    ? new AccrueError('conflict', `key ${prefix} is already revoked`)
+    : new AccrueError('not_found', `no key ${prefix}`);
 }
 
-export type Authentication = { ok: true; key: AdminKey } | { ok: false; reason: 'malformed' | 'unknown' | 'revoked'; prefix: string | null };
+export type Authentication =
+  { ok: true; key: AdminKey } | { ok: false; reason: 'malformed' | 'unknown' | 'revoked'; prefix: string | null };
 
 /** A hash compared against when no key matches, so unknown keys take as long as wrong ones. */
 const DUMMY_HASH = Buffer.from(hashKey('accrue-admin-no-such-key'), 'hex');
@@ -125,12 +163,18 @@ export async function authenticateAdminKey(db: Db, presented: string): Promise<A
     timingSafeEqual(presentedHash, DUMMY_HASH);
     return { ok: false, reason: 'malformed', prefix: null };
   }
-  const row = await adminDb(db).selectFrom('admin_keys').select([...KEY_COLUMNS, 'key_hash']).where('prefix', '=', prefix).executeTakeFirst();
+  const row = await adminDb(db)
+    .selectFrom('admin_keys')
+    .select([...KEY_COLUMNS, 'key_hash'])
+    .where('prefix', '=', prefix)
+    .executeTakeFirst();
   const stored = row ? Buffer.from(row.key_hash, 'hex') : DUMMY_HASH;
   const matches = timingSafeEqual(presentedHash, stored) && row !== undefined;
   if (!row || !matches) return { ok: false, reason: 'unknown', prefix };
   if (row.revoked_at) return { ok: false, reason: 'revoked', prefix };
   await sql`update admin_keys set last_used_at = now()
-    where id = ${row.id} and (last_used_at is null or last_used_at < now() - make_interval(secs => ${LAST_USED_RESOLUTION_SECONDS}))`.execute(db);
+    where id = ${row.id} and (last_used_at is null or last_used_at < now() - make_interval(secs => ${LAST_USED_RESOLUTION_SECONDS}))`.execute(
+    db,
+  );
   return { ok: true, key: toKey(row as KeyRow) };
 }

@@ -30,7 +30,13 @@ function parametersOf(schema: z.ZodType | undefined, where: 'path' | 'query'): o
   const required = new Set((s.required ?? []) as string[]);
   return Object.entries(props).map(([name, p]) => {
     const { description, ...rest } = p;
-    return { name, in: where, required: where === 'path' ? true : required.has(name), ...(description ? { description } : {}), schema: rest };
+    return {
+      name,
+      in: where,
+      required: where === 'path' ? true : required.has(name),
+      ...(description ? { description } : {}),
+      schema: rest,
+    };
   });
 }
 
@@ -41,11 +47,15 @@ export function buildOpenApiDocument(routes: AdminRoute[]): Record<string, unkno
   const paths: Record<string, Record<string, unknown>> = {};
   for (const r of routes) {
     const responses: Record<string, unknown> = {
-      [String(r.status ?? 200)]: { description: r.summary, content: { 'application/json': { schema: jsonSchema(r.response, 'output') } } },
+      [String(r.status ?? 200)]: {
+        description: r.summary,
+        content: { 'application/json': { schema: jsonSchema(r.response, 'output') } },
+      },
       '401': { ...ERROR, description: 'No key, an unknown key or a revoked key.' },
     };
     if (r.role !== 'viewer') responses['403'] = { ...ERROR, description: `The key's role is below \`${r.role}\`.` };
-    if (r.params || r.query || r.body) responses['400'] = { ...ERROR, description: 'A parameter or the body is invalid.' };
+    if (r.params || r.query || r.body)
+      responses['400'] = { ...ERROR, description: 'A parameter or the body is invalid.' };
     if (r.params) responses['404'] = { ...ERROR, description: 'Nothing with that id.' };
     if (r.method !== 'get') responses['409'] = { ...ERROR, description: 'The current state does not allow it.' };
     responses['500'] = { ...ERROR, description: 'An internal error (details are logged, never returned).' };
@@ -59,7 +69,8 @@ export function buildOpenApiDocument(routes: AdminRoute[]): Record<string, unkno
       parameters: [...parametersOf(r.params, 'path'), ...parametersOf(r.query, 'query')],
       responses,
     };
-    if (r.body) op.requestBody = { required: true, content: { 'application/json': { schema: jsonSchema(r.body, 'input') } } };
+    if (r.body)
+      op.requestBody = { required: true, content: { 'application/json': { schema: jsonSchema(r.body, 'input') } } };
     (paths[openApiPath(r.path)] ??= {})[r.method] = op;
   }
   return {
@@ -77,7 +88,11 @@ export function buildOpenApiDocument(routes: AdminRoute[]): Record<string, unkno
     paths,
     components: {
       securitySchemes: {
-        adminBearer: { type: 'http', scheme: 'bearer', description: 'A staff key made with `accrue admin create-key`.' },
+        adminBearer: {
+          type: 'http',
+          scheme: 'bearer',
+          description: 'A staff key made with `accrue admin create-key`.',
+        },
         adminKeyHeader: { type: 'apiKey', in: 'header', name: 'X-Accrue-Admin-Key' },
       },
       schemas: {
@@ -97,7 +112,10 @@ export function buildOpenApiDocument(routes: AdminRoute[]): Record<string, unkno
         },
       },
       responses: {
-        Error: { description: 'An error', content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } } },
+        Error: {
+          description: 'An error',
+          content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } },
+        },
       },
     },
   };

@@ -15,7 +15,13 @@ const CURSOR_MAX_CHARS = 200;
 
 /** The paging fields every list route's query accepts. */
 export const pageQuery = {
-  limit: z.coerce.number().int().min(1).max(PAGE_SIZE_MAX).default(PAGE_SIZE_DEFAULT).describe(`Rows per page (1–${PAGE_SIZE_MAX}).`),
+  limit: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(PAGE_SIZE_MAX)
+    .default(PAGE_SIZE_DEFAULT)
+    .describe(`Rows per page (1–${PAGE_SIZE_MAX}).`),
   after: z.string().min(1).max(CURSOR_MAX_CHARS).optional().describe('The `next` cursor of the previous page.'),
 };
 
@@ -27,7 +33,10 @@ export interface Page<T> {
 
 /** The response shape of a list of `item`. */
 export function pageOf<T extends z.ZodType>(item: T) {
-  return z.object({ data: z.array(item), next: z.string().nullable().describe('Pass as `after` to get the next page; null on the last page.') });
+  return z.object({
+    data: z.array(item),
+    next: z.string().nullable().describe('Pass as `after` to get the next page; null on the last page.'),
+  });
 }
 
 /** Encodes the ordering key of a row as an opaque cursor. */

@@ -33,7 +33,11 @@ export const EntrySyncState = z.object({
 export type EntrySyncState = z.infer<typeof EntrySyncState>;
 
 export const EntrySyncQuery = z.object({
-  period: z.string().regex(/^\d{4}-\d{2}$/).optional().describe('Only entries of this period (YYYY-MM).'),
+  period: z
+    .string()
+    .regex(/^\d{4}-\d{2}$/)
+    .optional()
+    .describe('Only entries of this period (YYYY-MM).'),
   state: z.enum(SYNC_STATES).optional(),
 });
 
@@ -57,7 +61,11 @@ type SyncRow = {
  * Journal entries of a tenant, newest first, each with the latest QuickBooks write whose
  * `source_entry_ids` include it (QuickBooks entries are netted, so one write covers many entries).
  */
-export async function entrySyncStates(db: Db, tenantId: bigint, f: z.infer<typeof EntrySyncQuery> & { limit: number; after?: string | undefined }): Promise<Page<EntrySyncState>> {
+export async function entrySyncStates(
+  db: Db,
+  tenantId: bigint,
+  f: z.infer<typeof EntrySyncQuery> & { limit: number; after?: string | undefined },
+): Promise<Page<EntrySyncState>> {
   const after = decodeIdCursor(f.after);
   const conds = [sql`e.tenant_id = ${tenantId}`];
   if (f.period) conds.push(sql`e.period_key = ${f.period}`);
@@ -89,21 +97,26 @@ export async function entrySyncStates(db: Db, tenantId: bigint, f: z.infer<typeo
         from journal_entries e where ${sql.join(conds, sql` and `)} order by e.id desc limit ${f.limit + 1}`.execute(db)
     ).rows;
   }
-  return toPage(rows, f.limit, (r) => [r.id.toString()], (r) => ({
-    entryId: r.id.toString(),
-    key: r.idempotency_key,
-    kind: r.kind,
-    postingDate: r.posting_date,
-    periodKey: r.period_key,
-    state: (r.state ?? 'unsynced') as EntrySyncState['state'],
-    requestId: r.request_id,
-    docNumber: r.doc_number,
-    qboId: r.qbo_id,
-    reason: r.reason,
-    code: r.code,
-    attempts: r.attempts ?? 0,
-    updatedAt: iso(r.updated_at),
-  }));
+  return toPage(
+    rows,
+    f.limit,
+    (r) => [r.id.toString()],
+    (r) => ({
+      entryId: r.id.toString(),
+      key: r.idempotency_key,
+      kind: r.kind,
+      postingDate: r.posting_date,
+      periodKey: r.period_key,
+      state: (r.state ?? 'unsynced') as EntrySyncState['state'],
+      requestId: r.request_id,
+      docNumber: r.doc_number,
+      qboId: r.qbo_id,
+      reason: r.reason,
+      code: r.code,
+      attempts: r.attempts ?? 0,
+      updatedAt: iso(r.updated_at),
+    }),
+  );
 }
 
 export const ReconnectRow = z.object({
@@ -122,36 +135,61 @@ export const ReconnectQuery = z.object({
 });
 
 /** Tenants whose QuickBooks connection needs a person: expired/invalid grants, or revoked ones. */
-export async function tenantsNeedingReconnect(db: Db, f: z.infer<typeof ReconnectQuery> & { limit: number; after?: string | undefined }): Promise<Page<ReconnectRow>> {
+export async function tenantsNeedingReconnect(
+  db: Db,
+  f: z.infer<typeof ReconnectQuery> & { limit: number; after?: string | undefined },
+): Promise<Page<ReconnectRow>> {
   if (!(await hasTable(db, 'qbo_connections'))) return { data: [], next: null };
   const after = decodeIdCursor(f.after);
   const statuses = f.status ? [f.status] : ['needs_reconnect', 'revoked'];
   const conds = [sql`c.status = any(${statuses}::text[])`];
   if (after !== null) conds.push(sql`c.tenant_id > ${after}`);
-  const rows = await sql<{ tenant_id: bigint; stripe_account_id: string; livemode: boolean; realm_id: string; status: ReconnectRow['status']; status_reason: string | null; updated_at: Date }>`
+  const rows = await sql<{
+    tenant_id: bigint;
+    stripe_account_id: string;
+    livemode: boolean;
+    realm_id: string;
+    status: ReconnectRow['status'];
+    status_reason: string | null;
+    updated_at: Date;
+  }>`
     select c.tenant_id, t.stripe_account_id, t.livemode, c.realm_id, c.status, c.status_reason, c.updated_at
     from qbo_connections c join tenants t on t.id = c.tenant_id
     where ${sql.join(conds, sql` and `)} order by c.tenant_id limit ${f.limit + 1}`.execute(db);
-  return toPage(rows.rows, f.limit, (r) => [r.tenant_id.toString()], (r) => ({
-    tenantId: r.tenant_id.toString(),
-    accountId: r.stripe_account_id,
-    livemode: r.livemode,
-    realmId: r.realm_id,
-    status: r.status,
-    statusReason: r.status_reason,
-    updatedAt: r.updated_at.toISOString(),
-  }));
+  return toPage(
+    rows.rows,
+    f.limit,
+    (r) => [r.tenant_id.toString()],
+    (r) => ({
+      tenantId: r.tenant_id.toString(),
+      accountId: r.stripe_account_id,
+      livemode: r.livemode,
+      realmId: r.realm_id,
+      status: r.status,
+      statusReason: r.status_reason,
+      updatedAt: r.updated_at.toISOString(),
+    }),
+  );
 }
 
 export const Enqueued = z.object({
   queue: z.string(),
   jobId: z.string().nullable(),
-  queued: z.boolean().describe('False when a job for this tenant was already queued on that queue; it does the same work.'),
+  queued: z
+    .boolean()
+    .describe('False when a job for this tenant was already queued on that queue; it does the same work.'),
   data: z.record(z.string(), z.unknown()),
 });
 export type Enqueued = z.infer<typeof Enqueued>;
 
-export const ResyncBody = z.object({ period: z.string().regex(/^\d{4}-\d{2}(-\d{2})?$/).describe('Period key (YYYY-MM) or a date inside it.') }).strict();
+export const ResyncBody = z
+  .object({
+    period: z
+      .string()
+      .regex(/^\d{4}-\d{2}(-\d{2})?$/)
+      .describe('Period key (YYYY-MM) or a date inside it.'),
+  })
+  .strict();
 
 /** Enqueues a QuickBooks sync of one period of a tenant. */
 export async function resyncPeriod(db: Db, jobs: Jobs, tenant: Tenant, periodKeyOrDate: string): Promise<Enqueued> {

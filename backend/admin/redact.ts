@@ -6,7 +6,8 @@
  */
 
 /** Field names that hold credentials (OAuth tokens, API keys, signing secrets, ciphertexts). */
-const SECRET_FIELD = /(token|secret|password|passwd|api[_-]?key|authorization|signature|ciphertext|cookie|private[_-]?key)/i;
+const SECRET_FIELD =
+  /(token|secret|password|passwd|api[_-]?key|authorization|signature|ciphertext|cookie|private[_-]?key)/i;
 /** Values that are credentials whatever field they are in: Stripe keys, webhook secrets, our admin keys, JWT-like bearer tokens. */
 const SECRET_VALUE = /^(sk|rk|pk)_(live|test)_|^whsec_|^aak_[A-Za-z0-9]{8}_|^eyJ[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]+\./;
 export const REDACTED = '[redacted]';

@@ -53,10 +53,16 @@ function presentedKey(req: Request): string {
   let viaBearer: string | null = null;
   if (auth !== undefined) {
     const m = /^Bearer\s+(\S+)\s*$/i.exec(auth);
-    if (!m) throw new Refusal('unauthorized', 'send the admin key as "Authorization: Bearer <key>"', 'authorization header is not a bearer credential');
+    if (!m)
+      throw new Refusal(
+        'unauthorized',
+        'send the admin key as "Authorization: Bearer <key>"',
+        'authorization header is not a bearer credential',
+      );
     viaBearer = m[1]!;
   }
-  if (viaBearer && viaHeader && viaBearer !== viaHeader) throw new Refusal('unauthorized', 'two different admin keys were sent', 'bearer and header keys differ');
+  if (viaBearer && viaHeader && viaBearer !== viaHeader)
+    throw new Refusal('unauthorized', 'two different admin keys were sent', 'bearer and header keys differ');
   const key = viaBearer ?? viaHeader;
   if (!key) throw new Refusal('unauthorized', 'an admin key is required', 'no key presented');
   return key;
@@ -79,7 +85,14 @@ function requestIdOf(req: Request): string | null {
  * Runs one call through authentication, authorization, parsing, the handler and the audit.
  * `route` is null for a path under /admin that no route matches (answered 404 after auth).
  */
-async function serve(deps: AdminDeps, opts: AdminRouterOptions, route: AdminRoute | null, req: Request, res: Response, next: NextFunction): Promise<void> {
+async function serve(
+  deps: AdminDeps,
+  opts: AdminRouterOptions,
+  route: AdminRoute | null,
+  req: Request,
+  res: Response,
+  next: NextFunction,
+): Promise<void> {
   const started = performance.now();
   let key: AdminKey | null = null;
   let tenantId: bigint | null = null;
@@ -124,7 +137,8 @@ async function serve(deps: AdminDeps, opts: AdminRouterOptions, route: AdminRout
     const payload = redactSecrets(result);
     if (opts.checkResponses) {
       const check = route.response.safeParse(payload);
-      if (!check.success) throw new AccrueError('internal', `response of ${route.id} does not match its schema: ${check.error.message}`);
+      if (!check.success)
+        throw new AccrueError('internal', `response of ${route.id} does not match its schema: ${check.error.message}`);
     }
     const status = route.status ?? 200;
     await audit(status, 'ok', null);
@@ -132,13 +146,24 @@ async function serve(deps: AdminDeps, opts: AdminRouterOptions, route: AdminRout
   } catch (err) {
     const e = toAccrueError(err);
     const refusal = err instanceof Refusal ? err : null;
-    await audit(e.httpStatus, e.code, refusal?.auditDetail ?? (e.code === 'internal' ? 'internal error' : e.message), refusal?.presentedPrefix ?? null);
+    await audit(
+      e.httpStatus,
+      e.code,
+      refusal?.auditDetail ?? (e.code === 'internal' ? 'internal error' : e.message),
+      refusal?.presentedPrefix ?? null,
+    );
     next(err);
   }
 }
 
 /** Audits a request the body parser refused, attributing it to its key when the key is valid. */
-async function serveRefusal(deps: AdminDeps, err: unknown, req: Request, _res: Response, next: NextFunction): Promise<void> {
+async function serveRefusal(
+  deps: AdminDeps,
+  err: unknown,
+  req: Request,
+  _res: Response,
+  next: NextFunction,
+): Promise<void> {
   const e = toAccrueError(err);
   let key: AdminKey | null = null;
   try {
@@ -173,7 +198,9 @@ export function adminRouter(deps: AdminDeps, opts: AdminRouterOptions = {}): exp
   // Parses JSON itself (a no-op when the app already did), so that when the router is mounted
   // before the app's parser a malformed body is refused — and audited — here too.
   router.use(express.json({ limit: ADMIN_BODY_SIZE_MAX }));
-  router.use((err: unknown, req: Request, res: Response, next: NextFunction) => void serveRefusal(deps, err, req, res, next));
+  router.use(
+    (err: unknown, req: Request, res: Response, next: NextFunction) => void serveRefusal(deps, err, req, res, next),
+  );
   for (const r of ADMIN_ROUTES) {
     router[r.method](r.path, (req, res, next) => serve(deps, opts, r, req, res, next));
   }

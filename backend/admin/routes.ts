@@ -13,15 +13,62 @@ import { closePeriod, listPeriods, reopenPeriod } from '../ledger/periods.ts';
 import type { Tenant } from '../ledger/tenants.ts';
 import type { Logger } from '../log/logger.ts';
 import { AuditItem, AuditQuery, listAudit } from './audit.ts';
-import { EventDetail, EventId, EventListQuery, EventSummary, listEvents, replayEvent, replayRange, ReplayRangeBody, ReplayResult, showEvent } from './events.ts';
-import { ExceptionItem, ExceptionQuery, listTenantExceptions, ResolveBody, resolveTenantException, retryException, RetryResult } from './exception-actions.ts';
-import { jobCounts, JobQuery, JobRun, listJobs, OptionalPeriodBody, QueueCounts, ReleaseBody, triggerRelease, triggerTenantJob } from './jobs.ts';
+import {
+  EventDetail,
+  EventId,
+  EventListQuery,
+  EventSummary,
+  listEvents,
+  replayEvent,
+  replayRange,
+  ReplayRangeBody,
+  ReplayResult,
+  showEvent,
+} from './events.ts';
+import {
+  ExceptionItem,
+  ExceptionQuery,
+  listTenantExceptions,
+  ResolveBody,
+  resolveTenantException,
+  retryException,
+  RetryResult,
+} from './exception-actions.ts';
+import {
+  jobCounts,
+  JobQuery,
+  JobRun,
+  listJobs,
+  OptionalPeriodBody,
+  QueueCounts,
+  ReleaseBody,
+  triggerRelease,
+  triggerTenantJob,
+} from './jobs.ts';
 import type { AdminKey } from './keys.ts';
 import { buildOpenApiDocument } from './openapi.ts';
 import { pageOf, pageQuery } from './paging.ts';
-import { Enqueued, entrySyncStates, EntrySyncQuery, EntrySyncState, ReconnectQuery, ReconnectRow, resyncPeriod, ResyncBody, tenantsNeedingReconnect } from './quickbooks.ts';
+import {
+  Enqueued,
+  entrySyncStates,
+  EntrySyncQuery,
+  EntrySyncState,
+  ReconnectQuery,
+  ReconnectRow,
+  resyncPeriod,
+  ResyncBody,
+  tenantsNeedingReconnect,
+} from './quickbooks.ts';
 import type { AdminRole } from './schema.ts';
-import { listTenants, SettingsVersion, TenantHealth, TenantListQuery, TenantSummary, tenantHealth, tenantSettingsHistory } from './tenants.ts';
+import {
+  listTenants,
+  SettingsVersion,
+  TenantHealth,
+  TenantListQuery,
+  TenantSummary,
+  tenantHealth,
+  tenantSettingsHistory,
+} from './tenants.ts';
 
 /** What the Admin API needs from the process. */
 export interface AdminDeps {
@@ -73,7 +120,12 @@ export interface AdminRoute {
 type NoInput = z.ZodType<Record<string, never>>;
 
 /** Declares a route with its handler typed by its schemas. */
-function route<P extends z.ZodType = NoInput, Q extends z.ZodType = NoInput, B extends z.ZodType = NoInput, R extends z.ZodType = z.ZodType>(
+function route<
+  P extends z.ZodType = NoInput,
+  Q extends z.ZodType = NoInput,
+  B extends z.ZodType = NoInput,
+  R extends z.ZodType = z.ZodType,
+>(
   r: Omit<AdminRoute, 'params' | 'query' | 'body' | 'response' | 'handle'> & {
     params?: P;
     query?: Q;
@@ -85,12 +137,33 @@ function route<P extends z.ZodType = NoInput, Q extends z.ZodType = NoInput, B e
   return r as unknown as AdminRoute;
 }
 
-const TenantParams = z.object({ tenantId: z.string().regex(/^\d{1,18}$/).describe('Internal tenant id (see GET /tenants).') });
+const TenantParams = z.object({
+  tenantId: z
+    .string()
+    .regex(/^\d{1,18}$/)
+    .describe('Internal tenant id (see GET /tenants).'),
+});
 const EventParams = z.object({ eventId: EventId });
 const ExceptionParams = TenantParams.extend({ exceptionId: z.string().regex(/^\d{1,18}$/) });
-const PeriodParams = TenantParams.extend({ period: z.string().regex(/^\d{4}-\d{2}(-\d{2})?$/).describe('Period key (YYYY-MM) or a date inside it.') });
-const ReopenBody = z.object({ reason: z.string().trim().min(3).max(2_000).describe('Why the period is reopened (kept in the period audit).') }).strict();
-const PeriodItem = z.object({ key: z.string(), start: z.string(), end: z.string().describe('Exclusive.'), status: z.enum(['open', 'closed']), closedAt: z.string().nullable(), closedBy: z.string().nullable() });
+const PeriodParams = TenantParams.extend({
+  period: z
+    .string()
+    .regex(/^\d{4}-\d{2}(-\d{2})?$/)
+    .describe('Period key (YYYY-MM) or a date inside it.'),
+});
+const ReopenBody = z
+  .object({
+    reason: z.string().trim().min(3).max(2_000).describe('Why the period is reopened (kept in the period audit).'),
+  })
+  .strict();
+const PeriodItem = z.object({
+  key: z.string(),
+  start: z.string(),
+  end: z.string().describe('Exclusive.'),
+  status: z.enum(['open', 'closed']),
+  closedAt: z.string().nullable(),
+  closedBy: z.string().nullable(),
+});
 /** A tenant's periods: ten years of months is 120; a list longer than this is not a support screen. */
 const PERIODS_SHOWN_MAX = 240;
 /** Settings versions shown: settings change rarely; older versions stay in the database. */
@@ -169,7 +242,8 @@ export const ADMIN_ROUTES: AdminRoute[] = [
     role: 'viewer',
     tag: 'events',
     summary: 'One event: a summary of its payload and the journal entries it produced',
-    description: 'Entries are linked by `cause` (posted while processing this event) or by `sources` (they name the same Stripe object).',
+    description:
+      'Entries are linked by `cause` (posted while processing this event) or by `sources` (they name the same Stripe object).',
     params: EventParams,
     response: EventDetail,
     handle: async ({ deps, params, noteTenant }) => {
@@ -265,7 +339,8 @@ export const ADMIN_ROUTES: AdminRoute[] = [
     params: ExceptionParams,
     body: ResolveBody,
     response: z.object({ id: z.string(), status: z.literal('resolved') }),
-    handle: async (ctx) => resolveTenantException(ctx.deps.db, tenantOf(ctx).id, BigInt(ctx.params.exceptionId), ctx.actor, ctx.body.note),
+    handle: async (ctx) =>
+      resolveTenantException(ctx.deps.db, tenantOf(ctx).id, BigInt(ctx.params.exceptionId), ctx.actor, ctx.body.note),
   }),
   route({
     id: 'retryException',
@@ -324,7 +399,8 @@ export const ADMIN_ROUTES: AdminRoute[] = [
     body: OptionalPeriodBody,
     response: Enqueued,
     status: 202,
-    handle: async (ctx) => triggerTenantJob(ctx.deps.db, ctx.deps.jobs, QUEUES.reconcile, tenantOf(ctx), ctx.body.period),
+    handle: async (ctx) =>
+      triggerTenantJob(ctx.deps.db, ctx.deps.jobs, QUEUES.reconcile, tenantOf(ctx), ctx.body.period),
   }),
   route({
     id: 'triggerSync',
@@ -351,7 +427,9 @@ export const ADMIN_ROUTES: AdminRoute[] = [
     response: z.object({ data: z.array(PeriodItem) }),
     handle: async (ctx) => {
       const rows = await listPeriods(ctx.deps.db, tenantOf(ctx).id);
-      return { data: rows.slice(-PERIODS_SHOWN_MAX).map((p) => ({ ...p, closedAt: p.closedAt?.toISOString() ?? null })) };
+      return {
+        data: rows.slice(-PERIODS_SHOWN_MAX).map((p) => ({ ...p, closedAt: p.closedAt?.toISOString() ?? null })),
+      };
     },
   }),
   route({

@@ -34,10 +34,20 @@ export const TenantListQuery = z.object({
   quickbooks: ConnectionStatus.optional(),
 });
 
-type TenantRow = { id: bigint; stripe_account_id: string; livemode: boolean; status: 'active' | 'disabled'; created_at: Date; connection: string | null };
+type TenantRow = {
+  id: bigint;
+  stripe_account_id: string;
+  livemode: boolean;
+  status: 'active' | 'disabled';
+  created_at: Date;
+  connection: string | null;
+};
 
 /** Tenants in id order, filtered by account id prefix, status, mode and connection status. */
-export async function listTenants(db: Db, f: z.infer<typeof TenantListQuery> & { limit: number; after?: string | undefined }): Promise<Page<TenantSummary>> {
+export async function listTenants(
+  db: Db,
+  f: z.infer<typeof TenantListQuery> & { limit: number; after?: string | undefined },
+): Promise<Page<TenantSummary>> {
   const after = decodeIdCursor(f.after);
   const qbo = await hasTable(db, 'qbo_connections');
   const conds = [sql`true`];
@@ -46,7 +56,8 @@ export async function listTenants(db: Db, f: z.infer<typeof TenantListQuery> & {
   if (f.livemode) conds.push(sql`t.livemode = ${f.livemode === 'true'}`);
   if (after !== null) conds.push(sql`t.id > ${after}`);
   const connection = qbo ? sql`(select c.status from qbo_connections c where c.tenant_id = t.id)` : sql`null::text`;
-  if (f.quickbooks) conds.push(f.quickbooks === 'none' ? sql`${connection} is null` : sql`${connection} = ${f.quickbooks}`);
+  if (f.quickbooks)
+    conds.push(f.quickbooks === 'none' ? sql`${connection} is null` : sql`${connection} = ${f.quickbooks}`);
   const rows = await sql<TenantRow>`
     select t.id, t.stripe_account_id, t.livemode, t.status, t.created_at, ${connection} as connection
     from tenants t where ${sql.join(conds, sql` and `)}
@@ -82,7 +93,11 @@ export const TenantHealth = z.object({
     pendingSync: z.number().int().describe('QuickBooks writes saved as pending (outcome not known yet).'),
     unsyncedEntries: z.number().int().describe('Journal entries no posted QuickBooks write covers yet.'),
   }),
-  failures: z.object({ failedEvents: z.number().int(), failedSync: z.number().int(), openExceptions: z.number().int() }),
+  failures: z.object({
+    failedEvents: z.number().int(),
+    failedSync: z.number().int(),
+    openExceptions: z.number().int(),
+  }),
   releasedThrough: z.string().describe('Recognized revenue has been released through this date.'),
   lastClose: z.object({ period: z.string(), actor: z.string(), at: Timestamp }).nullable(),
 });
@@ -92,12 +107,20 @@ const n = (v: unknown): number => Number(v ?? 0);
 
 /** One tenant's health: everything support looks at first when a merchant writes in. */
 export async function tenantHealth(db: Db, tenantId: bigint): Promise<TenantHealth> {
-  const t = await db.selectFrom('tenants').select(['id', 'stripe_account_id', 'livemode', 'status', 'created_at', 'settings_version']).where('id', '=', tenantId).executeTakeFirstOrThrow();
+  const t = await db
+    .selectFrom('tenants')
+    .select(['id', 'stripe_account_id', 'livemode', 'status', 'created_at', 'settings_version'])
+    .where('id', '=', tenantId)
+    .executeTakeFirstOrThrow();
   const qbo = await hasTable(db, 'qbo_connections');
   const sync = await hasTable(db, 'qbo_sync');
   const conn = qbo
-    ? (await sql<{ realm_id: string; status: string; status_reason: string | null; updated_at: Date }>`
-        select realm_id, status, status_reason, updated_at from qbo_connections where tenant_id = ${tenantId}`.execute(db)).rows[0]
+    ? (
+        await sql<{ realm_id: string; status: string; status_reason: string | null; updated_at: Date }>`
+        select realm_id, status, status_reason, updated_at from qbo_connections where tenant_id = ${tenantId}`.execute(
+          db,
+        )
+      ).rows[0]
     : undefined;
   const inbox = (
     await sql<{ last_received: Date | null; pending: bigint; oldest_pending: Date | null; failed: bigint }>`
@@ -107,7 +130,12 @@ export async function tenantHealth(db: Db, tenantId: bigint): Promise<TenantHeal
              count(*) filter (where status = 'failed') as failed
       from stripe_events where tenant_id = ${tenantId}`.execute(db)
   ).rows[0];
-  const openExceptions = await db.selectFrom('exceptions').select((eb) => eb.fn.countAll<bigint>().as('n')).where('tenant_id', '=', tenantId).where('status', '=', 'open').executeTakeFirst();
+  const openExceptions = await db
+    .selectFrom('exceptions')
+    .select((eb) => eb.fn.countAll<bigint>().as('n'))
+    .where('tenant_id', '=', tenantId)
+    .where('status', '=', 'open')
+    .executeTakeFirst();
   let pendingSync = 0;
   let failedSync = 0;
   let unsynced: number;
@@ -123,13 +151,30 @@ export async function tenantHealth(db: Db, tenantId: bigint): Promise<TenantHeal
       (
         await sql<{ n: bigint }>`
           select count(*) as n from journal_entries e where e.tenant_id = ${tenantId}
-            and not exists (select 1 from qbo_sync s where s.tenant_id = e.tenant_id and s.state = 'posted' and s.source_entry_ids @> array[e.id::text])`.execute(db)
+            and not exists (select 1 from qbo_sync s where s.tenant_id = e.tenant_id and s.state = 'posted' and s.source_entry_ids @> array[e.id::text])`.execute(
+          db,
+        )
       ).rows[0]?.n,
     );
   } else {
-    unsynced = n((await db.selectFrom('journal_entries').select((eb) => eb.fn.countAll<bigint>().as('n')).where('tenant_id', '=', tenantId).executeTakeFirst())?.n);
+    unsynced = n(
+      (
+        await db
+          .selectFrom('journal_entries')
+          .select((eb) => eb.fn.countAll<bigint>().as('n'))
+          .where('tenant_id', '=', tenantId)
+          .executeTakeFirst()
+      )?.n,
+    );
   }
-  const lastClose = await db.selectFrom('period_audit').select(['period_key', 'actor', 'at']).where('tenant_id', '=', tenantId).where('action', '=', 'close').orderBy('id', 'desc').limit(1).executeTakeFirst();
+  const lastClose = await db
+    .selectFrom('period_audit')
+    .select(['period_key', 'actor', 'at'])
+    .where('tenant_id', '=', tenantId)
+    .where('action', '=', 'close')
+    .orderBy('id', 'desc')
+    .limit(1)
+    .executeTakeFirst();
   const now_ms = Date.now();
   return {
     tenant: { ...toSummary({ ...t, connection: conn?.status ?? null }), settingsVersion: t.settings_version },
@@ -142,12 +187,16 @@ export async function tenantHealth(db: Db, tenantId: bigint): Promise<TenantHeal
     inbox: {
       lastEventReceivedAt: iso(inbox?.last_received),
       pending: n(inbox?.pending),
-      oldestPendingAgeSeconds: inbox?.oldest_pending ? Math.max(0, Math.floor((now_ms - inbox.oldest_pending.getTime()) / 1000)) : null,
+      oldestPendingAgeSeconds: inbox?.oldest_pending
+        ? Math.max(0, Math.floor((now_ms - inbox.oldest_pending.getTime()) / 1000))
+        : null,
     },
     outbox: { pendingSync, unsyncedEntries: unsynced },
     failures: { failedEvents: n(inbox?.failed), failedSync, openExceptions: n(openExceptions?.n) },
     releasedThrough: await releasedThrough(db, tenantId),
-    lastClose: lastClose ? { period: lastClose.period_key, actor: lastClose.actor, at: lastClose.at.toISOString() } : null,
+    lastClose: lastClose
+      ? { period: lastClose.period_key, actor: lastClose.actor, at: lastClose.at.toISOString() }
+      : null,
   };
 }
 
@@ -159,9 +208,17 @@ export const SettingsVersion = z.object({
 });
 
 /** Every version of the tenant's settings, newest first. */
-export async function tenantSettingsHistory(db: Db, tenantId: bigint): Promise<{ data: z.infer<typeof SettingsVersion>[] }> {
+export async function tenantSettingsHistory(
+  db: Db,
+  tenantId: bigint,
+): Promise<{ data: z.infer<typeof SettingsVersion>[] }> {
   const rows = await settingsHistory(db, tenantId);
   return {
-    data: rows.map((r) => ({ version: r.version, settings: (r.settings ?? {}) as Record<string, unknown>, changedBy: r.changed_by, changedAt: r.changed_at.toISOString() })),
+    data: rows.map((r) => ({
+      version: r.version,
+      settings: (r.settings ?? {}) as Record<string, unknown>,
+      changedBy: r.changed_by,
+      changedAt: r.changed_at.toISOString(),
+    })),
   };
 }

@@ -34,7 +34,15 @@ import { deleteProductRule, getProductRule, putProductRule } from './rules/produ
 import { getSettings, updateSettings } from './settings/settings.ts';
 import { getSyncStatus } from './sync/sync-status.ts';
 
-export type { AccrueAppService, AppCaller, AppDeps, AppService, AppServiceDeps, QboCallbackOutcome, QboDeps } from './app-api/types.ts';
+export type {
+  AccrueAppService,
+  AppCaller,
+  AppDeps,
+  AppService,
+  AppServiceDeps,
+  QboCallbackOutcome,
+  QboDeps,
+} from './app-api/types.ts';
 export { PENDING_CONNECTS_MAX } from './quickbooks/connect-attempts.ts';
 export { CUSTOMER_INVOICES_MAX } from './reports/customer-detail.ts';
 export { ruleInForce, withRule } from './rules/rule-dates.ts';
@@ -93,7 +101,12 @@ interface AppServiceContext {
 /** The service for a running process (`buildServer`): database, jobs and Stripe from the context. */
 export function appServiceFromContext(ctx: AppServiceContext): AccrueAppService {
   // Share the context's QuickBooks services (one OAuth client per process), when it has them.
-  const qbo = ctx.qbo !== undefined ? (ctx.qbo ? { oauth: ctx.qbo.oauth, tokens: ctx.qbo.tokens } : null) : qboDepsFromConfig(ctx.config, ctx.db);
+  const qbo =
+    ctx.qbo !== undefined
+      ? ctx.qbo
+        ? { oauth: ctx.qbo.oauth, tokens: ctx.qbo.tokens }
+        : null
+      : qboDepsFromConfig(ctx.config, ctx.db);
   const log = ctx.log ? { log: ctx.log.child({ part: 'app' }) } : {};
   return createAppService({ db: ctx.db, jobs: ctx.jobs, stripe: ctx.stripe, qbo, ...log });
 }

@@ -28,7 +28,16 @@ import { idOf } from '../stripe/reader.ts';
  * The lists a backfill walks, in the order it walks them. Invoice payments only feed the snapshot
  * (they link charges to invoices); balance transactions come expanded on charges and refunds.
  */
-export const BACKFILL_RESOURCES = ['invoices', 'invoice_payments', 'invoiceitems', 'credit_notes', 'charges', 'refunds', 'disputes', 'payouts'] as const satisfies readonly BackfillKind[];
+export const BACKFILL_RESOURCES = [
+  'invoices',
+  'invoice_payments',
+  'invoiceitems',
+  'credit_notes',
+  'charges',
+  'refunds',
+  'disputes',
+  'payouts',
+] as const satisfies readonly BackfillKind[];
 type Resource = (typeof BACKFILL_RESOURCES)[number];
 
 /**
@@ -68,7 +77,10 @@ function syntheticEventType(kind: Resource, o: BackfillObjects[Resource]): strin
 }
 
 /** The snapshot row of a listed object: the links processing looks objects up by. */
-function snapshotLinks(kind: Resource, o: BackfillObjects[Resource]): { invoice_id: string | null; payment_intent_id: string | null; charge_id: string | null } {
+function snapshotLinks(
+  kind: Resource,
+  o: BackfillObjects[Resource],
+): { invoice_id: string | null; payment_intent_id: string | null; charge_id: string | null } {
   if (kind === 'invoice_payments') {
     const ip = o as Stripe.InvoicePayment;
     return {
@@ -77,8 +89,10 @@ function snapshotLinks(kind: Resource, o: BackfillObjects[Resource]): { invoice_
       charge_id: ip.payment.type === 'charge' ? idOf(ip.payment.charge) : null,
     };
   }
-  if (kind === 'charges') return { invoice_id: null, payment_intent_id: idOf((o as Stripe.Charge).payment_intent), charge_id: null };
-  if (kind === 'credit_notes') return { invoice_id: idOf((o as Stripe.CreditNote).invoice), payment_intent_id: null, charge_id: null };
+  if (kind === 'charges')
+    return { invoice_id: null, payment_intent_id: idOf((o as Stripe.Charge).payment_intent), charge_id: null };
+  if (kind === 'credit_notes')
+    return { invoice_id: idOf((o as Stripe.CreditNote).invoice), payment_intent_id: null, charge_id: null };
   return { invoice_id: null, payment_intent_id: null, charge_id: null };
 }
 
@@ -88,7 +102,8 @@ function createdOf(kind: Resource, o: BackfillObjects[Resource]): number {
 }
 
 function eventTime(kind: Resource, o: BackfillObjects[Resource]): number {
-  if (kind === 'invoices') return (o as Stripe.Invoice).status_transitions?.finalized_at ?? (o as Stripe.Invoice).created;
+  if (kind === 'invoices')
+    return (o as Stripe.Invoice).status_transitions?.finalized_at ?? (o as Stripe.Invoice).created;
   return createdOf(kind, o);
 }
 
@@ -116,7 +131,11 @@ export interface BackfillOptions {
 /**
  * Runs (or resumes) a backfill of one tenant, then enqueues the processing of what it stored.
  */
-export async function runBackfill(deps: BackfillDeps, tenantId: bigint, opts: BackfillOptions = {}): Promise<BackfillResult> {
+export async function runBackfill(
+  deps: BackfillDeps,
+  tenantId: bigint,
+  opts: BackfillOptions = {},
+): Promise<BackfillResult> {
   const tenant = await getTenantById(deps.db, tenantId);
   if (opts.restart) await deps.db.deleteFrom('backfill_progress').where('tenant_id', '=', tenantId).execute();
   const result: BackfillResult = { stored: 0, byResource: {} };
@@ -137,9 +156,20 @@ export async function runBackfill(deps: BackfillDeps, tenantId: bigint, opts: Ba
   return result;
 }
 
-async function listEverything(deps: BackfillDeps, tenant: Tenant, tenantId: bigint, opts: BackfillOptions, result: BackfillResult): Promise<void> {
+async function listEverything(
+  deps: BackfillDeps,
+  tenant: Tenant,
+  tenantId: bigint,
+  opts: BackfillOptions,
+  result: BackfillResult,
+): Promise<void> {
   for (const resource of BACKFILL_RESOURCES) {
-    const progress = await deps.db.selectFrom('backfill_progress').selectAll().where('tenant_id', '=', tenantId).where('resource', '=', resource).executeTakeFirst();
+    const progress = await deps.db
+      .selectFrom('backfill_progress')
+      .selectAll()
+      .where('tenant_id', '=', tenantId)
+      .where('resource', '=', resource)
+      .executeTakeFirst();
     if (progress?.done) {
       result.byResource[resource] = progress.items;
       continue;
@@ -151,8 +181,25 @@ async function listEverything(deps: BackfillDeps, tenant: Tenant, tenantId: bigi
       buffer = [];
       await deps.db.transaction().execute(async (tx) => {
         const events = page
-          .flatMap((o) => syntheticEventTypes(resource, o).map((type, i) => ({ o, type, suffix: i === 0 ? '' : `_${type.split('.')[1]}` })))
-          .map(({ o, type, suffix }) => ({ id: `bf_${(o as { id: string }).id}${suffix}`, object: 'event', api_version: STRIPE_API_VERSION, type, account: tenant.accountId, livemode: tenant.livemode, created: eventTime(resource, o), data: { object: o as { id: string } }, pending_webhooks: 0, request: null }));
+          .flatMap((o) =>
+            syntheticEventTypes(resource, o).map((type, i) => ({
+              o,
+              type,
+              suffix: i === 0 ? '' : `_${type.split('.')[1]}`,
+            })),
+          )
+          .map(({ o, type, suffix }) => ({
+            id: `bf_${(o as { id: string }).id}${suffix}`,
+            object: 'event',
+            api_version: STRIPE_API_VERSION,
+            type,
+            account: tenant.accountId,
+            livemode: tenant.livemode,
+            created: eventTime(resource, o),
+            data: { object: o as { id: string } },
+            pending_webhooks: 0,
+            request: null,
+          }));
         const inserted = new Set(await storeBackfillEvents(tx, tenantId, events));
         result.stored += inserted.size;
         if (page.length) await storeListedObjects(tx, tenantId, resource, page, inserted);
@@ -160,12 +207,15 @@ async function listEverything(deps: BackfillDeps, tenant: Tenant, tenantId: bigi
         await tx
           .insertInto('backfill_progress')
           .values({ tenant_id: tenantId, resource, cursor, items, done, since: opts.since ?? null })
-          .onConflict((oc) => oc.columns(['tenant_id', 'resource']).doUpdateSet({ cursor, items, done, updated_at: new Date() }))
+          .onConflict((oc) =>
+            oc.columns(['tenant_id', 'resource']).doUpdateSet({ cursor, items, done, updated_at: new Date() }),
+          )
           .execute();
       });
       opts.onProgress?.(resource, items);
     };
-    const since = opts.since ?? (progress?.since !== null && progress?.since !== undefined ? Number(progress.since) : undefined);
+    const since =
+      opts.since ?? (progress?.since !== null && progress?.since !== undefined ? Number(progress.since) : undefined);
     let lastCursor: string | null = progress?.cursor ?? null;
     for await (const o of listObjects(deps.stripe, tenant.accountId, resource, {
       createdGte: since,

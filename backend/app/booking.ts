@@ -29,7 +29,13 @@ export interface PreparedFact {
 
 export function prepareFact(fact: Fact): PreparedFact {
   const text = serializeFact(fact);
-  return { fact, key: factKey(fact), aggregate: aggregateKeyOf(fact), text, hash: createHash('sha256').update(text).digest('hex') };
+  return {
+    fact,
+    key: factKey(fact),
+    aggregate: aggregateKeyOf(fact),
+    text,
+    hash: createHash('sha256').update(text).digest('hex'),
+  };
 }
 
 /** Most parsed facts a drain keeps in memory; past it the cache starts over. */
@@ -58,17 +64,30 @@ const FACT_UPSERT_CHUNK = 1_000;
  * Stores facts and returns the aggregates whose facts changed. A fact read again with the same
  * content changes nothing; a changed one replaces the stored reading (the last event wins).
  */
-export async function storeFacts(tx: Tx, tenantId: bigint, facts: { fact: PreparedFact; eventId: string }[], cache: FactCache): Promise<Set<string>> {
+export async function storeFacts(
+  tx: Tx,
+  tenantId: bigint,
+  facts: { fact: PreparedFact; eventId: string }[],
+  cache: FactCache,
+): Promise<Set<string>> {
   const touched = new Set<string>();
   if (!facts.length) return touched;
-  const rows = new Map<string, { fact_key: string; aggregate: string; fact: string; fact_hash: string; event_id: string }>();
+  const rows = new Map<
+    string,
+    { fact_key: string; aggregate: string; fact: string; fact_hash: string; event_id: string }
+  >();
   for (const { fact: f, eventId } of facts) {
     rows.set(f.key, { fact_key: f.key, aggregate: f.aggregate, fact: f.text, fact_hash: f.hash, event_id: eventId });
     cache.set(f.hash, f.fact);
   }
   const keys = [...rows.keys()];
   for (let i = 0; i < keys.length; i += FACT_UPSERT_CHUNK) {
-    const existing = await tx.selectFrom('stripe_facts').select(['fact_key', 'fact_hash']).where('tenant_id', '=', tenantId).where('fact_key', 'in', keys.slice(i, i + FACT_UPSERT_CHUNK)).execute();
+    const existing = await tx
+      .selectFrom('stripe_facts')
+      .select(['fact_key', 'fact_hash'])
+      .where('tenant_id', '=', tenantId)
+      .where('fact_key', 'in', keys.slice(i, i + FACT_UPSERT_CHUNK))
+      .execute();
     for (const e of existing) if (rows.get(e.fact_key)?.fact_hash === e.fact_hash) rows.delete(e.fact_key);
   }
   const changed = [...rows.values()];
@@ -78,7 +97,13 @@ export async function storeFacts(tx: Tx, tenantId: bigint, facts: { fact: Prepar
       .insertInto('stripe_facts')
       .values(changed.slice(i, i + FACT_UPSERT_CHUNK).map((r) => ({ tenant_id: tenantId, ...r })))
       .onConflict((oc) =>
-        oc.columns(['tenant_id', 'fact_key']).doUpdateSet((eb) => ({ fact: eb.ref('excluded.fact'), fact_hash: eb.ref('excluded.fact_hash'), aggregate: eb.ref('excluded.aggregate'), event_id: eb.ref('excluded.event_id'), updated_at: new Date() })),
+        oc.columns(['tenant_id', 'fact_key']).doUpdateSet((eb) => ({
+          fact: eb.ref('excluded.fact'),
+          fact_hash: eb.ref('excluded.fact_hash'),
+          aggregate: eb.ref('excluded.aggregate'),
+          event_id: eb.ref('excluded.event_id'),
+          updated_at: new Date(),
+        })),
       )
       .execute();
   }
@@ -89,10 +114,21 @@ export async function storeFacts(tx: Tx, tenantId: bigint, facts: { fact: Prepar
  * The stored facts of each aggregate, in fact-key order. Facts already parsed in this run (by
  * content hash) are not read again: the first query returns hashes, the second only the rest.
  */
-async function loadFacts(tx: Db | Tx, tenantId: bigint, aggregates: string[], cache: FactCache): Promise<Map<string, Fact[]>> {
+async function loadFacts(
+  tx: Db | Tx,
+  tenantId: bigint,
+  aggregates: string[],
+  cache: FactCache,
+): Promise<Map<string, Fact[]>> {
   const out = new Map<string, Fact[]>();
   if (!aggregates.length) return out;
-  const rows = await tx.selectFrom('stripe_facts').select(['aggregate', 'fact_key', 'fact_hash']).where('tenant_id', '=', tenantId).where('aggregate', 'in', aggregates).orderBy('fact_key').execute();
+  const rows = await tx
+    .selectFrom('stripe_facts')
+    .select(['aggregate', 'fact_key', 'fact_hash'])
+    .where('tenant_id', '=', tenantId)
+    .where('aggregate', 'in', aggregates)
+    .orderBy('fact_key')
+    .execute();
   const missing = rows.filter((r) => !cache.get(r.fact_hash)).map((r) => r.fact_key);
   const fetched = new Map<string, Fact>();
   for (let i = 0; i < missing.length; i += FACT_UPSERT_CHUNK) {
@@ -132,7 +168,16 @@ export interface BookingScope {
  * with the same body cost nothing; new ones are inserted a chunk per statement; an entry whose
  * body changed since it was posted gets an adjustment (postOrAdjust).
  */
-export async function bookAggregates(tx: Tx, afterPost: AfterPost | undefined, tenant: Tenant, aggregates: Set<string>, through: LocalDate, cause: string, scope: BookingScope = {}, factCache = new FactCache()): Promise<number> {
+export async function bookAggregates(
+  tx: Tx,
+  afterPost: AfterPost | undefined,
+  tenant: Tenant,
+  aggregates: Set<string>,
+  through: LocalDate,
+  cause: string,
+  scope: BookingScope = {},
+  factCache = new FactCache(),
+): Promise<number> {
   const byAggregate = await loadFacts(tx, tenant.id, [...aggregates].sort(), factCache);
   const drafts: EntryDraft[] = [];
   for (const [aggregate, facts] of byAggregate) {
@@ -155,7 +200,18 @@ export async function bookAggregates(tx: Tx, afterPost: AfterPost | undefined, t
 
 type Identity = string;
 function lineIdentity(l: LineDraft): Identity {
-  return JSON.stringify([l.role, l.account, l.currency, l.original?.currency ?? null, l.original?.rate ?? null, l.customer ?? null, l.invoice ?? null, l.invoiceLine ?? null, l.product ?? null, l.bookedOn ?? null]);
+  return JSON.stringify([
+    l.role,
+    l.account,
+    l.currency,
+    l.original?.currency ?? null,
+    l.original?.rate ?? null,
+    l.customer ?? null,
+    l.invoice ?? null,
+    l.invoiceLine ?? null,
+    l.product ?? null,
+    l.bookedOn ?? null,
+  ]);
 }
 
 /**
@@ -164,7 +220,13 @@ function lineIdentity(l: LineDraft): Identity {
  * difference is posted as an adjustment entry (the journal is append-only) and recorded as an
  * exception for a person to see.
  */
-async function postOrAdjust(tx: Tx, tenant: Tenant, draft: EntryDraft, cause: string, cache?: PostCache): Promise<boolean> {
+async function postOrAdjust(
+  tx: Tx,
+  tenant: Tenant,
+  draft: EntryDraft,
+  cause: string,
+  cache?: PostCache,
+): Promise<boolean> {
   try {
     const r = await postEntry(tx, tenant, draft, { cause, cache });
     return r.created;
@@ -175,9 +237,24 @@ async function postOrAdjust(tx: Tx, tenant: Tenant, draft: EntryDraft, cause: st
     .selectFrom('journal_lines as l')
     .innerJoin('journal_entries as e', 'e.id', 'l.entry_id')
     .innerJoin('accounts as a', 'a.id', 'l.account_id')
-    .select(['a.role', 'a.name', 'l.currency', 'l.amount_minor', 'l.original_currency', 'l.original_amount_minor', 'l.fx_rate', 'l.customer', 'l.invoice', 'l.invoice_line', 'l.product', 'l.booked_on'])
+    .select([
+      'a.role',
+      'a.name',
+      'l.currency',
+      'l.amount_minor',
+      'l.original_currency',
+      'l.original_amount_minor',
+      'l.fx_rate',
+      'l.customer',
+      'l.invoice',
+      'l.invoice_line',
+      'l.product',
+      'l.booked_on',
+    ])
     .where('e.tenant_id', '=', tenant.id)
-    .where((eb) => eb.or([eb('e.idempotency_key', '=', draft.key), eb('e.idempotency_key', 'like', `${draft.key}:adj:%`)]))
+    .where((eb) =>
+      eb.or([eb('e.idempotency_key', '=', draft.key), eb('e.idempotency_key', 'like', `${draft.key}:adj:%`)]),
+    )
     .execute();
   const diff = new Map<Identity, LineDraft>();
   const add = (l: LineDraft, sign: 1n | -1n) => {
@@ -197,7 +274,9 @@ async function postOrAdjust(tx: Tx, tenant: Tenant, draft: EntryDraft, cause: st
         account: p.name,
         amount: BigInt(p.amount_minor),
         currency: p.currency,
-        original: p.original_currency ? { currency: p.original_currency, amount: BigInt(p.original_amount_minor!), rate: p.fx_rate ?? '1' } : undefined,
+        original: p.original_currency
+          ? { currency: p.original_currency, amount: BigInt(p.original_amount_minor!), rate: p.fx_rate ?? '1' }
+          : undefined,
         customer: p.customer ?? undefined,
         invoice: p.invoice ?? undefined,
         invoiceLine: p.invoice_line ?? undefined,
@@ -210,7 +289,10 @@ async function postOrAdjust(tx: Tx, tenant: Tenant, draft: EntryDraft, cause: st
   // Posted lines carry the resolved account name; drafts may leave it to the role default.
   const lines = [...diff.values()].filter((l) => l.amount !== 0n);
   if (!lines.length) return false;
-  const digest = createHash('sha256').update(JSON.stringify(draft, (_k, v) => (typeof v === 'bigint' ? v.toString() : v))).digest('hex').slice(0, 12);
+  const digest = createHash('sha256')
+    .update(JSON.stringify(draft, (_k, v) => (typeof v === 'bigint' ? v.toString() : v)))
+    .digest('hex')
+    .slice(0, 12);
   const adjustment: EntryDraft = {
     key: `${draft.key}:adj:${digest}`,
     kind: draft.kind,
@@ -220,6 +302,13 @@ async function postOrAdjust(tx: Tx, tenant: Tenant, draft: EntryDraft, cause: st
     lines,
   };
   await postEntry(tx, tenant, adjustment, { cause, cache });
-  await recordException(tx, tenant.id, 'recognition_changed', draft.key, `entry ${draft.key} changed after it was posted (a late or corrected Stripe fact); the difference was posted as ${adjustment.key}`, { adjustment: adjustment.key });
+  await recordException(
+    tx,
+    tenant.id,
+    'recognition_changed',
+    draft.key,
+    `entry ${draft.key} changed after it was posted (a late or corrected Stripe fact); the difference was posted as ${adjustment.key}`,
+    { adjustment: adjustment.key },
+  );
   return true;
 }

@@ -50,14 +50,25 @@ export async function openContext(opts: ContextOptions): Promise<AppContext> {
   const config = opts.config;
   const log = opts.log ?? createLogger(config.LOG_LEVEL);
   const database = await openDatabase({ databaseUrl: config.DATABASE_URL, dataDir: config.ACCRUE_DATA_DIR, log });
-  const stripe = config.STRIPE_SECRET_KEY ? createStripeClient({ secretKey: config.STRIPE_SECRET_KEY, apiBase: config.STRIPE_API_BASE }) : null;
-  const jobs = new Jobs({ url: database.url, log: log.child({ part: 'jobs' }), schedule: opts.schedule ?? false, supervise: opts.workers ?? false });
+  const stripe = config.STRIPE_SECRET_KEY
+    ? createStripeClient({ secretKey: config.STRIPE_SECRET_KEY, apiBase: config.STRIPE_API_BASE })
+    : null;
+  const jobs = new Jobs({
+    url: database.url,
+    log: log.child({ part: 'jobs' }),
+    schedule: opts.schedule ?? false,
+    supervise: opts.workers ?? false,
+  });
   await jobs.start();
 
   const readerFor =
     opts.readerFor ??
     ((tenant: Tenant) => {
-      if (!stripe) throw new AccrueError('not_configured', 'STRIPE_SECRET_KEY is not configured, so Stripe objects cannot be read');
+      if (!stripe)
+        throw new AccrueError(
+          'not_configured',
+          'STRIPE_SECRET_KEY is not configured, so Stripe objects cannot be read',
+        );
       return createStripeReader(stripe, tenant.accountId);
     });
   const qbo = qboServices(config, database.db);
@@ -69,14 +80,22 @@ export async function openContext(opts: ContextOptions): Promise<AppContext> {
     eventsPerTransaction: opts.eventsPerTransaction,
     // New entries for a tenant connected to QuickBooks get a sync job in the same transaction.
     afterPost: async (tx, tenant) => {
-      if (qbo && (await hasActiveConnection(tx, tenant.id))) await jobs.send(tx, QUEUES.sync, { tenantId: tenant.id.toString() }, { tenantKey: tenant.id.toString() });
+      if (qbo && (await hasActiveConnection(tx, tenant.id)))
+        await jobs.send(tx, QUEUES.sync, { tenantId: tenant.id.toString() }, { tenantKey: tenant.id.toString() });
     },
   };
 
   if (opts.workers) await startWorkers(opts, { database, jobs, stripe, qbo, log, processDeps });
 
   const summary = describeConfig(config);
-  log.info({ configured: summary.configured, notConfigured: summary.missing, database: database.embedded ? 'embedded' : 'DATABASE_URL' }, 'accrue context ready');
+  log.info(
+    {
+      configured: summary.configured,
+      notConfigured: summary.missing,
+      database: database.embedded ? 'embedded' : 'DATABASE_URL',
+    },
+    'accrue context ready',
+  );
 
   return {
     config,

@@ -27,7 +27,15 @@ import { QUEUES, type Jobs } from '../jobs/runner.ts';
 import { getTenantById, type Tenant } from '../ledger/tenants.ts';
 import type { Logger } from '../log/logger.ts';
 import { awaitPendingWriters } from '../inbox/drain-request.ts';
-import { eventPayloads, markDrainOutcomes, pendingEventsAfter, pendingEventsOfSecond, recordDeferredAttempt, type InboxPosition, type PendingEventHead } from '../inbox/drain-status.ts';
+import {
+  eventPayloads,
+  markDrainOutcomes,
+  pendingEventsAfter,
+  pendingEventsOfSecond,
+  recordDeferredAttempt,
+  type InboxPosition,
+  type PendingEventHead,
+} from '../inbox/drain-status.ts';
 import { collectFacts, HANDLED_EVENT_TYPES } from '../stripe/mapping.ts';
 import type { StripeReader } from '../stripe/reader.ts';
 import { recordException } from '../ledger/exception-queue.ts';
@@ -95,7 +103,9 @@ interface RoundReaders {
   backfill: StripeReader | null;
 }
 
-type Mapped = { ev: PendingEvent; facts: PreparedFact[]; exceptions: { reason: string; objectId: string }[] } | { ev: PendingEvent; error: unknown };
+type Mapped =
+  | { ev: PendingEvent; facts: PreparedFact[]; exceptions: { reason: string; objectId: string }[] }
+  | { ev: PendingEvent; error: unknown };
 
 /**
  * Processes every pending event of a tenant, in Stripe's order, a batch at a time: Stripe reads
@@ -116,7 +126,10 @@ export async function drainInbox(deps: ProcessDeps, tenantId: bigint): Promise<D
   const reader = deps.readerFor(tenant);
   const handled = new Set<string>(HANDLED_EVENT_TYPES);
   const factCache = new FactCache();
-  const limits: BatchLimits = { live: deps.eventsPerTransaction ?? EVENTS_PER_TRANSACTION, backfill: deps.eventsPerTransaction ?? BACKFILL_EVENTS_PER_TRANSACTION };
+  const limits: BatchLimits = {
+    live: deps.eventsPerTransaction ?? EVENTS_PER_TRANSACTION,
+    backfill: deps.eventsPerTransaction ?? BACKFILL_EVENTS_PER_TRANSACTION,
+  };
   // Where the next read starts: after the last full batch (a backlog is read in order without
   // rereading it), or from the beginning once a read came back short (caught up: anything that
   // arrived meanwhile with an earlier `created` is picked up at once, never starved by newer ones).
@@ -176,9 +189,16 @@ export async function drainInbox(deps: ProcessDeps, tenantId: bigint): Promise<D
  * and the next read starts at that second again; the events this batch takes are excluded from it
  * while they commit and are no longer pending after.
  */
-async function nextBatch(db: Db, tenantId: bigint, limits: BatchLimits, after: InboxPosition | null, excluding: string[]): Promise<{ events: PendingEvent[]; last: InboxPosition | null; full: boolean }> {
+async function nextBatch(
+  db: Db,
+  tenantId: bigint,
+  limits: BatchLimits,
+  after: InboxPosition | null,
+  excluding: string[],
+): Promise<{ events: PendingEvent[]; last: InboxPosition | null; full: boolean }> {
   // Which events, first without their payloads (a live batch uses only a few of those looked at).
-  const limitOf = (rows: { source: string }[]) => (rows.some((e) => e.source !== 'backfill') ? limits.live : limits.backfill);
+  const limitOf = (rows: { source: string }[]) =>
+    rows.some((e) => e.source !== 'backfill') ? limits.live : limits.backfill;
   const limit = Math.max(limits.backfill, limits.live);
   let rows = await pendingEventsAfter(db, tenantId, after, limit, excluding);
   let cut = rows.length === limit;
@@ -201,9 +221,19 @@ async function nextBatch(db: Db, tenantId: bigint, limits: BatchLimits, after: I
       last = { created: lastSecond, seq: 0n };
     }
   }
-  const payloads = await eventPayloads(db, tenantId, rows.map((e) => e.id));
+  const payloads = await eventPayloads(
+    db,
+    tenantId,
+    rows.map((e) => e.id),
+  );
   const events: PendingEvent[] = rows.map((e) => ({ ...e, payload: payloads.get(e.id) }));
-  events.sort((a, b) => (a.created !== b.created ? (a.created < b.created ? -1 : 1) : typeOrder(a.type) - typeOrder(b.type) || (a.seq < b.seq ? -1 : a.seq > b.seq ? 1 : 0)));
+  events.sort((a, b) =>
+    a.created !== b.created
+      ? a.created < b.created
+        ? -1
+        : 1
+      : typeOrder(a.type) - typeOrder(b.type) || (a.seq < b.seq ? -1 : a.seq > b.seq ? 1 : 0),
+  );
   return { events, last, full: cut };
 }
 
@@ -222,7 +252,11 @@ export async function drainUntilSettled(deps: ProcessDeps, tenantId: bigint, tim
     total.ignored += r.ignored;
     total.failed += r.failed;
     if (r.deferred === 0) return total;
-    if (Date.now() > deadline) throw new AccrueError('upstream_unavailable', `Stripe stayed unavailable; events are still pending after ${Math.round(timeout_ms / 1000)} s`);
+    if (Date.now() > deadline)
+      throw new AccrueError(
+        'upstream_unavailable',
+        `Stripe stayed unavailable; events are still pending after ${Math.round(timeout_ms / 1000)} s`,
+      );
     await new Promise((res) => setTimeout(res, pause_ms));
   }
 }
@@ -232,14 +266,25 @@ export async function drainUntilSettled(deps: ProcessDeps, tenantId: bigint, tim
  * the current state of those objects), falling back to Stripe for anything it does not hold.
  * Webhook and replay events always read Stripe: their snapshots may be older than the object.
  */
-async function backfillReader(db: Db, tenantId: bigint, base: StripeReader, events: PendingEvent[]): Promise<StripeReader | null> {
-  const seeds = events.filter((ev) => ev.source === 'backfill').map((ev) => (ev.payload as { data?: { object?: unknown } }).data?.object);
+async function backfillReader(
+  db: Db,
+  tenantId: bigint,
+  base: StripeReader,
+  events: PendingEvent[],
+): Promise<StripeReader | null> {
+  const seeds = events
+    .filter((ev) => ev.source === 'backfill')
+    .map((ev) => (ev.payload as { data?: { object?: unknown } }).data?.object);
   if (!seeds.length) return null;
   return snapshotReader(base, await loadSnapshot(db, tenantId, seeds, await snapshotCoverage(db, tenantId)));
 }
 
 /** Maps a batch's events to facts: Stripe reads with bounded concurrency; never throws. */
-async function mapBatch(readers: RoundReaders, handled: Set<string>, batch: PendingEvent[]): Promise<(Mapped | null)[]> {
+async function mapBatch(
+  readers: RoundReaders,
+  handled: Set<string>,
+  batch: PendingEvent[],
+): Promise<(Mapped | null)[]> {
   const mapped: (Mapped | null)[] = new Array(batch.length).fill(null);
   let next = 0;
   const worker = async () => {
@@ -249,7 +294,10 @@ async function mapBatch(readers: RoundReaders, handled: Set<string>, batch: Pend
       const ev = batch[i]!;
       if (ALWAYS_PROCESSED.has(ev.type) || !handled.has(ev.type)) continue;
       try {
-        const r = await collectFacts(ev.payload as Stripe.Event, ev.source === 'backfill' && readers.backfill ? readers.backfill : readers.live);
+        const r = await collectFacts(
+          ev.payload as Stripe.Event,
+          ev.source === 'backfill' && readers.backfill ? readers.backfill : readers.live,
+        );
         mapped[i] = { ev, facts: r.facts.map(prepareFact), exceptions: r.exceptions };
       } catch (error) {
         mapped[i] = { ev, error };
@@ -261,7 +309,15 @@ async function mapBatch(readers: RoundReaders, handled: Set<string>, batch: Pend
 }
 
 /** Commits a mapped batch. Returns true to stop the drain (a transient failure; retried later). */
-async function commitBatch(deps: ProcessDeps, tenant: Tenant, handled: Set<string>, batch: PendingEvent[], mapped: (Mapped | null)[], result: DrainResult, factCache: FactCache): Promise<boolean> {
+async function commitBatch(
+  deps: ProcessDeps,
+  tenant: Tenant,
+  handled: Set<string>,
+  batch: PendingEvent[],
+  mapped: (Mapped | null)[],
+  result: DrainResult,
+  factCache: FactCache,
+): Promise<boolean> {
   // Events up to the first transient failure commit now; that event and the rest wait.
   let cut = batch.length;
   let deferredReason: string | null = null;
@@ -270,7 +326,8 @@ async function commitBatch(deps: ProcessDeps, tenant: Tenant, handled: Set<strin
     const m = mapped[i];
     if (!m || !('error' in m)) continue;
     const e = m.error;
-    const transient = !isAccrueError(e) || e.code === 'upstream_unavailable' || e.code === 'rate_limited' || e.code === 'internal';
+    const transient =
+      !isAccrueError(e) || e.code === 'upstream_unavailable' || e.code === 'rate_limited' || e.code === 'internal';
     const reason = isAccrueError(e) ? e.message : String((e as Error)?.message ?? e);
     if (transient && m.ev.attempts + 1 < EVENT_ATTEMPTS_MAX) {
       cut = i;
@@ -288,19 +345,34 @@ async function commitBatch(deps: ProcessDeps, tenant: Tenant, handled: Set<strin
         const m = mapped[i];
         if (!m || 'error' in m) continue;
         for (const f of m.facts) facts.push({ fact: f, eventId: m.ev.id });
-        for (const ex of m.exceptions) await recordException(tx, tenant.id, 'mapping', ex.objectId, ex.reason, { event: m.ev.id, type: m.ev.type });
+        for (const ex of m.exceptions)
+          await recordException(tx, tenant.id, 'mapping', ex.objectId, ex.reason, { event: m.ev.id, type: m.ev.type });
       }
       const touched = await storeFacts(tx, tenant.id, facts, factCache);
       const cause = committed.length === 1 ? committed[0]!.id : `${committed[0]!.id}…${committed.at(-1)!.id}`;
-      await bookAggregates(tx, deps.afterPost, tenant, touched, await releasedThrough(tx, tenant.id), cause, {}, factCache);
+      await bookAggregates(
+        tx,
+        deps.afterPost,
+        tenant,
+        touched,
+        await releasedThrough(tx, tenant.id),
+        cause,
+        {},
+        factCache,
+      );
       for (const f of failed.filter((x) => committed.includes(x.ev))) {
-        await recordException(tx, tenant.id, 'stripe_event', f.ev.id, `could not process ${f.ev.type}: ${f.reason}`, { type: f.ev.type, attempts: f.ev.attempts + 1 });
+        await recordException(tx, tenant.id, 'stripe_event', f.ev.id, `could not process ${f.ev.type}: ${f.reason}`, {
+          type: f.ev.type,
+          attempts: f.ev.attempts + 1,
+        });
       }
       const failedIds = new Set(failed.map((f) => f.ev.id));
       const byStatus = (pred: (ev: PendingEvent) => boolean) => committed.filter(pred).map((e) => e.id);
       const ignoredIds = byStatus((e) => !ALWAYS_PROCESSED.has(e.type) && !handled.has(e.type));
       const processedIds = byStatus((e) => !failedIds.has(e.id) && !ignoredIds.includes(e.id));
-      const failedNow = failed.filter((x) => committed.includes(x.ev)).map((f) => ({ id: f.ev.id, attempts: f.ev.attempts, reason: f.reason }));
+      const failedNow = failed
+        .filter((x) => committed.includes(x.ev))
+        .map((f) => ({ id: f.ev.id, attempts: f.ev.attempts, reason: f.reason }));
       await markDrainOutcomes(tx, { processed: processedIds, ignored: ignoredIds, failed: failedNow }, new Date());
       result.processed += processedIds.length;
       result.ignored += ignoredIds.length;
@@ -310,7 +382,10 @@ async function commitBatch(deps: ProcessDeps, tenant: Tenant, handled: Set<strin
   if (deferredReason !== null) {
     const ev = batch[cut]!;
     await recordDeferredAttempt(deps.db, ev, deferredReason);
-    deps.log?.warn({ eventId: ev.id, tries: ev.attempts + 1, reason: deferredReason }, 'event processing failed; will retry');
+    deps.log?.warn(
+      { eventId: ev.id, tries: ev.attempts + 1, reason: deferredReason },
+      'event processing failed; will retry',
+    );
     result.deferred++;
     return true;
   }
@@ -318,7 +393,11 @@ async function commitBatch(deps: ProcessDeps, tenant: Tenant, handled: Set<strin
 }
 
 export async function releasedThrough(db: Db | Tx, tenantId: bigint): Promise<LocalDate> {
-  const r = await db.selectFrom('release_state').select('released_through').where('tenant_id', '=', tenantId).executeTakeFirst();
+  const r = await db
+    .selectFrom('release_state')
+    .select('released_through')
+    .where('tenant_id', '=', tenantId)
+    .executeTakeFirst();
   return r?.released_through ?? NOTHING_RELEASED;
 }
 
@@ -327,9 +406,19 @@ export async function releasedThrough(db: Db | Tx, tenantId: bigint): Promise<Lo
  * re-runs the engine over all the tenant's aggregates and posts the recognition entries it
  * yields (idempotent), then moves the tenant's release watermark.
  */
-export async function releaseThrough(deps: ProcessDeps, tenantId: bigint, through: LocalDate): Promise<{ aggregates: number; posted: number }> {
+export async function releaseThrough(
+  deps: ProcessDeps,
+  tenantId: bigint,
+  through: LocalDate,
+): Promise<{ aggregates: number; posted: number }> {
   const tenant = await getTenantById(deps.db, tenantId);
-  const all = await deps.db.selectFrom('stripe_facts').select('aggregate').distinct().where('tenant_id', '=', tenantId).orderBy('aggregate').execute();
+  const all = await deps.db
+    .selectFrom('stripe_facts')
+    .select('aggregate')
+    .distinct()
+    .where('tenant_id', '=', tenantId)
+    .orderBy('aggregate')
+    .execute();
   const current = await releasedThrough(deps.db, tenantId);
   const target = through > current ? through : current;
   let posted = 0;
@@ -340,7 +429,16 @@ export async function releaseThrough(deps: ProcessDeps, tenantId: bigint, throug
       await sql`select pg_advisory_xact_lock(hashtextextended(${`books:${tenant.id}`}, 0))`.execute(tx);
       // Event entries were posted when their events were processed; a release adds recognition
       // for the periods between the old watermark and the new one.
-      return bookAggregates(tx, deps.afterPost, tenant, chunk, target, `release:${target}`, { datedAfter: current }, factCache);
+      return bookAggregates(
+        tx,
+        deps.afterPost,
+        tenant,
+        chunk,
+        target,
+        `release:${target}`,
+        { datedAfter: current },
+        factCache,
+      );
     });
   }
   await deps.db
@@ -355,4 +453,3 @@ export async function releaseThrough(deps: ProcessDeps, tenantId: bigint, throug
 export async function requestRelease(db: Db, jobs: Jobs, tenantId: bigint, through: LocalDate): Promise<void> {
   await jobs.send(db, QUEUES.release, { tenantId: tenantId.toString(), through }, { tenantKey: tenantId.toString() });
 }
-

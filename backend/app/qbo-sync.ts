@@ -56,13 +56,24 @@ const STATE_KEY_LABEL = 'accrue/qbo-oauth-state/v1';
  * refreshes of one connection when every caller goes through the same instance.
  */
 export function qboServices(config: Config, db: Db, clock?: Clock): QboServices | null {
-  if (!config.QBO_CLIENT_ID || !config.QBO_CLIENT_SECRET || !config.QBO_REDIRECT_URI || !config.ACCRUE_ENCRYPTION_KEY) return null;
+  if (!config.QBO_CLIENT_ID || !config.QBO_CLIENT_SECRET || !config.QBO_REDIRECT_URI || !config.ACCRUE_ENCRYPTION_KEY)
+    return null;
   configureQboEndpoints({ QBO_API_BASE: config.QBO_API_BASE, QBO_OAUTH_BASE: config.QBO_OAUTH_BASE });
   const encryptor = encryptorFromConfig({ ACCRUE_ENCRYPTION_KEY: config.ACCRUE_ENCRYPTION_KEY });
   const tokens = new PgTokenStore(db, encryptor);
   const states = new PgStateStore(db);
-  const stateSecret = createHmac('sha256', config.QBO_CLIENT_SECRET).update(`${STATE_KEY_LABEL}\u0000${config.ACCRUE_ENCRYPTION_KEY}`).digest('hex');
-  const oauth = new QboOAuth({ clientId: config.QBO_CLIENT_ID, clientSecret: config.QBO_CLIENT_SECRET, redirectUri: config.QBO_REDIRECT_URI, stateSecret, tokens, states, ...(clock ? { clock } : {}) });
+  const stateSecret = createHmac('sha256', config.QBO_CLIENT_SECRET)
+    .update(`${STATE_KEY_LABEL}\u0000${config.ACCRUE_ENCRYPTION_KEY}`)
+    .digest('hex');
+  const oauth = new QboOAuth({
+    clientId: config.QBO_CLIENT_ID,
+    clientSecret: config.QBO_CLIENT_SECRET,
+    redirectUri: config.QBO_REDIRECT_URI,
+    stateSecret,
+    tokens,
+    states,
+    ...(clock ? { clock } : {}),
+  });
   return {
     oauth,
     tokens,
@@ -85,17 +96,35 @@ export interface SyncSummary extends Partial<ExecuteResult> {
 
 /** True when the tenant has an active QuickBooks connection (then new entries get a sync job). */
 export async function hasActiveConnection(db: Db | Tx, tenantId: bigint): Promise<boolean> {
-  const r = await db.selectFrom('qbo_connections').select('status').where('tenant_id', '=', tenantId).executeTakeFirst();
+  const r = await db
+    .selectFrom('qbo_connections')
+    .select('status')
+    .where('tenant_id', '=', tenantId)
+    .executeTakeFirst();
   return r?.status === 'active';
 }
 
 async function mappedAccounts(db: Db, tenantId: bigint): Promise<Map<string, MappedAccount>> {
-  const rows = await db.selectFrom('accounts').select(['role', 'name', 'external_id', 'external_type']).where('tenant_id', '=', tenantId).where('external_id', 'is not', null).execute();
-  return new Map(rows.map((r) => [mappingKey(r.role as AccountRole, r.name), { id: r.external_id!, accountType: r.external_type ?? '', name: r.name }]));
+  const rows = await db
+    .selectFrom('accounts')
+    .select(['role', 'name', 'external_id', 'external_type'])
+    .where('tenant_id', '=', tenantId)
+    .where('external_id', 'is not', null)
+    .execute();
+  return new Map(
+    rows.map((r) => [
+      mappingKey(r.role as AccountRole, r.name),
+      { id: r.external_id!, accountType: r.external_type ?? '', name: r.name },
+    ]),
+  );
 }
 
 async function postedEntryIds(db: Db, tenantId: bigint): Promise<Set<string>> {
-  const r = await sql<{ id: string }>`select distinct unnest(source_entry_ids) as id from qbo_sync where tenant_id = ${tenantId} and state = 'posted'`.execute(db);
+  const r = await sql<{
+    id: string;
+  }>`select distinct unnest(source_entry_ids) as id from qbo_sync where tenant_id = ${tenantId} and state = 'posted'`.execute(
+    db,
+  );
   return new Set(r.rows.map((x) => x.id));
 }
 
@@ -108,13 +137,23 @@ async function sessionFor(deps: SyncDeps, tenantId: bigint): Promise<{ session: 
     return { session: await openSession(deps.qbo.oauth, tenantId.toString()) };
   } catch (e) {
     if (isAccrueError(e) && e.code === 'not_configured') return { skipped: 'QuickBooks is not connected' };
-    await recordException(deps.db, tenantId, 'qbo_post', 'connection', `QuickBooks connection unusable: ${(e as Error).message}`);
+    await recordException(
+      deps.db,
+      tenantId,
+      'qbo_post',
+      'connection',
+      `QuickBooks connection unusable: ${(e as Error).message}`,
+    );
     return { skipped: (e as Error).message };
   }
 }
 
 /** Posts every ledger entry of the tenant that QuickBooks does not hold yet. */
-export async function syncTenant(deps: SyncDeps, tenantId: bigint, opts: { period?: string } = {}): Promise<SyncSummary> {
+export async function syncTenant(
+  deps: SyncDeps,
+  tenantId: bigint,
+  opts: { period?: string } = {},
+): Promise<SyncSummary> {
   const tenant = await getTenantById(deps.db, tenantId);
   const key = tenantId.toString();
   const opened = await sessionFor(deps, tenantId);
@@ -129,46 +168,114 @@ export async function syncTenant(deps: SyncDeps, tenantId: bigint, opts: { perio
     const byDoc = new Map(found.map((f) => [f.DocNumber, f]));
     for (const p of pending) {
       const je = byDoc.get(p.docNumber);
-      if (je?.Id) await deps.qbo.sync.markPosted(session.realmId, p.requestId, { qboId: je.Id, syncToken: je.SyncToken ?? '0', linesHash: linesHashOfQbo(je, p.currency) }, Date.now());
-      else await deps.qbo.sync.markFailed(session.realmId, p.requestId, { reason: 'outcome unknown and not found in QuickBooks; its entries were planned again' }, Date.now());
+      if (je?.Id)
+        await deps.qbo.sync.markPosted(
+          session.realmId,
+          p.requestId,
+          { qboId: je.Id, syncToken: je.SyncToken ?? '0', linesHash: linesHashOfQbo(je, p.currency) },
+          Date.now(),
+        );
+      else
+        await deps.qbo.sync.markFailed(
+          session.realmId,
+          p.requestId,
+          { reason: 'outcome unknown and not found in QuickBooks; its entries were planned again' },
+          Date.now(),
+        );
     }
   }
 
   // 2. The outbox: ledger lines of entries no posted QuickBooks entry covers.
   const sent = await postedEntryIds(deps.db, tenantId);
-  const all = await loadLedgerLines(deps.db, tenantId, opts.period ? { fromPeriod: opts.period, throughPeriod: opts.period } : {});
+  const all = await loadLedgerLines(
+    deps.db,
+    tenantId,
+    opts.period ? { fromPeriod: opts.period, throughPeriod: opts.period } : {},
+  );
   const lines = all.filter((l) => !sent.has(l.entryId));
   if (!lines.length) return { planned: 0 };
 
   const accounts = await mappedAccounts(deps.db, tenantId);
   try {
     const customers = await customersFor(deps, tenantId, session, lines, accounts);
-    const result = await postLedger({ session, store: deps.qbo.sync, lines, accounts, customers, mode: tenant.settings.posting_mode });
+    const result = await postLedger({
+      session,
+      store: deps.qbo.sync,
+      lines,
+      accounts,
+      customers,
+      mode: tenant.settings.posting_mode,
+    });
     for (const f of result.failed) {
-      await recordException(deps.db, tenantId, 'qbo_post', f.docNumber, `QuickBooks refused entry ${f.docNumber}${f.code ? ` (code ${f.code})` : ''}: ${f.reason}`, { requestId: f.requestId, kind: f.kind, code: f.code });
+      await recordException(
+        deps.db,
+        tenantId,
+        'qbo_post',
+        f.docNumber,
+        `QuickBooks refused entry ${f.docNumber}${f.code ? ` (code ${f.code})` : ''}: ${f.reason}`,
+        { requestId: f.requestId, kind: f.kind, code: f.code },
+      );
     }
-    deps.log?.info({ tenant: tenant.accountId, planned: result.planned, posted: result.posted, failed: result.failed.length, apiCalls: result.apiCalls }, 'quickbooks sync');
+    deps.log?.info(
+      {
+        tenant: tenant.accountId,
+        planned: result.planned,
+        posted: result.posted,
+        failed: result.failed.length,
+        apiCalls: result.apiCalls,
+      },
+      'quickbooks sync',
+    );
     return result;
   } catch (e) {
     if (!isAccrueError(e)) throw e;
     const detail = e.details ? ` (${JSON.stringify(e.details)})` : '';
-    await recordException(deps.db, tenantId, 'qbo_post', 'mapping', `${e.message}${detail}; map them in the Stripe App's settings`);
+    await recordException(
+      deps.db,
+      tenantId,
+      'qbo_post',
+      'mapping',
+      `${e.message}${detail}; map them in the Stripe App's settings`,
+    );
     return { planned: 0, skipped: e.message };
   }
 }
 
 /** QuickBooks customers for Stripe customers on lines that post to an Accounts Receivable account. */
-async function customersFor(deps: SyncDeps, tenantId: bigint, session: QboSession, lines: { role: AccountRole; account: string; customer?: string | undefined }[], accounts: Map<string, MappedAccount>): Promise<Map<string, string>> {
-  const rows = await deps.db.selectFrom('qbo_customers').select(['stripe_customer', 'qbo_customer_id']).where('tenant_id', '=', tenantId).execute();
+async function customersFor(
+  deps: SyncDeps,
+  tenantId: bigint,
+  session: QboSession,
+  lines: { role: AccountRole; account: string; customer?: string | undefined }[],
+  accounts: Map<string, MappedAccount>,
+): Promise<Map<string, string>> {
+  const rows = await deps.db
+    .selectFrom('qbo_customers')
+    .select(['stripe_customer', 'qbo_customer_id'])
+    .where('tenant_id', '=', tenantId)
+    .execute();
   const known = new Map(rows.map((r) => [r.stripe_customer, r.qbo_customer_id]));
   const needed = new Set<string>();
   for (const l of lines) {
-    if (accounts.get(mappingKey(l.role, l.account))?.accountType === 'Accounts Receivable' && l.customer && !known.has(l.customer)) needed.add(l.customer);
+    if (
+      accounts.get(mappingKey(l.role, l.account))?.accountType === 'Accounts Receivable' &&
+      l.customer &&
+      !known.has(l.customer)
+    )
+      needed.add(l.customer);
   }
   if (!needed.size) return known;
-  const all = await ensureCustomers(session, [...needed].map((c) => ({ stripeCustomerId: c })), known);
+  const all = await ensureCustomers(
+    session,
+    [...needed].map((c) => ({ stripeCustomerId: c })),
+    known,
+  );
   for (const c of needed) {
-    await deps.db.insertInto('qbo_customers').values({ tenant_id: tenantId, stripe_customer: c, qbo_customer_id: all.get(c)! }).onConflict((oc) => oc.columns(['tenant_id', 'stripe_customer']).doNothing()).execute();
+    await deps.db
+      .insertInto('qbo_customers')
+      .values({ tenant_id: tenantId, stripe_customer: c, qbo_customer_id: all.get(c)! })
+      .onConflict((oc) => oc.columns(['tenant_id', 'stripe_customer']).doNothing())
+      .execute();
   }
   return all;
 }
@@ -193,26 +300,43 @@ export async function reconcileTenant(deps: SyncDeps, tenantId: bigint): Promise
   const tenant = await getTenantById(deps.db, tenantId);
   const key = tenantId.toString();
   const opened = await sessionFor(deps, tenantId);
-  if ('skipped' in opened) return { cells: 0, differences: 0, edited: 0, deleted: 0, agree: false, skipped: opened.skipped };
+  if ('skipped' in opened)
+    return { cells: 0, differences: 0, edited: 0, deleted: 0, agree: false, skipped: opened.skipped };
   const { session } = opened;
   const records = (await deps.qbo.sync.list(session.realmId, { state: 'posted' })).filter((r) => r.tenantId === key);
-  const live = records.length ? await session.call((api) => api.findJournalEntriesByDocNumber(records.map((r) => r.docNumber))) : [];
+  const live = records.length
+    ? await session.call((api) => api.findJournalEntriesByDocNumber(records.map((r) => r.docNumber)))
+    : [];
   const ours = live.filter((je) => isAccrueDocNumber(je.DocNumber));
 
   // Edits and deletes since the last sweep (CDC), or by reading entries back when too old.
-  const conn = await deps.db.selectFrom('qbo_connections').select(['last_cdc_at']).where('tenant_id', '=', tenantId).executeTakeFirst();
-  const since = conn?.last_cdc_at && Date.now() - conn.last_cdc_at.getTime() < CDC_LOOKBACK_MAX_MS ? conn.last_cdc_at.toISOString() : new Date(Date.now() - CDC_LOOKBACK_MAX_MS).toISOString();
+  const conn = await deps.db
+    .selectFrom('qbo_connections')
+    .select(['last_cdc_at'])
+    .where('tenant_id', '=', tenantId)
+    .executeTakeFirst();
+  const since =
+    conn?.last_cdc_at && Date.now() - conn.last_cdc_at.getTime() < CDC_LOOKBACK_MAX_MS
+      ? conn.last_cdc_at.toISOString()
+      : new Date(Date.now() - CDC_LOOKBACK_MAX_MS).toISOString();
   const cdc = await session.call((api) => api.changeDataCapture(['JournalEntry'], since.replace(/\.\d{3}Z$/, 'Z')));
   const current = currentFromCdc(cdc);
   for (const je of ours) if (je.Id && !current.has(je.Id)) current.set(je.Id, je);
   const liveIds = new Set(ours.map((j) => j.Id));
-  for (const r of records) if (r.qboId && !liveIds.has(r.qboId) && !current.has(r.qboId)) current.set(r.qboId, 'deleted');
+  for (const r of records)
+    if (r.qboId && !liveIds.has(r.qboId) && !current.has(r.qboId)) current.set(r.qboId, 'deleted');
   const drifts = detectDrift(records, current);
 
   const sent = new Set(records.flatMap((r) => r.sourceEntryIds));
   const ledger = (await loadLedgerLines(deps.db, tenantId)).filter((l) => sent.has(l.entryId));
   const cal = calendarOf(tenant.settings);
-  const totals = compareTotals({ ledgerLines: ledger, accounts: await mappedAccounts(deps.db, tenantId), qboEntries: ours, periodOf: (d) => cal.periodOf(d).key, homeCurrency: tenant.settings.functional_currency.toUpperCase() });
+  const totals = compareTotals({
+    ledgerLines: ledger,
+    accounts: await mappedAccounts(deps.db, tenantId),
+    qboEntries: ours,
+    periodOf: (d) => cal.periodOf(d).key,
+    homeCurrency: tenant.settings.functional_currency.toUpperCase(),
+  });
 
   const open = new Set<string>();
   await recordDifferences(deps, tenantId, totals.differences, drifts, open);
@@ -220,16 +344,32 @@ export async function reconcileTenant(deps: SyncDeps, tenantId: bigint): Promise
   // Whatever matched this time is no longer an exception.
   await deps.db
     .updateTable('exceptions')
-    .set({ status: 'resolved', resolved_at: new Date(), resolved_by: 'reconcile', note: 'matched on a later reconciliation' })
+    .set({
+      status: 'resolved',
+      resolved_at: new Date(),
+      resolved_by: 'reconcile',
+      note: 'matched on a later reconciliation',
+    })
     .where('tenant_id', '=', tenantId)
     .where('kind', '=', 'reconcile')
     .where('status', '=', 'open')
     .$if(open.size > 0, (q) => q.where('object_id', 'not in', [...open]))
     .execute();
-  await deps.db.updateTable('qbo_connections').set({ last_cdc_at: new Date(nextChangedSince(cdc.time, Date.now())) }).where('tenant_id', '=', tenantId).execute();
+  await deps.db
+    .updateTable('qbo_connections')
+    .set({ last_cdc_at: new Date(nextChangedSince(cdc.time, Date.now())) })
+    .where('tenant_id', '=', tenantId)
+    .execute();
   const edited = drifts.filter((d) => d.kind === 'edited').length;
   const deleted = drifts.filter((d) => d.kind === 'deleted').length;
-  return { cells: totals.cells, differences: totals.differences.length, edited, deleted, accountProblems: accountProblems.length, agree: totals.differences.length === 0 && drifts.length === 0 && accountProblems.length === 0 };
+  return {
+    cells: totals.cells,
+    differences: totals.differences.length,
+    edited,
+    deleted,
+    accountProblems: accountProblems.length,
+    agree: totals.differences.length === 0 && drifts.length === 0 && accountProblems.length === 0,
+  };
 }
 
 /** Opens (or keeps open) a reconcile exception per ledger/QuickBooks difference and per edited or deleted entry. */

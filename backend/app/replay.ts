@@ -18,7 +18,15 @@ import { AccrueError } from '../../shared/errors.ts';
 import type { LocalDate } from '../../shared/journal.ts';
 import type { LedgerLine } from '../../shared/ledger-rows.ts';
 import { periodsBetween } from '../../shared/periods.ts';
-import { rollforward, toJournalCsv, toRollforwardCsv, toTrialBalanceCsv, toWaterfallCsv, trialBalance, waterfall } from '../../shared/reports/index.ts';
+import {
+  rollforward,
+  toJournalCsv,
+  toRollforwardCsv,
+  toTrialBalanceCsv,
+  toWaterfallCsv,
+  trialBalance,
+  waterfall,
+} from '../../shared/reports/index.ts';
 import { TenantSettingsSchema, type TenantSettings } from '../../shared/settings.ts';
 import { endOfMonth, localDateOf } from '../../shared/time.ts';
 import { startStripeFake } from '../sandbox/stripe/server.ts';
@@ -86,15 +94,27 @@ export function parseReplayInput(text: string): ParsedInput {
     } catch (e) {
       throw new AccrueError('invalid_input', `line ${n}: malformed JSON (${(e as Error).message})`);
     }
-    if (!v || typeof v !== 'object' || Array.isArray(v)) throw new AccrueError('invalid_input', `line ${n}: expected a JSON object`);
+    if (!v || typeof v !== 'object' || Array.isArray(v))
+      throw new AccrueError('invalid_input', `line ${n}: expected a JSON object`);
     const o = v as Record<string, unknown>;
-    if (typeof o.object !== 'string') throw new AccrueError('invalid_input', `line ${n}: missing "object" (every line is a Stripe event or API object)`);
+    if (typeof o.object !== 'string')
+      throw new AccrueError(
+        'invalid_input',
+        `line ${n}: missing "object" (every line is a Stripe event or API object)`,
+      );
     if (o.object === 'event') {
       const data = o.data as { object?: unknown } | undefined;
-      if (typeof o.id !== 'string' || typeof o.type !== 'string') throw new AccrueError('invalid_input', `line ${n}: event without id or type`);
-      if (!data || !data.object || typeof data.object !== 'object') throw new AccrueError('invalid_input', `line ${n}: event ${o.id} has no data.object`);
-      if (typeof o.account !== 'string') throw new AccrueError('invalid_input', `line ${n}: event ${o.id} has no "account" (Connect events name the account)`);
-      if (typeof o.created !== 'number') throw new AccrueError('invalid_input', `line ${n}: event ${o.id} has no numeric "created"`);
+      if (typeof o.id !== 'string' || typeof o.type !== 'string')
+        throw new AccrueError('invalid_input', `line ${n}: event without id or type`);
+      if (!data || !data.object || typeof data.object !== 'object')
+        throw new AccrueError('invalid_input', `line ${n}: event ${o.id} has no data.object`);
+      if (typeof o.account !== 'string')
+        throw new AccrueError(
+          'invalid_input',
+          `line ${n}: event ${o.id} has no "account" (Connect events name the account)`,
+        );
+      if (typeof o.created !== 'number')
+        throw new AccrueError('invalid_input', `line ${n}: event ${o.id} has no numeric "created"`);
       events.push(o as unknown as Stripe.Event);
     } else if (typeof o.id !== 'string') {
       throw new AccrueError('invalid_input', `line ${n}: ${o.object} without an id`);
@@ -118,12 +138,17 @@ export function readSettingsFile(path: string | undefined): TenantSettings {
     const i = r.error.issues[0]!;
     const keys = (i as { keys?: string[] }).keys;
     const where = i.path.length ? i.path.join('.') : '(top level)';
-    throw new AccrueError('invalid_input', `settings file ${path}: ${keys?.length ? `unknown key(s) ${keys.join(', ')} at ${where}` : `${where}: ${i.message}`}`);
+    throw new AccrueError(
+      'invalid_input',
+      `settings file ${path}: ${keys?.length ? `unknown key(s) ${keys.join(', ')} at ${where}` : `${where}: ${i.message}`}`,
+    );
   }
   return r.data;
 }
 
-async function freshDatabase(opts: ReplayOptions): Promise<{ url: string; drop: () => Promise<void>; name: string; stopServer: () => Promise<void> }> {
+async function freshDatabase(
+  opts: ReplayOptions,
+): Promise<{ url: string; drop: () => Promise<void>; name: string; stopServer: () => Promise<void> }> {
   const name = `accrue_replay_${Date.now().toString(36)}_${randomBytes(3).toString('hex')}`;
   let adminUrl = opts.databaseUrl;
   let stopServer: () => Promise<void> = async () => {};
@@ -135,7 +160,10 @@ async function freshDatabase(opts: ReplayOptions): Promise<{ url: string; drop: 
   try {
     await ensureDatabase(adminUrl, name);
   } catch (e) {
-    throw new AccrueError('not_configured', `could not create a fresh database for the replay on ${new URL(adminUrl).host}: ${(e as Error).message}`);
+    throw new AccrueError(
+      'not_configured',
+      `could not create a fresh database for the replay on ${new URL(adminUrl).host}: ${(e as Error).message}`,
+    );
   }
   // A replay's books are thrown away: commits need not wait for the disk.
   const admin = new pg.Client({ connectionString: adminUrl });
@@ -184,7 +212,22 @@ export async function replay(opts: ReplayOptions): Promise<ReplayResult> {
   // Workers stay off while delivering: every event is stored first, then the inbox is processed
   // by the same drain the inbox worker runs, so the books never depend on delivery timing.
   const ctx = await openContext({ config, log: opts.log, workers: false });
-  const server = createHttpApp({ db: ctx.db, log: opts.log, rawRoutes: [{ path: '/webhooks/stripe', handler: stripeWebhookRouter({ db: ctx.db, jobs: ctx.jobs, secrets: () => [webhookSecret], log: opts.log, source: 'replay' }) }] }).listen(0, '127.0.0.1');
+  const server = createHttpApp({
+    db: ctx.db,
+    log: opts.log,
+    rawRoutes: [
+      {
+        path: '/webhooks/stripe',
+        handler: stripeWebhookRouter({
+          db: ctx.db,
+          jobs: ctx.jobs,
+          secrets: () => [webhookSecret],
+          log: opts.log,
+          source: 'replay',
+        }),
+      },
+    ],
+  }).listen(0, '127.0.0.1');
   await once(server, 'listening');
   const port = (server.address() as AddressInfo).port;
   try {
@@ -201,11 +244,23 @@ export async function replay(opts: ReplayOptions): Promise<ReplayResult> {
     await releaseThrough(ctx.process, tenant.id, through);
     const t3 = Date.now();
 
-    const counts = await ctx.db.selectFrom('stripe_events').select(['status']).select((eb) => eb.fn.countAll<bigint>().as('n')).where('tenant_id', '=', tenant.id).groupBy('status').execute();
+    const counts = await ctx.db
+      .selectFrom('stripe_events')
+      .select(['status'])
+      .select((eb) => eb.fn.countAll<bigint>().as('n'))
+      .where('tenant_id', '=', tenant.id)
+      .groupBy('status')
+      .execute();
     const count = (s: string) => Number(counts.find((c) => c.status === s)?.n ?? 0);
     const lines = await loadLedgerLines(ctx.db, tenant.id);
     const files = await writeReports(lines, settings, through, opts.out);
-    const exceptions = await ctx.db.selectFrom('exceptions').select(['kind', 'object_id', 'reason']).where('tenant_id', '=', tenant.id).where('status', '=', 'open').orderBy('id').execute();
+    const exceptions = await ctx.db
+      .selectFrom('exceptions')
+      .select(['kind', 'object_id', 'reason'])
+      .where('tenant_id', '=', tenant.id)
+      .where('status', '=', 'open')
+      .orderBy('id')
+      .execute();
     return {
       tenant: `${tenant.accountId} (${tenant.livemode ? 'live' : 'test'})`,
       events: input.events.length,

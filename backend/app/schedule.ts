@@ -28,7 +28,12 @@ export interface TickPlan {
 }
 
 /** What the tick should do today. */
-export function planTick(settings: TenantSettings, periods: readonly PeriodRow[], released: LocalDate, today: LocalDate): TickPlan {
+export function planTick(
+  settings: TenantSettings,
+  periods: readonly PeriodRow[],
+  released: LocalDate,
+  today: LocalDate,
+): TickPlan {
   const cal = calendarOf(settings);
   const current = cal.periodOf(today);
   const lastEnded = addDays(current.start, -1);
@@ -57,7 +62,12 @@ export async function tenantTick(deps: TickDeps, tenantId: bigint): Promise<Tick
   const tenant = await getTenantById(deps.db, tenantId);
   if (tenant.status !== 'active') return { releaseThrough: null, close: [] };
   const today = localDateOf(Math.floor((deps.now?.() ?? Date.now()) / 1000), tenant.settings.reporting_time_zone);
-  const plan = planTick(tenant.settings, await listPeriods(deps.db, tenantId), await releasedThrough(deps.db, tenantId), today);
+  const plan = planTick(
+    tenant.settings,
+    await listPeriods(deps.db, tenantId),
+    await releasedThrough(deps.db, tenantId),
+    today,
+  );
   // A safety net for ARCHITECTURE invariant 8 (see `requestDrainIfEventsPending`).
   const drainRequested = await requestDrainIfEventsPending(deps.db, deps.jobs, tenantId);
   if (plan.releaseThrough) await releaseThrough(deps.process, tenantId, plan.releaseThrough);
@@ -73,5 +83,8 @@ export async function tenantTick(deps: TickDeps, tenantId: bigint): Promise<Tick
 
 /** Schedules (or re-schedules, after a time-zone change) the tenant's daily tick. */
 export async function scheduleTenant(jobs: Jobs, tenant: Tenant): Promise<void> {
-  await jobs.scheduleTenant(QUEUES.tick, tenant.id.toString(), TICK_CRON, tenant.settings.reporting_time_zone, { tenantId: tenant.id.toString(), tz: tenant.settings.reporting_time_zone });
+  await jobs.scheduleTenant(QUEUES.tick, tenant.id.toString(), TICK_CRON, tenant.settings.reporting_time_zone, {
+    tenantId: tenant.id.toString(),
+    tz: tenant.settings.reporting_time_zone,
+  });
 }

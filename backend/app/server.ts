@@ -23,20 +23,46 @@ export interface Served {
 
 export async function buildServer(opts: { config: Config; log: Logger; workers: boolean }): Promise<Served> {
   const ctx = await openContext({ config: opts.config, log: opts.log, workers: opts.workers, schedule: opts.workers });
-  const app = appServiceFromContext({ config: opts.config, db: ctx.db, jobs: ctx.jobs, stripe: ctx.stripe, log: opts.log, qbo: ctx.qbo });
+  const app = appServiceFromContext({
+    config: opts.config,
+    db: ctx.db,
+    jobs: ctx.jobs,
+    stripe: ctx.stripe,
+    log: opts.log,
+    qbo: ctx.qbo,
+  });
   // Without the app signing secret no Stripe App request can be authenticated: answer 503, never serve unauthenticated.
   const appAuth = opts.config.STRIPE_APP_SECRET.length > 0 ? { secrets: opts.config.STRIPE_APP_SECRET } : null;
   const http = createHttpApp({
     db: ctx.db,
     log: opts.log,
     rawRoutes: [
-      { path: '/webhooks/stripe', handler: stripeWebhookRouter({ db: ctx.db, jobs: ctx.jobs, secrets: () => opts.config.STRIPE_WEBHOOK_SECRET, log: opts.log }) },
-      { path: '/webhooks/qbo', handler: qboWebhookRouter({ db: ctx.db, jobs: ctx.jobs, verifier: () => opts.config.QBO_WEBHOOK_VERIFIER, log: opts.log }) },
+      {
+        path: '/webhooks/stripe',
+        handler: stripeWebhookRouter({
+          db: ctx.db,
+          jobs: ctx.jobs,
+          secrets: () => opts.config.STRIPE_WEBHOOK_SECRET,
+          log: opts.log,
+        }),
+      },
+      {
+        path: '/webhooks/qbo',
+        handler: qboWebhookRouter({
+          db: ctx.db,
+          jobs: ctx.jobs,
+          verifier: () => opts.config.QBO_WEBHOOK_VERIFIER,
+          log: opts.log,
+        }),
+      },
       // Mounted before the JSON parser so that even a malformed body is refused and audited by the admin router.
       { path: '/admin', handler: adminRouter({ db: ctx.db, jobs: ctx.jobs, log: opts.log }) },
     ],
     routes: [
-      { path: '/api/app', handler: appAuth ? appRouter(app, { auth: appAuth }) : notConfiguredRouter(APP_NOT_CONFIGURED) },
+      {
+        path: '/api/app',
+        handler: appAuth ? appRouter(app, { auth: appAuth }) : notConfiguredRouter(APP_NOT_CONFIGURED),
+      },
       { path: '/api/qbo', handler: qboApiRouter({ service: app, auth: appAuth }) },
       { path: '/oauth/qbo', handler: qboCallbackRouter({ service: app }) },
     ],

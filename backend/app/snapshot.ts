@@ -55,12 +55,21 @@ export interface BackfillSnapshot {
 }
 
 function isObj(v: unknown): v is StripeObj {
-  return v !== null && typeof v === 'object' && typeof (v as { id?: unknown }).id === 'string' && typeof (v as { object?: unknown }).object === 'string';
+  return (
+    v !== null &&
+    typeof v === 'object' &&
+    typeof (v as { id?: unknown }).id === 'string' &&
+    typeof (v as { object?: unknown }).object === 'string'
+  );
 }
 
 /** The coverage of a tenant's backfill, from its progress rows. */
 export async function snapshotCoverage(db: Db, tenantId: bigint): Promise<SnapshotCoverage> {
-  const rows = await db.selectFrom('backfill_progress').select(['resource', 'done', 'since']).where('tenant_id', '=', tenantId).execute();
+  const rows = await db
+    .selectFrom('backfill_progress')
+    .select(['resource', 'done', 'since'])
+    .where('tenant_id', '=', tenantId)
+    .execute();
   const done = (r: string) => rows.some((x) => x.resource === r && x.done);
   return {
     invoicePaymentsListed: done('invoice_payments'),
@@ -74,14 +83,24 @@ type IdSets = { ids: Set<string>; invoices: Set<string>; intents: Set<string>; c
 type IdLists = { ids: string[]; invoices: string[]; intents: string[]; charges: string[] };
 
 function idSets(): IdSets {
-  return { ids: new Set<string>(), invoices: new Set<string>(), intents: new Set<string>(), charges: new Set<string>() };
+  return {
+    ids: new Set<string>(),
+    invoices: new Set<string>(),
+    intents: new Set<string>(),
+    charges: new Set<string>(),
+  };
 }
 
 /**
  * Loads what the mapping of `seeds` (objects carried by backfill events) can reach in the
  * snapshot. The seeds themselves are the current listed state and are used as they are.
  */
-export async function loadSnapshot(db: Db, tenantId: bigint, seeds: unknown[], coverage: SnapshotCoverage): Promise<BackfillSnapshot> {
+export async function loadSnapshot(
+  db: Db,
+  tenantId: bigint,
+  seeds: unknown[],
+  coverage: SnapshotCoverage,
+): Promise<BackfillSnapshot> {
   const snap: BackfillSnapshot = {
     coverage,
     objects: new Map(),
@@ -126,8 +145,16 @@ function addObject(snap: BackfillSnapshot, want: IdSets, o: StripeObj): void {
   switch (o.object) {
     case 'invoice':
       want.invoices.add(o.id);
-      for (const line of ((o.lines as { data?: unknown[] } | undefined)?.data ?? []) as { parent?: { invoice_item_details?: { invoice_item?: unknown } | null; subscription_item_details?: { invoice_item?: unknown } | null } | null }[]) {
-        ref(line.parent?.invoice_item_details?.invoice_item ?? line.parent?.subscription_item_details?.invoice_item, want.ids);
+      for (const line of ((o.lines as { data?: unknown[] } | undefined)?.data ?? []) as {
+        parent?: {
+          invoice_item_details?: { invoice_item?: unknown } | null;
+          subscription_item_details?: { invoice_item?: unknown } | null;
+        } | null;
+      }[]) {
+        ref(
+          line.parent?.invoice_item_details?.invoice_item ?? line.parent?.subscription_item_details?.invoice_item,
+          want.ids,
+        );
       }
       break;
     case 'invoiceitem':
@@ -164,7 +191,13 @@ function nextLookups(snap: BackfillSnapshot, want: IdSets, asked: IdSets): IdLis
   const invoices = [...want.invoices].filter((id) => !asked.invoices.has(id));
   const intents = [...want.intents].filter((id) => !asked.intents.has(id));
   const charges = [...want.charges].filter((id) => !asked.charges.has(id));
-  for (const [set, list] of [[asked.ids, ids], [asked.invoices, invoices], [asked.intents, intents], [asked.charges, charges]] as const) for (const x of list) set.add(x);
+  for (const [set, list] of [
+    [asked.ids, ids],
+    [asked.invoices, invoices],
+    [asked.intents, intents],
+    [asked.charges, charges],
+  ] as const)
+    for (const x of list) set.add(x);
   want.ids.clear();
   want.invoices.clear();
   want.intents.clear();
@@ -185,8 +218,18 @@ function nextLookups(snap: BackfillSnapshot, want: IdSets, asked: IdSets): IdLis
 function readListed(db: Db, tenantId: bigint, { ids, invoices, intents, charges }: IdLists) {
   return db
     .selectFrom('backfill_objects as o')
-    .leftJoin('stripe_events as e', (j) => j.on(sql<boolean>`e.id = 'bf_' || o.object_id and e.tenant_id = o.tenant_id`))
-    .select(['o.object_id', 'o.object_type', 'o.invoice_id', 'o.payment_intent_id', 'o.charge_id', 'o.payload', 'e.payload as event'])
+    .leftJoin('stripe_events as e', (j) =>
+      j.on(sql<boolean>`e.id = 'bf_' || o.object_id and e.tenant_id = o.tenant_id`),
+    )
+    .select([
+      'o.object_id',
+      'o.object_type',
+      'o.invoice_id',
+      'o.payment_intent_id',
+      'o.charge_id',
+      'o.payload',
+      'e.payload as event',
+    ])
     .where('o.tenant_id', '=', tenantId)
     .where((eb) =>
       eb.or([
@@ -200,14 +243,21 @@ function readListed(db: Db, tenantId: bigint, { ids, invoices, intents, charges 
 }
 
 /** Files a listed object under the invoice, payment intent or charge it was looked up by. */
-function indexListed(snap: BackfillSnapshot, r: { object_type: string; invoice_id: string | null; payment_intent_id: string | null; charge_id: string | null }, known: StripeObj): void {
+function indexListed(
+  snap: BackfillSnapshot,
+  r: { object_type: string; invoice_id: string | null; payment_intent_id: string | null; charge_id: string | null },
+  known: StripeObj,
+): void {
   if (r.object_type === 'invoice_payment') {
     if (r.invoice_id && snap.paymentsByInvoice.has(r.invoice_id)) pushOnce(snap.paymentsByInvoice, r.invoice_id, known);
-    if (r.payment_intent_id && snap.paymentsByIntent.has(r.payment_intent_id)) pushOnce(snap.paymentsByIntent, r.payment_intent_id, known);
+    if (r.payment_intent_id && snap.paymentsByIntent.has(r.payment_intent_id))
+      pushOnce(snap.paymentsByIntent, r.payment_intent_id, known);
     if (r.charge_id && snap.paymentsByCharge.has(r.charge_id)) pushOnce(snap.paymentsByCharge, r.charge_id, known);
   }
-  if (r.object_type === 'credit_note' && r.invoice_id && snap.creditNotesByInvoice.has(r.invoice_id)) pushOnce(snap.creditNotesByInvoice, r.invoice_id, known);
-  if (r.object_type === 'charge' && r.payment_intent_id && snap.chargesByIntent.has(r.payment_intent_id)) pushOnce(snap.chargesByIntent, r.payment_intent_id, known);
+  if (r.object_type === 'credit_note' && r.invoice_id && snap.creditNotesByInvoice.has(r.invoice_id))
+    pushOnce(snap.creditNotesByInvoice, r.invoice_id, known);
+  if (r.object_type === 'charge' && r.payment_intent_id && snap.chargesByIntent.has(r.payment_intent_id))
+    pushOnce(snap.chargesByIntent, r.payment_intent_id, known);
 }
 
 /** A seed charge or credit note that is not in the table (an event stored without its snapshot row) is indexed too. */
@@ -234,10 +284,12 @@ function pushOnce(map: Map<string, StripeObj[]>, key: string, o: StripeObj): voi
  * and asks `base` otherwise. Objects are returned as stored; the mapping only reads them.
  */
 export function snapshotReader(base: StripeReader, snap: BackfillSnapshot): StripeReader {
-  const byId = <T>(type: string, fallback: (id: string) => Promise<T>) => async (id: string): Promise<T> => {
-    const o = snap.objects.get(id);
-    return o && o.object === type ? (o as unknown as T) : fallback(id);
-  };
+  const byId =
+    <T>(type: string, fallback: (id: string) => Promise<T>) =>
+    async (id: string): Promise<T> => {
+      const o = snap.objects.get(id);
+      return o && o.object === type ? (o as unknown as T) : fallback(id);
+    };
   const { coverage } = snap;
   const reader: StripeReader = {
     getInvoice: byId('invoice', (id) => base.getInvoice(id)),
@@ -250,18 +302,22 @@ export function snapshotReader(base: StripeReader, snap: BackfillSnapshot): Stri
     getCustomerBalanceTransaction: (customer, id) => base.getCustomerBalanceTransaction(customer, id),
     getBalanceTransaction: async (id) => {
       const o = id ? snap.objects.get(id) : undefined;
-      return o && o.object === 'balance_transaction' ? (o as unknown as Stripe.BalanceTransaction) : base.getBalanceTransaction(id);
+      return o && o.object === 'balance_transaction'
+        ? (o as unknown as Stripe.BalanceTransaction)
+        : base.getBalanceTransaction(id);
     },
     listInvoicePayments: async (invoiceId) => {
       const listed = snap.paymentsByInvoice.get(invoiceId);
       const invoiceListed = snap.objects.get(invoiceId)?.object === 'invoice';
-      if (listed && invoiceListed && coverage.invoicePaymentsListed) return listed as unknown as Stripe.InvoicePayment[];
+      if (listed && invoiceListed && coverage.invoicePaymentsListed)
+        return listed as unknown as Stripe.InvoicePayment[];
       return base.listInvoicePayments(invoiceId);
     },
     creditNotesOfInvoice: async (invoice) => {
       const listed = snap.creditNotesByInvoice.get(invoice);
       const invoiceListed = snap.objects.get(invoice)?.object === 'invoice';
-      if (listed && invoiceListed && coverage.creditNotesListed) return oldestFirst(listed as unknown as Stripe.CreditNote[]);
+      if (listed && invoiceListed && coverage.creditNotesListed)
+        return oldestFirst(listed as unknown as Stripe.CreditNote[]);
       return base.creditNotesOfInvoice(invoice);
     },
     findInvoicePaymentByPaymentIntent: async (pi) => {

@@ -19,7 +19,11 @@ export interface AdminCommandDeps {
 const defaultDeps: AdminCommandDeps = {
   async open() {
     const config = loadConfig();
-    const database = await openDatabase({ databaseUrl: config.DATABASE_URL, dataDir: config.ACCRUE_DATA_DIR, log: createLogger(process.env.LOG_LEVEL ?? 'warn') });
+    const database = await openDatabase({
+      databaseUrl: config.DATABASE_URL,
+      dataDir: config.ACCRUE_DATA_DIR,
+      log: createLogger(process.env.LOG_LEVEL ?? 'warn'),
+    });
     return { db: database.db, close: () => database.close() };
   },
   out: (s) => void process.stdout.write(s),
@@ -44,12 +48,14 @@ export function adminCommand(deps: AdminCommandDeps = defaultDeps): Command {
     },
     async run({ values, positionals }) {
       const [action, prefix] = positionals;
-      if (!action || !(ACTIONS as readonly string[]).includes(action)) throw new UsageError(`name an action: ${ACTIONS.join(', ')}`);
+      if (!action || !(ACTIONS as readonly string[]).includes(action))
+        throw new UsageError(`name an action: ${ACTIONS.join(', ')}`);
       let input: { name: string; role: AdminRole } | null = null;
       if (action === 'create-key') {
         const name = str(values.name, 'name', true)!;
         const role = str(values.role, 'role', true)!;
-        if (!(ADMIN_ROLES as readonly string[]).includes(role)) throw new UsageError(`--role must be ${ADMIN_ROLES.join(' or ')}`);
+        if (!(ADMIN_ROLES as readonly string[]).includes(role))
+          throw new UsageError(`--role must be ${ADMIN_ROLES.join(' or ')}`);
         input = { name, role: role as AdminRole };
       }
       if (action === 'revoke-key' && !prefix) throw new UsageError('name the key to revoke by its prefix (aak_…)');
@@ -57,18 +63,24 @@ export function adminCommand(deps: AdminCommandDeps = defaultDeps): Command {
       try {
         if (input) {
           const { key, record } = await createAdminKey(db, { ...input, createdBy: String(values.by) });
-          deps.out(`created ${record.role} key ${record.prefix} for ${record.name}\n\n  ${key}\n\nThis is the only time the key is shown.\n`);
+          deps.out(
+            `created ${record.role} key ${record.prefix} for ${record.name}\n\n  ${key}\n\nThis is the only time the key is shown.\n`,
+          );
         } else if (action === 'list-keys') {
           const keys = await listAdminKeys(db);
           deps.out(
             keys.length
               ? keys
-                  .map((k) => `${k.prefix}  ${k.role.padEnd(8)}  ${k.revokedAt ? `revoked ${k.revokedAt.toISOString()}` : 'active'}  ${k.name}  (created ${k.createdAt.toISOString()} by ${k.createdBy}; last used ${k.lastUsedAt?.toISOString() ?? 'never'})`)
+                  .map(
+                    (k) =>
+                      `${k.prefix}  ${k.role.padEnd(8)}  ${k.revokedAt ? `revoked ${k.revokedAt.toISOString()}` : 'active'}  ${k.name}  (created ${k.createdAt.toISOString()} by ${k.createdBy}; last used ${k.lastUsedAt?.toISOString() ?? 'never'})`,
+                  )
                   .join('\n') + '\n'
               : 'no admin keys yet\n',
           );
         } else {
-          if (!/^aak_[A-Za-z0-9]{8}$/.test(prefix!)) throw new AccrueError('invalid_input', `"${prefix}" is not a key prefix (aak_ and 8 letters or digits)`);
+          if (!/^aak_[A-Za-z0-9]{8}$/.test(prefix!))
+            throw new AccrueError('invalid_input', `"${prefix}" is not a key prefix (aak_ and 8 letters or digits)`);
           const k = await revokeAdminKey(db, prefix!);
           deps.out(`revoked ${k.prefix} (${k.name})\n`);
         }

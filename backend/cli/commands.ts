@@ -6,7 +6,17 @@ import { writeFile } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
 import { AccrueError } from '../../shared/errors.ts';
 import { periodsBetween } from '../../shared/periods.ts';
-import { balanceSheet, formatReport, incomeStatement, journal, rollforward, trialBalance, waterfall, type Report, type ReportFormat } from '../../shared/reports/index.ts';
+import {
+  balanceSheet,
+  formatReport,
+  incomeStatement,
+  journal,
+  rollforward,
+  trialBalance,
+  waterfall,
+  type Report,
+  type ReportFormat,
+} from '../../shared/reports/index.ts';
 import { runBackfill } from '../app/backfill.ts';
 import { replay } from '../app/replay.ts';
 import { startOfDay } from '../../shared/time.ts';
@@ -42,12 +52,16 @@ const serve: Command = {
   async run({ values }) {
     const config = loadConfig();
     const port = values.port !== undefined ? Number(values.port) : config.PORT;
-    if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError('--port must be an integer from 0 to 65535');
+    if (!Number.isInteger(port) || port < 0 || port > 65535)
+      throw new UsageError('--port must be an integer from 0 to 65535');
     const log = createLogger(config.LOG_LEVEL);
     const app = await buildServer({ config, log, workers: values['no-workers'] !== true });
     const server = app.http.listen(port, '0.0.0.0');
     await once(server, 'listening');
-    log.info({ port: (server.address() as AddressInfo).port, workers: values['no-workers'] !== true }, 'accrue is serving');
+    log.info(
+      { port: (server.address() as AddressInfo).port, workers: values['no-workers'] !== true },
+      'accrue is serving',
+    );
     const signal = await untilSignal();
     log.info({ signal }, 'shutting down: finishing requests and jobs in flight');
     await new Promise<void>((r) => server.close(() => r()));
@@ -76,10 +90,18 @@ const migrate: Command = {
   async run() {
     const config = loadConfig();
     const log = createLogger(process.env.LOG_LEVEL ?? 'warn');
-    const database = await openDatabase({ databaseUrl: config.DATABASE_URL, dataDir: config.ACCRUE_DATA_DIR, log, migrate: true });
+    const database = await openDatabase({
+      databaseUrl: config.DATABASE_URL,
+      dataDir: config.ACCRUE_DATA_DIR,
+      log,
+      migrate: true,
+    });
     const jobs = await new Jobs({ url: database.url, log }).start();
     await jobs.stop();
-    const rows = await database.db.selectFrom('accrue_migrations' as never).select(['name' as never]).execute();
+    const rows = await database.db
+      .selectFrom('accrue_migrations' as never)
+      .select(['name' as never])
+      .execute();
     process.stdout.write(`database is at the latest version (${rows.length} migrations applied)\n`);
     await database.close();
     return 0;
@@ -90,10 +112,15 @@ const replayCmd: Command = {
   name: 'replay',
   summary: 'Replay a JSONL file of Stripe events into fresh books and write the journal and reports as CSV',
   usage: 'replay <input.jsonl> --out <dir> [--through YYYY-MM-DD] [--settings <settings.json>]',
-  details: 'Lines with "object":"event" are Stripe events as delivered; other lines are Stripe API objects that a local\nStripe fake serves. Writes journal.csv, rollforward.csv, waterfall.csv and trial_balance.csv to <dir>.',
+  details:
+    'Lines with "object":"event" are Stripe events as delivered; other lines are Stripe API objects that a local\nStripe fake serves. Writes journal.csv, rollforward.csv, waterfall.csv and trial_balance.csv to <dir>.',
   options: {
     out: { type: 'string', description: 'Directory for the CSV files' },
-    through: { type: 'string', description: 'Release revenue for periods ending on or before this date (default: end of the month of the last event)' },
+    through: {
+      type: 'string',
+      description:
+        'Release revenue for periods ending on or before this date (default: end of the month of the last event)',
+    },
     settings: { type: 'string', description: 'Tenant settings as JSON' },
     'keep-db': { type: 'boolean', description: 'Keep the replay database for inspection' },
   },
@@ -118,12 +145,15 @@ const replayCmd: Command = {
     process.stdout.write(
       `replayed ${r.events} events for ${r.tenant} in ${((Date.now() - t0) / 1000).toFixed(1)} s: ${r.processed} processed, ${r.ignored} ignored, ${r.failed} failed\n` +
         `released through ${r.through}: ${r.entries} entries, ${r.lines} lines (deliver ${r.timings_ms.deliver} ms, drain ${r.timings_ms.drain} ms, release ${r.timings_ms.release} ms, write ${r.timings_ms.write} ms)\n` +
-        (r.exceptions.length ? `exceptions (${r.exceptions.length}):\n${r.exceptions.map((e) => `  [${e.kind}] ${e.objectId}: ${e.reason}`).join('\n')}\n` : '') +
+        (r.exceptions.length
+          ? `exceptions (${r.exceptions.length}):\n${r.exceptions.map((e) => `  [${e.kind}] ${e.objectId}: ${e.reason}`).join('\n')}\n`
+          : '') +
         `wrote ${r.files.join(', ')}${values['keep-db'] ? `\ndatabase kept: ${r.database}` : ''}\n`,
     );
     // Events that could not be booked are in the exception list above and in journal.csv's
     // absence; the replay itself succeeded, so the files are there to read.
-    if (r.failed) process.stderr.write(`accrue replay: ${r.failed} event(s) could not be processed; see the exceptions above\n`);
+    if (r.failed)
+      process.stderr.write(`accrue replay: ${r.failed} event(s) could not be processed; see the exceptions above\n`);
     return 0;
   },
 };
@@ -132,11 +162,15 @@ const REPORTS = ['trial-balance', 'journal', 'rollforward', 'waterfall', 'income
 
 const report: Command = {
   name: 'report',
-  summary: 'Print a report from the ledger: trial balance, journal, deferred revenue roll-forward, waterfall, statements',
+  summary:
+    'Print a report from the ledger: trial balance, journal, deferred revenue roll-forward, waterfall, statements',
   usage: `report <${REPORTS.join('|')}> --tenant acct_… [--live] [--period YYYY-MM] [--format table|csv|json]`,
   options: {
     ...TENANT_OPTIONS,
-    period: { type: 'string', description: 'Period key (journal, income statement: that period; trial balance, balance sheet: through it)' },
+    period: {
+      type: 'string',
+      description: 'Period key (journal, income statement: that period; trial balance, balance sheet: through it)',
+    },
     format: { type: 'string', description: 'table, csv or json', default: 'table' },
   },
   async run({ values, positionals }) {
@@ -151,7 +185,11 @@ const report: Command = {
       const periods = await listPeriods(ctx.db, tenant.id);
       const lastKey = periods.at(-1)?.key;
       const period = str(values.period, 'period');
-      if (period && !periods.some((p) => p.key === period)) throw new AccrueError('not_found', `no period ${period} in these books (periods: ${periods[0]?.key ?? 'none'} … ${lastKey ?? 'none'})`);
+      if (period && !periods.some((p) => p.key === period))
+        throw new AccrueError(
+          'not_found',
+          `no period ${period} in these books (periods: ${periods[0]?.key ?? 'none'} … ${lastKey ?? 'none'})`,
+        );
       let r: Report;
       switch (kind) {
         case 'trial-balance':
@@ -193,7 +231,8 @@ const exportCmd: Command = {
   options: { ...TENANT_OPTIONS, out: { type: 'string', description: 'Write to this file instead of standard output' } },
   async run({ values, positionals }) {
     const format = positionals[0] as ExportFormat | undefined;
-    if (!format || !EXPORT_FORMATS.includes(format)) throw new UsageError(`name a format: ${EXPORT_FORMATS.join(', ')}`);
+    if (!format || !EXPORT_FORMATS.includes(format))
+      throw new UsageError(`name a format: ${EXPORT_FORMATS.join(', ')}`);
     const ctx = await cliContext();
     try {
       const tenant = await tenantFrom(ctx, values);
@@ -221,7 +260,9 @@ const release: Command = {
     try {
       const tenant = await tenantFrom(ctx, values);
       const r = await releaseThrough(ctx.process, tenant.id, through);
-      process.stdout.write(`released through ${through}: ${r.posted} new entries over ${r.aggregates} invoices and other documents\n`);
+      process.stdout.write(
+        `released through ${through}: ${r.posted} new entries over ${r.aggregates} invoices and other documents\n`,
+      );
       return 0;
     } finally {
       await ctx.close();
@@ -237,11 +278,16 @@ const period: Command = {
   options: {
     ...TENANT_OPTIONS,
     reason: { type: 'string', description: 'Why a period is reopened (required for reopen)' },
-    actor: { type: 'string', description: 'Who does it (recorded in the audit trail)', default: process.env.USER ?? 'cli' },
+    actor: {
+      type: 'string',
+      description: 'Who does it (recorded in the audit trail)',
+      default: process.env.USER ?? 'cli',
+    },
   },
   async run({ values, positionals }) {
     const [action, key] = positionals;
-    if (!action || !['list', 'close', 'reopen'].includes(action)) throw new UsageError('name an action: list, close or reopen');
+    if (!action || !['list', 'close', 'reopen'].includes(action))
+      throw new UsageError('name an action: list, close or reopen');
     if (action !== 'list' && !key) throw new UsageError(`name the period to ${action} (YYYY-MM)`);
     const ctx = await cliContext();
     try {
@@ -250,7 +296,11 @@ const period: Command = {
       if (action === 'close') await closePeriod(ctx.db, tenant, key!, actor);
       if (action === 'reopen') await reopenPeriod(ctx.db, tenant, key!, actor, str(values.reason, 'reason', true)!);
       const ps = await listPeriods(ctx.db, tenant.id);
-      process.stdout.write(ps.map((p) => `${p.key}  ${p.start} … ${p.end}  ${p.status}${p.closedBy ? ` (by ${p.closedBy})` : ''}`).join('\n') + '\n');
+      process.stdout.write(
+        ps
+          .map((p) => `${p.key}  ${p.start} … ${p.end}  ${p.status}${p.closedBy ? ` (by ${p.closedBy})` : ''}`)
+          .join('\n') + '\n',
+      );
       return 0;
     } finally {
       await ctx.close();
@@ -265,8 +315,16 @@ const tenants: Command = {
   async run() {
     const ctx = await cliContext();
     try {
-      const rows = await ctx.db.selectFrom('tenants').select(['stripe_account_id', 'livemode', 'status', 'created_at']).orderBy('id').execute();
-      process.stdout.write(rows.length ? rows.map((r) => `${r.stripe_account_id}  ${r.livemode ? 'live' : 'test'}  ${r.status}`).join('\n') + '\n' : 'no tenants yet\n');
+      const rows = await ctx.db
+        .selectFrom('tenants')
+        .select(['stripe_account_id', 'livemode', 'status', 'created_at'])
+        .orderBy('id')
+        .execute();
+      process.stdout.write(
+        rows.length
+          ? rows.map((r) => `${r.stripe_account_id}  ${r.livemode ? 'live' : 'test'}  ${r.status}`).join('\n') + '\n'
+          : 'no tenants yet\n',
+      );
       return 0;
     } finally {
       await ctx.close();
@@ -276,9 +334,11 @@ const tenants: Command = {
 
 const backfill: Command = {
   name: 'backfill',
-  summary: "Bring a tenant's Stripe history in (invoices, invoice payments and items, credit notes, charges, refunds, disputes, payouts); resumable",
+  summary:
+    "Bring a tenant's Stripe history in (invoices, invoice payments and items, credit notes, charges, refunds, disputes, payouts); resumable",
   usage: 'backfill --tenant acct_… [--live] [--since YYYY-MM-DD] [--restart] [--no-process]',
-  details: 'Lists the account through the Stripe API and feeds one synthetic event per object through the normal\nprocessing pipeline. Progress is saved after every page: run the same command again to resume after a kill.',
+  details:
+    'Lists the account through the Stripe API and feeds one synthetic event per object through the normal\nprocessing pipeline. Progress is saved after every page: run the same command again to resume after a kill.',
   options: {
     ...TENANT_OPTIONS,
     since: { type: 'string', description: 'Only objects created on or after this date (UTC)' },
@@ -293,7 +353,8 @@ const backfill: Command = {
       if (typeof tenantId !== 'string') throw new UsageError('--tenant acct_… is required');
       const { ensureTenant } = await import('../ledger/tenants.ts');
       const tenant = await ensureTenant(ctx.db, { accountId: tenantId, livemode: values.live === true });
-      if (!ctx.stripe) throw new AccrueError('not_configured', 'STRIPE_SECRET_KEY is not configured; backfill reads the Stripe API');
+      if (!ctx.stripe)
+        throw new AccrueError('not_configured', 'STRIPE_SECRET_KEY is not configured; backfill reads the Stripe API');
       const bars = new Map<string, number>();
       const tty = process.stderr.isTTY;
       const r = await runBackfill({ db: ctx.db, jobs: null, stripe: ctx.stripe, log: ctx.log }, tenant.id, {
@@ -305,11 +366,17 @@ const backfill: Command = {
         },
       });
       if (tty) process.stderr.write('\n');
-      process.stdout.write(`stored ${r.stored} new events (${Object.entries(r.byResource).map(([k, v]) => `${k}: ${v}`).join(', ')})\n`);
+      process.stdout.write(
+        `stored ${r.stored} new events (${Object.entries(r.byResource)
+          .map(([k, v]) => `${k}: ${v}`)
+          .join(', ')})\n`,
+      );
       if (values['no-process'] !== true) {
         const { drainInbox } = await import('../app/process.ts');
         const d = await drainInbox(ctx.process, tenant.id);
-        process.stdout.write(`processed ${d.processed}, ignored ${d.ignored}, failed ${d.failed}${d.deferred ? `, ${d.deferred} deferred (Stripe unavailable; run again)` : ''}\n`);
+        process.stdout.write(
+          `processed ${d.processed}, ignored ${d.ignored}, failed ${d.failed}${d.deferred ? `, ${d.deferred} deferred (Stripe unavailable; run again)` : ''}\n`,
+        );
       }
       return 0;
     } finally {
@@ -327,10 +394,20 @@ const sync: Command = {
     const ctx = await cliContext();
     try {
       const tenant = await tenantFrom(ctx, values);
-      if (!ctx.qbo) throw new AccrueError('not_configured', 'QuickBooks is not configured (QBO_CLIENT_ID, QBO_CLIENT_SECRET, QBO_REDIRECT_URI, ACCRUE_ENCRYPTION_KEY)');
+      if (!ctx.qbo)
+        throw new AccrueError(
+          'not_configured',
+          'QuickBooks is not configured (QBO_CLIENT_ID, QBO_CLIENT_SECRET, QBO_REDIRECT_URI, ACCRUE_ENCRYPTION_KEY)',
+        );
       const { syncTenant } = await import('../app/qbo-sync.ts');
-      const r = await syncTenant({ db: ctx.db, qbo: ctx.qbo, log: ctx.log }, tenant.id, { period: str(values.period, 'period') });
-      process.stdout.write(r.skipped ? `nothing posted: ${r.skipped}\n` : `planned ${r.planned} QuickBooks entries: ${r.posted ?? 0} posted, ${r.alreadyPosted ?? 0} already there, ${r.recoveredByLookup ?? 0} recovered after a lost response, ${r.failed?.length ?? 0} failed (${r.apiCalls ?? 0} API calls)\n`);
+      const r = await syncTenant({ db: ctx.db, qbo: ctx.qbo, log: ctx.log }, tenant.id, {
+        period: str(values.period, 'period'),
+      });
+      process.stdout.write(
+        r.skipped
+          ? `nothing posted: ${r.skipped}\n`
+          : `planned ${r.planned} QuickBooks entries: ${r.posted ?? 0} posted, ${r.alreadyPosted ?? 0} already there, ${r.recoveredByLookup ?? 0} recovered after a lost response, ${r.failed?.length ?? 0} failed (${r.apiCalls ?? 0} API calls)\n`,
+      );
       return r.failed?.length ? 1 : 0;
     } finally {
       await ctx.close();
@@ -350,7 +427,11 @@ const reconcile: Command = {
       if (!ctx.qbo) throw new AccrueError('not_configured', 'QuickBooks is not configured');
       const { reconcileTenant } = await import('../app/qbo-sync.ts');
       const r = await reconcileTenant({ db: ctx.db, qbo: ctx.qbo, log: ctx.log }, tenant.id);
-      process.stdout.write(r.skipped ? `not reconciled: ${r.skipped}\n` : `${r.cells} period/account cells compared: ${r.differences} differ; ${r.edited} entries edited and ${r.deleted} deleted in QuickBooks — ${r.agree ? 'ledger and QuickBooks agree' : 'see the exception queue'}\n`);
+      process.stdout.write(
+        r.skipped
+          ? `not reconciled: ${r.skipped}\n`
+          : `${r.cells} period/account cells compared: ${r.differences} differ; ${r.edited} entries edited and ${r.deleted} deleted in QuickBooks — ${r.agree ? 'ledger and QuickBooks agree' : 'see the exception queue'}\n`,
+      );
       return r.agree ? 0 : 1;
     } finally {
       await ctx.close();
@@ -370,8 +451,10 @@ const demo: Command = {
   async run({ values }) {
     const customers = Number(values.customers);
     const months = Number(values.months);
-    if (!Number.isInteger(customers) || customers < 1 || customers > 5000) throw new UsageError('--customers must be an integer from 1 to 5000');
-    if (!Number.isInteger(months) || months < 1 || months > 60) throw new UsageError('--months must be an integer from 1 to 60');
+    if (!Number.isInteger(customers) || customers < 1 || customers > 5000)
+      throw new UsageError('--customers must be an integer from 1 to 5000');
+    if (!Number.isInteger(months) || months < 1 || months > 60)
+      throw new UsageError('--months must be an integer from 1 to 60');
     const config = loadConfig();
     const log = createLogger(process.env.LOG_LEVEL ?? 'warn');
     const { runDemo } = await import('../demo/demo.ts');
@@ -386,11 +469,27 @@ const demo: Command = {
       months,
     });
     const w = Math.max(...r.summary.map((s) => s.label.length));
-    process.stdout.write(`\n${r.summary.map((s) => `  ${s.label.padEnd(w)}  ${s.value}`).join('\n')}\n\nReport: ${r.reportPath}\n`);
+    process.stdout.write(
+      `\n${r.summary.map((s) => `  ${s.label.padEnd(w)}  ${s.value}`).join('\n')}\n\nReport: ${r.reportPath}\n`,
+    );
     return r.agree ? 0 : 1;
   },
 };
 
 export function coreCommands(): Command[] {
-  return [demo, serve, worker, migrate, replayCmd, report, exportCmd, release, period, tenants, backfill, sync, reconcile];
+  return [
+    demo,
+    serve,
+    worker,
+    migrate,
+    replayCmd,
+    report,
+    exportCmd,
+    release,
+    period,
+    tenants,
+    backfill,
+    sync,
+    reconcile,
+  ];
 }

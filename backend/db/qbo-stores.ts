@@ -21,7 +21,11 @@ export class PgTokenStore implements TokenStore {
   ) {}
 
   async get(tenantId: string): Promise<StoredConnection | undefined> {
-    const r = await this.db.selectFrom('qbo_connections').selectAll().where('tenant_id', '=', BigInt(tenantId)).executeTakeFirst();
+    const r = await this.db
+      .selectFrom('qbo_connections')
+      .selectAll()
+      .where('tenant_id', '=', BigInt(tenantId))
+      .executeTakeFirst();
     if (!r) return undefined;
     const secrets = JSON.parse(this.enc.decrypt(r.tokens_ciphertext)) as Secrets;
     return {
@@ -42,7 +46,9 @@ export class PgTokenStore implements TokenStore {
     const row = {
       tenant_id: BigInt(c.tenantId),
       realm_id: c.realmId,
-      tokens_ciphertext: this.enc.encrypt(JSON.stringify({ accessToken: c.accessToken, refreshToken: c.refreshToken } satisfies Secrets)),
+      tokens_ciphertext: this.enc.encrypt(
+        JSON.stringify({ accessToken: c.accessToken, refreshToken: c.refreshToken } satisfies Secrets),
+      ),
       access_expires_at: new Date(c.accessExpiresAt_ms),
       refresh_expires_at: new Date(c.refreshExpiresAt_ms),
       refresh_hard_expires_at: c.refreshHardExpiresAt_ms ? new Date(c.refreshHardExpiresAt_ms) : null,
@@ -59,7 +65,11 @@ export class PgTokenStore implements TokenStore {
   }
 
   async markNeedsReconnect(tenantId: string, reason: string): Promise<void> {
-    await this.db.updateTable('qbo_connections').set({ status: 'needs_reconnect', status_reason: reason, updated_at: new Date() }).where('tenant_id', '=', BigInt(tenantId)).execute();
+    await this.db
+      .updateTable('qbo_connections')
+      .set({ status: 'needs_reconnect', status_reason: reason, updated_at: new Date() })
+      .where('tenant_id', '=', BigInt(tenantId))
+      .execute();
   }
 
   async remove(tenantId: string): Promise<void> {
@@ -127,7 +137,12 @@ export class PgSyncStore implements SyncStore {
   constructor(private readonly db: Db) {}
 
   async get(realmId: string, requestId: string): Promise<SyncRecord | undefined> {
-    const r = await this.db.selectFrom('qbo_sync').selectAll().where('realm_id', '=', realmId).where('request_id', '=', requestId).executeTakeFirst();
+    const r = await this.db
+      .selectFrom('qbo_sync')
+      .selectAll()
+      .where('realm_id', '=', realmId)
+      .where('request_id', '=', requestId)
+      .executeTakeFirst();
     return r ? toRecord(r as SyncRow) : undefined;
   }
 
@@ -166,16 +181,34 @@ export class PgSyncStore implements SyncStore {
     return toRecord(r as SyncRow);
   }
 
-  async markPosted(realmId: string, requestId: string, posted: { qboId: string; syncToken: string; linesHash: string }, now_ms: number): Promise<void> {
+  async markPosted(
+    realmId: string,
+    requestId: string,
+    posted: { qboId: string; syncToken: string; linesHash: string },
+    now_ms: number,
+  ): Promise<void> {
     await this.db
       .updateTable('qbo_sync')
-      .set({ state: 'posted', qbo_id: posted.qboId, sync_token: posted.syncToken, posted_lines_hash: posted.linesHash, reason: null, code: null, updated_at: new Date(now_ms) })
+      .set({
+        state: 'posted',
+        qbo_id: posted.qboId,
+        sync_token: posted.syncToken,
+        posted_lines_hash: posted.linesHash,
+        reason: null,
+        code: null,
+        updated_at: new Date(now_ms),
+      })
       .where('realm_id', '=', realmId)
       .where('request_id', '=', requestId)
       .execute();
   }
 
-  async markFailed(realmId: string, requestId: string, failure: { reason: string; code?: string | undefined }, now_ms: number): Promise<void> {
+  async markFailed(
+    realmId: string,
+    requestId: string,
+    failure: { reason: string; code?: string | undefined },
+    now_ms: number,
+  ): Promise<void> {
     await this.db
       .updateTable('qbo_sync')
       .set({ state: 'failed', reason: failure.reason, code: failure.code ?? null, updated_at: new Date(now_ms) })

@@ -49,7 +49,11 @@ const DEMO_API_KEY = 'sk_test_accrue_demo';
 const DRAIN_TIMEOUT_MS = 5 * 60_000;
 /** Webhook deliveries in flight at once within a month (processing sorts by Stripe's time anyway). */
 const DELIVERY_CONCURRENCY = 8;
-const QBO_APP = { clientId: 'accrue-demo', clientSecret: 'accrue-demo-secret', redirect: 'http://127.0.0.1/oauth/qbo/callback' };
+const QBO_APP = {
+  clientId: 'accrue-demo',
+  clientSecret: 'accrue-demo-secret',
+  redirect: 'http://127.0.0.1/oauth/qbo/callback',
+};
 
 export interface DemoOptions {
   dataDir: string;
@@ -68,17 +72,23 @@ export interface DemoResult {
 }
 
 /** Estimated rates for the configured rate source: the first Stripe rate seen each day per currency. */
-function ratesFrom(objects: { object: string; created?: unknown; currency?: unknown; exchange_rate?: unknown; source?: unknown }[], chargeCurrency: Map<string, string>): NonNullable<TenantSettingsInput['fx_rates']> {
+function ratesFrom(
+  objects: { object: string; created?: unknown; currency?: unknown; exchange_rate?: unknown; source?: unknown }[],
+  chargeCurrency: Map<string, string>,
+): NonNullable<TenantSettingsInput['fx_rates']> {
   const seen = new Map<string, { date: string; from: string; to: string; rate: string }>();
   for (const o of objects) {
-    if (o.object !== 'balance_transaction' || typeof o.exchange_rate !== 'number' || typeof o.created !== 'number') continue;
+    if (o.object !== 'balance_transaction' || typeof o.exchange_rate !== 'number' || typeof o.created !== 'number')
+      continue;
     const from = typeof o.source === 'string' ? chargeCurrency.get(o.source) : undefined;
     if (!from || from === o.currency) continue;
     const date = localDateOf(o.created, 'UTC');
     const key = `${date}|${from}`;
     if (!seen.has(key)) seen.set(key, { date, from, to: String(o.currency), rate: String(o.exchange_rate) });
   }
-  const rates = [...seen.values()].sort((a, b) => (a.date < b.date ? -1 : a.date > b.date ? 1 : a.from < b.from ? -1 : 1));
+  const rates = [...seen.values()].sort((a, b) =>
+    a.date < b.date ? -1 : a.date > b.date ? 1 : a.from < b.from ? -1 : 1,
+  );
   // The rate source also needs a rate for invoices finalized before the first payment in a
   // currency: the earliest Stripe rate of each currency stands for the days before it.
   const first = new Map<string, { date: string; from: string; to: string; rate: string }>();
@@ -122,7 +132,11 @@ async function startSandbox(business: Business) {
   const stripeFake = await startStripeFake({ apiKey: DEMO_API_KEY });
   stripeFake.load(business.replay, business.account);
   const qboFake = await startFakeQbo();
-  qboFake.registerApp({ clientId: QBO_APP.clientId, clientSecret: QBO_APP.clientSecret, redirectUris: [QBO_APP.redirect] });
+  qboFake.registerApp({
+    clientId: QBO_APP.clientId,
+    clientSecret: QBO_APP.clientSecret,
+    redirectUris: [QBO_APP.redirect],
+  });
   const realmId = qboFake.createRealm({ companyName: 'Sample SaaS Inc.', homeCurrency: 'USD' });
   qboFake.setAuthorizeOutcome({ realmId });
   return { stripeFake, qboFake, realmId };
@@ -149,7 +163,10 @@ function demoConfig(opts: DemoOptions, dbUrl: URL, stripeUrl: string, qboUrl: st
 /** The real Stripe webhook endpoint on a local port. */
 async function startWebhookEndpoint(ctx: Context, webhookSecret: string, log: Logger) {
   const router = stripeWebhookRouter({ db: ctx.db, jobs: ctx.jobs, secrets: () => [webhookSecret], log });
-  const server = createHttpApp({ db: ctx.db, log, rawRoutes: [{ path: '/webhooks/stripe', handler: router }] }).listen(0, '127.0.0.1');
+  const server = createHttpApp({ db: ctx.db, log, rawRoutes: [{ path: '/webhooks/stripe', handler: router }] }).listen(
+    0,
+    '127.0.0.1',
+  );
   await once(server, 'listening');
   return { server, hookUrl: `http://127.0.0.1:${(server.address() as AddressInfo).port}/webhooks/stripe` };
 }
@@ -173,7 +190,12 @@ function eventsByMonth(events: Business['events']): [string, Business['events']]
 }
 
 /** Delivers events signed, through the webhook endpoint, a few at a time; any refusal stops the demo. */
-async function deliver(events: Business['events'], hookUrl: string, webhookSecret: string, onDelivered: () => void): Promise<void> {
+async function deliver(
+  events: Business['events'],
+  hookUrl: string,
+  webhookSecret: string,
+  onDelivered: () => void,
+): Promise<void> {
   const signer = new Stripe(DEMO_API_KEY);
   let next = 0;
   await Promise.all(
@@ -183,7 +205,11 @@ async function deliver(events: Business['events'], hookUrl: string, webhookSecre
         if (i >= events.length) return;
         const payload = JSON.stringify(events[i]);
         const signature = signer.webhooks.generateTestHeaderString({ payload, secret: webhookSecret });
-        const res = await fetch(hookUrl, { method: 'POST', headers: { 'content-type': 'application/json', 'stripe-signature': signature }, body: payload });
+        const res = await fetch(hookUrl, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', 'stripe-signature': signature },
+          body: payload,
+        });
         if (res.status !== 200) throw new Error(`webhook refused ${(events[i] as { id: string }).id}: ${res.status}`);
         onDelivered();
       }
@@ -202,7 +228,14 @@ async function bookThrough(ctx: Context, qbo: Qbo, tenantId: bigint, day: string
  * Month by month: deliver the month's events, process the inbox, release the month's revenue, map
  * and post to QuickBooks, then close the month before. Returns the events delivered and the last day.
  */
-async function runMonths(ctx: Context, qbo: Qbo, tenant: Tenant, business: Business, opts: DemoOptions, webhook: { hookUrl: string; secret: string }): Promise<{ delivered: number; lastDay: string }> {
+async function runMonths(
+  ctx: Context,
+  qbo: Qbo,
+  tenant: Tenant,
+  business: Business,
+  opts: DemoOptions,
+  webhook: { hookUrl: string; secret: string },
+): Promise<{ delivered: number; lastDay: string }> {
   let delivered = 0;
   let previous: string | null = null;
   const months = eventsByMonth(business.events);
@@ -217,30 +250,65 @@ async function runMonths(ctx: Context, qbo: Qbo, tenant: Tenant, business: Busin
     if (previous) await closePeriod(ctx.db, tenant, previous, 'auto-close');
     previous = month;
   }
-  const lastDay = endOfMonth(`${months.map(([m]) => m).sort().at(-1)}-01`);
+  const lastDay = endOfMonth(
+    `${months
+      .map(([m]) => m)
+      .sort()
+      .at(-1)}-01`,
+  );
   await bookThrough(ctx, qbo, tenant.id, lastDay, opts.log);
   return { delivered, lastDay };
 }
 
 /** The summary rows printed and shown in the report. */
-async function summarize(ctx: Context, tenantId: bigint, lines: Awaited<ReturnType<typeof loadLedgerLines>>, figures: { delivered: number; agree: boolean; rows: QboAgreementRow[]; started_ms: number }) {
+async function summarize(
+  ctx: Context,
+  tenantId: bigint,
+  lines: Awaited<ReturnType<typeof loadLedgerLines>>,
+  figures: { delivered: number; agree: boolean; rows: QboAgreementRow[]; started_ms: number },
+) {
   const { delivered, agree, rows } = figures;
   const cur = currencyOf('usd');
-  const sum = (pred: (l: (typeof lines)[number]) => boolean) => lines.filter((l) => l.currency === cur && pred(l)).reduce((s, l) => s + l.amount, 0n);
+  const sum = (pred: (l: (typeof lines)[number]) => boolean) =>
+    lines.filter((l) => l.currency === cur && pred(l)).reduce((s, l) => s + l.amount, 0n);
   const recognized = -sum((l) => l.role === 'revenue');
   const deferred = -sum((l) => l.role === 'deferred_revenue');
-  const openExceptions = await ctx.db.selectFrom('exceptions').select(['kind']).select((eb) => eb.fn.countAll<bigint>().as('n')).where('tenant_id', '=', tenantId).where('status', '=', 'open').groupBy('kind').execute();
-  const syncRows = await ctx.db.selectFrom('qbo_sync').select(['state']).select((eb) => eb.fn.countAll<bigint>().as('n')).where('tenant_id', '=', tenantId).groupBy('state').execute();
+  const openExceptions = await ctx.db
+    .selectFrom('exceptions')
+    .select(['kind'])
+    .select((eb) => eb.fn.countAll<bigint>().as('n'))
+    .where('tenant_id', '=', tenantId)
+    .where('status', '=', 'open')
+    .groupBy('kind')
+    .execute();
+  const syncRows = await ctx.db
+    .selectFrom('qbo_sync')
+    .select(['state'])
+    .select((eb) => eb.fn.countAll<bigint>().as('n'))
+    .where('tenant_id', '=', tenantId)
+    .groupBy('state')
+    .execute();
   const periods = await listPeriods(ctx.db, tenantId);
   const entries = new Set(lines.map((l) => l.entryId)).size;
   const summary = [
     { label: 'Stripe events processed', value: `${delivered}` },
-    { label: 'Journal entries', value: `${entries} (${lines.length} lines), ${periods.filter((p) => p.status === 'closed').length} periods closed` },
+    {
+      label: 'Journal entries',
+      value: `${entries} (${lines.length} lines), ${periods.filter((p) => p.status === 'closed').length} periods closed`,
+    },
     { label: 'Revenue recognized', value: `${formatMinor(recognized, cur)} USD` },
     { label: 'Deferred revenue at the end', value: `${formatMinor(deferred, cur)} USD` },
     { label: 'Posted to QuickBooks', value: syncRows.map((r) => `${r.n} ${r.state}`).join(', ') || 'nothing' },
-    { label: 'Open exceptions', value: openExceptions.length ? openExceptions.map((e) => `${e.n} ${e.kind}`).join(', ') : 'none' },
-    { label: 'Ledger and QuickBooks agree account by account', value: agree ? `yes (${rows.length} period/account cells)` : `NO (${rows.filter((r) => r.ledger_minor !== r.qbo_minor).length} cells differ)` },
+    {
+      label: 'Open exceptions',
+      value: openExceptions.length ? openExceptions.map((e) => `${e.n} ${e.kind}`).join(', ') : 'none',
+    },
+    {
+      label: 'Ledger and QuickBooks agree account by account',
+      value: agree
+        ? `yes (${rows.length} period/account cells)`
+        : `NO (${rows.filter((r) => r.ledger_minor !== r.qbo_minor).length} cells differ)`,
+    },
     { label: 'Run time', value: `${((Date.now() - figures.started_ms) / 1000).toFixed(1)} s` },
   ];
   return { summary, periods };
@@ -259,12 +327,21 @@ export async function runDemo(opts: DemoOptions): Promise<DemoResult> {
   const { server, hookUrl } = await startWebhookEndpoint(ctx, webhookSecret, opts.log);
   try {
     const qbo = ctx.qbo!;
-    const chargeCurrency = new Map(business.objects.filter((o) => o.object === 'charge').map((o) => [o.id, String(o.currency)]));
-    const settings: TenantSettingsInput = { ...business.suggestedSettings, fx_rates: ratesFrom(business.objects as never, chargeCurrency), close_policy: { mode: 'auto', days_after_period_end: 5 } };
+    const chargeCurrency = new Map(
+      business.objects.filter((o) => o.object === 'charge').map((o) => [o.id, String(o.currency)]),
+    );
+    const settings: TenantSettingsInput = {
+      ...business.suggestedSettings,
+      fx_rates: ratesFrom(business.objects as never, chargeCurrency),
+      close_policy: { mode: 'auto', days_after_period_end: 5 },
+    };
     const tenant = await ensureTenant(ctx.db, { accountId: business.account, livemode: false }, settings, 'demo');
     await connectQuickBooks(qbo, tenant);
     say(`Connected QuickBooks company ${realmId} (tokens encrypted at rest)`);
-    const { delivered, lastDay } = await runMonths(ctx, qbo, tenant, business, opts, { hookUrl, secret: webhookSecret });
+    const { delivered, lastDay } = await runMonths(ctx, qbo, tenant, business, opts, {
+      hookUrl,
+      secret: webhookSecret,
+    });
     const rec = await reconcileTenant({ db: ctx.db, qbo, log: opts.log }, tenant.id);
 
     // The agreement table: every (period, account) cell, ledger against what QuickBooks holds.
@@ -286,7 +363,14 @@ export async function runDemo(opts: DemoOptions): Promise<DemoResult> {
     await mkdir(dir, { recursive: true });
     const reportPath = join(dir, 'report.html');
     await writeFile(reportPath, html);
-    const open = await ctx.db.selectFrom('exceptions').select(['kind', 'object_id', 'reason']).where('tenant_id', '=', tenant.id).where('status', '=', 'open').orderBy('id').limit(10).execute();
+    const open = await ctx.db
+      .selectFrom('exceptions')
+      .select(['kind', 'object_id', 'reason'])
+      .where('tenant_id', '=', tenant.id)
+      .where('status', '=', 'open')
+      .orderBy('id')
+      .limit(10)
+      .execute();
     for (const e of open) say(`  exception [${e.kind}] ${e.object_id}: ${e.reason}`);
     return { agree, reportPath, summary };
   } finally {
@@ -299,8 +383,17 @@ export async function runDemo(opts: DemoOptions): Promise<DemoResult> {
 }
 
 /** Maps every ledger account without a QuickBooks account: reuse one of the same name, else create it. */
-async function mapNewAccounts(db: import('../db/database.ts').Db, qbo: NonNullable<import('../app/context.ts').AppContext['qbo']>, tenantId: bigint): Promise<void> {
-  const unmapped = await db.selectFrom('accounts').select(['id', 'role', 'name']).where('tenant_id', '=', tenantId).where('external_id', 'is', null).execute();
+async function mapNewAccounts(
+  db: import('../db/database.ts').Db,
+  qbo: NonNullable<import('../app/context.ts').AppContext['qbo']>,
+  tenantId: bigint,
+): Promise<void> {
+  const unmapped = await db
+    .selectFrom('accounts')
+    .select(['id', 'role', 'name'])
+    .where('tenant_id', '=', tenantId)
+    .where('external_id', 'is', null)
+    .execute();
   if (!unmapped.length) return;
   const session = await openSession(qbo.oauth, tenantId.toString());
   const chart = await session.call((api) => api.listAccounts({ includeInactive: true }));
@@ -308,23 +401,47 @@ async function mapNewAccounts(db: import('../db/database.ts').Db, qbo: NonNullab
   const mapping = await applyProposals(session.api, proposeAccounts(needed, chart));
   for (const a of unmapped) {
     const m = mapping.get(mappingKey(a.role as AccountRole, a.name));
-    if (m) await db.updateTable('accounts').set({ external_id: m.id, external_type: m.accountType }).where('id', '=', a.id).execute();
+    if (m)
+      await db
+        .updateTable('accounts')
+        .set({ external_id: m.id, external_type: m.accountType })
+        .where('id', '=', a.id)
+        .execute();
   }
 }
 
 /** Ledger and QuickBooks totals per period and mapped account, read back through the QuickBooks API. */
-async function agreementRows(ctx: import('../app/context.ts').AppContext, tenantId: bigint, lines: Awaited<ReturnType<typeof loadLedgerLines>>): Promise<QboAgreementRow[]> {
-  const accounts = await ctx.db.selectFrom('accounts').select(['role', 'name', 'external_id']).where('tenant_id', '=', tenantId).execute();
+async function agreementRows(
+  ctx: import('../app/context.ts').AppContext,
+  tenantId: bigint,
+  lines: Awaited<ReturnType<typeof loadLedgerLines>>,
+): Promise<QboAgreementRow[]> {
+  const accounts = await ctx.db
+    .selectFrom('accounts')
+    .select(['role', 'name', 'external_id'])
+    .where('tenant_id', '=', tenantId)
+    .execute();
   const idOf = new Map(accounts.map((a) => [mappingKey(a.role as AccountRole, a.name), a.external_id]));
   const nameOf = new Map(accounts.map((a) => [a.external_id, a.name]));
   const session = await openSession(ctx.qbo!.oauth, tenantId.toString());
-  const records = await ctx.db.selectFrom('qbo_sync').select(['doc_number', 'currency']).where('tenant_id', '=', tenantId).where('state', '=', 'posted').execute();
-  const live = records.length ? await session.call((api) => api.findJournalEntriesByDocNumber(records.map((r) => r.doc_number))) : [];
+  const records = await ctx.db
+    .selectFrom('qbo_sync')
+    .select(['doc_number', 'currency'])
+    .where('tenant_id', '=', tenantId)
+    .where('state', '=', 'posted')
+    .execute();
+  const live = records.length
+    ? await session.call((api) => api.findJournalEntriesByDocNumber(records.map((r) => r.doc_number)))
+    : [];
   const cells = new Map<string, QboAgreementRow>();
   const cell = (period: string, currency: Currency, accountId: string) => {
     const k = `${period}|${currency}|${accountId}`;
     let c = cells.get(k);
-    if (!c) cells.set(k, (c = { period, currency, account: nameOf.get(accountId) ?? accountId, ledger_minor: 0n, qbo_minor: 0n }));
+    if (!c)
+      cells.set(
+        k,
+        (c = { period, currency, account: nameOf.get(accountId) ?? accountId, ledger_minor: 0n, qbo_minor: 0n }),
+      );
     return c;
   };
   for (const l of lines) {
@@ -341,5 +458,7 @@ async function agreementRows(ctx: import('../app/context.ts').AppContext, tenant
       cell(period, currency, d.AccountRef.value).qbo_minor += d.PostingType === 'Debit' ? amount : -amount;
     }
   }
-  return [...cells.values()].filter((c) => c.ledger_minor !== 0n || c.qbo_minor !== 0n).sort((a, b) => (a.period !== b.period ? (a.period < b.period ? -1 : 1) : a.account < b.account ? -1 : 1));
+  return [...cells.values()]
+    .filter((c) => c.ledger_minor !== 0n || c.qbo_minor !== 0n)
+    .sort((a, b) => (a.period !== b.period ? (a.period < b.period ? -1 : 1) : a.account < b.account ? -1 : 1));
 }

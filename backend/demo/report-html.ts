@@ -94,7 +94,16 @@ const UPRIGHT_LABELS_SPARE = 34;
  * deficiencies), repeated when there are more booking months than colours; the legend and each
  * bar's tooltip name the month, so a repeat is never ambiguous.
  */
-const SERIES_COLOURS = ['#0072B2', '#E69F00', '#009E73', '#CC79A7', '#56B4E9', '#D55E00', '#F0E442', '#000000'] as const;
+const SERIES_COLOURS = [
+  '#0072B2',
+  '#E69F00',
+  '#009E73',
+  '#CC79A7',
+  '#56B4E9',
+  '#D55E00',
+  '#F0E442',
+  '#000000',
+] as const;
 const RECOGNIZED_COLOUR = '#009E73';
 const DEFERRED_COLOUR = '#0072B2';
 
@@ -103,7 +112,9 @@ const CHART = { width: 760, height: 340, left: 96, right: 24, top: 20, bottom: 6
 
 /** Escapes text for HTML and SVG content and attribute values (account names can hold `<` and `&`). */
 export function escapeHtml(text: string): string {
-  return text.replace(/[&<>"']/g, (c) => (c === '&' ? '&amp;' : c === '<' ? '&lt;' : c === '>' ? '&gt;' : c === '"' ? '&quot;' : '&#39;'));
+  return text.replace(/[&<>"']/g, (c) =>
+    c === '&' ? '&amp;' : c === '<' ? '&lt;' : c === '>' ? '&gt;' : c === '"' ? '&quot;' : '&#39;',
+  );
 }
 
 const esc = escapeHtml;
@@ -203,7 +214,13 @@ function periodAxis(keys: readonly string[]): string {
 }
 
 /** A rect between two values on the scale, never thinner than BAR_HEIGHT_PX_MIN. */
-function barBetween(scale: ValueScale, x: number, width: number, from: bigint, to: bigint): { x: string; y: string; width: string; height: string } {
+function barBetween(
+  scale: ValueScale,
+  x: number,
+  width: number,
+  from: bigint,
+  to: bigint,
+): { x: string; y: string; width: string; height: string } {
   const y0 = yOf(scale, from);
   const y1 = yOf(scale, to);
   const height = Math.max(Math.abs(y1 - y0), BAR_HEIGHT_PX_MIN);
@@ -266,7 +283,9 @@ function waterfallChart(w: WaterfallCurrency, columnKeys: readonly string[], id:
       if (cell.amount > 0n) up = to;
       else down = to;
       const g = barBetween(scale, x, barWidth, from, to);
-      const invoices = cell.invoices.slice(0, TOOLTIP_INVOICES_MAX).join(', ') + (cell.invoices.length > TOOLTIP_INVOICES_MAX || cell.truncated ? ', …' : '');
+      const invoices =
+        cell.invoices.slice(0, TOOLTIP_INVOICES_MAX).join(', ') +
+        (cell.invoices.length > TOOLTIP_INVOICES_MAX || cell.truncated ? ', …' : '');
       bars.push(
         `<rect data-bar data-booked="${esc(r.bookedPeriod)}" data-recognized="${esc(col)}" data-amount="${esc(formatMinor(cell.amount, currency))}" ` +
           `x="${g.x}" y="${g.y}" width="${g.width}" height="${g.height}" fill="${colourOf(seriesIndex)}">` +
@@ -288,7 +307,9 @@ function waterfallChart(w: WaterfallCurrency, columnKeys: readonly string[], id:
     bars.join('') +
     periodAxis(win.keys) +
     `</svg><figcaption><ul class="legend">${legend}</ul>` +
-    (win.omitted > 0 ? `<p class="note">Chart shows the latest ${CHART_PERIODS_MAX} periods; ${win.omitted} earlier in the table only.</p>` : '') +
+    (win.omitted > 0
+      ? `<p class="note">Chart shows the latest ${CHART_PERIODS_MAX} periods; ${win.omitted} earlier in the table only.</p>`
+      : '') +
     `</figcaption></figure>`
   );
 }
@@ -310,7 +331,9 @@ function waterfallTable(w: WaterfallCurrency, columnKeys: readonly string[]): st
       return `<tr><th scope="row">${esc(r.bookedPeriod)}</th>${cells}${amountCell(r.total, currency, ' data-row-total')}</tr>`;
     })
     .join('');
-  const foot = columnKeys.map((c) => amountCell(w.columnTotals[c] ?? 0n, currency, ` data-column-total="${esc(c)}"`)).join('');
+  const foot = columnKeys
+    .map((c) => amountCell(w.columnTotals[c] ?? 0n, currency, ` data-column-total="${esc(c)}"`))
+    .join('');
   return (
     `<div class="scroll"><table class="waterfall" data-table="waterfall"><caption>Revenue recognized, ${esc(currency.toUpperCase())}: booked in (rows) × recognized in (columns)</caption>` +
     `<thead><tr><th scope="col">Booked \\ Recognized</th>${head}<th scope="col" class="num">Total</th></tr></thead>` +
@@ -363,7 +386,9 @@ function deferredChart(rows: readonly RollforwardRow[], currency: Currency, id: 
     `</svg><figcaption><ul class="legend">` +
     `<li><span class="swatch" style="background:${RECOGNIZED_COLOUR}"></span>Recognized in period</li>` +
     `<li><span class="swatch line" style="background:${DEFERRED_COLOUR}"></span>Deferred revenue, closing</li></ul>` +
-    (win.omitted > 0 ? `<p class="note">Chart shows the latest ${CHART_PERIODS_MAX} periods; ${win.omitted} earlier in the table only.</p>` : '') +
+    (win.omitted > 0
+      ? `<p class="note">Chart shows the latest ${CHART_PERIODS_MAX} periods; ${win.omitted} earlier in the table only.</p>`
+      : '') +
     `</figcaption></figure>`
   );
 }
@@ -374,7 +399,9 @@ function rollforwardTable(rows: readonly RollforwardRow[], currency: Currency, c
     .map(
       (r) =>
         `<tr${r.tiesOut ? '' : ' class="off"'}><th scope="row">${esc(r.period)}</th>` +
-        [r.opening, r.billings, r.recognized, r.contra, r.fx, r.other, r.closing, r.ledgerClosing].map((a) => amountCell(a, currency)).join('') +
+        [r.opening, r.billings, r.recognized, r.contra, r.fx, r.other, r.closing, r.ledgerClosing]
+          .map((a) => amountCell(a, currency))
+          .join('') +
         `<td class="tie">${r.tiesOut ? '✓ ties' : esc(`off by ${formatMinor(r.closing - r.ledgerClosing, currency)}`)}</td></tr>`,
     )
     .join('');
@@ -386,11 +413,31 @@ function rollforwardTable(rows: readonly RollforwardRow[], currency: Currency, c
     first && last
       ? `<tfoot><tr><th scope="row">${esc(`${first.period} – ${last.period}`)}</th>` +
         amountCell(first.opening, currency, ' data-total="opening"') +
-        amountCell(sum((r) => r.billings), currency, ' data-total="billings"') +
-        amountCell(sum((r) => r.recognized), currency, ' data-total="recognized"') +
-        amountCell(sum((r) => r.contra), currency, ' data-total="contra"') +
-        amountCell(sum((r) => r.fx), currency, ' data-total="fx"') +
-        amountCell(sum((r) => r.other), currency, ' data-total="other"') +
+        amountCell(
+          sum((r) => r.billings),
+          currency,
+          ' data-total="billings"',
+        ) +
+        amountCell(
+          sum((r) => r.recognized),
+          currency,
+          ' data-total="recognized"',
+        ) +
+        amountCell(
+          sum((r) => r.contra),
+          currency,
+          ' data-total="contra"',
+        ) +
+        amountCell(
+          sum((r) => r.fx),
+          currency,
+          ' data-total="fx"',
+        ) +
+        amountCell(
+          sum((r) => r.other),
+          currency,
+          ' data-total="other"',
+        ) +
         amountCell(last.closing, currency, ' data-total="closing"') +
         amountCell(last.ledgerClosing, currency, ' data-total="ledger"') +
         `<td class="tie">${broken === 0 ? '✓ all tie' : esc(`${broken} period(s) do not tie`)}</td></tr></tfoot>`
@@ -431,7 +478,8 @@ function problemList(problems: readonly ReportProblem[]): string {
 /** The QuickBooks agreement block: a verdict and the compared cells. */
 function qboSection(q: QboAgreement): string {
   const rows = [...q.rows].sort(
-    (a, b) => compareText(a.period, b.period) || compareText(a.currency, b.currency) || compareText(a.account, b.account),
+    (a, b) =>
+      compareText(a.period, b.period) || compareText(a.currency, b.currency) || compareText(a.account, b.account),
   );
   const listed = rows.slice(0, QBO_ROWS_MAX);
   const body = listed
@@ -470,7 +518,9 @@ export function renderDemoReport(input: DemoReportInput): string {
   const lastPeriod = input.periods[input.periods.length - 1];
   const tb = trialBalance(input.lines, { throughPeriod: lastPeriod?.key, allowUnbalanced: true });
   const primary = input.primaryCurrency?.toLowerCase();
-  const currencies = distinctSorted(input.lines.map((l) => l.currency)).sort((a, b) => Number(b === primary) - Number(a === primary));
+  const currencies = distinctSorted(input.lines.map((l) => l.currency)).sort(
+    (a, b) => Number(b === primary) - Number(a === primary),
+  );
 
   const summary =
     `<section data-section="summary" aria-labelledby="summary-h"><h2 id="summary-h">Summary</h2><dl class="summary">` +
@@ -485,17 +535,34 @@ export function renderDemoReport(input: DemoReportInput): string {
     const columns = w ? distinctSorted([...input.periods.map((p) => p.key), ...w.columns]) : [];
     const deferred = rf.rows.filter((r) => r.currency === currency && r.role === 'deferred_revenue');
     const discounts = rf.rows.filter((r) => r.currency === currency && r.role === 'deferred_discounts');
-    const problems = [...rf.problems, ...tb.problems].filter((p) => p.currency === undefined || p.currency === currency);
+    const problems = [...rf.problems, ...tb.problems].filter(
+      (p) => p.currency === undefined || p.currency === currency,
+    );
     return (
       `<section class="currency" data-currency="${esc(currency)}" aria-labelledby="cur-${ci}-h"><h2 id="cur-${ci}-h">${esc(cur)} books</h2>` +
       problemList(problems) +
       `<h3>Revenue waterfall</h3>` +
-      (w ? waterfallChart(w, columns, `wf-${ci}`) + waterfallTable(w, columns) : `<p class="note">No revenue recognized in ${esc(cur)}.</p>`) +
+      (w
+        ? waterfallChart(w, columns, `wf-${ci}`) + waterfallTable(w, columns)
+        : `<p class="note">No revenue recognized in ${esc(cur)}.</p>`) +
       `<h3>Deferred revenue</h3>` +
       (deferred.length > 0
-        ? deferredChart(deferred, currency, `dr-${ci}`) + rollforwardTable(deferred, currency, `Deferred revenue roll-forward, ${cur}: opening + billings − recognized − contra ± FX ± other = closing`, 'deferred_revenue')
+        ? deferredChart(deferred, currency, `dr-${ci}`) +
+          rollforwardTable(
+            deferred,
+            currency,
+            `Deferred revenue roll-forward, ${cur}: opening + billings − recognized − contra ± FX ± other = closing`,
+            'deferred_revenue',
+          )
         : `<p class="note">No deferred revenue in ${esc(cur)}.</p>`) +
-      (discounts.length > 0 ? rollforwardTable(discounts, currency, `Deferred discounts roll-forward, ${cur} (debit balance positive)`, 'deferred_discounts') : '') +
+      (discounts.length > 0
+        ? rollforwardTable(
+            discounts,
+            currency,
+            `Deferred discounts roll-forward, ${cur} (debit balance positive)`,
+            'deferred_discounts',
+          )
+        : '') +
       `<h3>Trial balance</h3>` +
       trialBalanceTable(tb, currency) +
       `</section>`

@@ -37,8 +37,7 @@ function words(text: string): string[] {
 export function nameComponent(text: string, tool: JournalTool): string {
   const ws = words(text);
   if (ws.length === 0) return 'Unnamed';
-  const joined =
-    tool === 'hledger' ? ws.join(' ') : ws.map((w) => w.charAt(0).toUpperCase() + w.slice(1)).join('-');
+  const joined = tool === 'hledger' ? ws.join(' ') : ws.map((w) => w.charAt(0).toUpperCase() + w.slice(1)).join('-');
   return joined.slice(0, ACCOUNT_COMPONENT_LENGTH_MAX).replace(/[- ]+$/, '');
 }
 

@@ -14,7 +14,10 @@ import { accountNames, pairKey } from './account-names.ts';
 
 /** A beancount string literal: backslashes and quotes escaped, line breaks flattened. */
 function str(text: string): string {
-  return `"${text.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/[\r\n]+/g, ' ')}"`;
+  return `"${text
+    .replace(/\\/g, '\\\\')
+    .replace(/"/g, '\\"')
+    .replace(/[\r\n]+/g, ' ')}"`;
 }
 
 /** Links and tags may contain only letters, digits, '-', '_', '/' and '.'. */
@@ -38,7 +41,8 @@ export function toBeancountJournal(lines: readonly LedgerLine[], options: Beanco
   const out: string[] = [];
   out.push('; Accrue ledger export (beancount v2). Generated; do not edit by hand.');
   out.push(`option "title" ${str(options.title ?? 'Accrue ledger export')}`);
-  for (const c of distinctSorted(sorted.map((l) => l.currency))) out.push(`option "operating_currency" "${c.toUpperCase()}"`);
+  for (const c of distinctSorted(sorted.map((l) => l.currency)))
+    out.push(`option "operating_currency" "${c.toUpperCase()}"`);
   out.push('');
 
   const firstUse = new Map<string, string>();
@@ -47,7 +51,9 @@ export function toBeancountJournal(lines: readonly LedgerLine[], options: Beanco
     const seen = firstUse.get(name);
     if (seen === undefined || l.postingDate < seen) firstUse.set(name, l.postingDate);
   }
-  for (const [name, date] of [...firstUse.entries()].sort((a, b) => compareText(a[1], b[1]) || compareText(a[0], b[0]))) {
+  for (const [name, date] of [...firstUse.entries()].sort(
+    (a, b) => compareText(a[1], b[1]) || compareText(a[0], b[0]),
+  )) {
     out.push(`${date} open ${name}`);
   }
   out.push('');
@@ -67,7 +73,9 @@ export function toBeancountJournal(lines: readonly LedgerLine[], options: Beanco
       const name = names.get(pairKey(l.role, l.account))!;
       out.push(`  ${name}  ${formatMinor(l.amount, l.currency)} ${l.currency.toUpperCase()}`);
       if (l.original) {
-        out.push(`    original: ${str(`${formatMinor(l.original.amount, l.original.currency)} ${l.original.currency.toUpperCase()}`)}`);
+        out.push(
+          `    original: ${str(`${formatMinor(l.original.amount, l.original.currency)} ${l.original.currency.toUpperCase()}`)}`,
+        );
         out.push(`    rate: ${str(l.original.rate)}`);
       }
     }

@@ -21,7 +21,10 @@ function tagValue(text: string): string {
 
 /** Descriptions end at ';' (comment) and split payee|note at '|'; neither may appear. */
 function description(text: string): string {
-  return text.replace(/[;|\r\n]+/g, ' ').replace(/\s+/g, ' ').trim();
+  return text
+    .replace(/[;|\r\n]+/g, ' ')
+    .replace(/\s+/g, ' ')
+    .trim();
 }
 
 /** A commodity directive sample showing the currency's decimals: "1000.00 USD", "1000. JPY". */
@@ -39,7 +42,9 @@ export function toHledgerJournal(lines: readonly LedgerLine[]): string {
   const names = accountNames(sorted, 'hledger');
   const out: string[] = [];
   out.push('; Accrue ledger export (hledger journal). Generated; do not edit by hand.', '');
-  const currencies = distinctSorted(sorted.flatMap((l) => (l.original ? [l.currency, l.original.currency] : [l.currency])));
+  const currencies = distinctSorted(
+    sorted.flatMap((l) => (l.original ? [l.currency, l.original.currency] : [l.currency])),
+  );
   for (const c of currencies) out.push(commodityDirective(c));
   out.push('');
   for (const name of [...new Set(names.values())].sort()) out.push(`account ${name}`);

@@ -18,16 +18,33 @@ export const EXPORT_FORMATS = ['csv', 'quickbooks', 'hledger', 'beancount'] as c
 export type ExportFormat = (typeof EXPORT_FORMATS)[number];
 
 /** Builds one export file of `lines` in `format`; `label` goes into the file name. */
-export function exportLedger(lines: readonly LedgerLine[], format: ExportFormat, label = 'ledger', options: NettedOptions = {}): ExportFile {
+export function exportLedger(
+  lines: readonly LedgerLine[],
+  format: ExportFormat,
+  label = 'ledger',
+  options: NettedOptions = {},
+): ExportFile {
   const safe = label.replace(/[^A-Za-z0-9_-]+/g, '-');
   switch (format) {
     case 'csv':
       return journalCsvExport(lines, label);
     case 'quickbooks':
-      return { filename: `accrue-quickbooks-${safe}.csv`, contentType: 'text/csv; charset=utf-8', body: toQuickBooksCsv(lines, options) };
+      return {
+        filename: `accrue-quickbooks-${safe}.csv`,
+        contentType: 'text/csv; charset=utf-8',
+        body: toQuickBooksCsv(lines, options),
+      };
     case 'hledger':
-      return { filename: `accrue-${safe}.journal`, contentType: 'text/plain; charset=utf-8', body: toHledgerJournal(lines) };
+      return {
+        filename: `accrue-${safe}.journal`,
+        contentType: 'text/plain; charset=utf-8',
+        body: toHledgerJournal(lines),
+      };
     case 'beancount':
-      return { filename: `accrue-${safe}.beancount`, contentType: 'text/plain; charset=utf-8', body: toBeancountJournal(lines) };
+      return {
+        filename: `accrue-${safe}.beancount`,
+        contentType: 'text/plain; charset=utf-8',
+        body: toBeancountJournal(lines),
+      };
   }
 }

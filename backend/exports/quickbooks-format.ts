@@ -57,7 +57,17 @@ export interface NettedOptions {
  * currency does not net to zero overall, because that summary entry could not be posted.
  */
 export function nettedLines(lines: readonly LedgerLine[], options: NettedOptions = {}): NettedLine[] {
-  const groups = new Map<string, { period: string; currency: Currency; role: AccountRole; account: string; externalAccountId: string | undefined; net: bigint }>();
+  const groups = new Map<
+    string,
+    {
+      period: string;
+      currency: Currency;
+      role: AccountRole;
+      account: string;
+      externalAccountId: string | undefined;
+      net: bigint;
+    }
+  >();
   const latestDate = new Map<string, LocalDate>();
   const periodNet = new Map<string, bigint>();
   for (const l of lines) {
@@ -67,7 +77,14 @@ export function nettedLines(lines: readonly LedgerLine[], options: NettedOptions
       g.net += l.amount;
       g.externalAccountId ??= l.externalAccountId;
     } else {
-      groups.set(k, { period: l.period, currency: l.currency, role: l.role, account: l.account, externalAccountId: l.externalAccountId, net: l.amount });
+      groups.set(k, {
+        period: l.period,
+        currency: l.currency,
+        role: l.role,
+        account: l.account,
+        externalAccountId: l.externalAccountId,
+        net: l.amount,
+      });
     }
     const d = latestDate.get(l.period);
     if (d === undefined || l.postingDate > d) latestDate.set(l.period, l.postingDate);
@@ -77,7 +94,11 @@ export function nettedLines(lines: readonly LedgerLine[], options: NettedOptions
   for (const [pk, net] of periodNet) {
     if (net !== 0n) {
       const [period, currency] = pk.split('\u0000') as [string, string];
-      throw new AccrueError('unbalanced_entry', `lines of ${period} in ${currency.toUpperCase()} net to ${net} minor units, not zero`, { period, currency });
+      throw new AccrueError(
+        'unbalanced_entry',
+        `lines of ${period} in ${currency.toUpperCase()} net to ${net} minor units, not zero`,
+        { period, currency },
+      );
     }
   }
   const endOf = (period: string): LocalDate => {

@@ -51,9 +51,14 @@ export interface AppAuthOptions {
  * secrets. Throws `not_configured` when none is set, `invalid_input` for more than the limit.
  */
 export function parseAppSecrets(value: string | undefined): string[] {
-  const secrets = (value ?? '').split(',').map((s) => s.trim()).filter((s) => s.length > 0);
-  if (secrets.length === 0) throw new AccrueError('not_configured', 'STRIPE_APP_SECRET is not set; the Stripe App cannot be authenticated');
-  if (secrets.length > APP_SECRETS_MAX) throw new AccrueError('invalid_input', `STRIPE_APP_SECRET lists more than ${APP_SECRETS_MAX} secrets`);
+  const secrets = (value ?? '')
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s.length > 0);
+  if (secrets.length === 0)
+    throw new AccrueError('not_configured', 'STRIPE_APP_SECRET is not set; the Stripe App cannot be authenticated');
+  if (secrets.length > APP_SECRETS_MAX)
+    throw new AccrueError('invalid_input', `STRIPE_APP_SECRET lists more than ${APP_SECRETS_MAX} secrets`);
   return secrets;
 }
 
@@ -97,11 +102,22 @@ function signatureVerifier() {
 }
 
 /** True when the header verifies over `payload` with any of the secrets. Returns the last failure otherwise. */
-function verifyWithAnySecret(payload: string, signature: string, opts: AppAuthOptions): { ok: true } | { ok: false; reason: string } {
+function verifyWithAnySecret(
+  payload: string,
+  signature: string,
+  opts: AppAuthOptions,
+): { ok: true } | { ok: false; reason: string } {
   let reason = 'no secret configured';
   for (const secret of opts.secrets) {
     try {
-      signatureVerifier().verifyHeader(payload, signature, secret, opts.tolerance_s ?? APP_SIGNATURE_TOLERANCE_S, undefined, opts.now_s?.());
+      signatureVerifier().verifyHeader(
+        payload,
+        signature,
+        secret,
+        opts.tolerance_s ?? APP_SIGNATURE_TOLERANCE_S,
+        undefined,
+        opts.now_s?.(),
+      );
       return { ok: true };
     } catch (err) {
       const message = err instanceof Error ? err.message : String(err);
@@ -125,7 +141,8 @@ function explain(reason: string): string {
  * 401 `{error:{code:'unauthorized',message}}`.
  */
 export function appAuth(opts: AppAuthOptions): RequestHandler {
-  if (opts.secrets.length === 0) throw new AccrueError('not_configured', 'appAuth needs at least one app signing secret');
+  if (opts.secrets.length === 0)
+    throw new AccrueError('not_configured', 'appAuth needs at least one app signing secret');
   return (req: Request, res: Response, next: NextFunction) => {
     const signature = header(req, APP_HEADERS.signature);
     const userId = header(req, APP_HEADERS.userId);
@@ -135,7 +152,12 @@ export function appAuth(opts: AppAuthOptions): RequestHandler {
       return;
     }
     const signedPayload = header(req, APP_HEADERS.signedPayload);
-    let signed: { user_id: string; account_id: string; mode?: 'live' | 'test' | undefined; stripe_roles?: string[] | undefined };
+    let signed: {
+      user_id: string;
+      account_id: string;
+      mode?: 'live' | 'test' | undefined;
+      stripe_roles?: string[] | undefined;
+    };
     if (signedPayload !== undefined) {
       if (signedPayload.length > SIGNED_PAYLOAD_LENGTH_MAX) {
         unauthorized(res, 'The signed payload is too long.');
@@ -176,7 +198,10 @@ export function appAuth(opts: AppAuthOptions): RequestHandler {
     const body: unknown = req.body;
     if (body !== null && typeof body === 'object') {
       const b = body as Record<string, unknown>;
-      if ((b['account_id'] !== undefined && b['account_id'] !== signed.account_id) || (b['user_id'] !== undefined && b['user_id'] !== signed.user_id)) {
+      if (
+        (b['account_id'] !== undefined && b['account_id'] !== signed.account_id) ||
+        (b['user_id'] !== undefined && b['user_id'] !== signed.user_id)
+      ) {
         unauthorized(res, 'The account or user in the body does not match the signed one.');
         return;
       }
@@ -226,6 +251,9 @@ export function appCallerOf(res: Response): AppCaller {
  */
 export function requireWriteRole(caller: AppCaller): void {
   if (!canWrite(caller.user.roles)) {
-    throw new AccrueError('forbidden', 'Only administrators and developers of this Stripe account can change Accrue settings.');
+    throw new AccrueError(
+      'forbidden',
+      'Only administrators and developers of this Stripe account can change Accrue settings.',
+    );
   }
 }

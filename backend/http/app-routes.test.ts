@@ -11,7 +11,13 @@ import Stripe from 'stripe';
 import request from 'supertest';
 import { describe, expect, it } from 'vitest';
 import { ACCOUNT_ROLES } from '../../shared/accounts.ts';
-import { APP_HEADERS, plainSignedPayload, signedPayloadString, type SettingsResponse, type SignedExtra } from '../../shared/api/app.ts';
+import {
+  APP_HEADERS,
+  plainSignedPayload,
+  signedPayloadString,
+  type SettingsResponse,
+  type SignedExtra,
+} from '../../shared/api/app.ts';
 import { AccrueError, isAccrueError } from '../../shared/errors.ts';
 import { defaultSettings } from '../../shared/settings.ts';
 import type { AppCaller, AppService } from '../app/app-api/types.ts';
@@ -25,18 +31,35 @@ const USER = 'usr_alice';
 const ACCOUNT = 'acct_merchant';
 
 function sign(payload: string, opts: { secret?: string; timestamp?: number } = {}): string {
-  return Stripe.webhooks.generateTestHeaderString({ payload, secret: opts.secret ?? SECRET, ...(opts.timestamp !== undefined ? { timestamp: opts.timestamp } : {}) });
+  return Stripe.webhooks.generateTestHeaderString({
+    payload,
+    secret: opts.secret ?? SECRET,
+    ...(opts.timestamp !== undefined ? { timestamp: opts.timestamp } : {}),
+  });
 }
 
 /** Headers of a plain (two-field) signed request. */
-function plainHeaders(user = USER, account = ACCOUNT, opts: { secret?: string; timestamp?: number } = {}): Record<string, string> {
-  return { [APP_HEADERS.signature]: sign(plainSignedPayload(user, account), opts), [APP_HEADERS.userId]: user, [APP_HEADERS.accountId]: account };
+function plainHeaders(
+  user = USER,
+  account = ACCOUNT,
+  opts: { secret?: string; timestamp?: number } = {},
+): Record<string, string> {
+  return {
+    [APP_HEADERS.signature]: sign(plainSignedPayload(user, account), opts),
+    [APP_HEADERS.userId]: user,
+    [APP_HEADERS.accountId]: account,
+  };
 }
 
 /** Headers of a request whose extra fields (mode, roles) are signed too. */
 function signedHeaders(extra: SignedExtra, user = USER, account = ACCOUNT): Record<string, string> {
   const payload = signedPayloadString(extra, user, account);
-  return { [APP_HEADERS.signature]: sign(payload), [APP_HEADERS.userId]: user, [APP_HEADERS.accountId]: account, [APP_HEADERS.signedPayload]: payload };
+  return {
+    [APP_HEADERS.signature]: sign(payload),
+    [APP_HEADERS.userId]: user,
+    [APP_HEADERS.accountId]: account,
+    [APP_HEADERS.signedPayload]: payload,
+  };
 }
 
 const ADMIN: SignedExtra = { mode: 'test', stripe_roles: ['admin'] };
@@ -69,18 +92,32 @@ function fakeService() {
     },
     async getAccountMapping(c) {
       record('getAccountMapping', c);
-      return { mapping: Object.fromEntries(ACCOUNT_ROLES.map((r) => [r, r === 'revenue' ? '79' : null])) as Record<(typeof ACCOUNT_ROLES)[number], string | null> };
+      return {
+        mapping: Object.fromEntries(ACCOUNT_ROLES.map((r) => [r, r === 'revenue' ? '79' : null])) as Record<
+          (typeof ACCOUNT_ROLES)[number],
+          string | null
+        >,
+      };
     },
     updateAccountMapping: unimplemented('updateAccountMapping'),
     listQboAccounts: unimplemented('listQboAccounts'),
     createMissingAccounts: unimplemented('createMissingAccounts'),
     async startQboConnect(c) {
       record('startQboConnect', c);
-      return { authorization_url: 'https://api.accrue.example/qbo/authorize?ticket=t1', expires_at: '2026-11-21T12:10:00Z' };
+      return {
+        authorization_url: 'https://api.accrue.example/qbo/authorize?ticket=t1',
+        expires_at: '2026-11-21T12:10:00Z',
+      };
     },
     async getQboStatus(c) {
       record('getQboStatus', c);
-      return { status: 'connected', company_name: 'Sandbox Co', realm_id: '9130', connected_at: '2026-11-01T00:00:00Z', message: null };
+      return {
+        status: 'connected',
+        company_name: 'Sandbox Co',
+        realm_id: '9130',
+        connected_at: '2026-11-01T00:00:00Z',
+        message: null,
+      };
     },
     disconnectQbo: unimplemented('disconnectQbo'),
     listProducts: unimplemented('listProducts'),
@@ -134,18 +171,25 @@ describe('App API authentication', () => {
     expect(res.body.version).toBe(3);
     expect(res.headers['access-control-allow-origin']).toBe('*');
     expect(calls).toHaveLength(1);
-    expect(calls[0]!.caller).toEqual({ tenant: { accountId: ACCOUNT, livemode: false }, user: { id: USER, roles: [] } });
+    expect(calls[0]!.caller).toEqual({
+      tenant: { accountId: ACCOUNT, livemode: false },
+      user: { id: USER, roles: [] },
+    });
   });
 
   it('accepts a signature made with the secret being rotated out', async () => {
     const { app } = makeApp();
-    const res = await request(app).get('/api/app/settings').set(plainHeaders(USER, ACCOUNT, { secret: OLD_SECRET }));
+    const res = await request(app)
+      .get('/api/app/settings')
+      .set(plainHeaders(USER, ACCOUNT, { secret: OLD_SECRET }));
     expect(res.status).toBe(200);
   });
 
   it('refuses a signature made with another secret', async () => {
     const { app, calls } = makeApp();
-    const res = await request(app).get('/api/app/settings').set(plainHeaders(USER, ACCOUNT, { secret: 'absec_attacker' }));
+    const res = await request(app)
+      .get('/api/app/settings')
+      .set(plainHeaders(USER, ACCOUNT, { secret: 'absec_attacker' }));
     expect(res.status).toBe(401);
     expect(res.body).toEqual({ error: { code: 'unauthorized', message: expect.any(String) } });
     expect(calls).toHaveLength(0);
@@ -154,7 +198,9 @@ describe('App API authentication', () => {
   it('refuses a stale signature (older than 300 s)', async () => {
     const { app, calls } = makeApp();
     const stale = Math.floor(Date.now() / 1000) - 301 - 5;
-    const res = await request(app).get('/api/app/settings').set(plainHeaders(USER, ACCOUNT, { timestamp: stale }));
+    const res = await request(app)
+      .get('/api/app/settings')
+      .set(plainHeaders(USER, ACCOUNT, { timestamp: stale }));
     expect(res.status).toBe(401);
     expect(res.body.error.message).toMatch(/expired/);
     expect(calls).toHaveLength(0);
@@ -163,7 +209,9 @@ describe('App API authentication', () => {
   it('accepts a signature 299 s old (inside the tolerance)', async () => {
     const { app } = makeApp();
     const recent = Math.floor(Date.now() / 1000) - 290;
-    const res = await request(app).get('/api/app/settings').set(plainHeaders(USER, ACCOUNT, { timestamp: recent }));
+    const res = await request(app)
+      .get('/api/app/settings')
+      .set(plainHeaders(USER, ACCOUNT, { timestamp: recent }));
     expect(res.status).toBe(200);
   });
 
@@ -210,11 +258,24 @@ describe('App API authentication', () => {
 
   it('verifies the signed string as received, whatever order Stripe serialized it in', async () => {
     const { app, calls } = makeApp();
-    const identityFirst = JSON.stringify({ user_id: USER, account_id: ACCOUNT, mode: 'live', stripe_roles: ['developer'] });
-    const headers = { [APP_HEADERS.signature]: sign(identityFirst), [APP_HEADERS.userId]: USER, [APP_HEADERS.accountId]: ACCOUNT, [APP_HEADERS.signedPayload]: identityFirst };
+    const identityFirst = JSON.stringify({
+      user_id: USER,
+      account_id: ACCOUNT,
+      mode: 'live',
+      stripe_roles: ['developer'],
+    });
+    const headers = {
+      [APP_HEADERS.signature]: sign(identityFirst),
+      [APP_HEADERS.userId]: USER,
+      [APP_HEADERS.accountId]: ACCOUNT,
+      [APP_HEADERS.signedPayload]: identityFirst,
+    };
     const res = await request(app).get('/api/app/settings').set(headers);
     expect(res.status).toBe(200);
-    expect(calls[0]!.caller).toEqual({ tenant: { accountId: ACCOUNT, livemode: true }, user: { id: USER, roles: ['developer'] } });
+    expect(calls[0]!.caller).toEqual({
+      tenant: { accountId: ACCOUNT, livemode: true },
+      user: { id: USER, roles: ['developer'] },
+    });
   });
 
   it('refuses a signed payload with fields we do not expect', async () => {
@@ -222,31 +283,47 @@ describe('App API authentication', () => {
     const payload = JSON.stringify({ user_id: USER, account_id: ACCOUNT, tenant: 'acct_other' });
     const res = await request(app)
       .get('/api/app/settings')
-      .set({ [APP_HEADERS.signature]: sign(payload), [APP_HEADERS.userId]: USER, [APP_HEADERS.accountId]: ACCOUNT, [APP_HEADERS.signedPayload]: payload });
+      .set({
+        [APP_HEADERS.signature]: sign(payload),
+        [APP_HEADERS.userId]: USER,
+        [APP_HEADERS.accountId]: ACCOUNT,
+        [APP_HEADERS.signedPayload]: payload,
+      });
     expect(res.status).toBe(401);
   });
 
   it('takes live mode only from a signed mode', async () => {
     const { app, calls } = makeApp();
-    const unsignedLive = await request(app).get('/api/app/settings').set({ ...plainHeaders(), [APP_HEADERS.mode]: 'live' });
+    const unsignedLive = await request(app)
+      .get('/api/app/settings')
+      .set({ ...plainHeaders(), [APP_HEADERS.mode]: 'live' });
     expect(unsignedLive.status).toBe(401);
-    const signedLive = await request(app).get('/api/app/settings').set({ ...signedHeaders({ mode: 'live' }), [APP_HEADERS.mode]: 'live' });
+    const signedLive = await request(app)
+      .get('/api/app/settings')
+      .set({ ...signedHeaders({ mode: 'live' }), [APP_HEADERS.mode]: 'live' });
     expect(signedLive.status).toBe(200);
     expect(calls.at(-1)!.caller.tenant).toEqual({ accountId: ACCOUNT, livemode: true });
-    const disagreeing = await request(app).get('/api/app/settings').set({ ...signedHeaders({ mode: 'test' }), [APP_HEADERS.mode]: 'live' });
+    const disagreeing = await request(app)
+      .get('/api/app/settings')
+      .set({ ...signedHeaders({ mode: 'test' }), [APP_HEADERS.mode]: 'live' });
     expect(disagreeing.status).toBe(401);
   });
 
   it('lets the unsigned mode header decide only when the deployment opts in', async () => {
     const { app, calls } = makeApp({ trustUnsignedMode: true });
-    const res = await request(app).get('/api/app/settings').set({ ...plainHeaders(), [APP_HEADERS.mode]: 'live' });
+    const res = await request(app)
+      .get('/api/app/settings')
+      .set({ ...plainHeaders(), [APP_HEADERS.mode]: 'live' });
     expect(res.status).toBe(200);
     expect(calls[0]!.caller.tenant.livemode).toBe(true);
   });
 
   it('answers the CORS preflight without authentication', async () => {
     const { app } = makeApp();
-    const res = await request(app).options('/api/app/settings').set('Origin', 'null').set('Access-Control-Request-Method', 'PUT');
+    const res = await request(app)
+      .options('/api/app/settings')
+      .set('Origin', 'null')
+      .set('Access-Control-Request-Method', 'PUT');
     expect(res.status).toBe(204);
     expect(res.headers['access-control-allow-origin']).toBe('*');
     const allowed = String(res.headers['access-control-allow-headers']).toLowerCase();
@@ -263,10 +340,16 @@ describe('App API authentication', () => {
 describe('App API routes', () => {
   it('forbids writes to users without a signed administrator or developer role (403)', async () => {
     const { app, calls } = makeApp();
-    const viewOnly = await request(app).put('/api/app/settings').set(signedHeaders({ mode: 'test', stripe_roles: ['view_only'] })).send({ version: 3, settings: { catch_up: false } });
+    const viewOnly = await request(app)
+      .put('/api/app/settings')
+      .set(signedHeaders({ mode: 'test', stripe_roles: ['view_only'] }))
+      .send({ version: 3, settings: { catch_up: false } });
     expect(viewOnly.status).toBe(403);
     expect(viewOnly.body.error.code).toBe('forbidden');
-    const unsigned = await request(app).put('/api/app/settings').set(plainHeaders()).send({ version: 3, settings: { catch_up: false } });
+    const unsigned = await request(app)
+      .put('/api/app/settings')
+      .set(plainHeaders())
+      .send({ version: 3, settings: { catch_up: false } });
     expect(unsigned.status).toBe(403);
     const connect = await request(app).post('/api/app/qbo/connect').set(plainHeaders());
     expect(connect.status).toBe(403);
@@ -275,25 +358,41 @@ describe('App API routes', () => {
 
   it('saves settings for an administrator and bumps the version; a stale version is a conflict', async () => {
     const { app, calls } = makeApp();
-    const ok = await request(app).put('/api/app/settings').set(signedHeaders(ADMIN)).send({ version: 3, settings: { catch_up: false, posting_mode: 'detailed' } });
+    const ok = await request(app)
+      .put('/api/app/settings')
+      .set(signedHeaders(ADMIN))
+      .send({ version: 3, settings: { catch_up: false, posting_mode: 'detailed' } });
     expect(ok.status).toBe(200);
     expect(ok.body.version).toBe(4);
     expect(ok.body.settings.catch_up).toBe(false);
     expect(calls[0]!.caller.user).toEqual({ id: USER, roles: ['admin'] });
-    const stale = await request(app).put('/api/app/settings').set(signedHeaders(ADMIN)).send({ version: 3, settings: { catch_up: true } });
+    const stale = await request(app)
+      .put('/api/app/settings')
+      .set(signedHeaders(ADMIN))
+      .send({ version: 3, settings: { catch_up: true } });
     expect(stale.status).toBe(409);
     expect(stale.body.error.code).toBe('conflict');
   });
 
   it('refuses bodies that break the schema with 400 invalid_input', async () => {
     const { app, calls } = makeApp();
-    const badEnum = await request(app).put('/api/app/settings').set(signedHeaders(ADMIN)).send({ version: 3, settings: { amortization: 'whenever' } });
+    const badEnum = await request(app)
+      .put('/api/app/settings')
+      .set(signedHeaders(ADMIN))
+      .send({ version: 3, settings: { amortization: 'whenever' } });
     expect(badEnum.status).toBe(400);
     expect(badEnum.body.error.code).toBe('invalid_input');
     expect(badEnum.body.error.message).toContain('settings.amortization');
-    const unknownKey = await request(app).put('/api/app/settings').set(signedHeaders(ADMIN)).send({ version: 3, settings: {}, sneaky: true });
+    const unknownKey = await request(app)
+      .put('/api/app/settings')
+      .set(signedHeaders(ADMIN))
+      .send({ version: 3, settings: {}, sneaky: true });
     expect(unknownKey.status).toBe(400);
-    const notJson = await request(app).put('/api/app/settings').set(signedHeaders(ADMIN)).set('Content-Type', 'application/json').send('{"version":');
+    const notJson = await request(app)
+      .put('/api/app/settings')
+      .set(signedHeaders(ADMIN))
+      .set('Content-Type', 'application/json')
+      .send('{"version":');
     expect(notJson.status).toBe(400);
     expect(notJson.body.error.code).toBe('invalid_input');
     const badQuery = await request(app).get('/api/app/reports/waterfall?periods=99').set(plainHeaders());
@@ -325,7 +424,10 @@ describe('App API routes', () => {
 
   it('sends only contract fields: extra keys from the service are dropped, not leaked', async () => {
     const { app, service } = makeApp();
-    service.getSettings = async () => ({ version: 9, settings: { ...defaultSettings(), internal_note: 'x' } as unknown as SettingsResponse['settings'] });
+    service.getSettings = async () => ({
+      version: 9,
+      settings: { ...defaultSettings(), internal_note: 'x' } as unknown as SettingsResponse['settings'],
+    });
     const res = await request(app).get('/api/app/settings').set(plainHeaders());
     expect(res.status).toBe(200);
     expect(Object.keys(res.body.settings).sort()).toEqual(Object.keys(generalSettings()).sort());
@@ -343,10 +445,20 @@ describe('App API routes', () => {
     const res = await request(app)
       .post('/api/app/bundle-preview')
       .set(plainHeaders())
-      .send({ amount_minor: '15000', currency: 'usd', components: [{ name: 'Licence', ssp: '130' }, { name: 'Support', ssp: '30' }] });
+      .send({
+        amount_minor: '15000',
+        currency: 'usd',
+        components: [
+          { name: 'Licence', ssp: '130' },
+          { name: 'Support', ssp: '30' },
+        ],
+      });
     expect(res.status).toBe(200);
     expect(res.body.parts.map((p: { amount: string }) => p.amount)).toEqual(['121.88', '28.12']);
-    const zero = await request(app).post('/api/app/bundle-preview').set(plainHeaders()).send({ amount_minor: '100', currency: 'usd', components: [{ name: 'A', ssp: '0' }] });
+    const zero = await request(app)
+      .post('/api/app/bundle-preview')
+      .set(plainHeaders())
+      .send({ amount_minor: '100', currency: 'usd', components: [{ name: 'A', ssp: '0' }] });
     expect(zero.status).toBe(400);
   });
 

@@ -72,7 +72,10 @@ export function parseWith<S extends z.ZodType>(schema: S, value: unknown, what: 
 /** Checks our own answer against the contract, so a drifting service is a loud 500, not a broken UI. */
 function send<S extends z.ZodType>(res: Response, schema: S, value: unknown): void {
   const r = schema.safeParse(value);
-  if (!r.success) throw new AccrueError('internal', 'The App API produced a response outside its contract', { issues: r.error.issues.slice(0, 5) });
+  if (!r.success)
+    throw new AccrueError('internal', 'The App API produced a response outside its contract', {
+      issues: r.error.issues.slice(0, 5),
+    });
   res.json(r.data);
 }
 
@@ -100,7 +103,14 @@ function jsonBody() {
     parse(req, res, (err?: unknown) => {
       if (err) {
         const tooLarge = (err as { type?: string }).type === 'entity.too.large';
-        next(new AccrueError('invalid_input', tooLarge ? `The request body is larger than ${APP_BODY_BYTES_MAX} bytes.` : 'The request body is not valid JSON.'));
+        next(
+          new AccrueError(
+            'invalid_input',
+            tooLarge
+              ? `The request body is larger than ${APP_BODY_BYTES_MAX} bytes.`
+              : 'The request body is not valid JSON.',
+          ),
+        );
         return;
       }
       next();
@@ -129,43 +139,129 @@ export function appRouter(service: AppService, options: AppRouterOptions = {}): 
 
 /** Settings and the account mapping. */
 function settingsRoutes(r: Router, service: AppService): void {
-  r.get(APP_ROUTES.settings, route(async (_req, res, c) => send(res, SettingsResponseSchema, await service.getSettings(c))));
+  r.get(
+    APP_ROUTES.settings,
+    route(async (_req, res, c) => send(res, SettingsResponseSchema, await service.getSettings(c))),
+  );
   r.put(
     APP_ROUTES.settings,
     // `write` is checked before the body is parsed, so a read-only user learns 403, not a field error.
-    route(async (req, res, c) => send(res, SettingsResponseSchema, await service.updateSettings(c, parseWith(SettingsUpdateRequestSchema, req.body, 'settings'))), { write: true }),
+    route(
+      async (req, res, c) =>
+        send(
+          res,
+          SettingsResponseSchema,
+          await service.updateSettings(c, parseWith(SettingsUpdateRequestSchema, req.body, 'settings')),
+        ),
+      { write: true },
+    ),
   );
 
-  r.get(APP_ROUTES.accountMapping, route(async (_req, res, c) => send(res, AccountMappingResponseSchema, await service.getAccountMapping(c))));
+  r.get(
+    APP_ROUTES.accountMapping,
+    route(async (_req, res, c) => send(res, AccountMappingResponseSchema, await service.getAccountMapping(c))),
+  );
   r.put(
     APP_ROUTES.accountMapping,
-    route(async (req, res, c) => send(res, AccountMappingResponseSchema, await service.updateAccountMapping(c, parseWith(AccountMappingUpdateRequestSchema, req.body, 'account mapping'))), { write: true }),
+    route(
+      async (req, res, c) =>
+        send(
+          res,
+          AccountMappingResponseSchema,
+          await service.updateAccountMapping(
+            c,
+            parseWith(AccountMappingUpdateRequestSchema, req.body, 'account mapping'),
+          ),
+        ),
+      { write: true },
+    ),
   );
 }
 
 /** The QuickBooks connection and its chart of accounts. */
 function quickbooksRoutes(r: Router, service: AppService): void {
-  r.get(APP_ROUTES.qboAccounts, route(async (_req, res, c) => send(res, QboAccountsResponseSchema, await service.listQboAccounts(c))));
+  r.get(
+    APP_ROUTES.qboAccounts,
+    route(async (_req, res, c) => send(res, QboAccountsResponseSchema, await service.listQboAccounts(c))),
+  );
   r.post(
     APP_ROUTES.qboCreateMissing,
-    route(async (req, res, c) => send(res, CreateMissingAccountsResponseSchema, await service.createMissingAccounts(c, parseWith(CreateMissingAccountsRequestSchema, req.body ?? {}, 'create-missing request'))), { write: true }),
+    route(
+      async (req, res, c) =>
+        send(
+          res,
+          CreateMissingAccountsResponseSchema,
+          await service.createMissingAccounts(
+            c,
+            parseWith(CreateMissingAccountsRequestSchema, req.body ?? {}, 'create-missing request'),
+          ),
+        ),
+      { write: true },
+    ),
   );
-  r.post(APP_ROUTES.qboConnect, route(async (_req, res, c) => send(res, QboConnectResponseSchema, await service.startQboConnect(c)), { write: true }));
-  r.get(APP_ROUTES.qboStatus, route(async (_req, res, c) => send(res, QboStatusResponseSchema, await service.getQboStatus(c))));
-  r.post(APP_ROUTES.qboDisconnect, route(async (_req, res, c) => send(res, QboStatusResponseSchema, await service.disconnectQbo(c)), { write: true }));
+  r.post(
+    APP_ROUTES.qboConnect,
+    route(async (_req, res, c) => send(res, QboConnectResponseSchema, await service.startQboConnect(c)), {
+      write: true,
+    }),
+  );
+  r.get(
+    APP_ROUTES.qboStatus,
+    route(async (_req, res, c) => send(res, QboStatusResponseSchema, await service.getQboStatus(c))),
+  );
+  r.post(
+    APP_ROUTES.qboDisconnect,
+    route(async (_req, res, c) => send(res, QboStatusResponseSchema, await service.disconnectQbo(c)), { write: true }),
+  );
 }
 
 /** Products, their revenue rules and the bundle preview. */
 function productRoutes(r: Router, service: AppService): void {
-  r.get(APP_ROUTES.products, route(async (req, res, c) => send(res, ProductsResponseSchema, await service.listProducts(c, parseWith(ProductsQuerySchema, req.query, 'query')))));
-  r.get(APP_ROUTES.productRule, route(async (req, res, c) => send(res, ProductRuleResponseSchema, await service.getProductRule(c, idParam(req)))));
+  r.get(
+    APP_ROUTES.products,
+    route(async (req, res, c) =>
+      send(
+        res,
+        ProductsResponseSchema,
+        await service.listProducts(c, parseWith(ProductsQuerySchema, req.query, 'query')),
+      ),
+    ),
+  );
+  r.get(
+    APP_ROUTES.productRule,
+    route(async (req, res, c) => send(res, ProductRuleResponseSchema, await service.getProductRule(c, idParam(req)))),
+  );
   r.put(
     APP_ROUTES.productRule,
-    route(async (req, res, c) => send(res, ProductRuleResponseSchema, await service.putProductRule(c, idParam(req), parseWith(ProductRuleUpdateRequestSchema, req.body, 'product rule'))), { write: true }),
+    route(
+      async (req, res, c) =>
+        send(
+          res,
+          ProductRuleResponseSchema,
+          await service.putProductRule(
+            c,
+            idParam(req),
+            parseWith(ProductRuleUpdateRequestSchema, req.body, 'product rule'),
+          ),
+        ),
+      { write: true },
+    ),
   );
   r.delete(
     APP_ROUTES.productRule,
-    route(async (req, res, c) => send(res, ProductRuleResponseSchema, await service.deleteProductRule(c, idParam(req), parseWith(ProductRuleDeleteRequestSchema, req.query, 'query'))), { write: true }),
+    route(
+      async (req, res, c) =>
+        send(
+          res,
+          ProductRuleResponseSchema,
+          await service.deleteProductRule(
+            c,
+            idParam(req),
+            parseWith(ProductRuleDeleteRequestSchema, req.query, 'query'),
+          ),
+        ),
+      { write: true },
+    ),
   );
 
   // Pure: the same `previewBundleSplit` the UI runs, so the service is not involved.
@@ -173,7 +269,8 @@ function productRoutes(r: Router, service: AppService): void {
     APP_ROUTES.bundlePreview,
     route(async (req, res) => {
       const body = parseWith(BundlePreviewRequestSchema, req.body, 'bundle preview');
-      if (body.components.every((comp) => Number(comp.ssp) === 0)) throw new AccrueError('invalid_input', 'At least one component needs a standalone selling price above zero.');
+      if (body.components.every((comp) => Number(comp.ssp) === 0))
+        throw new AccrueError('invalid_input', 'At least one component needs a standalone selling price above zero.');
       send(res, BundlePreviewResponseSchema, previewBundleSplit(body));
     }),
   );
@@ -181,19 +278,76 @@ function productRoutes(r: Router, service: AppService): void {
 
 /** Sync status and the exceptions inbox. */
 function exceptionRoutes(r: Router, service: AppService): void {
-  r.get(APP_ROUTES.syncStatus, route(async (_req, res, c) => send(res, SyncStatusResponseSchema, await service.getSyncStatus(c))));
-  r.get(APP_ROUTES.exceptions, route(async (req, res, c) => send(res, ExceptionsResponseSchema, await service.listExceptions(c, parseWith(ExceptionsQuerySchema, req.query, 'query')))));
-  r.post(APP_ROUTES.exceptionRetry, route(async (req, res, c) => send(res, ExceptionResponseSchema, await service.retryException(c, idParam(req))), { write: true }));
+  r.get(
+    APP_ROUTES.syncStatus,
+    route(async (_req, res, c) => send(res, SyncStatusResponseSchema, await service.getSyncStatus(c))),
+  );
+  r.get(
+    APP_ROUTES.exceptions,
+    route(async (req, res, c) =>
+      send(
+        res,
+        ExceptionsResponseSchema,
+        await service.listExceptions(c, parseWith(ExceptionsQuerySchema, req.query, 'query')),
+      ),
+    ),
+  );
+  r.post(
+    APP_ROUTES.exceptionRetry,
+    route(async (req, res, c) => send(res, ExceptionResponseSchema, await service.retryException(c, idParam(req))), {
+      write: true,
+    }),
+  );
   r.post(
     APP_ROUTES.exceptionResolve,
-    route(async (req, res, c) => send(res, ExceptionResponseSchema, await service.resolveException(c, idParam(req), parseWith(ResolveExceptionRequestSchema, req.body, 'resolution'))), { write: true }),
+    route(
+      async (req, res, c) =>
+        send(
+          res,
+          ExceptionResponseSchema,
+          await service.resolveException(
+            c,
+            idParam(req),
+            parseWith(ResolveExceptionRequestSchema, req.body, 'resolution'),
+          ),
+        ),
+      { write: true },
+    ),
   );
 }
 
 /** Reports and the invoice and customer drill-downs. */
 function reportRoutes(r: Router, service: AppService): void {
-  r.get(APP_ROUTES.waterfall, route(async (req, res, c) => send(res, WaterfallResponseSchema, await service.getWaterfall(c, parseWith(ReportQuerySchema, req.query, 'query')))));
-  r.get(APP_ROUTES.rollforward, route(async (req, res, c) => send(res, RollforwardResponseSchema, await service.getRollforward(c, parseWith(ReportQuerySchema, req.query, 'query')))));
-  r.get(APP_ROUTES.invoice, route(async (req, res, c) => send(res, InvoiceDetailResponseSchema, await service.getInvoiceDetail(c, idParam(req)))));
-  r.get(APP_ROUTES.customer, route(async (req, res, c) => send(res, CustomerDetailResponseSchema, await service.getCustomerDetail(c, idParam(req)))));
+  r.get(
+    APP_ROUTES.waterfall,
+    route(async (req, res, c) =>
+      send(
+        res,
+        WaterfallResponseSchema,
+        await service.getWaterfall(c, parseWith(ReportQuerySchema, req.query, 'query')),
+      ),
+    ),
+  );
+  r.get(
+    APP_ROUTES.rollforward,
+    route(async (req, res, c) =>
+      send(
+        res,
+        RollforwardResponseSchema,
+        await service.getRollforward(c, parseWith(ReportQuerySchema, req.query, 'query')),
+      ),
+    ),
+  );
+  r.get(
+    APP_ROUTES.invoice,
+    route(async (req, res, c) =>
+      send(res, InvoiceDetailResponseSchema, await service.getInvoiceDetail(c, idParam(req))),
+    ),
+  );
+  r.get(
+    APP_ROUTES.customer,
+    route(async (req, res, c) =>
+      send(res, CustomerDetailResponseSchema, await service.getCustomerDetail(c, idParam(req))),
+    ),
+  );
 }

@@ -31,7 +31,8 @@ export function notConfiguredRouter(message: string): Router {
 }
 
 /** The message a deployment without the app signing secret answers with. */
-export const APP_NOT_CONFIGURED = 'STRIPE_APP_SECRET is not configured, so requests from the Stripe App cannot be authenticated.';
+export const APP_NOT_CONFIGURED =
+  'STRIPE_APP_SECRET is not configured, so requests from the Stripe App cannot be authenticated.';
 
 /** `POST /connect` and `POST /disconnect`; mount at `/api/qbo`. */
 export function qboApiRouter(opts: QboRoutesOptions): Router {
@@ -45,7 +46,11 @@ export function qboApiRouter(opts: QboRoutesOptions): Router {
       requireWriteRole(caller);
       const started = await opts.service.startQboConnect(caller);
       // `url` for the connect button; the App API's own field names too, so either client works.
-      res.json({ url: started.authorization_url, authorization_url: started.authorization_url, expires_at: started.expires_at });
+      res.json({
+        url: started.authorization_url,
+        authorization_url: started.authorization_url,
+        expires_at: started.expires_at,
+      });
     })().catch(next);
   });
   r.post('/disconnect', (_req, res, next) => {
@@ -92,12 +97,21 @@ export function qboCallbackRouter(opts: Pick<QboRoutesOptions, 'service'>): Rout
       res.type('html');
       const query = req.originalUrl.includes('?') ? req.originalUrl.slice(req.originalUrl.indexOf('?') + 1) : '';
       if (query.length > CALLBACK_QUERY_LENGTH_MAX || !new URLSearchParams(query).get('state')) {
-        res.status(400).send(page('QuickBooks connection failed', 'This page only completes a QuickBooks sign-in started from the Accrue app in Stripe. Start the connection again from there.'));
+        res
+          .status(400)
+          .send(
+            page(
+              'QuickBooks connection failed',
+              'This page only completes a QuickBooks sign-in started from the Accrue app in Stripe. Start the connection again from there.',
+            ),
+          );
         return;
       }
       const outcome = await opts.service.completeQboConnect(query);
       if (outcome.ok) {
-        res.status(200).send(page('QuickBooks connected', 'QuickBooks connected — you can close this tab and return to Stripe.'));
+        res
+          .status(200)
+          .send(page('QuickBooks connected', 'QuickBooks connected — you can close this tab and return to Stripe.'));
         return;
       }
       const title = outcome.reason === 'denied' ? 'QuickBooks connection cancelled' : 'QuickBooks connection failed';

@@ -15,21 +15,37 @@ import { WEBHOOK_BODY_BYTES_MAX, parseIntuitWebhook, verifyIntuitSignature } fro
 /** Entities whose changes can make QuickBooks disagree with the ledger. */
 const WATCHED = new Set(['journalentry', 'account']);
 
-export function qboWebhookRouter(deps: { db: Db; jobs: Jobs; verifier: () => string | undefined; log: Logger }): Router {
+export function qboWebhookRouter(deps: {
+  db: Db;
+  jobs: Jobs;
+  verifier: () => string | undefined;
+  log: Logger;
+}): Router {
   const r = express.Router();
   r.post('/', express.raw({ type: () => true, limit: WEBHOOK_BODY_BYTES_MAX }), async (req, res, next) => {
     try {
       const verifier = deps.verifier();
       if (!verifier) throw new AccrueError('not_configured', 'QBO_WEBHOOK_VERIFIER is not configured');
       const raw = Buffer.isBuffer(req.body) ? req.body : Buffer.from('');
-      if (!verifyIntuitSignature(raw, req.get('intuit-signature'), verifier)) throw new AccrueError('unauthorized', 'intuit-signature does not match the body');
+      if (!verifyIntuitSignature(raw, req.get('intuit-signature'), verifier))
+        throw new AccrueError('unauthorized', 'intuit-signature does not match the body');
       const changes = parseIntuitWebhook(raw).filter((c) => WATCHED.has(c.entity.toLowerCase()));
       const realms = [...new Set(changes.map((c) => c.realmId))];
       let queued = 0;
       if (realms.length) {
-        const tenants = await deps.db.selectFrom('qbo_connections').select('tenant_id').where('realm_id', 'in', realms).where('status', '=', 'active').execute();
+        const tenants = await deps.db
+          .selectFrom('qbo_connections')
+          .select('tenant_id')
+          .where('realm_id', 'in', realms)
+          .where('status', '=', 'active')
+          .execute();
         for (const t of tenants) {
-          await deps.jobs.send(deps.db, QUEUES.reconcile, { tenantId: t.tenant_id.toString() }, { tenantKey: t.tenant_id.toString() });
+          await deps.jobs.send(
+            deps.db,
+            QUEUES.reconcile,
+            { tenantId: t.tenant_id.toString() },
+            { tenantKey: t.tenant_id.toString() },
+          );
           queued++;
         }
       }

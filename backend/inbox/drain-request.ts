@@ -49,7 +49,11 @@ export async function awaitPendingWriters(db: Db, tenantId: bigint): Promise<voi
  * request dropped because a job is queued is covered by that job, whose drain has not started.
  */
 export function requestDrainOfCommittedEvents(db: Db, jobs: Jobs, tenantId: bigint): Promise<string | null> {
-  if (db.isTransaction) throw new AccrueError('internal', 'a transaction that makes events pending requests its drain with requestDrainHoldingLock');
+  if (db.isTransaction)
+    throw new AccrueError(
+      'internal',
+      'a transaction that makes events pending requests its drain with requestDrainHoldingLock',
+    );
   return sendInboxJob(db, jobs, tenantId);
 }
 
@@ -59,7 +63,13 @@ export function requestDrainOfCommittedEvents(db: Db, jobs: Jobs, tenantId: bigi
  * drain, so this should find nothing; if it does, they waited a day at most.
  */
 export async function requestDrainIfEventsPending(db: Db, jobs: Jobs, tenantId: bigint): Promise<boolean> {
-  const pending = await db.selectFrom('stripe_events').select('id').where('tenant_id', '=', tenantId).where('status', '=', 'pending').limit(1).executeTakeFirst();
+  const pending = await db
+    .selectFrom('stripe_events')
+    .select('id')
+    .where('tenant_id', '=', tenantId)
+    .where('status', '=', 'pending')
+    .limit(1)
+    .executeTakeFirst();
   if (pending) await requestDrainOfCommittedEvents(db, jobs, tenantId);
   return Boolean(pending);
 }

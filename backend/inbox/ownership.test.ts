@@ -36,11 +36,27 @@ describe('stripe_events', () => {
   });
 
   it('the scan recognizes a write', () => {
-    for (const write of ["tx.updateTable('stripe_events')", 'db.insertInto("stripe_events")', 'sql`update stripe_events set status = 1`', 'delete from stripe_events', 'insert into stripe_events (id)']) {
-      expect(WRITES.some((pattern) => pattern.test(write)), write).toBe(true);
+    for (const write of [
+      "tx.updateTable('stripe_events')",
+      'db.insertInto("stripe_events")',
+      'sql`update stripe_events set status = 1`',
+      'delete from stripe_events',
+      'insert into stripe_events (id)',
+    ]) {
+      expect(
+        WRITES.some((pattern) => pattern.test(write)),
+        write,
+      ).toBe(true);
     }
-    for (const read of ["db.selectFrom('stripe_events')", 'select 1 from stripe_events', "leftJoin('stripe_events as e'"]) {
-      expect(WRITES.some((pattern) => pattern.test(read)), read).toBe(false);
+    for (const read of [
+      "db.selectFrom('stripe_events')",
+      'select 1 from stripe_events',
+      "leftJoin('stripe_events as e'",
+    ]) {
+      expect(
+        WRITES.some((pattern) => pattern.test(read)),
+        read,
+      ).toBe(false);
     }
   });
 });

@@ -21,7 +21,12 @@ export interface Repended {
  * Re-pends one event (of `tenantId`, when given) and requests its tenant's drain. Returns null,
  * changing nothing, when no such event is stored.
  */
-export async function rependEventAndRequestDrain(tx: Tx, jobs: Jobs, eventId: string, tenantId?: bigint): Promise<Repended | null> {
+export async function rependEventAndRequestDrain(
+  tx: Tx,
+  jobs: Jobs,
+  eventId: string,
+  tenantId?: bigint,
+): Promise<Repended | null> {
   let update = tx.updateTable('stripe_events').set(REPENDED);
   if (tenantId !== undefined) update = update.where('tenant_id', '=', tenantId);
   const event = await update.where('id', '=', eventId).returning(['id', 'tenant_id']).executeTakeFirst();
@@ -45,7 +50,13 @@ export interface CreatedRange {
  * the tenant's drain (when there was any). More than `max` matching events is an `invalid_input`
  * that changes nothing. Returns the ids re-pended, in Stripe's order.
  */
-export async function rependRangeAndRequestDrain(tx: Tx, jobs: Jobs, tenantId: bigint, range: CreatedRange, max: number): Promise<{ ids: string[]; jobQueued: boolean }> {
+export async function rependRangeAndRequestDrain(
+  tx: Tx,
+  jobs: Jobs,
+  tenantId: bigint,
+  range: CreatedRange,
+  max: number,
+): Promise<{ ids: string[]; jobQueued: boolean }> {
   let query = tx
     .selectFrom('stripe_events')
     .select('id')
@@ -54,10 +65,23 @@ export async function rependRangeAndRequestDrain(tx: Tx, jobs: Jobs, tenantId: b
     .where('created', '<', range.to)
     .where('status', 'in', [...range.statuses]);
   if (range.type) query = query.where('type', '=', range.type);
-  const ids = (await query.orderBy('created').orderBy('seq').limit(max + 1).forUpdate().execute()).map((r) => r.id);
-  if (ids.length > max) throw new AccrueError('invalid_input', `more than ${max} events match; replay a narrower range`);
+  const ids = (
+    await query
+      .orderBy('created')
+      .orderBy('seq')
+      .limit(max + 1)
+      .forUpdate()
+      .execute()
+  ).map((r) => r.id);
+  if (ids.length > max)
+    throw new AccrueError('invalid_input', `more than ${max} events match; replay a narrower range`);
   if (!ids.length) return { ids, jobQueued: false };
-  await tx.updateTable('stripe_events').set(REPENDED).where('tenant_id', '=', tenantId).where('id', 'in', ids).execute();
+  await tx
+    .updateTable('stripe_events')
+    .set(REPENDED)
+    .where('tenant_id', '=', tenantId)
+    .where('id', 'in', ids)
+    .execute();
   const job = await requestDrainHoldingLock(tx, jobs, tenantId);
   return { ids, jobQueued: job !== null };
 }

@@ -52,16 +52,28 @@ export async function storeEvent(db: Db, jobs: Jobs, event: Stripe.Event, source
  */
 export async function storeEvents(db: Db, jobs: Jobs, deliveries: readonly Delivery[]): Promise<StoreOutcome[]> {
   const outcomes: StoreOutcome[] = deliveries.map(() => NOT_CONNECTED);
-  const connected = deliveries.map((d, i) => ({ ...d, i, ref: { accountId: d.event.account ?? '', livemode: Boolean(d.event.livemode) } })).filter((d) => d.event.account);
+  const connected = deliveries
+    .map((d, i) => ({ ...d, i, ref: { accountId: d.event.account ?? '', livemode: Boolean(d.event.livemode) } }))
+    .filter((d) => d.event.account);
   if (!connected.length) return outcomes;
   return db.transaction().execute(async (tx) => {
-    const tenants = await ensureTenants(tx, connected.map((d) => d.ref));
-    const statusChanges = new Set(connected.filter((d) => d.event.type === AUTHORIZED || d.event.type === DEAUTHORIZED).map((d) => tenantRefKey(d.ref)));
+    const tenants = await ensureTenants(
+      tx,
+      connected.map((d) => d.ref),
+    );
+    const statusChanges = new Set(
+      connected
+        .filter((d) => d.event.type === AUTHORIZED || d.event.type === DEAUTHORIZED)
+        .map((d) => tenantRefKey(d.ref)),
+    );
     const seen = new Set<string>();
     const inserted = new Set<string>();
     const decided = new Map<string, 'pending' | 'ignored'>();
     const rowOf = (d: Delivery, tenant: TenantHead) => {
-      const status: 'pending' | 'ignored' = d.event.type === AUTHORIZED || (tenant.status === 'active' && d.event.type !== DEAUTHORIZED) ? 'pending' : 'ignored';
+      const status: 'pending' | 'ignored' =
+        d.event.type === AUTHORIZED || (tenant.status === 'active' && d.event.type !== DEAUTHORIZED)
+          ? 'pending'
+          : 'ignored';
       decided.set(d.event.id, status);
       return {
         id: d.event.id,
@@ -86,7 +98,12 @@ export async function storeEvents(db: Db, jobs: Jobs, deliveries: readonly Deliv
         continue;
       }
       // In order, so that each event is stored under the status the events before it left.
-      const row = await tx.insertInto('stripe_events').values(rowOf(d, tenant)).onConflict((oc) => oc.column('id').doNothing()).returning(['id']).executeTakeFirst();
+      const row = await tx
+        .insertInto('stripe_events')
+        .values(rowOf(d, tenant))
+        .onConflict((oc) => oc.column('id').doNothing())
+        .returning(['id'])
+        .executeTakeFirst();
       if (!row) continue;
       inserted.add(row.id);
       const next = d.event.type === AUTHORIZED ? 'active' : d.event.type === DEAUTHORIZED ? 'disabled' : tenant.status;
@@ -98,7 +115,12 @@ export async function storeEvents(db: Db, jobs: Jobs, deliveries: readonly Deliv
     if (bulk.length) {
       // Sorted by id, so two concurrent calls sharing an id lock it in the same order.
       bulk.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
-      const rows = await tx.insertInto('stripe_events').values(bulk).onConflict((oc) => oc.column('id').doNothing()).returning(['id']).execute();
+      const rows = await tx
+        .insertInto('stripe_events')
+        .values(bulk)
+        .onConflict((oc) => oc.column('id').doNothing())
+        .returning(['id'])
+        .execute();
       for (const r of rows) inserted.add(r.id);
     }
     const toEnqueue = new Set<bigint>();
@@ -110,13 +132,16 @@ export async function storeEvents(db: Db, jobs: Jobs, deliveries: readonly Deliv
         continue;
       }
       const active = decided.get(d.event.id) === 'pending';
-      outcomes[d.i] = active ? { duplicate: false, tenant: tenant.accountId } : { duplicate: false, tenant: tenant.accountId, ignored: 'tenant disabled' };
+      outcomes[d.i] = active
+        ? { duplicate: false, tenant: tenant.accountId }
+        : { duplicate: false, tenant: tenant.accountId, ignored: 'tenant disabled' };
       if (active) toEnqueue.add(tenant.id);
       if (d.event.type === AUTHORIZED && d.source === 'webhook') {
         await jobs.send(tx, QUEUES.backfill, { tenantId: tenant.id.toString() }, { tenantKey: tenant.id.toString() });
       }
     }
-    for (const tenantId of [...toEnqueue].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0))) await requestDrainHoldingLock(tx, jobs, tenantId);
+    for (const tenantId of [...toEnqueue].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0)))
+      await requestDrainHoldingLock(tx, jobs, tenantId);
     return outcomes;
   });
 }
@@ -139,7 +164,11 @@ export interface BackfillEvent {
  * job, which resumes and then requests it; the daily tick's `requestDrainIfEventsPending` is the
  * safety net.
  */
-export async function storeBackfillEvents(tx: Tx, tenantId: bigint, events: readonly BackfillEvent[]): Promise<string[]> {
+export async function storeBackfillEvents(
+  tx: Tx,
+  tenantId: bigint,
+  events: readonly BackfillEvent[],
+): Promise<string[]> {
   if (!events.length) return [];
   const rows = events.map((event) => ({
     id: event.id,
@@ -152,6 +181,11 @@ export async function storeBackfillEvents(tx: Tx, tenantId: bigint, events: read
     last_error: null,
     processed_at: null,
   }));
-  const inserted = await tx.insertInto('stripe_events').values(rows).onConflict((oc) => oc.column('id').doNothing()).returning('id').execute();
+  const inserted = await tx
+    .insertInto('stripe_events')
+    .values(rows)
+    .onConflict((oc) => oc.column('id').doNothing())
+    .returning('id')
+    .execute();
   return inserted.map((r) => r.id);
 }

@@ -38,7 +38,11 @@ export class InboxWriter {
   constructor(
     private readonly db: Db,
     private readonly jobs: Jobs,
-    private readonly opts: { concurrency: number; maxBatch: number; maxBytes: number } = { concurrency: 1, maxBatch: 200, maxBytes: INBOX_BATCH_BYTES },
+    private readonly opts: { concurrency: number; maxBatch: number; maxBytes: number } = {
+      concurrency: 1,
+      maxBatch: 200,
+      maxBytes: INBOX_BATCH_BYTES,
+    },
   ) {}
 
   /** Stores `event` (`bytes`: its size as delivered, which bounds a shared transaction's statement). */
@@ -69,7 +73,11 @@ export class InboxWriter {
 
   async #commit(batch: Waiting[]): Promise<void> {
     try {
-      const outcomes = await storeEvents(this.db, this.jobs, batch.map((w) => w.delivery));
+      const outcomes = await storeEvents(
+        this.db,
+        this.jobs,
+        batch.map((w) => w.delivery),
+      );
       batch.forEach((w, i) => w.resolve(outcomes[i]!));
     } catch (e) {
       // Only an error in the data (PostgreSQL's classes 22 and 23) can belong to one event; a lost
@@ -89,4 +97,3 @@ export class InboxWriter {
     }
   }
 }
-

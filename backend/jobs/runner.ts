@@ -30,7 +30,14 @@ export const QUEUES = {
 export type QueueName = (typeof QUEUES)[keyof typeof QUEUES];
 
 /** Per-tenant queues: one queued and one active job per tenant at a time. */
-const STATELY: QueueName[] = [QUEUES.inbox, QUEUES.release, QUEUES.sync, QUEUES.reconcile, QUEUES.backfill, QUEUES.tick];
+const STATELY: QueueName[] = [
+  QUEUES.inbox,
+  QUEUES.release,
+  QUEUES.sync,
+  QUEUES.reconcile,
+  QUEUES.backfill,
+  QUEUES.tick,
+];
 
 /** Attempts before a job lands in the dead-letter queue, and the base backoff in seconds. */
 const JOB_RETRIES_MAX = 5;
@@ -111,7 +118,12 @@ export class Jobs {
    * Enqueues a job inside the caller's transaction (or on the pool when `tx` is the Db).
    * Per-tenant queues need `tenantKey`; a second request while one is queued is dropped.
    */
-  async send(tx: Tx | Db, queue: QueueName, data: object, opts: { tenantKey?: string; startAfterSeconds?: number } = {}): Promise<string | null> {
+  async send(
+    tx: Tx | Db,
+    queue: QueueName,
+    data: object,
+    opts: { tenantKey?: string; startAfterSeconds?: number } = {},
+  ): Promise<string | null> {
     const o: SendOptions = { db: inTransaction(tx) };
     if (opts.tenantKey) o.singletonKey = opts.tenantKey;
     if (opts.startAfterSeconds) o.startAfter = opts.startAfterSeconds;
@@ -119,9 +131,19 @@ export class Jobs {
   }
 
   /** Registers a handler: `concurrency` fetch loops, each taking up to `batchSize` jobs at a time. */
-  async work<T>(queue: QueueName | string, handler: Handler<T>, opts: { concurrency?: number; batchSize?: number } = {}): Promise<string> {
+  async work<T>(
+    queue: QueueName | string,
+    handler: Handler<T>,
+    opts: { concurrency?: number; batchSize?: number } = {},
+  ): Promise<string> {
     const batchSize = opts.batchSize ?? 1;
-    const wo: WorkOptions = { pollingIntervalSeconds: this.polling, notifyPollingIntervalSeconds: 5, localConcurrency: opts.concurrency ?? 2, batchSize, burstWhenBatchFull: batchSize > 1 };
+    const wo: WorkOptions = {
+      pollingIntervalSeconds: this.polling,
+      notifyPollingIntervalSeconds: 5,
+      localConcurrency: opts.concurrency ?? 2,
+      batchSize,
+      burstWhenBatchFull: batchSize > 1,
+    };
     return this.boss.work<T>(queue, wo, async (jobs) => {
       for (const job of jobs) {
         try {

@@ -10,10 +10,26 @@ import type { ExceptionsTable } from '../db/schema.ts';
 
 export type ExceptionKind = 'stripe_event' | 'mapping' | 'engine' | 'qbo_post' | 'reconcile' | 'recognition_changed';
 
-export async function recordException(tx: Db | Tx, tenantId: bigint, kind: ExceptionKind, objectId: string, reason: string, details: Record<string, unknown> = {}): Promise<void> {
+export async function recordException(
+  tx: Db | Tx,
+  tenantId: bigint,
+  kind: ExceptionKind,
+  objectId: string,
+  reason: string,
+  details: Record<string, unknown> = {},
+): Promise<void> {
   await tx
     .insertInto('exceptions')
-    .values({ tenant_id: tenantId, kind, object_id: objectId, reason, details: JSON.stringify(details), resolved_at: null, resolved_by: null, note: null })
+    .values({
+      tenant_id: tenantId,
+      kind,
+      object_id: objectId,
+      reason,
+      details: JSON.stringify(details),
+      resolved_at: null,
+      resolved_by: null,
+      note: null,
+    })
     .onConflict((oc) =>
       oc.columns(['tenant_id', 'kind', 'object_id']).doUpdateSet({
         reason,
@@ -41,11 +57,18 @@ export interface ExceptionRow {
   note: string | null;
 }
 
-export async function listExceptions(db: Db, tenantId: bigint, opts: { status?: 'open' | 'resolved'; limit?: number; after?: bigint } = {}): Promise<ExceptionRow[]> {
+export async function listExceptions(
+  db: Db,
+  tenantId: bigint,
+  opts: { status?: 'open' | 'resolved'; limit?: number; after?: bigint } = {},
+): Promise<ExceptionRow[]> {
   let q = db.selectFrom('exceptions').selectAll().where('tenant_id', '=', tenantId);
   if (opts.status) q = q.where('status', '=', opts.status);
   if (opts.after) q = q.where('id', '>', opts.after);
-  const rows = await q.orderBy('id').limit(Math.min(opts.limit ?? 50, 500)).execute();
+  const rows = await q
+    .orderBy('id')
+    .limit(Math.min(opts.limit ?? 50, 500))
+    .execute();
   return rows.map(exceptionRowOf);
 }
 
@@ -66,7 +89,13 @@ export function exceptionRowOf(r: Selectable<ExceptionsTable>): ExceptionRow {
   };
 }
 
-export async function resolveException(db: Db, tenantId: bigint, id: bigint, actor: string, note: string): Promise<void> {
+export async function resolveException(
+  db: Db,
+  tenantId: bigint,
+  id: bigint,
+  actor: string,
+  note: string,
+): Promise<void> {
   if (!note.trim()) throw new AccrueError('invalid_input', 'resolving an exception needs a note');
   const r = await db
     .updateTable('exceptions')

@@ -56,7 +56,19 @@ export function newPostCache(): PostCache {
 }
 
 function canonicalLine(l: LineDraft) {
-  return [l.role, l.account ?? null, l.amount.toString(), l.currency, l.original ? [l.original.currency, l.original.amount.toString(), l.original.rate] : null, l.memo ?? null, l.customer ?? null, l.invoice ?? null, l.invoiceLine ?? null, l.product ?? null, l.bookedOn ?? null];
+  return [
+    l.role,
+    l.account ?? null,
+    l.amount.toString(),
+    l.currency,
+    l.original ? [l.original.currency, l.original.amount.toString(), l.original.rate] : null,
+    l.memo ?? null,
+    l.customer ?? null,
+    l.invoice ?? null,
+    l.invoiceLine ?? null,
+    l.product ?? null,
+    l.bookedOn ?? null,
+  ];
 }
 
 /** A hash of everything that makes an entry what it is (not where the ledger placed it). */
@@ -67,31 +79,59 @@ export function bodyHash(d: EntryDraft): string {
 
 /** Checks an entry's shape and balance; throws a stable error code naming what is wrong. */
 export function validateDraft(d: EntryDraft): void {
-  if (!d.key || d.key.length > 300) throw new AccrueError('invalid_input', 'an entry needs an idempotency key of 1 to 300 characters');
+  if (!d.key || d.key.length > 300)
+    throw new AccrueError('invalid_input', 'an entry needs an idempotency key of 1 to 300 characters');
   if (d.lines.length < 2) throw new AccrueError('unbalanced_entry', `entry ${d.key} needs at least two lines`);
-  if (d.lines.length > ENTRY_LINES_MAX) throw new AccrueError('invalid_input', `entry ${d.key} has ${d.lines.length} lines (limit ${ENTRY_LINES_MAX})`);
+  if (d.lines.length > ENTRY_LINES_MAX)
+    throw new AccrueError('invalid_input', `entry ${d.key} has ${d.lines.length} lines (limit ${ENTRY_LINES_MAX})`);
   const sums = new Map<string, bigint>();
   d.lines.forEach((l, i) => {
-    if (typeof l.amount !== 'bigint') throw new AccrueError('invalid_input', `entry ${d.key} line ${i + 1}: amount must be integer minor units`);
+    if (typeof l.amount !== 'bigint')
+      throw new AccrueError('invalid_input', `entry ${d.key} line ${i + 1}: amount must be integer minor units`);
     if (l.amount === 0n) throw new AccrueError('invalid_input', `entry ${d.key} line ${i + 1}: amount is zero`);
-    if (!isAccountRole(l.role)) throw new AccrueError('unknown_account', `entry ${d.key} line ${i + 1}: "${String(l.role)}" is not an account role`);
+    if (!isAccountRole(l.role))
+      throw new AccrueError(
+        'unknown_account',
+        `entry ${d.key} line ${i + 1}: "${String(l.role)}" is not an account role`,
+      );
     const c = normalizeCurrency(l.currency);
     if (l.original) {
       normalizeCurrency(l.original.currency);
-      if (typeof l.original.amount !== 'bigint') throw new AccrueError('invalid_input', `entry ${d.key} line ${i + 1}: original amount must be integer minor units`);
-      if (!/^\d+(\.\d+)?$/.test(l.original.rate)) throw new AccrueError('invalid_input', `entry ${d.key} line ${i + 1}: rate "${l.original.rate}" is not a positive decimal`);
-      if (l.original.currency.toLowerCase() === c) throw new AccrueError('invalid_input', `entry ${d.key} line ${i + 1}: original currency equals the line currency; one line holds one currency`);
+      if (typeof l.original.amount !== 'bigint')
+        throw new AccrueError(
+          'invalid_input',
+          `entry ${d.key} line ${i + 1}: original amount must be integer minor units`,
+        );
+      if (!/^\d+(\.\d+)?$/.test(l.original.rate))
+        throw new AccrueError(
+          'invalid_input',
+          `entry ${d.key} line ${i + 1}: rate "${l.original.rate}" is not a positive decimal`,
+        );
+      if (l.original.currency.toLowerCase() === c)
+        throw new AccrueError(
+          'invalid_input',
+          `entry ${d.key} line ${i + 1}: original currency equals the line currency; one line holds one currency`,
+        );
     }
     sums.set(c, (sums.get(c) ?? 0n) + l.amount);
   });
   const bad = [...sums].filter(([, s]) => s !== 0n);
   if (bad.length) {
-    throw new AccrueError('unbalanced_entry', `entry ${d.key} does not balance: ${bad.map(([c, s]) => `${c.toUpperCase()} off by ${s} minor units`).join(', ')}`);
+    throw new AccrueError(
+      'unbalanced_entry',
+      `entry ${d.key} does not balance: ${bad.map(([c, s]) => `${c.toUpperCase()} off by ${s} minor units`).join(', ')}`,
+    );
   }
 }
 
 /** Account ids by `role\u0000name`, creating missing ones when allowed. */
-async function resolveAccounts(tx: Tx, tenant: Tenant, lines: LineDraft[], create: boolean, cache?: PostCache): Promise<Map<string, bigint>> {
+async function resolveAccounts(
+  tx: Tx,
+  tenant: Tenant,
+  lines: LineDraft[],
+  create: boolean,
+  cache?: PostCache,
+): Promise<Map<string, bigint>> {
   const names = tenant.settings.account_names as Partial<Record<AccountRole, string>>;
   const wanted = new Map<string, { role: AccountRole; name: string }>();
   const found = new Map<string, bigint>();
@@ -120,11 +160,22 @@ async function resolveAccounts(tx: Tx, tenant: Tenant, lines: LineDraft[], creat
   if (missing.length) {
     if (!create) {
       const [, m] = missing[0]!;
-      throw new AccrueError('unknown_account', `no account "${m.name}" with role ${m.role}; create it or map the role first`);
+      throw new AccrueError(
+        'unknown_account',
+        `no account "${m.name}" with role ${m.role}; create it or map the role first`,
+      );
     }
     await tx
       .insertInto('accounts')
-      .values(missing.map(([, m]) => ({ tenant_id: tenant.id, role: m.role, name: m.name, external_id: null, external_type: null })))
+      .values(
+        missing.map(([, m]) => ({
+          tenant_id: tenant.id,
+          role: m.role,
+          name: m.name,
+          external_id: null,
+          external_type: null,
+        })),
+      )
       .onConflict((oc) => oc.columns(['tenant_id', 'role', 'name']).doNothing())
       .execute();
     await load();
@@ -142,7 +193,12 @@ function accountKey(tenant: Tenant, l: LineDraft): string {
  * The caller's transaction is where the work the entry causes (an outbox row, a job) is
  * written too, so they commit or vanish together.
  */
-export async function postEntry(tx: Tx, tenant: Tenant, draft: EntryDraft, opts: PostOptions = {}): Promise<PostedEntry> {
+export async function postEntry(
+  tx: Tx,
+  tenant: Tenant,
+  draft: EntryDraft,
+  opts: PostOptions = {},
+): Promise<PostedEntry> {
   validateDraft(draft);
   const hash = bodyHash(draft);
   const existing = await tx
@@ -177,16 +233,32 @@ export async function postEntry(tx: Tx, tenant: Tenant, draft: EntryDraft, opts:
   }
   const rows = draft.lines.map((l, i) => lineRow(tenant, inserted.id, i, l, accounts));
   for (let i = 0; i < rows.length; i += LINE_INSERT_CHUNK) {
-    await tx.insertInto('journal_lines').values(rows.slice(i, i + LINE_INSERT_CHUNK)).execute();
+    await tx
+      .insertInto('journal_lines')
+      .values(rows.slice(i, i + LINE_INSERT_CHUNK))
+      .execute();
   }
-  return { id: inserted.id, key: draft.key, periodKey: place.periodKey, postingDate: place.postingDate, correction: place.originalDate !== null, created: true };
+  return {
+    id: inserted.id,
+    key: draft.key,
+    periodKey: place.periodKey,
+    postingDate: place.postingDate,
+    correction: place.originalDate !== null,
+    created: true,
+  };
 }
 
 /** Entries inserted per statement by `postNewEntries` (16 columns each, far below the parameter cap). */
 const ENTRY_INSERT_CHUNK = 500;
 
 /** The journal_entries row of a draft placed in a period; a correction names its cause. */
-function entryRow(tenant: Tenant, draft: EntryDraft, hash: string, place: PostingPlace, opts: Pick<PostOptions, 'cause' | 'reverses'>) {
+function entryRow(
+  tenant: Tenant,
+  draft: EntryDraft,
+  hash: string,
+  place: PostingPlace,
+  opts: Pick<PostOptions, 'cause' | 'reverses'>,
+) {
   return {
     tenant_id: tenant.id,
     idempotency_key: draft.key,
@@ -229,7 +301,12 @@ function lineRow(tenant: Tenant, entryId: bigint, i: number, l: LineDraft, accou
  * posted with the same body are skipped; those posted with a different body are returned as
  * `conflicts` for the caller to handle (nothing is written for them). Same rules as postEntry.
  */
-export async function postNewEntries(tx: Tx, tenant: Tenant, drafts: readonly EntryDraft[], opts: PostOptions = {}): Promise<{ created: number; conflicts: EntryDraft[] }> {
+export async function postNewEntries(
+  tx: Tx,
+  tenant: Tenant,
+  drafts: readonly EntryDraft[],
+  opts: PostOptions = {},
+): Promise<{ created: number; conflicts: EntryDraft[] }> {
   const conflicts: EntryDraft[] = [];
   const fresh = new Map<string, { draft: EntryDraft; hash: string }>();
   for (const d of drafts) {
@@ -261,35 +338,69 @@ export async function postNewEntries(tx: Tx, tenant: Tenant, drafts: readonly En
   const cache = opts.cache ?? newPostCache();
   const unplaced = todo.map((t) => t.draft.postingDate).filter((d) => !cache.places.has(d));
   for (const [d, place] of await placeEntries(tx, tenant, unplaced)) cache.places.set(d, place);
-  const accounts = await resolveAccounts(tx, tenant, todo.flatMap((t) => t.draft.lines), opts.createAccounts ?? true, cache);
+  const accounts = await resolveAccounts(
+    tx,
+    tenant,
+    todo.flatMap((t) => t.draft.lines),
+    opts.createAccounts ?? true,
+    cache,
+  );
   let created = 0;
   for (let i = 0; i < todo.length; i += ENTRY_INSERT_CHUNK) {
     const chunk = todo.slice(i, i + ENTRY_INSERT_CHUNK);
     const inserted = await tx
       .insertInto('journal_entries')
-      .values(chunk.map(({ draft, hash }) => entryRow(tenant, draft, hash, cache.places.get(draft.postingDate)!, { cause: opts.cause })))
+      .values(
+        chunk.map(({ draft, hash }) =>
+          entryRow(tenant, draft, hash, cache.places.get(draft.postingDate)!, { cause: opts.cause }),
+        ),
+      )
       .onConflict((oc) => oc.columns(['tenant_id', 'idempotency_key']).doNothing())
       .returning(['id', 'idempotency_key'])
       .execute();
     const idOf = new Map(inserted.map((r) => [r.idempotency_key, r.id]));
     // A key that another transaction posted meanwhile is handed back to be compared one by one.
     for (const t of chunk) if (!idOf.has(t.draft.key)) conflicts.push(t.draft);
-    const lines = chunk.filter((t) => idOf.has(t.draft.key)).flatMap(({ draft }) => draft.lines.map((l, n) => lineRow(tenant, idOf.get(draft.key)!, n, l, accounts)));
-    for (let j = 0; j < lines.length; j += LINE_INSERT_CHUNK) await tx.insertInto('journal_lines').values(lines.slice(j, j + LINE_INSERT_CHUNK)).execute();
+    const lines = chunk
+      .filter((t) => idOf.has(t.draft.key))
+      .flatMap(({ draft }) => draft.lines.map((l, n) => lineRow(tenant, idOf.get(draft.key)!, n, l, accounts)));
+    for (let j = 0; j < lines.length; j += LINE_INSERT_CHUNK)
+      await tx
+        .insertInto('journal_lines')
+        .values(lines.slice(j, j + LINE_INSERT_CHUNK))
+        .execute();
     created += inserted.length;
   }
   return { created, conflicts };
 }
 
-function sameOrConflict(row: { id: bigint; body_hash: string; period_key: string; posting_date: string; correction: boolean }, draft: EntryDraft, hash: string): PostedEntry {
+function sameOrConflict(
+  row: { id: bigint; body_hash: string; period_key: string; posting_date: string; correction: boolean },
+  draft: EntryDraft,
+  hash: string,
+): PostedEntry {
   if (row.body_hash !== hash) {
-    throw new AccrueError('conflict', `entry ${draft.key} was already posted with a different body`, { entryId: row.id.toString() });
+    throw new AccrueError('conflict', `entry ${draft.key} was already posted with a different body`, {
+      entryId: row.id.toString(),
+    });
   }
-  return { id: row.id, key: draft.key, periodKey: row.period_key, postingDate: row.posting_date, correction: row.correction, created: false };
+  return {
+    id: row.id,
+    key: draft.key,
+    periodKey: row.period_key,
+    postingDate: row.posting_date,
+    correction: row.correction,
+    created: false,
+  };
 }
 
 /** Posts a batch of entries in one transaction; returns them in order. */
-export async function postEntries(db: Db, tenant: Tenant, drafts: EntryDraft[], opts: PostOptions = {}): Promise<PostedEntry[]> {
+export async function postEntries(
+  db: Db,
+  tenant: Tenant,
+  drafts: EntryDraft[],
+  opts: PostOptions = {},
+): Promise<PostedEntry[]> {
   return db.transaction().execute(async (tx) => {
     const out: PostedEntry[] = [];
     for (const d of drafts) out.push(await postEntry(tx, tenant, d, opts));
@@ -301,16 +412,45 @@ export async function postEntries(db: Db, tenant: Tenant, drafts: EntryDraft[], 
  * Reverses a posted entry with a mirror entry dated `date` (first open period if closed).
  * An entry can be reversed once; the database refuses a second reversal.
  */
-export async function reverseEntry(tx: Tx, tenant: Tenant, entryId: bigint, date: LocalDate, reason: string): Promise<PostedEntry> {
-  const entry = await tx.selectFrom('journal_entries').selectAll().where('tenant_id', '=', tenant.id).where('id', '=', entryId).executeTakeFirst();
+export async function reverseEntry(
+  tx: Tx,
+  tenant: Tenant,
+  entryId: bigint,
+  date: LocalDate,
+  reason: string,
+): Promise<PostedEntry> {
+  const entry = await tx
+    .selectFrom('journal_entries')
+    .selectAll()
+    .where('tenant_id', '=', tenant.id)
+    .where('id', '=', entryId)
+    .executeTakeFirst();
   if (!entry) throw new AccrueError('not_found', `no entry ${entryId}`);
   if (entry.reverses_entry_id !== null) throw new AccrueError('conflict', `entry ${entryId} is itself a reversal`);
-  const already = await tx.selectFrom('journal_entries').select(['id']).where('tenant_id', '=', tenant.id).where('reverses_entry_id', '=', entryId).executeTakeFirst();
+  const already = await tx
+    .selectFrom('journal_entries')
+    .select(['id'])
+    .where('tenant_id', '=', tenant.id)
+    .where('reverses_entry_id', '=', entryId)
+    .executeTakeFirst();
   if (already) throw new AccrueError('conflict', `entry ${entryId} was already reversed by entry ${already.id}`);
   const lines = await tx
     .selectFrom('journal_lines as l')
     .innerJoin('accounts as a', 'a.id', 'l.account_id')
-    .select(['l.amount_minor', 'l.currency', 'l.original_currency', 'l.original_amount_minor', 'l.fx_rate', 'l.customer', 'l.invoice', 'l.invoice_line', 'l.product', 'l.booked_on', 'a.role', 'a.name'])
+    .select([
+      'l.amount_minor',
+      'l.currency',
+      'l.original_currency',
+      'l.original_amount_minor',
+      'l.fx_rate',
+      'l.customer',
+      'l.invoice',
+      'l.invoice_line',
+      'l.product',
+      'l.booked_on',
+      'a.role',
+      'a.name',
+    ])
     .where('l.entry_id', '=', entryId)
     .orderBy('l.line_no')
     .execute();
@@ -325,7 +465,9 @@ export async function reverseEntry(tx: Tx, tenant: Tenant, entryId: bigint, date
       account: l.name,
       amount: -BigInt(l.amount_minor),
       currency: l.currency,
-      original: l.original_currency ? { currency: l.original_currency, amount: -(l.original_amount_minor as bigint), rate: l.fx_rate ?? '1' } : undefined,
+      original: l.original_currency
+        ? { currency: l.original_currency, amount: -(l.original_amount_minor as bigint), rate: l.fx_rate ?? '1' }
+        : undefined,
       customer: l.customer ?? undefined,
       invoice: l.invoice ?? undefined,
       invoiceLine: l.invoice_line ?? undefined,
@@ -403,7 +545,9 @@ export async function loadLedgerLines(db: Db | Tx, tenantId: bigint, f: LineFilt
     externalAccountId: r.external_id ?? undefined,
     currency: r.currency,
     amount: BigInt(r.amount_minor),
-    original: r.original_currency ? { currency: r.original_currency, amount: BigInt(r.original_amount_minor!), rate: r.fx_rate ?? '1' } : undefined,
+    original: r.original_currency
+      ? { currency: r.original_currency, amount: BigInt(r.original_amount_minor!), rate: r.fx_rate ?? '1' }
+      : undefined,
     customer: r.customer ?? undefined,
     invoice: r.invoice ?? undefined,
     invoiceLine: r.invoice_line ?? undefined,
@@ -416,7 +560,12 @@ export async function loadLedgerLines(db: Db | Tx, tenantId: bigint, f: LineFilt
 
 /** Maps a booking date to its period key using the tenant's period rows (monthly fallback). */
 async function bookedPeriodMap(db: Db | Tx, tenantId: bigint): Promise<(d: LocalDate) => string> {
-  const periods = await db.selectFrom('periods').select(['key', 'start_date', 'end_date']).where('tenant_id', '=', tenantId).orderBy('start_date').execute();
+  const periods = await db
+    .selectFrom('periods')
+    .select(['key', 'start_date', 'end_date'])
+    .where('tenant_id', '=', tenantId)
+    .orderBy('start_date')
+    .execute();
   return (d) => periods.find((p) => p.start_date <= d && d < p.end_date)?.key ?? d.slice(0, 7);
 }
 

@@ -19,12 +19,15 @@ const LATEST_YEAR = 2100;
 
 export function calendarOf(settings: TenantSettings): PeriodCalendar {
   const c = settings.period_calendar;
-  return periodCalendar(c.type === 'monthly' ? { type: 'monthly' } : { type: '4-4-5', fiscalYearStart: c.fiscal_year_start });
+  return periodCalendar(
+    c.type === 'monthly' ? { type: 'monthly' } : { type: '4-4-5', fiscalYearStart: c.fiscal_year_start },
+  );
 }
 
 export function checkPostingDate(date: LocalDate): void {
   const { y } = parseDate(date);
-  if (y < EARLIEST_YEAR || y > LATEST_YEAR) throw new AccrueError('invalid_input', `posting date ${date} is out of range (${EARLIEST_YEAR}–${LATEST_YEAR})`);
+  if (y < EARLIEST_YEAR || y > LATEST_YEAR)
+    throw new AccrueError('invalid_input', `posting date ${date} is out of range (${EARLIEST_YEAR}–${LATEST_YEAR})`);
 }
 
 /** Makes sure the period row for `p` exists. */
@@ -67,7 +70,9 @@ export async function placeEntry(tx: Tx, tenant: Tenant, date: LocalDate): Promi
     p = cal.next(p);
     await ensurePeriodRow(tx, tenant.id, p);
   }
-  return moved ? { periodKey: p.key, postingDate: p.start, originalDate: date } : { periodKey: p.key, postingDate: date, originalDate: null };
+  return moved
+    ? { periodKey: p.key, postingDate: p.start, originalDate: date }
+    : { periodKey: p.key, postingDate: date, originalDate: null };
 }
 
 /**
@@ -75,7 +80,11 @@ export async function placeEntry(tx: Tx, tenant: Tenant, date: LocalDate): Promi
  * share-locked in another. Dates in an open period stay where they are; a date in a closed
  * period (rare: a late fact) is placed on its own by `placeEntry`.
  */
-export async function placeEntries(tx: Tx, tenant: Tenant, dates: Iterable<LocalDate>): Promise<Map<LocalDate, PostingPlace>> {
+export async function placeEntries(
+  tx: Tx,
+  tenant: Tenant,
+  dates: Iterable<LocalDate>,
+): Promise<Map<LocalDate, PostingPlace>> {
   const cal = calendarOf(tenant.settings);
   const periodOfDate = new Map<LocalDate, Period>();
   for (const d of dates) {
@@ -88,7 +97,16 @@ export async function placeEntries(tx: Tx, tenant: Tenant, dates: Iterable<Local
   const periods = new Map([...periodOfDate.values()].map((p) => [p.key, p]));
   await tx
     .insertInto('periods')
-    .values([...periods.values()].map((p) => ({ tenant_id: tenant.id, key: p.key, start_date: p.start, end_date: p.end, closed_at: null, closed_by: null })))
+    .values(
+      [...periods.values()].map((p) => ({
+        tenant_id: tenant.id,
+        key: p.key,
+        start_date: p.start,
+        end_date: p.end,
+        closed_at: null,
+        closed_by: null,
+      })),
+    )
     .onConflict((oc) => oc.columns(['tenant_id', 'key']).doNothing())
     .execute();
   const rows = await tx
@@ -101,7 +119,10 @@ export async function placeEntries(tx: Tx, tenant: Tenant, dates: Iterable<Local
     .execute();
   const open = new Set(rows.filter((r) => r.status === 'open').map((r) => r.key));
   for (const [d, p] of periodOfDate) {
-    places.set(d, open.has(p.key) ? { periodKey: p.key, postingDate: d, originalDate: null } : await placeEntry(tx, tenant, d));
+    places.set(
+      d,
+      open.has(p.key) ? { periodKey: p.key, postingDate: d, originalDate: null } : await placeEntry(tx, tenant, d),
+    );
   }
   return places;
 }
@@ -116,8 +137,20 @@ export interface PeriodRow {
 }
 
 export async function listPeriods(db: Db | Tx, tenantId: bigint): Promise<PeriodRow[]> {
-  const rows = await db.selectFrom('periods').selectAll().where('tenant_id', '=', tenantId).orderBy('start_date').execute();
-  return rows.map((r) => ({ key: r.key, start: r.start_date, end: r.end_date, status: r.status, closedAt: r.closed_at, closedBy: r.closed_by }));
+  const rows = await db
+    .selectFrom('periods')
+    .selectAll()
+    .where('tenant_id', '=', tenantId)
+    .orderBy('start_date')
+    .execute();
+  return rows.map((r) => ({
+    key: r.key,
+    start: r.start_date,
+    end: r.end_date,
+    status: r.status,
+    closedAt: r.closed_at,
+    closedBy: r.closed_by,
+  }));
 }
 
 function keyToDate(cal: PeriodCalendar, key: string): Period {
@@ -150,22 +183,49 @@ export async function closePeriod(db: Db, tenant: Tenant, keyOrDate: string, act
       .where('status', '=', 'open')
       .orderBy('start_date')
       .executeTakeFirst();
-    if (earlierOpen) throw new AccrueError('conflict', `close ${earlierOpen.key} before ${p.key}: periods close in order`);
-    const cur = await tx.selectFrom('periods').select(['status']).where('tenant_id', '=', tenant.id).where('key', '=', p.key).forUpdate().executeTakeFirstOrThrow();
+    if (earlierOpen)
+      throw new AccrueError('conflict', `close ${earlierOpen.key} before ${p.key}: periods close in order`);
+    const cur = await tx
+      .selectFrom('periods')
+      .select(['status'])
+      .where('tenant_id', '=', tenant.id)
+      .where('key', '=', p.key)
+      .forUpdate()
+      .executeTakeFirstOrThrow();
     if (cur.status === 'closed') throw new AccrueError('conflict', `period ${p.key} is already closed`);
-    await tx.updateTable('periods').set({ status: 'closed', closed_at: new Date(), closed_by: actor }).where('tenant_id', '=', tenant.id).where('key', '=', p.key).execute();
-    await tx.insertInto('period_audit').values({ tenant_id: tenant.id, period_key: p.key, action: 'close', actor, reason: null }).execute();
+    await tx
+      .updateTable('periods')
+      .set({ status: 'closed', closed_at: new Date(), closed_by: actor })
+      .where('tenant_id', '=', tenant.id)
+      .where('key', '=', p.key)
+      .execute();
+    await tx
+      .insertInto('period_audit')
+      .values({ tenant_id: tenant.id, period_key: p.key, action: 'close', actor, reason: null })
+      .execute();
     return { key: p.key, start: p.start, end: p.end, status: 'closed' as const, closedAt: new Date(), closedBy: actor };
   });
 }
 
 /** Reopens the latest closed period. Needs a reason; the action is kept in the audit trail. */
-export async function reopenPeriod(db: Db, tenant: Tenant, keyOrDate: string, actor: string, reason: string): Promise<PeriodRow> {
+export async function reopenPeriod(
+  db: Db,
+  tenant: Tenant,
+  keyOrDate: string,
+  actor: string,
+  reason: string,
+): Promise<PeriodRow> {
   if (!reason || reason.trim().length < 3) throw new AccrueError('invalid_input', 'reopening a period needs a reason');
   const p = resolvePeriod(tenant, keyOrDate);
   return db.transaction().execute(async (tx) => {
     await sql`select pg_advisory_xact_lock(hashtextextended(${`periods:${tenant.id}`}, 0))`.execute(tx);
-    const cur = await tx.selectFrom('periods').select(['status']).where('tenant_id', '=', tenant.id).where('key', '=', p.key).forUpdate().executeTakeFirst();
+    const cur = await tx
+      .selectFrom('periods')
+      .select(['status'])
+      .where('tenant_id', '=', tenant.id)
+      .where('key', '=', p.key)
+      .forUpdate()
+      .executeTakeFirst();
     if (!cur || cur.status !== 'closed') throw new AccrueError('conflict', `period ${p.key} is not closed`);
     const laterClosed = await tx
       .selectFrom('periods')
@@ -174,9 +234,21 @@ export async function reopenPeriod(db: Db, tenant: Tenant, keyOrDate: string, ac
       .where('start_date', '>', p.start)
       .where('status', '=', 'closed')
       .executeTakeFirst();
-    if (laterClosed) throw new AccrueError('conflict', `reopen ${laterClosed.key} first: only the latest closed period can be reopened`);
-    await tx.updateTable('periods').set({ status: 'open', closed_at: null, closed_by: null }).where('tenant_id', '=', tenant.id).where('key', '=', p.key).execute();
-    await tx.insertInto('period_audit').values({ tenant_id: tenant.id, period_key: p.key, action: 'reopen', actor, reason: reason.trim() }).execute();
+    if (laterClosed)
+      throw new AccrueError(
+        'conflict',
+        `reopen ${laterClosed.key} first: only the latest closed period can be reopened`,
+      );
+    await tx
+      .updateTable('periods')
+      .set({ status: 'open', closed_at: null, closed_by: null })
+      .where('tenant_id', '=', tenant.id)
+      .where('key', '=', p.key)
+      .execute();
+    await tx
+      .insertInto('period_audit')
+      .values({ tenant_id: tenant.id, period_key: p.key, action: 'reopen', actor, reason: reason.trim() })
+      .execute();
     return { key: p.key, start: p.start, end: p.end, status: 'open' as const, closedAt: null, closedBy: null };
   });
 }

@@ -21,7 +21,14 @@ export interface TenantRef {
   livemode: boolean;
 }
 
-type Row = { id: bigint; stripe_account_id: string; livemode: boolean; status: 'active' | 'disabled'; settings: unknown; settings_version: number };
+type Row = {
+  id: bigint;
+  stripe_account_id: string;
+  livemode: boolean;
+  status: 'active' | 'disabled';
+  settings: unknown;
+  settings_version: number;
+};
 
 function toTenant(r: Row): Tenant {
   return {
@@ -38,12 +45,18 @@ const COLUMNS = ['id', 'stripe_account_id', 'livemode', 'status', 'settings', 's
 
 /** Validates an account id the way Stripe writes them. */
 export function checkAccountId(accountId: string): string {
-  if (!/^acct_[A-Za-z0-9]+$/.test(accountId)) throw new AccrueError('invalid_input', `"${accountId}" is not a Stripe account id (acct_…)`);
+  if (!/^acct_[A-Za-z0-9]+$/.test(accountId))
+    throw new AccrueError('invalid_input', `"${accountId}" is not a Stripe account id (acct_…)`);
   return accountId;
 }
 
 /** Returns the tenant, creating it with `settings` (or defaults) when it does not exist yet. */
-export async function ensureTenant(db: Db | Tx, ref: TenantRef, settings?: TenantSettingsInput, actor = 'system'): Promise<Tenant> {
+export async function ensureTenant(
+  db: Db | Tx,
+  ref: TenantRef,
+  settings?: TenantSettingsInput,
+  actor = 'system',
+): Promise<Tenant> {
   checkAccountId(ref.accountId);
   const existing = await findTenant(db, ref);
   if (existing) return existing;
@@ -56,7 +69,10 @@ export async function ensureTenant(db: Db | Tx, ref: TenantRef, settings?: Tenan
     .returning(COLUMNS)
     .executeTakeFirst();
   if (inserted) {
-    await db.insertInto('tenant_settings_history').values({ tenant_id: inserted.id, version: 1, settings: json, changed_by: actor }).execute();
+    await db
+      .insertInto('tenant_settings_history')
+      .values({ tenant_id: inserted.id, version: 1, settings: json, changed_by: actor })
+      .execute();
     return toTenant(inserted as Row);
   }
   const raced = await findTenant(db, ref);
@@ -77,16 +93,32 @@ export async function ensureTenants(db: Db | Tx, refs: readonly TenantRef[]): Pr
   const found = await db
     .selectFrom('tenants')
     .select(['id', 'stripe_account_id', 'livemode', 'status'])
-    .where((eb) => eb.or([...wanted.values()].map((r) => eb.and([eb('stripe_account_id', '=', r.accountId), eb('livemode', '=', r.livemode)]))))
+    .where((eb) =>
+      eb.or(
+        [...wanted.values()].map((r) =>
+          eb.and([eb('stripe_account_id', '=', r.accountId), eb('livemode', '=', r.livemode)]),
+        ),
+      ),
+    )
     .execute();
-  const tenants = new Map<string, TenantHead>(found.map((r) => [tenantRefKey({ accountId: r.stripe_account_id, livemode: r.livemode }), { id: r.id, accountId: r.stripe_account_id, livemode: r.livemode, status: r.status }]));
+  const tenants = new Map<string, TenantHead>(
+    found.map((r) => [
+      tenantRefKey({ accountId: r.stripe_account_id, livemode: r.livemode }),
+      { id: r.id, accountId: r.stripe_account_id, livemode: r.livemode, status: r.status },
+    ]),
+  );
   const missing = [...wanted].filter(([k]) => !tenants.has(k)).sort(([a], [b]) => (a < b ? -1 : 1));
   for (const [k, r] of missing) tenants.set(k, await ensureTenant(db, r));
   return tenants;
 }
 
 export async function findTenant(db: Db | Tx, ref: TenantRef): Promise<Tenant | null> {
-  const r = await db.selectFrom('tenants').select(COLUMNS).where('stripe_account_id', '=', ref.accountId).where('livemode', '=', ref.livemode).executeTakeFirst();
+  const r = await db
+    .selectFrom('tenants')
+    .select(COLUMNS)
+    .where('stripe_account_id', '=', ref.accountId)
+    .where('livemode', '=', ref.livemode)
+    .executeTakeFirst();
   return r ? toTenant(r as Row) : null;
 }
 
@@ -106,24 +138,50 @@ export async function getTenantById(db: Db | Tx, id: bigint): Promise<Tenant> {
  * Replaces a tenant's settings. `expectedVersion` guards against lost updates: a stale version is
  * a `conflict`. Returns the tenant with its new version; the old version stays in the history.
  */
-export async function updateSettings(db: Db, tenantId: bigint, next: TenantSettingsInput, expectedVersion: number, actor: string): Promise<Tenant> {
+export async function updateSettings(
+  db: Db,
+  tenantId: bigint,
+  next: TenantSettingsInput,
+  expectedVersion: number,
+  actor: string,
+): Promise<Tenant> {
   const parsed = TenantSettingsSchema.parse(next);
   const json = JSON.stringify(parsed);
   return db.transaction().execute(async (tx) => {
-    const cur = await tx.selectFrom('tenants').select(['settings_version']).where('id', '=', tenantId).forUpdate().executeTakeFirst();
+    const cur = await tx
+      .selectFrom('tenants')
+      .select(['settings_version'])
+      .where('id', '=', tenantId)
+      .forUpdate()
+      .executeTakeFirst();
     if (!cur) throw new AccrueError('not_found', `no tenant ${tenantId}`);
     if (cur.settings_version !== expectedVersion) {
-      throw new AccrueError('conflict', `settings changed since version ${expectedVersion} (now ${cur.settings_version}); reload and try again`);
+      throw new AccrueError(
+        'conflict',
+        `settings changed since version ${expectedVersion} (now ${cur.settings_version}); reload and try again`,
+      );
     }
     const version = expectedVersion + 1;
-    await tx.updateTable('tenants').set({ settings: json, settings_version: version }).where('id', '=', tenantId).execute();
-    await tx.insertInto('tenant_settings_history').values({ tenant_id: tenantId, version, settings: json, changed_by: actor }).execute();
+    await tx
+      .updateTable('tenants')
+      .set({ settings: json, settings_version: version })
+      .where('id', '=', tenantId)
+      .execute();
+    await tx
+      .insertInto('tenant_settings_history')
+      .values({ tenant_id: tenantId, version, settings: json, changed_by: actor })
+      .execute();
     return getTenantById(tx, tenantId);
   });
 }
 
 export async function settingsHistory(db: Db, tenantId: bigint) {
-  return db.selectFrom('tenant_settings_history').selectAll().where('tenant_id', '=', tenantId).orderBy('version', 'desc').execute();
+  return db
+    .selectFrom('tenant_settings_history')
+    .selectAll()
+    .where('tenant_id', '=', tenantId)
+    .orderBy('version', 'desc')
+    .execute();
 }
 
 /** Stops all work for a tenant; the books stay. */

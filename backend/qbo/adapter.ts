@@ -19,7 +19,17 @@ export const QUERY_PAGE_SIZE = 1000;
 /** A chart of accounts beyond this is not one we can map sensibly; stop paging rather than loop. */
 export const ACCOUNT_PAGES_MAX = 20;
 
-export type QboErrorKind = 'auth' | 'forbidden' | 'throttled' | 'server' | 'validation' | 'closed_period' | 'not_found' | 'stale' | 'network' | 'timeout';
+export type QboErrorKind =
+  | 'auth'
+  | 'forbidden'
+  | 'throttled'
+  | 'server'
+  | 'validation'
+  | 'closed_period'
+  | 'not_found'
+  | 'stale'
+  | 'network'
+  | 'timeout';
 
 export interface QboError {
   kind: QboErrorKind;
@@ -35,7 +45,9 @@ export interface QboError {
 export class QboApiError extends Error {
   readonly error: QboError;
   constructor(error: QboError) {
-    super(`QuickBooks ${error.kind}${error.code ? ` ${error.code}` : ''}: ${error.message}${error.detail && error.detail !== error.message ? ` (${error.detail})` : ''}`);
+    super(
+      `QuickBooks ${error.kind}${error.code ? ` ${error.code}` : ''}: ${error.message}${error.detail && error.detail !== error.message ? ` (${error.detail})` : ''}`,
+    );
     this.name = 'QboApiError';
     this.error = error;
   }
@@ -92,7 +104,8 @@ export function normalizeQboError(err: unknown): QboError {
   if (status === 404 && !code) return { kind: 'not_found', ...base };
   if (status === undefined && !first) {
     const sysCode: string | undefined = e?.code;
-    if (sysCode === 'ECONNABORTED' || sysCode === 'ETIMEDOUT' || /timeout/i.test(String(e?.message))) return { kind: 'timeout', ...base, code: sysCode };
+    if (sysCode === 'ECONNABORTED' || sysCode === 'ETIMEDOUT' || /timeout/i.test(String(e?.message)))
+      return { kind: 'timeout', ...base, code: sysCode };
     return { kind: 'network', ...base, code: sysCode };
   }
   const byCode = code ? CODE_KINDS[code] : undefined;
@@ -206,7 +219,18 @@ export class QboAdapter implements QboJournalApi {
     // Positional: consumerKey, consumerSecret, token, tokenSecret (false for OAuth 2), realmId,
     // useSandbox (true so the endpoint configured in endpoints.ts is used verbatim), debug,
     // minorversion (explicit), oauthversion, refreshToken (unused: refresh goes through oauth.ts).
-    this.qbo = new Ctor(opts.clientId ?? '', opts.clientSecret ?? '', opts.accessToken, false, opts.realmId, true, false, QBO_MINOR_VERSION, '2.0', null);
+    this.qbo = new Ctor(
+      opts.clientId ?? '',
+      opts.clientSecret ?? '',
+      opts.accessToken,
+      false,
+      opts.realmId,
+      true,
+      false,
+      QBO_MINOR_VERSION,
+      '2.0',
+      null,
+    );
     this.qbo.endpoint = endpoints.companyBase;
   }
 
@@ -231,7 +255,8 @@ export class QboAdapter implements QboJournalApi {
           settled = true;
           clearTimeout(timer);
           if (err) reject(new QboApiError(normalizeQboError(err)));
-          else if (data && typeof data === 'object' && (data.Fault || data.fault)) reject(new QboApiError(normalizeQboError(data)));
+          else if (data && typeof data === 'object' && (data.Fault || data.fault))
+            reject(new QboApiError(normalizeQboError(data)));
           else resolve(data as T);
         });
       } catch (e) {
@@ -282,7 +307,12 @@ export class QboAdapter implements QboJournalApi {
     return out;
   }
 
-  async createAccount(account: { Name: string; AccountType: string; AccountSubType?: string; Description?: string }): Promise<QboAccount> {
+  async createAccount(account: {
+    Name: string;
+    AccountType: string;
+    AccountSubType?: string;
+    Description?: string;
+  }): Promise<QboAccount> {
     return this.call<QboAccount>('createAccount', { ...account });
   }
 
@@ -294,7 +324,11 @@ export class QboAdapter implements QboJournalApi {
     return ((data?.QueryResponse?.Customer as QboCustomer[] | undefined) ?? [])[0];
   }
 
-  async createCustomer(customer: { DisplayName: string; CompanyName?: string; PrimaryEmailAddr?: { Address: string } }): Promise<QboCustomer> {
+  async createCustomer(customer: {
+    DisplayName: string;
+    CompanyName?: string;
+    PrimaryEmailAddr?: { Address: string };
+  }): Promise<QboCustomer> {
     return this.call<QboCustomer>('createCustomer', { ...customer });
   }
 
@@ -308,7 +342,10 @@ export class QboAdapter implements QboJournalApi {
    */
   async changeDataCapture(entities: readonly string[], sinceIsoZ: string): Promise<CdcResult> {
     if (!/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z$/.test(sinceIsoZ)) {
-      throw new QboApiError({ kind: 'validation', message: `changedSince must be a UTC ISO timestamp ending in Z, got "${sinceIsoZ}"` });
+      throw new QboApiError({
+        kind: 'validation',
+        message: `changedSince must be a UTC ISO timestamp ending in Z, got "${sinceIsoZ}"`,
+      });
     }
     const data = await this.call<Json>('changeDataCapture', [...entities], sinceIsoZ);
     const changes: Record<string, CdcObject[]> = {};

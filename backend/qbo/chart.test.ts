@@ -34,7 +34,10 @@ describe('chart of accounts', () => {
         { role: 'bank', account: 'Bank', accountId: '99' },
       ],
       chart,
-      [{ role: 'tax_liability', account: 'Sales Tax Payable' }, { role: 'revenue', account: 'Revenue' }],
+      [
+        { role: 'tax_liability', account: 'Sales Tax Payable' },
+        { role: 'revenue', account: 'Revenue' },
+      ],
     );
     expect(problems.map((p) => [p.kind, p.role])).toEqual([
       ['unmapped', 'tax_liability'],
@@ -71,16 +74,22 @@ describe('chart of accounts', () => {
       const proposals = proposeAccounts(needed, chart);
       expect(proposals.map((p) => p.action)).toEqual(['create', 'use_existing', 'create']);
       const dr = proposals[0]!;
-      expect(dr.action === 'create' && dr.create).toEqual({ Name: 'Deferred Revenue (Accrue)', AccountType: 'Other Current Liability', AccountSubType: 'DeferredRevenue' });
+      expect(dr.action === 'create' && dr.create).toEqual({
+        Name: 'Deferred Revenue (Accrue)',
+        AccountType: 'Other Current Liability',
+        AccountSubType: 'DeferredRevenue',
+      });
       const rev = proposals[2]!;
       expect(rev.action === 'create' && rev.create.Name).toBe('Revenue Pro plan');
 
       const mapping = await applyProposals(api, proposals);
-      expect(mapping.get(mappingKey('deferred_revenue', 'Deferred Revenue'))!.accountType).toBe('Other Current Liability');
+      expect(mapping.get(mappingKey('deferred_revenue', 'Deferred Revenue'))!.accountType).toBe(
+        'Other Current Liability',
+      );
       const after = await api.listAccounts({ includeInactive: true });
       expect(after.filter((a) => a.Name === 'Deferred Revenue (Accrue)')).toHaveLength(1);
       const entries = [...mapping].map(([k, v]) => {
-        const [role, account] = k.split('\u0000') as [typeof needed[number]['role'], string];
+        const [role, account] = k.split('\u0000') as [(typeof needed)[number]['role'], string];
         return { role, account, accountId: v.id };
       });
       expect(checkMapping(entries, after, needed)).toEqual([]);
@@ -94,8 +103,13 @@ describe('chart of accounts', () => {
       expect((await api.listAccounts()).some((a) => a.Id === revId)).toBe(false);
 
       // Creating again is idempotent by name: 6240 → reuse.
-      const again = await applyProposals(api, proposals.filter((p) => p.role === 'deferred_revenue'));
-      expect(again.get(mappingKey('deferred_revenue', 'Deferred Revenue'))!.id).toBe(mapping.get(mappingKey('deferred_revenue', 'Deferred Revenue'))!.id);
+      const again = await applyProposals(
+        api,
+        proposals.filter((p) => p.role === 'deferred_revenue'),
+      );
+      expect(again.get(mappingKey('deferred_revenue', 'Deferred Revenue'))!.id).toBe(
+        mapping.get(mappingKey('deferred_revenue', 'Deferred Revenue'))!.id,
+      );
     });
   });
 });

@@ -58,22 +58,42 @@ export interface MappingProblem extends RoleAccount {
  * Checks mapped accounts against the live chart (which must include inactive accounts).
  * `needed` lists every (role, account) the ledger uses; those without a mapping are `unmapped`.
  */
-export function checkMapping(mapping: readonly MappingEntry[], chart: readonly QboAccount[], needed: readonly RoleAccount[] = []): MappingProblem[] {
+export function checkMapping(
+  mapping: readonly MappingEntry[],
+  chart: readonly QboAccount[],
+  needed: readonly RoleAccount[] = [],
+): MappingProblem[] {
   const byId = new Map(chart.map((a) => [a.Id, a]));
   const problems: MappingProblem[] = [];
   const mapped = new Set(mapping.map((m) => mappingKey(m.role, m.account)));
   for (const n of needed) {
-    if (!mapped.has(mappingKey(n.role, n.account))) problems.push({ ...n, kind: 'unmapped', message: `${n.role} "${n.account}" has no QuickBooks account` });
+    if (!mapped.has(mappingKey(n.role, n.account)))
+      problems.push({ ...n, kind: 'unmapped', message: `${n.role} "${n.account}" has no QuickBooks account` });
   }
   for (const m of mapping) {
     const a = byId.get(m.accountId);
     if (!a) {
-      problems.push({ role: m.role, account: m.account, accountId: m.accountId, kind: 'missing', message: `QuickBooks account ${m.accountId} no longer exists` });
+      problems.push({
+        role: m.role,
+        account: m.account,
+        accountId: m.accountId,
+        kind: 'missing',
+        message: `QuickBooks account ${m.accountId} no longer exists`,
+      });
     } else if (a.Active === false) {
-      problems.push({ role: m.role, account: m.account, accountId: m.accountId, kind: 'inactive', message: `QuickBooks account "${a.Name}" was made inactive` });
+      problems.push({
+        role: m.role,
+        account: m.account,
+        accountId: m.accountId,
+        kind: 'inactive',
+        message: `QuickBooks account "${a.Name}" was made inactive`,
+      });
     } else if (!allowedAccountTypes(m.role).includes(a.AccountType)) {
       problems.push({
-        role: m.role, account: m.account, accountId: m.accountId, kind: 'wrong_type',
+        role: m.role,
+        account: m.account,
+        accountId: m.accountId,
+        kind: 'wrong_type',
         message: `"${a.Name}" is ${a.AccountType}; ${m.role} needs one of ${allowedAccountTypes(m.role).join(', ')}`,
       });
     }
@@ -106,14 +126,27 @@ export function proposeAccounts(needed: readonly RoleAccount[], chart: readonly 
     const name = cleanName(n.account);
     const existing = byName.get(name.toLowerCase());
     if (existing && existing.Active !== false && allowedAccountTypes(n.role).includes(existing.AccountType)) {
-      out.push({ ...n, action: 'use_existing', accountId: existing.Id, accountType: existing.AccountType, name: existing.Name });
+      out.push({
+        ...n,
+        action: 'use_existing',
+        accountId: existing.Id,
+        accountType: existing.AccountType,
+        name: existing.Name,
+      });
       continue;
     }
     let finalName = name;
-    if (taken.has(finalName.toLowerCase())) finalName = cleanName(`${name.slice(0, ACCOUNT_NAME_MAX_CHARS - NAME_CONFLICT_SUFFIX.length)}${NAME_CONFLICT_SUFFIX}`);
+    if (taken.has(finalName.toLowerCase()))
+      finalName = cleanName(
+        `${name.slice(0, ACCOUNT_NAME_MAX_CHARS - NAME_CONFLICT_SUFFIX.length)}${NAME_CONFLICT_SUFFIX}`,
+      );
     taken.add(finalName.toLowerCase());
     const info = ROLE_INFO[n.role];
-    out.push({ ...n, action: 'create', create: { Name: finalName, AccountType: info.qbo.type, AccountSubType: info.qbo.subType } });
+    out.push({
+      ...n,
+      action: 'create',
+      create: { Name: finalName, AccountType: info.qbo.type, AccountSubType: info.qbo.subType },
+    });
   }
   return out;
 }
@@ -122,7 +155,10 @@ export function proposeAccounts(needed: readonly RoleAccount[], chart: readonly 
  * Applies confirmed proposals: creates the accounts to create, and returns the full mapping. An
  * account that appeared meanwhile under the same name (6240) is looked up and used if its type fits.
  */
-export async function applyProposals(api: Pick<QboAdapter, 'createAccount' | 'listAccounts'>, proposals: readonly AccountProposal[]): Promise<Map<string, MappedAccount>> {
+export async function applyProposals(
+  api: Pick<QboAdapter, 'createAccount' | 'listAccounts'>,
+  proposals: readonly AccountProposal[],
+): Promise<Map<string, MappedAccount>> {
   const out = new Map<string, MappedAccount>();
   for (const p of proposals) {
     const key = mappingKey(p.role, p.account);

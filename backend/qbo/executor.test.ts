@@ -20,7 +20,12 @@ const USD = { homeCurrency: 'USD', multicurrency: false };
 /** A clock for tests that never really waits: sleeps resolve at once, time jumps forward. */
 function jumpingClock(): Clock {
   let offset = 0;
-  return { now_ms: () => Date.now() + offset, sleep: async (ms) => { offset += ms; } };
+  return {
+    now_ms: () => Date.now() + offset,
+    sleep: async (ms) => {
+      offset += ms;
+    },
+  };
 }
 
 function ledgerTotalsByMonth(h: Harness, lines: LedgerLine[], month: string): Map<string, bigint> {
@@ -39,7 +44,15 @@ function withoutZeros(m: Map<string, bigint>): Map<string, bigint> {
 }
 
 async function post(h: Harness, plan: PlannedEntry[], clock: Clock = jumpingClock(), store = new InMemorySyncStore()) {
-  const result = await executePostings({ tenantId: 't1', realmId: h.realmId, api: h.api, entries: plan, store, clock, limiter: new RealmLimiter(clock) });
+  const result = await executePostings({
+    tenantId: 't1',
+    realmId: h.realmId,
+    api: h.api,
+    entries: plan,
+    store,
+    clock,
+    limiter: new RealmLimiter(clock),
+  });
   return { result, store };
 }
 
@@ -53,7 +66,8 @@ describe.each<PostingMode>(['summary', 'detailed'])('posting a multi-month ledge
   it('QuickBooks agrees with the ledger account by account, month by month, and a rerun posts nothing', async () => {
     const lines = generateLedger({ tenantId: 't1', months: MONTHS, entriesPerMonth: 30, customers: 4 });
     const customers = new Map<string, string>();
-    for (const c of new Set(lines.map((l) => l.customer!))) customers.set(c, (await h.api.createCustomer({ DisplayName: `Customer ${c}` })).Id);
+    for (const c of new Set(lines.map((l) => l.customer!)))
+      customers.set(c, (await h.api.createCustomer({ DisplayName: `Customer ${c}` })).Id);
     const plan = planPostings({ tenantId: 't1', lines, accounts: h.accounts, customers, realm: USD, mode });
     expect(plan.length).toBe(mode === 'summary' ? 3 : 90);
     const { result, store } = await post(h, plan);
@@ -67,7 +81,14 @@ describe.each<PostingMode>(['summary', 'detailed'])('posting a multi-month ledge
     expect(records).toHaveLength(plan.length);
     expect(records.every((r) => r.postedLinesHash === r.linesHash)).toBe(true);
 
-    const again = await executePostings({ tenantId: 't1', realmId: h.realmId, api: h.api, entries: plan, store, clock: jumpingClock() });
+    const again = await executePostings({
+      tenantId: 't1',
+      realmId: h.realmId,
+      api: h.api,
+      entries: plan,
+      store,
+      clock: jumpingClock(),
+    });
     expect(again).toMatchObject({ posted: 0, alreadyPosted: plan.length, apiCalls: 0 });
     expect(h.fake.journalEntries(h.realmId)).toHaveLength(plan.length);
   });
@@ -81,7 +102,13 @@ describe('posting under faults', () => {
   afterEach(async () => h.fake.close());
 
   const detailedPlan = (entriesPerMonth: number, months = MONTHS): PlannedEntry[] =>
-    planPostings({ tenantId: 't1', lines: generateLedger({ tenantId: 't1', months, entriesPerMonth, customers: 3 }), accounts: h.accounts, realm: USD, mode: 'detailed' });
+    planPostings({
+      tenantId: 't1',
+      lines: generateLedger({ tenantId: 't1', months, entriesPerMonth, customers: 3 }),
+      accounts: h.accounts,
+      realm: USD,
+      mode: 'detailed',
+    });
 
   it('5% of responses dropped after commit: every entry posted exactly once, zero duplicates', async () => {
     // requestid replay off and duplicate DocNumbers allowed: only our own lookup prevents duplicates.
@@ -110,7 +137,15 @@ describe('posting under faults', () => {
     h = await startHarness({ clock, latency_ms: 2 });
     const plan = detailedPlan(125, ['2026-01', '2026-02', '2026-03', '2026-04']); // 500 writes ≈ 1.1 simulated minutes
     const limiter = new RealmLimiter(clock);
-    const result = await executePostings({ tenantId: 't1', realmId: h.realmId, api: h.api, entries: plan, store: new InMemorySyncStore(), clock, limiter });
+    const result = await executePostings({
+      tenantId: 't1',
+      realmId: h.realmId,
+      api: h.api,
+      entries: plan,
+      store: new InMemorySyncStore(),
+      clock,
+      limiter,
+    });
     const stats = h.fake.stats(h.realmId);
     expect(result.posted).toBe(500);
     expect(stats.throttled).toBe(0);
@@ -123,7 +158,12 @@ describe('posting under faults', () => {
 
   it('records a closed period as a failure with code 6200, without retrying', async () => {
     h.fake.setBookCloseDate(h.realmId, '2026-01-31');
-    const plan = planPostings({ tenantId: 't1', lines: generateLedger({ tenantId: 't1', months: ['2026-01', '2026-02'], entriesPerMonth: 8, customers: 2 }), accounts: h.accounts, realm: USD });
+    const plan = planPostings({
+      tenantId: 't1',
+      lines: generateLedger({ tenantId: 't1', months: ['2026-01', '2026-02'], entriesPerMonth: 8, customers: 2 }),
+      accounts: h.accounts,
+      realm: USD,
+    });
     const { result, store } = await post(h, plan);
     expect(result.posted).toBe(1);
     expect(result.failed).toHaveLength(1);
@@ -161,11 +201,29 @@ describe('posting under faults', () => {
       h.api.setAccessToken(h.fake.issueAccessToken(h.realmId));
     };
     const store = new InMemorySyncStore();
-    const r1 = await executePostings({ tenantId: 't1', realmId: h.realmId, api: h.api, entries: plan.slice(0, 1), store, clock: jumpingClock(), refreshAuth });
+    const r1 = await executePostings({
+      tenantId: 't1',
+      realmId: h.realmId,
+      api: h.api,
+      entries: plan.slice(0, 1),
+      store,
+      clock: jumpingClock(),
+      refreshAuth,
+    });
     expect(r1.posted).toBe(1);
     expect(refreshes).toBe(1);
     h.fake.expireAccessTokens(h.realmId);
-    const r2 = await executePostings({ tenantId: 't1', realmId: h.realmId, api: h.api, entries: plan.slice(1), store, clock: jumpingClock(), refreshAuth: async () => { refreshes++; } });
+    const r2 = await executePostings({
+      tenantId: 't1',
+      realmId: h.realmId,
+      api: h.api,
+      entries: plan.slice(1),
+      store,
+      clock: jumpingClock(),
+      refreshAuth: async () => {
+        refreshes++;
+      },
+    });
     expect(r2.failed[0]).toMatchObject({ kind: 'auth', code: '3200' });
     expect(refreshes).toBe(2);
   });
@@ -184,15 +242,41 @@ describe('recovering after a crash', () => {
   it('looks up entries left pending in chunks of 50, then creates only the missing ones', async () => {
     const h = await startHarness();
     try {
-      const plan = planPostings({ tenantId: 't1', lines: generateLedger({ tenantId: 't1', months: ['2026-01'], entriesPerMonth: 120, customers: 3 }), accounts: h.accounts, realm: USD, mode: 'detailed' });
+      const plan = planPostings({
+        tenantId: 't1',
+        lines: generateLedger({ tenantId: 't1', months: ['2026-01'], entriesPerMonth: 120, customers: 3 }),
+        accounts: h.accounts,
+        realm: USD,
+        mode: 'detailed',
+      });
       // A previous run marked all 120 pending and got 60 of them committed before it died.
       await post(h, plan.slice(0, 60));
       const store = new InMemorySyncStore();
       for (const p of plan) {
-        await store.markPending({ tenantId: 't1', realmId: h.realmId, requestId: p.requestId, docNumber: p.docNumber, period: p.period, txnDate: p.txnDate, currency: p.currency, linesHash: p.linesHash, sourceEntryIds: p.sourceEntryIds }, 0);
+        await store.markPending(
+          {
+            tenantId: 't1',
+            realmId: h.realmId,
+            requestId: p.requestId,
+            docNumber: p.docNumber,
+            period: p.period,
+            txnDate: p.txnDate,
+            currency: p.currency,
+            linesHash: p.linesHash,
+            sourceEntryIds: p.sourceEntryIds,
+          },
+          0,
+        );
       }
       h.fake.resetStats(h.realmId);
-      const result = await executePostings({ tenantId: 't1', realmId: h.realmId, api: h.api, entries: plan, store, clock: jumpingClock() });
+      const result = await executePostings({
+        tenantId: 't1',
+        realmId: h.realmId,
+        api: h.api,
+        entries: plan,
+        store,
+        clock: jumpingClock(),
+      });
       expect(result).toMatchObject({ recoveredByLookup: 60, posted: 60, alreadyPosted: 0, failed: [], unknown: [] });
       expect(result.apiCalls).toBe(3 + 60);
       expect(h.fake.stats(h.realmId).byOperation).toEqual({ 'query.query': 3, 'journalentry.create': 60 });
@@ -208,14 +292,31 @@ describe('multicurrency realm', () => {
   it('posts foreign-currency entries with CurrencyRef and ExchangeRate; QuickBooks refuses a missing CurrencyRef', async () => {
     const h = await startHarness({ multicurrency: true });
     try {
-      const lines = generateLedger({ tenantId: 't1', months: ['2026-02'], entriesPerMonth: 8, customers: 2, currency: currencyOf('eur') });
+      const lines = generateLedger({
+        tenantId: 't1',
+        months: ['2026-02'],
+        entriesPerMonth: 8,
+        customers: 2,
+        currency: currencyOf('eur'),
+      });
       const realm = { homeCurrency: 'USD', multicurrency: true };
-      const plan = planPostings({ tenantId: 't1', lines, accounts: h.accounts, realm, exchangeRate: (cur) => (cur === 'EUR' ? '1.0825' : undefined) });
+      const plan = planPostings({
+        tenantId: 't1',
+        lines,
+        accounts: h.accounts,
+        realm,
+        exchangeRate: (cur) => (cur === 'EUR' ? '1.0825' : undefined),
+      });
       const { result } = await post(h, plan);
       expect(result.failed).toEqual([]);
       const [stored] = h.fake.journalEntries(h.realmId);
       expect(stored).toMatchObject({ CurrencyRef: { value: 'EUR' }, ExchangeRate: 1.0825 });
-      const err = await h.api.createJournalEntry({ Line: stored.Line.map(({ Id: _id, ...l }: { Id: string }) => l) as never }, 'req-no-currency').catch((e: unknown) => e);
+      const err = await h.api
+        .createJournalEntry(
+          { Line: stored.Line.map(({ Id: _id, ...l }: { Id: string }) => l) as never },
+          'req-no-currency',
+        )
+        .catch((e: unknown) => e);
       expect((err as { error: { code: string } }).error.code).toBe('2020');
     } finally {
       await h.fake.close();
@@ -227,7 +328,13 @@ describe('a store failure after QuickBooks committed', () => {
   it('stops the run with the entry still pending; the next run finds it instead of posting it again', async () => {
     const h = await startHarness();
     try {
-      const plan = planPostings({ tenantId: 't1', lines: generateLedger({ tenantId: 't1', months: ['2026-01'], entriesPerMonth: 1, customers: 1 }), accounts: h.accounts, realm: USD, mode: 'detailed' });
+      const plan = planPostings({
+        tenantId: 't1',
+        lines: generateLedger({ tenantId: 't1', months: ['2026-01'], entriesPerMonth: 1, customers: 1 }),
+        accounts: h.accounts,
+        realm: USD,
+        mode: 'detailed',
+      });
       const store = new InMemorySyncStore();
       let broken = true;
       const flaky = Object.assign(Object.create(store) as InMemorySyncStore, {
@@ -236,10 +343,26 @@ describe('a store failure after QuickBooks committed', () => {
           return store.markPosted(...args);
         },
       });
-      await expect(executePostings({ tenantId: 't1', realmId: h.realmId, api: h.api, entries: plan, store: flaky, clock: jumpingClock() })).rejects.toThrow(/database went away/);
+      await expect(
+        executePostings({
+          tenantId: 't1',
+          realmId: h.realmId,
+          api: h.api,
+          entries: plan,
+          store: flaky,
+          clock: jumpingClock(),
+        }),
+      ).rejects.toThrow(/database went away/);
       expect((await store.get(h.realmId, plan[0]!.requestId))!.state).toBe('pending');
       broken = false;
-      const again = await executePostings({ tenantId: 't1', realmId: h.realmId, api: h.api, entries: plan, store: flaky, clock: jumpingClock() });
+      const again = await executePostings({
+        tenantId: 't1',
+        realmId: h.realmId,
+        api: h.api,
+        entries: plan,
+        store: flaky,
+        clock: jumpingClock(),
+      });
       expect(again).toMatchObject({ recoveredByLookup: 1, posted: 0 });
       expect(h.fake.journalEntries(h.realmId)).toHaveLength(1);
     } finally {

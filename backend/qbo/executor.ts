@@ -8,7 +8,13 @@
  *  - Honest about failure: validation and closed-period faults become failure records with
  *    QuickBooks' code and message, without a retry loop; a 401 refreshes once, then retries.
  */
-import { DOC_NUMBER_LOOKUP_CHUNK, isQboApiError, type QboError, type QboJournalApi, type QboJournalEntry } from './adapter.ts';
+import {
+  DOC_NUMBER_LOOKUP_CHUNK,
+  isQboApiError,
+  type QboError,
+  type QboJournalApi,
+  type QboJournalEntry,
+} from './adapter.ts';
 import { systemClock, type Clock } from './clock.ts';
 import { RealmLimiter } from './limiter.ts';
 import { linesHashOfQbo, toQboJournalEntry, type PlannedEntry } from './posting.ts';
@@ -132,7 +138,13 @@ type Failure = QboError | { kind: 'gave_up'; message: string; code?: string | un
 async function recordFailure(run: Run, plan: PlannedEntry, err: Failure): Promise<void> {
   const reason = err.detail && err.detail !== err.message ? `${err.message}: ${err.detail}` : err.message;
   await run.opts.store.markFailed(run.opts.realmId, plan.requestId, { reason, code: err.code }, run.clock.now_ms());
-  run.result.failed.push({ requestId: plan.requestId, docNumber: plan.docNumber, kind: err.kind, code: err.code, reason });
+  run.result.failed.push({
+    requestId: plan.requestId,
+    docNumber: plan.docNumber,
+    kind: err.kind,
+    code: err.code,
+    reason,
+  });
 }
 
 /** Where one entry's attempts stand. */
@@ -160,7 +172,9 @@ async function afterQboFailure(run: Run, plan: PlannedEntry, err: QboError, atte
       // The write may or may not have happened: look before writing again.
       attempts.unknown = true;
       attempts.serverFailures++;
-      await run.clock.sleep(Math.min(SERVER_BACKOFF_MAX_MS, SERVER_BACKOFF_BASE_MS * 2 ** (attempts.serverFailures - 1)));
+      await run.clock.sleep(
+        Math.min(SERVER_BACKOFF_MAX_MS, SERVER_BACKOFF_BASE_MS * 2 ** (attempts.serverFailures - 1)),
+      );
       return 'retry';
     case 'auth':
       if (!attempts.authRetried && run.opts.refreshAuth) {
@@ -168,7 +182,11 @@ async function afterQboFailure(run: Run, plan: PlannedEntry, err: QboError, atte
         try {
           await run.opts.refreshAuth();
         } catch (refreshError) {
-          await recordFailure(run, plan, { kind: 'auth', message: `token refresh failed: ${(refreshError as Error).message}`, code: err.code });
+          await recordFailure(run, plan, {
+            kind: 'auth',
+            message: `token refresh failed: ${(refreshError as Error).message}`,
+            code: err.code,
+          });
           return 'stop';
         }
         return 'again';
@@ -192,7 +210,12 @@ async function afterQboFailure(run: Run, plan: PlannedEntry, err: QboError, atte
 }
 
 /** One try: look the entry up when its outcome is unknown, else (or if absent) create it. */
-async function tryOnce(run: Run, plan: PlannedEntry, body: QboJournalEntry, attempts: Attempts): Promise<{ je: QboJournalEntry; recovered: boolean }> {
+async function tryOnce(
+  run: Run,
+  plan: PlannedEntry,
+  body: QboJournalEntry,
+  attempts: Attempts,
+): Promise<{ je: QboJournalEntry; recovered: boolean }> {
   if (attempts.unknown) {
     const found = await callApi(run, () => run.opts.api.findJournalEntriesByDocNumber([plan.docNumber]));
     const match = found.find((je) => je.DocNumber === plan.docNumber);
@@ -205,7 +228,7 @@ async function tryOnce(run: Run, plan: PlannedEntry, body: QboJournalEntry, atte
 /** Tries an entry up to ENTRY_ATTEMPTS_MAX times and records how it ended. */
 async function attemptPosting(run: Run, plan: PlannedEntry, body: QboJournalEntry, unknown: boolean): Promise<void> {
   const attempts: Attempts = { unknown, authRetried: false, duplicateDocSeen: false, serverFailures: 0 };
-  for (let attempt = 1; attempt <= ENTRY_ATTEMPTS_MAX; ) {
+  for (let attempt = 1; attempt <= ENTRY_ATTEMPTS_MAX;) {
     // Only QuickBooks calls sit inside the try: a store failure after a successful write must
     // not be mistaken for a QuickBooks failure (it propagates and stops the run, entry pending).
     let outcome: { je: QboJournalEntry; recovered: boolean };
@@ -230,7 +253,12 @@ async function attemptPosting(run: Run, plan: PlannedEntry, body: QboJournalEntr
     return; // Left pending: the next run looks it up before creating.
   }
   const last = attempts.last;
-  await recordFailure(run, plan, { kind: 'gave_up', message: `gave up after ${ENTRY_ATTEMPTS_MAX} attempts`, code: last?.code, detail: last?.message });
+  await recordFailure(run, plan, {
+    kind: 'gave_up',
+    message: `gave up after ${ENTRY_ATTEMPTS_MAX} attempts`,
+    code: last?.code,
+    detail: last?.message,
+  });
 }
 
 /** Posts one planned entry unless it is already settled; records it pending before any call. */
@@ -250,8 +278,15 @@ async function postOne(run: Run, plan: PlannedEntry): Promise<void> {
   const unknown = existing?.state === 'pending' && !run.resolvedAbsent.has(plan.requestId);
   await opts.store.markPending(
     {
-      tenantId: opts.tenantId, realmId: opts.realmId, requestId: plan.requestId, docNumber: plan.docNumber, period: plan.period,
-      txnDate: plan.txnDate, currency: plan.currency, linesHash: plan.linesHash, sourceEntryIds: plan.sourceEntryIds,
+      tenantId: opts.tenantId,
+      realmId: opts.realmId,
+      requestId: plan.requestId,
+      docNumber: plan.docNumber,
+      period: plan.period,
+      txnDate: plan.txnDate,
+      currency: plan.currency,
+      linesHash: plan.linesHash,
+      sourceEntryIds: plan.sourceEntryIds,
     },
     clock.now_ms(),
   );
@@ -260,7 +295,12 @@ async function postOne(run: Run, plan: PlannedEntry): Promise<void> {
     body = toQboJournalEntry(plan);
   } catch (e) {
     await opts.store.markFailed(opts.realmId, plan.requestId, { reason: (e as Error).message }, clock.now_ms());
-    result.failed.push({ requestId: plan.requestId, docNumber: plan.docNumber, kind: 'validation', reason: (e as Error).message });
+    result.failed.push({
+      requestId: plan.requestId,
+      docNumber: plan.docNumber,
+      kind: 'validation',
+      reason: (e as Error).message,
+    });
     return;
   }
   await attemptPosting(run, plan, body, unknown);
@@ -270,9 +310,25 @@ async function postOne(run: Run, plan: PlannedEntry): Promise<void> {
 export async function executePostings(opts: ExecuteOptions): Promise<ExecuteResult> {
   const clock = opts.clock ?? systemClock;
   const limiter = opts.limiter ?? new RealmLimiter(clock);
-  const result: ExecuteResult = { posted: 0, alreadyPosted: 0, recoveredByLookup: 0, failed: [], unknown: [], skippedFailed: 0, apiCalls: 0 };
+  const result: ExecuteResult = {
+    posted: 0,
+    alreadyPosted: 0,
+    recoveredByLookup: 0,
+    failed: [],
+    unknown: [],
+    skippedFailed: 0,
+    apiCalls: 0,
+  };
   const existingByRequest = await readExistingRecords(opts);
-  const run: Run = { opts, clock, limiter, result, existingByRequest, resolvedAbsent: new Set(), recoveredUpFront: new Set() };
+  const run: Run = {
+    opts,
+    clock,
+    limiter,
+    result,
+    existingByRequest,
+    resolvedAbsent: new Set(),
+    recoveredUpFront: new Set(),
+  };
   await recoverPendingUpFront(run);
 
   let next = 0;

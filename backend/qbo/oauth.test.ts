@@ -24,7 +24,13 @@ beforeAll(async () => {
 afterAll(async () => fake.close());
 
 function makeOAuth(tokens = new InMemoryTokenStore()): { oauth: QboOAuth; tokens: InMemoryTokenStore } {
-  const oauth = new QboOAuth({ ...CLIENT, redirectUri: REDIRECT, stateSecret: 'x'.repeat(32), tokens, states: new InMemoryStateStore() });
+  const oauth = new QboOAuth({
+    ...CLIENT,
+    redirectUri: REDIRECT,
+    stateSecret: 'x'.repeat(32),
+    tokens,
+    states: new InMemoryStateStore(),
+  });
   return { oauth, tokens };
 }
 
@@ -82,11 +88,18 @@ describe('QuickBooks OAuth round trip', () => {
   it('refuses forged and expired state', async () => {
     const { oauth } = makeOAuth();
     const callback = await consent(oauth, 'tenant-2');
-    const forged = callback.replace(/state=([^&]+)/, (_m, s: string) => `state=${decodeURIComponent(s).replace(/.$/, (c) => (c === 'A' ? 'B' : 'A'))}`);
+    const forged = callback.replace(
+      /state=([^&]+)/,
+      (_m, s: string) => `state=${decodeURIComponent(s).replace(/.$/, (c) => (c === 'A' ? 'B' : 'A'))}`,
+    );
     await expect(oauth.handleCallback(forged)).rejects.toThrow(/signature/);
 
     const later = new QboOAuth({
-      ...CLIENT, redirectUri: REDIRECT, stateSecret: 'x'.repeat(32), tokens: new InMemoryTokenStore(), states: new InMemoryStateStore(),
+      ...CLIENT,
+      redirectUri: REDIRECT,
+      stateSecret: 'x'.repeat(32),
+      tokens: new InMemoryTokenStore(),
+      states: new InMemoryStateStore(),
       clock: { now_ms: () => Date.now() + 16 * 60 * 1000, sleep: async () => {} },
     });
     await expect(later.handleCallback(callback)).rejects.toThrow(/expired/);

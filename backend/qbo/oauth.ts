@@ -126,7 +126,8 @@ export class QboOAuth {
   refreshCalls = 0;
 
   constructor(private readonly opts: QboOAuthOptions) {
-    if (Buffer.byteLength(opts.stateSecret) < 32) throw new AccrueError('not_configured', 'OAuth state secret must be at least 32 bytes');
+    if (Buffer.byteLength(opts.stateSecret) < 32)
+      throw new AccrueError('not_configured', 'OAuth state secret must be at least 32 bytes');
     this.clock = opts.clock ?? systemClock;
   }
 
@@ -150,7 +151,11 @@ export class QboOAuth {
   authorizationUrl(tenantId: string): { url: string; state: string } {
     if (!tenantId || tenantId.length > TENANT_ID_CHARS_MAX) throw new AccrueError('invalid_input', 'bad tenant id');
     const payload = Buffer.from(
-      JSON.stringify({ t: tenantId, n: randomBytes(STATE_NONCE_BYTES).toString('base64url'), e: this.clock.now_ms() + OAUTH_STATE_TTL_MS }),
+      JSON.stringify({
+        t: tenantId,
+        n: randomBytes(STATE_NONCE_BYTES).toString('base64url'),
+        e: this.clock.now_ms() + OAUTH_STATE_TTL_MS,
+      }),
     ).toString('base64url');
     const state = `${payload}.${this.sign(payload)}`;
     const url: string = this.client().authorizeUri({ scope: [QBO_SCOPE], state });
@@ -163,22 +168,32 @@ export class QboOAuth {
     if (!payload || !mac) throw new AccrueError('forbidden', 'OAuth state is malformed');
     const expected = Buffer.from(this.sign(payload));
     const given = Buffer.from(mac);
-    if (expected.length !== given.length || !timingSafeEqual(expected, given)) throw new AccrueError('forbidden', 'OAuth state signature is invalid');
+    if (expected.length !== given.length || !timingSafeEqual(expected, given))
+      throw new AccrueError('forbidden', 'OAuth state signature is invalid');
     let parsed: { t?: unknown; n?: unknown; e?: unknown };
     try {
       parsed = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8')) as typeof parsed;
     } catch {
       throw new AccrueError('forbidden', 'OAuth state is malformed');
     }
-    if (typeof parsed.t !== 'string' || typeof parsed.n !== 'string' || typeof parsed.e !== 'number') throw new AccrueError('forbidden', 'OAuth state is malformed');
-    if (parsed.e < this.clock.now_ms()) throw new AccrueError('forbidden', 'OAuth state has expired; start the connection again');
-    if (!(await this.opts.states.consumeNonce(parsed.n, parsed.e))) throw new AccrueError('forbidden', 'OAuth state was already used');
+    if (typeof parsed.t !== 'string' || typeof parsed.n !== 'string' || typeof parsed.e !== 'number')
+      throw new AccrueError('forbidden', 'OAuth state is malformed');
+    if (parsed.e < this.clock.now_ms())
+      throw new AccrueError('forbidden', 'OAuth state has expired; start the connection again');
+    if (!(await this.opts.states.consumeNonce(parsed.n, parsed.e)))
+      throw new AccrueError('forbidden', 'OAuth state was already used');
     return parsed.t;
   }
 
-  private toConnection(tenantId: string, realmId: string, json: TokenJson, previous?: StoredConnection): StoredConnection {
+  private toConnection(
+    tenantId: string,
+    realmId: string,
+    json: TokenJson,
+    previous?: StoredConnection,
+  ): StoredConnection {
     const now = this.clock.now_ms();
-    if (!json.access_token || !json.refresh_token) throw new AccrueError('upstream_unavailable', 'QuickBooks token response lacks tokens');
+    if (!json.access_token || !json.refresh_token)
+      throw new AccrueError('upstream_unavailable', 'QuickBooks token response lacks tokens');
     return {
       tenantId,
       realmId,
@@ -187,7 +202,9 @@ export class QboOAuth {
       refreshToken: json.refresh_token,
       refreshExpiresAt_ms: now + (json.x_refresh_token_expires_in ?? 0) * 1000,
       refreshHardExpiresAt_ms:
-        json.x_refresh_token_hard_expires_in !== undefined ? now + json.x_refresh_token_hard_expires_in * 1000 : previous?.refreshHardExpiresAt_ms,
+        json.x_refresh_token_hard_expires_in !== undefined
+          ? now + json.x_refresh_token_hard_expires_in * 1000
+          : previous?.refreshHardExpiresAt_ms,
       status: 'active',
       updatedAt_ms: now,
     };
@@ -198,7 +215,9 @@ export class QboOAuth {
    * `callbackUrl` is the full URL (or query string) Intuit redirected to.
    */
   async handleCallback(callbackUrl: string): Promise<{ tenantId: string; realmId: string }> {
-    const query = new URLSearchParams(callbackUrl.includes('?') ? callbackUrl.slice(callbackUrl.indexOf('?') + 1) : callbackUrl);
+    const query = new URLSearchParams(
+      callbackUrl.includes('?') ? callbackUrl.slice(callbackUrl.indexOf('?') + 1) : callbackUrl,
+    );
     const state = query.get('state') ?? '';
     const tenantId = await this.verifyState(state);
     const denied = query.get('error');
@@ -211,8 +230,19 @@ export class QboOAuth {
       const resp = await this.client().createToken(callbackUrl);
       json = resp.getJson() as TokenJson;
     } catch (e) {
-      if (tokenErrorCode(e) === 'invalid_grant') throw new AccrueError('forbidden', 'QuickBooks refused the authorization code (already used or expired)', undefined, { cause: e });
-      throw new AccrueError('upstream_unavailable', `QuickBooks token exchange failed: ${(e as Error).message}`, undefined, { cause: e });
+      if (tokenErrorCode(e) === 'invalid_grant')
+        throw new AccrueError(
+          'forbidden',
+          'QuickBooks refused the authorization code (already used or expired)',
+          undefined,
+          { cause: e },
+        );
+      throw new AccrueError(
+        'upstream_unavailable',
+        `QuickBooks token exchange failed: ${(e as Error).message}`,
+        undefined,
+        { cause: e },
+      );
     }
     await this.opts.tokens.save(this.toConnection(tenantId, realmId, json));
     return { tenantId, realmId };
@@ -234,7 +264,10 @@ export class QboOAuth {
     const conn = await this.opts.tokens.get(tenantId);
     if (!conn) throw new AccrueError('not_configured', 'QuickBooks is not connected for this tenant');
     if (conn.status !== 'active') {
-      throw new AccrueError('unauthorized', 'QuickBooks connection needs to be reconnected', { status: conn.status, reason: conn.statusReason });
+      throw new AccrueError('unauthorized', 'QuickBooks connection needs to be reconnected', {
+        status: conn.status,
+        reason: conn.statusReason,
+      });
     }
     let json: TokenJson;
     try {
@@ -247,7 +280,12 @@ export class QboOAuth {
         const details = { status: 'needs_reconnect', reason: 'invalid_grant' };
         throw new AccrueError('unauthorized', 'QuickBooks connection needs to be reconnected', details, { cause: e });
       }
-      throw new AccrueError('upstream_unavailable', `QuickBooks token refresh failed: ${(e as Error).message}`, undefined, { cause: e });
+      throw new AccrueError(
+        'upstream_unavailable',
+        `QuickBooks token refresh failed: ${(e as Error).message}`,
+        undefined,
+        { cause: e },
+      );
     }
     // Keep the NEW refresh token, whatever came back, in the same write as the access token.
     const next = this.toConnection(tenantId, conn.realmId, json, conn);
@@ -260,9 +298,13 @@ export class QboOAuth {
     const conn = await this.opts.tokens.get(tenantId);
     if (!conn) throw new AccrueError('not_configured', 'QuickBooks is not connected for this tenant');
     if (conn.status !== 'active') {
-      throw new AccrueError('unauthorized', 'QuickBooks connection needs to be reconnected', { status: conn.status, reason: conn.statusReason });
+      throw new AccrueError('unauthorized', 'QuickBooks connection needs to be reconnected', {
+        status: conn.status,
+        reason: conn.statusReason,
+      });
     }
-    if (conn.accessExpiresAt_ms - ACCESS_TOKEN_REFRESH_MARGIN_MS > this.clock.now_ms()) return { accessToken: conn.accessToken, realmId: conn.realmId };
+    if (conn.accessExpiresAt_ms - ACCESS_TOKEN_REFRESH_MARGIN_MS > this.clock.now_ms())
+      return { accessToken: conn.accessToken, realmId: conn.realmId };
     const fresh = await this.refresh(tenantId);
     return { accessToken: fresh.accessToken, realmId: fresh.realmId };
   }
@@ -276,7 +318,9 @@ export class QboOAuth {
     } catch (e) {
       // A grant that is already dead is as revoked as it gets; anything else must be retried.
       if (tokenErrorCode(e) !== 'invalid_grant') {
-        throw new AccrueError('upstream_unavailable', `QuickBooks revoke failed: ${(e as Error).message}`, undefined, { cause: e });
+        throw new AccrueError('upstream_unavailable', `QuickBooks revoke failed: ${(e as Error).message}`, undefined, {
+          cause: e,
+        });
       }
     }
     await this.opts.tokens.remove(tenantId);

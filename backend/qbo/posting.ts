@@ -131,7 +131,10 @@ export function minorToQboAmount(amount_minor: bigint, currency: Currency): numb
   const text = formatMinor(amount_minor, currency);
   const digits = text.replace(/[-.]/g, '').replace(/^0+/, '');
   if (digits.length > EXACT_SIGNIFICANT_DIGITS_MAX) {
-    throw new AccrueError('invalid_input', `amount ${text} ${currency.toUpperCase()} has more than ${EXACT_SIGNIFICANT_DIGITS_MAX} significant digits`);
+    throw new AccrueError(
+      'invalid_input',
+      `amount ${text} ${currency.toUpperCase()} has more than ${EXACT_SIGNIFICANT_DIGITS_MAX} significant digits`,
+    );
   }
   return Number(text);
 }
@@ -139,7 +142,8 @@ export function minorToQboAmount(amount_minor: bigint, currency: Currency): numb
 /** Minor units of a QuickBooks amount (a JSON number) read back from the API. */
 export function qboAmountToMinor(amount: number, currency: Currency): bigint {
   const text = String(amount);
-  if (!/^-?\d+(\.\d+)?$/.test(text)) throw new AccrueError('invalid_input', `QuickBooks amount ${text} is not a plain decimal`);
+  if (!/^-?\d+(\.\d+)?$/.test(text))
+    throw new AccrueError('invalid_input', `QuickBooks amount ${text} is not a plain decimal`);
   const exp = currencyExponent(currency);
   const [, frac = ''] = text.split('.');
   // QuickBooks may drop trailing zeros (10.5); pad, but never round a finer value.
@@ -167,7 +171,10 @@ export function linesHashOfQbo(je: QboJournalEntry, fallbackCurrency: string): s
       accountId: l.JournalEntryLineDetail.AccountRef.value,
       postingType: l.JournalEntryLineDetail.PostingType,
       amount_minor: qboAmountToMinor(l.Amount, currency),
-      customerId: l.JournalEntryLineDetail.Entity?.Type === 'Customer' ? l.JournalEntryLineDetail.Entity.EntityRef.value : undefined,
+      customerId:
+        l.JournalEntryLineDetail.Entity?.Type === 'Customer'
+          ? l.JournalEntryLineDetail.Entity.EntityRef.value
+          : undefined,
     })),
   );
 }
@@ -217,7 +224,8 @@ export function splitBalanced(lines: readonly NetLine[], maxLines: number): NetL
     if (dr.left === 0n) d++;
     if (cr.left === 0n) c++;
   }
-  if (d < debits.length || c < credits.length) throw new AccrueError('unbalanced_entry', 'lines to post do not balance');
+  if (d < debits.length || c < credits.length)
+    throw new AccrueError('unbalanced_entry', 'lines to post do not balance');
   flush();
   return parts;
 }
@@ -261,13 +269,19 @@ function compareNetLines(a: NetLine, b: NetLine): number {
  * zero. Unmapped accounts and missing customers are noted in `problems` and left out; a group that
  * mixes currencies or does not balance is refused at once.
  */
-function netGroup(group: readonly LedgerLine[], input: PlanInput, mode: PostingMode, problems: PlanProblems): NetLine[] {
+function netGroup(
+  group: readonly LedgerLine[],
+  input: PlanInput,
+  mode: PostingMode,
+  problems: PlanProblems,
+): NetLine[] {
   const first = group[0]!;
   const currency = first.currency;
   let total = 0n;
   const net = new Map<string, NetLine>();
   for (const line of group) {
-    if (line.currency.toLowerCase() !== currency) throw new AccrueError('invalid_input', `entry ${line.entryId} mixes currencies`);
+    if (line.currency.toLowerCase() !== currency)
+      throw new AccrueError('invalid_input', `entry ${line.entryId} mixes currencies`);
     total += line.amount;
     const mapped = input.accounts.get(mappingKey(line.role, line.account));
     if (!mapped) {
@@ -286,7 +300,9 @@ function netGroup(group: readonly LedgerLine[], input: PlanInput, mode: PostingM
       net.set(key, netLine);
     }
     netLine.amount += line.amount;
-    netLine.labels.add(mode === 'summary' ? `${line.role}: ${line.account}` : (line.memo || `${line.role}: ${line.account}`));
+    netLine.labels.add(
+      mode === 'summary' ? `${line.role}: ${line.account}` : line.memo || `${line.role}: ${line.account}`,
+    );
   }
   if (total !== 0n) {
     const what = mode === 'summary' ? `period ${first.period}` : `entry ${first.entryId}`;
@@ -300,7 +316,10 @@ function exchangeRateFor(input: PlanInput, currency: string, txnDate: string): s
   const upper = currency.toUpperCase();
   if (upper === input.realm.homeCurrency.toUpperCase()) return undefined;
   if (!input.realm.multicurrency) {
-    throw new AccrueError('not_configured', `QuickBooks company is in ${input.realm.homeCurrency} without multicurrency; cannot post ${upper}`);
+    throw new AccrueError(
+      'not_configured',
+      `QuickBooks company is in ${input.realm.homeCurrency} without multicurrency; cannot post ${upper}`,
+    );
   }
   const rate = input.exchangeRate?.(upper, txnDate);
   if (!rate) throw new AccrueError('not_configured', `no exchange rate for ${upper} on ${txnDate}`);
@@ -326,7 +345,12 @@ function groupPlan(group: readonly LedgerLine[], input: PlanInput, mode: Posting
   const txnDate = group.reduce((max, l) => (l.postingDate > max ? l.postingDate : max), first.postingDate);
   const exchangeRate = exchangeRateFor(input, currency, txnDate);
   const content = createHash('sha256')
-    .update(group.map((l) => `${l.entryId}:${l.lineNo}:${l.amount}`).sort().join('\n'))
+    .update(
+      group
+        .map((l) => `${l.entryId}:${l.lineNo}:${l.amount}`)
+        .sort()
+        .join('\n'),
+    )
     .digest('hex');
   const seedBase =
     mode === 'summary'
@@ -386,10 +410,14 @@ export function planPostings(input: PlanInput): PlannedEntry[] {
     parts.forEach((partLines, index) => planned.push(plannedPart(shared, partLines, index + 1, parts.length)));
   }
   if (problems.unmapped.size > 0) {
-    throw new AccrueError('unknown_account', 'ledger accounts are not mapped to QuickBooks accounts', { unmapped: [...problems.unmapped].sort() });
+    throw new AccrueError('unknown_account', 'ledger accounts are not mapped to QuickBooks accounts', {
+      unmapped: [...problems.unmapped].sort(),
+    });
   }
   if (problems.missingCustomers.size > 0) {
-    throw new AccrueError('not_found', 'Accounts Receivable lines need QuickBooks customers', { customers: [...problems.missingCustomers].sort() });
+    throw new AccrueError('not_found', 'Accounts Receivable lines need QuickBooks customers', {
+      customers: [...problems.missingCustomers].sort(),
+    });
   }
   return planned;
 }
@@ -407,7 +435,12 @@ export function toQboJournalEntry(plan: PlannedEntry): QboJournalEntry {
     if (l.customerId) line.JournalEntryLineDetail.Entity = { Type: 'Customer', EntityRef: { value: l.customerId } };
     return line;
   });
-  const je: QboJournalEntry = { DocNumber: plan.docNumber, TxnDate: plan.txnDate, PrivateNote: plan.privateNote, Line: lines };
+  const je: QboJournalEntry = {
+    DocNumber: plan.docNumber,
+    TxnDate: plan.txnDate,
+    PrivateNote: plan.privateNote,
+    Line: lines,
+  };
   if (plan.multicurrency) {
     je.CurrencyRef = { value: currency.toUpperCase() };
     if (plan.exchangeRate) je.ExchangeRate = Number(plan.exchangeRate);

@@ -7,7 +7,14 @@ import { generateLedger } from '../sandbox/qbo/ledger.ts';
 import { startHarness, type Harness } from '../sandbox/qbo/harness.ts';
 import { executePostings } from './executor.ts';
 import { planPostings } from './posting.ts';
-import { compareTotals, currentFromCdc, detectDrift, isAccrueDocNumber, nextChangedSince, readBackEntries } from './reconcile.ts';
+import {
+  compareTotals,
+  currentFromCdc,
+  detectDrift,
+  isAccrueDocNumber,
+  nextChangedSince,
+  readBackEntries,
+} from './reconcile.ts';
 import { InMemorySyncStore } from './sync-store.ts';
 
 const calendar = periodCalendar({ type: 'monthly' });
@@ -16,12 +23,22 @@ const periodOf = (d: string) => calendar.periodOf(d).key;
 describe('reconciliation with QuickBooks', () => {
   let h: Harness;
   const store = new InMemorySyncStore();
-  const lines = generateLedger({ tenantId: 't1', months: ['2026-04', '2026-05', '2026-06'], entriesPerMonth: 20, customers: 3 });
+  const lines = generateLedger({
+    tenantId: 't1',
+    months: ['2026-04', '2026-05', '2026-06'],
+    entriesPerMonth: 20,
+    customers: 3,
+  });
   let sweepStart: string;
 
   beforeAll(async () => {
     h = await startHarness();
-    const plan = planPostings({ tenantId: 't1', lines, accounts: h.accounts, realm: { homeCurrency: 'USD', multicurrency: false } });
+    const plan = planPostings({
+      tenantId: 't1',
+      lines,
+      accounts: h.accounts,
+      realm: { homeCurrency: 'USD', multicurrency: false },
+    });
     const result = await executePostings({ tenantId: 't1', realmId: h.realmId, api: h.api, entries: plan, store });
     expect(result.posted).toBe(3);
     sweepStart = new Date(Date.now() - 1000).toISOString();
@@ -30,7 +47,9 @@ describe('reconciliation with QuickBooks', () => {
 
   const readBack = async () => {
     const records = await store.list(h.realmId, { state: 'posted' });
-    return (await h.api.findJournalEntriesByDocNumber(records.map((r) => r.docNumber))).filter((je) => isAccrueDocNumber(je.DocNumber));
+    return (await h.api.findJournalEntriesByDocNumber(records.map((r) => r.docNumber))).filter((je) =>
+      isAccrueDocNumber(je.DocNumber),
+    );
   };
 
   it('finds no differences right after posting', async () => {
@@ -48,8 +67,12 @@ describe('reconciliation with QuickBooks', () => {
     let debitAccount = '';
     let creditAccount = '';
     h.fake.editJournalEntry(h.realmId, may.qboId!, (je) => {
-      const dr = je.Line.find((l: { JournalEntryLineDetail: { PostingType: string } }) => l.JournalEntryLineDetail.PostingType === 'Debit');
-      const cr = je.Line.find((l: { JournalEntryLineDetail: { PostingType: string } }) => l.JournalEntryLineDetail.PostingType === 'Credit');
+      const dr = je.Line.find(
+        (l: { JournalEntryLineDetail: { PostingType: string } }) => l.JournalEntryLineDetail.PostingType === 'Debit',
+      );
+      const cr = je.Line.find(
+        (l: { JournalEntryLineDetail: { PostingType: string } }) => l.JournalEntryLineDetail.PostingType === 'Credit',
+      );
       dr.Amount = Number((dr.Amount + 1.25).toFixed(2));
       cr.Amount = Number((cr.Amount + 1.25).toFixed(2));
       debitAccount = dr.JournalEntryLineDetail.AccountRef.value;
@@ -58,9 +81,22 @@ describe('reconciliation with QuickBooks', () => {
     const cdc = await h.api.changeDataCapture(['JournalEntry'], sweepStart);
     const drift = detectDrift(records, currentFromCdc(cdc));
     expect(drift).toHaveLength(1);
-    expect(drift[0]).toMatchObject({ kind: 'edited', qboId: may.qboId, period: '2026-05', linesChanged: true, recorded: { syncToken: '0' }, current: { syncToken: '1' } });
+    expect(drift[0]).toMatchObject({
+      kind: 'edited',
+      qboId: may.qboId,
+      period: '2026-05',
+      linesChanged: true,
+      recorded: { syncToken: '0' },
+      current: { syncToken: '1' },
+    });
 
-    const r = compareTotals({ ledgerLines: lines, accounts: h.accounts, qboEntries: await readBack(), periodOf, homeCurrency: 'USD' });
+    const r = compareTotals({
+      ledgerLines: lines,
+      accounts: h.accounts,
+      qboEntries: await readBack(),
+      periodOf,
+      homeCurrency: 'USD',
+    });
     expect(r.differences).toHaveLength(2);
     const dr = r.differences.find((d) => d.accountId === debitAccount)!;
     const cr = r.differences.find((d) => d.accountId === creditAccount)!;
@@ -91,7 +127,13 @@ describe('reconciliation with QuickBooks', () => {
     const viaRead = detectDrift(records, await readBackEntries(h.api, [april.qboId!]));
     expect(viaRead).toEqual([expect.objectContaining({ kind: 'deleted', qboId: april.qboId })]);
 
-    const r = compareTotals({ ledgerLines: lines, accounts: h.accounts, qboEntries: await readBack(), periodOf, homeCurrency: 'USD' });
+    const r = compareTotals({
+      ledgerLines: lines,
+      accounts: h.accounts,
+      qboEntries: await readBack(),
+      periodOf,
+      homeCurrency: 'USD',
+    });
     const aprilDiffs = r.differences.filter((d) => d.period === '2026-04');
     expect(aprilDiffs.length).toBeGreaterThan(0);
     expect(aprilDiffs.every((d) => d.qbo_minor === 0n && d.ledger_minor === d.difference_minor)).toBe(true);

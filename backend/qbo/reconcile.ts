@@ -59,7 +59,10 @@ export function isAccrueDocNumber(docNumber: string | undefined): boolean {
 
 /** Compares ledger and QuickBooks totals per period, currency and account. */
 export function compareTotals(input: CompareTotalsInput): CompareTotalsResult {
-  const cells = new Map<string, { period: string; currency: Currency; accountId: string; ledger: bigint; qbo: bigint }>();
+  const cells = new Map<
+    string,
+    { period: string; currency: Currency; accountId: string; ledger: bigint; qbo: bigint }
+  >();
   const cell = (period: string, currency: Currency, accountId: string) => {
     const k = `${period}\u0000${currency}\u0000${accountId}`;
     let c = cells.get(k);
@@ -88,10 +91,27 @@ export function compareTotals(input: CompareTotalsInput): CompareTotalsResult {
   const differences: TotalsDifference[] = [];
   for (const c of cells.values()) {
     if (c.ledger !== c.qbo) {
-      differences.push({ period: c.period, currency: c.currency, accountId: c.accountId, ledger_minor: c.ledger, qbo_minor: c.qbo, difference_minor: c.ledger - c.qbo });
+      differences.push({
+        period: c.period,
+        currency: c.currency,
+        accountId: c.accountId,
+        ledger_minor: c.ledger,
+        qbo_minor: c.qbo,
+        difference_minor: c.ledger - c.qbo,
+      });
     }
   }
-  differences.sort((a, b) => (a.period !== b.period ? (a.period < b.period ? -1 : 1) : a.accountId < b.accountId ? -1 : a.accountId > b.accountId ? 1 : 0));
+  differences.sort((a, b) =>
+    a.period !== b.period
+      ? a.period < b.period
+        ? -1
+        : 1
+      : a.accountId < b.accountId
+        ? -1
+        : a.accountId > b.accountId
+          ? 1
+          : 0,
+  );
   return { differences, cells: cells.size, unmappedLines };
 }
 
@@ -149,8 +169,12 @@ export function currentFromCdc(cdc: CdcResult): Map<string, CurrentEntry> {
 }
 
 /** Reads entries back one by one; a 610 / not-found answer means the entry was deleted. */
-export async function readBackEntries(api: { getJournalEntry(id: string): Promise<QboJournalEntry> }, ids: readonly string[]): Promise<Map<string, CurrentEntry>> {
-  if (ids.length > READ_BACK_ENTRIES_MAX) throw new Error(`readBackEntries: ${ids.length} ids; use CDC beyond ${READ_BACK_ENTRIES_MAX}`);
+export async function readBackEntries(
+  api: { getJournalEntry(id: string): Promise<QboJournalEntry> },
+  ids: readonly string[],
+): Promise<Map<string, CurrentEntry>> {
+  if (ids.length > READ_BACK_ENTRIES_MAX)
+    throw new Error(`readBackEntries: ${ids.length} ids; use CDC beyond ${READ_BACK_ENTRIES_MAX}`);
   const out = new Map<string, CurrentEntry>();
   for (const id of ids) {
     try {

@@ -55,7 +55,14 @@ describe('QuickBooks service, end to end', () => {
   it('connects, maps, posts through a token refresh, and detects accountant changes', async () => {
     const realmId = fake.createRealm({ companyName: 'Service Co' });
     const tokens = new InMemoryTokenStore();
-    const oauth = new QboOAuth({ clientId: 'cid', clientSecret: 'csecret', redirectUri: REDIRECT, stateSecret: 's'.repeat(40), tokens, states: new InMemoryStateStore() });
+    const oauth = new QboOAuth({
+      clientId: 'cid',
+      clientSecret: 'csecret',
+      redirectUri: REDIRECT,
+      stateSecret: 's'.repeat(40),
+      tokens,
+      states: new InMemoryStateStore(),
+    });
     const consent = await fetch(oauth.authorizationUrl('tenant-9').url, { redirect: 'manual' });
     await oauth.handleCallback(consent.headers.get('location')!);
     const session = await openSession(oauth, 'tenant-9');
@@ -67,11 +74,21 @@ describe('QuickBooks service, end to end', () => {
     const ar = chart.find((a) => a.AccountType === 'Accounts Receivable')!;
     accounts.set(mappingKey('receivable', 'Stripe Receivables'), { id: ar.Id, accountType: ar.AccountType });
 
-    const lines = generateLedger({ tenantId: 'tenant-9', months: ['2026-07', '2026-08'], entriesPerMonth: 12, customers: 3 });
-    const stripeCustomers = [...new Set(lines.map((l) => l.customer!))].map((id) => ({ stripeCustomerId: id, name: `Name of ${id}` }));
+    const lines = generateLedger({
+      tenantId: 'tenant-9',
+      months: ['2026-07', '2026-08'],
+      entriesPerMonth: 12,
+      customers: 3,
+    });
+    const stripeCustomers = [...new Set(lines.map((l) => l.customer!))].map((id) => ({
+      stripeCustomerId: id,
+      name: `Name of ${id}`,
+    }));
     const customers = await ensureCustomers(session, stripeCustomers);
     expect(customers.size).toBe(3);
-    expect(fake.customers(realmId).map((c) => c.DisplayName)).toContain(customerDisplayName('cus_00001', 'Name of cus_00001'));
+    expect(fake.customers(realmId).map((c) => c.DisplayName)).toContain(
+      customerDisplayName('cus_00001', 'Name of cus_00001'),
+    );
     expect(await ensureCustomers(session, stripeCustomers)).toEqual(customers); // found, not duplicated
     expect(fake.customers(realmId)).toHaveLength(3);
 
@@ -83,7 +100,10 @@ describe('QuickBooks service, end to end', () => {
     expect(result.posted).toBe(24);
     expect(result.postedEntryIds).toHaveLength(24);
     expect(oauth.refreshCalls).toBe(1);
-    const arLines = fake.journalEntries(realmId).flatMap((je) => je.Line).filter((l) => l.JournalEntryLineDetail.AccountRef.value === ar.Id);
+    const arLines = fake
+      .journalEntries(realmId)
+      .flatMap((je) => je.Line)
+      .filter((l) => l.JournalEntryLineDetail.AccountRef.value === ar.Id);
     expect(arLines.length).toBeGreaterThan(0);
     expect(arLines.every((l) => l.JournalEntryLineDetail.Entity?.Type === 'Customer')).toBe(true);
 
@@ -103,12 +123,22 @@ describe('QuickBooks service, end to end', () => {
     });
     fake.setWebhookTarget({ url: receiverUrl, verifierToken: VERIFIER });
     expect(await fake.flushWebhooks()).toEqual([200]);
-    expect(received).toEqual([expect.objectContaining({ realmId, entity: 'JournalEntry', entityId: edited.qboId, operation: 'update' })]);
+    expect(received).toEqual([
+      expect.objectContaining({ realmId, entity: 'JournalEntry', entityId: edited.qboId, operation: 'update' }),
+    ]);
 
     const sweep = await sweepChanges(session, store, since);
     expect(sweep.truncated).toBe(false);
-    expect(sweep.drift.map((d) => [d.kind, d.qboId]).sort()).toEqual([['deleted', deleted.qboId], ['edited', edited.qboId]].sort());
-    expect(sweep.drift.find((d) => d.kind === 'edited')).toMatchObject({ linesChanged: false, current: { syncToken: '2' } });
+    expect(sweep.drift.map((d) => [d.kind, d.qboId]).sort()).toEqual(
+      [
+        ['deleted', deleted.qboId],
+        ['edited', edited.qboId],
+      ].sort(),
+    );
+    expect(sweep.drift.find((d) => d.kind === 'edited')).toMatchObject({
+      linesChanged: false,
+      current: { syncToken: '2' },
+    });
     expect(sweep.nextSince).toMatch(/Z$/);
   });
 });

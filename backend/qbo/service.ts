@@ -32,7 +32,11 @@ export interface QboSession {
 }
 
 /** Opens a session: a valid access token and an adapter bound to the tenant's realm. */
-export async function openSession(oauth: QboOAuth, tenantId: string, opts: { clock?: Clock; timeout_ms?: number; limiter?: RealmLimiter } = {}): Promise<QboSession> {
+export async function openSession(
+  oauth: QboOAuth,
+  tenantId: string,
+  opts: { clock?: Clock; timeout_ms?: number; limiter?: RealmLimiter } = {},
+): Promise<QboSession> {
   const { accessToken, realmId } = await oauth.accessToken(tenantId);
   const api = new QboAdapter({ realmId, accessToken, timeout_ms: opts.timeout_ms });
   const limiter = opts.limiter ?? limiterForRealm(realmId, opts.clock ?? systemClock);
@@ -60,7 +64,11 @@ export async function openSession(oauth: QboOAuth, tenantId: string, opts: { clo
 
 /** The DisplayName Accrue gives a Stripe customer: readable, and unique thanks to the id. */
 export function customerDisplayName(stripeCustomerId: string, name: string | undefined): string {
-  const base = (name ?? '').replace(/[:"\t\n]/g, ' ').replace(/\s+/g, ' ').trim().slice(0, CUSTOMER_NAME_MAX_CHARS);
+  const base = (name ?? '')
+    .replace(/[:"\t\n]/g, ' ')
+    .replace(/\s+/g, ' ')
+    .trim()
+    .slice(0, CUSTOMER_NAME_MAX_CHARS);
   return base ? `${base} [${stripeCustomerId}]` : `Stripe ${stripeCustomerId}`;
 }
 
@@ -154,9 +162,18 @@ export interface SweepResult {
 }
 
 /** One CDC sweep: what changed in QuickBooks since `since`, compared with what we posted. */
-export async function sweepChanges(session: Pick<QboSession, 'call' | 'realmId'>, store: SyncStore, since: string, clock: Clock = systemClock): Promise<SweepResult> {
+export async function sweepChanges(
+  session: Pick<QboSession, 'call' | 'realmId'>,
+  store: SyncStore,
+  since: string,
+  clock: Clock = systemClock,
+): Promise<SweepResult> {
   const cdc = await session.call((api) => api.changeDataCapture(['JournalEntry', 'Account'], since));
   const records = await store.list(session.realmId, { state: 'posted' });
   const objects = Object.values(cdc.changes).reduce((n, list) => n + list.length, 0);
-  return { drift: detectDrift(records, currentFromCdc(cdc)), nextSince: nextChangedSince(cdc.time, clock.now_ms()), truncated: objects >= CDC_OBJECT_CAP };
+  return {
+    drift: detectDrift(records, currentFromCdc(cdc)),
+    nextSince: nextChangedSince(cdc.time, clock.now_ms()),
+    truncated: objects >= CDC_OBJECT_CAP,
+  };
 }

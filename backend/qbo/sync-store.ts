@@ -29,14 +29,27 @@ export interface SyncRecord {
   updatedAt_ms: number;
 }
 
-export type PendingInput = Omit<SyncRecord, 'state' | 'qboId' | 'syncToken' | 'postedLinesHash' | 'reason' | 'code' | 'attempts' | 'updatedAt_ms'>;
+export type PendingInput = Omit<
+  SyncRecord,
+  'state' | 'qboId' | 'syncToken' | 'postedLinesHash' | 'reason' | 'code' | 'attempts' | 'updatedAt_ms'
+>;
 
 export interface SyncStore {
   get(realmId: string, requestId: string): Promise<SyncRecord | undefined>;
   /** Inserts the record as pending, or moves a failed one back to pending; keeps posted ones. */
   markPending(input: PendingInput, now_ms: number): Promise<SyncRecord>;
-  markPosted(realmId: string, requestId: string, posted: { qboId: string; syncToken: string; linesHash: string }, now_ms: number): Promise<void>;
-  markFailed(realmId: string, requestId: string, failure: { reason: string; code?: string | undefined }, now_ms: number): Promise<void>;
+  markPosted(
+    realmId: string,
+    requestId: string,
+    posted: { qboId: string; syncToken: string; linesHash: string },
+    now_ms: number,
+  ): Promise<void>;
+  markFailed(
+    realmId: string,
+    requestId: string,
+    failure: { reason: string; code?: string | undefined },
+    now_ms: number,
+  ): Promise<void>;
   list(realmId: string, filter?: { state?: SyncState }): Promise<SyncRecord[]>;
 }
 
@@ -57,19 +70,40 @@ export class InMemorySyncStore implements SyncStore {
     this.rows.set(k, next);
     return { ...next };
   }
-  async markPosted(realmId: string, requestId: string, posted: { qboId: string; syncToken: string; linesHash: string }, now_ms: number): Promise<void> {
+  async markPosted(
+    realmId: string,
+    requestId: string,
+    posted: { qboId: string; syncToken: string; linesHash: string },
+    now_ms: number,
+  ): Promise<void> {
     const k = this.key(realmId, requestId);
     const cur = this.rows.get(k);
     if (!cur) throw new Error(`sync record ${requestId} was never marked pending`);
-    this.rows.set(k, { ...cur, state: 'posted', qboId: posted.qboId, syncToken: posted.syncToken, postedLinesHash: posted.linesHash, reason: undefined, code: undefined, updatedAt_ms: now_ms });
+    this.rows.set(k, {
+      ...cur,
+      state: 'posted',
+      qboId: posted.qboId,
+      syncToken: posted.syncToken,
+      postedLinesHash: posted.linesHash,
+      reason: undefined,
+      code: undefined,
+      updatedAt_ms: now_ms,
+    });
   }
-  async markFailed(realmId: string, requestId: string, failure: { reason: string; code?: string | undefined }, now_ms: number): Promise<void> {
+  async markFailed(
+    realmId: string,
+    requestId: string,
+    failure: { reason: string; code?: string | undefined },
+    now_ms: number,
+  ): Promise<void> {
     const k = this.key(realmId, requestId);
     const cur = this.rows.get(k);
     if (!cur) throw new Error(`sync record ${requestId} was never marked pending`);
     this.rows.set(k, { ...cur, state: 'failed', reason: failure.reason, code: failure.code, updatedAt_ms: now_ms });
   }
   async list(realmId: string, filter?: { state?: SyncState }): Promise<SyncRecord[]> {
-    return [...this.rows.values()].filter((r) => r.realmId === realmId && (!filter?.state || r.state === filter.state)).map((r) => ({ ...r }));
+    return [...this.rows.values()]
+      .filter((r) => r.realmId === realmId && (!filter?.state || r.state === filter.state))
+      .map((r) => ({ ...r }));
   }
 }

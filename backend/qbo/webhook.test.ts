@@ -6,7 +6,13 @@ import { parseIntuitWebhook, verifyIntuitSignature } from './webhook.ts';
 
 const TOKEN = 'verifier-token-123';
 const changes = [
-  { realmId: '9130', entity: 'JournalEntry', id: '1043', operation: 'deleted' as const, time: '2026-11-30T18:05:00.123Z' },
+  {
+    realmId: '9130',
+    entity: 'JournalEntry',
+    id: '1043',
+    operation: 'deleted' as const,
+    time: '2026-11-30T18:05:00.123Z',
+  },
   { realmId: '9130', entity: 'Account', id: '92', operation: 'updated' as const, time: '2026-11-30T18:06:00.000Z' },
 ];
 
@@ -27,7 +33,13 @@ describe('Intuit webhooks', () => {
   it('parses CloudEvents', () => {
     const parsed = parseIntuitWebhook(signWebhook(cloudEvents(changes), TOKEN).body);
     expect(parsed).toEqual([
-      expect.objectContaining({ realmId: '9130', entity: 'JournalEntry', entityId: '1043', operation: 'delete', occurredAt: '2026-11-30T18:05:00.123Z' }),
+      expect.objectContaining({
+        realmId: '9130',
+        entity: 'JournalEntry',
+        entityId: '1043',
+        operation: 'delete',
+        occurredAt: '2026-11-30T18:05:00.123Z',
+      }),
       expect.objectContaining({ realmId: '9130', entity: 'Account', entityId: '92', operation: 'update' }),
     ]);
     expect(parsed[0]!.eventId).toMatch(/^[0-9a-f-]{36}$/);
@@ -35,7 +47,9 @@ describe('Intuit webhooks', () => {
 
   it('parses the legacy eventNotifications format to the same records', () => {
     const parsed = parseIntuitWebhook(JSON.stringify(legacyNotification(changes)));
-    expect(parsed.map(({ realmId, entity, entityId, operation }) => ({ realmId, entity, entityId, operation }))).toEqual([
+    expect(
+      parsed.map(({ realmId, entity, entityId, operation }) => ({ realmId, entity, entityId, operation })),
+    ).toEqual([
       { realmId: '9130', entity: 'JournalEntry', entityId: '1043', operation: 'delete' },
       { realmId: '9130', entity: 'Account', entityId: '92', operation: 'update' },
     ]);

@@ -28,7 +28,11 @@ export interface WebhookChange {
 }
 
 /** True when `signature` is Intuit's signature of exactly these bytes. */
-export function verifyIntuitSignature(rawBody: Buffer | string, signature: string | undefined, verifierToken: string): boolean {
+export function verifyIntuitSignature(
+  rawBody: Buffer | string,
+  signature: string | undefined,
+  verifierToken: string,
+): boolean {
   if (!signature || !verifierToken) return false;
   const body = typeof rawBody === 'string' ? Buffer.from(rawBody, 'utf8') : rawBody;
   const expected = createHmac('sha256', verifierToken).update(body).digest();
@@ -70,7 +74,8 @@ function operationOf(word: string): WebhookOperation {
 /** Parses a verified webhook body (CloudEvents array or legacy object) into changes. */
 export function parseIntuitWebhook(rawBody: Buffer | string): WebhookChange[] {
   const text = typeof rawBody === 'string' ? rawBody : rawBody.toString('utf8');
-  if (Buffer.byteLength(text) > WEBHOOK_BODY_BYTES_MAX) throw new AccrueError('invalid_input', 'webhook body too large');
+  if (Buffer.byteLength(text) > WEBHOOK_BODY_BYTES_MAX)
+    throw new AccrueError('invalid_input', 'webhook body too large');
   let payload: any;
   try {
     payload = JSON.parse(text);
@@ -79,7 +84,8 @@ export function parseIntuitWebhook(rawBody: Buffer | string): WebhookChange[] {
   }
   const out: WebhookChange[] = [];
   const push = (c: WebhookChange): void => {
-    if (out.length >= WEBHOOK_EVENTS_MAX) throw new AccrueError('invalid_input', `more than ${WEBHOOK_EVENTS_MAX} webhook events`);
+    if (out.length >= WEBHOOK_EVENTS_MAX)
+      throw new AccrueError('invalid_input', `more than ${WEBHOOK_EVENTS_MAX} webhook events`);
     out.push(c);
   };
   if (Array.isArray(payload)) {

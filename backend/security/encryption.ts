@@ -37,8 +37,12 @@ export interface Keyring {
  */
 export function parseKeyring(spec: string | undefined): Keyring {
   if (!spec || spec.trim() === '') throw new AccrueError('not_configured', 'ACCRUE_ENCRYPTION_KEY is not set');
-  const parts = spec.split(',').map((s) => s.trim()).filter((s) => s !== '');
-  if (parts.length > KEYS_MAX) throw new AccrueError('not_configured', `ACCRUE_ENCRYPTION_KEY holds more than ${KEYS_MAX} keys`);
+  const parts = spec
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s !== '');
+  if (parts.length > KEYS_MAX)
+    throw new AccrueError('not_configured', `ACCRUE_ENCRYPTION_KEY holds more than ${KEYS_MAX} keys`);
   const keys = new Map<string, Buffer>();
   let currentId: string | undefined;
   for (const part of parts) {
@@ -48,7 +52,8 @@ export function parseKeyring(spec: string | undefined): Keyring {
     if (!KEY_ID_PATTERN.test(id)) throw new AccrueError('not_configured', `encryption key id "${id}" is not allowed`);
     if (keys.has(id)) throw new AccrueError('not_configured', `encryption key id "${id}" appears twice`);
     const key = Buffer.from(part.slice(colon + 1), 'base64');
-    if (key.length !== KEY_BYTES) throw new AccrueError('not_configured', `encryption key "${id}" must be ${KEY_BYTES} bytes of base64`);
+    if (key.length !== KEY_BYTES)
+      throw new AccrueError('not_configured', `encryption key "${id}" must be ${KEY_BYTES} bytes of base64`);
     keys.set(id, key);
     currentId ??= id;
   }
@@ -81,11 +86,13 @@ export function createEncryptor(keyringOrSpec: Keyring | string): Encryptor {
 
   const split = (ciphertext: string): { keyId: string; iv: Buffer; body: Buffer; tag: Buffer } => {
     const parts = ciphertext.split('.');
-    if (parts.length !== 5 || parts[0] !== FORMAT_VERSION) throw new AccrueError('invalid_input', 'not an Accrue ciphertext');
+    if (parts.length !== 5 || parts[0] !== FORMAT_VERSION)
+      throw new AccrueError('invalid_input', 'not an Accrue ciphertext');
     const [, keyId, iv, body, tag] = parts as [string, string, string, string, string];
     const ivBuf = Buffer.from(iv, 'base64url');
     const tagBuf = Buffer.from(tag, 'base64url');
-    if (ivBuf.length !== IV_BYTES || tagBuf.length !== TAG_BYTES) throw new AccrueError('invalid_input', 'malformed ciphertext');
+    if (ivBuf.length !== IV_BYTES || tagBuf.length !== TAG_BYTES)
+      throw new AccrueError('invalid_input', 'malformed ciphertext');
     return { keyId, iv: ivBuf, body: Buffer.from(body, 'base64url'), tag: tagBuf };
   };
 
@@ -96,7 +103,13 @@ export function createEncryptor(keyringOrSpec: Keyring | string): Encryptor {
       cipher.setAAD(aad(ring.currentId));
       const body = Buffer.concat([cipher.update(plaintext, 'utf8'), cipher.final()]);
       const tag = cipher.getAuthTag();
-      return [FORMAT_VERSION, ring.currentId, iv.toString('base64url'), body.toString('base64url'), tag.toString('base64url')].join('.');
+      return [
+        FORMAT_VERSION,
+        ring.currentId,
+        iv.toString('base64url'),
+        body.toString('base64url'),
+        tag.toString('base64url'),
+      ].join('.');
     },
     decrypt(ciphertext) {
       const { keyId, iv, body, tag } = split(ciphertext);

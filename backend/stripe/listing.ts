@@ -11,7 +11,13 @@
  */
 import type Stripe from 'stripe';
 import { AccrueError } from '../../shared/errors.ts';
-import { callStripe, completeCreditNoteLines, completeInvoiceLines, STRIPE_PAGE_SIZE, type RetryOptions } from './reader.ts';
+import {
+  callStripe,
+  completeCreditNoteLines,
+  completeInvoiceLines,
+  STRIPE_PAGE_SIZE,
+  type RetryOptions,
+} from './reader.ts';
 
 /**
  * Ceiling on pages per listing. At 100 objects a page this is ten million objects, beyond any
@@ -76,7 +82,11 @@ const EXPAND: Partial<Record<BackfillKind, string[]>> = {
   payouts: ['data.failure_balance_transaction'],
 };
 
-type PageFetcher<T> = (stripe: Stripe, params: ListParams, options: { stripeAccount: string }) => Promise<Stripe.ApiList<T>>;
+type PageFetcher<T> = (
+  stripe: Stripe,
+  params: ListParams,
+  options: { stripeAccount: string },
+) => Promise<Stripe.ApiList<T>>;
 
 // Each collection's list call; the SDK's per-resource parameter types all accept these three fields.
 const FETCHERS: { [K in BackfillKind]: PageFetcher<BackfillObjects[K]> } = {
@@ -131,24 +141,36 @@ export async function* listObjects<K extends BackfillKind>(
   throw new AccrueError('internal', `Listing ${kind} for ${account} did not end after ${BACKFILL_PAGES_MAX} pages`);
 }
 
-async function complete(stripe: Stripe, account: string, kind: BackfillKind, item: unknown, opts: RetryOptions): Promise<unknown> {
+async function complete(
+  stripe: Stripe,
+  account: string,
+  kind: BackfillKind,
+  item: unknown,
+  opts: RetryOptions,
+): Promise<unknown> {
   if (kind === 'invoices') return completeInvoiceLines(stripe, account, item as Stripe.Invoice, opts);
   if (kind === 'credit_notes') return completeCreditNoteLines(stripe, account, item as Stripe.CreditNote, opts);
   return item;
 }
 
 /** Invoices since `createdGte`, each with all its lines. */
-export const listInvoices = (stripe: Stripe, account: string, opts?: ListingOptions) => listObjects(stripe, account, 'invoices', opts);
+export const listInvoices = (stripe: Stripe, account: string, opts?: ListingOptions) =>
+  listObjects(stripe, account, 'invoices', opts);
 /** Credit notes since `createdGte`, each with all its lines. */
-export const listCreditNotes = (stripe: Stripe, account: string, opts?: ListingOptions) => listObjects(stripe, account, 'credit_notes', opts);
+export const listCreditNotes = (stripe: Stripe, account: string, opts?: ListingOptions) =>
+  listObjects(stripe, account, 'credit_notes', opts);
 /** Charges since `createdGte`. */
-export const listCharges = (stripe: Stripe, account: string, opts?: ListingOptions) => listObjects(stripe, account, 'charges', opts);
+export const listCharges = (stripe: Stripe, account: string, opts?: ListingOptions) =>
+  listObjects(stripe, account, 'charges', opts);
 /** Refunds since `createdGte`. */
-export const listRefunds = (stripe: Stripe, account: string, opts?: ListingOptions) => listObjects(stripe, account, 'refunds', opts);
+export const listRefunds = (stripe: Stripe, account: string, opts?: ListingOptions) =>
+  listObjects(stripe, account, 'refunds', opts);
 /** Disputes since `createdGte`. */
-export const listDisputes = (stripe: Stripe, account: string, opts?: ListingOptions) => listObjects(stripe, account, 'disputes', opts);
+export const listDisputes = (stripe: Stripe, account: string, opts?: ListingOptions) =>
+  listObjects(stripe, account, 'disputes', opts);
 /** Payouts since `createdGte`. */
-export const listPayouts = (stripe: Stripe, account: string, opts?: ListingOptions) => listObjects(stripe, account, 'payouts', opts);
+export const listPayouts = (stripe: Stripe, account: string, opts?: ListingOptions) =>
+  listObjects(stripe, account, 'payouts', opts);
 /** Balance transactions since `createdGte`. */
 export const listBalanceTransactions = (stripe: Stripe, account: string, opts?: ListingOptions) =>
   listObjects(stripe, account, 'balance_transactions', opts);

@@ -18,7 +18,9 @@ const through = (JSON.parse(readFileSync(join(dir, 'scenario.json'), 'utf8')) as
 const expected = readFileSync(join(dir, 'expected.csv'), 'utf8');
 
 it('books a refund against the invoice its charge names (legacy charge.invoice), never as a one-time charge', async () => {
-  const legacy = lines.filter((l) => l.object !== 'invoice_payment').map((l) => (l.object === 'charge' ? { ...l, invoice: 'in_pref' } : l));
+  const legacy = lines
+    .filter((l) => l.object !== 'invoice_payment')
+    .map((l) => (l.object === 'charge' ? { ...l, invoice: 'in_pref' } : l));
   const csv = toJournalCsv(await replayPure(legacy, settings, through), settings);
   expect(csv).not.toMatch(/\nch:|,ch:ch_pref,|rec:ch_pref/);
   const refundLines = csv.split('\n').filter((r) => r.includes(',ref:re_pref,'));
@@ -26,7 +28,11 @@ it('books a refund against the invoice its charge names (legacy charge.invoice),
 });
 
 it('links an invoice to its payment through the legacy invoice.charge field', async () => {
-  const legacy = lines.filter((l) => l.object !== 'invoice_payment').map((l) => (l.object === 'charge' ? { ...l, invoice: 'in_pref' } : l.object === 'invoice' ? { ...l, charge: 'ch_pref' } : l));
+  const legacy = lines
+    .filter((l) => l.object !== 'invoice_payment')
+    .map((l) =>
+      l.object === 'charge' ? { ...l, invoice: 'in_pref' } : l.object === 'invoice' ? { ...l, charge: 'ch_pref' } : l,
+    );
   expect(toJournalCsv(await replayPure(legacy, settings, through), settings)).toBe(expected);
 });
 

@@ -11,7 +11,10 @@ import { collectFacts } from './mapping.ts';
 import { createMemoryReader } from '../sandbox/stripe/store.ts';
 
 it('books a payment and a refund whose balance transactions are missing, and reports them', async () => {
-  const lines = readFileSync(join(import.meta.dirname, '..', '..', 'test', 'golden', 'refund-partial', 'input.jsonl'), 'utf8')
+  const lines = readFileSync(
+    join(import.meta.dirname, '..', '..', 'test', 'golden', 'refund-partial', 'input.jsonl'),
+    'utf8',
+  )
     .split('\n')
     .filter((l) => l.trim())
     .map((l) => JSON.parse(l) as { object: string; type?: string });

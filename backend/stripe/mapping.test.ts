@@ -9,7 +9,12 @@ import { bt, charge, event, invoice, invoicePayment, refund, ts } from '../../te
 import type Stripe from 'stripe';
 
 const fin = ts('2026-01-01');
-const inv = invoice({ id: 'in_m', finalizedAt: fin, paidAt: fin + 60, lines: [{ id: 'il_m', amount: 12000, product: 'prod_m', start: fin, end: ts('2027-01-01'), tax: { amount: 1200 } }] });
+const inv = invoice({
+  id: 'in_m',
+  finalizedAt: fin,
+  paidAt: fin + 60,
+  lines: [{ id: 'il_m', amount: 12000, product: 'prod_m', start: fin, end: ts('2027-01-01'), tax: { amount: 1200 } }],
+});
 const txn = bt('txn_m', 13200, 413, fin + 60, { source: 'ch_m' });
 const ch = charge('ch_m', 13200, fin + 60, 'txn_m', { refunds: ['re_m'] });
 const ip = invoicePayment('inpay_m', 'in_m', 'ch_m', 13200, fin + 60);
@@ -17,7 +22,11 @@ const rtx = bt('txn_re_m', -3000, 0, ts('2026-02-01'), { type: 'refund' });
 const re = refund('re_m', 'ch_m', 3000, ts('2026-02-01'), 'txn_re_m');
 const objects = [inv, txn, ch, ip, rtx, re];
 
-async function factsOf(type: string, object: Record<string, unknown>, extra: unknown[] = []): Promise<{ facts: Fact[]; exceptions: { reason: string; objectId: string }[] }> {
+async function factsOf(
+  type: string,
+  object: Record<string, unknown>,
+  extra: unknown[] = [],
+): Promise<{ facts: Fact[]; exceptions: { reason: string; objectId: string }[] }> {
   const reader = createMemoryReader([...objects, ...extra]);
   return collectFacts(event(`evt_${type}`, type, fin + 100, object as never) as unknown as Stripe.Event, reader);
 }
@@ -31,7 +40,11 @@ describe('collectFacts', () => {
     const c = await factsOf('invoice_payment.paid', ip);
     const d = await factsOf('charge.succeeded', ch);
     expect(a.exceptions).toEqual([]);
-    expect(keysAndBodies(a.facts)).toEqual(['invoice_finalized:in_m', 'payment:in_m:ch_m'].map((k) => keysAndBodies(a.facts).find((x) => x.startsWith(`${k}=`))!));
+    expect(keysAndBodies(a.facts)).toEqual(
+      ['invoice_finalized:in_m', 'payment:in_m:ch_m'].map((k) =>
+        keysAndBodies(a.facts).find((x) => x.startsWith(`${k}=`))!,
+      ),
+    );
     expect(keysAndBodies(b.facts)).toEqual(keysAndBodies(a.facts));
     expect(keysAndBodies(c.facts)).toEqual(keysAndBodies(a.facts));
     expect(keysAndBodies(d.facts)).toEqual(keysAndBodies(a.facts));
@@ -41,8 +54,22 @@ describe('collectFacts', () => {
     const { facts } = await factsOf('invoice.paid', { ...inv, total: 1 });
     const f = facts.find((x) => x.type === 'invoice_finalized');
     const p = facts.find((x) => x.type === 'payment');
-    expect(f && f.type === 'invoice_finalized' && [f.totalMinor, f.taxMinor, f.lines[0]!.product, f.lines[0]!.periodStart, f.at]).toEqual([13200n, 1200n, 'prod_m', fin, fin]);
-    expect(p && p.type === 'payment' && [p.amountMinor, p.balanceTransaction?.feeMinor, p.method, p.at]).toEqual([13200n, 413n, 'stripe', fin + 60]);
+    expect(
+      f &&
+        f.type === 'invoice_finalized' && [
+          f.totalMinor,
+          f.taxMinor,
+          f.lines[0]!.product,
+          f.lines[0]!.periodStart,
+          f.at,
+        ],
+    ).toEqual([13200n, 1200n, 'prod_m', fin, fin]);
+    expect(p && p.type === 'payment' && [p.amountMinor, p.balanceTransaction?.feeMinor, p.method, p.at]).toEqual([
+      13200n,
+      413n,
+      'stripe',
+      fin + 60,
+    ]);
   });
 
   it('maps charge.refunded and refund.created to the same refund fact, tied to the invoice', async () => {
@@ -58,8 +85,15 @@ describe('collectFacts', () => {
     const failed = { ...re, status: 'failed', failure_balance_transaction: 'txn_fail' };
     const fbt = bt('txn_fail', 3000, 0, ts('2026-02-03'), { type: 'refund_failure' });
     const reader = createMemoryReader([inv, txn, ch, ip, rtx, failed, fbt]);
-    const { facts } = await collectFacts(event('evt_rf', 'refund.failed', ts('2026-02-03'), failed as never) as unknown as Stripe.Event, reader);
-    expect(facts.filter((f) => f.type === 'refund' || f.type === 'refund_failed').map((f) => [f.type, (f as { at: number }).at])).toEqual([
+    const { facts } = await collectFacts(
+      event('evt_rf', 'refund.failed', ts('2026-02-03'), failed as never) as unknown as Stripe.Event,
+      reader,
+    );
+    expect(
+      facts
+        .filter((f) => f.type === 'refund' || f.type === 'refund_failed')
+        .map((f) => [f.type, (f as { at: number }).at]),
+    ).toEqual([
       ['refund', ts('2026-02-01')],
       ['refund_failed', ts('2026-02-03')],
     ]);
@@ -74,7 +108,12 @@ describe('collectFacts', () => {
   });
 
   it('does not book a draft invoice', async () => {
-    const draft = { ...inv, id: 'in_draft', status: 'draft', status_transitions: { finalized_at: null, paid_at: null, voided_at: null, marked_uncollectible_at: null } };
+    const draft = {
+      ...inv,
+      id: 'in_draft',
+      status: 'draft',
+      status_transitions: { finalized_at: null, paid_at: null, voided_at: null, marked_uncollectible_at: null },
+    };
     const r = await factsOf('invoice.paid', draft, [draft]);
     expect(r.facts).toEqual([]);
     expect(r.exceptions[0]!.reason).toMatch(/not finalized/);
@@ -95,10 +134,22 @@ describe('collectFacts', () => {
       ...inv,
       id: 'in_ful',
       metadata: { accrue_fulfilled_at: 'soon' },
-      lines: { ...(inv.lines as object), data: [{ ...lines[0]!, invoice: 'in_ful', metadata: { accrue_fulfilled_at: '2026-03-02T00:00:00Z' } }] },
+      lines: {
+        ...(inv.lines as object),
+        data: [{ ...lines[0]!, invoice: 'in_ful', metadata: { accrue_fulfilled_at: '2026-03-02T00:00:00Z' } }],
+      },
     };
     const r = await factsOf('invoice.updated', flagged, [flagged]);
-    expect(r.facts.filter((f) => f.type === 'fulfillment')).toEqual([{ type: 'fulfillment', id: 'meta:in_ful:il_m', invoice: 'in_ful', invoiceLine: 'il_m', product: null, at: ts('2026-03-02') }]);
+    expect(r.facts.filter((f) => f.type === 'fulfillment')).toEqual([
+      {
+        type: 'fulfillment',
+        id: 'meta:in_ful:il_m',
+        invoice: 'in_ful',
+        invoiceLine: 'il_m',
+        product: null,
+        at: ts('2026-03-02'),
+      },
+    ]);
     expect(r.exceptions.map((x) => x.objectId)).toEqual(['in_ful']);
     expect(r.exceptions[0]!.reason).toMatch(/accrue_fulfilled_at="soon"/);
   });
@@ -107,6 +158,8 @@ describe('collectFacts', () => {
     const lone = charge('ch_lone', 5000, fin, 'txn_lone', { description: 'Ticket' });
     const lbt = bt('txn_lone', 5000, 175, fin, { source: 'ch_lone' });
     const r = await factsOf('charge.succeeded', lone, [lone, lbt]);
-    expect(r.facts).toEqual([expect.objectContaining({ type: 'charge', charge: 'ch_lone', amountMinor: 5000n, description: 'Ticket' })]);
+    expect(r.facts).toEqual([
+      expect.objectContaining({ type: 'charge', charge: 'ch_lone', amountMinor: 5000n, description: 'Ticket' }),
+    ]);
   });
 });

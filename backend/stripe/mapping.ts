@@ -94,7 +94,10 @@ function toleratingMissingBalanceTransactions(givenReader: StripeReader, out: Ma
       return await givenReader.getBalanceTransaction(id as string);
     } catch (e) {
       if (!(e instanceof AccrueError) || e.code !== 'not_found' || !id) throw e;
-      out.exceptions.push({ objectId: id, reason: `balance transaction ${id} was not found; booked without its Stripe fee and at the booking rate` });
+      out.exceptions.push({
+        objectId: id,
+        reason: `balance transaction ${id} was not found; booked without its Stripe fee and at the booking rate`,
+      });
       return null;
     }
   };
@@ -111,14 +114,23 @@ function reportMappingFailure(e: unknown, event: Stripe.Event, objectId: string,
     out.exceptions.push({ objectId, reason: e.message });
   } else {
     // An object whose shape we do not understand: report it, never guess (and never retry forever).
-    out.exceptions.push({ objectId, reason: `could not map ${event.type}: ${e instanceof Error ? e.message : String(e)}` });
+    out.exceptions.push({
+      objectId,
+      reason: `could not map ${event.type}: ${e instanceof Error ? e.message : String(e)}`,
+    });
   }
   // Facts gathered before the failure are incomplete for this event; the exception stands for all of it.
   out.facts = [];
 }
 
 /** The facts of one handled event, into `out`. */
-async function mapEvent(event: Stripe.Event, obj: Record<string, unknown>, objectId: string, reader: StripeReader, out: MappingResult): Promise<void> {
+async function mapEvent(
+  event: Stripe.Event,
+  obj: Record<string, unknown>,
+  objectId: string,
+  reader: StripeReader,
+  out: MappingResult,
+): Promise<void> {
   switch (event.type) {
     case 'invoice.finalized':
     case 'invoice.paid':
@@ -153,7 +165,11 @@ async function mapEvent(event: Stripe.Event, obj: Record<string, unknown>, objec
       const current = await reader.getCharge(objectId);
       const listed = (r: unknown): unknown[] => (r as { refunds?: { data?: unknown[] } | null }).refunds?.data ?? [];
       const refunds = listed(current).length > 0 ? listed(current) : listed(obj);
-      if (refunds.length > REFUNDS_PER_CHARGE_MAX) out.exceptions.push({ objectId, reason: `charge has more than ${REFUNDS_PER_CHARGE_MAX} refunds; the rest are booked from their refund events` });
+      if (refunds.length > REFUNDS_PER_CHARGE_MAX)
+        out.exceptions.push({
+          objectId,
+          reason: `charge has more than ${REFUNDS_PER_CHARGE_MAX} refunds; the rest are booked from their refund events`,
+        });
       if (refunds.length === 0) await chargeFacts(reader, objectId, out);
       for (const r of refunds.slice(0, REFUNDS_PER_CHARGE_MAX)) {
         const id = idOf(r);
@@ -197,4 +213,3 @@ async function mapEvent(event: Stripe.Event, obj: Record<string, unknown>, objec
       break;
   }
 }
-

@@ -45,10 +45,20 @@ function fulfillmentFacts(invoice: Stripe.Invoice, out: MappingResult): void {
     if (raw === undefined || raw === '') continue;
     const at = parseInstant(raw);
     if (at === null) {
-      out.exceptions.push({ objectId: line ?? invoice.id, reason: `metadata ${FULFILLMENT_METADATA_KEY}="${raw}" is not Unix seconds or an ISO 8601 date-time` });
+      out.exceptions.push({
+        objectId: line ?? invoice.id,
+        reason: `metadata ${FULFILLMENT_METADATA_KEY}="${raw}" is not Unix seconds or an ISO 8601 date-time`,
+      });
       continue;
     }
-    out.facts.push({ type: 'fulfillment', id: `meta:${invoice.id}:${line ?? '*'}`, invoice: invoice.id, invoiceLine: line, product: null, at });
+    out.facts.push({
+      type: 'fulfillment',
+      id: `meta:${invoice.id}:${line ?? '*'}`,
+      invoice: invoice.id,
+      invoiceLine: line,
+      product: null,
+      at,
+    });
   }
 }
 
@@ -63,7 +73,8 @@ export function idOf(v: unknown): string | null {
 
 export function big(n: number | null | undefined): bigint {
   if (n === null || n === undefined) return 0n;
-  if (!Number.isSafeInteger(n)) throw new AccrueError('invalid_input', `amount ${n} is not an integer number of minor units`);
+  if (!Number.isSafeInteger(n))
+    throw new AccrueError('invalid_input', `amount ${n} is not an integer number of minor units`);
   return BigInt(n);
 }
 
@@ -86,7 +97,8 @@ function btFact(bt: Stripe.BalanceTransaction | null): BalanceTxnFact | null {
 }
 
 async function readBt(reader: StripeReader, ref: unknown): Promise<BalanceTxnFact | null> {
-  if (ref && typeof ref === 'object' && (ref as { object?: string }).object === 'balance_transaction') return btFact(ref as Stripe.BalanceTransaction);
+  if (ref && typeof ref === 'object' && (ref as { object?: string }).object === 'balance_transaction')
+    return btFact(ref as Stripe.BalanceTransaction);
   const id = idOf(ref);
   if (!id) return null;
   return btFact(await reader.getBalanceTransaction(id));
@@ -116,12 +128,18 @@ function lineProduct(line: Stripe.InvoiceLineItem): { product: string | null; pr
 function lineInvoiceItem(line: Stripe.InvoiceLineItem): { item: string | null; proration: boolean } {
   const p = line.parent;
   if (!p) return { item: null, proration: false };
-  if (p.invoice_item_details) return { item: p.invoice_item_details.invoice_item, proration: p.invoice_item_details.proration };
-  if (p.subscription_item_details) return { item: p.subscription_item_details.invoice_item ?? null, proration: p.subscription_item_details.proration };
+  if (p.invoice_item_details)
+    return { item: p.invoice_item_details.invoice_item, proration: p.invoice_item_details.proration };
+  if (p.subscription_item_details)
+    return { item: p.subscription_item_details.invoice_item ?? null, proration: p.subscription_item_details.proration };
   return { item: null, proration: false };
 }
 
-async function invoiceFinalizedFact(reader: StripeReader, invoice: Stripe.Invoice, out: MappingResult): Promise<InvoiceFinalizedFact> {
+async function invoiceFinalizedFact(
+  reader: StripeReader,
+  invoice: Stripe.Invoice,
+  out: MappingResult,
+): Promise<InvoiceFinalizedFact> {
   const lines: InvoiceLineFact[] = [];
   for (const line of invoice.lines?.data ?? []) {
     const { product, price } = lineProduct(line);
@@ -142,9 +160,18 @@ async function invoiceFinalizedFact(reader: StripeReader, invoice: Stripe.Invoic
       id: line.id,
       amountMinor: big(line.amount),
       discountMinor: sum(line.discount_amounts, (d) => d.amount),
-      creditMinor: sum((line.pretax_credit_amounts ?? []).filter((c) => c.type === 'credit_balance_transaction'), (c) => c.amount),
-      inclusiveTaxMinor: sum((line.taxes ?? []).filter((t) => t.tax_behavior === 'inclusive'), (t) => t.amount),
-      exclusiveTaxMinor: sum((line.taxes ?? []).filter((t) => t.tax_behavior !== 'inclusive'), (t) => t.amount),
+      creditMinor: sum(
+        (line.pretax_credit_amounts ?? []).filter((c) => c.type === 'credit_balance_transaction'),
+        (c) => c.amount,
+      ),
+      inclusiveTaxMinor: sum(
+        (line.taxes ?? []).filter((t) => t.tax_behavior === 'inclusive'),
+        (t) => t.amount,
+      ),
+      exclusiveTaxMinor: sum(
+        (line.taxes ?? []).filter((t) => t.tax_behavior !== 'inclusive'),
+        (t) => t.amount,
+      ),
       periodStart: line.period.start,
       periodEnd: line.period.end,
       product,
@@ -170,17 +197,25 @@ async function invoiceFinalizedFact(reader: StripeReader, invoice: Stripe.Invoic
 }
 
 /** Everything an invoice's current state says: finalization, payments, void, write-off. */
-export async function invoiceFacts(reader: StripeReader, invoiceId: string, out: MappingResult, withPayments: boolean, quietIfDraft = false): Promise<void> {
+export async function invoiceFacts(
+  reader: StripeReader,
+  invoiceId: string,
+  out: MappingResult,
+  withPayments: boolean,
+  quietIfDraft = false,
+): Promise<void> {
   const invoice = await reader.getInvoice(invoiceId);
   const st = invoice.status_transitions;
   if (!st.finalized_at) {
-    if (!quietIfDraft) out.exceptions.push({ objectId: invoice.id, reason: 'invoice is not finalized yet; nothing to book' });
+    if (!quietIfDraft)
+      out.exceptions.push({ objectId: invoice.id, reason: 'invoice is not finalized yet; nothing to book' });
     return;
   }
   out.facts.push(await invoiceFinalizedFact(reader, invoice, out));
   fulfillmentFacts(invoice, out);
   if (st.voided_at) out.facts.push({ type: 'invoice_voided', invoice: invoice.id, at: st.voided_at });
-  if (st.marked_uncollectible_at) out.facts.push({ type: 'invoice_uncollectible', invoice: invoice.id, at: st.marked_uncollectible_at });
+  if (st.marked_uncollectible_at)
+    out.facts.push({ type: 'invoice_uncollectible', invoice: invoice.id, at: st.marked_uncollectible_at });
   if (!withPayments) return;
   let payments = await reader.listInvoicePayments(invoice.id);
   // Fallbacks when Stripe lists no invoice payment: the invoice's own `payments` (when the
@@ -232,19 +267,36 @@ export async function invoiceFacts(reader: StripeReader, invoiceId: string, out:
   }
 }
 
-async function paymentFact(reader: StripeReader, invoice: Stripe.Invoice, p: Stripe.InvoicePayment, out: MappingResult): Promise<PaymentFact | null> {
+async function paymentFact(
+  reader: StripeReader,
+  invoice: Stripe.Invoice,
+  p: Stripe.InvoicePayment,
+  out: MappingResult,
+): Promise<PaymentFact | null> {
   const amount = big(p.amount_paid ?? 0);
   const at = p.status_transitions.paid_at ?? p.created;
   const pay = p.payment;
   if (pay.type === 'payment_record') {
-    return { type: 'payment', invoice: invoice.id, payment: idOf(pay.payment_record) ?? p.id, method: 'out_of_band', amountMinor: amount, currency: normalizeCurrency(p.currency), at, balanceTransaction: null };
+    return {
+      type: 'payment',
+      invoice: invoice.id,
+      payment: idOf(pay.payment_record) ?? p.id,
+      method: 'out_of_band',
+      amountMinor: amount,
+      currency: normalizeCurrency(p.currency),
+      at,
+      balanceTransaction: null,
+    };
   }
   let chargeId = idOf(pay.charge);
   if (!chargeId && pay.payment_intent) {
     chargeId = await reader.latestChargeOf(idOf(pay.payment_intent)!);
   }
   if (!chargeId) {
-    out.exceptions.push({ objectId: p.id, reason: 'invoice payment has no charge to read the balance transaction from' });
+    out.exceptions.push({
+      objectId: p.id,
+      reason: 'invoice payment has no charge to read the balance transaction from',
+    });
     return null;
   }
   const charge = await reader.getCharge(chargeId);
@@ -276,7 +328,10 @@ export async function chargeFacts(reader: StripeReader, chargeId: string, out: M
     return;
   }
   if (charge.status !== 'succeeded' || !charge.captured) {
-    out.exceptions.push({ objectId: chargeId, reason: `charge is ${charge.status}${charge.captured ? '' : ' and not captured'}; nothing to book` });
+    out.exceptions.push({
+      objectId: chargeId,
+      reason: `charge is ${charge.status}${charge.captured ? '' : ' and not captured'}; nothing to book`,
+    });
     return;
   }
   out.facts.push({
@@ -357,8 +412,14 @@ export async function creditNoteFacts(reader: StripeReader, cnId: string, out: M
       amountMinor:
         big(l.amount) -
         big(l.discount_amount) -
-        sum((l.pretax_credit_amounts ?? []).filter((c) => c.type === 'credit_balance_transaction'), (c) => c.amount) -
-        sum((l.taxes ?? []).filter((t) => t.tax_behavior === 'inclusive'), (t) => t.amount),
+        sum(
+          (l.pretax_credit_amounts ?? []).filter((c) => c.type === 'credit_balance_transaction'),
+          (c) => c.amount,
+        ) -
+        sum(
+          (l.taxes ?? []).filter((t) => t.tax_behavior === 'inclusive'),
+          (t) => t.amount,
+        ),
     })),
     prePaymentMinor: big(cn.pre_payment_amount),
     refundMinor,
@@ -368,7 +429,8 @@ export async function creditNoteFacts(reader: StripeReader, cnId: string, out: M
     refunds: cn.refunds.map((r) => idOf(r.refund)).filter((x): x is string => x !== null),
   };
   out.facts.push(fact);
-  if (cn.status === 'void' && cn.voided_at) out.facts.push({ type: 'credit_note_voided', creditNote: cn.id, invoice: invoiceId, at: cn.voided_at });
+  if (cn.status === 'void' && cn.voided_at)
+    out.facts.push({ type: 'credit_note_voided', creditNote: cn.id, invoice: invoiceId, at: cn.voided_at });
 }
 
 export async function disputeFacts(reader: StripeReader, disputeId: string, out: MappingResult): Promise<void> {

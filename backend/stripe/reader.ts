@@ -14,7 +14,7 @@ import { AccrueError } from '../../shared/errors.ts';
 // ---------------------------------------------------------------------------------------------
 
 export interface StripeReader {
-  getInvoice(id: string): Promise<Stripe.Invoice>;                  // lines already paged in full (invoice.lines.data holds ALL lines, has_more false)
+  getInvoice(id: string): Promise<Stripe.Invoice>; // lines already paged in full (invoice.lines.data holds ALL lines, has_more false)
   listInvoicePayments(invoiceId: string): Promise<Stripe.InvoicePayment[]>;
   findInvoicePaymentByPaymentIntent(pi: string): Promise<Stripe.InvoicePayment | null>;
   findInvoicePaymentByCharge(ch: string): Promise<Stripe.InvoicePayment | null>;
@@ -24,7 +24,7 @@ export interface StripeReader {
   getRefund(id: string): Promise<Stripe.Refund>;
   // Widened from `string` so a charge's nullable `balance_transaction` can be passed straight in.
   getBalanceTransaction(id: string | null): Promise<Stripe.BalanceTransaction | null>;
-  getCreditNote(id: string): Promise<Stripe.CreditNote>;            // lines paged in full
+  getCreditNote(id: string): Promise<Stripe.CreditNote>; // lines paged in full
   /** The ids of an invoice's credit notes, oldest first. */
   creditNotesOfInvoice(invoice: string): Promise<string[]>;
   getDispute(id: string): Promise<Stripe.Dispute>;
@@ -142,7 +142,11 @@ function classify(err: unknown): Classified | null {
  * Maps a Stripe SDK error to our error family, keeping Stripe's own code and request id, and the
  * SDK error as `cause`. Every other failure is mapped by `toAccrueError` in backend/errors.ts.
  */
-export function stripeErrorToAccrue(err: InstanceType<typeof Stripe.errors.StripeError>, target: StripeTarget, attempts: number): AccrueError {
+export function stripeErrorToAccrue(
+  err: InstanceType<typeof Stripe.errors.StripeError>,
+  target: StripeTarget,
+  attempts: number,
+): AccrueError {
   const status = typeof err.statusCode === 'number' ? err.statusCode : null;
   const details: Record<string, unknown> = {
     stripe_status: status,
@@ -154,12 +158,24 @@ export function stripeErrorToAccrue(err: InstanceType<typeof Stripe.errors.Strip
     attempts,
   };
   const what = target.id ? `Stripe ${target.kind} ${target.id}` : `Stripe ${target.kind}`;
-  if (status === 404) return new AccrueError('not_found', `${what} was not found in account ${target.account}`, details, { cause: err });
-  if (status === 429) return new AccrueError('rate_limited', `${what}: Stripe kept rate-limiting after ${attempts} attempts`, details, { cause: err });
-  if (status === 401) return new AccrueError('unauthorized', `${what}: Stripe rejected the API key`, details, { cause: err });
-  if (status === 403) return new AccrueError('forbidden', `${what}: no access to account ${target.account}`, details, { cause: err });
-  if (status !== null && status >= 400 && status < 500) return new AccrueError('invalid_input', `${what}: ${err.message}`, details, { cause: err });
-  return new AccrueError('upstream_unavailable', `${what}: Stripe unavailable after ${attempts} attempts (${err.message})`, details, { cause: err });
+  if (status === 404)
+    return new AccrueError('not_found', `${what} was not found in account ${target.account}`, details, { cause: err });
+  if (status === 429)
+    return new AccrueError('rate_limited', `${what}: Stripe kept rate-limiting after ${attempts} attempts`, details, {
+      cause: err,
+    });
+  if (status === 401)
+    return new AccrueError('unauthorized', `${what}: Stripe rejected the API key`, details, { cause: err });
+  if (status === 403)
+    return new AccrueError('forbidden', `${what}: no access to account ${target.account}`, details, { cause: err });
+  if (status !== null && status >= 400 && status < 500)
+    return new AccrueError('invalid_input', `${what}: ${err.message}`, details, { cause: err });
+  return new AccrueError(
+    'upstream_unavailable',
+    `${what}: Stripe unavailable after ${attempts} attempts (${err.message})`,
+    details,
+    { cause: err },
+  );
 }
 
 /**
@@ -167,7 +183,11 @@ export function stripeErrorToAccrue(err: InstanceType<typeof Stripe.errors.Strip
  * 5xx and network errors back off and retry up to `maxAttempts`; any other 4xx fails at once.
  * Failures come out as `AccrueError`s; errors that are not Stripe's pass through untouched.
  */
-export async function callStripe<T>(target: StripeTarget, request: () => Promise<T>, options: RetryOptions = {}): Promise<T> {
+export async function callStripe<T>(
+  target: StripeTarget,
+  request: () => Promise<T>,
+  options: RetryOptions = {},
+): Promise<T> {
   const attemptsMax = Math.max(1, options.maxAttempts ?? STRIPE_ATTEMPTS_MAX);
   const sleep = options.sleep ?? realSleep;
   const random = options.random ?? Math.random;
@@ -192,7 +212,8 @@ export async function callStripe<T>(target: StripeTarget, request: () => Promise
 /** The id of an expandable field, whether Stripe sent the id or the expanded object. */
 export function idOf(value: unknown): string | null {
   if (typeof value === 'string') return value;
-  if (value && typeof value === 'object' && typeof (value as { id?: unknown }).id === 'string') return (value as { id: string }).id;
+  if (value && typeof value === 'object' && typeof (value as { id?: unknown }).id === 'string')
+    return (value as { id: string }).id;
   return null;
 }
 
@@ -204,7 +225,11 @@ export function idOf(value: unknown): string | null {
  * The invoice payment of a charge. An invoice payment names the payment intent whenever the
  * charge has one, and names the charge (`byCharge`) only for charges made without one.
  */
-export async function invoicePaymentOfCharge(reader: StripeReader, ch: string, byCharge: () => Promise<Stripe.InvoicePayment | null>): Promise<Stripe.InvoicePayment | null> {
+export async function invoicePaymentOfCharge(
+  reader: StripeReader,
+  ch: string,
+  byCharge: () => Promise<Stripe.InvoicePayment | null>,
+): Promise<Stripe.InvoicePayment | null> {
   const pi = idOf((await reader.getCharge(ch)).payment_intent);
   return pi ? reader.findInvoicePaymentByPaymentIntent(pi) : byCharge();
 }
@@ -262,7 +287,8 @@ class AccountReads {
       all.push(...page.data);
       const last = page.data[page.data.length - 1];
       if (!page.has_more || !last) return all;
-      if (all.length > max) throw new AccrueError('internal', `More than ${max} ${what}s for one query in ${this.account}`);
+      if (all.length > max)
+        throw new AccrueError('internal', `More than ${max} ${what}s for one query in ${this.account}`);
       startingAfter = last.id;
     }
   }
@@ -307,10 +333,17 @@ export function createStripeReader(stripe: Stripe, account: string, opts: RetryO
           return pickInvoicePayment(await listAllInvoicePayments({ payment: byCharge }));
         }),
       ),
-    getCharge: (id) => cached(`charge:${id}`, () => call('charge', id, () => stripe.charges.retrieve(id, {}, requestOptions))),
+    getCharge: (id) =>
+      cached(`charge:${id}`, () => call('charge', id, () => stripe.charges.retrieve(id, {}, requestOptions))),
     latestChargeOf: (id) =>
-      cached(`payment_intent:${id}`, async () => idOf((await call('payment_intent', id, () => stripe.paymentIntents.retrieve(id, {}, requestOptions))).latest_charge)),
-    getRefund: (id) => cached(`refund:${id}`, () => call('refund', id, () => stripe.refunds.retrieve(id, {}, requestOptions))),
+      cached(`payment_intent:${id}`, async () =>
+        idOf(
+          (await call('payment_intent', id, () => stripe.paymentIntents.retrieve(id, {}, requestOptions)))
+            .latest_charge,
+        ),
+      ),
+    getRefund: (id) =>
+      cached(`refund:${id}`, () => call('refund', id, () => stripe.refunds.retrieve(id, {}, requestOptions))),
     getBalanceTransaction: (id) =>
       id === null || id === undefined || id === ''
         ? Promise.resolve(null)
@@ -326,13 +359,20 @@ export function createStripeReader(stripe: Stripe, account: string, opts: RetryO
       cached(`credit_notes:${invoice}`, async () => {
         const notes = await listAllCreditNotes(invoice);
         // The list carries each note with its first page of lines: reading one later costs no retrieve.
-        for (const note of notes) void cached(`credit_note:${note.id}`, () => completeCreditNoteLines(stripe, account, note, opts)).catch(() => undefined);
+        for (const note of notes)
+          void cached(`credit_note:${note.id}`, () => completeCreditNoteLines(stripe, account, note, opts)).catch(
+            () => undefined,
+          );
         return oldestFirst(notes);
       }),
-    getDispute: (id) => cached(`dispute:${id}`, () => call('dispute', id, () => stripe.disputes.retrieve(id, {}, requestOptions))),
-    getPayout: (id) => cached(`payout:${id}`, () => call('payout', id, () => stripe.payouts.retrieve(id, {}, requestOptions))),
+    getDispute: (id) =>
+      cached(`dispute:${id}`, () => call('dispute', id, () => stripe.disputes.retrieve(id, {}, requestOptions))),
+    getPayout: (id) =>
+      cached(`payout:${id}`, () => call('payout', id, () => stripe.payouts.retrieve(id, {}, requestOptions))),
     getInvoiceItem: (id) =>
-      cached(`invoiceitem:${id}`, () => call('invoiceitem', id, () => stripe.invoiceItems.retrieve(id, {}, requestOptions))),
+      cached(`invoiceitem:${id}`, () =>
+        call('invoiceitem', id, () => stripe.invoiceItems.retrieve(id, {}, requestOptions)),
+      ),
     getCustomerBalanceTransaction: (customer, id) =>
       cached(`customer_balance_transaction:${customer}:${id}`, () =>
         call('customer_balance_transaction', id, () =>
@@ -359,7 +399,10 @@ async function pageRemainingLines<L extends { id: string }>(
     all.push(...page.data);
     if (!page.has_more) break;
     if (page.data.length === 0 || all.length > DOCUMENT_LINES_MAX) {
-      throw new AccrueError('internal', `${target.kind} ${target.id}: line paging did not end after ${all.length} lines`);
+      throw new AccrueError(
+        'internal',
+        `${target.kind} ${target.id}: line paging did not end after ${all.length} lines`,
+      );
     }
   }
   return { ...first, data: all, has_more: false };
@@ -369,25 +412,45 @@ async function pageRemainingLines<L extends { id: string }>(
  * Returns the invoice with `lines.data` holding every line (`has_more: false`), fetching pages of
  * `/v1/invoices/:id/lines` after the embedded first page when needed.
  */
-export async function completeInvoiceLines(stripe: Stripe, account: string, invoice: Stripe.Invoice, opts: RetryOptions = {}): Promise<Stripe.Invoice> {
+export async function completeInvoiceLines(
+  stripe: Stripe,
+  account: string,
+  invoice: Stripe.Invoice,
+  opts: RetryOptions = {},
+): Promise<Stripe.Invoice> {
   const id = invoice.id;
   if (!invoice.lines.has_more || !id) return invoice;
   const lines = await pageRemainingLines(
     invoice.lines,
     { kind: 'invoice lines', id, account },
-    (startingAfter) => stripe.invoices.listLineItems(id, { limit: STRIPE_PAGE_SIZE, starting_after: startingAfter }, { stripeAccount: account }),
+    (startingAfter) =>
+      stripe.invoices.listLineItems(
+        id,
+        { limit: STRIPE_PAGE_SIZE, starting_after: startingAfter },
+        { stripeAccount: account },
+      ),
     opts,
   );
   return { ...invoice, lines };
 }
 
 /** Same as `completeInvoiceLines`, for a credit note and `/v1/credit_notes/:id/lines`. */
-export async function completeCreditNoteLines(stripe: Stripe, account: string, note: Stripe.CreditNote, opts: RetryOptions = {}): Promise<Stripe.CreditNote> {
+export async function completeCreditNoteLines(
+  stripe: Stripe,
+  account: string,
+  note: Stripe.CreditNote,
+  opts: RetryOptions = {},
+): Promise<Stripe.CreditNote> {
   if (!note.lines.has_more) return note;
   const lines = await pageRemainingLines(
     note.lines,
     { kind: 'credit_note lines', id: note.id, account },
-    (startingAfter) => stripe.creditNotes.listLineItems(note.id, { limit: STRIPE_PAGE_SIZE, starting_after: startingAfter }, { stripeAccount: account }),
+    (startingAfter) =>
+      stripe.creditNotes.listLineItems(
+        note.id,
+        { limit: STRIPE_PAGE_SIZE, starting_after: startingAfter },
+        { stripeAccount: account },
+      ),
     opts,
   );
   return { ...note, lines };

@@ -58,7 +58,9 @@ export const WRITE_ROLE_NAMES = ['Administrator', 'Super Administrator', 'Develo
 
 /** True when one of the given role ids or names may change settings. */
 export function canWrite(roles: readonly string[]): boolean {
-  return roles.some((r) => (WRITE_ROLE_IDS as readonly string[]).includes(r) || (WRITE_ROLE_NAMES as readonly string[]).includes(r));
+  return roles.some(
+    (r) => (WRITE_ROLE_IDS as readonly string[]).includes(r) || (WRITE_ROLE_NAMES as readonly string[]).includes(r),
+  );
 }
 
 /** Extra fields the UI asks Stripe to sign beside `user_id` and `account_id`. */
@@ -121,20 +123,32 @@ export const MinorSchema = z.string().regex(/^-?\d{1,30}$/, 'must be an integer 
  * the schema stays a plain string pattern for JSON Schema output; the regex is the same check
  * `normalizeCurrency` makes.
  */
-export const CurrencySchema = z.string().regex(/^[a-z]{3}$/, 'must be a lower-case 3-letter ISO 4217 code') as unknown as z.ZodType<Currency, string>;
+export const CurrencySchema = z
+  .string()
+  .regex(/^[a-z]{3}$/, 'must be a lower-case 3-letter ISO 4217 code') as unknown as z.ZodType<Currency, string>;
 /** `YYYY-MM-DD` in the tenant's reporting time zone. */
 export const LocalDateSchema = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'must be YYYY-MM-DD');
 /** ISO 8601 instant, UTC. */
 export const InstantSchema = z.string().datetime({ offset: true });
 /** A period key (`2026-01`, or `2026-P03` for 4-4-5 calendars). */
 export const PeriodKeySchema = z.string().min(4).max(16);
-export const ObjectIdSchema = z.string().min(1).max(OBJECT_ID_LENGTH_MAX).regex(/^[A-Za-z0-9_.:-]+$/, 'must be an id');
+export const ObjectIdSchema = z
+  .string()
+  .min(1)
+  .max(OBJECT_ID_LENGTH_MAX)
+  .regex(/^[A-Za-z0-9_.:-]+$/, 'must be an id');
 export const AccountRoleSchema = z.enum(ACCOUNT_ROLES);
 
-export const ErrorCodeSchema = z.enum(Object.keys(ERROR_CODES) as [keyof typeof ERROR_CODES, ...(keyof typeof ERROR_CODES)[]]);
+export const ErrorCodeSchema = z.enum(
+  Object.keys(ERROR_CODES) as [keyof typeof ERROR_CODES, ...(keyof typeof ERROR_CODES)[]],
+);
 /** The one error body of the App API. */
 export const ErrorBodySchema = z.object({
-  error: z.object({ code: ErrorCodeSchema, message: z.string(), details: z.record(z.string(), z.unknown()).optional() }),
+  error: z.object({
+    code: ErrorCodeSchema,
+    message: z.string(),
+    details: z.record(z.string(), z.unknown()).optional(),
+  }),
 });
 export type ErrorBody = z.infer<typeof ErrorBodySchema>;
 
@@ -179,7 +193,11 @@ export type SettingsResponse = z.infer<typeof SettingsResponseSchema>;
 export const SettingsUpdateRequestSchema = z.strictObject({
   version: z.number().int().nonnegative(),
   settings: z.strictObject({
-    functional_currency: z.string().regex(/^[A-Za-z]{3}$/).transform((s) => normalizeCurrency(s)).optional(),
+    functional_currency: z
+      .string()
+      .regex(/^[A-Za-z]{3}$/)
+      .transform((s) => normalizeCurrency(s))
+      .optional(),
     reporting_time_zone: z.string().min(1).max(64).optional(),
     amortization: z.enum(AMORTIZATION_METHODS).optional(),
     catch_up: z.boolean().optional(),
@@ -259,7 +277,9 @@ export const ProductSummarySchema = z.object({
   name: z.string(),
   active: z.boolean(),
   /** The product's default price, used as the sample amount in the bundle preview. */
-  default_price: z.object({ id: z.string(), currency: CurrencySchema, unit_amount_minor: MinorSchema.nullable() }).nullable(),
+  default_price: z
+    .object({ id: z.string(), currency: CurrencySchema, unit_amount_minor: MinorSchema.nullable() })
+    .nullable(),
   /** The rule in force today, if any (the product otherwise follows the tenant default). */
   rule: ProductRuleSchema.nullable(),
 });
@@ -295,7 +315,12 @@ export const BundlePreviewRequestSchema = z.strictObject({
   amount_minor: MinorSchema,
   currency: CurrencySchema,
   components: z
-    .array(z.strictObject({ name: z.string().min(1).max(200), ssp: z.string().regex(/^\d{1,15}(\.\d{1,6})?$/, 'must be a non-negative decimal') }))
+    .array(
+      z.strictObject({
+        name: z.string().min(1).max(200),
+        ssp: z.string().regex(/^\d{1,15}(\.\d{1,6})?$/, 'must be a non-negative decimal'),
+      }),
+    )
     .min(1)
     .max(BUNDLE_COMPONENTS_MAX),
 });

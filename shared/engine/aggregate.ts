@@ -62,7 +62,9 @@ function waitingReason(fact: Fact): string {
     case 'dispute_funds_reinstated':
       return `dispute ${fact.dispute} concerns ${fact.invoice ?? fact.charge}, which is not in the books yet`;
     default:
-      return `${fact.type} for ${aggregateKeyOf(fact)} arrived before the invoice was finalized; `
-        + 'it is booked once the invoice is';
+      return (
+        `${fact.type} for ${aggregateKeyOf(fact)} arrived before the invoice was finalized; ` +
+        'it is booked once the invoice is'
+      );
   }
 }

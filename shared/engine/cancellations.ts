@@ -120,7 +120,10 @@ function cancelLine(
     return;
   }
   const obligations = booked.obligations;
-  const functionalParts = allocateSignedOrZeros(part.functional, obligations.map((o) => o.functional.amount));
+  const functionalParts = allocateSignedOrZeros(
+    part.functional,
+    obligations.map((o) => o.functional.amount),
+  );
   const invoiceCurrencyParts = allocateSignedOrZeros(
     part.invoiceCurrency,
     obligations.map((o) => o.invoiceCurrency.amount),
@@ -132,9 +135,10 @@ function cancelLine(
       return;
     }
     const functional = takeFromTrack(obligation.functional, event.at, functionalParts[k]!, context.schedule);
-    const inInvoiceCurrency = obligation.invoiceCurrency === obligation.functional
-      ? functional
-      : takeFromTrack(obligation.invoiceCurrency, event.at, invoiceCurrencyParts[k]!, context.schedule);
+    const inInvoiceCurrency =
+      obligation.invoiceCurrency === obligation.functional
+        ? functional
+        : takeFromTrack(obligation.invoiceCurrency, event.at, invoiceCurrencyParts[k]!, context.schedule);
     cuts.push({ obligation, functional, invoiceCurrency: inInvoiceCurrency });
     lines.push({
       role: obligation.contraOverride ?? CANCEL_KINDS[event.kind].contraRole,
@@ -170,8 +174,8 @@ export function bookReversal(
   const { at, originalKey, key, kind, source } = reversal;
   const original = invoice.cancellations.get(originalKey);
   if (!original) {
-    const reason = `${kind.replace(/_/g, ' ')} ${source}: the original ${originalKey} is not in the books; `
-      + 'nothing to reverse';
+    const reason =
+      `${kind.replace(/_/g, ' ')} ${source}: the original ${originalKey} is not in the books; ` + 'nothing to reverse';
     addException(book, source, null, reason);
     return;
   }
@@ -262,9 +266,10 @@ export function bookCreditNoteRefund(book: AggregateBook, invoice: InvoiceState,
  */
 export function bookCreditNote(book: AggregateBook, invoice: InvoiceState, creditNote: CreditNoteFact): void {
   const { creditNote: source, at, totalMinor: amount } = creditNote;
-  const explicit = creditNote.lines.length > 0
-    ? { lines: creditNoteLineAmounts(invoice, creditNote), tax: creditNote.taxMinor }
-    : undefined;
+  const explicit =
+    creditNote.lines.length > 0
+      ? { lines: creditNoteLineAmounts(invoice, creditNote), tax: creditNote.taxMinor }
+      : undefined;
   const event: CancelEvent = { kind: 'credit_note', source, at, amount, explicit };
   bookCancel(book, invoice, event, (debitFunctional) => creditNoteCredits(book, invoice, creditNote, debitFunctional));
 }
@@ -280,7 +285,10 @@ function creditNoteLineAmounts(invoice: InvoiceState, creditNote: CreditNoteFact
     else custom += credited.amountMinor;
   }
   if (custom !== 0n) {
-    const spread = allocateSignedOrZeros(custom, invoice.lines.map((booked) => booked.netInvoiceCurrency));
+    const spread = allocateSignedOrZeros(
+      custom,
+      invoice.lines.map((booked) => booked.netInvoiceCurrency),
+    );
     spread.forEach((amount, i) => (byLine[i] = byLine[i]! + amount));
   }
   return byLine;
@@ -346,9 +354,10 @@ export function bookDisputeReinstated(book: AggregateBook, invoice: InvoiceState
   const context = book.context;
   const currency = context.functionalCurrency;
   const settled = dispute.balanceTransaction;
-  const cash = settled && settled.currency === currency
-    ? settled.amountMinor
-    : convertMinor(dispute.amountMinor, dispute.currency, currency, invoice.rate);
+  const cash =
+    settled && settled.currency === currency
+      ? settled.amountMinor
+      : convertMinor(dispute.amountMinor, dispute.currency, currency, invoice.rate);
   const role: AccountRole = context.settings.recover_as_gains ? 'recoveries' : 'disputes';
   const invoiceId = dispute.invoice ?? undefined;
   emit(book, {

@@ -36,9 +36,10 @@ export function bookCharge(book: AggregateBook, charge: ChargeFact, facts: Fact[
     return;
   }
   const settled = charge.balanceTransaction;
-  const amountFunctional = settled && settled.currency === currency
-    ? settled.amountMinor
-    : convertMinor(charge.amountMinor, charge.currency, currency, rate);
+  const amountFunctional =
+    settled && settled.currency === currency
+      ? settled.amountMinor
+      : convertMinor(charge.amountMinor, charge.currency, currency, rate);
   const invoice = chargeAsInvoice(context, charge, rate, amountFunctional, date);
   const amount = charge.amountMinor;
   const dimensions = { customer: charge.customer ?? undefined, invoiceLine: charge.charge, bookedOn: date };

@@ -10,20 +10,59 @@ import { currency as currencyOf } from '../money.ts';
 
 const at = (d: string, tz = 'UTC', h = 0): number => startOfDay(d, tz) + h * 3600;
 
-function line(id: string, amount: bigint, start: number, end: number, product = 'prod_x', price: string | null = null): InvoiceLineFact {
-  return { id, amountMinor: amount, discountMinor: 0n, creditMinor: 0n, inclusiveTaxMinor: 0n, exclusiveTaxMinor: 0n, periodStart: start, periodEnd: end, product, price, proration: false, invoiceItem: null, pendingItemCreatedAt: null, description: null };
+function line(
+  id: string,
+  amount: bigint,
+  start: number,
+  end: number,
+  product = 'prod_x',
+  price: string | null = null,
+): InvoiceLineFact {
+  return {
+    id,
+    amountMinor: amount,
+    discountMinor: 0n,
+    creditMinor: 0n,
+    inclusiveTaxMinor: 0n,
+    exclusiveTaxMinor: 0n,
+    periodStart: start,
+    periodEnd: end,
+    product,
+    price,
+    proration: false,
+    invoiceItem: null,
+    pendingItemCreatedAt: null,
+    description: null,
+  };
 }
 
-function invoice(id: string, finAt: number, lines: InvoiceLineFact[], currency = currencyOf('usd')): InvoiceFinalizedFact {
+function invoice(
+  id: string,
+  finAt: number,
+  lines: InvoiceLineFact[],
+  currency = currencyOf('usd'),
+): InvoiceFinalizedFact {
   const total = lines.reduce((a, l) => a + l.amountMinor, 0n);
-  return { type: 'invoice_finalized', invoice: id, customer: 'cus_1', currency, at: finAt, totalMinor: total, taxMinor: 0n, startingBalanceMinor: 0n, endingBalanceMinor: 0n, lines };
+  return {
+    type: 'invoice_finalized',
+    invoice: id,
+    customer: 'cus_1',
+    currency,
+    at: finAt,
+    totalMinor: total,
+    taxMinor: 0n,
+    startingBalanceMinor: 0n,
+    endingBalanceMinor: 0n,
+    lines,
+  };
 }
 
 function recByPeriod(settings: TenantSettings, facts: Fact[], through: string): Record<string, bigint> {
   const out: Record<string, bigint> = {};
   for (const e of runEngine({ settings, facts, through }).entries) {
     if (e.kind !== 'recognition') continue;
-    for (const l of e.lines) if (l.role === 'revenue') out[e.key.split(':').pop()!] = (out[e.key.split(':').pop()!] ?? 0n) - l.amount;
+    for (const l of e.lines)
+      if (l.role === 'revenue') out[e.key.split(':').pop()!] = (out[e.key.split(':').pop()!] ?? 0n) - l.amount;
   }
   return out;
 }
@@ -40,7 +79,10 @@ describe('runEngine', () => {
   });
 
   it('uses 4-4-5 periods when configured', () => {
-    const s = TenantSettingsSchema.parse({ period_calendar: { type: '4-4-5', fiscal_year_start: '2026-01-04' }, amortization: 'by_day' });
+    const s = TenantSettingsSchema.parse({
+      period_calendar: { type: '4-4-5', fiscal_year_start: '2026-01-04' },
+      amortization: 'by_day',
+    });
     const fin = at('2026-01-04');
     // 13 weeks = one quarter of 4 + 4 + 5 weeks: 91.00 at 1.00 a day.
     const facts = [invoice('in_445', fin, [line('il', 9100n, fin, at('2026-04-05'))])];
@@ -61,7 +103,10 @@ describe('runEngine', () => {
     expect(Object.keys(recByPeriod(s, facts, '2026-01-30'))).toEqual([]);
     expect(Object.keys(recByPeriod(s, facts, '2026-01-31'))).toEqual(['2026-01']);
     const sched = runEngine({ settings: s, facts, through: '2026-01-31' }).schedules;
-    expect(sched.map((x) => [x.period, x.released])).toEqual([['2026-01', true], ['2026-02', false]]);
+    expect(sched.map((x) => [x.period, x.released])).toEqual([
+      ['2026-01', true],
+      ['2026-02', false],
+    ]);
     expect(sched.reduce((a, x) => a + x.amount, 0n)).toBe(3100n);
   });
 
@@ -93,18 +138,31 @@ describe('runEngine', () => {
   });
 
   it('keeps a fulfillment-triggered line deferred until the fulfillment fact', () => {
-    const s = TenantSettingsSchema.parse({ product_rules: { prod_kit: { rule: 'point_in_time', trigger: 'fulfillment' } } });
+    const s = TenantSettingsSchema.parse({
+      product_rules: { prod_kit: { rule: 'point_in_time', trigger: 'fulfillment' } },
+    });
     const fin = at('2026-01-10');
     const inv = invoice('in_f', fin, [line('il_kit', 5000n, fin, fin, 'prod_kit')]);
     expect(recByPeriod(s, [inv], '2026-12-31')).toEqual({});
-    const ful: Fact = { type: 'fulfillment', id: 'ful_1', invoice: 'in_f', invoiceLine: null, product: 'prod_kit', at: at('2026-03-02') };
+    const ful: Fact = {
+      type: 'fulfillment',
+      id: 'ful_1',
+      invoice: 'in_f',
+      invoiceLine: null,
+      product: 'prod_kit',
+      at: at('2026-03-02'),
+    };
     expect(recByPeriod(s, [inv, ful], '2026-12-31')).toEqual({ '2026-03': 5000n });
   });
 
   it('reports a missing exchange rate instead of guessing one', () => {
     const s = defaultSettings();
     const fin = at('2026-01-01');
-    const r = runEngine({ settings: s, facts: [invoice('in_gbp', fin, [line('il', 1000n, fin, at('2026-02-01'))], currencyOf('gbp'))], through: '2026-12-31' });
+    const r = runEngine({
+      settings: s,
+      facts: [invoice('in_gbp', fin, [line('il', 1000n, fin, at('2026-02-01'))], currencyOf('gbp'))],
+      through: '2026-12-31',
+    });
     expect(r.entries).toEqual([]);
     expect(r.exceptions).toHaveLength(1);
     expect(r.exceptions[0]!.reason).toMatch(/no exchange rate GBP→USD/);
@@ -113,16 +171,31 @@ describe('runEngine', () => {
   it('reports a refund whose invoice is not finalized yet as an exception, and books it once it is', () => {
     const s = defaultSettings();
     const fin = at('2026-01-01');
-    const refund: Fact = { type: 'refund', refund: 're_1', charge: 'ch_1', invoice: 'in_r', amountMinor: 500n, currency: currencyOf('usd'), at: at('2026-01-20'), balanceTransaction: null };
+    const refund: Fact = {
+      type: 'refund',
+      refund: 're_1',
+      charge: 'ch_1',
+      invoice: 'in_r',
+      amountMinor: 500n,
+      currency: currencyOf('usd'),
+      at: at('2026-01-20'),
+      balanceTransaction: null,
+    };
     const early = runEngine({ settings: s, facts: [refund], through: '2026-01-31' });
     expect(early.entries).toEqual([]);
     expect(early.exceptions[0]!.reason).toMatch(/not been finalized/);
-    const later = runEngine({ settings: s, facts: [refund, invoice('in_r', fin, [line('il', 1000n, fin, fin)])], through: '2026-01-31' });
+    const later = runEngine({
+      settings: s,
+      facts: [refund, invoice('in_r', fin, [line('il', 1000n, fin, fin)])],
+      through: '2026-01-31',
+    });
     expect(later.entries.map((e) => e.key)).toContain('ref:re_1');
   });
 
   it('round-trips facts through JSON without losing bigints', () => {
-    const f = invoice('in_j', at('2026-01-01'), [line('il', 12345678901234567890n, at('2026-01-01'), at('2026-02-01'))]);
+    const f = invoice('in_j', at('2026-01-01'), [
+      line('il', 12345678901234567890n, at('2026-01-01'), at('2026-02-01')),
+    ]);
     expect(parseFact(serializeFact(f))).toEqual(f);
     expect(parseFact(JSON.parse(serializeFact(f)))).toEqual(f);
   });

@@ -31,7 +31,18 @@ function invoice(id: string, discount: bigint): InvoiceFinalizedFact {
     description: null,
   };
   const total = 1000n - discount;
-  return { type: 'invoice_finalized', invoice: id, customer: 'cus_1', currency: currencyOf('usd'), at: T0, totalMinor: total, taxMinor: 0n, startingBalanceMinor: 0n, endingBalanceMinor: 0n, lines: [line] };
+  return {
+    type: 'invoice_finalized',
+    invoice: id,
+    customer: 'cus_1',
+    currency: currencyOf('usd'),
+    at: T0,
+    totalMinor: total,
+    taxMinor: 0n,
+    startingBalanceMinor: 0n,
+    endingBalanceMinor: 0n,
+    lines: [line],
+  };
 }
 
 /** Runs `body` as production would: without the variables test runners set. */
@@ -54,9 +65,18 @@ const broken = { ...invoice('in_broken', 0n), lines: undefined } as unknown as F
 
 describe('engine failures', () => {
   it('books data it refuses as an exception row of that aggregate only', () => {
-    const { entries, exceptions } = runEngine({ settings: contra, facts: [refused, invoice('in_fine', 0n)], through: '2026-12-31' });
+    const { entries, exceptions } = runEngine({
+      settings: contra,
+      facts: [refused, invoice('in_fine', 0n)],
+      through: '2026-12-31',
+    });
     expect(exceptions).toEqual([
-      { aggregate: 'in_refused', objectId: 'in_refused', factKey: null, reason: 'could not book: allocateSigned: weights sum to zero' },
+      {
+        aggregate: 'in_refused',
+        objectId: 'in_refused',
+        factKey: null,
+        reason: 'could not book: allocateSigned: weights sum to zero',
+      },
     ]);
     expect(entries.some((e) => e.key.includes('in_refused'))).toBe(false);
     expect(entries.some((e) => e.key === 'inv:in_fine:finalized')).toBe(true);
@@ -67,10 +87,14 @@ describe('engine failures', () => {
   });
 
   it('outside tests, records a programming error as an internal error with its stack', () => {
-    const { exceptions } = outsideTests(() => runEngine({ settings: defaultSettings(), facts: [broken, invoice('in_fine', 0n)], through: '2026-12-31' }));
+    const { exceptions } = outsideTests(() =>
+      runEngine({ settings: defaultSettings(), facts: [broken, invoice('in_fine', 0n)], through: '2026-12-31' }),
+    );
     expect(exceptions).toHaveLength(1);
     expect(exceptions[0]!.aggregate).toBe('in_broken');
-    expect(exceptions[0]!.reason).toMatch(/^internal error in the engine \(a bug, not a problem with the data\): TypeError: /);
+    expect(exceptions[0]!.reason).toMatch(
+      /^internal error in the engine \(a bug, not a problem with the data\): TypeError: /,
+    );
     expect(exceptions[0]!.reason).toContain('\n    at ');
   });
 

@@ -158,9 +158,10 @@ function grossAndDiscount(book: AggregateBook, booked: BookedLine): GrossAndDisc
   const grossInvoiceCurrency = contra ? net + line.discountMinor + line.creditMinor : net;
   const discountInvoiceCurrency = grossInvoiceCurrency - net;
   // A line discounted to nothing (net zero, gross not) has nothing to split by: an EngineRefusal.
-  const [grossFunctional, negativeDiscount] = contra && grossInvoiceCurrency !== 0n
-    ? (allocateSigned(booked.netFunctional, [grossInvoiceCurrency, -discountInvoiceCurrency]) as [bigint, bigint])
-    : [booked.netFunctional, 0n];
+  const [grossFunctional, negativeDiscount] =
+    contra && grossInvoiceCurrency !== 0n
+      ? (allocateSigned(booked.netFunctional, [grossInvoiceCurrency, -discountInvoiceCurrency]) as [bigint, bigint])
+      : [booked.netFunctional, 0n];
   const discountFunctional = -negativeDiscount;
   return { contra, grossFunctional, grossInvoiceCurrency, discountFunctional, discountInvoiceCurrency };
 }

@@ -73,8 +73,9 @@ function newInvoiceState(book: AggregateBook, fact: InvoiceFinalizedFact, rate: 
   let total = fact.taxMinor;
   for (const net of lineNets) total += net;
   if (total !== fact.totalMinor) {
-    const reason = `invoice total ${fact.totalMinor} differs from its lines and tax (${total}); `
-      + 'booked on the lines (shipping or other invoice-level amounts are not supported)';
+    const reason =
+      `invoice total ${fact.totalMinor} differs from its lines and tax (${total}); ` +
+      'booked on the lines (shipping or other invoice-level amounts are not supported)';
     addException(book, fact.invoice, factKey(fact), reason);
   }
   const totalFunctional = convertMinor(total, fact.currency, context.functionalCurrency, rate);

@@ -121,7 +121,7 @@ function proportionalShare(amount: bigint, netRecognized: bigint, netDeferred: b
   if (carried === 0n) {
     excess = amount;
     take = 0n;
-  } else if ((amount > 0n) === (carried > 0n) && abs(amount) > abs(carried)) {
+  } else if (amount > 0n === carried > 0n && abs(amount) > abs(carried)) {
     excess = amount - carried;
     take = carried;
   }
@@ -133,7 +133,7 @@ function splitRecognizedDeferred(take: bigint, netRecognized: bigint, netDeferre
   if (take === 0n) return [0n, 0n];
   if (netRecognized === 0n) return [0n, take];
   if (netDeferred === 0n) return [take, 0n];
-  if ((netRecognized > 0n) === (netDeferred > 0n)) {
+  if (netRecognized > 0n === netDeferred > 0n) {
     return allocateSigned(take, [netRecognized, netDeferred]) as [bigint, bigint];
   }
   // Recognized and deferred of opposite signs (after earlier cuts): take it all from deferred.

@@ -24,9 +24,8 @@ type PendingItem = Pick<
 export function pendingSchedule(context: EngineContext, item: PendingItem, createdAt: number): PeriodAmount[] {
   const { amountMinor: amount, periodStart: start, periodEnd: end } = item;
   const rule = resolveRule(context.settings, item.product, item.price, dateOf(context, createdAt));
-  const timing: Timing = end > start
-    ? { kind: 'ratable', start, end, method: rule.method }
-    : { kind: 'point', at: createdAt };
+  const timing: Timing =
+    end > start ? { kind: 'ratable', start, end, method: rule.method } : { kind: 'point', at: createdAt };
   const segment = baseSegment(amount, timing, context.schedule);
   const booking = context.calendar.periodOf(dateOf(context, createdAt));
   const catchUp = context.settings.catch_up;
@@ -41,8 +40,9 @@ export function bookInvoiceItem(book: AggregateBook, item: InvoiceItemFact): voi
   const context = book.context;
   const currency = context.functionalCurrency;
   if (item.currency !== currency) {
-    const reason = `invoice item ${item.invoiceItem} is in ${item.currency.toUpperCase()}; `
-      + 'unbilled accrual is only supported in the functional currency';
+    const reason =
+      `invoice item ${item.invoiceItem} is in ${item.currency.toUpperCase()}; ` +
+      'unbilled accrual is only supported in the functional currency';
     addException(book, item.invoiceItem, factKey(item), reason);
     return;
   }

@@ -10,7 +10,12 @@ import { currency, currency as currencyOf } from '../money.ts';
 const cal: CalendarContext = { tz: 'UTC', calendar: periodCalendar({ type: 'monthly' }) };
 const at = (d: string, hour = 0): number => startOfDay(d, 'UTC') + hour * 3600;
 
-function byMonth(amount: bigint, start: number, end: number, method: 'by_time' | 'by_day' | 'monthly_even' | 'monthly_even_prorated_ends'): Record<string, bigint> {
+function byMonth(
+  amount: bigint,
+  start: number,
+  end: number,
+  method: 'by_time' | 'by_day' | 'monthly_even' | 'monthly_even_prorated_ends',
+): Record<string, bigint> {
   const seg = baseSegment(amount, { kind: 'ratable', start, end, method }, cal);
   const out: Record<string, bigint> = {};
   for (const r of releasesByPeriod([seg])) out[r.period.key] = (out[r.period.key] ?? 0n) + r.amount;
@@ -21,16 +26,39 @@ describe('Stripe amortization granularity example (120.00 over Jun 15 12:00 – 
   const s = at('2024-06-15', 12);
   const e = at('2024-10-13', 12);
   it('by_time: 15.50, 31, 31, 30, 12.50', () => {
-    expect(byMonth(12000n, s, e, 'by_time')).toEqual({ '2024-06': 1550n, '2024-07': 3100n, '2024-08': 3100n, '2024-09': 3000n, '2024-10': 1250n });
+    expect(byMonth(12000n, s, e, 'by_time')).toEqual({
+      '2024-06': 1550n,
+      '2024-07': 3100n,
+      '2024-08': 3100n,
+      '2024-09': 3000n,
+      '2024-10': 1250n,
+    });
   });
   it('by_day: start day in full, partial last day cut off: 16, 31, 31, 30, 12', () => {
-    expect(byMonth(12000n, s, e, 'by_day')).toEqual({ '2024-06': 1600n, '2024-07': 3100n, '2024-08': 3100n, '2024-09': 3000n, '2024-10': 1200n });
+    expect(byMonth(12000n, s, e, 'by_day')).toEqual({
+      '2024-06': 1600n,
+      '2024-07': 3100n,
+      '2024-08': 3100n,
+      '2024-09': 3000n,
+      '2024-10': 1200n,
+    });
   });
   it('monthly_even: cut off the last month: 30 × 4', () => {
-    expect(byMonth(12000n, s, e, 'monthly_even')).toEqual({ '2024-06': 3000n, '2024-07': 3000n, '2024-08': 3000n, '2024-09': 3000n });
+    expect(byMonth(12000n, s, e, 'monthly_even')).toEqual({
+      '2024-06': 3000n,
+      '2024-07': 3000n,
+      '2024-08': 3000n,
+      '2024-09': 3000n,
+    });
   });
   it('monthly_even_prorated_ends: 15.50, 30.66, 30.66, 30.68, 12.50', () => {
-    expect(byMonth(12000n, s, e, 'monthly_even_prorated_ends')).toEqual({ '2024-06': 1550n, '2024-07': 3066n, '2024-08': 3066n, '2024-09': 3068n, '2024-10': 1250n });
+    expect(byMonth(12000n, s, e, 'monthly_even_prorated_ends')).toEqual({
+      '2024-06': 1550n,
+      '2024-07': 3066n,
+      '2024-08': 3066n,
+      '2024-09': 3068n,
+      '2024-10': 1250n,
+    });
   });
 });
 
@@ -45,7 +73,11 @@ describe('seed examples', () => {
     expect(r).toEqual({ '2026-01': 1700n, '2026-02': 1400n });
   });
   it('cumulative truncation: 100.00 over 3 equal months gives 33.33, 33.33, 33.34', () => {
-    expect(byMonth(10000n, at('2026-01-01'), at('2026-04-01'), 'monthly_even')).toEqual({ '2026-01': 3333n, '2026-02': 3333n, '2026-03': 3334n });
+    expect(byMonth(10000n, at('2026-01-01'), at('2026-04-01'), 'monthly_even')).toEqual({
+      '2026-01': 3333n,
+      '2026-02': 3333n,
+      '2026-03': 3334n,
+    });
   });
   it('setup fee 100.00 over 24 months (monthly_even) sums exactly and no month differs from 4.1666… by a cent', () => {
     const r = byMonth(10000n, at('2026-01-01'), at('2028-01-01'), 'monthly_even');
@@ -58,7 +90,13 @@ describe('seed examples', () => {
 
 describe('cancel events re-spread the remainder', () => {
   it('a half refund at mid-schedule keeps the shape of what remains', () => {
-    const segs = [baseSegment(9000n, { kind: 'ratable', start: at('2026-01-01'), end: at('2026-04-01'), method: 'monthly_even' }, cal)];
+    const segs = [
+      baseSegment(
+        9000n,
+        { kind: 'ratable', start: at('2026-01-01'), end: at('2026-04-01'), method: 'monthly_even' },
+        cal,
+      ),
+    ];
     const t = at('2026-02-01');
     const rel = releasedAt(segs, t);
     expect(rel).toBe(3000n);
@@ -73,13 +111,21 @@ describe('cancel events re-spread the remainder', () => {
 
 describe('recognized to date at an instant', () => {
   it('by_day counts whole days elapsed: the event day itself is not yet earned', () => {
-    const seg = baseSegment(3100n, { kind: 'ratable', start: at('2026-01-15', 12), end: at('2026-02-15', 12), method: 'by_day' }, cal);
+    const seg = baseSegment(
+      3100n,
+      { kind: 'ratable', start: at('2026-01-15', 12), end: at('2026-02-15', 12), method: 'by_day' },
+      cal,
+    );
     // Jan 15..19 have passed at Jan 20 18:00: 5 of 31 days.
     expect(releasedAt([seg], at('2026-01-20', 18))).toBe(500n);
     expect(releasedAt([seg], at('2026-02-01'))).toBe(1700n);
   });
   it('by_time is proportional to seconds within the period', () => {
-    const seg = baseSegment(3100n, { kind: 'ratable', start: at('2026-01-01'), end: at('2026-02-01'), method: 'by_time' }, cal);
+    const seg = baseSegment(
+      3100n,
+      { kind: 'ratable', start: at('2026-01-01'), end: at('2026-02-01'), method: 'by_time' },
+      cal,
+    );
     expect(releasedAt([seg], at('2026-01-16', 12))).toBe(1550n);
   });
 });

@@ -60,8 +60,7 @@ export interface PeriodAmount {
 }
 
 export type Timing =
-  | { kind: 'ratable'; start: number; end: number; method: AmortizationMethod }
-  | { kind: 'point'; at: number | null };
+  { kind: 'ratable'; start: number; end: number; method: AmortizationMethod } | { kind: 'point'; at: number | null };
 
 /** Calendar context the schedule needs: the tenant's zone and period calendar. */
 export interface CalendarContext {

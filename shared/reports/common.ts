@@ -13,7 +13,12 @@ import type { Currency } from '../money.ts';
 
 /** A broken invariant found while building a report. Reports list them; callers decide to stop. */
 export interface ReportProblem {
-  code: 'unbalanced_currency' | 'unbalanced_entry' | 'rollforward_mismatch' | 'balance_sheet_mismatch' | 'mixed_entry_header';
+  code:
+    | 'unbalanced_currency'
+    | 'unbalanced_entry'
+    | 'rollforward_mismatch'
+    | 'balance_sheet_mismatch'
+    | 'mixed_entry_header';
   message: string;
   currency?: Currency | undefined;
   period?: string | undefined;
@@ -135,5 +140,7 @@ export function unbalancedEntries(lines: readonly LedgerLine[]): ReportProblem[]
       });
     }
   }
-  return problems.sort((a, b) => compareText(a.entryId ?? '', b.entryId ?? '') || compareText(a.currency ?? '', b.currency ?? ''));
+  return problems.sort(
+    (a, b) => compareText(a.entryId ?? '', b.entryId ?? '') || compareText(a.currency ?? '', b.currency ?? ''),
+  );
 }

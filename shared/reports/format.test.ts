@@ -7,7 +7,15 @@ import { csvDocument, csvField, parseCsv } from './csv.ts';
 import { sampleLedger } from './fixtures/sample-ledger.ts';
 import { formatReport, renderTables, TABLE_WIDTH_MAX } from './format.ts';
 import { journal } from './journal-listing.ts';
-import { JOURNAL_CSV_HEADER, ROLLFORWARD_CSV_HEADER, toJournalCsv, toRollforwardCsv, toTrialBalanceCsv, toWaterfallCsv, WATERFALL_CSV_HEADER } from './replay-csv.ts';
+import {
+  JOURNAL_CSV_HEADER,
+  ROLLFORWARD_CSV_HEADER,
+  toJournalCsv,
+  toRollforwardCsv,
+  toTrialBalanceCsv,
+  toWaterfallCsv,
+  WATERFALL_CSV_HEADER,
+} from './replay-csv.ts';
 import { rollforward } from './rollforward.ts';
 import { balanceSheet, incomeStatement } from './statements.ts';
 import { trialBalance } from './trial-balance.ts';
@@ -21,7 +29,13 @@ describe('csv', () => {
     expect(csvField('a,b')).toBe('"a,b"');
     expect(csvField('say "hi"')).toBe('"say ""hi"""');
     expect(csvField('two\nlines')).toBe('"two\nlines"');
-    const doc = csvDocument(['a', 'b'], [['x,1', 'he said "no"'], ['line\r\nbreak', '']]);
+    const doc = csvDocument(
+      ['a', 'b'],
+      [
+        ['x,1', 'he said "no"'],
+        ['line\r\nbreak', ''],
+      ],
+    );
     expect(doc.endsWith('\r\n')).toBe(true);
     expect(parseCsv(doc)).toEqual([
       ['a', 'b'],
@@ -46,12 +60,20 @@ describe('toJournalCsv', () => {
   });
 
   it('writes positive major units on one side, with each currency’s decimals', () => {
-    const jpy = body.find((r) => r[col('entry_id')] === 'invoice.finalized:in_J' && r[col('account_role')] === 'receivable')!;
+    const jpy = body.find(
+      (r) => r[col('entry_id')] === 'invoice.finalized:in_J' && r[col('account_role')] === 'receivable',
+    )!;
     expect([jpy[col('currency')], jpy[col('debit')], jpy[col('credit')]]).toEqual(['JPY', '12000', '']);
-    const kwd = body.find((r) => r[col('entry_id')] === 'invoice.finalized:in_B' && r[col('account_role')] === 'deferred_revenue')!;
-    expect([kwd[col('debit')], kwd[col('credit')], kwd[col('original_currency')], kwd[col('original_amount')]]).toEqual(['', '97.50', 'KWD', '30.000']);
+    const kwd = body.find(
+      (r) => r[col('entry_id')] === 'invoice.finalized:in_B' && r[col('account_role')] === 'deferred_revenue',
+    )!;
+    expect([kwd[col('debit')], kwd[col('credit')], kwd[col('original_currency')], kwd[col('original_amount')]]).toEqual(
+      ['', '97.50', 'KWD', '30.000'],
+    );
     const fee = body.find((r) => r[col('entry_id')] === 'fee:txn_A' && r[col('account_role')] === 'fees')!;
-    expect([fee[col('debit')], fee[col('credit')], fee[col('original_currency')], fee[col('original_amount')]]).toEqual(['9.70', '', '', '']);
+    expect([fee[col('debit')], fee[col('credit')], fee[col('original_currency')], fee[col('original_amount')]]).toEqual(
+      ['9.70', '', '', ''],
+    );
     for (const r of body) {
       expect((r[col('debit')] === '') !== (r[col('credit')] === '')).toBe(true);
       expect(r[col('debit')]! + r[col('credit')]!).not.toMatch(/^-/);
@@ -60,7 +82,9 @@ describe('toJournalCsv', () => {
 
   it('marks the correction, names the primary source and keeps the period key', () => {
     const late = body.filter((r) => r[col('entry_id')] === 'invoice.finalized:in_D');
-    expect(late.map((r) => [r[col('period')], r[col('posting_date')], r[col('correction')], r[col('source_object')]])).toEqual([
+    expect(
+      late.map((r) => [r[col('period')], r[col('posting_date')], r[col('correction')], r[col('source_object')]]),
+    ).toEqual([
       ['2026-03', '2026-03-01', 'true', 'in_D'],
       ['2026-03', '2026-03-01', 'true', 'in_D'],
     ]);
@@ -88,10 +112,27 @@ describe('report CSVs', () => {
 
     const wf = parseCsv(toWaterfallCsv(waterfall(sampleLedger())));
     expect(wf[0]).toEqual([...WATERFALL_CSV_HEADER]);
-    expect(wf.find((r) => r[0] === 'USD' && r[1] === '2026-01' && r[2] === '2026-03')).toEqual(['USD', '2026-01', '2026-03', '84.70', 'in_A in_B', 'il_A1 il_B1', 'false']);
+    expect(wf.find((r) => r[0] === 'USD' && r[1] === '2026-01' && r[2] === '2026-03')).toEqual([
+      'USD',
+      '2026-01',
+      '2026-03',
+      '84.70',
+      'in_A in_B',
+      'il_A1 il_B1',
+      'false',
+    ]);
 
     const tb = parseCsv(toTrialBalanceCsv(trialBalance(sampleLedger(), { throughPeriod: '2026-03' })));
-    expect(tb.find((r) => r[1] === 'USD' && r[2] === 'deferred_revenue')).toEqual(['2026-03', 'USD', 'deferred_revenue', 'liability', 'Deferred Revenue', '547.50', '647.50', '-100.00']);
+    expect(tb.find((r) => r[1] === 'USD' && r[2] === 'deferred_revenue')).toEqual([
+      '2026-03',
+      'USD',
+      'deferred_revenue',
+      'liability',
+      'Deferred Revenue',
+      '547.50',
+      '647.50',
+      '-100.00',
+    ]);
   });
 
   it('formatReport csv guards free text against spreadsheet formulas in statements', () => {
@@ -141,12 +182,19 @@ describe('formatReport table', () => {
     expect(feeLine.endsWith('9.70')).toBe(true);
 
     const broken = sampleLedger().map((l) => (l.entryId === 'je_11' ? { ...l, postingDate: '2026-03-02' } : l));
-    expect(formatReport(rollforward(broken, { periods: Q1 }), 'table')).toMatch(/PROBLEMS\n {2}\[rollforward_mismatch\]/);
+    expect(formatReport(rollforward(broken, { periods: Q1 }), 'table')).toMatch(
+      /PROBLEMS\n {2}\[rollforward_mismatch\]/,
+    );
   });
 
   it('splits a too-wide table into column blocks that repeat the key column', () => {
-    const columns = [{ header: 'Key', align: 'left' as const }, ...Array.from({ length: 30 }, (_, i) => ({ header: `Col${i}`, align: 'right' as const }))];
-    const text = renderTables([{ title: 'Wide', columns, rows: [['k1', ...Array.from({ length: 30 }, () => '1234567.89')]], keyColumns: 1 }]);
+    const columns = [
+      { header: 'Key', align: 'left' as const },
+      ...Array.from({ length: 30 }, (_, i) => ({ header: `Col${i}`, align: 'right' as const })),
+    ];
+    const text = renderTables([
+      { title: 'Wide', columns, rows: [['k1', ...Array.from({ length: 30 }, () => '1234567.89')]], keyColumns: 1 },
+    ]);
     const headerLines = text.split('\n').filter((l) => l.startsWith('Key'));
     expect(headerLines.length).toBeGreaterThan(1);
     for (const l of text.split('\n')) expect(l.length).toBeLessThanOrEqual(TABLE_WIDTH_MAX);

@@ -20,7 +20,8 @@ import type { BalanceSheetReport, IncomeStatementReport, StatementSection } from
 import type { TrialBalanceReport } from './trial-balance.ts';
 import type { WaterfallReport } from './waterfall.ts';
 
-export type Report = TrialBalanceReport | JournalReport | RollforwardReport | WaterfallReport | IncomeStatementReport | BalanceSheetReport;
+export type Report =
+  TrialBalanceReport | JournalReport | RollforwardReport | WaterfallReport | IncomeStatementReport | BalanceSheetReport;
 export type ReportFormat = 'table' | 'csv' | 'json';
 
 /** Widest table line; wider tables are split into column blocks (160 = a wide terminal). */
@@ -54,7 +55,9 @@ function shorten(value: string, max: number): string {
 export function renderTables(tables: readonly DisplayTable[], widthMax: number = TABLE_WIDTH_MAX): string {
   const out: string[] = [];
   for (const t of tables) {
-    const cells = t.rows.map((r) => r.map((c, i) => (t.columns[i]?.align === 'left' ? shorten(c, TABLE_TEXT_CELL_MAX) : c)));
+    const cells = t.rows.map((r) =>
+      r.map((c, i) => (t.columns[i]?.align === 'left' ? shorten(c, TABLE_TEXT_CELL_MAX) : c)),
+    );
     // A loop, not Math.max(...cells): spreading a 100k-row table overflows the call stack.
     const widths = t.columns.map((c) => c.header.length);
     for (const r of cells) r.forEach((v, i) => (widths[i] = Math.max(widths[i] ?? 0, v.length)));
@@ -104,13 +107,28 @@ function trialBalanceTables(r: TrialBalanceReport): DisplayTable[] {
   const byCurrency = new Map<Currency, string[][]>();
   for (const row of r.rows) {
     const rows = byCurrency.get(row.currency) ?? [];
-    rows.push([row.role, row.account, formatMinor(row.debits, row.currency), formatMinor(row.credits, row.currency), formatMinor(row.balance, row.currency)]);
+    rows.push([
+      row.role,
+      row.account,
+      formatMinor(row.debits, row.currency),
+      formatMinor(row.credits, row.currency),
+      formatMinor(row.balance, row.currency),
+    ]);
     byCurrency.set(row.currency, rows);
   }
   return r.totals.map((t) => ({
     title: `Trial balance ${t.currency.toUpperCase()}${r.throughPeriod ? ` through ${r.throughPeriod}` : ''}`,
     columns: [text('Role'), text('Account'), money('Debits'), money('Credits'), money('Balance')],
-    rows: [...(byCurrency.get(t.currency) ?? []), ['TOTAL', '', formatMinor(t.debits, t.currency), formatMinor(t.credits, t.currency), formatMinor(t.net, t.currency)]],
+    rows: [
+      ...(byCurrency.get(t.currency) ?? []),
+      [
+        'TOTAL',
+        '',
+        formatMinor(t.debits, t.currency),
+        formatMinor(t.credits, t.currency),
+        formatMinor(t.net, t.currency),
+      ],
+    ],
     keyColumns: 2,
   }));
 }
@@ -152,8 +170,30 @@ function rollforwardTables(r: RollforwardReport): DisplayTable[] {
     const m = (v: bigint) => formatMinor(v, first.currency);
     return {
       title: `Roll-forward ${first.role} ${first.currency.toUpperCase()}`,
-      columns: [text('Period'), money('Opening'), money('Billings'), money('Recognized'), money('Contra'), money('FX'), money('Other'), money('Closing'), money('Ledger'), text('Ties')],
-      rows: rows.map((x) => [x.period, m(x.opening), m(x.billings), m(x.recognized), m(x.contra), m(x.fx), m(x.other), m(x.closing), m(x.ledgerClosing), x.tiesOut ? 'yes' : 'NO']),
+      columns: [
+        text('Period'),
+        money('Opening'),
+        money('Billings'),
+        money('Recognized'),
+        money('Contra'),
+        money('FX'),
+        money('Other'),
+        money('Closing'),
+        money('Ledger'),
+        text('Ties'),
+      ],
+      rows: rows.map((x) => [
+        x.period,
+        m(x.opening),
+        m(x.billings),
+        m(x.recognized),
+        m(x.contra),
+        m(x.fx),
+        m(x.other),
+        m(x.closing),
+        m(x.ledgerClosing),
+        x.tiesOut ? 'yes' : 'NO',
+      ]),
       keyColumns: 1,
     };
   });
@@ -229,7 +269,8 @@ export function displayTables(report: Report): DisplayTable[] {
 function statementCsv(report: IncomeStatementReport | BalanceSheetReport): string {
   const rows: string[][] = [];
   const push = (currency: Currency, s: StatementSection) => {
-    for (const r of s.rows) rows.push([currency.toUpperCase(), s.kind, r.role, csvText(r.account), formatMinor(r.amount, currency)]);
+    for (const r of s.rows)
+      rows.push([currency.toUpperCase(), s.kind, r.role, csvText(r.account), formatMinor(r.amount, currency)]);
     rows.push([currency.toUpperCase(), s.kind, '', 'TOTAL', formatMinor(s.total, currency)]);
   };
   for (const c of report.currencies) {

@@ -7,7 +7,10 @@ import type { LedgerLine } from '../ledger-rows.ts';
 import { compareLines, groupBy, sides, unbalancedEntries, type ReportProblem } from './common.ts';
 
 /** A line as the listing shows it: the ledger line's own fields, with the amount split into sides. */
-export interface JournalReportLine extends Pick<LedgerLine, 'lineNo' | 'role' | 'account' | 'currency' | 'original' | 'invoice' | 'invoiceLine' | 'customer'> {
+export interface JournalReportLine extends Pick<
+  LedgerLine,
+  'lineNo' | 'role' | 'account' | 'currency' | 'original' | 'invoice' | 'invoiceLine' | 'customer'
+> {
   /** Positive minor units on the debit side, else 0. */
   debit: bigint;
   /** Positive minor units on the credit side, else 0. */
@@ -15,8 +18,19 @@ export interface JournalReportLine extends Pick<LedgerLine, 'lineNo' | 'role' | 
 }
 
 /** An entry's header, taken from its lines (they all carry it), and its lines. */
-export interface JournalReportEntry
-  extends Pick<LedgerLine, 'entryId' | 'entryKey' | 'kind' | 'postingDate' | 'period' | 'correction' | 'originalDate' | 'memo' | 'sources' | 'reversesEntryId'> {
+export interface JournalReportEntry extends Pick<
+  LedgerLine,
+  | 'entryId'
+  | 'entryKey'
+  | 'kind'
+  | 'postingDate'
+  | 'period'
+  | 'correction'
+  | 'originalDate'
+  | 'memo'
+  | 'sources'
+  | 'reversesEntryId'
+> {
   lines: JournalReportLine[];
 }
 
@@ -39,8 +53,21 @@ export function journal(lines: readonly LedgerLine[], options: { period?: string
   const entries: JournalReportEntry[] = [];
   for (const [entryId, entryLines] of groupBy(included, (l) => l.entryId)) {
     const head = entryLines[0]!;
-    if (entryLines.some((l) => l.entryKey !== head.entryKey || l.postingDate !== head.postingDate || l.kind !== head.kind || l.period !== head.period)) {
-      problems.push({ code: 'mixed_entry_header', message: `lines of entry ${entryId} disagree on key, kind, date or period`, entryId, period: head.period });
+    if (
+      entryLines.some(
+        (l) =>
+          l.entryKey !== head.entryKey ||
+          l.postingDate !== head.postingDate ||
+          l.kind !== head.kind ||
+          l.period !== head.period,
+      )
+    ) {
+      problems.push({
+        code: 'mixed_entry_header',
+        message: `lines of entry ${entryId} disagree on key, kind, date or period`,
+        entryId,
+        period: head.period,
+      });
     }
     entries.push({
       entryId,

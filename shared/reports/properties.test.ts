@@ -30,7 +30,9 @@ describe('report invariants on random ledgers', () => {
         const rf = rollforward(lines, { periods: PERIODS });
         expect(rf.problems).toEqual([]);
         for (const row of rf.rows.filter((r) => r.role === 'deferred_revenue' && r.period === '2026-04')) {
-          const balance = tb.rows.filter((r) => r.role === 'deferred_revenue' && r.currency === row.currency).reduce((s, r) => s + r.balance, 0n);
+          const balance = tb.rows
+            .filter((r) => r.role === 'deferred_revenue' && r.currency === row.currency)
+            .reduce((s, r) => s + r.balance, 0n);
           expect(row.closing).toBe(-balance);
         }
       }),

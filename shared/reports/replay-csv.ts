@@ -34,7 +34,16 @@ export const JOURNAL_CSV_HEADER = [
 ] as const;
 
 /** `balance` is signed: positive is a debit balance. `through_period` is empty for "all". */
-export const TRIAL_BALANCE_CSV_HEADER = ['through_period', 'currency', 'account_role', 'account_kind', 'account', 'debit', 'credit', 'balance'] as const;
+export const TRIAL_BALANCE_CSV_HEADER = [
+  'through_period',
+  'currency',
+  'account_role',
+  'account_kind',
+  'account',
+  'debit',
+  'credit',
+  'balance',
+] as const;
 
 /**
  * Amounts are in the account's normal-balance sign; `recognized` and `contra` are decreases
@@ -58,7 +67,15 @@ export const ROLLFORWARD_CSV_HEADER = [
 ] as const;
 
 /** `invoices` and `invoice_lines` are space-separated ids (Stripe ids contain no spaces). */
-export const WATERFALL_CSV_HEADER = ['currency', 'booked_period', 'recognition_period', 'amount', 'invoices', 'invoice_lines', 'ids_truncated'] as const;
+export const WATERFALL_CSV_HEADER = [
+  'currency',
+  'booked_period',
+  'recognition_period',
+  'amount',
+  'invoices',
+  'invoice_lines',
+  'ids_truncated',
+] as const;
 
 interface JournalCsvLine {
   period: string;
@@ -168,7 +185,9 @@ export function toRollforwardCsv(report: RollforwardReport): string {
       r.period,
       r.start,
       r.end,
-      ...[r.opening, r.billings, r.recognized, r.contra, r.fx, r.other, r.closing, r.ledgerClosing].map((v) => formatMinor(v, r.currency)),
+      ...[r.opening, r.billings, r.recognized, r.contra, r.fx, r.other, r.closing, r.ledgerClosing].map((v) =>
+        formatMinor(v, r.currency),
+      ),
       r.tiesOut ? 'true' : 'false',
     ]),
   );

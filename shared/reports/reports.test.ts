@@ -18,7 +18,9 @@ const monthly = periodCalendar({ type: 'monthly' });
 const Q1 = periodsBetween(monthly, '2026-01-01', '2026-03-31');
 
 function balanceOf(report: ReturnType<typeof trialBalance>, currency: string, role: string, account?: string): bigint {
-  const rows = report.rows.filter((r) => r.currency === currency && r.role === role && (account === undefined || r.account === account));
+  const rows = report.rows.filter(
+    (r) => r.currency === currency && r.role === role && (account === undefined || r.account === account),
+  );
   if (rows.length === 0) throw new Error(`no trial balance row for ${currency} ${role} ${account ?? ''}`);
   return rows.reduce((t, r) => t + r.balance, 0n);
 }
@@ -95,7 +97,9 @@ describe('journal', () => {
     const late = all.entries.find((e) => e.entryId === 'je_14')!;
     expect(late.correction).toBe(true);
     expect(late.originalDate).toBe('2026-02-27');
-    const broken = sampleLedger().map((l) => (l.entryId === 'je_05' && l.role === 'revenue' ? { ...l, amount: -9999n } : l));
+    const broken = sampleLedger().map((l) =>
+      l.entryId === 'je_05' && l.role === 'revenue' ? { ...l, amount: -9999n } : l,
+    );
     const report = journal(broken);
     expect(report.problems).toHaveLength(1);
     expect(report.problems[0]).toMatchObject({ code: 'unbalanced_entry', entryId: 'je_05', difference: 1n });
@@ -107,7 +111,8 @@ describe('rollforward', () => {
     expect(bucketOfKind('invoice_finalized')).toBe('billings');
     expect(bucketOfKind('unbilled_accrual')).toBe('billings');
     expect(bucketOfKind('recognition')).toBe('recognized');
-    for (const k of ['refund', 'credit_note', 'dispute', 'void', 'uncollectible'] as const) expect(bucketOfKind(k)).toBe('contra');
+    for (const k of ['refund', 'credit_note', 'dispute', 'void', 'uncollectible'] as const)
+      expect(bucketOfKind(k)).toBe('contra');
     expect(bucketOfKind('fx')).toBe('fx');
     expect(bucketOfKind('reversal')).toBe('other');
     expect(bucketOfKind('manual')).toBe('other');
@@ -117,15 +122,20 @@ describe('rollforward', () => {
     const rf = rollforward(sampleLedger(), { periods: Q1 });
     expect(rf.problems).toEqual([]);
     const usd = rf.rows.filter((r) => r.role === 'deferred_revenue' && r.currency === 'usd');
-    expect(usd.map((r) => [r.period, r.opening, r.billings, r.recognized, r.contra, r.fx, r.other, r.closing])).toEqual([
-      ['2026-01', 0n, 39750n, 11653n, 0n, 0n, 0n, 28097n],
-      ['2026-02', 28097n, 0n, 9627n, 10000n, 0n, 0n, 8470n],
-      // March: in_D (correction) + in_C billed; the duplicated recognition and its reversal net out.
-      ['2026-03', 8470n, 24000n, 23470n, 0n, 0n, 1000n, 10000n],
-    ]);
+    expect(usd.map((r) => [r.period, r.opening, r.billings, r.recognized, r.contra, r.fx, r.other, r.closing])).toEqual(
+      [
+        ['2026-01', 0n, 39750n, 11653n, 0n, 0n, 0n, 28097n],
+        ['2026-02', 28097n, 0n, 9627n, 10000n, 0n, 0n, 8470n],
+        // March: in_D (correction) + in_C billed; the duplicated recognition and its reversal net out.
+        ['2026-03', 8470n, 24000n, 23470n, 0n, 0n, 1000n, 10000n],
+      ],
+    );
     for (const r of rf.rows) expect(r.closing).toBe(r.ledgerClosing);
     // The closing ties to an independent trial balance at each period end.
-    for (const r of usd) expect(r.closing).toBe(-balanceOf(trialBalance(sampleLedger(), { throughPeriod: r.period }), 'usd', 'deferred_revenue'));
+    for (const r of usd)
+      expect(r.closing).toBe(
+        -balanceOf(trialBalance(sampleLedger(), { throughPeriod: r.period }), 'usd', 'deferred_revenue'),
+      );
     const jpy = rf.rows.filter((r) => r.role === 'deferred_revenue' && r.currency === 'jpy');
     expect(jpy.map((r) => [r.period, r.billings, r.recognized, r.closing])).toEqual([
       ['2026-01', 0n, 0n, 0n],
@@ -157,10 +167,17 @@ describe('rollforward', () => {
   });
 
   it('flags a line whose period key disagrees with its posting date (broken input)', () => {
-    const broken: LedgerLine[] = sampleLedger().map((l) => (l.entryId === 'je_11' ? { ...l, postingDate: '2026-03-02' } : l));
+    const broken: LedgerLine[] = sampleLedger().map((l) =>
+      l.entryId === 'je_11' ? { ...l, postingDate: '2026-03-02' } : l,
+    );
     const rf = rollforward(broken, { periods: Q1 });
     expect(rf.problems).toHaveLength(1);
-    expect(rf.problems[0]).toMatchObject({ code: 'rollforward_mismatch', period: '2026-02', currency: 'usd', difference: -5000n });
+    expect(rf.problems[0]).toMatchObject({
+      code: 'rollforward_mismatch',
+      period: '2026-02',
+      currency: 'usd',
+      difference: -5000n,
+    });
     const feb = rf.rows.find((r) => r.role === 'deferred_revenue' && r.currency === 'usd' && r.period === '2026-02')!;
     expect(feb.tiesOut).toBe(false);
   });
@@ -190,7 +207,9 @@ describe('waterfall', () => {
     // The grand total equals the revenue recognized in the trial balance.
     expect(usd.total).toBe(-balanceOf(trialBalance(sampleLedger()), 'usd', 'revenue'));
     const jpy = wf.currencies.find((c) => c.currency === 'jpy')!;
-    expect(jpy.rows.map((r) => [r.bookedPeriod, r.cells['2026-02']?.amount, r.cells['2026-03']?.amount])).toEqual([['2026-02', 6000n, 6000n]]);
+    expect(jpy.rows.map((r) => [r.bookedPeriod, r.cells['2026-02']?.amount, r.cells['2026-03']?.amount])).toEqual([
+      ['2026-02', 6000n, 6000n],
+    ]);
   });
 
   it('keeps invoice and invoice-line ids per cell for drill-down', () => {
@@ -202,7 +221,9 @@ describe('waterfall', () => {
   });
 
   it('nets a reversed recognition out of its cell', () => {
-    const withoutReversal = waterfall(sampleLedger().filter((l) => l.entryId !== 'je_17')).currencies.find((c) => c.currency === 'usd')!;
+    const withoutReversal = waterfall(sampleLedger().filter((l) => l.entryId !== 'je_17')).currencies.find(
+      (c) => c.currency === 'usd',
+    )!;
     expect(withoutReversal.rows.find((r) => r.bookedPeriod === '2026-01')!.cells['2026-03']!.amount).toBe(9470n);
   });
 });
@@ -226,7 +247,9 @@ describe('incomeStatement and balanceSheet', () => {
       expect(bs.problems).toEqual([]);
       for (const c of bs.currencies) expect(c.totalAssets).toBe(c.totalLiabilitiesAndEquity);
     }
-    const mar = balanceSheet(sampleLedger(), { throughPeriod: '2026-03' }).currencies.find((c) => c.currency === 'usd')!;
+    const mar = balanceSheet(sampleLedger(), { throughPeriod: '2026-03' }).currencies.find(
+      (c) => c.currency === 'usd',
+    )!;
     expect(mar.totalAssets).toBe(22000n + 25130n);
     // Liabilities: deferred revenue 100.00 + tax 12.00 − deferred discounts 10.00.
     expect(mar.liabilities.total).toBe(10000n + 1200n - 1000n);

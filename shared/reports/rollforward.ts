@@ -61,7 +61,11 @@ export interface RollforwardReport {
  */
 function toPeriod(p: Period | string): Period {
   if (typeof p !== 'string') return p;
-  if (!/^\d{4}-\d{2}$/.test(p)) throw new AccrueError('invalid_input', `period "${p}" is not a monthly key; pass Period objects from periodCalendar() instead`);
+  if (!/^\d{4}-\d{2}$/.test(p))
+    throw new AccrueError(
+      'invalid_input',
+      `period "${p}" is not a monthly key; pass Period objects from periodCalendar() instead`,
+    );
   const start = `${p}-01`;
   return { key: p, start, end: addMonthsToMonthStart(start, 1) };
 }
@@ -73,7 +77,10 @@ function toPeriod(p: Period | string): Period {
  * later opening is the previous closing, so a gap in `periods` that hides movements shows up
  * as a mismatch instead of being papered over. Mismatches are listed in `problems`.
  */
-export function rollforward(lines: readonly LedgerLine[], options: { periods: readonly (Period | string)[] }): RollforwardReport {
+export function rollforward(
+  lines: readonly LedgerLine[],
+  options: { periods: readonly (Period | string)[] },
+): RollforwardReport {
   const periods = options.periods.map(toPeriod).sort((a, b) => compareText(a.start, b.start));
   const rows: RollforwardRow[] = [];
   const problems: ReportProblem[] = [];
@@ -103,7 +110,18 @@ export function rollforward(lines: readonly LedgerLine[], options: { periods: re
         const closing = opening + moves.billings - moves.recognized - moves.contra + moves.fx + moves.other;
         const ledgerClosing = balanceBefore(p.end);
         const tiesOut = closing === ledgerClosing;
-        rows.push({ role, currency, period: p.key, start: p.start, end: p.end, opening, ...moves, closing, ledgerClosing, tiesOut });
+        rows.push({
+          role,
+          currency,
+          period: p.key,
+          start: p.start,
+          end: p.end,
+          opening,
+          ...moves,
+          closing,
+          ledgerClosing,
+          tiesOut,
+        });
         if (!tiesOut) {
           problems.push({
             code: 'rollforward_mismatch',

@@ -86,9 +86,16 @@ export function incomeStatement(lines: readonly LedgerLine[], options: { period:
   const inPeriod = lines.filter((l) => l.period === options.period && !BALANCE_KINDS.has(ROLE_INFO[l.role].kind));
   const currencies = distinctSorted(inPeriod.map((l) => l.currency)).map((currency) => {
     const cl = inPeriod.filter((l) => l.currency === currency);
-    const sections = INCOME_SECTIONS.map((s) => section(s.kind, s.title, accountRows(cl.filter((l) => ROLE_INFO[l.role].kind === s.kind), -1n))).filter(
-      (s) => s.rows.length > 0,
-    );
+    const sections = INCOME_SECTIONS.map((s) =>
+      section(
+        s.kind,
+        s.title,
+        accountRows(
+          cl.filter((l) => ROLE_INFO[l.role].kind === s.kind),
+          -1n,
+        ),
+      ),
+    ).filter((s) => s.rows.length > 0);
     const totalOf = (k: AccountKind) => sections.find((s) => s.kind === k)?.total ?? 0n;
     return {
       currency,
@@ -110,11 +117,21 @@ export function balanceSheet(lines: readonly LedgerLine[], options: { throughPer
   const problems: ReportProblem[] = [];
   const currencies = distinctSorted(included.map((l) => l.currency)).map((currency) => {
     const cl = included.filter((l) => l.currency === currency);
-    const assets = section('asset', 'Assets', accountRows(cl.filter((l) => ROLE_INFO[l.role].kind === 'asset'), 1n));
+    const assets = section(
+      'asset',
+      'Assets',
+      accountRows(
+        cl.filter((l) => ROLE_INFO[l.role].kind === 'asset'),
+        1n,
+      ),
+    );
     const liabilities = section(
       'liability',
       'Liabilities',
-      accountRows(cl.filter((l) => ROLE_INFO[l.role].kind === 'liability' || ROLE_INFO[l.role].kind === 'contra_liability'), -1n),
+      accountRows(
+        cl.filter((l) => ROLE_INFO[l.role].kind === 'liability' || ROLE_INFO[l.role].kind === 'contra_liability'),
+        -1n,
+      ),
     );
     let netIncome = 0n;
     for (const l of cl) if (!BALANCE_KINDS.has(ROLE_INFO[l.role].kind)) netIncome -= l.amount;

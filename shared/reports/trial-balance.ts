@@ -8,7 +8,15 @@ import { ROLE_INFO, type AccountKind, type AccountRole } from '../accounts.ts';
 import { AccrueError } from '../errors.ts';
 import type { LedgerLine } from '../ledger-rows.ts';
 import type { Currency } from '../money.ts';
-import { compareRole, compareText, distinctSorted, periodAtOrBefore, sides, unbalancedEntries, type ReportProblem } from './common.ts';
+import {
+  compareRole,
+  compareText,
+  distinctSorted,
+  periodAtOrBefore,
+  sides,
+  unbalancedEntries,
+  type ReportProblem,
+} from './common.ts';
 
 export interface TrialBalanceRow {
   role: AccountRole;
@@ -64,7 +72,15 @@ export function trialBalance(lines: readonly LedgerLine[], options: TrialBalance
     const key = `${l.currency}\u0000${l.role}\u0000${l.account}`;
     let row = byAccount.get(key);
     if (!row) {
-      row = { role: l.role, kind: ROLE_INFO[l.role].kind, account: l.account, currency: l.currency, debits: 0n, credits: 0n, balance: 0n };
+      row = {
+        role: l.role,
+        kind: ROLE_INFO[l.role].kind,
+        account: l.account,
+        currency: l.currency,
+        debits: 0n,
+        credits: 0n,
+        balance: 0n,
+      };
       byAccount.set(key, row);
     }
     const s = sides(l.amount);
@@ -102,9 +118,13 @@ export function trialBalance(lines: readonly LedgerLine[], options: TrialBalance
   if (problems.length > 0) for (const p of unbalancedEntries(included)) problems.push(p);
 
   if (problems.length > 0 && !options.allowUnbalanced) {
-    throw new AccrueError('unbalanced_entry', `the ledger does not balance: ${problems.map((p) => p.message).join('; ')}`, {
-      problems: problems.map((p) => ({ ...p, difference: p.difference?.toString() })),
-    });
+    throw new AccrueError(
+      'unbalanced_entry',
+      `the ledger does not balance: ${problems.map((p) => p.message).join('; ')}`,
+      {
+        problems: problems.map((p) => ({ ...p, difference: p.difference?.toString() })),
+      },
+    );
   }
   return { type: 'trial_balance', throughPeriod: through, rows, totals, problems };
 }

@@ -66,7 +66,8 @@ export function waterfall(lines: readonly LedgerLine[]): WaterfallReport {
   const revenueLines = lines.filter(
     (l) =>
       l.role === 'revenue' &&
-      (l.kind === 'recognition' || (l.kind === 'reversal' && l.reversesEntryId !== undefined && recognitionEntryIds.has(l.reversesEntryId))),
+      (l.kind === 'recognition' ||
+        (l.kind === 'reversal' && l.reversesEntryId !== undefined && recognitionEntryIds.has(l.reversesEntryId))),
   );
 
   const currencies: WaterfallCurrency[] = [];
@@ -85,7 +86,14 @@ export function waterfall(lines: readonly LedgerLine[]): WaterfallReport {
       }
       let cell = row.cells[l.period];
       if (!cell) {
-        cell = { bookedPeriod: booked, recognitionPeriod: l.period, amount: 0n, invoices: [], invoiceLines: [], truncated: false };
+        cell = {
+          bookedPeriod: booked,
+          recognitionPeriod: l.period,
+          amount: 0n,
+          invoices: [],
+          invoiceLines: [],
+          truncated: false,
+        };
         row.cells[l.period] = cell;
       }
       // Revenue is a credit (negative); the waterfall shows it as a positive amount.

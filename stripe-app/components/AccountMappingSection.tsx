@@ -43,11 +43,20 @@ const ROLE_PURPOSE: Record<AccountRole, string> = {
 /** The roles whose account differs from what was loaded. */
 export function mappingChanges(loaded: Mapping, draft: Mapping): AccountMappingUpdateRequest['mapping'] {
   const out: AccountMappingUpdateRequest['mapping'] = {};
-  for (const role of ACCOUNT_ROLES) if ((draft[role] ?? null) !== (loaded[role] ?? null)) out[role] = draft[role] ?? null;
+  for (const role of ACCOUNT_ROLES)
+    if ((draft[role] ?? null) !== (loaded[role] ?? null)) out[role] = draft[role] ?? null;
   return out;
 }
 
-export function AccountMappingSection({ client, canEdit, onSaved }: { client: AppClient; canEdit: boolean; onSaved?: () => void }) {
+export function AccountMappingSection({
+  client,
+  canEdit,
+  onSaved,
+}: {
+  client: AppClient;
+  canEdit: boolean;
+  onSaved?: () => void;
+}) {
   const { state, reload, setData } = useLoad(async () => {
     const [mapping, accounts] = await Promise.all([client.getAccountMapping(), client.listQboAccounts()]);
     return { mapping: mapping.mapping as Mapping, accounts: accounts.accounts };
@@ -59,10 +68,17 @@ export function AccountMappingSection({ client, canEdit, onSaved }: { client: Ap
     if (state.status === 'loaded') setDraft({ ...state.data.mapping });
   }, [state]);
 
-  if (state.status === 'loading' || (state.status === 'loaded' && !draft)) return <Loading label="Loading your QuickBooks accounts…" />;
+  if (state.status === 'loading' || (state.status === 'loaded' && !draft))
+    return <Loading label="Loading your QuickBooks accounts…" />;
   if (state.status === 'error') {
     if (state.error.code === 'not_configured') {
-      return <Banner type="caution" title="Connect QuickBooks first" description="Account mapping needs the list of accounts from your QuickBooks company." />;
+      return (
+        <Banner
+          type="caution"
+          title="Connect QuickBooks first"
+          description="Account mapping needs the list of accounts from your QuickBooks company."
+        />
+      );
     }
     return <ErrorBanner title="Could not load the account mapping" error={state.error} onRetry={reload} />;
   }
@@ -89,7 +105,11 @@ export function AccountMappingSection({ client, canEdit, onSaved }: { client: Ap
       const res = await client.createMissingAccounts({ roles: unmapped });
       const fresh = await client.listQboAccounts();
       setData({ accounts: fresh.accounts, mapping: res.mapping as Mapping });
-      confirmDone(res.created.length === 0 ? 'Every role already has an account.' : `Created ${res.created.length} account${res.created.length === 1 ? '' : 's'} in QuickBooks.`);
+      confirmDone(
+        res.created.length === 0
+          ? 'Every role already has an account.'
+          : `Created ${res.created.length} account${res.created.length === 1 ? '' : 's'} in QuickBooks.`,
+      );
       onSaved?.();
     });
 
@@ -111,7 +131,11 @@ export function AccountMappingSection({ client, canEdit, onSaved }: { client: Ap
           <Button type="primary" pending={busy === 'save'} disabled={busy !== null} onPress={() => void save()}>
             Save mapping
           </Button>
-          <Button pending={busy === 'create'} disabled={busy !== null || unmapped.length === 0} onPress={() => void createMissing()}>
+          <Button
+            pending={busy === 'create'}
+            disabled={busy !== null || unmapped.length === 0}
+            onPress={() => void createMissing()}
+          >
             Create missing accounts
           </Button>
         </Box>
@@ -121,7 +145,17 @@ export function AccountMappingSection({ client, canEdit, onSaved }: { client: Ap
 }
 
 /** One picker per role, listing the company's active accounts. */
-function RoleSelects({ draft, accounts, canEdit, onChange }: { draft: Mapping; accounts: QboAccount[]; canEdit: boolean; onChange: (draft: Mapping) => void }) {
+function RoleSelects({
+  draft,
+  accounts,
+  canEdit,
+  onChange,
+}: {
+  draft: Mapping;
+  accounts: QboAccount[];
+  canEdit: boolean;
+  onChange: (draft: Mapping) => void;
+}) {
   const active = accounts.filter((a) => a.active);
   return (
     <>

@@ -32,7 +32,9 @@ export function EntriesTable({ entries }: { entries: readonly EntrySummary[] }) 
                 ))}
               </Box>
             </TableCell>
-            <TableCell>{e.qbo_id ? <Badge type="positive">Posted</Badge> : <Badge type="neutral">Pending</Badge>}</TableCell>
+            <TableCell>
+              {e.qbo_id ? <Badge type="positive">Posted</Badge> : <Badge type="neutral">Pending</Badge>}
+            </TableCell>
           </TableRow>
         ))}
       </TableBody>

@@ -25,7 +25,10 @@ const AMORTIZATION_LABELS: Record<(typeof AMORTIZATION_METHODS)[number], string>
 /** Longest wait after month end before an automatic close (the schema's own cap). */
 const CLOSE_DAYS_MAX = 90;
 
-type Draft = Pick<GeneralSettings, 'amortization' | 'catch_up' | 'reporting_time_zone' | 'posting_mode' | 'discounts_as_contra' | 'recover_as_gains'> & {
+type Draft = Pick<
+  GeneralSettings,
+  'amortization' | 'catch_up' | 'reporting_time_zone' | 'posting_mode' | 'discounts_as_contra' | 'recover_as_gains'
+> & {
   close_mode: 'manual' | 'auto';
   close_days: string;
 };
@@ -44,10 +47,17 @@ function draftOf(s: GeneralSettings): Draft {
 }
 
 /** The fields that differ from what was loaded, or an error sentence when a field is invalid. */
-export function settingsChanges(loaded: GeneralSettings, d: Draft): { changes: SettingsUpdateRequest['settings'] } | { error: string } {
-  if (!isValidTimeZone(d.reporting_time_zone)) return { error: `"${d.reporting_time_zone}" is not a time zone. Use an IANA name such as UTC or America/New_York.` };
+export function settingsChanges(
+  loaded: GeneralSettings,
+  d: Draft,
+): { changes: SettingsUpdateRequest['settings'] } | { error: string } {
+  if (!isValidTimeZone(d.reporting_time_zone))
+    return {
+      error: `"${d.reporting_time_zone}" is not a time zone. Use an IANA name such as UTC or America/New_York.`,
+    };
   const days = Number(d.close_days);
-  if (!/^\d+$/.test(d.close_days) || days > CLOSE_DAYS_MAX) return { error: `Days after month end must be a whole number from 0 to ${CLOSE_DAYS_MAX}.` };
+  if (!/^\d+$/.test(d.close_days) || days > CLOSE_DAYS_MAX)
+    return { error: `Days after month end must be a whole number from 0 to ${CLOSE_DAYS_MAX}.` };
   const changes: SettingsUpdateRequest['settings'] = {};
   if (d.amortization !== loaded.amortization) changes.amortization = d.amortization;
   if (d.catch_up !== loaded.catch_up) changes.catch_up = d.catch_up;
@@ -55,11 +65,20 @@ export function settingsChanges(loaded: GeneralSettings, d: Draft): { changes: S
   if (d.posting_mode !== loaded.posting_mode) changes.posting_mode = d.posting_mode;
   if (d.discounts_as_contra !== loaded.discounts_as_contra) changes.discounts_as_contra = d.discounts_as_contra;
   if (d.recover_as_gains !== loaded.recover_as_gains) changes.recover_as_gains = d.recover_as_gains;
-  if (d.close_mode !== loaded.close_policy.mode || days !== loaded.close_policy.days_after_period_end) changes.close_policy = { mode: d.close_mode, days_after_period_end: days };
+  if (d.close_mode !== loaded.close_policy.mode || days !== loaded.close_policy.days_after_period_end)
+    changes.close_policy = { mode: d.close_mode, days_after_period_end: days };
   return { changes };
 }
 
-export function GeneralSettingsSection({ client, canEdit, onSaved }: { client: AppClient; canEdit: boolean; onSaved?: () => void }) {
+export function GeneralSettingsSection({
+  client,
+  canEdit,
+  onSaved,
+}: {
+  client: AppClient;
+  canEdit: boolean;
+  onSaved?: () => void;
+}) {
   const { state, reload, setData } = useLoad(() => client.getSettings(), [client]);
   const [draft, setDraft] = useState<Draft | null>(null);
   const action = useAction<'save'>();
@@ -69,7 +88,8 @@ export function GeneralSettingsSection({ client, canEdit, onSaved }: { client: A
   }, [state]);
 
   if (state.status === 'loading' || (state.status === 'loaded' && !draft)) return <Loading label="Loading settings…" />;
-  if (state.status === 'error') return <ErrorBanner title="Could not load settings" error={state.error} onRetry={reload} />;
+  if (state.status === 'error')
+    return <ErrorBanner title="Could not load settings" error={state.error} onRetry={reload} />;
   const edited = draft!;
   const loaded = state.data;
 
@@ -93,7 +113,10 @@ export function GeneralSettingsSection({ client, canEdit, onSaved }: { client: A
         confirmDone('Settings saved.');
         onSaved?.();
       },
-      (e) => (e.code === 'conflict' ? 'Someone else changed these settings since you opened them. Reload to see their changes, then save again.' : e.message),
+      (e) =>
+        e.code === 'conflict'
+          ? 'Someone else changed these settings since you opened them. Reload to see their changes, then save again.'
+          : e.message,
     );
   };
 
@@ -112,10 +135,24 @@ export function GeneralSettingsSection({ client, canEdit, onSaved }: { client: A
 }
 
 /** The form's fields, one per setting. */
-function SettingsFields({ draft, readOnly, set }: { draft: Draft; readOnly: boolean; set: (patch: Partial<Draft>) => void }) {
+function SettingsFields({
+  draft,
+  readOnly,
+  set,
+}: {
+  draft: Draft;
+  readOnly: boolean;
+  set: (patch: Partial<Draft>) => void;
+}) {
   return (
     <>
-      <Select name="amortization" label="Amortization method" value={draft.amortization} disabled={readOnly} onChange={(e) => set({ amortization: e.target.value as Draft['amortization'] })}>
+      <Select
+        name="amortization"
+        label="Amortization method"
+        value={draft.amortization}
+        disabled={readOnly}
+        onChange={(e) => set({ amortization: e.target.value as Draft['amortization'] })}
+      >
         {AMORTIZATION_METHODS.map((m) => (
           <option key={m} value={m}>
             {AMORTIZATION_LABELS[m]}
@@ -138,7 +175,13 @@ function SettingsFields({ draft, readOnly, set }: { draft: Draft; readOnly: bool
         readOnly={readOnly}
         onChange={(e) => set({ reporting_time_zone: e.target.value })}
       />
-      <Select name="posting_mode" label="Posting to QuickBooks" value={draft.posting_mode} disabled={readOnly} onChange={(e) => set({ posting_mode: e.target.value as Draft['posting_mode'] })}>
+      <Select
+        name="posting_mode"
+        label="Posting to QuickBooks"
+        value={draft.posting_mode}
+        disabled={readOnly}
+        onChange={(e) => set({ posting_mode: e.target.value as Draft['posting_mode'] })}
+      >
         <option value="summary">Summary: one entry per account per day</option>
         <option value="detailed">Detailed: one entry per Stripe event</option>
       </Select>
@@ -157,12 +200,25 @@ function SettingsFields({ draft, readOnly, set }: { draft: Draft; readOnly: bool
         disabled={readOnly}
         onChange={(e) => set({ recover_as_gains: e.target.checked })}
       />
-      <Select name="close_mode" label="Closing months" value={draft.close_mode} disabled={readOnly} onChange={(e) => set({ close_mode: e.target.value as Draft['close_mode'] })}>
+      <Select
+        name="close_mode"
+        label="Closing months"
+        value={draft.close_mode}
+        disabled={readOnly}
+        onChange={(e) => set({ close_mode: e.target.value as Draft['close_mode'] })}
+      >
         <option value="manual">I close months by hand</option>
         <option value="auto">Close automatically after month end</option>
       </Select>
       {draft.close_mode === 'auto' ? (
-        <TextField name="close_days" label="Days after month end" type="number" value={draft.close_days} readOnly={readOnly} onChange={(e) => set({ close_days: e.target.value })} />
+        <TextField
+          name="close_days"
+          label="Days after month end"
+          type="number"
+          value={draft.close_days}
+          readOnly={readOnly}
+          onChange={(e) => set({ close_days: e.target.value })}
+        />
       ) : null}
     </>
   );

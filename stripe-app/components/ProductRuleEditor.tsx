@@ -5,8 +5,24 @@
  * allocation (`previewBundleSplit` → `allocate`/`decimalWeights` in shared/money.ts).
  */
 import { useEffect, useState } from 'react';
-import { Banner, Box, Button, Select, Table, TableBody, TableCell, TableRow, TextField } from '@stripe/ui-extension-sdk/ui';
-import { BUNDLE_COMPONENTS_MAX, previewBundleSplit, type BundlePreviewResponse, type ProductRuleResponse, type QboAccount } from '../../shared/api/app.ts';
+import {
+  Banner,
+  Box,
+  Button,
+  Select,
+  Table,
+  TableBody,
+  TableCell,
+  TableRow,
+  TextField,
+} from '@stripe/ui-extension-sdk/ui';
+import {
+  BUNDLE_COMPONENTS_MAX,
+  previewBundleSplit,
+  type BundlePreviewResponse,
+  type ProductRuleResponse,
+  type QboAccount,
+} from '../../shared/api/app.ts';
 import { currency, formatMinor, parseMajor, type Currency } from '../../shared/money.ts';
 import { ProductRuleSchema, type ProductRule, type RecognitionRule } from '../../shared/settings.ts';
 import type { AppClient } from '../data/client.ts';
@@ -86,7 +102,11 @@ export function ruleFromDraft(d: RuleDraft): { rule: ProductRule } | { error: st
 }
 
 /** The split of `sample` (major units) over the draft's components, or why it cannot be computed. */
-export function bundlePreview(sample: string, currency: Currency, components: readonly ComponentDraft[]): { preview: BundlePreviewResponse } | { error: string } {
+export function bundlePreview(
+  sample: string,
+  currency: Currency,
+  components: readonly ComponentDraft[],
+): { preview: BundlePreviewResponse } | { error: string } {
   if (components.length === 0) return { error: 'Add at least one component.' };
   let amount: bigint;
   try {
@@ -95,9 +115,11 @@ export function bundlePreview(sample: string, currency: Currency, components: re
     return { error: err instanceof Error ? err.message : 'Enter a sample price.' };
   }
   for (const c of components) {
-    if (!/^\d{1,15}(\.\d{1,6})?$/.test(c.ssp.trim())) return { error: `Standalone selling price of "${c.name || 'component'}" must be a non-negative number.` };
+    if (!/^\d{1,15}(\.\d{1,6})?$/.test(c.ssp.trim()))
+      return { error: `Standalone selling price of "${c.name || 'component'}" must be a non-negative number.` };
   }
-  if (components.every((c) => Number(c.ssp) === 0)) return { error: 'At least one standalone selling price must be above zero.' };
+  if (components.every((c) => Number(c.ssp) === 0))
+    return { error: 'At least one standalone selling price must be above zero.' };
   return {
     preview: previewBundleSplit({
       amount_minor: amount.toString(),
@@ -113,7 +135,10 @@ function useRuleDraft(client: AppClient, productId: string) {
     const [rule, accounts] = await Promise.all([
       client.getProductRule(productId),
       // Accounts are a convenience for picking revenue accounts; the rule still edits without them.
-      client.listQboAccounts().then((r) => r.accounts).catch((): QboAccount[] => []),
+      client
+        .listQboAccounts()
+        .then((r) => r.accounts)
+        .catch((): QboAccount[] => []),
     ]);
     return { ...rule, accounts };
   }, [client, productId]);
@@ -130,12 +155,22 @@ function useRuleDraft(client: AppClient, productId: string) {
   return { state, reload, setData, draft, setDraft, sample, setSample };
 }
 
-export function ProductRuleEditor({ client, productId, canEdit }: { client: AppClient; productId: string; canEdit: boolean }) {
+export function ProductRuleEditor({
+  client,
+  productId,
+  canEdit,
+}: {
+  client: AppClient;
+  productId: string;
+  canEdit: boolean;
+}) {
   const { state, reload, setData, draft, setDraft, sample, setSample } = useRuleDraft(client, productId);
   const action = useAction<'save' | 'delete'>();
 
-  if (state.status === 'loading' || (state.status === 'loaded' && !draft)) return <Loading label="Loading the product's rule…" />;
-  if (state.status === 'error') return <ErrorBanner title="Could not load this product's rule" error={state.error} onRetry={reload} />;
+  if (state.status === 'loading' || (state.status === 'loaded' && !draft))
+    return <Loading label="Loading the product's rule…" />;
+  if (state.status === 'error')
+    return <ErrorBanner title="Could not load this product's rule" error={state.error} onRetry={reload} />;
   const data = state.data;
   const edited = draft!;
   const set = (patch: Partial<RuleDraft>) => setDraft({ ...edited, ...patch });
@@ -156,7 +191,8 @@ export function ProductRuleEditor({ client, productId, canEdit }: { client: AppC
         keep(await client.putProductRule(productId, { version: data.version, rule: built.rule }));
         confirmDone(`Rule saved for ${data.product.name}.`);
       },
-      (e) => (e.code === 'conflict' ? 'Settings changed since you opened this product. Reload and try again.' : e.message),
+      (e) =>
+        e.code === 'conflict' ? 'Settings changed since you opened this product. Reload and try again.' : e.message,
     );
   };
 
@@ -173,7 +209,13 @@ export function ProductRuleEditor({ client, productId, canEdit }: { client: AppC
       {action.problem ? <Banner type="critical" title="Rule not saved" description={action.problem} /> : null}
       <RuleChoice draft={edited} readOnly={readOnly} set={set} />
       {edited.rule !== 'bundle' && edited.rule !== 'exclude' ? (
-        <AccountSelect name="account" value={edited.account} accounts={revenueAccounts} readOnly={readOnly} onChange={(v) => set({ account: v })} />
+        <AccountSelect
+          name="account"
+          value={edited.account}
+          accounts={revenueAccounts}
+          readOnly={readOnly}
+          onChange={(v) => set({ account: v })}
+        />
       ) : null}
       {edited.rule === 'bundle' ? (
         <BundleEditor
@@ -220,10 +262,24 @@ function RuleActions({ canEdit, busy, hasRule, onSave, onRemove }: RuleActionsPr
 }
 
 /** The rule, and what it needs: when (all at once) or how long (fixed term). */
-function RuleChoice({ draft, readOnly, set }: { draft: RuleDraft; readOnly: boolean; set: (patch: Partial<RuleDraft>) => void }) {
+function RuleChoice({
+  draft,
+  readOnly,
+  set,
+}: {
+  draft: RuleDraft;
+  readOnly: boolean;
+  set: (patch: Partial<RuleDraft>) => void;
+}) {
   return (
     <>
-      <Select name="rule" label="How revenue is recognized" value={draft.rule} disabled={readOnly} onChange={(e) => set({ rule: e.target.value as RecognitionRule })}>
+      <Select
+        name="rule"
+        label="How revenue is recognized"
+        value={draft.rule}
+        disabled={readOnly}
+        onChange={(e) => set({ rule: e.target.value as RecognitionRule })}
+      >
         {RULE_OPTIONS.map(([value, label]) => (
           <option key={value} value={value}>
             {label}
@@ -231,14 +287,27 @@ function RuleChoice({ draft, readOnly, set }: { draft: RuleDraft; readOnly: bool
         ))}
       </Select>
       {draft.rule === 'point_in_time' ? (
-        <Select name="trigger" label="When" value={draft.trigger} disabled={readOnly} onChange={(e) => set({ trigger: e.target.value as Trigger })}>
+        <Select
+          name="trigger"
+          label="When"
+          value={draft.trigger}
+          disabled={readOnly}
+          onChange={(e) => set({ trigger: e.target.value as Trigger })}
+        >
           <option value="booking">When the invoice is finalized</option>
           <option value="payment">When the invoice is paid</option>
           <option value="fulfillment">When fulfilment is signalled</option>
         </Select>
       ) : null}
       {draft.rule === 'custom_term' ? (
-        <TextField name="term_months" label="Term in months" type="number" value={draft.term_months} readOnly={readOnly} onChange={(e) => set({ term_months: e.target.value })} />
+        <TextField
+          name="term_months"
+          label="Term in months"
+          type="number"
+          value={draft.term_months}
+          readOnly={readOnly}
+          onChange={(e) => set({ term_months: e.target.value })}
+        />
       ) : null}
     </>
   );
@@ -255,7 +324,13 @@ interface AccountSelectProps {
 /** A revenue account picker; empty means the default revenue account. */
 function AccountSelect({ name, value, accounts, readOnly, onChange }: AccountSelectProps) {
   return (
-    <Select name={name} label="Revenue account" value={value} disabled={readOnly} onChange={(e) => onChange(e.target.value)}>
+    <Select
+      name={name}
+      label="Revenue account"
+      value={value}
+      disabled={readOnly}
+      onChange={(e) => onChange(e.target.value)}
+    >
       <option value="">Default revenue account</option>
       {accounts.map((a) => (
         <option key={a.id} value={a.id}>
@@ -278,7 +353,15 @@ interface BundleEditorProps {
 }
 
 /** A bundle's components, then the split of a sample price over them, before anything is saved. */
-function BundleEditor({ components, onChange, sample, onSampleChange, currency, accounts, canEdit }: BundleEditorProps) {
+function BundleEditor({
+  components,
+  onChange,
+  sample,
+  onSampleChange,
+  currency,
+  accounts,
+  canEdit,
+}: BundleEditorProps) {
   const preview = bundlePreview(sample, currency, components);
   return (
     <Box css={{ stack: 'y', gap: 'small' }}>
@@ -298,8 +381,17 @@ function BundleEditor({ components, onChange, sample, onSampleChange, currency, 
           Add component
         </Button>
       ) : null}
-      <TextField name="sample" label={`Sample price (${currency.toUpperCase()})`} value={sample} onChange={(e) => onSampleChange(e.target.value)} />
-      {'error' in preview ? <Banner type="caution" title="No preview yet" description={preview.error} /> : <BundlePreviewTable preview={preview.preview} />}
+      <TextField
+        name="sample"
+        label={`Sample price (${currency.toUpperCase()})`}
+        value={sample}
+        onChange={(e) => onSampleChange(e.target.value)}
+      />
+      {'error' in preview ? (
+        <Banner type="caution" title="No preview yet" description={preview.error} />
+      ) : (
+        <BundlePreviewTable preview={preview.preview} />
+      )}
     </Box>
   );
 }
@@ -318,17 +410,48 @@ function ComponentFields({ index: i, component, accounts, canEdit, onChange, onR
   const readOnly = !canEdit;
   return (
     <Box css={{ stack: 'y', gap: 'small', padding: 'small', keyline: 'neutral' }}>
-      <TextField name={`component_${i}_name`} label="Component" value={component.name} readOnly={readOnly} onChange={(e) => onChange({ name: e.target.value })} />
-      <TextField name={`component_${i}_ssp`} label="Standalone selling price" value={component.ssp} readOnly={readOnly} onChange={(e) => onChange({ ssp: e.target.value })} />
-      <Select name={`component_${i}_rule`} label="Recognized" value={component.rule} disabled={readOnly} onChange={(e) => onChange({ rule: e.target.value as ComponentRule })}>
+      <TextField
+        name={`component_${i}_name`}
+        label="Component"
+        value={component.name}
+        readOnly={readOnly}
+        onChange={(e) => onChange({ name: e.target.value })}
+      />
+      <TextField
+        name={`component_${i}_ssp`}
+        label="Standalone selling price"
+        value={component.ssp}
+        readOnly={readOnly}
+        onChange={(e) => onChange({ ssp: e.target.value })}
+      />
+      <Select
+        name={`component_${i}_rule`}
+        label="Recognized"
+        value={component.rule}
+        disabled={readOnly}
+        onChange={(e) => onChange({ rule: e.target.value as ComponentRule })}
+      >
         <option value="ratable">Over the service period</option>
         <option value="point_in_time">All at once</option>
         <option value="custom_term">Over a fixed term</option>
       </Select>
       {component.rule === 'custom_term' ? (
-        <TextField name={`component_${i}_term`} label="Term in months" type="number" value={component.term_months} readOnly={readOnly} onChange={(e) => onChange({ term_months: e.target.value })} />
+        <TextField
+          name={`component_${i}_term`}
+          label="Term in months"
+          type="number"
+          value={component.term_months}
+          readOnly={readOnly}
+          onChange={(e) => onChange({ term_months: e.target.value })}
+        />
       ) : null}
-      <AccountSelect name={`component_${i}_account`} value={component.account} accounts={accounts} readOnly={readOnly} onChange={(v) => onChange({ account: v })} />
+      <AccountSelect
+        name={`component_${i}_account`}
+        value={component.account}
+        accounts={accounts}
+        readOnly={readOnly}
+        onChange={(v) => onChange({ account: v })}
+      />
       {canEdit ? (
         <Button type="destructive" size="small" onPress={onRemove}>
           Remove component

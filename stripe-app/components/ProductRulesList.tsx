@@ -22,7 +22,8 @@ export function ProductRulesList({ client, canEdit }: { client: AppClient; canEd
   const [more, setMore] = useState(false);
 
   if (state.status === 'loading') return <Loading label="Loading your products…" />;
-  if (state.status === 'error') return <ErrorBanner title="Could not load your products" error={state.error} onRetry={reload} />;
+  if (state.status === 'error')
+    return <ErrorBanner title="Could not load your products" error={state.error} onRetry={reload} />;
   const { products, has_more } = state.data;
 
   const loadMore = async () => {

@@ -9,7 +9,10 @@ import type { QboConnection } from '../hooks/useQboConnection.ts';
 import { instant } from './format.ts';
 import { ErrorBanner, Loading } from './States.tsx';
 
-const STATUS_BADGE: Record<QboStatusResponse['status'], { label: string; type: 'positive' | 'neutral' | 'warning' | 'negative' | 'info' }> = {
+const STATUS_BADGE: Record<
+  QboStatusResponse['status'],
+  { label: string; type: 'positive' | 'neutral' | 'warning' | 'negative' | 'info' }
+> = {
   connected: { label: 'Connected', type: 'positive' },
   pending: { label: 'Waiting for sign-in', type: 'info' },
   not_connected: { label: 'Not connected', type: 'neutral' },
@@ -19,7 +22,10 @@ const STATUS_BADGE: Record<QboStatusResponse['status'], { label: string; type: '
 
 export function QboConnectSection({ qbo, canEdit }: { qbo: QboConnection; canEdit: boolean }) {
   if (qbo.status.status === 'loading') return <Loading label="Checking the QuickBooks connection…" />;
-  if (qbo.status.status === 'error') return <ErrorBanner title="Could not check the QuickBooks connection" error={qbo.status.error} onRetry={qbo.reload} />;
+  if (qbo.status.status === 'error')
+    return (
+      <ErrorBanner title="Could not check the QuickBooks connection" error={qbo.status.error} onRetry={qbo.reload} />
+    );
   const s = qbo.status.data;
   const badge = STATUS_BADGE[s.status];
   const connected = s.status === 'connected';
@@ -31,12 +37,15 @@ export function QboConnectSection({ qbo, canEdit }: { qbo: QboConnection; canEdi
       </Inline>
       {connected ? (
         <Box>
-          {s.company_name ?? 'QuickBooks company'} (company {s.realm_id ?? 'unknown'}), connected {instant(s.connected_at)}.
+          {s.company_name ?? 'QuickBooks company'} (company {s.realm_id ?? 'unknown'}), connected{' '}
+          {instant(s.connected_at)}.
         </Box>
       ) : (
         <Box>Accrue posts journal entries to the QuickBooks company you connect.</Box>
       )}
-      {s.message ? <Banner type={s.status === 'error' ? 'critical' : 'caution'} title="QuickBooks" description={s.message} /> : null}
+      {s.message ? (
+        <Banner type={s.status === 'error' ? 'critical' : 'caution'} title="QuickBooks" description={s.message} />
+      ) : null}
       {qbo.failure ? <Banner type="critical" title="QuickBooks connection failed" description={qbo.failure} /> : null}
       {!canEdit ? (
         <Box css={{ color: 'secondary' }}>Only administrators and developers can connect or disconnect QuickBooks.</Box>
@@ -49,7 +58,11 @@ export function QboConnectSection({ qbo, canEdit }: { qbo: QboConnection; canEdi
         </Box>
       ) : (
         <Box css={{ stack: 'x', gap: 'small' }}>
-          <Button type={connected ? 'secondary' : 'primary'} pending={qbo.busy} onPress={() => void qbo.requestAuthorization()}>
+          <Button
+            type={connected ? 'secondary' : 'primary'}
+            pending={qbo.busy}
+            onPress={() => void qbo.requestAuthorization()}
+          >
             {connected || s.status === 'expired' ? 'Reconnect QuickBooks' : 'Connect QuickBooks'}
           </Button>
           {connected ? (

@@ -51,7 +51,12 @@ describe('App client', () => {
     const client = createAppClient(contextFor({ viewportID: 'settings' }));
     await client.disconnectQbo();
     expect(vi.mocked(fetchStripeSignature)).toHaveBeenCalledWith({ mode: 'test', stripe_roles: ['developer'] });
-    expect(JSON.parse(calls[0]!.headers['stripe-signed-payload']!)).toEqual({ mode: 'test', stripe_roles: ['developer'], user_id: 'usr_1234', account_id: 'acct_1234' });
+    expect(JSON.parse(calls[0]!.headers['stripe-signed-payload']!)).toEqual({
+      mode: 'test',
+      stripe_roles: ['developer'],
+      user_id: 'usr_1234',
+      account_id: 'acct_1234',
+    });
   });
 
   it('refuses writes for read-only users without asking Stripe to sign', async () => {
@@ -70,17 +75,25 @@ describe('App client', () => {
   });
 
   it('keeps the backend error code and message', async () => {
-    fakeBackend({ 'GET /settings': () => ({ status: 409, body: { error: { code: 'conflict', message: 'Settings changed.' } } }) });
+    fakeBackend({
+      'GET /settings': () => ({ status: 409, body: { error: { code: 'conflict', message: 'Settings changed.' } } }),
+    });
     const err = await errorOf(createAppClient(contextFor({ viewportID: 'settings' })).getSettings());
     expect([err.code, err.message, err.status]).toEqual(['conflict', 'Settings changed.', 409]);
   });
 
   it('explains a non-JSON error, a network failure, an unsignable request and an off-contract answer', async () => {
-    vi.stubGlobal('fetch', vi.fn(async () => new Response('<html>Bad gateway</html>', { status: 502 })));
+    vi.stubGlobal(
+      'fetch',
+      vi.fn(async () => new Response('<html>Bad gateway</html>', { status: 502 })),
+    );
     const client = createAppClient(contextFor({ viewportID: 'settings' }));
     expect((await errorOf(client.getSettings())).code).toBe('upstream_unavailable');
 
-    vi.stubGlobal('fetch', vi.fn(async () => Promise.reject(new TypeError('fetch failed'))));
+    vi.stubGlobal(
+      'fetch',
+      vi.fn(async () => Promise.reject(new TypeError('fetch failed'))),
+    );
     expect((await errorOf(client.getSettings())).message).toContain('Could not reach Accrue');
 
     vi.mocked(fetchStripeSignature).mockRejectedValueOnce(new Error('No such app'));
@@ -96,7 +109,11 @@ describe('App client', () => {
     await errorOf(client.getInvoiceDetail('in_1/../x'));
     await errorOf(client.deleteProductRule('prod_1', 9));
     expect(calls[0]!.path).toBe('/invoices/in_1%2F..%2Fx');
-    expect([calls[1]!.method, calls[1]!.path, calls[1]!.query]).toEqual(['DELETE', '/products/prod_1/rule', 'version=9']);
+    expect([calls[1]!.method, calls[1]!.path, calls[1]!.query]).toEqual([
+      'DELETE',
+      '/products/prod_1/rule',
+      'version=9',
+    ]);
   });
 
   it('learns which serialization of the signed payload the backend verifies, and keeps using it', async () => {
@@ -104,7 +121,10 @@ describe('App client', () => {
     const identityFirst = JSON.stringify({ user_id: 'usr_1234', account_id: 'acct_1234', mode: 'test' });
     let accepted = identityFirst;
     const { calls } = fakeBackend({
-      'GET /qbo/status': (call) => (call.headers['stripe-signed-payload'] === accepted ? ok(STATUS) : fail(401, 'unauthorized', 'The Stripe signature does not match this user and account.')),
+      'GET /qbo/status': (call) =>
+        call.headers['stripe-signed-payload'] === accepted
+          ? ok(STATUS)
+          : fail(401, 'unauthorized', 'The Stripe signature does not match this user and account.'),
     });
     const client = createAppClient(contextFor({ viewportID: 'settings' }));
     await client.getQboStatus();
@@ -121,14 +141,30 @@ describe('App client', () => {
   });
 
   it('gives up after both serializations are refused', async () => {
-    const { calls } = fakeBackend({ 'GET /qbo/status': () => fail(401, 'unauthorized', 'The Stripe signature has expired; reload the app and try again.') });
+    const { calls } = fakeBackend({
+      'GET /qbo/status': () =>
+        fail(401, 'unauthorized', 'The Stripe signature has expired; reload the app and try again.'),
+    });
     const err = await errorOf(createAppClient(contextFor({ viewportID: 'settings' })).getQboStatus());
     expect([err.code, err.status]).toEqual(['unauthorized', 401]);
     expect(calls).toHaveLength(2);
   });
 
   it('recognizes who may edit', () => {
-    expect(writeRoleIds([{ type: 'builtIn', id: 'super_admin', name: 'Super Administrator' }, { type: 'builtIn', id: 'analyst', name: 'Analyst' }])).toEqual(['super_admin']);
-    expect(canEditSettings({ userContext: { account: { id: 'acct_1', country: 'US', isSandbox: false }, locale: 'en', roles: [{ type: 'custom', name: 'Developer-ish' }] } })).toBe(false);
+    expect(
+      writeRoleIds([
+        { type: 'builtIn', id: 'super_admin', name: 'Super Administrator' },
+        { type: 'builtIn', id: 'analyst', name: 'Analyst' },
+      ]),
+    ).toEqual(['super_admin']);
+    expect(
+      canEditSettings({
+        userContext: {
+          account: { id: 'acct_1', country: 'US', isSandbox: false },
+          locale: 'en',
+          roles: [{ type: 'custom', name: 'Developer-ish' }],
+        },
+      }),
+    ).toBe(false);
   });
 });

@@ -134,8 +134,12 @@ function queryString(query: Record<string, string | number | undefined>): string
 /** The backend base URL from the manifest's `constants.API_BASE`, without a trailing slash. */
 export function apiBaseOf(context: Pick<ExtensionContextValue, 'environment'>): string {
   const constants = context.environment.constants;
-  const base = constants && typeof constants === 'object' && !Array.isArray(constants) ? (constants as Record<string, unknown>)['API_BASE'] : undefined;
-  if (typeof base !== 'string' || base.length === 0) throw new AppApiError('not_configured', 'The app has no API_BASE constant; check stripe-app.json.', 0);
+  const base =
+    constants && typeof constants === 'object' && !Array.isArray(constants)
+      ? (constants as Record<string, unknown>)['API_BASE']
+      : undefined;
+  if (typeof base !== 'string' || base.length === 0)
+    throw new AppApiError('not_configured', 'The app has no API_BASE constant; check stripe-app.json.', 0);
   return base.replace(/\/+$/, '');
 }
 
@@ -160,7 +164,8 @@ async function signExtras(context: AppContext, write?: boolean): Promise<{ extra
   const extra: SignedExtra = { mode: context.environment.mode };
   if (write) {
     const roles = writeRoleIds(context.userContext.roles);
-    if (roles.length === 0) throw new AppApiError('forbidden', 'Only administrators and developers can change Accrue settings.', 403);
+    if (roles.length === 0)
+      throw new AppApiError('forbidden', 'Only administrators and developers can change Accrue settings.', 403);
     extra.stripe_roles = roles;
   }
   try {
@@ -184,7 +189,12 @@ async function readAnswer<S extends z.ZodType>(response: Response, schema: S): P
     throw new AppApiError('upstream_unavailable', `Accrue answered with HTTP ${response.status}.`, response.status);
   }
   const parsed = schema.safeParse(json);
-  if (!parsed.success) throw new AppApiError('internal', 'Accrue sent an answer this version of the app does not understand.', response.status);
+  if (!parsed.success)
+    throw new AppApiError(
+      'internal',
+      'Accrue sent an answer this version of the app does not understand.',
+      response.status,
+    );
   return parsed.data;
 }
 
@@ -222,7 +232,11 @@ function signedCaller(context: AppContext): Call {
           ...(controller ? { signal: controller.signal } : {}),
         });
       } catch {
-        throw new AppApiError('upstream_unavailable', 'Could not reach Accrue. Check your connection and try again.', 0);
+        throw new AppApiError(
+          'upstream_unavailable',
+          'Could not reach Accrue. Check your connection and try again.',
+          0,
+        );
       } finally {
         if (timer !== undefined) clearTimeout(timer);
       }
@@ -247,21 +261,19 @@ function settingsMethods(call: Call): Pick<AppClient, SettingsMethod> {
     getSettings: () => call('GET', APP_ROUTES.settings, SettingsResponseSchema),
     updateSettings: (req) => call('PUT', APP_ROUTES.settings, SettingsResponseSchema, { body: req, write: true }),
     getAccountMapping: () => call('GET', APP_ROUTES.accountMapping, AccountMappingResponseSchema),
-    updateAccountMapping: (req) => call('PUT', APP_ROUTES.accountMapping, AccountMappingResponseSchema, { body: req, write: true }),
+    updateAccountMapping: (req) =>
+      call('PUT', APP_ROUTES.accountMapping, AccountMappingResponseSchema, { body: req, write: true }),
   };
 }
 
 type QuickbooksMethod =
-  | 'listQboAccounts'
-  | 'createMissingAccounts'
-  | 'startQboConnect'
-  | 'getQboStatus'
-  | 'disconnectQbo';
+  'listQboAccounts' | 'createMissingAccounts' | 'startQboConnect' | 'getQboStatus' | 'disconnectQbo';
 
 function quickbooksMethods(call: Call): Pick<AppClient, QuickbooksMethod> {
   return {
     listQboAccounts: () => call('GET', APP_ROUTES.qboAccounts, QboAccountsResponseSchema),
-    createMissingAccounts: (req = {}) => call('POST', APP_ROUTES.qboCreateMissing, CreateMissingAccountsResponseSchema, { body: req, write: true }),
+    createMissingAccounts: (req = {}) =>
+      call('POST', APP_ROUTES.qboCreateMissing, CreateMissingAccountsResponseSchema, { body: req, write: true }),
     startQboConnect: () => call('POST', APP_ROUTES.qboConnect, QboConnectResponseSchema, { body: {}, write: true }),
     getQboStatus: () => call('GET', APP_ROUTES.qboStatus, QboStatusResponseSchema),
     disconnectQbo: () => call('POST', APP_ROUTES.qboDisconnect, QboStatusResponseSchema, { body: {}, write: true }),
@@ -274,9 +286,15 @@ function productMethods(call: Call): Pick<AppClient, ProductMethod> {
   return {
     listProducts: (query = {}) => call('GET', `${APP_ROUTES.products}${queryString(query)}`, ProductsResponseSchema),
     getProductRule: (productId) => call('GET', routePath(APP_ROUTES.productRule, productId), ProductRuleResponseSchema),
-    putProductRule: (productId, req) => call('PUT', routePath(APP_ROUTES.productRule, productId), ProductRuleResponseSchema, { body: req, write: true }),
+    putProductRule: (productId, req) =>
+      call('PUT', routePath(APP_ROUTES.productRule, productId), ProductRuleResponseSchema, { body: req, write: true }),
     deleteProductRule: (productId, version) =>
-      call('DELETE', `${routePath(APP_ROUTES.productRule, productId)}${queryString({ version })}`, ProductRuleResponseSchema, { write: true }),
+      call(
+        'DELETE',
+        `${routePath(APP_ROUTES.productRule, productId)}${queryString({ version })}`,
+        ProductRuleResponseSchema,
+        { write: true },
+      ),
   };
 }
 
@@ -285,9 +303,15 @@ type SyncMethod = 'getSyncStatus' | 'listExceptions' | 'retryException' | 'resol
 function syncMethods(call: Call): Pick<AppClient, SyncMethod> {
   return {
     getSyncStatus: () => call('GET', APP_ROUTES.syncStatus, SyncStatusResponseSchema),
-    listExceptions: (query = {}) => call('GET', `${APP_ROUTES.exceptions}${queryString(query)}`, ExceptionsResponseSchema),
-    retryException: (id) => call('POST', routePath(APP_ROUTES.exceptionRetry, id), ExceptionResponseSchema, { body: {}, write: true }),
-    resolveException: (id, note) => call('POST', routePath(APP_ROUTES.exceptionResolve, id), ExceptionResponseSchema, { body: { note }, write: true }),
+    listExceptions: (query = {}) =>
+      call('GET', `${APP_ROUTES.exceptions}${queryString(query)}`, ExceptionsResponseSchema),
+    retryException: (id) =>
+      call('POST', routePath(APP_ROUTES.exceptionRetry, id), ExceptionResponseSchema, { body: {}, write: true }),
+    resolveException: (id, note) =>
+      call('POST', routePath(APP_ROUTES.exceptionResolve, id), ExceptionResponseSchema, {
+        body: { note },
+        write: true,
+      }),
   };
 }
 
@@ -295,8 +319,10 @@ type ReportMethod = 'getWaterfall' | 'getRollforward' | 'getInvoiceDetail' | 'ge
 
 function reportMethods(call: Call): Pick<AppClient, ReportMethod> {
   return {
-    getWaterfall: (periods) => call('GET', `${APP_ROUTES.waterfall}${queryString({ periods })}`, WaterfallResponseSchema),
-    getRollforward: (periods) => call('GET', `${APP_ROUTES.rollforward}${queryString({ periods })}`, RollforwardResponseSchema),
+    getWaterfall: (periods) =>
+      call('GET', `${APP_ROUTES.waterfall}${queryString({ periods })}`, WaterfallResponseSchema),
+    getRollforward: (periods) =>
+      call('GET', `${APP_ROUTES.rollforward}${queryString({ periods })}`, RollforwardResponseSchema),
     getInvoiceDetail: (id) => call('GET', routePath(APP_ROUTES.invoice, id), InvoiceDetailResponseSchema),
     getCustomerDetail: (id) => call('GET', routePath(APP_ROUTES.customer, id), CustomerDetailResponseSchema),
   };

@@ -23,7 +23,11 @@ export interface FormAction<Kind extends string> {
 export function useAction<Kind extends string>(): FormAction<Kind> {
   const [busy, setBusy] = useState<Kind | null>(null);
   const [problem, setProblem] = useState<string | null>(null);
-  const run = async (kind: Kind, action: () => Promise<void>, failureMessage = (error: AppApiError) => error.message) => {
+  const run = async (
+    kind: Kind,
+    action: () => Promise<void>,
+    failureMessage = (error: AppApiError) => error.message,
+  ) => {
     setBusy(kind);
     setProblem(null);
     try {

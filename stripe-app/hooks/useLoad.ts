@@ -7,9 +7,7 @@ import { useCallback, useEffect, useRef, useState } from 'react';
 import { AppApiError } from '../data/client.ts';
 
 export type LoadState<T> =
-  | { status: 'loading' }
-  | { status: 'error'; error: AppApiError }
-  | { status: 'loaded'; data: T };
+  { status: 'loading' } | { status: 'error'; error: AppApiError } | { status: 'loaded'; data: T };
 
 /** Wraps any thrown value as an AppApiError so views always have a code and a sentence. */
 export function asAppError(err: unknown): AppApiError {
@@ -21,7 +19,10 @@ export function asAppError(err: unknown): AppApiError {
  * Runs `loader` now and whenever `deps` change; `reload()` runs it again (after a write) and
  * `setData` replaces the loaded value with a write's answer without another round trip.
  */
-export function useLoad<T>(loader: () => Promise<T>, deps: readonly unknown[]): {
+export function useLoad<T>(
+  loader: () => Promise<T>,
+  deps: readonly unknown[],
+): {
   state: LoadState<T>;
   reload: () => void;
   setData: (data: T) => void;

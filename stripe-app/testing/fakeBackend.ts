@@ -26,7 +26,10 @@ export type FakeRoute = (call: RecordedCall) => FakeAnswer;
 /** A JSON answer with status 200. */
 export const ok = (json: unknown): FakeAnswer => ({ json });
 /** An App API error answer. */
-export const fail = (status: number, code: string, message: string): FakeAnswer => ({ status, body: { error: { code, message } } });
+export const fail = (status: number, code: string, message: string): FakeAnswer => ({
+  status,
+  body: { error: { code, message } },
+});
 /** A request that never answers (the loading state). */
 export const never = (): FakeAnswer => new Promise<never>(() => undefined);
 
@@ -36,25 +39,48 @@ export const never = (): FakeAnswer => new Promise<never>(() => undefined);
  */
 export function fakeBackend(routes: Record<string, FakeRoute>): { calls: RecordedCall[] } {
   const calls: RecordedCall[] = [];
-  const fetchMock = vi.fn(async (url: string, init: { method?: string; headers?: Record<string, string>; body?: string } = {}) => {
-    if (!url.startsWith(API_BASE)) throw new TypeError(`unexpected URL ${url}`);
-    const rest = url.slice(API_BASE.length);
-    const [path = '', query = ''] = rest.split('?');
-    const headers: Record<string, string> = {};
-    for (const [k, v] of Object.entries(init.headers ?? {})) headers[k.toLowerCase()] = v;
-    const call: RecordedCall = { method: init.method ?? 'GET', path, query, headers, body: init.body ? JSON.parse(init.body) : undefined };
-    calls.push(call);
-    const route = routes[`${call.method} ${path}`];
-    const answer = route ? await route(call) : { status: 404, body: { error: { code: 'not_found', message: `no fake route ${call.method} ${path}` } } };
-    if ('json' in answer) return new Response(JSON.stringify(answer.json), { status: 200, headers: { 'Content-Type': 'application/json' } });
-    return new Response(JSON.stringify(answer.body), { status: answer.status, headers: { 'Content-Type': 'application/json' } });
-  });
+  const fetchMock = vi.fn(
+    async (url: string, init: { method?: string; headers?: Record<string, string>; body?: string } = {}) => {
+      if (!url.startsWith(API_BASE)) throw new TypeError(`unexpected URL ${url}`);
+      const rest = url.slice(API_BASE.length);
+      const [path = '', query = ''] = rest.split('?');
+      const headers: Record<string, string> = {};
+      for (const [k, v] of Object.entries(init.headers ?? {})) headers[k.toLowerCase()] = v;
+      const call: RecordedCall = {
+        method: init.method ?? 'GET',
+        path,
+        query,
+        headers,
+        body: init.body ? JSON.parse(init.body) : undefined,
+      };
+      calls.push(call);
+      const route = routes[`${call.method} ${path}`];
+      const answer = route
+        ? await route(call)
+        : { status: 404, body: { error: { code: 'not_found', message: `no fake route ${call.method} ${path}` } } };
+      if ('json' in answer)
+        return new Response(JSON.stringify(answer.json), {
+          status: 200,
+          headers: { 'Content-Type': 'application/json' },
+        });
+      return new Response(JSON.stringify(answer.body), {
+        status: answer.status,
+        headers: { 'Content-Type': 'application/json' },
+      });
+    },
+  );
   vi.stubGlobal('fetch', fetchMock);
   return { calls };
 }
 
 /** Dashboard context for a view: our API_BASE constant, a viewport, an object, and roles. */
-export function contextFor(opts: { viewportID: string; objectId?: string; object?: string; roles?: { id?: string; name: string }[]; mode?: 'live' | 'test' }): ExtensionContextValue {
+export function contextFor(opts: {
+  viewportID: string;
+  objectId?: string;
+  object?: string;
+  roles?: { id?: string; name: string }[];
+  mode?: 'live' | 'test';
+}): ExtensionContextValue {
   const props = getMockContextProps({
     environment: {
       viewportID: opts.viewportID,

@@ -28,12 +28,21 @@ const AccrueOnboarding = (context: ExtensionContextValue) => {
 
   const mapData = mapping.state.status === 'loaded' ? mapping.state.data : null;
   const mapped = mapData !== null && ACCOUNT_ROLES.every((r) => Boolean(mapData.mapping[r]));
-  const statusOf = (done: boolean, active: boolean, blocked = false): TaskStatus => (done ? 'complete' : blocked ? 'blocked' : active ? 'in-progress' : 'not-started');
+  const statusOf = (done: boolean, active: boolean, blocked = false): TaskStatus =>
+    done ? 'complete' : blocked ? 'blocked' : active ? 'in-progress' : 'not-started';
 
   const tasks = [
     { title: 'Connect QuickBooks', status: statusOf(connected, step === 'connect'), onPress: () => setStep('connect') },
-    { title: 'Map your accounts', status: statusOf(mapped, step === 'mapping', !connected), onPress: () => setStep('mapping') },
-    { title: 'Choose how revenue is recognized', status: statusOf(settingsDone, step === 'settings'), onPress: () => setStep('settings') },
+    {
+      title: 'Map your accounts',
+      status: statusOf(mapped, step === 'mapping', !connected),
+      onPress: () => setStep('mapping'),
+    },
+    {
+      title: 'Choose how revenue is recognized',
+      status: statusOf(settingsDone, step === 'settings'),
+      onPress: () => setStep('settings'),
+    },
   ];
   const titles: Record<Step, string> = {
     connect: 'Connect your QuickBooks company',
@@ -42,12 +51,27 @@ const AccrueOnboarding = (context: ExtensionContextValue) => {
   };
 
   return (
-    <OnboardingView title={titles[step]} tasks={tasks} completed={connected && mapped && settingsDone} pending={qbo.status.status === 'loading'}>
+    <OnboardingView
+      title={titles[step]}
+      tasks={tasks}
+      completed={connected && mapped && settingsDone}
+      pending={qbo.status.status === 'loading'}
+    >
       <Box css={{ stack: 'y', gap: 'medium' }}>
-        {!canEdit ? <Banner type="caution" title="Ask an administrator" description="Only administrators and developers can set up Accrue." /> : null}
+        {!canEdit ? (
+          <Banner
+            type="caution"
+            title="Ask an administrator"
+            description="Only administrators and developers can set up Accrue."
+          />
+        ) : null}
         {step === 'connect' ? <QboConnectSection qbo={qbo} canEdit={canEdit} /> : null}
-        {step === 'mapping' ? <AccountMappingSection client={client} canEdit={canEdit} onSaved={mapping.reload} /> : null}
-        {step === 'settings' ? <GeneralSettingsSection client={client} canEdit={canEdit} onSaved={() => setSettingsDone(true)} /> : null}
+        {step === 'mapping' ? (
+          <AccountMappingSection client={client} canEdit={canEdit} onSaved={mapping.reload} />
+        ) : null}
+        {step === 'settings' ? (
+          <GeneralSettingsSection client={client} canEdit={canEdit} onSaved={() => setSettingsDone(true)} />
+        ) : null}
       </Box>
     </OnboardingView>
   );

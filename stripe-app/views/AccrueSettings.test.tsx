@@ -12,12 +12,25 @@ import { showToast } from '@stripe/ui-extension-sdk/utils';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { ACCOUNT_ROLES, type AccountRole } from '../../shared/accounts.ts';
 import type { QboStatusResponse, SettingsResponse } from '../../shared/api/app.ts';
-import { ADMIN_ROLES, buttonLabelled, contextFor, fail, fakeBackend, never, ok, settle, VIEW_ONLY_ROLES, type FakeRoute } from '../testing/fakeBackend.ts';
+import {
+  ADMIN_ROLES,
+  buttonLabelled,
+  contextFor,
+  fail,
+  fakeBackend,
+  never,
+  ok,
+  settle,
+  VIEW_ONLY_ROLES,
+  type FakeRoute,
+} from '../testing/fakeBackend.ts';
 import AccrueSettings from './AccrueSettings.tsx';
 import { currency as currencyOf } from '../../shared/money.ts';
 
 vi.mock('@stripe/ui-extension-sdk/signature', () => ({ default: vi.fn(async () => 't=1700000000,v1=fake') }));
-vi.mock('@stripe/ui-extension-sdk/utils', () => ({ showToast: vi.fn(async () => ({ update: () => undefined, dismiss: () => undefined })) }));
+vi.mock('@stripe/ui-extension-sdk/utils', () => ({
+  showToast: vi.fn(async () => ({ update: () => undefined, dismiss: () => undefined })),
+}));
 
 afterEach(() => {
   vi.unstubAllGlobals();
@@ -39,8 +52,20 @@ const SETTINGS: SettingsResponse = {
   },
 };
 
-const CONNECTED: QboStatusResponse = { status: 'connected', company_name: 'Sandbox Co', realm_id: '9130', connected_at: '2026-11-01T00:00:00Z', message: null };
-const NOT_CONNECTED: QboStatusResponse = { status: 'not_connected', company_name: null, realm_id: null, connected_at: null, message: null };
+const CONNECTED: QboStatusResponse = {
+  status: 'connected',
+  company_name: 'Sandbox Co',
+  realm_id: '9130',
+  connected_at: '2026-11-01T00:00:00Z',
+  message: null,
+};
+const NOT_CONNECTED: QboStatusResponse = {
+  status: 'not_connected',
+  company_name: null,
+  realm_id: null,
+  connected_at: null,
+  message: null,
+};
 
 const ACCOUNTS = {
   accounts: [
@@ -52,7 +77,9 @@ const ACCOUNTS = {
 
 /** Everything mapped except fees and fx_gain_loss. */
 function mapping(): Record<AccountRole, string | null> {
-  return Object.fromEntries(ACCOUNT_ROLES.map((r) => [r, r === 'fees' || r === 'fx_gain_loss' ? null : r === 'bank' ? '35' : '79'])) as Record<AccountRole, string | null>;
+  return Object.fromEntries(
+    ACCOUNT_ROLES.map((r) => [r, r === 'fees' || r === 'fx_gain_loss' ? null : r === 'bank' ? '35' : '79']),
+  ) as Record<AccountRole, string | null>;
 }
 
 function routes(over: Record<string, FakeRoute> = {}): Record<string, FakeRoute> {
@@ -61,7 +88,11 @@ function routes(over: Record<string, FakeRoute> = {}): Record<string, FakeRoute>
     'GET /settings': () => ok(SETTINGS),
     'GET /accounts/mapping': () => ok({ mapping: mapping() }),
     'GET /qbo/accounts': () => ok(ACCOUNTS),
-    'GET /products': () => ok({ products: [{ id: 'prod_a', name: 'Pro plan', active: true, default_price: null, rule: null }], has_more: false }),
+    'GET /products': () =>
+      ok({
+        products: [{ id: 'prod_a', name: 'Pro plan', active: true, default_price: null, rule: null }],
+        has_more: false,
+      }),
     ...over,
   };
 }
@@ -70,14 +101,21 @@ const ctx = (roles = ADMIN_ROLES) => contextFor({ viewportID: 'settings', roles 
 
 describe('Settings page', () => {
   it('shows loading states while the backend has not answered', async () => {
-    fakeBackend(routes({ 'GET /qbo/status': never, 'GET /settings': never, 'GET /accounts/mapping': never, 'GET /products': never }));
+    fakeBackend(
+      routes({
+        'GET /qbo/status': never,
+        'GET /settings': never,
+        'GET /accounts/mapping': never,
+        'GET /products': never,
+      }),
+    );
     const { wrapper, update } = render(<AccrueSettings {...ctx()} />);
     await update();
     expect(wrapper.findAll(Spinner).length).toBeGreaterThanOrEqual(4);
     expect(wrapper).toContainText('Loading settings');
   });
 
-  it('shows each section\'s failure with its own message, and an empty product list', async () => {
+  it("shows each section's failure with its own message, and an empty product list", async () => {
     fakeBackend(
       routes({
         'GET /settings': () => fail(500, 'internal', 'Settings store is unavailable.'),
@@ -87,8 +125,16 @@ describe('Settings page', () => {
     );
     const { wrapper, update } = render(<AccrueSettings {...ctx()} />);
     await settle(update);
-    expect(wrapper).toContainComponent(Banner, { type: 'critical', title: 'Could not load settings', description: 'Settings store is unavailable.' });
-    expect(wrapper).toContainComponent(Banner, { type: 'critical', title: 'Could not check the QuickBooks connection', description: 'Accrue could not reach QuickBooks.' });
+    expect(wrapper).toContainComponent(Banner, {
+      type: 'critical',
+      title: 'Could not load settings',
+      description: 'Settings store is unavailable.',
+    });
+    expect(wrapper).toContainComponent(Banner, {
+      type: 'critical',
+      title: 'Could not check the QuickBooks connection',
+      description: 'Accrue could not reach QuickBooks.',
+    });
     expect(wrapper).toContainText('No products yet.');
   });
 
@@ -110,7 +156,10 @@ describe('Settings page', () => {
 
   it('saves only the changed settings with the loaded version and confirms', async () => {
     const { calls } = fakeBackend(
-      routes({ 'PUT /settings': (call) => ok({ version: 6, settings: { ...SETTINGS.settings, ...(call.body as { settings: object }).settings } }) }),
+      routes({
+        'PUT /settings': (call) =>
+          ok({ version: 6, settings: { ...SETTINGS.settings, ...(call.body as { settings: object }).settings } }),
+      }),
     );
     const { wrapper, update } = render(<AccrueSettings {...ctx()} />);
     await settle(update);
@@ -128,7 +177,9 @@ describe('Settings page', () => {
     const { calls } = fakeBackend(routes());
     const { wrapper, update } = render(<AccrueSettings {...ctx()} />);
     await settle(update);
-    wrapper.find(TextField, { name: 'reporting_time_zone' })!.trigger('onChange', { target: { value: 'Mars/Olympus' } });
+    wrapper
+      .find(TextField, { name: 'reporting_time_zone' })!
+      .trigger('onChange', { target: { value: 'Mars/Olympus' } });
     await update();
     buttonLabelled(wrapper, 'Save settings')!.trigger('onPress');
     await settle(update);
@@ -144,7 +195,10 @@ describe('Settings page', () => {
     await update();
     buttonLabelled(wrapper, 'Save settings')!.trigger('onPress');
     await settle(update);
-    expect(wrapper).toContainComponent(Banner, { title: 'Settings not saved', description: expect.stringContaining('Someone else changed these settings') });
+    expect(wrapper).toContainComponent(Banner, {
+      title: 'Settings not saved',
+      description: expect.stringContaining('Someone else changed these settings'),
+    });
   });
 
   it('saves only the remapped roles, and creates accounts for exactly the unmapped roles', async () => {
@@ -157,8 +211,20 @@ describe('Settings page', () => {
         'POST /qbo/accounts/create-missing': () =>
           ok({
             created: [
-              { role: 'fees', account: { id: '101', name: 'Stripe Fees', type: 'Expense', sub_type: 'BankCharges', active: true } },
-              { role: 'fx_gain_loss', account: { id: '102', name: 'Exchange Gain or Loss', type: 'Other Expense', sub_type: 'ExchangeGainOrLoss', active: true } },
+              {
+                role: 'fees',
+                account: { id: '101', name: 'Stripe Fees', type: 'Expense', sub_type: 'BankCharges', active: true },
+              },
+              {
+                role: 'fx_gain_loss',
+                account: {
+                  id: '102',
+                  name: 'Exchange Gain or Loss',
+                  type: 'Other Expense',
+                  sub_type: 'ExchangeGainOrLoss',
+                  active: true,
+                },
+              },
             ],
             mapping: created,
           }),
@@ -170,7 +236,9 @@ describe('Settings page', () => {
     await update();
     buttonLabelled(wrapper, 'Save mapping')!.trigger('onPress');
     await settle(update);
-    expect(calls.find((c) => c.method === 'PUT' && c.path === '/accounts/mapping')?.body).toEqual({ mapping: { fees: '35' } });
+    expect(calls.find((c) => c.method === 'PUT' && c.path === '/accounts/mapping')?.body).toEqual({
+      mapping: { fees: '35' },
+    });
     expect(vi.mocked(showToast)).toHaveBeenCalledWith('Account mapping saved.', { type: 'success' });
 
     buttonLabelled(wrapper, 'Create missing accounts')!.trigger('onPress');
@@ -180,7 +248,12 @@ describe('Settings page', () => {
   });
 
   it('asks to connect QuickBooks before mapping when the company list is unavailable', async () => {
-    fakeBackend(routes({ 'GET /qbo/status': () => ok(NOT_CONNECTED), 'GET /qbo/accounts': () => fail(503, 'not_configured', 'QuickBooks is not connected') }));
+    fakeBackend(
+      routes({
+        'GET /qbo/status': () => ok(NOT_CONNECTED),
+        'GET /qbo/accounts': () => fail(503, 'not_configured', 'QuickBooks is not connected'),
+      }),
+    );
     const { wrapper, update } = render(<AccrueSettings {...ctx()} />);
     await settle(update);
     expect(wrapper).toContainComponent(Banner, { title: 'Connect QuickBooks first' });
@@ -191,7 +264,11 @@ describe('Settings page', () => {
     const { calls } = fakeBackend(
       routes({
         'GET /qbo/status': () => ok(++statusCalls === 1 ? NOT_CONNECTED : CONNECTED),
-        'POST /qbo/connect': () => ok({ authorization_url: 'https://api.accrue.test/qbo/authorize?ticket=abc', expires_at: '2026-11-21T12:10:00Z' }),
+        'POST /qbo/connect': () =>
+          ok({
+            authorization_url: 'https://api.accrue.test/qbo/authorize?ticket=abc',
+            expires_at: '2026-11-21T12:10:00Z',
+          }),
       }),
     );
     const { wrapper, update } = render(<AccrueSettings {...ctx()} />);
@@ -214,7 +291,12 @@ describe('Settings page', () => {
   it('opens a product rule editor from the product list', async () => {
     fakeBackend(
       routes({
-        'GET /products/prod_a/rule': () => ok({ product: { id: 'prod_a', name: 'Pro plan', active: true, default_price: null, rule: null }, rule: null, version: 5 }),
+        'GET /products/prod_a/rule': () =>
+          ok({
+            product: { id: 'prod_a', name: 'Pro plan', active: true, default_price: null, rule: null },
+            rule: null,
+            version: 5,
+          }),
       }),
     );
     const { wrapper, update } = render(<AccrueSettings {...ctx()} />);

@@ -19,7 +19,10 @@ const AccrueSettings = (context: ExtensionContextValue) => {
     <SettingsView>
       <Box css={{ stack: 'y', gap: 'large' }}>
         {!canEdit ? (
-          <Banner title="Read-only" description="Only administrators and developers of this Stripe account can change Accrue's settings." />
+          <Banner
+            title="Read-only"
+            description="Only administrators and developers of this Stripe account can change Accrue's settings."
+          />
         ) : null}
         <QboConnectSection qbo={qbo} canEdit={canEdit} />
         <Divider />

@@ -2,7 +2,16 @@
  * Customer detail drawer (viewport `stripe.dashboard.customer.detail`): recognized and deferred
  * revenue of the customer on screen, per invoice, and the journal entries behind them.
  */
-import { Box, ContextView, PropertyList, PropertyListItem, Table, TableBody, TableCell, TableRow } from '@stripe/ui-extension-sdk/ui';
+import {
+  Box,
+  ContextView,
+  PropertyList,
+  PropertyListItem,
+  Table,
+  TableBody,
+  TableCell,
+  TableRow,
+} from '@stripe/ui-extension-sdk/ui';
 import type { ExtensionContextValue } from '@stripe/ui-extension-sdk/context';
 import { EntriesTable } from '../components/EntriesTable.tsx';
 import { money } from '../components/format.ts';
@@ -19,8 +28,10 @@ const CustomerRevenue = (context: ExtensionContextValue) => {
   let body;
   if (!customerId) body = <Empty message="Open a customer to see their revenue." />;
   else if (state.status === 'loading') body = <Loading label="Loading the customer's revenue…" />;
-  else if (state.status === 'error' && state.error.code === 'not_found') body = <Empty message="Accrue has not booked any invoices for this customer yet." />;
-  else if (state.status === 'error') body = <ErrorBanner title="Could not load this customer" error={state.error} onRetry={reload} />;
+  else if (state.status === 'error' && state.error.code === 'not_found')
+    body = <Empty message="Accrue has not booked any invoices for this customer yet." />;
+  else if (state.status === 'error')
+    body = <ErrorBanner title="Could not load this customer" error={state.error} onRetry={reload} />;
   else {
     const c = state.data;
     body = (

@@ -13,7 +13,9 @@ import { useAppClient } from '../hooks/useAppClient.ts';
 import { useLoad } from '../hooks/useLoad.ts';
 
 /** The invoice's schedule by period, all lines together, oldest first. */
-export function scheduleByPeriod(lines: readonly ScheduleLine[]): { period: string; amount_minor: string; recognized: boolean }[] {
+export function scheduleByPeriod(
+  lines: readonly ScheduleLine[],
+): { period: string; amount_minor: string; recognized: boolean }[] {
   const byPeriod = new Map<string, { amount: bigint; recognized: boolean }>();
   for (const line of lines) {
     for (const p of line.periods) {
@@ -37,8 +39,10 @@ const InvoiceRevenue = (context: ExtensionContextValue) => {
   let body;
   if (!invoiceId) body = <Empty message="Open an invoice to see its revenue schedule." />;
   else if (state.status === 'loading') body = <Loading label="Loading the revenue schedule…" />;
-  else if (state.status === 'error' && state.error.code === 'not_found') body = <Empty message="Accrue has not booked this invoice yet. Schedules appear once an invoice is finalized." />;
-  else if (state.status === 'error') body = <ErrorBanner title="Could not load this invoice" error={state.error} onRetry={reload} />;
+  else if (state.status === 'error' && state.error.code === 'not_found')
+    body = <Empty message="Accrue has not booked this invoice yet. Schedules appear once an invoice is finalized." />;
+  else if (state.status === 'error')
+    body = <ErrorBanner title="Could not load this invoice" error={state.error} onRetry={reload} />;
   else {
     const inv = state.data;
     body = (
@@ -72,19 +76,32 @@ const InvoiceRevenue = (context: ExtensionContextValue) => {
                 <TableRow key={p.period}>
                   <TableCell>{p.period}</TableCell>
                   <TableCell align="right">{money(p.amount_minor, inv.currency)}</TableCell>
-                  <TableCell>{p.recognized ? <Badge type="positive">Recognized</Badge> : <Badge type="neutral">Scheduled</Badge>}</TableCell>
+                  <TableCell>
+                    {p.recognized ? <Badge type="positive">Recognized</Badge> : <Badge type="neutral">Scheduled</Badge>}
+                  </TableCell>
                 </TableRow>
               ))}
             </TableBody>
           </Table>
         ) : null}
         <Box css={{ font: 'subheading' }}>Journal entries</Box>
-        {inv.entries.length === 0 ? <Empty message="No journal entries yet." /> : <EntriesTable entries={inv.entries} />}
+        {inv.entries.length === 0 ? (
+          <Empty message="No journal entries yet." />
+        ) : (
+          <EntriesTable entries={inv.entries} />
+        )}
       </Box>
     );
   }
   return (
-    <ContextView title="Revenue recognition" description={invoiceId ? `Invoice ${state.status === 'loaded' && state.data.number ? state.data.number : invoiceId}` : undefined}>
+    <ContextView
+      title="Revenue recognition"
+      description={
+        invoiceId
+          ? `Invoice ${state.status === 'loaded' && state.data.number ? state.data.number : invoiceId}`
+          : undefined
+      }
+    >
       {body}
     </ContextView>
   );

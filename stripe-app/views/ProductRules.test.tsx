@@ -11,12 +11,24 @@ import { showToast } from '@stripe/ui-extension-sdk/utils';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { ProductRuleResponse, ProductSummary } from '../../shared/api/app.ts';
 import type { ProductRule } from '../../shared/settings.ts';
-import { ADMIN_ROLES, buttonLabelled, contextFor, fail, fakeBackend, never, ok, settle, VIEW_ONLY_ROLES } from '../testing/fakeBackend.ts';
+import {
+  ADMIN_ROLES,
+  buttonLabelled,
+  contextFor,
+  fail,
+  fakeBackend,
+  never,
+  ok,
+  settle,
+  VIEW_ONLY_ROLES,
+} from '../testing/fakeBackend.ts';
 import ProductRules from './ProductRules.tsx';
 import { currency as currencyOf } from '../../shared/money.ts';
 
 vi.mock('@stripe/ui-extension-sdk/signature', () => ({ default: vi.fn(async () => 't=1700000000,v1=fake') }));
-vi.mock('@stripe/ui-extension-sdk/utils', () => ({ showToast: vi.fn(async () => ({ update: () => undefined, dismiss: () => undefined })) }));
+vi.mock('@stripe/ui-extension-sdk/utils', () => ({
+  showToast: vi.fn(async () => ({ update: () => undefined, dismiss: () => undefined })),
+}));
 
 afterEach(() => {
   vi.unstubAllGlobals();
@@ -32,16 +44,25 @@ const BUNDLE: ProductRule = {
 };
 
 function product(rule: ProductRule | null): ProductSummary {
-  return { id: 'prod_suite', name: 'Suite', active: true, default_price: { id: 'price_1', currency: currencyOf('usd'), unit_amount_minor: '15000' }, rule };
+  return {
+    id: 'prod_suite',
+    name: 'Suite',
+    active: true,
+    default_price: { id: 'price_1', currency: currencyOf('usd'), unit_amount_minor: '15000' },
+    rule,
+  };
 }
 
 function ruleAnswer(rule: ProductRule | null, version = 7): ProductRuleResponse {
   return { product: product(rule), rule, version };
 }
 
-const ACCOUNTS = { accounts: [{ id: '81', name: 'Licence Revenue', type: 'Income', sub_type: 'ServiceFeeIncome', active: true }] };
+const ACCOUNTS = {
+  accounts: [{ id: '81', name: 'Licence Revenue', type: 'Income', sub_type: 'ServiceFeeIncome', active: true }],
+};
 
-const ctx = (roles = ADMIN_ROLES) => contextFor({ viewportID: 'stripe.dashboard.product.detail', objectId: 'prod_suite', object: 'product', roles });
+const ctx = (roles = ADMIN_ROLES) =>
+  contextFor({ viewportID: 'stripe.dashboard.product.detail', objectId: 'prod_suite', object: 'product', roles });
 
 const cellTexts = (wrapper: ReturnType<typeof render>['wrapper']) => wrapper.findAll(TableCell).map((c) => c.text);
 
@@ -54,14 +75,23 @@ describe('ProductRules drawer', () => {
   });
 
   it('shows the backend error when the rule cannot be loaded', async () => {
-    fakeBackend({ 'GET /products/prod_suite/rule': () => fail(404, 'not_found', 'No product prod_suite in this account.'), 'GET /qbo/accounts': () => ok(ACCOUNTS) });
+    fakeBackend({
+      'GET /products/prod_suite/rule': () => fail(404, 'not_found', 'No product prod_suite in this account.'),
+      'GET /qbo/accounts': () => ok(ACCOUNTS),
+    });
     const { wrapper, update } = render(<ProductRules {...ctx()} />);
     await settle(update);
-    expect(wrapper).toContainComponent(Banner, { type: 'critical', description: 'No product prod_suite in this account.' });
+    expect(wrapper).toContainComponent(Banner, {
+      type: 'critical',
+      description: 'No product prod_suite in this account.',
+    });
   });
 
   it('previews the bundle split of the product price before saving: 150.00 → 121.88 / 28.12', async () => {
-    const { calls } = fakeBackend({ 'GET /products/prod_suite/rule': () => ok(ruleAnswer(BUNDLE)), 'GET /qbo/accounts': () => ok(ACCOUNTS) });
+    const { calls } = fakeBackend({
+      'GET /products/prod_suite/rule': () => ok(ruleAnswer(BUNDLE)),
+      'GET /qbo/accounts': () => ok(ACCOUNTS),
+    });
     const { wrapper, update } = render(<ProductRules {...ctx()} />);
     await settle(update);
     expect(wrapper.find(TextField, { name: 'sample' })!.prop('value')).toBe('150.00');
@@ -121,7 +151,10 @@ describe('ProductRules drawer', () => {
   });
 
   it('refuses to save an incomplete rule and says why, without calling the backend', async () => {
-    const { calls } = fakeBackend({ 'GET /products/prod_suite/rule': () => ok(ruleAnswer(null)), 'GET /qbo/accounts': () => ok(ACCOUNTS) });
+    const { calls } = fakeBackend({
+      'GET /products/prod_suite/rule': () => ok(ruleAnswer(null)),
+      'GET /qbo/accounts': () => ok(ACCOUNTS),
+    });
     const { wrapper, update } = render(<ProductRules {...ctx()} />);
     await settle(update);
     wrapper.find(Select, { name: 'rule' })!.trigger('onChange', { target: { value: 'custom_term' } });
@@ -142,11 +175,17 @@ describe('ProductRules drawer', () => {
     await settle(update);
     buttonLabelled(wrapper, 'Save rule')!.trigger('onPress');
     await settle(update);
-    expect(wrapper).toContainComponent(Banner, { type: 'critical', description: 'Settings changed since you opened this product. Reload and try again.' });
+    expect(wrapper).toContainComponent(Banner, {
+      type: 'critical',
+      description: 'Settings changed since you opened this product. Reload and try again.',
+    });
   });
 
   it('is read-only for users without an administrator or developer role', async () => {
-    const { calls } = fakeBackend({ 'GET /products/prod_suite/rule': () => ok(ruleAnswer(BUNDLE)), 'GET /qbo/accounts': () => ok(ACCOUNTS) });
+    const { calls } = fakeBackend({
+      'GET /products/prod_suite/rule': () => ok(ruleAnswer(BUNDLE)),
+      'GET /qbo/accounts': () => ok(ACCOUNTS),
+    });
     const { wrapper, update } = render(<ProductRules {...ctx(VIEW_ONLY_ROLES)} />);
     await settle(update);
     expect(cellTexts(wrapper)).toContain('121.88');

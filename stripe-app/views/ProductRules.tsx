@@ -13,7 +13,11 @@ const ProductRules = (context: ExtensionContextValue) => {
   const productId = context.environment.objectContext?.id;
   return (
     <ContextView title="Revenue recognition" description="How Accrue recognizes revenue from this product">
-      {productId ? <ProductRuleEditor client={client} productId={productId} canEdit={canEdit} /> : <Empty message="Open a product to see its rule." />}
+      {productId ? (
+        <ProductRuleEditor client={client} productId={productId} canEdit={canEdit} />
+      ) : (
+        <Empty message="Open a product to see its rule." />
+      )}
     </ContextView>
   );
 };

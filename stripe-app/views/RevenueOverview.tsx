@@ -4,7 +4,18 @@
  * roll-forward and the waterfall as tables, for the last few periods.
  */
 import { useState } from 'react';
-import { BarChart, Box, ContextView, Divider, LineChart, Select, Table, TableBody, TableCell, TableRow } from '@stripe/ui-extension-sdk/ui';
+import {
+  BarChart,
+  Box,
+  ContextView,
+  Divider,
+  LineChart,
+  Select,
+  Table,
+  TableBody,
+  TableCell,
+  TableRow,
+} from '@stripe/ui-extension-sdk/ui';
 import type { ExtensionContextValue } from '@stripe/ui-extension-sdk/context';
 import { REPORT_PERIODS_DEFAULT, type RollforwardResponse, type WaterfallResponse } from '../../shared/api/app.ts';
 import { chartValue, money } from '../components/format.ts';
@@ -26,14 +37,21 @@ const RevenueOverview = (context: ExtensionContextValue) => {
 
   let body;
   if (state.status === 'loading') body = <Loading label="Loading revenue…" />;
-  else if (state.status === 'error') body = <ErrorBanner title="Could not load revenue reports" error={state.error} onRetry={reload} />;
-  else if (state.data.rollforward.rows.length === 0 && state.data.waterfall.rows.length === 0) body = <Empty message="No revenue recorded yet. Reports fill in as invoices are finalized." />;
+  else if (state.status === 'error')
+    body = <ErrorBanner title="Could not load revenue reports" error={state.error} onRetry={reload} />;
+  else if (state.data.rollforward.rows.length === 0 && state.data.waterfall.rows.length === 0)
+    body = <Empty message="No revenue recorded yet. Reports fill in as invoices are finalized." />;
   else body = <RevenueReports waterfall={state.data.waterfall} rollforward={state.data.rollforward} />;
 
   return (
     <ContextView title="Revenue" description="Recognized and deferred revenue from your Stripe invoices">
       <Box css={{ stack: 'y', gap: 'medium' }}>
-        <Select name="periods" label="Show" value={String(periods)} onChange={(e) => setPeriods(Number(e.target.value))}>
+        <Select
+          name="periods"
+          label="Show"
+          value={String(periods)}
+          onChange={(e) => setPeriods(Number(e.target.value))}
+        >
           {PERIOD_CHOICES.map((n) => (
             <option key={n} value={String(n)}>
               Last {n} months
@@ -54,8 +72,14 @@ interface Reports {
 /** The two charts, then the roll-forward and the waterfall as tables. */
 function RevenueReports({ waterfall, rollforward }: Reports) {
   const currency = rollforward.currency;
-  const recognizedSeries = waterfall.periods.map((p, i) => ({ period: p, recognized: chartValue(waterfall.totals_minor[i] ?? '0', waterfall.currency) }));
-  const deferredSeries = rollforward.rows.map((r) => ({ period: r.period, deferred: chartValue(r.closing_minor, currency) }));
+  const recognizedSeries = waterfall.periods.map((p, i) => ({
+    period: p,
+    recognized: chartValue(waterfall.totals_minor[i] ?? '0', waterfall.currency),
+  }));
+  const deferredSeries = rollforward.rows.map((r) => ({
+    period: r.period,
+    deferred: chartValue(r.closing_minor, currency),
+  }));
   return (
     <Box css={{ stack: 'y', gap: 'medium' }}>
       <Box css={{ font: 'subheading' }}>Revenue recognized</Box>
@@ -71,7 +95,15 @@ function RevenueReports({ waterfall, rollforward }: Reports) {
   );
 }
 
-const ROLLFORWARD_COLUMNS = ['Period', 'Opening', 'Billed', 'Recognized', 'Refunds, credits, disputes', 'FX', 'Closing'];
+const ROLLFORWARD_COLUMNS = [
+  'Period',
+  'Opening',
+  'Billed',
+  'Recognized',
+  'Refunds, credits, disputes',
+  'FX',
+  'Closing',
+];
 
 function RollforwardTable({ rollforward }: Pick<Reports, 'rollforward'>) {
   const currency = rollforward.currency;

@@ -6,9 +6,24 @@
  * its schedule, invoices and journal entries, and treat "not booked yet" (404) as empty.
  */
 import { render } from '@stripe/ui-extension-sdk/testing';
-import { BarChart, Badge, Banner, LineChart, PropertyListItem, Select, Spinner, TableCell } from '@stripe/ui-extension-sdk/ui';
+import {
+  BarChart,
+  Badge,
+  Banner,
+  LineChart,
+  PropertyListItem,
+  Select,
+  Spinner,
+  TableCell,
+} from '@stripe/ui-extension-sdk/ui';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import type { CustomerDetailResponse, EntrySummary, InvoiceDetailResponse, RollforwardResponse, WaterfallResponse } from '../../shared/api/app.ts';
+import type {
+  CustomerDetailResponse,
+  EntrySummary,
+  InvoiceDetailResponse,
+  RollforwardResponse,
+  WaterfallResponse,
+} from '../../shared/api/app.ts';
 import { contextFor, fail, fakeBackend, never, ok, settle } from '../testing/fakeBackend.ts';
 import CustomerRevenue from './CustomerRevenue.tsx';
 import InvoiceRevenue, { scheduleByPeriod } from './InvoiceRevenue.tsx';
@@ -16,7 +31,9 @@ import RevenueOverview from './RevenueOverview.tsx';
 import { currency as currencyOf } from '../../shared/money.ts';
 
 vi.mock('@stripe/ui-extension-sdk/signature', () => ({ default: vi.fn(async () => 't=1700000000,v1=fake') }));
-vi.mock('@stripe/ui-extension-sdk/utils', () => ({ showToast: vi.fn(async () => ({ update: () => undefined, dismiss: () => undefined })) }));
+vi.mock('@stripe/ui-extension-sdk/utils', () => ({
+  showToast: vi.fn(async () => ({ update: () => undefined, dismiss: () => undefined })),
+}));
 
 afterEach(() => vi.unstubAllGlobals());
 
@@ -24,8 +41,18 @@ const WATERFALL: WaterfallResponse = {
   currency: currencyOf('usd'),
   periods: ['2026-09', '2026-10', '2026-11'],
   rows: [
-    { booked_period: '2026-09', booked_minor: '120000', recognized_minor: ['10000', '10000', '10000'], remaining_minor: '90000' },
-    { booked_period: '2026-10', booked_minor: '6000', recognized_minor: ['0', '2000', '2000'], remaining_minor: '2000' },
+    {
+      booked_period: '2026-09',
+      booked_minor: '120000',
+      recognized_minor: ['10000', '10000', '10000'],
+      remaining_minor: '90000',
+    },
+    {
+      booked_period: '2026-10',
+      booked_minor: '6000',
+      recognized_minor: ['0', '2000', '2000'],
+      remaining_minor: '2000',
+    },
   ],
   totals_minor: ['10000', '12000', '12000'],
 };
@@ -33,9 +60,33 @@ const WATERFALL: WaterfallResponse = {
 const ROLLFORWARD: RollforwardResponse = {
   currency: currencyOf('usd'),
   rows: [
-    { period: '2026-09', opening_minor: '0', billings_minor: '120000', recognized_minor: '10000', contra_minor: '0', fx_minor: '0', closing_minor: '110000' },
-    { period: '2026-10', opening_minor: '110000', billings_minor: '6000', recognized_minor: '12000', contra_minor: '0', fx_minor: '0', closing_minor: '104000' },
-    { period: '2026-11', opening_minor: '104000', billings_minor: '0', recognized_minor: '12000', contra_minor: '0', fx_minor: '0', closing_minor: '92000' },
+    {
+      period: '2026-09',
+      opening_minor: '0',
+      billings_minor: '120000',
+      recognized_minor: '10000',
+      contra_minor: '0',
+      fx_minor: '0',
+      closing_minor: '110000',
+    },
+    {
+      period: '2026-10',
+      opening_minor: '110000',
+      billings_minor: '6000',
+      recognized_minor: '12000',
+      contra_minor: '0',
+      fx_minor: '0',
+      closing_minor: '104000',
+    },
+    {
+      period: '2026-11',
+      opening_minor: '104000',
+      billings_minor: '0',
+      recognized_minor: '12000',
+      contra_minor: '0',
+      fx_minor: '0',
+      closing_minor: '92000',
+    },
   ],
 };
 
@@ -58,7 +109,10 @@ describe('RevenueOverview', () => {
   const ctx = () => contextFor({ viewportID: 'stripe.dashboard.home.overview' });
 
   it('shows loading, then the charts and tables in major units', async () => {
-    const { calls } = fakeBackend({ 'GET /reports/waterfall': () => ok(WATERFALL), 'GET /reports/rollforward': () => ok(ROLLFORWARD) });
+    const { calls } = fakeBackend({
+      'GET /reports/waterfall': () => ok(WATERFALL),
+      'GET /reports/rollforward': () => ok(ROLLFORWARD),
+    });
     const { wrapper, update } = render(<RevenueOverview {...ctx()} />);
     expect(wrapper).toContainComponent(Spinner);
     await settle(update);
@@ -76,11 +130,17 @@ describe('RevenueOverview', () => {
     expect(cells).toContain('1100.00 USD');
     expect(cells).toContain('920.00 USD');
     expect(cells).toContain('900.00 USD');
-    expect(calls.map((c) => `${c.path}?${c.query}`).sort()).toEqual(['/reports/rollforward?periods=6', '/reports/waterfall?periods=6']);
+    expect(calls.map((c) => `${c.path}?${c.query}`).sort()).toEqual([
+      '/reports/rollforward?periods=6',
+      '/reports/waterfall?periods=6',
+    ]);
   });
 
   it('asks for more periods when the merchant changes the range', async () => {
-    const { calls } = fakeBackend({ 'GET /reports/waterfall': () => ok(WATERFALL), 'GET /reports/rollforward': () => ok(ROLLFORWARD) });
+    const { calls } = fakeBackend({
+      'GET /reports/waterfall': () => ok(WATERFALL),
+      'GET /reports/rollforward': () => ok(ROLLFORWARD),
+    });
     const { wrapper, update } = render(<RevenueOverview {...ctx()} />);
     await settle(update);
     wrapper.find(Select, { name: 'periods' })!.trigger('onChange', { target: { value: '12' } });
@@ -89,7 +149,10 @@ describe('RevenueOverview', () => {
   });
 
   it('says when there is no revenue yet', async () => {
-    fakeBackend({ 'GET /reports/waterfall': () => ok({ currency: 'usd', periods: [], rows: [], totals_minor: [] }), 'GET /reports/rollforward': () => ok({ currency: 'usd', rows: [] }) });
+    fakeBackend({
+      'GET /reports/waterfall': () => ok({ currency: 'usd', periods: [], rows: [], totals_minor: [] }),
+      'GET /reports/rollforward': () => ok({ currency: 'usd', rows: [] }),
+    });
     const { wrapper, update } = render(<RevenueOverview {...ctx()} />);
     await settle(update);
     expect(wrapper).toContainText('No revenue recorded yet');
@@ -97,10 +160,16 @@ describe('RevenueOverview', () => {
   });
 
   it('shows the backend error', async () => {
-    fakeBackend({ 'GET /reports/waterfall': () => fail(503, 'not_configured', 'Accrue is still importing your history.'), 'GET /reports/rollforward': () => ok(ROLLFORWARD) });
+    fakeBackend({
+      'GET /reports/waterfall': () => fail(503, 'not_configured', 'Accrue is still importing your history.'),
+      'GET /reports/rollforward': () => ok(ROLLFORWARD),
+    });
     const { wrapper, update } = render(<RevenueOverview {...ctx()} />);
     await settle(update);
-    expect(wrapper).toContainComponent(Banner, { type: 'critical', description: 'Accrue is still importing your history.' });
+    expect(wrapper).toContainComponent(Banner, {
+      type: 'critical',
+      description: 'Accrue is still importing your history.',
+    });
   });
 });
 
@@ -181,13 +250,23 @@ describe('InvoiceRevenue', () => {
 });
 
 describe('CustomerRevenue', () => {
-  const ctx = () => contextFor({ viewportID: 'stripe.dashboard.customer.detail', objectId: 'cus_9', object: 'customer' });
+  const ctx = () =>
+    contextFor({ viewportID: 'stripe.dashboard.customer.detail', objectId: 'cus_9', object: 'customer' });
   const CUSTOMER: CustomerDetailResponse = {
     customer_id: 'cus_9',
     currency: currencyOf('usd'),
     recognized_minor: '30000',
     deferred_minor: '90000',
-    invoices: [{ invoice_id: 'in_42', number: 'A-0042', booked_on: '2026-09-01', total_minor: '120000', recognized_minor: '30000', deferred_minor: '90000' }],
+    invoices: [
+      {
+        invoice_id: 'in_42',
+        number: 'A-0042',
+        booked_on: '2026-09-01',
+        total_minor: '120000',
+        recognized_minor: '30000',
+        deferred_minor: '90000',
+      },
+    ],
     entries: [ENTRY],
   };
 
@@ -205,7 +284,11 @@ describe('CustomerRevenue', () => {
     fakeBackend({ 'GET /customers/cus_9': () => fail(500, 'internal', 'Report failed.') });
     const { wrapper, update } = render(<CustomerRevenue {...ctx()} />);
     await settle(update);
-    expect(wrapper).toContainComponent(Banner, { type: 'critical', title: 'Could not load this customer', description: 'Report failed.' });
+    expect(wrapper).toContainComponent(Banner, {
+      type: 'critical',
+      title: 'Could not load this customer',
+      description: 'Report failed.',
+    });
   });
 
   it('shows loading while waiting and an empty state for a customer with nothing booked', async () => {
@@ -214,7 +297,10 @@ describe('CustomerRevenue', () => {
     await loading.update();
     expect(loading.wrapper).toContainComponent(Spinner);
     vi.unstubAllGlobals();
-    fakeBackend({ 'GET /customers/cus_9': () => ok({ ...CUSTOMER, invoices: [], entries: [], recognized_minor: '0', deferred_minor: '0' }) });
+    fakeBackend({
+      'GET /customers/cus_9': () =>
+        ok({ ...CUSTOMER, invoices: [], entries: [], recognized_minor: '0', deferred_minor: '0' }),
+    });
     const empty = render(<CustomerRevenue {...ctx()} />);
     await settle(empty.update);
     expect(empty.wrapper).toContainText('No invoices booked for this customer yet.');

@@ -5,7 +5,20 @@
  * a retry for administrators.
  */
 import { useState } from 'react';
-import { Badge, Banner, Box, Button, ContextView, Divider, PropertyList, PropertyListItem, Table, TableBody, TableCell, TableRow } from '@stripe/ui-extension-sdk/ui';
+import {
+  Badge,
+  Banner,
+  Box,
+  Button,
+  ContextView,
+  Divider,
+  PropertyList,
+  PropertyListItem,
+  Table,
+  TableBody,
+  TableCell,
+  TableRow,
+} from '@stripe/ui-extension-sdk/ui';
 import type { ExtensionContextValue } from '@stripe/ui-extension-sdk/context';
 import type { ExceptionItem } from '../../shared/api/app.ts';
 import { instant } from '../components/format.ts';
@@ -42,14 +55,23 @@ const SyncStatus = (context: ExtensionContextValue) => {
     <ContextView title="Sync status" description="Stripe to QuickBooks">
       <Box css={{ stack: 'y', gap: 'medium' }}>
         {status.state.status === 'loading' ? <Loading label="Loading sync status…" /> : null}
-        {status.state.status === 'error' ? <ErrorBanner title="Could not load sync status" error={status.state.error} onRetry={status.reload} /> : null}
+        {status.state.status === 'error' ? (
+          <ErrorBanner title="Could not load sync status" error={status.state.error} onRetry={status.reload} />
+        ) : null}
         {status.state.status === 'loaded' ? (
           <Box css={{ stack: 'y', gap: 'small' }}>
             {status.state.data.qbo.status !== 'connected' ? (
-              <Banner type="caution" title="QuickBooks is not connected" description="Entries are recorded but not posted until you connect QuickBooks in Settings." />
+              <Banner
+                type="caution"
+                title="QuickBooks is not connected"
+                description="Entries are recorded but not posted until you connect QuickBooks in Settings."
+              />
             ) : null}
             <PropertyList>
-              <PropertyListItem label="Last event from Stripe" value={`${instant(status.state.data.last_event_received_at)}${status.state.data.last_event_type ? ` (${status.state.data.last_event_type})` : ''}`} />
+              <PropertyListItem
+                label="Last event from Stripe"
+                value={`${instant(status.state.data.last_event_received_at)}${status.state.data.last_event_type ? ` (${status.state.data.last_event_type})` : ''}`}
+              />
               <PropertyListItem label="Last posting to QuickBooks" value={instant(status.state.data.last_posting_at)} />
               <PropertyListItem label="Waiting to post" value={String(status.state.data.pending_count)} />
               <PropertyListItem label="Failed" value={String(status.state.data.failed_count)} />
@@ -59,8 +81,12 @@ const SyncStatus = (context: ExtensionContextValue) => {
         <Divider />
         <Box css={{ font: 'subheading' }}>Exceptions</Box>
         {queue.state.status === 'loading' ? <Loading label="Loading exceptions…" /> : null}
-        {queue.state.status === 'error' ? <ErrorBanner title="Could not load exceptions" error={queue.state.error} onRetry={queue.reload} /> : null}
-        {queue.state.status === 'loaded' && queue.state.data.exceptions.length === 0 ? <Empty message="Nothing needs your attention." /> : null}
+        {queue.state.status === 'error' ? (
+          <ErrorBanner title="Could not load exceptions" error={queue.state.error} onRetry={queue.reload} />
+        ) : null}
+        {queue.state.status === 'loaded' && queue.state.data.exceptions.length === 0 ? (
+          <Empty message="Nothing needs your attention." />
+        ) : null}
         {queue.state.status === 'loaded' && queue.state.data.exceptions.length > 0 ? (
           <Table>
             <TableHeader titles={['What went wrong', 'Look up', 'Status', ' ']} />
@@ -70,11 +96,18 @@ const SyncStatus = (context: ExtensionContextValue) => {
                   <TableCell wrap>{item.reason}</TableCell>
                   <TableCell wrap>{item.object_ids.join(', ')}</TableCell>
                   <TableCell>
-                    <Badge type={item.status === 'retrying' ? 'info' : 'warning'}>{item.status === 'retrying' ? 'Retrying' : `${item.attempts} attempts`}</Badge>
+                    <Badge type={item.status === 'retrying' ? 'info' : 'warning'}>
+                      {item.status === 'retrying' ? 'Retrying' : `${item.attempts} attempts`}
+                    </Badge>
                   </TableCell>
                   <TableCell>
                     {canEdit && item.retryable ? (
-                      <Button size="small" pending={retrying === item.id} disabled={retrying !== null} onPress={() => void retry(item)}>
+                      <Button
+                        size="small"
+                        pending={retrying === item.id}
+                        disabled={retrying !== null}
+                        onPress={() => void retry(item)}
+                      >
                         Retry
                       </Button>
                     ) : (
@@ -86,7 +119,9 @@ const SyncStatus = (context: ExtensionContextValue) => {
             </TableBody>
           </Table>
         ) : null}
-        {queue.state.status === 'loaded' && queue.state.data.has_more ? <Box css={{ color: 'secondary' }}>More exceptions wait in the queue.</Box> : null}
+        {queue.state.status === 'loaded' && queue.state.data.has_more ? (
+          <Box css={{ color: 'secondary' }}>More exceptions wait in the queue.</Box>
+        ) : null}
       </Box>
     </ContextView>
   );

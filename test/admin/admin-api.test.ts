@@ -23,7 +23,12 @@ import { createTestDatabase, type TestDatabase } from '../support/db.ts';
 import { currency as currencyOf } from '../../shared/money.ts';
 
 /** Strings that must never leave the server. */
-const SECRETS = ['RT-SEEDED-REFRESH-7f3a', 'AT-SEEDED-ACCESS-19c2', 'seeded-webhook-secret-55e1', 'whsec_seededSigningSecret'];
+const SECRETS = [
+  'RT-SEEDED-REFRESH-7f3a',
+  'AT-SEEDED-ACCESS-19c2',
+  'seeded-webhook-secret-55e1',
+  'whsec_seededSigningSecret',
+];
 const EVENTS_SEEDED = 25;
 /** 2026-01-15T00:00:00Z: the seeded events are created one hour apart from here. */
 const FIRST_CREATED = 1_768_435_200;
@@ -46,7 +51,9 @@ async function seed(): Promise<void> {
   tenant = await ensureTenant(t.db, { accountId: 'acct_AdminTestA', livemode: false });
   other = await ensureTenant(t.db, { accountId: 'acct_AdminTestB', livemode: true });
   await sql`insert into qbo_connections (tenant_id, realm_id, tokens_ciphertext, access_expires_at, refresh_expires_at, status, status_reason)
-    values (${tenant.id}, 'realm-1', ${JSON.stringify({ refresh_token: SECRETS[0], access_token: SECRETS[1] })}, now(), now() + interval '100 days', 'needs_reconnect', 'invalid_grant')`.execute(t.db);
+    values (${tenant.id}, 'realm-1', ${JSON.stringify({ refresh_token: SECRETS[0], access_token: SECRETS[1] })}, now(), now() + interval '100 days', 'needs_reconnect', 'invalid_grant')`.execute(
+    t.db,
+  );
   for (let i = 0; i < EVENTS_SEEDED; i++) {
     const payload = {
       id: eventId(i),
@@ -55,17 +62,49 @@ async function seed(): Promise<void> {
       livemode: false,
       type: 'invoice.finalized',
       data: {
-        object: { id: `in_admin_${i}`, object: 'invoice', total: 1000 + i, currency: 'usd', refresh_token: SECRETS[0], webhook_secret: SECRETS[2], signing: SECRETS[3], metadata: { access_token: SECRETS[1] } },
+        object: {
+          id: `in_admin_${i}`,
+          object: 'invoice',
+          total: 1000 + i,
+          currency: 'usd',
+          refresh_token: SECRETS[0],
+          webhook_secret: SECRETS[2],
+          signing: SECRETS[3],
+          metadata: { access_token: SECRETS[1] },
+        },
         previous_attributes: { status: 'draft' },
       },
     };
     const status = i === 0 ? 'failed' : i < 20 ? 'processed' : 'pending';
     await t.db
       .insertInto('stripe_events')
-      .values({ id: eventId(i), tenant_id: tenant.id, type: 'invoice.finalized', created: FIRST_CREATED + i * 3600, object_id: `in_admin_${i}`, payload: JSON.stringify(payload), status, attempts: i === 0 ? 5 : 1, last_error: i === 0 ? 'Stripe was unavailable' : null })
+      .values({
+        id: eventId(i),
+        tenant_id: tenant.id,
+        type: 'invoice.finalized',
+        created: FIRST_CREATED + i * 3600,
+        object_id: `in_admin_${i}`,
+        payload: JSON.stringify(payload),
+        status,
+        attempts: i === 0 ? 5 : 1,
+        last_error: i === 0 ? 'Stripe was unavailable' : null,
+      })
       .execute();
   }
-  await t.db.insertInto('stripe_events').values({ id: 'evt_other_1', tenant_id: other.id, type: 'charge.refunded', created: FIRST_CREATED, object_id: 'ch_other', payload: '{}', status: 'failed', attempts: 5, last_error: 'x' }).execute();
+  await t.db
+    .insertInto('stripe_events')
+    .values({
+      id: 'evt_other_1',
+      tenant_id: other.id,
+      type: 'charge.refunded',
+      created: FIRST_CREATED,
+      object_id: 'ch_other',
+      payload: '{}',
+      status: 'failed',
+      attempts: 5,
+      last_error: 'x',
+    })
+    .execute();
   const posted = await postEntries(
     t.db,
     tenant,
@@ -83,13 +122,42 @@ async function seed(): Promise<void> {
     { cause: eventId(1) },
   );
   await sql`insert into qbo_sync (tenant_id, realm_id, request_id, doc_number, period, txn_date, currency, lines_hash, source_entry_ids, state, qbo_id, attempts)
-    values (${tenant.id}, 'realm-1', 'req-1', 'ACR-2026-01-1', '2026-01', '2026-01-31', 'usd', 'h', ${[posted[0]!.id.toString()]}::text[], 'posted', '77', 1)`.execute(t.db);
+    values (${tenant.id}, 'realm-1', 'req-1', 'ACR-2026-01-1', '2026-01', '2026-01-31', 'usd', 'h', ${[posted[0]!.id.toString()]}::text[], 'posted', '77', 1)`.execute(
+    t.db,
+  );
   await t.db
     .insertInto('exceptions')
     .values([
-      { tenant_id: tenant.id, kind: 'stripe_event', object_id: eventId(0), reason: 'could not process invoice.finalized', details: JSON.stringify({ access_token: SECRETS[1] }), resolved_at: null, resolved_by: null, note: null },
-      { tenant_id: tenant.id, kind: 'qbo_post', object_id: 'req-2', reason: 'QuickBooks refused the entry', details: JSON.stringify({ period: '2026-01' }), resolved_at: null, resolved_by: null, note: null },
-      { tenant_id: tenant.id, kind: 'engine', object_id: 'in_admin_3', reason: 'no rule', details: '{}', resolved_at: null, resolved_by: null, note: null },
+      {
+        tenant_id: tenant.id,
+        kind: 'stripe_event',
+        object_id: eventId(0),
+        reason: 'could not process invoice.finalized',
+        details: JSON.stringify({ access_token: SECRETS[1] }),
+        resolved_at: null,
+        resolved_by: null,
+        note: null,
+      },
+      {
+        tenant_id: tenant.id,
+        kind: 'qbo_post',
+        object_id: 'req-2',
+        reason: 'QuickBooks refused the entry',
+        details: JSON.stringify({ period: '2026-01' }),
+        resolved_at: null,
+        resolved_by: null,
+        note: null,
+      },
+      {
+        tenant_id: tenant.id,
+        kind: 'engine',
+        object_id: 'in_admin_3',
+        reason: 'no rule',
+        details: '{}',
+        resolved_at: null,
+        resolved_by: null,
+        note: null,
+      },
     ])
     .execute();
 }
@@ -98,7 +166,11 @@ beforeAll(async () => {
   t = await createTestDatabase();
   jobs = await new Jobs({ url: t.url }).start();
   const log = createLogger('silent');
-  app = createHttpApp({ db: t.db, log, routes: [{ path: '/admin', handler: adminRouter({ db: t.db, jobs, log }, { checkResponses: true }) }] });
+  app = createHttpApp({
+    db: t.db,
+    log,
+    routes: [{ path: '/admin', handler: adminRouter({ db: t.db, jobs, log }, { checkResponses: true }) }],
+  });
   await seed();
   viewerKey = (await createAdminKey(t.db, { name: 'Vera Viewer', role: 'viewer', createdBy: 'test' })).key;
   operatorKey = (await createAdminKey(t.db, { name: 'Otto Operator', role: 'operator', createdBy: 'test' })).key;
@@ -113,7 +185,13 @@ afterAll(async () => {
 });
 
 type Method = 'get' | 'post';
-async function call(method: Method, path: string, key: string | null, body?: object, via: 'bearer' | 'header' = 'bearer') {
+async function call(
+  method: Method,
+  path: string,
+  key: string | null,
+  body?: object,
+  via: 'bearer' | 'header' = 'bearer',
+) {
   let r = request(app)[method](`/admin${path}`);
   if (key) r = via === 'bearer' ? r.set('Authorization', `Bearer ${key}`) : r.set('X-Accrue-Admin-Key', key);
   const res = body ? await r.send(body) : await r;
@@ -122,17 +200,39 @@ async function call(method: Method, path: string, key: string | null, body?: obj
 }
 
 async function lastAudit() {
-  const r = await sql<{ method: string; path: string; route: string | null; status: number; outcome: string; key_name: string | null; role: string | null; tenant_id: bigint | null; params: unknown; detail: string | null; duration_ms: number }>`
-    select method, path, route, status, outcome, key_name, role, tenant_id, params, detail, duration_ms from admin_audit order by id desc limit 1`.execute(t.db);
+  const r = await sql<{
+    method: string;
+    path: string;
+    route: string | null;
+    status: number;
+    outcome: string;
+    key_name: string | null;
+    role: string | null;
+    tenant_id: bigint | null;
+    params: unknown;
+    detail: string | null;
+    duration_ms: number;
+  }>`
+    select method, path, route, status, outcome, key_name, role, tenant_id, params, detail, duration_ms from admin_audit order by id desc limit 1`.execute(
+    t.db,
+  );
   return r.rows[0]!;
 }
 
 async function eventRow(id: string) {
-  return t.db.selectFrom('stripe_events').select(['status', 'attempts', 'last_error']).where('id', '=', id).executeTakeFirstOrThrow();
+  return t.db
+    .selectFrom('stripe_events')
+    .select(['status', 'attempts', 'last_error'])
+    .where('id', '=', id)
+    .executeTakeFirstOrThrow();
 }
 
 async function inboxJobs(tenantId: bigint): Promise<number> {
-  const r = await sql<{ n: bigint }>`select count(*) as n from pgboss.job where name = ${QUEUES.inbox} and data->>'tenantId' = ${tenantId.toString()}`.execute(t.db);
+  const r = await sql<{
+    n: bigint;
+  }>`select count(*) as n from pgboss.job where name = ${QUEUES.inbox} and data->>'tenantId' = ${tenantId.toString()}`.execute(
+    t.db,
+  );
   return Number(r.rows[0]!.n);
 }
 
@@ -150,12 +250,20 @@ function samples(): Record<string, { path: string; body?: object; expect: number
     listEvents: { path: `/events?tenantId=${tid}&status=processed&limit=5`, expect: 200 },
     getEvent: { path: `/events/${eventId(1)}`, expect: 200 },
     replayEvent: { path: `/events/${eventId(5)}/replay`, expect: 200 },
-    replayEventRange: { path: `/tenants/${tid}/events/replay`, body: { from: '2026-01-15T06:00:00Z', to: '2026-01-15T08:00:00Z', statuses: ['processed'] }, expect: 200 },
+    replayEventRange: {
+      path: `/tenants/${tid}/events/replay`,
+      body: { from: '2026-01-15T06:00:00Z', to: '2026-01-15T08:00:00Z', statuses: ['processed'] },
+      expect: 200,
+    },
     listEntrySyncStates: { path: `/tenants/${tid}/quickbooks/entries`, expect: 200 },
     resyncPeriod: { path: `/tenants/${tid}/quickbooks/resync`, body: { period: '2026-01' }, expect: 202 },
     listReconnects: { path: '/quickbooks/reconnect', expect: 200 },
     listExceptions: { path: `/tenants/${tid}/exceptions?status=open`, expect: 200 },
-    resolveException: { path: `/tenants/${tid}/exceptions/${exceptionIds.engine}/resolve`, body: { note: 'added the product rule' }, expect: 200 },
+    resolveException: {
+      path: `/tenants/${tid}/exceptions/${exceptionIds.engine}/resolve`,
+      body: { note: 'added the product rule' },
+      expect: 200,
+    },
     retryException: { path: `/tenants/${tid}/exceptions/${exceptionIds.qbo_post}/retry`, expect: 200 },
     listJobs: { path: '/jobs?limit=5', expect: 200 },
     getJobCounts: { path: '/jobs/counts', expect: 200 },
@@ -164,7 +272,11 @@ function samples(): Record<string, { path: string; body?: object; expect: number
     triggerSync: { path: `/tenants/${tid}/jobs/sync`, body: {}, expect: 202 },
     listPeriods: { path: `/tenants/${tid}/periods`, expect: 200 },
     closePeriod: { path: `/tenants/${tid}/periods/2026-01/close`, expect: 200 },
-    reopenPeriod: { path: `/tenants/${tid}/periods/2026-01/reopen`, body: { reason: 'late credit note from the merchant' }, expect: 200 },
+    reopenPeriod: {
+      path: `/tenants/${tid}/periods/2026-01/reopen`,
+      body: { reason: 'late credit note from the merchant' },
+      expect: 200,
+    },
     listAudit: { path: '/audit?limit=3', expect: 200 },
   };
 }
@@ -172,7 +284,11 @@ const exceptionIds: Record<string, string> = {};
 
 describe('admin API', () => {
   beforeAll(async () => {
-    const rows = await t.db.selectFrom('exceptions').select(['id', 'kind']).where('tenant_id', '=', tenant.id).execute();
+    const rows = await t.db
+      .selectFrom('exceptions')
+      .select(['id', 'kind'])
+      .where('tenant_id', '=', tenant.id)
+      .execute();
     for (const r of rows) exceptionIds[r.kind] = r.id.toString();
   });
 
@@ -189,7 +305,13 @@ describe('admin API', () => {
         expect(res.status, `${r.id} with ${key ? 'a bad key' : 'no key'}`).toBe(401);
         expect(res.body.error.code).toBe('unauthorized');
         const a = await lastAudit();
-        expect(a).toMatchObject({ method: r.method.toUpperCase(), route: r.path, status: 401, outcome: 'unauthorized', key_name: null });
+        expect(a).toMatchObject({
+          method: r.method.toUpperCase(),
+          route: r.path,
+          status: 401,
+          outcome: 'unauthorized',
+          key_name: null,
+        });
         expect(a.detail).toBe(key === null ? 'no key presented' : key === revokedKey ? 'key revoked' : 'key malformed');
       }
     }
@@ -211,7 +333,13 @@ describe('admin API', () => {
         expect(a).toMatchObject({ status: 403, outcome: 'forbidden', key_name: 'Vera Viewer', role: 'viewer' });
       } else {
         expect(res.status, `${r.id}: ${res.text}`).toBe(sample.expect);
-        expect(a).toMatchObject({ status: sample.expect, outcome: 'ok', key_name: 'Vera Viewer', role: 'viewer', route: r.path });
+        expect(a).toMatchObject({
+          status: sample.expect,
+          outcome: 'ok',
+          key_name: 'Vera Viewer',
+          role: 'viewer',
+          route: r.path,
+        });
       }
     }
     // The refused writes changed nothing.
@@ -225,7 +353,14 @@ describe('admin API', () => {
       const res = await call(r.method, sample.path, operatorKey, sample.body);
       expect(res.status, `${r.id}: ${res.text}`).toBe(sample.expect);
       const a = await lastAudit();
-      expect(a).toMatchObject({ method: r.method.toUpperCase(), route: r.path, status: sample.expect, outcome: 'ok', key_name: 'Otto Operator', role: 'operator' });
+      expect(a).toMatchObject({
+        method: r.method.toUpperCase(),
+        route: r.path,
+        status: sample.expect,
+        outcome: 'ok',
+        key_name: 'Otto Operator',
+        role: 'operator',
+      });
       const aboutTenant = r.path.includes(':tenantId') || r.path.startsWith('/events/:eventId');
       expect(a.tenant_id, r.id).toBe(aboutTenant ? tenant.id : null);
       expect(a.duration_ms).toBeGreaterThanOrEqual(0);
@@ -235,22 +370,54 @@ describe('admin API', () => {
     expect(await eventRow(eventId(6))).toMatchObject({ status: 'pending', attempts: 0 });
     expect(await eventRow(eventId(7))).toMatchObject({ status: 'pending', attempts: 0 });
     expect(await eventRow(eventId(8))).toMatchObject({ status: 'processed' });
-    const ex = await t.db.selectFrom('exceptions').select(['kind', 'status', 'retries', 'note', 'resolved_by']).where('tenant_id', '=', tenant.id).orderBy('id').execute();
-    expect(ex.find((e) => e.kind === 'engine')).toMatchObject({ status: 'resolved', note: 'added the product rule', resolved_by: expect.stringContaining('Otto Operator') });
+    const ex = await t.db
+      .selectFrom('exceptions')
+      .select(['kind', 'status', 'retries', 'note', 'resolved_by'])
+      .where('tenant_id', '=', tenant.id)
+      .orderBy('id')
+      .execute();
+    expect(ex.find((e) => e.kind === 'engine')).toMatchObject({
+      status: 'resolved',
+      note: 'added the product rule',
+      resolved_by: expect.stringContaining('Otto Operator'),
+    });
     expect(ex.find((e) => e.kind === 'qbo_post')).toMatchObject({ retries: 1 });
-    const audit = await t.db.selectFrom('period_audit').select(['action', 'actor', 'reason']).where('tenant_id', '=', tenant.id).orderBy('id').execute();
+    const audit = await t.db
+      .selectFrom('period_audit')
+      .select(['action', 'actor', 'reason'])
+      .where('tenant_id', '=', tenant.id)
+      .orderBy('id')
+      .execute();
     expect(audit.map((x) => x.action)).toEqual(['close', 'reopen']);
-    expect(audit[1]).toMatchObject({ reason: 'late credit note from the merchant', actor: expect.stringContaining('Otto Operator') });
-    const queued = await sql<{ name: string; data: Record<string, string> }>`select name, data from pgboss.job where data->>'tenantId' = ${tenant.id.toString()} order by created_on`.execute(t.db);
-    expect(queued.rows.map((j) => j.name)).toEqual(expect.arrayContaining([QUEUES.inbox, QUEUES.sync, QUEUES.release, QUEUES.reconcile]));
-    expect(queued.rows.find((j) => j.name === QUEUES.release)?.data).toEqual({ tenantId: tenant.id.toString(), through: '2026-01-31' });
+    expect(audit[1]).toMatchObject({
+      reason: 'late credit note from the merchant',
+      actor: expect.stringContaining('Otto Operator'),
+    });
+    const queued = await sql<{
+      name: string;
+      data: Record<string, string>;
+    }>`select name, data from pgboss.job where data->>'tenantId' = ${tenant.id.toString()} order by created_on`.execute(
+      t.db,
+    );
+    expect(queued.rows.map((j) => j.name)).toEqual(
+      expect.arrayContaining([QUEUES.inbox, QUEUES.sync, QUEUES.release, QUEUES.reconcile]),
+    );
+    expect(queued.rows.find((j) => j.name === QUEUES.release)?.data).toEqual({
+      tenantId: tenant.id.toString(),
+      through: '2026-01-31',
+    });
   });
 
   it('replays a failed event: pending again with attempts 0, and the inbox job enqueued in the same transaction', async () => {
     const before = await inboxJobs(other.id);
     const res = await call('post', '/events/evt_other_1/replay', operatorKey);
     expect(res.status).toBe(200);
-    expect(res.body).toMatchObject({ tenantId: other.id.toString(), repended: 1, eventIds: ['evt_other_1'], jobQueued: true });
+    expect(res.body).toMatchObject({
+      tenantId: other.id.toString(),
+      repended: 1,
+      eventIds: ['evt_other_1'],
+      jobQueued: true,
+    });
     expect((await lastAudit()).tenant_id).toBe(other.id);
     expect(await eventRow('evt_other_1')).toEqual({ status: 'pending', attempts: 0, last_error: null });
     expect(await inboxJobs(other.id)).toBe(before + 1);
@@ -260,21 +427,38 @@ describe('admin API', () => {
   });
 
   it('replays a range: only matching statuses inside [from, to), one job; an empty or inverted range does nothing', async () => {
-    await t.db.updateTable('stripe_events').set({ status: 'failed', attempts: 5 }).where('id', 'in', [eventId(10), eventId(12)]).execute();
-    const res = await call('post', `/tenants/${tenant.id}/events/replay`, operatorKey, { from: '2026-01-15T10:00:00Z', to: '2026-01-15T12:00:00Z' });
+    await t.db
+      .updateTable('stripe_events')
+      .set({ status: 'failed', attempts: 5 })
+      .where('id', 'in', [eventId(10), eventId(12)])
+      .execute();
+    const res = await call('post', `/tenants/${tenant.id}/events/replay`, operatorKey, {
+      from: '2026-01-15T10:00:00Z',
+      to: '2026-01-15T12:00:00Z',
+    });
     expect(res.status).toBe(200);
     expect(res.body).toMatchObject({ repended: 1, eventIds: [eventId(10)] });
     expect(await eventRow(eventId(10))).toMatchObject({ status: 'pending', attempts: 0 });
     expect(await eventRow(eventId(11))).toMatchObject({ status: 'processed' });
     expect(await eventRow(eventId(12))).toMatchObject({ status: 'failed' });
-    const inverted = await call('post', `/tenants/${tenant.id}/events/replay`, operatorKey, { from: '2026-01-16', to: '2026-01-15' });
+    const inverted = await call('post', `/tenants/${tenant.id}/events/replay`, operatorKey, {
+      from: '2026-01-16',
+      to: '2026-01-15',
+    });
     expect(inverted.status).toBe(400);
-    const empty = await call('post', `/tenants/${tenant.id}/events/replay`, operatorKey, { from: '2025-01-01', to: '2025-02-01' });
+    const empty = await call('post', `/tenants/${tenant.id}/events/replay`, operatorKey, {
+      from: '2025-01-01',
+      to: '2025-02-01',
+    });
     expect(empty.body).toMatchObject({ repended: 0, jobQueued: false });
   });
 
   it('retries a Stripe event exception by re-pending its event and counting the retry; other kinds are refused', async () => {
-    await t.db.updateTable('stripe_events').set({ status: 'failed', attempts: 5 }).where('id', '=', eventId(0)).execute();
+    await t.db
+      .updateTable('stripe_events')
+      .set({ status: 'failed', attempts: 5 })
+      .where('id', '=', eventId(0))
+      .execute();
     const res = await call('post', `/tenants/${tenant.id}/exceptions/${exceptionIds.stripe_event}/retry`, operatorKey);
     expect(res.status).toBe(200);
     expect(res.body).toMatchObject({ action: 'event_repended', eventId: eventId(0), retries: 1 });
@@ -301,7 +485,11 @@ describe('admin API', () => {
     let after: string | null = null;
     let pages = 0;
     do {
-      const res = await call('get', `/events?tenantId=${tenant.id}&limit=10${after ? `&after=${after}` : ''}`, viewerKey);
+      const res = await call(
+        'get',
+        `/events?tenantId=${tenant.id}&limit=10${after ? `&after=${after}` : ''}`,
+        viewerKey,
+      );
       expect(res.status).toBe(200);
       expect(res.body.data.length).toBeLessThanOrEqual(10);
       seen.push(...res.body.data.map((e: { id: string }) => e.id));
@@ -316,12 +504,19 @@ describe('admin API', () => {
     // Tenants page too: two tenants, one per page.
     const first = await call('get', '/tenants?limit=1', viewerKey);
     const second = await call('get', `/tenants?limit=1&after=${first.body.next}`, viewerKey);
-    expect([first.body.data[0].accountId, second.body.data[0].accountId]).toEqual(['acct_AdminTestA', 'acct_AdminTestB']);
+    expect([first.body.data[0].accountId, second.body.data[0].accountId]).toEqual([
+      'acct_AdminTestA',
+      'acct_AdminTestB',
+    ]);
     expect(second.body.next).toBeNull();
   });
 
   it('filters events by type prefix and created range', async () => {
-    const res = await call('get', `/events?type=invoice.*&from=2026-01-15T02:00:00Z&to=2026-01-15T05:00:00Z`, viewerKey);
+    const res = await call(
+      'get',
+      `/events?type=invoice.*&from=2026-01-15T02:00:00Z&to=2026-01-15T05:00:00Z`,
+      viewerKey,
+    );
     expect(res.body.data.map((e: { id: string }) => e.id).sort()).toEqual([eventId(2), eventId(3), eventId(4)]);
     const none = await call('get', '/events?type=charge.refunded&status=processed', viewerKey);
     expect(none.body.data).toEqual([]);
@@ -331,22 +526,47 @@ describe('admin API', () => {
     const res = await call('get', `/tenants/${tenant.id}`, viewerKey);
     expect(res.status).toBe(200);
     const h = res.body;
-    expect(h.quickbooks).toMatchObject({ status: 'needs_reconnect', realmId: 'realm-1', statusReason: 'invalid_grant' });
-    const pending = Number((await t.db.selectFrom('stripe_events').select((eb) => eb.fn.countAll<bigint>().as('n')).where('tenant_id', '=', tenant.id).where('status', '=', 'pending').executeTakeFirstOrThrow()).n);
+    expect(h.quickbooks).toMatchObject({
+      status: 'needs_reconnect',
+      realmId: 'realm-1',
+      statusReason: 'invalid_grant',
+    });
+    const pending = Number(
+      (
+        await t.db
+          .selectFrom('stripe_events')
+          .select((eb) => eb.fn.countAll<bigint>().as('n'))
+          .where('tenant_id', '=', tenant.id)
+          .where('status', '=', 'pending')
+          .executeTakeFirstOrThrow()
+      ).n,
+    );
     expect(h.inbox.pending).toBe(pending);
     expect(h.inbox.oldestPendingAgeSeconds).toBeGreaterThanOrEqual(0);
     expect(h.outbox).toEqual({ pendingSync: 0, unsyncedEntries: 1 });
     expect(h.failures.openExceptions).toBe(2);
     expect(h.lastClose).toMatchObject({ period: '2026-01', actor: expect.stringContaining('Otto Operator') });
     const reconnect = await call('get', '/quickbooks/reconnect', viewerKey);
-    expect(reconnect.body.data).toEqual([expect.objectContaining({ tenantId: tenant.id.toString(), status: 'needs_reconnect' })]);
+    expect(reconnect.body.data).toEqual([
+      expect.objectContaining({ tenantId: tenant.id.toString(), status: 'needs_reconnect' }),
+    ]);
   });
 
   it('shows an event with its payload summary and the entries it produced', async () => {
     const res = await call('get', `/events/${eventId(2)}`, viewerKey);
     expect(res.status).toBe(200);
-    expect(res.body.payload).toMatchObject({ apiVersion: '2026-10-28.endive', objectType: 'invoice', previousAttributes: ['status'] });
-    expect(res.body.payload.fields).toMatchObject({ id: 'in_admin_2', total: 1002, refresh_token: '[redacted]', webhook_secret: '[redacted]', signing: '[redacted]' });
+    expect(res.body.payload).toMatchObject({
+      apiVersion: '2026-10-28.endive',
+      objectType: 'invoice',
+      previousAttributes: ['status'],
+    });
+    expect(res.body.payload.fields).toMatchObject({
+      id: 'in_admin_2',
+      total: 1002,
+      refresh_token: '[redacted]',
+      webhook_secret: '[redacted]',
+      signing: '[redacted]',
+    });
     expect(res.body.entries).toHaveLength(1);
     expect(res.body.entries[0]).toMatchObject({ key: 'test:invoice:in_admin_2', linkedBy: 'source' });
     expect(res.body.entries[0].lines.map((l: { amountMinor: string }) => l.amountMinor)).toEqual(['1002', '-1002']);
@@ -356,31 +576,55 @@ describe('admin API', () => {
       ['test:invoice:in_admin_2', 'cause'],
     ]);
     const sync = await call('get', `/tenants/${tenant.id}/quickbooks/entries?state=posted`, viewerKey);
-    expect(sync.body.data).toEqual([expect.objectContaining({ key: 'test:invoice:in_admin_1', state: 'posted', qboId: '77' })]);
+    expect(sync.body.data).toEqual([
+      expect.objectContaining({ key: 'test:invoice:in_admin_1', state: 'posted', qboId: '77' }),
+    ]);
     const unsynced = await call('get', `/tenants/${tenant.id}/quickbooks/entries?state=unsynced`, viewerKey);
     expect(unsynced.body.data.map((e: { key: string }) => e.key)).toEqual(['test:invoice:in_admin_2']);
   });
 
   it('audits a malformed JSON body when the router is mounted before the app parser', async () => {
     const log = createLogger('silent');
-    const raw = createHttpApp({ db: t.db, log, rawRoutes: [{ path: '/admin', handler: adminRouter({ db: t.db, jobs, log }) }] });
-    const res = await request(raw).post(`/admin/tenants/${tenant.id}/jobs/sync`).set('Authorization', `Bearer ${operatorKey}`).set('Content-Type', 'application/json').send('{"period":');
+    const raw = createHttpApp({
+      db: t.db,
+      log,
+      rawRoutes: [{ path: '/admin', handler: adminRouter({ db: t.db, jobs, log }) }],
+    });
+    const res = await request(raw)
+      .post(`/admin/tenants/${tenant.id}/jobs/sync`)
+      .set('Authorization', `Bearer ${operatorKey}`)
+      .set('Content-Type', 'application/json')
+      .send('{"period":');
     expect(res.status).toBe(400);
     expect(res.body.error.code).toBe('invalid_input');
-    expect(await lastAudit()).toMatchObject({ method: 'POST', status: 400, outcome: 'invalid_input', key_name: 'Otto Operator' });
+    expect(await lastAudit()).toMatchObject({
+      method: 'POST',
+      status: 400,
+      outcome: 'invalid_input',
+      key_name: 'Otto Operator',
+    });
   });
 
   it('answers unknown admin paths 404 only after authentication, and audits them', async () => {
     expect((await call('get', '/nope', null)).status).toBe(401);
     const res = await call('get', '/nope', viewerKey);
     expect(res.status).toBe(404);
-    expect(await lastAudit()).toMatchObject({ route: null, status: 404, outcome: 'not_found', key_name: 'Vera Viewer' });
+    expect(await lastAudit()).toMatchObject({
+      route: null,
+      status: 404,
+      outcome: 'not_found',
+      key_name: 'Vera Viewer',
+    });
     expect((await call('get', '/tenants/999999', viewerKey)).status).toBe(404);
     expect((await call('get', '/tenants/abc', viewerKey)).status).toBe(400);
   });
 
   it('keeps secrets out of every response body and the audit log, including secrets sent as parameters', async () => {
-    const res = await call('post', `/tenants/${tenant.id}/exceptions/${exceptionIds.qbo_post}/resolve`, operatorKey, { note: 'done', access_token: SECRETS[1], client_secret: SECRETS[2] });
+    const res = await call('post', `/tenants/${tenant.id}/exceptions/${exceptionIds.qbo_post}/resolve`, operatorKey, {
+      note: 'done',
+      access_token: SECRETS[1],
+      client_secret: SECRETS[2],
+    });
     expect(res.status).toBe(400);
     const a = await lastAudit();
     expect(JSON.stringify(a.params)).toContain('[redacted]');
@@ -390,7 +634,11 @@ describe('admin API', () => {
     const all = audit.rows[0]!.t;
     for (const s of [...SECRETS, viewerKey, operatorKey, revokedKey]) expect(all).not.toContain(s);
     // The secrets really are in the database, so their absence above means something.
-    const stored = await sql<{ t: string }>`select (select tokens_ciphertext from qbo_connections limit 1) || (select payload::text from stripe_events where id = ${eventId(3)}) as t`.execute(t.db);
+    const stored = await sql<{
+      t: string;
+    }>`select (select tokens_ciphertext from qbo_connections limit 1) || (select payload::text from stripe_events where id = ${eventId(3)}) as t`.execute(
+      t.db,
+    );
     for (const s of SECRETS) expect(stored.rows[0]!.t).toContain(s);
   });
 
@@ -405,6 +653,10 @@ describe('admin API', () => {
     const audit = await call('get', '/audit?outcome=forbidden&limit=100', viewerKey);
     const writes = ADMIN_ROUTES.filter((r) => r.role === 'operator').length;
     expect(audit.body.data).toHaveLength(writes);
-    expect(audit.body.data.every((x: { outcome: string; keyName: string }) => x.outcome === 'forbidden' && x.keyName === 'Vera Viewer')).toBe(true);
+    expect(
+      audit.body.data.every(
+        (x: { outcome: string; keyName: string }) => x.outcome === 'forbidden' && x.keyName === 'Vera Viewer',
+      ),
+    ).toBe(true);
   });
 });

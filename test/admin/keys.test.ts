@@ -24,8 +24,16 @@ afterAll(async () => {
 async function cli(args: string[]): Promise<{ code: number; out: string; err: string }> {
   let out = '';
   let err = '';
-  const cmd = adminCommand({ open: async () => ({ db: t.db, close: async () => undefined }), out: (s) => void (out += s) });
-  const code = await runCommand(cmd, args, (s) => void (out += s), (s) => void (err += s));
+  const cmd = adminCommand({
+    open: async () => ({ db: t.db, close: async () => undefined }),
+    out: (s) => void (out += s),
+  });
+  const code = await runCommand(
+    cmd,
+    args,
+    (s) => void (out += s),
+    (s) => void (err += s),
+  );
   return { code, out, err };
 }
 
@@ -33,13 +41,19 @@ describe('admin keys', () => {
   it('stores only the hash and prefix, authenticates the key, and refuses it once revoked', async () => {
     const { key, record } = await createAdminKey(t.db, { name: 'Ada', role: 'operator', createdBy: 'test' });
     expect(prefixOf(key)).toBe(record.prefix);
-    const stored = await sql<{ row: string }>`select row_to_json(k)::text as row from admin_keys k where prefix = ${record.prefix}`.execute(t.db);
+    const stored = await sql<{
+      row: string;
+    }>`select row_to_json(k)::text as row from admin_keys k where prefix = ${record.prefix}`.execute(t.db);
     expect(stored.rows[0]!.row).not.toContain(key.slice(record.prefix.length + 1));
     expect(stored.rows[0]!.row).toContain(hashKey(key));
     const ok = await authenticateAdminKey(t.db, key);
     expect(ok).toMatchObject({ ok: true, key: { name: 'Ada', role: 'operator' } });
     const wrongSecret = `${record.prefix}_${'A'.repeat(43)}`;
-    expect(await authenticateAdminKey(t.db, wrongSecret)).toEqual({ ok: false, reason: 'unknown', prefix: record.prefix });
+    expect(await authenticateAdminKey(t.db, wrongSecret)).toEqual({
+      ok: false,
+      reason: 'unknown',
+      prefix: record.prefix,
+    });
     expect(await authenticateAdminKey(t.db, 'Bearer nonsense')).toMatchObject({ ok: false, reason: 'malformed' });
     await revokeAdminKey(t.db, record.prefix);
     expect(await authenticateAdminKey(t.db, key)).toMatchObject({ ok: false, reason: 'revoked' });
@@ -48,15 +62,21 @@ describe('admin keys', () => {
   });
 
   it('draws a different key and prefix every time', async () => {
-    const keys = await Promise.all(Array.from({ length: 20 }, (_, i) => createAdminKey(t.db, { name: `k${i}`, role: 'viewer', createdBy: 'test' })));
+    const keys = await Promise.all(
+      Array.from({ length: 20 }, (_, i) => createAdminKey(t.db, { name: `k${i}`, role: 'viewer', createdBy: 'test' })),
+    );
     expect(new Set(keys.map((k) => k.key)).size).toBe(20);
     expect(new Set(keys.map((k) => k.record.prefix)).size).toBe(20);
     for (const k of keys) expect(k.key).toMatch(/^aak_[A-Za-z0-9]{8}_[A-Za-z0-9_-]{43}$/);
   });
 
   it('refuses a bad name or role', async () => {
-    await expect(createAdminKey(t.db, { name: '  ', role: 'viewer', createdBy: 'x' })).rejects.toMatchObject({ code: 'invalid_input' });
-    await expect(createAdminKey(t.db, { name: 'x', role: 'root' as 'viewer', createdBy: 'x' })).rejects.toMatchObject({ code: 'invalid_input' });
+    await expect(createAdminKey(t.db, { name: '  ', role: 'viewer', createdBy: 'x' })).rejects.toMatchObject({
+      code: 'invalid_input',
+    });
+    await expect(createAdminKey(t.db, { name: 'x', role: 'root' as 'viewer', createdBy: 'x' })).rejects.toMatchObject({
+      code: 'invalid_input',
+    });
   });
 });
 

@@ -18,14 +18,28 @@ function registered(): string[] {
   const out: string[] = [];
   for (const layer of (router as unknown as { stack: Layer[] }).stack) {
     if (!layer.route) continue;
-    for (const [m, on] of Object.entries(layer.route.methods)) if (on) out.push(`${m.toUpperCase()} ${openApiPath(layer.route.path)}`);
+    for (const [m, on] of Object.entries(layer.route.methods))
+      if (on) out.push(`${m.toUpperCase()} ${openApiPath(layer.route.path)}`);
   }
   return out.sort();
 }
 
 const doc = buildOpenApiDocument(ADMIN_ROUTES) as {
   openapi: string;
-  paths: Record<string, Record<string, { operationId: string; 'x-accrue-role': string; security: unknown[]; parameters: { name: string; in: string; required: boolean; schema: { maximum?: number } }[]; requestBody?: unknown; responses: Record<string, unknown> }>>;
+  paths: Record<
+    string,
+    Record<
+      string,
+      {
+        operationId: string;
+        'x-accrue-role': string;
+        security: unknown[];
+        parameters: { name: string; in: string; required: boolean; schema: { maximum?: number } }[];
+        requestBody?: unknown;
+        responses: Record<string, unknown>;
+      }
+    >
+  >;
   components: { securitySchemes: Record<string, { type: string; scheme?: string }> };
 };
 
@@ -75,7 +89,10 @@ describe('admin OpenAPI document', () => {
     for (const r of lists) {
       const params = doc.paths[openApiPath(r.path)]![r.method]!.parameters;
       expect(params.find((p) => p.name === 'limit')?.schema.maximum, r.id).toBe(100);
-      expect(params.some((p) => p.name === 'after'), r.id).toBe(true);
+      expect(
+        params.some((p) => p.name === 'after'),
+        r.id,
+      ).toBe(true);
     }
   });
 });

@@ -88,9 +88,20 @@ function invoiceFact(): Fact {
     endingBalanceMinor: 0n,
     lines: [
       {
-        id: 'il_AppA1', amountMinor: INVOICE_AMOUNT, discountMinor: 0n, creditMinor: 0n, inclusiveTaxMinor: 0n, exclusiveTaxMinor: 0n,
-        periodStart: JAN_1_2026, periodEnd: JAN_1_2027, product: 'prod_AppA1', price: 'price_AppA1', proration: false, invoiceItem: null,
-        pendingItemCreatedAt: null, description: 'Pro plan (annual)',
+        id: 'il_AppA1',
+        amountMinor: INVOICE_AMOUNT,
+        discountMinor: 0n,
+        creditMinor: 0n,
+        inclusiveTaxMinor: 0n,
+        exclusiveTaxMinor: 0n,
+        periodStart: JAN_1_2026,
+        periodEnd: JAN_1_2027,
+        product: 'prod_AppA1',
+        price: 'price_AppA1',
+        proration: false,
+        invoiceItem: null,
+        pendingItemCreatedAt: null,
+        description: 'Pro plan (annual)',
       },
     ],
   };
@@ -104,7 +115,14 @@ async function bookInvoice(tenant: Tenant): Promise<void> {
   const fact = invoiceFact();
   await t.db
     .insertInto('stripe_facts')
-    .values({ tenant_id: tenant.id, fact_key: factKey(fact), aggregate: aggregateKeyOf(fact), fact: serializeFact(fact), fact_hash: '', event_id: null })
+    .values({
+      tenant_id: tenant.id,
+      fact_key: factKey(fact),
+      aggregate: aggregateKeyOf(fact),
+      fact: serializeFact(fact),
+      fact_hash: '',
+      event_id: null,
+    })
     .execute();
   const through = '2026-02-28';
   const { entries, exceptions } = runEngine({ settings: tenant.settings, facts: [fact], through });
@@ -120,10 +138,24 @@ beforeAll(async () => {
   qbo.registerApp({ ...CLIENT, redirectUris: [REDIRECT] });
   stripeFake = await startStripeFake({ apiKey: STRIPE_KEY });
   const created = Math.floor(NOW_MS / 1000) - 86_400;
-  stripeFake.put(ACCOUNT_A, productFixture({ id: 'prod_AppA1', name: 'Pro plan', created }, { default_price: 'price_AppA1' }));
-  stripeFake.put(ACCOUNT_A, priceFixture({ id: 'price_AppA1', product: 'prod_AppA1', unitAmount: 9900, created, interval: 'year' }));
+  stripeFake.put(
+    ACCOUNT_A,
+    productFixture({ id: 'prod_AppA1', name: 'Pro plan', created }, { default_price: 'price_AppA1' }),
+  );
+  stripeFake.put(
+    ACCOUNT_A,
+    priceFixture({ id: 'price_AppA1', product: 'prod_AppA1', unitAmount: 9900, created, interval: 'year' }),
+  );
   stripeFake.put(ACCOUNT_A, productFixture({ id: 'prod_AppA2', name: 'Setup fee', created }));
-  stripeFake.put(ACCOUNT_A, { id: INVOICE, object: 'invoice', number: 'APPA-0001', customer: CUSTOMER, currency: 'usd', status: 'open', livemode: false });
+  stripeFake.put(ACCOUNT_A, {
+    id: INVOICE,
+    object: 'invoice',
+    number: 'APPA-0001',
+    customer: CUSTOMER,
+    currency: 'usd',
+    status: 'open',
+    livemode: false,
+  });
   stripeFake.put(ACCOUNT_B, productFixture({ id: 'prod_AppB1', name: 'Tenant B widget', created }));
   jobs = await new Jobs({ url: t.url }).start();
   const config = loadConfig({
@@ -169,8 +201,14 @@ async function connectTenantA(): Promise<void> {
   const tenant = await getTenant(t.db, { accountId: ACCOUNT_A, livemode: false });
   const now = Date.now();
   await tokens.save({
-    tenantId: tenant.id.toString(), realmId, accessToken: qbo.issueAccessToken(realmId, CLIENT.clientId), accessExpiresAt_ms: now + 3_600_000,
-    refreshToken: 'unused-refresh-token', refreshExpiresAt_ms: now + 86_400_000, status: 'active', updatedAt_ms: now,
+    tenantId: tenant.id.toString(),
+    realmId,
+    accessToken: qbo.issueAccessToken(realmId, CLIENT.clientId),
+    accessExpiresAt_ms: now + 3_600_000,
+    refreshToken: 'unused-refresh-token',
+    refreshExpiresAt_ms: now + 86_400_000,
+    status: 'active',
+    updatedAt_ms: now,
   });
 }
 
@@ -181,11 +219,20 @@ describe('settings', () => {
     expect(first.body.version).toBe(1);
     expect(first.body.settings.amortization).toBe('by_time');
 
-    const saved = await request(http).put('/api/app/settings').set(asA()).send({ version: 1, settings: { amortization: 'by_day', catch_up: false } });
+    const saved = await request(http)
+      .put('/api/app/settings')
+      .set(asA())
+      .send({ version: 1, settings: { amortization: 'by_day', catch_up: false } });
     expect(saved.status).toBe(200);
-    expect(saved.body).toMatchObject({ version: 2, settings: { amortization: 'by_day', catch_up: false, reporting_time_zone: 'UTC' } });
+    expect(saved.body).toMatchObject({
+      version: 2,
+      settings: { amortization: 'by_day', catch_up: false, reporting_time_zone: 'UTC' },
+    });
 
-    const stale = await request(http).put('/api/app/settings').set(asA()).send({ version: 1, settings: { amortization: 'monthly_even' } });
+    const stale = await request(http)
+      .put('/api/app/settings')
+      .set(asA())
+      .send({ version: 1, settings: { amortization: 'monthly_even' } });
     expect(stale.status).toBe(409);
     expect(stale.body.error.code).toBe('conflict');
 
@@ -197,15 +244,24 @@ describe('settings', () => {
     expect((history[1]!.settings as { amortization: string }).amortization).toBe('by_time');
 
     // Put the default back so the books below amortize by time.
-    const back = await request(http).put('/api/app/settings').set(asA()).send({ version: 2, settings: { amortization: 'by_time', catch_up: true } });
+    const back = await request(http)
+      .put('/api/app/settings')
+      .set(asA())
+      .send({ version: 2, settings: { amortization: 'by_time', catch_up: true } });
     expect(back.body.version).toBe(3);
   });
 
   it('refuses an invalid time zone, and writes from read-only users', async () => {
-    const bad = await request(http).put('/api/app/settings').set(asA()).send({ version: 3, settings: { reporting_time_zone: 'Mars/Olympus' } });
+    const bad = await request(http)
+      .put('/api/app/settings')
+      .set(asA())
+      .send({ version: 3, settings: { reporting_time_zone: 'Mars/Olympus' } });
     expect(bad.status).toBe(400);
     expect(bad.body.error.code).toBe('invalid_input');
-    const viewer = await request(http).put('/api/app/settings').set(asA(VIEWER)).send({ version: 3, settings: { catch_up: false } });
+    const viewer = await request(http)
+      .put('/api/app/settings')
+      .set(asA(VIEWER))
+      .send({ version: 3, settings: { catch_up: false } });
     expect(viewer.status).toBe(403);
     const unchanged = await request(http).get('/api/app/settings').set(asA(VIEWER));
     expect(unchanged.body.version).toBe(3);
@@ -213,7 +269,7 @@ describe('settings', () => {
 });
 
 describe('tenant isolation and identity', () => {
-  it('gives tenant B its own books: A\'s settings version and changes are invisible to B', async () => {
+  it("gives tenant B its own books: A's settings version and changes are invisible to B", async () => {
     const b = await request(http).get('/api/app/settings').set(asB());
     expect(b.status).toBe(200);
     expect(b.body.version).toBe(1);
@@ -227,11 +283,17 @@ describe('tenant isolation and identity', () => {
     expect((await request(http).get('/api/app/settings').set(forged)).status).toBe(401);
     // Plain signature for A with B in the body.
     const plain = {
-      [APP_HEADERS.signature]: Stripe.webhooks.generateTestHeaderString({ payload: plainSignedPayload(USER_A, ACCOUNT_A), secret: SECRET }),
+      [APP_HEADERS.signature]: Stripe.webhooks.generateTestHeaderString({
+        payload: plainSignedPayload(USER_A, ACCOUNT_A),
+        secret: SECRET,
+      }),
       [APP_HEADERS.userId]: USER_A,
       [APP_HEADERS.accountId]: ACCOUNT_A,
     };
-    const res = await request(http).post('/api/app/bundle-preview').set(plain).send({ account_id: ACCOUNT_B, amount_minor: '100', currency: 'usd', components: [{ name: 'a', ssp: '1' }] });
+    const res = await request(http)
+      .post('/api/app/bundle-preview')
+      .set(plain)
+      .send({ account_id: ACCOUNT_B, amount_minor: '100', currency: 'usd', components: [{ name: 'a', ssp: '1' }] });
     expect(res.status).toBe(401);
   });
 });
@@ -247,24 +309,38 @@ describe('QuickBooks accounts and mapping', () => {
     expect(Object.values(mapping.body.mapping).every((v) => v === null)).toBe(true);
   });
 
-  it('lists the realm\'s chart, maps a role to an account of an allowed type, and refuses unknown or wrong-typed ids', async () => {
+  it("lists the realm's chart, maps a role to an account of an allowed type, and refuses unknown or wrong-typed ids", async () => {
     await connectTenantA();
     const list = await request(http).get('/api/app/qbo/accounts').set(asA());
     expect(list.status).toBe(200);
     const checking = list.body.accounts.find((a: { name: string }) => a.name === 'Checking');
     expect(checking).toMatchObject({ type: 'Bank', active: true });
 
-    const ok = await request(http).put('/api/app/accounts/mapping').set(asA()).send({ mapping: { bank: checking.id } });
+    const ok = await request(http)
+      .put('/api/app/accounts/mapping')
+      .set(asA())
+      .send({ mapping: { bank: checking.id } });
     expect(ok.status).toBe(200);
     expect(ok.body.mapping.bank).toBe(checking.id);
     const tenant = await getTenant(t.db, { accountId: ACCOUNT_A, livemode: false });
-    const row = await t.db.selectFrom('accounts').select(['external_id', 'external_type']).where('tenant_id', '=', tenant.id).where('role', '=', 'bank').executeTakeFirstOrThrow();
+    const row = await t.db
+      .selectFrom('accounts')
+      .select(['external_id', 'external_type'])
+      .where('tenant_id', '=', tenant.id)
+      .where('role', '=', 'bank')
+      .executeTakeFirstOrThrow();
     expect(row).toEqual({ external_id: checking.id, external_type: 'Bank' });
 
-    const wrongType = await request(http).put('/api/app/accounts/mapping').set(asA()).send({ mapping: { deferred_revenue: checking.id } });
+    const wrongType = await request(http)
+      .put('/api/app/accounts/mapping')
+      .set(asA())
+      .send({ mapping: { deferred_revenue: checking.id } });
     expect(wrongType.status).toBe(400);
     expect(wrongType.body.error.message).toMatch(/Bank/);
-    const unknown = await request(http).put('/api/app/accounts/mapping').set(asA()).send({ mapping: { fees: '987654' } });
+    const unknown = await request(http)
+      .put('/api/app/accounts/mapping')
+      .set(asA())
+      .send({ mapping: { fees: '987654' } });
     expect(unknown.status).toBe(400);
     expect(unknown.body.error.code).toBe('invalid_input');
     // A refused request changes nothing.
@@ -279,7 +355,10 @@ describe('QuickBooks accounts and mapping', () => {
   });
 
   it('creates the missing accounts in QuickBooks with the suggested types and maps them', async () => {
-    const res = await request(http).post('/api/app/qbo/accounts/create-missing').set(asA()).send({ roles: ['deferred_revenue', 'revenue', 'bank'] });
+    const res = await request(http)
+      .post('/api/app/qbo/accounts/create-missing')
+      .set(asA())
+      .send({ roles: ['deferred_revenue', 'revenue', 'bank'] });
     expect(res.status).toBe(200);
     // `bank` is already mapped, so only the other two are created.
     expect(res.body.created.map((c: { role: string }) => c.role).sort()).toEqual(['deferred_revenue', 'revenue']);
@@ -289,13 +368,16 @@ describe('QuickBooks accounts and mapping', () => {
     expect(res.body.mapping.deferred_revenue).toBe(deferred.Id);
     expect(res.body.mapping.revenue).toBe(inQbo.find((a) => a.Name === 'Revenue')?.Id);
     // Unmapping is a null.
-    const unmap = await request(http).put('/api/app/accounts/mapping').set(asA()).send({ mapping: { revenue: null } });
+    const unmap = await request(http)
+      .put('/api/app/accounts/mapping')
+      .set(asA())
+      .send({ mapping: { revenue: null } });
     expect(unmap.body.mapping.revenue).toBeNull();
   });
 });
 
 describe('products and product rules', () => {
-  it('lists only the caller\'s Stripe products with their default price and current rule', async () => {
+  it("lists only the caller's Stripe products with their default price and current rule", async () => {
     const res = await request(http).get('/api/app/products').set(asA());
     expect(res.status).toBe(200);
     const ids = res.body.products.map((p: { id: string }) => p.id).sort();
@@ -304,57 +386,109 @@ describe('products and product rules', () => {
     expect(pro.default_price).toEqual({ id: 'price_AppA1', currency: 'usd', unit_amount_minor: '9900' });
     expect(pro.rule).toBeNull();
     // The platform key acts on the caller's account only.
-    expect(stripeFake.requests.filter((r) => r.path === '/v1/products').every((r) => r.account === ACCOUNT_A)).toBe(true);
+    expect(stripeFake.requests.filter((r) => r.path === '/v1/products').every((r) => r.account === ACCOUNT_A)).toBe(
+      true,
+    );
     const b = await request(http).get('/api/app/products').set(asB());
     expect(b.body.products.map((p: { id: string }) => p.id)).toEqual(['prod_AppB1']);
   });
 
   it('puts, reads and deletes a rule inside the versioned settings', async () => {
     const version = (await request(http).get('/api/app/settings').set(asA())).body.version as number;
-    const put = await request(http).put('/api/app/products/prod_AppA2/rule').set(asA()).send({ version, rule: { rule: 'custom_term', term_months: 12 } });
+    const put = await request(http)
+      .put('/api/app/products/prod_AppA2/rule')
+      .set(asA())
+      .send({ version, rule: { rule: 'custom_term', term_months: 12 } });
     expect(put.status).toBe(200);
-    expect(put.body).toMatchObject({ version: version + 1, rule: { rule: 'custom_term', term_months: 12 }, product: { id: 'prod_AppA2', name: 'Setup fee' } });
+    expect(put.body).toMatchObject({
+      version: version + 1,
+      rule: { rule: 'custom_term', term_months: 12 },
+      product: { id: 'prod_AppA2', name: 'Setup fee' },
+    });
 
     const got = await request(http).get('/api/app/products/prod_AppA2/rule').set(asA());
     expect(got.body.rule).toEqual({ rule: 'custom_term', term_months: 12 });
     const listed = await request(http).get('/api/app/products').set(asA());
-    expect(listed.body.products.find((p: { id: string }) => p.id === 'prod_AppA2').rule).toEqual({ rule: 'custom_term', term_months: 12 });
+    expect(listed.body.products.find((p: { id: string }) => p.id === 'prod_AppA2').rule).toEqual({
+      rule: 'custom_term',
+      term_months: 12,
+    });
 
-    const stale = await request(http).put('/api/app/products/prod_AppA2/rule').set(asA()).send({ version, rule: { rule: 'exclude' } });
+    const stale = await request(http)
+      .put('/api/app/products/prod_AppA2/rule')
+      .set(asA())
+      .send({ version, rule: { rule: 'exclude' } });
     expect(stale.status).toBe(409);
-    const bad = await request(http).put('/api/app/products/prod_AppA2/rule').set(asA()).send({ version: version + 1, rule: { rule: 'custom_term' } });
+    const bad = await request(http)
+      .put('/api/app/products/prod_AppA2/rule')
+      .set(asA())
+      .send({ version: version + 1, rule: { rule: 'custom_term' } });
     expect(bad.status).toBe(400);
 
     const tenant = await getTenant(t.db, { accountId: ACCOUNT_A, livemode: false });
     expect((await settingsHistory(t.db, tenant.id))[0]).toMatchObject({ version: version + 1, changed_by: USER_A });
 
-    const del = await request(http).delete(`/api/app/products/prod_AppA2/rule?version=${version + 1}`).set(asA());
+    const del = await request(http)
+      .delete(`/api/app/products/prod_AppA2/rule?version=${version + 1}`)
+      .set(asA());
     expect(del.status).toBe(200);
     expect(del.body).toMatchObject({ rule: null, version: version + 2 });
-    expect((await request(http).delete(`/api/app/products/prod_AppA2/rule?version=${version + 2}`).set(asA())).status).toBe(404);
+    expect(
+      (
+        await request(http)
+          .delete(`/api/app/products/prod_AppA2/rule?version=${version + 2}`)
+          .set(asA())
+      ).status,
+    ).toBe(404);
   });
 
   it('still reads and removes a rule whose product Stripe no longer has', async () => {
     const tenant = await getTenant(t.db, { accountId: ACCOUNT_A, livemode: false });
     const rules = { ...tenant.settings.product_rules, prod_AppGone: { rule: 'exclude' as const } };
-    const saved = await updateSettings(t.db, tenant.id, { ...tenant.settings, product_rules: rules }, tenant.settingsVersion, 'test-setup');
+    const saved = await updateSettings(
+      t.db,
+      tenant.id,
+      { ...tenant.settings, product_rules: rules },
+      tenant.settingsVersion,
+      'test-setup',
+    );
     const got = await request(http).get('/api/app/products/prod_AppGone/rule').set(asA());
     expect(got.status).toBe(200);
-    expect(got.body).toMatchObject({ product: { id: 'prod_AppGone', active: false, default_price: null }, rule: { rule: 'exclude' } });
-    const del = await request(http).delete(`/api/app/products/prod_AppGone/rule?version=${saved.settingsVersion}`).set(asA());
+    expect(got.body).toMatchObject({
+      product: { id: 'prod_AppGone', active: false, default_price: null },
+      rule: { rule: 'exclude' },
+    });
+    const del = await request(http)
+      .delete(`/api/app/products/prod_AppGone/rule?version=${saved.settingsVersion}`)
+      .set(asA());
     expect(del.status).toBe(200);
-    expect((await getTenant(t.db, { accountId: ACCOUNT_A, livemode: false })).settings.product_rules['prod_AppGone']).toBeUndefined();
+    expect(
+      (await getTenant(t.db, { accountId: ACCOUNT_A, livemode: false })).settings.product_rules['prod_AppGone'],
+    ).toBeUndefined();
   });
 
   it('refuses a rule for a product of another account', async () => {
     const version = (await request(http).get('/api/app/settings').set(asA())).body.version as number;
-    const res = await request(http).put('/api/app/products/prod_AppB1/rule').set(asA()).send({ version, rule: { rule: 'exclude' } });
+    const res = await request(http)
+      .put('/api/app/products/prod_AppB1/rule')
+      .set(asA())
+      .send({ version, rule: { rule: 'exclude' } });
     expect(res.status).toBe(404);
     expect((await request(http).get('/api/app/settings').set(asA())).body.version).toBe(version);
   });
 
   it('previews a bundle split by relative standalone selling price', async () => {
-    const res = await request(http).post('/api/app/bundle-preview').set(asA()).send({ amount_minor: '15000', currency: 'usd', components: [{ name: 'Software', ssp: '130' }, { name: 'Support', ssp: '30' }] });
+    const res = await request(http)
+      .post('/api/app/bundle-preview')
+      .set(asA())
+      .send({
+        amount_minor: '15000',
+        currency: 'usd',
+        components: [
+          { name: 'Software', ssp: '130' },
+          { name: 'Support', ssp: '30' },
+        ],
+      });
     expect(res.status).toBe(200);
     const parts = res.body.parts.map((p: { amount_minor: string }) => BigInt(p.amount_minor));
     expect(parts[0] + parts[1]).toBe(15000n);
@@ -369,26 +503,64 @@ describe('books: reports, invoice and customer detail, sync status', () => {
   beforeAll(async () => {
     tenantA = await getTenant(t.db, { accountId: ACCOUNT_A, livemode: false });
     await bookInvoice(tenantA);
-    const fin = await t.db.selectFrom('journal_entries').select('id').where('tenant_id', '=', tenantA.id).where('kind', '=', 'invoice_finalized').executeTakeFirstOrThrow();
+    const fin = await t.db
+      .selectFrom('journal_entries')
+      .select('id')
+      .where('tenant_id', '=', tenantA.id)
+      .where('kind', '=', 'invoice_finalized')
+      .executeTakeFirstOrThrow();
     finalizedEntryId = fin.id.toString();
     // The finalization entry was posted to QuickBooks; the recognition entries were not yet.
     await t.db
       .insertInto('qbo_sync')
       .values({
-        tenant_id: tenantA.id, realm_id: realmId, request_id: 'req-app-1', doc_number: 'AC-app-1', period: '2026-01', txn_date: '2026-01-01', currency: 'usd',
-        lines_hash: 'h', source_entry_ids: [finalizedEntryId], state: 'posted', qbo_id: '4242', sync_token: '0', posted_lines_hash: 'h', reason: null, code: null,
+        tenant_id: tenantA.id,
+        realm_id: realmId,
+        request_id: 'req-app-1',
+        doc_number: 'AC-app-1',
+        period: '2026-01',
+        txn_date: '2026-01-01',
+        currency: 'usd',
+        lines_hash: 'h',
+        source_entry_ids: [finalizedEntryId],
+        state: 'posted',
+        qbo_id: '4242',
+        sync_token: '0',
+        posted_lines_hash: 'h',
+        reason: null,
+        code: null,
       })
       .execute();
     await t.db
       .insertInto('qbo_sync')
       .values({
-        tenant_id: tenantA.id, realm_id: realmId, request_id: 'req-app-2', doc_number: 'AC-app-2', period: '2026-02', txn_date: '2026-02-28', currency: 'usd',
-        lines_hash: 'h2', source_entry_ids: [], state: 'failed', qbo_id: null, sync_token: null, posted_lines_hash: null, reason: 'closed period', code: '6200',
+        tenant_id: tenantA.id,
+        realm_id: realmId,
+        request_id: 'req-app-2',
+        doc_number: 'AC-app-2',
+        period: '2026-02',
+        txn_date: '2026-02-28',
+        currency: 'usd',
+        lines_hash: 'h2',
+        source_entry_ids: [],
+        state: 'failed',
+        qbo_id: null,
+        sync_token: null,
+        posted_lines_hash: null,
+        reason: 'closed period',
+        code: '6200',
       })
       .execute();
     await t.db
       .insertInto('stripe_events')
-      .values({ id: 'evt_AppA1', tenant_id: tenantA.id, type: 'invoice.finalized', created: JAN_1_2026, object_id: INVOICE, payload: JSON.stringify({ id: 'evt_AppA1' }) })
+      .values({
+        id: 'evt_AppA1',
+        tenant_id: tenantA.id,
+        type: 'invoice.finalized',
+        created: JAN_1_2026,
+        object_id: INVOICE,
+        payload: JSON.stringify({ id: 'evt_AppA1' }),
+      })
       .execute();
   });
 
@@ -412,7 +584,9 @@ describe('books: reports, invoice and customer detail, sync status', () => {
     expect(rf.body.rows.map((r: { period: string }) => r.period)).toEqual(['2026-01', '2026-02', '2026-03']);
     for (const r of rf.body.rows) {
       const n = (k: string) => BigInt(r[k]);
-      expect(n('closing_minor')).toBe(n('opening_minor') + n('billings_minor') - n('recognized_minor') - n('contra_minor') + n('fx_minor'));
+      expect(n('closing_minor')).toBe(
+        n('opening_minor') + n('billings_minor') - n('recognized_minor') - n('contra_minor') + n('fx_minor'),
+      );
     }
     const [rJan, rFeb, rMar] = rf.body.rows;
     expect(BigInt(rJan.billings_minor)).toBe(INVOICE_AMOUNT);
@@ -427,37 +601,74 @@ describe('books: reports, invoice and customer detail, sync status', () => {
     expect(bRf.body.rows.every((r: { closing_minor: string }) => r.closing_minor === '0')).toBe(true);
   });
 
-  it('shows an invoice\'s schedule from the engine and its entries with their QuickBooks ids', async () => {
+  it("shows an invoice's schedule from the engine and its entries with their QuickBooks ids", async () => {
     const res = await request(http).get(`/api/app/invoices/${INVOICE}`).set(asA());
     expect(res.status).toBe(200);
-    expect(res.body).toMatchObject({ invoice_id: INVOICE, number: 'APPA-0001', customer_id: CUSTOMER, currency: 'usd', booked_on: '2026-01-01' });
+    expect(res.body).toMatchObject({
+      invoice_id: INVOICE,
+      number: 'APPA-0001',
+      customer_id: CUSTOMER,
+      currency: 'usd',
+      booked_on: '2026-01-01',
+    });
     expect(res.body.schedule).toHaveLength(1);
     const line = res.body.schedule[0];
-    expect(line).toMatchObject({ invoice_line: 'il_AppA1', description: 'Pro plan (annual)', product: 'prod_AppA1', service_start: '2026-01-01', service_end: '2027-01-01' });
+    expect(line).toMatchObject({
+      invoice_line: 'il_AppA1',
+      description: 'Pro plan (annual)',
+      product: 'prod_AppA1',
+      service_start: '2026-01-01',
+      service_end: '2027-01-01',
+    });
     expect(BigInt(line.amount_minor)).toBe(INVOICE_AMOUNT);
     expect(BigInt(line.recognized_minor) + BigInt(line.deferred_minor)).toBe(INVOICE_AMOUNT);
     expect(line.periods).toHaveLength(12);
-    expect(line.periods.map((p: { amount_minor: string }) => BigInt(p.amount_minor)).reduce((a: bigint, b: bigint) => a + b, 0n)).toBe(INVOICE_AMOUNT);
-    const recognizedPeriods = line.periods.filter((p: { recognized: boolean }) => p.recognized).map((p: { period: string }) => p.period);
+    expect(
+      line.periods
+        .map((p: { amount_minor: string }) => BigInt(p.amount_minor))
+        .reduce((a: bigint, b: bigint) => a + b, 0n),
+    ).toBe(INVOICE_AMOUNT);
+    const recognizedPeriods = line.periods
+      .filter((p: { recognized: boolean }) => p.recognized)
+      .map((p: { period: string }) => p.period);
     expect(recognizedPeriods).toEqual(['2026-01', '2026-02']);
 
     // The recognized amount is exactly what the ledger's recognition entries credited to revenue.
-    const revenue = res.body.entries.filter((e: { kind: string }) => e.kind === 'recognition').flatMap((e: { lines: { role: string; amount_minor: string }[] }) => e.lines).filter((l: { role: string }) => l.role === 'revenue');
-    expect(-revenue.reduce((s: bigint, l: { amount_minor: string }) => s + BigInt(l.amount_minor), 0n)).toBe(BigInt(line.recognized_minor));
+    const revenue = res.body.entries
+      .filter((e: { kind: string }) => e.kind === 'recognition')
+      .flatMap((e: { lines: { role: string; amount_minor: string }[] }) => e.lines)
+      .filter((l: { role: string }) => l.role === 'revenue');
+    expect(-revenue.reduce((s: bigint, l: { amount_minor: string }) => s + BigInt(l.amount_minor), 0n)).toBe(
+      BigInt(line.recognized_minor),
+    );
     const fin = res.body.entries.find((e: { kind: string }) => e.kind === 'invoice_finalized');
     expect(fin.qbo_id).toBe('4242');
-    expect(res.body.entries.filter((e: { kind: string }) => e.kind === 'recognition').every((e: { qbo_id: string | null }) => e.qbo_id === null)).toBe(true);
-    for (const e of res.body.entries) expect(e.lines.reduce((s: bigint, l: { amount_minor: string }) => s + BigInt(l.amount_minor), 0n)).toBe(0n);
+    expect(
+      res.body.entries
+        .filter((e: { kind: string }) => e.kind === 'recognition')
+        .every((e: { qbo_id: string | null }) => e.qbo_id === null),
+    ).toBe(true);
+    for (const e of res.body.entries)
+      expect(e.lines.reduce((s: bigint, l: { amount_minor: string }) => s + BigInt(l.amount_minor), 0n)).toBe(0n);
 
     expect((await request(http).get(`/api/app/invoices/${INVOICE}`).set(asB())).status).toBe(404);
     expect((await request(http).get('/api/app/invoices/in_nothing_booked').set(asA())).status).toBe(404);
   });
 
-  it('shows a customer\'s invoices with recognized and deferred totals', async () => {
+  it("shows a customer's invoices with recognized and deferred totals", async () => {
     const inv = (await request(http).get(`/api/app/invoices/${INVOICE}`).set(asA())).body.schedule[0];
     const res = await request(http).get(`/api/app/customers/${CUSTOMER}`).set(asA());
     expect(res.status).toBe(200);
-    expect(res.body.invoices).toEqual([{ invoice_id: INVOICE, number: null, booked_on: '2026-01-01', total_minor: INVOICE_AMOUNT.toString(), recognized_minor: inv.recognized_minor, deferred_minor: inv.deferred_minor }]);
+    expect(res.body.invoices).toEqual([
+      {
+        invoice_id: INVOICE,
+        number: null,
+        booked_on: '2026-01-01',
+        total_minor: INVOICE_AMOUNT.toString(),
+        recognized_minor: inv.recognized_minor,
+        deferred_minor: inv.deferred_minor,
+      },
+    ]);
     expect(res.body.recognized_minor).toBe(inv.recognized_minor);
     expect(res.body.deferred_minor).toBe(inv.deferred_minor);
     expect(res.body.entries.length).toBeGreaterThan(0);
@@ -465,7 +676,11 @@ describe('books: reports, invoice and customer detail, sync status', () => {
   });
 
   it('reports sync status: last event, last posting, pending and failed counts, exceptions and the connection', async () => {
-    const entries = await t.db.selectFrom('journal_entries').select(sql<bigint>`count(*)::bigint`.as('n')).where('tenant_id', '=', tenantA.id).executeTakeFirstOrThrow();
+    const entries = await t.db
+      .selectFrom('journal_entries')
+      .select(sql<bigint>`count(*)::bigint`.as('n'))
+      .where('tenant_id', '=', tenantA.id)
+      .executeTakeFirstOrThrow();
     const res = await request(http).get('/api/app/sync/status').set(asA());
     expect(res.status).toBe(200);
     expect(res.body.last_event_type).toBe('invoice.finalized');
@@ -476,7 +691,13 @@ describe('books: reports, invoice and customer detail, sync status', () => {
     expect(res.body.qbo).toMatchObject({ status: 'connected', realm_id: realmId });
 
     const b = await request(http).get('/api/app/sync/status').set(asB());
-    expect(b.body).toMatchObject({ last_event_received_at: null, last_posting_at: null, pending_count: 0, failed_count: 0, open_exceptions: 0 });
+    expect(b.body).toMatchObject({
+      last_event_received_at: null,
+      last_posting_at: null,
+      pending_count: 0,
+      failed_count: 0,
+      open_exceptions: 0,
+    });
     expect(b.body.qbo.status).toBe('not_connected');
   });
 });
@@ -487,9 +708,26 @@ describe('exceptions', () => {
     tenantA = await getTenant(t.db, { accountId: ACCOUNT_A, livemode: false });
     await t.db
       .insertInto('stripe_events')
-      .values({ id: 'evt_AppFailed', tenant_id: tenantA.id, type: 'charge.refunded', created: JAN_1_2026 + 60, object_id: 're_1', payload: JSON.stringify({ id: 'evt_AppFailed' }), status: 'failed', attempts: 5, last_error: 'boom' })
+      .values({
+        id: 'evt_AppFailed',
+        tenant_id: tenantA.id,
+        type: 'charge.refunded',
+        created: JAN_1_2026 + 60,
+        object_id: 're_1',
+        payload: JSON.stringify({ id: 'evt_AppFailed' }),
+        status: 'failed',
+        attempts: 5,
+        last_error: 'boom',
+      })
       .execute();
-    await recordException(t.db, tenantA.id, 'stripe_event', 'evt_AppFailed', 'could not process charge.refunded: boom', { type: 'charge.refunded' });
+    await recordException(
+      t.db,
+      tenantA.id,
+      'stripe_event',
+      'evt_AppFailed',
+      'could not process charge.refunded: boom',
+      { type: 'charge.refunded' },
+    );
     await recordException(t.db, tenantA.id, 'engine', INVOICE, 'no exchange rate EUR→USD', { aggregate: INVOICE });
   });
 
@@ -503,41 +741,73 @@ describe('exceptions', () => {
 
     const page = await request(http).get('/api/app/exceptions?limit=1').set(asA());
     expect(page.body).toMatchObject({ has_more: true });
-    const next = await request(http).get(`/api/app/exceptions?limit=1&starting_after=${page.body.exceptions[0].id}`).set(asA());
+    const next = await request(http)
+      .get(`/api/app/exceptions?limit=1&starting_after=${page.body.exceptions[0].id}`)
+      .set(asA());
     expect(next.body.exceptions[0].id).toBe(engineEx.id);
 
     // Tenant B can neither see nor touch A's exceptions.
     expect((await request(http).get('/api/app/exceptions?status=all').set(asB())).body.exceptions).toEqual([]);
     expect((await request(http).post(`/api/app/exceptions/${eventEx.id}/retry`).set(asB())).status).toBe(404);
-    expect((await request(http).post(`/api/app/exceptions/${eventEx.id}/resolve`).set(asB()).send({ note: 'not mine' })).status).toBe(404);
+    expect(
+      (await request(http).post(`/api/app/exceptions/${eventEx.id}/resolve`).set(asB()).send({ note: 'not mine' }))
+        .status,
+    ).toBe(404);
 
     const retried = await request(http).post(`/api/app/exceptions/${eventEx.id}/retry`).set(asA());
     expect(retried.status).toBe(200);
     expect(retried.body.exception).toMatchObject({ id: eventEx.id, status: 'retrying', attempts: 1 });
-    const ev = await t.db.selectFrom('stripe_events').select(['status', 'attempts']).where('id', '=', 'evt_AppFailed').executeTakeFirstOrThrow();
+    const ev = await t.db
+      .selectFrom('stripe_events')
+      .select(['status', 'attempts'])
+      .where('id', '=', 'evt_AppFailed')
+      .executeTakeFirstOrThrow();
     expect(ev).toEqual({ status: 'pending', attempts: 0 });
-    const queued = await sql<{ n: bigint }>`select count(*)::bigint as n from pgboss.job where name = ${QUEUES.inbox} and data->>'tenantId' = ${tenantA.id.toString()}`.execute(t.db);
+    const queued = await sql<{
+      n: bigint;
+    }>`select count(*)::bigint as n from pgboss.job where name = ${QUEUES.inbox} and data->>'tenantId' = ${tenantA.id.toString()}`.execute(
+      t.db,
+    );
     expect(Number(queued.rows[0]!.n)).toBeGreaterThanOrEqual(1);
 
     expect((await request(http).post(`/api/app/exceptions/${engineEx.id}/retry`).set(asA())).status).toBe(409);
 
-    const resolved = await request(http).post(`/api/app/exceptions/${engineEx.id}/resolve`).set(asA()).send({ note: 'Added the EUR rate' });
+    const resolved = await request(http)
+      .post(`/api/app/exceptions/${engineEx.id}/resolve`)
+      .set(asA())
+      .send({ note: 'Added the EUR rate' });
     expect(resolved.status).toBe(200);
     expect(resolved.body.exception).toMatchObject({ status: 'resolved', retryable: false });
-    const row = await t.db.selectFrom('exceptions').select(['resolved_by', 'note']).where('id', '=', BigInt(engineEx.id)).executeTakeFirstOrThrow();
+    const row = await t.db
+      .selectFrom('exceptions')
+      .select(['resolved_by', 'note'])
+      .where('id', '=', BigInt(engineEx.id))
+      .executeTakeFirstOrThrow();
     expect(row).toEqual({ resolved_by: USER_A, note: 'Added the EUR rate' });
 
-    expect((await request(http).get('/api/app/exceptions').set(asA())).body.exceptions.map((e: { id: string }) => e.id)).toEqual([eventEx.id]);
-    expect((await request(http).get('/api/app/exceptions?status=resolved').set(asA())).body.exceptions.map((e: { id: string }) => e.id)).toEqual([engineEx.id]);
+    expect(
+      (await request(http).get('/api/app/exceptions').set(asA())).body.exceptions.map((e: { id: string }) => e.id),
+    ).toEqual([eventEx.id]);
+    expect(
+      (await request(http).get('/api/app/exceptions?status=resolved').set(asA())).body.exceptions.map(
+        (e: { id: string }) => e.id,
+      ),
+    ).toEqual([engineEx.id]);
     expect((await request(http).get('/api/app/sync/status').set(asA())).body.open_exceptions).toBe(1);
   });
 
   it('refuses a currency change once entries are booked', async () => {
     const version = (await request(http).get('/api/app/settings').set(asA())).body.version as number;
-    const res = await request(http).put('/api/app/settings').set(asA()).send({ version, settings: { functional_currency: 'EUR' } });
+    const res = await request(http)
+      .put('/api/app/settings')
+      .set(asA())
+      .send({ version, settings: { functional_currency: 'EUR' } });
     expect(res.status).toBe(409);
     // Tenant B has no entries, so it may still choose its currency.
-    const b = await request(http).put('/api/app/settings').set(asB()).send({ version: 1, settings: { functional_currency: 'EUR' } });
+    const b = await request(http)
+      .put('/api/app/settings')
+      .set(asB())
+      .send({ version: 1, settings: { functional_currency: 'EUR' } });
     expect(b.status).toBe(200);
     expect(b.body.settings.functional_currency).toBe('eur');
   });

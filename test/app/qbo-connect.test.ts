@@ -137,7 +137,11 @@ describe('connecting QuickBooks', () => {
 
   it('stores the tokens encrypted: the ciphertext contains neither token', async () => {
     const tenantId = await tenantIdOf(ACCOUNT_A);
-    const row = await t.db.selectFrom('qbo_connections').selectAll().where('tenant_id', '=', BigInt(tenantId)).executeTakeFirstOrThrow();
+    const row = await t.db
+      .selectFrom('qbo_connections')
+      .selectAll()
+      .where('tenant_id', '=', BigInt(tenantId))
+      .executeTakeFirstOrThrow();
     expect(row.realm_id).toBe(realmId);
     const conn = (await tokens.get(tenantId))!;
     expect(conn.accessToken.length).toBeGreaterThan(8);
@@ -180,7 +184,10 @@ describe('connecting QuickBooks', () => {
     // The merchant disconnects Accrue inside QuickBooks: the grant dies, with its tokens.
     const revoked = await fetch(`${fake.url}/v2/oauth2/tokens/revoke`, {
       method: 'POST',
-      headers: { authorization: `Basic ${Buffer.from(`${CLIENT.clientId}:${CLIENT.clientSecret}`).toString('base64')}`, 'content-type': 'application/json' },
+      headers: {
+        authorization: `Basic ${Buffer.from(`${CLIENT.clientId}:${CLIENT.clientSecret}`).toString('base64')}`,
+        'content-type': 'application/json',
+      },
       body: JSON.stringify({ token: conn.refreshToken }),
     });
     expect(revoked.status).toBe(200);
@@ -228,13 +235,19 @@ describe('connecting QuickBooks', () => {
   it('disconnects: revokes at Intuit and deletes the tokens', async () => {
     const tenantId = await tenantIdOf(ACCOUNT_A);
     const revokes = fake.oauthStats().revokeCalls;
-    const viewer = await request(http).post('/api/qbo/disconnect').set(headers(ACCOUNT_A, { mode: 'test', stripe_roles: ['view_only'] }));
+    const viewer = await request(http)
+      .post('/api/qbo/disconnect')
+      .set(headers(ACCOUNT_A, { mode: 'test', stripe_roles: ['view_only'] }));
     expect(viewer.status).toBe(403);
     const res = await request(http).post('/api/qbo/disconnect').set(headers(ACCOUNT_A));
     expect(res.status).toBe(200);
     expect(res.body.status).toBe('not_connected');
     expect(fake.oauthStats().revokeCalls).toBe(revokes + 1);
-    const row = await t.db.selectFrom('qbo_connections').select('tenant_id').where('tenant_id', '=', BigInt(tenantId)).executeTakeFirst();
+    const row = await t.db
+      .selectFrom('qbo_connections')
+      .select('tenant_id')
+      .where('tenant_id', '=', BigInt(tenantId))
+      .executeTakeFirst();
     expect(row).toBeUndefined();
     expect((await request(http).get('/api/app/qbo/accounts').set(headers(ACCOUNT_A))).status).toBe(503);
     // Disconnecting again is harmless; the App API route answers the same.
@@ -255,7 +268,7 @@ describe('connecting QuickBooks', () => {
       const s = await status(ACCOUNT_B);
       expect(s.status).toBe('error');
       expect(s.message).toMatch(/cancelled/);
-      expect((await tokens.get(await tenantIdOf(ACCOUNT_B)))).toBeUndefined();
+      expect(await tokens.get(await tenantIdOf(ACCOUNT_B))).toBeUndefined();
     } finally {
       fake.setAuthorizeOutcome({});
     }
@@ -266,7 +279,10 @@ describe('connecting QuickBooks', () => {
     const started = await request(http).post('/api/qbo/connect').set(headers(ACCOUNT_A));
     const query = await consent(started.body.url);
     const tokenCalls = fake.oauthStats().tokenCalls;
-    const pages = await Promise.all([request(http).get(`/oauth/qbo/callback${query}`), request(http).get(`/oauth/qbo/callback${query}`)]);
+    const pages = await Promise.all([
+      request(http).get(`/oauth/qbo/callback${query}`),
+      request(http).get(`/oauth/qbo/callback${query}`),
+    ]);
     expect(pages.map((p) => p.status).sort()).toEqual([200, 403]);
     expect(fake.oauthStats().tokenCalls).toBe(tokenCalls + 1);
     expect((await status(ACCOUNT_A)).status).toBe('connected');
@@ -275,7 +291,13 @@ describe('connecting QuickBooks', () => {
 
   it('requires a Stripe signature on the connect routes', async () => {
     expect((await request(http).post('/api/qbo/connect')).status).toBe(401);
-    expect((await request(http).post('/api/qbo/disconnect').set({ ...headers(ACCOUNT_A), [APP_HEADERS.accountId]: ACCOUNT_B })).status).toBe(401);
+    expect(
+      (
+        await request(http)
+          .post('/api/qbo/disconnect')
+          .set({ ...headers(ACCOUNT_A), [APP_HEADERS.accountId]: ACCOUNT_B })
+      ).status,
+    ).toBe(401);
   });
 });
 
@@ -291,7 +313,11 @@ describe('buildServer wiring', () => {
     } finally {
       await without.close();
     }
-    const withSecret = await buildServer({ config: loadConfig({ ...base, STRIPE_APP_SECRET: SECRET }), log: createLogger('silent'), workers: false });
+    const withSecret = await buildServer({
+      config: loadConfig({ ...base, STRIPE_APP_SECRET: SECRET }),
+      log: createLogger('silent'),
+      workers: false,
+    });
     try {
       const res = await request(withSecret.http).get('/api/app/settings').set(headers(ACCOUNT_A));
       expect(res.status).toBe(200);

@@ -34,7 +34,13 @@ afterAll(async () => {
 async function backfilledEvents(account: string, since?: number) {
   const tenant = await ensureTenant(t.db, { accountId: account, livemode: false }, {});
   await runBackfill({ db: t.db, jobs: null, stripe }, tenant.id, since === undefined ? {} : { since });
-  const events = await t.db.selectFrom('stripe_events').select(['id', 'payload']).where('tenant_id', '=', tenant.id).where('source', '=', 'backfill').orderBy('created').execute();
+  const events = await t.db
+    .selectFrom('stripe_events')
+    .select(['id', 'payload'])
+    .where('tenant_id', '=', tenant.id)
+    .where('source', '=', 'backfill')
+    .orderBy('created')
+    .execute();
   return { tenant, events: events.map((e) => e.payload as Stripe.Event) };
 }
 
@@ -42,7 +48,15 @@ async function backfilledEvents(account: string, since?: number) {
 async function mapBothWays(account: string, tenantId: bigint, events: Stripe.Event[]) {
   const http = createStripeReader(stripe, account);
   const counted: StripeReader = createStripeReader(stripe, account);
-  const snap = snapshotReader(counted, await loadSnapshot(t.db, tenantId, events.map((e) => e.data.object), await snapshotCoverage(t.db, tenantId)));
+  const snap = snapshotReader(
+    counted,
+    await loadSnapshot(
+      t.db,
+      tenantId,
+      events.map((e) => e.data.object),
+      await snapshotCoverage(t.db, tenantId),
+    ),
+  );
   const before = fake.requests.length;
   const viaSnapshot = [];
   for (const e of events) viaSnapshot.push(await collectFacts(e, snap));
@@ -58,7 +72,20 @@ describe('the backfill snapshot', () => {
     fake.load(business.replay, business.account);
     const { tenant, events } = await backfilledEvents(business.account);
     expect(events.length).toBeGreaterThan(300);
-    expect(new Set(events.map((e) => e.type))).toEqual(new Set(['invoice.finalized', 'charge.succeeded', 'invoiceitem.created', 'payout.paid', 'refund.created', 'credit_note.created', 'charge.dispute.created', 'payout.failed'].filter((type) => events.some((e) => e.type === type))));
+    expect(new Set(events.map((e) => e.type))).toEqual(
+      new Set(
+        [
+          'invoice.finalized',
+          'charge.succeeded',
+          'invoiceitem.created',
+          'payout.paid',
+          'refund.created',
+          'credit_note.created',
+          'charge.dispute.created',
+          'payout.failed',
+        ].filter((type) => events.some((e) => e.type === type)),
+      ),
+    );
     const { viaSnapshot, viaStripe, snapshotRequests } = await mapBothWays(business.account, tenant.id, events);
     expect(viaSnapshot.flatMap((r) => r.facts).length).toBeGreaterThan(events.length);
     for (let i = 0; i < events.length; i++) expect(viaSnapshot[i], events[i]!.id).toStrictEqual(viaStripe[i]);
@@ -70,11 +97,39 @@ describe('the backfill snapshot', () => {
     const T0 = 1_780_000_000;
     const paidAt = T0 + 40 * DAY;
     // Finalized (with its open invoice payment) before `since`, paid after it.
-    const invoice = fx.invoice({ id: 'in_old', customer: 'cus_1', created: T0, paidAt, lines: [{ amount: 12_000, period: { start: T0, end: T0 + 365 * DAY } }] });
-    const payment = fx.invoicePayment({ id: 'inpay_old', invoice: 'in_old', amount: 12_000, created: T0, paymentIntent: 'pi_old' }, { status_transitions: { canceled_at: null, paid_at: paidAt } });
-    const bt = fx.balanceTransaction({ id: 'txn_old', amount: 12_000, created: paidAt, type: 'charge', source: 'ch_old' });
-    const charge = fx.charge({ id: 'ch_old', amount: 12_000, customer: 'cus_1', created: paidAt, paymentIntent: 'pi_old', balanceTransaction: 'txn_old' });
-    const intent = fx.paymentIntent({ id: 'pi_old', amount: 12_000, customer: 'cus_1', created: paidAt, latestCharge: 'ch_old' });
+    const invoice = fx.invoice({
+      id: 'in_old',
+      customer: 'cus_1',
+      created: T0,
+      paidAt,
+      lines: [{ amount: 12_000, period: { start: T0, end: T0 + 365 * DAY } }],
+    });
+    const payment = fx.invoicePayment(
+      { id: 'inpay_old', invoice: 'in_old', amount: 12_000, created: T0, paymentIntent: 'pi_old' },
+      { status_transitions: { canceled_at: null, paid_at: paidAt } },
+    );
+    const bt = fx.balanceTransaction({
+      id: 'txn_old',
+      amount: 12_000,
+      created: paidAt,
+      type: 'charge',
+      source: 'ch_old',
+    });
+    const charge = fx.charge({
+      id: 'ch_old',
+      amount: 12_000,
+      customer: 'cus_1',
+      created: paidAt,
+      paymentIntent: 'pi_old',
+      balanceTransaction: 'txn_old',
+    });
+    const intent = fx.paymentIntent({
+      id: 'pi_old',
+      amount: 12_000,
+      customer: 'cus_1',
+      created: paidAt,
+      latestCharge: 'ch_old',
+    });
     fake.load([invoice, payment, bt, charge, intent], account);
 
     const { tenant, events } = await backfilledEvents(account, paidAt - DAY);
@@ -91,14 +146,50 @@ describe('migration 0009', () => {
   it("links credit notes listed before it to their invoice, from the row's payload or its synthetic event", async () => {
     const { up } = await import('../../backend/db/migrations/0009_credit_notes_by_invoice.ts');
     const tenant = await ensureTenant(t.db, { accountId: 'acct_m0009', livemode: false }, {});
-    const row = (object_id: string, object_type: string, payload: object | null) => ({ tenant_id: tenant.id, object_id, object_type, invoice_id: null, payment_intent_id: null, charge_id: null, created: 1n, payload: payload === null ? null : JSON.stringify(payload) });
+    const row = (object_id: string, object_type: string, payload: object | null) => ({
+      tenant_id: tenant.id,
+      object_id,
+      object_type,
+      invoice_id: null,
+      payment_intent_id: null,
+      charge_id: null,
+      created: 1n,
+      payload: payload === null ? null : JSON.stringify(payload),
+    });
     await t.db
       .insertInto('stripe_events')
-      .values({ id: 'bf_cn_m9a', tenant_id: tenant.id, type: 'credit_note.created', created: 1, object_id: 'cn_m9a', payload: JSON.stringify({ id: 'bf_cn_m9a', object: 'event', data: { object: { id: 'cn_m9a', object: 'credit_note', invoice: 'in_m9a' } } }), source: 'backfill', status: 'processed', last_error: null, processed_at: new Date() })
+      .values({
+        id: 'bf_cn_m9a',
+        tenant_id: tenant.id,
+        type: 'credit_note.created',
+        created: 1,
+        object_id: 'cn_m9a',
+        payload: JSON.stringify({
+          id: 'bf_cn_m9a',
+          object: 'event',
+          data: { object: { id: 'cn_m9a', object: 'credit_note', invoice: 'in_m9a' } },
+        }),
+        source: 'backfill',
+        status: 'processed',
+        last_error: null,
+        processed_at: new Date(),
+      })
       .execute();
-    await t.db.insertInto('backfill_objects').values([row('cn_m9a', 'credit_note', null), row('cn_m9b', 'credit_note', { id: 'cn_m9b', object: 'credit_note', invoice: 'in_m9b' }), row('inpay_m9', 'invoice_payment', { id: 'inpay_m9', object: 'invoice_payment', invoice: 'in_m9c' })]).execute();
+    await t.db
+      .insertInto('backfill_objects')
+      .values([
+        row('cn_m9a', 'credit_note', null),
+        row('cn_m9b', 'credit_note', { id: 'cn_m9b', object: 'credit_note', invoice: 'in_m9b' }),
+        row('inpay_m9', 'invoice_payment', { id: 'inpay_m9', object: 'invoice_payment', invoice: 'in_m9c' }),
+      ])
+      .execute();
     await up(t.db as never);
-    const links = await t.db.selectFrom('backfill_objects').select(['object_id', 'invoice_id']).where('tenant_id', '=', tenant.id).orderBy('object_id').execute();
+    const links = await t.db
+      .selectFrom('backfill_objects')
+      .select(['object_id', 'invoice_id'])
+      .where('tenant_id', '=', tenant.id)
+      .orderBy('object_id')
+      .execute();
     expect(links).toEqual([
       { object_id: 'cn_m9a', invoice_id: 'in_m9a' },
       { object_id: 'cn_m9b', invoice_id: 'in_m9b' },

@@ -38,7 +38,8 @@ async function errorCode(promise: Promise<unknown>): Promise<string> {
 /** A Stripe client that knows one product of one account; any other id is Stripe's 404. */
 function stripeWithProduct(accountId: string, productId: string): Stripe {
   const retrieve = async (id: string, _params: unknown, options: { stripeAccount?: string }) => {
-    if (id !== productId || options.stripeAccount !== accountId) throw Object.assign(new Error('No such product'), { statusCode: 404 });
+    if (id !== productId || options.stripeAccount !== accountId)
+      throw Object.assign(new Error('No such product'), { statusCode: 404 });
     return { id, object: 'product', name: 'Annual plan', active: true, default_price: null };
   };
   return { products: { retrieve } } as unknown as Stripe;
@@ -64,7 +65,9 @@ describe('settings use cases', () => {
     expect(saved.version).toBe(2);
     expect(saved.settings.catch_up).toBe(false);
 
-    expect(await errorCode(updateSettings({ db: t.db }, caller, { version: 1, settings: { catch_up: true } }))).toBe('conflict');
+    expect(await errorCode(updateSettings({ db: t.db }, caller, { version: 1, settings: { catch_up: true } }))).toBe(
+      'conflict',
+    );
     const after = await getSettings({ db: t.db }, caller);
     expect(after).toEqual(saved);
 
@@ -84,23 +87,36 @@ describe('product rule use cases', () => {
 
   it('stores a rule for a product Stripe has, reads it back, and deletes it as a new version', async () => {
     const { version } = await getSettings({ db: t.db }, caller);
-    const put = await putProductRule(deps(), caller, 'prod_Annual', { version, rule: { rule: 'custom_term', term_months: 12 } });
-    expect(put).toMatchObject({ version: version + 1, rule: { rule: 'custom_term', term_months: 12 }, product: { id: 'prod_Annual', name: 'Annual plan' } });
+    const put = await putProductRule(deps(), caller, 'prod_Annual', {
+      version,
+      rule: { rule: 'custom_term', term_months: 12 },
+    });
+    expect(put).toMatchObject({
+      version: version + 1,
+      rule: { rule: 'custom_term', term_months: 12 },
+      product: { id: 'prod_Annual', name: 'Annual plan' },
+    });
 
     const got = await getProductRule(deps(), caller, 'prod_Annual');
     expect(got.rule).toEqual({ rule: 'custom_term', term_months: 12 });
     expect(got.version).toBe(version + 1);
 
-    expect(await errorCode(putProductRule(deps(), caller, 'prod_Annual', { version, rule: { rule: 'exclude' } }))).toBe('conflict');
+    expect(await errorCode(putProductRule(deps(), caller, 'prod_Annual', { version, rule: { rule: 'exclude' } }))).toBe(
+      'conflict',
+    );
 
     const deleted = await deleteProductRule(deps(), caller, 'prod_Annual', { version: version + 1 });
     expect(deleted).toMatchObject({ rule: null, version: version + 2 });
-    expect(await errorCode(deleteProductRule(deps(), caller, 'prod_Annual', { version: version + 2 }))).toBe('not_found');
+    expect(await errorCode(deleteProductRule(deps(), caller, 'prod_Annual', { version: version + 2 }))).toBe(
+      'not_found',
+    );
   });
 
   it('refuses a rule for a product this account does not have in Stripe', async () => {
     const { version } = await getSettings({ db: t.db }, caller);
-    expect(await errorCode(putProductRule(deps(), caller, 'prod_Other', { version, rule: { rule: 'exclude' } }))).toBe('not_found');
+    expect(await errorCode(putProductRule(deps(), caller, 'prod_Other', { version, rule: { rule: 'exclude' } }))).toBe(
+      'not_found',
+    );
     expect((await getSettings({ db: t.db }, caller)).version).toBe(version);
   });
 });
@@ -110,7 +126,12 @@ describe('QuickBooks connect attempts', () => {
     let now = NOW_MS;
     const clock = { now_ms: () => now };
     const attempts = new ConnectAttempts(clock);
-    const oauth = { authorizationUrl: (tenantId: string) => ({ url: `https://intuit.example/auth?t=${tenantId}`, state: `state-${tenantId}` }) };
+    const oauth = {
+      authorizationUrl: (tenantId: string) => ({
+        url: `https://intuit.example/auth?t=${tenantId}`,
+        state: `state-${tenantId}`,
+      }),
+    };
     const deps = { db: t.db, qbo: { oauth } as unknown as QboDeps, attempts };
     const caller = callerOf('acct_UseCasesConnect');
 
@@ -130,7 +151,11 @@ describe('QuickBooks connect attempts', () => {
     for (const n of [1, 2, 3, 4]) attempts.start(`state-${n}`, `${n}`);
     expect(attempts.size).toBe(3);
     expect(attempts.take('state-1')).toBeUndefined();
-    expect(attempts.take('state-2')).toMatchObject({ tenantId: '2', started_ms: now, expires_ms: now + OAUTH_STATE_TTL_MS });
+    expect(attempts.take('state-2')).toMatchObject({
+      tenantId: '2',
+      started_ms: now,
+      expires_ms: now + OAUTH_STATE_TTL_MS,
+    });
     expect(attempts.take('state-2')).toBeUndefined();
     expect(attempts.latestPending('4')?.tenantId).toBe('4');
     expect(PENDING_CONNECTS_MAX).toBe(1_000);

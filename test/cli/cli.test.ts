@@ -23,14 +23,41 @@ const file = (name: string, body: string) => {
   writeFileSync(p, body);
   return p;
 };
-const event = (extra: Record<string, unknown> = {}) => JSON.stringify({ id: 'evt_1', object: 'event', type: 'invoice.finalized', account: 'acct_x', livemode: false, created: 1767225600, data: { object: { id: 'in_1', object: 'invoice' } }, ...extra });
+const event = (extra: Record<string, unknown> = {}) =>
+  JSON.stringify({
+    id: 'evt_1',
+    object: 'event',
+    type: 'invoice.finalized',
+    account: 'acct_x',
+    livemode: false,
+    created: 1767225600,
+    data: { object: { id: 'in_1', object: 'invoice' } },
+    ...extra,
+  });
 
 describe('accrue', () => {
   it('lists every command and answers --help on each', async () => {
     const top = await run(['--help']);
     expect(top.code).toBe(0);
     const names = allCommands().map((c) => c.name);
-    expect(names).toEqual(expect.arrayContaining(['serve', 'worker', 'migrate', 'replay', 'report', 'export', 'backfill', 'sync', 'reconcile', 'period', 'release', 'demo', 'admin', 'tenants']));
+    expect(names).toEqual(
+      expect.arrayContaining([
+        'serve',
+        'worker',
+        'migrate',
+        'replay',
+        'report',
+        'export',
+        'backfill',
+        'sync',
+        'reconcile',
+        'period',
+        'release',
+        'demo',
+        'admin',
+        'tenants',
+      ]),
+    );
     for (const name of names) {
       expect(top.out).toContain(`  ${name}`);
       const r = await run([name, '--help']);
@@ -49,7 +76,12 @@ describe('accrue', () => {
 
   it('refuses bad replay input with a message and a non-zero exit', async () => {
     const out = join(dir, 'out');
-    const malformed = await run(['replay', file('bad.jsonl', `${event()}\n{"object": "invoice", "id": \n`), '--out', out]);
+    const malformed = await run([
+      'replay',
+      file('bad.jsonl', `${event()}\n{"object": "invoice", "id": \n`),
+      '--out',
+      out,
+    ]);
     expect(malformed.code).toBe(2);
     expect(malformed.err).toMatch(/line 2: malformed JSON/);
     const noObject = await run(['replay', file('noobj.jsonl', `${event({ data: {} })}\n`), '--out', out]);
@@ -63,7 +95,14 @@ describe('accrue', () => {
     expect(missing.code).toBe(2);
     expect(missing.err).toMatch(/cannot read/);
     expect((await run(['replay', file('ok2.jsonl', `${event()}\n`)])).code).toBe(2); // --out is required
-    const badThrough = await run(['replay', file('ok3.jsonl', `${event()}\n`), '--out', out, '--through', '31/01/2026']);
+    const badThrough = await run([
+      'replay',
+      file('ok3.jsonl', `${event()}\n`),
+      '--out',
+      out,
+      '--through',
+      '31/01/2026',
+    ]);
     expect(badThrough.code).toBe(2);
   });
 });

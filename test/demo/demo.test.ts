@@ -17,7 +17,14 @@ it('runs the demo end to end and writes a report whose charts draw', async () =>
   const dataDir = mkdtempSync(join(tmpdir(), 'accrue-demo-'));
   chmodSync(dataDir, 0o755);
   const lines: string[] = [];
-  const r = await runDemo({ dataDir, databaseUrl: inject('adminDatabaseUrl'), log: createLogger('silent'), out: (l) => lines.push(l), customers: 30, months: 5 });
+  const r = await runDemo({
+    dataDir,
+    databaseUrl: inject('adminDatabaseUrl'),
+    log: createLogger('silent'),
+    out: (l) => lines.push(l),
+    customers: 30,
+    months: 5,
+  });
   expect(r.agree).toBe(true);
   const value = (label: string) => r.summary.find((s) => s.label.startsWith(label))!.value;
   expect(value('Ledger and QuickBooks agree')).toMatch(/^yes \(\d+ period\/account cells\)/);
@@ -38,7 +45,9 @@ it('runs the demo end to end and writes a report whose charts draw', async () =>
     page.on('console', (m) => void (m.type() === 'error' && errors.push(m.text())));
     await page.goto(pathToFileURL(r.reportPath).href);
     for (const chart of ['waterfall', 'deferred']) {
-      const heights = await page.$$eval(`[data-chart="${chart}"] [data-bar]`, (els) => els.map((e) => e.getBoundingClientRect().height));
+      const heights = await page.$$eval(`[data-chart="${chart}"] [data-bar]`, (els) =>
+        els.map((e) => e.getBoundingClientRect().height),
+      );
       expect(heights.length, `${chart} bars`).toBeGreaterThan(3);
       expect(heights.every((h) => h > 0)).toBe(true);
     }

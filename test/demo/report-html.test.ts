@@ -45,7 +45,13 @@ function fixtureInput(): DemoReportInput {
     qboAgreement: {
       agree: false,
       rows: [
-        { period: '2026-01', currency: currencyOf('usd'), account: 'Deferred Revenue', ledger_minor: -18347n, qbo_minor: -18347n },
+        {
+          period: '2026-01',
+          currency: currencyOf('usd'),
+          account: 'Deferred Revenue',
+          ledger_minor: -18347n,
+          qbo_minor: -18347n,
+        },
         { period: '2026-02', currency: currencyOf('usd'), account: 'R&D <lab>', ledger_minor: 1000n, qbo_minor: 900n },
       ],
     },
@@ -76,7 +82,8 @@ describe('renderDemoReport as text', () => {
 
   it('has one section per currency of the ledger, the functional one first, each with both charts', () => {
     const html = renderDemoReport(fixtureInput());
-    const sectionsOf = (h: string) => [...h.matchAll(/<section class="currency" data-currency="([a-z]{3})"/g)].map((m) => m[1]);
+    const sectionsOf = (h: string) =>
+      [...h.matchAll(/<section class="currency" data-currency="([a-z]{3})"/g)].map((m) => m[1]);
     expect(sectionsOf(html)).toEqual(['usd', 'jpy']);
     expect(sectionsOf(renderDemoReport({ ...fixtureInput(), primaryCurrency: undefined }))).toEqual(['jpy', 'usd']);
     expect(html.match(/data-chart="waterfall"/g)).toHaveLength(2);
@@ -86,7 +93,9 @@ describe('renderDemoReport as text', () => {
   it('states whether QuickBooks agrees and marks the differing row', () => {
     const html = renderDemoReport(fixtureInput());
     expect(html).toContain('data-qbo-agree="false"');
-    expect(html).toMatch(/<tr class="off"><th scope="row">2026-02<\/th><td>USD<\/td><td>R&amp;D &lt;lab&gt;<\/td><td class="num">10\.00<\/td><td class="num">9\.00<\/td><td class="num">1\.00<\/td>/);
+    expect(html).toMatch(
+      /<tr class="off"><th scope="row">2026-02<\/th><td>USD<\/td><td>R&amp;D &lt;lab&gt;<\/td><td class="num">10\.00<\/td><td class="num">9\.00<\/td><td class="num">1\.00<\/td>/,
+    );
     const agreeing = renderDemoReport({ ...fixtureInput(), qboAgreement: { agree: true, rows: [] } });
     expect(agreeing).toContain('data-qbo-agree="true"');
     expect(renderDemoReport({ ...fixtureInput(), qboAgreement: undefined })).not.toContain('data-section="qbo"');
@@ -97,10 +106,16 @@ describe('renderDemoReport as text', () => {
     expect(many.length).toBeGreaterThan(CHART_PERIODS_MAX);
     const html = renderDemoReport({ ...fixtureInput(), periods: many });
     const usd = html.slice(html.indexOf('data-currency="usd"'));
-    const deferredSvg = usd.slice(usd.indexOf('data-chart="deferred"'), usd.indexOf('</svg>', usd.indexOf('data-chart="deferred"')));
+    const deferredSvg = usd.slice(
+      usd.indexOf('data-chart="deferred"'),
+      usd.indexOf('</svg>', usd.indexOf('data-chart="deferred"')),
+    );
     expect(deferredSvg.match(/data-point/g)).toHaveLength(CHART_PERIODS_MAX);
     expect(usd).toContain(`${many.length - CHART_PERIODS_MAX} earlier in the table only`);
-    const rfTable = usd.slice(usd.indexOf('data-role="deferred_revenue"'), usd.indexOf('</table>', usd.indexOf('data-role="deferred_revenue"')));
+    const rfTable = usd.slice(
+      usd.indexOf('data-role="deferred_revenue"'),
+      usd.indexOf('</table>', usd.indexOf('data-role="deferred_revenue"')),
+    );
     expect(rfTable.match(/<tr(?: class="off")?><th scope="row">\d{4}-\d{2}<\/th>/g)).toHaveLength(many.length);
   });
 });
@@ -130,13 +145,22 @@ describe('renderDemoReport over seeded random ledgers', () => {
   it('draws exactly the report: one bar per non-zero cell, one point per period, amounts as formatted', () => {
     for (let seed = 1; seed <= SEEDS; seed++) {
       const lines = randomLedger(seed, 300);
-      const html = renderDemoReport({ title: `seed ${seed}`, generatedAt: 'now', lines, periods: RANDOM_PERIODS, summary: [] });
+      const html = renderDemoReport({
+        title: `seed ${seed}`,
+        generatedAt: 'now',
+        lines,
+        periods: RANDOM_PERIODS,
+        summary: [],
+      });
       const rf = rollforward(lines, { periods: RANDOM_PERIODS });
       for (const w of waterfall(lines).currencies) {
         const section = sectionOf(html, w.currency);
         const cells = w.rows.flatMap((r) => Object.values(r.cells)).filter((c) => c.amount !== 0n);
         const bars = attrs(chartOf(section, 'waterfall'), 'data-bar');
-        expect(bars.map((b) => `${b['data-booked']}>${b['data-recognized']}=${b['data-amount']}`).sort(), `SEED=${seed} ${w.currency}`).toEqual(
+        expect(
+          bars.map((b) => `${b['data-booked']}>${b['data-recognized']}=${b['data-amount']}`).sort(),
+          `SEED=${seed} ${w.currency}`,
+        ).toEqual(
           cells.map((c) => `${c.bookedPeriod}>${c.recognitionPeriod}=${formatMinor(c.amount, w.currency)}`).sort(),
         );
         for (const b of bars) expect(Number(b.height), `SEED=${seed}`).toBeGreaterThan(0);
@@ -145,10 +169,14 @@ describe('renderDemoReport over seeded random ledgers', () => {
       for (const currency of new Set(rf.rows.filter((r) => r.role === 'deferred_revenue').map((r) => r.currency))) {
         const rows = rf.rows.filter((r) => r.role === 'deferred_revenue' && r.currency === currency);
         const chart = chartOf(sectionOf(html, currency), 'deferred');
-        expect(attrs(chart, 'data-point').map((p) => p['data-amount']), `SEED=${seed} ${currency}`).toEqual(rows.map((r) => formatMinor(r.closing, currency)));
-        expect(attrs(chart, 'data-bar').map((b) => b['data-amount']), `SEED=${seed} ${currency}`).toEqual(
-          rows.filter((r) => r.recognized !== 0n).map((r) => formatMinor(r.recognized, currency)),
-        );
+        expect(
+          attrs(chart, 'data-point').map((p) => p['data-amount']),
+          `SEED=${seed} ${currency}`,
+        ).toEqual(rows.map((r) => formatMinor(r.closing, currency)));
+        expect(
+          attrs(chart, 'data-bar').map((b) => b['data-amount']),
+          `SEED=${seed} ${currency}`,
+        ).toEqual(rows.filter((r) => r.recognized !== 0n).map((r) => formatMinor(r.recognized, currency)));
       }
     }
   });
@@ -157,10 +185,21 @@ describe('renderDemoReport over seeded random ledgers', () => {
     // A recognition of January reversed in March: the 2026-01 → 2026-03 cell nets negative.
     const lines = fixtureLines();
     const january = lines.filter((l) => l.entryId === 'je_05');
-    const reversal = january.map((l) => ({ ...l, entryId: 'je_90', entryKey: 'reversal:je_05', kind: 'reversal' as const, postingDate: '2026-03-20', period: '2026-03', amount: -l.amount, reversesEntryId: 'je_05' }));
+    const reversal = january.map((l) => ({
+      ...l,
+      entryId: 'je_90',
+      entryKey: 'reversal:je_05',
+      kind: 'reversal' as const,
+      postingDate: '2026-03-20',
+      period: '2026-03',
+      amount: -l.amount,
+      reversesEntryId: 'je_05',
+    }));
     const html = renderDemoReport({ ...fixtureInput(), lines: [...lines, ...reversal] });
     const chart = chartOf(sectionOf(html, 'usd'), 'waterfall');
-    const negative = attrs(chart, 'data-bar').find((b) => b['data-recognized'] === '2026-03' && b['data-booked'] === '2026-01');
+    const negative = attrs(chart, 'data-bar').find(
+      (b) => b['data-recognized'] === '2026-03' && b['data-booked'] === '2026-01',
+    );
     expect(negative?.['data-amount']).toBe('-15.30');
     const zeroY = /<line class="zero" [^>]*y1="([\d.]+)"/.exec(chart)?.[1];
     expect(negative?.y).toBe(zeroY);
@@ -231,7 +270,9 @@ describe.skipIf(!plan.run && !plan.fail)('demo report in headless Chromium', () 
       const w = wf.currencies.find((c) => c.currency === currency)!;
       const cells = w.rows.flatMap((r) => Object.values(r.cells)).filter((c) => c.amount !== 0n);
       expect(cells.length).toBeGreaterThan(0);
-      const bars = await inPage<{ height: number; top: number; bottom: number; amount: string; svgTop: number; svgBottom: number }[]>(
+      const bars = await inPage<
+        { height: number; top: number; bottom: number; amount: string; svgTop: number; svgBottom: number }[]
+      >(
         `Array.from(document.querySelectorAll('section[data-currency="${currency}"] svg[data-chart="waterfall"] [data-bar]')).map(e => { const r = e.getBoundingClientRect(); const s = e.ownerSVGElement.getBoundingClientRect(); return { height: r.height, top: r.top, bottom: r.bottom, amount: e.getAttribute('data-amount'), svgTop: s.top, svgBottom: s.bottom }; })`,
       );
       expect(bars).toHaveLength(cells.length);
@@ -259,7 +300,9 @@ describe.skipIf(!plan.run && !plan.fail)('demo report in headless Chromium', () 
       );
       expect(points.map((p) => p.amount)).toEqual(rows.map((r) => formatMinor(r.closing, currency)));
       for (const p of points) expect(p.r).toBeGreaterThan(0);
-      const bars = await inPage<number[]>(`Array.from(document.querySelectorAll('${chart} [data-bar]')).map(e => e.getBoundingClientRect().height)`);
+      const bars = await inPage<number[]>(
+        `Array.from(document.querySelectorAll('${chart} [data-bar]')).map(e => e.getBoundingClientRect().height)`,
+      );
       expect(bars).toHaveLength(rows.filter((r) => r.recognized !== 0n).length);
       for (const h of bars) expect(h).toBeGreaterThan(0);
     });
@@ -267,21 +310,35 @@ describe.skipIf(!plan.run && !plan.fail)('demo report in headless Chromium', () 
     it(`shows the report's totals in the ${currency.toUpperCase()} tables`, async () => {
       const section = `section[data-currency="${currency}"]`;
       const w = wf.currencies.find((c) => c.currency === currency)!;
-      expect(await textOf(`${section} [data-table="waterfall"] [data-total="waterfall"]`)).toBe(formatMinor(w.total, currency));
+      expect(await textOf(`${section} [data-table="waterfall"] [data-total="waterfall"]`)).toBe(
+        formatMinor(w.total, currency),
+      );
       for (const col of w.columns) {
-        expect(await textOf(`${section} [data-table="waterfall"] [data-column-total="${col}"]`)).toBe(formatMinor(w.columnTotals[col]!, currency));
+        expect(await textOf(`${section} [data-table="waterfall"] [data-column-total="${col}"]`)).toBe(
+          formatMinor(w.columnTotals[col]!, currency),
+        );
       }
       const rows = rf.rows.filter((r) => r.currency === currency && r.role === 'deferred_revenue');
       const rfTable = `${section} [data-table="rollforward"][data-role="deferred_revenue"]`;
-      const sum = (pick: (r: (typeof rows)[number]) => bigint) => formatMinor(rows.reduce((s, r) => s + pick(r), 0n), currency);
+      const sum = (pick: (r: (typeof rows)[number]) => bigint) =>
+        formatMinor(
+          rows.reduce((s, r) => s + pick(r), 0n),
+          currency,
+        );
       expect(await textOf(`${rfTable} [data-total="opening"]`)).toBe(formatMinor(rows[0]!.opening, currency));
       expect(await textOf(`${rfTable} [data-total="billings"]`)).toBe(sum((r) => r.billings));
       expect(await textOf(`${rfTable} [data-total="recognized"]`)).toBe(sum((r) => r.recognized));
       expect(await textOf(`${rfTable} [data-total="contra"]`)).toBe(sum((r) => r.contra));
-      expect(await textOf(`${rfTable} [data-total="closing"]`)).toBe(formatMinor(rows[rows.length - 1]!.closing, currency));
+      expect(await textOf(`${rfTable} [data-total="closing"]`)).toBe(
+        formatMinor(rows[rows.length - 1]!.closing, currency),
+      );
       const t = tb.totals.find((x) => x.currency === currency)!;
-      expect(await textOf(`${section} [data-table="trial-balance"] [data-total="debits"]`)).toBe(formatMinor(t.debits, currency));
-      expect(await textOf(`${section} [data-table="trial-balance"] [data-total="net"]`)).toBe(formatMinor(0n, currency));
+      expect(await textOf(`${section} [data-table="trial-balance"] [data-total="debits"]`)).toBe(
+        formatMinor(t.debits, currency),
+      );
+      expect(await textOf(`${section} [data-table="trial-balance"] [data-total="net"]`)).toBe(
+        formatMinor(0n, currency),
+      );
     });
   }
 
@@ -292,8 +349,12 @@ describe.skipIf(!plan.run && !plan.fail)('demo report in headless Chromium', () 
     expect(await textOf('section[data-currency="usd"] [data-column-total="2026-03"]')).toBe('224.70');
     expect(await textOf('section[data-currency="jpy"] [data-total="waterfall"]')).toBe('12000');
     // USD deferred revenue: 300 + 97.50 + 40 + 200 billed, 100 refunded back out, 437.50 recognized.
-    expect(await textOf('section[data-currency="usd"] [data-role="deferred_revenue"] [data-total="closing"]')).toBe('100.00');
-    expect(await textOf('section[data-currency="usd"] [data-role="deferred_revenue"] [data-total="contra"]')).toBe('100.00');
+    expect(await textOf('section[data-currency="usd"] [data-role="deferred_revenue"] [data-total="closing"]')).toBe(
+      '100.00',
+    );
+    expect(await textOf('section[data-currency="usd"] [data-role="deferred_revenue"] [data-total="contra"]')).toBe(
+      '100.00',
+    );
     expect(await page.locator('section[data-currency="usd"] td.tie', { hasText: 'off by' }).count()).toBe(0);
   });
 

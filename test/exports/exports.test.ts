@@ -24,7 +24,9 @@ describe('QuickBooks format (netted)', () => {
     expect(febDr.journalDate).toBe('2026-02-28');
     // Accounts that net to zero in a period are left out: March USD cash clearing has no lines at all,
     // and January's receivable nets 324 − 324 + 97.50.
-    expect(netted.find((n) => n.period === '2026-01' && n.currency === 'usd' && n.role === 'receivable')!.net).toBe(9750n);
+    expect(netted.find((n) => n.period === '2026-01' && n.currency === 'usd' && n.role === 'receivable')!.net).toBe(
+      9750n,
+    );
     expect(netted.some((n) => n.net === 0n)).toBe(false);
   });
 
@@ -35,7 +37,17 @@ describe('QuickBooks format (netted)', () => {
     const byJournal = new Map<string, bigint>();
     const byAccount = new Map<string, bigint>();
     for (const r of body) {
-      const [journalNo, , code, account, debits, credits, , , role] = r as [string, string, string, string, string, string, string, string, string];
+      const [journalNo, , code, account, debits, credits, , , role] = r as [
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+      ];
       const currency = normalizeCurrency(code);
       expect(debits === '' || credits === '').toBe(true);
       const net = (debits ? parseMajor(debits, currency) : 0n) - (credits ? parseMajor(credits, currency) : 0n);
@@ -43,7 +55,13 @@ describe('QuickBooks format (netted)', () => {
       const k = `${currency.toLowerCase()}|${role}|${account}`;
       byAccount.set(k, (byAccount.get(k) ?? 0n) + net);
     }
-    expect([...byJournal.keys()]).toEqual(['ACCRUE-2026-01-USD', 'ACCRUE-2026-02-JPY', 'ACCRUE-2026-02-USD', 'ACCRUE-2026-03-JPY', 'ACCRUE-2026-03-USD']);
+    expect([...byJournal.keys()]).toEqual([
+      'ACCRUE-2026-01-USD',
+      'ACCRUE-2026-02-JPY',
+      'ACCRUE-2026-02-USD',
+      'ACCRUE-2026-03-JPY',
+      'ACCRUE-2026-03-USD',
+    ]);
     for (const net of byJournal.values()) expect(net).toBe(0n);
     for (const row of trialBalance(sampleLedger()).rows) {
       expect(byAccount.get(`${row.currency}|${row.role}|${row.account}`) ?? 0n).toBe(row.balance);
@@ -68,14 +86,21 @@ describe('account names', () => {
     expect(nameComponent('Consulting (Gulf); retainer', 'beancount')).toBe('Consulting-Gulf-Retainer');
     expect(nameComponent('  ', 'beancount')).toBe('Unnamed');
     expect(nameComponent('4000 sales: EU', 'beancount')).toMatch(/^[A-Z0-9][A-Za-z0-9-]*$/);
-    expect(accountPath('deferred_discounts', 'Deferred Discounts', 'beancount')).toBe('Liabilities:Deferred-Discounts:Deferred-Discounts');
+    expect(accountPath('deferred_discounts', 'Deferred Discounts', 'beancount')).toBe(
+      'Liabilities:Deferred-Discounts:Deferred-Discounts',
+    );
     expect(accountPath('fees', 'Stripe Fees', 'hledger')).toBe('Expenses:Fees:Stripe Fees');
     expect(accountPath('refunds', 'Refunds', 'hledger')).toBe('Income:Refunds:Refunds');
   });
 
   it('never merges two accounts whose sanitized names collide', () => {
     const base = sampleLedger();
-    const lines = [...base, ...base.filter((l) => l.account === 'Pro Plan').map((l) => ({ ...l, account: 'Pro-Plan', entryId: `${l.entryId}x` }))];
+    const lines = [
+      ...base,
+      ...base
+        .filter((l) => l.account === 'Pro Plan')
+        .map((l) => ({ ...l, account: 'Pro-Plan', entryId: `${l.entryId}x` })),
+    ];
     const names = accountNames(lines, 'hledger');
     const pro = names.get('revenue\u0000Pro Plan');
     const proDash = names.get('revenue\u0000Pro-Plan');
@@ -92,8 +117,12 @@ describe('journal texts', () => {
     expect(text.match(/^\d{4}-\d{2}-\d{2} \* /gm)).toHaveLength(19);
     expect(text).toContain('commodity 1000. JPY');
     expect(text).toContain('commodity 1000.000 KWD');
-    expect(text).toContain('2026-03-01 * (je_14) Invoice in_D finalized (late February is closed)  ; entry:invoice.finalized:in_D, kind:invoice_finalized, source:in_D, correction:true, original_date:2026-02-27');
-    expect(text).toContain('    Liabilities:Deferred Revenue:Deferred Revenue  -97.50 USD  ; original:-30.000 KWD, rate:3.25');
+    expect(text).toContain(
+      '2026-03-01 * (je_14) Invoice in_D finalized (late February is closed)  ; entry:invoice.finalized:in_D, kind:invoice_finalized, source:in_D, correction:true, original_date:2026-02-27',
+    );
+    expect(text).toContain(
+      '    Liabilities:Deferred Revenue:Deferred Revenue  -97.50 USD  ; original:-30.000 KWD, rate:3.25',
+    );
     expect(text).toContain('    Assets:Receivable:Stripe Receivables  12000 JPY');
   });
 
@@ -110,7 +139,9 @@ describe('journal texts', () => {
       }
     }
     expect(text).toContain('2026-01-20 * "Consulting retainer, \\"Gulf\\" region" ^invoice.finalized-in_B');
-    expect(text).toContain('2026-03-01 * "Invoice in_D finalized (late; February is closed)" ^invoice.finalized-in_D #correction');
+    expect(text).toContain(
+      '2026-03-01 * "Invoice in_D finalized (late; February is closed)" ^invoice.finalized-in_D #correction',
+    );
     expect(text).toContain('    original: "-30.000 KWD"');
   });
 
@@ -118,6 +149,8 @@ describe('journal texts', () => {
     expect(exportLedger(sampleLedger(), 'csv', 'acct_1/test').filename).toBe('accrue-journal-acct_1-test.csv');
     expect(exportLedger(sampleLedger(), 'hledger', 'acct_1').filename).toBe('accrue-acct_1.journal');
     expect(exportLedger(sampleLedger(), 'beancount', 'acct_1').body).toContain('option "operating_currency"');
-    expect(exportLedger(sampleLedger(), 'quickbooks', 'acct_1').body.startsWith(QUICKBOOKS_CSV_HEADER.join(','))).toBe(true);
+    expect(exportLedger(sampleLedger(), 'quickbooks', 'acct_1').body.startsWith(QUICKBOOKS_CSV_HEADER.join(','))).toBe(
+      true,
+    );
   });
 });

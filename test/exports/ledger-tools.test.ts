@@ -47,7 +47,11 @@ function run(cmd: string, args: string[]): { status: number | null; stdout: stri
 }
 
 /** Non-zero trial-balance balances keyed by exported account name and upper-case currency. */
-function expectedBalances(lines: LedgerLine[], names: Map<string, string>, throughPeriod?: string): Map<string, bigint> {
+function expectedBalances(
+  lines: LedgerLine[],
+  names: Map<string, string>,
+  throughPeriod?: string,
+): Map<string, bigint> {
   const out = new Map<string, bigint>();
   for (const r of trialBalance(lines, { throughPeriod }).rows) {
     if (r.balance === 0n) continue;
@@ -91,7 +95,11 @@ describe.skipIf(!hasHledger && !inCi)('hledger accepts the hledger export', () =
       [undefined, []],
     ];
     for (const [through, dateArgs] of ends) {
-      const csv = execFileSync('hledger', ['-f', file, 'bal', '-O', 'csv', '--layout=bare', '--no-total', ...dateArgs], { encoding: 'utf8', timeout: TOOL_TIMEOUT_MS });
+      const csv = execFileSync(
+        'hledger',
+        ['-f', file, 'bal', '-O', 'csv', '--layout=bare', '--no-total', ...dateArgs],
+        { encoding: 'utf8', timeout: TOOL_TIMEOUT_MS },
+      );
       const actual = new Map<string, bigint>();
       for (const [account, commodity, balance] of parseCsv(csv).slice(1) as [string, string, string][]) {
         const minor = parseMajor(balance, normalizeCurrency(commodity));
@@ -110,7 +118,10 @@ describe.skipIf(!hasHledger && !inCi)('hledger accepts the hledger export', () =
     writeFileSync(file, toHledgerJournal(lines));
     const check = run('hledger', ['-f', file, 'check', '--strict']);
     expect(check.stderr, `SEED=${RANDOM_SEED}`).toBe('');
-    const csv = execFileSync('hledger', ['-f', file, 'bal', '-O', 'csv', '--layout=bare', '--no-total'], { encoding: 'utf8', timeout: TOOL_TIMEOUT_MS });
+    const csv = execFileSync('hledger', ['-f', file, 'bal', '-O', 'csv', '--layout=bare', '--no-total'], {
+      encoding: 'utf8',
+      timeout: TOOL_TIMEOUT_MS,
+    });
     const actual = new Map<string, bigint>();
     for (const [account, commodity, balance] of parseCsv(csv).slice(1) as [string, string, string][]) {
       const minor = parseMajor(balance, normalizeCurrency(commodity));
@@ -144,10 +155,14 @@ describe.skipIf(!hasBeancount && !inCi)('beancount accepts the beancount export'
     const lines = sampleLedger();
     const file = join(dir, 'balances.beancount');
     writeFileSync(file, toBeancountJournal(lines));
-    const csv = execFileSync('bean-query', ['-f', 'csv', file, 'SELECT account, currency, sum(number) AS total GROUP BY account, currency'], {
-      encoding: 'utf8',
-      timeout: TOOL_TIMEOUT_MS,
-    });
+    const csv = execFileSync(
+      'bean-query',
+      ['-f', 'csv', file, 'SELECT account, currency, sum(number) AS total GROUP BY account, currency'],
+      {
+        encoding: 'utf8',
+        timeout: TOOL_TIMEOUT_MS,
+      },
+    );
     const actual = new Map<string, bigint>();
     for (const row of parseCsv(csv).slice(1)) {
       const [account, currency, total] = row.map((c) => c.trim()) as [string, string, string];

@@ -15,10 +15,15 @@ const scenarios = readdirSync(here, { withFileTypes: true })
 
 function load(name: string): { lines: unknown[]; settings: unknown; through: string | undefined; expected: string } {
   const dir = join(here, name);
-  const lines = readFileSync(join(dir, 'input.jsonl'), 'utf8').split('\n').filter((l) => l.trim() !== '').map((l) => JSON.parse(l) as unknown);
+  const lines = readFileSync(join(dir, 'input.jsonl'), 'utf8')
+    .split('\n')
+    .filter((l) => l.trim() !== '')
+    .map((l) => JSON.parse(l) as unknown);
   const settings = JSON.parse(readFileSync(join(dir, 'settings.json'), 'utf8')) as unknown;
   const scenarioFile = join(dir, 'scenario.json');
-  const through = existsSync(scenarioFile) ? (JSON.parse(readFileSync(scenarioFile, 'utf8')) as { through?: string }).through : undefined;
+  const through = existsSync(scenarioFile)
+    ? (JSON.parse(readFileSync(scenarioFile, 'utf8')) as { through?: string }).through
+    : undefined;
   return { lines, settings, through, expected: readFileSync(join(dir, 'expected.csv'), 'utf8') };
 }
 
@@ -27,7 +32,11 @@ function shuffled<T>(items: T[], seed: number): T[] {
   const out = [...items];
   let s = seed >>> 0 || 1;
   for (let i = out.length - 1; i > 0; i--) {
-    s ^= s << 13; s >>>= 0; s ^= s >>> 17; s ^= s << 5; s >>>= 0;
+    s ^= s << 13;
+    s >>>= 0;
+    s ^= s >>> 17;
+    s ^= s << 5;
+    s >>>= 0;
     const j = s % (i + 1);
     [out[i], out[j]] = [out[j]!, out[i]!];
   }

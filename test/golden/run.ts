@@ -16,14 +16,17 @@ import { collectFacts } from '../../backend/stripe/mapping.ts';
 import { createMemoryReader } from '../../backend/sandbox/stripe/store.ts';
 import type Stripe from 'stripe';
 
-export const JOURNAL_CSV_HEADER = 'period,posting_date,entry_id,account_role,account,currency,debit,credit,original_currency,original_amount,source_object,correction';
+export const JOURNAL_CSV_HEADER =
+  'period,posting_date,entry_id,account_role,account,currency,debit,credit,original_currency,original_amount,source_object,correction';
 
 function isEvent(line: unknown): line is Stripe.Event {
   return !!line && typeof line === 'object' && (line as { object?: unknown }).object === 'event';
 }
 
 /** Facts and mapping exceptions of a scenario's events, in file order. */
-export async function collectScenarioFacts(lines: unknown[]): Promise<{ facts: Fact[]; exceptions: { reason: string; objectId: string }[] }> {
+export async function collectScenarioFacts(
+  lines: unknown[],
+): Promise<{ facts: Fact[]; exceptions: { reason: string; objectId: string }[] }> {
   const reader = createMemoryReader(lines);
   const facts: Fact[] = [];
   const exceptions: { reason: string; objectId: string }[] = [];
@@ -64,8 +67,20 @@ function csvField(v: string): string {
 export function toJournalCsv(entries: EntryDraft[], settingsInput: unknown): string {
   const settings = TenantSettingsSchema.parse(settingsInput ?? {});
   const pc = settings.period_calendar;
-  const cal = periodCalendar(pc.type === 'monthly' ? { type: 'monthly' } : { type: '4-4-5', fiscalYearStart: pc.fiscal_year_start });
-  const sorted = [...entries].sort((a, b) => (a.postingDate !== b.postingDate ? (a.postingDate < b.postingDate ? -1 : 1) : a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+  const cal = periodCalendar(
+    pc.type === 'monthly' ? { type: 'monthly' } : { type: '4-4-5', fiscalYearStart: pc.fiscal_year_start },
+  );
+  const sorted = [...entries].sort((a, b) =>
+    a.postingDate !== b.postingDate
+      ? a.postingDate < b.postingDate
+        ? -1
+        : 1
+      : a.key < b.key
+        ? -1
+        : a.key > b.key
+          ? 1
+          : 0,
+  );
   const rows = [JOURNAL_CSV_HEADER];
   for (const e of sorted) {
     for (const l of e.lines) {
@@ -83,7 +98,9 @@ export function toJournalCsv(entries: EntryDraft[], settingsInput: unknown): str
           debit,
           credit,
           l.original ? l.original.currency.toUpperCase() : '',
-          l.original ? formatMinor(l.original.amount < 0n ? -l.original.amount : l.original.amount, l.original.currency) : '',
+          l.original
+            ? formatMinor(l.original.amount < 0n ? -l.original.amount : l.original.amount, l.original.currency)
+            : '',
           e.sources[0] ?? '',
           'false',
         ]

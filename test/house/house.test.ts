@@ -48,7 +48,8 @@ describe('house rules', () => {
   it('no file cites a document outside the repo', () => {
     // The project's research notes and policy live outside the repository; the repo's own docs
     // (docs/, ARCHITECTURE.md, READMEs) carry what the code needs, so a citation must point there.
-    const outside = /\bqbo\.md\b|\bdeps\.md\b|stripe-apps\.md|ACCOUNTING\.md|\.\.\/shared\/(?:reference|seeds|hooks)|\bseeds\/\d|\bpolicy §/;
+    const outside =
+      /\bqbo\.md\b|\bdeps\.md\b|stripe-apps\.md|ACCOUNTING\.md|\.\.\/shared\/(?:reference|seeds|hooks)|\bseeds\/\d|\bpolicy §/;
     const offenders: string[] = [];
     const texts = tracked.filter((f) => /\.(ts|tsx|js|mjs|md|sql)$/.test(f));
     for (const file of texts) {
@@ -73,7 +74,8 @@ describe('house rules', () => {
         if (ts.isFunctionLike(node) && 'body' in node && node.body) {
           const first = source.getLineAndCharacterOfPosition(node.getStart()).line;
           const last = source.getLineAndCharacterOfPosition(node.end).line;
-          if (last - first + 1 > PRODUCTION_FUNCTION_LINES_MAX) offenders.push(`${file}:${first + 1}: function of ${last - first + 1} lines`);
+          if (last - first + 1 > PRODUCTION_FUNCTION_LINES_MAX)
+            offenders.push(`${file}:${first + 1}: function of ${last - first + 1} lines`);
         }
         ts.forEachChild(node, visit);
       };
@@ -96,7 +98,8 @@ describe('house rules', () => {
     for (const file of sources.filter(isProduction)) {
       const parts = file.split('/');
       // backend/<part>/ and shared/<part>/ are the parts; stripe-app/ and src/ are one part each.
-      if ((parts[0] === 'backend' || parts[0] === 'shared') && parts.length > 2) folders.add(`${parts[0]}/${parts[1]}/`);
+      if ((parts[0] === 'backend' || parts[0] === 'shared') && parts.length > 2)
+        folders.add(`${parts[0]}/${parts[1]}/`);
       else if (parts[0] === 'stripe-app' || parts[0] === 'src') folders.add(`${parts[0]}/`);
     }
     const covered = (folder: string) => [...named].some((n) => folder.startsWith(n));

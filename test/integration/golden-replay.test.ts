@@ -23,7 +23,9 @@ const scenarios = readdirSync(GOLDEN, { withFileTypes: true })
 function canonical(csv: string): string[][] {
   const [header, ...rows] = parseCsv(csv.replace(/\r\n/g, '\n')).filter((r) => r.length > 1);
   const indexed = rows.map((r, i) => ({ r, i }));
-  indexed.sort((a, b) => (a.r[1]! < b.r[1]! ? -1 : a.r[1]! > b.r[1]! ? 1 : a.r[2]! < b.r[2]! ? -1 : a.r[2]! > b.r[2]! ? 1 : a.i - b.i));
+  indexed.sort((a, b) =>
+    a.r[1]! < b.r[1]! ? -1 : a.r[1]! > b.r[1]! ? 1 : a.r[2]! < b.r[2]! ? -1 : a.r[2]! > b.r[2]! ? 1 : a.i - b.i,
+  );
   return [header!, ...indexed.map((x) => x.r)];
 }
 
@@ -32,7 +34,9 @@ describe('golden scenarios through accrue replay', () => {
   for (const name of scenarios) {
     it(name, async () => {
       const dir = join(GOLDEN, name);
-      const scenario = existsSync(join(dir, 'scenario.json')) ? (JSON.parse(readFileSync(join(dir, 'scenario.json'), 'utf8')) as { through?: string }) : {};
+      const scenario = existsSync(join(dir, 'scenario.json'))
+        ? (JSON.parse(readFileSync(join(dir, 'scenario.json'), 'utf8')) as { through?: string })
+        : {};
       const out = mkdtempSync(join(tmpdir(), `replay-${name}-`));
       const r = await replay({
         input: join(dir, 'input.jsonl'),
@@ -45,7 +49,8 @@ describe('golden scenarios through accrue replay', () => {
       expect(r.failed).toBe(0);
       const journal = readFileSync(join(out, 'journal.csv'), 'utf8');
       expect(canonical(journal)).toEqual(canonical(readFileSync(join(dir, 'expected.csv'), 'utf8')));
-      for (const f of ['rollforward.csv', 'waterfall.csv', 'trial_balance.csv']) expect(existsSync(join(out, f))).toBe(true);
+      for (const f of ['rollforward.csv', 'waterfall.csv', 'trial_balance.csv'])
+        expect(existsSync(join(out, f))).toBe(true);
     });
   }
 });

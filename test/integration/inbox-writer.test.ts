@@ -13,7 +13,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Jobs, type QueueName } from '../../backend/jobs/runner.ts';
 import { findTenant } from '../../backend/ledger/tenants.ts';
 import type { Tx } from '../../backend/db/database.ts';
-import { awaitPendingWriters, requestDrainHoldingLock, requestDrainOfCommittedEvents } from '../../backend/inbox/drain-request.ts';
+import {
+  awaitPendingWriters,
+  requestDrainHoldingLock,
+  requestDrainOfCommittedEvents,
+} from '../../backend/inbox/drain-request.ts';
 import { markDrainOutcomes } from '../../backend/inbox/drain-status.ts';
 import { rependEventAndRequestDrain, rependRangeAndRequestDrain } from '../../backend/inbox/repend.ts';
 import { storeEvents } from '../../backend/inbox/store.ts';
@@ -33,7 +37,15 @@ afterAll(async () => {
 });
 
 const event = (id: string, account: string, type = 'invoice.finalized', extra: Record<string, unknown> = {}) =>
-  ({ id, object: 'event', type, account, livemode: false, created: 1767225600, data: { object: { id: `in_${id}`, object: 'invoice', ...extra } } }) as unknown as Stripe.Event;
+  ({
+    id,
+    object: 'event',
+    type,
+    account,
+    livemode: false,
+    created: 1767225600,
+    data: { object: { id: `in_${id}`, object: 'invoice', ...extra } },
+  }) as unknown as Stripe.Event;
 
 async function statusOf(ids: string[]): Promise<Record<string, string>> {
   const rows = await t.db.selectFrom('stripe_events').select(['id', 'status']).where('id', 'in', ids).execute();
@@ -63,7 +75,7 @@ describe('InboxWriter', () => {
     expect(sends.get('stripe-inbox')).toBe(2);
   });
 
-  it('bounds a shared transaction by the deliveries\' size as well as their number', async () => {
+  it("bounds a shared transaction by the deliveries' size as well as their number", async () => {
     const { jobs: counted, sends } = countingJobs();
     const writer = new InboxWriter(t.db, counted, { concurrency: 1, maxBatch: 200, maxBytes: 1_000 });
     const ids = Array.from({ length: 7 }, (_, i) => `evt_bytes_${i}`);
@@ -76,7 +88,11 @@ describe('InboxWriter', () => {
   it('answers each delivery only once its event is stored', async () => {
     const writer = new InboxWriter(t.db, jobs);
     const ids = ['evt_seen_1', 'evt_seen_2', 'evt_seen_3'];
-    const seenAtAnswer = await Promise.all(ids.map(async (id) => (await writer.store(event(id, 'acct_group'), 'webhook'), Object.keys(await statusOf([id])))));
+    const seenAtAnswer = await Promise.all(
+      ids.map(
+        async (id) => (await writer.store(event(id, 'acct_group'), 'webhook'), Object.keys(await statusOf([id]))),
+      ),
+    );
     expect(seenAtAnswer).toEqual(ids.map((id) => [id]));
   });
 
@@ -85,10 +101,18 @@ describe('InboxWriter', () => {
     const first = writer.store(event('evt_iso_0', 'acct_iso'), 'webhook');
     // A `created` beyond bigint fails the insert, and with it the transaction it shares.
     const bad = { ...event('evt_iso_bad', 'acct_iso'), created: 1e20 } as Stripe.Event;
-    const batch = [writer.store(event('evt_iso_1', 'acct_iso'), 'webhook'), writer.store(bad, 'webhook'), writer.store(event('evt_iso_2', 'acct_iso'), 'webhook')];
+    const batch = [
+      writer.store(event('evt_iso_1', 'acct_iso'), 'webhook'),
+      writer.store(bad, 'webhook'),
+      writer.store(event('evt_iso_2', 'acct_iso'), 'webhook'),
+    ];
     const settled = await Promise.allSettled([first, ...batch]);
     expect(settled.map((s) => s.status)).toEqual(['fulfilled', 'fulfilled', 'rejected', 'fulfilled']);
-    expect(await statusOf(['evt_iso_0', 'evt_iso_1', 'evt_iso_bad', 'evt_iso_2'])).toEqual({ evt_iso_0: 'pending', evt_iso_1: 'pending', evt_iso_2: 'pending' });
+    expect(await statusOf(['evt_iso_0', 'evt_iso_1', 'evt_iso_bad', 'evt_iso_2'])).toEqual({
+      evt_iso_0: 'pending',
+      evt_iso_1: 'pending',
+      evt_iso_2: 'pending',
+    });
   });
 
   it('fails every delivery of a transaction that failed for a reason outside the data, without retrying each', async () => {
@@ -109,7 +133,10 @@ describe('InboxWriter', () => {
 
   it('refuses a malformed account id for that delivery alone', async () => {
     const writer = new InboxWriter(t.db, jobs);
-    const settled = await Promise.allSettled([writer.store(event('evt_acct_ok', 'acct_fine'), 'webhook'), writer.store(event('evt_acct_bad', 'not-an-account'), 'webhook')]);
+    const settled = await Promise.allSettled([
+      writer.store(event('evt_acct_ok', 'acct_fine'), 'webhook'),
+      writer.store(event('evt_acct_bad', 'not-an-account'), 'webhook'),
+    ]);
     expect(settled.map((s) => s.status)).toEqual(['fulfilled', 'rejected']);
     expect(((settled[1] as PromiseRejectedResult).reason as { code?: string }).code).toBe('invalid_input');
   });
@@ -120,13 +147,16 @@ describe('storeEvents', () => {
     const nul = event('evt_nul', 'acct_nul', 'invoice.finalized', { description: 'a\u0000b', memo: 'a\\u0000b' });
     const [outcome] = await storeEvents(t.db, jobs, [{ event: nul, source: 'webhook' }]);
     expect(outcome).toEqual({ duplicate: false, tenant: 'acct_nul' });
-    const row = await t.db.selectFrom('stripe_events').select('payload').where('id', '=', 'evt_nul').executeTakeFirstOrThrow();
+    const row = await t.db
+      .selectFrom('stripe_events')
+      .select('payload')
+      .where('id', '=', 'evt_nul')
+      .executeTakeFirstOrThrow();
     const object = (row.payload as { data: { object: Record<string, string> } }).data.object;
     expect(object['description']).toBe('a\ufffdb');
     // A backslash followed by "u0000" is text, not a NUL, and is kept as it was.
     expect(object['memo']).toBe('a\\u0000b');
   });
-
 
   it('stores an id given twice once, and answers the second as a duplicate', async () => {
     const outcomes = await storeEvents(t.db, jobs, [
@@ -134,7 +164,11 @@ describe('storeEvents', () => {
       { event: event('evt_twice', 'acct_dup'), source: 'webhook' },
       { event: { ...event('evt_platform', 'x'), account: undefined } as unknown as Stripe.Event, source: 'webhook' },
     ]);
-    expect(outcomes).toEqual([{ duplicate: false, tenant: 'acct_dup' }, { duplicate: true, tenant: 'acct_dup' }, { duplicate: false, ignored: 'not a connected-account event' }]);
+    expect(outcomes).toEqual([
+      { duplicate: false, tenant: 'acct_dup' },
+      { duplicate: true, tenant: 'acct_dup' },
+      { duplicate: false, ignored: 'not a connected-account event' },
+    ]);
     expect(await statusOf(['evt_twice', 'evt_platform'])).toEqual({ evt_twice: 'pending' });
   });
 
@@ -145,8 +179,18 @@ describe('storeEvents', () => {
       { event: event('evt_ord_2', 'acct_order'), source: 'webhook' },
       { event: event('evt_other', 'acct_other'), source: 'webhook' },
     ]);
-    expect(outcomes.map((o) => o.ignored ?? 'stored')).toEqual(['stored', 'tenant disabled', 'tenant disabled', 'stored']);
-    expect(await statusOf(['evt_ord_1', 'evt_ord_deauth', 'evt_ord_2', 'evt_other'])).toEqual({ evt_ord_1: 'pending', evt_ord_deauth: 'ignored', evt_ord_2: 'ignored', evt_other: 'pending' });
+    expect(outcomes.map((o) => o.ignored ?? 'stored')).toEqual([
+      'stored',
+      'tenant disabled',
+      'tenant disabled',
+      'stored',
+    ]);
+    expect(await statusOf(['evt_ord_1', 'evt_ord_deauth', 'evt_ord_2', 'evt_other'])).toEqual({
+      evt_ord_1: 'pending',
+      evt_ord_deauth: 'ignored',
+      evt_ord_2: 'ignored',
+      evt_other: 'pending',
+    });
     expect((await findTenant(t.db, { accountId: 'acct_order', livemode: false }))!.status).toBe('disabled');
     expect((await findTenant(t.db, { accountId: 'acct_other', livemode: false }))!.status).toBe('active');
 
@@ -159,7 +203,9 @@ describe('storeEvents', () => {
   });
 
   it('does not let a redelivered old deauthorization disable a tenant that authorized again', async () => {
-    const outcomes = await storeEvents(t.db, jobs, [{ event: event('evt_ord_deauth', 'acct_order', 'account.application.deauthorized'), source: 'webhook' }]);
+    const outcomes = await storeEvents(t.db, jobs, [
+      { event: event('evt_ord_deauth', 'acct_order', 'account.application.deauthorized'), source: 'webhook' },
+    ]);
     expect(outcomes).toEqual([{ duplicate: true, tenant: 'acct_order' }]);
     expect((await findTenant(t.db, { accountId: 'acct_order', livemode: false }))!.status).toBe('active');
   });
@@ -167,8 +213,14 @@ describe('storeEvents', () => {
 
 async function storedProcessed(id: string): Promise<bigint> {
   await storeEvents(t.db, jobs, [{ event: event(id, 'acct_lock'), source: 'webhook' }]);
-  await t.db.transaction().execute((tx) => markDrainOutcomes(tx, { processed: [id], ignored: [], failed: [] }, new Date()));
-  const row = await t.db.selectFrom('stripe_events').select(['tenant_id', 'status']).where('id', '=', id).executeTakeFirstOrThrow();
+  await t.db
+    .transaction()
+    .execute((tx) => markDrainOutcomes(tx, { processed: [id], ignored: [], failed: [] }, new Date()));
+  const row = await t.db
+    .selectFrom('stripe_events')
+    .select(['tenant_id', 'status'])
+    .where('id', '=', id)
+    .executeTakeFirstOrThrow();
   expect(row.status).toBe('processed');
   return row.tenant_id;
 }
@@ -186,7 +238,10 @@ async function lastLookWaitsFor(tenantId: bigint, repend: (tx: Tx) => Promise<un
   });
   await holding;
   const look = awaitPendingWriters(t.db, tenantId);
-  const early = await Promise.race([look.then(() => 'returned'), new Promise((r) => setTimeout(() => r('waiting'), 300))]);
+  const early = await Promise.race([
+    look.then(() => 'returned'),
+    new Promise((r) => setTimeout(() => r('waiting'), 300)),
+  ]);
   expect(early).toBe('waiting');
   commit();
   await writer;
@@ -197,7 +252,11 @@ describe('re-pending events', () => {
   it('one event: the drain’s last look waits for the re-pending transaction', async () => {
     const tenantId = await storedProcessed('evt_lock_one');
     await lastLookWaitsFor(tenantId, (tx) => rependEventAndRequestDrain(tx, jobs, 'evt_lock_one'));
-    const row = await t.db.selectFrom('stripe_events').select(['status', 'attempts']).where('id', '=', 'evt_lock_one').executeTakeFirstOrThrow();
+    const row = await t.db
+      .selectFrom('stripe_events')
+      .select(['status', 'attempts'])
+      .where('id', '=', 'evt_lock_one')
+      .executeTakeFirstOrThrow();
     expect(row).toEqual({ status: 'pending', attempts: 0 });
   });
 
@@ -205,13 +264,19 @@ describe('re-pending events', () => {
     const tenantId = await storedProcessed('evt_lock_range');
     const range = { from: 1767225600n, to: 1767225601n, statuses: ['processed'] as const };
     await lastLookWaitsFor(tenantId, (tx) => rependRangeAndRequestDrain(tx, jobs, tenantId, range, 10));
-    const row = await t.db.selectFrom('stripe_events').select('status').where('id', '=', 'evt_lock_range').executeTakeFirstOrThrow();
+    const row = await t.db
+      .selectFrom('stripe_events')
+      .select('status')
+      .where('id', '=', 'evt_lock_range')
+      .executeTakeFirstOrThrow();
     expect(row.status).toBe('pending');
   });
 
   it('an event of another tenant, or none, is not re-pended', async () => {
     const tenantId = await storedProcessed('evt_lock_other');
-    const none = await t.db.transaction().execute((tx) => rependEventAndRequestDrain(tx, jobs, 'evt_lock_other', tenantId + 1n));
+    const none = await t.db
+      .transaction()
+      .execute((tx) => rependEventAndRequestDrain(tx, jobs, 'evt_lock_other', tenantId + 1n));
     expect(none).toBeNull();
     const missing = await t.db.transaction().execute((tx) => rependEventAndRequestDrain(tx, jobs, 'evt_lock_missing'));
     expect(missing).toBeNull();
@@ -220,7 +285,9 @@ describe('re-pending events', () => {
 
 describe('drain requests', () => {
   it('refuse the wrong context', async () => {
-    await expect(t.db.transaction().execute((tx) => requestDrainOfCommittedEvents(tx, jobs, 1n))).rejects.toThrow(/requestDrainHoldingLock/);
+    await expect(t.db.transaction().execute((tx) => requestDrainOfCommittedEvents(tx, jobs, 1n))).rejects.toThrow(
+      /requestDrainHoldingLock/,
+    );
     await expect(requestDrainHoldingLock(t.db as unknown as Tx, jobs, 1n)).rejects.toThrow(/transaction/);
   });
 });

@@ -68,9 +68,18 @@ describe('jobs', () => {
     const N = 200;
     const seenA: string[] = [];
     const seenB: string[] = [];
-    await a.work<{ n: number }>(QUEUE, async (job) => void seenA.push(String(job.data.n)), { concurrency: 3, batchSize: 10 });
-    await b.work<{ n: number }>(QUEUE, async (job) => void seenB.push(String(job.data.n)), { concurrency: 3, batchSize: 10 });
-    await a.boss.insert(QUEUE, Array.from({ length: N }, (_, n) => ({ data: { n } })));
+    await a.work<{ n: number }>(QUEUE, async (job) => void seenA.push(String(job.data.n)), {
+      concurrency: 3,
+      batchSize: 10,
+    });
+    await b.work<{ n: number }>(QUEUE, async (job) => void seenB.push(String(job.data.n)), {
+      concurrency: 3,
+      batchSize: 10,
+    });
+    await a.boss.insert(
+      QUEUE,
+      Array.from({ length: N }, (_, n) => ({ data: { n } })),
+    );
     const deadline = Date.now() + 20_000;
     while (seenA.length + seenB.length < N && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
     const all = [...seenA, ...seenB];

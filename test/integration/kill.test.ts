@@ -9,7 +9,14 @@ import { afterAll, expect, it } from 'vitest';
 import { drainInbox } from '../../backend/app/process.ts';
 import { deliver, eventsOf, FAKE_KEY, freshBooks, goldenLines, settle, type Books } from '../support/scenario.ts';
 
-const SCENARIOS = ['credit-note-after-payment-refund', 'refund-full-with-tax', 'uncollectible-then-paid', 'payout-paid-then-failed', 'discount-net', 'invoice-voided'];
+const SCENARIOS = [
+  'credit-note-after-payment-refund',
+  'refund-full-with-tax',
+  'uncollectible-then-paid',
+  'payout-paid-then-failed',
+  'discount-net',
+  'invoice-voided',
+];
 const open: Books[] = [];
 afterAll(async () => {
   for (const b of open) await b.close();
@@ -27,12 +34,27 @@ it('loses and duplicates nothing when the worker is killed mid-batch', async () 
   open.push(b);
   await deliver(b, events);
   const root = join(import.meta.dirname, '..', '..');
-  const child = spawn(process.execPath, [join(root, 'bin', 'run-ts.js'), join(root, 'test', 'support', 'worker-child.ts')], {
-    env: { ...process.env, DATABASE_URL: b.t.url, STRIPE_SECRET_KEY: FAKE_KEY, STRIPE_API_BASE: b.fake.url, READER_DELAY_MS: '60', LOG_LEVEL: 'warn' },
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
+  const child = spawn(
+    process.execPath,
+    [join(root, 'bin', 'run-ts.js'), join(root, 'test', 'support', 'worker-child.ts')],
+    {
+      env: {
+        ...process.env,
+        DATABASE_URL: b.t.url,
+        STRIPE_SECRET_KEY: FAKE_KEY,
+        STRIPE_API_BASE: b.fake.url,
+        READER_DELAY_MS: '60',
+        LOG_LEVEL: 'warn',
+      },
+      stdio: ['ignore', 'pipe', 'inherit'],
+    },
+  );
   const processedCount = async () => {
-    const r = await b.t.db.selectFrom('stripe_events').select((eb) => eb.fn.countAll<bigint>().as('n')).where('status', '=', 'processed').executeTakeFirstOrThrow();
+    const r = await b.t.db
+      .selectFrom('stripe_events')
+      .select((eb) => eb.fn.countAll<bigint>().as('n'))
+      .where('status', '=', 'processed')
+      .executeTakeFirstOrThrow();
     return Number(r.n);
   };
   const deadline = Date.now() + 60_000;

@@ -54,12 +54,20 @@ const attempts: Record<string, () => Promise<unknown>> = {
   'edit-posted': () => sql`update journal_lines set amount_minor = 1 where tenant_id = ${tenant.id}`.execute(t.db),
   unbalanced: () =>
     t.db.transaction().execute(async (tx) => {
-      const account = await tx.selectFrom('accounts').select('id').where('tenant_id', '=', tenant.id).executeTakeFirstOrThrow();
-      const entry = await sql<{ id: bigint }>`insert into journal_entries (tenant_id, idempotency_key, body_hash, kind, posting_date, period_key)
+      const account = await tx
+        .selectFrom('accounts')
+        .select('id')
+        .where('tenant_id', '=', tenant.id)
+        .executeTakeFirstOrThrow();
+      const entry = await sql<{
+        id: bigint;
+      }>`insert into journal_entries (tenant_id, idempotency_key, body_hash, kind, posting_date, period_key)
         values (${tenant.id}, 'sql:unbalanced', 'x', 'manual', '2026-02-10', '2026-02') returning id`.execute(tx);
       const id = entry.rows[0]!.id;
       await sql`insert into journal_lines (entry_id, line_no, tenant_id, account_id, amount_minor, currency)
-        values (${id}, 1, ${tenant.id}, ${account.id}, 100, 'usd'), (${id}, 2, ${tenant.id}, ${account.id}, -90, 'usd')`.execute(tx);
+        values (${id}, 1, ${tenant.id}, ${account.id}, 100, 'usd'), (${id}, 2, ${tenant.id}, ${account.id}, -90, 'usd')`.execute(
+        tx,
+      );
     }),
 };
 
@@ -93,7 +101,8 @@ describe('a ledger trigger refusal over HTTP', () => {
     const res = await request(appWithErrorMiddleware()).post(`/attempt/${what}`);
     expect(res.status).toBe(status);
     expect(res.body).toEqual({ error: { code, message } });
-    const cause = logged.find((l) => l.msg === 'request refused: cause') as { causes?: { code?: string; stack?: string }[] } | undefined;
+    const cause = logged.find((l) => l.msg === 'request refused: cause') as
+      { causes?: { code?: string; stack?: string }[] } | undefined;
     expect(cause?.causes?.[0]?.code).toBe(sqlstate);
     expect(typeof cause?.causes?.[0]?.stack).toBe('string');
   });
@@ -115,7 +124,12 @@ describe('a ledger trigger refusal in the CLI', () => {
     const previous = process.env.LOG_LEVEL;
     process.env.LOG_LEVEL = 'debug';
     try {
-      const code = await runCommand(command('closed-period'), [], () => undefined, (s) => void (stderr += s));
+      const code = await runCommand(
+        command('closed-period'),
+        [],
+        () => undefined,
+        (s) => void (stderr += s),
+      );
       expect(code).toBe(4);
     } finally {
       if (previous === undefined) delete process.env.LOG_LEVEL;
@@ -127,7 +141,12 @@ describe('a ledger trigger refusal in the CLI', () => {
 
   it('exits 2 (invalid input) for an unbalanced entry', async () => {
     let stderr = '';
-    const code = await runCommand(command('unbalanced'), [], () => undefined, (s) => void (stderr += s));
+    const code = await runCommand(
+      command('unbalanced'),
+      [],
+      () => undefined,
+      (s) => void (stderr += s),
+    );
     expect(code).toBe(2);
     expect(stderr).toContain('does not balance');
   });

@@ -41,7 +41,10 @@ describe('each golden scenario, one drain per event', () => {
       const events = eventsOf(lines);
       const settings = JSON.parse(readFileSync(join(GOLDEN, name, 'settings.json'), 'utf8')) as Record<string, unknown>;
       const scenarioFile = join(GOLDEN, name, 'scenario.json');
-      const through = (existsSync(scenarioFile) ? (JSON.parse(readFileSync(scenarioFile, 'utf8')) as { through?: string }).through : undefined) ?? DEFAULT_THROUGH;
+      const through =
+        (existsSync(scenarioFile)
+          ? (JSON.parse(readFileSync(scenarioFile, 'utf8')) as { through?: string }).through
+          : undefined) ?? DEFAULT_THROUGH;
       const account = events[0]!.account!;
       const zone = (settings['reporting_time_zone'] as string | undefined) ?? 'UTC';
       const journal = async (order: Stripe.Event[], mode: 'at once' | 'one by one' | 'live'): Promise<string> => {
@@ -66,7 +69,12 @@ describe('each golden scenario, one drain per event', () => {
       expect(inOrder.split('\n').length).toBeGreaterThan(2);
       expect(await journal([...events].reverse(), 'one by one')).toBe(inOrder);
       expect(await journal(shuffled(events, i + 1), 'one by one')).toBe(inOrder);
-      expect(await journal([...events].sort((a, b) => a.created - b.created), 'live')).toBe(inOrder);
+      expect(
+        await journal(
+          [...events].sort((a, b) => a.created - b.created),
+          'live',
+        ),
+      ).toBe(inOrder);
     });
   });
 });

@@ -65,7 +65,10 @@ describe('delivery order and duplicates', () => {
     // Stripe's order puts them before every event the drain has read by then.
     const earliest = Math.min(...events.map((e) => e.created));
     const first = events.filter((e) => e.created === earliest);
-    await deliver(b, events.filter((e) => e.created !== earliest));
+    await deliver(
+      b,
+      events.filter((e) => e.created !== earliest),
+    );
     let late: Promise<void> | null = null;
     const base = b.deps.readerFor(b.tenant);
     const reader = Object.create(base) as typeof base;
@@ -96,7 +99,10 @@ describe('delivery order and duplicates', () => {
       }
       const shuffled = await settle(b, THROUGH);
       expect(shuffled).toBe(inOrder);
-      const dupes = await b.t.db.selectFrom('stripe_events').select((eb) => eb.fn.countAll<bigint>().as('n')).executeTakeFirstOrThrow();
+      const dupes = await b.t.db
+        .selectFrom('stripe_events')
+        .select((eb) => eb.fn.countAll<bigint>().as('n'))
+        .executeTakeFirstOrThrow();
       expect(Number(dupes.n)).toBe(events.length);
     });
   }
@@ -114,13 +120,22 @@ describe('one second holding more events than a batch', () => {
     const creditNote = events.find((e) => e.type === 'credit_note.created')!;
     const refund = events.find((e) => e.type === 'refund.created')!;
     expect(refund.created).toBe(creditNote.created);
-    const other = { ...creditNote, id: 'evt_same_second', type: 'customer.updated', data: { object: { id: 'cus_golden', object: 'customer' } } } as unknown as typeof creditNote;
+    const other = {
+      ...creditNote,
+      id: 'evt_same_second',
+      type: 'customer.updated',
+      data: { object: { id: 'cus_golden', object: 'customer' } },
+    } as unknown as typeof creditNote;
     const b = await books(lines);
     await deliver(b, [...events.filter((e) => e !== creditNote), other, creditNote]);
     const r = await drainInbox({ ...b.deps, eventsPerTransaction: 2 }, b.tenant.id);
     expect(r.processed + r.ignored).toBe(events.length + 1);
     expect(await settle(b, '2026-12-31')).toBe(expected);
-    const changed = await b.t.db.selectFrom('exceptions').select('kind').where('kind', '=', 'recognition_changed').execute();
+    const changed = await b.t.db
+      .selectFrom('exceptions')
+      .select('kind')
+      .where('kind', '=', 'recognition_changed')
+      .execute();
     expect(changed).toEqual([]);
   });
 });
@@ -141,7 +156,17 @@ describe('an event stored while a drain finishes', () => {
     const writer = b.t.db.transaction().execute(async (tx) => {
       await tx
         .insertInto('stripe_events')
-        .values({ id: last.id, tenant_id: b.tenant.id, type: last.type, created: last.created, object_id: (last.data.object as { id: string }).id, payload: JSON.stringify(last), source: 'webhook', last_error: null, processed_at: null })
+        .values({
+          id: last.id,
+          tenant_id: b.tenant.id,
+          type: last.type,
+          created: last.created,
+          object_id: (last.data.object as { id: string }).id,
+          payload: JSON.stringify(last),
+          source: 'webhook',
+          last_error: null,
+          processed_at: null,
+        })
         .execute();
       await requestDrainHoldingLock(tx, b.jobs, b.tenant.id);
       holding();
@@ -149,13 +174,20 @@ describe('an event stored while a drain finishes', () => {
     });
     await held;
     const drain = drainInbox(b.deps, b.tenant.id);
-    const early = await Promise.race([drain.then(() => 'returned'), new Promise((r) => setTimeout(() => r('waiting'), 500))]);
+    const early = await Promise.race([
+      drain.then(() => 'returned'),
+      new Promise((r) => setTimeout(() => r('waiting'), 500)),
+    ]);
     expect(early).toBe('waiting');
     commit();
     await writer;
     const r = await drain;
     expect(r.processed + r.ignored).toBe(events.length);
-    const stored = await b.t.db.selectFrom('stripe_events').select('status').where('id', '=', last.id).executeTakeFirstOrThrow();
+    const stored = await b.t.db
+      .selectFrom('stripe_events')
+      .select('status')
+      .where('id', '=', last.id)
+      .executeTakeFirstOrThrow();
     expect(stored.status).not.toBe('pending');
   });
 });
@@ -178,7 +210,9 @@ describe('backfill', () => {
       order.push(`send ${args[1]}`);
       return b.jobs.send(...args);
     }) as typeof b.jobs.send;
-    const first = await runBackfill({ db: b.t.db, jobs, stripe: b.stripe }, b.tenant.id, { onProgress: (resource) => void order.push(`listed ${resource}`) });
+    const first = await runBackfill({ db: b.t.db, jobs, stripe: b.stripe }, b.tenant.id, {
+      onProgress: (resource) => void order.push(`listed ${resource}`),
+    });
     expect(first.stored).toBeGreaterThan(10);
     expect(order.filter((o) => o.startsWith('send'))).toEqual(['send stripe-inbox']);
     expect(order.at(-1)).toBe('send stripe-inbox');
@@ -190,7 +224,11 @@ describe('backfill', () => {
     expect(await settle(b, THROUGH)).toBe(expected);
     // Booking read everything from the backfill snapshot: not one request to Stripe.
     expect(b.fake.requests.slice(listed)).toEqual([]);
-    const progress = await b.t.db.selectFrom('backfill_progress').select(['resource', 'done']).where('tenant_id', '=', b.tenant.id).execute();
+    const progress = await b.t.db
+      .selectFrom('backfill_progress')
+      .select(['resource', 'done'])
+      .where('tenant_id', '=', b.tenant.id)
+      .execute();
     expect(progress.every((p) => p.done)).toBe(true);
   });
 });
@@ -204,7 +242,15 @@ describe('deauthorization', () => {
     await drainInbox(b.deps, b.tenant.id);
     const before = await loadLedgerLines(b.t.db, b.tenant.id);
     expect(before.length).toBeGreaterThan(0);
-    const deauth = { id: 'evt_deauth', object: 'event', type: 'account.application.deauthorized', account: ACCOUNT, livemode: false, created: events[0]!.created + 10, data: { object: { id: 'ca_app', object: 'application' } } };
+    const deauth = {
+      id: 'evt_deauth',
+      object: 'event',
+      type: 'account.application.deauthorized',
+      account: ACCOUNT,
+      livemode: false,
+      created: events[0]!.created + 10,
+      data: { object: { id: 'ca_app', object: 'application' } },
+    };
     await storeEvent(b.t.db, b.jobs, deauth as never, 'webhook');
     expect((await findTenant(b.t.db, { accountId: ACCOUNT, livemode: false }))!.status).toBe('disabled');
     const outcome = await storeEvent(b.t.db, b.jobs, events[1]!, 'webhook');
@@ -212,7 +258,11 @@ describe('deauthorization', () => {
     const r = await drainInbox(b.deps, b.tenant.id);
     expect(r.processed).toBe(0);
     expect(await loadLedgerLines(b.t.db, b.tenant.id)).toEqual(before);
-    const stored = await b.t.db.selectFrom('stripe_events').select(['id', 'status']).where('id', '=', events[1]!.id).executeTakeFirstOrThrow();
+    const stored = await b.t.db
+      .selectFrom('stripe_events')
+      .select(['id', 'status'])
+      .where('id', '=', events[1]!.id)
+      .executeTakeFirstOrThrow();
     expect(stored.status).toBe('ignored');
   });
 });

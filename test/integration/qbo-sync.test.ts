@@ -16,8 +16,19 @@ import { ROLE_INFO, type AccountRole } from '../../shared/accounts.ts';
 import { startFakeQbo, type FakeQbo } from '../../backend/sandbox/qbo/server.ts';
 import { deliver, eventsOf, freshBooks, goldenLines, settle, type Books } from '../support/scenario.ts';
 
-const SCENARIOS = ['credit-note-after-payment-refund', 'refund-full-with-tax', 'uncollectible-then-paid', 'payout-paid-then-failed', 'discount-net', 'annual-monthly-even'];
-const CLIENT = { clientId: 'accrue-test-client', clientSecret: 'accrue-test-secret', redirectUris: ['http://127.0.0.1/oauth/qbo/callback'] };
+const SCENARIOS = [
+  'credit-note-after-payment-refund',
+  'refund-full-with-tax',
+  'uncollectible-then-paid',
+  'payout-paid-then-failed',
+  'discount-net',
+  'annual-monthly-even',
+];
+const CLIENT = {
+  clientId: 'accrue-test-client',
+  clientSecret: 'accrue-test-secret',
+  redirectUris: ['http://127.0.0.1/oauth/qbo/callback'],
+};
 
 let fake: FakeQbo;
 const open: Books[] = [];
@@ -53,11 +64,21 @@ async function connectedBooks(mode: 'summary' | 'detailed'): Promise<Connected> 
   const done = await qbo.oauth.handleCallback(consent.headers.get('location')!);
   expect(done).toEqual({ tenantId: b.tenant.id.toString(), realmId });
   // Map every ledger account to a QuickBooks account of the right type.
-  const accounts = await b.t.db.selectFrom('accounts').select(['id', 'role', 'name']).where('tenant_id', '=', b.tenant.id).execute();
+  const accounts = await b.t.db
+    .selectFrom('accounts')
+    .select(['id', 'role', 'name'])
+    .where('tenant_id', '=', b.tenant.id)
+    .execute();
   for (const a of accounts) {
     const info = ROLE_INFO[a.role as AccountRole];
-    const [id] = fake.seedAccounts(realmId, [{ Name: a.name, AccountType: info.qbo.type, AccountSubType: info.qbo.subType }]);
-    await b.t.db.updateTable('accounts').set({ external_id: id!, external_type: info.qbo.type }).where('id', '=', a.id).execute();
+    const [id] = fake.seedAccounts(realmId, [
+      { Name: a.name, AccountType: info.qbo.type, AccountSubType: info.qbo.subType },
+    ]);
+    await b.t.db
+      .updateTable('accounts')
+      .set({ external_id: id!, external_type: info.qbo.type })
+      .where('id', '=', a.id)
+      .execute();
   }
   return { b, qbo, realmId };
 }
@@ -111,7 +132,15 @@ describe('QuickBooks sync', () => {
       const entries = fake.journalEntries(realmId).length;
       expect(new Set(fake.journalEntries(realmId).map((j: { DocNumber: string }) => j.DocNumber)).size).toBe(entries);
       if (mode === 'summary') {
-        const periods = new Set((await b.t.db.selectFrom('journal_entries').select('period_key').where('tenant_id', '=', b.tenant.id).execute()).map((p) => p.period_key));
+        const periods = new Set(
+          (
+            await b.t.db
+              .selectFrom('journal_entries')
+              .select('period_key')
+              .where('tenant_id', '=', b.tenant.id)
+              .execute()
+          ).map((p) => p.period_key),
+        );
         expect(entries).toBe(periods.size); // one summary entry per period and currency
       }
       const stats = fake.stats(realmId);
@@ -143,7 +172,10 @@ describe('QuickBooks sync', () => {
     const [first, second] = fake.journalEntries(realmId) as { Id: string; Line: { Amount: number }[] }[];
     // An accountant adds 1.00 to one debit and one credit: still balanced, but not what we posted.
     fake.editJournalEntry(realmId, first!.Id, (je) => {
-      const side = (t: string) => je.Line.find((l: { JournalEntryLineDetail: { PostingType: string } }) => l.JournalEntryLineDetail.PostingType === t);
+      const side = (t: string) =>
+        je.Line.find(
+          (l: { JournalEntryLineDetail: { PostingType: string } }) => l.JournalEntryLineDetail.PostingType === t,
+        );
       side('Debit').Amount += 1;
       side('Credit').Amount += 1;
     });
@@ -153,7 +185,12 @@ describe('QuickBooks sync', () => {
     expect(rec.edited).toBe(1);
     expect(rec.deleted).toBe(1);
     expect(rec.differences).toBeGreaterThan(0);
-    const ex = await b.t.db.selectFrom('exceptions').select(['kind', 'reason']).where('kind', '=', 'reconcile').where('status', '=', 'open').execute();
+    const ex = await b.t.db
+      .selectFrom('exceptions')
+      .select(['kind', 'reason'])
+      .where('kind', '=', 'reconcile')
+      .where('status', '=', 'open')
+      .execute();
     expect(ex.some((e) => /ledger -?\d+ vs QuickBooks -?\d+/.test(e.reason))).toBe(true);
     expect(ex.some((e) => /edited/.test(e.reason))).toBe(true);
     expect(ex.some((e) => /deleted/.test(e.reason))).toBe(true);
@@ -162,13 +199,25 @@ describe('QuickBooks sync', () => {
   it('reports a mapped account made inactive in QuickBooks', async () => {
     const { b, qbo, realmId } = await connectedBooks('summary');
     await syncTenant({ db: b.t.db, qbo }, b.tenant.id);
-    const fees = await b.t.db.selectFrom('accounts').select(['external_id']).where('tenant_id', '=', b.tenant.id).where('role', '=', 'fees').executeTakeFirstOrThrow();
+    const fees = await b.t.db
+      .selectFrom('accounts')
+      .select(['external_id'])
+      .where('tenant_id', '=', b.tenant.id)
+      .where('role', '=', 'fees')
+      .executeTakeFirstOrThrow();
     fake.setAccountActive(realmId, fees.external_id!, false);
     const rec = await reconcileTenant({ db: b.t.db, qbo }, b.tenant.id);
     expect(rec.accountProblems).toBe(1);
     expect(rec.agree).toBe(false);
-    const ex = await b.t.db.selectFrom('exceptions').select(['object_id', 'reason']).where('kind', '=', 'reconcile').where('status', '=', 'open').execute();
-    expect(ex).toEqual([expect.objectContaining({ object_id: 'account:fees:Stripe Fees', reason: expect.stringMatching(/inactive/) })]);
+    const ex = await b.t.db
+      .selectFrom('exceptions')
+      .select(['object_id', 'reason'])
+      .where('kind', '=', 'reconcile')
+      .where('status', '=', 'open')
+      .execute();
+    expect(ex).toEqual([
+      expect.objectContaining({ object_id: 'account:fees:Stripe Fees', reason: expect.stringMatching(/inactive/) }),
+    ]);
     fake.setAccountActive(realmId, fees.external_id!, true);
     expect((await reconcileTenant({ db: b.t.db, qbo }, b.tenant.id)).agree).toBe(true);
   });
@@ -179,7 +228,11 @@ describe('QuickBooks sync', () => {
     const r = await syncTenant({ db: b.t.db, qbo }, b.tenant.id);
     expect(r.failed!.length).toBeGreaterThan(0);
     expect(r.failed!.every((f) => f.code === '6200')).toBe(true);
-    const ex = await b.t.db.selectFrom('exceptions').select(['kind', 'reason']).where('kind', '=', 'qbo_post').execute();
+    const ex = await b.t.db
+      .selectFrom('exceptions')
+      .select(['kind', 'reason'])
+      .where('kind', '=', 'qbo_post')
+      .execute();
     expect(ex.length).toBe(r.failed!.length);
     expect(ex[0]!.reason).toMatch(/6200/);
     const calls = fake.stats(realmId).requests;

@@ -19,7 +19,14 @@ afterAll(async () => {
 });
 
 const rows = (keys: [string, 'open' | 'closed'][]) =>
-  keys.map(([key, status]) => ({ key, start: `${key}-01`, end: key === '2026-12' ? '2027-01-01' : `${key.slice(0, 5)}${String(Number(key.slice(5)) + 1).padStart(2, '0')}-01`, status, closedAt: null, closedBy: null }));
+  keys.map(([key, status]) => ({
+    key,
+    start: `${key}-01`,
+    end: key === '2026-12' ? '2027-01-01' : `${key.slice(0, 5)}${String(Number(key.slice(5)) + 1).padStart(2, '0')}-01`,
+    status,
+    closedAt: null,
+    closedBy: null,
+  }));
 
 describe('planTick', () => {
   it('releases through the last day of the last ended period, once', () => {
@@ -30,7 +37,11 @@ describe('planTick', () => {
 
   it('closes in order N days after period end only under the auto policy', () => {
     const auto = TenantSettingsSchema.parse({ close_policy: { mode: 'auto', days_after_period_end: 5 } });
-    const periods = rows([['2026-01', 'closed'], ['2026-02', 'open'], ['2026-03', 'open']]);
+    const periods = rows([
+      ['2026-01', 'closed'],
+      ['2026-02', 'open'],
+      ['2026-03', 'open'],
+    ]);
     expect(planTick(auto, periods, '2026-02-28', '2026-03-05').close).toEqual([]);
     expect(planTick(auto, periods, '2026-02-28', '2026-03-06').close).toEqual(['2026-02']);
     expect(planTick(auto, periods, '2026-03-31', '2026-04-06').close).toEqual(['2026-02', '2026-03']);
@@ -42,22 +53,39 @@ describe('planTick', () => {
 describe('tenantTick', () => {
   it("releases and auto-closes in the tenant's time zone", async () => {
     const lines = goldenLines(['annual-monthly-even']);
-    const b = await freshBooks(lines, 'acct_golden', { amortization: 'monthly_even', reporting_time_zone: 'America/New_York', close_policy: { mode: 'auto', days_after_period_end: 3 } });
+    const b = await freshBooks(lines, 'acct_golden', {
+      amortization: 'monthly_even',
+      reporting_time_zone: 'America/New_York',
+      close_policy: { mode: 'auto', days_after_period_end: 3 },
+    });
     open.push(b);
     await deliver(b, eventsOf(lines));
     const { drainInbox } = await import('../../backend/app/process.ts');
     await drainInbox(b.deps, b.tenant.id);
     // 2026-04-04 02:00 UTC is still April 3 in New York: March ended 3 days ago, not yet 4.
     const at = (iso: string) => () => Date.parse(iso);
-    const first = await tenantTick({ db: b.t.db, jobs: b.jobs, process: b.deps, now: at('2026-04-04T02:00:00Z') }, b.tenant.id);
+    const first = await tenantTick(
+      { db: b.t.db, jobs: b.jobs, process: b.deps, now: at('2026-04-04T02:00:00Z') },
+      b.tenant.id,
+    );
     expect(first.releaseThrough).toBe('2026-03-31');
     expect(await releasedThrough(b.t.db, b.tenant.id)).toBe('2026-03-31');
-    const closedAfterFirst = (await listPeriods(b.t.db, b.tenant.id)).filter((p) => p.status === 'closed').map((p) => p.key);
+    const closedAfterFirst = (await listPeriods(b.t.db, b.tenant.id))
+      .filter((p) => p.status === 'closed')
+      .map((p) => p.key);
     expect(closedAfterFirst).not.toContain('2026-03');
-    const second = await tenantTick({ db: b.t.db, jobs: b.jobs, process: b.deps, now: at('2026-04-04T12:00:00Z') }, b.tenant.id);
+    const second = await tenantTick(
+      { db: b.t.db, jobs: b.jobs, process: b.deps, now: at('2026-04-04T12:00:00Z') },
+      b.tenant.id,
+    );
     expect(second.releaseThrough).toBeNull();
     expect(second.close.at(-1)).toBe('2026-03');
-    const rec = await b.t.db.selectFrom('journal_entries').select('idempotency_key').where('kind', '=', 'recognition').orderBy('posting_date').execute();
+    const rec = await b.t.db
+      .selectFrom('journal_entries')
+      .select('idempotency_key')
+      .where('kind', '=', 'recognition')
+      .orderBy('posting_date')
+      .execute();
     expect(rec.at(-1)!.idempotency_key).toMatch(/:2026-03$/);
   });
 
@@ -66,7 +94,14 @@ describe('tenantTick', () => {
     const b = await freshBooks(lines, 'acct_golden');
     open.push(b);
     await deliver(b, eventsOf(lines));
-    const inboxJobs = async () => (await sql<{ n: number }>`select count(*)::int as n from pgboss.job where name = 'stripe-inbox' and singleton_key = ${b.tenant.id.toString()}`.execute(b.t.db)).rows[0]!.n;
+    const inboxJobs = async () =>
+      (
+        await sql<{
+          n: number;
+        }>`select count(*)::int as n from pgboss.job where name = 'stripe-inbox' and singleton_key = ${b.tenant.id.toString()}`.execute(
+          b.t.db,
+        )
+      ).rows[0]!.n;
     const now = () => Date.parse('2026-03-15T12:00:00Z');
     // Pending events, but their drain request is gone (as if lost): the tick asks again.
     await sql`delete from pgboss.job where name = 'stripe-inbox'`.execute(b.t.db);
@@ -82,9 +117,18 @@ describe('tenantTick', () => {
   it("schedules the tick with cron in the tenant's zone", async () => {
     const b = await freshBooks([], 'acct_sched');
     open.push(b);
-    const t = await ensureTenant(b.t.db, { accountId: 'acct_tokyo', livemode: true }, { reporting_time_zone: 'Asia/Tokyo' });
+    const t = await ensureTenant(
+      b.t.db,
+      { accountId: 'acct_tokyo', livemode: true },
+      { reporting_time_zone: 'Asia/Tokyo' },
+    );
     await scheduleTenant(b.jobs, t);
-    const r = await sql<{ name: string; cron: string; timezone: string; key: string }>`select name, cron, timezone, key from pgboss.schedule where key = ${t.id.toString()}`.execute(b.t.db);
+    const r = await sql<{
+      name: string;
+      cron: string;
+      timezone: string;
+      key: string;
+    }>`select name, cron, timezone, key from pgboss.schedule where key = ${t.id.toString()}`.execute(b.t.db);
     expect(r.rows).toEqual([{ name: 'tenant-tick', cron: '30 0 * * *', timezone: 'Asia/Tokyo', key: t.id.toString() }]);
   });
 });

@@ -37,7 +37,10 @@ async function freePort(): Promise<number> {
 }
 
 async function startServe(port: number): Promise<{ child: ChildProcess; output: () => string }> {
-  const child = spawn(process.execPath, [bin, 'serve'], { env: env({ PORT: String(port) }), stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [bin, 'serve'], {
+    env: env({ PORT: String(port) }),
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   children.push(child);
   let out = '';
   child.stdout!.on('data', (b) => (out += b));
@@ -78,9 +81,21 @@ it('serves /readyz on the embedded database, shares it with the CLI, stops clean
   expect(output()).toMatch(/notConfigured/);
   expect(output()).toMatch(/STRIPE_SECRET_KEY/);
 
-  const payload = JSON.stringify({ id: 'evt_serve_1', object: 'event', type: 'account.application.authorized', account: 'acct_servetest', livemode: false, created: 1767225600, data: { object: { id: 'ca_1', object: 'application' } } });
+  const payload = JSON.stringify({
+    id: 'evt_serve_1',
+    object: 'event',
+    type: 'account.application.authorized',
+    account: 'acct_servetest',
+    livemode: false,
+    created: 1767225600,
+    data: { object: { id: 'ca_1', object: 'application' } },
+  });
   const header = new Stripe('sk_test_x').webhooks.generateTestHeaderString({ payload, secret: SECRET });
-  const hook = await fetch(`http://127.0.0.1:${port}/webhooks/stripe`, { method: 'POST', headers: { 'content-type': 'application/json', 'stripe-signature': header }, body: payload });
+  const hook = await fetch(`http://127.0.0.1:${port}/webhooks/stripe`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', 'stripe-signature': header },
+    body: payload,
+  });
   expect(hook.status).toBe(200);
 
   // A second process while the server runs: reuses the running embedded server.
@@ -105,7 +120,10 @@ it('stops with one line naming a malformed variable', () => {
   expect(r.status).not.toBe(0);
   expect(r.stderr.trim().split('\n')).toHaveLength(1);
   expect(r.stderr).toMatch(/PORT/);
-  const key = spawnSync(process.execPath, [bin, 'tenants'], { env: env({ STRIPE_SECRET_KEY: 'pk_live_oops' }), encoding: 'utf8' });
+  const key = spawnSync(process.execPath, [bin, 'tenants'], {
+    env: env({ STRIPE_SECRET_KEY: 'pk_live_oops' }),
+    encoding: 'utf8',
+  });
   expect(key.status).not.toBe(0);
   expect(key.stderr).toMatch(/STRIPE_SECRET_KEY/);
   expect(key.stderr).not.toMatch(/pk_live_oops/);

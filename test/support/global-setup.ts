@@ -24,7 +24,11 @@ export default async function setup(project: TestProject) {
   let adminUrl = process.env.DATABASE_URL;
   let stop: (() => Promise<void>) | undefined;
   if (!adminUrl) {
-    const pgHandle = await startEmbeddedPostgres({ dataDir: join(tmpdir(), `accrue-test-pg-${runId}`), fast: true, ephemeral: true });
+    const pgHandle = await startEmbeddedPostgres({
+      dataDir: join(tmpdir(), `accrue-test-pg-${runId}`),
+      fast: true,
+      ephemeral: true,
+    });
     adminUrl = pgHandle.url;
     stop = () => pgHandle.stop();
   }

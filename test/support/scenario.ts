@@ -32,8 +32,8 @@ export function goldenLines(names: string[]): Record<string, unknown>[] {
   return names.flatMap((n) => readJsonl(join(import.meta.dirname, '..', 'golden', n, 'input.jsonl')));
 }
 
-export const eventsOf = (lines: Record<string, unknown>[]) => lines.filter((l) => l.object === 'event') as unknown as Stripe.Event[];
-
+export const eventsOf = (lines: Record<string, unknown>[]) =>
+  lines.filter((l) => l.object === 'event') as unknown as Stripe.Event[];
 
 export interface Books {
   t: TestDatabase;
@@ -46,7 +46,11 @@ export interface Books {
 }
 
 /** Fresh books for one account, with the fake loaded from `lines`. */
-export async function freshBooks(lines: Record<string, unknown>[], account: string, settings: TenantSettingsInput = {}): Promise<Books> {
+export async function freshBooks(
+  lines: Record<string, unknown>[],
+  account: string,
+  settings: TenantSettingsInput = {},
+): Promise<Books> {
   const t = await createTestDatabase();
   const jobs = await new Jobs({ url: t.url }).start();
   const fake = await startStripeFake({ apiKey: FAKE_KEY });

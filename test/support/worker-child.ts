@@ -23,6 +23,12 @@ function slow(r: StripeReader): StripeReader {
     },
   });
 }
-await openContext({ config, log: createLogger('warn'), workers: true, eventsPerTransaction: Number(process.env.EVENTS_PER_TRANSACTION ?? '4'), readerFor: (t) => slow(createStripeReader(stripe, t.accountId)) });
+await openContext({
+  config,
+  log: createLogger('warn'),
+  workers: true,
+  eventsPerTransaction: Number(process.env.EVENTS_PER_TRANSACTION ?? '4'),
+  readerFor: (t) => slow(createStripeReader(stripe, t.accountId)),
+});
 process.stdout.write('ready\n');
 setInterval(() => undefined, 1 << 30);

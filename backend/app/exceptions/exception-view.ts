@@ -28,7 +28,10 @@ export function exceptionItem(row: ExceptionRow, eventStatus: ReadonlyMap<string
   }
   const open = row.status === 'open';
   const retryable =
-    open && (row.kind === 'stripe_event' || row.kind === 'qbo_post' || (row.kind === 'mapping' && typeof details['event'] === 'string'));
+    open &&
+    (row.kind === 'stripe_event' ||
+      row.kind === 'qbo_post' ||
+      (row.kind === 'mapping' && typeof details['event'] === 'string'));
   const eventId = eventIdOf(row);
   const retrying = open && eventId !== undefined && eventStatus.get(eventId) === 'pending';
   return {
@@ -44,20 +47,34 @@ export function exceptionItem(row: ExceptionRow, eventStatus: ReadonlyMap<string
 }
 
 /** The inbox status of every Stripe event the rows concern. */
-export async function eventStatuses(db: Db, tenant: Tenant, rows: readonly ExceptionRow[]): Promise<Map<string, string>> {
+export async function eventStatuses(
+  db: Db,
+  tenant: Tenant,
+  rows: readonly ExceptionRow[],
+): Promise<Map<string, string>> {
   const ids = new Set<string>();
   for (const row of rows) {
     const eventId = eventIdOf(row);
     if (eventId !== undefined) ids.add(eventId);
   }
   if (ids.size === 0) return new Map();
-  const events = await db.selectFrom('stripe_events').select(['id', 'status']).where('tenant_id', '=', tenant.id).where('id', 'in', [...ids]).execute();
+  const events = await db
+    .selectFrom('stripe_events')
+    .select(['id', 'status'])
+    .where('tenant_id', '=', tenant.id)
+    .where('id', 'in', [...ids])
+    .execute();
   return new Map(events.map((e) => [e.id, e.status]));
 }
 
 /** One exception of the tenant as the App shows it; `not_found` when it is not the tenant's. */
 export async function oneException(db: Db, tenant: Tenant, id: bigint): Promise<ExceptionResponse> {
-  const r = await db.selectFrom('exceptions').selectAll().where('tenant_id', '=', tenant.id).where('id', '=', id).executeTakeFirst();
+  const r = await db
+    .selectFrom('exceptions')
+    .selectAll()
+    .where('tenant_id', '=', tenant.id)
+    .where('id', '=', id)
+    .executeTakeFirst();
   if (!r) throw new AccrueError('not_found', `No exception ${id}.`);
   const row = exceptionRowOf(r);
   return { exception: exceptionItem(row, await eventStatuses(db, tenant, [row])) };

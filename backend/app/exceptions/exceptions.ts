@@ -1,14 +1,26 @@
 /** The exception queue's use cases as the App sees them: list, retry, resolve. */
-import type { ExceptionResponse, ExceptionsQuery, ExceptionsResponse, ResolveExceptionRequest } from '../../../shared/api/app.ts';
+import type {
+  ExceptionResponse,
+  ExceptionsQuery,
+  ExceptionsResponse,
+  ResolveExceptionRequest,
+} from '../../../shared/api/app.ts';
 import { AccrueError } from '../../../shared/errors.ts';
 import { retryException as enqueueRetry } from '../../admin/exception-actions.ts';
-import { listExceptions as listExceptionRows, resolveException as resolveExceptionRow } from '../../ledger/exception-queue.ts';
+import {
+  listExceptions as listExceptionRows,
+  resolveException as resolveExceptionRow,
+} from '../../ledger/exception-queue.ts';
 import { bigintId, tenantOf } from '../app-api/support.ts';
 import type { AppCaller, AppDeps } from '../app-api/types.ts';
 import { eventStatuses, exceptionItem, oneException } from './exception-view.ts';
 
 /** A page of the tenant's exceptions (open, resolved or all), after the `starting_after` id. */
-export async function listExceptions(deps: Pick<AppDeps, 'db'>, caller: AppCaller, query: ExceptionsQuery): Promise<ExceptionsResponse> {
+export async function listExceptions(
+  deps: Pick<AppDeps, 'db'>,
+  caller: AppCaller,
+  query: ExceptionsQuery,
+): Promise<ExceptionsResponse> {
   const tenant = await tenantOf(deps.db, caller);
   let after: bigint | undefined;
   if (query.starting_after !== undefined) {
@@ -17,7 +29,11 @@ export async function listExceptions(deps: Pick<AppDeps, 'db'>, caller: AppCalle
     after = id;
   }
   // One row more than the page tells whether there is a next page.
-  const filter = { ...(query.status === 'all' ? {} : { status: query.status }), limit: query.limit + 1, ...(after ? { after } : {}) };
+  const filter = {
+    ...(query.status === 'all' ? {} : { status: query.status }),
+    limit: query.limit + 1,
+    ...(after ? { after } : {}),
+  };
   const rows = await listExceptionRows(deps.db, tenant.id, filter);
   const page = rows.slice(0, query.limit);
   const statuses = await eventStatuses(deps.db, tenant, page);
@@ -28,17 +44,27 @@ export async function listExceptions(deps: Pick<AppDeps, 'db'>, caller: AppCalle
  * Retries an exception (the retry is an enqueue, so it needs the job queue: `not_configured`
  * without one). An id that is not a number names no exception: `not_found`.
  */
-export async function retryException(deps: Pick<AppDeps, 'db' | 'jobs'>, caller: AppCaller, exceptionId: string): Promise<ExceptionResponse> {
+export async function retryException(
+  deps: Pick<AppDeps, 'db' | 'jobs'>,
+  caller: AppCaller,
+  exceptionId: string,
+): Promise<ExceptionResponse> {
   const tenant = await tenantOf(deps.db, caller);
   const id = bigintId(exceptionId);
   if (id === null) throw new AccrueError('not_found', `No exception ${exceptionId}.`);
-  if (!deps.jobs) throw new AccrueError('not_configured', 'The job queue is not running in this process, so nothing can be retried.');
+  if (!deps.jobs)
+    throw new AccrueError('not_configured', 'The job queue is not running in this process, so nothing can be retried.');
   await enqueueRetry(deps.db, deps.jobs, tenant.id, id);
   return oneException(deps.db, tenant, id);
 }
 
 /** Marks an exception resolved by the caller, with their note. */
-export async function resolveException(deps: Pick<AppDeps, 'db'>, caller: AppCaller, exceptionId: string, req: ResolveExceptionRequest): Promise<ExceptionResponse> {
+export async function resolveException(
+  deps: Pick<AppDeps, 'db'>,
+  caller: AppCaller,
+  exceptionId: string,
+  req: ResolveExceptionRequest,
+): Promise<ExceptionResponse> {
   const tenant = await tenantOf(deps.db, caller);
   const id = bigintId(exceptionId);
   if (id === null) throw new AccrueError('not_found', `No exception ${exceptionId}.`);

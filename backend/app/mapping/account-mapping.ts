@@ -22,32 +22,54 @@ type MappedAccount = { id: string; type: string } | null;
  */
 function checkedAccount(role: AccountRole, id: string, chartById: ReadonlyMap<string, QboAccount>): MappedAccount {
   const account = chartById.get(id);
-  if (!account) throw new AccrueError('invalid_input', `QuickBooks has no account ${id} (mapping for ${role}).`, { role, account: id });
-  if (account.Active === false) {
-    throw new AccrueError('invalid_input', `QuickBooks account "${account.Name}" is inactive; ${role} needs an active account.`, {
+  if (!account)
+    throw new AccrueError('invalid_input', `QuickBooks has no account ${id} (mapping for ${role}).`, {
       role,
       account: id,
     });
+  if (account.Active === false) {
+    throw new AccrueError(
+      'invalid_input',
+      `QuickBooks account "${account.Name}" is inactive; ${role} needs an active account.`,
+      {
+        role,
+        account: id,
+      },
+    );
   }
   const allowed = allowedAccountTypes(role);
   if (!allowed.includes(account.AccountType)) {
-    throw new AccrueError('invalid_input', `"${account.Name}" is ${account.AccountType}; ${role} needs one of ${allowed.join(', ')}.`, {
-      role,
-      account: id,
-    });
+    throw new AccrueError(
+      'invalid_input',
+      `"${account.Name}" is ${account.AccountType}; ${role} needs one of ${allowed.join(', ')}.`,
+      {
+        role,
+        account: id,
+      },
+    );
   }
   return { id: account.Id, type: account.AccountType };
 }
 
 /** Maps the roles the request names; the chart is read from QuickBooks only when an id needs checking. */
-export async function updateAccountMapping(deps: Pick<AppDeps, 'db' | 'qbo' | 'log'>, caller: AppCaller, req: AccountMappingUpdateRequest): Promise<AccountMappingResponse> {
+export async function updateAccountMapping(
+  deps: Pick<AppDeps, 'db' | 'qbo' | 'log'>,
+  caller: AppCaller,
+  req: AccountMappingUpdateRequest,
+): Promise<AccountMappingResponse> {
   const tenant = await tenantOf(deps.db, caller);
   const wanted = Object.entries(req.mapping).filter((e): e is [AccountRole, string | null] => e[1] !== undefined);
   const chart = wanted.some(([, id]) => id !== null) ? await listChart(deps, tenant) : [];
   const chartById = new Map(chart.map((a) => [a.Id, a]));
   // Check every role first, so one bad id leaves the whole mapping unchanged.
-  const resolved = wanted.map(([role, id]): [AccountRole, MappedAccount] => [role, id === null ? null : checkedAccount(role, id, chartById)]);
+  const resolved = wanted.map(([role, id]): [AccountRole, MappedAccount] => [
+    role,
+    id === null ? null : checkedAccount(role, id, chartById),
+  ]);
   for (const [role, account] of resolved) await writeMapping(deps.db, tenant, role, account);
-  deps.log?.info({ tenant: tenant.id.toString(), user: caller.user.id, roles: resolved.map(([r]) => r) }, 'account mapping changed');
+  deps.log?.info(
+    { tenant: tenant.id.toString(), user: caller.user.id, roles: resolved.map(([r]) => r) },
+    'account mapping changed',
+  );
   return { mapping: await readMapping(deps.db, tenant) };
 }

@@ -22,7 +22,10 @@ function toQboAccountItem(account: QboAccount): QboAccountItem {
 }
 
 /** The chart for the mapping picker, by name. */
-export async function listQboAccounts(deps: Pick<AppDeps, 'db' | 'qbo'>, caller: AppCaller): Promise<QboAccountsResponse> {
+export async function listQboAccounts(
+  deps: Pick<AppDeps, 'db' | 'qbo'>,
+  caller: AppCaller,
+): Promise<QboAccountsResponse> {
   const tenant = await tenantOf(deps.db, caller);
   const chart = await listChart(deps, tenant);
   const accounts = chart.map(toQboAccountItem).sort((a, b) => a.name.localeCompare(b.name) || a.id.localeCompare(b.id));

@@ -16,11 +16,17 @@ import { readMapping, roleAccountName, writeMapping } from './mapping-store.ts';
 type Created = CreateMissingAccountsResponse['created'];
 
 /** Proposes and applies the accounts in one QuickBooks session; maps each role and returns what was created. */
-async function createInSession(deps: Pick<AppDeps, 'db'>, tenant: Tenant, needed: RoleAccount[], session: QboSession): Promise<Created> {
+async function createInSession(
+  deps: Pick<AppDeps, 'db'>,
+  tenant: Tenant,
+  needed: RoleAccount[],
+  session: QboSession,
+): Promise<Created> {
   const chart = await session.call((api) => api.listAccounts({ includeInactive: true }));
   const proposals = proposeAccounts(needed, chart);
   const api = {
-    createAccount: (a: { Name: string; AccountType: string; AccountSubType?: string }) => session.call((x) => x.createAccount(a)),
+    createAccount: (a: { Name: string; AccountType: string; AccountSubType?: string }) =>
+      session.call((x) => x.createAccount(a)),
     listAccounts: (o?: { includeInactive?: boolean }) => session.call((x) => x.listAccounts(o)),
   };
   const applied = await applyProposals(api, proposals);
@@ -31,14 +37,24 @@ async function createInSession(deps: Pick<AppDeps, 'db'>, tenant: Tenant, needed
     await writeMapping(deps.db, tenant, proposal.role, { id: made.id, type: made.accountType });
     if (proposal.action !== 'create') continue;
     const { Name, AccountSubType } = proposal.create;
-    const account = { id: made.id, name: made.name ?? Name, type: made.accountType, sub_type: AccountSubType, active: true };
+    const account = {
+      id: made.id,
+      name: made.name ?? Name,
+      type: made.accountType,
+      sub_type: AccountSubType,
+      active: true,
+    };
     created.push({ role: proposal.role, account });
   }
   return created;
 }
 
 /** The requested roles (all by default) that have no account yet get one. */
-export async function createMissingAccounts(deps: Pick<AppDeps, 'db' | 'qbo'>, caller: AppCaller, req: CreateMissingAccountsRequest): Promise<CreateMissingAccountsResponse> {
+export async function createMissingAccounts(
+  deps: Pick<AppDeps, 'db' | 'qbo'>,
+  caller: AppCaller,
+  req: CreateMissingAccountsRequest,
+): Promise<CreateMissingAccountsResponse> {
   const tenant = await tenantOf(deps.db, caller);
   const mapping = await readMapping(deps.db, tenant);
   const roles = (req.roles ?? [...ACCOUNT_ROLES]).filter((role) => mapping[role] === null);

@@ -16,14 +16,26 @@ export function roleAccountName(settings: TenantSettings, role: AccountRole): st
 
 /** The QuickBooks account id of every role (null when unmapped). */
 export async function readMapping(db: Db, tenant: Tenant): Promise<AccountMappingResponse['mapping']> {
-  const rows = await db.selectFrom('accounts').select(['role', 'name', 'external_id']).where('tenant_id', '=', tenant.id).execute();
+  const rows = await db
+    .selectFrom('accounts')
+    .select(['role', 'name', 'external_id'])
+    .where('tenant_id', '=', tenant.id)
+    .execute();
   const byKey = new Map(rows.map((r) => [mappingKey(r.role as AccountRole, r.name), r.external_id]));
-  const entries = ACCOUNT_ROLES.map((role) => [role, byKey.get(mappingKey(role, roleAccountName(tenant.settings, role))) ?? null]);
+  const entries = ACCOUNT_ROLES.map((role) => [
+    role,
+    byKey.get(mappingKey(role, roleAccountName(tenant.settings, role))) ?? null,
+  ]);
   return Object.fromEntries(entries) as AccountMappingResponse['mapping'];
 }
 
 /** Maps a role's account to a QuickBooks account (or unmaps it with null). */
-export async function writeMapping(db: Db, tenant: Tenant, role: AccountRole, account: { id: string; type: string } | null): Promise<void> {
+export async function writeMapping(
+  db: Db,
+  tenant: Tenant,
+  role: AccountRole,
+  account: { id: string; type: string } | null,
+): Promise<void> {
   const external = { external_id: account?.id ?? null, external_type: account?.type ?? null };
   await db
     .insertInto('accounts')

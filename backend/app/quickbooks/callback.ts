@@ -29,7 +29,12 @@ function tenantHintOf(state: string): string | null {
  * leaves no grant behind. The claimed tenant is only a hint (the exchange verifies the state), so
  * a forged hint can do no more than refuse its own request.
  */
-async function realmInUse(deps: QboCallbackDeps, query: URLSearchParams, state: string, attempt: PendingConnect | undefined): Promise<QboCallbackOutcome | null> {
+async function realmInUse(
+  deps: QboCallbackDeps,
+  query: URLSearchParams,
+  state: string,
+  attempt: PendingConnect | undefined,
+): Promise<QboCallbackOutcome | null> {
   const claimed = attempt?.tenantId ?? tenantHintOf(state);
   const realmId = query.get('realmId');
   if (claimed === null || !realmId || query.get('error') !== null) return null;
@@ -70,20 +75,25 @@ function failedOutcome(err: AccrueError, query: URLSearchParams): { outcome: Fai
         ? {
             ok: false,
             reason: 'exchange_failed',
-            message: 'QuickBooks refused the sign-in (the code was already used or expired). Start the connection again.',
+            message:
+              'QuickBooks refused the sign-in (the code was already used or expired). Start the connection again.',
           }
         : {
             ok: false,
             reason: 'upstream',
-            message: 'QuickBooks did not answer while finishing the connection. Start the connection again in a moment.',
+            message:
+              'QuickBooks did not answer while finishing the connection. Start the connection again in a moment.',
           };
   return { outcome, stateProblem };
 }
 
 /** Completes a connect from Intuit's redirect (full URL or query string); never throws. */
 export async function completeQboConnect(deps: QboCallbackDeps, callbackUrl: string): Promise<QboCallbackOutcome> {
-  if (!deps.qbo) return { ok: false, reason: 'not_configured', message: 'QuickBooks is not configured on this Accrue server.' };
-  const query = new URLSearchParams(callbackUrl.includes('?') ? callbackUrl.slice(callbackUrl.indexOf('?') + 1) : callbackUrl);
+  if (!deps.qbo)
+    return { ok: false, reason: 'not_configured', message: 'QuickBooks is not configured on this Accrue server.' };
+  const query = new URLSearchParams(
+    callbackUrl.includes('?') ? callbackUrl.slice(callbackUrl.indexOf('?') + 1) : callbackUrl,
+  );
   const state = query.get('state') ?? '';
   const attempt = deps.attempts.take(state);
   const refused = await realmInUse(deps, query, state, attempt);

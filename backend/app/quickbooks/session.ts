@@ -39,10 +39,15 @@ export function qboFailure(error: unknown): AccrueError {
   }
   if (isQboApiError(error)) {
     const { kind, message, detail } = error.error;
-    if (kind === 'throttled') return new AccrueError('rate_limited', 'QuickBooks is throttling requests; try again in a minute.');
-    if (kind === 'auth') return new AccrueError('not_configured', 'QuickBooks needs to be reconnected: it refused the access token.');
+    if (kind === 'throttled')
+      return new AccrueError('rate_limited', 'QuickBooks is throttling requests; try again in a minute.');
+    if (kind === 'auth')
+      return new AccrueError('not_configured', 'QuickBooks needs to be reconnected: it refused the access token.');
     if (kind === 'validation') {
-      return new AccrueError('invalid_input', `QuickBooks refused the request: ${message}${detail ? ` (${detail})` : ''}`);
+      return new AccrueError(
+        'invalid_input',
+        `QuickBooks refused the request: ${message}${detail ? ` (${detail})` : ''}`,
+      );
     }
     return new AccrueError('upstream_unavailable', `QuickBooks did not answer (${kind}).`);
   }
@@ -50,7 +55,11 @@ export function qboFailure(error: unknown): AccrueError {
 }
 
 /** Runs `fn` with a QuickBooks session of the tenant; every failure comes back in our error family. */
-export async function withQbo<T>(deps: Pick<AppDeps, 'qbo'>, tenant: Tenant, fn: (session: QboSession) => Promise<T>): Promise<T> {
+export async function withQbo<T>(
+  deps: Pick<AppDeps, 'qbo'>,
+  tenant: Tenant,
+  fn: (session: QboSession) => Promise<T>,
+): Promise<T> {
   const qbo = requireQbo(deps);
   try {
     const session = await openSession(qbo.oauth, tenant.id.toString());

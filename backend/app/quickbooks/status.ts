@@ -35,14 +35,22 @@ export async function qboStatusOf(deps: QboStatusDeps, tenant: Tenant): Promise<
     return { ...NOT_CONNECTED, status: 'pending', realm_id: connection?.realm_id ?? null, message };
   }
   if (connection) {
-    const base = { company_name: null, realm_id: connection.realm_id, connected_at: connection.updated_at.toISOString() };
+    const base = {
+      company_name: null,
+      realm_id: connection.realm_id,
+      connected_at: connection.updated_at.toISOString(),
+    };
     if (connection.status === 'active') return { ...base, status: 'connected', message: null };
     if (connection.status === 'needs_reconnect') {
       const reason = connection.status_reason ? ` (${connection.status_reason})` : '';
       const message = `QuickBooks stopped accepting Accrue's authorization${reason}. Reconnect QuickBooks to resume posting.`;
       return { ...base, status: 'expired', message };
     }
-    return { ...base, status: 'error', message: 'The QuickBooks connection was revoked. Connect QuickBooks again to resume posting.' };
+    return {
+      ...base,
+      status: 'error',
+      message: 'The QuickBooks connection was revoked. Connect QuickBooks again to resume posting.',
+    };
   }
   const lastFailure = deps.attempts.lastFailure(tenantId);
   if (lastFailure) return { ...NOT_CONNECTED, status: 'error', message: lastFailure.message };

@@ -33,11 +33,16 @@ async function invoicesOf(db: Db, tenant: Tenant, customerId: string): Promise<s
 }
 
 /** `not_found` when nothing is booked for the customer (no fact and no entry). */
-export async function getCustomerDetail(deps: Pick<AppDeps, 'db'>, caller: AppCaller, customerId: string): Promise<CustomerDetailResponse> {
+export async function getCustomerDetail(
+  deps: Pick<AppDeps, 'db'>,
+  caller: AppCaller,
+  customerId: string,
+): Promise<CustomerDetailResponse> {
   const tenant = await tenantOf(deps.db, caller);
   const facts = await factsOf(deps.db, tenant, await invoicesOf(deps.db, tenant, customerId));
   const entries = await entriesFor(deps.db, tenant, { customer: customerId });
-  if (facts.length === 0 && entries.length === 0) throw new AccrueError('not_found', `Nothing is booked for customer ${customerId}.`);
+  if (facts.length === 0 && entries.length === 0)
+    throw new AccrueError('not_found', `Nothing is booked for customer ${customerId}.`);
   const schedules = await schedulesOf(deps.db, tenant, facts);
   const tz = tenant.settings.reporting_time_zone;
   let recognized = 0n;
@@ -58,7 +63,16 @@ export async function getCustomerDetail(deps: Pick<AppDeps, 'db'>, caller: AppCa
       deferred_minor: minor(total - released),
     });
   }
-  invoices.sort((a, b) => (a.booked_on ?? '').localeCompare(b.booked_on ?? '') || a.invoice_id.localeCompare(b.invoice_id));
+  invoices.sort(
+    (a, b) => (a.booked_on ?? '').localeCompare(b.booked_on ?? '') || a.invoice_id.localeCompare(b.invoice_id),
+  );
   const currency = tenant.settings.functional_currency;
-  return { customer_id: customerId, currency, recognized_minor: minor(recognized), deferred_minor: minor(deferred), invoices, entries };
+  return {
+    customer_id: customerId,
+    currency,
+    recognized_minor: minor(recognized),
+    deferred_minor: minor(deferred),
+    invoices,
+    entries,
+  };
 }

@@ -13,7 +13,11 @@ import { factsOf, scheduleItems, schedulesOf } from './schedules.ts';
  * The invoice's human number from Stripe (facts do not keep it). Best effort: the drill-down is
  * about our books, so a Stripe that is slow or unreachable leaves the number blank, not an error.
  */
-async function invoiceNumberOf(deps: Pick<AppDeps, 'stripe' | 'log'>, tenant: Tenant, invoiceId: string): Promise<string | null> {
+async function invoiceNumberOf(
+  deps: Pick<AppDeps, 'stripe' | 'log'>,
+  tenant: Tenant,
+  invoiceId: string,
+): Promise<string | null> {
   if (!deps.stripe) return null;
   try {
     const invoice = await deps.stripe.invoices.retrieve(invoiceId, {}, { stripeAccount: tenant.accountId });
@@ -25,13 +29,20 @@ async function invoiceNumberOf(deps: Pick<AppDeps, 'stripe' | 'log'>, tenant: Te
 }
 
 /** `not_found` when nothing is booked for the invoice (no fact and no entry). */
-export async function getInvoiceDetail(deps: Pick<AppDeps, 'db' | 'stripe' | 'log'>, caller: AppCaller, invoiceId: string): Promise<InvoiceDetailResponse> {
+export async function getInvoiceDetail(
+  deps: Pick<AppDeps, 'db' | 'stripe' | 'log'>,
+  caller: AppCaller,
+  invoiceId: string,
+): Promise<InvoiceDetailResponse> {
   const tenant = await tenantOf(deps.db, caller);
   const facts = await factsOf(deps.db, tenant, [invoiceId]);
   const entries = await entriesFor(deps.db, tenant, { invoice: invoiceId });
-  if (facts.length === 0 && entries.length === 0) throw new AccrueError('not_found', `Nothing is booked for invoice ${invoiceId}.`);
+  if (facts.length === 0 && entries.length === 0)
+    throw new AccrueError('not_found', `Nothing is booked for invoice ${invoiceId}.`);
   const finalized = facts.find((f): f is InvoiceFinalizedFact => f.type === 'invoice_finalized');
-  const schedules = (await schedulesOf(deps.db, tenant, facts)).filter((s) => s.invoice === invoiceId || s.aggregate === invoiceId);
+  const schedules = (await schedulesOf(deps.db, tenant, facts)).filter(
+    (s) => s.invoice === invoiceId || s.aggregate === invoiceId,
+  );
   return {
     invoice_id: invoiceId,
     number: await invoiceNumberOf(deps, tenant, invoiceId),

@@ -8,7 +8,9 @@ import type { AppDeps } from '../app-api/types.ts';
 
 function calendarOf(settings: TenantSettings): PeriodCalendar {
   const calendar = settings.period_calendar;
-  return periodCalendar(calendar.type === 'monthly' ? { type: 'monthly' } : { type: '4-4-5', fiscalYearStart: calendar.fiscal_year_start });
+  return periodCalendar(
+    calendar.type === 'monthly' ? { type: 'monthly' } : { type: '4-4-5', fiscalYearStart: calendar.fiscal_year_start },
+  );
 }
 
 /** The last `count` periods of the tenant's calendar, oldest first, ending with the one containing today. */

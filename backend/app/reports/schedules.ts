@@ -61,7 +61,11 @@ function totalsOf(list: readonly ScheduleLine[]) {
  * One item per performance obligation. The service period is the invoice line's when it has one;
  * otherwise it spans the first to the day after the last posting date.
  */
-export function scheduleItems(tenant: Tenant, schedules: readonly ScheduleLine[], invoice: InvoiceFinalizedFact | undefined): ScheduleLineItem[] {
+export function scheduleItems(
+  tenant: Tenant,
+  schedules: readonly ScheduleLine[],
+  invoice: InvoiceFinalizedFact | undefined,
+): ScheduleLineItem[] {
   const tz = tenant.settings.reporting_time_zone;
   const linesById = new Map<string, InvoiceLineFact>((invoice?.lines ?? []).map((l) => [l.id, l]));
   const out: ScheduleLineItem[] = [];
@@ -75,7 +79,9 @@ export function scheduleItems(tenant: Tenant, schedules: readonly ScheduleLine[]
     const end = hasPeriod ? localDateOf(line.periodEnd, tz) : addDays(dates[dates.length - 1]!, 1);
     out.push({
       invoice_line: first.invoiceLine ?? obligation,
-      description: line?.description ?? (obligation === first.invoiceLine ? obligation : `${first.invoiceLine ?? ''} ${obligation}`.trim()),
+      description:
+        line?.description ??
+        (obligation === first.invoiceLine ? obligation : `${first.invoiceLine ?? ''} ${obligation}`.trim()),
       product: first.product,
       service_start: start,
       service_end: end > start ? end : addDays(start, 1),

@@ -17,11 +17,17 @@ function deferredByBookedPeriod(lines: readonly LedgerLine[]): Map<string, bigin
   return remaining;
 }
 
-export async function getWaterfall(deps: Pick<AppDeps, 'db' | 'clock'>, caller: AppCaller, query: ReportQuery): Promise<WaterfallResponse> {
+export async function getWaterfall(
+  deps: Pick<AppDeps, 'db' | 'clock'>,
+  caller: AppCaller,
+  query: ReportQuery,
+): Promise<WaterfallResponse> {
   const tenant = await tenantOf(deps.db, caller);
   const currency = tenant.settings.functional_currency;
   const keys = lastPeriods(deps.clock, tenant, query.periods).map((p) => p.key);
-  const lines = (await loadLedgerLines(deps.db, tenant.id, { throughPeriod: keys[keys.length - 1]! })).filter((l) => l.currency === currency);
+  const lines = (await loadLedgerLines(deps.db, tenant.id, { throughPeriod: keys[keys.length - 1]! })).filter(
+    (l) => l.currency === currency,
+  );
   const grid = waterfall(lines).currencies.find((c) => c.currency === currency);
   const remaining = deferredByBookedPeriod(lines);
   const stillDeferred = [...remaining].filter(([, v]) => v !== 0n).map(([k]) => k);
@@ -34,7 +40,12 @@ export async function getWaterfall(deps: Pick<AppDeps, 'db' | 'clock'>, caller: 
     if (left === 0n && inWindow.every((v) => v === 0n)) continue;
     // Booked = everything recognized from it so far (also before the window) + what is still deferred.
     const bookedMinor = minor((row?.total ?? 0n) + left);
-    rows.push({ booked_period: bookedPeriod, booked_minor: bookedMinor, recognized_minor: inWindow.map(minor), remaining_minor: minor(left) });
+    rows.push({
+      booked_period: bookedPeriod,
+      booked_minor: bookedMinor,
+      recognized_minor: inWindow.map(minor),
+      remaining_minor: minor(left),
+    });
   }
   const totals = keys.map((_, i) => rows.reduce((sum, r) => sum + BigInt(r.recognized_minor[i]!), 0n));
   return { currency, periods: keys, rows, totals_minor: totals.map(minor) };

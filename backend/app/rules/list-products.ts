@@ -5,14 +5,20 @@ import type { AppCaller, AppDeps } from '../app-api/types.ts';
 import { ruleInForce, rulesOf } from './rule-dates.ts';
 import { PRICE_LOOKUPS_MAX, productPage, summarize } from './stripe-products.ts';
 
-export async function listProducts(deps: Pick<AppDeps, 'db' | 'stripe' | 'clock'>, caller: AppCaller, query: ProductsQuery): Promise<ProductsResponse> {
+export async function listProducts(
+  deps: Pick<AppDeps, 'db' | 'stripe' | 'clock'>,
+  caller: AppCaller,
+  query: ProductsQuery,
+): Promise<ProductsResponse> {
   const tenant = await tenantOf(deps.db, caller);
   const page = await productPage(deps, tenant, query);
   const today = todayOf(deps.clock, tenant);
   const lookups = { left: PRICE_LOOKUPS_MAX };
   const products: ProductSummary[] = [];
   for (const product of page.data) {
-    products.push(await summarize(deps, tenant, product, ruleInForce(rulesOf(tenant.settings, product.id), today), lookups));
+    products.push(
+      await summarize(deps, tenant, product, ruleInForce(rulesOf(tenant.settings, product.id), today), lookups),
+    );
   }
   return { products, has_more: page.has_more };
 }

@@ -32,8 +32,10 @@ export interface PriceLookups {
 export function stripeFailure(error: unknown, what: string): AccrueError {
   if (isAccrueError(error)) return error;
   const err = error as { statusCode?: number; code?: string; message?: string };
-  if (err?.statusCode === 404 || err?.code === 'resource_missing') return new AccrueError('not_found', `${what} was not found in Stripe`);
-  if (err?.statusCode === 429) return new AccrueError('rate_limited', 'Stripe is rate limiting requests; try again in a moment.');
+  if (err?.statusCode === 404 || err?.code === 'resource_missing')
+    return new AccrueError('not_found', `${what} was not found in Stripe`);
+  if (err?.statusCode === 429)
+    return new AccrueError('rate_limited', 'Stripe is rate limiting requests; try again in a moment.');
   if (err?.statusCode === 401 || err?.statusCode === 403) {
     return new AccrueError('not_configured', 'Accrue cannot read this Stripe account (is the app installed?).');
   }
@@ -41,7 +43,13 @@ export function stripeFailure(error: unknown, what: string): AccrueError {
 }
 
 /** A product for the App, its default price looked up when the read did not expand it (within `lookups`). */
-export async function summarize(deps: StripeDeps, tenant: Tenant, product: Stripe.Product, rule: ProductRule | null, lookups: PriceLookups): Promise<ProductSummary> {
+export async function summarize(
+  deps: StripeDeps,
+  tenant: Tenant,
+  product: Stripe.Product,
+  rule: ProductRule | null,
+  lookups: PriceLookups,
+): Promise<ProductSummary> {
   let price: Stripe.Price | null = null;
   if (product.default_price && typeof product.default_price === 'object') price = product.default_price;
   else if (typeof product.default_price === 'string' && deps.stripe && lookups.left-- > 0) {
@@ -52,7 +60,11 @@ export async function summarize(deps: StripeDeps, tenant: Tenant, product: Strip
     }
   }
   const defaultPrice = price
-    ? { id: price.id, currency: normalizeCurrency(price.currency), unit_amount_minor: price.unit_amount === null ? null : String(price.unit_amount) }
+    ? {
+        id: price.id,
+        currency: normalizeCurrency(price.currency),
+        unit_amount_minor: price.unit_amount === null ? null : String(price.unit_amount),
+      }
     : null;
   return { id: product.id, name: product.name, active: product.active, default_price: defaultPrice, rule };
 }
@@ -62,7 +74,13 @@ export async function summarize(deps: StripeDeps, tenant: Tenant, product: Strip
  * longer has (deleted, or Stripe not configured here) is shown by its id, so a rule left behind
  * can still be read and removed; writing a new rule requires the product to exist.
  */
-export async function productSummary(deps: StripeDeps, tenant: Tenant, productId: string, rule: ProductRule | null, opts: { allowMissing: boolean }): Promise<ProductSummary> {
+export async function productSummary(
+  deps: StripeDeps,
+  tenant: Tenant,
+  productId: string,
+  rule: ProductRule | null,
+  opts: { allowMissing: boolean },
+): Promise<ProductSummary> {
   const stub: ProductSummary = { id: productId, name: productId, active: false, default_price: null, rule };
   if (!deps.stripe) {
     if (opts.allowMissing) return stub;
@@ -70,7 +88,11 @@ export async function productSummary(deps: StripeDeps, tenant: Tenant, productId
   }
   let product: Stripe.Product;
   try {
-    product = await deps.stripe.products.retrieve(productId, { expand: ['default_price'] }, { stripeAccount: tenant.accountId });
+    product = await deps.stripe.products.retrieve(
+      productId,
+      { expand: ['default_price'] },
+      { stripeAccount: tenant.accountId },
+    );
   } catch (error) {
     const err = stripeFailure(error, `product ${productId}`);
     if (opts.allowMissing && err.code === 'not_found') return stub;
@@ -80,11 +102,20 @@ export async function productSummary(deps: StripeDeps, tenant: Tenant, productId
 }
 
 /** One page of the merchant's products, default prices expanded. */
-export async function productPage(deps: StripeDeps, tenant: Tenant, page: { limit: number; starting_after?: string | undefined }): Promise<ProductList> {
-  if (!deps.stripe) throw new AccrueError('not_configured', 'STRIPE_SECRET_KEY is not configured, so products cannot be listed.');
+export async function productPage(
+  deps: StripeDeps,
+  tenant: Tenant,
+  page: { limit: number; starting_after?: string | undefined },
+): Promise<ProductList> {
+  if (!deps.stripe)
+    throw new AccrueError('not_configured', 'STRIPE_SECRET_KEY is not configured, so products cannot be listed.');
   try {
     return await deps.stripe.products.list(
-      { limit: page.limit, ...(page.starting_after ? { starting_after: page.starting_after } : {}), expand: ['data.default_price'] },
+      {
+        limit: page.limit,
+        ...(page.starting_after ? { starting_after: page.starting_after } : {}),
+        expand: ['data.default_price'],
+      },
       { stripeAccount: tenant.accountId },
     );
   } catch (error) {

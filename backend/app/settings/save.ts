@@ -14,7 +14,13 @@ import type { AppCaller } from '../app-api/types.ts';
  * silently undoing the other change. Settings that do not pass the schema are `invalid_input`
  * naming the first bad field. The history row records `caller.user.id`.
  */
-export async function saveVersion(db: Db, caller: AppCaller, tenant: Tenant, next: TenantSettings, expectedVersion: number): Promise<Tenant> {
+export async function saveVersion(
+  db: Db,
+  caller: AppCaller,
+  tenant: Tenant,
+  next: TenantSettings,
+  expectedVersion: number,
+): Promise<Tenant> {
   if (tenant.settingsVersion !== expectedVersion) {
     throw new AccrueError(
       'conflict',

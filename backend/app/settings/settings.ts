@@ -32,7 +32,12 @@ export async function getSettings(deps: Pick<AppDeps, 'db'>, caller: AppCaller):
 
 /** True once the tenant has booked any entry. */
 async function hasEntries(db: Db, tenantId: bigint): Promise<boolean> {
-  const booked = await db.selectFrom('journal_entries').select('id').where('tenant_id', '=', tenantId).limit(1).executeTakeFirst();
+  const booked = await db
+    .selectFrom('journal_entries')
+    .select('id')
+    .where('tenant_id', '=', tenantId)
+    .limit(1)
+    .executeTakeFirst();
   return booked !== undefined;
 }
 
@@ -40,10 +45,16 @@ async function hasEntries(db: Db, tenantId: bigint): Promise<boolean> {
  * Merges the fields the request sets into the settings and saves them as a new version
  * (`conflict` when `req.version` is stale).
  */
-export async function updateSettings(deps: Pick<AppDeps, 'db'>, caller: AppCaller, req: SettingsUpdateRequest): Promise<SettingsResponse> {
+export async function updateSettings(
+  deps: Pick<AppDeps, 'db'>,
+  caller: AppCaller,
+  req: SettingsUpdateRequest,
+): Promise<SettingsResponse> {
   const tenant = await tenantOf(deps.db, caller);
   const current = tenant.settings;
-  const changes = Object.fromEntries(Object.entries(req.settings).filter(([, v]) => v !== undefined)) as Partial<TenantSettings>;
+  const changes = Object.fromEntries(
+    Object.entries(req.settings).filter(([, v]) => v !== undefined),
+  ) as Partial<TenantSettings>;
   // The functional currency and the reporting time zone give every posted amount and period
   // boundary its meaning: changing either once entries exist would silently re-read the books, so
   // it is a `conflict` then.
@@ -51,7 +62,10 @@ export async function updateSettings(deps: Pick<AppDeps, 'db'>, caller: AppCalle
     (changes.functional_currency !== undefined && changes.functional_currency !== current.functional_currency) ||
     (changes.reporting_time_zone !== undefined && changes.reporting_time_zone !== current.reporting_time_zone);
   if (moves && (await hasEntries(deps.db, tenant.id))) {
-    throw new AccrueError('conflict', 'The functional currency and reporting time zone cannot change once entries are booked.');
+    throw new AccrueError(
+      'conflict',
+      'The functional currency and reporting time zone cannot change once entries are booked.',
+    );
   }
   const next = await saveVersion(deps.db, caller, tenant, { ...current, ...changes }, req.version);
   return { version: next.settingsVersion, settings: generalOf(next.settings) };

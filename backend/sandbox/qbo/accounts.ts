@@ -5,22 +5,55 @@
  */
 import { ACCOUNT_NAME_MAX_CHARS } from './limits.ts';
 import { clone } from './format.ts';
-import { INACTIVE_NAME, missingParam, objectNotFound, DELETED_TRANSACTION, staleObject, tooLong, validationFault } from './faults.ts';
+import {
+  INACTIVE_NAME,
+  missingParam,
+  objectNotFound,
+  DELETED_TRANSACTION,
+  staleObject,
+  tooLong,
+  validationFault,
+} from './faults.ts';
 import { meta, table, type Realm } from './realm.ts';
 import type { Json } from './types.ts';
 
 export const ACCOUNT_TYPES = [
-  'Bank', 'Accounts Receivable', 'Other Current Asset', 'Fixed Asset', 'Other Asset', 'Accounts Payable', 'Credit Card',
-  'Other Current Liability', 'Long Term Liability', 'Equity', 'Income', 'Cost of Goods Sold', 'Expense', 'Other Income',
-  'Other Expense', 'Non-Posting',
+  'Bank',
+  'Accounts Receivable',
+  'Other Current Asset',
+  'Fixed Asset',
+  'Other Asset',
+  'Accounts Payable',
+  'Credit Card',
+  'Other Current Liability',
+  'Long Term Liability',
+  'Equity',
+  'Income',
+  'Cost of Goods Sold',
+  'Expense',
+  'Other Income',
+  'Other Expense',
+  'Non-Posting',
 ] as const;
 
 /** The Classification QuickBooks derives from each AccountType. */
 const CLASSIFICATION: Record<string, string> = {
-  Bank: 'Asset', 'Accounts Receivable': 'Asset', 'Other Current Asset': 'Asset', 'Fixed Asset': 'Asset', 'Other Asset': 'Asset',
-  'Accounts Payable': 'Liability', 'Credit Card': 'Liability', 'Other Current Liability': 'Liability', 'Long Term Liability': 'Liability',
-  Equity: 'Equity', Income: 'Revenue', 'Other Income': 'Revenue', 'Cost of Goods Sold': 'Expense', Expense: 'Expense',
-  'Other Expense': 'Expense', 'Non-Posting': 'Non-Posting',
+  Bank: 'Asset',
+  'Accounts Receivable': 'Asset',
+  'Other Current Asset': 'Asset',
+  'Fixed Asset': 'Asset',
+  'Other Asset': 'Asset',
+  'Accounts Payable': 'Liability',
+  'Credit Card': 'Liability',
+  'Other Current Liability': 'Liability',
+  'Long Term Liability': 'Liability',
+  Equity: 'Equity',
+  Income: 'Revenue',
+  'Other Income': 'Revenue',
+  'Cost of Goods Sold': 'Expense',
+  Expense: 'Expense',
+  'Other Expense': 'Expense',
+  'Non-Posting': 'Non-Posting',
 };
 
 export interface SeedAccount {
@@ -44,7 +77,11 @@ export const DEFAULT_CHART: SeedAccount[] = [
 function assertUniqueName(realm: Realm, entity: string, field: string, name: string): void {
   for (const o of table(realm, entity).values()) {
     if (String(o.data[field]).toLowerCase() === name.toLowerCase()) {
-      throw validationFault('6240', 'Duplicate Name Exists Error', `The name supplied already exists. : Id=${o.data.Id}`);
+      throw validationFault(
+        '6240',
+        'Duplicate Name Exists Error',
+        `The name supplied already exists. : Id=${o.data.Id}`,
+      );
     }
   }
 }
@@ -54,7 +91,8 @@ export function createAccount(realm: Realm, body: Json): Json {
   const name = typeof body.Name === 'string' ? body.Name.trim() : '';
   if (!name) throw missingParam('Name');
   if (name.length > ACCOUNT_NAME_MAX_CHARS) throw tooLong('Name is too long', 'Name');
-  if (!body.AccountType && !body.AccountSubType) throw validationFault('6010', 'Invalid account type', 'You must select an account type and detail type.');
+  if (!body.AccountType && !body.AccountSubType)
+    throw validationFault('6010', 'Invalid account type', 'You must select an account type and detail type.');
   if (body.AccountType && !(ACCOUNT_TYPES as readonly string[]).includes(body.AccountType)) {
     throw validationFault('2170', 'Invalid Enumeration', `Invalid Enumeration : ${body.AccountType}`, 'AccountType');
   }
@@ -88,7 +126,8 @@ export function createAccount(realm: Realm, body: Json): Json {
 export function updateAccount(realm: Realm, body: Json): Json {
   const current = table(realm, 'Account').get(String(body.Id));
   if (!current) throw objectNotFound(INACTIVE_NAME);
-  if (String(body.SyncToken) !== current.data.SyncToken) throw staleObject('Stale Object Error : You and another user were working on the same thing.');
+  if (String(body.SyncToken) !== current.data.SyncToken)
+    throw staleObject('Stale Object Error : You and another user were working on the same thing.');
   const next = body.sparse === false ? { ...body } : { ...current.data, ...body };
   delete next.sparse;
   const now = realm.clock.now_ms();
@@ -107,7 +146,12 @@ export function updateAccount(realm: Realm, body: Json): Json {
 export function createCustomer(realm: Realm, body: Json): Json {
   const given = [body.GivenName, body.FamilyName].filter(Boolean).join(' ');
   const name = String(body.DisplayName || given || body.CompanyName || '').trim();
-  if (!name) throw validationFault('6080', 'Name required', 'You must fill out at least one of: Title, First, Middle, Last, Suffix, Display Name, Company.');
+  if (!name)
+    throw validationFault(
+      '6080',
+      'Name required',
+      'You must fill out at least one of: Title, First, Middle, Last, Suffix, Display Name, Company.',
+    );
   assertUniqueName(realm, 'Customer', 'DisplayName', name);
   const now = realm.clock.now_ms();
   const id = String(realm.nextId++);

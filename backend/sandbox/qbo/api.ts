@@ -45,29 +45,53 @@ function parseTarget(req: IncomingMessage, url: URL): Target | undefined {
       ? 'query'
       : method === 'GET'
         ? 'read'
-        : opParam === 'update' ? 'update' : opParam === 'delete' ? 'delete' : 'create';
+        : opParam === 'update'
+          ? 'update'
+          : opParam === 'delete'
+            ? 'delete'
+            : 'create';
   return { realmId: decodeURIComponent(m[1]!), entitySeg, idSeg: m[3], method, opParam, operation };
 }
 
 /** Authentication at the gateway (lowercase bodies, epoch-ms time); the realm when the token may use it. */
-function authorize(services: ApiServices, req: IncomingMessage, res: ServerResponse, target: Target, realm: Realm | undefined): Realm | undefined {
+function authorize(
+  services: ApiServices,
+  req: IncomingMessage,
+  res: ServerResponse,
+  target: Target,
+  realm: Realm | undefined,
+): Realm | undefined {
   const tokenRealm = services.oauth.authenticate(req.headers.authorization ?? '');
   if (tokenRealm === undefined) {
-    send(res, 401, { ...gatewayFault(401, '3200', 'AuthenticationFailed', 'Token expired or invalid', 'AUTHENTICATION'), time: services.clock.now_ms() });
+    send(res, 401, {
+      ...gatewayFault(401, '3200', 'AuthenticationFailed', 'Token expired or invalid', 'AUTHENTICATION'),
+      time: services.clock.now_ms(),
+    });
     return undefined;
   }
   if (!realm || tokenRealm !== target.realmId) {
-    send(res, 403, { ...gatewayFault(403, '3100', 'ApplicationAuthorizationFailed', 'Token not valid for this company', 'SERVICE'), time: services.clock.now_ms() });
+    send(res, 403, {
+      ...gatewayFault(403, '3100', 'ApplicationAuthorizationFailed', 'Token not valid for this company', 'SERVICE'),
+      time: services.clock.now_ms(),
+    });
     return undefined;
   }
   return realm;
 }
 
 /** Applies an injected fault that answers before any work; true when the request is finished. */
-function failsBeforeWork(traffic: TrafficControl, realm: Realm, res: ServerResponse, injected: FaultSpec | undefined): boolean {
+function failsBeforeWork(
+  traffic: TrafficControl,
+  realm: Realm,
+  res: ServerResponse,
+  injected: FaultSpec | undefined,
+): boolean {
   if (injected?.kind === 'status') {
     realm.stats.injected5xx++;
-    const body = systemFault('An application error has occurred while processing your request', 'System Failure Error: injected');
+    const body = systemFault(
+      'An application error has occurred while processing your request',
+      'System Failure Error: injected',
+    );
     send(res, injected.status, { ...body, time: responseTime(realm) });
     return true;
   }
@@ -85,7 +109,10 @@ function failsBeforeWork(traffic: TrafficControl, realm: Realm, res: ServerRespo
 /** A write that repeats a known `requestid` gets the first answer again; true when answered here. */
 function answeredByRequestId(services: ApiServices, realm: Realm, res: ServerResponse, requestId: string): boolean {
   if (requestId.length > REQUEST_ID_MAX_CHARS) {
-    send(res, 400, { ...businessRule('You cannot enter more than 50 characters in the request_id field').body, time: responseTime(realm) });
+    send(res, 400, {
+      ...businessRule('You cannot enter more than 50 characters in the request_id field').body,
+      time: responseTime(realm),
+    });
     return true;
   }
   const prior = services.ignoreRequestIds ? undefined : realm.requestIds.get(requestId);
@@ -115,7 +142,12 @@ function execute(realm: Realm, target: Target, bodyText: string, url: URL): { st
   }
 }
 
-export async function handleApi(services: ApiServices, req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
+export async function handleApi(
+  services: ApiServices,
+  req: IncomingMessage,
+  res: ServerResponse,
+  url: URL,
+): Promise<void> {
   const { traffic } = services;
   const target = parseTarget(req, url);
   if (!target) return send(res, 404, systemFault('Not found', `No route ${url.pathname}`, '404'));
@@ -135,7 +167,8 @@ export async function handleApi(services: ApiServices, req: IncomingMessage, res
   if (isWrite && requestId !== null && answeredByRequestId(services, realm, res, requestId)) return;
 
   const { status, out } = execute(realm, target, bodyText, url);
-  if (isWrite && requestId !== null && !services.ignoreRequestIds) realm.requestIds.set(requestId, { status, body: out });
+  if (isWrite && requestId !== null && !services.ignoreRequestIds)
+    realm.requestIds.set(requestId, { status, body: out });
   if (traffic.dropsResponse(target.realmId, injected, isWrite, status)) {
     // The write is committed; the client never hears about it.
     realm.stats.dropped++;

@@ -13,7 +13,12 @@ import type { WebhookOutbox } from './webhooks.ts';
 
 type AccountantControls = Pick<
   FakeQbo,
-  'seedAccounts' | 'setBookCloseDate' | 'setAllowDuplicateDocNum' | 'setAccountActive' | 'editJournalEntry' | 'deleteJournalEntry'
+  | 'seedAccounts'
+  | 'setBookCloseDate'
+  | 'setAllowDuplicateDocNum'
+  | 'setAccountActive'
+  | 'editJournalEntry'
+  | 'deleteJournalEntry'
 >;
 
 export function accountantControls(realms: RealmRegistry, outbox: WebhookOutbox): AccountantControls {
@@ -53,10 +58,14 @@ export function accountantControls(realms: RealmRegistry, outbox: WebhookOutbox)
   };
 }
 
-type InspectionControls = Pick<FakeQbo, 'journalEntries' | 'accounts' | 'customers' | 'accountTotals' | 'stats' | 'resetStats'>;
+type InspectionControls = Pick<
+  FakeQbo,
+  'journalEntries' | 'accounts' | 'customers' | 'accountTotals' | 'stats' | 'resetStats'
+>;
 
 export function inspectionControls(realms: RealmRegistry): InspectionControls {
-  const rows = (realmId: string, entity: string): Json[] => [...table(realms.get(realmId), entity).values()].map((s) => clone(s.data));
+  const rows = (realmId: string, entity: string): Json[] =>
+    [...table(realms.get(realmId), entity).values()].map((s) => clone(s.data));
   return {
     journalEntries: (realmId) => rows(realmId, 'JournalEntry'),
     accounts: (realmId, opts) => rows(realmId, 'Account').filter((a) => opts?.includeInactive || a.Active !== false),

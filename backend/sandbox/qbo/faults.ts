@@ -17,17 +17,29 @@ export class Fault extends Error {
 
 /** A 400 `ValidationFault` with one error. */
 export function validationFault(code: string, message: string, detail?: string, element = ''): Fault {
-  return new Fault(400, { Fault: { Error: [{ Message: message, Detail: detail ?? message, code, element }], type: 'ValidationFault' } });
+  return new Fault(400, {
+    Fault: { Error: [{ Message: message, Detail: detail ?? message, code, element }], type: 'ValidationFault' },
+  });
 }
 
 /** 2020: a required field is missing; QuickBooks names it in Detail and element. */
 export function missingParam(name: string): Fault {
-  return validationFault('2020', 'Required param missing, need to supply the required value for the API', `Required parameter ${name} is missing in the request`, name);
+  return validationFault(
+    '2020',
+    'Required param missing, need to supply the required value for the API',
+    `Required parameter ${name} is missing in the request`,
+    name,
+  );
 }
 
 /** 2050: a string is longer than QuickBooks stores. */
 export function tooLong(detail: string, element: string): Fault {
-  return validationFault('2050', 'String length is either shorter or longer than supported by specification', detail, element);
+  return validationFault(
+    '2050',
+    'String length is either shorter or longer than supported by specification',
+    detail,
+    element,
+  );
 }
 
 /** 6000: a business rule refused the request. */
@@ -61,7 +73,17 @@ export function gatewayFault(status: number, code: string, label: string, detail
   return {
     warnings: null,
     intuitObject: null,
-    fault: { error: [{ message: `message=${label}; errorCode=${code.padStart(6, '0')}; statusCode=${status}`, detail, code, element: null }], type },
+    fault: {
+      error: [
+        {
+          message: `message=${label}; errorCode=${code.padStart(6, '0')}; statusCode=${status}`,
+          detail,
+          code,
+          element: null,
+        },
+      ],
+      type,
+    },
     report: null,
     queryResponse: null,
     batchItemResponse: [],

@@ -18,7 +18,9 @@ export interface Harness {
   accountIds: Map<string, string>;
 }
 
-export async function startHarness(opts: FakeQboOptions & { receivableAsAR?: boolean; timeout_ms?: number; multicurrency?: boolean } = {}): Promise<Harness> {
+export async function startHarness(
+  opts: FakeQboOptions & { receivableAsAR?: boolean; timeout_ms?: number; multicurrency?: boolean } = {},
+): Promise<Harness> {
   const fake = await startFakeQbo(opts);
   const realmId = fake.createRealm({ companyName: 'Harness Co', multicurrency: opts.multicurrency ?? false });
   configureQboEndpoints({ QBO_API_BASE: fake.url, QBO_OAUTH_BASE: fake.url });
@@ -27,12 +29,18 @@ export async function startHarness(opts: FakeQboOptions & { receivableAsAR?: boo
   const arId = fake.accounts(realmId).find((a) => a.AccountType === 'Accounts Receivable')!.Id as string;
   for (const { role, account } of GENERATED_ACCOUNTS) {
     if (role === 'receivable' && opts.receivableAsAR) {
-      accounts.set(mappingKey(role, account), { id: arId, accountType: 'Accounts Receivable', name: 'Accounts Receivable (A/R)' });
+      accounts.set(mappingKey(role, account), {
+        id: arId,
+        accountType: 'Accounts Receivable',
+        name: 'Accounts Receivable (A/R)',
+      });
       accountIds.set(mappingKey(role, account), arId);
       continue;
     }
     const info = ROLE_INFO[role];
-    const [id] = fake.seedAccounts(realmId, [{ Name: account, AccountType: info.qbo.type, AccountSubType: info.qbo.subType }]);
+    const [id] = fake.seedAccounts(realmId, [
+      { Name: account, AccountType: info.qbo.type, AccountSubType: info.qbo.subType },
+    ]);
     accounts.set(mappingKey(role, account), { id: id!, accountType: info.qbo.type, name: account });
     accountIds.set(mappingKey(role, account), id!);
   }

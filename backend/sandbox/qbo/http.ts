@@ -13,7 +13,12 @@ export function readBody(req: IncomingMessage): Promise<string> {
 }
 
 /** Answers with an `intuit_tid` header, as every QuickBooks response carries; a closed socket is left alone. */
-export function send(res: ServerResponse, status: number, body: Json, contentType = 'application/json;charset=UTF-8'): void {
+export function send(
+  res: ServerResponse,
+  status: number,
+  body: Json,
+  contentType = 'application/json;charset=UTF-8',
+): void {
   if (res.destroyed || res.writableEnded) return;
   const text = typeof body === 'string' ? body : JSON.stringify(body);
   res.writeHead(status, { 'content-type': contentType, intuit_tid: randomUUID() });

@@ -47,16 +47,27 @@ function entryCurrency(realm: Realm, body: Json): { currency: string; exchangeRa
 function lineEntity(realm: Realm, detail: Json, account: StoredObject): Json | undefined {
   if (account.data.AccountType === 'Accounts Receivable') {
     const customerId = detail.Entity?.Type === 'Customer' ? detail.Entity?.EntityRef?.value : undefined;
-    if (!customerId) throw businessRule('Business Validation Error: When you use Accounts Receivable, you must choose a customer in the Name field.');
+    if (!customerId)
+      throw businessRule(
+        'Business Validation Error: When you use Accounts Receivable, you must choose a customer in the Name field.',
+      );
   }
   if (account.data.AccountType === 'Accounts Payable' && detail.Entity?.Type !== 'Vendor') {
-    throw businessRule('Business Validation Error: When you use Accounts Payable, you must choose a vendor in the Name field.');
+    throw businessRule(
+      'Business Validation Error: When you use Accounts Payable, you must choose a vendor in the Name field.',
+    );
   }
   if (!detail.Entity) return undefined;
   const refId = String(detail.Entity.EntityRef?.value ?? '');
   if (detail.Entity.Type !== 'Customer') return { Type: detail.Entity.Type, EntityRef: { value: refId } };
   const customer = table(realm, 'Customer').get(refId);
-  if (!customer) throw validationFault('2500', 'Invalid Reference Id', `Invalid Reference Id : Names element id ${refId} not found`, 'Entity');
+  if (!customer)
+    throw validationFault(
+      '2500',
+      'Invalid Reference Id',
+      `Invalid Reference Id : Names element id ${refId} not found`,
+      'Entity',
+    );
   return { Type: 'Customer', EntityRef: { value: refId, name: customer.data.DisplayName } };
 }
 
@@ -69,24 +80,54 @@ interface NormalizedLine {
 /** Validates one line and returns its stored form, with its amount in integer units. */
 function normalizeLine(realm: Realm, line: Json, index: number, exponent: number): NormalizedLine {
   if (line.DetailType === 'DescriptionOnly') {
-    return { out: { Id: String(index), DetailType: 'DescriptionOnly', Description: line.Description, DescriptionLineDetail: {} } };
+    return {
+      out: {
+        Id: String(index),
+        DetailType: 'DescriptionOnly',
+        Description: line.Description,
+        DescriptionLineDetail: {},
+      },
+    };
   }
-  if (line.DetailType !== 'JournalEntryLineDetail' || !line.JournalEntryLineDetail) throw missingParam('Line.DetailType');
+  if (line.DetailType !== 'JournalEntryLineDetail' || !line.JournalEntryLineDetail)
+    throw missingParam('Line.DetailType');
   const detail = line.JournalEntryLineDetail;
-  if (!detail.PostingType) throw validationFault('2260', 'Posting type is missing', 'Required parameter PostingType is missing in the request', 'Line.JournalEntryLineDetail.PostingType');
-  if (detail.PostingType !== 'Debit' && detail.PostingType !== 'Credit') throw validationFault('2170', 'Invalid Enumeration', `Invalid Enumeration : ${detail.PostingType}`, 'PostingType');
+  if (!detail.PostingType)
+    throw validationFault(
+      '2260',
+      'Posting type is missing',
+      'Required parameter PostingType is missing in the request',
+      'Line.JournalEntryLineDetail.PostingType',
+    );
+  if (detail.PostingType !== 'Debit' && detail.PostingType !== 'Credit')
+    throw validationFault('2170', 'Invalid Enumeration', `Invalid Enumeration : ${detail.PostingType}`, 'PostingType');
   const units = toUnits(line.Amount, exponent);
-  if (units === undefined) throw validationFault('2090', 'Invalid Number', `Invalid number for Amount: ${line.Amount}`, 'Line.Amount');
+  if (units === undefined)
+    throw validationFault('2090', 'Invalid Number', `Invalid number for Amount: ${line.Amount}`, 'Line.Amount');
   if (units < 0n) throw validationFault('2290', 'NegativeAmount', 'Amount must be zero or greater', 'Line.Amount');
   const accountId = detail.AccountRef?.value;
   if (!accountId) throw missingParam('AccountRef');
   const account = table(realm, 'Account').get(String(accountId));
-  if (!account) throw validationFault('2500', 'Invalid Reference Id', `Invalid Reference Id : Accounts element id ${accountId} not found`, 'AccountRef');
+  if (!account)
+    throw validationFault(
+      '2500',
+      'Invalid Reference Id',
+      `Invalid Reference Id : Accounts element id ${accountId} not found`,
+      'AccountRef',
+    );
   if (account.data.Active === false) throw objectNotFound(INACTIVE_NAME);
-  const outDetail: Json = { PostingType: detail.PostingType, AccountRef: { value: account.data.Id, name: account.data.Name } };
+  const outDetail: Json = {
+    PostingType: detail.PostingType,
+    AccountRef: { value: account.data.Id, name: account.data.Name },
+  };
   const entity = lineEntity(realm, detail, account);
   if (entity) outDetail.Entity = entity;
-  const out: Json = { Id: String(index), DetailType: 'JournalEntryLineDetail', Amount: line.Amount, JournalEntryLineDetail: outDetail };
+  const out: Json = {
+    Id: String(index),
+    DetailType: 'JournalEntryLineDetail',
+    Amount: line.Amount,
+    JournalEntryLineDetail: outDetail,
+  };
   if (line.Description !== undefined) {
     if (String(line.Description).length > NOTE_MAX_CHARS) throw tooLong('Description is too long', 'Line.Description');
     out.Description = line.Description;
@@ -97,7 +138,8 @@ function normalizeLine(realm: Realm, line: Json, index: number, exponent: number
 /** Refuses a DocNumber that is too long, or (unless duplicates are allowed) used by another entry. */
 function checkDocNumber(realm: Realm, docNumber: unknown, opts: { allowDupDoc: boolean; selfId?: string }): void {
   if (docNumber === undefined) return;
-  if (String(docNumber).length > DOC_NUMBER_MAX_CHARS) throw tooLong(`DocNumber is longer than ${DOC_NUMBER_MAX_CHARS}`, 'DocNumber');
+  if (String(docNumber).length > DOC_NUMBER_MAX_CHARS)
+    throw tooLong(`DocNumber is longer than ${DOC_NUMBER_MAX_CHARS}`, 'DocNumber');
   if (opts.allowDupDoc || realm.allowDuplicateDocNum) return;
   for (const je of table(realm, 'JournalEntry').values()) {
     if (je.data.DocNumber === docNumber && je.data.Id !== opts.selfId) {
@@ -126,14 +168,22 @@ function normalizeJournalEntry(realm: Realm, body: Json, opts: { allowDupDoc: bo
     }
     return out;
   });
-  if (counts.Debit === 0 || counts.Credit === 0) throw businessRule('Business Validation Error: A journal entry needs at least one debit and one credit line.');
-  if (totals.Debit !== totals.Credit) throw validationFault(realm.unbalancedCode, 'Amount on debits not equal to credits', 'Journal Entry must have equal debits and credits.');
+  if (counts.Debit === 0 || counts.Credit === 0)
+    throw businessRule('Business Validation Error: A journal entry needs at least one debit and one credit line.');
+  if (totals.Debit !== totals.Credit)
+    throw validationFault(
+      realm.unbalancedCode,
+      'Amount on debits not equal to credits',
+      'Journal Entry must have equal debits and credits.',
+    );
   const docNumber = body.DocNumber;
   checkDocNumber(realm, docNumber, opts);
   const txnDate = body.TxnDate ?? companyDate(realm.clock.now_ms());
-  if (!/^\d{4}-\d\d-\d\d$/.test(txnDate)) throw validationFault('2070', 'Invalid Date', `Invalid date ${txnDate}`, 'TxnDate');
+  if (!/^\d{4}-\d\d-\d\d$/.test(txnDate))
+    throw validationFault('2070', 'Invalid Date', `Invalid date ${txnDate}`, 'TxnDate');
   if (realm.bookCloseDate && txnDate <= realm.bookCloseDate) throw closedFault(realm);
-  if (body.PrivateNote !== undefined && String(body.PrivateNote).length > NOTE_MAX_CHARS) throw tooLong('PrivateNote is too long', 'PrivateNote');
+  if (body.PrivateNote !== undefined && String(body.PrivateNote).length > NOTE_MAX_CHARS)
+    throw tooLong('PrivateNote is too long', 'PrivateNote');
   const je: Json = {
     Adjustment: body.Adjustment ?? false,
     TotalAmt: Number(formatUnits(totals.Debit, exponent)),
@@ -173,7 +223,9 @@ export function liveJournalEntry(realm: Realm, id: string): StoredObject {
 export function updateJournalEntry(realm: Realm, body: Json, allowDupDoc: boolean, skipSyncCheck = false): Json {
   const current = liveJournalEntry(realm, body.Id);
   if (!skipSyncCheck && String(body.SyncToken) !== current.data.SyncToken) {
-    throw staleObject('Stale Object Error : You and another user were working on this at the same time. The other user finished before you did, so your work was not saved.');
+    throw staleObject(
+      'Stale Object Error : You and another user were working on this at the same time. The other user finished before you did, so your work was not saved.',
+    );
   }
   if (realm.bookCloseDate && current.data.TxnDate <= realm.bookCloseDate) throw closedFault(realm);
   const sparse = body.sparse !== false;

@@ -29,7 +29,6 @@ export const GENERATED_ACCOUNTS: { role: AccountRole; account: string }[] = [
   { role: 'fees', account: 'Stripe Fees' },
 ];
 
-
 export function generateLedger(spec: LedgerSpec): LedgerLine[] {
   const rand = rng(spec.seed ?? 42);
   const currency = spec.currency ?? currencyOf('usd');
@@ -46,8 +45,16 @@ export function generateLedger(spec: LedgerSpec): LedgerLine[] {
       const kind = kinds[n % kinds.length]!;
       const entryId = `je_${spec.tenantId}_${n}`;
       const base = {
-        entryId, entryKey: `key_${n}`, kind, postingDate, period: month, correction: false, memo: `${kind} ${n}`,
-        sources: [`in_${n}`], currency, customer,
+        entryId,
+        entryKey: `key_${n}`,
+        kind,
+        postingDate,
+        period: month,
+        correction: false,
+        memo: `${kind} ${n}`,
+        sources: [`in_${n}`],
+        currency,
+        customer,
       };
       const lines: { role: AccountRole; account: string; amount: bigint }[] = [];
       if (kind === 'invoice_finalized') {

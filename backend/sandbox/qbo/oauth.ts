@@ -98,7 +98,12 @@ export class OAuthServer {
   /** The realm a live Bearer token is for, or undefined when the gateway must answer 401. */
   authenticate(authorization: string): string | undefined {
     const token = authorization.startsWith('Bearer ') ? this.#accessTokens.get(authorization.slice(7)) : undefined;
-    if (!token || token.expires_ms <= this.clock.now_ms() || (token.grantId && this.#grants.get(token.grantId)?.revoked)) return undefined;
+    if (
+      !token ||
+      token.expires_ms <= this.clock.now_ms() ||
+      (token.grantId && this.#grants.get(token.grantId)?.revoked)
+    )
+      return undefined;
     return token.realmId;
   }
 
@@ -125,7 +130,8 @@ export class OAuthServer {
     const redirectUri = url.searchParams.get('redirect_uri') ?? '';
     const state = url.searchParams.get('state') ?? '';
     const app = this.#apps.get(clientId);
-    if (!app || !app.redirectUris.includes(redirectUri)) return send(res, 400, 'invalid client_id or redirect_uri', 'text/plain');
+    if (!app || !app.redirectUris.includes(redirectUri))
+      return send(res, 400, 'invalid client_id or redirect_uri', 'text/plain');
     const target = new URL(redirectUri);
     if (this.#authorizeOutcome.deny) {
       target.searchParams.set('error', 'access_denied');
@@ -134,7 +140,13 @@ export class OAuthServer {
       const realmId = this.#authorizeOutcome.realmId ?? this.defaultRealm();
       if (!realmId) return send(res, 500, 'no realm seeded', 'text/plain');
       const code = `fakecode_${randomBytes(24).toString('base64url')}`;
-      this.#codes.set(code, { clientId, redirectUri, realmId, expires_ms: this.clock.now_ms() + AUTH_CODE_TTL_MS, used: false });
+      this.#codes.set(code, {
+        clientId,
+        redirectUri,
+        realmId,
+        expires_ms: this.clock.now_ms() + AUTH_CODE_TTL_MS,
+        used: false,
+      });
       target.searchParams.set('code', code);
       target.searchParams.set('state', state);
       target.searchParams.set('realmId', realmId);
@@ -182,8 +194,13 @@ export class OAuthServer {
     c.used = true;
     const grantId = randomUUID();
     const grant: Grant = {
-      id: grantId, clientId, realmId: c.realmId, revoked: false,
-      hardExpires_ms: this.clock.now_ms() + REFRESH_HARD_TTL_S * 1000, currentRefresh: '', currentRefreshIssued_ms: this.clock.now_ms(),
+      id: grantId,
+      clientId,
+      realmId: c.realmId,
+      revoked: false,
+      hardExpires_ms: this.clock.now_ms() + REFRESH_HARD_TTL_S * 1000,
+      currentRefresh: '',
+      currentRefreshIssued_ms: this.clock.now_ms(),
     };
     grant.currentRefresh = this.#newRefresh(grantId);
     this.#grants.set(grantId, grant);
@@ -198,8 +215,10 @@ export class OAuthServer {
     const now = this.clock.now_ms();
     if (!rec) return { invalid: 'Token invalid' };
     const grant = this.#grants.get(rec.grantId);
-    if (!grant || grant.revoked || grant.clientId !== clientId) return { invalid: 'Token has been expired or revoked.' };
-    if (rec.validUntil_ms < now || (rec.diesAt_ms !== undefined && rec.diesAt_ms <= now)) return { invalid: 'Token has been expired or revoked.' };
+    if (!grant || grant.revoked || grant.clientId !== clientId)
+      return { invalid: 'Token has been expired or revoked.' };
+    if (rec.validUntil_ms < now || (rec.diesAt_ms !== undefined && rec.diesAt_ms <= now))
+      return { invalid: 'Token has been expired or revoked.' };
     if (now - grant.currentRefreshIssued_ms >= this.lifetimes.rotateAfter_ms) {
       const old = this.#refreshTokens.get(grant.currentRefresh);
       if (old) old.diesAt_ms = now + this.lifetimes.grace_ms;

@@ -139,7 +139,8 @@ class Tokens {
     const t = this.take();
     if (!t) throw new QueryError('4000', 'QueryParserError: value expected');
     if (t.t === 'str' || t.t === 'num') return t.v;
-    if (t.t === 'word' && (t.v.toLowerCase() === 'true' || t.v.toLowerCase() === 'false')) return t.v.toLowerCase() === 'true';
+    if (t.t === 'word' && (t.v.toLowerCase() === 'true' || t.v.toLowerCase() === 'false'))
+      return t.v.toLowerCase() === 'true';
     throw new QueryError('4000', `QueryParserError: unexpected ${t.v}`);
   }
 
@@ -263,7 +264,8 @@ export function readPath(obj: unknown, path: string): unknown {
     cur = rec[key];
   }
   // References compare by their value: `AccountRef = '12'`.
-  if (cur !== null && typeof cur === 'object' && 'value' in (cur as Record<string, unknown>)) return (cur as Record<string, unknown>)['value'];
+  if (cur !== null && typeof cur === 'object' && 'value' in (cur as Record<string, unknown>))
+    return (cur as Record<string, unknown>)['value'];
   return cur;
 }
 

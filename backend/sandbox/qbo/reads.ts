@@ -21,7 +21,11 @@ export const ENTITY_NAMES: Record<string, string> = {
 };
 
 export function preferences(realm: Realm): Json {
-  const accountingPrefs: Json = { TrackDepartments: false, ClassTrackingPerTxn: false, CustomerTerminology: 'Customers' };
+  const accountingPrefs: Json = {
+    TrackDepartments: false,
+    ClassTrackingPerTxn: false,
+    CustomerTerminology: 'Customers',
+  };
   if (realm.bookCloseDate) accountingPrefs.BookCloseDate = realm.bookCloseDate;
   return {
     AccountingInfoPrefs: accountingPrefs,
@@ -47,7 +51,9 @@ export function companyInfo(realm: Realm): Json {
 }
 
 function queryParseFault(detail: string, code: string): Fault {
-  return new Fault(400, { Fault: { Error: [{ Message: 'Error parsing query', Detail: detail, code, element: '' }], type: 'ValidationFault' } });
+  return new Fault(400, {
+    Fault: { Error: [{ Message: 'Error parsing query', Detail: detail, code, element: '' }], type: 'ValidationFault' },
+  });
 }
 
 /** Runs one query against the realm and answers in QuickBooks' `QueryResponse` shape. */
@@ -73,16 +79,28 @@ export function query(realm: Realm, text: string): Json {
   const { page, total } = runQuery(rows, q);
   if (q.count) return { QueryResponse: { totalCount: total }, time: responseTime(realm) };
   if (page.length === 0) return { QueryResponse: {}, time: responseTime(realm) };
-  return { QueryResponse: { [entity]: clone(page), startPosition: q.startPosition, maxResults: page.length }, time: responseTime(realm) };
+  return {
+    QueryResponse: { [entity]: clone(page), startPosition: q.startPosition, maxResults: page.length },
+    time: responseTime(realm),
+  };
 }
 
 /** Objects of one entity changed (or deleted) after `since_ms`, oldest first. */
 function changesOf(realm: Realm, entity: string, since_ms: number): { ms: number; obj: Json }[] {
   const changed: { ms: number; obj: Json }[] = [];
-  for (const s of table(realm, entity).values()) if (s.updated_ms > since_ms) changed.push({ ms: s.updated_ms, obj: clone(s.data) });
+  for (const s of table(realm, entity).values())
+    if (s.updated_ms > since_ms) changed.push({ ms: s.updated_ms, obj: clone(s.data) });
   for (const t of tombstones(realm, entity).values()) {
     if (t.deleted_ms > since_ms) {
-      changed.push({ ms: t.deleted_ms, obj: { Id: t.id, status: 'Deleted', domain: 'QBO', MetaData: { LastUpdatedTime: companyTime(t.deleted_ms, false) } } });
+      changed.push({
+        ms: t.deleted_ms,
+        obj: {
+          Id: t.id,
+          status: 'Deleted',
+          domain: 'QBO',
+          MetaData: { LastUpdatedTime: companyTime(t.deleted_ms, false) },
+        },
+      });
     }
   }
   return changed.sort((a, b) => a.ms - b.ms);
@@ -91,9 +109,14 @@ function changesOf(realm: Realm, entity: string, since_ms: number): { ms: number
 /** Change data capture: per entity asked, what changed since `since`, at most 1000 objects in all. */
 export function cdc(realm: Realm, entitiesParam: string, since: string): Json {
   const since_ms = Date.parse(since);
-  if (!since || Number.isNaN(since_ms)) throw validationFault('4001', 'Invalid query', `changedSince is not a valid date: ${since}`);
-  if (realm.clock.now_ms() - since_ms > CDC_MAX_LOOKBACK_MS) throw validationFault('4001', 'Invalid query', 'changedSince must be within the last 30 days');
-  const names = entitiesParam.split(',').map((e) => e.trim()).filter(Boolean);
+  if (!since || Number.isNaN(since_ms))
+    throw validationFault('4001', 'Invalid query', `changedSince is not a valid date: ${since}`);
+  if (realm.clock.now_ms() - since_ms > CDC_MAX_LOOKBACK_MS)
+    throw validationFault('4001', 'Invalid query', 'changedSince must be within the last 30 days');
+  const names = entitiesParam
+    .split(',')
+    .map((e) => e.trim())
+    .filter(Boolean);
   let budget = CDC_MAX_OBJECTS;
   const responses: Json[] = [];
   for (const n of names) {
@@ -101,7 +124,9 @@ export function cdc(realm: Realm, entitiesParam: string, since: string): Json {
     if (!entity) throw validationFault('4001', 'Invalid query', `Unsupported entity ${n}`);
     const take = changesOf(realm, entity, since_ms).slice(0, budget);
     budget -= take.length;
-    responses.push(take.length > 0 ? { [entity]: take.map((c) => c.obj), startPosition: 1, maxResults: take.length } : {});
+    responses.push(
+      take.length > 0 ? { [entity]: take.map((c) => c.obj), startPosition: 1, maxResults: take.length } : {},
+    );
   }
   return { CDCResponse: [{ QueryResponse: responses }], time: responseTime(realm) };
 }

@@ -40,7 +40,17 @@ export interface Realm {
 
 export function newStats(): RealmStats {
   return {
-    requests: 0, inFlight: 0, peakInFlight: 0, peakPerMinute: 0, throttled: 0, dropped: 0, timeouts: 0, injected5xx: 0, replays: 0, byOperation: {}, minorVersions: {},
+    requests: 0,
+    inFlight: 0,
+    peakInFlight: 0,
+    peakPerMinute: 0,
+    throttled: 0,
+    dropped: 0,
+    timeouts: 0,
+    injected5xx: 0,
+    replays: 0,
+    byOperation: {},
+    minorVersions: {},
   };
 }
 

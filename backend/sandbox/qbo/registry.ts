@@ -16,7 +16,9 @@ export class RealmRegistry {
 
   create(opts: CreateRealmOptions = {}): string {
     // Real realm ids are 16-19 digit strings; build one as text (too large for an exact JS number).
-    const id = opts.realmId ?? `9130${String(this.#realms.size + 1).padStart(6, '0')}${String(Math.floor(this.rng() * 1e6)).padStart(6, '0')}`;
+    const id =
+      opts.realmId ??
+      `9130${String(this.#realms.size + 1).padStart(6, '0')}${String(Math.floor(this.rng() * 1e6)).padStart(6, '0')}`;
     if (this.#realms.has(id)) throw new Error(`fake QBO: realm ${id} exists`);
     const realm: Realm = {
       id,

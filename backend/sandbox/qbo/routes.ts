@@ -41,7 +41,11 @@ function batchItem(realm: Realm, item: Json): Json {
             : deleteJournalEntry(realm, item.JournalEntry);
       return { bId: item.bId, JournalEntry: entry };
     }
-    if (item.Account) return { bId: item.bId, Account: op === 'create' ? createAccount(realm, item.Account) : updateAccount(realm, item.Account) };
+    if (item.Account)
+      return {
+        bId: item.bId,
+        Account: op === 'create' ? createAccount(realm, item.Account) : updateAccount(realm, item.Account),
+      };
     if (item.Customer) return { bId: item.bId, Customer: createCustomer(realm, item.Customer) };
     throw unsupportedOperation('Unsupported batch item');
   } catch (e) {
@@ -52,8 +56,14 @@ function batchItem(realm: Realm, item: Json): Json {
 
 function batch(realm: Realm, body: Json): Json {
   const items = body?.BatchItemRequest;
-  if (!Array.isArray(items)) throw validationFault('2020', 'Required param missing', 'BatchItemRequest is missing', 'BatchItemRequest');
-  if (items.length > BATCH_MAX_ITEMS) throw validationFault('1040', 'Batch size exceeds allowed limit', `Batch size ${items.length} exceeds ${BATCH_MAX_ITEMS}`);
+  if (!Array.isArray(items))
+    throw validationFault('2020', 'Required param missing', 'BatchItemRequest is missing', 'BatchItemRequest');
+  if (items.length > BATCH_MAX_ITEMS)
+    throw validationFault(
+      '1040',
+      'Batch size exceeds allowed limit',
+      `Batch size ${items.length} exceeds ${BATCH_MAX_ITEMS}`,
+    );
   return { BatchItemResponse: items.map((item) => batchItem(realm, item)), time: responseTime(realm) };
 }
 
@@ -78,7 +88,13 @@ function readById(realm: Realm, entity: string, id: string | undefined, notFound
 
 function accountRoute(realm: Realm, request: ApiRequest): Json {
   const { method, idSeg, op, body } = request;
-  if (method === 'GET') return readById(realm, 'Account', idSeg, "Object Not Found : Something you're trying to use has been made inactive.");
+  if (method === 'GET')
+    return readById(
+      realm,
+      'Account',
+      idSeg,
+      "Object Not Found : Something you're trying to use has been made inactive.",
+    );
   if (op === 'update') return updateAccount(realm, body);
   if (op === 'delete') throw unsupportedOperation('Operation Delete is not supported for Account; make it inactive');
   return createAccount(realm, body);
@@ -102,12 +118,21 @@ export function route(realm: Realm, request: ApiRequest): Json {
   const { method, entitySeg, url } = request;
   const entity = ENTITY_NAMES[entitySeg];
   const wrap = (name: string, obj: Json): Json => ({ [name]: obj, time: responseTime(realm) });
-  if (entitySeg === 'query') return query(realm, method === 'GET' ? (url.searchParams.get('query') ?? '') : request.bodyText);
-  if (entitySeg === 'cdc') return cdc(realm, url.searchParams.get('entities') ?? '', url.searchParams.get('changedSince') ?? '');
+  if (entitySeg === 'query')
+    return query(realm, method === 'GET' ? (url.searchParams.get('query') ?? '') : request.bodyText);
+  if (entitySeg === 'cdc')
+    return cdc(realm, url.searchParams.get('entities') ?? '', url.searchParams.get('changedSince') ?? '');
   if (entitySeg === 'batch' && method === 'POST') return batch(realm, request.body);
   if (entity === 'Preferences' && method === 'GET') return wrap('Preferences', preferences(realm));
   if (entity === 'CompanyInfo' && method === 'GET') return wrap('CompanyInfo', companyInfo(realm));
   const entityRoute = entity ? ENTITY_ROUTES[entity] : undefined;
   if (entityRoute) return wrap(entity!, entityRoute(realm, request));
-  throw new Fault(400, { Fault: { Error: [{ Message: 'Unsupported Operation', Detail: `Unsupported entity ${entitySeg}`, code: '500', element: '' }], type: 'ValidationFault' } });
+  throw new Fault(400, {
+    Fault: {
+      Error: [
+        { Message: 'Unsupported Operation', Detail: `Unsupported entity ${entitySeg}`, code: '500', element: '' },
+      ],
+      type: 'ValidationFault',
+    },
+  });
 }

@@ -89,7 +89,11 @@ export class TrafficControl {
   sendThrottled(realm: Realm, res: ServerResponse): void {
     realm.stats.throttled++;
     if (this.#throttle.xmlBody) send(res, 429, THROTTLE_XML, 'application/xml');
-    else send(res, 429, { ...gatewayFault(429, '3001', 'ThrottleExceeded', 'The request limit was reached.  Try again later', 'SERVICE'), time: this.clock.now_ms() });
+    else
+      send(res, 429, {
+        ...gatewayFault(429, '3001', 'ThrottleExceeded', 'The request limit was reached.  Try again later', 'SERVICE'),
+        time: this.clock.now_ms(),
+      });
   }
 
   async serviceTime(): Promise<void> {
@@ -102,7 +106,11 @@ export class TrafficControl {
     if (!list) return undefined;
     const idx = list.findIndex((f) => {
       const m = f.match ?? {};
-      return (!m.method || m.method === method) && (!m.entity || m.entity === entity) && (!m.operation || m.operation === operation);
+      return (
+        (!m.method || m.method === method) &&
+        (!m.entity || m.entity === entity) &&
+        (!m.operation || m.operation === operation)
+      );
     });
     if (idx < 0) return undefined;
     const f = list[idx]!;
@@ -125,7 +133,9 @@ export class TrafficControl {
   /** Whether to drop a committed write's response: injected, or drawn at the realm's drop rate. */
   dropsResponse(realmId: string, injected: FaultSpec | undefined, isWrite: boolean, status: number): boolean {
     const dropRate = this.#dropRates.get(realmId) ?? 0;
-    return injected?.kind === 'drop_after_commit' || (isWrite && status === 200 && dropRate > 0 && this.rng() < dropRate);
+    return (
+      injected?.kind === 'drop_after_commit' || (isWrite && status === 200 && dropRate > 0 && this.rng() < dropRate)
+    );
   }
 
   close(): void {

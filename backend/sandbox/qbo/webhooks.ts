@@ -34,17 +34,33 @@ export function cloudEvents(changes: WebhookChange[]): Json[] {
 export function legacyNotification(changes: WebhookChange[]): Json {
   const byRealm = new Map<string, WebhookChange[]>();
   for (const c of changes) byRealm.set(c.realmId, [...(byRealm.get(c.realmId) ?? []), c]);
-  const opName: Record<string, string> = { created: 'Create', updated: 'Update', deleted: 'Delete', merged: 'Merge', voided: 'Void' };
+  const opName: Record<string, string> = {
+    created: 'Create',
+    updated: 'Update',
+    deleted: 'Delete',
+    merged: 'Merge',
+    voided: 'Void',
+  };
   return {
     eventNotifications: [...byRealm].map(([realmId, cs]) => ({
       realmId,
-      dataChangeEvent: { entities: cs.map((c) => ({ name: c.entity, id: c.id, operation: opName[c.operation], lastUpdated: c.time ?? new Date().toISOString() })) },
+      dataChangeEvent: {
+        entities: cs.map((c) => ({
+          name: c.entity,
+          id: c.id,
+          operation: opName[c.operation],
+          lastUpdated: c.time ?? new Date().toISOString(),
+        })),
+      },
     })),
   };
 }
 
 /** Serializes a payload and signs the exact bytes: `intuit-signature` = base64 HMAC-SHA256(verifier token). */
-export function signWebhook(payload: Json, verifierToken: string): { body: string; signature: string; headers: Record<string, string> } {
+export function signWebhook(
+  payload: Json,
+  verifierToken: string,
+): { body: string; signature: string; headers: Record<string, string> } {
   const body = typeof payload === 'string' ? payload : JSON.stringify(payload);
   const signature = createHmac('sha256', verifierToken).update(body, 'utf8').digest('base64');
   return { body, signature, headers: { 'content-type': 'application/json', 'intuit-signature': signature } };

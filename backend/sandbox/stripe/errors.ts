@@ -24,7 +24,12 @@ export interface StripeFault {
 }
 
 export function invalid(message: string, code?: string, param?: string, status = 400): FakeApiError {
-  return new FakeApiError(status, { type: 'invalid_request_error', message, ...(code ? { code } : {}), ...(param ? { param } : {}) });
+  return new FakeApiError(status, {
+    type: 'invalid_request_error',
+    message,
+    ...(code ? { code } : {}),
+    ...(param ? { param } : {}),
+  });
 }
 
 export function noSuch(type: string, id: string, param: string, status: number): FakeApiError {
@@ -44,7 +49,11 @@ export function faultError(fault: StripeFault): FakeApiError {
   if (fault.status === 429) {
     return new FakeApiError(
       429,
-      { type: 'invalid_request_error', code: 'rate_limit', message: 'Request rate limit exceeded. Learn more about rate limits here https://stripe.com/docs/rate-limits.' },
+      {
+        type: 'invalid_request_error',
+        code: 'rate_limit',
+        message: 'Request rate limit exceeded. Learn more about rate limits here https://stripe.com/docs/rate-limits.',
+      },
       { 'Stripe-Rate-Limited-Reason': fault.rateLimitedReason ?? 'global-rate' },
     );
   }
@@ -56,9 +65,16 @@ export function faultError(fault: StripeFault): FakeApiError {
 }
 
 /** The response body for an error: Stripe's envelope for API errors, a plain api_error for anything else. */
-export function errorBody(err: unknown, requestId: string): { status: number; body: unknown; headers: Record<string, string> } {
+export function errorBody(
+  err: unknown,
+  requestId: string,
+): { status: number; body: unknown; headers: Record<string, string> } {
   if (!(err instanceof FakeApiError)) {
-    return { status: 500, body: { error: { type: 'api_error', message: `Fake failure: ${(err as Error).message}` } }, headers: {} };
+    return {
+      status: 500,
+      body: { error: { type: 'api_error', message: `Fake failure: ${(err as Error).message}` } },
+      headers: {},
+    };
   }
   const code = err.body.code;
   const body = {
@@ -75,15 +91,22 @@ export function errorBody(err: unknown, requestId: string): { status: number; bo
 export function authorize(header: string, apiKey: string | undefined): void {
   let key = '';
   if (header.startsWith('Bearer ')) key = header.slice('Bearer '.length).trim();
-  else if (header.startsWith('Basic ')) key = Buffer.from(header.slice('Basic '.length), 'base64').toString('utf8').replace(/:.*$/, '');
+  else if (header.startsWith('Basic '))
+    key = Buffer.from(header.slice('Basic '.length), 'base64').toString('utf8').replace(/:.*$/, '');
   if (!key) {
     throw invalid(
-      'You did not provide an API key. You need to provide your API key in the Authorization header, using Bearer auth (e.g. \'Authorization: Bearer YOUR_SECRET_KEY\').',
+      "You did not provide an API key. You need to provide your API key in the Authorization header, using Bearer auth (e.g. 'Authorization: Bearer YOUR_SECRET_KEY').",
       undefined,
       undefined,
       401,
     );
   }
   const acceptable = apiKey ? key === apiKey : /^(sk|rk)_(test|live)_/.test(key);
-  if (!acceptable) throw invalid(`Invalid API Key provided: ${key.slice(0, 8)}${'*'.repeat(Math.max(0, key.length - 12))}${key.slice(-4)}`, 'api_key_invalid', undefined, 401);
+  if (!acceptable)
+    throw invalid(
+      `Invalid API Key provided: ${key.slice(0, 8)}${'*'.repeat(Math.max(0, key.length - 12))}${key.slice(-4)}`,
+      'api_key_invalid',
+      undefined,
+      401,
+    );
 }

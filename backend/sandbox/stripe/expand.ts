@@ -31,7 +31,13 @@ function expand(store: StripeObjectStore, account: string, value: unknown, path:
 }
 
 /** Expands every path on an object; on a list item (`listPrefix`), only paths under `data.`. */
-export function applyExpand(store: StripeObjectStore, account: string, object: StripeObject, paths: string[], listPrefix: boolean): StripeObject {
+export function applyExpand(
+  store: StripeObjectStore,
+  account: string,
+  object: StripeObject,
+  paths: string[],
+  listPrefix: boolean,
+): StripeObject {
   for (const p of paths) {
     const segments = p.split('.');
     if (listPrefix) {

@@ -26,9 +26,16 @@ const LIST_FILTERS: Readonly<Record<string, Readonly<Record<string, Filter>>>> =
     customer: fieldEquals('customer'),
     status: fieldEquals('status'),
     collection_method: fieldEquals('collection_method'),
-    subscription: (o, v) => idOf((o.parent as { subscription_details?: { subscription?: unknown } } | null)?.subscription_details?.subscription) === v,
+    subscription: (o, v) =>
+      idOf(
+        (o.parent as { subscription_details?: { subscription?: unknown } } | null)?.subscription_details?.subscription,
+      ) === v,
   },
-  invoice_payment: { invoice: fieldEquals('invoice'), status: fieldEquals('status'), payment: () => true /* checked in invoicePaymentFilter */ },
+  invoice_payment: {
+    invoice: fieldEquals('invoice'),
+    status: fieldEquals('status'),
+    payment: () => true /* checked in invoicePaymentFilter */,
+  },
   charge: { customer: fieldEquals('customer'), payment_intent: fieldEquals('payment_intent') },
   payment_intent: { customer: fieldEquals('customer') },
   refund: { charge: fieldEquals('charge'), payment_intent: fieldEquals('payment_intent') },
@@ -61,7 +68,11 @@ function page(
   const after = params.starting_after;
   const before = params.ending_before;
   if (after !== undefined && before !== undefined) {
-    throw invalid('You may only specify one of these parameters: ending_before, starting_after.', 'parameters_exclusive', 'ending_before');
+    throw invalid(
+      'You may only specify one of these parameters: ending_before, starting_after.',
+      'parameters_exclusive',
+      'ending_before',
+    );
   }
   const positioned = ordered.map((o, i) => ({ o, pos: i })).filter(({ o }) => keep(o));
   let data: StripeObject[];
@@ -81,7 +92,12 @@ function page(
     hasMore = positioned.length > limit;
   }
   const expandList = expandPaths(params);
-  return { object: 'list', data: data.map((o) => applyExpand(store, account, store.render(account, o), expandList, true)), has_more: hasMore, url };
+  return {
+    object: 'list',
+    data: data.map((o) => applyExpand(store, account, store.render(account, o), expandList, true)),
+    has_more: hasMore,
+    url,
+  };
 }
 
 function checkKnownParams(type: string, params: Params): void {
@@ -96,10 +112,12 @@ function checkKnownParams(type: string, params: Params): void {
 function invoicePaymentFilter(params: Params): (o: StripeObject) => boolean {
   const payment = params.payment;
   if (payment === undefined) return () => true;
-  if (typeof payment !== 'object' || payment === null || Array.isArray(payment)) throw invalid('Invalid hash', 'parameter_invalid_hash', 'payment');
+  if (typeof payment !== 'object' || payment === null || Array.isArray(payment))
+    throw invalid('Invalid hash', 'parameter_invalid_hash', 'payment');
   const p = payment as Record<string, unknown>;
   for (const key of Object.keys(p)) if (!INVOICE_PAYMENT_KEYS.has(key)) throw unknownParameter(`payment[${key}]`);
-  if (typeof p.type !== 'string') throw invalid('Missing required param: payment[type].', 'parameter_missing', 'payment[type]');
+  if (typeof p.type !== 'string')
+    throw invalid('Missing required param: payment[type].', 'parameter_missing', 'payment[type]');
   return (o) => {
     const actual = (o.payment ?? {}) as Record<string, unknown>;
     if (actual.type !== p.type) return false;
@@ -111,7 +129,10 @@ function invoicePaymentFilter(params: Params): (o: StripeObject) => boolean {
 }
 
 /** Positions of the items of a list by id; an unknown cursor is refused with `missing`. */
-function cursorIndex(items: readonly StripeObject[], missing: (id: string, param: string) => FakeApiError): (id: string, param: string) => number {
+function cursorIndex(
+  items: readonly StripeObject[],
+  missing: (id: string, param: string) => FakeApiError,
+): (id: string, param: string) => number {
   const index = new Map(items.map((o, i) => [o.id, i]));
   return (id, param) => {
     const i = index.get(id);
@@ -143,22 +164,40 @@ export function listCollection(
 }
 
 /** The `lines` of an invoice or credit note, a page at a time. */
-export function listLines(store: StripeObjectStore, account: string, type: string, documentId: string, params: Params, url: string): Record<string, unknown> {
+export function listLines(
+  store: StripeObjectStore,
+  account: string,
+  type: string,
+  documentId: string,
+  params: Params,
+  url: string,
+): Record<string, unknown> {
   checkKnownParams('line', params);
   if (params.created !== undefined) throw unknownParameter('created');
   const lines = store.lines(account, type, documentId);
   if (!lines) throw noSuch(type, documentId, 'id', 404);
   if (store.linesIncomplete(account, documentId)) {
     // Not something Stripe does: the fake was given only the first page of this document.
-    throw new FakeApiError(500, { type: 'api_error', message: `Stripe fake: ${type} ${documentId} was loaded from a first-page snapshot only; load its full lines (the object, or its line_item objects)` });
+    throw new FakeApiError(500, {
+      type: 'api_error',
+      message: `Stripe fake: ${type} ${documentId} was loaded from a first-page snapshot only; load its full lines (the object, or its line_item objects)`,
+    });
   }
   const label = type === 'invoice' ? 'Invoice' : 'Credit note';
-  const cursor = cursorIndex(lines, (id, param) => invalid(`${label} ${documentId} does not have a line item ${id}`, 'resource_missing', param));
+  const cursor = cursorIndex(lines, (id, param) =>
+    invalid(`${label} ${documentId} does not have a line item ${id}`, 'resource_missing', param),
+  );
   return page(store, account, lines, params, url, cursor, () => true);
 }
 
 /** One object by id, with `expand[]` (the only parameter a retrieve takes). */
-export function retrieve(store: StripeObjectStore, account: string, type: string, id: string, params: Params): StripeObject {
+export function retrieve(
+  store: StripeObjectStore,
+  account: string,
+  type: string,
+  id: string,
+  params: Params,
+): StripeObject {
   for (const key of Object.keys(params)) if (key !== 'expand') throw unknownParameter(key);
   const found = store.get(account, type, id);
   if (!found) throw noSuch(type, id, 'id', 404);

@@ -45,7 +45,11 @@ export function parseLimit(value: unknown): number {
   if (!/^-?\d+$/.test(text)) throw invalidInteger(text, 'limit');
   const n = Number(text);
   if (n < LIST_PAGE_SIZE_MIN || n > LIST_PAGE_SIZE_MAX) {
-    throw invalid(`This value must be between ${LIST_PAGE_SIZE_MIN} and ${LIST_PAGE_SIZE_MAX}; you passed ${n}.`, 'parameter_invalid_integer', 'limit');
+    throw invalid(
+      `This value must be between ${LIST_PAGE_SIZE_MIN} and ${LIST_PAGE_SIZE_MAX}; you passed ${n}.`,
+      'parameter_invalid_integer',
+      'limit',
+    );
   }
   return n;
 }
@@ -68,14 +72,16 @@ export function createdFilter(value: unknown): (created: number) => boolean {
     const exact = asInt(value, 'created');
     return (c) => c === exact;
   }
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw invalid('Invalid created', 'parameter_invalid_integer', 'created');
+  if (typeof value !== 'object' || value === null || Array.isArray(value))
+    throw invalid('Invalid created', 'parameter_invalid_integer', 'created');
   const bounds = value as Record<string, unknown>;
   for (const key of Object.keys(bounds)) if (!RANGE_KEYS.has(key)) throw unknownParameter(`created[${key}]`);
   const gt = bounds.gt === undefined ? null : asInt(bounds.gt, 'created[gt]');
   const gte = bounds.gte === undefined ? null : asInt(bounds.gte, 'created[gte]');
   const lt = bounds.lt === undefined ? null : asInt(bounds.lt, 'created[lt]');
   const lte = bounds.lte === undefined ? null : asInt(bounds.lte, 'created[lte]');
-  return (c) => (gt === null || c > gt) && (gte === null || c >= gte) && (lt === null || c < lt) && (lte === null || c <= lte);
+  return (c) =>
+    (gt === null || c > gt) && (gte === null || c >= gte) && (lt === null || c < lt) && (lte === null || c <= lte);
 }
 
 export function expandPaths(params: Params): string[] {

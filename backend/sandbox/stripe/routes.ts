@@ -24,9 +24,20 @@ const COLLECTIONS: Readonly<Record<string, string>> = {
 };
 
 /** Answers one request for an account, or throws Stripe's error. */
-export function route(store: StripeObjectStore, method: string, path: string, params: Params, account: string): unknown {
+export function route(
+  store: StripeObjectStore,
+  method: string,
+  path: string,
+  params: Params,
+  account: string,
+): unknown {
   const unrecognized = (): FakeApiError =>
-    invalid(`Unrecognized request URL (${method}: ${path}). Please see https://stripe.com/docs or we can help at https://support.stripe.com/.`, undefined, undefined, 404);
+    invalid(
+      `Unrecognized request URL (${method}: ${path}). Please see https://stripe.com/docs or we can help at https://support.stripe.com/.`,
+      undefined,
+      undefined,
+      404,
+    );
   if (method !== 'GET') throw unrecognized();
   const segments = path.split('/').slice(1).map(decodeURIComponent);
   if (segments[0] !== 'v1') throw unrecognized();
@@ -42,7 +53,14 @@ export function route(store: StripeObjectStore, method: string, path: string, pa
   if (type === 'customer' && sub === 'balance_transactions') {
     if (!store.get(account, 'customer', id)) throw noSuch('customer', id, 'customer', 404);
     if (subId === undefined) {
-      return listCollection(store, account, 'customer_balance_transaction', params, path, (t) => idOf(t.customer) === id);
+      return listCollection(
+        store,
+        account,
+        'customer_balance_transaction',
+        params,
+        path,
+        (t) => idOf(t.customer) === id,
+      );
     }
     const txn = retrieve(store, account, 'customer_balance_transaction', subId, params);
     if (idOf(txn.customer) !== id) throw noSuch('customer_balance_transaction', subId, 'id', 404);

@@ -104,7 +104,8 @@ export async function startStripeFake(opts: { apiKey?: string; port?: number } =
       if (fault) throw faultError(fault);
       const query = url.search.replace(/^\?/, '');
       const params = parseStripeParams(method === 'GET' || method === 'DELETE' ? query : rawBody);
-      if (method === 'POST' && typeof req.headers['idempotency-key'] === 'string') headers['Idempotency-Key'] = req.headers['idempotency-key'];
+      if (method === 'POST' && typeof req.headers['idempotency-key'] === 'string')
+        headers['Idempotency-Key'] = req.headers['idempotency-key'];
       body = route(store, method, url.pathname, params, account ?? PLATFORM_ACCOUNT);
     } catch (err) {
       const error = errorBody(err, requestId);
@@ -159,7 +160,10 @@ async function main(argv: string[]): Promise<void> {
   const replayPath = flag(argv, 'replay');
   let account = flag(argv, 'account') ?? 'acct_1SampleBusiness00';
   if (replayPath) {
-    const lines = readFileSync(replayPath, 'utf8').split('\n').filter((l) => l.trim() !== '').map((l) => JSON.parse(l) as unknown);
+    const lines = readFileSync(replayPath, 'utf8')
+      .split('\n')
+      .filter((l) => l.trim() !== '')
+      .map((l) => JSON.parse(l) as unknown);
     fake.load(lines, account);
     console.error(`loaded ${lines.length} replay lines from ${replayPath} into ${account}`);
   } else {

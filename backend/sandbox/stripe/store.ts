@@ -16,7 +16,6 @@ import {
   type StripeReader,
 } from '../../stripe/reader.ts';
 
-
 /** Object types whose `lines` list is stored separately, in full, and rendered a page at a time. */
 const DOCUMENT_LINE_URLS: Readonly<Record<string, string>> = { invoice: 'invoices', credit_note: 'credit_notes' };
 
@@ -61,7 +60,8 @@ export class StripeObjectStore {
 
   /** Stores or replaces an object. Returns false when a snapshot lost to what was already there. */
   put(account: string, input: StripeObject, options: PutOptions = {}): boolean {
-    if (!isStripeObject(input)) throw new AccrueError('invalid_input', 'A Stripe object needs string `id` and `object`');
+    if (!isStripeObject(input))
+      throw new AccrueError('invalid_input', 'A Stripe object needs string `id` and `object`');
     const explicit = options.explicit ?? true;
     const rank = options.rank ?? [0, 0];
     const a = this.accountOf(account);
@@ -104,7 +104,8 @@ export class StripeObjectStore {
     }
     a.objects.set(object.id, { object, seq: existing?.seq ?? ++this.seq, explicit, rank });
     this.listCache.delete(`${account}\u0000${object.object}`);
-    if (existing && existing.object.object !== object.object) this.listCache.delete(`${account}\u0000${existing.object.object}`);
+    if (existing && existing.object.object !== object.object)
+      this.listCache.delete(`${account}\u0000${existing.object.object}`);
     return true;
   }
 
@@ -125,7 +126,8 @@ export class StripeObjectStore {
    */
   load(lines: readonly unknown[], defaultAccount: string, opts: { singleAccount?: boolean } = {}): void {
     lines.forEach((line, index) => {
-      if (!isStripeObject(line)) throw new AccrueError('invalid_input', `Replay line ${index + 1} is not a Stripe object`);
+      if (!isStripeObject(line))
+        throw new AccrueError('invalid_input', `Replay line ${index + 1} is not a Stripe object`);
       if (line.object !== 'event') {
         this.put(defaultAccount, line);
         return;
@@ -199,11 +201,19 @@ export class StripeObjectStore {
     if (segment) {
       const incomplete = this.linesIncomplete(account, object.id);
       if (incomplete && lines === 'all') {
-        throw new AccrueError('internal', `${object.object} ${object.id} is known only from a first-page snapshot; supply its full lines`);
+        throw new AccrueError(
+          'internal',
+          `${object.object} ${object.id} is known only from a first-page snapshot; supply its full lines`,
+        );
       }
       const all = structuredClone(this.accounts.get(account)?.lines.get(object.id) ?? []);
       const data = lines === 'all' ? all : all.slice(0, EMBEDDED_LINES_MAX);
-      copy.lines = { object: 'list', data, has_more: incomplete || data.length < all.length, url: `/v1/${segment}/${object.id}/lines` };
+      copy.lines = {
+        object: 'list',
+        data,
+        has_more: incomplete || data.length < all.length,
+        url: `/v1/${segment}/${object.id}/lines`,
+      };
     }
     return copy;
   }
@@ -235,7 +245,8 @@ const MEMORY_ACCOUNT = 'acct_memory';
 function coerceDecimalFields(object: Record<string, unknown>, paths: readonly (readonly string[])[]): void {
   for (const path of paths) {
     let holder: unknown = object;
-    for (const key of path.slice(0, -1)) holder = holder && typeof holder === 'object' ? (holder as Record<string, unknown>)[key] : undefined;
+    for (const key of path.slice(0, -1))
+      holder = holder && typeof holder === 'object' ? (holder as Record<string, unknown>)[key] : undefined;
     const last = path[path.length - 1];
     if (!holder || typeof holder !== 'object' || last === undefined) continue;
     const value = (holder as Record<string, unknown>)[last];
@@ -248,7 +259,9 @@ const CREDIT_NOTE_LINE_DECIMALS = [['unit_amount_decimal']] as const;
 
 function coerceDocumentLines(document: StripeObject, paths: readonly (readonly string[])[]): void {
   const lines = document.lines;
-  if (isListLike(lines)) for (const line of lines.data) if (line && typeof line === 'object') coerceDecimalFields(line as Record<string, unknown>, paths);
+  if (isListLike(lines))
+    for (const line of lines.data)
+      if (line && typeof line === 'object') coerceDecimalFields(line as Record<string, unknown>, paths);
 }
 
 /**
@@ -282,19 +295,29 @@ export function createStoreReader(store: StripeObjectStore, account: string): St
     },
     listInvoicePayments: async (invoiceId) => invoicePayments((p) => idOf(p.invoice) === invoiceId),
     findInvoicePaymentByPaymentIntent: async (pi) =>
-      pickInvoicePayment(invoicePayments((p) => paymentOf(p).type === 'payment_intent' && idOf(paymentOf(p).payment_intent) === pi)),
+      pickInvoicePayment(
+        invoicePayments((p) => paymentOf(p).type === 'payment_intent' && idOf(paymentOf(p).payment_intent) === pi),
+      ),
     findInvoicePaymentByCharge: (ch) =>
-      invoicePaymentOfCharge(reader, ch, async () => pickInvoicePayment(invoicePayments((p) => paymentOf(p).type === 'charge' && idOf(paymentOf(p).charge) === ch))),
+      invoicePaymentOfCharge(reader, ch, async () =>
+        pickInvoicePayment(invoicePayments((p) => paymentOf(p).type === 'charge' && idOf(paymentOf(p).charge) === ch)),
+      ),
     getCharge: async (id) => must('charge', id) as unknown as Stripe.Charge,
     latestChargeOf: async (id) => idOf(must('payment_intent', id).latest_charge),
     getRefund: async (id) => must('refund', id) as unknown as Stripe.Refund,
-    getBalanceTransaction: async (id) => (id ? (must('balance_transaction', id) as unknown as Stripe.BalanceTransaction) : null),
+    getBalanceTransaction: async (id) =>
+      id ? (must('balance_transaction', id) as unknown as Stripe.BalanceTransaction) : null,
     getCreditNote: async (id) => {
       const note = must('credit_note', id, 'all');
       coerceDocumentLines(note, CREDIT_NOTE_LINE_DECIMALS);
       return note as unknown as Stripe.CreditNote;
     },
-    creditNotesOfInvoice: async (invoice) => oldestFirst(store.peekList(account, 'credit_note').filter((cn) => idOf(cn.invoice) === invoice) as unknown as Stripe.CreditNote[]),
+    creditNotesOfInvoice: async (invoice) =>
+      oldestFirst(
+        store
+          .peekList(account, 'credit_note')
+          .filter((cn) => idOf(cn.invoice) === invoice) as unknown as Stripe.CreditNote[],
+      ),
     getDispute: async (id) => must('dispute', id) as unknown as Stripe.Dispute,
     getPayout: async (id) => must('payout', id) as unknown as Stripe.Payout,
     getInvoiceItem: async (id) => {
@@ -305,11 +328,15 @@ export function createStoreReader(store: StripeObjectStore, account: string): St
     getCustomerBalanceTransaction: async (customer, id) => {
       const txn = must('customer_balance_transaction', id);
       if (idOf(txn.customer) !== customer) {
-        throw new AccrueError('not_found', `Stripe customer_balance_transaction ${id} was not found in account ${account}`, {
-          stripe_status: 404,
-          stripe_code: 'resource_missing',
-          account,
-        });
+        throw new AccrueError(
+          'not_found',
+          `Stripe customer_balance_transaction ${id} was not found in account ${account}`,
+          {
+            stripe_status: 404,
+            stripe_code: 'resource_missing',
+            account,
+          },
+        );
       }
       return txn as unknown as Stripe.CustomerBalanceTransaction;
     },

@@ -40,14 +40,28 @@ export interface DeliveryOptions {
 }
 
 /** The body and headers of one signed delivery. */
-export function signedDelivery(event: StripeObject, secret: string, timestamp: number): { body: string; headers: Record<string, string> } {
+export function signedDelivery(
+  event: StripeObject,
+  secret: string,
+  timestamp: number,
+): { body: string; headers: Record<string, string> } {
   const body = JSON.stringify(event);
   const signature = Stripe.webhooks.generateTestHeaderString({ payload: body, secret, timestamp });
-  return { body, headers: { 'Content-Type': 'application/json; charset=utf-8', 'Stripe-Signature': signature, 'User-Agent': 'Stripe/1.0 (+https://stripe.com/docs/webhooks)' } };
+  return {
+    body,
+    headers: {
+      'Content-Type': 'application/json; charset=utf-8',
+      'Stripe-Signature': signature,
+      'User-Agent': 'Stripe/1.0 (+https://stripe.com/docs/webhooks)',
+    },
+  };
 }
 
 /** The delivery sequence: the events in the requested order, with seeded duplicates. */
-export function deliveryPlan(events: readonly StripeObject[], opts: Pick<DeliveryOptions, 'order' | 'seed' | 'duplicatePerMille'> = {}): StripeObject[] {
+export function deliveryPlan(
+  events: readonly StripeObject[],
+  opts: Pick<DeliveryOptions, 'order' | 'seed' | 'duplicatePerMille'> = {},
+): StripeObject[] {
   const rng = seededRandom(opts.seed ?? 1);
   const plan = [...events];
   if (opts.order === 'shuffled') {
@@ -81,7 +95,13 @@ export async function deliverEvents(events: readonly StripeObject[], opts: Deliv
     for (let attempt = 1; attempt <= attemptsMax; attempt++) {
       const { body, headers } = signedDelivery(event, opts.secret, now());
       try {
-        const res = await fetch(opts.url, { method: 'POST', body, headers, signal: AbortSignal.timeout(DELIVERY_TIMEOUT_MS), redirect: 'manual' });
+        const res = await fetch(opts.url, {
+          method: 'POST',
+          body,
+          headers,
+          signal: AbortSignal.timeout(DELIVERY_TIMEOUT_MS),
+          redirect: 'manual',
+        });
         await res.arrayBuffer();
         // Stripe counts only 2xx as delivered; a redirect is a failure too.
         last = { ...last, status: res.status, attempts: attempt };

@@ -35,9 +35,25 @@ describe('generateBusiness', () => {
     const s = business.stats;
     expect(sum(['customers_usd', 'customers_eur', 'customers_jpy'].map((k) => s[k] ?? 0))).toBe(300);
     for (const key of [
-      'customers_eur', 'customers_jpy', 'charges_eur', 'charges_jpy', 'upgrades', 'downgrades', 'invoices_with_prorations',
-      'bundle_customers', 'setup_fees', 'discounted_invoices', 'taxed_invoices', 'refunds_full', 'refunds_partial',
-      'credit_notes_refund', 'credit_notes_balance', 'balance_applied', 'payment_failures', 'invoices_over_10_lines', 'payouts',
+      'customers_eur',
+      'customers_jpy',
+      'charges_eur',
+      'charges_jpy',
+      'upgrades',
+      'downgrades',
+      'invoices_with_prorations',
+      'bundle_customers',
+      'setup_fees',
+      'discounted_invoices',
+      'taxed_invoices',
+      'refunds_full',
+      'refunds_partial',
+      'credit_notes_refund',
+      'credit_notes_balance',
+      'balance_applied',
+      'payment_failures',
+      'invoices_over_10_lines',
+      'payouts',
     ]) {
       expect(s[key] ?? 0, key).toBeGreaterThan(0);
     }
@@ -45,8 +61,20 @@ describe('generateBusiness', () => {
     expect(s.disputes_won).toBe(1);
     expect(s.written_off).toBe(1);
     const types = new Set(business.events.map((e) => e.type));
-    for (const t of ['invoice.finalized', 'invoice.paid', 'charge.succeeded', 'charge.refunded', 'credit_note.created', 'charge.dispute.created',
-      'charge.dispute.funds_withdrawn', 'charge.dispute.funds_reinstated', 'charge.dispute.closed', 'invoice.marked_uncollectible', 'payout.paid', 'invoiceitem.created']) {
+    for (const t of [
+      'invoice.finalized',
+      'invoice.paid',
+      'charge.succeeded',
+      'charge.refunded',
+      'credit_note.created',
+      'charge.dispute.created',
+      'charge.dispute.funds_withdrawn',
+      'charge.dispute.funds_reinstated',
+      'charge.dispute.closed',
+      'invoice.marked_uncollectible',
+      'payout.paid',
+      'invoiceitem.created',
+    ]) {
       expect(types.has(t), t).toBe(true);
     }
     expect(TenantSettingsSchema.safeParse(business.suggestedSettings).success).toBe(true);
@@ -135,7 +163,9 @@ describe('serving the business', () => {
         expect(await memory.getCreditNote(cn.id)).toStrictEqual(await http.getCreditNote(cn.id));
       }
       for (const ch of byType(small.objects, 'charge').slice(0, 10)) {
-        expect(await memory.findInvoicePaymentByCharge(ch.id)).toStrictEqual(await http.findInvoicePaymentByCharge(ch.id));
+        expect(await memory.findInvoicePaymentByCharge(ch.id)).toStrictEqual(
+          await http.findInvoicePaymentByCharge(ch.id),
+        );
         expect(await memory.getBalanceTransaction(ch.balance_transaction as string)).toStrictEqual(
           await http.getBalanceTransaction(ch.balance_transaction as string),
         );

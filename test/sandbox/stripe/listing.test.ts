@@ -4,7 +4,13 @@
 // cursor without gaps or duplicates, and listing requests retry 429s like the reader.
 import type Stripe from 'stripe';
 import { createStripeClient } from '../../../backend/stripe/client.ts';
-import { BACKFILL_KINDS, listCreditNotes, listInvoices, listObjects, type BackfillKind } from '../../../backend/stripe/listing.ts';
+import {
+  BACKFILL_KINDS,
+  listCreditNotes,
+  listInvoices,
+  listObjects,
+  type BackfillKind,
+} from '../../../backend/stripe/listing.ts';
 import type { StripeObject } from '../../../backend/stripe/reader.ts';
 import { startStripeFake, type StripeFake } from '../../../backend/sandbox/stripe/server.ts';
 import * as fx from '../../../backend/sandbox/stripe/fixtures.ts';
@@ -57,7 +63,12 @@ describe('backfill listings', () => {
     const invoices = putInvoices(15);
     const pages: [string, number][] = [];
     const got = await collect(
-      listInvoices(stripe, ACCT, { createdGte: T0 + 3 * DAY, pageSize: 4, onPage: (c, n) => void pages.push([c, n]), sleep: fakeSleep }),
+      listInvoices(stripe, ACCT, {
+        createdGte: T0 + 3 * DAY,
+        pageSize: 4,
+        onPage: (c, n) => void pages.push([c, n]),
+        sleep: fakeSleep,
+      }),
     );
     const expected = invoices.slice(3).reverse();
     expect(got.map((i) => i.id)).toEqual(expected.map((i) => i.id));
@@ -91,7 +102,12 @@ describe('backfill listings', () => {
   });
 
   it('lists credit notes with all lines', async () => {
-    const cn = fx.creditNote({ invoice: 'in_1', customer: 'cus_1', created: T0, lines: Array.from({ length: 14 }, (_, i) => ({ amount: i + 1 })) });
+    const cn = fx.creditNote({
+      invoice: 'in_1',
+      customer: 'cus_1',
+      created: T0,
+      lines: Array.from({ length: 14 }, (_, i) => ({ amount: i + 1 })),
+    });
     fake.put(ACCT, cn);
     const [got] = await collect(listCreditNotes(stripe, ACCT));
     expect(got!.lines.data).toHaveLength(14);
@@ -104,20 +120,41 @@ describe('backfill listings', () => {
       credit_notes: fx.creditNote({ invoice: 'in_1', customer: 'cus_1', created: T0, lines: [{ amount: 1 }] }),
       charges: fx.charge({ amount: 1, customer: 'cus_1', created: T0, paymentIntent: null, balanceTransaction: null }),
       refunds: fx.refund({ amount: 1, charge: 'ch_1', paymentIntent: null, created: T0, balanceTransaction: null }),
-      disputes: fx.dispute({ amount: 1, charge: 'ch_1', paymentIntent: null, created: T0, status: 'won', balanceTransactions: [] }),
+      disputes: fx.dispute({
+        amount: 1,
+        charge: 'ch_1',
+        paymentIntent: null,
+        created: T0,
+        status: 'won',
+        balanceTransactions: [],
+      }),
       payouts: fx.payout({ amount: 1, created: T0, balanceTransaction: null }),
       balance_transactions: fx.balanceTransaction({ amount: 1, created: T0, type: 'charge', source: 'ch_1' }),
       invoice_payments: fx.invoicePayment({ invoice: 'in_1', amount: 1, created: T0, paymentIntent: 'pi_1' }),
-      invoiceitems: fx.invoiceItem({ amount: 1, customer: 'cus_1', invoice: null, date: T0, period: { start: T0, end: T0 } }),
+      invoiceitems: fx.invoiceItem({
+        amount: 1,
+        customer: 'cus_1',
+        invoice: null,
+        date: T0,
+        period: { start: T0, end: T0 },
+      }),
     };
     // One older object of each kind that the `created` filter must drop (invoice items carry it as `date`).
     for (const o of Object.values(objects)) {
       fake.put(ACCT, o);
-      fake.put(ACCT, o.object === 'invoiceitem' ? { ...o, id: `${o.id}_old`, date: T0 - DAY } : { ...o, id: `${o.id}_old`, created: T0 - DAY });
+      fake.put(
+        ACCT,
+        o.object === 'invoiceitem'
+          ? { ...o, id: `${o.id}_old`, date: T0 - DAY }
+          : { ...o, id: `${o.id}_old`, created: T0 - DAY },
+      );
     }
     for (const kind of BACKFILL_KINDS) {
       const got = await collect(listObjects(stripe, ACCT, kind, { createdGte: T0 }));
-      expect(got.map((o) => o.id), kind).toEqual([objects[kind].id]);
+      expect(
+        got.map((o) => o.id),
+        kind,
+      ).toEqual([objects[kind].id]);
     }
   });
 
@@ -133,6 +170,8 @@ describe('backfill listings', () => {
   });
 
   it('refuses a page size outside 1..100', async () => {
-    await expect(collect(listInvoices(stripe, ACCT, { pageSize: 101 }))).rejects.toMatchObject({ code: 'invalid_input' });
+    await expect(collect(listInvoices(stripe, ACCT, { pageSize: 101 }))).rejects.toMatchObject({
+      code: 'invalid_input',
+    });
   });
 });

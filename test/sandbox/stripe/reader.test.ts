@@ -6,7 +6,15 @@
 import Stripe from 'stripe';
 import { AccrueError } from '../../../shared/errors.ts';
 import { createStripeClient, parseApiBase } from '../../../backend/stripe/client.ts';
-import { createStripeReader, retryDelayMs, RATE_LIMIT_BASE_DELAY_MS, STRIPE_ATTEMPTS_MAX, STRIPE_RETRY_BASE_DELAY_MS, STRIPE_RETRY_MAX_DELAY_MS, type StripeReader } from '../../../backend/stripe/reader.ts';
+import {
+  createStripeReader,
+  retryDelayMs,
+  RATE_LIMIT_BASE_DELAY_MS,
+  STRIPE_ATTEMPTS_MAX,
+  STRIPE_RETRY_BASE_DELAY_MS,
+  STRIPE_RETRY_MAX_DELAY_MS,
+  type StripeReader,
+} from '../../../backend/stripe/reader.ts';
 import { createMemoryReader } from '../../../backend/sandbox/stripe/store.ts';
 import type { StripeObject } from '../../../backend/stripe/reader.ts';
 import { startStripeFake, type StripeFake } from '../../../backend/sandbox/stripe/server.ts';
@@ -42,24 +50,141 @@ function world(): StripeObject[] {
     unitAmountDecimal: `${(1000 + i) / 2}`,
   }));
   const inv = fx.invoice({ id: 'in_big', customer: 'cus_1', created: T0, lines, subscription: 'sub_1' });
-  const btCharge = fx.balanceTransaction({ id: 'txn_ch', amount: 23_253, fee: 705, created: T0, type: 'charge', source: 'ch_1' });
+  const btCharge = fx.balanceTransaction({
+    id: 'txn_ch',
+    amount: 23_253,
+    fee: 705,
+    created: T0,
+    type: 'charge',
+    source: 'ch_1',
+  });
   const pi = fx.paymentIntent({ id: 'pi_1', amount: 23_253, customer: 'cus_1', created: T0, latestCharge: 'ch_1' });
-  const ch = fx.charge({ id: 'ch_1', amount: 23_253, customer: 'cus_1', created: T0, paymentIntent: 'pi_1', balanceTransaction: 'txn_ch', amountRefunded: 500 });
-  const openAttempt = fx.invoicePayment({ id: 'inpay_open', invoice: 'in_big', amount: 23_253, created: T0 + 5, paymentIntent: 'pi_1', status: 'open', isDefault: false });
-  const paid = fx.invoicePayment({ id: 'inpay_paid', invoice: 'in_big', amount: 23_253, created: T0 + 1, paymentIntent: 'pi_1' });
-  const legacyCharge = fx.charge({ id: 'ch_legacy', amount: 700, customer: 'cus_1', created: T0 + 2, paymentIntent: null, balanceTransaction: null });
-  const legacyPayment = fx.invoicePayment({ id: 'inpay_legacy', invoice: 'in_other', amount: 700, created: T0 + 2, charge: 'ch_legacy' });
-  const btRefund = fx.balanceTransaction({ id: 'txn_re', amount: -500, created: T0 + 100, type: 'refund', source: 're_1' });
-  const re = fx.refund({ id: 're_1', amount: 500, charge: 'ch_1', paymentIntent: 'pi_1', created: T0 + 100, balanceTransaction: 'txn_re' });
-  const cn = fx.creditNote({ id: 'cn_1', invoice: 'in_big', customer: 'cus_1', created: T0 + 100, lines: Array.from({ length: 12 }, (_, i) => ({ amount: 10 + i, quantity: 1 })), refunds: [{ refund: 're_1', amount_refunded: 500 }] });
-  const withdrawal = fx.balanceTransaction({ id: 'txn_dp', amount: -23_253, fee: 1500, created: T0 + 200, type: 'adjustment', source: 'dp_1' });
-  const dp = fx.dispute({ id: 'dp_1', amount: 23_253, charge: 'ch_1', paymentIntent: 'pi_1', created: T0 + 200, status: 'lost', balanceTransactions: [withdrawal] });
-  const btPayout = fx.balanceTransaction({ id: 'txn_po', amount: -20_000, created: T0 + 300, type: 'payout', source: 'po_1' });
+  const ch = fx.charge({
+    id: 'ch_1',
+    amount: 23_253,
+    customer: 'cus_1',
+    created: T0,
+    paymentIntent: 'pi_1',
+    balanceTransaction: 'txn_ch',
+    amountRefunded: 500,
+  });
+  const openAttempt = fx.invoicePayment({
+    id: 'inpay_open',
+    invoice: 'in_big',
+    amount: 23_253,
+    created: T0 + 5,
+    paymentIntent: 'pi_1',
+    status: 'open',
+    isDefault: false,
+  });
+  const paid = fx.invoicePayment({
+    id: 'inpay_paid',
+    invoice: 'in_big',
+    amount: 23_253,
+    created: T0 + 1,
+    paymentIntent: 'pi_1',
+  });
+  const legacyCharge = fx.charge({
+    id: 'ch_legacy',
+    amount: 700,
+    customer: 'cus_1',
+    created: T0 + 2,
+    paymentIntent: null,
+    balanceTransaction: null,
+  });
+  const legacyPayment = fx.invoicePayment({
+    id: 'inpay_legacy',
+    invoice: 'in_other',
+    amount: 700,
+    created: T0 + 2,
+    charge: 'ch_legacy',
+  });
+  const btRefund = fx.balanceTransaction({
+    id: 'txn_re',
+    amount: -500,
+    created: T0 + 100,
+    type: 'refund',
+    source: 're_1',
+  });
+  const re = fx.refund({
+    id: 're_1',
+    amount: 500,
+    charge: 'ch_1',
+    paymentIntent: 'pi_1',
+    created: T0 + 100,
+    balanceTransaction: 'txn_re',
+  });
+  const cn = fx.creditNote({
+    id: 'cn_1',
+    invoice: 'in_big',
+    customer: 'cus_1',
+    created: T0 + 100,
+    lines: Array.from({ length: 12 }, (_, i) => ({ amount: 10 + i, quantity: 1 })),
+    refunds: [{ refund: 're_1', amount_refunded: 500 }],
+  });
+  const withdrawal = fx.balanceTransaction({
+    id: 'txn_dp',
+    amount: -23_253,
+    fee: 1500,
+    created: T0 + 200,
+    type: 'adjustment',
+    source: 'dp_1',
+  });
+  const dp = fx.dispute({
+    id: 'dp_1',
+    amount: 23_253,
+    charge: 'ch_1',
+    paymentIntent: 'pi_1',
+    created: T0 + 200,
+    status: 'lost',
+    balanceTransactions: [withdrawal],
+  });
+  const btPayout = fx.balanceTransaction({
+    id: 'txn_po',
+    amount: -20_000,
+    created: T0 + 300,
+    type: 'payout',
+    source: 'po_1',
+  });
   const po = fx.payout({ id: 'po_1', amount: 20_000, created: T0 + 300, balanceTransaction: 'txn_po' });
-  const ii = fx.invoiceItem({ id: 'ii_1', amount: 5000, customer: 'cus_1', invoice: 'in_big', date: T0, period: { start: T0, end: T0 } });
+  const ii = fx.invoiceItem({
+    id: 'ii_1',
+    amount: 5000,
+    customer: 'cus_1',
+    invoice: 'in_big',
+    date: T0,
+    period: { start: T0, end: T0 },
+  });
   const cus = fx.customer({ id: 'cus_1', created: T0 - 1000 });
-  const cbt = fx.customerBalanceTransaction({ id: 'cbtxn_1', customer: 'cus_1', amount: -300, created: T0, type: 'applied_to_invoice', invoice: 'in_big', endingBalance: 0 });
-  return [inv, btCharge, pi, ch, openAttempt, paid, legacyCharge, legacyPayment, btRefund, re, cn, withdrawal, dp, btPayout, po, ii, cus, cbt];
+  const cbt = fx.customerBalanceTransaction({
+    id: 'cbtxn_1',
+    customer: 'cus_1',
+    amount: -300,
+    created: T0,
+    type: 'applied_to_invoice',
+    invoice: 'in_big',
+    endingBalance: 0,
+  });
+  return [
+    inv,
+    btCharge,
+    pi,
+    ch,
+    openAttempt,
+    paid,
+    legacyCharge,
+    legacyPayment,
+    btRefund,
+    re,
+    cn,
+    withdrawal,
+    dp,
+    btPayout,
+    po,
+    ii,
+    cus,
+    cbt,
+  ];
 }
 
 function loadWorld(): StripeObject[] {
@@ -114,7 +239,11 @@ describe('the HTTP reader', () => {
     const note = await reader.getCreditNote('cn_1');
     expect(note.lines.data).toHaveLength(12);
     // The note's remaining lines are paged as soon as it is listed.
-    expect(fake.requests.map((r) => `${r.path} ${new URLSearchParams(r.query).get('invoice') ?? ''}`).sort()).toEqual(['/v1/credit_notes in_big', '/v1/credit_notes in_other', '/v1/credit_notes/cn_1/lines ']);
+    expect(fake.requests.map((r) => `${r.path} ${new URLSearchParams(r.query).get('invoice') ?? ''}`).sort()).toEqual([
+      '/v1/credit_notes in_big',
+      '/v1/credit_notes in_other',
+      '/v1/credit_notes/cn_1/lines ',
+    ]);
     expect(await createMemoryReader(world()).creditNotesOfInvoice('in_other')).toEqual([]);
   });
 
@@ -155,13 +284,21 @@ describe('the HTTP reader', () => {
     const err = await other.getInvoice('in_big').catch((e: unknown) => e);
     expect(err).toBeInstanceOf(AccrueError);
     expect((err as AccrueError).code).toBe('not_found');
-    expect((err as AccrueError).details).toMatchObject({ stripe_code: 'resource_missing', stripe_status: 404, attempts: 1 });
+    expect((err as AccrueError).details).toMatchObject({
+      stripe_code: 'resource_missing',
+      stripe_status: 404,
+      attempts: 1,
+    });
     expect(fake.requests).toHaveLength(1);
     expect(sleeps).toEqual([]);
   });
 
   it('does not retry other 4xx errors', async () => {
-    const wrongKey = createStripeReader(createStripeClient({ secretKey: 'sk_test_wrong_0000000', apiBase: fake.url }), ACCT, { sleep: fakeSleep });
+    const wrongKey = createStripeReader(
+      createStripeClient({ secretKey: 'sk_test_wrong_0000000', apiBase: fake.url }),
+      ACCT,
+      { sleep: fakeSleep },
+    );
     const err = await wrongKey.getCharge('ch_1').catch((e: unknown) => e);
     expect((err as AccrueError).code).toBe('unauthorized');
     expect(fake.requests).toHaveLength(1);
@@ -205,7 +342,9 @@ describe('retries', () => {
   it('gives up after maxAttempts with upstream_unavailable', async () => {
     loadWorld();
     fake.inject({ status: 503, count: 10 });
-    const err = await httpReader().getPayout('po_1').catch((e: unknown) => e);
+    const err = await httpReader()
+      .getPayout('po_1')
+      .catch((e: unknown) => e);
     expect((err as AccrueError).code).toBe('upstream_unavailable');
     expect((err as AccrueError).details).toMatchObject({ attempts: STRIPE_ATTEMPTS_MAX, stripe_status: 503 });
     expect(fake.requests).toHaveLength(STRIPE_ATTEMPTS_MAX);
@@ -215,7 +354,9 @@ describe('retries', () => {
   it('gives up on persistent 429 with rate_limited', async () => {
     loadWorld();
     fake.inject({ status: 429, count: 10, rateLimitedReason: 'global-rate' });
-    const err = await httpReader({ maxAttempts: 3 }).getRefund('re_1').catch((e: unknown) => e);
+    const err = await httpReader({ maxAttempts: 3 })
+      .getRefund('re_1')
+      .catch((e: unknown) => e);
     expect((err as AccrueError).code).toBe('rate_limited');
     expect(fake.requests).toHaveLength(3);
   });
@@ -224,7 +365,11 @@ describe('retries', () => {
     const closed = await startStripeFake({ apiKey: KEY });
     const deadUrl = closed.url;
     await closed.close();
-    const reader = createStripeReader(createStripeClient({ secretKey: KEY, apiBase: deadUrl }), ACCT, { sleep: fakeSleep, random: () => 0, maxAttempts: 3 });
+    const reader = createStripeReader(createStripeClient({ secretKey: KEY, apiBase: deadUrl }), ACCT, {
+      sleep: fakeSleep,
+      random: () => 0,
+      maxAttempts: 3,
+    });
     const err = await reader.getCharge('ch_1').catch((e: unknown) => e);
     expect((err as AccrueError).code).toBe('upstream_unavailable');
     expect(sleeps).toEqual([250, 500]);
@@ -268,19 +413,36 @@ describe('createMemoryReader', () => {
     const memory = createMemoryReader(objects);
     for (const reader of [httpReader(), memory]) {
       await expect(reader.getDispute('dp_missing')).rejects.toMatchObject({ code: 'not_found' });
-      await expect(reader.getCustomerBalanceTransaction('cus_other', 'cbtxn_1')).rejects.toMatchObject({ code: 'not_found' });
+      await expect(reader.getCustomerBalanceTransaction('cus_other', 'cbtxn_1')).rejects.toMatchObject({
+        code: 'not_found',
+      });
     }
     expect(await memory.getBalanceTransaction(null)).toBeNull();
   });
 
   it('reads event snapshots, with explicit objects winning', async () => {
-    const ch = fx.charge({ id: 'ch_e', amount: 100, customer: 'cus_1', created: T0, paymentIntent: null, balanceTransaction: null });
+    const ch = fx.charge({
+      id: 'ch_e',
+      amount: 100,
+      customer: 'cus_1',
+      created: T0,
+      paymentIntent: null,
+      balanceTransaction: null,
+    });
     const memory = createMemoryReader([
-      fx.event({ type: 'charge.refunded', created: T0 + 50, account: 'acct_x', object: { ...ch, amount_refunded: 100 } }),
+      fx.event({
+        type: 'charge.refunded',
+        created: T0 + 50,
+        account: 'acct_x',
+        object: { ...ch, amount_refunded: 100 },
+      }),
       fx.event({ type: 'charge.succeeded', created: T0, account: 'acct_x', object: ch }),
     ]);
     expect((await memory.getCharge('ch_e')).amount_refunded).toBe(100);
-    const explicit = createMemoryReader([{ ...ch, amount: 1 }, fx.event({ type: 'charge.succeeded', created: T0, object: ch })]);
+    const explicit = createMemoryReader([
+      { ...ch, amount: 1 },
+      fx.event({ type: 'charge.succeeded', created: T0, object: ch }),
+    ]);
     expect((await explicit.getCharge('ch_e')).amount).toBe(1);
   });
 });

@@ -26,7 +26,10 @@ afterEach(async () => {
   await fake.close();
 });
 
-async function rawGet(path: string, headers: Record<string, string> = {}): Promise<{ status: number; headers: Headers; body: any }> {
+async function rawGet(
+  path: string,
+  headers: Record<string, string> = {},
+): Promise<{ status: number; headers: Headers; body: any }> {
   const res = await fetch(`${fake.url}${path}`, { headers: { Authorization: `Bearer ${KEY}`, ...headers } });
   return { status: res.status, headers: res.headers, body: await res.json() };
 }
@@ -46,7 +49,9 @@ describe('authentication', () => {
 
   it('maps a wrong key to StripeAuthenticationError in the real client', async () => {
     const wrong = createStripeClient({ secretKey: 'sk_test_wrong_key_0000', apiBase: fake.url });
-    await expect(wrong.charges.list({}, { stripeAccount: ACCT_A })).rejects.toBeInstanceOf(Stripe.errors.StripeAuthenticationError);
+    await expect(wrong.charges.list({}, { stripeAccount: ACCT_A })).rejects.toBeInstanceOf(
+      Stripe.errors.StripeAuthenticationError,
+    );
     expect(fake.requests.at(-1)?.status).toBe(401);
   });
 });
@@ -96,7 +101,9 @@ describe('account scoping and the error envelope', () => {
   });
 
   it('rejects unknown parameters with parameter_unknown', async () => {
-    const err = await stripe.charges.list({ bogus: 'x' } as Stripe.ChargeListParams, { stripeAccount: ACCT_A }).catch((e: unknown) => e);
+    const err = await stripe.charges
+      .list({ bogus: 'x' } as Stripe.ChargeListParams, { stripeAccount: ACCT_A })
+      .catch((e: unknown) => e);
     expect((err as any).statusCode).toBe(400);
     expect((err as any).code).toBe('parameter_unknown');
     expect((err as any).param).toBe('bogus');
@@ -107,7 +114,13 @@ describe('list pagination', () => {
   function putCharges(n: number): string[] {
     const ids: string[] = [];
     for (let i = 0; i < n; i++) {
-      const c = fx.charge({ amount: 1000 + i, customer: 'cus_1', created: T0 + i * 60, paymentIntent: null, balanceTransaction: null });
+      const c = fx.charge({
+        amount: 1000 + i,
+        customer: 'cus_1',
+        created: T0 + i * 60,
+        paymentIntent: null,
+        balanceTransaction: null,
+      });
       fake.put(ACCT_A, c);
       ids.push(c.id);
     }
@@ -150,7 +163,9 @@ describe('list pagination', () => {
 
   it('rejects an unknown cursor with 400 resource_missing, and both cursors at once', async () => {
     putCharges(3);
-    const err = await stripe.charges.list({ starting_after: 'ch_nope' }, { stripeAccount: ACCT_A }).catch((e: unknown) => e);
+    const err = await stripe.charges
+      .list({ starting_after: 'ch_nope' }, { stripeAccount: ACCT_A })
+      .catch((e: unknown) => e);
     expect((err as any).statusCode).toBe(400);
     expect((err as any).code).toBe('resource_missing');
     expect((err as any).param).toBe('starting_after');
@@ -162,7 +177,10 @@ describe('list pagination', () => {
 
   it('applies created[gte] and created[lt]', async () => {
     const ids = putCharges(10); // created T0 .. T0+540
-    const page = await stripe.charges.list({ created: { gte: T0 + 120, lt: T0 + 300 }, limit: 100 }, { stripeAccount: ACCT_A });
+    const page = await stripe.charges.list(
+      { created: { gte: T0 + 120, lt: T0 + 300 }, limit: 100 },
+      { stripeAccount: ACCT_A },
+    );
     // T0+120, +180, +240 → indexes 2,3,4 oldest-first → newest-first slice of `ids`.
     expect(page.data.map((c) => c.id)).toEqual(ids.slice(5, 8));
   });
@@ -193,17 +211,28 @@ describe('documents with many lines', () => {
     // The SDK turns decimal strings into Stripe.Decimal for this endpoint.
     expect(rest.data[0]!.quantity_decimal?.toString()).toBe('1');
 
-    const bad = await stripe.invoices.listLineItems(inv.id, { starting_after: 'il_nope' }, opts).catch((e: unknown) => e);
+    const bad = await stripe.invoices
+      .listLineItems(inv.id, { starting_after: 'il_nope' }, opts)
+      .catch((e: unknown) => e);
     expect((bad as any).code).toBe('resource_missing');
   });
 
   it('pages credit note lines the same way', async () => {
-    const cn = fx.creditNote({ invoice: 'in_x', customer: 'cus_1', created: T0, lines: Array.from({ length: 12 }, (_, i) => ({ amount: 10 + i })) });
+    const cn = fx.creditNote({
+      invoice: 'in_x',
+      customer: 'cus_1',
+      created: T0,
+      lines: Array.from({ length: 12 }, (_, i) => ({ amount: 10 + i })),
+    });
     fake.put(ACCT_A, cn);
     const got = await stripe.creditNotes.retrieve(cn.id, {}, { stripeAccount: ACCT_A });
     expect(got.lines.data).toHaveLength(10);
     expect(got.lines.has_more).toBe(true);
-    const rest = await stripe.creditNotes.listLineItems(cn.id, { starting_after: got.lines.data[9]!.id }, { stripeAccount: ACCT_A });
+    const rest = await stripe.creditNotes.listLineItems(
+      cn.id,
+      { starting_after: got.lines.data[9]!.id },
+      { stripeAccount: ACCT_A },
+    );
     expect(rest.data.map((l) => l.amount)).toEqual([20, 21]);
   });
 });
@@ -217,9 +246,14 @@ describe('invoice payments, customer balance transactions and expand', () => {
     const opts = { stripeAccount: ACCT_A };
 
     expect((await stripe.invoicePayments.list({ invoice: 'in_2' }, opts)).data.map((p) => p.id)).toEqual([c.id, b.id]);
-    const byPi = await stripe.invoicePayments.list({ payment: { type: 'payment_intent', payment_intent: 'pi_1' } }, opts);
+    const byPi = await stripe.invoicePayments.list(
+      { payment: { type: 'payment_intent', payment_intent: 'pi_1' } },
+      opts,
+    );
     expect(byPi.data.map((p) => p.id)).toEqual([a.id]);
-    const byCharge = await rawGet('/v1/invoice_payments?payment[type]=charge&payment[charge]=ch_3', { 'Stripe-Account': ACCT_A });
+    const byCharge = await rawGet('/v1/invoice_payments?payment[type]=charge&payment[charge]=ch_3', {
+      'Stripe-Account': ACCT_A,
+    });
     expect(byCharge.body.data.map((p: { id: string }) => p.id)).toEqual([c.id]);
 
     const missingType = await rawGet('/v1/invoice_payments?payment[payment_intent]=pi_1', { 'Stripe-Account': ACCT_A });
@@ -230,11 +264,19 @@ describe('invoice payments, customer balance transactions and expand', () => {
   it("serves a customer's balance transaction only under that customer", async () => {
     fake.put(ACCT_A, fx.customer({ id: 'cus_1', created: T0 }));
     fake.put(ACCT_A, fx.customer({ id: 'cus_2', created: T0 }));
-    const txn = fx.customerBalanceTransaction({ customer: 'cus_1', amount: -500, created: T0, type: 'applied_to_invoice', endingBalance: 0 });
+    const txn = fx.customerBalanceTransaction({
+      customer: 'cus_1',
+      amount: -500,
+      created: T0,
+      type: 'applied_to_invoice',
+      endingBalance: 0,
+    });
     fake.put(ACCT_A, txn);
     const got = await stripe.customers.retrieveBalanceTransaction('cus_1', txn.id, {}, { stripeAccount: ACCT_A });
     expect(got.amount).toBe(-500);
-    const wrong = await stripe.customers.retrieveBalanceTransaction('cus_2', txn.id, {}, { stripeAccount: ACCT_A }).catch((e: unknown) => e);
+    const wrong = await stripe.customers
+      .retrieveBalanceTransaction('cus_2', txn.id, {}, { stripeAccount: ACCT_A })
+      .catch((e: unknown) => e);
     expect((wrong as any).statusCode).toBe(404);
     const list = await stripe.customers.listBalanceTransactions('cus_1', {}, { stripeAccount: ACCT_A });
     expect(list.data.map((t) => t.id)).toEqual([txn.id]);
@@ -242,7 +284,14 @@ describe('invoice payments, customer balance transactions and expand', () => {
 
   it('expands data.balance_transaction on lists and balance_transaction on retrieve', async () => {
     const bt = fx.balanceTransaction({ amount: 1000, fee: 59, created: T0, type: 'charge', source: 'ch_1' });
-    const ch = fx.charge({ id: 'ch_1', amount: 1000, customer: 'cus_1', created: T0, paymentIntent: null, balanceTransaction: bt.id });
+    const ch = fx.charge({
+      id: 'ch_1',
+      amount: 1000,
+      customer: 'cus_1',
+      created: T0,
+      paymentIntent: null,
+      balanceTransaction: bt.id,
+    });
     fake.put(ACCT_A, bt);
     fake.put(ACCT_A, ch);
     const opts = { stripeAccount: ACCT_A };
@@ -255,10 +304,38 @@ describe('invoice payments, customer balance transactions and expand', () => {
   });
 
   it('expands a field the type has but an object leaves out, and refuses one the type does not have', async () => {
-    const failBt = fx.balanceTransaction({ amount: 300, created: T0 + 60, type: 'refund_failure', source: 're_failed' });
+    const failBt = fx.balanceTransaction({
+      amount: 300,
+      created: T0 + 60,
+      type: 'refund_failure',
+      source: 're_failed',
+    });
     fake.put(ACCT_A, failBt);
-    fake.put(ACCT_A, fx.refund({ id: 're_ok', amount: 100, charge: 'ch_1', paymentIntent: null, created: T0, balanceTransaction: null }));
-    fake.put(ACCT_A, fx.refund({ id: 're_failed', amount: 300, charge: 'ch_1', paymentIntent: null, created: T0 + 1, balanceTransaction: null }, { status: 'failed', failure_balance_transaction: failBt.id }));
+    fake.put(
+      ACCT_A,
+      fx.refund({
+        id: 're_ok',
+        amount: 100,
+        charge: 'ch_1',
+        paymentIntent: null,
+        created: T0,
+        balanceTransaction: null,
+      }),
+    );
+    fake.put(
+      ACCT_A,
+      fx.refund(
+        {
+          id: 're_failed',
+          amount: 300,
+          charge: 'ch_1',
+          paymentIntent: null,
+          created: T0 + 1,
+          balanceTransaction: null,
+        },
+        { status: 'failed', failure_balance_transaction: failBt.id },
+      ),
+    );
     const opts = { stripeAccount: ACCT_A };
     const list = await stripe.refunds.list({ expand: ['data.failure_balance_transaction'] }, opts);
     const byId = new Map(list.data.map((r) => [r.id, r]));
@@ -273,7 +350,14 @@ describe('replay loading', () => {
   it('stores event snapshots, lets later snapshots win and explicit objects win over all', async () => {
     const v1 = fx.invoice({ id: 'in_replay', customer: 'cus_1', created: T0, lines: lineSpecs(1), status: 'open' });
     const v2 = { ...v1, status: 'paid' };
-    const other = fx.charge({ id: 'ch_explicit', amount: 5, customer: 'cus_1', created: T0, paymentIntent: null, balanceTransaction: null });
+    const other = fx.charge({
+      id: 'ch_explicit',
+      amount: 5,
+      customer: 'cus_1',
+      created: T0,
+      paymentIntent: null,
+      balanceTransaction: null,
+    });
     const staleCharge = { ...other, amount: 999 };
     fake.load(
       [
@@ -295,16 +379,26 @@ describe('documents known from first-page snapshots', () => {
   function firstPageSnapshot(id: string): { full: StripeObject; snapshot: StripeObject; lines: StripeObject[] } {
     const full = fx.invoice({ id, customer: 'cus_1', created: T0, lines: lineSpecs(12) });
     const lines = (full.lines as { data: StripeObject[] }).data;
-    const snapshot = { ...full, lines: { object: 'list', data: lines.slice(0, 10), has_more: true, url: `/v1/invoices/${id}/lines` } };
+    const snapshot = {
+      ...full,
+      lines: { object: 'list', data: lines.slice(0, 10), has_more: true, url: `/v1/invoices/${id}/lines` },
+    };
     return { full, snapshot, lines };
   }
 
   it('completes the lines from separately given line_item objects', async () => {
     const { snapshot, lines } = firstPageSnapshot('in_snap');
     fake.load([fx.event({ type: 'invoice.finalized', created: T0, object: snapshot }), ...lines.slice(10)], ACCT_A);
-    const rest = await stripe.invoices.listLineItems('in_snap', { starting_after: lines[9]!.id }, { stripeAccount: ACCT_A });
+    const rest = await stripe.invoices.listLineItems(
+      'in_snap',
+      { starting_after: lines[9]!.id },
+      { stripeAccount: ACCT_A },
+    );
     expect(rest.data.map((l) => l.id)).toEqual(lines.slice(10).map((l) => l.id));
-    const memory = createMemoryReader([fx.event({ type: 'invoice.finalized', created: T0, object: snapshot }), ...lines.slice(10)]);
+    const memory = createMemoryReader([
+      fx.event({ type: 'invoice.finalized', created: T0, object: snapshot }),
+      ...lines.slice(10),
+    ]);
     expect((await memory.getInvoice('in_snap')).lines.data).toHaveLength(12);
   });
 
@@ -348,7 +442,9 @@ describe('injected faults', () => {
 
 describe('parameter encoding', () => {
   it('parses nested brackets and both array notations', () => {
-    expect(parseStripeParams('created[gte]=5&expand[0]=a&expand[1]=b&payment[type]=charge&types[]=x&types[]=y&limit=3')).toEqual({
+    expect(
+      parseStripeParams('created[gte]=5&expand[0]=a&expand[1]=b&payment[type]=charge&types[]=x&types[]=y&limit=3'),
+    ).toEqual({
       created: { gte: '5' },
       expand: ['a', 'b'],
       payment: { type: 'charge' },

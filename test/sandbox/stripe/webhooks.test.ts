@@ -29,7 +29,11 @@ beforeEach(async () => {
         return;
       }
       try {
-        const event = Stripe.webhooks.constructEvent(Buffer.concat(chunks), String(req.headers['stripe-signature']), SECRET);
+        const event = Stripe.webhooks.constructEvent(
+          Buffer.concat(chunks),
+          String(req.headers['stripe-signature']),
+          SECRET,
+        );
         received.push(event.id);
         res.writeHead(200).end('{}');
       } catch {
@@ -48,7 +52,18 @@ afterEach(async () => {
 function someEvents(n: number) {
   fx.resetIds();
   return Array.from({ length: n }, (_, i) =>
-    fx.event({ type: 'charge.succeeded', created: T0 + i, account: 'acct_1', object: fx.charge({ amount: 100 + i, customer: 'cus_1', created: T0 + i, paymentIntent: null, balanceTransaction: null }) }),
+    fx.event({
+      type: 'charge.succeeded',
+      created: T0 + i,
+      account: 'acct_1',
+      object: fx.charge({
+        amount: 100 + i,
+        customer: 'cus_1',
+        created: T0 + i,
+        paymentIntent: null,
+        balanceTransaction: null,
+      }),
+    }),
   );
 }
 
@@ -82,7 +97,14 @@ describe('deliverEvents', () => {
     expect(new Set(a)).toEqual(new Set(events.map((e) => e.id)));
     expect(a.length).toBeGreaterThan(events.length);
     expect(a.slice(0, 30)).not.toEqual(events.map((e) => e.id));
-    await deliverEvents(events, { url, secret: SECRET, order: 'shuffled', seed: 7, duplicatePerMille: 200, concurrency: 4 });
+    await deliverEvents(events, {
+      url,
+      secret: SECRET,
+      order: 'shuffled',
+      seed: 7,
+      duplicatePerMille: 200,
+      concurrency: 4,
+    });
     expect([...received].sort()).toEqual([...a].sort());
   });
 });

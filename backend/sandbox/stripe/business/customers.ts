@@ -49,10 +49,30 @@ function signUp(sim: Simulation, i: number, writeOffIndex: number): { c: Custome
   const currency: Currency = roll <= JPY_PERCENT ? 'jpy' : roll <= JPY_PERCENT + EUR_PERCENT ? 'eur' : 'usd';
   const planRoll = rng.int(1, 100);
   const plan: PlanKey =
-    planRoll <= 45 ? 'starter_monthly' : planRoll <= 70 ? 'pro_monthly' : planRoll <= 80 ? 'starter_annual' : planRoll <= 90 ? 'pro_annual' : 'bundle_monthly';
-  const taxRate = currency === 'eur' ? 'txr_EU_VAT_20' : currency === 'usd' && rng.int(1, 100) <= US_TAXED_PERCENT ? 'txr_US_TX_825' : null;
+    planRoll <= 45
+      ? 'starter_monthly'
+      : planRoll <= 70
+        ? 'pro_monthly'
+        : planRoll <= 80
+          ? 'starter_annual'
+          : planRoll <= 90
+            ? 'pro_annual'
+            : 'bundle_monthly';
+  const taxRate =
+    currency === 'eur'
+      ? 'txr_EU_VAT_20'
+      : currency === 'usd' && rng.int(1, 100) <= US_TAXED_PERCENT
+        ? 'txr_US_TX_825'
+        : null;
   const multiSite = i < MULTI_SITE_CUSTOMERS;
-  const cus = sim.keep(fx.customer({ id: sim.id('cus'), created: signup, currency: multiSite ? 'usd' : currency, name: `Sample Customer ${i + 1}` }));
+  const cus = sim.keep(
+    fx.customer({
+      id: sim.id('cus'),
+      created: signup,
+      currency: multiSite ? 'usd' : currency,
+      name: `Sample Customer ${i + 1}`,
+    }),
+  );
   sim.count(`customers_${multiSite ? 'usd' : currency}`);
   const c: CustomerState = {
     id: cus.id,
@@ -91,8 +111,10 @@ function maybeChangePlan(sim: Simulation, c: CustomerState, periodStart: number,
   const { rng } = sim;
   const at = periodStart + rng.int(3, 25) * DAY + rng.int(0, 23) * HOUR;
   if (at >= periodEnd || at >= sim.end) return;
-  if (c.plan === 'starter_monthly' && rng.chance(UPGRADE_PER_MILLE)) changePlan(sim, c, 'pro_monthly', at, periodStart, periodEnd);
-  else if (c.plan === 'pro_monthly' && rng.chance(DOWNGRADE_PER_MILLE)) changePlan(sim, c, 'starter_monthly', at, periodStart, periodEnd);
+  if (c.plan === 'starter_monthly' && rng.chance(UPGRADE_PER_MILLE))
+    changePlan(sim, c, 'pro_monthly', at, periodStart, periodEnd);
+  else if (c.plan === 'pro_monthly' && rng.chance(DOWNGRADE_PER_MILLE))
+    changePlan(sim, c, 'starter_monthly', at, periodStart, periodEnd);
 }
 
 /** Bills a customer period after period until it churns, is written off, or the simulation ends. */

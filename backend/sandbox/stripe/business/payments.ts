@@ -28,9 +28,30 @@ export function pay(sim: Simulation, inv: StripeObject, c: CustomerState, amount
     }),
   );
   sim.settled.push({ availableOn: at + 2 * DAY, net: usd - fee });
-  const ch = sim.keep(fx.charge({ id: chId, amount, currency: c.currency, customer: c.id, created: at, paymentIntent: piId, balanceTransaction: bt.id }));
-  const pi = sim.keep(fx.paymentIntent({ id: piId, amount, currency: c.currency, customer: c.id, created: at, latestCharge: chId }));
-  const ip = sim.keep(fx.invoicePayment({ id: sim.id('inpay'), invoice: inv.id, amount, currency: c.currency, created: at, paymentIntent: piId }));
+  const ch = sim.keep(
+    fx.charge({
+      id: chId,
+      amount,
+      currency: c.currency,
+      customer: c.id,
+      created: at,
+      paymentIntent: piId,
+      balanceTransaction: bt.id,
+    }),
+  );
+  const pi = sim.keep(
+    fx.paymentIntent({ id: piId, amount, currency: c.currency, customer: c.id, created: at, latestCharge: chId }),
+  );
+  const ip = sim.keep(
+    fx.invoicePayment({
+      id: sim.id('inpay'),
+      invoice: inv.id,
+      amount,
+      currency: c.currency,
+      created: at,
+      paymentIntent: piId,
+    }),
+  );
   sim.emit('payment_intent.succeeded', at, pi);
   sim.emit('charge.succeeded', at, ch);
   sim.emit('invoice_payment.paid', at, ip);
@@ -44,7 +65,9 @@ function creditNoteFor(
   inv: StripeObject,
   c: CustomerState,
   at: number,
-  spec: { id: string; amount: number; description: string } & Partial<Pick<fx.CreditNoteSpec, 'refunds' | 'customerBalanceTransaction'>>,
+  spec: { id: string; amount: number; description: string } & Partial<
+    Pick<fx.CreditNoteSpec, 'refunds' | 'customerBalanceTransaction'>
+  >,
 ): StripeObject {
   const firstLine = (inv.lines as { data: StripeObject[] }).data[0];
   const { id, amount, description, ...links } = spec;
@@ -66,7 +89,14 @@ function creditNoteFor(
 }
 
 /** Refunds part or all of a paid invoice's charge, maybe with a credit note. */
-export function refundInvoice(sim: Simulation, inv: StripeObject, ch: StripeObject, c: CustomerState, at: number, withCreditNote: boolean): void {
+export function refundInvoice(
+  sim: Simulation,
+  inv: StripeObject,
+  ch: StripeObject,
+  c: CustomerState,
+  at: number,
+  withCreditNote: boolean,
+): void {
   const full = sim.rng.chance(500);
   const chargeAmount = ch.amount as number;
   const amount = full ? chargeAmount : Math.floor(chargeAmount / 2);
@@ -74,16 +104,41 @@ export function refundInvoice(sim: Simulation, inv: StripeObject, ch: StripeObje
   const rate = sim.rateAt(c.currency, at);
   const usd = sim.toUsdMinor(amount, c.currency, rate);
   const reId = sim.id('re');
-  const bt = sim.keep(fx.balanceTransaction({ id: sim.id('txn'), amount: -usd, currency: 'usd', created: at, type: 'refund', source: reId, exchangeRate: c.currency === 'usd' ? null : rate.toNumber() }));
+  const bt = sim.keep(
+    fx.balanceTransaction({
+      id: sim.id('txn'),
+      amount: -usd,
+      currency: 'usd',
+      created: at,
+      type: 'refund',
+      source: reId,
+      exchangeRate: c.currency === 'usd' ? null : rate.toNumber(),
+    }),
+  );
   sim.settled.push({ availableOn: at, net: -usd });
-  const re = sim.keep(fx.refund({ id: reId, amount, currency: c.currency, charge: ch.id, paymentIntent: ch.payment_intent as string, created: at, balanceTransaction: bt.id }));
+  const re = sim.keep(
+    fx.refund({
+      id: reId,
+      amount,
+      currency: c.currency,
+      charge: ch.id,
+      paymentIntent: ch.payment_intent as string,
+      created: at,
+      balanceTransaction: bt.id,
+    }),
+  );
   ch.amount_refunded = (ch.amount_refunded as number) + amount;
   ch.refunded = (ch.amount_refunded as number) >= chargeAmount;
   sim.emit('charge.refunded', at, ch);
   sim.emit('refund.created', at, re);
   sim.count(full ? 'refunds_full' : 'refunds_partial');
   if (!withCreditNote) return;
-  creditNoteFor(sim, inv, c, at, { id: sim.id('cn'), amount, description: 'Refund', refunds: [{ refund: reId, amount_refunded: amount }] });
+  creditNoteFor(sim, inv, c, at, {
+    id: sim.id('cn'),
+    amount,
+    description: 'Refund',
+    refunds: [{ refund: reId, amount_refunded: amount }],
+  });
   sim.count('credit_notes_refund');
 }
 
@@ -94,7 +149,23 @@ export function creditToBalance(sim: Simulation, inv: StripeObject, c: CustomerS
   const cbtId = sim.id('cbtxn');
   const cnId = sim.id('cn');
   c.balance -= amount;
-  sim.keep(fx.customerBalanceTransaction({ id: cbtId, customer: c.id, amount: -amount, currency: c.currency, created: at, type: 'credit_note', creditNote: cnId, endingBalance: c.balance }));
-  creditNoteFor(sim, inv, c, at, { id: cnId, amount, description: 'Service credit', customerBalanceTransaction: cbtId });
+  sim.keep(
+    fx.customerBalanceTransaction({
+      id: cbtId,
+      customer: c.id,
+      amount: -amount,
+      currency: c.currency,
+      created: at,
+      type: 'credit_note',
+      creditNote: cnId,
+      endingBalance: c.balance,
+    }),
+  );
+  creditNoteFor(sim, inv, c, at, {
+    id: cnId,
+    amount,
+    description: 'Service credit',
+    customerBalanceTransaction: cbtId,
+  });
   sim.count('credit_notes_balance');
 }

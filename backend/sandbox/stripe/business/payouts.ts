@@ -13,8 +13,22 @@ export function payOut(sim: Simulation): void {
     while (cursor < settled.length && settled[cursor]!.availableOn <= t) pending += settled[cursor++]!.net;
     if (pending <= 0) continue;
     const poId = sim.id('po');
-    const bt = sim.keep(fx.balanceTransaction({ id: sim.id('txn'), amount: -pending, currency: 'usd', created: t, type: 'payout', source: poId }));
-    const po = sim.keep(fx.payout({ id: poId, amount: pending, currency: 'usd', created: t, balanceTransaction: bt.id }, { status: 'in_transit', reconciliation_status: 'in_progress' }));
+    const bt = sim.keep(
+      fx.balanceTransaction({
+        id: sim.id('txn'),
+        amount: -pending,
+        currency: 'usd',
+        created: t,
+        type: 'payout',
+        source: poId,
+      }),
+    );
+    const po = sim.keep(
+      fx.payout(
+        { id: poId, amount: pending, currency: 'usd', created: t, balanceTransaction: bt.id },
+        { status: 'in_transit', reconciliation_status: 'in_progress' },
+      ),
+    );
     sim.emit('payout.created', t, po);
     if ((po.arrival_date as number) < sim.end) {
       po.status = 'paid';

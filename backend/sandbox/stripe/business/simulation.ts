@@ -38,7 +38,10 @@ class FxRates {
     const key = `${cur}:${day}`;
     let r = this.#cache.get(key);
     if (!r) {
-      r = (this.#paths[cur][Math.min(day, this.#days - 1)] ?? new Decimal(FX_START[cur])).toDecimalPlaces(6, Decimal.ROUND_HALF_UP);
+      r = (this.#paths[cur][Math.min(day, this.#days - 1)] ?? new Decimal(FX_START[cur])).toDecimalPlaces(
+        6,
+        Decimal.ROUND_HALF_UP,
+      );
       this.#cache.set(key, r);
     }
     return r;
@@ -89,7 +92,14 @@ export class Simulation {
   /** Records an event with a snapshot of `object` now, unless it falls after the end. */
   emit(type: string, created: number, object: StripeObject, previousAttributes?: Record<string, unknown>): void {
     if (created >= this.end) return;
-    const event = fx.event({ id: this.id('evt'), type, created, account: this.account, object, ...(previousAttributes ? { previousAttributes } : {}) });
+    const event = fx.event({
+      id: this.id('evt'),
+      type,
+      created,
+      account: this.account,
+      object,
+      ...(previousAttributes ? { previousAttributes } : {}),
+    });
     this.#events.push({ created, seq: this.#eventSeq++, event });
   }
 
