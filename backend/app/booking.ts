@@ -11,7 +11,13 @@ import { parseFact, serializeFact } from '../../shared/engine/facts.ts';
 import type { EntryDraft, LineDraft, LocalDate } from '../../shared/journal.ts';
 import { ROLE_INFO, type AccountRole } from '../../shared/accounts.ts';
 import type { Db, Tx } from '../db/database.ts';
-import { newPostCache, postEntry, postNewEntries, type PostCache } from '../ledger/ledger.ts';
+import {
+  LINE_AMOUNT_AND_DIMENSION_COLUMNS,
+  newPostCache,
+  postEntry,
+  postNewEntries,
+  type PostCache,
+} from '../ledger/ledger.ts';
 import type { Tenant } from '../ledger/tenants.ts';
 import { recordException } from '../ledger/exception-queue.ts';
 
@@ -237,20 +243,7 @@ async function postOrAdjust(
     .selectFrom('journal_lines as l')
     .innerJoin('journal_entries as e', 'e.id', 'l.entry_id')
     .innerJoin('accounts as a', 'a.id', 'l.account_id')
-    .select([
-      'a.role',
-      'a.name',
-      'l.currency',
-      'l.amount_minor',
-      'l.original_currency',
-      'l.original_amount_minor',
-      'l.fx_rate',
-      'l.customer',
-      'l.invoice',
-      'l.invoice_line',
-      'l.product',
-      'l.booked_on',
-    ])
+    .select(['a.role', 'a.name', ...LINE_AMOUNT_AND_DIMENSION_COLUMNS])
     .where('e.tenant_id', '=', tenant.id)
     .where((eb) =>
       eb.or([eb('e.idempotency_key', '=', draft.key), eb('e.idempotency_key', 'like', `${draft.key}:adj:%`)]),

@@ -18,6 +18,21 @@ import type { Tenant } from './tenants.ts';
 /** Postgres caps a statement at 65,535 parameters; 16 columns × 2,000 rows stays well under. */
 const LINE_INSERT_CHUNK = 2_000;
 /** An entry with more lines than this is a bug upstream, not a journal entry. */
+
+/** A journal line's amounts and drill-down dimensions, as every read-back of lines selects them. */
+export const LINE_AMOUNT_AND_DIMENSION_COLUMNS = [
+  'l.currency',
+  'l.amount_minor',
+  'l.original_currency',
+  'l.original_amount_minor',
+  'l.fx_rate',
+  'l.customer',
+  'l.invoice',
+  'l.invoice_line',
+  'l.product',
+  'l.booked_on',
+] as const;
+
 export const ENTRY_LINES_MAX = 20_000;
 
 export interface PostedEntry {
@@ -508,16 +523,7 @@ export async function loadLedgerLines(db: Db | Tx, tenantId: bigint, f: LineFilt
       'a.role',
       'a.name',
       'a.external_id',
-      'l.currency',
-      'l.amount_minor',
-      'l.original_currency',
-      'l.original_amount_minor',
-      'l.fx_rate',
-      'l.customer',
-      'l.invoice',
-      'l.invoice_line',
-      'l.product',
-      'l.booked_on',
+      ...LINE_AMOUNT_AND_DIMENSION_COLUMNS,
       'p.start_date',
     ])
     .where('l.tenant_id', '=', tenantId)
