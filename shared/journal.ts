@@ -4,7 +4,7 @@
  * entry balances when the lines of each currency sum to zero.
  */
 import type { AccountRole } from './accounts.ts';
-import type { Currency } from './money.ts';
+import type { Currency, Minor } from './money.ts';
 
 /** A calendar date in the tenant's reporting time zone, `YYYY-MM-DD`. */
 export type LocalDate = string;
@@ -36,10 +36,10 @@ export interface LineDraft {
   /** Account name when it is not the role's default (product or bundle-component accounts). */
   account?: string | undefined;
   /** Signed minor units in the tenant's functional currency: debit > 0, credit < 0. */
-  amount: bigint;
+  amountMinor: Minor;
   currency: Currency;
   /** Set when the transaction was in another currency. */
-  original?: { currency: Currency; amount: bigint; rate: string } | undefined;
+  original?: { currency: Currency; amountMinor: Minor; rate: string } | undefined;
   memo?: string | undefined;
   /** Dimensions for drill-down and the waterfall. */
   customer?: string | undefined;

@@ -5,7 +5,7 @@
  */
 import type { AccountRole } from './accounts.ts';
 import type { EntryKind, LocalDate } from './journal.ts';
-import type { Currency } from './money.ts';
+import type { Currency, Minor } from './money.ts';
 
 export interface LedgerLine {
   entryId: string;
@@ -29,8 +29,8 @@ export interface LedgerLine {
   externalAccountId?: string | undefined;
   currency: Currency;
   /** Signed minor units: debit > 0, credit < 0. */
-  amount: bigint;
-  original?: { currency: Currency; amount: bigint; rate: string } | undefined;
+  amountMinor: Minor;
+  original?: { currency: Currency; amountMinor: Minor; rate: string } | undefined;
   customer?: string | undefined;
   invoice?: string | undefined;
   invoiceLine?: string | undefined;

@@ -11,6 +11,13 @@
  * - a SQL column or JSON field holding minor units ends in `_minor` (`amount_minor`);
  * - a currency is typed `Currency`, made only by `normalizeCurrency` / `currency(...)` (which
  *   validate) or `asCurrency` (for values already validated, e.g. read back from our database).
+ *
+ * Where the type is enforced: the journal (`LineDraft`, `LedgerLine`: every posted or read-back
+ * amount is `Minor`, every currency `Currency`). Engine intermediates are plain bigints named
+ * `...Minor`; they become `Minor` where they enter a journal line. Outside systems' wire shapes
+ * (Stripe's `amount`, QuickBooks' upper-case `CurrencyRef`, the sandbox fakes that imitate them)
+ * keep the outside names and types; the mapping at the edge converts them. A JSON report writes
+ * money as major-unit strings, so there `amountMinor` is written as `amount`.
  */
 import { Decimal } from 'decimal.js';
 import { AccrueError } from './errors.ts';

@@ -3,6 +3,7 @@
  * entries (the pure engine, then the ledger), for the drain (`process.ts`) and for a release.
  * An entry that changed after it was posted gets an adjustment entry and an exception.
  */
+import { minor } from '../../shared/money.ts';
 import { createHash } from 'node:crypto';
 import { sql } from 'kysely';
 import { isAccrueError } from '../../shared/errors.ts';
@@ -252,9 +253,14 @@ async function postOrAdjust(
   const diff = new Map<Identity, LineDraft>();
   const add = (l: LineDraft, sign: 1n | -1n) => {
     const id = lineIdentity(l);
-    const cur = diff.get(id) ?? { ...l, amount: 0n, original: l.original ? { ...l.original, amount: 0n } : undefined };
-    cur.amount += sign * l.amount;
-    if (cur.original && l.original) cur.original.amount += sign * l.original.amount;
+    const cur = diff.get(id) ?? {
+      ...l,
+      amountMinor: minor(0n),
+      original: l.original ? { ...l.original, amountMinor: minor(0n) } : undefined,
+    };
+    cur.amountMinor = minor(cur.amountMinor + sign * l.amountMinor);
+    if (cur.original && l.original)
+      cur.original.amountMinor = minor(cur.original.amountMinor + sign * l.original.amountMinor);
     diff.set(id, cur);
   };
   // Name every draft line's account as the ledger does, so draft and posted lines compare.
@@ -265,10 +271,14 @@ async function postOrAdjust(
       {
         role: p.role as AccountRole,
         account: p.name,
-        amount: BigInt(p.amount_minor),
+        amountMinor: minor(BigInt(p.amount_minor)),
         currency: p.currency,
         original: p.original_currency
-          ? { currency: p.original_currency, amount: BigInt(p.original_amount_minor!), rate: p.fx_rate ?? '1' }
+          ? {
+              currency: p.original_currency,
+              amountMinor: minor(BigInt(p.original_amount_minor!)),
+              rate: p.fx_rate ?? '1',
+            }
           : undefined,
         customer: p.customer ?? undefined,
         invoice: p.invoice ?? undefined,
@@ -280,7 +290,7 @@ async function postOrAdjust(
     );
   }
   // Posted lines carry the resolved account name; drafts may leave it to the role default.
-  const lines = [...diff.values()].filter((l) => l.amount !== 0n);
+  const lines = [...diff.values()].filter((l) => l.amountMinor !== 0n);
   if (!lines.length) return false;
   const digest = createHash('sha256')
     .update(JSON.stringify(draft, (_k, v) => (typeof v === 'bigint' ? v.toString() : v)))

@@ -8,6 +8,7 @@ import type { OAuthStateStore, StoredConnection, TokenStore } from '../qbo/oauth
 import type { PendingInput, SyncRecord, SyncState, SyncStore } from '../qbo/sync-store.ts';
 import type { Encryptor } from '../security/encryption.ts';
 import type { Db } from './database.ts';
+import type { Currency } from '../../shared/money.ts';
 
 interface Secrets {
   accessToken: string;
@@ -98,7 +99,7 @@ type SyncRow = {
   doc_number: string;
   period: string;
   txn_date: string;
-  currency: string;
+  currency: Currency;
   lines_hash: string;
   source_entry_ids: string[];
   state: SyncState;

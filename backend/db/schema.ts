@@ -190,7 +190,7 @@ export interface QboSyncTable {
   doc_number: string;
   period: string;
   txn_date: string;
-  currency: string;
+  currency: Currency;
   lines_hash: string;
   source_entry_ids: ColumnType<string[], string[], string[]>;
   state: 'pending' | 'posted' | 'failed';

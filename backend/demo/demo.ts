@@ -270,7 +270,7 @@ async function summarize(
   const { delivered, agree, rows } = figures;
   const cur = currencyOf('usd');
   const sum = (pred: (l: (typeof lines)[number]) => boolean) =>
-    lines.filter((l) => l.currency === cur && pred(l)).reduce((s, l) => s + l.amount, 0n);
+    lines.filter((l) => l.currency === cur && pred(l)).reduce((s, l) => s + l.amountMinor, 0n);
   const recognized = -sum((l) => l.role === 'revenue');
   const deferred = -sum((l) => l.role === 'deferred_revenue');
   const openExceptions = await ctx.db
@@ -446,7 +446,7 @@ async function agreementRows(
   };
   for (const l of lines) {
     const id = idOf.get(mappingKey(l.role, l.account));
-    if (id) cell(l.period, l.currency, id).ledger_minor += l.amount;
+    if (id) cell(l.period, l.currency, id).ledger_minor += l.amountMinor;
   }
   for (const je of live) {
     const currency = normalizeCurrency(je.CurrencyRef?.value ?? 'USD');

@@ -261,7 +261,7 @@ function waterfallChart(w: WaterfallCurrency, columnKeys: readonly string[], id:
     let up = 0n;
     let down = 0n;
     for (const r of w.rows) {
-      const a = r.cells[col]?.amount ?? 0n;
+      const a = r.cells[col]?.amountMinor ?? 0n;
       if (a > 0n) up += a;
       else down += a;
     }
@@ -277,19 +277,19 @@ function waterfallChart(w: WaterfallCurrency, columnKeys: readonly string[], id:
     let down = 0n;
     w.rows.forEach((r, seriesIndex) => {
       const cell = r.cells[col];
-      if (!cell || cell.amount === 0n) return;
-      const from = cell.amount > 0n ? up : down;
-      const to = from + cell.amount;
-      if (cell.amount > 0n) up = to;
+      if (!cell || cell.amountMinor === 0n) return;
+      const from = cell.amountMinor > 0n ? up : down;
+      const to = from + cell.amountMinor;
+      if (cell.amountMinor > 0n) up = to;
       else down = to;
       const g = barBetween(scale, x, barWidth, from, to);
       const invoices =
         cell.invoices.slice(0, TOOLTIP_INVOICES_MAX).join(', ') +
         (cell.invoices.length > TOOLTIP_INVOICES_MAX || cell.truncated ? ', …' : '');
       bars.push(
-        `<rect data-bar data-booked="${esc(r.bookedPeriod)}" data-recognized="${esc(col)}" data-amount="${esc(formatMinor(cell.amount, currency))}" ` +
+        `<rect data-bar data-booked="${esc(r.bookedPeriod)}" data-recognized="${esc(col)}" data-amount="${esc(formatMinor(cell.amountMinor, currency))}" ` +
           `x="${g.x}" y="${g.y}" width="${g.width}" height="${g.height}" fill="${colourOf(seriesIndex)}">` +
-          `<title>${esc(`Booked ${r.bookedPeriod}, recognized ${col}: ${money(cell.amount, currency)}${invoices ? ` (${invoices})` : ''}`)}</title></rect>`,
+          `<title>${esc(`Booked ${r.bookedPeriod}, recognized ${col}: ${money(cell.amountMinor, currency)}${invoices ? ` (${invoices})` : ''}`)}</title></rect>`,
       );
     });
   });
@@ -325,7 +325,7 @@ function waterfallTable(w: WaterfallCurrency, columnKeys: readonly string[]): st
           const cell = r.cells[c];
           if (!cell) return `<td class="num empty"></td>`;
           const ids = cell.invoices.slice(0, TOOLTIP_INVOICES_MAX).join(', ');
-          return amountCell(cell.amount, currency, ids ? ` title="${esc(ids)}"` : '');
+          return amountCell(cell.amountMinor, currency, ids ? ` title="${esc(ids)}"` : '');
         })
         .join('');
       return `<tr><th scope="row">${esc(r.bookedPeriod)}</th>${cells}${amountCell(r.total, currency, ' data-row-total')}</tr>`;

@@ -71,10 +71,10 @@ export function toBeancountJournal(lines: readonly LedgerLine[], options: Beanco
     if (head.reversesEntryId) out.push(`  reverses: ${str(head.reversesEntryId)}`);
     for (const l of entryLines) {
       const name = names.get(pairKey(l.role, l.account))!;
-      out.push(`  ${name}  ${formatMinor(l.amount, l.currency)} ${l.currency.toUpperCase()}`);
+      out.push(`  ${name}  ${formatMinor(l.amountMinor, l.currency)} ${l.currency.toUpperCase()}`);
       if (l.original) {
         out.push(
-          `    original: ${str(`${formatMinor(l.original.amount, l.original.currency)} ${l.original.currency.toUpperCase()}`)}`,
+          `    original: ${str(`${formatMinor(l.original.amountMinor, l.original.currency)} ${l.original.currency.toUpperCase()}`)}`,
         );
         out.push(`    rate: ${str(l.original.rate)}`);
       }

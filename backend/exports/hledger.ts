@@ -61,9 +61,9 @@ export function toHledgerJournal(lines: readonly LedgerLine[]): string {
     out.push(`${head.postingDate} * (${code}) ${description(head.memo) || head.kind}  ; ${tags.join(', ')}`);
     for (const l of entryLines) {
       const name = names.get(pairKey(l.role, l.account))!;
-      let posting = `    ${name}  ${formatMinor(l.amount, l.currency)} ${l.currency.toUpperCase()}`;
+      let posting = `    ${name}  ${formatMinor(l.amountMinor, l.currency)} ${l.currency.toUpperCase()}`;
       if (l.original) {
-        posting += `  ; original:${formatMinor(l.original.amount, l.original.currency)} ${l.original.currency.toUpperCase()}, rate:${tagValue(l.original.rate)}`;
+        posting += `  ; original:${formatMinor(l.original.amountMinor, l.original.currency)} ${l.original.currency.toUpperCase()}, rate:${tagValue(l.original.rate)}`;
       }
       out.push(posting);
     }

@@ -74,7 +74,7 @@ export function nettedLines(lines: readonly LedgerLine[], options: NettedOptions
     const k = `${l.period}\u0000${l.currency}\u0000${l.role}\u0000${l.account}`;
     const g = groups.get(k);
     if (g) {
-      g.net += l.amount;
+      g.net += l.amountMinor;
       g.externalAccountId ??= l.externalAccountId;
     } else {
       groups.set(k, {
@@ -83,13 +83,13 @@ export function nettedLines(lines: readonly LedgerLine[], options: NettedOptions
         role: l.role,
         account: l.account,
         externalAccountId: l.externalAccountId,
-        net: l.amount,
+        net: l.amountMinor,
       });
     }
     const d = latestDate.get(l.period);
     if (d === undefined || l.postingDate > d) latestDate.set(l.period, l.postingDate);
     const pk = `${l.period}\u0000${l.currency}`;
-    periodNet.set(pk, (periodNet.get(pk) ?? 0n) + l.amount);
+    periodNet.set(pk, (periodNet.get(pk) ?? 0n) + l.amountMinor);
   }
   for (const [pk, net] of periodNet) {
     if (net !== 0n) {

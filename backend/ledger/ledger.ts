@@ -10,7 +10,7 @@ import { isAccountRole, ROLE_INFO, type AccountRole } from '../../shared/account
 import { AccrueError } from '../../shared/errors.ts';
 import type { EntryDraft, LineDraft, LocalDate } from '../../shared/journal.ts';
 import type { LedgerLine } from '../../shared/ledger-rows.ts';
-import { normalizeCurrency } from '../../shared/money.ts';
+import { normalizeCurrency, minor } from '../../shared/money.ts';
 import type { Db, Tx } from '../db/database.ts';
 import { placeEntries, placeEntry, type PostingPlace } from './periods.ts';
 import type { Tenant } from './tenants.ts';
@@ -74,9 +74,9 @@ function canonicalLine(l: LineDraft) {
   return [
     l.role,
     l.account ?? null,
-    l.amount.toString(),
+    l.amountMinor.toString(),
     l.currency,
-    l.original ? [l.original.currency, l.original.amount.toString(), l.original.rate] : null,
+    l.original ? [l.original.currency, l.original.amountMinor.toString(), l.original.rate] : null,
     l.memo ?? null,
     l.customer ?? null,
     l.invoice ?? null,
@@ -101,9 +101,9 @@ export function validateDraft(d: EntryDraft): void {
     throw new AccrueError('invalid_input', `entry ${d.key} has ${d.lines.length} lines (limit ${ENTRY_LINES_MAX})`);
   const sums = new Map<string, bigint>();
   d.lines.forEach((l, i) => {
-    if (typeof l.amount !== 'bigint')
+    if (typeof l.amountMinor !== 'bigint')
       throw new AccrueError('invalid_input', `entry ${d.key} line ${i + 1}: amount must be integer minor units`);
-    if (l.amount === 0n) throw new AccrueError('invalid_input', `entry ${d.key} line ${i + 1}: amount is zero`);
+    if (l.amountMinor === 0n) throw new AccrueError('invalid_input', `entry ${d.key} line ${i + 1}: amount is zero`);
     if (!isAccountRole(l.role))
       throw new AccrueError(
         'unknown_account',
@@ -112,7 +112,7 @@ export function validateDraft(d: EntryDraft): void {
     const c = normalizeCurrency(l.currency);
     if (l.original) {
       normalizeCurrency(l.original.currency);
-      if (typeof l.original.amount !== 'bigint')
+      if (typeof l.original.amountMinor !== 'bigint')
         throw new AccrueError(
           'invalid_input',
           `entry ${d.key} line ${i + 1}: original amount must be integer minor units`,
@@ -128,7 +128,7 @@ export function validateDraft(d: EntryDraft): void {
           `entry ${d.key} line ${i + 1}: original currency equals the line currency; one line holds one currency`,
         );
     }
-    sums.set(c, (sums.get(c) ?? 0n) + l.amount);
+    sums.set(c, (sums.get(c) ?? 0n) + l.amountMinor);
   });
   const bad = [...sums].filter(([, s]) => s !== 0n);
   if (bad.length) {
@@ -296,10 +296,10 @@ function lineRow(tenant: Tenant, entryId: bigint, i: number, l: LineDraft, accou
     line_no: i + 1,
     tenant_id: tenant.id,
     account_id: accounts.get(accountKey(tenant, l))!,
-    amount_minor: l.amount,
+    amount_minor: l.amountMinor,
     currency: normalizeCurrency(l.currency),
     original_currency: l.original ? normalizeCurrency(l.original.currency) : null,
-    original_amount_minor: l.original?.amount ?? null,
+    original_amount_minor: l.original?.amountMinor ?? null,
     fx_rate: l.original?.rate ?? null,
     memo: l.memo ?? null,
     customer: l.customer ?? null,
@@ -478,10 +478,14 @@ export async function reverseEntry(
     lines: lines.map((l) => ({
       role: l.role as AccountRole,
       account: l.name,
-      amount: -BigInt(l.amount_minor),
+      amountMinor: minor(-BigInt(l.amount_minor)),
       currency: l.currency,
       original: l.original_currency
-        ? { currency: l.original_currency, amount: -(l.original_amount_minor as bigint), rate: l.fx_rate ?? '1' }
+        ? {
+            currency: l.original_currency,
+            amountMinor: minor(-(l.original_amount_minor as bigint)),
+            rate: l.fx_rate ?? '1',
+          }
         : undefined,
       customer: l.customer ?? undefined,
       invoice: l.invoice ?? undefined,
@@ -550,9 +554,9 @@ export async function loadLedgerLines(db: Db | Tx, tenantId: bigint, f: LineFilt
     account: r.name,
     externalAccountId: r.external_id ?? undefined,
     currency: r.currency,
-    amount: BigInt(r.amount_minor),
+    amountMinor: minor(BigInt(r.amount_minor)),
     original: r.original_currency
-      ? { currency: r.original_currency, amount: BigInt(r.original_amount_minor!), rate: r.fx_rate ?? '1' }
+      ? { currency: r.original_currency, amountMinor: minor(BigInt(r.original_amount_minor!)), rate: r.fx_rate ?? '1' }
       : undefined,
     customer: r.customer ?? undefined,
     invoice: r.invoice ?? undefined,

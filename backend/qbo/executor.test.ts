@@ -33,7 +33,7 @@ function ledgerTotalsByMonth(h: Harness, lines: LedgerLine[], month: string): Ma
   for (const l of lines) {
     if (l.period !== month) continue;
     const id = h.accountIds.get(mappingKey(l.role, l.account))!;
-    t.set(id, (t.get(id) ?? 0n) + l.amount);
+    t.set(id, (t.get(id) ?? 0n) + l.amountMinor);
   }
   for (const [k, v] of t) if (v === 0n) t.delete(k);
   return t;

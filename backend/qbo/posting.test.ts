@@ -17,7 +17,7 @@ import {
   type MappedAccount,
   type PlannedEntry,
 } from './posting.ts';
-import { currency as currencyOf } from '../../shared/money.ts';
+import { currency as currencyOf, minor } from '../../shared/money.ts';
 
 const USD_REALM = { homeCurrency: 'USD', multicurrency: false };
 
@@ -53,7 +53,7 @@ function line(
     role,
     account,
     currency: currencyOf('usd'),
-    amount,
+    amountMinor: minor(amount),
     ...extra,
   };
 }
@@ -71,7 +71,7 @@ function ledgerTotals(lines: LedgerLine[], m: Map<string, MappedAccount>): Map<s
   const t = new Map<string, bigint>();
   for (const l of lines) {
     const id = m.get(mappingKey(l.role, l.account))!.id;
-    t.set(id, (t.get(id) ?? 0n) + l.amount);
+    t.set(id, (t.get(id) ?? 0n) + l.amountMinor);
   }
   for (const [k, v] of t) if (v === 0n) t.delete(k);
   return t;

@@ -282,7 +282,7 @@ function netGroup(
   for (const line of group) {
     if (line.currency.toLowerCase() !== currency)
       throw new AccrueError('invalid_input', `entry ${line.entryId} mixes currencies`);
-    total += line.amount;
+    total += line.amountMinor;
     const mapped = input.accounts.get(mappingKey(line.role, line.account));
     if (!mapped) {
       problems.unmapped.add(`${line.role} "${line.account}"`);
@@ -299,7 +299,7 @@ function netGroup(
       netLine = { accountId: mapped.id, accountType: mapped.accountType, customerId, amount: 0n, labels: new Set() };
       net.set(key, netLine);
     }
-    netLine.amount += line.amount;
+    netLine.amount += line.amountMinor;
     netLine.labels.add(
       mode === 'summary' ? `${line.role}: ${line.account}` : line.memo || `${line.role}: ${line.account}`,
     );
@@ -347,7 +347,7 @@ function groupPlan(group: readonly LedgerLine[], input: PlanInput, mode: Posting
   const content = createHash('sha256')
     .update(
       group
-        .map((l) => `${l.entryId}:${l.lineNo}:${l.amount}`)
+        .map((l) => `${l.entryId}:${l.lineNo}:${l.amountMinor}`)
         .sort()
         .join('\n'),
     )

@@ -76,7 +76,7 @@ export function compareTotals(input: CompareTotalsInput): CompareTotalsResult {
       unmappedLines++;
       continue;
     }
-    cell(l.period, l.currency, mapped.id).ledger += l.amount;
+    cell(l.period, l.currency, mapped.id).ledger += l.amountMinor;
   }
   for (const je of input.qboEntries) {
     const currency = normalizeCurrency(je.CurrencyRef?.value ?? input.homeCurrency);

@@ -5,6 +5,8 @@
  * record found at start-up means an earlier outcome is unknown: look it up before re-creating.
  * The PostgreSQL implementation belongs to the database layer; this file has the in-memory one.
  */
+import type { Currency } from '../../shared/money.ts';
+
 export type SyncState = 'pending' | 'posted' | 'failed';
 
 export interface SyncRecord {
@@ -14,7 +16,7 @@ export interface SyncRecord {
   docNumber: string;
   period: string;
   txnDate: string;
-  currency: string;
+  currency: Currency;
   /** Hash of the lines we sent. */
   linesHash: string;
   sourceEntryIds: string[];

@@ -20,7 +20,7 @@ export interface ScheduleLine {
   postingPeriod: string;
   postingDate: LocalDate;
   /** Functional-currency minor units (signed like the obligation). */
-  amount: bigint;
+  amountMinor: bigint;
   currency: Currency;
   /** True when the posting period ended on or before `through` (a recognition entry exists). */
   released: boolean;
@@ -61,15 +61,15 @@ export function emit(book: AggregateBook, entry: EntryDraft): void {
   let sum = 0n;
   let mixed = false;
   for (const line of entry.lines) {
-    if (line.amount === 0n) continue;
+    if (line.amountMinor === 0n) continue;
     lines.push(line);
     if (line.currency !== firstCurrency) mixed = true;
-    sum += line.amount;
+    sum += line.amountMinor;
   }
   if (lines.length === 0) return;
   if (mixed) {
     const sums = new Map<string, bigint>();
-    for (const line of lines) sums.set(line.currency, (sums.get(line.currency) ?? 0n) + line.amount);
+    for (const line of lines) sums.set(line.currency, (sums.get(line.currency) ?? 0n) + line.amountMinor);
     for (const [currency, total] of sums) if (total !== 0n) throw unbalanced(entry.key, currency, total);
   } else if (sum !== 0n) {
     throw unbalanced(entry.key, firstCurrency, sum);

@@ -4,6 +4,7 @@
  * take their share of what each obligation had recognized and still deferred at their instant;
  * a failed refund or a voided credit note reverses its entry and restores the obligations.
  */
+import { minor, negateMinor } from '../money.ts';
 import type { AccountRole } from '../accounts.ts';
 import type { EntryKind, LineDraft } from '../journal.ts';
 import { addException, emit, type AggregateBook } from './aggregate-book.ts';
@@ -40,7 +41,7 @@ export interface CancelEvent {
   source: string;
   at: number;
   /** The event's amount, tax included, in the invoice currency. */
-  amount: bigint;
+  amountMinor: bigint;
   /** Per-line amounts and tax when the event names them (a credit note with lines); else shared by booked amounts. */
   explicit?: { lines: bigint[]; tax: bigint } | undefined;
 }
@@ -60,7 +61,7 @@ export function bookCancel(book: AggregateBook, invoice: InvoiceState, event: Ca
   const bookedAmounts = [...invoice.lines.map((l) => l.netInvoiceCurrency), invoice.taxInvoiceCurrency];
   const partsInvoiceCurrency = event.explicit
     ? [...event.explicit.lines, event.explicit.tax]
-    : allocateSignedOrZeros(event.amount, bookedAmounts);
+    : allocateSignedOrZeros(event.amountMinor, bookedAmounts);
   let eventInvoiceCurrency = 0n;
   for (const part of partsInvoiceCurrency) eventInvoiceCurrency += part;
   const eventFunctional = invoice.foreign
@@ -79,7 +80,7 @@ export function bookCancel(book: AggregateBook, invoice: InvoiceState, event: Ca
   const taxFunctional = partsFunctional[partsFunctional.length - 1]!;
   lines.push({
     role: 'tax_liability',
-    amount: taxFunctional,
+    amountMinor: minor(taxFunctional),
     currency: context.functionalCurrency,
     original: originalAmount(invoice, taxInvoiceCurrency),
     invoice: invoice.fact.invoice,
@@ -116,22 +117,22 @@ function cancelLine(
   if (booked.pendingSchedule || booked.obligations.length === 0) {
     const original = originalAmount(invoice, part.invoiceCurrency);
     const role = CANCEL_KINDS[event.kind].contraRole;
-    lines.push({ role, amount: part.functional, currency, original, ...dimensions });
+    lines.push({ role, amountMinor: minor(part.functional), currency, original, ...dimensions });
     return;
   }
   const obligations = booked.obligations;
   const functionalParts = allocateSignedOrZeros(
     part.functional,
-    obligations.map((o) => o.functional.amount),
+    obligations.map((o) => o.functional.amountMinor),
   );
   const invoiceCurrencyParts = allocateSignedOrZeros(
     part.invoiceCurrency,
-    obligations.map((o) => o.invoiceCurrency.amount),
+    obligations.map((o) => o.invoiceCurrency.amountMinor),
   );
   obligations.forEach((obligation, k) => {
     if (!obligation.scheduled) {
       const original = originalAmount(invoice, invoiceCurrencyParts[k]!);
-      lines.push({ role: 'excluded', amount: functionalParts[k]!, currency, original, ...dimensions });
+      lines.push({ role: 'excluded', amountMinor: minor(functionalParts[k]!), currency, original, ...dimensions });
       return;
     }
     const functional = takeFromTrack(obligation.functional, event.at, functionalParts[k]!, context.schedule);
@@ -142,21 +143,21 @@ function cancelLine(
     cuts.push({ obligation, functional, invoiceCurrency: inInvoiceCurrency });
     lines.push({
       role: obligation.contraOverride ?? CANCEL_KINDS[event.kind].contraRole,
-      amount: functional.recognized,
+      amountMinor: minor(functional.recognized),
       currency,
       original: originalAmount(invoice, inInvoiceCurrency.recognized),
       ...dimensions,
     });
     lines.push({
       role: obligation.deferredRole,
-      amount: functional.deferred,
+      amountMinor: minor(functional.deferred),
       currency,
       original: originalAmount(invoice, inInvoiceCurrency.deferred),
       ...dimensions,
     });
     lines.push({
       role: 'other_loss',
-      amount: functional.excess,
+      amountMinor: minor(functional.excess),
       currency,
       original: originalAmount(invoice, inInvoiceCurrency.excess),
       ...dimensions,
@@ -189,8 +190,8 @@ export function bookReversal(
   }
   for (const line of original.lines) {
     if (line.role !== 'receivable') continue;
-    invoice.openFunctional -= line.amount;
-    invoice.openInvoiceCurrency -= line.original?.amount ?? line.amount;
+    invoice.openFunctional -= line.amountMinor;
+    invoice.openInvoiceCurrency -= line.original?.amountMinor ?? line.amountMinor;
   }
   emit(book, {
     key,
@@ -200,8 +201,8 @@ export function bookReversal(
     sources: [source, invoice.fact.invoice],
     lines: original.lines.map((line) => ({
       ...line,
-      amount: -line.amount,
-      original: line.original ? { ...line.original, amount: -line.original.amount } : undefined,
+      amountMinor: negateMinor(line.amountMinor),
+      original: line.original ? { ...line.original, amountMinor: negateMinor(line.original.amountMinor) } : undefined,
     })),
   });
 }
@@ -214,19 +215,25 @@ function restored(taken: TakenShare): { recognized: bigint; deferred: bigint } {
 /** A refund: the proportional rule, with the cash that left the Stripe balance on the credit side. */
 export function bookRefund(book: AggregateBook, invoice: InvoiceState, refund: RefundFact): void {
   const context = book.context;
-  const event: CancelEvent = { kind: 'refund', source: refund.refund, at: refund.at, amount: refund.amountMinor };
-  bookCancel(book, invoice, event, (debitFunctional) => {
+  const event: CancelEvent = { kind: 'refund', source: refund.refund, at: refund.at, amountMinor: refund.amountMinor };
+  bookCancel(book, invoice, event, (debitFunctional): LineDraft[] => {
     const cash = cashMoved(context, invoice, refund.amountMinor, refund.balanceTransaction, -1n);
     const rate = refund.balanceTransaction?.exchangeRate ?? invoice.rateText;
     const original = invoice.foreign
-      ? { currency: invoice.fact.currency, amount: -refund.amountMinor, rate }
+      ? { currency: invoice.fact.currency, amountMinor: minor(-refund.amountMinor), rate }
       : undefined;
     const { customer, invoice: invoiceId } = invoiceDimensions(invoice);
     const currency = context.functionalCurrency;
     const difference = cash - debitFunctional;
     return [
-      { role: 'cash_clearing', amount: -cash, currency, original, invoice: invoiceId, customer },
-      { role: 'fx_gain_loss', amount: difference, currency, invoice: invoiceId, memo: 'exchange difference on refund' },
+      { role: 'cash_clearing', amountMinor: minor(-cash), currency, original, invoice: invoiceId, customer },
+      {
+        role: 'fx_gain_loss',
+        amountMinor: minor(difference),
+        currency,
+        invoice: invoiceId,
+        memo: 'exchange difference on refund',
+      },
     ];
   });
 }
@@ -243,9 +250,21 @@ export function bookCreditNoteRefund(book: AggregateBook, invoice: InvoiceState,
   const receivable = -takeReceivable(invoice, -amount, currency);
   const dimensions = invoiceDimensions(invoice);
   const lines: LineDraft[] = [
-    { role: 'receivable', amount: receivable, currency, original: originalAmount(invoice, amount), ...dimensions },
-    { role: 'cash_clearing', amount: -cash, currency, original: originalAmount(invoice, -amount), ...dimensions },
-    { role: 'fx_gain_loss', amount: cash - receivable, currency, ...dimensions },
+    {
+      role: 'receivable',
+      amountMinor: minor(receivable),
+      currency,
+      original: originalAmount(invoice, amount),
+      ...dimensions,
+    },
+    {
+      role: 'cash_clearing',
+      amountMinor: minor(-cash),
+      currency,
+      original: originalAmount(invoice, -amount),
+      ...dimensions,
+    },
+    { role: 'fx_gain_loss', amountMinor: minor(cash - receivable), currency, ...dimensions },
   ];
   // Kept under the refund's key, so a failed refund reverses it like any refund.
   const key = cancelKey('refund', refund.refund);
@@ -270,7 +289,7 @@ export function bookCreditNote(book: AggregateBook, invoice: InvoiceState, credi
     creditNote.lines.length > 0
       ? { lines: creditNoteLineAmounts(invoice, creditNote), tax: creditNote.taxMinor }
       : undefined;
-  const event: CancelEvent = { kind: 'credit_note', source, at, amount, explicit };
+  const event: CancelEvent = { kind: 'credit_note', source, at, amountMinor: amount, explicit };
   bookCancel(book, invoice, event, (debitFunctional) => creditNoteCredits(book, invoice, creditNote, debitFunctional));
 }
 
@@ -317,7 +336,7 @@ function creditNoteCredits(
   const dimensions = invoiceDimensions(invoice);
   const line = (role: AccountRole, amount: bigint, amountInvoiceCurrency: bigint): LineDraft => ({
     role,
-    amount: -amount,
+    amountMinor: minor(-amount),
     currency,
     original: originalAmount(invoice, -amountInvoiceCurrency),
     ...dimensions,
@@ -337,13 +356,18 @@ export function bookDisputeWithdrawn(book: AggregateBook, invoice: InvoiceState,
   const context = book.context;
   const currency = context.functionalCurrency;
   const settled = dispute.balanceTransaction;
-  const event: CancelEvent = { kind: 'dispute', source: dispute.dispute, at: dispute.at, amount: dispute.amountMinor };
-  bookCancel(book, invoice, event, (debitFunctional) => {
+  const event: CancelEvent = {
+    kind: 'dispute',
+    source: dispute.dispute,
+    at: dispute.at,
+    amountMinor: dispute.amountMinor,
+  };
+  bookCancel(book, invoice, event, (debitFunctional): LineDraft[] => {
     const cash = settled && settled.currency === currency ? -settled.amountMinor : debitFunctional;
     const original = originalAmount(invoice, -dispute.amountMinor);
     return [
-      { role: 'cash_clearing', amount: -cash, currency, original, invoice: invoice.fact.invoice },
-      { role: 'fx_gain_loss', amount: cash - debitFunctional, currency, invoice: invoice.fact.invoice },
+      { role: 'cash_clearing', amountMinor: minor(-cash), currency, original, invoice: invoice.fact.invoice },
+      { role: 'fx_gain_loss', amountMinor: minor(cash - debitFunctional), currency, invoice: invoice.fact.invoice },
     ];
   });
   bookFee(book, settled, dispute.dispute, dateOf(context, dispute.at), 'dispute');
@@ -367,8 +391,8 @@ export function bookDisputeReinstated(book: AggregateBook, invoice: InvoiceState
     memo: `Dispute ${dispute.dispute} won: funds reinstated`,
     sources: [dispute.dispute, dispute.invoice ?? dispute.charge],
     lines: [
-      { role: 'cash_clearing', amount: cash, currency, invoice: invoiceId },
-      { role, amount: -cash, currency, invoice: invoiceId },
+      { role: 'cash_clearing', amountMinor: minor(cash), currency, invoice: invoiceId },
+      { role, amountMinor: minor(-cash), currency, invoice: invoiceId },
     ],
   });
   bookFee(book, settled, dispute.dispute, dateOf(context, dispute.at), 'dispute');
@@ -389,21 +413,21 @@ export function bookWriteDown(
   const openInvoiceCurrency = invoice.openInvoiceCurrency;
   const openFunctional = invoice.openFunctional;
   if (openInvoiceCurrency === 0n) return;
-  const event: CancelEvent = { kind, source: invoiceId, at, amount: openInvoiceCurrency };
-  bookCancel(book, invoice, event, (debitFunctional) => {
+  const event: CancelEvent = { kind, source: invoiceId, at, amountMinor: openInvoiceCurrency };
+  bookCancel(book, invoice, event, (debitFunctional): LineDraft[] => {
     invoice.openInvoiceCurrency = 0n;
     invoice.openFunctional = 0n;
     const currency = context.functionalCurrency;
     return [
       {
         role: 'receivable',
-        amount: -openFunctional,
+        amountMinor: minor(-openFunctional),
         currency,
         original: originalAmount(invoice, -openInvoiceCurrency),
         invoice: invoiceId,
         customer: invoice.fact.customer ?? undefined,
       },
-      { role: 'fx_gain_loss', amount: openFunctional - debitFunctional, currency, invoice: invoiceId },
+      { role: 'fx_gain_loss', amountMinor: minor(openFunctional - debitFunctional), currency, invoice: invoiceId },
     ];
   });
   if (kind !== 'uncollectible') return;

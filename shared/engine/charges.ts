@@ -4,6 +4,7 @@
  * an invoice with one line that is earned at the charge's instant and was paid at once, so its
  * refunds and disputes follow the invoice rules.
  */
+import { minor } from '../money.ts';
 import type { LocalDate } from '../journal.ts';
 import type { Decimal } from '../money.ts';
 import { addException, emit, type AggregateBook } from './aggregate-book.ts';
@@ -52,14 +53,14 @@ export function bookCharge(book: AggregateBook, charge: ChargeFact, facts: Fact[
     lines: [
       {
         role: 'cash_clearing',
-        amount: amountFunctional,
+        amountMinor: minor(amountFunctional),
         currency,
         original: originalAmount(invoice, amount),
         ...dimensions,
       },
       {
         role: 'deferred_revenue',
-        amount: -amountFunctional,
+        amountMinor: minor(-amountFunctional),
         currency,
         original: originalAmount(invoice, -amount),
         ...dimensions,

@@ -229,7 +229,7 @@ describe('engine invariants (property-based)', () => {
         const { entries } = runEngine({ settings, facts, through });
         for (const e of entries) {
           const sums = new Map<string, bigint>();
-          for (const l of e.lines) sums.set(l.currency, (sums.get(l.currency) ?? 0n) + l.amount);
+          for (const l of e.lines) sums.set(l.currency, (sums.get(l.currency) ?? 0n) + l.amountMinor);
           for (const s of sums.values()) expect(s).toBe(0n);
         }
       }),
@@ -252,7 +252,10 @@ describe('engine invariants (property-based)', () => {
         for (const e of entries)
           for (const l of e.lines)
             if ((l.role === 'deferred_revenue' || l.role === 'deferred_discounts') && !waiting(l))
-              byLine.set(`${l.role}:${l.invoiceLine}`, (byLine.get(`${l.role}:${l.invoiceLine}`) ?? 0n) + l.amount);
+              byLine.set(
+                `${l.role}:${l.invoiceLine}`,
+                (byLine.get(`${l.role}:${l.invoiceLine}`) ?? 0n) + l.amountMinor,
+              );
         for (const v of byLine.values()) expect(v).toBe(0n);
       }),
       { numRuns: RUNS },
@@ -310,7 +313,7 @@ describe('engine invariants (property-based)', () => {
           for (; i < sorted.length && sorted[i]!.postingDate === date; i++)
             for (const l of sorted[i]!.lines)
               if (l.role === 'deferred_revenue' && l.invoiceLine && !negativeLines.has(l.invoiceLine))
-                bal.set(l.invoiceLine, (bal.get(l.invoiceLine) ?? 0n) + l.amount);
+                bal.set(l.invoiceLine, (bal.get(l.invoiceLine) ?? 0n) + l.amountMinor);
           // A liability: credit balance (≤ 0 in signed units) means something is still owed; a debit balance would be negative deferred revenue.
           for (const v of bal.values()) expect(v <= 0n).toBe(true);
         }

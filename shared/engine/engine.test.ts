@@ -62,7 +62,7 @@ function recByPeriod(settings: TenantSettings, facts: Fact[], through: string): 
   for (const e of runEngine({ settings, facts, through }).entries) {
     if (e.kind !== 'recognition') continue;
     for (const l of e.lines)
-      if (l.role === 'revenue') out[e.key.split(':').pop()!] = (out[e.key.split(':').pop()!] ?? 0n) - l.amount;
+      if (l.role === 'revenue') out[e.key.split(':').pop()!] = (out[e.key.split(':').pop()!] ?? 0n) - l.amountMinor;
   }
   return out;
 }
@@ -107,14 +107,14 @@ describe('runEngine', () => {
       ['2026-01', true],
       ['2026-02', false],
     ]);
-    expect(sched.reduce((a, x) => a + x.amount, 0n)).toBe(3100n);
+    expect(sched.reduce((a, x) => a + x.amountMinor, 0n)).toBe(3100n);
   });
 
   it('shows the earned period and the posting period separately under catch-up', () => {
     const s = TenantSettingsSchema.parse({ amortization: 'monthly_even' });
     const facts = [invoice('in_late', at('2026-03-10'), [line('il', 9000n, at('2026-01-01'), at('2026-04-01'))])];
     const sched = runEngine({ settings: s, facts, through: '2026-03-31' }).schedules;
-    expect(sched.map((x) => [x.period, x.postingPeriod, x.amount, x.released])).toEqual([
+    expect(sched.map((x) => [x.period, x.postingPeriod, x.amountMinor, x.released])).toEqual([
       ['2026-01', '2026-03', 3000n, true],
       ['2026-02', '2026-03', 3000n, true],
       ['2026-03', '2026-03', 3000n, true],

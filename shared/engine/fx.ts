@@ -5,7 +5,7 @@
  * and the booked amount; each booking step posts it to `fx_gain_loss` where it arises.
  */
 import type { LineDraft, LocalDate } from '../journal.ts';
-import { Decimal, type Currency } from '../money.ts';
+import { Decimal, type Currency, minor } from '../money.ts';
 import type { TenantSettings } from '../settings.ts';
 import { convertMinor } from './allocation.ts';
 import { dateOf, type EngineContext } from './context.ts';
@@ -75,7 +75,7 @@ export function chargeBookingRate(context: EngineContext, charge: ChargeFact, da
 /** The original-currency annotation of a line of a foreign invoice (none in the functional currency). */
 export function originalAmount(invoice: InvoiceCurrency, amountInvoiceCurrency: bigint): LineDraft['original'] {
   if (!invoice.foreign) return undefined;
-  return { currency: invoice.fact.currency, amount: amountInvoiceCurrency, rate: invoice.rateText };
+  return { currency: invoice.fact.currency, amountMinor: minor(amountInvoiceCurrency), rate: invoice.rateText };
 }
 
 /**

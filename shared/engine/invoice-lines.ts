@@ -5,7 +5,7 @@
  * account for excluded products, the unbilled receivable for a pending item; Cr sales tax.
  */
 import type { LineDraft } from '../journal.ts';
-import { allocate, decimalWeights } from '../money.ts';
+import { allocate, decimalWeights, minor } from '../money.ts';
 import { addException, emit, type AggregateBook } from './aggregate-book.ts';
 import { allocateSigned } from './allocation.ts';
 import { dateOf } from './context.ts';
@@ -36,7 +36,7 @@ export function bookFinalization(book: AggregateBook, invoice: InvoiceState, tim
   const lines: LineDraft[] = [
     {
       role: 'receivable',
-      amount: invoice.openFunctional,
+      amountMinor: minor(invoice.openFunctional),
       currency,
       original: originalAmount(invoice, invoice.openInvoiceCurrency),
       customer,
@@ -49,7 +49,7 @@ export function bookFinalization(book: AggregateBook, invoice: InvoiceState, tim
   }
   lines.push({
     role: 'tax_liability',
-    amount: -invoice.taxFunctional,
+    amountMinor: minor(-invoice.taxFunctional),
     currency,
     original: originalAmount(invoice, -invoice.taxInvoiceCurrency),
     invoice: fact.invoice,
@@ -109,7 +109,7 @@ function bookScheduledLine(booking: LineBooking, rule: ResolvedRule, timingInput
     booked.obligations.push(makeObligation(context, piece.id, line, amounts, when, { account: piece.account }));
     booking.lines.push({
       role: 'deferred_revenue',
-      amount: -piece.functional,
+      amountMinor: minor(-piece.functional),
       currency: context.functionalCurrency,
       original: originalAmount(invoice, -piece.invoiceCurrency),
       ...dimensions,

@@ -4,6 +4,7 @@
  * a voided credit note reverses one of them). A charge without invoice is booked as an invoice
  * with one line (charges.ts).
  */
+import { minor } from '../money.ts';
 import type { AccountRole } from '../accounts.ts';
 import type { LineDraft, LocalDate } from '../journal.ts';
 import type { Period } from '../periods.ts';
@@ -90,7 +91,13 @@ export interface LineBooking {
 export function addLine(booking: LineBooking, role: AccountRole, functional: bigint, invoiceCurrency: bigint): void {
   const { book, invoice, dimensions } = booking;
   const original = originalAmount(invoice, invoiceCurrency);
-  booking.lines.push({ role, amount: functional, currency: book.context.functionalCurrency, original, ...dimensions });
+  booking.lines.push({
+    role,
+    amountMinor: minor(functional),
+    currency: book.context.functionalCurrency,
+    original,
+    ...dimensions,
+  });
 }
 
 /**

@@ -3,6 +3,7 @@
  * obligations of its lines, the customer balance applied, its later events in order, and
  * recognition period by period.
  */
+import { minor } from '../money.ts';
 import type { Decimal } from '../money.ts';
 import { addException, emit, type AggregateBook } from './aggregate-book.ts';
 import { allocateSignedOrZeros, convertMinor } from './allocation.ts';
@@ -122,12 +123,18 @@ function bookCustomerBalance(book: AggregateBook, invoice: InvoiceState, applied
     lines: [
       {
         role: 'customer_balance',
-        amount: functional,
+        amountMinor: minor(functional),
         currency,
         original: originalAmount(invoice, applied),
         ...dimensions,
       },
-      { role: 'receivable', amount: -functional, currency, original: originalAmount(invoice, -applied), ...dimensions },
+      {
+        role: 'receivable',
+        amountMinor: minor(-functional),
+        currency,
+        original: originalAmount(invoice, -applied),
+        ...dimensions,
+      },
     ],
   });
 }

@@ -13,7 +13,7 @@ import { baseSegment, releasedAt, resegment, type CalendarContext, type Segment,
 
 /** One currency's view of an obligation: its amount, release curve and what cancel events took from it. */
 export interface ObligationTrack {
-  amount: bigint;
+  amountMinor: bigint;
   segments: Segment[];
   /** Taken by cancel events out of what had been recognized (it went to a contra account). */
   takenRecognized: bigint;
@@ -62,7 +62,12 @@ export type ObligationOptions = Partial<
 >;
 
 function newTrack(amount: bigint, timing: Timing, context: EngineContext): ObligationTrack {
-  return { amount, segments: [baseSegment(amount, timing, context.schedule)], takenRecognized: 0n, takenDeferred: 0n };
+  return {
+    amountMinor: amount,
+    segments: [baseSegment(amount, timing, context.schedule)],
+    takenRecognized: 0n,
+    takenDeferred: 0n,
+  };
 }
 
 /** An obligation of `line` (deferred revenue earned as revenue, unless `options` say otherwise). */
@@ -105,7 +110,7 @@ export function takeFromTrack(
 ): TakenShare {
   const released = releasedAt(track.segments, at);
   const netRecognized = released - track.takenRecognized;
-  const netDeferred = track.amount - track.takenDeferred - released;
+  const netDeferred = track.amountMinor - track.takenDeferred - released;
   const share = explicit ? { ...explicit, excess: 0n } : proportionalShare(amount, netRecognized, netDeferred);
   track.takenRecognized += share.recognized;
   track.takenDeferred += share.deferred;

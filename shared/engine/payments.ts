@@ -4,7 +4,7 @@
  */
 import type { AccountRole } from '../accounts.ts';
 import type { LineDraft, LocalDate } from '../journal.ts';
-import { allocate } from '../money.ts';
+import { allocate, minor } from '../money.ts';
 import { addException, emit, type AggregateBook } from './aggregate-book.ts';
 import { convertMinor } from './allocation.ts';
 import { dateOf } from './context.ts';
@@ -26,13 +26,13 @@ export function bookPayment(book: AggregateBook, invoice: InvoiceState, payment:
     : cashMoved(context, invoice, payment.amountMinor, payment.balanceTransaction, 1n);
   const cashLine: LineDraft = {
     role: outOfBand ? 'external_asset' : 'cash_clearing',
-    amount: cash,
+    amountMinor: minor(cash),
     currency: context.functionalCurrency,
     // The payment's own rate when Stripe converted it, else the booking rate.
     original: invoice.foreign
       ? {
           currency: invoice.fact.currency,
-          amount: payment.amountMinor,
+          amountMinor: minor(payment.amountMinor),
           rate: payment.balanceTransaction?.exchangeRate ?? invoice.rateText,
         }
       : undefined,
@@ -63,8 +63,20 @@ function receivableLines(book: AggregateBook, invoice: InvoiceState, payment: Pa
   const receivable = takeReceivable(invoice, amount, currency);
   const dimensions = invoiceDimensions(invoice);
   return [
-    { role: 'receivable', amount: -receivable, currency, original: originalAmount(invoice, -amount), ...dimensions },
-    { role: 'fx_gain_loss', amount: receivable - cash, currency, ...dimensions, memo: SETTLEMENT_DIFFERENCE },
+    {
+      role: 'receivable',
+      amountMinor: minor(-receivable),
+      currency,
+      original: originalAmount(invoice, -amount),
+      ...dimensions,
+    },
+    {
+      role: 'fx_gain_loss',
+      amountMinor: minor(receivable - cash),
+      currency,
+      ...dimensions,
+      memo: SETTLEMENT_DIFFERENCE,
+    },
   ];
 }
 
@@ -78,8 +90,8 @@ function recoveryLines(book: AggregateBook, invoice: InvoiceState, cash: bigint)
     : [0n, cash];
   const dimensions = invoiceDimensions(invoice);
   return [
-    { role: 'bad_debt', amount: -toBadDebt, currency, ...dimensions },
-    { role: 'recoveries', amount: -toRecoveries, currency, ...dimensions },
+    { role: 'bad_debt', amountMinor: minor(-toBadDebt), currency, ...dimensions },
+    { role: 'recoveries', amountMinor: minor(-toRecoveries), currency, ...dimensions },
   ];
 }
 
@@ -105,8 +117,8 @@ export function bookFee(
     memo: `Stripe ${feeKind} fee on ${source}`,
     sources: [id, source],
     lines: [
-      { role: 'fees', amount: feeMinor, currency },
-      { role: 'cash_clearing', amount: -feeMinor, currency },
+      { role: 'fees', amountMinor: minor(feeMinor), currency },
+      { role: 'cash_clearing', amountMinor: minor(-feeMinor), currency },
     ],
   });
 }
@@ -130,8 +142,8 @@ export function bookPayout(book: AggregateBook, payout: PayoutFact, facts: Fact[
     memo: `Payout ${payout.payout} ${paid ? 'paid' : 'failed; funds returned to the Stripe balance'}`,
     sources: [payout.payout],
     lines: [
-      { role: to, amount: payout.amountMinor, currency },
-      { role: from, amount: -payout.amountMinor, currency },
+      { role: to, amountMinor: minor(payout.amountMinor), currency },
+      { role: from, amountMinor: minor(-payout.amountMinor), currency },
     ],
   });
 }

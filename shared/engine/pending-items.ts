@@ -5,6 +5,7 @@
  * the unbilled receivable for what was accrued before the invoice's period and defers the rest,
  * which the invoice moves from deferred revenue to unbilled receivable as the item keeps earning.
  */
+import { minor } from '../money.ts';
 import type { LineDraft } from '../journal.ts';
 import type { Period } from '../periods.ts';
 import { addException, emit, type AggregateBook } from './aggregate-book.ts';
@@ -31,7 +32,7 @@ export function pendingSchedule(context: EngineContext, item: PendingItem, creat
   const catchUp = context.settings.catch_up;
   return releasesByPeriod([segment]).map((release) => ({
     period: catchUp && release.period.start < booking.start ? booking : release.period,
-    amount: release.amount,
+    amountMinor: release.amountMinor,
   }));
 }
 
@@ -50,10 +51,10 @@ export function bookInvoiceItem(book: AggregateBook, item: InvoiceItemFact): voi
   const byPeriod = new Map<string, PeriodAmount>();
   for (const release of pendingSchedule(context, item, item.at)) {
     const merged = byPeriod.get(release.period.key);
-    if (merged) merged.amount += release.amount;
+    if (merged) merged.amountMinor += release.amountMinor;
     else byPeriod.set(release.period.key, { ...release });
   }
-  for (const { period, amount } of byPeriod.values()) {
+  for (const { period, amountMinor: amount } of byPeriod.values()) {
     const released = isReleased(context, period);
     book.schedules.push({
       aggregate: book.key,
@@ -64,7 +65,7 @@ export function bookInvoiceItem(book: AggregateBook, item: InvoiceItemFact): voi
       period: period.key,
       postingPeriod: period.key,
       postingDate: lastDay(period),
-      amount,
+      amountMinor: amount,
       currency,
       released,
     });
@@ -82,8 +83,8 @@ export function bookInvoiceItem(book: AggregateBook, item: InvoiceItemFact): voi
       memo: `Unbilled ${item.proration ? 'proration' : 'item'} ${item.invoiceItem} earned in ${period.key}`,
       sources: [item.invoiceItem],
       lines: [
-        { role: 'unbilled_receivable', amount, currency, ...dimensions },
-        { role: 'revenue', account: rule.account, amount: -amount, currency, ...dimensions },
+        { role: 'unbilled_receivable', amountMinor: minor(amount), currency, ...dimensions },
+        { role: 'revenue', account: rule.account, amountMinor: minor(-amount), currency, ...dimensions },
       ],
     });
   }
@@ -103,11 +104,18 @@ export function bookPendingLine(booking: LineBooking): void {
   const schedule = pendingSchedule(context, line, line.pendingItemCreatedAt!);
   booked.pendingSchedule = schedule;
   let accrued = 0n;
-  for (const release of schedule) if (release.period.start < invoice.bookingPeriod.start) accrued += release.amount;
+  for (const release of schedule)
+    if (release.period.start < invoice.bookingPeriod.start) accrued += release.amountMinor;
   const memo = 'pending item not yet earned';
-  booking.lines.push({ role: 'unbilled_receivable', amount: -accrued, currency, ...dimensions });
-  booking.lines.push({ role: 'deferred_revenue', amount: -(gross - accrued), currency, ...dimensions, memo });
-  booking.lines.push({ role: 'discounts', amount: gross - booked.netFunctional, currency, ...dimensions });
+  booking.lines.push({ role: 'unbilled_receivable', amountMinor: minor(-accrued), currency, ...dimensions });
+  booking.lines.push({
+    role: 'deferred_revenue',
+    amountMinor: minor(-(gross - accrued)),
+    currency,
+    ...dimensions,
+    memo,
+  });
+  booking.lines.push({ role: 'discounts', amountMinor: minor(gross - booked.netFunctional), currency, ...dimensions });
 }
 
 /**
@@ -126,7 +134,7 @@ export function addPendingReclassification(
     if (release.period.start < invoice.bookingPeriod.start) continue;
     const lines = linesOf(release.period);
     const memo = 'earned by pending item';
-    lines.push({ role: 'deferred_revenue', amount: release.amount, currency, ...dimensions, memo });
-    lines.push({ role: 'unbilled_receivable', amount: -release.amount, currency, ...dimensions });
+    lines.push({ role: 'deferred_revenue', amountMinor: minor(release.amountMinor), currency, ...dimensions, memo });
+    lines.push({ role: 'unbilled_receivable', amountMinor: minor(-release.amountMinor), currency, ...dimensions });
   }
 }

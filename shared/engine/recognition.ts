@@ -3,6 +3,7 @@
  * period, dated on the period's last day once it is released, with one deferred/income pair
  * per obligation; and the schedule lines shown for every period, released or not.
  */
+import { minor } from '../money.ts';
 import type { AccountRole } from '../accounts.ts';
 import type { LineDraft } from '../journal.ts';
 import type { Period } from '../periods.ts';
@@ -69,7 +70,7 @@ function addScheduleLines(
   let previous: AggregateBook['schedules'][number] | undefined;
   for (const release of releases) {
     if (previous && previous.period === release.period.key) {
-      previous.amount += release.amount;
+      previous.amountMinor += release.amountMinor;
       continue;
     }
     const postingPeriod = posting(release.period);
@@ -82,7 +83,7 @@ function addScheduleLines(
       period: release.period.key,
       postingPeriod: postingPeriod.key,
       postingDate: lastDay(postingPeriod),
-      amount: release.amount,
+      amountMinor: release.amountMinor,
       currency: context.functionalCurrency,
       released: isReleased(context, postingPeriod),
     };
@@ -105,9 +106,9 @@ function addReleaseLines(
   const inInvoiceCurrency = invoice.foreign
     ? mergeByPosting(releasesByPeriod(obligation.invoiceCurrency.segments), posting)
     : null;
-  for (const [key, { period, amount }] of functional) {
+  for (const [key, { period, amountMinor: amount }] of functional) {
     if (!isReleased(context, period)) continue;
-    const amountInvoiceCurrency = inInvoiceCurrency ? (inInvoiceCurrency.get(key)?.amount ?? 0n) : amount;
+    const amountInvoiceCurrency = inInvoiceCurrency ? (inInvoiceCurrency.get(key)?.amountMinor ?? 0n) : amount;
     const debit = releaseLine(obligation.deferredRole, amount, currency, dimensions);
     const credit = releaseLine(obligation.incomeRole, -amount, currency, dimensions);
     if (obligation.account !== undefined) credit.account = obligation.account;
@@ -123,7 +124,7 @@ function addReleaseLines(
 function releaseLine(role: AccountRole, amount: bigint, currency: Currency, dimensions: LineDimensions): LineDraft {
   return {
     role,
-    amount,
+    amountMinor: minor(amount),
     currency,
     customer: dimensions.customer,
     invoice: dimensions.invoice,
@@ -141,12 +142,12 @@ function mergeByPosting(releases: readonly PeriodAmount[], posting: Posting): Ma
     const period = posting(release.period);
     // Releases come in time order, so most merges are with the previous one.
     if (last && last.period === period) {
-      last.amount += release.amount;
+      last.amountMinor += release.amountMinor;
       continue;
     }
     last = merged.get(period.key);
-    if (last) last.amount += release.amount;
-    else merged.set(period.key, (last = { period, amount: release.amount }));
+    if (last) last.amountMinor += release.amountMinor;
+    else merged.set(period.key, (last = { period, amountMinor: release.amountMinor }));
   }
   return merged;
 }

@@ -18,7 +18,7 @@ function byMonth(
 ): Record<string, bigint> {
   const seg = baseSegment(amount, { kind: 'ratable', start, end, method }, cal);
   const out: Record<string, bigint> = {};
-  for (const r of releasesByPeriod([seg])) out[r.period.key] = (out[r.period.key] ?? 0n) + r.amount;
+  for (const r of releasesByPeriod([seg])) out[r.period.key] = (out[r.period.key] ?? 0n) + r.amountMinor;
   return out;
 }
 
@@ -104,7 +104,7 @@ describe('cancel events re-spread the remainder', () => {
     segs.push(resegment(segs, t, rel, 3000n, cal));
     const r = releasesByPeriod(segs);
     const by: Record<string, bigint> = {};
-    for (const x of r) by[x.period.key] = (by[x.period.key] ?? 0n) + x.amount;
+    for (const x of r) by[x.period.key] = (by[x.period.key] ?? 0n) + x.amountMinor;
     expect(by).toEqual({ '2026-01': 3000n, '2026-02': 1500n, '2026-03': 1500n });
   });
 });

@@ -35,7 +35,7 @@ export interface Slot {
   /** Instants (Unix seconds) bounding the covered part; a == b for a point in time. */
   a: number;
   b: number;
-  amount: bigint;
+  amountMinor: bigint;
   /** Relative weight (used to re-spread after a cancel event); a bigint until a re-spread needs fractions. */
   weight: Decimal | bigint;
   /**
@@ -56,7 +56,7 @@ export interface Segment {
 /** An amount released in (or posted to) one period. */
 export interface PeriodAmount {
   period: Period;
-  amount: bigint;
+  amountMinor: bigint;
 }
 
 export type Timing =
@@ -155,7 +155,7 @@ export function baseSegment(amount: bigint, timing: Timing, ctx: CalendarContext
     const at = timing.kind === 'point' ? timing.at : timing.start;
     if (at === null) return { from: -Infinity, releasedBefore: 0n, slots: [] };
     const period = ctx.calendar.periodOf(dateAt(at, ctx.tz));
-    return { from: -Infinity, releasedBefore: 0n, slots: [{ period, a: at, b: at, amount, weight: 1n }] };
+    return { from: -Infinity, releasedBefore: 0n, slots: [{ period, a: at, b: at, amountMinor: amount, weight: 1n }] };
   }
   const { start, end, method } = timing;
   if (end - start > SERVICE_SECONDS_MAX) throw new AccrueError('invalid_input', 'service period longer than 50 years');
@@ -200,7 +200,7 @@ export function baseSegment(amount: bigint, timing: Timing, ctx: CalendarContext
       period: c.period,
       a: c.a,
       b: c.b,
-      amount: amounts[i]!,
+      amountMinor: amounts[i]!,
       weight: weights[i]!,
       days: days[i],
     })),
@@ -250,7 +250,7 @@ function proratedEnds(amount: bigint, start: number, end: number, cover: Covered
   return {
     from: -Infinity,
     releasedBefore: 0n,
-    slots: cover.map((c, i) => ({ period: c.period, a: c.a, b: c.b, amount: amounts[i]!, weight: weights[i]! })),
+    slots: cover.map((c, i) => ({ period: c.period, a: c.a, b: c.b, amountMinor: amounts[i]!, weight: weights[i]! })),
   };
 }
 
@@ -268,8 +268,8 @@ function daysElapsed(d: { from: LocalDate; n: number; tz: string }, t: number): 
  * else in proportion to time; truncated toward zero.
  */
 function partialRelease(s: Slot, t: number): bigint {
-  if (s.days) return s.days.n === 0 ? 0n : (s.amount * BigInt(daysElapsed(s.days, t))) / BigInt(s.days.n);
-  return (s.amount * BigInt(t - s.a)) / BigInt(s.b - s.a);
+  if (s.days) return s.days.n === 0 ? 0n : (s.amountMinor * BigInt(daysElapsed(s.days, t))) / BigInt(s.days.n);
+  return (s.amountMinor * BigInt(t - s.a)) / BigInt(s.b - s.a);
 }
 
 /** Released by the segment's own slots up to instant t (inclusive of a point slot at t). */
@@ -278,7 +278,7 @@ function releasedWithin(seg: Segment, t: number): bigint {
   for (const s of seg.slots) {
     if (s.b <= t) {
       if (s.a === s.b && s.a > t) continue;
-      r += s.amount;
+      r += s.amountMinor;
     } else if (s.a < t) r += partialRelease(s, t);
   }
   return r;
@@ -328,7 +328,7 @@ export function resegment(
     // Nothing left in time: whatever remains is released at t (only non-zero after a reversal).
     if (remaining !== 0n) {
       const period = cal.calendar.periodOf(localDateOf(t, cal.tz));
-      slots.push({ period, a: t, b: t, amount: remaining, weight: new Decimal(1) });
+      slots.push({ period, a: t, b: t, amountMinor: remaining, weight: new Decimal(1) });
     }
     return { from: t, releasedBefore, slots };
   }
@@ -345,7 +345,7 @@ export function resegment(
           ? remaining
           : 0n
         : BigInt(remD.mul(cumW).div(totalW).toDecimalPlaces(0, Decimal.ROUND_DOWN).toFixed(0));
-    slots[i]!.amount = cum - prev;
+    slots[i]!.amountMinor = cum - prev;
     prev = cum;
   }
   return { from: t, releasedBefore, slots };
@@ -357,8 +357,8 @@ export function releasesByPeriod(segments: Segment[]): readonly PeriodAmount[] {
   if (segments.length === 1) {
     const slots = segments[0]!.slots;
     let zero = false;
-    for (const sl of slots) if (sl.amount === 0n) zero = true;
-    return zero ? slots.filter((sl) => sl.amount !== 0n) : slots;
+    for (const sl of slots) if (sl.amountMinor === 0n) zero = true;
+    return zero ? slots.filter((sl) => sl.amountMinor !== 0n) : slots;
   }
   const out: PeriodAmount[] = [];
   for (let i = 0; i < segments.length; i++) {
@@ -367,11 +367,11 @@ export function releasesByPeriod(segments: Segment[]): readonly PeriodAmount[] {
     const cut = next ? next.from : Infinity;
     for (const s of seg.slots) {
       let amt: bigint;
-      if (s.a === s.b) amt = s.a <= cut ? s.amount : 0n;
-      else if (s.b <= cut) amt = s.amount;
+      if (s.a === s.b) amt = s.a <= cut ? s.amountMinor : 0n;
+      else if (s.b <= cut) amt = s.amountMinor;
       else if (s.a >= cut) amt = 0n;
       else amt = partialRelease(s, cut);
-      if (amt !== 0n) out.push({ period: s.period, amount: amt });
+      if (amt !== 0n) out.push({ period: s.period, amountMinor: amt });
     }
   }
   return out;

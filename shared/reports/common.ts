@@ -109,9 +109,9 @@ export function sides(amount: bigint): { debit: bigint; credit: bigint } {
 }
 
 /** Sum of signed amounts. */
-export function sumAmounts(lines: readonly { amount: bigint }[]): bigint {
+export function sumAmounts(lines: readonly { amountMinor: bigint }[]): bigint {
   let total = 0n;
-  for (const l of lines) total += l.amount;
+  for (const l of lines) total += l.amountMinor;
   return total;
 }
 
@@ -124,8 +124,8 @@ export function unbalancedEntries(lines: readonly LedgerLine[]): ReportProblem[]
   for (const l of lines) {
     const k = `${l.entryId}\u0000${l.currency}`;
     const s = sums.get(k);
-    if (s) s.total += l.amount;
-    else sums.set(k, { entryId: l.entryId, currency: l.currency, period: l.period, total: l.amount });
+    if (s) s.total += l.amountMinor;
+    else sums.set(k, { entryId: l.entryId, currency: l.currency, period: l.period, total: l.amountMinor });
   }
   const problems: ReportProblem[] = [];
   for (const s of sums.values()) {

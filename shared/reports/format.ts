@@ -206,7 +206,11 @@ function waterfallTables(r: WaterfallReport): DisplayTable[] {
       title: `Revenue waterfall ${c.currency.toUpperCase()} (rows: booked, columns: recognized)`,
       columns: [text('Booked'), ...c.columns.map(money), money('Total')],
       rows: [
-        ...c.rows.map((row) => [row.bookedPeriod, ...c.columns.map((col) => m(row.cells[col]?.amount)), m(row.total)]),
+        ...c.rows.map((row) => [
+          row.bookedPeriod,
+          ...c.columns.map((col) => m(row.cells[col]?.amountMinor)),
+          m(row.total),
+        ]),
         ['TOTAL', ...c.columns.map((col) => m(c.columnTotals[col])), m(c.total)],
       ],
       keyColumns: 1,
@@ -215,7 +219,7 @@ function waterfallTables(r: WaterfallReport): DisplayTable[] {
 }
 
 function sectionRows(s: StatementSection, currency: Currency): string[][] {
-  const rows = s.rows.map((r) => [`  ${r.account} (${r.role})`, formatMinor(r.amount, currency)]);
+  const rows = s.rows.map((r) => [`  ${r.account} (${r.role})`, formatMinor(r.amountMinor, currency)]);
   return [[s.title, ''], ...rows, [`Total ${s.title.toLowerCase()}`, formatMinor(s.total, currency)]];
 }
 
@@ -270,7 +274,7 @@ function statementCsv(report: IncomeStatementReport | BalanceSheetReport): strin
   const rows: string[][] = [];
   const push = (currency: Currency, s: StatementSection) => {
     for (const r of s.rows)
-      rows.push([currency.toUpperCase(), s.kind, r.role, csvText(r.account), formatMinor(r.amount, currency)]);
+      rows.push([currency.toUpperCase(), s.kind, r.role, csvText(r.account), formatMinor(r.amountMinor, currency)]);
     rows.push([currency.toUpperCase(), s.kind, '', 'TOTAL', formatMinor(s.total, currency)]);
   };
   for (const c of report.currencies) {
@@ -304,8 +308,10 @@ export function reportToJsonValue(value: unknown, currency?: Currency): unknown 
     const out: Record<string, unknown> = {};
     for (const [k, v] of Object.entries(obj)) {
       if (v === undefined) continue;
+      // Minor units become a major-unit string, so the key loses its `Minor` suffix.
+      const key = typeof v === 'bigint' ? k.replace(/Minor$/, '') : k;
       // The `original` amount of a line is in its own currency, named inside it.
-      out[k] = k === 'currency' && typeof v === 'string' ? v.toUpperCase() : reportToJsonValue(v, own);
+      out[key] = k === 'currency' && typeof v === 'string' ? v.toUpperCase() : reportToJsonValue(v, own);
     }
     return out;
   }

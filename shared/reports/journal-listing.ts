@@ -81,7 +81,7 @@ export function journal(lines: readonly LedgerLine[], options: { period?: string
       sources: head.sources,
       reversesEntryId: head.reversesEntryId,
       lines: entryLines.map((l) => {
-        const s = sides(l.amount);
+        const s = sides(l.amountMinor);
         return {
           lineNo: l.lineNo,
           role: l.role,

@@ -84,14 +84,14 @@ interface JournalCsvLine {
   role: string;
   account: string;
   currency: Currency;
-  amount: bigint;
-  original?: { currency: Currency; amount: bigint } | undefined;
+  amountMinor: bigint;
+  original?: { currency: Currency; amountMinor: bigint } | undefined;
   source: string | undefined;
   correction: boolean;
 }
 
 function journalCsvRow(l: JournalCsvLine): string[] {
-  const s = sides(l.amount);
+  const s = sides(l.amountMinor);
   return [
     l.period,
     l.postingDate,
@@ -99,12 +99,14 @@ function journalCsvRow(l: JournalCsvLine): string[] {
     l.role,
     l.account,
     l.currency.toUpperCase(),
-    l.amount >= 0n ? formatMinor(s.debit, l.currency) : '',
-    l.amount < 0n ? formatMinor(s.credit, l.currency) : '',
+    l.amountMinor >= 0n ? formatMinor(s.debit, l.currency) : '',
+    l.amountMinor < 0n ? formatMinor(s.credit, l.currency) : '',
     l.original ? l.original.currency.toUpperCase() : '',
     // Signed like the ledger (debit positive), in the original currency's own decimals.
     // The original amount is a magnitude, like debit and credit: the side is the column it sits beside.
-    l.original ? formatMinor(l.original.amount < 0n ? -l.original.amount : l.original.amount, l.original.currency) : '',
+    l.original
+      ? formatMinor(l.original.amountMinor < 0n ? -l.original.amountMinor : l.original.amountMinor, l.original.currency)
+      : '',
     l.source ?? '',
     l.correction ? 'true' : 'false',
   ];
@@ -125,7 +127,7 @@ export function toJournalCsv(lines: readonly LedgerLine[]): string {
       role: l.role,
       account: l.account,
       currency: l.currency,
-      amount: l.amount,
+      amountMinor: l.amountMinor,
       original: l.original,
       source: l.sources[0],
       correction: l.correction,
@@ -147,7 +149,7 @@ export function journalReportCsv(report: JournalReport): string {
           role: l.role,
           account: l.account,
           currency: l.currency,
-          amount: l.debit - l.credit,
+          amountMinor: l.debit - l.credit,
           original: l.original,
           source: e.sources[0],
           correction: e.correction,
@@ -205,7 +207,7 @@ export function toWaterfallCsv(report: WaterfallReport): string {
           c.currency.toUpperCase(),
           row.bookedPeriod,
           col,
-          formatMinor(cell.amount, c.currency),
+          formatMinor(cell.amountMinor, c.currency),
           cell.invoices.join(' '),
           cell.invoiceLines.join(' '),
           cell.truncated ? 'true' : 'false',

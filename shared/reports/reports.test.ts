@@ -13,6 +13,7 @@ import { rollforward } from './rollforward.ts';
 import { balanceSheet, incomeStatement } from './statements.ts';
 import { trialBalance } from './trial-balance.ts';
 import { waterfall } from './waterfall.ts';
+import { minor } from '../money.ts';
 
 const monthly = periodCalendar({ type: 'monthly' });
 const Q1 = periodsBetween(monthly, '2026-01-01', '2026-03-31');
@@ -98,7 +99,7 @@ describe('journal', () => {
     expect(late.correction).toBe(true);
     expect(late.originalDate).toBe('2026-02-27');
     const broken = sampleLedger().map((l) =>
-      l.entryId === 'je_05' && l.role === 'revenue' ? { ...l, amount: -9999n } : l,
+      l.entryId === 'je_05' && l.role === 'revenue' ? { ...l, amountMinor: minor(-9999n) } : l,
     );
     const report = journal(broken);
     expect(report.problems).toHaveLength(1);
@@ -196,7 +197,11 @@ describe('waterfall', () => {
     const wf = waterfall(sampleLedger());
     const usd = wf.currencies.find((c) => c.currency === 'usd')!;
     expect(usd.columns).toEqual(['2026-01', '2026-02', '2026-03']);
-    const cells = usd.rows.map((r) => [r.bookedPeriod, ...usd.columns.map((c) => r.cells[c]?.amount ?? null), r.total]);
+    const cells = usd.rows.map((r) => [
+      r.bookedPeriod,
+      ...usd.columns.map((c) => r.cells[c]?.amountMinor ?? null),
+      r.total,
+    ]);
     expect(cells).toEqual([
       ['2026-01', 11653n, 9627n, 8470n, 29750n],
       ['2026-02', null, null, 4000n, 4000n],
@@ -207,9 +212,9 @@ describe('waterfall', () => {
     // The grand total equals the revenue recognized in the trial balance.
     expect(usd.total).toBe(-balanceOf(trialBalance(sampleLedger()), 'usd', 'revenue'));
     const jpy = wf.currencies.find((c) => c.currency === 'jpy')!;
-    expect(jpy.rows.map((r) => [r.bookedPeriod, r.cells['2026-02']?.amount, r.cells['2026-03']?.amount])).toEqual([
-      ['2026-02', 6000n, 6000n],
-    ]);
+    expect(
+      jpy.rows.map((r) => [r.bookedPeriod, r.cells['2026-02']?.amountMinor, r.cells['2026-03']?.amountMinor]),
+    ).toEqual([['2026-02', 6000n, 6000n]]);
   });
 
   it('keeps invoice and invoice-line ids per cell for drill-down', () => {
@@ -224,7 +229,7 @@ describe('waterfall', () => {
     const withoutReversal = waterfall(sampleLedger().filter((l) => l.entryId !== 'je_17')).currencies.find(
       (c) => c.currency === 'usd',
     )!;
-    expect(withoutReversal.rows.find((r) => r.bookedPeriod === '2026-01')!.cells['2026-03']!.amount).toBe(9470n);
+    expect(withoutReversal.rows.find((r) => r.bookedPeriod === '2026-01')!.cells['2026-03']!.amountMinor).toBe(9470n);
   });
 });
 

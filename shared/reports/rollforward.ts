@@ -93,7 +93,7 @@ export function rollforward(
       const cl = roleLines.filter((l) => l.currency === currency);
       const balanceBefore = (date: LocalDate): bigint => {
         let sum = 0n;
-        for (const l of cl) if (l.postingDate < date) sum += l.amount * normal;
+        for (const l of cl) if (l.postingDate < date) sum += l.amountMinor * normal;
         return sum;
       };
       let opening = periods.length > 0 ? balanceBefore(periods[0]!.start) : 0n;
@@ -101,7 +101,7 @@ export function rollforward(
         const moves = { billings: 0n, recognized: 0n, contra: 0n, fx: 0n, other: 0n };
         for (const l of cl) {
           if (l.period !== p.key) continue;
-          const normalAmount = l.amount * normal;
+          const normalAmount = l.amountMinor * normal;
           const bucket = bucketOfKind(l.kind);
           // Recognition and contra are shown as decreases (positive numbers that are subtracted).
           if (bucket === 'recognized' || bucket === 'contra') moves[bucket] -= normalAmount;

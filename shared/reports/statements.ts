@@ -15,7 +15,7 @@ import { compareRole, compareText, distinctSorted, periodAtOrBefore, type Report
 export interface StatementRow {
   role: AccountRole;
   account: string;
-  amount: bigint;
+  amountMinor: bigint;
 }
 
 export interface StatementSection {
@@ -71,14 +71,14 @@ function accountRows(lines: readonly LedgerLine[], sign: bigint): StatementRow[]
   for (const l of lines) {
     const k = `${l.role}\u0000${l.account}`;
     const row = byAccount.get(k);
-    if (row) row.amount += l.amount * sign;
-    else byAccount.set(k, { role: l.role, account: l.account, amount: l.amount * sign });
+    if (row) row.amountMinor += l.amountMinor * sign;
+    else byAccount.set(k, { role: l.role, account: l.account, amountMinor: l.amountMinor * sign });
   }
   return [...byAccount.values()].sort((a, b) => compareRole(a.role, b.role) || compareText(a.account, b.account));
 }
 
 function section(kind: StatementSection['kind'], title: string, rows: StatementRow[]): StatementSection {
-  return { kind, title, rows, total: rows.reduce((t, r) => t + r.amount, 0n) };
+  return { kind, title, rows, total: rows.reduce((t, r) => t + r.amountMinor, 0n) };
 }
 
 /** The income statement of one period: activity of income and expense accounts in that period. */
@@ -134,7 +134,7 @@ export function balanceSheet(lines: readonly LedgerLine[], options: { throughPer
       ),
     );
     let netIncome = 0n;
-    for (const l of cl) if (!BALANCE_KINDS.has(ROLE_INFO[l.role].kind)) netIncome -= l.amount;
+    for (const l of cl) if (!BALANCE_KINDS.has(ROLE_INFO[l.role].kind)) netIncome -= l.amountMinor;
     const equity: StatementSection = {
       kind: 'equity',
       title: 'Equity',

@@ -83,10 +83,10 @@ export function trialBalance(lines: readonly LedgerLine[], options: TrialBalance
       };
       byAccount.set(key, row);
     }
-    const s = sides(l.amount);
+    const s = sides(l.amountMinor);
     row.debits += s.debit;
     row.credits += s.credit;
-    row.balance += l.amount;
+    row.balance += l.amountMinor;
   }
   const rows = [...byAccount.values()].sort(
     (a, b) => compareText(a.currency, b.currency) || compareRole(a.role, b.role) || compareText(a.account, b.account),

@@ -23,7 +23,7 @@ export const WATERFALL_DRILLDOWN_IDS_MAX = 500;
 export interface WaterfallCell {
   bookedPeriod: string;
   recognitionPeriod: string;
-  amount: bigint;
+  amountMinor: bigint;
   invoices: string[];
   invoiceLines: string[];
   truncated: boolean;
@@ -89,7 +89,7 @@ export function waterfall(lines: readonly LedgerLine[]): WaterfallReport {
         cell = {
           bookedPeriod: booked,
           recognitionPeriod: l.period,
-          amount: 0n,
+          amountMinor: 0n,
           invoices: [],
           invoiceLines: [],
           truncated: false,
@@ -97,8 +97,8 @@ export function waterfall(lines: readonly LedgerLine[]): WaterfallReport {
         row.cells[l.period] = cell;
       }
       // Revenue is a credit (negative); the waterfall shows it as a positive amount.
-      const revenue = -l.amount;
-      cell.amount += revenue;
+      const revenue = -l.amountMinor;
+      cell.amountMinor += revenue;
       row.total += revenue;
       columnTotals[l.period] = (columnTotals[l.period] ?? 0n) + revenue;
       total += revenue;

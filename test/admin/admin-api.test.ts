@@ -20,7 +20,7 @@ import { postEntries } from '../../backend/ledger/ledger.ts';
 import { ensureTenant, type Tenant } from '../../backend/ledger/tenants.ts';
 import { createLogger } from '../../backend/log/logger.ts';
 import { createTestDatabase, type TestDatabase } from '../support/db.ts';
-import { currency as currencyOf } from '../../shared/money.ts';
+import { currency as currencyOf, minor } from '../../shared/money.ts';
 
 /** Strings that must never leave the server. */
 const SECRETS = [
@@ -115,8 +115,8 @@ async function seed(): Promise<void> {
       memo: `Invoice in_admin_${i}`,
       sources: [`in_admin_${i}`],
       lines: [
-        { role: 'receivable' as const, amount: 1000n + BigInt(i), currency: currencyOf('usd') },
-        { role: 'deferred_revenue' as const, amount: -(1000n + BigInt(i)), currency: currencyOf('usd') },
+        { role: 'receivable' as const, amountMinor: minor(1000n + BigInt(i)), currency: currencyOf('usd') },
+        { role: 'deferred_revenue' as const, amountMinor: minor(-(1000n + BigInt(i))), currency: currencyOf('usd') },
       ],
     })),
     { cause: eventId(1) },

@@ -14,7 +14,7 @@ import { pathToFileURL } from 'node:url';
 import type { Browser, Page } from 'playwright-core';
 import { CHART_PERIODS_MAX, renderDemoReport, type DemoReportInput } from '../../backend/demo/report-html.ts';
 import type { LedgerLine } from '../../shared/ledger-rows.ts';
-import { formatMinor, currency as currencyOf } from '../../shared/money.ts';
+import { formatMinor, negateMinor, currency as currencyOf } from '../../shared/money.ts';
 import { periodCalendar, periodsBetween } from '../../shared/periods.ts';
 import { randomLedger } from '../../shared/reports/fixtures/random-ledger.ts';
 import { sampleLedger } from '../../shared/reports/fixtures/sample-ledger.ts';
@@ -155,13 +155,13 @@ describe('renderDemoReport over seeded random ledgers', () => {
       const rf = rollforward(lines, { periods: RANDOM_PERIODS });
       for (const w of waterfall(lines).currencies) {
         const section = sectionOf(html, w.currency);
-        const cells = w.rows.flatMap((r) => Object.values(r.cells)).filter((c) => c.amount !== 0n);
+        const cells = w.rows.flatMap((r) => Object.values(r.cells)).filter((c) => c.amountMinor !== 0n);
         const bars = attrs(chartOf(section, 'waterfall'), 'data-bar');
         expect(
           bars.map((b) => `${b['data-booked']}>${b['data-recognized']}=${b['data-amount']}`).sort(),
           `SEED=${seed} ${w.currency}`,
         ).toEqual(
-          cells.map((c) => `${c.bookedPeriod}>${c.recognitionPeriod}=${formatMinor(c.amount, w.currency)}`).sort(),
+          cells.map((c) => `${c.bookedPeriod}>${c.recognitionPeriod}=${formatMinor(c.amountMinor, w.currency)}`).sort(),
         );
         for (const b of bars) expect(Number(b.height), `SEED=${seed}`).toBeGreaterThan(0);
         expect(section).toContain(`data-total="waterfall">${formatMinor(w.total, w.currency)}<`);
@@ -192,7 +192,7 @@ describe('renderDemoReport over seeded random ledgers', () => {
       kind: 'reversal' as const,
       postingDate: '2026-03-20',
       period: '2026-03',
-      amount: -l.amount,
+      amountMinor: negateMinor(l.amountMinor),
       reversesEntryId: 'je_05',
     }));
     const html = renderDemoReport({ ...fixtureInput(), lines: [...lines, ...reversal] });
@@ -268,7 +268,7 @@ describe.skipIf(!plan.run && !plan.fail)('demo report in headless Chromium', () 
   for (const currency of ['usd', 'jpy'].map(currencyOf)) {
     it(`draws one waterfall bar per non-zero cell in ${currency.toUpperCase()}, each visible and in proportion`, async () => {
       const w = wf.currencies.find((c) => c.currency === currency)!;
-      const cells = w.rows.flatMap((r) => Object.values(r.cells)).filter((c) => c.amount !== 0n);
+      const cells = w.rows.flatMap((r) => Object.values(r.cells)).filter((c) => c.amountMinor !== 0n);
       expect(cells.length).toBeGreaterThan(0);
       const bars = await inPage<
         { height: number; top: number; bottom: number; amount: string; svgTop: number; svgBottom: number }[]
@@ -276,7 +276,7 @@ describe.skipIf(!plan.run && !plan.fail)('demo report in headless Chromium', () 
         `Array.from(document.querySelectorAll('section[data-currency="${currency}"] svg[data-chart="waterfall"] [data-bar]')).map(e => { const r = e.getBoundingClientRect(); const s = e.ownerSVGElement.getBoundingClientRect(); return { height: r.height, top: r.top, bottom: r.bottom, amount: e.getAttribute('data-amount'), svgTop: s.top, svgBottom: s.bottom }; })`,
       );
       expect(bars).toHaveLength(cells.length);
-      expect(bars.map((b) => b.amount).sort()).toEqual(cells.map((c) => formatMinor(c.amount, currency)).sort());
+      expect(bars.map((b) => b.amount).sort()).toEqual(cells.map((c) => formatMinor(c.amountMinor, currency)).sort());
       for (const b of bars) {
         expect(b.height).toBeGreaterThan(0);
         expect(b.top).toBeGreaterThanOrEqual(b.svgTop);

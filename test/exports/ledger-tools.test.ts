@@ -12,7 +12,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { LedgerLine } from '../../shared/ledger-rows.ts';
-import { normalizeCurrency, parseMajor } from '../../shared/money.ts';
+import { minor, normalizeCurrency, parseMajor } from '../../shared/money.ts';
 import { parseCsv } from '../../shared/reports/csv.ts';
 import { randomLedger } from '../../shared/reports/fixtures/random-ledger.ts';
 import { sampleLedger } from '../../shared/reports/fixtures/sample-ledger.ts';
@@ -70,7 +70,9 @@ afterAll(() => {
 
 /** The ledger with one line's amount changed, so one entry no longer balances. */
 function unbalancedLedger(): LedgerLine[] {
-  return sampleLedger().map((l) => (l.entryId === 'je_09' && l.role === 'bank' ? { ...l, amount: l.amount + 1n } : l));
+  return sampleLedger().map((l) =>
+    l.entryId === 'je_09' && l.role === 'bank' ? { ...l, amountMinor: minor(l.amountMinor + 1n) } : l,
+  );
 }
 
 describe.skipIf(!hasHledger && !inCi)('hledger accepts the hledger export', () => {

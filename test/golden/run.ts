@@ -85,8 +85,8 @@ export function toJournalCsv(entries: EntryDraft[], settingsInput: unknown): str
   for (const e of sorted) {
     for (const l of e.lines) {
       const account = l.account ?? settings.account_names[l.role] ?? ROLE_INFO[l.role].defaultName;
-      const debit = l.amount > 0n ? formatMinor(l.amount, l.currency) : '';
-      const credit = l.amount < 0n ? formatMinor(-l.amount, l.currency) : '';
+      const debit = l.amountMinor > 0n ? formatMinor(l.amountMinor, l.currency) : '';
+      const credit = l.amountMinor < 0n ? formatMinor(-l.amountMinor, l.currency) : '';
       rows.push(
         [
           cal.periodOf(e.postingDate).key,
@@ -99,7 +99,10 @@ export function toJournalCsv(entries: EntryDraft[], settingsInput: unknown): str
           credit,
           l.original ? l.original.currency.toUpperCase() : '',
           l.original
-            ? formatMinor(l.original.amount < 0n ? -l.original.amount : l.original.amount, l.original.currency)
+            ? formatMinor(
+                l.original.amountMinor < 0n ? -l.original.amountMinor : l.original.amountMinor,
+                l.original.currency,
+              )
             : '',
           e.sources[0] ?? '',
           'false',

@@ -20,7 +20,7 @@ import { postEntries } from '../../backend/ledger/ledger.ts';
 import { closePeriod } from '../../backend/ledger/periods.ts';
 import { ensureTenant, type Tenant } from '../../backend/ledger/tenants.ts';
 import { createTestDatabase, type TestDatabase } from '../support/db.ts';
-import { currency as currencyOf } from '../../shared/money.ts';
+import { currency as currencyOf, minor } from '../../shared/money.ts';
 
 let t: TestDatabase;
 let tenant: Tenant;
@@ -33,8 +33,8 @@ const sale = (invoice: string, postingDate: string, amount: bigint): EntryDraft 
   memo: 'Invoice finalized',
   sources: [invoice],
   lines: [
-    { role: 'receivable', amount, currency: currencyOf('usd') },
-    { role: 'deferred_revenue', amount: -amount, currency: currencyOf('usd') },
+    { role: 'receivable', amountMinor: minor(amount), currency: currencyOf('usd') },
+    { role: 'deferred_revenue', amountMinor: minor(-amount), currency: currencyOf('usd') },
   ],
 });
 

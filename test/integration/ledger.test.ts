@@ -13,7 +13,7 @@ import { loadLedgerLines, postEntries, postEntry, reverseEntry } from '../../bac
 import { closePeriod, listPeriods, reopenPeriod } from '../../backend/ledger/periods.ts';
 import { ensureTenant, updateSettings, type Tenant } from '../../backend/ledger/tenants.ts';
 import { createTestDatabase, type TestDatabase } from '../support/db.ts';
-import { currency as currencyOf } from '../../shared/money.ts';
+import { currency as currencyOf, minor } from '../../shared/money.ts';
 
 let t: TestDatabase;
 let tenant: Tenant;
@@ -26,8 +26,8 @@ const sale = (key: string, date: string, amount = 12000n): EntryDraft => ({
   memo: 'Invoice finalized',
   sources: ['in_1'],
   lines: [
-    { role: 'receivable', amount, currency: currencyOf('usd') },
-    { role: 'deferred_revenue', amount: -amount, currency: currencyOf('usd') },
+    { role: 'receivable', amountMinor: minor(amount), currency: currencyOf('usd') },
+    { role: 'deferred_revenue', amountMinor: minor(-amount), currency: currencyOf('usd') },
   ],
 });
 
@@ -54,7 +54,7 @@ describe('posting', () => {
     expect(e!.created).toBe(true);
     expect(e!.periodKey).toBe('2026-01');
     const lines = await loadLedgerLines(t.db, tenant.id);
-    expect(lines.map((l) => [l.role, l.account, l.amount])).toEqual([
+    expect(lines.map((l) => [l.role, l.account, l.amountMinor])).toEqual([
       ['receivable', 'Stripe Receivables', 12000n],
       ['deferred_revenue', 'Deferred Revenue', -12000n],
     ]);
@@ -76,32 +76,32 @@ describe('posting', () => {
     const unbalanced: EntryDraft = {
       ...sale('bad:1', '2026-01-20'),
       lines: [
-        { role: 'receivable', amount: 100n, currency: currencyOf('usd') },
-        { role: 'deferred_revenue', amount: -99n, currency: currencyOf('usd') },
+        { role: 'receivable', amountMinor: minor(100n), currency: currencyOf('usd') },
+        { role: 'deferred_revenue', amountMinor: minor(-99n), currency: currencyOf('usd') },
       ],
     };
     expect(await codeOf(postEntries(t.db, tenant, [unbalanced]))).toBe('unbalanced_entry');
     const mixed: EntryDraft = {
       ...sale('bad:2', '2026-01-20'),
       lines: [
-        { role: 'receivable', amount: 100n, currency: currencyOf('usd') },
-        { role: 'deferred_revenue', amount: -100n, currency: currencyOf('eur') },
+        { role: 'receivable', amountMinor: minor(100n), currency: currencyOf('usd') },
+        { role: 'deferred_revenue', amountMinor: minor(-100n), currency: currencyOf('eur') },
       ],
     };
     expect(await codeOf(postEntries(t.db, tenant, [mixed]))).toBe('unbalanced_entry');
     const unknownRole = {
       ...sale('bad:3', '2026-01-20'),
       lines: [
-        { role: 'petty_cash', amount: 100n, currency: 'usd' },
-        { role: 'revenue', amount: -100n, currency: 'usd' },
+        { role: 'petty_cash', amountMinor: 100n, currency: 'usd' },
+        { role: 'revenue', amountMinor: -100n, currency: 'usd' },
       ],
     } as unknown as EntryDraft;
     expect(await codeOf(postEntries(t.db, tenant, [unknownRole]))).toBe('unknown_account');
     const float = {
       ...sale('bad:4', '2026-01-20'),
       lines: [
-        { role: 'receivable', amount: 1.5, currency: 'usd' },
-        { role: 'revenue', amount: -1.5, currency: 'usd' },
+        { role: 'receivable', amountMinor: 1.5, currency: 'usd' },
+        { role: 'revenue', amountMinor: -1.5, currency: 'usd' },
       ],
     } as unknown as EntryDraft;
     expect(await codeOf(postEntries(t.db, tenant, [float]))).toBe('invalid_input');
@@ -110,8 +110,8 @@ describe('posting', () => {
     const manualUnknown: EntryDraft = {
       ...sale('bad:7', '2026-01-20'),
       lines: [
-        { role: 'receivable', account: 'Nope', amount: 5n, currency: currencyOf('usd') },
-        { role: 'revenue', amount: -5n, currency: currencyOf('usd') },
+        { role: 'receivable', account: 'Nope', amountMinor: minor(5n), currency: currencyOf('usd') },
+        { role: 'revenue', amountMinor: minor(-5n), currency: currencyOf('usd') },
       ],
     };
     expect(await codeOf(postEntries(t.db, tenant, [manualUnknown], { createAccounts: false }))).toBe('unknown_account');
@@ -350,7 +350,7 @@ describe('reversals', () => {
       .transaction()
       .execute((tx) => reverseEntry(tx, tenant, entry.id, '2026-02-10', 'duplicate invoice'));
     const lines = await loadLedgerLines(t.db, tenant.id, { entryKeyPrefix: 'reversal:feb:1' });
-    expect(lines.map((l) => l.amount)).toEqual([-12000n, 12000n]);
+    expect(lines.map((l) => l.amountMinor)).toEqual([-12000n, 12000n]);
     expect(lines[0]!.reversesEntryId).toBe(entry.id.toString());
     expect(rev.created).toBe(true);
     expect(

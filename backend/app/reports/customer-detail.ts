@@ -50,8 +50,8 @@ export async function getCustomerDetail(
   const invoices: CustomerDetailResponse['invoices'] = [];
   for (const invoice of facts.filter((f): f is InvoiceFinalizedFact => f.type === 'invoice_finalized')) {
     const own = schedules.filter((s) => s.aggregate === invoice.invoice);
-    const total = own.reduce((sum, s) => sum + s.amount, 0n);
-    const released = own.filter((s) => s.released).reduce((sum, s) => sum + s.amount, 0n);
+    const total = own.reduce((sum, s) => sum + s.amountMinor, 0n);
+    const released = own.filter((s) => s.released).reduce((sum, s) => sum + s.amountMinor, 0n);
     recognized += released;
     deferred += total - released;
     invoices.push({

@@ -43,14 +43,14 @@ function byObligation(schedules: readonly ScheduleLine[]): Map<string, ScheduleL
 
 /** Amount, recognized amount, and per posting period the amount and whether all of it is recognized. */
 function totalsOf(list: readonly ScheduleLine[]) {
-  const periods = new Map<string, { amount: bigint; recognized: boolean }>();
+  const periods = new Map<string, { amountMinor: bigint; recognized: boolean }>();
   let amount = 0n;
   let recognized = 0n;
   for (const s of list) {
-    amount += s.amount;
-    if (s.released) recognized += s.amount;
-    const current = periods.get(s.postingPeriod) ?? { amount: 0n, recognized: true };
-    current.amount += s.amount;
+    amount += s.amountMinor;
+    if (s.released) recognized += s.amountMinor;
+    const current = periods.get(s.postingPeriod) ?? { amountMinor: 0n, recognized: true };
+    current.amountMinor += s.amountMinor;
     current.recognized = current.recognized && s.released;
     periods.set(s.postingPeriod, current);
   }
@@ -90,7 +90,7 @@ export function scheduleItems(
       deferred_minor: minor(amount - recognized),
       periods: [...periods]
         .sort((a, b) => a[0].localeCompare(b[0]))
-        .map(([period, v]) => ({ period, amount_minor: minor(v.amount), recognized: v.recognized })),
+        .map(([period, v]) => ({ period, amount_minor: minor(v.amountMinor), recognized: v.recognized })),
     });
   }
   return out;

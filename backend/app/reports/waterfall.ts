@@ -12,7 +12,7 @@ function deferredByBookedPeriod(lines: readonly LedgerLine[]): Map<string, bigin
   const remaining = new Map<string, bigint>();
   for (const line of lines) {
     if (line.role !== 'deferred_revenue' || !line.bookedPeriod) continue;
-    remaining.set(line.bookedPeriod, (remaining.get(line.bookedPeriod) ?? 0n) - line.amount);
+    remaining.set(line.bookedPeriod, (remaining.get(line.bookedPeriod) ?? 0n) - line.amountMinor);
   }
   return remaining;
 }
@@ -35,7 +35,7 @@ export async function getWaterfall(
   const rows: WaterfallResponse['rows'] = [];
   for (const bookedPeriod of [...booked].sort()) {
     const row = grid?.rows.find((r) => r.bookedPeriod === bookedPeriod);
-    const inWindow = keys.map((k) => row?.cells[k]?.amount ?? 0n);
+    const inWindow = keys.map((k) => row?.cells[k]?.amountMinor ?? 0n);
     const left = remaining.get(bookedPeriod) ?? 0n;
     if (left === 0n && inWindow.every((v) => v === 0n)) continue;
     // Booked = everything recognized from it so far (also before the window) + what is still deferred.

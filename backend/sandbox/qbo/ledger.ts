@@ -6,7 +6,7 @@
 import type { AccountRole } from '../../../shared/accounts.ts';
 import type { EntryKind } from '../../../shared/journal.ts';
 import type { LedgerLine } from '../../../shared/ledger-rows.ts';
-import { currency as currencyOf, type Currency } from '../../../shared/money.ts';
+import { currency as currencyOf, type Currency, minor } from '../../../shared/money.ts';
 import { prng as rng } from '../../../shared/prng.ts';
 
 export interface LedgerSpec {
@@ -73,7 +73,9 @@ export function generateLedger(spec: LedgerSpec): LedgerLine[] {
         lines.push({ role: 'fees', account: 'Stripe Fees', amount: fee });
         lines.push({ role: 'cash_clearing', account: 'Stripe Balance', amount: -fee });
       }
-      lines.forEach((l, lineNo) => out.push({ ...base, lineNo, role: l.role, account: l.account, amount: l.amount }));
+      lines.forEach((l, lineNo) =>
+        out.push({ ...base, lineNo, role: l.role, account: l.account, amountMinor: minor(l.amount) }),
+      );
     }
   }
   return out;
