@@ -190,7 +190,10 @@ export async function bookAggregates(
   for (const [aggregate, facts] of byAggregate) {
     const result = runEngine({ settings: tenant.settings, facts, through });
     for (const ex of result.exceptions) {
-      await recordException(tx, tenant.id, 'engine', ex.objectId ?? aggregate, ex.reason, { aggregate });
+      // A warning (booked on an estimate) has its own row, so the object's own refusal does not overwrite it.
+      const objectId = ex.severity === 'warning' ? `${ex.objectId}#warning` : ex.objectId;
+      const details = ex.severity === 'warning' ? { aggregate, severity: 'warning' } : { aggregate };
+      await recordException(tx, tenant.id, 'engine', objectId, ex.reason, details);
     }
     for (const d of result.entries) {
       if (scope.datedAfter !== undefined && d.postingDate <= scope.datedAfter) continue;

@@ -26,12 +26,14 @@ export interface ScheduleLine {
   released: boolean;
 }
 
-/** A fact the engine could not book, with a plain reason. */
+/** A fact the engine could not book, with a plain reason; or, as a warning, one it booked on an estimate. */
 export interface EngineException {
   aggregate: string;
   objectId: string;
   factKey: string | null;
   reason: string;
+  /** `warning`: booked, but a person should look (an estimated exchange rate). Absent: not booked. */
+  severity?: 'warning' | undefined;
 }
 
 export interface EngineResult {
@@ -49,6 +51,11 @@ export interface AggregateBook extends EngineResult {
 
 export function addException(book: AggregateBook, objectId: string, factKey: string | null, reason: string): void {
   book.exceptions.push({ aggregate: book.key, objectId, factKey, reason });
+}
+
+/** A fact that was booked, but on something a person should confirm (an estimated rate). */
+export function addWarning(book: AggregateBook, objectId: string, factKey: string | null, reason: string): void {
+  book.exceptions.push({ aggregate: book.key, objectId, factKey, reason, severity: 'warning' });
 }
 
 /**

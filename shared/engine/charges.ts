@@ -7,11 +7,11 @@
 import { minor } from '../money.ts';
 import type { LocalDate } from '../journal.ts';
 import type { Decimal } from '../money.ts';
-import { addException, emit, type AggregateBook } from './aggregate-book.ts';
+import { emit, type AggregateBook } from './aggregate-book.ts';
 import { convertMinor } from './allocation.ts';
 import { dateOf, type EngineContext } from './context.ts';
 import { factKey, type ChargeFact, type Fact, type InvoiceFinalizedFact, type InvoiceLineFact } from './facts.ts';
-import { chargeBookingRate, noRateReason, originalAmount } from './fx.ts';
+import { chargeBookingRate, originalAmount, rateOrException } from './fx.ts';
 import { bookInvoiceEvent, type InvoiceEventFact } from './invoice-events.ts';
 import type { InvoiceState } from './invoice-state.ts';
 import { makeObligation } from './obligations.ts';
@@ -31,11 +31,14 @@ export function bookCharge(book: AggregateBook, charge: ChargeFact, facts: Fact[
   const context = book.context;
   const currency = context.functionalCurrency;
   const date = dateOf(context, charge.at);
-  const rate = chargeBookingRate(context, charge, date);
-  if (!rate) {
-    addException(book, charge.charge, factKey(charge), noRateReason(charge.currency, currency, date));
-    return;
-  }
+  const choice = chargeBookingRate(context, charge, date);
+  const rate = rateOrException(book, choice, {
+    objectId: charge.charge,
+    factKey: factKey(charge),
+    from: charge.currency,
+    date,
+  });
+  if (!rate) return;
   const settled = charge.balanceTransaction;
   const amountFunctional =
     settled && settled.currency === currency

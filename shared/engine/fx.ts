@@ -8,6 +8,7 @@ import type { LineDraft, LocalDate } from '../journal.ts';
 import { Decimal, type Currency, minor } from '../money.ts';
 import type { TenantSettings } from '../settings.ts';
 import { convertMinor } from './allocation.ts';
+import { addException, addWarning, type AggregateBook } from './aggregate-book.ts';
 import { dateOf, type EngineContext } from './context.ts';
 import type { BalanceTxnFact, ChargeFact, InvoiceFinalizedFact, PaymentFact } from './facts.ts';
 
@@ -22,25 +23,61 @@ export interface InvoiceCurrency {
   rateText: string;
 }
 
-/** The estimated rate from the configured source: the latest rate on or before `date`. */
-export function estimatedRate(settings: TenantSettings, from: string, to: string, date: LocalDate): Decimal | null {
-  if (from === to) return new Decimal(1);
-  let best: { date: string; rate: Decimal } | null = null;
-  for (const configured of settings.fx_rates) {
-    if (configured.date > date) continue;
-    let rate: Decimal | null = null;
-    if (configured.from === from && configured.to === to) {
-      rate = new Decimal(configured.rate);
-    } else if (configured.from === to && configured.to === from && !new Decimal(configured.rate).isZero()) {
-      // Only the inverse pair is configured.
-      rate = new Decimal(1).div(configured.rate);
-    }
-    if (!rate) continue;
-    // The latest date wins; on the same date the pair in the asked direction beats the inverse.
-    const later = !best || configured.date > best.date || (configured.date === best.date && configured.from === from);
-    if (later) best = { date: configured.date, rate };
+/**
+ * A rate to the functional currency as the engine chose it. `estimatedFrom` is set when no rate
+ * existed on or before the date and the earliest later one was used (docs/accounting.md §3, "Foreign currency"):
+ * the transaction books, and a warning says so.
+ */
+export interface RateChoice {
+  rate: Decimal;
+  estimatedFrom: LocalDate | null;
+}
+
+/** The configured rate `from`→`to` of one row of the tenant's table, or its inverse; null when the row is another pair. */
+function rowRate(configured: TenantSettings['fx_rates'][number], from: string, to: string): Decimal | null {
+  if (configured.from === from && configured.to === to) return new Decimal(configured.rate);
+  if (configured.from === to && configured.to === from && !new Decimal(configured.rate).isZero()) {
+    return new Decimal(1).div(configured.rate);
   }
-  return best ? best.rate : null;
+  return null;
+}
+
+/**
+ * The rate from the tenant's rate source: the latest rate on or before `date`; when there is
+ * none, the earliest rate after it, marked as an estimate. Null only when the pair has no rate at all.
+ */
+export function configuredRate(settings: TenantSettings, from: string, to: string, date: LocalDate): RateChoice | null {
+  if (from === to) return { rate: new Decimal(1), estimatedFrom: null };
+  let before: { date: string; rate: Decimal; direct: boolean } | null = null;
+  let after: { date: string; rate: Decimal; direct: boolean } | null = null;
+  for (const configured of settings.fx_rates) {
+    const rate = rowRate(configured, from, to);
+    if (!rate) continue;
+    const found = { date: configured.date, rate, direct: configured.from === from };
+    // On the same date the pair in the asked direction beats the inverse.
+    if (configured.date <= date) {
+      const better = !before || found.date > before.date || (found.date === before.date && found.direct);
+      if (better) before = found;
+    } else {
+      const better = !after || found.date < after.date || (found.date === after.date && found.direct);
+      if (better) after = found;
+    }
+  }
+  if (before) return { rate: before.rate, estimatedFrom: null };
+  return after ? { rate: after.rate, estimatedFrom: after.date } : null;
+}
+
+/** The rate from the configured source on `date` (an estimate from a later date when none is earlier); null when none. */
+export function estimatedRate(settings: TenantSettings, from: string, to: string, date: LocalDate): Decimal | null {
+  return configuredRate(settings, from, to, date)?.rate ?? null;
+}
+
+/** The warning raised when a transaction was booked at a later date's rate. */
+export function estimatedRateWarning(from: string, to: string, date: LocalDate, choice: RateChoice): string {
+  return (
+    `estimated rate: no ${from.toUpperCase()}→${to.toUpperCase()} rate on or before ${date}; ` +
+    `booked at the rate of ${choice.estimatedFrom} (${choice.rate.toString()}); add the rate of ${date} to correct it`
+  );
 }
 
 /** Why a fact in `from` could not be booked: no rate to the functional currency `to`. */
@@ -56,20 +93,41 @@ export function invoiceBookingRate(
   context: EngineContext,
   fact: InvoiceFinalizedFact,
   payments: PaymentFact[],
-): Decimal | null {
-  if (fact.currency === context.functionalCurrency) return new Decimal(1);
+): RateChoice | null {
+  if (fact.currency === context.functionalCurrency) return { rate: new Decimal(1), estimatedFrom: null };
   const bookedOn = dateOf(context, fact.at);
   const atOnce = payments.find((p) => p.balanceTransaction?.exchangeRate && dateOf(context, p.at) === bookedOn);
-  if (atOnce) return new Decimal(atOnce.balanceTransaction!.exchangeRate!);
-  return estimatedRate(context.settings, fact.currency, context.functionalCurrency, bookedOn);
+  if (atOnce) return { rate: new Decimal(atOnce.balanceTransaction!.exchangeRate!), estimatedFrom: null };
+  return configuredRate(context.settings, fact.currency, context.functionalCurrency, bookedOn);
 }
 
 /** A charge's booking rate: its balance transaction's rate, else the configured estimate. */
-export function chargeBookingRate(context: EngineContext, charge: ChargeFact, date: LocalDate): Decimal | null {
-  if (charge.currency === context.functionalCurrency) return new Decimal(1);
+export function chargeBookingRate(context: EngineContext, charge: ChargeFact, date: LocalDate): RateChoice | null {
+  if (charge.currency === context.functionalCurrency) return { rate: new Decimal(1), estimatedFrom: null };
   const settled = charge.balanceTransaction?.exchangeRate ?? null;
-  if (settled) return new Decimal(settled);
-  return estimatedRate(context.settings, charge.currency, context.functionalCurrency, date);
+  if (settled) return { rate: new Decimal(settled), estimatedFrom: null };
+  return configuredRate(context.settings, charge.currency, context.functionalCurrency, date);
+}
+
+/**
+ * The rate a fact in `from` books at, from `choose`: an exception (and null) when there is none,
+ * a warning when it is an estimate from a later date.
+ */
+export function rateOrException(
+  book: AggregateBook,
+  choice: RateChoice | null,
+  fact: { objectId: string; factKey: string; from: string; date: LocalDate },
+): Decimal | null {
+  const to = book.context.functionalCurrency;
+  if (!choice) {
+    const reason = `${noRateReason(fact.from, to, fact.date)}; add one to the tenant's fx_rates`;
+    addException(book, fact.objectId, fact.factKey, reason);
+    return null;
+  }
+  if (choice.estimatedFrom !== null) {
+    addWarning(book, fact.objectId, fact.factKey, estimatedRateWarning(fact.from, to, fact.date, choice));
+  }
+  return choice.rate;
 }
 
 /** The original-currency annotation of a line of a foreign invoice (none in the functional currency). */

@@ -27,7 +27,7 @@ export { aggregateKeyOf, factKey, parseFact, serializeFact } from './facts.ts';
 export type { Fact, FactType } from './facts.ts';
 export type { EngineException, EngineResult, ScheduleLine } from './aggregate-book.ts';
 export { EngineRefusal } from './failures.ts';
-export { estimatedRate } from './fx.ts';
+export { configuredRate, estimatedRate, type RateChoice } from './fx.ts';
 export { resolveRule } from './rules.ts';
 
 export interface EngineInput {

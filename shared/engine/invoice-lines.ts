@@ -6,14 +6,14 @@
  */
 import type { LineDraft } from '../journal.ts';
 import { allocate, decimalWeights, minor } from '../money.ts';
-import { addException, emit, type AggregateBook } from './aggregate-book.ts';
+import { emit, type AggregateBook } from './aggregate-book.ts';
 import { allocateSigned } from './allocation.ts';
 import { dateOf } from './context.ts';
-import { factKey } from './facts.ts';
 import { originalAmount } from './fx.ts';
 import { addLine, lineDimensions, type BookedLine, type InvoiceState, type LineBooking } from './invoice-state.ts';
 import { makeObligation } from './obligations.ts';
-import { bookPendingLine } from './pending-items.ts';
+import { bookPendingLine, pendingSchedule } from './pending-items.ts';
+import { bookForeignPendingLine, pendingItemRate } from './pending-items-foreign.ts';
 import { resolveRule, timingFor, type ObligationTerms, type ResolvedRule, type TimingInputs } from './rules.ts';
 
 /** One obligation a line's rule makes (a bundle makes one per component), with its gross amounts. */
@@ -72,8 +72,14 @@ function bookLine(booking: LineBooking, timingInputs: TimingInputs): void {
   if (line.pendingItemCreatedAt !== null) {
     // Pending item: its own aggregate accrued it; here we bill what was accrued and defer the rest.
     if (!invoice.foreign) return bookPendingLine(booking);
-    const reason = 'pending invoice items in a foreign currency are booked as ordinary lines (not accrued)';
-    addException(book, line.id, factKey(invoice.fact), reason);
+    const itemRate = pendingItemRate(context, invoice.fact.currency, line.pendingItemCreatedAt);
+    if (itemRate) {
+      const schedule = pendingSchedule(context, line, line.pendingItemCreatedAt);
+      booked.pendingSchedule = schedule;
+      booked.foreignPending = bookForeignPendingLine(booking, schedule, itemRate);
+      return;
+    }
+    // No rate at all for the item (its own aggregate says so): nothing was accrued, so bill it as an ordinary line.
   }
   const rule = resolveRule(context.settings, line.product, line.price, booking.dimensions.bookedOn);
   if (rule.rule === 'exclude') return bookExcludedLine(booking);

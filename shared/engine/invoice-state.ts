@@ -14,6 +14,7 @@ import type { AggregateBook } from './aggregate-book.ts';
 import { originalAmount, type InvoiceCurrency } from './fx.ts';
 import type { Obligation, ObligationCut } from './obligations.ts';
 import type { PeriodAmount } from './schedule.ts';
+import type { ForeignPending } from './pending-items-foreign.ts';
 import type { Currency } from '../money.ts';
 
 export interface BookedLine {
@@ -27,6 +28,8 @@ export interface BookedLine {
    * this is the schedule it was accrued on, by posting period. Null for every other line.
    */
   pendingSchedule: PeriodAmount[] | null;
+  /** A foreign pending item's line: the rates its finalization fixed (pending-items-foreign.ts). */
+  foreignPending?: ForeignPending | undefined;
 }
 
 /** A cancel-type entry as booked: what it took from each obligation, and its lines. */

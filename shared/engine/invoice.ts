@@ -9,7 +9,7 @@ import { addException, emit, type AggregateBook } from './aggregate-book.ts';
 import { allocateSignedOrZeros, convertMinor } from './allocation.ts';
 import { dateOf } from './context.ts';
 import { factKey, type Fact, type InvoiceFinalizedFact, type InvoiceLineFact, type PaymentFact } from './facts.ts';
-import { invoiceBookingRate, noRateReason, originalAmount } from './fx.ts';
+import { invoiceBookingRate, originalAmount, rateOrException } from './fx.ts';
 import { bookInvoiceEvents } from './invoice-events.ts';
 import { bookFinalization } from './invoice-lines.ts';
 import { invoiceDimensions, takeReceivable, type InvoiceState } from './invoice-state.ts';
@@ -20,13 +20,13 @@ export function bookInvoice(book: AggregateBook, fact: InvoiceFinalizedFact, fac
   const payments = facts
     .filter((f): f is PaymentFact => f.type === 'payment')
     .sort((a, b) => a.at - b.at || (a.payment < b.payment ? -1 : 1));
-  const rate = invoiceBookingRate(context, fact, payments);
-  if (!rate) {
-    const missing = noRateReason(fact.currency, context.functionalCurrency, dateOf(context, fact.at));
-    const reason = `${missing}; add one to the tenant's fx_rates`;
-    addException(book, fact.invoice, factKey(fact), reason);
-    return;
-  }
+  const rate = rateOrException(book, invoiceBookingRate(context, fact, payments), {
+    objectId: fact.invoice,
+    factKey: factKey(fact),
+    from: fact.currency,
+    date: dateOf(context, fact.at),
+  });
+  if (!rate) return;
   const balanceApplied = fact.endingBalanceMinor - fact.startingBalanceMinor;
   const paidAt = paidInstant(fact, facts, payments, balanceApplied);
   const invoice = newInvoiceState(book, fact, rate);

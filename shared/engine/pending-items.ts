@@ -8,7 +8,9 @@
 import { minor } from '../money.ts';
 import type { LineDraft } from '../journal.ts';
 import type { Period } from '../periods.ts';
-import { addException, emit, type AggregateBook } from './aggregate-book.ts';
+import { emit, type AggregateBook } from './aggregate-book.ts';
+import { configuredRate, rateOrException } from './fx.ts';
+import { translateRunning } from './pending-items-foreign.ts';
 import { dateOf, isReleased, lastDay, type EngineContext } from './context.ts';
 import { factKey, type InvoiceItemFact, type InvoiceLineFact } from './facts.ts';
 import type { InvoiceState, LineBooking, LineDimensions } from './invoice-state.ts';
@@ -40,13 +42,17 @@ export function pendingSchedule(context: EngineContext, item: PendingItem, creat
 export function bookInvoiceItem(book: AggregateBook, item: InvoiceItemFact): void {
   const context = book.context;
   const currency = context.functionalCurrency;
-  if (item.currency !== currency) {
-    const reason =
-      `invoice item ${item.invoiceItem} is in ${item.currency.toUpperCase()}; ` +
-      'unbilled accrual is only supported in the functional currency';
-    addException(book, item.invoiceItem, factKey(item), reason);
-    return;
-  }
+  const foreign = item.currency !== currency;
+  // A foreign item accrues at its creation date's rate (pending-items-foreign.ts).
+  const choice = foreign ? configuredRate(context.settings, item.currency, currency, dateOf(context, item.at)) : null;
+  const fact = {
+    objectId: item.invoiceItem,
+    factKey: factKey(item),
+    from: item.currency,
+    date: dateOf(context, item.at),
+  };
+  const rate = foreign ? rateOrException(book, choice, fact) : null;
+  if (foreign && !rate) return;
   const rule = resolveRule(context.settings, item.product, item.price, dateOf(context, item.at));
   const byPeriod = new Map<string, PeriodAmount>();
   for (const release of pendingSchedule(context, item, item.at)) {
@@ -54,7 +60,11 @@ export function bookInvoiceItem(book: AggregateBook, item: InvoiceItemFact): voi
     if (merged) merged.amountMinor += release.amountMinor;
     else byPeriod.set(release.period.key, { ...release });
   }
-  for (const { period, amountMinor: amount } of byPeriod.values()) {
+  const periods = [...byPeriod.values()];
+  const amounts = periods.map((p) => p.amountMinor);
+  const functional = rate ? translateRunning(amounts, item.currency, currency, rate) : amounts;
+  periods.forEach(({ period, amountMinor: inItemCurrency }, k) => {
+    const amount = functional[k]!;
     const released = isReleased(context, period);
     book.schedules.push({
       aggregate: book.key,
@@ -69,13 +79,15 @@ export function bookInvoiceItem(book: AggregateBook, item: InvoiceItemFact): voi
       currency,
       released,
     });
-    if (!released) continue;
+    if (!released) return;
     const dimensions = {
       customer: item.customer ?? undefined,
       invoiceLine: item.invoiceItem,
       product: item.product ?? undefined,
       bookedOn: dateOf(context, item.at),
     };
+    const original = (sign: bigint): LineDraft['original'] =>
+      rate ? { currency: item.currency, amountMinor: minor(sign * inItemCurrency), rate: rate.toString() } : undefined;
     emit(book, {
       key: `ubl:${item.invoiceItem}:${period.key}`,
       kind: 'unbilled_accrual',
@@ -83,11 +95,18 @@ export function bookInvoiceItem(book: AggregateBook, item: InvoiceItemFact): voi
       memo: `Unbilled ${item.proration ? 'proration' : 'item'} ${item.invoiceItem} earned in ${period.key}`,
       sources: [item.invoiceItem],
       lines: [
-        { role: 'unbilled_receivable', amountMinor: minor(amount), currency, ...dimensions },
-        { role: 'revenue', account: rule.account, amountMinor: minor(-amount), currency, ...dimensions },
+        { role: 'unbilled_receivable', amountMinor: minor(amount), currency, original: original(1n), ...dimensions },
+        {
+          role: 'revenue',
+          account: rule.account,
+          amountMinor: minor(-amount),
+          currency,
+          original: original(-1n),
+          ...dimensions,
+        },
       ],
     });
-  }
+  });
 }
 
 /**

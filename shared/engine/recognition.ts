@@ -13,7 +13,9 @@ import { originalAmount } from './fx.ts';
 import { lineDimensions, type BookedLine, type InvoiceState, type LineDimensions } from './invoice-state.ts';
 import type { Obligation } from './obligations.ts';
 import { addPendingReclassification } from './pending-items.ts';
+import { addForeignPendingReclassification } from './pending-items-foreign.ts';
 import { releasesByPeriod, type PeriodAmount } from './schedule.ts';
+import { resolveRule } from './rules.ts';
 import type { Currency } from '../money.ts';
 
 /** The posting period of a release: under catch-up, periods before the booking period post in it. */
@@ -33,6 +35,20 @@ export function bookRecognition(book: AggregateBook, invoice: InvoiceState): voi
   };
   for (const booked of invoice.lines) {
     const dimensions = lineDimensions(invoice, booked.line, bookedOn);
+    if (booked.pendingSchedule && booked.foreignPending) {
+      const line = booked.line;
+      const rule = resolveRule(context.settings, line.product, line.price, dateOf(context, line.pendingItemCreatedAt!));
+      const revenue = { account: rule.account, dimensions };
+      addForeignPendingReclassification(
+        context,
+        invoice,
+        booked.pendingSchedule,
+        booked.foreignPending,
+        revenue,
+        linesOf,
+      );
+      continue;
+    }
     if (booked.pendingSchedule) {
       addPendingReclassification(context, invoice, booked.pendingSchedule, dimensions, linesOf);
       continue;

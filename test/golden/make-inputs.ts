@@ -1592,6 +1592,69 @@ for (const catchUp of [true, false]) {
   });
 }
 
+// 31. A proration in EUR on USD books: 31.00 EUR for Jan 16 – Feb 16 created Jan 16 (rate 1.10),
+// billed on the Feb 1 renewal (rate 1.20), not yet paid.
+{
+  const created = ts('2026-01-16');
+  const ii = {
+    id: 'ii_eur_up',
+    object: 'invoiceitem',
+    amount: 3100,
+    currency: 'eur',
+    customer: 'cus_golden',
+    date: created,
+    invoice: 'in_eur_renew',
+    period: { start: created, end: ts('2026-02-16') },
+    pricing: {
+      type: 'price_details',
+      price_details: { price: 'price_pro', product: 'prod_pro' },
+      unit_amount_decimal: '3100',
+    },
+    proration: true,
+    quantity: 1,
+    quantity_decimal: '1',
+    discountable: false,
+    livemode: false,
+    metadata: {},
+    parent: null,
+  } as Obj;
+  const fin = ts('2026-02-01');
+  const inv = invoice({
+    id: 'in_eur_renew',
+    currency: 'eur',
+    created: fin - 3600,
+    finalizedAt: fin,
+    lines: [
+      {
+        id: 'il_eur_up',
+        amount: 3100,
+        product: 'prod_pro',
+        price: 'price_pro',
+        start: created,
+        end: ts('2026-02-16'),
+        invoiceItem: 'ii_eur_up',
+        proration: true,
+      },
+    ],
+  });
+  add({
+    name: 'fx-proration-unbilled-then-invoiced',
+    settings: {
+      fx_rates: [
+        { date: '2026-01-15', from: 'eur', to: 'usd', rate: '1.10' },
+        { date: '2026-02-01', from: 'eur', to: 'usd', rate: '1.20' },
+      ],
+    },
+    through: '2026-02-28',
+    lines: [
+      ii,
+      inv,
+      event('evt_fxpr1', 'invoiceitem.created', created, { ...ii, invoice: null }),
+      event('evt_fxpr2', 'invoice.finalized', fin, inv),
+    ],
+  });
+}
+
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
   for (const s of scenarios) {
     const dir = join(here, s.name);
