@@ -92,6 +92,21 @@ export function normalizeCurrency(currency: string): Currency {
   return c as Currency;
 }
 
+/** ISO 4217 codes the runtime knows (from its ICU data), lower-case. */
+let knownCurrencies: Set<string> | null = null;
+
+/** True for a code ISO 4217 lists (any case): `isKnownCurrency('EUR')`; false for `xyz` or `eu`. */
+export function isKnownCurrency(code: string): boolean {
+  knownCurrencies ??= new Set([
+    ...Intl.supportedValuesOf('currency').map((c) => c.toLowerCase()),
+    // Funds codes the runtime may not list but whose minor units are named above.
+    ...ZERO_DECIMAL,
+    ...THREE_DECIMAL,
+    ...FOUR_DECIMAL,
+  ]);
+  return /^[A-Za-z]{3}$/.test(code) && knownCurrencies.has(code.toLowerCase());
+}
+
 /** Builds a `Currency` from a literal code, validating it: `currency('usd')`. */
 export function currency(code: string): Currency {
   return normalizeCurrency(code);

@@ -78,7 +78,7 @@ export const FxRateSchema = z.strictObject({
   date: localDate,
   from: currency,
   to: currency,
-  rate: decimalString,
+  rate: decimalString.refine((s) => /[1-9]/.test(s), 'must be greater than zero'),
 });
 export type FxRate = z.infer<typeof FxRateSchema>;
 
@@ -110,6 +110,19 @@ export const TenantSettingsSchema = z.strictObject({
   product_rules: z.record(z.string(), z.union([ProductRuleSchema, z.array(ProductRuleSchema).min(1)])).default({}),
   /** Configured rate source for estimated rates (used when Stripe has no balance transaction yet). */
   fx_rates: z.array(FxRateSchema).default([]),
+  /**
+   * A provider of daily reference rates, fetched by the daily tick into the tenant's rate table
+   * (the tenant's own `fx_rates` win on the same date). `url` may hold `{date}` and `{base}`.
+   */
+  fx_provider: z
+    .strictObject({
+      url: z.url({ protocol: /^https?$/ }),
+      format: z.enum(['json', 'csv']),
+      /** The currency the provider quotes against (`json`: units of each currency per one base unit). */
+      base: currency.optional(),
+    })
+    .nullable()
+    .default(null),
   /** Account names per role, when the tenant's chart uses its own names. */
   account_names: z.partialRecord(z.enum(ACCOUNT_ROLES), z.string().min(1)).default({}),
 });

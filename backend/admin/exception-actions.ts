@@ -21,6 +21,7 @@ const KINDS = [
   'qbo_post',
   'reconcile',
   'recognition_changed',
+  'fx_rates',
 ] as const satisfies readonly ExceptionKind[];
 /** Longest resolution note kept: a paragraph, not a document. */
 const NOTE_MAX_CHARS = 2_000;

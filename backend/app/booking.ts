@@ -21,6 +21,8 @@ import {
 } from '../ledger/ledger.ts';
 import type { Tenant } from '../ledger/tenants.ts';
 import { recordException } from '../ledger/exception-queue.ts';
+import { loadProviderRates, withProviderRates } from '../rates/store.ts';
+import type { TenantSettings } from '../../shared/settings.ts';
 
 /** Called after entries were posted for a tenant (e.g. to enqueue a QuickBooks sync). */
 export type AfterPost = (tx: Tx, tenant: Tenant) => Promise<void>;
@@ -170,6 +172,12 @@ export interface BookingScope {
   datedAfter?: LocalDate;
 }
 
+/** The tenant's settings as the engine books with them: with the rate provider's rates when it has one. */
+export async function bookingSettings(tx: Db | Tx, tenant: Tenant): Promise<TenantSettings> {
+  if (!tenant.settings.fx_provider) return tenant.settings;
+  return withProviderRates(tenant.settings, await loadProviderRates(tx, tenant.id));
+}
+
 /**
  * Runs the engine over each aggregate and posts what it yields, in bulk: entries already posted
  * with the same body cost nothing; new ones are inserted a chunk per statement; an entry whose
@@ -186,9 +194,10 @@ export async function bookAggregates(
   factCache = new FactCache(),
 ): Promise<number> {
   const byAggregate = await loadFacts(tx, tenant.id, [...aggregates].sort(), factCache);
+  const settings = await bookingSettings(tx, tenant);
   const drafts: EntryDraft[] = [];
   for (const [aggregate, facts] of byAggregate) {
-    const result = runEngine({ settings: tenant.settings, facts, through });
+    const result = runEngine({ settings, facts, through });
     for (const ex of result.exceptions) {
       // A warning (booked on an estimate) has its own row, so the object's own refusal does not overwrite it.
       const objectId = ex.severity === 'warning' ? `${ex.objectId}#warning` : ex.objectId;

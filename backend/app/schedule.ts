@@ -16,6 +16,7 @@ import type { Logger } from '../log/logger.ts';
 import { requestDrainIfEventsPending } from '../inbox/drain-request.ts';
 import { releasedThrough, releaseThrough, type ProcessDeps } from './process.ts';
 import { hasActiveConnection } from './qbo-sync.ts';
+import { refreshProviderRates } from './rates.ts';
 
 /** 00:30 every day in the tenant's zone: after midnight, so the day that just ended is complete. */
 export const TICK_CRON = '30 0 * * *';
@@ -70,6 +71,9 @@ export async function tenantTick(deps: TickDeps, tenantId: bigint): Promise<Tick
   );
   // A safety net for ARCHITECTURE invariant 8 (see `requestDrainIfEventsPending`).
   const drainRequested = await requestDrainIfEventsPending(deps.db, deps.jobs, tenantId);
+  // New reference rates first, so the release books at real rates rather than estimates.
+  if (tenant.settings.fx_provider)
+    await refreshProviderRates({ ...deps, afterPost: deps.process.afterPost }, tenant, today);
   if (plan.releaseThrough) await releaseThrough(deps.process, tenantId, plan.releaseThrough);
   for (const key of plan.close) await closePeriod(deps.db, tenant, key, 'auto-close');
   if (await hasActiveConnection(deps.db, tenantId)) {

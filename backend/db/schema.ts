@@ -122,7 +122,7 @@ export interface StripeFactsTable {
 export interface ExceptionsTable {
   id: Id;
   tenant_id: Ref;
-  kind: 'stripe_event' | 'mapping' | 'engine' | 'qbo_post' | 'reconcile' | 'recognition_changed';
+  kind: 'stripe_event' | 'mapping' | 'engine' | 'qbo_post' | 'reconcile' | 'recognition_changed' | 'fx_rates';
   object_id: string;
   reason: string;
   details: ColumnType<unknown, string | undefined, string>;
@@ -209,6 +209,17 @@ export interface QboCustomersTable {
   qbo_customer_id: string;
 }
 
+/** Rates fetched from a tenant's rate provider (`backend/rates/`). */
+export interface FxProviderRatesTable {
+  tenant_id: Ref;
+  rate_date: ColumnType<string, string, never>;
+  from_currency: Currency;
+  to_currency: Currency;
+  /** A positive decimal, as text (numeric in PostgreSQL). */
+  rate: ColumnType<string, string, string>;
+  fetched_at: Generated<Date>;
+}
+
 export interface DB {
   tenants: TenantsTable;
   tenant_settings_history: TenantSettingsHistoryTable;
@@ -220,6 +231,7 @@ export interface DB {
   stripe_events: StripeEventsTable;
   stripe_facts: StripeFactsTable;
   exceptions: ExceptionsTable;
+  fx_provider_rates: FxProviderRatesTable;
   release_state: ReleaseStateTable;
   backfill_progress: BackfillProgressTable;
   backfill_objects: BackfillObjectsTable;

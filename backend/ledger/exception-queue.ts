@@ -8,7 +8,8 @@ import { AccrueError } from '../../shared/errors.ts';
 import type { Db, Tx } from '../db/database.ts';
 import type { ExceptionsTable } from '../db/schema.ts';
 
-export type ExceptionKind = 'stripe_event' | 'mapping' | 'engine' | 'qbo_post' | 'reconcile' | 'recognition_changed';
+export type ExceptionKind =
+  'stripe_event' | 'mapping' | 'engine' | 'qbo_post' | 'reconcile' | 'recognition_changed' | 'fx_rates';
 
 export async function recordException(
   tx: Db | Tx,
@@ -105,4 +106,22 @@ export async function resolveException(
     .where('status', '=', 'open')
     .executeTakeFirst();
   if (!r.numUpdatedRows) throw new AccrueError('not_found', `no open exception ${id}`);
+}
+
+/** Closes the open exception of one object, if any (the condition it reported has cleared). */
+export async function resolveOpenExceptions(
+  db: Db | Tx,
+  tenantId: bigint,
+  kind: ExceptionKind,
+  objectId: string,
+  note: string,
+): Promise<void> {
+  await db
+    .updateTable('exceptions')
+    .set({ status: 'resolved', resolved_at: new Date(), resolved_by: 'accrue', note })
+    .where('tenant_id', '=', tenantId)
+    .where('kind', '=', kind)
+    .where('object_id', '=', objectId)
+    .where('status', '=', 'open')
+    .execute();
 }

@@ -2,6 +2,7 @@
  * Revenue schedules for the drill-downs: the stored facts of some aggregates, run through the
  * engine up to what has been released, grouped per performance obligation.
  */
+import { bookingSettings } from '../booking.ts';
 import type { ScheduleLine as ScheduleLineItem } from '../../../shared/api/app.ts';
 import { runEngine, type ScheduleLine } from '../../../shared/engine/index.ts';
 import { parseFact, type Fact, type InvoiceFinalizedFact, type InvoiceLineFact } from '../../../shared/engine/facts.ts';
@@ -28,7 +29,7 @@ export async function factsOf(db: Db, tenant: Tenant, aggregates: readonly strin
 export async function schedulesOf(db: Db, tenant: Tenant, facts: Fact[]): Promise<ScheduleLine[]> {
   if (facts.length === 0) return [];
   const through = await releasedThrough(db, tenant.id);
-  return runEngine({ settings: tenant.settings, facts, through }).schedules;
+  return runEngine({ settings: await bookingSettings(db, tenant), facts, through }).schedules;
 }
 
 function byObligation(schedules: readonly ScheduleLine[]): Map<string, ScheduleLine[]> {
