@@ -19,9 +19,11 @@ export interface Drift {
   detail: string;
 }
 
+/** The reference file's place inside the folder CI keeps beside the checkout. */
+const REFERENCE_IN_SHARED = ['shared', 'reference', 'stripe', 'openapi-fixtures3.json'];
 const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 /** Where CI keeps the reference folder: beside the checkout. */
-export const REFERENCE_PATH = resolve(REPO_ROOT, '../shared/reference/stripe/openapi-fixtures3.json');
+export const REFERENCE_PATH = resolve(REPO_ROOT, '..', ...REFERENCE_IN_SHARED);
 
 /** In a git worktree (`.git` is a file naming `<main>/.git/worktrees/<name>`), the main checkout's sibling. */
 function worktreeReferencePath(): string | null {
@@ -30,7 +32,7 @@ function worktreeReferencePath(): string | null {
   const match = /^gitdir:\s*(.+)$/m.exec(readFileSync(dotGit, 'utf8'));
   if (!match?.[1]) return null;
   const mainRoot = resolve(REPO_ROOT, match[1].trim(), '../../..');
-  return resolve(mainRoot, '../shared/reference/stripe/openapi-fixtures3.json');
+  return resolve(mainRoot, '..', ...REFERENCE_IN_SHARED);
 }
 
 /** The path of the reference file, or null when it is absent (then the fidelity tests skip, saying so). */

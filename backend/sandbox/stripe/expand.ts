@@ -7,6 +7,7 @@ import type { StripeObjectStore } from './store.ts';
 const OPTIONAL_EXPANDABLE: Readonly<Record<string, ReadonlySet<string>>> = {
   refund: new Set(['failure_balance_transaction']),
   payout: new Set(['failure_balance_transaction']),
+  charge: new Set(['transfer']), // only destination charges have one
 };
 
 /** Replaces expandable ids along `path` (dotted) with the stored objects they name. */
