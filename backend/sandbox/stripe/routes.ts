@@ -1,6 +1,6 @@
 /**
  * The Stripe fake's read-only routes: `GET /v1/{collection}[/{id}[/lines | /balance_transactions[/{id}] |
- * /refunds[/{id}] | /reversals[/{id}]]]`.
+ * /refunds[/{id}] | /reversals[/{id}]]]`; `refunds` is under charges and application fees.
  */
 import { idOf } from '../../stripe/reader.ts';
 import { invalid, noSuch, type FakeApiError } from './errors.ts';
@@ -78,6 +78,10 @@ export function route(
   if (type === 'customer' && sub === 'balance_transactions') {
     if (!store.get(account, 'customer', id)) throw noSuch('customer', id, 'customer', 404);
     const child = { type: 'customer_balance_transaction', parentField: 'customer', id: subId };
+    return childRoute(store, account, { type, id }, child, params, path);
+  }
+  if (type === 'charge' && sub === 'refunds') {
+    const child = { type: 'refund', parentField: 'charge', id: subId };
     return childRoute(store, account, { type, id }, child, params, path);
   }
   const sublist = EMBEDDED_SUBLISTS[type];

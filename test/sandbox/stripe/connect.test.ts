@@ -156,3 +156,32 @@ describe('transfers', () => {
     expect(cursor).toMatchObject({ statusCode: 400, code: 'resource_missing' });
   });
 });
+
+describe("a charge's refunds", () => {
+  it('are null unless expanded, then the first page of refunds, and page under the charge', async () => {
+    const c = fx.charge({
+      amount: 5000,
+      customer: 'cus_1',
+      created: T0,
+      paymentIntent: null,
+      balanceTransaction: null,
+    });
+    fake.put(PLATFORM, c);
+    const refunds = Array.from({ length: 11 }, (_, i) =>
+      fx.refund({ amount: 10, charge: c.id, paymentIntent: null, created: T0 + i * 60, balanceTransaction: null }),
+    );
+    for (const r of refunds) fake.put(PLATFORM, r);
+    const newestFirst = refunds.map((r) => r.id).reverse();
+    expect((await stripe.charges.retrieve(c.id, {}, opts)).refunds).toBeNull();
+    const expanded = await stripe.charges.retrieve(c.id, { expand: ['refunds'] }, opts);
+    expect(expanded.refunds!.data.map((r) => r.id)).toEqual(newestFirst.slice(0, 10));
+    expect(expanded.refunds!.has_more).toBe(true);
+    expect(expanded.refunds!.url).toBe(`/v1/charges/${c.id}/refunds`);
+    const listed = await stripe.charges.list({ expand: ['data.refunds'] }, opts);
+    expect(listed.data[0]!.refunds!.data).toHaveLength(10);
+    const rest = await fetch(`${fake.url}/v1/charges/${c.id}/refunds?starting_after=${newestFirst[9]!}`, {
+      headers: { Authorization: `Bearer ${KEY}`, 'Stripe-Account': PLATFORM },
+    });
+    expect(((await rest.json()) as { data: { id: string }[] }).data.map((r) => r.id)).toEqual(newestFirst.slice(10));
+  });
+});
