@@ -147,7 +147,14 @@ describe.skipIf(!present)("the Stripe fake against Stripe's own example objects"
       customer: customer.id,
       created: T0 + 60,
     });
-    for (const o of [customer, ...kept.all, ...plain.all]) fake.put(PLATFORM_ACCOUNT, o);
+    const events = [
+      fx.event({ type: 'charge.succeeded', created: T0, object: kept.charge }),
+      fx.event({ type: 'application_fee.created', created: T0, object: kept.applicationFee }),
+      fx.event({ type: 'application_fee.refunded', created: T0 + 86_400, object: kept.applicationFee }),
+      fx.event({ type: 'transfer.created', created: T0, object: kept.transfer }),
+      fx.event({ type: 'transfer.reversed', created: T0 + 86_400, object: kept.transfer }),
+    ];
+    for (const o of [customer, ...kept.all, ...plain.all, ...events]) fake.put(PLATFORM_ACCOUNT, o);
     servedBusiness = await crawl(account);
     servedPlatform = await crawl(PLATFORM_ACCOUNT);
   }, 120_000);
