@@ -1,5 +1,5 @@
 /** `expand[]`: replaces expandable ids with the stored objects they name, along dotted paths. */
-import type { StripeObject } from '../../stripe/reader.ts';
+import { EMBEDDED_LINES_MAX, idOf, type StripeObject } from '../../stripe/reader.ts';
 import { invalid } from './errors.ts';
 import type { StripeObjectStore } from './store.ts';
 
@@ -7,7 +7,32 @@ import type { StripeObjectStore } from './store.ts';
 const OPTIONAL_EXPANDABLE: Readonly<Record<string, ReadonlySet<string>>> = {
   refund: new Set(['failure_balance_transaction']),
   payout: new Set(['failure_balance_transaction']),
+  charge: new Set(['transfer']), // only destination charges have one
 };
+
+/**
+ * Lists Stripe serves as null unless expanded ("includable"): a charge's refunds, the first 10,
+ * newest first, with `has_more` and the URL that pages the rest.
+ */
+const INCLUDABLE: Readonly<Record<string, Readonly<Record<string, IncludedList>>>> = {
+  charge: { refunds: { itemType: 'refund', parentField: 'charge', url: (id) => `/v1/charges/${id}/refunds` } },
+};
+
+interface IncludedList {
+  itemType: string;
+  parentField: string;
+  url: (id: string) => string;
+}
+
+function includedList(store: StripeObjectStore, account: string, parent: StripeObject, list: IncludedList): unknown {
+  const items = store.peekList(account, list.itemType).filter((o) => idOf(o[list.parentField]) === parent.id);
+  return {
+    object: 'list',
+    data: items.slice(0, EMBEDDED_LINES_MAX).map((o) => store.render(account, o)),
+    has_more: items.length > EMBEDDED_LINES_MAX,
+    url: list.url(parent.id),
+  };
+}
 
 /** Replaces expandable ids along `path` (dotted) with the stored objects they name. */
 function expand(store: StripeObjectStore, account: string, value: unknown, path: string[]): unknown {
@@ -15,6 +40,11 @@ function expand(store: StripeObjectStore, account: string, value: unknown, path:
   if (head === undefined || value === null || typeof value !== 'object') return value;
   if (Array.isArray(value)) return value.map((v) => expand(store, account, v, path));
   const obj = value as Record<string, unknown>;
+  const included = INCLUDABLE[String(obj.object)]?.[head];
+  if (included && rest.length === 0) {
+    obj[head] = includedList(store, account, obj as StripeObject, included);
+    return obj;
+  }
   if (!(head in obj)) {
     // Stripe checks the path against the type, not the object: an expandable field this object
     // leaves out (a refund that did not fail has no failure_balance_transaction) expands to nothing.

@@ -4,10 +4,12 @@
  * consistent values and takes overrides for the rest; ids are passed in or drawn from one shared
  * counter (`nextId`, `resetIds`) so tests stay deterministic. The builders live in `fixtures/`:
  * documents (invoices, credit notes, invoice items), payments (charges, refunds, disputes, payouts,
- * balance transactions), catalogue (customers, products, prices) and events.
+ * balance transactions), connect (application fees, transfers, destination charges), catalogue
+ * (customers, products, prices) and events.
  */
 export { nextId, resetIds } from './fixtures/common.ts';
 export * from './fixtures/documents.ts';
 export * from './fixtures/payments.ts';
 export * from './fixtures/catalogue.ts';
 export * from './fixtures/events.ts';
+export * from './fixtures/connect.ts';

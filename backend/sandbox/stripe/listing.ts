@@ -49,6 +49,10 @@ const LIST_FILTERS: Readonly<Record<string, Readonly<Record<string, Filter>>>> =
   price: { product: fieldEquals('product'), active: boolField('active'), currency: fieldEquals('currency') },
   event: { type: fieldEquals('type'), types: (o, v) => Array.isArray(v) && v.includes(o.type) },
   customer_balance_transaction: {},
+  application_fee: { charge: fieldEquals('charge') },
+  transfer: { destination: fieldEquals('destination'), transfer_group: fieldEquals('transfer_group') },
+  fee_refund: {},
+  transfer_reversal: {},
 };
 
 const INVOICE_PAYMENT_KEYS = new Set(['type', 'payment_intent', 'charge', 'payment_record']);

@@ -1,12 +1,15 @@
-/** The Stripe fake's read-only routes: `GET /v1/{collection}[/{id}[/lines | /balance_transactions[/{id}]]]`. */
+/**
+ * The Stripe fake's read-only routes: `GET /v1/{collection}[/{id}[/lines | /balance_transactions[/{id}] |
+ * /refunds[/{id}] | /reversals[/{id}]]]`; `refunds` is under charges and application fees.
+ */
 import { idOf } from '../../stripe/reader.ts';
 import { invalid, noSuch, type FakeApiError } from './errors.ts';
 import { listCollection, listLines, retrieve } from './listing.ts';
 import type { Params } from './params.ts';
-import type { StripeObjectStore } from './store.ts';
+import { EMBEDDED_SUBLISTS, type StripeObjectStore } from './store.ts';
 
 /** Top-level collections: URL segment → Stripe `object` type. */
-const COLLECTIONS: Readonly<Record<string, string>> = {
+export const COLLECTIONS: Readonly<Record<string, string>> = {
   invoices: 'invoice',
   invoice_payments: 'invoice_payment',
   charges: 'charge',
@@ -21,7 +24,29 @@ const COLLECTIONS: Readonly<Record<string, string>> = {
   products: 'product',
   prices: 'price',
   events: 'event',
+  application_fees: 'application_fee',
+  transfers: 'transfer',
 };
+
+/**
+ * A parent's own list of objects (a customer's balance transactions, an application fee's refunds,
+ * a transfer's reversals), listed or retrieved by id under the parent's URL.
+ */
+function childRoute(
+  store: StripeObjectStore,
+  account: string,
+  parent: { type: string; id: string },
+  child: { type: string; parentField: string; id: string | undefined },
+  params: Params,
+  path: string,
+): unknown {
+  if (!store.get(account, parent.type, parent.id)) throw noSuch(parent.type, parent.id, 'id', 404);
+  const belongs = (o: Record<string, unknown>): boolean => idOf(o[child.parentField]) === parent.id;
+  if (child.id === undefined) return listCollection(store, account, child.type, params, path, belongs);
+  const found = retrieve(store, account, child.type, child.id, params);
+  if (!belongs(found)) throw noSuch(child.type, child.id, 'id', 404);
+  return found;
+}
 
 /** Answers one request for an account, or throws Stripe's error. */
 export function route(
@@ -52,19 +77,17 @@ export function route(
   }
   if (type === 'customer' && sub === 'balance_transactions') {
     if (!store.get(account, 'customer', id)) throw noSuch('customer', id, 'customer', 404);
-    if (subId === undefined) {
-      return listCollection(
-        store,
-        account,
-        'customer_balance_transaction',
-        params,
-        path,
-        (t) => idOf(t.customer) === id,
-      );
-    }
-    const txn = retrieve(store, account, 'customer_balance_transaction', subId, params);
-    if (idOf(txn.customer) !== id) throw noSuch('customer_balance_transaction', subId, 'id', 404);
-    return txn;
+    const child = { type: 'customer_balance_transaction', parentField: 'customer', id: subId };
+    return childRoute(store, account, { type, id }, child, params, path);
+  }
+  if (type === 'charge' && sub === 'refunds') {
+    const child = { type: 'refund', parentField: 'charge', id: subId };
+    return childRoute(store, account, { type, id }, child, params, path);
+  }
+  const sublist = EMBEDDED_SUBLISTS[type];
+  if (sublist && sub === sublist.field) {
+    const child = { type: sublist.itemType, parentField: sublist.parentField, id: subId };
+    return childRoute(store, account, { type, id }, child, params, path);
   }
   throw unrecognized();
 }

@@ -19,6 +19,17 @@ import {
 /** Object types whose `lines` list is stored separately, in full, and rendered a page at a time. */
 const DOCUMENT_LINE_URLS: Readonly<Record<string, string>> = { invoice: 'invoices', credit_note: 'credit_notes' };
 
+/**
+ * Lists Stripe embeds in a parent (its first 10 items) whose items are objects of their own, naming
+ * their parent in `parentField`: stored apart, and rendered into the parent when it is served.
+ */
+export const EMBEDDED_SUBLISTS: Readonly<
+  Record<string, { field: string; itemType: string; parentField: string; segment: string }>
+> = {
+  application_fee: { field: 'refunds', itemType: 'fee_refund', parentField: 'fee', segment: 'application_fees' },
+  transfer: { field: 'reversals', itemType: 'transfer_reversal', parentField: 'transfer', segment: 'transfers' },
+};
+
 interface StoredEntry {
   object: StripeObject; // without `lines` for documents
   seq: number; // insertion order, the tiebreak for equal `created`
@@ -78,6 +89,12 @@ export class StripeObjectStore {
     if (existing && !explicit) {
       if (existing.explicit) return false;
       if (compareRank(rank, existing.rank) < 0) return false;
+    }
+    const sublist = EMBEDDED_SUBLISTS[object.object];
+    if (sublist) {
+      const items = object[sublist.field];
+      delete object[sublist.field];
+      if (isListLike(items)) for (const item of items.data.filter(isStripeObject)) this.put(account, item, options);
     }
     if (object.object in DOCUMENT_LINE_URLS) {
       const list = object.lines;
@@ -194,9 +211,26 @@ export class StripeObjectStore {
     return this.accounts.get(account)?.incomplete.has(documentId) ?? false;
   }
 
+  /** The items of a parent's embedded sub-list (`EMBEDDED_SUBLISTS`), newest first. */
+  sublistItems(account: string, parentType: string, parentId: string): readonly StripeObject[] {
+    const sublist = EMBEDDED_SUBLISTS[parentType];
+    if (!sublist) return [];
+    return this.peekList(account, sublist.itemType).filter((o) => idOf(o[sublist.parentField]) === parentId);
+  }
+
   /** A fresh copy of a stored object; documents get their first page of lines, or all of them. */
   render(account: string, object: StripeObject, lines: 'first_page' | 'all' = 'first_page'): StripeObject {
     const copy = structuredClone(object);
+    const sublist = EMBEDDED_SUBLISTS[object.object];
+    if (sublist) {
+      const items = this.sublistItems(account, object.object, object.id);
+      copy[sublist.field] = {
+        object: 'list',
+        data: items.slice(0, EMBEDDED_LINES_MAX).map((o) => structuredClone(o)),
+        has_more: items.length > EMBEDDED_LINES_MAX,
+        url: `/v1/${sublist.segment}/${object.id}/${sublist.field}`,
+      };
+    }
     const segment = DOCUMENT_LINE_URLS[object.object];
     if (segment) {
       const incomplete = this.linesIncomplete(account, object.id);
