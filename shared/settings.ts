@@ -5,7 +5,7 @@
  */
 import { z } from 'zod';
 import { ACCOUNT_ROLES } from './accounts.ts';
-import { normalizeCurrency } from './money.ts';
+import { isKnownCurrency, normalizeCurrency } from './money.ts';
 import { isValidTimeZone, parseDate } from './time.ts';
 
 export const AMORTIZATION_METHODS = ['by_time', 'by_day', 'monthly_even', 'monthly_even_prorated_ends'] as const;
@@ -27,6 +27,7 @@ const decimalString = z
 const currency = z
   .string()
   .regex(/^[A-Za-z]{3}$/, 'must be a 3-letter ISO 4217 code')
+  .refine(isKnownCurrency, 'is not an ISO 4217 currency')
   .transform((s) => normalizeCurrency(s));
 
 export const RecognitionRuleSchema = z.enum(['ratable', 'point_in_time', 'custom_term', 'bundle', 'exclude']);

@@ -6,7 +6,7 @@
  */
 import type Stripe from 'stripe';
 import { AccrueError } from '../../shared/errors.ts';
-import { normalizeCurrency } from '../../shared/money.ts';
+import { isKnownCurrency, normalizeCurrency, type Currency } from '../../shared/money.ts';
 import type {
   BalanceTxnFact,
   CreditNoteFact,
@@ -90,7 +90,7 @@ function btFact(bt: Stripe.BalanceTransaction | null): BalanceTxnFact | null {
     id: bt.id,
     amountMinor: big(bt.amount),
     feeMinor: big(bt.fee),
-    currency: normalizeCurrency(bt.currency),
+    currency: stripeCurrency(bt.currency, bt.id),
     exchangeRate: bt.exchange_rate === null || bt.exchange_rate === undefined ? null : String(bt.exchange_rate),
     created: bt.created,
   };
@@ -186,7 +186,7 @@ async function invoiceFinalizedFact(
     type: 'invoice_finalized',
     invoice: invoice.id,
     customer: idOf(invoice.customer),
-    currency: normalizeCurrency(invoice.currency),
+    currency: stripeCurrency(invoice.currency, invoice.id),
     at: invoice.status_transitions.finalized_at!,
     totalMinor: big(invoice.total),
     taxMinor: sum(invoice.total_taxes, (t) => t.amount),
@@ -260,7 +260,7 @@ export async function invoiceFacts(
       payment: `oob:${invoice.id}`,
       method: 'out_of_band',
       amountMinor: offStripe,
-      currency: normalizeCurrency(invoice.currency),
+      currency: stripeCurrency(invoice.currency, invoice.id),
       at: st.paid_at ?? st.finalized_at,
       balanceTransaction: null,
     });
@@ -283,7 +283,7 @@ async function paymentFact(
       payment: idOf(pay.payment_record) ?? p.id,
       method: 'out_of_band',
       amountMinor: amount,
-      currency: normalizeCurrency(p.currency),
+      currency: stripeCurrency(p.currency, p.id),
       at,
       balanceTransaction: null,
     };
@@ -306,7 +306,7 @@ async function paymentFact(
     payment: charge.id,
     method: 'stripe',
     amountMinor: amount,
-    currency: normalizeCurrency(p.currency),
+    currency: stripeCurrency(p.currency, p.id),
     at,
     balanceTransaction: await readBt(reader, charge.balance_transaction),
   };
@@ -339,7 +339,7 @@ export async function chargeFacts(reader: StripeReader, chargeId: string, out: M
     charge: charge.id,
     customer: idOf(charge.customer),
     amountMinor: big(charge.amount_captured || charge.amount),
-    currency: normalizeCurrency(charge.currency),
+    currency: stripeCurrency(charge.currency, charge.id),
     at: charge.created,
     balanceTransaction: await readBt(reader, charge.balance_transaction),
     description: charge.description ?? null,
@@ -377,7 +377,7 @@ export async function refundFacts(reader: StripeReader, refundId: string, out: M
     charge,
     invoice,
     amountMinor: big(r.amount),
-    currency: normalizeCurrency(r.currency),
+    currency: stripeCurrency(r.currency, r.id),
     at: r.created,
     balanceTransaction: await readBt(reader, r.balance_transaction),
   };
@@ -403,7 +403,7 @@ export async function creditNoteFacts(reader: StripeReader, cnId: string, out: M
     type: 'credit_note',
     creditNote: cn.id,
     invoice: invoiceId,
-    currency: normalizeCurrency(cn.currency),
+    currency: stripeCurrency(cn.currency, cn.id),
     at: cn.effective_at ?? cn.created,
     totalMinor: big(cn.total),
     taxMinor: sum(cn.total_taxes, (t) => t.amount),
@@ -452,7 +452,7 @@ export async function disputeFacts(reader: StripeReader, disputeId: string, out:
       charge,
       invoice,
       amountMinor: big(d.amount),
-      currency: normalizeCurrency(d.currency),
+      currency: stripeCurrency(d.currency, d.id),
       at: bt.created,
       balanceTransaction: bt,
     };
@@ -477,7 +477,7 @@ function invoiceItemFact(ii: Stripe.InvoiceItem): Fact {
     invoiceItem: ii.id,
     customer: idOf(ii.customer),
     amountMinor: big(ii.amount),
-    currency: normalizeCurrency(ii.currency),
+    currency: stripeCurrency(ii.currency, ii.id),
     periodStart: ii.period.start,
     periodEnd: ii.period.end,
     product: price ? idOf(price.product) : null,
@@ -485,4 +485,15 @@ function invoiceItemFact(ii: Stripe.InvoiceItem): Fact {
     proration: ii.proration,
     at: ii.date,
   };
+}
+
+/** A Stripe object's currency, refused (a mapping exception, not booked) when ISO 4217 has no such code. */
+function stripeCurrency(code: string, objectId: string): Currency {
+  if (!isKnownCurrency(code)) {
+    throw new AccrueError(
+      'invalid_input',
+      `${objectId} is in "${code}", which is not an ISO 4217 currency; not booked`,
+    );
+  }
+  return normalizeCurrency(code);
 }

@@ -64,3 +64,28 @@ describe('booking on an estimated rate', () => {
     expect(result.exceptions[0]!.reason).toMatch(/no exchange rate EUR→USD on or before/);
   });
 });
+
+describe('an unknown currency', () => {
+  it('is refused by the mapping with the object and the code named, and books nothing', async () => {
+    const lines = scenarioLines('fx-proration-unbilled-then-invoiced').map((l) => {
+      const o = l as { object?: string; data?: { object: Record<string, unknown> } } & Record<string, unknown>;
+      if (o.object === 'invoice') return { ...o, currency: 'xyz' };
+      if (o.object === 'event' && o.data?.object['object'] === 'invoice') {
+        return { ...o, data: { object: { ...o.data.object, currency: 'xyz' } } };
+      }
+      return l;
+    });
+    const { facts, exceptions } = await collectScenarioFacts(lines);
+    expect(facts.some((f) => f.type === 'invoice_finalized')).toBe(false);
+    expect(exceptions).toContainEqual({
+      objectId: 'in_eur_renew',
+      reason: 'in_eur_renew is in "xyz", which is not an ISO 4217 currency; not booked',
+    });
+  });
+  it('is refused in the tenant settings', () => {
+    expect(TenantSettingsSchema.safeParse({ functional_currency: 'xyz' }).success).toBe(false);
+    expect(
+      TenantSettingsSchema.safeParse({ fx_rates: [{ date: '2026-01-01', from: 'eur', to: 'usd', rate: '0' }] }).success,
+    ).toBe(false);
+  });
+});
