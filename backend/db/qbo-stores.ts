@@ -7,7 +7,7 @@ import { sql } from 'kysely';
 import type { OAuthStateStore, StoredConnection, TokenStore } from '../qbo/oauth.ts';
 import type { PendingInput, SyncRecord, SyncState, SyncStore } from '../qbo/sync-store.ts';
 import type { Encryptor } from '../security/encryption.ts';
-import type { Db } from './database.ts';
+import type { Db, Tx } from './database.ts';
 
 interface Secrets {
   accessToken: string;
@@ -16,9 +16,23 @@ interface Secrets {
 
 export class PgTokenStore implements TokenStore {
   constructor(
-    private readonly db: Db,
+    private readonly db: Db | Tx,
     private readonly enc: Encryptor,
   ) {}
+
+  /** Holds the connection's row lock (FOR UPDATE) for `fn`, which reads and writes in that transaction. */
+  async withRefreshLock<T>(tenantId: string, fn: (tokens: TokenStore) => Promise<T>): Promise<T> {
+    const run = async (tx: Tx) => {
+      await tx
+        .selectFrom('qbo_connections')
+        .select('tenant_id')
+        .where('tenant_id', '=', BigInt(tenantId))
+        .forUpdate()
+        .execute();
+      return fn(new PgTokenStore(tx, this.enc));
+    };
+    return this.db.isTransaction ? run(this.db as Tx) : this.db.transaction().execute(run);
+  }
 
   async get(tenantId: string): Promise<StoredConnection | undefined> {
     const r = await this.db

@@ -209,6 +209,34 @@ export interface QboCustomersTable {
   qbo_customer_id: string;
 }
 
+export interface QboRealmBudgetTable {
+  tenant_id: Ref;
+  realm_id: string;
+  paused_until: Date | null;
+}
+
+export interface QboCallLeasesTable {
+  tenant_id: Ref;
+  realm_id: string;
+  id: string;
+  started_at: Date;
+  expires_at: Date;
+  finished_at: Date | null;
+}
+
+export interface QboConnectAttemptsTable {
+  tenant_id: Ref;
+  state_hash: string;
+  started_at: Date;
+  expires_at: Date;
+}
+
+export interface QboConnectFailuresTable {
+  tenant_id: Ref;
+  failed_at: Date;
+  message: string;
+}
+
 export interface DB {
   tenants: TenantsTable;
   tenant_settings_history: TenantSettingsHistoryTable;
@@ -227,4 +255,8 @@ export interface DB {
   qbo_oauth_nonces: QboOauthNoncesTable;
   qbo_sync: QboSyncTable;
   qbo_customers: QboCustomersTable;
+  qbo_realm_budget: QboRealmBudgetTable;
+  qbo_call_leases: QboCallLeasesTable;
+  qbo_connect_attempts: QboConnectAttemptsTable;
+  qbo_connect_failures: QboConnectFailuresTable;
 }
