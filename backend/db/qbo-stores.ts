@@ -184,7 +184,7 @@ export class PgSyncStore implements SyncStore {
         updated_at: now,
       })
       .onConflict((oc) =>
-        oc.columns(['realm_id', 'request_id']).doUpdateSet({
+        oc.columns(['tenant_id', 'realm_id', 'request_id']).doUpdateSet({
           state: sql`case when qbo_sync.state = 'posted' then qbo_sync.state else 'pending' end`,
           attempts: sql`case when qbo_sync.state = 'posted' then qbo_sync.attempts else qbo_sync.attempts + 1 end`,
           updated_at: now,

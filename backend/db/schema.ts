@@ -95,6 +95,7 @@ export interface JournalLinesTable {
 
 export interface StripeEventsTable {
   id: string;
+  /** Arrival order within the tenant: reserved from `inbox_counters` by `backend/inbox/`, or by a trigger when omitted. */
   seq: Generated<bigint>;
   tenant_id: Ref;
   type: string;
@@ -237,6 +238,11 @@ export interface QboConnectFailuresTable {
   message: string;
 }
 
+export interface InboxCountersTable {
+  tenant_id: Ref;
+  last_seq: bigint;
+}
+
 export interface DB {
   tenants: TenantsTable;
   tenant_settings_history: TenantSettingsHistoryTable;
@@ -259,4 +265,5 @@ export interface DB {
   qbo_call_leases: QboCallLeasesTable;
   qbo_connect_attempts: QboConnectAttemptsTable;
   qbo_connect_failures: QboConnectFailuresTable;
+  inbox_counters: InboxCountersTable;
 }

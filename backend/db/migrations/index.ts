@@ -10,6 +10,7 @@ import * as m0007 from './0007_backfill_snapshot.ts';
 import * as m0008 from './0008_line_checks_per_statement.ts';
 import * as m0009 from './0009_credit_notes_by_invoice.ts';
 import * as m0010 from './0010_shared_process_state.ts';
+import * as m0011 from './0011_tenant_keys.ts';
 
 export const migrations: Record<string, Migration> = {
   '0001_ledger': m0001,
@@ -22,4 +23,5 @@ export const migrations: Record<string, Migration> = {
   '0008_line_checks_per_statement': m0008,
   '0009_credit_notes_by_invoice': m0009,
   '0010_shared_process_state': m0010,
+  '0011_tenant_keys': m0011,
 };
