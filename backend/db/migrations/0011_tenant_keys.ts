@@ -15,10 +15,8 @@
  */
 import { sql, type Kysely } from 'kysely';
 
-export async function up(db: Kysely<unknown>): Promise<void> {
-  await sql
-    .raw(
-      `
+/** Keys that start with the tenant, and the inbox's per-tenant arrival numbers. */
+const TENANT_KEYS = `
 alter table journal_entries drop constraint journal_entries_tenant_id_reverses_entry_id_fkey;
 alter table journal_entries drop constraint journal_entries_reverses_entry_id_key;
 alter table journal_entries drop constraint journal_entries_tenant_id_id_key;
@@ -74,6 +72,10 @@ begin
 end $$;
 create trigger stripe_events_arrival before insert on stripe_events for each row execute function accrue_inbox_arrival();
 
+`;
+
+/** The ledger's trigger functions, looking rows up by tenant and id. */
+const TENANT_LOOKUPS = `
 create or replace function accrue_check_entry_balanced() returns trigger language plpgsql as $$
 declare n bigint; bad text;
 begin
@@ -132,7 +134,9 @@ begin
     raise exception 'entry % is already posted; lines cannot be added to it', bad.entry_id using errcode = 'AC003';
   end if;
 end $$;
-`,
-    )
-    .execute(db);
+`;
+
+export async function up(db: Kysely<unknown>): Promise<void> {
+  await sql.raw(TENANT_KEYS).execute(db);
+  await sql.raw(TENANT_LOOKUPS).execute(db);
 }
