@@ -19,6 +19,13 @@ import { createHttpApp } from '../http/server.ts';
 import type { Logger } from '../log/logger.ts';
 import { UsageError } from './framework.ts';
 
+/**
+ * Idle keep-alive connections are kept longer than a load balancer's or client's own idle timeout
+ * (60 s for the common ones, 4 s for Node's fetch), so the client always closes first and never
+ * sends a request on a connection the server is closing at that moment.
+ */
+const KEEP_ALIVE_TIMEOUT_MS = 65_000;
+
 export const SERVE_ROLES = ['web', 'worker', 'all'] as const;
 export const ROLE_DETAILS =
   'Roles: web serves the HTTP API and enqueues work; worker runs the jobs (its port answers /healthz and /readyz\n' +
@@ -61,6 +68,8 @@ export async function startServing(opts: {
     server = app.http.listen(opts.port, '0.0.0.0');
     closeParts = () => app.close();
   }
+  server.keepAliveTimeout = KEEP_ALIVE_TIMEOUT_MS;
+  server.headersTimeout = KEEP_ALIVE_TIMEOUT_MS + 1_000;
   await once(server, 'listening');
   const port = (server.address() as AddressInfo).port;
   log.info({ port, role, workers: role !== 'web' }, 'accrue is serving');
