@@ -144,7 +144,7 @@ async function storeInBulk(db: Db, tenantId: bigint, events: StripeObject[]): Pr
     const r = await db
       .insertInto('stripe_events')
       .values(rows)
-      .onConflict((oc) => oc.column('id').doNothing())
+      .onConflict((oc) => oc.columns(['tenant_id', 'id']).doNothing())
       .returning('id')
       .execute();
     stored += r.length;

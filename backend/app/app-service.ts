@@ -50,7 +50,7 @@ export { ruleInForce, withRule } from './rules/rule-dates.ts';
 /** Builds the App API's implementation over PostgreSQL, QuickBooks and Stripe. */
 export function createAppService(options: AppServiceDeps): AccrueAppService {
   const deps: AppDeps = { ...options, clock: options.clock ?? systemClock };
-  const withAttempts = { ...deps, attempts: new ConnectAttempts(deps.clock) };
+  const withAttempts = { ...deps, attempts: new ConnectAttempts(deps.db, deps.clock) };
   return {
     getSettings: (caller) => getSettings(deps, caller),
     updateSettings: (caller, req) => updateSettings(deps, caller, req),

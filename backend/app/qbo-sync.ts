@@ -12,7 +12,9 @@ import { isAccrueError } from '../../shared/errors.ts';
 import type { AccountRole } from '../../shared/accounts.ts';
 import type { Config } from '../config/config.ts';
 import type { Db, Tx } from '../db/database.ts';
+import { pgLimiters } from '../db/qbo-budget.ts';
 import { PgStateStore, PgSyncStore, PgTokenStore } from '../db/qbo-stores.ts';
+import type { CallLimiter } from '../qbo/limiter.ts';
 import { loadLedgerLines } from '../ledger/ledger.ts';
 import { calendarOf } from '../ledger/periods.ts';
 import { getTenantById } from '../ledger/tenants.ts';
@@ -45,6 +47,8 @@ export interface QboServices {
   states: PgStateStore;
   sync: PgSyncStore;
   encryptor: Encryptor;
+  /** Each company's QuickBooks budget, shared by every process through PostgreSQL. */
+  limiterFor: (tenantId: string, realmId: string) => CallLimiter;
 }
 
 /** Label of the OAuth state key, derived so that no extra secret needs configuring. */
@@ -80,6 +84,7 @@ export function qboServices(config: Config, db: Db, clock?: Clock): QboServices 
     states,
     sync: new PgSyncStore(db),
     encryptor,
+    limiterFor: pgLimiters(db),
   };
 }
 
@@ -134,7 +139,9 @@ async function postedEntryIds(db: Db, tenantId: bigint): Promise<Set<string>> {
  */
 async function sessionFor(deps: SyncDeps, tenantId: bigint): Promise<{ session: QboSession } | { skipped: string }> {
   try {
-    return { session: await openSession(deps.qbo.oauth, tenantId.toString()) };
+    const id = tenantId.toString();
+    const limiterFor = (realmId: string) => deps.qbo.limiterFor(id, realmId);
+    return { session: await openSession(deps.qbo.oauth, id, { limiterFor }) };
   } catch (e) {
     if (isAccrueError(e) && e.code === 'not_configured') return { skipped: 'QuickBooks is not connected' };
     await recordException(

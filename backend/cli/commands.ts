@@ -1,9 +1,7 @@
 /**
  * The core commands: serve, worker, migrate, replay, report, export, release, period, tenants.
  */
-import { once } from 'node:events';
 import { writeFile } from 'node:fs/promises';
-import type { AddressInfo } from 'node:net';
 import { AccrueError } from '../../shared/errors.ts';
 import { periodsBetween } from '../../shared/periods.ts';
 import {
@@ -21,7 +19,6 @@ import { runBackfill } from '../app/backfill.ts';
 import { replay } from '../app/replay.ts';
 import { startOfDay } from '../../shared/time.ts';
 import { releaseThrough } from '../app/process.ts';
-import { buildServer } from '../app/server.ts';
 import { loadConfig } from '../config/config.ts';
 import { openDatabase } from '../db/database.ts';
 import { EXPORT_FORMATS, exportLedger, type ExportFormat } from '../exports/index.ts';
@@ -30,6 +27,7 @@ import { loadLedgerLines } from '../ledger/ledger.ts';
 import { calendarOf, closePeriod, listPeriods, reopenPeriod } from '../ledger/periods.ts';
 import { createLogger } from '../log/logger.ts';
 import { str, UsageError, type Command } from './framework.ts';
+import { ROLE_DETAILS, serveRole, startServing } from './serve.ts';
 import { cliContext, dateArg, progressBar, TENANT_OPTIONS, tenantFrom } from './shared.ts';
 
 /** Waits for SIGINT/SIGTERM. */
@@ -43,29 +41,25 @@ function untilSignal(): Promise<string> {
 
 const serve: Command = {
   name: 'serve',
-  summary: 'Run the HTTP API (webhooks, Stripe App API, admin API) and, by default, the workers',
-  usage: 'serve [--port N] [--no-workers]',
+  summary: 'Run the HTTP API (webhooks, Stripe App API, admin API) and/or the workers, by --role',
+  usage: 'serve [--port N] [--role web|worker|all] [--no-workers]',
+  details: ROLE_DETAILS,
   options: {
     port: { type: 'string', description: 'Port to listen on (overrides PORT)' },
-    'no-workers': { type: 'boolean', description: 'Serve HTTP only; run `accrue worker` separately' },
+    role: { type: 'string', description: 'web (HTTP only), worker (jobs only), or all (default)' },
+    'no-workers': { type: 'boolean', description: 'Same as --role web' },
   },
   async run({ values }) {
     const config = loadConfig();
     const port = values.port !== undefined ? Number(values.port) : config.PORT;
     if (!Number.isInteger(port) || port < 0 || port > 65535)
       throw new UsageError('--port must be an integer from 0 to 65535');
+    const role = serveRole(values);
     const log = createLogger(config.LOG_LEVEL);
-    const app = await buildServer({ config, log, workers: values['no-workers'] !== true });
-    const server = app.http.listen(port, '0.0.0.0');
-    await once(server, 'listening');
-    log.info(
-      { port: (server.address() as AddressInfo).port, workers: values['no-workers'] !== true },
-      'accrue is serving',
-    );
+    const serving = await startServing({ config, log, role, port });
     const signal = await untilSignal();
     log.info({ signal }, 'shutting down: finishing requests and jobs in flight');
-    await new Promise<void>((r) => server.close(() => r()));
-    await app.close();
+    await serving.close();
     return 0;
   },
 };

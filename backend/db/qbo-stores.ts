@@ -7,7 +7,7 @@ import { sql } from 'kysely';
 import type { OAuthStateStore, StoredConnection, TokenStore } from '../qbo/oauth.ts';
 import type { PendingInput, SyncRecord, SyncState, SyncStore } from '../qbo/sync-store.ts';
 import type { Encryptor } from '../security/encryption.ts';
-import type { Db } from './database.ts';
+import type { Db, Tx } from './database.ts';
 import type { Currency } from '../../shared/money.ts';
 
 interface Secrets {
@@ -17,9 +17,23 @@ interface Secrets {
 
 export class PgTokenStore implements TokenStore {
   constructor(
-    private readonly db: Db,
+    private readonly db: Db | Tx,
     private readonly enc: Encryptor,
   ) {}
+
+  /** Holds the connection's row lock (FOR UPDATE) for `fn`, which reads and writes in that transaction. */
+  async withRefreshLock<T>(tenantId: string, fn: (tokens: TokenStore) => Promise<T>): Promise<T> {
+    const run = async (tx: Tx) => {
+      await tx
+        .selectFrom('qbo_connections')
+        .select('tenant_id')
+        .where('tenant_id', '=', BigInt(tenantId))
+        .forUpdate()
+        .execute();
+      return fn(new PgTokenStore(tx, this.enc));
+    };
+    return this.db.isTransaction ? run(this.db as Tx) : this.db.transaction().execute(run);
+  }
 
   async get(tenantId: string): Promise<StoredConnection | undefined> {
     const r = await this.db
@@ -171,7 +185,7 @@ export class PgSyncStore implements SyncStore {
         updated_at: now,
       })
       .onConflict((oc) =>
-        oc.columns(['realm_id', 'request_id']).doUpdateSet({
+        oc.columns(['tenant_id', 'realm_id', 'request_id']).doUpdateSet({
           state: sql`case when qbo_sync.state = 'posted' then qbo_sync.state else 'pending' end`,
           attempts: sql`case when qbo_sync.state = 'posted' then qbo_sync.attempts else qbo_sync.attempts + 1 end`,
           updated_at: now,

@@ -95,6 +95,7 @@ export interface JournalLinesTable {
 
 export interface StripeEventsTable {
   id: string;
+  /** Arrival order within the tenant: reserved from `inbox_counters` by `backend/inbox/`, or by a trigger when omitted. */
   seq: Generated<bigint>;
   tenant_id: Ref;
   type: string;
@@ -220,6 +221,39 @@ export interface FxProviderRatesTable {
   fetched_at: Generated<Date>;
 }
 
+export interface QboRealmBudgetTable {
+  tenant_id: Ref;
+  realm_id: string;
+  paused_until: Date | null;
+}
+
+export interface QboCallLeasesTable {
+  tenant_id: Ref;
+  realm_id: string;
+  id: string;
+  started_at: Date;
+  expires_at: Date;
+  finished_at: Date | null;
+}
+
+export interface QboConnectAttemptsTable {
+  tenant_id: Ref;
+  state_hash: string;
+  started_at: Date;
+  expires_at: Date;
+}
+
+export interface QboConnectFailuresTable {
+  tenant_id: Ref;
+  failed_at: Date;
+  message: string;
+}
+
+export interface InboxCountersTable {
+  tenant_id: Ref;
+  last_seq: bigint;
+}
+
 export interface DB {
   tenants: TenantsTable;
   tenant_settings_history: TenantSettingsHistoryTable;
@@ -239,4 +273,9 @@ export interface DB {
   qbo_oauth_nonces: QboOauthNoncesTable;
   qbo_sync: QboSyncTable;
   qbo_customers: QboCustomersTable;
+  qbo_realm_budget: QboRealmBudgetTable;
+  qbo_call_leases: QboCallLeasesTable;
+  qbo_connect_attempts: QboConnectAttemptsTable;
+  qbo_connect_failures: QboConnectFailuresTable;
+  inbox_counters: InboxCountersTable;
 }

@@ -7,6 +7,7 @@
 import type Stripe from 'stripe';
 import { jsonbText, type Db, type Tx } from '../db/database.ts';
 import { QUEUES, type Jobs } from '../jobs/runner.ts';
+import { countByTenant, reserveArrivals } from './arrival.ts';
 import { requestDrainHoldingLock } from './drain-request.ts';
 import { ensureTenants, setTenantStatus, tenantRefKey, type TenantHead } from '../ledger/tenants.ts';
 
@@ -61,6 +62,10 @@ export async function storeEvents(db: Db, jobs: Jobs, deliveries: readonly Deliv
       tx,
       connected.map((d) => d.ref),
     );
+    const arrival = await reserveArrivals(
+      tx,
+      countByTenant(connected, (d) => tenants.get(tenantRefKey(d.ref))!.id),
+    );
     const statusChanges = new Set(
       connected
         .filter((d) => d.event.type === AUTHORIZED || d.event.type === DEAUTHORIZED)
@@ -78,6 +83,7 @@ export async function storeEvents(db: Db, jobs: Jobs, deliveries: readonly Deliv
       return {
         id: d.event.id,
         tenant_id: tenant.id,
+        seq: arrival.get(tenant.id)!(),
         type: d.event.type,
         created: d.event.created,
         object_id: objectIdOf(d.event),
@@ -101,7 +107,7 @@ export async function storeEvents(db: Db, jobs: Jobs, deliveries: readonly Deliv
       const row = await tx
         .insertInto('stripe_events')
         .values(rowOf(d, tenant))
-        .onConflict((oc) => oc.column('id').doNothing())
+        .onConflict((oc) => oc.columns(['tenant_id', 'id']).doNothing())
         .returning(['id'])
         .executeTakeFirst();
       if (!row) continue;
@@ -118,7 +124,7 @@ export async function storeEvents(db: Db, jobs: Jobs, deliveries: readonly Deliv
       const rows = await tx
         .insertInto('stripe_events')
         .values(bulk)
-        .onConflict((oc) => oc.column('id').doNothing())
+        .onConflict((oc) => oc.columns(['tenant_id', 'id']).doNothing())
         .returning(['id'])
         .execute();
       for (const r of rows) inserted.add(r.id);
@@ -170,9 +176,11 @@ export async function storeBackfillEvents(
   events: readonly BackfillEvent[],
 ): Promise<string[]> {
   if (!events.length) return [];
+  const arrival = (await reserveArrivals(tx, new Map([[tenantId, events.length]]))).get(tenantId)!;
   const rows = events.map((event) => ({
     id: event.id,
     tenant_id: tenantId,
+    seq: arrival(),
     type: event.type,
     created: event.created,
     object_id: event.data.object.id,
@@ -184,7 +192,7 @@ export async function storeBackfillEvents(
   const inserted = await tx
     .insertInto('stripe_events')
     .values(rows)
-    .onConflict((oc) => oc.column('id').doNothing())
+    .onConflict((oc) => oc.columns(['tenant_id', 'id']).doNothing())
     .returning('id')
     .execute();
   return inserted.map((r) => r.id);

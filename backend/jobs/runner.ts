@@ -42,8 +42,17 @@ const STATELY: QueueName[] = [
 /** Attempts before a job lands in the dead-letter queue, and the base backoff in seconds. */
 const JOB_RETRIES_MAX = 5;
 const RETRY_DELAY_SECONDS = 2;
-/** A job running longer than this is presumed dead and retried. */
+/** A job running longer than this is presumed stuck and retried, even while its process lives. */
 const EXPIRE_SECONDS = 15 * 60;
+/**
+ * Every active job's process refreshes its heartbeat every `HEARTBEAT_SECONDS / 2`; a job whose
+ * heartbeat is older than this is failed (and retried) by whichever process supervises next, so the
+ * job of a process that died (kill -9, lost machine) is taken over within seconds, not at expiry.
+ * pg-boss refuses less than 10.
+ */
+export const HEARTBEAT_SECONDS = 10;
+/** How often a supervising process looks for jobs with a stale heartbeat (pg-boss's monitor pass). */
+const MONITOR_INTERVAL_SECONDS = 2;
 /** How long graceful shutdown waits for jobs in flight. */
 const STOP_TIMEOUT_MS = 30_000;
 export const DEAD_LETTER_QUEUE = 'dead-letter';
@@ -83,6 +92,8 @@ export class Jobs {
       connectionString: opts.url,
       schedule: opts.schedule ?? false,
       supervise: opts.supervise ?? false,
+      superviseIntervalSeconds: MONITOR_INTERVAL_SECONDS,
+      monitorIntervalSeconds: MONITOR_INTERVAL_SECONDS,
       max: 6,
       application_name: 'accrue-jobs',
       // Wake workers the moment a job is created instead of waiting for the next poll: this is
@@ -98,17 +109,18 @@ export class Jobs {
     await this.boss.start();
     await this.boss.createQueue(DEAD_LETTER_QUEUE).catch(ignoreExists);
     for (const name of Object.values(QUEUES)) {
-      await this.boss
-        .createQueue(name, {
-          policy: STATELY.includes(name) ? 'stately' : 'standard',
-          retryLimit: JOB_RETRIES_MAX,
-          retryDelay: RETRY_DELAY_SECONDS,
-          retryBackoff: true,
-          expireInSeconds: EXPIRE_SECONDS,
-          deadLetter: DEAD_LETTER_QUEUE,
-          notify: true,
-        })
-        .catch(ignoreExists);
+      const settings = {
+        retryLimit: JOB_RETRIES_MAX,
+        retryDelay: RETRY_DELAY_SECONDS,
+        retryBackoff: true,
+        expireInSeconds: EXPIRE_SECONDS,
+        heartbeatSeconds: HEARTBEAT_SECONDS,
+        notify: true,
+      };
+      const policy = STATELY.includes(name) ? 'stately' : 'standard';
+      await this.boss.createQueue(name, { ...settings, policy, deadLetter: DEAD_LETTER_QUEUE }).catch(ignoreExists);
+      // createQueue leaves an existing queue as an earlier version made it (no heartbeat): bring it up to date.
+      await this.boss.updateQueue(name, settings);
     }
     this.started = true;
     return this;

@@ -16,7 +16,7 @@ import {
   type QboJournalEntry,
 } from './adapter.ts';
 import { systemClock, type Clock } from './clock.ts';
-import { RealmLimiter } from './limiter.ts';
+import { RealmLimiter, type CallLimiter } from './limiter.ts';
 import { linesHashOfQbo, toQboJournalEntry, type PlannedEntry } from './posting.ts';
 import type { SyncRecord, SyncStore } from './sync-store.ts';
 
@@ -37,7 +37,7 @@ export interface ExecuteOptions {
   api: QboJournalApi;
   entries: readonly PlannedEntry[];
   store: SyncStore;
-  limiter?: RealmLimiter | undefined;
+  limiter?: CallLimiter | undefined;
   clock?: Clock | undefined;
   /** Called once per entry on a 401: refresh the token and update the adapter. */
   refreshAuth?: (() => Promise<void>) | undefined;
@@ -71,7 +71,7 @@ export interface ExecuteResult {
 interface Run {
   opts: ExecuteOptions;
   clock: Clock;
-  limiter: RealmLimiter;
+  limiter: CallLimiter;
   result: ExecuteResult;
   /** The sync record of each planned entry as the run found it. */
   existingByRequest: Map<string, SyncRecord | undefined>;

@@ -4,8 +4,9 @@
  * per minute per realm (`docs/quickbooks.md §6`); we stay under both with headroom for other workers (the
  * reconciler, the chart-of-accounts screen) that share the realm's budget.
  *
- * In-process only: several Accrue processes posting to one realm would need a shared limiter
- * (e.g. a PostgreSQL row per realm); the job queue runs one sync job per realm at a time.
+ * `RealmLimiter` counts in this process only; `PgRealmLimiter` (`backend/db/qbo-budget.ts`) puts
+ * it in front of a budget kept in PostgreSQL, so the limits hold across every Accrue process that
+ * calls one company. Both are a `CallLimiter`.
  */
 import { systemClock, type Clock } from './clock.ts';
 
@@ -22,7 +23,15 @@ export interface LimiterStats {
   peakPerMinute: number;
 }
 
-export class RealmLimiter {
+/** What the executor and a session need from a limiter: run a call within the budget, pause after a 429. */
+export interface CallLimiter {
+  readonly maxInFlight: number;
+  readonly stats: LimiterStats;
+  run<T>(fn: () => Promise<T>): Promise<T>;
+  pause(ms: number): void;
+}
+
+export class RealmLimiter implements CallLimiter {
   private inFlight = 0;
   private readonly waiters: (() => void)[] = [];
   private readonly starts: number[] = [];

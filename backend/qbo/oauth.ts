@@ -47,6 +47,12 @@ export interface TokenStore {
   save(connection: StoredConnection): Promise<void>;
   markNeedsReconnect(tenantId: string, reason: string): Promise<void>;
   remove(tenantId: string): Promise<void>;
+  /**
+   * Runs `fn` holding the connection's lock across every process (the PostgreSQL store locks the
+   * row), with a store that reads and writes under that lock. Without it, refreshes are
+   * single-flight within one process only.
+   */
+  withRefreshLock?<T>(tenantId: string, fn: (tokens: TokenStore) => Promise<T>): Promise<T>;
 }
 
 /** Single-use bookkeeping for OAuth `state` nonces. */
@@ -251,24 +257,49 @@ export class QboOAuth {
   /**
    * Refreshes the connection's tokens. Concurrent callers share one request: two refreshes with
    * the same refresh token race, and the loser can kill the grant (`docs/quickbooks.md §1`).
+   * Within this process they share the promise; across processes the store's lock orders them and
+   * the later one uses what the first saved. `seen` is the connection as the caller last read it.
    */
-  refresh(tenantId: string): Promise<StoredConnection> {
+  refresh(tenantId: string, seen?: StoredConnection): Promise<StoredConnection> {
     const running = this.inflight.get(tenantId);
     if (running) return running;
-    const p = this.doRefresh(tenantId).finally(() => this.inflight.delete(tenantId));
+    const p = this.doRefresh(tenantId, seen).finally(() => this.inflight.delete(tenantId));
     this.inflight.set(tenantId, p);
     return p;
   }
 
-  private async doRefresh(tenantId: string): Promise<StoredConnection> {
-    const conn = await this.opts.tokens.get(tenantId);
-    if (!conn) throw new AccrueError('not_configured', 'QuickBooks is not connected for this tenant');
+  /**
+   * One refresh under the connection's lock. A process that waited for the lock while another one
+   * refreshed finds a new refresh token and uses the tokens saved with it instead of refreshing
+   * again with a superseded one. A failure is thrown after the lock is released, so that marking
+   * the connection `needs_reconnect` commits.
+   */
+  private async doRefresh(tenantId: string, known?: StoredConnection): Promise<StoredConnection> {
+    const seen = known ?? (await this.opts.tokens.get(tenantId));
+    const locked =
+      this.opts.tokens.withRefreshLock?.bind(this.opts.tokens) ??
+      (<T>(_: string, fn: (tokens: TokenStore) => Promise<T>) => fn(this.opts.tokens));
+    const outcome = await locked(tenantId, (tokens) => this.refreshLocked(tokens, tenantId, seen));
+    if (outcome instanceof Error) throw outcome;
+    return outcome;
+  }
+
+  private async refreshLocked(
+    tokens: TokenStore,
+    tenantId: string,
+    seen: StoredConnection | undefined,
+  ): Promise<StoredConnection | AccrueError> {
+    const conn = await tokens.get(tenantId);
+    if (!conn) return new AccrueError('not_configured', 'QuickBooks is not connected for this tenant');
     if (conn.status !== 'active') {
-      throw new AccrueError('unauthorized', 'QuickBooks connection needs to be reconnected', {
+      return new AccrueError('unauthorized', 'QuickBooks connection needs to be reconnected', {
         status: conn.status,
         reason: conn.statusReason,
       });
     }
+    // Saved by another process since the caller read it (QuickBooks rotates the refresh token only daily, the access token every time).
+    const savedSince = seen && (conn.accessToken !== seen.accessToken || conn.refreshToken !== seen.refreshToken);
+    if (savedSince && conn.accessExpiresAt_ms > this.clock.now_ms()) return conn;
     let json: TokenJson;
     try {
       this.refreshCalls++;
@@ -276,11 +307,11 @@ export class QboOAuth {
       json = resp.getJson() as TokenJson;
     } catch (e) {
       if (tokenErrorCode(e) === 'invalid_grant') {
-        await this.opts.tokens.markNeedsReconnect(tenantId, 'invalid_grant');
+        await tokens.markNeedsReconnect(tenantId, 'invalid_grant');
         const details = { status: 'needs_reconnect', reason: 'invalid_grant' };
-        throw new AccrueError('unauthorized', 'QuickBooks connection needs to be reconnected', details, { cause: e });
+        return new AccrueError('unauthorized', 'QuickBooks connection needs to be reconnected', details, { cause: e });
       }
-      throw new AccrueError(
+      return new AccrueError(
         'upstream_unavailable',
         `QuickBooks token refresh failed: ${(e as Error).message}`,
         undefined,
@@ -289,7 +320,7 @@ export class QboOAuth {
     }
     // Keep the NEW refresh token, whatever came back, in the same write as the access token.
     const next = this.toConnection(tenantId, conn.realmId, json, conn);
-    await this.opts.tokens.save(next);
+    await tokens.save(next);
     return next;
   }
 
@@ -305,7 +336,7 @@ export class QboOAuth {
     }
     if (conn.accessExpiresAt_ms - ACCESS_TOKEN_REFRESH_MARGIN_MS > this.clock.now_ms())
       return { accessToken: conn.accessToken, realmId: conn.realmId };
-    const fresh = await this.refresh(tenantId);
+    const fresh = await this.refresh(tenantId, conn);
     return { accessToken: fresh.accessToken, realmId: fresh.realmId };
   }
 

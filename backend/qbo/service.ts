@@ -9,7 +9,7 @@ import type { LedgerLine } from '../../shared/ledger-rows.ts';
 import { QboAdapter, isQboApiError, type QboPreferences } from './adapter.ts';
 import { systemClock, type Clock } from './clock.ts';
 import { executePostings, type ExecuteResult } from './executor.ts';
-import { limiterForRealm, type RealmLimiter } from './limiter.ts';
+import { limiterForRealm, type CallLimiter } from './limiter.ts';
 import type { QboOAuth } from './oauth.ts';
 import { planPostings, type MappedAccount, type PostingMode } from './posting.ts';
 import { currentFromCdc, detectDrift, nextChangedSince, type EntryDrift } from './reconcile.ts';
@@ -26,7 +26,7 @@ export interface QboSession {
   api: QboAdapter;
   /** Refreshes the token (single-flight) and gives the adapter the new one. */
   refreshAuth: () => Promise<void>;
-  limiter: RealmLimiter;
+  limiter: CallLimiter;
   /** Runs one API call under the realm's limiter; on a 401 refreshes once and retries. */
   call<T>(fn: (api: QboAdapter) => Promise<T>): Promise<T>;
 }
@@ -35,11 +35,17 @@ export interface QboSession {
 export async function openSession(
   oauth: QboOAuth,
   tenantId: string,
-  opts: { clock?: Clock; timeout_ms?: number; limiter?: RealmLimiter } = {},
+  opts: {
+    clock?: Clock;
+    timeout_ms?: number;
+    limiter?: CallLimiter;
+    /** The realm's limiter once the realm is known (the shared one, across processes); else this process's. */
+    limiterFor?: ((realmId: string) => CallLimiter) | undefined;
+  } = {},
 ): Promise<QboSession> {
   const { accessToken, realmId } = await oauth.accessToken(tenantId);
   const api = new QboAdapter({ realmId, accessToken, timeout_ms: opts.timeout_ms });
-  const limiter = opts.limiter ?? limiterForRealm(realmId, opts.clock ?? systemClock);
+  const limiter = opts.limiter ?? opts.limiterFor?.(realmId) ?? limiterForRealm(realmId, opts.clock ?? systemClock);
   const refreshAuth = async (): Promise<void> => {
     const fresh = await oauth.refresh(tenantId);
     api.setAccessToken(fresh.accessToken);

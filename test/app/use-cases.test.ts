@@ -125,7 +125,7 @@ describe('QuickBooks connect attempts', () => {
   it('expire with the OAuth state: the status is pending until then', async () => {
     let now = NOW_MS;
     const clock = { now_ms: () => now };
-    const attempts = new ConnectAttempts(clock);
+    const attempts = new ConnectAttempts(t.db, clock);
     const oauth = {
       authorizationUrl: (tenantId: string) => ({
         url: `https://intuit.example/auth?t=${tenantId}`,
@@ -145,31 +145,39 @@ describe('QuickBooks connect attempts', () => {
     expect((await getQboStatus(deps, caller)).status).toBe('not_connected');
   });
 
-  it('keep at most their limit, forgetting the oldest first, and a state is taken once', () => {
-    const now = NOW_MS;
-    const attempts = new ConnectAttempts({ now_ms: () => now }, 3);
-    for (const n of [1, 2, 3, 4]) attempts.start(`state-${n}`, `${n}`);
-    expect(attempts.size).toBe(3);
-    expect(attempts.take('state-1')).toBeUndefined();
-    expect(attempts.take('state-2')).toMatchObject({
+  it('keep at most their limit, forgetting the oldest first, and a state is taken once', async () => {
+    let now = NOW_MS;
+    await t.db.deleteFrom('qbo_connect_attempts').execute(); // the limit counts every tenant's attempts
+    const attempts = new ConnectAttempts(t.db, { now_ms: () => now }, 3);
+    for (const n of [1, 2, 3, 4]) {
+      now = NOW_MS + n;
+      await attempts.start(`state-${n}`, `${n}`);
+    }
+    expect(await attempts.size()).toBe(3);
+    expect(await attempts.take('state-1')).toBeUndefined();
+    expect(await attempts.take('state-2')).toMatchObject({
       tenantId: '2',
-      started_ms: now,
-      expires_ms: now + OAUTH_STATE_TTL_MS,
+      started_ms: NOW_MS + 2,
+      expires_ms: NOW_MS + 2 + OAUTH_STATE_TTL_MS,
     });
-    expect(attempts.take('state-2')).toBeUndefined();
-    expect(attempts.latestPending('4')?.tenantId).toBe('4');
+    expect(await attempts.take('state-2')).toBeUndefined();
+    // Another process (another instance on the same database) sees the same attempts.
+    const elsewhere = new ConnectAttempts(t.db, { now_ms: () => now }, 3);
+    expect((await elsewhere.latestPending('4'))?.tenantId).toBe('4');
+    expect((await elsewhere.take('state-3'))?.tenantId).toBe('3');
+    expect(await attempts.take('state-3')).toBeUndefined();
     expect(PENDING_CONNECTS_MAX).toBe(1_000);
   });
 
-  it('remember a failure until the next attempt, and forget the tenant on disconnect', () => {
-    const attempts = new ConnectAttempts({ now_ms: () => NOW_MS });
-    attempts.recordFailure('7', 'QuickBooks refused the sign-in');
-    expect(attempts.lastFailure('7')?.message).toBe('QuickBooks refused the sign-in');
-    attempts.start('state-7', '7');
-    expect(attempts.lastFailure('7')).toBeUndefined();
-    attempts.recordFailure('7', 'again');
-    attempts.forgetTenant('7');
-    expect(attempts.latestPending('7')).toBeUndefined();
-    expect(attempts.lastFailure('7')).toBeUndefined();
+  it('remember a failure until the next attempt, and forget the tenant on disconnect', async () => {
+    const attempts = new ConnectAttempts(t.db, { now_ms: () => NOW_MS });
+    await attempts.recordFailure('7', 'QuickBooks refused the sign-in');
+    expect((await attempts.lastFailure('7'))?.message).toBe('QuickBooks refused the sign-in');
+    await attempts.start('state-7', '7');
+    expect(await attempts.lastFailure('7')).toBeUndefined();
+    await attempts.recordFailure('7', 'again');
+    await attempts.forgetTenant('7');
+    expect(await attempts.latestPending('7')).toBeUndefined();
+    expect(await attempts.lastFailure('7')).toBeUndefined();
   });
 });

@@ -34,6 +34,7 @@ import type { Db } from '../../db/database.ts';
 import type { Jobs } from '../../jobs/runner.ts';
 import type { Logger } from '../../log/logger.ts';
 import type { Clock } from '../../qbo/clock.ts';
+import type { CallLimiter } from '../../qbo/limiter.ts';
 import type { QboOAuth, TokenStore } from '../../qbo/oauth.ts';
 
 /** The verified identity of a request, as use cases receive it. */
@@ -97,6 +98,8 @@ export interface AccrueAppService extends AppService {
 export interface QboDeps {
   oauth: QboOAuth;
   tokens: TokenStore;
+  /** The company's limiter shared by every process (PostgreSQL); without it, this process's own. */
+  limiterFor?: ((tenantId: string, realmId: string) => CallLimiter) | undefined;
 }
 
 /**

@@ -49,7 +49,7 @@ async function realmInUse(
   const message =
     'This QuickBooks company is already connected to another Stripe account or mode (test and live books stay apart). ' +
     'Disconnect it there first, or choose another company.';
-  if (attempt) deps.attempts.recordFailure(attempt.tenantId, message);
+  if (attempt) await deps.attempts.recordFailure(attempt.tenantId, message);
   deps.log?.info({ tenant: claimed, realm: realmId }, 'QuickBooks company already connected to another tenant');
   return { ok: false, reason: 'realm_in_use', message };
 }
@@ -95,12 +95,12 @@ export async function completeQboConnect(deps: QboCallbackDeps, callbackUrl: str
     callbackUrl.includes('?') ? callbackUrl.slice(callbackUrl.indexOf('?') + 1) : callbackUrl,
   );
   const state = query.get('state') ?? '';
-  const attempt = deps.attempts.take(state);
+  const attempt = await deps.attempts.take(state);
   const refused = await realmInUse(deps, query, state, attempt);
   if (refused) return refused;
   try {
     const { tenantId, realmId } = await deps.qbo.oauth.handleCallback(callbackUrl);
-    deps.attempts.succeeded(tenantId);
+    await deps.attempts.succeeded(tenantId);
     deps.log?.info({ tenant: tenantId, realm: realmId }, 'QuickBooks connected');
     return { ok: true, realmId };
   } catch (error) {
@@ -108,7 +108,7 @@ export async function completeQboConnect(deps: QboCallbackDeps, callbackUrl: str
     const { outcome, stateProblem } = failedOutcome(err, query);
     // Only an attempt we issued records its failure for the status view; a replayed or forged
     // state never touches any tenant's status.
-    if (attempt && !stateProblem) deps.attempts.recordFailure(attempt.tenantId, outcome.message);
+    if (attempt && !stateProblem) await deps.attempts.recordFailure(attempt.tenantId, outcome.message);
     deps.log?.info({ reason: outcome.reason, code: err.code }, 'QuickBooks connect did not complete');
     return outcome;
   }

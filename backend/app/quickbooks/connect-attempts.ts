@@ -1,16 +1,19 @@
 /**
- * The QuickBooks connect attempts this process started and has not seen finish, and the reason of
- * the last one that failed per tenant. It is the only mutable state of the App's use cases, and
- * only this class touches it. It lives in memory: a restart forgets the attempts, which costs at
- * most a "pending" status that is never shown (the OAuth state itself stays verifiable).
+ * The QuickBooks connect attempts the App started and has not seen finish, and the reason of the
+ * last one that failed per tenant. It is the only mutable state of the App's use cases, and only
+ * this class touches it. It lives in PostgreSQL (`qbo_connect_attempts`, `qbo_connect_failures`),
+ * so the web process that answers Intuit's redirect need not be the one that started the attempt,
+ * and a restart forgets nothing. An attempt is stored under a hash of its `state`, never the state.
  */
+import { createHash } from 'node:crypto';
+import type { Db } from '../../db/database.ts';
 import type { Clock } from '../../qbo/clock.ts';
 import { OAUTH_STATE_TTL_MS } from '../../qbo/oauth.ts';
 
 /**
- * Connects started but not yet finished that we remember per process. A merchant starts one at
- * a time; a thousand covers every tenant of a busy instance clicking within the 15-minute window
- * the state stays valid. Past it, the oldest attempts are forgotten first.
+ * Connects started but not yet finished that we remember. A merchant starts one at a time; a
+ * thousand covers every tenant of a busy instance clicking within the 15-minute window the state
+ * stays valid. Past it, the oldest attempts are forgotten first.
  */
 export const PENDING_CONNECTS_MAX = 1_000;
 
@@ -26,12 +29,18 @@ export interface FailedConnect {
   message: string;
 }
 
-export class ConnectAttempts {
-  /** Attempts by their exact `state` string (we issued it, so it is the lookup key). */
-  private readonly pending = new Map<string, PendingConnect>();
-  private readonly failed = new Map<string, FailedConnect>();
+const hashOf = (state: string) => createHash('sha256').update(state).digest('hex');
 
+type AttemptRow = { tenant_id: bigint; started_at: Date; expires_at: Date };
+const toPending = (r: AttemptRow): PendingConnect => ({
+  tenantId: r.tenant_id.toString(),
+  started_ms: r.started_at.getTime(),
+  expires_ms: r.expires_at.getTime(),
+});
+
+export class ConnectAttempts {
   constructor(
+    private readonly db: Db,
     private readonly clock: Pick<Clock, 'now_ms'>,
     private readonly max = PENDING_CONNECTS_MAX,
   ) {}
@@ -40,12 +49,29 @@ export class ConnectAttempts {
    * Records a new attempt for `state`, valid as long as the OAuth state (`OAUTH_STATE_TTL_MS`);
    * clears the tenant's last failure. Returns the attempt.
    */
-  start(state: string, tenantId: string): PendingConnect {
+  async start(state: string, tenantId: string): Promise<PendingConnect> {
     const now = this.clock.now_ms();
-    this.forgetExpired();
     const attempt = { tenantId, started_ms: now, expires_ms: now + OAUTH_STATE_TTL_MS };
-    this.pending.set(state, attempt);
-    this.failed.delete(tenantId);
+    await this.db.transaction().execute(async (tx) => {
+      await tx.deleteFrom('qbo_connect_attempts').where('expires_at', '<=', new Date(now)).execute();
+      await tx
+        .insertInto('qbo_connect_attempts')
+        .values({
+          tenant_id: BigInt(tenantId),
+          state_hash: hashOf(state),
+          started_at: new Date(now),
+          expires_at: new Date(attempt.expires_ms),
+        })
+        .onConflict((oc) => oc.columns(['tenant_id', 'state_hash']).doNothing())
+        .execute();
+      const keep = tx
+        .selectFrom('qbo_connect_attempts')
+        .select('state_hash')
+        .orderBy('started_at', 'desc')
+        .limit(this.max);
+      await tx.deleteFrom('qbo_connect_attempts').where('state_hash', 'not in', keep).execute();
+      await tx.deleteFrom('qbo_connect_failures').where('tenant_id', '=', BigInt(tenantId)).execute();
+    });
     return attempt;
   }
 
@@ -53,56 +79,64 @@ export class ConnectAttempts {
    * Takes the attempt of `state` out (undefined when we never issued it or forgot it). One take per
    * state, whatever happens next: the first submission of a callback spends it.
    */
-  take(state: string): PendingConnect | undefined {
-    const attempt = this.pending.get(state);
-    this.pending.delete(state);
-    return attempt;
+  async take(state: string): Promise<PendingConnect | undefined> {
+    const r = await this.db
+      .deleteFrom('qbo_connect_attempts')
+      .where('state_hash', '=', hashOf(state))
+      .returning(['tenant_id', 'started_at', 'expires_at'])
+      .executeTakeFirst();
+    return r ? toPending(r) : undefined;
   }
 
   /** The tenant's latest attempt still within its validity, if any. */
-  latestPending(tenantId: string): PendingConnect | undefined {
-    const now = this.clock.now_ms();
-    let latest: PendingConnect | undefined;
-    for (const attempt of this.pending.values()) {
-      if (attempt.tenantId !== tenantId || attempt.expires_ms <= now) continue;
-      if (!latest || attempt.started_ms > latest.started_ms) latest = attempt;
-    }
-    return latest;
+  async latestPending(tenantId: string): Promise<PendingConnect | undefined> {
+    const r = await this.db
+      .selectFrom('qbo_connect_attempts')
+      .select(['tenant_id', 'started_at', 'expires_at'])
+      .where('tenant_id', '=', BigInt(tenantId))
+      .where('expires_at', '>', new Date(this.clock.now_ms()))
+      .orderBy('started_at', 'desc')
+      .limit(1)
+      .executeTakeFirst();
+    return r ? toPending(r) : undefined;
   }
 
   /** Remembers why the tenant's attempt failed, until its next attempt or a success. */
-  recordFailure(tenantId: string, message: string): void {
-    this.failed.set(tenantId, { at_ms: this.clock.now_ms(), message });
+  async recordFailure(tenantId: string, message: string): Promise<void> {
+    const row = { tenant_id: BigInt(tenantId), failed_at: new Date(this.clock.now_ms()), message };
+    await this.db
+      .insertInto('qbo_connect_failures')
+      .values(row)
+      .onConflict((oc) => oc.column('tenant_id').doUpdateSet({ failed_at: row.failed_at, message }))
+      .execute();
   }
 
-  lastFailure(tenantId: string): FailedConnect | undefined {
-    return this.failed.get(tenantId);
+  async lastFailure(tenantId: string): Promise<FailedConnect | undefined> {
+    const r = await this.db
+      .selectFrom('qbo_connect_failures')
+      .select(['failed_at', 'message'])
+      .where('tenant_id', '=', BigInt(tenantId))
+      .executeTakeFirst();
+    return r ? { at_ms: r.failed_at.getTime(), message: r.message } : undefined;
   }
 
   /** After a successful connect: the tenant's last failure no longer applies. */
-  succeeded(tenantId: string): void {
-    this.failed.delete(tenantId);
+  async succeeded(tenantId: string): Promise<void> {
+    await this.db.deleteFrom('qbo_connect_failures').where('tenant_id', '=', BigInt(tenantId)).execute();
   }
 
   /** After a disconnect: forgets every attempt and failure of the tenant. */
-  forgetTenant(tenantId: string): void {
-    for (const [state, attempt] of this.pending) if (attempt.tenantId === tenantId) this.pending.delete(state);
-    this.failed.delete(tenantId);
+  async forgetTenant(tenantId: string): Promise<void> {
+    await this.db.deleteFrom('qbo_connect_attempts').where('tenant_id', '=', BigInt(tenantId)).execute();
+    await this.succeeded(tenantId);
   }
 
   /** Attempts remembered now (expired ones included until the next start). */
-  get size(): number {
-    return this.pending.size;
-  }
-
-  /** Drops expired attempts, then the oldest (a Map keeps insertion order) while at the limit. */
-  private forgetExpired(): void {
-    const now = this.clock.now_ms();
-    for (const [state, attempt] of this.pending) if (attempt.expires_ms <= now) this.pending.delete(state);
-    while (this.pending.size >= this.max) {
-      const first = this.pending.keys().next();
-      if (first.done) break;
-      this.pending.delete(first.value);
-    }
+  async size(): Promise<number> {
+    const r = await this.db
+      .selectFrom('qbo_connect_attempts')
+      .select((eb) => eb.fn.countAll<string>().as('n'))
+      .executeTakeFirstOrThrow();
+    return Number(r.n);
   }
 }

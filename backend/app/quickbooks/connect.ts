@@ -16,7 +16,7 @@ export async function startQboConnect(deps: ConnectDeps, caller: AppCaller): Pro
   const qbo = requireQbo(deps);
   const tenant = await tenantOf(deps.db, caller);
   const { url, state } = qbo.oauth.authorizationUrl(tenant.id.toString());
-  const attempt = deps.attempts.start(state, tenant.id.toString());
+  const attempt = await deps.attempts.start(state, tenant.id.toString());
   return { authorization_url: url, expires_at: new Date(attempt.expires_ms).toISOString() };
 }
 
@@ -30,7 +30,7 @@ export async function disconnectQbo(deps: ConnectDeps, caller: AppCaller): Promi
   } catch (error) {
     throw qboFailure(error);
   }
-  deps.attempts.forgetTenant(tenantId);
+  await deps.attempts.forgetTenant(tenantId);
   deps.log?.info({ tenant: tenantId, user: caller.user.id }, 'QuickBooks disconnected');
   return qboStatusOf(deps, tenant);
 }

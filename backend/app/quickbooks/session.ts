@@ -62,7 +62,10 @@ export async function withQbo<T>(
 ): Promise<T> {
   const qbo = requireQbo(deps);
   try {
-    const session = await openSession(qbo.oauth, tenant.id.toString());
+    const tenantId = tenant.id.toString();
+    const session = await openSession(qbo.oauth, tenantId, {
+      limiterFor: qbo.limiterFor && ((realmId) => qbo.limiterFor!(tenantId, realmId)),
+    });
     return await fn(session);
   } catch (error) {
     throw qboFailure(error);

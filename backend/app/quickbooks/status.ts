@@ -29,7 +29,7 @@ export async function qboStatusOf(deps: QboStatusDeps, tenant: Tenant): Promise<
     .select(['realm_id', 'status', 'status_reason', 'updated_at'])
     .where('tenant_id', '=', tenant.id)
     .executeTakeFirst();
-  const started = deps.attempts.latestPending(tenantId);
+  const started = await deps.attempts.latestPending(tenantId);
   if (started && (!connection || started.started_ms > connection.updated_at.getTime())) {
     const message = 'Waiting for you to finish signing in to QuickBooks in the other tab.';
     return { ...NOT_CONNECTED, status: 'pending', realm_id: connection?.realm_id ?? null, message };
@@ -52,7 +52,7 @@ export async function qboStatusOf(deps: QboStatusDeps, tenant: Tenant): Promise<
       message: 'The QuickBooks connection was revoked. Connect QuickBooks again to resume posting.',
     };
   }
-  const lastFailure = deps.attempts.lastFailure(tenantId);
+  const lastFailure = await deps.attempts.lastFailure(tenantId);
   if (lastFailure) return { ...NOT_CONNECTED, status: 'error', message: lastFailure.message };
   return NOT_CONNECTED;
 }

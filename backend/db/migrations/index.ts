@@ -9,6 +9,8 @@ import * as m0006 from './0006_bulk_line_check.ts';
 import * as m0007 from './0007_backfill_snapshot.ts';
 import * as m0008 from './0008_line_checks_per_statement.ts';
 import * as m0009 from './0009_credit_notes_by_invoice.ts';
+import * as m0010 from './0010_shared_process_state.ts';
+import * as m0011 from './0011_tenant_keys.ts';
 import * as m0020 from './0020_fx_rates.ts';
 
 export const migrations: Record<string, Migration> = {
@@ -21,5 +23,7 @@ export const migrations: Record<string, Migration> = {
   '0007_backfill_snapshot': m0007,
   '0008_line_checks_per_statement': m0008,
   '0009_credit_notes_by_invoice': m0009,
+  '0010_shared_process_state': m0010,
+  '0011_tenant_keys': m0011,
   '0020_fx_rates': m0020,
 };
