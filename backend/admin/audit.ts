@@ -1,7 +1,8 @@
 /**
  * The audit log of the Admin API: one append-only row per call — who (key id, name, role),
  * what (method, path, route, tenant, parameters with secrets redacted), and how it ended
- * (status, outcome code, duration). Refused calls are recorded too.
+ * (status, outcome code, duration). Refused calls are recorded too, once the caller presented a
+ * valid key; a call without one is only logged (`router.ts`).
  */
 import { z } from 'zod';
 import type { Db } from '../db/database.ts';
@@ -31,8 +32,27 @@ export interface AuditRecord {
   duration_ms: number;
 }
 
+/** A UTF-16 surrogate that is not part of a pair. */
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
+
+/** Deepest parameter nesting copied into a row; deeper values become a marker. */
+const PARAMS_DEPTH_MAX = 32;
+
+/**
+ * `value` with what PostgreSQL's jsonb refuses replaced by U+FFFD: NUL and unpaired UTF-16
+ * surrogates, in keys and strings (a refused request's parameters are recorded as they came).
+ */
+function storable(value: unknown, depth = 0): unknown {
+  const clean = (s: string) => s.replaceAll('\u0000', '\uFFFD').replace(LONE_SURROGATE, '\uFFFD');
+  if (typeof value === 'string') return clean(value);
+  if (value === null || typeof value !== 'object') return value;
+  if (depth >= PARAMS_DEPTH_MAX) return '[nested too deep]';
+  if (Array.isArray(value)) return value.map((v) => storable(v, depth + 1));
+  return Object.fromEntries(Object.entries(value).map(([k, v]) => [clean(k), storable(v, depth + 1)]));
+}
+
 function paramsJson(params: unknown): string {
-  const json = JSON.stringify(redactSecrets(params) ?? {});
+  const json = JSON.stringify(storable(redactSecrets(params)) ?? {});
   return json.length <= PARAMS_MAX_CHARS ? json : JSON.stringify({ truncated: true, chars: json.length });
 }
 

@@ -3,13 +3,16 @@
  * in this order: authenticate the staff key (401), check its role against the route's (403),
  * parse path, query and body with the route's schemas (400), run the handler, strip secrets
  * from the response, write the audit row, answer. Refusals are audited the same way and then
- * handed to the app's error middleware, which writes the `{error: {code, message}}` envelope.
+ * handed to the app's error middleware, which writes the `{error: {code, message}}` envelope —
+ * except a call without a valid key, which is logged and never audited (otherwise anyone could
+ * grow the audit table).
  */
 import { performance } from 'node:perf_hooks';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import { z } from 'zod';
 import { AccrueError } from '../../shared/errors.ts';
 import { toAccrueError } from '../http/errors.ts';
+import { jsonGuard } from '../http/json-guard.ts';
 import { getTenantById, type Tenant } from '../ledger/tenants.ts';
 import { writeAudit } from './audit.ts';
 import { authenticateAdminKey, type AdminKey } from './keys.ts';
@@ -81,6 +84,21 @@ function requestIdOf(req: Request): string | null {
   return typeof id === 'string' || typeof id === 'number' ? String(id) : null;
 }
 
+/** A refused call without a valid key: logged (method, path, outcome, refusal detail), never audited. */
+function logUnauthenticated(deps: AdminDeps, req: Request, e: AccrueError, refusal: Refusal | null): void {
+  deps.log.info(
+    {
+      reqId: requestIdOf(req),
+      method: req.method,
+      path: `${req.baseUrl}${req.path}`.slice(0, 200),
+      outcome: e.code,
+      detail: refusal?.auditDetail ?? null,
+      presentedPrefix: refusal?.presentedPrefix ?? null,
+    },
+    'admin call refused without a valid key (not audited)',
+  );
+}
+
 /**
  * Runs one call through authentication, authorization, parsing, the handler and the audit.
  * `route` is null for a path under /admin that no route matches (answered 404 after auth).
@@ -146,6 +164,12 @@ async function serve(
   } catch (err) {
     const e = toAccrueError(err);
     const refusal = err instanceof Refusal ? err : null;
+    // No key, no row: an unauthenticated caller must not be able to grow the database. The log keeps it.
+    if (!key) {
+      logUnauthenticated(deps, req, e, refusal);
+      next(err);
+      return;
+    }
     await audit(
       e.httpStatus,
       e.code,
@@ -168,8 +192,10 @@ async function serveRefusal(
   let key: AdminKey | null = null;
   try {
     key = await authenticate(deps, req);
-  } catch {
-    // Unattributed: the row still records the refusal.
+  } catch (authErr) {
+    logUnauthenticated(deps, req, e, authErr instanceof Refusal ? authErr : null);
+    next(err);
+    return;
   }
   await writeAudit(deps.db, deps.log, {
     requestId: requestIdOf(req),
@@ -198,6 +224,7 @@ export function adminRouter(deps: AdminDeps, opts: AdminRouterOptions = {}): exp
   // Parses JSON itself (a no-op when the app already did), so that when the router is mounted
   // before the app's parser a malformed body is refused — and audited — here too.
   router.use(express.json({ limit: ADMIN_BODY_SIZE_MAX }));
+  router.use(jsonGuard());
   router.use(
     (err: unknown, req: Request, res: Response, next: NextFunction) => void serveRefusal(deps, err, req, res, next),
   );

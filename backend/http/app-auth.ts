@@ -25,6 +25,7 @@ import Stripe from 'stripe';
 import { AccrueError } from '../../shared/errors.ts';
 import { APP_HEADERS, canWrite, plainSignedPayload, SignedPayloadSchema } from '../../shared/api/app.ts';
 import type { AppCaller } from '../app/app-api/types.ts';
+import { checkAccountId } from '../ledger/tenants.ts';
 
 /** Stripe's own tolerance for signed timestamps: a captured request replays for at most 5 minutes. */
 export const APP_SIGNATURE_TOLERANCE_S = 300;
@@ -229,6 +230,13 @@ export function appAuth(opts: AppAuthOptions): RequestHandler {
       livemode = false;
     }
 
+    // The account names the tenant: only a well-formed Stripe account id may create or find one.
+    try {
+      checkAccountId(signed.account_id);
+    } catch (e) {
+      res.status(400).json({ error: { code: 'invalid_input', message: (e as Error).message } });
+      return;
+    }
     const caller: AppCaller = {
       tenant: { accountId: signed.account_id, livemode },
       user: { id: signed.user_id, roles: signed.stripe_roles ?? [] },

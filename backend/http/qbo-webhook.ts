@@ -10,6 +10,7 @@ import { AccrueError } from '../../shared/errors.ts';
 import type { Db } from '../db/database.ts';
 import { QUEUES, type Jobs } from '../jobs/runner.ts';
 import type { Logger } from '../log/logger.ts';
+import { ipRateLimit, type RateLimits } from './rate-limit.ts';
 import { WEBHOOK_BODY_BYTES_MAX, parseIntuitWebhook, verifyIntuitSignature } from '../qbo/webhook.ts';
 
 /** Entities whose changes can make QuickBooks disagree with the ledger. */
@@ -20,39 +21,46 @@ export function qboWebhookRouter(deps: {
   jobs: Jobs;
   verifier: () => string | undefined;
   log: Logger;
+  /** Per-IP limit, before the body is read; none when absent. */
+  rateLimits?: RateLimits | null;
 }): Router {
   const r = express.Router();
-  r.post('/', express.raw({ type: () => true, limit: WEBHOOK_BODY_BYTES_MAX }), async (req, res, next) => {
-    try {
-      const verifier = deps.verifier();
-      if (!verifier) throw new AccrueError('not_configured', 'QBO_WEBHOOK_VERIFIER is not configured');
-      const raw = Buffer.isBuffer(req.body) ? req.body : Buffer.from('');
-      if (!verifyIntuitSignature(raw, req.get('intuit-signature'), verifier))
-        throw new AccrueError('unauthorized', 'intuit-signature does not match the body');
-      const changes = parseIntuitWebhook(raw).filter((c) => WATCHED.has(c.entity.toLowerCase()));
-      const realms = [...new Set(changes.map((c) => c.realmId))];
-      let queued = 0;
-      if (realms.length) {
-        const tenants = await deps.db
-          .selectFrom('qbo_connections')
-          .select('tenant_id')
-          .where('realm_id', 'in', realms)
-          .where('status', '=', 'active')
-          .execute();
-        for (const t of tenants) {
-          await deps.jobs.send(
-            deps.db,
-            QUEUES.reconcile,
-            { tenantId: t.tenant_id.toString() },
-            { tenantKey: t.tenant_id.toString() },
-          );
-          queued++;
+  r.post(
+    '/',
+    ipRateLimit(deps.rateLimits),
+    express.raw({ type: () => true, limit: WEBHOOK_BODY_BYTES_MAX }),
+    async (req, res, next) => {
+      try {
+        const verifier = deps.verifier();
+        if (!verifier) throw new AccrueError('not_configured', 'QBO_WEBHOOK_VERIFIER is not configured');
+        const raw = Buffer.isBuffer(req.body) ? req.body : Buffer.from('');
+        if (!verifyIntuitSignature(raw, req.get('intuit-signature'), verifier))
+          throw new AccrueError('unauthorized', 'intuit-signature does not match the body');
+        const changes = parseIntuitWebhook(raw).filter((c) => WATCHED.has(c.entity.toLowerCase()));
+        const realms = [...new Set(changes.map((c) => c.realmId))];
+        let queued = 0;
+        if (realms.length) {
+          const tenants = await deps.db
+            .selectFrom('qbo_connections')
+            .select('tenant_id')
+            .where('realm_id', 'in', realms)
+            .where('status', '=', 'active')
+            .execute();
+          for (const t of tenants) {
+            await deps.jobs.send(
+              deps.db,
+              QUEUES.reconcile,
+              { tenantId: t.tenant_id.toString() },
+              { tenantKey: t.tenant_id.toString() },
+            );
+            queued++;
+          }
         }
+        res.status(200).json({ received: changes.length, reconciliations_queued: queued });
+      } catch (e) {
+        next(e);
       }
-      res.status(200).json({ received: changes.length, reconciliations_queued: queued });
-    } catch (e) {
-      next(e);
-    }
-  });
+    },
+  );
   return r;
 }
