@@ -17,6 +17,8 @@ const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[
 export interface JsonGuardOptions {
   /** Refuse NUL in string values too (default true); keys never may hold it. */
   nulInValues?: boolean;
+  /** What the value is called in a message (default "the body"). */
+  root?: string;
 }
 
 function stringProblem(s: string, where: string, isKey: boolean, opts: JsonGuardOptions): string | null {
@@ -27,7 +29,8 @@ function stringProblem(s: string, where: string, isKey: boolean, opts: JsonGuard
 
 /** The first thing wrong with `value` (as a sentence naming where), or null when it is acceptable. */
 export function jsonProblem(value: unknown, opts: JsonGuardOptions = {}): string | null {
-  const stack: { v: unknown; depth: number; path: string }[] = [{ v: value, depth: 0, path: 'the body' }];
+  const root = opts.root ?? 'the body';
+  const stack: { v: unknown; depth: number; path: string }[] = [{ v: value, depth: 0, path: root }];
   while (stack.length) {
     const { v, depth, path } = stack.pop()!;
     if (typeof v === 'string') {
@@ -36,7 +39,7 @@ export function jsonProblem(value: unknown, opts: JsonGuardOptions = {}): string
       continue;
     }
     if (v === null || typeof v !== 'object') continue;
-    if (depth >= JSON_DEPTH_MAX) return `the body is nested deeper than ${JSON_DEPTH_MAX} levels`;
+    if (depth >= JSON_DEPTH_MAX) return `${root} is nested deeper than ${JSON_DEPTH_MAX} levels`;
     if (Array.isArray(v)) {
       for (let i = 0; i < v.length; i++) stack.push({ v: v[i], depth: depth + 1, path: `${path}[${i}]` });
       continue;
@@ -62,7 +65,7 @@ export function jsonGuard(): RequestHandler {
   return (req, _res, next) => {
     try {
       checkJson(req.body, 'invalid_input');
-      checkJson(req.query, 'invalid_input');
+      checkJson(req.query, 'invalid_input', { root: 'the query' });
       next();
     } catch (e) {
       next(e);

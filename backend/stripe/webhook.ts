@@ -59,7 +59,7 @@ const EventEnvelope = z.object({
 export function checkEventEnvelope(event: unknown): Stripe.Event {
   if (event === null || typeof event !== 'object' || Array.isArray(event))
     throw new AccrueError('invalid_event', 'the event is not a JSON object');
-  checkJson(event, 'invalid_event', { nulInValues: false });
+  checkJson(event, 'invalid_event', { nulInValues: false, root: 'the event' });
   const r = EventEnvelope.safeParse(event);
   if (!r.success) {
     const issue = r.error.issues[0]!;
