@@ -95,6 +95,9 @@ function fromHttpError(err: unknown): AccrueError | undefined {
   const { type, status, expose } = err as { type?: unknown; status?: unknown; expose?: unknown };
   const known = typeof type === 'string' ? BODY_ERRORS[type] : undefined;
   if (known) return new AccrueError(known.code, known.message, undefined, { cause: err });
+  // The router's refusal of a path parameter that is not valid percent-encoded UTF-8.
+  if (err instanceof URIError && status === 400)
+    return new AccrueError('invalid_input', 'the path is not valid percent-encoded UTF-8', undefined, { cause: err });
   if (typeof status === 'number' && status >= 400 && status < 500 && expose === true)
     return new AccrueError(
       status === 413 ? 'payload_too_large' : status === 415 ? 'unsupported_media_type' : 'invalid_input',

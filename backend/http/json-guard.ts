@@ -2,7 +2,7 @@
  * What a parsed JSON value must not hold before any of it reaches PostgreSQL or our code: nesting
  * deeper than JSON_DEPTH_MAX (a body of 10,000 nested arrays parses, but would exhaust a recursive
  * reader), a lone UTF-16 surrogate (PostgreSQL's `jsonb` and `text` refuse it, so the insert would
- * fail as a 500), and NUL (`text` columns refuse it; in `jsonb` keys too). The walk is iterative,
+ * fail as a 500), and NUL (`text` and `jsonb` refuse it too). The walk is iterative,
  * so no input can overflow the stack here either.
  */
 import type { RequestHandler } from 'express';
@@ -15,14 +15,12 @@ export const JSON_DEPTH_MAX = 64;
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 
 export interface JsonGuardOptions {
-  /** Refuse NUL in string values too (default true); keys never may hold it. */
-  nulInValues?: boolean;
   /** What the value is called in a message (default "the body"). */
   root?: string;
 }
 
-function stringProblem(s: string, where: string, isKey: boolean, opts: JsonGuardOptions): string | null {
-  if ((isKey || opts.nulInValues !== false) && s.includes('\u0000')) return `${where} contains a NUL character`;
+function stringProblem(s: string, where: string): string | null {
+  if (s.includes('\u0000')) return `${where} contains a NUL character`;
   if (LONE_SURROGATE.test(s)) return `${where} contains an unpaired UTF-16 surrogate (not valid Unicode text)`;
   return null;
 }
@@ -34,7 +32,7 @@ export function jsonProblem(value: unknown, opts: JsonGuardOptions = {}): string
   while (stack.length) {
     const { v, depth, path } = stack.pop()!;
     if (typeof v === 'string') {
-      const p = stringProblem(v, path, false, opts);
+      const p = stringProblem(v, path);
       if (p) return p;
       continue;
     }
@@ -46,7 +44,7 @@ export function jsonProblem(value: unknown, opts: JsonGuardOptions = {}): string
     }
     for (const [k, child] of Object.entries(v)) {
       const shown = k.length > 40 ? `${k.slice(0, 40)}…` : k;
-      const p = stringProblem(k, `a key in ${path}`, true, opts);
+      const p = stringProblem(k, `a key in ${path}`);
       if (p) return p;
       stack.push({ v: child, depth: depth + 1, path: `${path}.${shown}` });
     }

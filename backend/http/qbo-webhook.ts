@@ -13,8 +13,28 @@ import type { Logger } from '../log/logger.ts';
 import { ipRateLimit, type RateLimits } from './rate-limit.ts';
 import { WEBHOOK_BODY_BYTES_MAX, parseIntuitWebhook, verifyIntuitSignature } from '../qbo/webhook.ts';
 
+/** What a QuickBooks realm (company) id looks like: digits only. */
+const REALM_ID = /^\d{1,40}$/;
+
 /** Entities whose changes can make QuickBooks disagree with the ledger. */
 const WATCHED = new Set(['journalentry', 'account']);
+
+/** The body's changes; a verified body of an unexpected shape (an entity list that is a number…) is a 400. */
+function parseShape(raw: Buffer): ReturnType<typeof parseIntuitWebhook> {
+  try {
+    return parseIntuitWebhook(raw);
+  } catch (e) {
+    if (e instanceof AccrueError) throw e;
+    throw new AccrueError(
+      'invalid_input',
+      'the webhook body does not have the shape of Intuit notifications',
+      undefined,
+      {
+        cause: e,
+      },
+    );
+  }
+}
 
 export function qboWebhookRouter(deps: {
   db: Db;
@@ -36,7 +56,8 @@ export function qboWebhookRouter(deps: {
         const raw = Buffer.isBuffer(req.body) ? req.body : Buffer.from('');
         if (!verifyIntuitSignature(raw, req.get('intuit-signature'), verifier))
           throw new AccrueError('unauthorized', 'intuit-signature does not match the body');
-        const changes = parseIntuitWebhook(raw).filter((c) => WATCHED.has(c.entity.toLowerCase()));
+        // A realm id is a QuickBooks company number; anything else (say, a NUL) names no company we know.
+        const changes = parseShape(raw).filter((c) => WATCHED.has(c.entity.toLowerCase()) && REALM_ID.test(c.realmId));
         const realms = [...new Set(changes.map((c) => c.realmId))];
         let queued = 0;
         if (realms.length) {

@@ -8,7 +8,7 @@
  *
  * A validly signed event is still checked before it is stored (`checkEventEnvelope`): `id`,
  * `type`, `created`, `account`, `livemode` and `data.object` must have Stripe's shapes, and the
- * body no nesting, NUL key or lone surrogate PostgreSQL would refuse. A malformed one is a 400
+ * body no nesting, NUL or lone surrogate PostgreSQL would refuse (Stripe sends none). A malformed one is a 400
  * `invalid_event` naming the field, never a 500 (which Stripe would retry for days). Over its rate
  * limit (per IP before the body is read, per account after the signature) a delivery gets 429.
  */
@@ -59,7 +59,7 @@ const EventEnvelope = z.object({
 export function checkEventEnvelope(event: unknown): Stripe.Event {
   if (event === null || typeof event !== 'object' || Array.isArray(event))
     throw new AccrueError('invalid_event', 'the event is not a JSON object');
-  checkJson(event, 'invalid_event', { nulInValues: false, root: 'the event' });
+  checkJson(event, 'invalid_event', { root: 'the event' });
   const r = EventEnvelope.safeParse(event);
   if (!r.success) {
     const issue = r.error.issues[0]!;

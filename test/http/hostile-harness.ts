@@ -22,7 +22,9 @@ import { startFakeQbo, type FakeQbo } from '../../backend/sandbox/qbo/server.ts'
 import { startStripeFake, type StripeFake } from '../../backend/sandbox/stripe/server.ts';
 import { generateKeySpec } from '../../backend/security/encryption.ts';
 import { createStripeClient } from '../../backend/stripe/client.ts';
+import { createStripeReader } from '../../backend/stripe/reader.ts';
 import { stripeWebhookRouter } from '../../backend/stripe/webhook.ts';
+import type { ProcessDeps } from '../../backend/app/process.ts';
 import { APP_HEADERS, plainSignedPayload, signedPayloadString, type SignedExtra } from '../../shared/api/app.ts';
 import { createTestDatabase, type TestDatabase } from '../support/db.ts';
 
@@ -35,6 +37,9 @@ export interface Hostile {
   t: TestDatabase;
   http: ReturnType<typeof createHttpApp>;
   jobs: Jobs;
+  stripeFake: StripeFake;
+  /** The drain's dependencies, reading the Stripe fake. */
+  process: ProcessDeps;
   operatorKey: string;
   close(): Promise<void>;
 }
@@ -55,13 +60,15 @@ export async function startHostile(rateLimits?: RateLimits): Promise<Hostile> {
     ACCRUE_ENCRYPTION_KEY: generateKeySpec('k1'),
   });
   configureQboEndpoints({ QBO_API_BASE: qbo.url, QBO_OAUTH_BASE: qbo.url });
+  const stripe = createStripeClient({ secretKey: STRIPE_KEY, apiBase: stripeFake.url });
   const service = createAppService({
     db: t.db,
     jobs,
-    stripe: createStripeClient({ secretKey: STRIPE_KEY, apiBase: stripeFake.url }),
+    stripe,
     qbo: qboDepsFromConfig(config, t.db),
   });
-  const log = createLogger('silent');
+  // HOSTILE_LOG=error shows what a failing fuzz input did on the server side.
+  const log = createLogger(process.env['HOSTILE_LOG'] === 'error' ? 'error' : 'silent');
   const auth = { secrets: [APP_SECRET] };
   const http = createHttpApp({
     db: t.db,
@@ -88,6 +95,12 @@ export async function startHostile(rateLimits?: RateLimits): Promise<Hostile> {
     t,
     http,
     jobs,
+    stripeFake,
+    process: {
+      db: t.db,
+      jobs,
+      readerFor: (tenant) => createStripeReader(stripe, tenant.accountId, { maxAttempts: 1 }),
+    },
     operatorKey,
     async close() {
       await jobs.stop();
