@@ -33,7 +33,7 @@ const count = (name: string, fallback: number, min = 0) =>
  * Rate-limit defaults: far above what Stripe (or the bench, 200 webhooks a second from one
  * address) sends, low enough that one client cannot take the server alone.
  */
-export const RATE_LIMIT_DEFAULTS = { window_s: 60, perIp: 60_000, perTenant: 30_000 } as const;
+export const DEFAULT_RATE_LIMITS = { window_s: 60, perIp: 60_000, perTenant: 30_000 } as const;
 
 const Schema = z.object({
   PORT: z
@@ -83,9 +83,9 @@ const Schema = z.object({
   QBO_WEBHOOK_VERIFIER: optionalString,
   ACCRUE_ENCRYPTION_KEY: optionalString,
   ACCRUE_PUBLIC_URL: url('ACCRUE_PUBLIC_URL'),
-  ACCRUE_RATE_LIMIT_WINDOW_S: count('ACCRUE_RATE_LIMIT_WINDOW_S', RATE_LIMIT_DEFAULTS.window_s, 1),
-  ACCRUE_RATE_LIMIT_PER_IP: count('ACCRUE_RATE_LIMIT_PER_IP', RATE_LIMIT_DEFAULTS.perIp),
-  ACCRUE_RATE_LIMIT_PER_TENANT: count('ACCRUE_RATE_LIMIT_PER_TENANT', RATE_LIMIT_DEFAULTS.perTenant),
+  ACCRUE_RATE_LIMIT_WINDOW_S: count('ACCRUE_RATE_LIMIT_WINDOW_S', DEFAULT_RATE_LIMITS.window_s, 1),
+  ACCRUE_RATE_LIMIT_PER_IP: count('ACCRUE_RATE_LIMIT_PER_IP', DEFAULT_RATE_LIMITS.perIp),
+  ACCRUE_RATE_LIMIT_PER_TENANT: count('ACCRUE_RATE_LIMIT_PER_TENANT', DEFAULT_RATE_LIMITS.perTenant),
 });
 
 export type Config = z.infer<typeof Schema>;
