@@ -58,9 +58,15 @@ function paramsJson(params: unknown): string {
 
 /**
  * Writes one audit row. A failure is logged at error level and not thrown: the call already
- * happened, and its response must still reach the caller.
+ * happened, and its response must still reach the caller. With `throwOnError` (the row is written
+ * in the action's own transaction) it is thrown, so the action rolls back with it.
  */
-export async function writeAudit(db: Db, log: Logger, r: AuditRecord): Promise<void> {
+export async function writeAudit(
+  db: Db,
+  log: Logger,
+  r: AuditRecord,
+  opts: { throwOnError?: boolean } = {},
+): Promise<void> {
   try {
     await adminDb(db)
       .insertInto('admin_audit')
@@ -83,6 +89,7 @@ export async function writeAudit(db: Db, log: Logger, r: AuditRecord): Promise<v
       .execute();
   } catch (err) {
     log.error({ err, method: r.method, path: r.path, status: r.status }, 'could not write the admin audit row');
+    if (opts.throwOnError) throw err;
   }
 }
 

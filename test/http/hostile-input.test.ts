@@ -7,7 +7,9 @@
  */
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ACCOUNT_ID_LENGTH_MAX, checkAccountId } from '../../backend/ledger/tenants.ts';
+import { sql } from 'kysely';
+import { recordException } from '../../backend/ledger/exception-queue.ts';
+import { ACCOUNT_ID_LENGTH_MAX, checkAccountId, ensureTenant } from '../../backend/ledger/tenants.ts';
 import {
   appHeaders,
   intuitSignature,
@@ -196,6 +198,41 @@ describe('admin calls without a valid key', () => {
     // With a valid key the call is audited, as before.
     await request(h.http).get('/admin/tenants').set('authorization', `Bearer ${h.operatorKey}`);
     expect(await rowCount(h, 'admin_audit')).toBe(before + 1);
+  });
+});
+
+describe('admin actions', () => {
+  it("commit their audit row in the action's own transaction", async () => {
+    const tenant = await ensureTenant(h.t.db, { accountId: 'acct_AuditTx', livemode: false });
+    await recordException(h.t.db, tenant.id, 'qbo_post', 'je_1', 'QuickBooks refused the entry');
+    const ex = await h.t.db
+      .selectFrom('exceptions')
+      .select('id')
+      .where('tenant_id', '=', tenant.id)
+      .executeTakeFirstOrThrow();
+    const res = await request(h.http)
+      .post(`/admin/tenants/${tenant.id}/exceptions/${ex.id}/resolve`)
+      .set('authorization', `Bearer ${h.operatorKey}`)
+      .send({ note: 'posted by hand' });
+    expect(res.status, res.text).toBe(200);
+    // PostgreSQL stamps each row with the transaction that wrote it (xmin): one transaction wrote both.
+    const written = await sql<{ action: string; audit: string }>`
+      select (select xmin::text from exceptions where id = ${ex.id}) as action,
+             (select xmin::text from admin_audit order by id desc limit 1) as audit`.execute(h.t.db);
+    expect(written.rows[0]!.action).toBe(written.rows[0]!.audit);
+  });
+
+  it('roll back with a refused action: the refusal is audited, the action left nothing', async () => {
+    const tenant = await ensureTenant(h.t.db, { accountId: 'acct_AuditTx', livemode: false });
+    const res = await request(h.http)
+      .post(`/admin/tenants/${tenant.id}/exceptions/999999/resolve`)
+      .set('authorization', `Bearer ${h.operatorKey}`)
+      .send({ note: 'nothing to resolve' });
+    expect(res.status).toBe(404);
+    const last = await sql<{ outcome: string }>`select outcome from admin_audit order by id desc limit 1`.execute(
+      h.t.db,
+    );
+    expect(last.rows[0]!.outcome).toBe('not_found');
   });
 });
 
