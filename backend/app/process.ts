@@ -419,7 +419,7 @@ async function commitIsolating(
       return;
     }
     const ev = work.events[0]!;
-    const reason = plainReason(e);
+    const reason = isAccrueError(e) ? e.message : `booking failed (${e instanceof Error ? e.message : String(e)})`;
     deps.log?.error(
       { eventId: ev.id, type: ev.type, errors: errorChain(e) },
       'event failed while booking; not retried',

@@ -3,8 +3,9 @@
  * that is null or missing makes mapping throw a TypeError) fails alone and at
  * once — an exception row naming its id with a plain reason, status `failed` after one attempt —
  * while the good events around it, of the same tenant, book in the same drain, with nothing
- * deferred (so the inbox job does not retry). A transport failure (Stripe unavailable) is still
- * deferred, keeping Stripe's order.
+ * deferred (so the inbox job does not retry). When the database refuses one event's commit, the
+ * batch is committed event by event and only that event fails. A transport failure (Stripe
+ * unavailable) is still deferred, keeping Stripe's order.
  */
 import { sql } from 'kysely';
 import type Stripe from 'stripe';
@@ -99,6 +100,46 @@ describe('a poison event between good events of the same tenant', () => {
 
     // The good events booked exactly what they book without the poison.
     expect(await settle(b, THROUGH)).toBe(expected);
+    expect(await unbalancedEntries(b)).toBe(0);
+  });
+
+  it('a batch whose commit fails for one event is committed event by event: only that event fails', async () => {
+    const b = await books();
+    await deliver(b, events);
+    const poisoned = events.filter((e) => e.type === 'invoice.paid')[1]!;
+    // The database refuses to mark that one event processed (a data exception, as bad data would raise).
+    await sql
+      .raw(
+        `create function refuse_poison() returns trigger language plpgsql as $$ begin
+           raise exception 'the ledger refuses %', new.id using errcode = '22023';
+         end $$;
+         create trigger refuse_poison before update on stripe_events for each row
+           when (new.id = '${poisoned.id}' and new.status = 'processed') execute function refuse_poison();`,
+      )
+      .execute(b.t.db);
+    const r = await drainInbox({ ...b.deps, eventsPerTransaction: 100 }, b.tenant.id);
+    expect(r.deferred).toBe(0);
+    expect(r.failed).toBe(1);
+    expect(r.processed + r.ignored).toBe(events.length - 1);
+    const row = await b.t.db
+      .selectFrom('stripe_events')
+      .select(['status', 'attempts'])
+      .where('id', '=', poisoned.id)
+      .executeTakeFirstOrThrow();
+    expect(row).toEqual({ status: 'failed', attempts: 1 });
+    const ex = await b.t.db
+      .selectFrom('exceptions')
+      .select(['object_id', 'reason'])
+      .where('kind', '=', 'stripe_event')
+      .execute();
+    expect(ex).toEqual([
+      {
+        object_id: poisoned.id,
+        reason: `could not process invoice.paid: booking failed (the ledger refuses ${poisoned.id})`,
+      },
+    ]);
+    const pending = await b.t.db.selectFrom('stripe_events').select('id').where('status', '=', 'pending').execute();
+    expect(pending).toEqual([]);
     expect(await unbalancedEntries(b)).toBe(0);
   });
 
