@@ -67,12 +67,99 @@ export function toAccrueError(err: unknown): AccrueError {
     const mapped = fromDatabaseError(err);
     if (mapped) return mapped;
   }
-  const bodyError = (err as { type?: string } | null)?.type;
-  if (bodyError === 'entity.parse.failed')
-    return new AccrueError('invalid_input', 'the request body is not valid JSON', undefined, { cause: err });
-  if (bodyError === 'entity.too.large')
-    return new AccrueError('invalid_input', 'the request body is too large', undefined, { cause: err });
+  const fromHttp = fromHttpError(err);
+  if (fromHttp) return fromHttp;
   return new AccrueError('internal', 'internal error', undefined, { cause: err });
+}
+
+/**
+ * The body parser's refusals (`type`) and other errors Express raises for a request (an
+ * `http-errors` error with a 4xx `status` and `expose`: a bad percent-encoding in the path, an
+ * aborted upload). Each is the client's doing, never the server's, so none is a 500.
+ */
+const BODY_ERRORS: Readonly<Record<string, { code: ErrorCode; message: string }>> = {
+  'entity.parse.failed': { code: 'invalid_input', message: 'the request body is not valid JSON' },
+  'entity.too.large': { code: 'payload_too_large', message: 'the request body is too large' },
+  'parameters.too.many': { code: 'payload_too_large', message: 'the request has too many parameters' },
+  'encoding.unsupported': {
+    code: 'unsupported_media_type',
+    message: 'the request body is in a Content-Encoding this endpoint does not read; send it uncompressed',
+  },
+  'charset.unsupported': { code: 'unsupported_media_type', message: 'the request body is in an unsupported charset' },
+  'request.aborted': { code: 'invalid_input', message: 'the request body was not received in full' },
+  'request.size.invalid': { code: 'invalid_input', message: 'the request body does not match its Content-Length' },
+};
+
+function fromHttpError(err: unknown): AccrueError | undefined {
+  if (err === null || typeof err !== 'object') return undefined;
+  const { type, status, expose } = err as { type?: unknown; status?: unknown; expose?: unknown };
+  const known = typeof type === 'string' ? BODY_ERRORS[type] : undefined;
+  if (known) return new AccrueError(known.code, known.message, undefined, { cause: err });
+  // The router's refusal of a path parameter that is not valid percent-encoded UTF-8.
+  if (err instanceof URIError && status === 400)
+    return new AccrueError('invalid_input', 'the path is not valid percent-encoded UTF-8', undefined, { cause: err });
+  if (typeof status === 'number' && status >= 400 && status < 500 && expose === true)
+    return new AccrueError(
+      status === 413 ? 'payload_too_large' : status === 415 ? 'unsupported_media_type' : 'invalid_input',
+      'the request could not be read',
+      undefined,
+      { cause: err },
+    );
+  return undefined;
+}
+
+/** Node's socket error codes that mean the connection (to Stripe, PostgreSQL …) failed, not the request. */
+const NETWORK_ERROR_CODES = new Set([
+  'ECONNRESET',
+  'ECONNREFUSED',
+  'ECONNABORTED',
+  'ETIMEDOUT',
+  'EPIPE',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'UND_ERR_SOCKET',
+  'UND_ERR_CONNECT_TIMEOUT',
+]);
+
+/**
+ * True when a failure is about transport, so trying the same work again later can succeed: Stripe
+ * unavailable or rate limiting after its own retries (`upstream_unavailable`, `rate_limited`), a
+ * network error, PostgreSQL gone (connection exceptions, SQLSTATE class 08; shutdown, 57P01–57P03;
+ * out of resources, class 53; a serialization failure or deadlock, 40001 / 40P01), or the pool's
+ * "Connection terminated". Anything else — a malformed event, a TypeError, a refusal, a bug — is
+ * deterministic: the same input fails the same way, so retrying only holds back the work behind it.
+ */
+export function isTransientFailure(err: unknown): boolean {
+  for (const link of errorChainValues(err)) {
+    if (isAccrueError(link)) {
+      if (link.code === 'upstream_unavailable' || link.code === 'rate_limited') return true;
+      continue;
+    }
+    if (link === null || typeof link !== 'object') continue;
+    const code = (link as { code?: unknown }).code;
+    if (typeof code === 'string') {
+      if (NETWORK_ERROR_CODES.has(code)) return true;
+      if (link instanceof pg.DatabaseError && /^(08|53|57P0[123]|40001|40P01)/.test(code)) return true;
+    }
+    const message = (link as { message?: unknown }).message;
+    if (typeof message === 'string' && /^Connection terminated|timeout exceeded when trying to connect/.test(message))
+      return true;
+  }
+  return false;
+}
+
+/** `err` and its causes, outermost first (at most CAUSE_CHAIN_MAX, no cycles). */
+function errorChainValues(err: unknown): unknown[] {
+  const chain: unknown[] = [];
+  const seen = new Set<unknown>();
+  for (let cur = err; cur !== undefined && cur !== null && !seen.has(cur) && chain.length < CAUSE_CHAIN_MAX;) {
+    seen.add(cur);
+    chain.push(cur);
+    cur = (cur as { cause?: unknown }).cause;
+  }
+  return chain;
 }
 
 /** One link of a cause chain, as logged: never the error's other properties (they may hold tokens). */

@@ -7,9 +7,15 @@
  */
 export const ERROR_CODES = {
   invalid_input: 400,
+  /** A validly signed Stripe event whose envelope (id, type, created, account, data) is malformed. */
+  invalid_event: 400,
   unauthorized: 401,
   forbidden: 403,
   not_found: 404,
+  /** A request body over the endpoint's size limit. */
+  payload_too_large: 413,
+  /** A request body in a `Content-Encoding` (or charset) the endpoint does not read. */
+  unsupported_media_type: 415,
   conflict: 409,
   period_closed: 409,
   /** A posted journal row (or an account) may not be changed or removed: post a reversing entry. */

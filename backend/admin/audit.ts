@@ -1,7 +1,8 @@
 /**
  * The audit log of the Admin API: one append-only row per call — who (key id, name, role),
  * what (method, path, route, tenant, parameters with secrets redacted), and how it ended
- * (status, outcome code, duration). Refused calls are recorded too.
+ * (status, outcome code, duration). Refused calls are recorded too, once the caller presented a
+ * valid key; a call without one is only logged (`router.ts`).
  */
 import { z } from 'zod';
 import type { Db } from '../db/database.ts';
@@ -31,16 +32,41 @@ export interface AuditRecord {
   duration_ms: number;
 }
 
+/** A UTF-16 surrogate that is not part of a pair. */
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
+
+/** Deepest parameter nesting copied into a row; deeper values become a marker. */
+const PARAMS_DEPTH_MAX = 32;
+
+/**
+ * `value` with what PostgreSQL's jsonb refuses replaced by U+FFFD: NUL and unpaired UTF-16
+ * surrogates, in keys and strings (a refused request's parameters are recorded as they came).
+ */
+function storable(value: unknown, depth = 0): unknown {
+  const clean = (s: string) => s.replaceAll('\u0000', '\uFFFD').replace(LONE_SURROGATE, '\uFFFD');
+  if (typeof value === 'string') return clean(value);
+  if (value === null || typeof value !== 'object') return value;
+  if (depth >= PARAMS_DEPTH_MAX) return '[nested too deep]';
+  if (Array.isArray(value)) return value.map((v) => storable(v, depth + 1));
+  return Object.fromEntries(Object.entries(value).map(([k, v]) => [clean(k), storable(v, depth + 1)]));
+}
+
 function paramsJson(params: unknown): string {
-  const json = JSON.stringify(redactSecrets(params) ?? {});
+  const json = JSON.stringify(storable(redactSecrets(params)) ?? {});
   return json.length <= PARAMS_MAX_CHARS ? json : JSON.stringify({ truncated: true, chars: json.length });
 }
 
 /**
  * Writes one audit row. A failure is logged at error level and not thrown: the call already
- * happened, and its response must still reach the caller.
+ * happened, and its response must still reach the caller. With `throwOnError` (the row is written
+ * in the action's own transaction) it is thrown, so the action rolls back with it.
  */
-export async function writeAudit(db: Db, log: Logger, r: AuditRecord): Promise<void> {
+export async function writeAudit(
+  db: Db,
+  log: Logger,
+  r: AuditRecord,
+  opts: { throwOnError?: boolean } = {},
+): Promise<void> {
   try {
     await adminDb(db)
       .insertInto('admin_audit')
@@ -63,6 +89,7 @@ export async function writeAudit(db: Db, log: Logger, r: AuditRecord): Promise<v
       .execute();
   } catch (err) {
     log.error({ err, method: r.method, path: r.path, status: r.status }, 'could not write the admin audit row');
+    if (opts.throwOnError) throw err;
   }
 }
 

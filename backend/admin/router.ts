@@ -2,16 +2,23 @@
  * The Admin API's Express router, generated from the route table (routes.ts). For every call,
  * in this order: authenticate the staff key (401), check its role against the route's (403),
  * parse path, query and body with the route's schemas (400), run the handler, strip secrets
- * from the response, write the audit row, answer. Refusals are audited the same way and then
- * handed to the app's error middleware, which writes the `{error: {code, message}}` envelope.
+ * from the response, write the audit row, answer. A call that is not a GET runs its handler and
+ * writes its audit row in one transaction, so an action's database writes and its row commit
+ * together (a refusal's row is written after the rollback). Refusals are audited the same way and then
+ * handed to the app's error middleware, which writes the `{error: {code, message}}` envelope —
+ * except a call without a valid key, which is logged and never audited (otherwise anyone could
+ * grow the audit table).
  */
 import { performance } from 'node:perf_hooks';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import { z } from 'zod';
 import { AccrueError } from '../../shared/errors.ts';
 import { toAccrueError } from '../http/errors.ts';
+import { jsonGuard } from '../http/json-guard.ts';
 import { getTenantById, type Tenant } from '../ledger/tenants.ts';
+import type { Db } from '../db/database.ts';
 import { writeAudit } from './audit.ts';
+import { joinTransaction } from './in-transaction.ts';
 import { authenticateAdminKey, type AdminKey } from './keys.ts';
 import { redactSecrets } from './redact.ts';
 import { ADMIN_ROUTES, type AdminDeps, type AdminRoute } from './routes.ts';
@@ -81,6 +88,45 @@ function requestIdOf(req: Request): string | null {
   return typeof id === 'string' || typeof id === 'number' ? String(id) : null;
 }
 
+/** A refused call without a valid key: logged (method, path, outcome, refusal detail), never audited. */
+function logUnauthenticated(deps: AdminDeps, req: Request, e: AccrueError, refusal: Refusal | null): void {
+  deps.log.info(
+    {
+      reqId: requestIdOf(req),
+      method: req.method,
+      path: `${req.baseUrl}${req.path}`.slice(0, 200),
+      outcome: e.code,
+      detail: refusal?.auditDetail ?? null,
+      presentedPrefix: refusal?.presentedPrefix ?? null,
+    },
+    'admin call refused without a valid key (not audited)',
+  );
+}
+
+/** Parses a call, runs its handler with `deps.db`, and returns the payload, secrets redacted (and checked when asked). */
+async function runHandler(
+  deps: AdminDeps,
+  opts: AdminRouterOptions,
+  route: AdminRoute,
+  req: Request,
+  key: AdminKey,
+  tenantId: bigint | null,
+  noteTenant: (id: bigint) => void,
+): Promise<unknown> {
+  const params = (route.params ?? z.object({})).parse(req.params ?? {});
+  const query = (route.query ?? z.object({})).parse(req.query ?? {});
+  const body = route.body ? route.body.parse(req.body ?? {}) : undefined;
+  const tenant: Tenant | null = tenantId !== null ? await getTenantById(deps.db, tenantId) : null;
+  const result = await route.handle({ params, query, body, key, actor: adminActor(key), tenant, noteTenant, deps });
+  const payload = redactSecrets(result);
+  if (opts.checkResponses) {
+    const check = route.response.safeParse(payload);
+    if (!check.success)
+      throw new AccrueError('internal', `response of ${route.id} does not match its schema: ${check.error.message}`);
+  }
+  return payload;
+}
+
 /**
  * Runs one call through authentication, authorization, parsing, the handler and the audit.
  * `route` is null for a path under /admin that no route matches (answered 404 after auth).
@@ -96,21 +142,32 @@ async function serve(
   const started = performance.now();
   let key: AdminKey | null = null;
   let tenantId: bigint | null = null;
-  const audit = async (status: number, outcome: string, detail: string | null, presentedPrefix: string | null = null) =>
-    writeAudit(deps.db, deps.log, {
-      requestId: requestIdOf(req),
-      method: req.method,
-      path: `${req.baseUrl}${req.path}`,
-      route: route?.path ?? null,
-      key: key ? { id: key.id, prefix: key.prefix, name: key.name, role: key.role } : null,
-      presentedPrefix,
-      tenantId,
-      params: { path: req.params ?? {}, query: req.query ?? {}, body: req.body ?? null },
-      status,
-      outcome,
-      detail,
-      duration_ms: performance.now() - started,
-    });
+  const audit = async (
+    status: number,
+    outcome: string,
+    detail: string | null,
+    presentedPrefix: string | null = null,
+    inTransaction: Db | null = null,
+  ) =>
+    writeAudit(
+      inTransaction ?? deps.db,
+      deps.log,
+      {
+        requestId: requestIdOf(req),
+        method: req.method,
+        path: `${req.baseUrl}${req.path}`,
+        route: route?.path ?? null,
+        key: key ? { id: key.id, prefix: key.prefix, name: key.name, role: key.role } : null,
+        presentedPrefix,
+        tenantId,
+        params: { path: req.params ?? {}, query: req.query ?? {}, body: req.body ?? null },
+        status,
+        outcome,
+        detail,
+        duration_ms: performance.now() - started,
+      },
+      { throwOnError: inTransaction !== null },
+    );
   try {
     const rawTenant = (req.params as Record<string, string | undefined> | undefined)?.tenantId;
     if (rawTenant && /^\d{1,18}$/.test(rawTenant)) tenantId = BigInt(rawTenant);
@@ -119,33 +176,33 @@ async function serve(
     if (ROLE_RANK[key.role] < ROLE_RANK[route.role]) {
       throw new Refusal('forbidden', `this needs an ${route.role} key`, `role ${key.role} below ${route.role}`);
     }
-    const params = (route.params ?? z.object({})).parse(req.params ?? {});
-    const query = (route.query ?? z.object({})).parse(req.query ?? {});
-    const body = route.body ? route.body.parse(req.body ?? {}) : undefined;
-    let tenant: Tenant | null = null;
-    if (tenantId !== null) tenant = await getTenantById(deps.db, tenantId);
-    const result = await route.handle({
-      params,
-      query,
-      body,
-      key,
-      actor: adminActor(key),
-      tenant,
-      noteTenant: (id) => void (tenantId ??= id),
-      deps,
-    });
-    const payload = redactSecrets(result);
-    if (opts.checkResponses) {
-      const check = route.response.safeParse(payload);
-      if (!check.success)
-        throw new AccrueError('internal', `response of ${route.id} does not match its schema: ${check.error.message}`);
-    }
+    const caller = key;
+    const call = (db: Db) =>
+      runHandler({ ...deps, db }, opts, route, req, caller, tenantId, (id) => void (tenantId ??= id));
     const status = route.status ?? 200;
-    await audit(status, 'ok', null);
+    let payload: unknown;
+    if (route.method === 'get') {
+      payload = await call(deps.db);
+      await audit(status, 'ok', null);
+    } else {
+      // An action's database writes and its audit row commit together, or neither does.
+      payload = await deps.db.transaction().execute(async (tx) => {
+        const joined = joinTransaction(tx);
+        const p = await call(joined);
+        await audit(status, 'ok', null, null, joined);
+        return p;
+      });
+    }
     res.status(status).json(payload);
   } catch (err) {
     const e = toAccrueError(err);
     const refusal = err instanceof Refusal ? err : null;
+    // No key, no row: an unauthenticated caller must not be able to grow the database. The log keeps it.
+    if (!key) {
+      logUnauthenticated(deps, req, e, refusal);
+      next(err);
+      return;
+    }
     await audit(
       e.httpStatus,
       e.code,
@@ -168,8 +225,10 @@ async function serveRefusal(
   let key: AdminKey | null = null;
   try {
     key = await authenticate(deps, req);
-  } catch {
-    // Unattributed: the row still records the refusal.
+  } catch (authErr) {
+    logUnauthenticated(deps, req, e, authErr instanceof Refusal ? authErr : null);
+    next(err);
+    return;
   }
   await writeAudit(deps.db, deps.log, {
     requestId: requestIdOf(req),
@@ -198,6 +257,7 @@ export function adminRouter(deps: AdminDeps, opts: AdminRouterOptions = {}): exp
   // Parses JSON itself (a no-op when the app already did), so that when the router is mounted
   // before the app's parser a malformed body is refused — and audited — here too.
   router.use(express.json({ limit: ADMIN_BODY_SIZE_MAX }));
+  router.use(jsonGuard());
   router.use(
     (err: unknown, req: Request, res: Response, next: NextFunction) => void serveRefusal(deps, err, req, res, next),
   );

@@ -5,7 +5,7 @@
  */
 import type { Express } from 'express';
 import { adminRouter } from '../admin/router.ts';
-import type { Config } from '../config/config.ts';
+import { rateLimitsOf, type Config } from '../config/config.ts';
 import { appRouter } from '../http/app-routes.ts';
 import { APP_NOT_CONFIGURED, notConfiguredRouter, qboApiRouter, qboCallbackRouter } from '../http/qbo-routes.ts';
 import { createHttpApp } from '../http/server.ts';
@@ -33,6 +33,7 @@ export async function buildServer(opts: { config: Config; log: Logger; workers: 
   });
   // Without the app signing secret no Stripe App request can be authenticated: answer 503, never serve unauthenticated.
   const appAuth = opts.config.STRIPE_APP_SECRET.length > 0 ? { secrets: opts.config.STRIPE_APP_SECRET } : null;
+  const rateLimits = rateLimitsOf(opts.config);
   const http = createHttpApp({
     db: ctx.db,
     log: opts.log,
@@ -44,6 +45,7 @@ export async function buildServer(opts: { config: Config; log: Logger; workers: 
           jobs: ctx.jobs,
           secrets: () => opts.config.STRIPE_WEBHOOK_SECRET,
           log: opts.log,
+          rateLimits,
         }),
       },
       {
@@ -53,6 +55,7 @@ export async function buildServer(opts: { config: Config; log: Logger; workers: 
           jobs: ctx.jobs,
           verifier: () => opts.config.QBO_WEBHOOK_VERIFIER,
           log: opts.log,
+          rateLimits,
         }),
       },
       // Mounted before the JSON parser so that even a malformed body is refused and audited by the admin router.
@@ -61,10 +64,10 @@ export async function buildServer(opts: { config: Config; log: Logger; workers: 
     routes: [
       {
         path: '/api/app',
-        handler: appAuth ? appRouter(app, { auth: appAuth }) : notConfiguredRouter(APP_NOT_CONFIGURED),
+        handler: appAuth ? appRouter(app, { auth: appAuth, rateLimits }) : notConfiguredRouter(APP_NOT_CONFIGURED),
       },
-      { path: '/api/qbo', handler: qboApiRouter({ service: app, auth: appAuth }) },
-      { path: '/oauth/qbo', handler: qboCallbackRouter({ service: app }) },
+      { path: '/api/qbo', handler: qboApiRouter({ service: app, auth: appAuth, rateLimits }) },
+      { path: '/oauth/qbo', handler: qboCallbackRouter({ service: app, rateLimits }) },
     ],
   });
   return { http, ctx, close: () => ctx.close() };

@@ -21,6 +21,20 @@ const url = (name: string) =>
     .transform((v) => (v ? v : undefined))
     .refine((v) => v === undefined || /^https?:\/\/[^\s]+$/.test(v), `${name} must be an http(s) URL`);
 
+/** A non-negative integer variable with a default when unset or empty. */
+const count = (name: string, fallback: number, min = 0) =>
+  z
+    .string()
+    .optional()
+    .transform((v) => (v === undefined || v.trim() === '' ? fallback : Number(v)))
+    .refine((n) => Number.isInteger(n) && n >= min, `${name} must be an integer of at least ${min}`);
+
+/**
+ * Rate-limit defaults: far above what Stripe (or the bench, 200 webhooks a second from one
+ * address) sends, low enough that one client cannot take the server alone.
+ */
+export const DEFAULT_RATE_LIMITS = { window_s: 60, perIp: 60_000, perTenant: 30_000 } as const;
+
 const Schema = z.object({
   PORT: z
     .string()
@@ -69,6 +83,9 @@ const Schema = z.object({
   QBO_WEBHOOK_VERIFIER: optionalString,
   ACCRUE_ENCRYPTION_KEY: optionalString,
   ACCRUE_PUBLIC_URL: url('ACCRUE_PUBLIC_URL'),
+  ACCRUE_RATE_LIMIT_WINDOW_S: count('ACCRUE_RATE_LIMIT_WINDOW_S', DEFAULT_RATE_LIMITS.window_s, 1),
+  ACCRUE_RATE_LIMIT_PER_IP: count('ACCRUE_RATE_LIMIT_PER_IP', DEFAULT_RATE_LIMITS.perIp),
+  ACCRUE_RATE_LIMIT_PER_TENANT: count('ACCRUE_RATE_LIMIT_PER_TENANT', DEFAULT_RATE_LIMITS.perTenant),
 });
 
 export type Config = z.infer<typeof Schema>;
@@ -83,6 +100,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     throw new AccrueError('invalid_input', `configuration error: ${msg}`, { variable: name });
   }
   return r.data;
+}
+
+/** The public endpoints' rate limits (`backend/http/rate-limit.ts`): per window, per IP and per tenant; 0 turns one off. */
+export function rateLimitsOf(c: Config): { window_s: number; perIp: number; perTenant: number } {
+  return {
+    window_s: c.ACCRUE_RATE_LIMIT_WINDOW_S,
+    perIp: c.ACCRUE_RATE_LIMIT_PER_IP,
+    perTenant: c.ACCRUE_RATE_LIMIT_PER_TENANT,
+  };
 }
 
 /** What is and is not configured, without any secret value: for the start-up log and `accrue status`. */

@@ -25,6 +25,7 @@ import Stripe from 'stripe';
 import { AccrueError } from '../../shared/errors.ts';
 import { APP_HEADERS, canWrite, plainSignedPayload, SignedPayloadSchema } from '../../shared/api/app.ts';
 import type { AppCaller } from '../app/app-api/types.ts';
+import { checkAccountId } from '../ledger/tenants.ts';
 
 /** Stripe's own tolerance for signed timestamps: a captured request replays for at most 5 minutes. */
 export const APP_SIGNATURE_TOLERANCE_S = 300;
@@ -135,6 +136,20 @@ function explain(reason: string): string {
 }
 
 /**
+ * The account names the tenant: only a well-formed Stripe account id may create or find one.
+ * Answers 400 `invalid_input` and returns false for any other.
+ */
+function wellFormedAccount(res: Response, accountId: string): boolean {
+  try {
+    checkAccountId(accountId);
+    return true;
+  } catch (e) {
+    res.status(400).json({ error: { code: 'invalid_input', message: (e as Error).message } });
+    return false;
+  }
+}
+
+/**
  * Express middleware: verifies the Stripe App signature and stores the caller in
  * `res.locals.appCaller`. Any missing header, bad or stale signature, or a body/header
  * `account_id`/`user_id` that differs from the signed one ends the request with
@@ -229,6 +244,7 @@ export function appAuth(opts: AppAuthOptions): RequestHandler {
       livemode = false;
     }
 
+    if (!wellFormedAccount(res, signed.account_id)) return;
     const caller: AppCaller = {
       tenant: { accountId: signed.account_id, livemode },
       user: { id: signed.user_id, roles: signed.stripe_roles ?? [] },

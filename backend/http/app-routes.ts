@@ -8,6 +8,9 @@
  * error middleware maps codes to statuses. Writes require an administrator or developer role.
  */
 import express, { type NextFunction, type Request, type Response, type Router } from 'express';
+import { toAccrueError } from '../errors.ts';
+import { jsonGuard } from './json-guard.ts';
+import { ipRateLimit, tenantRateLimit, type RateLimits } from './rate-limit.ts';
 import type { z } from 'zod';
 import {
   AccountMappingResponseSchema,
@@ -54,6 +57,8 @@ export interface AppRouterOptions {
    * router; a request that reaches a route unauthenticated is refused (401) either way.
    */
   auth?: AppAuthOptions;
+  /** Per-IP limit before authentication, per-tenant after it; none when absent. */
+  rateLimits?: RateLimits | null;
 }
 
 /** Parses `value` with `schema`; a failure is `invalid_input` naming the first bad field. */
@@ -102,20 +107,23 @@ function jsonBody() {
   return (req: Request, res: Response, next: NextFunction) => {
     parse(req, res, (err?: unknown) => {
       if (err) {
-        const tooLarge = (err as { type?: string }).type === 'entity.too.large';
-        next(
-          new AccrueError(
-            'invalid_input',
-            tooLarge
-              ? `The request body is larger than ${APP_BODY_BYTES_MAX} bytes.`
-              : 'The request body is not valid JSON.',
-          ),
-        );
+        const type = (err as { type?: string }).type;
+        if (type === 'entity.too.large')
+          next(new AccrueError('payload_too_large', `The request body is larger than ${APP_BODY_BYTES_MAX} bytes.`));
+        else if (type === 'entity.parse.failed')
+          next(new AccrueError('invalid_input', 'The request body is not valid JSON.'));
+        else next(toAccrueError(err));
         return;
       }
       next();
     });
   };
+}
+
+/** The tenant an authenticated App API request is for, as a rate-limit key. */
+export function appTenantKey(_req: Request, res: Response): string | null {
+  const caller = res.locals['appCaller'] as AppCaller | undefined;
+  return caller ? `${caller.tenant.accountId}:${caller.tenant.livemode ? 'live' : 'test'}` : null;
 }
 
 /**
@@ -124,9 +132,12 @@ function jsonBody() {
 export function appRouter(service: AppService, options: AppRouterOptions = {}): Router {
   const r = express.Router();
   if (options.auth) {
+    r.use(ipRateLimit(options.rateLimits));
     r.use(appCors());
     r.use(jsonBody());
+    r.use(jsonGuard());
     r.use(appAuth(options.auth));
+    r.use(tenantRateLimit(options.rateLimits, appTenantKey));
   }
   // Registered area by area, in the order the routes have always been mounted.
   settingsRoutes(r, service);

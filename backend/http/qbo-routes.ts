@@ -12,6 +12,8 @@ import { QboStatusResponseSchema } from '../../shared/api/app.ts';
 import { AccrueError } from '../../shared/errors.ts';
 import type { AccrueAppService, QboCallbackOutcome } from '../app/app-service.ts';
 import { appAuth, appCallerOf, appCors, requireWriteRole, type AppAuthOptions } from './app-auth.ts';
+import { appTenantKey } from './app-routes.ts';
+import { ipRateLimit, tenantRateLimit, type RateLimits } from './rate-limit.ts';
 
 /** Longest callback query we read: Intuit's code is at most 512 characters, state and realm are short. */
 export const CALLBACK_QUERY_LENGTH_MAX = 4096;
@@ -20,6 +22,8 @@ export interface QboRoutesOptions {
   service: AccrueAppService;
   /** App signature verification; null when STRIPE_APP_SECRET is not configured (routes answer 503). */
   auth: AppAuthOptions | null;
+  /** Per-IP (and, after authentication, per-tenant) limits; none when absent. */
+  rateLimits?: RateLimits | null;
 }
 
 /** A router that refuses everything with 503 `not_configured` (CORS preflights still get their answer). */
@@ -38,8 +42,10 @@ export const APP_NOT_CONFIGURED =
 export function qboApiRouter(opts: QboRoutesOptions): Router {
   if (!opts.auth) return notConfiguredRouter(APP_NOT_CONFIGURED);
   const r = express.Router();
+  r.use(ipRateLimit(opts.rateLimits));
   r.use(appCors());
   r.use(appAuth(opts.auth));
+  r.use(tenantRateLimit(opts.rateLimits, appTenantKey));
   r.post('/connect', (_req, res, next) => {
     (async () => {
       const caller = appCallerOf(res);
@@ -89,9 +95,9 @@ const OUTCOME_STATUS: Record<Exclude<QboCallbackOutcome, { ok: true }>['reason']
 };
 
 /** `GET /callback`; mount at `/oauth/qbo`. Intuit redirects the merchant's browser here. */
-export function qboCallbackRouter(opts: Pick<QboRoutesOptions, 'service'>): Router {
+export function qboCallbackRouter(opts: Pick<QboRoutesOptions, 'service' | 'rateLimits'>): Router {
   const r = express.Router();
-  r.get('/callback', (req, res, next) => {
+  r.get('/callback', ipRateLimit(opts.rateLimits), (req, res, next) => {
     (async () => {
       res.setHeader('Cache-Control', 'no-store');
       res.type('html');

@@ -10,6 +10,7 @@ import { AccrueError } from '../../shared/errors.ts';
 import { ping, type Db } from '../db/database.ts';
 import type { Logger } from '../log/logger.ts';
 import { errorMiddleware } from './errors.ts';
+import { jsonGuard } from './json-guard.ts';
 
 export interface HttpDeps {
   db: Db;
@@ -51,6 +52,7 @@ export function createHttpApp(deps: HttpDeps): Express {
 
   for (const r of deps.rawRoutes ?? []) app.use(r.path, r.handler);
   app.use(express.json({ limit: JSON_BODY_SIZE_MAX }));
+  app.use(jsonGuard());
   for (const r of deps.routes ?? []) app.use(r.path, r.handler);
 
   app.use((req: Request, _res, next) => next(new AccrueError('not_found', `no route ${req.method} ${req.path}`)));

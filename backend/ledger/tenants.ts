@@ -43,8 +43,24 @@ function toTenant(r: Row): Tenant {
 
 const COLUMNS = ['id', 'stripe_account_id', 'livemode', 'status', 'settings', 'settings_version'] as const;
 
-/** Validates an account id the way Stripe writes them. */
-export function checkAccountId(accountId: string): string {
+/**
+ * Longest Stripe account id accepted, `acct_` included. Stripe documents its object ids as at most
+ * 255 characters (today's account ids are about 21).
+ */
+export const ACCOUNT_ID_LENGTH_MAX = 255;
+
+/** Validates an account id the way Stripe writes them: a string, `acct_` and letters or digits, at most ACCOUNT_ID_LENGTH_MAX long. */
+export function checkAccountId(accountId: unknown): string {
+  if (typeof accountId !== 'string')
+    throw new AccrueError(
+      'invalid_input',
+      `a Stripe account id must be a string (acct_…), not ${Array.isArray(accountId) ? 'an array' : typeof accountId}`,
+    );
+  if (accountId.length > ACCOUNT_ID_LENGTH_MAX)
+    throw new AccrueError(
+      'invalid_input',
+      `"${accountId.slice(0, 20)}…" is not a Stripe account id: longer than ${ACCOUNT_ID_LENGTH_MAX} characters`,
+    );
   if (!/^acct_[A-Za-z0-9]+$/.test(accountId))
     throw new AccrueError('invalid_input', `"${accountId}" is not a Stripe account id (acct_…)`);
   return accountId;

@@ -296,25 +296,21 @@ describe('admin API', () => {
     expect(Object.keys(samples()).sort()).toEqual(ADMIN_ROUTES.map((r) => r.id).sort());
   });
 
-  it('refuses every route without a key, with a malformed key and with a revoked key (401), and audits each refusal', async () => {
+  it('refuses every route without a key, with a malformed key and with a revoked key (401), and writes no audit row', async () => {
     const s = samples();
+    const auditRows = async () =>
+      Number((await sql<{ n: string }>`select count(*) as n from admin_audit`.execute(t.db)).rows[0]!.n);
+    const before = await auditRows();
     for (const r of ADMIN_ROUTES) {
       const sample = s[r.id]!;
       for (const key of [null, 'not-a-key', revokedKey]) {
         const res = await call(r.method, sample.path, key, sample.body);
         expect(res.status, `${r.id} with ${key ? 'a bad key' : 'no key'}`).toBe(401);
         expect(res.body.error.code).toBe('unauthorized');
-        const a = await lastAudit();
-        expect(a).toMatchObject({
-          method: r.method.toUpperCase(),
-          route: r.path,
-          status: 401,
-          outcome: 'unauthorized',
-          key_name: null,
-        });
-        expect(a.detail).toBe(key === null ? 'no key presented' : key === revokedKey ? 'key revoked' : 'key malformed');
       }
     }
+    // Unauthenticated callers cannot grow the database: refusals without a valid key are only logged.
+    expect(await auditRows()).toBe(before);
     // A revoked key is refused with the same message as an unknown one.
     const revoked = await call('get', '/tenants', revokedKey);
     const unknown = await call('get', '/tenants', `${revokedKey.slice(0, -4)}AAAA`);

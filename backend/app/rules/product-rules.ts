@@ -53,7 +53,7 @@ export async function deleteProductRule(
   req: ProductRuleDeleteRequest,
 ): Promise<ProductRuleResponse> {
   const tenant = await tenantOf(deps.db, caller);
-  if (tenant.settings.product_rules[productId] === undefined)
+  if (!Object.hasOwn(tenant.settings.product_rules, productId))
     throw new AccrueError('not_found', `Product ${productId} has no rule.`);
   const { [productId]: _removed, ...rest } = tenant.settings.product_rules;
   const next = await saveVersion(deps.db, caller, tenant, { ...tenant.settings, product_rules: rest }, req.version);

@@ -6,7 +6,8 @@ import type { ProductRule, TenantSettings } from '../../../shared/settings.ts';
 
 /** The rules stored for a product (one rule, or several with effective dates). */
 export function rulesOf(settings: TenantSettings, productId: string): ProductRule[] {
-  const raw = settings.product_rules[productId];
+  // Own keys only: a product id such as `constructor` must not find Object.prototype's.
+  const raw = Object.hasOwn(settings.product_rules, productId) ? settings.product_rules[productId] : undefined;
   return raw === undefined ? [] : Array.isArray(raw) ? raw : [raw];
 }
 
