@@ -15,7 +15,7 @@ import { AccrueError } from '../../shared/errors.ts';
 import type { Db } from '../db/database.ts';
 import type { Jobs } from '../jobs/runner.ts';
 import { rependEventAndRequestDrain, rependRangeAndRequestDrain } from '../inbox/repend.ts';
-import { decodeIdCursor, toPage, type Page } from './paging.ts';
+import { decodeCursor, toPage, type Page } from './paging.ts';
 import { redactSecrets } from './redact.ts';
 import { iso } from './util.ts';
 
@@ -122,8 +122,13 @@ export async function listEvents(
   db: Db,
   f: z.infer<typeof EventListQuery> & { limit: number; after?: string | undefined },
 ): Promise<Page<EventSummary>> {
-  const after = decodeIdCursor(f.after);
-  let q = db.selectFrom('stripe_events').select(EVENT_COLUMNS);
+  // Arrival order across tenants: `seq` counts per tenant, so the page key is (received_at, tenant, seq),
+  // received_at read back as text to keep its microseconds.
+  const after = f.after ? decodeCursor(f.after, 3) : null;
+  let q = db
+    .selectFrom('stripe_events')
+    .select(EVENT_COLUMNS)
+    .select(sql<string>`received_at::text`.as('received_key'));
   if (f.tenantId) q = q.where('tenant_id', '=', BigInt(f.tenantId));
   if (f.status) q = q.where('status', '=', f.status);
   if (f.type)
@@ -132,12 +137,25 @@ export async function listEvents(
       : q.where('type', '=', f.type);
   if (f.from) q = q.where('created', '>=', epochSeconds(f.from));
   if (f.to) q = q.where('created', '<', epochSeconds(f.to));
-  if (after !== null) q = q.where('seq', '<', after);
+  if (after !== null) {
+    const [receivedKey, tenantId, seq] = after as [string, string, string];
+    if (!/^\d+$/.test(tenantId) || !/^\d+$/.test(seq)) throw new AccrueError('invalid_input', 'malformed cursor');
+    q = q.where(
+      sql<boolean>`(received_at, tenant_id, seq) < (${receivedKey}::timestamptz, ${BigInt(tenantId)}, ${BigInt(seq)})`,
+    );
+  }
   const rows = await q
+    .orderBy('received_at', 'desc')
+    .orderBy('tenant_id', 'desc')
     .orderBy('seq', 'desc')
     .limit(f.limit + 1)
     .execute();
-  return toPage(rows as EventRow[], f.limit, (r) => [r.seq.toString()], toEvent);
+  return toPage(
+    rows as (EventRow & { received_key: string })[],
+    f.limit,
+    (r) => [r.received_key, r.tenant_id.toString(), r.seq.toString()],
+    toEvent,
+  );
 }
 
 export const EntryLine = z.object({

@@ -32,7 +32,8 @@ export function resolveRule(
   price: string | null,
   bookedOn: LocalDate,
 ): ResolvedRule {
-  const configured = product ? settings.product_rules[product] : undefined;
+  const configured =
+    product && Object.hasOwn(settings.product_rules, product) ? settings.product_rules[product] : undefined;
   const candidates = configured === undefined ? [] : Array.isArray(configured) ? configured : [configured];
   let best: ProductRule | undefined;
   for (const candidate of candidates) {

@@ -12,6 +12,7 @@ import * as m0009 from './0009_credit_notes_by_invoice.ts';
 import * as m0010 from './0010_shared_process_state.ts';
 import * as m0011 from './0011_tenant_keys.ts';
 import * as m0020 from './0020_fx_rates.ts';
+import * as m0021 from './0021_account_id_length.ts';
 
 export const migrations: Record<string, Migration> = {
   '0001_ledger': m0001,
@@ -26,4 +27,5 @@ export const migrations: Record<string, Migration> = {
   '0010_shared_process_state': m0010,
   '0011_tenant_keys': m0011,
   '0020_fx_rates': m0020,
+  '0021_account_id_length': m0021,
 };
