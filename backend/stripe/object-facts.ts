@@ -9,7 +9,9 @@ import { AccrueError } from '../../shared/errors.ts';
 import { normalizeCurrency } from '../../shared/money.ts';
 import type {
   BalanceTxnFact,
+  ChargeSettlementFact,
   CreditNoteFact,
+  DisputeBalancePart,
   DisputeFundsFact,
   Fact,
   InvoiceFinalizedFact,
@@ -86,6 +88,10 @@ function sum<T>(items: readonly T[] | null | undefined, pick: (t: T) => number |
 
 function btFact(bt: Stripe.BalanceTransaction | null): BalanceTxnFact | null {
   if (!bt) return null;
+  const applicationFee = sum(
+    (bt.fee_details ?? []).filter((d) => d.type === 'application_fee'),
+    (d) => d.amount,
+  );
   return {
     id: bt.id,
     amountMinor: big(bt.amount),
@@ -93,6 +99,30 @@ function btFact(bt: Stripe.BalanceTransaction | null): BalanceTxnFact | null {
     currency: normalizeCurrency(bt.currency),
     exchangeRate: bt.exchange_rate === null || bt.exchange_rate === undefined ? null : String(bt.exchange_rate),
     created: bt.created,
+    ...(applicationFee !== 0n ? { applicationFeeMinor: applicationFee } : {}),
+  };
+}
+
+/**
+ * Where a charge's money went besides the merchant's balance (Connect: application fee, transfer
+ * to a connected account) and how much was captured; undefined when the charge is a plain one.
+ */
+export function chargeSettlement(charge: Stripe.Charge): ChargeSettlementFact | undefined {
+  const amount = big(charge.amount);
+  const captured = charge.captured && charge.amount_captured > 0 ? big(charge.amount_captured) : amount;
+  const applicationFee = big(charge.application_fee_amount);
+  const destination = charge.transfer_data ? idOf(charge.transfer_data.destination) : null;
+  let transfer = 0n;
+  if (charge.transfer_data) {
+    const fixed = charge.transfer_data.amount;
+    transfer = fixed === null || fixed === undefined ? captured - applicationFee : big(fixed);
+  }
+  if (captured === amount && applicationFee === 0n && transfer === 0n) return undefined;
+  return {
+    capturedMinor: captured < amount ? captured : null,
+    applicationFeeMinor: applicationFee,
+    transferMinor: transfer,
+    transferDestination: destination,
   };
 }
 
@@ -300,6 +330,7 @@ async function paymentFact(
     return null;
   }
   const charge = await reader.getCharge(chargeId);
+  const settlement = chargeSettlement(charge);
   return {
     type: 'payment',
     invoice: invoice.id,
@@ -309,6 +340,7 @@ async function paymentFact(
     currency: normalizeCurrency(p.currency),
     at,
     balanceTransaction: await readBt(reader, charge.balance_transaction),
+    ...(settlement ? { settlement } : {}),
   };
 }
 
@@ -334,6 +366,7 @@ export async function chargeFacts(reader: StripeReader, chargeId: string, out: M
     });
     return;
   }
+  const settlement = chargeSettlement(charge);
   out.facts.push({
     type: 'charge',
     charge: charge.id,
@@ -343,6 +376,7 @@ export async function chargeFacts(reader: StripeReader, chargeId: string, out: M
     at: charge.created,
     balanceTransaction: await readBt(reader, charge.balance_transaction),
     description: charge.description ?? null,
+    ...(settlement ? { settlement } : {}),
   });
 }
 
@@ -443,21 +477,53 @@ export async function disputeFacts(reader: StripeReader, disputeId: string, out:
   const invoice = await invoiceOfCharge(reader, charge);
   if (invoice) await invoiceFacts(reader, invoice, out, true);
   else await chargeFacts(reader, charge, out);
-  for (const t of d.balance_transactions ?? []) {
-    const bt = btFact(t);
-    if (!bt) continue;
+  for (const { type, parts } of disputeDirections(d)) {
+    const principal = parts.find((part) => part.kind === 'funds') ?? parts[0]!;
     const fact: DisputeFundsFact = {
-      type: bt.amountMinor < 0n ? 'dispute_funds_withdrawn' : 'dispute_funds_reinstated',
+      type,
       dispute: d.id,
       charge,
       invoice,
       amountMinor: big(d.amount),
       currency: normalizeCurrency(d.currency),
-      at: bt.created,
-      balanceTransaction: bt,
+      at: principal.balanceTransaction.created,
+      balanceTransaction: principal.balanceTransaction,
+      parts,
     };
     out.facts.push(fact);
   }
+}
+
+/** Balance transaction types and reporting categories that carry a fee, not disputed funds. */
+const FEE_BT_TYPES: ReadonlySet<string> = new Set(['stripe_fee', 'tax_fee', 'fee']);
+
+/** Whether a dispute's balance transaction is a dispute fee (or its refund) sent on its own. */
+function isFeeTransaction(bt: Stripe.BalanceTransaction): boolean {
+  if (FEE_BT_TYPES.has(bt.type) || FEE_BT_TYPES.has(bt.reporting_category)) return true;
+  return /\bfee\b/i.test(bt.description ?? '');
+}
+
+/**
+ * A dispute's balance transactions by direction: those that take money (net negative) are the
+ * withdrawal, those that return it the reinstatement; each is the disputed funds (with any fee
+ * inside) or a fee Stripe sent on its own. Transactions that move nothing are left out.
+ */
+function disputeDirections(d: Stripe.Dispute): { type: DisputeFundsFact['type']; parts: DisputeBalancePart[] }[] {
+  const withdrawn: DisputeBalancePart[] = [];
+  const reinstated: DisputeBalancePart[] = [];
+  const sorted = [...(d.balance_transactions ?? [])].sort((a, b) => a.created - b.created || (a.id < b.id ? -1 : 1));
+  for (const t of sorted) {
+    const bt = btFact(t);
+    if (!bt) continue;
+    const net = bt.amountMinor - bt.feeMinor;
+    if (net === 0n && bt.amountMinor === 0n) continue;
+    const part: DisputeBalancePart = { kind: isFeeTransaction(t) ? 'fee' : 'funds', balanceTransaction: bt };
+    (net < 0n ? withdrawn : reinstated).push(part);
+  }
+  const out: { type: DisputeFundsFact['type']; parts: DisputeBalancePart[] }[] = [];
+  if (withdrawn.length) out.push({ type: 'dispute_funds_withdrawn', parts: withdrawn });
+  if (reinstated.length) out.push({ type: 'dispute_funds_reinstated', parts: reinstated });
+  return out;
 }
 
 export async function invoiceItemFacts(reader: StripeReader, itemId: string, out: MappingResult): Promise<void> {
