@@ -521,9 +521,35 @@ function disputeDirections(d: Stripe.Dispute): { type: DisputeFundsFact['type'];
     (net < 0n ? withdrawn : reinstated).push(part);
   }
   const out: { type: DisputeFundsFact['type']; parts: DisputeBalancePart[] }[] = [];
-  if (withdrawn.length) out.push({ type: 'dispute_funds_withdrawn', parts: withdrawn });
-  if (reinstated.length) out.push({ type: 'dispute_funds_reinstated', parts: reinstated });
+  const disputed = { amountMinor: big(d.amount), currency: normalizeCurrency(d.currency) };
+  if (withdrawn.length)
+    out.push({
+      type: 'dispute_funds_withdrawn',
+      parts: feeBesideFunds(withdrawn, -disputed.amountMinor, disputed.currency),
+    });
+  if (reinstated.length)
+    out.push({
+      type: 'dispute_funds_reinstated',
+      parts: feeBesideFunds(reinstated, disputed.amountMinor, disputed.currency),
+    });
   return out;
+}
+
+/**
+ * Several transactions in one direction that Stripe did not mark as a fee: when exactly one of
+ * them moves the disputed amount (in the dispute's currency, no fee inside), the others are the
+ * dispute fee (or its refund) in balance transactions of their own.
+ */
+function feeBesideFunds(parts: DisputeBalancePart[], fundsMinor: bigint, currency: string): DisputeBalancePart[] {
+  const funds = parts.filter((part) => part.kind === 'funds');
+  if (funds.length < 2 || funds.some((part) => part.balanceTransaction.currency !== currency)) return parts;
+  const exact = funds.filter((part) => part.balanceTransaction.amountMinor === fundsMinor);
+  if (exact.length !== 1) return parts;
+  return parts.map((part) =>
+    part.kind === 'funds' && part !== exact[0] && part.balanceTransaction.feeMinor === 0n
+      ? { ...part, kind: 'fee' }
+      : part,
+  );
 }
 
 export async function invoiceItemFacts(reader: StripeReader, itemId: string, out: MappingResult): Promise<void> {

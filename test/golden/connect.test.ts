@@ -18,12 +18,19 @@ import { collectScenarioFacts, defaultThrough } from './run.ts';
 
 const here = dirname(fileURLToPath(import.meta.url));
 
-async function books(name: string): Promise<{ entries: EntryDraft[]; exceptions: string[] }> {
-  const dir = join(here, name);
-  const lines = readFileSync(join(dir, 'input.jsonl'), 'utf8')
+function inputOf(name: string): unknown[] {
+  return readFileSync(join(here, name, 'input.jsonl'), 'utf8')
     .split('\n')
     .filter((l) => l.trim() !== '')
     .map((l) => JSON.parse(l) as unknown);
+}
+
+async function books(
+  name: string,
+  change: (lines: unknown[]) => unknown[] = (lines) => lines,
+): Promise<{ entries: EntryDraft[]; exceptions: string[] }> {
+  const dir = join(here, name);
+  const lines = change(inputOf(name));
   const settings = TenantSettingsSchema.parse(JSON.parse(readFileSync(join(dir, 'settings.json'), 'utf8')));
   const scenario = join(dir, 'scenario.json');
   const through = existsSync(scenario)
@@ -69,6 +76,22 @@ describe('dispute balance shapes', () => {
     expect(several.exceptions).toEqual([]);
   });
 
+  it('takes an unmarked balance transaction beside the exact disputed funds as the dispute fee', async () => {
+    // The fee's own balance transaction as a plain adjustment: no fee type, category or description.
+    const unmarked = (lines: unknown[]): unknown[] =>
+      JSON.parse(
+        JSON.stringify(lines)
+          .replaceAll('"reporting_category":"stripe_fee"', '"reporting_category":"adjustment"')
+          .replaceAll('"type":"stripe_fee"', '"type":"adjustment"')
+          .replaceAll('"description":"Dispute fee"', '"description":null'),
+      ) as unknown[];
+    const inside = await books('dispute-fee-inside-won');
+    const several = await books('dispute-several-balance-transactions', unmarked);
+    expect(JSON.stringify(inputOf('dispute-several-balance-transactions'))).toContain('"type":"stripe_fee"');
+    expect(balances(several.entries)).toEqual(balances(inside.entries));
+    expect(several.exceptions).toEqual([]);
+  });
+
   it('books no exchange difference for any shape', async () => {
     for (const name of [
       'dispute-fee-inside',
@@ -99,6 +122,18 @@ describe('cash that does not match, in one currency', () => {
     expect(exceptions).toHaveLength(1);
     for (const word of ['2.50 USD', 'ch_short', 'in_short', 'txn_short', 'unmatched_cash'])
       expect(exceptions[0]).toContain(word);
+  });
+
+  it('an application fee larger than its charge is an exception, and the gap is unmatched cash, not FX', async () => {
+    const tooLarge = (lines: unknown[]): unknown[] =>
+      JSON.parse(
+        JSON.stringify(lines).replaceAll('"application_fee_amount":1000', '"application_fee_amount":6000'),
+      ) as unknown[];
+    const { entries, exceptions } = await books('connect-destination-charge-one-time', tooLarge);
+    expect(roles(entries)).not.toContain('fx_gain_loss');
+    expect(balances(entries)['2026-01-01 unmatched_cash']).toBe('4000');
+    expect(exceptions.some((e) => e.includes('application fee 60.00') && e.includes('ch_dest1'))).toBe(true);
+    expect(exceptions.some((e) => e.includes('40.00 USD') && e.includes('unmatched_cash'))).toBe(true);
   });
 
   it('an application fee withheld by the platform goes to platform fees beside Stripe fees', async () => {
