@@ -19,6 +19,7 @@ import type {
   PaymentFact,
   RefundFact,
 } from '../../shared/engine/facts.ts';
+import { disputeDirectionsOf, isFeeTransaction, type DisputeDirection } from './dispute-shapes.ts';
 import type { StripeReader } from './reader.ts';
 import type { MappingResult } from './mapping.ts';
 
@@ -494,62 +495,14 @@ export async function disputeFacts(reader: StripeReader, disputeId: string, out:
   }
 }
 
-/** Balance transaction types and reporting categories that carry a fee, not disputed funds. */
-const FEE_BT_TYPES: ReadonlySet<string> = new Set(['stripe_fee', 'tax_fee', 'fee']);
-
-/** Whether a dispute's balance transaction is a dispute fee (or its refund) sent on its own. */
-function isFeeTransaction(bt: Stripe.BalanceTransaction): boolean {
-  if (FEE_BT_TYPES.has(bt.type) || FEE_BT_TYPES.has(bt.reporting_category)) return true;
-  return /\bfee\b/i.test(bt.description ?? '');
-}
-
-/**
- * A dispute's balance transactions by direction: those that take money (net negative) are the
- * withdrawal, those that return it the reinstatement; each is the disputed funds (with any fee
- * inside) or a fee Stripe sent on its own. Transactions that move nothing are left out.
- */
-function disputeDirections(d: Stripe.Dispute): { type: DisputeFundsFact['type']; parts: DisputeBalancePart[] }[] {
-  const withdrawn: DisputeBalancePart[] = [];
-  const reinstated: DisputeBalancePart[] = [];
-  const sorted = [...(d.balance_transactions ?? [])].sort((a, b) => a.created - b.created || (a.id < b.id ? -1 : 1));
-  for (const t of sorted) {
+/** A dispute's balance transactions as facts, each marked as a fee of its own or disputed funds. */
+function disputeDirections(d: Stripe.Dispute): DisputeDirection[] {
+  const parts: DisputeBalancePart[] = [];
+  for (const t of d.balance_transactions ?? []) {
     const bt = btFact(t);
-    if (!bt) continue;
-    const net = bt.amountMinor - bt.feeMinor;
-    if (net === 0n && bt.amountMinor === 0n) continue;
-    const part: DisputeBalancePart = { kind: isFeeTransaction(t) ? 'fee' : 'funds', balanceTransaction: bt };
-    (net < 0n ? withdrawn : reinstated).push(part);
+    if (bt) parts.push({ kind: isFeeTransaction(t) ? 'fee' : 'funds', balanceTransaction: bt });
   }
-  const out: { type: DisputeFundsFact['type']; parts: DisputeBalancePart[] }[] = [];
-  const disputed = { amountMinor: big(d.amount), currency: normalizeCurrency(d.currency) };
-  if (withdrawn.length)
-    out.push({
-      type: 'dispute_funds_withdrawn',
-      parts: feeBesideFunds(withdrawn, -disputed.amountMinor, disputed.currency),
-    });
-  if (reinstated.length)
-    out.push({
-      type: 'dispute_funds_reinstated',
-      parts: feeBesideFunds(reinstated, disputed.amountMinor, disputed.currency),
-    });
-  return out;
-}
-
-/**
- * Several transactions in one direction that Stripe did not mark as a fee: when exactly one of
- * them moves the disputed amount (in the dispute's currency, no fee inside), the others are the
- * dispute fee (or its refund) in balance transactions of their own.
- */
-function feeBesideFunds(parts: DisputeBalancePart[], fundsMinor: bigint, currency: string): DisputeBalancePart[] {
-  const funds = parts.filter((part) => part.kind === 'funds');
-  if (funds.length < 2 || funds.some((part) => part.balanceTransaction.currency !== currency)) return parts;
-  const exact = funds.filter((part) => part.balanceTransaction.amountMinor === fundsMinor);
-  if (exact.length !== 1) return parts;
-  return parts.map((part) =>
-    part.kind === 'funds' && part !== exact[0] && part.balanceTransaction.feeMinor === 0n
-      ? { ...part, kind: 'fee' }
-      : part,
-  );
+  return disputeDirectionsOf(parts, { amountMinor: big(d.amount), currency: normalizeCurrency(d.currency) });
 }
 
 export async function invoiceItemFacts(reader: StripeReader, itemId: string, out: MappingResult): Promise<void> {
