@@ -134,6 +134,27 @@ function paidInvoice(id: string, amount: number, chargeId: string): { inv: Obj; 
   });
 }
 
+// 4b. A partial capture: the invoice payment says 50.00, the charge captured 30.00 and its balance
+//     transaction is 30.00. The receivable is settled by what was captured; 20.00 stays owed.
+{
+  const { inv, ip } = paidInvoice('in_partial', 5000, 'ch_partial');
+  const txn = bt('txn_partial', 3000, 117, JAN, { source: 'ch_partial' });
+  const ch = { ...charge('ch_partial', 5000, JAN, 'txn_partial'), amount_captured: 3000 } as Obj;
+  scenarios.push({
+    name: 'partial-capture-rest-receivable',
+    settings: {},
+    through: '2026-01-31',
+    lines: [
+      inv,
+      txn,
+      ch,
+      ip,
+      event('evt_pc1', 'invoice.finalized', JAN, inv),
+      event('evt_pc2', 'invoice.paid', JAN, inv),
+    ],
+  });
+}
+
 /** A 9.99 invoice paid Jan 1, disputed Jan 16 with the given balance transactions (a 15.00 fee). */
 function disputed(name: string, suffix: string, balanceTransactions: Obj[], status: string): Scenario {
   const { inv, ip } = paidInvoice(`in_${suffix}`, 999, `ch_${suffix}`);
