@@ -9,7 +9,7 @@ import * as m0006 from './0006_bulk_line_check.ts';
 import * as m0007 from './0007_backfill_snapshot.ts';
 import * as m0008 from './0008_line_checks_per_statement.ts';
 import * as m0009 from './0009_credit_notes_by_invoice.ts';
-import * as m0010 from './0010_account_roles.ts';
+import * as m0030 from './0030_account_roles.ts';
 
 export const migrations: Record<string, Migration> = {
   '0001_ledger': m0001,
@@ -21,5 +21,5 @@ export const migrations: Record<string, Migration> = {
   '0007_backfill_snapshot': m0007,
   '0008_line_checks_per_statement': m0008,
   '0009_credit_notes_by_invoice': m0009,
-  '0010_account_roles': m0010,
+  '0030_account_roles': m0030,
 };
