@@ -7,6 +7,7 @@ export const ACCOUNT_ROLES = [
   'receivable',
   'unbilled_receivable',
   'cash_clearing',
+  'unmatched_cash',
   'bank',
   'external_asset',
   'deferred_revenue',
@@ -21,6 +22,8 @@ export const ACCOUNT_ROLES = [
   'voids',
   'bad_debt',
   'fees',
+  'platform_fees',
+  'connect_transfers',
   'fx_gain_loss',
   'recoveries',
   'other_loss',
@@ -67,6 +70,12 @@ export const ROLE_INFO: Record<AccountRole, RoleInfo> = {
     normal: 1,
     defaultName: 'Stripe Balance',
     qbo: { type: 'Bank', subType: 'CashOnHand' },
+  },
+  unmatched_cash: {
+    kind: 'asset',
+    normal: 1,
+    defaultName: 'Unmatched Stripe Cash',
+    qbo: { type: 'Other Current Asset', subType: 'OtherCurrentAssets' },
   },
   bank: { kind: 'asset', normal: 1, defaultName: 'Bank', qbo: { type: 'Bank', subType: 'Checking' } },
   external_asset: {
@@ -131,12 +140,24 @@ export const ROLE_INFO: Record<AccountRole, RoleInfo> = {
     qbo: { type: 'Income', subType: 'DiscountsRefundsGiven' },
   },
   bad_debt: {
-    kind: 'contra_income',
+    kind: 'expense',
     normal: 1,
     defaultName: 'Bad Debt',
-    qbo: { type: 'Income', subType: 'DiscountsRefundsGiven' },
+    qbo: { type: 'Expense', subType: 'BadDebts' },
   },
   fees: { kind: 'expense', normal: 1, defaultName: 'Stripe Fees', qbo: { type: 'Expense', subType: 'BankCharges' } },
+  platform_fees: {
+    kind: 'expense',
+    normal: 1,
+    defaultName: 'Platform Fees',
+    qbo: { type: 'Expense', subType: 'BankCharges' },
+  },
+  connect_transfers: {
+    kind: 'expense',
+    normal: 1,
+    defaultName: 'Transfers to Connected Accounts',
+    qbo: { type: 'Expense', subType: 'OtherMiscellaneousServiceCost' },
+  },
   fx_gain_loss: {
     kind: 'other_income',
     normal: -1,
@@ -162,6 +183,28 @@ export const ROLE_INFO: Record<AccountRole, RoleInfo> = {
     qbo: { type: 'Other Income', subType: 'OtherMiscellaneousIncome' },
   },
 };
+
+/** Presentation choices that change a role's kind: `bad_debt_as_contra` (a tenant setting). */
+export interface RolePresentation {
+  bad_debt_as_contra?: boolean | undefined;
+}
+
+/** Bad debt presented as an implicit price concession: contra revenue under an Income account. */
+const BAD_DEBT_AS_CONTRA: RoleInfo = {
+  kind: 'contra_income',
+  normal: 1,
+  defaultName: 'Bad Debt',
+  qbo: { type: 'Income', subType: 'DiscountsRefundsGiven' },
+};
+
+/**
+ * A role's kind and suggested QuickBooks type for a tenant: `ROLE_INFO`, except that bad debt is
+ * an expense (a credit loss) unless the tenant presents it as contra revenue (`bad_debt_as_contra`).
+ */
+export function roleInfo(role: AccountRole, presentation?: RolePresentation): RoleInfo {
+  if (role === 'bad_debt' && presentation?.bad_debt_as_contra) return BAD_DEBT_AS_CONTRA;
+  return ROLE_INFO[role];
+}
 
 export function isAccountRole(v: string): v is AccountRole {
   return (ACCOUNT_ROLES as readonly string[]).includes(v);

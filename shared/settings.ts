@@ -104,6 +104,8 @@ export const TenantSettingsSchema = z.strictObject({
   catch_up: z.boolean().default(true),
   discounts_as_contra: z.boolean().default(false),
   recover_as_gains: z.boolean().default(true),
+  /** Present bad debt as an implicit price concession (contra revenue) instead of a credit-loss expense. */
+  bad_debt_as_contra: z.boolean().default(false),
   close_policy: ClosePolicySchema.default({ mode: 'manual', days_after_period_end: 5 }),
   period_calendar: PeriodCalendarSchema.default({ type: 'monthly' }),
   posting_mode: z.enum(['summary', 'detailed']).default('summary'),

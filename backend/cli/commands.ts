@@ -203,7 +203,7 @@ const report: Command = {
           break;
         case 'income-statement':
           if (!period && !lastKey) throw new AccrueError('not_found', 'the books have no periods yet');
-          r = incomeStatement(lines, { period: (period ?? lastKey)! });
+          r = incomeStatement(lines, { period: (period ?? lastKey)!, presentation: tenant.settings });
           break;
         case 'balance-sheet':
           if (!period && !lastKey) throw new AccrueError('not_found', 'the books have no periods yet');

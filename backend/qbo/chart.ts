@@ -3,9 +3,10 @@
  * Accrue role (derived from the role's kind in `ROLE_INFO`, so the two never disagree), checks of
  * a tenant's mapping against the live chart (deleted, inactive, wrong type), and proposals for
  * the accounts that are missing — reuse an account with the right name and type, else create one
- * with the role's suggested type — plus creating them through the adapter.
+ * with the role's suggested type (bad debt's follows the tenant's presentation) — plus creating
+ * them through the adapter.
  */
-import { ROLE_INFO, type AccountKind, type AccountRole } from '../../shared/accounts.ts';
+import { roleInfo, type AccountKind, type AccountRole, type RolePresentation } from '../../shared/accounts.ts';
 import { isQboApiError, type QboAccount, type QboAdapter } from './adapter.ts';
 import { mappingKey, type MappedAccount } from './posting.ts';
 
@@ -30,10 +31,16 @@ export const ACCOUNT_NAME_MAX_CHARS = 100;
 /** Suffix used when the natural name is taken by an account of the wrong type. */
 export const NAME_CONFLICT_SUFFIX = ' (Accrue)';
 
-/** AccountTypes a role may be mapped to: its kind's types plus the type ROLE_INFO suggests. */
-export function allowedAccountTypes(role: AccountRole): string[] {
-  const info = ROLE_INFO[role];
-  return [...new Set([...ACCOUNT_TYPES_BY_KIND[info.kind], info.qbo.type])];
+/**
+ * AccountTypes a role may be mapped to: its kind's types plus the type it suggests. Bad debt's kind
+ * follows the tenant's `bad_debt_as_contra` (Expense types by default, Income as a price
+ * concession); without the tenant's presentation either is accepted.
+ */
+export function allowedAccountTypes(role: AccountRole, presentation?: RolePresentation): string[] {
+  const infos = presentation
+    ? [roleInfo(role, presentation)]
+    : [roleInfo(role), roleInfo(role, { bad_debt_as_contra: true })];
+  return [...new Set(infos.flatMap((info) => [...ACCOUNT_TYPES_BY_KIND[info.kind], info.qbo.type]))];
 }
 
 export interface RoleAccount {
@@ -114,7 +121,11 @@ function cleanName(name: string): string {
  * allowed type, else propose creating one with the role's suggested type and sub-type. Nothing is
  * created here; the tenant confirms first (create accounts only with consent).
  */
-export function proposeAccounts(needed: readonly RoleAccount[], chart: readonly QboAccount[]): AccountProposal[] {
+export function proposeAccounts(
+  needed: readonly RoleAccount[],
+  chart: readonly QboAccount[],
+  presentation?: RolePresentation,
+): AccountProposal[] {
   const byName = new Map(chart.map((a) => [a.Name.toLowerCase(), a]));
   const taken = new Set(chart.map((a) => a.Name.toLowerCase()));
   const out: AccountProposal[] = [];
@@ -125,7 +136,8 @@ export function proposeAccounts(needed: readonly RoleAccount[], chart: readonly 
     seen.add(k);
     const name = cleanName(n.account);
     const existing = byName.get(name.toLowerCase());
-    if (existing && existing.Active !== false && allowedAccountTypes(n.role).includes(existing.AccountType)) {
+    const allowed = allowedAccountTypes(n.role, presentation ?? {});
+    if (existing && existing.Active !== false && allowed.includes(existing.AccountType)) {
       out.push({
         ...n,
         action: 'use_existing',
@@ -141,7 +153,7 @@ export function proposeAccounts(needed: readonly RoleAccount[], chart: readonly 
         `${name.slice(0, ACCOUNT_NAME_MAX_CHARS - NAME_CONFLICT_SUFFIX.length)}${NAME_CONFLICT_SUFFIX}`,
       );
     taken.add(finalName.toLowerCase());
-    const info = ROLE_INFO[n.role];
+    const info = roleInfo(n.role, presentation);
     out.push({
       ...n,
       action: 'create',

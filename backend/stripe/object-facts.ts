@@ -9,7 +9,9 @@ import { AccrueError } from '../../shared/errors.ts';
 import { isKnownCurrency, normalizeCurrency, type Currency } from '../../shared/money.ts';
 import type {
   BalanceTxnFact,
+  ChargeSettlementFact,
   CreditNoteFact,
+  DisputeBalancePart,
   DisputeFundsFact,
   Fact,
   InvoiceFinalizedFact,
@@ -17,6 +19,7 @@ import type {
   PaymentFact,
   RefundFact,
 } from '../../shared/engine/facts.ts';
+import { disputeDirectionsOf, isFeeTransaction, type DisputeDirection } from './dispute-shapes.ts';
 import type { StripeReader } from './reader.ts';
 import type { MappingResult } from './mapping.ts';
 
@@ -86,6 +89,10 @@ function sum<T>(items: readonly T[] | null | undefined, pick: (t: T) => number |
 
 function btFact(bt: Stripe.BalanceTransaction | null): BalanceTxnFact | null {
   if (!bt) return null;
+  const applicationFee = sum(
+    (bt.fee_details ?? []).filter((d) => d.type === 'application_fee'),
+    (d) => d.amount,
+  );
   return {
     id: bt.id,
     amountMinor: big(bt.amount),
@@ -93,6 +100,30 @@ function btFact(bt: Stripe.BalanceTransaction | null): BalanceTxnFact | null {
     currency: stripeCurrency(bt.currency, bt.id),
     exchangeRate: bt.exchange_rate === null || bt.exchange_rate === undefined ? null : String(bt.exchange_rate),
     created: bt.created,
+    ...(applicationFee !== 0n ? { applicationFeeMinor: applicationFee } : {}),
+  };
+}
+
+/**
+ * Where a charge's money went besides the merchant's balance (Connect: application fee, transfer
+ * to a connected account) and how much was captured; undefined when the charge is a plain one.
+ */
+export function chargeSettlement(charge: Stripe.Charge): ChargeSettlementFact | undefined {
+  const amount = big(charge.amount);
+  const captured = charge.captured && charge.amount_captured > 0 ? big(charge.amount_captured) : amount;
+  const applicationFee = big(charge.application_fee_amount);
+  const destination = charge.transfer_data ? idOf(charge.transfer_data.destination) : null;
+  let transfer = 0n;
+  if (charge.transfer_data) {
+    const fixed = charge.transfer_data.amount;
+    transfer = fixed === null || fixed === undefined ? captured - applicationFee : big(fixed);
+  }
+  if (captured === amount && applicationFee === 0n && transfer === 0n) return undefined;
+  return {
+    capturedMinor: captured < amount ? captured : null,
+    applicationFeeMinor: applicationFee,
+    transferMinor: transfer,
+    transferDestination: destination,
   };
 }
 
@@ -300,6 +331,7 @@ async function paymentFact(
     return null;
   }
   const charge = await reader.getCharge(chargeId);
+  const settlement = chargeSettlement(charge);
   return {
     type: 'payment',
     invoice: invoice.id,
@@ -309,6 +341,7 @@ async function paymentFact(
     currency: stripeCurrency(p.currency, p.id),
     at,
     balanceTransaction: await readBt(reader, charge.balance_transaction),
+    ...(settlement ? { settlement } : {}),
   };
 }
 
@@ -334,6 +367,7 @@ export async function chargeFacts(reader: StripeReader, chargeId: string, out: M
     });
     return;
   }
+  const settlement = chargeSettlement(charge);
   out.facts.push({
     type: 'charge',
     charge: charge.id,
@@ -343,6 +377,7 @@ export async function chargeFacts(reader: StripeReader, chargeId: string, out: M
     at: charge.created,
     balanceTransaction: await readBt(reader, charge.balance_transaction),
     description: charge.description ?? null,
+    ...(settlement ? { settlement } : {}),
   });
 }
 
@@ -443,21 +478,31 @@ export async function disputeFacts(reader: StripeReader, disputeId: string, out:
   const invoice = await invoiceOfCharge(reader, charge);
   if (invoice) await invoiceFacts(reader, invoice, out, true);
   else await chargeFacts(reader, charge, out);
-  for (const t of d.balance_transactions ?? []) {
-    const bt = btFact(t);
-    if (!bt) continue;
+  for (const { type, parts } of disputeDirections(d)) {
+    const principal = parts.find((part) => part.kind === 'funds') ?? parts[0]!;
     const fact: DisputeFundsFact = {
-      type: bt.amountMinor < 0n ? 'dispute_funds_withdrawn' : 'dispute_funds_reinstated',
+      type,
       dispute: d.id,
       charge,
       invoice,
       amountMinor: big(d.amount),
       currency: stripeCurrency(d.currency, d.id),
-      at: bt.created,
-      balanceTransaction: bt,
+      at: principal.balanceTransaction.created,
+      balanceTransaction: principal.balanceTransaction,
+      parts,
     };
     out.facts.push(fact);
   }
+}
+
+/** A dispute's balance transactions as facts, each marked as a fee of its own or disputed funds. */
+function disputeDirections(d: Stripe.Dispute): DisputeDirection[] {
+  const parts: DisputeBalancePart[] = [];
+  for (const t of d.balance_transactions ?? []) {
+    const bt = btFact(t);
+    if (bt) parts.push({ kind: isFeeTransaction(t) ? 'fee' : 'funds', balanceTransaction: bt });
+  }
+  return disputeDirectionsOf(parts, { amountMinor: big(d.amount), currency: stripeCurrency(d.currency, d.id) });
 }
 
 export async function invoiceItemFacts(reader: StripeReader, itemId: string, out: MappingResult): Promise<void> {

@@ -4,17 +4,17 @@
  * take their share of what each obligation had recognized and still deferred at their instant;
  * a failed refund or a voided credit note reverses its entry and restores the obligations.
  */
-import { minor, negateMinor } from '../money.ts';
+import { formatMinor, minor, negateMinor } from '../money.ts';
 import type { AccountRole } from '../accounts.ts';
 import type { EntryKind, LineDraft } from '../journal.ts';
 import { addException, emit, type AggregateBook } from './aggregate-book.ts';
 import { allocateSigned, allocateSignedOrZeros, convertMinor } from './allocation.ts';
 import { dateOf, type EngineContext } from './context.ts';
-import type { CreditNoteFact, DisputeFundsFact, RefundFact } from './facts.ts';
+import type { BalanceTxnFact, CreditNoteFact, RefundFact } from './facts.ts';
 import { cashMoved, originalAmount } from './fx.ts';
 import { invoiceDimensions, takeReceivable, type BookedLine, type InvoiceState } from './invoice-state.ts';
 import { takeFromTrack, type ObligationCut, type TakenShare } from './obligations.ts';
-import { bookFee } from './payments.ts';
+import { settlementLines } from './settlement.ts';
 
 /**
  * The cancel-type entries: the contra account each one's recognized share goes to
@@ -224,18 +224,28 @@ export function bookRefund(book: AggregateBook, invoice: InvoiceState, refund: R
       : undefined;
     const { customer, invoice: invoiceId } = invoiceDimensions(invoice);
     const currency = context.functionalCurrency;
-    const difference = cash - debitFunctional;
     return [
       { role: 'cash_clearing', amountMinor: minor(-cash), currency, original, invoice: invoiceId, customer },
-      {
-        role: 'fx_gain_loss',
-        amountMinor: minor(difference),
-        currency,
-        invoice: invoiceId,
-        memo: 'exchange difference on refund',
-      },
+      ...settlementLines(book, {
+        differenceMinor: cash - debitFunctional,
+        foreign: movementIsForeign(book, invoice, refund.balanceTransaction),
+        causes: [],
+        what: `refund ${refund.refund} of invoice ${invoiceId} (${formatMinor(refund.amountMinor, currency)})`,
+        ids: btIds(refund.refund, invoiceId, refund.balanceTransaction),
+        fxMemo: 'exchange difference on refund',
+        dimensions: { invoice: invoiceId },
+      }),
     ];
   });
+}
+
+/** Whether a movement involves a currency besides the functional one (its invoice's or its balance's). */
+function movementIsForeign(book: AggregateBook, invoice: InvoiceState, settled: BalanceTxnFact | null): boolean {
+  return invoice.foreign || (settled !== null && settled.currency !== book.context.functionalCurrency);
+}
+
+function btIds(source: string, invoice: string, settled: BalanceTxnFact | null): string[] {
+  return settled ? [source, invoice, settled.id] : [source, invoice];
 }
 
 /**
@@ -264,7 +274,15 @@ export function bookCreditNoteRefund(book: AggregateBook, invoice: InvoiceState,
       original: originalAmount(invoice, -amount),
       ...dimensions,
     },
-    { role: 'fx_gain_loss', amountMinor: minor(cash - receivable), currency, ...dimensions },
+    ...settlementLines(book, {
+      differenceMinor: cash - receivable,
+      foreign: movementIsForeign(book, invoice, refund.balanceTransaction),
+      causes: [],
+      what: `refund ${refund.refund} of a credit note on ${invoice.fact.invoice} (${formatMinor(amount, currency)})`,
+      ids: btIds(refund.refund, invoice.fact.invoice, refund.balanceTransaction),
+      fxMemo: undefined,
+      dimensions,
+    }),
   ];
   // Kept under the refund's key, so a failed refund reverses it like any refund.
   const key = cancelKey('refund', refund.refund);
@@ -349,56 +367,6 @@ function creditNoteCredits(
 }
 
 /**
- * Dispute funds withdrawn: the proportional rule with contra disputes, the cash the balance
- * transaction took, and its fee.
- */
-export function bookDisputeWithdrawn(book: AggregateBook, invoice: InvoiceState, dispute: DisputeFundsFact): void {
-  const context = book.context;
-  const currency = context.functionalCurrency;
-  const settled = dispute.balanceTransaction;
-  const event: CancelEvent = {
-    kind: 'dispute',
-    source: dispute.dispute,
-    at: dispute.at,
-    amountMinor: dispute.amountMinor,
-  };
-  bookCancel(book, invoice, event, (debitFunctional): LineDraft[] => {
-    const cash = settled && settled.currency === currency ? -settled.amountMinor : debitFunctional;
-    const original = originalAmount(invoice, -dispute.amountMinor);
-    return [
-      { role: 'cash_clearing', amountMinor: minor(-cash), currency, original, invoice: invoice.fact.invoice },
-      { role: 'fx_gain_loss', amountMinor: minor(cash - debitFunctional), currency, invoice: invoice.fact.invoice },
-    ];
-  });
-  bookFee(book, settled, dispute.dispute, dateOf(context, dispute.at), 'dispute');
-}
-
-/** Dispute won: the reinstated funds back to the Stripe balance, credited to recoveries (or disputes), and the fee. */
-export function bookDisputeReinstated(book: AggregateBook, invoice: InvoiceState, dispute: DisputeFundsFact): void {
-  const context = book.context;
-  const currency = context.functionalCurrency;
-  const settled = dispute.balanceTransaction;
-  const cash =
-    settled && settled.currency === currency
-      ? settled.amountMinor
-      : convertMinor(dispute.amountMinor, dispute.currency, currency, invoice.rate);
-  const role: AccountRole = context.settings.recover_as_gains ? 'recoveries' : 'disputes';
-  const invoiceId = dispute.invoice ?? undefined;
-  emit(book, {
-    key: `dp:${dispute.dispute}:reinstated`,
-    kind: 'dispute_won',
-    postingDate: dateOf(context, dispute.at),
-    memo: `Dispute ${dispute.dispute} won: funds reinstated`,
-    sources: [dispute.dispute, dispute.invoice ?? dispute.charge],
-    lines: [
-      { role: 'cash_clearing', amountMinor: minor(cash), currency, invoice: invoiceId },
-      { role, amountMinor: minor(-cash), currency, invoice: invoiceId },
-    ],
-  });
-  bookFee(book, settled, dispute.dispute, dateOf(context, dispute.at), 'dispute');
-}
-
-/**
  * Void and uncollectible: the open receivable is cancelled proportionally. A write-off records
  * what was written off and its bad-debt share, for a payment that may still come.
  */
@@ -427,7 +395,15 @@ export function bookWriteDown(
         invoice: invoiceId,
         customer: invoice.fact.customer ?? undefined,
       },
-      { role: 'fx_gain_loss', amountMinor: minor(openFunctional - debitFunctional), currency, invoice: invoiceId },
+      ...settlementLines(book, {
+        differenceMinor: openFunctional - debitFunctional,
+        foreign: invoice.foreign,
+        causes: [],
+        what: `the open receivable of ${invoiceId}`,
+        ids: [invoiceId],
+        fxMemo: undefined,
+        dimensions: { invoice: invoiceId },
+      }),
     ];
   });
   if (kind !== 'uncollectible') return;

@@ -4,7 +4,7 @@
  * an invoice with one line that is earned at the charge's instant and was paid at once, so its
  * refunds and disputes follow the invoice rules.
  */
-import { minor } from '../money.ts';
+import { formatMinor, minor } from '../money.ts';
 import type { LocalDate } from '../journal.ts';
 import type { Decimal } from '../money.ts';
 import { emit, type AggregateBook } from './aggregate-book.ts';
@@ -17,6 +17,7 @@ import type { InvoiceState } from './invoice-state.ts';
 import { makeObligation } from './obligations.ts';
 import { bookFee } from './payments.ts';
 import { bookRecognition } from './recognition.ts';
+import { chargeCauses, checkedSettlement, settlementLines } from './settlement.ts';
 
 /** A charge's refunds and disputes (never from a credit note: a charge without invoice has none). */
 const CHARGE_EVENT_TYPES = new Set<Fact['type']>([
@@ -40,13 +41,20 @@ export function bookCharge(book: AggregateBook, charge: ChargeFact, facts: Fact[
   });
   if (!rate) return;
   const settled = charge.balanceTransaction;
-  const amountFunctional =
-    settled && settled.currency === currency
-      ? settled.amountMinor
-      : convertMinor(charge.amountMinor, charge.currency, currency, rate);
+  const settledFunctional = settled && settled.currency === currency;
+  const sameCurrency = charge.currency === currency && (!settled || settledFunctional);
+  const cashFunctional = settledFunctional
+    ? settled.amountMinor
+    : convertMinor(charge.amountMinor, charge.currency, currency, rate);
+  // In one currency the charge's own amount is what the customer paid; the cash may differ by a
+  // cause (settlement.ts). A foreign charge is booked at what Stripe settled.
+  const amountFunctional = sameCurrency ? charge.amountMinor : cashFunctional;
   const invoice = chargeAsInvoice(context, charge, rate, amountFunctional, date);
   const amount = charge.amountMinor;
   const dimensions = { customer: charge.customer ?? undefined, invoiceLine: charge.charge, bookedOn: date };
+  const settlement = sameCurrency
+    ? checkedSettlement(book, charge.charge, amount, currency, charge.settlement)
+    : undefined;
   emit(book, {
     key: `ch:${charge.charge}`,
     kind: 'payment',
@@ -56,11 +64,20 @@ export function bookCharge(book: AggregateBook, charge: ChargeFact, facts: Fact[
     lines: [
       {
         role: 'cash_clearing',
-        amountMinor: minor(amountFunctional),
+        amountMinor: minor(cashFunctional),
         currency,
         original: originalAmount(invoice, amount),
         ...dimensions,
       },
+      ...settlementLines(book, {
+        differenceMinor: amountFunctional - cashFunctional,
+        foreign: !sameCurrency,
+        causes: chargeCauses(settlement),
+        what: `one-time payment ${charge.charge} (${formatMinor(amount, currency)})`,
+        ids: [charge.charge, ...(settled ? [settled.id] : [])],
+        fxMemo: 'exchange difference on settlement',
+        dimensions: { customer: dimensions.customer },
+      }),
       {
         role: 'deferred_revenue',
         amountMinor: minor(-amountFunctional),

@@ -20,6 +20,27 @@ export interface BalanceTxnFact {
   /** Stripe's conversion rate from the payment currency to `currency`, when they differ. */
   exchangeRate: string | null;
   created: number;
+  /**
+   * The part of `feeMinor` a Connect platform withheld as its application fee (`fee_details` of
+   * type `application_fee`); the rest of the fee is Stripe's. Absent on facts stored before it existed.
+   */
+  applicationFeeMinor?: bigint | undefined;
+}
+
+/**
+ * What a charge says about where its money went besides the merchant's balance, so a
+ * same-currency gap between a receivable and its cash can be matched to a cause
+ * (docs/accounting.md §3, "Cash that does not match").
+ */
+export interface ChargeSettlementFact {
+  /** `amount_captured` when less than the amount charged (a partial capture); else null. */
+  capturedMinor: bigint | null;
+  /** `application_fee_amount`: what the platform keeps of this charge. */
+  applicationFeeMinor: bigint;
+  /** What goes to a connected account (`transfer_data`: its amount, else the charge less the application fee). */
+  transferMinor: bigint;
+  /** The connected account it goes to (`transfer_data.destination`), or null. */
+  transferDestination: string | null;
 }
 
 /** One invoice line item: one performance obligation by default. */
@@ -76,6 +97,8 @@ export interface PaymentFact {
   currency: Currency;
   at: number;
   balanceTransaction: BalanceTxnFact | null;
+  /** Connect and capture details of the paying charge (absent on facts stored before it existed). */
+  settlement?: ChargeSettlementFact | undefined;
 }
 
 /** A charge that belongs to no invoice (a one-time payment): booked and recognized at once. */
@@ -88,6 +111,7 @@ export interface ChargeFact {
   at: number;
   balanceTransaction: BalanceTxnFact | null;
   description: string | null;
+  settlement?: ChargeSettlementFact | undefined;
 }
 
 export interface RefundFact {
@@ -153,7 +177,20 @@ export interface DisputeFundsFact {
   amountMinor: bigint;
   currency: Currency;
   at: number;
+  /** The principal balance transaction: the one that moved the disputed funds (or the first one). */
   balanceTransaction: BalanceTxnFact | null;
+  /**
+   * Every balance transaction of the dispute in this direction (withdrawn: net negative;
+   * reinstated: net positive): the disputed funds, and a dispute fee or fee refund Stripe sent as
+   * its own balance transaction. Absent on facts stored before it existed (then only `balanceTransaction`).
+   */
+  parts?: DisputeBalancePart[] | undefined;
+}
+
+/** One balance transaction of a dispute: the disputed funds (with any fee inside), or a fee on its own. */
+export interface DisputeBalancePart {
+  kind: 'funds' | 'fee';
+  balanceTransaction: BalanceTxnFact;
 }
 
 export interface InvoiceStatusFact {

@@ -13,7 +13,8 @@
  * schedule.ts (obligations, release curves, cuts), invoice.ts / invoice-lines.ts /
  * invoice-events.ts (an invoice), recognition.ts, pending-items.ts, payments.ts (payments, fees,
  * payouts), charges.ts (charges without invoice), cancellations.ts (refunds, credit notes,
- * disputes, voids, write-offs, reversals), fx.ts (rates, original amounts, cash), allocation.ts,
+ * voids, write-offs, reversals), disputes.ts (disputes and their balance shapes), settlement.ts
+ * (cash that does not match what it settles), fx.ts (rates, original amounts, cash), allocation.ts,
  * failures.ts (refusals versus bugs), aggregate-book.ts (what an aggregate produces).
  */
 import type { LocalDate } from '../journal.ts';

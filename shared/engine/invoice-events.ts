@@ -7,13 +7,12 @@ import { addException, type AggregateBook } from './aggregate-book.ts';
 import {
   bookCreditNote,
   bookCreditNoteRefund,
-  bookDisputeReinstated,
-  bookDisputeWithdrawn,
   bookRefund,
   bookReversal,
   bookWriteDown,
   cancelKey,
 } from './cancellations.ts';
+import { bookDisputeReinstated, bookDisputeWithdrawn } from './disputes.ts';
 import { factKey, type Fact } from './facts.ts';
 import type { InvoiceState } from './invoice-state.ts';
 import { invoiceFactRank, type InvoiceEventType } from './order.ts';

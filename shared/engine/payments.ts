@@ -4,18 +4,20 @@
  */
 import type { AccountRole } from '../accounts.ts';
 import type { LineDraft, LocalDate } from '../journal.ts';
-import { allocate, minor } from '../money.ts';
+import { allocate, formatMinor, minor } from '../money.ts';
 import { addException, emit, type AggregateBook } from './aggregate-book.ts';
 import { convertMinor } from './allocation.ts';
 import { dateOf } from './context.ts';
 import { factKey, type BalanceTxnFact, type Fact, type PaymentFact, type PayoutFact } from './facts.ts';
 import { cashMoved, originalAmount } from './fx.ts';
 import { invoiceDimensions, takeReceivable, type InvoiceState } from './invoice-state.ts';
+import { chargeCauses, checkedSettlement, settlementLines } from './settlement.ts';
 
 /**
  * A payment of an invoice: Dr the Stripe balance (or the account outside Stripe) with the cash,
- * Cr the receivable at the booking rate, the difference to exchange gain or loss. After a
- * write-off the cash goes back through bad debt and recoveries instead; then Stripe's fee.
+ * Cr the receivable at the booking rate; a difference is an exchange difference when two
+ * currencies are involved, else matched to its cause or booked as unmatched cash (settlement.ts).
+ * After a write-off the cash goes back through bad debt and recoveries instead; then the fees.
  */
 export function bookPayment(book: AggregateBook, invoice: InvoiceState, payment: PaymentFact): void {
   const context = book.context;
@@ -56,12 +58,25 @@ export function bookPayment(book: AggregateBook, invoice: InvoiceState, payment:
 
 const SETTLEMENT_DIFFERENCE = 'exchange difference on settlement';
 
-/** Cr the receivable at the booking rate; the difference from the cash is an exchange difference. */
+/**
+ * Cr the receivable at the booking rate for what was paid; a partial capture settles only what
+ * was captured (the rest stays receivable). The gap from the cash goes through `settlementLines`.
+ */
 function receivableLines(book: AggregateBook, invoice: InvoiceState, payment: PaymentFact, cash: bigint): LineDraft[] {
   const currency = book.context.functionalCurrency;
-  const amount = payment.amountMinor;
+  const foreign = paymentIsForeign(book, invoice, payment);
+  const settlement = foreign
+    ? undefined
+    : checkedSettlement(book, payment.payment, payment.amountMinor, currency, payment.settlement);
+  const captured = settlement?.capturedMinor ?? null;
+  const amount = captured !== null && captured < payment.amountMinor ? captured : payment.amountMinor;
   const receivable = takeReceivable(invoice, amount, currency);
   const dimensions = invoiceDimensions(invoice);
+  const ids = [
+    payment.payment,
+    invoice.fact.invoice,
+    ...(payment.balanceTransaction ? [payment.balanceTransaction.id] : []),
+  ];
   return [
     {
       role: 'receivable',
@@ -70,14 +85,22 @@ function receivableLines(book: AggregateBook, invoice: InvoiceState, payment: Pa
       original: originalAmount(invoice, -amount),
       ...dimensions,
     },
-    {
-      role: 'fx_gain_loss',
-      amountMinor: minor(receivable - cash),
-      currency,
-      ...dimensions,
-      memo: SETTLEMENT_DIFFERENCE,
-    },
+    ...settlementLines(book, {
+      differenceMinor: receivable - cash,
+      foreign,
+      causes: chargeCauses(settlement),
+      what: `payment ${payment.payment} of invoice ${invoice.fact.invoice} (${formatMinor(amount, currency)})`,
+      ids,
+      fxMemo: SETTLEMENT_DIFFERENCE,
+      dimensions,
+    }),
   ];
+}
+
+/** Whether a payment involves a currency besides the functional one (its invoice's or its balance's). */
+function paymentIsForeign(book: AggregateBook, invoice: InvoiceState, payment: PaymentFact): boolean {
+  const settled = payment.balanceTransaction?.currency;
+  return invoice.foreign || (settled !== undefined && settled !== book.context.functionalCurrency);
 }
 
 /** Paid after being written off: the written-off share comes back through bad debt, the rest as a recovery. */
@@ -95,21 +118,30 @@ function recoveryLines(book: AggregateBook, invoice: InvoiceState, cash: bigint)
   ];
 }
 
-/** Stripe's fee on a balance transaction: Dr Stripe fees / Cr the Stripe balance (functional currency only). */
+/**
+ * The fees on a balance transaction: Dr Stripe fees for Stripe's part, Dr platform fees for an
+ * application fee a Connect platform withheld (`fee_details` of type `application_fee`) / Cr the
+ * Stripe balance (functional currency only). `ownFeeMinor` is a fee Stripe sent as the
+ * transaction's own amount (a dispute fee in its own balance transaction), added to Stripe's part.
+ */
 export function bookFee(
   book: AggregateBook,
   balanceTransaction: BalanceTxnFact | null,
   source: string,
   date: LocalDate,
   feeKind: string,
+  ownFeeMinor = 0n,
 ): void {
-  if (!balanceTransaction || balanceTransaction.feeMinor === 0n) return;
-  const currency = book.context.functionalCurrency;
+  if (!balanceTransaction) return;
   const { id, feeMinor } = balanceTransaction;
+  const total = feeMinor + ownFeeMinor;
+  if (total === 0n) return;
+  const currency = book.context.functionalCurrency;
   if (balanceTransaction.currency !== currency) {
     addException(book, id, null, notFunctionalReason(`fee on ${id}`, balanceTransaction.currency));
     return;
   }
+  const platformFee = balanceTransaction.applicationFeeMinor ?? 0n;
   emit(book, {
     key: `fee:${id}`,
     kind: 'fee',
@@ -117,8 +149,9 @@ export function bookFee(
     memo: `Stripe ${feeKind} fee on ${source}`,
     sources: [id, source],
     lines: [
-      { role: 'fees', amountMinor: minor(feeMinor), currency },
-      { role: 'cash_clearing', amountMinor: minor(-feeMinor), currency },
+      { role: 'fees', amountMinor: minor(total - platformFee), currency },
+      { role: 'platform_fees', amountMinor: minor(platformFee), currency, memo: 'application fee withheld' },
+      { role: 'cash_clearing', amountMinor: minor(-total), currency },
     ],
   });
 }

@@ -7,7 +7,7 @@
  * debit-positive and liabilities credit-positive. Accrue posts no equity lines, so equity is the
  * cumulative net income ("retained earnings, unclosed"); assets = liabilities + equity is checked.
  */
-import { ROLE_INFO, type AccountKind, type AccountRole } from '../accounts.ts';
+import { ROLE_INFO, roleInfo, type AccountKind, type AccountRole, type RolePresentation } from '../accounts.ts';
 import type { LedgerLine } from '../ledger-rows.ts';
 import type { Currency } from '../money.ts';
 import { compareRole, compareText, distinctSorted, periodAtOrBefore, type ReportProblem } from './common.ts';
@@ -81,9 +81,16 @@ function section(kind: StatementSection['kind'], title: string, rows: StatementR
   return { kind, title, rows, total: rows.reduce((t, r) => t + r.amountMinor, 0n) };
 }
 
-/** The income statement of one period: activity of income and expense accounts in that period. */
-export function incomeStatement(lines: readonly LedgerLine[], options: { period: string }): IncomeStatementReport {
-  const inPeriod = lines.filter((l) => l.period === options.period && !BALANCE_KINDS.has(ROLE_INFO[l.role].kind));
+/**
+ * The income statement of one period: activity of income and expense accounts in that period.
+ * `presentation` is the tenant's choice for bad debt (an expense, or contra revenue).
+ */
+export function incomeStatement(
+  lines: readonly LedgerLine[],
+  options: { period: string; presentation?: RolePresentation | undefined },
+): IncomeStatementReport {
+  const kindOf = (role: AccountRole): AccountKind => roleInfo(role, options.presentation).kind;
+  const inPeriod = lines.filter((l) => l.period === options.period && !BALANCE_KINDS.has(kindOf(l.role)));
   const currencies = distinctSorted(inPeriod.map((l) => l.currency)).map((currency) => {
     const cl = inPeriod.filter((l) => l.currency === currency);
     const sections = INCOME_SECTIONS.map((s) =>
@@ -91,7 +98,7 @@ export function incomeStatement(lines: readonly LedgerLine[], options: { period:
         s.kind,
         s.title,
         accountRows(
-          cl.filter((l) => ROLE_INFO[l.role].kind === s.kind),
+          cl.filter((l) => kindOf(l.role) === s.kind),
           -1n,
         ),
       ),

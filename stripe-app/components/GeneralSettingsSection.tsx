@@ -27,7 +27,13 @@ const CLOSE_DAYS_MAX = 90;
 
 type Draft = Pick<
   GeneralSettings,
-  'amortization' | 'catch_up' | 'reporting_time_zone' | 'posting_mode' | 'discounts_as_contra' | 'recover_as_gains'
+  | 'amortization'
+  | 'catch_up'
+  | 'reporting_time_zone'
+  | 'posting_mode'
+  | 'discounts_as_contra'
+  | 'recover_as_gains'
+  | 'bad_debt_as_contra'
 > & {
   close_mode: 'manual' | 'auto';
   close_days: string;
@@ -41,6 +47,7 @@ function draftOf(s: GeneralSettings): Draft {
     posting_mode: s.posting_mode,
     discounts_as_contra: s.discounts_as_contra,
     recover_as_gains: s.recover_as_gains,
+    bad_debt_as_contra: s.bad_debt_as_contra,
     close_mode: s.close_policy.mode,
     close_days: String(s.close_policy.days_after_period_end),
   };
@@ -65,6 +72,7 @@ export function settingsChanges(
   if (d.posting_mode !== loaded.posting_mode) changes.posting_mode = d.posting_mode;
   if (d.discounts_as_contra !== loaded.discounts_as_contra) changes.discounts_as_contra = d.discounts_as_contra;
   if (d.recover_as_gains !== loaded.recover_as_gains) changes.recover_as_gains = d.recover_as_gains;
+  if (d.bad_debt_as_contra !== loaded.bad_debt_as_contra) changes.bad_debt_as_contra = d.bad_debt_as_contra;
   if (d.close_mode !== loaded.close_policy.mode || days !== loaded.close_policy.days_after_period_end)
     changes.close_policy = { mode: d.close_mode, days_after_period_end: days };
   return { changes };
@@ -199,6 +207,13 @@ function SettingsFields({
         checked={draft.recover_as_gains}
         disabled={readOnly}
         onChange={(e) => set({ recover_as_gains: e.target.checked })}
+      />
+      <Switch
+        name="bad_debt_as_contra"
+        label="Show bad debt as a price concession (contra revenue) instead of an expense"
+        checked={draft.bad_debt_as_contra}
+        disabled={readOnly}
+        onChange={(e) => set({ bad_debt_as_contra: e.target.checked })}
       />
       <Select
         name="close_mode"

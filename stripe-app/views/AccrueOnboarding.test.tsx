@@ -55,6 +55,7 @@ const SETTINGS: SettingsResponse = {
     catch_up: true,
     discounts_as_contra: false,
     recover_as_gains: true,
+    bad_debt_as_contra: false,
     close_policy: { mode: 'manual', days_after_period_end: 5 },
     period_calendar: { type: 'monthly' },
     posting_mode: 'summary',

@@ -89,6 +89,10 @@ function linkedExamples(): Objects {
   dp.balance_transactions = [withdrawal];
   const cbt = ex('customer_balance_transaction');
   cbt.invoice = inv.id as string;
+  // Stripe's example balance transaction (1.00) belongs to no 10.00 invoice: make it the payment's.
+  const bt = ex('balance_transaction');
+  bt.amount = ip.amount_paid as number;
+  bt.net = (bt.amount as number) - (bt.fee as number);
   return {
     inv,
     ip,
@@ -97,7 +101,7 @@ function linkedExamples(): Objects {
     dp,
     cbt,
     re: ex('refund'),
-    bt: ex('balance_transaction'),
+    bt,
     po: ex('payout'),
     grant: ex('billing.credit_grant'),
   };

@@ -1,5 +1,5 @@
 /** Reading and changing which QuickBooks account each role of the ledger posts to. */
-import type { AccountRole } from '../../../shared/accounts.ts';
+import type { AccountRole, RolePresentation } from '../../../shared/accounts.ts';
 import type { AccountMappingResponse, AccountMappingUpdateRequest } from '../../../shared/api/app.ts';
 import { AccrueError } from '../../../shared/errors.ts';
 import type { QboAccount } from '../../qbo/adapter.ts';
@@ -20,7 +20,12 @@ type MappedAccount = { id: string; type: string } | null;
  * The QuickBooks account a role may be mapped to, or `invalid_input` saying why not: the id is not
  * in the company's chart, the account is inactive, or its type is not one the role allows.
  */
-function checkedAccount(role: AccountRole, id: string, chartById: ReadonlyMap<string, QboAccount>): MappedAccount {
+function checkedAccount(
+  role: AccountRole,
+  id: string,
+  chartById: ReadonlyMap<string, QboAccount>,
+  presentation: RolePresentation,
+): MappedAccount {
   const account = chartById.get(id);
   if (!account)
     throw new AccrueError('invalid_input', `QuickBooks has no account ${id} (mapping for ${role}).`, {
@@ -37,7 +42,7 @@ function checkedAccount(role: AccountRole, id: string, chartById: ReadonlyMap<st
       },
     );
   }
-  const allowed = allowedAccountTypes(role);
+  const allowed = allowedAccountTypes(role, presentation);
   if (!allowed.includes(account.AccountType)) {
     throw new AccrueError(
       'invalid_input',
@@ -64,7 +69,7 @@ export async function updateAccountMapping(
   // Check every role first, so one bad id leaves the whole mapping unchanged.
   const resolved = wanted.map(([role, id]): [AccountRole, MappedAccount] => [
     role,
-    id === null ? null : checkedAccount(role, id, chartById),
+    id === null ? null : checkedAccount(role, id, chartById, tenant.settings),
   ]);
   for (const [role, account] of resolved) await writeMapping(deps.db, tenant, role, account);
   deps.log?.info(

@@ -23,7 +23,7 @@ async function createInSession(
   session: QboSession,
 ): Promise<Created> {
   const chart = await session.call((api) => api.listAccounts({ includeInactive: true }));
-  const proposals = proposeAccounts(needed, chart);
+  const proposals = proposeAccounts(needed, chart, tenant.settings);
   const api = {
     createAccount: (a: { Name: string; AccountType: string; AccountSubType?: string }) =>
       session.call((x) => x.createAccount(a)),

@@ -19,6 +19,7 @@ function generalOf(settings: TenantSettings): SettingsResponse['settings'] {
     catch_up: settings.catch_up,
     discounts_as_contra: settings.discounts_as_contra,
     recover_as_gains: settings.recover_as_gains,
+    bad_debt_as_contra: settings.bad_debt_as_contra,
     close_policy: settings.close_policy,
     period_calendar: settings.period_calendar,
     posting_mode: settings.posting_mode,
