@@ -37,7 +37,7 @@ export async function main(
   }
   const cmd = cmds.find((c) => c.name === name);
   if (!cmd) {
-    io.err(`accrue: unknown command "${name}"\n\n${overview(cmds)}`);
+    io.err(`accrue: unknown command "${name}" (accrue --help lists the commands)\n`);
     return 2;
   }
   return runCommand(cmd, rest, io.out, io.err);
