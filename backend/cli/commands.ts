@@ -32,7 +32,7 @@ import { calendarOf, closePeriod, listPeriods, reopenPeriod } from '../ledger/pe
 import { createLogger } from '../log/logger.ts';
 import { str, UsageError, type Command } from './framework.ts';
 import { demo } from './demo.ts';
-import { createProgress } from './progress.ts';
+import { createProgress, createTicker } from './progress.ts';
 import {
   checkWritableDir,
   checkWritableFile,
@@ -369,17 +369,16 @@ const backfill: Command = {
       const { checkAccountId, ensureTenant } = await import('../ledger/tenants.ts');
       checkAccountId(tenantId);
       const tenant = await ensureTenant(ctx.db, { accountId: tenantId, livemode: values.live === true });
-      const bars = new Map<string, number>();
-      const tty = process.stderr.isTTY;
+      const counts = new Map<string, number>();
+      const ticker = createTicker('backfill');
       const r = await runBackfill({ db: ctx.db, jobs: null, stripe: ctx.stripe, log: ctx.log }, tenant.id, {
         since: since ? startOfDay(since, 'UTC') : undefined,
         restart: values.restart === true,
         onProgress: (resource, items) => {
-          bars.set(resource, items);
-          if (tty) process.stderr.write(`\rbackfill: ${[...bars].map(([k, v]) => `${k} ${v}`).join(', ')}   `);
+          counts.set(resource, items);
+          ticker.update([...counts].map(([k, v]) => `${k} ${v}`).join(', '));
         },
-      });
-      if (tty) process.stderr.write('\n');
+      }).finally(() => ticker.stop());
       process.stdout.write(
         `stored ${r.stored} new events (${Object.entries(r.byResource)
           .map(([k, v]) => `${k}: ${v}`)

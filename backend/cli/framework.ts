@@ -81,6 +81,14 @@ export function cliError(err: unknown): AccrueError {
       cause: err,
     });
   }
+  if (e?.code === 'EADDRINUSE' || e?.code === 'EACCES')
+    if (typeof (e as { port?: unknown }).port === 'number')
+      return new AccrueError(
+        'invalid_input',
+        `cannot listen on port ${(e as { port: number }).port}: ${e.code === 'EADDRINUSE' ? 'it is in use' : 'permission denied'}; choose another with --port`,
+        undefined,
+        { cause: err },
+      );
   if (isQboApiError(err))
     return new AccrueError('upstream_unavailable', `QuickBooks failed: ${err.message}`, undefined, { cause: err });
   return toAccrueError(err);

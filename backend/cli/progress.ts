@@ -82,3 +82,36 @@ function plainLines(label: string, stream: NodeJS.WritableStream, now: () => num
     },
   };
 }
+
+/**
+ * Progress without a known total (a backfill lists until Stripe has no more pages): one line
+ * redrawn in place on a terminal; piped, a plain line at most every few seconds and the last one.
+ */
+export function createTicker(
+  label: string,
+  stream: NodeJS.WriteStream = process.stderr,
+  now: () => number = Date.now,
+): { update(detail: string): void; stop(): void } {
+  let lastAt = -Infinity;
+  let last = '';
+  let written = '';
+  let stopped = false;
+  return {
+    update(detail) {
+      if (stopped) return;
+      last = `${label}: ${detail}`;
+      if (stream.isTTY) stream.write(`\r${last}   `);
+      else if (now() - lastAt >= PROGRESS_LINE_INTERVAL_MS) {
+        stream.write(`${last}\n`);
+        written = last;
+        lastAt = now();
+      }
+    },
+    stop() {
+      if (stopped) return;
+      stopped = true;
+      if (stream.isTTY && last) stream.write('\n');
+      else if (last && last !== written) stream.write(`${last}\n`);
+    },
+  };
+}

@@ -14,7 +14,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { qboServices } from '../../backend/app/qbo-sync.ts';
 import { main } from '../../backend/cli/main.ts';
 import { loadConfig } from '../../backend/config/config.ts';
-import { listPeriods } from '../../backend/ledger/periods.ts';
+import { closePeriod, listPeriods } from '../../backend/ledger/periods.ts';
 import { configureOAuthRetries } from '../../backend/qbo/oauth.ts';
 import { startFakeQbo, type FakeQbo } from '../../backend/sandbox/qbo/server.ts';
 import { ROLE_INFO, type AccountRole } from '../../shared/accounts.ts';
@@ -163,6 +163,23 @@ describe('every command refuses bad input in one line with its exit code', () =>
     expect(reopened.err).toBe('');
     expect(reopened.code).toBe(0);
     await refused(['period', 'reopen', first!, ...T, '--reason', 'x'], EXIT.conflict, /not closed/);
+  });
+
+  it('refuses, in the ledger itself (so every API too), to close past months without activity', async () => {
+    // Years later, so that "not begun" does not apply; every period with activity closes first.
+    const later = Date.parse('2031-06-15T00:00:00Z');
+    const periods = await listPeriods(b.t.db, b.tenant.id);
+    for (const p of periods) if (p.status === 'open') await closePeriod(b.t.db, b.tenant, p.key, 'tester', later);
+    const last = periods.at(-1)!.key;
+    const [y, m] = last.split('-').map(Number) as [number, number];
+    const next = m === 12 ? `${y + 1}-01` : `${y}-${String(m + 1).padStart(2, '0')}`;
+    // The months between the last closed one and 2030-01 have no rows, and are open all the same.
+    const err = await closePeriod(b.t.db, b.tenant, '2030-01', 'tester', later).catch((e: unknown) => e);
+    expect(err).toMatchObject({ code: 'conflict' });
+    expect(String((err as Error).message)).toBe(`close ${next} before 2030-01: periods close in order`);
+    const ahead = await closePeriod(b.t.db, b.tenant, '2031-07', 'tester', later).catch((e: unknown) => e);
+    expect(ahead).toMatchObject({ code: 'conflict' });
+    expect(String((ahead as Error).message)).toMatch(/2031-07 has not begun \(today is 2031-06-15\)/);
   });
 
   it('refuses bad values of the other commands', async () => {
