@@ -20,7 +20,7 @@ import {
 } from '../../shared/reports/index.ts';
 import { runBackfill } from '../app/backfill.ts';
 import { replay } from '../app/replay.ts';
-import { addDays, startOfDay } from '../../shared/time.ts';
+import { addDays, localDateOf, startOfDay } from '../../shared/time.ts';
 import { releaseThrough } from '../app/process.ts';
 import { buildServer } from '../app/server.ts';
 import { loadConfig } from '../config/config.ts';
@@ -266,6 +266,13 @@ const release: Command = {
     const ctx = await cliContext();
     try {
       const tenant = await tenantFrom(ctx, values);
+      // Revenue of a day that has not come yet is not earned yet.
+      const today = localDateOf(Math.floor(Date.now() / 1000), tenant.settings.reporting_time_zone);
+      if (through > today)
+        throw new AccrueError(
+          'invalid_input',
+          `--through ${through} is after today (${today}); revenue is not earned yet`,
+        );
       const r = await releaseThrough(ctx.process, tenant.id, through);
       process.stdout.write(
         `released through ${through}: ${r.posted} new entries over ${r.aggregates} invoices and other documents\n`,

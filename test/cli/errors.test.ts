@@ -114,6 +114,7 @@ describe('every command refuses bad input in one line with its exit code', () =>
   it('refuses dates that are not calendar days, and malformed periods', async () => {
     await refused(['release', ...T, '--through', '2026-02-30'], EXIT.invalid, /2026-02-30 is not a calendar date/);
     await refused(['release', ...T, '--through', '30/01/2026'], EXIT.invalid, /YYYY-MM-DD/);
+    await refused(['release', ...T, '--through', '2099-12-31'], EXIT.invalid, /after today/);
     await refused(['replay', events, '--out', join(dir, 'out'), '--through', '2026-02-30'], EXIT.invalid);
     await refused(['backfill', ...T, '--since', '2026-02-30'], EXIT.invalid);
     await refused(['period', 'close', '2026-02-30', ...T], EXIT.invalid, /not a calendar date/);
