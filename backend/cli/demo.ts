@@ -75,7 +75,10 @@ export const demo: Command = {
     const log = createLogger(process.env.LOG_LEVEL ?? 'warn');
     const { runDemo } = await import('../demo/demo.ts');
     const progress = createProgress('demo');
-    const say = (line: string) => void process.stdout.write(`${line}\n`);
+    const say = (line: string) => {
+      progress.clear();
+      process.stdout.write(`${line}\n`);
+    };
     const r = await runDemo({
       dataDir: config.ACCRUE_DATA_DIR,
       databaseUrl: config.DATABASE_URL,

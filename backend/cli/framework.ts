@@ -68,6 +68,27 @@ const FS_REASONS: Record<string, string> = {
   ENAMETOOLONG: 'the name is too long',
 };
 
+/** Network error codes that mean a server (most often the database) could not be reached. */
+const CONNECTION_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'ETIMEDOUT', 'EHOSTUNREACH']);
+
+/** A failure to reach a server, anywhere in the cause chain (a migration wraps the database's). */
+function connectionFailure(err: unknown): AccrueError | undefined {
+  let link = err as { code?: unknown; address?: unknown; port?: unknown; hostname?: unknown; cause?: unknown } | null;
+  for (let i = 0; link && i < 8; i++, link = link.cause as typeof link) {
+    if (typeof link.code !== 'string' || !CONNECTION_CODES.has(link.code)) continue;
+    const target = link.hostname ?? (link.address ? `${String(link.address)}:${String(link.port)}` : 'a server');
+    return new AccrueError(
+      'upstream_unavailable',
+      `cannot connect to ${String(target)} (${link.code}); is it running?`,
+      undefined,
+      {
+        cause: err,
+      },
+    );
+  }
+  return undefined;
+}
+
 /**
  * The CLI's view of a failure: what `toAccrueError` makes of it, plus the two kinds only a
  * command line meets — a file-system error on a path the user named (invalid input) and a
@@ -89,6 +110,10 @@ export function cliError(err: unknown): AccrueError {
         undefined,
         { cause: err },
       );
+  // An AccrueError with its own code already says what failed; only an unexplained one is looked into.
+  const unexplained = !(err instanceof AccrueError) || err.code === 'internal';
+  const unreachable = unexplained ? connectionFailure(err) : undefined;
+  if (unreachable) return unreachable;
   if (isQboApiError(err))
     return new AccrueError('upstream_unavailable', `QuickBooks failed: ${err.message}`, undefined, { cause: err });
   return toAccrueError(err);

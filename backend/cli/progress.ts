@@ -14,6 +14,8 @@ export interface Progress {
   update(done: number, total: number, detail?: string): void;
   /** Ends the bar (or writes the last plain line); later updates are ignored. */
   stop(): void;
+  /** Clears a terminal bar's line so that other output starts clean (the next update redraws it). */
+  clear(): void;
 }
 
 /** Progress on `stream` (stderr by default); `now` is for tests. */
@@ -53,6 +55,9 @@ function terminalBar(label: string, stream: NodeJS.WriteStream): Progress {
       if (started && !stopped) bar.stop();
       stopped = true;
     },
+    clear() {
+      if (started && !stopped) stream.write('\r\x1b[2K');
+    },
   };
 }
 
@@ -80,6 +85,7 @@ function plainLines(label: string, stream: NodeJS.WritableStream, now: () => num
       if (!stopped && last && line(last) !== written) write(line(last));
       stopped = true;
     },
+    clear() {},
   };
 }
 

@@ -192,6 +192,20 @@ describe('every command refuses bad input in one line with its exit code', () =>
   });
 });
 
+describe('configuration faults', () => {
+  it('names a bad or unreachable database in one line', async () => {
+    const url = process.env.DATABASE_URL;
+    try {
+      process.env.DATABASE_URL = 'mysql://localhost/books';
+      await refused(['tenants'], EXIT.invalid, /DATABASE_URL must start with postgres/);
+      process.env.DATABASE_URL = 'postgres://postgres@127.0.0.1:1/accrue';
+      await refused(['tenants'], EXIT.upstream, /cannot connect to 127\.0\.0\.1:1/);
+    } finally {
+      process.env.DATABASE_URL = url;
+    }
+  });
+});
+
 describe('QuickBooks faults', () => {
   it('reports a QuickBooks outage during sync and reconcile in one line, as an upstream failure', async () => {
     fake.injectFault(realmId, { kind: 'status', status: 503, times: 10_000 });
