@@ -199,7 +199,8 @@ describe('configuration faults', () => {
       process.env.DATABASE_URL = 'mysql://localhost/books';
       await refused(['tenants'], EXIT.invalid, /DATABASE_URL must start with postgres/);
       process.env.DATABASE_URL = 'postgres://postgres@127.0.0.1:1/accrue';
-      await refused(['tenants'], EXIT.upstream, /cannot connect to 127\.0\.0\.1:1/);
+      for (const argv of [['tenants'], ['migrate'], ['worker'], ['admin', 'list-keys'], ['report', 'journal', ...T]])
+        await refused(argv, EXIT.upstream, /cannot connect to 127\.0\.0\.1:1/);
     } finally {
       process.env.DATABASE_URL = url;
     }
