@@ -1,5 +1,6 @@
 /**
- * The core commands: serve, worker, migrate, replay, report, export, release, period, tenants.
+ * The core commands: serve, worker, migrate, replay, report, export, release, period, tenants,
+ * backfill, sync, reconcile (`demo` is in demo.ts).
  */
 import { writeFile } from 'node:fs/promises';
 import { AccrueError } from '../../shared/errors.ts';
@@ -17,7 +18,7 @@ import {
 } from '../../shared/reports/index.ts';
 import { runBackfill } from '../app/backfill.ts';
 import { replay } from '../app/replay.ts';
-import { startOfDay } from '../../shared/time.ts';
+import { addDays, localDateOf, startOfDay } from '../../shared/time.ts';
 import { releaseThrough } from '../app/process.ts';
 import { loadConfig } from '../config/config.ts';
 import { openDatabase } from '../db/database.ts';
@@ -28,16 +29,19 @@ import { calendarOf, closePeriod, listPeriods, reopenPeriod } from '../ledger/pe
 import { createLogger } from '../log/logger.ts';
 import { str, UsageError, type Command } from './framework.ts';
 import { ROLE_DETAILS, serveRole, startServing } from './serve.ts';
-import { cliContext, dateArg, progressBar, TENANT_OPTIONS, tenantFrom } from './shared.ts';
-
-/** Waits for SIGINT/SIGTERM. */
-function untilSignal(): Promise<string> {
-  return new Promise((res) => {
-    const on = (s: string) => () => res(s);
-    process.once('SIGINT', on('SIGINT'));
-    process.once('SIGTERM', on('SIGTERM'));
-  });
-}
+import { demo } from './demo.ts';
+import { createProgress, createTicker } from './progress.ts';
+import {
+  checkWritableDir,
+  checkWritableFile,
+  cliContext,
+  dateArg,
+  demoHint,
+  periodArg,
+  TENANT_OPTIONS,
+  tenantFrom,
+  untilSignal,
+} from './shared.ts';
 
 const serve: Command = {
   name: 'serve',
@@ -122,9 +126,11 @@ const replayCmd: Command = {
     if (positionals.length !== 1) throw new UsageError('give exactly one input file');
     const out = str(values.out, 'out', true)!;
     const through = dateArg(values.through, 'through');
+    await checkWritableDir(out);
     const config = loadConfig();
     const log = createLogger(process.env.LOG_LEVEL ?? 'warn');
     const t0 = Date.now();
+    const progress = createProgress('replay');
     const r = await replay({
       input: positionals[0]!,
       out,
@@ -134,8 +140,8 @@ const replayCmd: Command = {
       log,
       dataDir: config.ACCRUE_DATA_DIR,
       databaseUrl: config.DATABASE_URL,
-      onProgress: progressBar('delivering events'),
-    });
+      onProgress: (done, total) => progress.update(done, total, 'Stripe events delivered'),
+    }).finally(() => progress.stop());
     process.stdout.write(
       `replayed ${r.events} events for ${r.tenant} in ${((Date.now() - t0) / 1000).toFixed(1)} s: ${r.processed} processed, ${r.ignored} ignored, ${r.failed} failed\n` +
         `released through ${r.through}: ${r.entries} entries, ${r.lines} lines (deliver ${r.timings_ms.deliver} ms, drain ${r.timings_ms.drain} ms, release ${r.timings_ms.release} ms, write ${r.timings_ms.write} ms)\n` +
@@ -178,7 +184,7 @@ const report: Command = {
       const lines = await loadLedgerLines(ctx.db, tenant.id);
       const periods = await listPeriods(ctx.db, tenant.id);
       const lastKey = periods.at(-1)?.key;
-      const period = str(values.period, 'period');
+      const period = periodArg(str(values.period, 'period'), '--period');
       if (period && !periods.some((p) => p.key === period))
         throw new AccrueError(
           'not_found',
@@ -227,12 +233,13 @@ const exportCmd: Command = {
     const format = positionals[0] as ExportFormat | undefined;
     if (!format || !EXPORT_FORMATS.includes(format))
       throw new UsageError(`name a format: ${EXPORT_FORMATS.join(', ')}`);
+    const out = str(values.out, 'out');
+    if (out) await checkWritableFile(out);
     const ctx = await cliContext();
     try {
       const tenant = await tenantFrom(ctx, values);
       const lines = await loadLedgerLines(ctx.db, tenant.id);
       const file = exportLedger(lines, format, tenant.accountId);
-      const out = str(values.out, 'out');
       if (out) await writeFile(out, file.body);
       else process.stdout.write(file.body);
       return 0;
@@ -253,6 +260,13 @@ const release: Command = {
     const ctx = await cliContext();
     try {
       const tenant = await tenantFrom(ctx, values);
+      // Revenue of a day that has not come yet is not earned yet.
+      const today = localDateOf(Math.floor(Date.now() / 1000), tenant.settings.reporting_time_zone);
+      if (through > today)
+        throw new AccrueError(
+          'invalid_input',
+          `--through ${through} is after today (${today}); revenue is not earned yet`,
+        );
       const r = await releaseThrough(ctx.process, tenant.id, through);
       process.stdout.write(
         `released through ${through}: ${r.posted} new entries over ${r.aggregates} invoices and other documents\n`,
@@ -283,16 +297,22 @@ const period: Command = {
     if (!action || !['list', 'close', 'reopen'].includes(action))
       throw new UsageError('name an action: list, close or reopen');
     if (action !== 'list' && !key) throw new UsageError(`name the period to ${action} (YYYY-MM)`);
+    if (key) periodArg(key, 'the period');
+    const reason = action === 'reopen' ? str(values.reason, 'reason', true)! : undefined;
     const ctx = await cliContext();
     try {
       const tenant = await tenantFrom(ctx, values);
       const actor = String(values.actor);
       if (action === 'close') await closePeriod(ctx.db, tenant, key!, actor);
-      if (action === 'reopen') await reopenPeriod(ctx.db, tenant, key!, actor, str(values.reason, 'reason', true)!);
+      if (action === 'reopen') await reopenPeriod(ctx.db, tenant, key!, actor, reason!);
       const ps = await listPeriods(ctx.db, tenant.id);
       process.stdout.write(
         ps
-          .map((p) => `${p.key}  ${p.start} … ${p.end}  ${p.status}${p.closedBy ? ` (by ${p.closedBy})` : ''}`)
+          // Periods are [start, end): the last day shown is the day before `end`.
+          .map(
+            (p) =>
+              `${p.key}  ${p.start} … ${addDays(p.end, -1)}  ${p.status}${p.closedBy ? ` (by ${p.closedBy})` : ''}`,
+          )
           .join('\n') + '\n',
       );
       return 0;
@@ -317,7 +337,7 @@ const tenants: Command = {
       process.stdout.write(
         rows.length
           ? rows.map((r) => `${r.stripe_account_id}  ${r.livemode ? 'live' : 'test'}  ${r.status}`).join('\n') + '\n'
-          : 'no tenants yet\n',
+          : `no tenants yet${demoHint(ctx.config)}\n`,
       );
       return 0;
     } finally {
@@ -345,21 +365,21 @@ const backfill: Command = {
     try {
       const tenantId = values.tenant;
       if (typeof tenantId !== 'string') throw new UsageError('--tenant acct_… is required');
-      const { ensureTenant } = await import('../ledger/tenants.ts');
-      const tenant = await ensureTenant(ctx.db, { accountId: tenantId, livemode: values.live === true });
       if (!ctx.stripe)
         throw new AccrueError('not_configured', 'STRIPE_SECRET_KEY is not configured; backfill reads the Stripe API');
-      const bars = new Map<string, number>();
-      const tty = process.stderr.isTTY;
+      const { checkAccountId, ensureTenant } = await import('../ledger/tenants.ts');
+      checkAccountId(tenantId);
+      const tenant = await ensureTenant(ctx.db, { accountId: tenantId, livemode: values.live === true });
+      const counts = new Map<string, number>();
+      const ticker = createTicker('backfill');
       const r = await runBackfill({ db: ctx.db, jobs: null, stripe: ctx.stripe, log: ctx.log }, tenant.id, {
         since: since ? startOfDay(since, 'UTC') : undefined,
         restart: values.restart === true,
         onProgress: (resource, items) => {
-          bars.set(resource, items);
-          if (tty) process.stderr.write(`\rbackfill: ${[...bars].map(([k, v]) => `${k} ${v}`).join(', ')}   `);
+          counts.set(resource, items);
+          ticker.update([...counts].map(([k, v]) => `${k} ${v}`).join(', '));
         },
-      });
-      if (tty) process.stderr.write('\n');
+      }).finally(() => ticker.stop());
       process.stdout.write(
         `stored ${r.stored} new events (${Object.entries(r.byResource)
           .map(([k, v]) => `${k}: ${v}`)
@@ -385,6 +405,7 @@ const sync: Command = {
   usage: 'sync --tenant acct_… [--live] [--period YYYY-MM]',
   options: { ...TENANT_OPTIONS, period: { type: 'string', description: 'Only entries of this period' } },
   async run({ values }) {
+    const period = periodArg(str(values.period, 'period'), '--period');
     const ctx = await cliContext();
     try {
       const tenant = await tenantFrom(ctx, values);
@@ -395,7 +416,7 @@ const sync: Command = {
         );
       const { syncTenant } = await import('../app/qbo-sync.ts');
       const r = await syncTenant({ db: ctx.db, qbo: ctx.qbo, log: ctx.log }, tenant.id, {
-        period: str(values.period, 'period'),
+        period,
       });
       process.stdout.write(
         r.skipped
@@ -430,43 +451,6 @@ const reconcile: Command = {
     } finally {
       await ctx.close();
     }
-  },
-};
-
-const demo: Command = {
-  name: 'demo',
-  summary: 'Run the whole product on a sample business: fake Stripe and QuickBooks, month by month, then a report',
-  usage: 'demo [--customers N] [--months N]',
-  details: 'Needs no configuration. Writes ACCRUE_DATA_DIR/demo/report.html (default .accrue/demo/report.html).',
-  options: {
-    customers: { type: 'string', description: 'Customers in the sample business', default: '300' },
-    months: { type: 'string', description: 'Months of history', default: '18' },
-  },
-  async run({ values }) {
-    const customers = Number(values.customers);
-    const months = Number(values.months);
-    if (!Number.isInteger(customers) || customers < 1 || customers > 5000)
-      throw new UsageError('--customers must be an integer from 1 to 5000');
-    if (!Number.isInteger(months) || months < 1 || months > 60)
-      throw new UsageError('--months must be an integer from 1 to 60');
-    const config = loadConfig();
-    const log = createLogger(process.env.LOG_LEVEL ?? 'warn');
-    const { runDemo } = await import('../demo/demo.ts');
-    const bar = progressBar('delivering Stripe events through the webhook');
-    const r = await runDemo({
-      dataDir: config.ACCRUE_DATA_DIR,
-      databaseUrl: config.DATABASE_URL,
-      log,
-      out: (line) => process.stdout.write(`${line}\n`),
-      progress: (_label, done, total) => bar(done, total),
-      customers,
-      months,
-    });
-    const w = Math.max(...r.summary.map((s) => s.label.length));
-    process.stdout.write(
-      `\n${r.summary.map((s) => `  ${s.label.padEnd(w)}  ${s.value}`).join('\n')}\n\nReport: ${r.reportPath}\n`,
-    );
-    return r.agree ? 0 : 1;
   },
 };
 

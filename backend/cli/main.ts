@@ -24,10 +24,27 @@ Run \`accrue <command> --help\` for a command's options.
 `;
 }
 
+let pipesGuarded = false;
+
+/**
+ * When the reader of our output goes away (`accrue report … | head`), writing fails with EPIPE;
+ * Node would end the process with a stack trace. The rest of the output is dropped instead, and
+ * the command finishes (and closes the database) as usual.
+ */
+function guardPipes(): void {
+  if (pipesGuarded) return;
+  pipesGuarded = true;
+  for (const stream of [process.stdout, process.stderr])
+    stream.on('error', (e: NodeJS.ErrnoException) => {
+      if (e.code !== 'EPIPE' && e.code !== 'ERR_STREAM_DESTROYED') throw e;
+    });
+}
+
 export async function main(
   argv: string[],
   io = { out: (s: string) => void process.stdout.write(s), err: (s: string) => void process.stderr.write(s) },
 ): Promise<number> {
+  guardPipes();
   const cmds = allCommands();
   const [name, ...rest] = argv;
   if (!name || name === '--help' || name === '-h' || name === 'help') {
@@ -37,7 +54,7 @@ export async function main(
   }
   const cmd = cmds.find((c) => c.name === name);
   if (!cmd) {
-    io.err(`accrue: unknown command "${name}"\n\n${overview(cmds)}`);
+    io.err(`accrue: unknown command "${name}" (accrue --help lists the commands)\n`);
     return 2;
   }
   return runCommand(cmd, rest, io.out, io.err);

@@ -31,6 +31,8 @@ export async function migrateToLatest(db: Db, log?: Logger): Promise<string[]> {
     throw new AccrueError(
       'internal',
       `migration ${failed?.migrationName ?? '?'} failed: ${(error as Error).message ?? String(error)}`,
+      undefined,
+      { cause: error },
     );
   }
   return applied;

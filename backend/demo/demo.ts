@@ -14,7 +14,6 @@ import { once } from 'node:events';
 import { mkdir, writeFile } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
-import pg from 'pg';
 import Stripe from 'stripe';
 import type { AccountRole } from '../../shared/accounts.ts';
 import { currency as currencyOf, formatMinor, normalizeCurrency, type Currency } from '../../shared/money.ts';
@@ -28,8 +27,6 @@ import { openContext } from '../app/context.ts';
 import { drainUntilSettled, releaseThrough } from '../app/process.ts';
 import { reconcileTenant, syncTenant } from '../app/qbo-sync.ts';
 import { loadConfig } from '../config/config.ts';
-import { ensureDatabase } from '../db/database.ts';
-import { startEmbeddedPostgres } from '../db/embedded.ts';
 import { createHttpApp } from '../http/server.ts';
 import { loadLedgerLines } from '../ledger/ledger.ts';
 import { calendarOf, closePeriod, listPeriods } from '../ledger/periods.ts';
@@ -39,11 +36,12 @@ import { applyProposals, proposeAccounts } from '../qbo/chart.ts';
 import { qboAmountToMinor, mappingKey } from '../qbo/posting.ts';
 import { openSession } from '../qbo/service.ts';
 import { stripeWebhookRouter } from '../stripe/webhook.ts';
+import { freshDemoBooks, markDemoBooks } from './books.ts';
 import { renderDemoReport, type QboAgreementRow } from './report-html.ts';
+import { serveDemo, type DemoServeOptions } from './serve.ts';
 
 /** The sample business is the same on every run. */
 export const DEMO_SEED = 20251121;
-const DEMO_DATABASE = 'accrue_demo';
 const DEMO_API_KEY = 'sk_test_accrue_demo';
 /** Longest one month's processing may keep retrying transient Stripe failures. */
 const DRAIN_TIMEOUT_MS = 5 * 60_000;
@@ -60,16 +58,42 @@ export interface DemoOptions {
   databaseUrl?: string | undefined;
   log: Logger;
   out: (line: string) => void;
-  progress?: (label: string, done: number, total: number) => void;
+  /** Progress over the whole demo: what it is doing now, and steps done of the total. */
+  progress?: (detail: string, done: number, total: number) => void;
   customers?: number;
   months?: number;
+  /** Called with the result once the books are done, before any serving. */
+  onBooked?: (result: DemoResult) => void;
+  /** Then keep the API, the workers and both fakes running on the demo's books (`accrue demo --serve`). */
+  serve?: DemoServeOptions;
 }
 
 export interface DemoResult {
   agree: boolean;
   reportPath: string;
   summary: { label: string; value: string }[];
+  /** The demo tenant's Stripe account id (test mode). */
+  tenant: string;
+  /** The environment that points `accrue` at the demo's books. */
+  env: Record<string, string>;
 }
+
+/** Steps the demo reports progress in: each month's four, then reconciliation and the report. */
+const STEPS_PER_MONTH = 4;
+const FINAL_STEPS = 2;
+
+/** Counts the demo's steps for `DemoOptions.progress`. */
+function stepCounter(opts: DemoOptions, months: number) {
+  const total = months * STEPS_PER_MONTH + FINAL_STEPS;
+  let done = 0;
+  return {
+    /** Reports what starts now, without finishing a step. */
+    now: (detail: string) => opts.progress?.(detail, done, total),
+    /** Finishes a step. */
+    step: (detail: string) => opts.progress?.(detail, ++done, total),
+  };
+}
+type Steps = ReturnType<typeof stepCounter>;
 
 /** Estimated rates for the configured rate source: the first Stripe rate seen each day per currency. */
 function ratesFrom(
@@ -108,25 +132,6 @@ function describeBusiness(business: Business, months: number): string {
   return `Sample business (SEED=${business.seed}): ${customers} customers (${stats.customers_eur ?? 0} EUR, ${stats.customers_jpy ?? 0} JPY), ${business.events.length} Stripe events over ${months} months`;
 }
 
-/** Fresh demo books on the embedded PostgreSQL (or DATABASE_URL): the demo database is dropped and recreated. */
-async function freshDatabase(opts: DemoOptions): Promise<{ dbUrl: URL; stopServer: () => Promise<void> }> {
-  let adminUrl = opts.databaseUrl;
-  let stopServer = async () => {};
-  if (!adminUrl) {
-    const embedded = await startEmbeddedPostgres({ dataDir: join(opts.dataDir, 'pg'), log: opts.log });
-    adminUrl = embedded.url;
-    stopServer = () => embedded.stop();
-  }
-  const admin = new pg.Client({ connectionString: adminUrl });
-  await admin.connect();
-  await admin.query(`drop database if exists "${DEMO_DATABASE}" with (force)`);
-  await admin.end();
-  await ensureDatabase(adminUrl, DEMO_DATABASE);
-  const dbUrl = new URL(adminUrl);
-  dbUrl.pathname = `/${DEMO_DATABASE}`;
-  return { dbUrl, stopServer };
-}
-
 /** The sandbox: the business loaded into the Stripe fake, and a QuickBooks company whose consent page grants it. */
 async function startSandbox(business: Business) {
   const stripeFake = await startStripeFake({ apiKey: DEMO_API_KEY });
@@ -143,19 +148,25 @@ async function startSandbox(business: Business) {
 }
 
 /** The product's configuration, pointed at the demo database and the two fakes. */
-function demoConfig(opts: DemoOptions, dbUrl: URL, stripeUrl: string, qboUrl: string, webhookSecret: string) {
+function demoConfig(
+  opts: DemoOptions,
+  dbUrl: URL,
+  fakes: { stripeUrl: string; qboUrl: string },
+  secrets: { webhook: string; encryptionKey: string; app: string },
+) {
   return loadConfig({
     DATABASE_URL: dbUrl.toString(),
     ACCRUE_DATA_DIR: opts.dataDir,
     STRIPE_SECRET_KEY: DEMO_API_KEY,
-    STRIPE_API_BASE: stripeUrl,
-    STRIPE_WEBHOOK_SECRET: webhookSecret,
+    STRIPE_API_BASE: fakes.stripeUrl,
+    STRIPE_WEBHOOK_SECRET: secrets.webhook,
+    STRIPE_APP_SECRET: secrets.app,
     QBO_CLIENT_ID: QBO_APP.clientId,
     QBO_CLIENT_SECRET: QBO_APP.clientSecret,
     QBO_REDIRECT_URI: QBO_APP.redirect,
-    QBO_API_BASE: qboUrl,
-    QBO_OAUTH_BASE: qboUrl,
-    ACCRUE_ENCRYPTION_KEY: `k1:${randomBytes(32).toString('base64')}`,
+    QBO_API_BASE: fakes.qboUrl,
+    QBO_OAUTH_BASE: fakes.qboUrl,
+    ACCRUE_ENCRYPTION_KEY: secrets.encryptionKey,
     LOG_LEVEL: opts.log.level,
   });
 }
@@ -235,19 +246,28 @@ async function runMonths(
   business: Business,
   opts: DemoOptions,
   webhook: { hookUrl: string; secret: string },
+  steps: Steps,
 ): Promise<{ delivered: number; lastDay: string }> {
   let delivered = 0;
   let previous: string | null = null;
   const months = eventsByMonth(business.events);
-  for (const [month, events] of months) {
+  const of = business.events.length;
+  for (const [i, [month, events]] of months.entries()) {
+    const at = `month ${i + 1}/${months.length} (${month})`;
+    let last = 0;
     await deliver(events, webhook.hookUrl, webhook.secret, () => {
       delivered++;
-      opts.progress?.('events', delivered, business.events.length);
+      // A progress line per hundred deliveries is plenty; the bar throttles its own redraws.
+      if (delivered - last >= 100) steps.now(`${at}: delivering Stripe events (${(last = delivered)}/${of})`);
     });
+    steps.step(`${at}: delivered ${delivered}/${of} Stripe events`);
     await drainUntilSettled(ctx.process, tenant.id, DRAIN_TIMEOUT_MS);
+    steps.step(`${at}: processed the inbox`);
     await bookThrough(ctx, qbo, tenant.id, endOfMonth(`${month}-01`), opts.log);
+    steps.step(`${at}: released revenue and posted to QuickBooks`);
     // Auto-close: the month before closes once this month is booked (5 days after its end).
     if (previous) await closePeriod(ctx.db, tenant, previous, 'auto-close');
+    steps.step(`${at}: ${previous ? `closed ${previous}` : 'nothing to close yet'}`);
     previous = month;
   }
   const lastDay = endOfMonth(
@@ -319,67 +339,111 @@ export async function runDemo(opts: DemoOptions): Promise<DemoResult> {
   const say = opts.out;
   const business = generateBusiness({ seed: DEMO_SEED, customers: opts.customers, months: opts.months });
   say(describeBusiness(business, opts.months ?? 18));
-  const { dbUrl, stopServer } = await freshDatabase(opts);
+  const steps = stepCounter(opts, eventsByMonth(business.events).length);
+  steps.now('starting the database and the Stripe and QuickBooks fakes');
+  const books = await freshDemoBooks(opts);
   const { stripeFake, qboFake, realmId } = await startSandbox(business);
-  const webhookSecret = `whsec_${randomBytes(16).toString('hex')}`;
-  const config = demoConfig(opts, dbUrl, stripeFake.url, qboFake.url, webhookSecret);
-  const ctx = await openContext({ config, log: opts.log, workers: false });
-  const { server, hookUrl } = await startWebhookEndpoint(ctx, webhookSecret, opts.log);
+  const fakes = { stripeUrl: stripeFake.url, qboUrl: qboFake.url };
+  const secrets = {
+    webhook: `whsec_${randomBytes(16).toString('hex')}`,
+    app: `absec_${randomBytes(16).toString('hex')}`,
+    encryptionKey: `k1:${randomBytes(32).toString('base64')}`,
+  };
+  const config = demoConfig(opts, books.dbUrl, fakes, secrets);
   try {
-    const qbo = ctx.qbo!;
-    const chargeCurrency = new Map(
-      business.objects.filter((o) => o.object === 'charge').map((o) => [o.id, String(o.currency)]),
-    );
-    const settings: TenantSettingsInput = {
-      ...business.suggestedSettings,
-      fx_rates: ratesFrom(business.objects as never, chargeCurrency),
-      close_policy: { mode: 'auto', days_after_period_end: 5 },
-    };
-    const tenant = await ensureTenant(ctx.db, { accountId: business.account, livemode: false }, settings, 'demo');
-    await connectQuickBooks(qbo, tenant);
-    say(`Connected QuickBooks company ${realmId} (tokens encrypted at rest)`);
-    const { delivered, lastDay } = await runMonths(ctx, qbo, tenant, business, opts, {
-      hookUrl,
-      secret: webhookSecret,
-    });
-    const rec = await reconcileTenant({ db: ctx.db, qbo, log: opts.log }, tenant.id);
-
-    // The agreement table: every (period, account) cell, ledger against what QuickBooks holds.
-    const lines = await loadLedgerLines(ctx.db, tenant.id);
-    const rows = await agreementRows(ctx, tenant.id, lines);
-    const agree = rec.agree && rows.every((r) => r.ledger_minor === r.qbo_minor);
-    const { summary, periods } = await summarize(ctx, tenant.id, lines, { delivered, agree, rows, started_ms });
-    const firstDay = periods[0]?.start ?? lastDay;
-    const html = renderDemoReport({
-      title: 'Accrue demo — Sample SaaS Inc.',
-      generatedAt: new Date().toISOString(),
-      lines,
-      periods: periodsBetween(calendarOf(tenant.settings), firstDay, addDays(lastDay, 0)),
-      summary,
-      qboAgreement: { agree, rows },
-      primaryCurrency: currencyOf('usd'),
-    });
-    const dir = join(opts.dataDir, 'demo');
-    await mkdir(dir, { recursive: true });
-    const reportPath = join(dir, 'report.html');
-    await writeFile(reportPath, html);
-    const open = await ctx.db
-      .selectFrom('exceptions')
-      .select(['kind', 'object_id', 'reason'])
-      .where('tenant_id', '=', tenant.id)
-      .where('status', '=', 'open')
-      .orderBy('id')
-      .limit(10)
-      .execute();
-    for (const e of open) say(`  exception [${e.kind}] ${e.object_id}: ${e.reason}`);
-    return { agree, reportPath, summary };
+    const ctx = await openContext({ config, log: opts.log, workers: false });
+    const { server, hookUrl } = await startWebhookEndpoint(ctx, secrets.webhook, opts.log);
+    let result: DemoResult;
+    try {
+      const tenant = await demoTenant(ctx, business);
+      await markDemoBooks(books, tenant.accountId);
+      await connectQuickBooks(ctx.qbo!, tenant);
+      say(`Connected QuickBooks company ${realmId} (tokens encrypted at rest)`);
+      const { delivered, lastDay } = await runMonths(
+        ctx,
+        ctx.qbo!,
+        tenant,
+        business,
+        opts,
+        {
+          hookUrl,
+          secret: secrets.webhook,
+        },
+        steps,
+      );
+      const report = await writeReport(ctx, tenant, books.folder, { delivered, lastDay, started_ms }, steps, say);
+      result = { ...report, tenant: tenant.accountId, env: books.env };
+    } finally {
+      server.close();
+      await ctx.close();
+    }
+    opts.onBooked?.(result);
+    if (opts.serve) {
+      const demo = { folder: books.folder, tenant: result.tenant, env: books.env, ...fakes };
+      await serveDemo(config, opts.log, demo, opts.serve);
+    }
+    return result;
   } finally {
-    server.close();
-    await ctx.close();
     await stripeFake.close();
     await qboFake.close();
-    await stopServer();
+    await books.stopServer();
   }
+}
+
+/** The demo's tenant, with the business's settings, estimated FX rates and auto-close. */
+async function demoTenant(ctx: Context, business: Business): Promise<Tenant> {
+  const chargeCurrency = new Map(
+    business.objects.filter((o) => o.object === 'charge').map((o) => [o.id, String(o.currency)]),
+  );
+  const settings: TenantSettingsInput = {
+    ...business.suggestedSettings,
+    fx_rates: ratesFrom(business.objects as never, chargeCurrency),
+    close_policy: { mode: 'auto', days_after_period_end: 5 },
+  };
+  return ensureTenant(ctx.db, { accountId: business.account, livemode: false }, settings, 'demo');
+}
+
+/** Reconciles, summarizes and writes the HTML report; lists the first open exceptions. */
+async function writeReport(
+  ctx: Context,
+  tenant: Tenant,
+  folder: string,
+  figures: { delivered: number; lastDay: string; started_ms: number },
+  steps: Steps,
+  say: (line: string) => void,
+): Promise<{ agree: boolean; reportPath: string; summary: DemoResult['summary'] }> {
+  const { delivered, lastDay, started_ms } = figures;
+  const rec = await reconcileTenant({ db: ctx.db, qbo: ctx.qbo!, log: ctx.log }, tenant.id);
+  steps.step('reconciled the ledger with QuickBooks');
+  // The agreement table: every (period, account) cell, ledger against what QuickBooks holds.
+  const lines = await loadLedgerLines(ctx.db, tenant.id);
+  const rows = await agreementRows(ctx, tenant.id, lines);
+  const agree = rec.agree && rows.every((r) => r.ledger_minor === r.qbo_minor);
+  const { summary, periods } = await summarize(ctx, tenant.id, lines, { delivered, agree, rows, started_ms });
+  const firstDay = periods[0]?.start ?? lastDay;
+  const html = renderDemoReport({
+    title: 'Accrue demo — Sample SaaS Inc.',
+    generatedAt: new Date().toISOString(),
+    lines,
+    periods: periodsBetween(calendarOf(tenant.settings), firstDay, addDays(lastDay, 0)),
+    summary,
+    qboAgreement: { agree, rows },
+    primaryCurrency: currencyOf('usd'),
+  });
+  await mkdir(folder, { recursive: true });
+  const reportPath = join(folder, 'report.html');
+  await writeFile(reportPath, html);
+  steps.step('wrote the report');
+  const open = await ctx.db
+    .selectFrom('exceptions')
+    .select(['kind', 'object_id', 'reason'])
+    .where('tenant_id', '=', tenant.id)
+    .where('status', '=', 'open')
+    .orderBy('id')
+    .limit(10)
+    .execute();
+  for (const e of open) say(`  exception [${e.kind}] ${e.object_id}: ${e.reason}`);
+  return { agree, reportPath, summary };
 }
 
 /** Maps every ledger account without a QuickBooks account: reuse one of the same name, else create it. */

@@ -9,7 +9,7 @@ import { AccrueError } from '../../shared/errors.ts';
 import type { LocalDate } from '../../shared/journal.ts';
 import { periodCalendar, type Period, type PeriodCalendar } from '../../shared/periods.ts';
 import type { TenantSettings } from '../../shared/settings.ts';
-import { parseDate } from '../../shared/time.ts';
+import { localDateOf, parseDate } from '../../shared/time.ts';
 import type { Db, Tx } from '../db/database.ts';
 import type { Tenant } from './tenants.ts';
 
@@ -169,12 +169,35 @@ export function resolvePeriod(tenant: Tenant, keyOrDate: string): Period {
   return keyToDate(cal, keyOrDate);
 }
 
-/** Closes a period (and nothing else). Earlier periods with activity must be closed first. */
-export async function closePeriod(db: Db, tenant: Tenant, keyOrDate: string, actor: string): Promise<PeriodRow> {
+/**
+ * Closes a period (and nothing else). Periods close in order: every earlier period, including
+ * one without activity between two that have it, must be closed first; and a period that has not
+ * begun yet (in the tenant's reporting time zone, `now` in epoch milliseconds) cannot be closed.
+ */
+export async function closePeriod(
+  db: Db,
+  tenant: Tenant,
+  keyOrDate: string,
+  actor: string,
+  now: number = Date.now(),
+): Promise<PeriodRow> {
   const p = resolvePeriod(tenant, keyOrDate);
+  const cal = calendarOf(tenant.settings);
+  const today = localDateOf(Math.floor(now / 1000), tenant.settings.reporting_time_zone);
+  if (p.start > today)
+    throw new AccrueError(
+      'conflict',
+      `period ${p.key} has not begun (today is ${today}); the latest period that can be closed is ${cal.periodOf(today).key}`,
+    );
   return db.transaction().execute(async (tx) => {
-    await ensurePeriodRow(tx, tenant.id, p);
     await sql`select pg_advisory_xact_lock(hashtextextended(${`periods:${tenant.id}`}, 0))`.execute(tx);
+    const previous = await tx
+      .selectFrom('periods')
+      .select(['key', 'start_date', 'status'])
+      .where('tenant_id', '=', tenant.id)
+      .where('start_date', '<', p.start)
+      .orderBy('start_date', 'desc')
+      .executeTakeFirst();
     const earlierOpen = await tx
       .selectFrom('periods')
       .select(['key'])
@@ -185,6 +208,11 @@ export async function closePeriod(db: Db, tenant: Tenant, keyOrDate: string, act
       .executeTakeFirst();
     if (earlierOpen)
       throw new AccrueError('conflict', `close ${earlierOpen.key} before ${p.key}: periods close in order`);
+    // A period without activity between the last closed one and this one is open too.
+    const gap = previous ? cal.next(cal.periodOf(previous.start_date)) : null;
+    if (gap && gap.key !== p.key)
+      throw new AccrueError('conflict', `close ${gap.key} before ${p.key}: periods close in order`);
+    await ensurePeriodRow(tx, tenant.id, p);
     const cur = await tx
       .selectFrom('periods')
       .select(['status'])
@@ -215,7 +243,7 @@ export async function reopenPeriod(
   actor: string,
   reason: string,
 ): Promise<PeriodRow> {
-  if (!reason || reason.trim().length < 3) throw new AccrueError('invalid_input', 'reopening a period needs a reason');
+  if (!reason?.trim()) throw new AccrueError('invalid_input', 'reopening a period needs a reason');
   const p = resolvePeriod(tenant, keyOrDate);
   return db.transaction().execute(async (tx) => {
     await sql`select pg_advisory_xact_lock(hashtextextended(${`periods:${tenant.id}`}, 0))`.execute(tx);
