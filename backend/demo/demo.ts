@@ -9,6 +9,7 @@
  * before. At the end it reconciles the ledger with QuickBooks, prints a summary and writes an
  * HTML report with the waterfall and deferred revenue charts.
  */
+import { sql } from 'kysely';
 import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
 import { mkdir, writeFile } from 'node:fs/promises';
@@ -296,11 +297,14 @@ async function summarize(
   const openExceptions = await ctx.db
     .selectFrom('exceptions')
     .select(['kind'])
+    .select(sql<boolean>`coalesce(details ->> 'severity' = 'warning', false)`.as('warning'))
     .select((eb) => eb.fn.countAll<bigint>().as('n'))
     .where('tenant_id', '=', tenantId)
     .where('status', '=', 'open')
-    .groupBy('kind')
+    .groupBy(['kind', 'warning'])
     .execute();
+  const errors = openExceptions.filter((e) => !e.warning);
+  const warnings = openExceptions.filter((e) => e.warning);
   const syncRows = await ctx.db
     .selectFrom('qbo_sync')
     .select(['state'])
@@ -321,7 +325,9 @@ async function summarize(
     { label: 'Posted to QuickBooks', value: syncRows.map((r) => `${r.n} ${r.state}`).join(', ') || 'nothing' },
     {
       label: 'Open exceptions',
-      value: openExceptions.length ? openExceptions.map((e) => `${e.n} ${e.kind}`).join(', ') : 'none',
+      value:
+        (errors.length ? errors.map((e) => `${e.n} ${e.kind}`).join(', ') : 'none (0 engine, 0 mapping)') +
+        (warnings.length ? `; warnings: ${warnings.map((e) => `${e.n} ${e.kind}`).join(', ')}` : ''),
     },
     {
       label: 'Ledger and QuickBooks agree account by account',

@@ -45,6 +45,7 @@ it('runs the demo end to end and writes a report whose charts draw', async () =>
   expect(r.agree).toBe(true);
   const value = (label: string) => r.summary.find((s) => s.label.startsWith(label))!.value;
   expect(value('Ledger and QuickBooks agree')).toMatch(/^yes \(\d+ period\/account cells\)/);
+  expect(value('Open exceptions')).toMatch(/^none \(0 engine, 0 mapping\)/);
   expect(value('Journal entries')).toMatch(/\d+ periods closed/);
   expect(Number(value('Stripe events processed'))).toBeGreaterThan(100);
   expect(value('Revenue recognized')).toMatch(/^\d+\.\d{2} USD$/);
