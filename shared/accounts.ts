@@ -24,6 +24,7 @@ export const ACCOUNT_ROLES = [
   'fees',
   'platform_fees',
   'connect_transfers',
+  'application_fees',
   'fx_gain_loss',
   'recoveries',
   'other_loss',
@@ -157,6 +158,12 @@ export const ROLE_INFO: Record<AccountRole, RoleInfo> = {
     normal: 1,
     defaultName: 'Transfers to Connected Accounts',
     qbo: { type: 'Expense', subType: 'OtherMiscellaneousServiceCost' },
+  },
+  application_fees: {
+    kind: 'income',
+    normal: -1,
+    defaultName: 'Application Fee Revenue',
+    qbo: { type: 'Income', subType: 'ServiceFeeIncome' },
   },
   fx_gain_loss: {
     kind: 'other_income',

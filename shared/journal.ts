@@ -29,6 +29,8 @@ export type EntryKind =
   | 'customer_balance'
   | 'fx'
   | 'manual'
+  | 'application_fee'
+  | 'application_fee_refund'
   | 'reversal';
 
 export interface LineDraft {

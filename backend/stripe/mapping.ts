@@ -12,6 +12,7 @@ import { AccrueError } from '../../shared/errors.ts';
 import { normalizeCurrency } from '../../shared/money.ts';
 import type { Fact } from '../../shared/engine/facts.ts';
 import type { StripeReader } from './reader.ts';
+import { applicationFeeFacts } from './connect-facts.ts';
 
 import {
   big,
@@ -57,6 +58,8 @@ export const HANDLED_EVENT_TYPES: readonly string[] = [
   'payout.paid',
   'payout.failed',
   'invoiceitem.created',
+  'application_fee.created',
+  'application_fee.refunded',
 ];
 
 export interface MappingException {
@@ -138,6 +141,10 @@ async function mapEvent(
     case 'invoice.voided':
     case 'invoice.marked_uncollectible':
       await invoiceFacts(reader, objectId, out, true);
+      break;
+    case 'application_fee.created':
+    case 'application_fee.refunded':
+      await applicationFeeFacts(reader, obj as unknown as Stripe.ApplicationFee, out);
       break;
     case 'invoice.updated':
       // Drafts are updated often and book nothing; only a finalized invoice has facts to report.

@@ -127,7 +127,7 @@ export function chargeSettlement(charge: Stripe.Charge): ChargeSettlementFact | 
   };
 }
 
-async function readBt(reader: StripeReader, ref: unknown): Promise<BalanceTxnFact | null> {
+export async function readBt(reader: StripeReader, ref: unknown): Promise<BalanceTxnFact | null> {
   if (ref && typeof ref === 'object' && (ref as { object?: string }).object === 'balance_transaction')
     return btFact(ref as Stripe.BalanceTransaction);
   const id = idOf(ref);

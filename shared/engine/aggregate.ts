@@ -7,6 +7,7 @@
  */
 import type { EntryDraft } from '../journal.ts';
 import { addException, type AggregateBook, type EngineResult } from './aggregate-book.ts';
+import { bookApplicationFee } from './application-fees.ts';
 import { bookCharge } from './charges.ts';
 import type { EngineContext } from './context.ts';
 import { aggregateKeyOf, factKey, type ChargeFact, type Fact, type InvoiceFinalizedFact } from './facts.ts';
@@ -39,6 +40,8 @@ function bookFacts(book: AggregateBook, facts: Fact[]): void {
   for (const fact of facts) {
     if (fact.type === 'payout_paid' || fact.type === 'payout_failed') bookPayout(book, fact, facts);
     else if (fact.type === 'invoice_item') bookInvoiceItem(book, fact);
+    else if (fact.type === 'application_fee') bookApplicationFee(book, fact, facts);
+    else if (fact.type === 'application_fee_refund' && facts.some((f) => f.type === 'application_fee')) continue;
     else addException(book, book.key, factKey(fact), waitingReason(fact));
   }
 }
@@ -61,6 +64,8 @@ function waitingReason(fact: Fact): string {
     case 'dispute_funds_withdrawn':
     case 'dispute_funds_reinstated':
       return `dispute ${fact.dispute} concerns ${fact.invoice ?? fact.charge}, which is not in the books yet`;
+    case 'application_fee_refund':
+      return `refund ${fact.refund} of application fee ${fact.fee}: the fee is not in the books yet`;
     default:
       return (
         `${fact.type} for ${aggregateKeyOf(fact)} arrived before the invoice was finalized; ` +

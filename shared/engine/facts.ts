@@ -234,6 +234,36 @@ export interface FulfillmentFact {
   at: number;
 }
 
+/**
+ * An application fee a Connect platform collected on a connected account's charge (the tenant is
+ * the platform). Each of its refunds is a fact of its own (`application_fee_refund`), so an event
+ * that lists more refunds than an earlier one adds to the fee rather than replacing it.
+ */
+export interface ApplicationFeeFact {
+  type: 'application_fee';
+  fee: string;
+  /** The connected account's charge it was taken from, and that account. */
+  charge: string | null;
+  account: string | null;
+  /** Positive amount collected, in `currency`. */
+  amountMinor: bigint;
+  currency: Currency;
+  /** The platform's balance transaction for the fee: its settlement amount and rate. */
+  balanceTransaction: BalanceTxnFact | null;
+  at: number;
+}
+
+/** A refund of an application fee, booked with the fee it belongs to. */
+export interface ApplicationFeeRefundFact {
+  type: 'application_fee_refund';
+  refund: string;
+  fee: string;
+  /** Positive amount given back, in the fee's currency. */
+  amountMinor: bigint;
+  balanceTransaction: BalanceTxnFact | null;
+  at: number;
+}
+
 export type Fact =
   | InvoiceFinalizedFact
   | PaymentFact
@@ -246,7 +276,9 @@ export type Fact =
   | InvoiceStatusFact
   | PayoutFact
   | InvoiceItemFact
-  | FulfillmentFact;
+  | FulfillmentFact
+  | ApplicationFeeFact
+  | ApplicationFeeRefundFact;
 
 export type FactType = Fact['type'];
 
@@ -283,6 +315,10 @@ export function factKey(fact: Fact): string {
       return `invoice_item:${fact.invoiceItem}`;
     case 'fulfillment':
       return `fulfillment:${fact.id}`;
+    case 'application_fee':
+      return `application_fee:${fact.fee}`;
+    case 'application_fee_refund':
+      return `application_fee_refund:${fact.refund}`;
   }
 }
 
@@ -313,6 +349,9 @@ export function aggregateKeyOf(fact: Fact): string {
       return fact.payout;
     case 'invoice_item':
       return fact.invoiceItem;
+    case 'application_fee':
+    case 'application_fee_refund':
+      return fact.fee;
   }
 }
 

@@ -25,7 +25,7 @@ import { makeContext } from './context.ts';
 import { aggregateKeyOf, factKey, type Fact } from './facts.ts';
 
 export { aggregateKeyOf, factKey, parseFact, serializeFact } from './facts.ts';
-export type { Fact, FactType } from './facts.ts';
+export type { ApplicationFeeFact, ApplicationFeeRefundFact, Fact, FactType } from './facts.ts';
 export type { EngineException, EngineResult, ScheduleLine } from './aggregate-book.ts';
 export { EngineRefusal } from './failures.ts';
 export { configuredRate, estimatedRate, type RateChoice } from './fx.ts';

@@ -34,6 +34,7 @@ export const EVENT_TYPE_ORDER: readonly RegExp[] = [
   /^charge\.dispute\./,
   /^invoice\.(voided|marked_uncollectible)$/,
   /^payout\./,
+  /^application_fee\./,
 ];
 
 /** The rank of a Stripe event type within one second (lower is processed first). */
@@ -90,6 +91,8 @@ export const ENTRY_KIND_ORDER = [
   'uncollectible',
   'payout',
   'payout_failed',
+  'application_fee',
+  'application_fee_refund',
   'recognition',
   'fx',
   'manual',

@@ -255,6 +255,60 @@ function feeTxn(id: string, amount: number, created: number): Obj {
   });
 }
 
+// A platform collects a 5.00 application fee on a connected account's charge (Jan 10) and refunds
+// 2.00 of it (Jan 20): agent revenue of 3.00, no deferral.
+{
+  const at = ts('2026-01-10');
+  const refundedAt = ts('2026-01-20');
+  const txn = bt('txn_af1', 500, 0, at, { type: 'application_fee', source: 'fee_af1' });
+  const refundTxn = bt('txn_afr1', -200, 0, refundedAt, { type: 'application_fee_refund', source: 'fr_af1' });
+  const fee = (refunds: Obj[]): Obj => ({
+    id: 'fee_af1',
+    object: 'application_fee',
+    account: 'acct_connected1',
+    amount: 500,
+    amount_refunded: refunds.reduce((s, r) => s + (r.amount as number), 0),
+    application: 'ca_platform',
+    balance_transaction: 'txn_af1',
+    charge: 'ch_connected1',
+    created: at,
+    currency: 'usd',
+    fee_source: { charge: 'ch_connected1', type: 'charge' },
+    livemode: false,
+    originating_transaction: null,
+    refunded: refunds.length > 0,
+    refunds: {
+      object: 'list',
+      data: refunds,
+      has_more: false,
+      total_count: refunds.length,
+      url: '/v1/application_fees/fee_af1/refunds',
+    },
+  });
+  const refund = {
+    id: 'fr_af1',
+    object: 'fee_refund',
+    amount: 200,
+    balance_transaction: 'txn_afr1',
+    created: refundedAt,
+    currency: 'usd',
+    fee: 'fee_af1',
+    metadata: {},
+  };
+  scenarios.push({
+    name: 'connect-application-fee-collected',
+    settings: {},
+    through: '2026-01-31',
+    lines: [
+      txn,
+      refundTxn,
+      fee([refund]),
+      event('evt_af1', 'application_fee.created', at, fee([])),
+      event('evt_af2', 'application_fee.refunded', refundedAt, fee([refund])),
+    ],
+  });
+}
+
 export const CONNECT_SCENARIOS: readonly Scenario[] = scenarios;
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
