@@ -25,6 +25,7 @@ export const ACCOUNT_ROLES = [
   'recoveries',
   'other_loss',
   'excluded',
+  'shipping',
 ] as const;
 
 export type AccountRole = (typeof ACCOUNT_ROLES)[number];
@@ -160,6 +161,12 @@ export const ROLE_INFO: Record<AccountRole, RoleInfo> = {
     normal: -1,
     defaultName: 'Excluded Amounts',
     qbo: { type: 'Other Income', subType: 'OtherMiscellaneousIncome' },
+  },
+  shipping: {
+    kind: 'income',
+    normal: -1,
+    defaultName: 'Shipping Revenue',
+    qbo: { type: 'Income', subType: 'OtherPrimaryIncome' },
   },
 };
 

@@ -13,6 +13,7 @@ import * as m0010 from './0010_shared_process_state.ts';
 import * as m0011 from './0011_tenant_keys.ts';
 import * as m0020 from './0020_fx_rates.ts';
 import * as m0021 from './0021_account_id_length.ts';
+import * as m0022 from './0022_account_roles.ts';
 
 export const migrations: Record<string, Migration> = {
   '0001_ledger': m0001,
@@ -28,4 +29,5 @@ export const migrations: Record<string, Migration> = {
   '0011_tenant_keys': m0011,
   '0020_fx_rates': m0020,
   '0021_account_id_length': m0021,
+  '0022_account_roles': m0022,
 };
