@@ -41,6 +41,10 @@ describe('shipping', () => {
     const plain = { ...shipped, amount_shipping: 0, shipping_cost: null, total: 5000 };
     const facts = await mapped('invoice.finalized', plain, [plain]);
     expect(facts.find((x) => x.type === 'invoice_finalized')).not.toHaveProperty('shipping');
+    // amount_shipping 0 wins over a shipping_cost that says otherwise.
+    const zero = { ...shipped, amount_shipping: 0, total: 5000 };
+    const zeroFacts = await mapped('invoice.finalized', zero, [zero]);
+    expect(zeroFacts.find((x) => x.type === 'invoice_finalized')).not.toHaveProperty('shipping');
   });
 
   it('credits the shipping line and the shipping tax of a credit note with shipping_cost', async () => {

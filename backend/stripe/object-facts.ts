@@ -139,11 +139,15 @@ function lineInvoiceItem(line: Stripe.InvoiceLineItem): { item: string | null; p
   return { item: null, proration: false };
 }
 
-/** A document's shipping, net of tax and its tax (`shipping_cost`, else `amount_shipping` untaxed); null when none. */
+/**
+ * A document's shipping, net of tax and its tax (`shipping_cost`, else `amount_shipping` untaxed);
+ * null when none. `amount_shipping` of zero says there is none, whatever `shipping_cost` holds.
+ */
 function shippingOf(doc: {
   shipping_cost?: { amount_total: number; amount_tax: number; shipping_rate?: unknown } | null;
   amount_shipping?: number | null;
 }): ShippingFact | null {
+  if (doc.amount_shipping === 0) return null;
   const cost = doc.shipping_cost;
   const total = cost ? big(cost.amount_total) : big(doc.amount_shipping);
   const tax = cost ? big(cost.amount_tax) : 0n;
