@@ -29,6 +29,7 @@ export const ACCOUNT_ROLES = [
   'recoveries',
   'other_loss',
   'excluded',
+  'shipping',
 ] as const;
 
 export type AccountRole = (typeof ACCOUNT_ROLES)[number];
@@ -188,6 +189,12 @@ export const ROLE_INFO: Record<AccountRole, RoleInfo> = {
     normal: -1,
     defaultName: 'Excluded Amounts',
     qbo: { type: 'Other Income', subType: 'OtherMiscellaneousIncome' },
+  },
+  shipping: {
+    kind: 'income',
+    normal: -1,
+    defaultName: 'Shipping Revenue',
+    qbo: { type: 'Income', subType: 'OtherPrimaryIncome' },
   },
 };
 

@@ -13,6 +13,7 @@ import { normalizeCurrency } from '../../shared/money.ts';
 import type { Fact } from '../../shared/engine/facts.ts';
 import type { StripeReader } from './reader.ts';
 import { applicationFeeFacts } from './connect-facts.ts';
+import { invoiceItemFacts } from './invoice-item-facts.ts';
 
 import {
   big,
@@ -22,7 +23,6 @@ import {
   failureInstant,
   idOf,
   invoiceFacts,
-  invoiceItemFacts,
   refundFacts,
   REFUNDS_PER_CHARGE_MAX,
 } from './object-facts.ts';

@@ -6,22 +6,26 @@
  */
 import type Stripe from 'stripe';
 import { AccrueError } from '../../shared/errors.ts';
-import { isKnownCurrency, normalizeCurrency, type Currency } from '../../shared/money.ts';
+import { shippingLineId } from '../../shared/engine/facts.ts';
 import type {
   BalanceTxnFact,
   ChargeSettlementFact,
   CreditNoteFact,
   DisputeBalancePart,
+  CreditNoteLineFact,
   DisputeFundsFact,
-  Fact,
   InvoiceFinalizedFact,
   InvoiceLineFact,
   PaymentFact,
   RefundFact,
+  ShippingFact,
 } from '../../shared/engine/facts.ts';
 import { disputeDirectionsOf, isFeeTransaction, type DisputeDirection } from './dispute-shapes.ts';
 import type { StripeReader } from './reader.ts';
 import type { MappingResult } from './mapping.ts';
+import { chargedMinor, matchedInvoiceOf } from './charge-invoice.ts';
+import { invoiceItemFact } from './invoice-item-facts.ts';
+import { stripeCurrency } from './stripe-currency.ts';
 
 /**
  * Metadata key that signals fulfillment (policy: "an API call or a metadata flag"), on an invoice
@@ -146,7 +150,7 @@ export async function failureInstant(reader: StripeReader, po: Stripe.Payout): P
 }
 
 /** Whether an invoice item was pending (created before the invoice that bills it) and spans time. */
-function isPendingItem(item: Stripe.InvoiceItem, invoiceCreated: number | null): boolean {
+export function isPendingItem(item: Stripe.InvoiceItem, invoiceCreated: number | null): boolean {
   if (invoiceCreated !== null && !(item.date < invoiceCreated)) return false;
   return item.proration || item.period.end > item.period.start;
 }
@@ -164,6 +168,22 @@ function lineInvoiceItem(line: Stripe.InvoiceLineItem): { item: string | null; p
   if (p.subscription_item_details)
     return { item: p.subscription_item_details.invoice_item ?? null, proration: p.subscription_item_details.proration };
   return { item: null, proration: false };
+}
+
+/**
+ * A document's shipping, net of tax and its tax (`shipping_cost`, else `amount_shipping` untaxed);
+ * null when none. `amount_shipping` of zero says there is none, whatever `shipping_cost` holds.
+ */
+function shippingOf(doc: {
+  shipping_cost?: { amount_total: number; amount_tax: number; shipping_rate?: unknown } | null;
+  amount_shipping?: number | null;
+}): ShippingFact | null {
+  if (doc.amount_shipping === 0) return null;
+  const cost = doc.shipping_cost;
+  const total = cost ? big(cost.amount_total) : big(doc.amount_shipping);
+  const tax = cost ? big(cost.amount_tax) : 0n;
+  if (total === 0n && tax === 0n) return null;
+  return { amountMinor: total - tax, taxMinor: tax, shippingRate: cost ? idOf(cost.shipping_rate) : null };
 }
 
 async function invoiceFinalizedFact(
@@ -213,6 +233,7 @@ async function invoiceFinalizedFact(
       description: line.description ?? null,
     });
   }
+  const shipping = shippingOf(invoice);
   return {
     type: 'invoice_finalized',
     invoice: invoice.id,
@@ -224,6 +245,7 @@ async function invoiceFinalizedFact(
     startingBalanceMinor: big(invoice.starting_balance),
     endingBalanceMinor: big(invoice.ending_balance ?? invoice.starting_balance),
     lines,
+    ...(shipping ? { shipping } : {}),
   };
 }
 
@@ -345,7 +367,11 @@ async function paymentFact(
   };
 }
 
-/** A successful charge: an invoice payment when an invoice payment points at it, else a one-time payment. */
+/**
+ * A successful charge: an invoice payment when an invoice payment points at it; the payment of the
+ * customer's open invoice of that amount when it has a payment intent that no invoice payment
+ * names yet; else a one-time payment.
+ */
 export async function chargeFacts(reader: StripeReader, chargeId: string, out: MappingResult): Promise<void> {
   const ip = await reader.findInvoicePaymentByCharge(chargeId);
   if (ip) {
@@ -360,6 +386,12 @@ export async function chargeFacts(reader: StripeReader, chargeId: string, out: M
     await invoiceFacts(reader, legacyInvoice, out, true);
     return;
   }
+  const matched = await matchedInvoiceOf(reader, charge);
+  if (matched) {
+    await invoiceFacts(reader, matched.id, out, true);
+    out.facts.push(await matchedPaymentFact(reader, charge, matched.id));
+    return;
+  }
   if (charge.status !== 'succeeded' || !charge.captured) {
     out.exceptions.push({
       objectId: chargeId,
@@ -372,7 +404,7 @@ export async function chargeFacts(reader: StripeReader, chargeId: string, out: M
     type: 'charge',
     charge: charge.id,
     customer: idOf(charge.customer),
-    amountMinor: big(charge.amount_captured || charge.amount),
+    amountMinor: chargedMinor(charge),
     currency: stripeCurrency(charge.currency, charge.id),
     at: charge.created,
     balanceTransaction: await readBt(reader, charge.balance_transaction),
@@ -381,11 +413,35 @@ export async function chargeFacts(reader: StripeReader, chargeId: string, out: M
   });
 }
 
-async function invoiceOfCharge(reader: StripeReader, chargeId: string): Promise<string | null> {
+/**
+ * The invoice a charge paid: its invoice payment's, its own (before 2025-03-31), or the matched
+ * open invoice's — whose payment by this charge is then among the facts, as no invoice payment
+ * reports it.
+ */
+async function invoiceOfCharge(reader: StripeReader, chargeId: string, out: MappingResult): Promise<string | null> {
   const ip = await reader.findInvoicePaymentByCharge(chargeId);
   if (ip) return idOf(ip.invoice);
   const charge = await reader.getCharge(chargeId);
-  return idOf((charge as unknown as { invoice?: unknown }).invoice);
+  const legacy = idOf((charge as unknown as { invoice?: unknown }).invoice);
+  if (legacy) return legacy;
+  const matched = await matchedInvoiceOf(reader, charge);
+  if (!matched) return null;
+  out.facts.push(await matchedPaymentFact(reader, charge, matched.id));
+  return matched.id;
+}
+
+/** The payment of a matched invoice by a charge no invoice payment names. */
+async function matchedPaymentFact(reader: StripeReader, charge: Stripe.Charge, invoice: string): Promise<PaymentFact> {
+  return {
+    type: 'payment',
+    invoice,
+    payment: charge.id,
+    method: 'stripe',
+    amountMinor: chargedMinor(charge),
+    currency: stripeCurrency(charge.currency, charge.id),
+    at: charge.created,
+    balanceTransaction: await readBt(reader, charge.balance_transaction),
+  };
 }
 
 export async function refundFacts(reader: StripeReader, refundId: string, out: MappingResult): Promise<void> {
@@ -396,7 +452,7 @@ export async function refundFacts(reader: StripeReader, refundId: string, out: M
     out.exceptions.push({ objectId: r.id, reason: 'refund has no charge (payment record refunds are not supported)' });
     return;
   }
-  const invoice = await invoiceOfCharge(reader, charge);
+  const invoice = await invoiceOfCharge(reader, charge, out);
   if (!invoice) await chargeFacts(reader, charge, out);
   else {
     await invoiceFacts(reader, invoice, out, true);
@@ -432,6 +488,16 @@ export async function creditNoteFacts(reader: StripeReader, cnId: string, out: M
   }
   await invoiceFacts(reader, invoiceId, out, true);
   const refundMinor = sum(cn.refunds, (r) => r.amount_refunded);
+  const lines = creditNoteLines(cn);
+  let taxMinor = sum(cn.total_taxes, (t) => t.amount);
+  const shipping = shippingOf(cn);
+  if (shipping) {
+    lines.push({ invoiceLine: shippingLineId(invoiceId), amountMinor: shipping.amountMinor });
+    // Shipping tax counts once: added unless `total_taxes` already holds it.
+    let rest = big(cn.total) - taxMinor - shipping.amountMinor;
+    for (const line of lines.slice(0, -1)) rest -= line.amountMinor;
+    if (rest === shipping.taxMinor) taxMinor += shipping.taxMinor;
+  }
   const outOfBand = big(cn.out_of_band_amount ?? 0);
   const post = big(cn.post_payment_amount);
   const fact: CreditNoteFact = {
@@ -441,21 +507,8 @@ export async function creditNoteFacts(reader: StripeReader, cnId: string, out: M
     currency: stripeCurrency(cn.currency, cn.id),
     at: cn.effective_at ?? cn.created,
     totalMinor: big(cn.total),
-    taxMinor: sum(cn.total_taxes, (t) => t.amount),
-    lines: (cn.lines?.data ?? []).map((l) => ({
-      invoiceLine: l.type === 'invoice_line_item' ? (l.invoice_line_item ?? null) : null,
-      amountMinor:
-        big(l.amount) -
-        big(l.discount_amount) -
-        sum(
-          (l.pretax_credit_amounts ?? []).filter((c) => c.type === 'credit_balance_transaction'),
-          (c) => c.amount,
-        ) -
-        sum(
-          (l.taxes ?? []).filter((t) => t.tax_behavior === 'inclusive'),
-          (t) => t.amount,
-        ),
-    })),
+    taxMinor,
+    lines,
     prePaymentMinor: big(cn.pre_payment_amount),
     refundMinor,
     outOfBandMinor: outOfBand,
@@ -468,6 +521,24 @@ export async function creditNoteFacts(reader: StripeReader, cnId: string, out: M
     out.facts.push({ type: 'credit_note_voided', creditNote: cn.id, invoice: invoiceId, at: cn.voided_at });
 }
 
+/** A credit note's lines, each net of its discounts, billing credits and inclusive tax. */
+function creditNoteLines(cn: Stripe.CreditNote): CreditNoteLineFact[] {
+  return (cn.lines?.data ?? []).map((l) => ({
+    invoiceLine: l.type === 'invoice_line_item' ? (l.invoice_line_item ?? null) : null,
+    amountMinor:
+      big(l.amount) -
+      big(l.discount_amount) -
+      sum(
+        (l.pretax_credit_amounts ?? []).filter((c) => c.type === 'credit_balance_transaction'),
+        (c) => c.amount,
+      ) -
+      sum(
+        (l.taxes ?? []).filter((t) => t.tax_behavior === 'inclusive'),
+        (t) => t.amount,
+      ),
+  }));
+}
+
 export async function disputeFacts(reader: StripeReader, disputeId: string, out: MappingResult): Promise<void> {
   const d = await reader.getDispute(disputeId);
   const charge = idOf(d.charge);
@@ -475,7 +546,7 @@ export async function disputeFacts(reader: StripeReader, disputeId: string, out:
     out.exceptions.push({ objectId: d.id, reason: 'dispute names no charge' });
     return;
   }
-  const invoice = await invoiceOfCharge(reader, charge);
+  const invoice = await invoiceOfCharge(reader, charge, out);
   if (invoice) await invoiceFacts(reader, invoice, out, true);
   else await chargeFacts(reader, charge, out);
   for (const { type, parts } of disputeDirections(d)) {
@@ -503,42 +574,4 @@ function disputeDirections(d: Stripe.Dispute): DisputeDirection[] {
     if (bt) parts.push({ kind: isFeeTransaction(t) ? 'fee' : 'funds', balanceTransaction: bt });
   }
   return disputeDirectionsOf(parts, { amountMinor: big(d.amount), currency: stripeCurrency(d.currency, d.id) });
-}
-
-export async function invoiceItemFacts(reader: StripeReader, itemId: string, out: MappingResult): Promise<void> {
-  const ii = await reader.getInvoiceItem(itemId);
-  const invoiceId = idOf(ii.invoice);
-  let invoiceCreated: number | null = null;
-  if (invoiceId) invoiceCreated = (await reader.getInvoice(invoiceId)).created;
-  if (!isPendingItem(ii, invoiceCreated)) return;
-  out.facts.push(invoiceItemFact(ii));
-}
-
-/** The accrual fact of a pending invoice item; built only from the item, so every path yields the same fact. */
-function invoiceItemFact(ii: Stripe.InvoiceItem): Fact {
-  const price = ii.pricing?.price_details;
-  return {
-    type: 'invoice_item',
-    invoiceItem: ii.id,
-    customer: idOf(ii.customer),
-    amountMinor: big(ii.amount),
-    currency: stripeCurrency(ii.currency, ii.id),
-    periodStart: ii.period.start,
-    periodEnd: ii.period.end,
-    product: price ? idOf(price.product) : null,
-    price: price ? idOf(price.price) : null,
-    proration: ii.proration,
-    at: ii.date,
-  };
-}
-
-/** A Stripe object's currency, refused (a mapping exception, not booked) when ISO 4217 has no such code. */
-function stripeCurrency(code: string, objectId: string): Currency {
-  if (!isKnownCurrency(code)) {
-    throw new AccrueError(
-      'invalid_input',
-      `${objectId} is in "${code}", which is not an ISO 4217 currency; not booked`,
-    );
-  }
-  return normalizeCurrency(code);
 }

@@ -25,6 +25,11 @@ export interface StripeReader {
   // Widened from `string` so a charge's nullable `balance_transaction` can be passed straight in.
   getBalanceTransaction(id: string | null): Promise<Stripe.BalanceTransaction | null>;
   getCreditNote(id: string): Promise<Stripe.CreditNote>; // lines paged in full
+  /**
+   * The customer's invoices created at or before an instant, newest first, at most one page
+   * (`STRIPE_PAGE_SIZE`): for matching a charge that no invoice payment names to its invoice.
+   */
+  recentInvoicesOfCustomer(customer: string, createdAtOrBefore: number): Promise<Stripe.Invoice[]>;
   /** The ids of an invoice's credit notes, oldest first. */
   creditNotesOfInvoice(invoice: string): Promise<string[]>;
   getDispute(id: string): Promise<Stripe.Dispute>;
@@ -333,6 +338,12 @@ export function createStripeReader(stripe: Stripe, account: string, opts: RetryO
           return pickInvoicePayment(await listAllInvoicePayments({ payment: byCharge }));
         }),
       ),
+    recentInvoicesOfCustomer: (customer, before) =>
+      cached(`invoices_of_customer:${customer}:${before}`, async () => {
+        const params = { customer, created: { lte: before }, limit: STRIPE_PAGE_SIZE };
+        const page = await call('invoice list', undefined, () => stripe.invoices.list(params, requestOptions));
+        return page.data;
+      }),
     getCharge: (id) =>
       cached(`charge:${id}`, () => call('charge', id, () => stripe.charges.retrieve(id, {}, requestOptions))),
     latestChargeOf: (id) =>

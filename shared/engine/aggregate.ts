@@ -12,6 +12,7 @@ import { bookCharge } from './charges.ts';
 import type { EngineContext } from './context.ts';
 import { aggregateKeyOf, factKey, type ChargeFact, type Fact, type InvoiceFinalizedFact } from './facts.ts';
 import { failureReason, failureStopsRun } from './failures.ts';
+import { formatMinor, type Currency } from '../money.ts';
 import { bookInvoice } from './invoice.ts';
 import { entryKindRank } from './order.ts';
 import { bookPayout } from './payments.ts';
@@ -26,7 +27,7 @@ export function runAggregate(context: EngineContext, key: string, facts: Fact[])
     // Nothing partial is booked: the exception queue shows the aggregate with its reason.
     book.entries = [];
     book.schedules = [];
-    addException(book, key, null, failureReason(error));
+    addException(book, key, null, `${failureReason(error)}; ${notBooked(key, facts)}`);
   }
   book.entries.sort(byDateKindKey);
   return book;
@@ -72,4 +73,23 @@ function waitingReason(fact: Fact): string {
         'it is booked once the invoice is'
       );
   }
+}
+
+/** What a refused aggregate leaves out of the books, with amounts: the invoice or charge and its payments. */
+function notBooked(key: string, facts: Fact[]): string {
+  const invoice = facts.find((f): f is InvoiceFinalizedFact => f.type === 'invoice_finalized');
+  const charge = facts.find((f): f is ChargeFact => f.type === 'charge');
+  const amount = (value: bigint, currency: Currency) => `${formatMinor(value, currency)} ${currency.toUpperCase()}`;
+  if (invoice) {
+    const payments = facts.filter((f) => f.type === 'payment');
+    let paid = 0n;
+    for (const payment of payments) paid += payment.amountMinor;
+    const total = amount(invoice.totalMinor, invoice.currency);
+    const paidText = payments.length
+      ? ` and its ${payments.length} payment(s) of ${amount(paid, invoice.currency)}`
+      : '';
+    return `not booked: invoice ${invoice.invoice} (total ${total})${paidText}, and ${facts.length} fact(s) in all`;
+  }
+  if (charge) return `not booked: charge ${charge.charge} (${amount(charge.amountMinor, charge.currency)})`;
+  return `not booked: ${facts.length} fact(s) of ${key}`;
 }

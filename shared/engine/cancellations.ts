@@ -13,7 +13,7 @@ import { dateOf, type EngineContext } from './context.ts';
 import type { BalanceTxnFact, CreditNoteFact, RefundFact } from './facts.ts';
 import { cashMoved, originalAmount } from './fx.ts';
 import { invoiceDimensions, takeReceivable, type BookedLine, type InvoiceState } from './invoice-state.ts';
-import { takeFromTrack, type ObligationCut, type TakenShare } from './obligations.ts';
+import { takeFromTrack, type Obligation, type ObligationCut, type TakenShare } from './obligations.ts';
 import { settlementLines } from './settlement.ts';
 
 /**
@@ -64,11 +64,15 @@ export function bookCancel(book: AggregateBook, invoice: InvoiceState, event: Ca
     : allocateSignedOrZeros(event.amountMinor, bookedAmounts);
   let eventInvoiceCurrency = 0n;
   for (const part of partsInvoiceCurrency) eventInvoiceCurrency += part;
+  // An invoice whose booked amounts net to zero gives nothing to share by: the whole event lies
+  // beyond what it carried (other_loss, below).
+  const unshared = event.explicit ? 0n : event.amountMinor - eventInvoiceCurrency;
+  eventInvoiceCurrency += unshared;
   const eventFunctional = invoice.foreign
     ? convertMinor(eventInvoiceCurrency, invoice.fact.currency, context.functionalCurrency, invoice.rate)
     : eventInvoiceCurrency;
   let partsFunctional = partsInvoiceCurrency;
-  if (eventInvoiceCurrency === 0n) partsFunctional = partsInvoiceCurrency.map(() => 0n);
+  if (eventInvoiceCurrency === unshared) partsFunctional = partsInvoiceCurrency.map(() => 0n);
   else if (invoice.foreign) partsFunctional = allocateSigned(eventFunctional, partsInvoiceCurrency);
   const lines: LineDraft[] = [];
   const cuts: ObligationCut[] = [];
@@ -85,6 +89,17 @@ export function bookCancel(book: AggregateBook, invoice: InvoiceState, event: Ca
     original: originalAmount(invoice, taxInvoiceCurrency),
     invoice: invoice.fact.invoice,
   });
+  if (unshared !== 0n) {
+    // Only when nothing was shared (every part is zero), so the whole event is this line.
+    lines.push({
+      role: 'other_loss',
+      amountMinor: minor(eventFunctional),
+      currency: context.functionalCurrency,
+      original: originalAmount(invoice, unshared),
+      invoice: invoice.fact.invoice,
+      memo: 'beyond what the invoice carried (its booked amounts net to zero)',
+    });
+  }
   const all = [...lines, ...credit(eventFunctional)];
   invoice.cancellations.set(key, { cuts, lines: all });
   emit(book, {
@@ -121,6 +136,13 @@ function cancelLine(
     return;
   }
   const obligations = booked.obligations;
+  if (carriesNothing(obligations)) {
+    // A zero-net line (free, or discounted to nothing): all of its part lies beyond what it carried.
+    const original = originalAmount(invoice, part.invoiceCurrency);
+    const memo = 'beyond what the line carried (a zero-net line)';
+    lines.push({ role: 'other_loss', amountMinor: minor(part.functional), currency, original, ...dimensions, memo });
+    return;
+  }
   const functionalParts = allocateSignedOrZeros(
     part.functional,
     obligations.map((o) => o.functional.amountMinor),
@@ -132,7 +154,8 @@ function cancelLine(
   obligations.forEach((obligation, k) => {
     if (!obligation.scheduled) {
       const original = originalAmount(invoice, invoiceCurrencyParts[k]!);
-      lines.push({ role: 'excluded', amountMinor: minor(functionalParts[k]!), currency, original, ...dimensions });
+      const role = obligation.deferredRole;
+      lines.push({ role, amountMinor: minor(functionalParts[k]!), currency, original, ...dimensions });
       return;
     }
     const functional = takeFromTrack(obligation.functional, event.at, functionalParts[k]!, context.schedule);
@@ -164,6 +187,17 @@ function cancelLine(
       memo: 'beyond what the obligation carried',
     });
   });
+}
+
+/** Whether a line's obligations net to nothing in both currencies (nothing to share an event's part by). */
+function carriesNothing(obligations: readonly Obligation[]): boolean {
+  let functional = 0n;
+  let inInvoiceCurrency = 0n;
+  for (const o of obligations) {
+    functional += o.functional.amountMinor;
+    inInvoiceCurrency += o.invoiceCurrency.amountMinor;
+  }
+  return functional === 0n && inInvoiceCurrency === 0n;
 }
 
 /** A failed refund or a voided credit note: the original entry's lines negated, and the obligations restored. */

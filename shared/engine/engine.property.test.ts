@@ -33,7 +33,8 @@ const lineArb = (inv: string, i: number): fc.Arbitrary<InvoiceLineFact> =>
       days: fc.integer({ min: 0, max: 400 }),
       sec: fc.integer({ min: 0, max: DAY - 1 }),
       tax: fc.integer({ min: 0, max: 100_000 }),
-      discountPct: fc.integer({ min: 0, max: 50 }),
+      // Now and then a line discounted to nothing (a zero-net line).
+      discountPct: fc.oneof(fc.integer({ min: 0, max: 50 }), fc.constant(100)),
     })
     .map((r) => ({
       id: `${inv}_l${i}`,
@@ -72,6 +73,10 @@ const invoiceArb = (n: number): fc.Arbitrary<Fact[]> =>
         'uncollectible',
         'refund_failed',
         'credit_note_voided',
+        'credit_note_on_last_line',
+      ),
+      shipping: fc.option(
+        fc.record({ amount: fc.integer({ min: 1, max: 50_000 }), tax: fc.integer({ min: 0, max: 5_000 }) }),
       ),
       foreign: fc.boolean(),
       negativeThird: fc.boolean(),
@@ -89,7 +94,11 @@ const invoiceArb = (n: number): fc.Arbitrary<Fact[]> =>
           : g.lines;
       const at = T0 + g.finDay * DAY + 3600;
       const tax = lines.reduce((a, l) => a + l.exclusiveTaxMinor, 0n);
-      const total = lines.reduce((a, l) => a + l.amountMinor - l.discountMinor, 0n) + tax;
+      const shipping = g.shipping
+        ? { amountMinor: BigInt(g.shipping.amount), taxMinor: BigInt(g.shipping.tax), shippingRate: null }
+        : null;
+      const shippingTotal = shipping ? shipping.amountMinor + shipping.taxMinor : 0n;
+      const total = lines.reduce((a, l) => a + l.amountMinor - l.discountMinor, 0n) + tax + shippingTotal;
       const currency = currencyOf(g.foreign ? 'eur' : 'usd');
       const fin: InvoiceFinalizedFact = {
         type: 'invoice_finalized',
@@ -102,6 +111,7 @@ const invoiceArb = (n: number): fc.Arbitrary<Fact[]> =>
         startingBalanceMinor: 0n,
         endingBalanceMinor: 0n,
         lines,
+        ...(shipping ? { shipping } : {}),
       };
       const facts: Fact[] = [fin];
       const t = at + g.refundDay * DAY;
@@ -160,6 +170,23 @@ const invoiceArb = (n: number): fc.Arbitrary<Fact[]> =>
           totalMinor: part,
           taxMinor: 0n,
           lines: [],
+          prePaymentMinor: paid ? 0n : part,
+          refundMinor: 0n,
+          customerBalanceMinor: paid ? part : 0n,
+          outOfBandMinor: 0n,
+          refunds: [],
+        });
+      // A credit note naming the last line (which may be a zero-net line).
+      if (g.event === 'credit_note_on_last_line' && part > 0n)
+        facts.push({
+          type: 'credit_note',
+          creditNote: `cn_${n}`,
+          invoice: inv,
+          currency,
+          at: t,
+          totalMinor: part,
+          taxMinor: 0n,
+          lines: [{ invoiceLine: lines[lines.length - 1]!.id, amountMinor: part }],
           prePaymentMinor: paid ? 0n : part,
           refundMinor: 0n,
           customerBalanceMinor: paid ? part : 0n,

@@ -200,3 +200,73 @@ describe('runEngine', () => {
     expect(parseFact(JSON.parse(serializeFact(f)))).toEqual(f);
   });
 });
+
+describe('shipping', () => {
+  const fin = at('2026-03-01');
+  const shipped = (totalTaxes: bigint, total: bigint): InvoiceFinalizedFact => ({
+    ...invoice('in_ship', fin, [line('il_goods', 5000n, fin, fin)]),
+    taxMinor: totalTaxes,
+    totalMinor: total,
+    shipping: { amountMinor: 700n, taxMinor: 56n, shippingRate: 'shr_1' },
+  });
+  const booked = (fact: InvoiceFinalizedFact) => {
+    const { entries, exceptions } = runEngine({ settings: defaultSettings(), facts: [fact], through: '2026-03-31' });
+    const finalized = entries.find((e) => e.key === 'inv:in_ship:finalized')!;
+    const recognized = entries.find((e) => e.key === 'rec:in_ship:2026-03')!;
+    return {
+      exceptions,
+      finalized: finalized.lines.map((l) => [l.role, l.invoiceLine ?? null, l.amountMinor]),
+      shippingRevenue: recognized.lines.filter((l) => l.role === 'shipping').map((l) => l.amountMinor),
+    };
+  };
+
+  it('books shipping as its own line earned at booking, and its tax once when total_taxes leaves it out', () => {
+    const r = booked(shipped(0n, 5756n));
+    expect(r.exceptions).toEqual([]);
+    expect(r.finalized).toEqual([
+      ['receivable', null, 5756n],
+      ['deferred_revenue', 'il_goods', -5000n],
+      ['deferred_revenue', 'in_ship:shipping', -700n],
+      ['tax_liability', null, -56n],
+    ]);
+    expect(r.shippingRevenue).toEqual([-700n]);
+  });
+
+  it('counts the shipping tax once when total_taxes already holds it', () => {
+    const r = booked(shipped(56n, 5756n));
+    expect(r.exceptions).toEqual([]);
+    expect(r.finalized.at(-1)).toEqual(['tax_liability', null, -56n]);
+  });
+
+  it('reports a total that neither reading explains, and books the lines, shipping and tax', () => {
+    const r = booked(shipped(0n, 6000n));
+    expect(r.exceptions).toHaveLength(1);
+    expect(r.exceptions[0]!.reason).toContain('differs from its lines, shipping and tax');
+    expect(r.finalized[0]).toEqual(['receivable', null, 5700n]);
+  });
+});
+
+describe('a zero-net line in a foreign currency, discounts as contra', () => {
+  it('books the gross at the booking rate and an equal discount', () => {
+    const fin = at('2026-01-01');
+    const free = { ...line('il_free', 1000n, fin, at('2026-02-01')), discountMinor: 1000n };
+    const fact = { ...invoice('in_eur_free', fin, [line('il_paid', 2000n, fin, at('2026-02-01')), free]) };
+    fact.currency = currencyOf('eur');
+    fact.totalMinor = 2000n;
+    const settings = TenantSettingsSchema.parse({
+      discounts_as_contra: true,
+      fx_rates: [{ date: '2025-12-31', from: 'eur', to: 'usd', rate: '1.10' }],
+    });
+    const { entries, exceptions } = runEngine({ settings, facts: [fact], through: '2026-01-31' });
+    expect(exceptions).toEqual([]);
+    const finalized = entries.find((e) => e.key === 'inv:in_eur_free:finalized')!;
+    expect(finalized.lines.map((l) => [l.role, l.invoiceLine ?? null, l.amountMinor, l.original?.amountMinor])).toEqual(
+      [
+        ['receivable', null, 2200n, 2000n],
+        ['deferred_revenue', 'il_paid', -2200n, -2000n],
+        ['deferred_revenue', 'il_free', -1100n, -1000n],
+        ['deferred_discounts', 'il_free', 1100n, 1000n],
+      ],
+    );
+  });
+});

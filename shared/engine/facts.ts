@@ -71,6 +71,24 @@ export interface InvoiceLineFact {
   description: string | null;
 }
 
+/**
+ * An invoice's shipping (`shipping_cost`, else `amount_shipping`): its own obligation, earned at
+ * booking. Present only when the invoice charges shipping.
+ */
+export interface ShippingFact {
+  /** Shipping excluding tax (`amount_total − amount_tax`). */
+  amountMinor: bigint;
+  /** Tax on shipping as Stripe reports it (`shipping_cost.amount_tax`). */
+  taxMinor: bigint;
+  /** The shipping rate, when Stripe names one. */
+  shippingRate: string | null;
+}
+
+/** The id of an invoice's shipping line: credit notes name it like any invoice line. */
+export function shippingLineId(invoice: string): string {
+  return `${invoice}:shipping`;
+}
+
 export interface InvoiceFinalizedFact {
   type: 'invoice_finalized';
   invoice: string;
@@ -85,6 +103,8 @@ export interface InvoiceFinalizedFact {
   startingBalanceMinor: bigint;
   endingBalanceMinor: bigint;
   lines: InvoiceLineFact[];
+  /** Absent when the invoice charges no shipping. */
+  shipping?: ShippingFact;
 }
 
 export interface PaymentFact {

@@ -58,28 +58,101 @@ function outsideTests<T>(body: () => T): T {
 }
 
 const contra: TenantSettings = { ...defaultSettings(), discounts_as_contra: true };
-// A line discounted to nothing, with discounts as contra, leaves nothing to split gross and discount by.
-const refused = invoice('in_refused', 1000n);
+const YEARS_60 = 60 * 366 * DAY;
+// A pending item over more than 50 years: a refusal of the data, for the whole item.
+const refusedItem: Fact = {
+  type: 'invoice_item',
+  invoiceItem: 'ii_refused',
+  customer: 'cus_1',
+  amountMinor: 700n,
+  currency: currencyOf('usd'),
+  periodStart: T0,
+  periodEnd: T0 + YEARS_60,
+  product: 'prod_x',
+  price: null,
+  proration: false,
+  at: T0,
+};
 // A programming error: a fact missing a field its type promises makes the engine hit a TypeError.
 const broken = { ...invoice('in_broken', 0n), lines: undefined } as unknown as Fact;
 
 describe('engine failures', () => {
-  it('books data it refuses as an exception row of that aggregate only', () => {
+  it('books data it refuses as an exception row of that aggregate only, saying what is not booked', () => {
     const { entries, exceptions } = runEngine({
       settings: contra,
-      facts: [refused, invoice('in_fine', 0n)],
+      facts: [refusedItem, invoice('in_fine', 0n)],
       through: '2026-12-31',
     });
     expect(exceptions).toEqual([
       {
-        aggregate: 'in_refused',
-        objectId: 'in_refused',
+        aggregate: 'ii_refused',
+        objectId: 'ii_refused',
         factKey: null,
-        reason: 'could not book: allocateSigned: weights sum to zero',
+        reason: 'could not book: service period longer than 50 years; not booked: 1 fact(s) of ii_refused',
       },
     ]);
-    expect(entries.some((e) => e.key.includes('in_refused'))).toBe(false);
+    expect(entries.some((e) => e.key.includes('ii_refused'))).toBe(false);
     expect(entries.some((e) => e.key === 'inv:in_fine:finalized')).toBe(true);
+  });
+
+  it('books a line discounted to nothing with discounts as contra: gross revenue and an equal discount', () => {
+    const { entries, exceptions } = runEngine({
+      settings: contra,
+      facts: [invoice('in_free', 1000n)],
+      through: '2026-01-31',
+    });
+    expect(exceptions).toEqual([]);
+    const finalized = entries.find((e) => e.key === 'inv:in_free:finalized')!;
+    expect(finalized.lines.map((l) => [l.role, l.amountMinor])).toEqual([
+      ['deferred_revenue', -1000n],
+      ['deferred_discounts', 1000n],
+    ]);
+    const recognized = entries.find((e) => e.key === 'rec:in_free:2026-01')!;
+    expect(recognized.lines.map((l) => [l.role, l.amountMinor])).toEqual([
+      ['deferred_revenue', 1000n],
+      ['revenue', -1000n],
+      ['deferred_discounts', -1000n],
+      ['discounts', 1000n],
+    ]);
+  });
+
+  it('holds a line its rule refuses and books the rest of the invoice and its payment, naming the amount held', () => {
+    const base = invoice('in_part', 0n);
+    const refusedLine: InvoiceLineFact = {
+      ...base.lines[0]!,
+      id: 'il_long',
+      amountMinor: 500n,
+      periodEnd: T0 + YEARS_60,
+    };
+    const fact: InvoiceFinalizedFact = { ...base, totalMinor: 1500n, lines: [base.lines[0]!, refusedLine] };
+    const payment: Fact = {
+      type: 'payment',
+      invoice: 'in_part',
+      payment: 'ch_part',
+      method: 'stripe',
+      amountMinor: 1500n,
+      currency: currencyOf('usd'),
+      at: T0 + DAY,
+      balanceTransaction: null,
+    };
+    const { entries, exceptions } = runEngine({
+      settings: defaultSettings(),
+      facts: [fact, payment],
+      through: '2026-01-31',
+    });
+    expect(exceptions).toHaveLength(1);
+    expect(exceptions[0]!.objectId).toBe('il_long');
+    expect(exceptions[0]!.reason).toContain('its 5.00 USD is held in deferred revenue');
+    expect(exceptions[0]!.reason).toContain('service period longer than 50 years');
+    const finalized = entries.find((e) => e.key === 'inv:in_part:finalized')!;
+    expect(finalized.lines.map((l) => [l.role, l.invoiceLine ?? null, l.amountMinor])).toEqual([
+      ['receivable', null, 1500n],
+      ['deferred_revenue', 'in_part_l0', -1000n],
+      ['deferred_revenue', 'il_long', -500n],
+    ]);
+    expect(entries.some((e) => e.key === 'pay:in_part:ch_part')).toBe(true);
+    const recognized = entries.find((e) => e.key === 'rec:in_part:2026-01')!;
+    expect(recognized.lines.every((l) => l.invoiceLine === 'in_part_l0')).toBe(true);
   });
 
   it('lets a programming error propagate under tests', () => {

@@ -5,10 +5,12 @@
  * account for excluded products, the unbilled receivable for a pending item; Cr sales tax.
  */
 import type { LineDraft } from '../journal.ts';
-import { allocate, decimalWeights, minor } from '../money.ts';
-import { emit, type AggregateBook } from './aggregate-book.ts';
-import { allocateSigned } from './allocation.ts';
+import { allocate, decimalWeights, formatMinor, minor } from '../money.ts';
+import { addException, emit, type AggregateBook } from './aggregate-book.ts';
+import { allocateSigned, convertMinor } from './allocation.ts';
 import { dateOf } from './context.ts';
+import { factKey } from './facts.ts';
+import { classifyFailure } from './failures.ts';
 import { originalAmount } from './fx.ts';
 import { addLine, lineDimensions, type BookedLine, type InvoiceState, type LineBooking } from './invoice-state.ts';
 import { makeObligation } from './obligations.ts';
@@ -45,7 +47,7 @@ export function bookFinalization(book: AggregateBook, invoice: InvoiceState, tim
   ];
   for (const booked of invoice.lines) {
     const dimensions = lineDimensions(invoice, booked.line, bookedOn);
-    bookLine({ book, invoice, booked, dimensions, lines }, timingInputs);
+    bookLineOrHold({ book, invoice, booked, dimensions, lines }, timingInputs);
   }
   lines.push({
     role: 'tax_liability',
@@ -65,10 +67,47 @@ export function bookFinalization(book: AggregateBook, invoice: InvoiceState, tim
   });
 }
 
+/**
+ * Books a line by its rule; a line whose data its rule cannot book (a refusal) never stops the
+ * rest of the invoice or its payments: its net is held in deferred revenue, unscheduled, and an
+ * exception names the line, the amount held and the reason.
+ */
+function bookLineOrHold(booking: LineBooking, timingInputs: TimingInputs): void {
+  const mark = booking.lines.length;
+  try {
+    bookLine(booking, timingInputs);
+  } catch (error) {
+    if (classifyFailure(error) !== 'refusal') throw error;
+    const { book, invoice, booked } = booking;
+    booking.lines.length = mark;
+    booked.obligations = [];
+    booked.pendingSchedule = null;
+    booked.foreignPending = undefined;
+    const amounts = {
+      functional: booked.netFunctional,
+      invoiceCurrency: booked.netInvoiceCurrency,
+      foreign: invoice.foreign,
+    };
+    const timing = { kind: 'point', at: invoice.fact.at } as const;
+    booked.obligations.push(makeObligation(book.context, booked.line.id, booked.line, amounts, timing, HELD_OPTIONS));
+    addLine(booking, 'deferred_revenue', -booked.netFunctional, -booked.netInvoiceCurrency);
+    const held = formatMinor(booked.netInvoiceCurrency, invoice.fact.currency);
+    const reason =
+      `line ${booked.line.id} of invoice ${invoice.fact.invoice} could not be booked by its rule ` +
+      `(${(error as Error).message}); its ${held} ${invoice.fact.currency.toUpperCase()} is held in deferred ` +
+      'revenue and not recognized until the line is corrected; the rest of the invoice and its payments are booked';
+    addException(book, booked.line.id, factKey(invoice.fact), reason);
+  }
+}
+
+/** A held line: its amount waits in deferred revenue with no schedule. */
+const HELD_OPTIONS = { deferredRole: 'deferred_revenue', incomeRole: 'deferred_revenue', scheduled: false } as const;
+
 function bookLine(booking: LineBooking, timingInputs: TimingInputs): void {
   const { book, invoice, booked } = booking;
   const context = book.context;
   const line = booked.line;
+  if (booked.shipping) return bookShippingLine(booking);
   if (line.pendingItemCreatedAt !== null) {
     // Pending item: its own aggregate accrued it; here we bill what was accrued and defer the rest.
     if (!invoice.foreign) return bookPendingLine(booking);
@@ -84,6 +123,17 @@ function bookLine(booking: LineBooking, timingInputs: TimingInputs): void {
   const rule = resolveRule(context.settings, line.product, line.price, booking.dimensions.bookedOn);
   if (rule.rule === 'exclude') return bookExcludedLine(booking);
   bookScheduledLine(booking, rule, timingInputs);
+}
+
+/** Shipping: its own obligation, deferred at finalization and earned at booking to the shipping role. */
+function bookShippingLine(booking: LineBooking): void {
+  const { book, invoice, booked } = booking;
+  const { netFunctional, netInvoiceCurrency } = booked;
+  const amounts = { functional: netFunctional, invoiceCurrency: netInvoiceCurrency, foreign: invoice.foreign };
+  const timing = { kind: 'point', at: invoice.fact.at } as const;
+  const options = { incomeRole: 'shipping' } as const;
+  booked.obligations.push(makeObligation(book.context, booked.line.id, booked.line, amounts, timing, options));
+  addLine(booking, 'deferred_revenue', -netFunctional, -netInvoiceCurrency);
 }
 
 /** An excluded product: no schedule, the amount sits in the excluded account. */
@@ -106,7 +156,7 @@ function bookScheduledLine(booking: LineBooking, rule: ResolvedRule, timingInput
   const { book, invoice, booked, dimensions } = booking;
   const context = book.context;
   const line = booked.line;
-  const gross = grossAndDiscount(book, booked);
+  const gross = grossAndDiscount(book, invoice, booked);
   const pieces = linePieces(rule, line.id, gross);
   const discounts = discountParts(pieces, gross);
   pieces.forEach((piece, k) => {
@@ -157,19 +207,35 @@ interface GrossAndDiscount {
  * With discounts as contra a discounted line is booked gross; the functional net is split over
  * gross and discount by their invoice-currency amounts (docs/accounting.md §5, discounts_as_contra).
  */
-function grossAndDiscount(book: AggregateBook, booked: BookedLine): GrossAndDiscount {
+function grossAndDiscount(book: AggregateBook, invoice: InvoiceState, booked: BookedLine): GrossAndDiscount {
   const line = booked.line;
   const net = booked.netInvoiceCurrency;
   const contra = book.context.settings.discounts_as_contra && (line.discountMinor !== 0n || line.creditMinor !== 0n);
   const grossInvoiceCurrency = contra ? net + line.discountMinor + line.creditMinor : net;
   const discountInvoiceCurrency = grossInvoiceCurrency - net;
-  // A line discounted to nothing (net zero, gross not) has nothing to split by: an EngineRefusal.
-  const [grossFunctional, negativeDiscount] =
-    contra && grossInvoiceCurrency !== 0n
-      ? (allocateSigned(booked.netFunctional, [grossInvoiceCurrency, -discountInvoiceCurrency]) as [bigint, bigint])
-      : [booked.netFunctional, 0n];
+  if (!contra) {
+    const grossFunctional = booked.netFunctional;
+    return { contra, grossFunctional, grossInvoiceCurrency, discountFunctional: 0n, discountInvoiceCurrency: 0n };
+  }
+  if (net === 0n || grossInvoiceCurrency === 0n) {
+    // Nothing to split the functional net by (a line discounted to nothing, or a discount that
+    // cancels a line): the gross converts on its own and the discount is what makes the net.
+    const grossFunctional = convertGross(book, invoice, grossInvoiceCurrency);
+    const discountFunctional = grossFunctional - booked.netFunctional;
+    return { contra, grossFunctional, grossInvoiceCurrency, discountFunctional, discountInvoiceCurrency };
+  }
+  const [grossFunctional, negativeDiscount] = allocateSigned(booked.netFunctional, [
+    grossInvoiceCurrency,
+    -discountInvoiceCurrency,
+  ]) as [bigint, bigint];
   const discountFunctional = -negativeDiscount;
   return { contra, grossFunctional, grossInvoiceCurrency, discountFunctional, discountInvoiceCurrency };
+}
+
+/** A line's gross in the functional currency, converted at the invoice's booking rate (half away from zero). */
+function convertGross(book: AggregateBook, invoice: InvoiceState, grossInvoiceCurrency: bigint): bigint {
+  if (!invoice.foreign) return grossInvoiceCurrency;
+  return convertMinor(grossInvoiceCurrency, invoice.fact.currency, book.context.functionalCurrency, invoice.rate);
 }
 
 /** The obligations a line's rule makes: one per bundle component (shared by SSP), else the line itself. */

@@ -30,6 +30,8 @@ export interface BookedLine {
   pendingSchedule: PeriodAmount[] | null;
   /** A foreign pending item's line: the rates its finalization fixed (pending-items-foreign.ts). */
   foreignPending?: ForeignPending | undefined;
+  /** The invoice's shipping (a line of its own, earned at booking to the shipping role). */
+  shipping?: boolean;
 }
 
 /** A cancel-type entry as booked: what it took from each obligation, and its lines. */

@@ -8,7 +8,15 @@ import type { Decimal } from '../money.ts';
 import { addException, emit, type AggregateBook } from './aggregate-book.ts';
 import { allocateSignedOrZeros, convertMinor } from './allocation.ts';
 import { dateOf } from './context.ts';
-import { factKey, type Fact, type InvoiceFinalizedFact, type InvoiceLineFact, type PaymentFact } from './facts.ts';
+import {
+  factKey,
+  shippingLineId,
+  type Fact,
+  type InvoiceFinalizedFact,
+  type InvoiceLineFact,
+  type PaymentFact,
+  type ShippingFact,
+} from './facts.ts';
 import { invoiceBookingRate, originalAmount, rateOrException } from './fx.ts';
 import { bookInvoiceEvents } from './invoice-events.ts';
 import { bookFinalization } from './invoice-lines.ts';
@@ -64,23 +72,30 @@ function lineNet(line: InvoiceLineFact): bigint {
 }
 
 /**
- * The invoice's state at finalization. The receivable is its lines' nets and tax (an invoice
- * total that differs is an exception, booked on the lines), converted once; the lines and tax
- * are split from the converted total by largest remainder, so the entry balances exactly.
+ * The invoice's state at finalization. The receivable is its lines' nets, its shipping (one more
+ * line) and tax (an invoice total that differs is an exception, booked on the lines), converted
+ * once; the lines and tax are split from the converted total by largest remainder, so the entry
+ * balances exactly.
  */
 function newInvoiceState(book: AggregateBook, fact: InvoiceFinalizedFact, rate: Decimal): InvoiceState {
   const context = book.context;
-  const lineNets = fact.lines.map(lineNet);
+  const shippingLine = fact.shipping ? shippingLineOf(fact, fact.shipping) : null;
+  const invoiceLines = shippingLine ? [...fact.lines, shippingLine] : fact.lines;
+  const lineNets = invoiceLines.map(lineNet);
   let total = fact.taxMinor;
   for (const net of lineNets) total += net;
+  // Shipping tax counts once: added to the invoice's tax unless `total_taxes` already holds it.
+  const shippingTax = fact.shipping && fact.totalMinor - total === fact.shipping.taxMinor ? fact.shipping.taxMinor : 0n;
+  const tax = fact.taxMinor + shippingTax;
+  total += shippingTax;
   if (total !== fact.totalMinor) {
     const reason =
-      `invoice total ${fact.totalMinor} differs from its lines and tax (${total}); ` +
-      'booked on the lines (shipping or other invoice-level amounts are not supported)';
+      `invoice total ${fact.totalMinor} differs from its lines, shipping and tax (${total}); ` +
+      'booked on the lines (invoice-level amounts other than shipping are not supported)';
     addException(book, fact.invoice, factKey(fact), reason);
   }
   const totalFunctional = convertMinor(total, fact.currency, context.functionalCurrency, rate);
-  const partsFunctional = allocateSignedOrZeros(totalFunctional, [...lineNets, fact.taxMinor]);
+  const partsFunctional = allocateSignedOrZeros(totalFunctional, [...lineNets, tax]);
   const dateBooked = dateOf(context, fact.at);
   return {
     fact,
@@ -88,19 +103,40 @@ function newInvoiceState(book: AggregateBook, fact: InvoiceFinalizedFact, rate: 
     rateText: rate.toString(),
     foreign: fact.currency !== context.functionalCurrency,
     bookingPeriod: context.calendar.periodOf(dateBooked),
-    lines: fact.lines.map((line, i) => ({
+    lines: invoiceLines.map((line, i) => ({
       line,
       netInvoiceCurrency: lineNets[i]!,
       netFunctional: partsFunctional[i]!,
       obligations: [],
       pendingSchedule: null,
+      ...(line === shippingLine ? { shipping: true } : {}),
     })),
-    taxInvoiceCurrency: fact.taxMinor,
+    taxInvoiceCurrency: tax,
     taxFunctional: partsFunctional[partsFunctional.length - 1]!,
     openInvoiceCurrency: total,
     openFunctional: totalFunctional,
     writtenOff: null,
     cancellations: new Map(),
+  };
+}
+
+/** An invoice's shipping as one more line: no service period (earned at booking), named by its shipping rate. */
+function shippingLineOf(fact: InvoiceFinalizedFact, shipping: ShippingFact): InvoiceLineFact {
+  return {
+    id: shippingLineId(fact.invoice),
+    amountMinor: shipping.amountMinor,
+    discountMinor: 0n,
+    creditMinor: 0n,
+    inclusiveTaxMinor: 0n,
+    exclusiveTaxMinor: 0n,
+    periodStart: fact.at,
+    periodEnd: fact.at,
+    product: shipping.shippingRate,
+    price: null,
+    proration: false,
+    invoiceItem: null,
+    pendingItemCreatedAt: null,
+    description: 'Shipping',
   };
 }
 

@@ -49,6 +49,8 @@ interface InvoiceSpec {
   amountPaid?: number;
   paidOffStripe?: number;
   status?: string;
+  /** Shipping before tax and its tax (`shipping_cost`, and `amount_shipping`). */
+  shipping?: { amount: number; tax: number; rate: string };
 }
 
 export function lineItem(inv: string, currency: string, l: LineSpec): Obj {
@@ -121,6 +123,7 @@ export function invoice(s: InvoiceSpec): Obj {
     total += l.amount - (l.discount ?? 0) + (l.tax && !l.tax.inclusive ? l.tax.amount : 0);
     tax += l.tax?.amount ?? 0;
   }
+  if (s.shipping) total += s.shipping.amount + s.shipping.tax;
   const starting = s.startingBalance ?? 0;
   const ending = s.endingBalance ?? starting;
   const due = total - (ending - starting);
@@ -134,7 +137,8 @@ export function invoice(s: InvoiceSpec): Obj {
     amount_paid_off_stripe: s.paidOffStripe ?? 0,
     amount_overpaid: 0,
     amount_remaining: due - paid,
-    amount_shipping: 0,
+    amount_shipping: s.shipping?.amount ?? 0,
+    ...(s.shipping ? { shipping_cost: shippingCost(s.shipping) } : {}),
     billing_reason: 'subscription_cycle',
     collection_method: 'charge_automatically',
     created: s.created ?? s.finalizedAt - 3600,
@@ -177,6 +181,25 @@ export function invoice(s: InvoiceSpec): Obj {
             taxability_reason: 'standard_rated',
             taxable_amount: total - tax,
             type: 'tax_rate_details',
+          },
+        ]
+      : [],
+  };
+}
+
+function shippingCost(shipping: { amount: number; tax: number; rate: string }): Record<string, unknown> {
+  return {
+    amount_subtotal: shipping.amount,
+    amount_tax: shipping.tax,
+    amount_total: shipping.amount + shipping.tax,
+    shipping_rate: shipping.rate,
+    taxes: shipping.tax
+      ? [
+          {
+            amount: shipping.tax,
+            rate: { id: 'txr_golden', object: 'tax_rate', percentage: 8, inclusive: false },
+            taxability_reason: 'standard_rated',
+            taxable_amount: shipping.amount,
           },
         ]
       : [],
@@ -1651,6 +1674,245 @@ for (const catchUp of [true, false]) {
       inv,
       event('evt_fxpr1', 'invoiceitem.created', created, { ...ii, invoice: null }),
       event('evt_fxpr2', 'invoice.finalized', fin, inv),
+    ],
+  });
+}
+
+// 36. Shipping as its own obligation: a 90.00 quarterly box (monthly_even, Jan–Mar) with 10.00
+// shipping taxed 0.80, paid Jan 1; half of the 100.80 refunded on Feb 1.
+{
+  const fin = ts('2026-01-01');
+  const t = ts('2026-02-01');
+  const inv = invoice({
+    id: 'in_ship',
+    finalizedAt: fin,
+    paidAt: fin,
+    shipping: { amount: 1000, tax: 80, rate: 'shr_ground' },
+    lines: [{ id: 'il_box', amount: 9000, product: 'prod_box', start: fin, end: ts('2026-04-01') }],
+  });
+  const txn = bt('txn_ship', 10080, 322, fin, { source: 'ch_ship' });
+  const ch = charge('ch_ship', 10080, fin, 'txn_ship', { refunds: ['re_ship'] });
+  const ip = invoicePayment('inpay_ship', 'in_ship', 'ch_ship', 10080, fin);
+  const rtx = bt('txn_re_ship', -5040, 0, t, { type: 'refund' });
+  const re = refund('re_ship', 'ch_ship', 5040, t, 'txn_re_ship');
+  add({
+    name: 'shipping-own-obligation',
+    settings: { amortization: 'monthly_even' },
+    through: '2026-03-31',
+    lines: [
+      inv,
+      txn,
+      ch,
+      ip,
+      rtx,
+      re,
+      event('evt_sh1', 'invoice.finalized', fin, inv),
+      event('evt_sh2', 'invoice.paid', fin, inv),
+      event('evt_sh3', 'refund.created', t, re),
+    ],
+  });
+}
+
+// 37–38. A free add-on (20.00, discounted 100%) beside a 100.00 January plan, paid Jan 1; on Jan 16
+// a 5.00 credit note names the add-on and credits the customer balance. Net and as contra revenue.
+for (const contra of [false, true]) {
+  const fin = ts('2026-01-01');
+  const t = ts('2026-01-16');
+  const inv = invoice({
+    id: 'in_free',
+    finalizedAt: fin,
+    paidAt: fin,
+    lines: [
+      { id: 'il_plan', amount: 10000, product: 'prod_plan', start: fin, end: ts('2026-02-01') },
+      { id: 'il_addon', amount: 2000, discount: 2000, product: 'prod_addon', start: fin, end: ts('2026-02-01') },
+    ],
+  });
+  const txn = bt('txn_free', 10000, 0, fin, { source: 'ch_free' });
+  const ch = charge('ch_free', 10000, fin, 'txn_free');
+  const ip = invoicePayment('inpay_free', 'in_free', 'ch_free', 10000, fin);
+  const cn = {
+    id: 'cn_free',
+    object: 'credit_note',
+    invoice: 'in_free',
+    customer: 'cus_golden',
+    currency: 'usd',
+    amount: 500,
+    amount_shipping: 0,
+    subtotal: 500,
+    total: 500,
+    total_excluding_tax: 500,
+    discount_amount: 0,
+    discount_amounts: [],
+    pretax_credit_amounts: [],
+    total_taxes: [],
+    pre_payment_amount: 0,
+    post_payment_amount: 500,
+    out_of_band_amount: null,
+    refunds: [],
+    shipping_cost: null,
+    status: 'issued',
+    voided_at: null,
+    effective_at: t,
+    created: t,
+    type: 'post_payment',
+    reason: 'product_unsatisfactory',
+    customer_balance_transaction: 'cbtxn_free',
+    lines: {
+      object: 'list',
+      has_more: false,
+      data: [
+        {
+          id: 'cnli_free',
+          object: 'credit_note_line_item',
+          type: 'invoice_line_item',
+          invoice_line_item: 'il_addon',
+          amount: 500,
+          discount_amount: 0,
+          discount_amounts: [],
+          pretax_credit_amounts: [],
+          taxes: [],
+          tax_rates: [],
+          quantity: 1,
+        },
+      ],
+    },
+  } as Obj;
+  add({
+    name: contra ? 'zero-net-line-as-contra' : 'zero-net-line',
+    settings: { discounts_as_contra: contra },
+    through: '2026-01-31',
+    lines: [
+      inv,
+      txn,
+      ch,
+      ip,
+      cn,
+      event('evt_zn1', 'invoice.finalized', fin, inv),
+      event('evt_zn2', 'invoice.paid', fin, inv),
+      event('evt_zn3', 'credit_note.created', t, cn),
+    ],
+  });
+}
+
+// 39. No invoice payment in the stream: a 30.00 February plan finalized Feb 1 10:00 and paid by a
+// charge with a payment intent five seconds later; 10.00 of it refunded Feb 15. A 12.00 charge of
+// the same customer on Feb 10 matches no invoice: a one-time sale.
+{
+  const fin = ts('2026-02-01', 10);
+  const paid = fin + 5;
+  const back = ts('2026-02-15');
+  const shop = ts('2026-02-10', 9);
+  const open = invoice({
+    id: 'in_nolink',
+    finalizedAt: fin,
+    lines: [{ id: 'il_nolink', amount: 3000, product: 'prod_plan', start: ts('2026-02-01'), end: ts('2026-03-01') }],
+  });
+  const paidInv = invoice({
+    id: 'in_nolink',
+    finalizedAt: fin,
+    paidAt: paid,
+    lines: [{ id: 'il_nolink', amount: 3000, product: 'prod_plan', start: ts('2026-02-01'), end: ts('2026-03-01') }],
+  });
+  const txn = bt('txn_nolink', 3000, 117, paid, { source: 'ch_nolink' });
+  const ch = { ...charge('ch_nolink', 3000, paid, 'txn_nolink'), payment_intent: 'pi_nolink' } as Obj;
+  const pi: Obj = {
+    id: 'pi_nolink',
+    object: 'payment_intent',
+    amount: 3000,
+    amount_received: 3000,
+    created: paid,
+    currency: 'usd',
+    customer: 'cus_golden',
+    latest_charge: 'ch_nolink',
+    livemode: false,
+    metadata: {},
+    status: 'succeeded',
+  };
+  const rtx = bt('txn_re_nolink', -1000, 0, back, { type: 'refund' });
+  const re = { ...refund('re_nolink', 'ch_nolink', 1000, back, 'txn_re_nolink'), payment_intent: 'pi_nolink' } as Obj;
+  const stx = bt('txn_shop', 1200, 65, shop, { source: 'ch_shop' });
+  const chShop = {
+    ...charge('ch_shop', 1200, shop, 'txn_shop', { description: 'Sticker pack' }),
+    payment_intent: 'pi_shop',
+  } as Obj;
+  add({
+    name: 'charge-matched-to-open-invoice',
+    settings: {},
+    through: '2026-02-28',
+    lines: [
+      txn,
+      rtx,
+      stx,
+      event('evt_nl1', 'invoice.finalized', fin, open),
+      event('evt_nl2', 'payment_intent.succeeded', paid, pi),
+      event('evt_nl3', 'charge.succeeded', paid, ch),
+      event('evt_nl4', 'invoice.paid', paid, paidInv),
+      event('evt_nl5', 'charge.succeeded', shop, chShop),
+      event('evt_nl6', 'refund.created', back, re),
+    ],
+  });
+}
+
+// 40. A credit note for the shipping alone: 50.00 of goods (earned at booking) with 7.00 shipping
+// taxed 0.56, finalized Mar 1; on Mar 5 a credit note refunds nothing but credits the shipping and
+// its tax before payment; 50.00 paid Mar 10.
+{
+  const fin = ts('2026-03-01');
+  const t = ts('2026-03-05');
+  const paid = ts('2026-03-10');
+  const inv = invoice({
+    id: 'in_shipcn',
+    finalizedAt: fin,
+    paidAt: paid,
+    amountPaid: 5000,
+    shipping: { amount: 700, tax: 56, rate: 'shr_express' },
+    lines: [{ id: 'il_goods', amount: 5000, product: 'prod_goods', start: fin, end: fin }],
+  });
+  const cn = {
+    id: 'cn_ship',
+    object: 'credit_note',
+    invoice: 'in_shipcn',
+    customer: 'cus_golden',
+    currency: 'usd',
+    amount: 756,
+    amount_shipping: 700,
+    subtotal: 0,
+    total: 756,
+    total_excluding_tax: 700,
+    discount_amount: 0,
+    discount_amounts: [],
+    pretax_credit_amounts: [],
+    total_taxes: [],
+    pre_payment_amount: 756,
+    post_payment_amount: 0,
+    out_of_band_amount: null,
+    refunds: [],
+    shipping_cost: { amount_subtotal: 700, amount_tax: 56, amount_total: 756, shipping_rate: 'shr_express' },
+    status: 'issued',
+    voided_at: null,
+    effective_at: t,
+    created: t,
+    type: 'pre_payment',
+    reason: 'order_change',
+    customer_balance_transaction: null,
+    lines: { object: 'list', has_more: false, data: [] },
+  } as Obj;
+  const txn = bt('txn_shipcn', 5000, 0, paid, { source: 'ch_shipcn' });
+  const ch = charge('ch_shipcn', 5000, paid, 'txn_shipcn');
+  const ip = invoicePayment('inpay_shipcn', 'in_shipcn', 'ch_shipcn', 5000, paid);
+  add({
+    name: 'shipping-credit-note',
+    settings: {},
+    through: '2026-03-31',
+    lines: [
+      inv,
+      cn,
+      txn,
+      ch,
+      ip,
+      event('evt_sc1', 'invoice.finalized', fin, inv),
+      event('evt_sc2', 'credit_note.created', t, cn),
+      event('evt_sc3', 'invoice.paid', paid, inv),
     ],
   });
 }

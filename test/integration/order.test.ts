@@ -35,6 +35,18 @@ describe('each golden scenario, one drain per event', () => {
     expect(SCENARIOS.length).toBeGreaterThan(30);
   });
 
+  it('covers shipping, zero-net lines and a charge that no invoice payment names', () => {
+    expect(SCENARIOS).toEqual(
+      expect.arrayContaining([
+        'shipping-own-obligation',
+        'shipping-credit-note',
+        'zero-net-line',
+        'zero-net-line-as-contra',
+        'charge-matched-to-open-invoice',
+      ]),
+    );
+  });
+
   SCENARIOS.forEach((name, i) => {
     it(`books the in-order journal in reverse and shuffled order, and as live: ${name}`, async () => {
       const lines = goldenLines([name]);

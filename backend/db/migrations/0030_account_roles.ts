@@ -1,6 +1,6 @@
 /**
  * 0030 — the accounts' role check follows the chart of roles again: roles added since 0001
- * (`unmatched_cash`, `platform_fees`, `connect_transfers`, `application_fees`) become valid in databases created
+ * (`unmatched_cash`, `platform_fees`, `connect_transfers`, `application_fees`, `shipping`) become valid in databases created
  * before them. A new database already has them from 0001, which reads the same list; this
  * re-creates the check from that list, so it is the same either way.
  */

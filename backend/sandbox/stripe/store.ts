@@ -12,6 +12,7 @@ import {
   isStripeObject,
   oldestFirst,
   pickInvoicePayment,
+  STRIPE_PAGE_SIZE,
   type StripeObject,
   type StripeReader,
 } from '../../stripe/reader.ts';
@@ -336,6 +337,16 @@ export function createStoreReader(store: StripeObjectStore, account: string): St
       invoicePaymentOfCharge(reader, ch, async () =>
         pickInvoicePayment(invoicePayments((p) => paymentOf(p).type === 'charge' && idOf(paymentOf(p).charge) === ch)),
       ),
+    recentInvoicesOfCustomer: async (customer, before) =>
+      store
+        .peekList(account, 'invoice')
+        .filter((i) => idOf(i.customer) === customer && Number(i.created) <= before)
+        .slice(0, STRIPE_PAGE_SIZE)
+        .map((i) => {
+          const invoice = store.render(account, i);
+          coerceDocumentLines(invoice, LINE_ITEM_DECIMALS);
+          return invoice;
+        }) as unknown as Stripe.Invoice[],
     getCharge: async (id) => must('charge', id) as unknown as Stripe.Charge,
     latestChargeOf: async (id) => idOf(must('payment_intent', id).latest_charge),
     getRefund: async (id) => must('refund', id) as unknown as Stripe.Refund,

@@ -396,6 +396,7 @@ describe('createMemoryReader', () => {
       ['getPayout', (r) => r.getPayout('po_1')],
       ['getInvoiceItem', (r) => r.getInvoiceItem('ii_1')],
       ['getCustomerBalanceTransaction', (r) => r.getCustomerBalanceTransaction('cus_1', 'cbtxn_1')],
+      ['recentInvoicesOfCustomer', (r) => r.recentInvoicesOfCustomer('cus_1', T0 + 86_400)],
     ];
     for (const [name, call] of calls) {
       const [viaHttp, viaMemory] = [await call(http), await call(memory)];
