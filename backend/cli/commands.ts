@@ -1,34 +1,15 @@
 /**
  * The core commands: serve, worker, migrate, replay, report, export, release, period, tenants.
+ * What a command runs is imported when it runs (`await import`), so `accrue --help` starts at once.
  */
 import { once } from 'node:events';
 import { writeFile } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
 import { AccrueError } from '../../shared/errors.ts';
 import { periodsBetween } from '../../shared/periods.ts';
-import {
-  balanceSheet,
-  formatReport,
-  incomeStatement,
-  journal,
-  rollforward,
-  trialBalance,
-  waterfall,
-  type Report,
-  type ReportFormat,
-} from '../../shared/reports/index.ts';
-import { runBackfill } from '../app/backfill.ts';
-import { replay } from '../app/replay.ts';
+import type { Report, ReportFormat } from '../../shared/reports/index.ts';
 import { startOfDay } from '../../shared/time.ts';
-import { releaseThrough } from '../app/process.ts';
-import { buildServer } from '../app/server.ts';
-import { loadConfig } from '../config/config.ts';
-import { openDatabase } from '../db/database.ts';
 import { EXPORT_FORMATS, exportLedger, type ExportFormat } from '../exports/index.ts';
-import { Jobs } from '../jobs/runner.ts';
-import { loadLedgerLines } from '../ledger/ledger.ts';
-import { calendarOf, closePeriod, listPeriods, reopenPeriod } from '../ledger/periods.ts';
-import { createLogger } from '../log/logger.ts';
 import { str, UsageError, type Command } from './framework.ts';
 import { cliContext, dateArg, progressBar, TENANT_OPTIONS, tenantFrom } from './shared.ts';
 
@@ -50,6 +31,11 @@ const serve: Command = {
     'no-workers': { type: 'boolean', description: 'Serve HTTP only; run `accrue worker` separately' },
   },
   async run({ values }) {
+    const [{ loadConfig }, { createLogger }, { buildServer }] = await Promise.all([
+      import('../config/config.ts'),
+      import('../log/logger.ts'),
+      import('../app/server.ts'),
+    ]);
     const config = loadConfig();
     const port = values.port !== undefined ? Number(values.port) : config.PORT;
     if (!Number.isInteger(port) || port < 0 || port > 65535)
@@ -88,6 +74,12 @@ const migrate: Command = {
   summary: 'Apply pending database migrations (they also run on start)',
   usage: 'migrate',
   async run() {
+    const [{ loadConfig }, { createLogger }, { openDatabase }, { Jobs }] = await Promise.all([
+      import('../config/config.ts'),
+      import('../log/logger.ts'),
+      import('../db/database.ts'),
+      import('../jobs/runner.ts'),
+    ]);
     const config = loadConfig();
     const log = createLogger(process.env.LOG_LEVEL ?? 'warn');
     const database = await openDatabase({
@@ -128,6 +120,11 @@ const replayCmd: Command = {
     if (positionals.length !== 1) throw new UsageError('give exactly one input file');
     const out = str(values.out, 'out', true)!;
     const through = dateArg(values.through, 'through');
+    const [{ loadConfig }, { createLogger }, { replay }] = await Promise.all([
+      import('../config/config.ts'),
+      import('../log/logger.ts'),
+      import('../app/replay.ts'),
+    ]);
     const config = loadConfig();
     const log = createLogger(process.env.LOG_LEVEL ?? 'warn');
     const t0 = Date.now();
@@ -178,6 +175,10 @@ const report: Command = {
     if (!kind || !REPORTS.includes(kind)) throw new UsageError(`name a report: ${REPORTS.join(', ')}`);
     const format = values.format as ReportFormat;
     if (!['table', 'csv', 'json'].includes(format)) throw new UsageError('--format must be table, csv or json');
+    const { balanceSheet, formatReport, incomeStatement, journal, rollforward, trialBalance, waterfall } =
+      await import('../../shared/reports/index.ts');
+    const { loadLedgerLines } = await import('../ledger/ledger.ts');
+    const { calendarOf, listPeriods } = await import('../ledger/periods.ts');
     const ctx = await cliContext();
     try {
       const tenant = await tenantFrom(ctx, values);
@@ -233,6 +234,7 @@ const exportCmd: Command = {
     const format = positionals[0] as ExportFormat | undefined;
     if (!format || !EXPORT_FORMATS.includes(format))
       throw new UsageError(`name a format: ${EXPORT_FORMATS.join(', ')}`);
+    const { loadLedgerLines } = await import('../ledger/ledger.ts');
     const ctx = await cliContext();
     try {
       const tenant = await tenantFrom(ctx, values);
@@ -256,6 +258,7 @@ const release: Command = {
   async run({ values }) {
     const through = dateArg(values.through, 'through');
     if (!through) throw new UsageError('--through is required');
+    const { releaseThrough } = await import('../app/process.ts');
     const ctx = await cliContext();
     try {
       const tenant = await tenantFrom(ctx, values);
@@ -289,6 +292,7 @@ const period: Command = {
     if (!action || !['list', 'close', 'reopen'].includes(action))
       throw new UsageError('name an action: list, close or reopen');
     if (action !== 'list' && !key) throw new UsageError(`name the period to ${action} (YYYY-MM)`);
+    const { closePeriod, listPeriods, reopenPeriod } = await import('../ledger/periods.ts');
     const ctx = await cliContext();
     try {
       const tenant = await tenantFrom(ctx, values);
@@ -347,6 +351,7 @@ const backfill: Command = {
   },
   async run({ values }) {
     const since = dateArg(values.since, 'since');
+    const { runBackfill } = await import('../app/backfill.ts');
     const ctx = await cliContext();
     try {
       const tenantId = values.tenant;
@@ -455,6 +460,10 @@ const demo: Command = {
       throw new UsageError('--customers must be an integer from 1 to 5000');
     if (!Number.isInteger(months) || months < 1 || months > 60)
       throw new UsageError('--months must be an integer from 1 to 60');
+    const [{ loadConfig }, { createLogger }] = await Promise.all([
+      import('../config/config.ts'),
+      import('../log/logger.ts'),
+    ]);
     const config = loadConfig();
     const log = createLogger(process.env.LOG_LEVEL ?? 'warn');
     const { runDemo } = await import('../demo/demo.ts');

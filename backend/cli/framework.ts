@@ -11,7 +11,10 @@
  */
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { type ErrorCode } from '../../shared/errors.ts';
-import { causeChain, toAccrueError, type CauseLink } from '../errors.ts';
+import type { CauseLink } from '../errors.ts';
+
+/** The error mapping loads on the first failure only: it pulls in pg and zod, which `--help` does not need. */
+type ErrorMapping = typeof import('../errors.ts');
 
 export type OptionSpec = {
   type: 'string' | 'boolean';
@@ -48,8 +51,9 @@ const EXIT: Partial<Record<ErrorCode, number>> = {
   not_configured: 5,
 };
 
-export function exitCodeFor(err: unknown): number {
+export async function exitCodeFor(err: unknown): Promise<number> {
   if (err instanceof UsageError) return 2;
+  const { toAccrueError } = await import('../errors.ts');
   return EXIT[toAccrueError(err).code] ?? 1;
 }
 
@@ -72,7 +76,7 @@ function debugLogging(): boolean {
  * What a failed command prints: one line for a refusal (its causes too at debug level), the
  * stack and causes for anything unexpected.
  */
-function failureText(name: string, e: unknown): string {
+function failureText({ causeChain, toAccrueError }: ErrorMapping, name: string, e: unknown): string {
   const mapped = toAccrueError(e);
   if (mapped.code === 'internal' && mapped !== e) {
     return `accrue ${name}: unexpected failure: ${(e as Error)?.stack ?? String(e)}\n${causeLines(causeChain(e))}`;
@@ -121,7 +125,7 @@ export async function runCommand(
     return await c.run({ values, positionals: parsed.positionals });
   } catch (e) {
     if (e instanceof UsageError) err(`accrue ${c.name}: ${e.message}\n\n${helpText(c)}`);
-    else err(failureText(c.name, e));
+    else err(failureText(await import('../errors.ts'), c.name, e));
     return exitCodeFor(e);
   }
 }

@@ -1,15 +1,19 @@
 /**
  * Pieces the CLI commands share: opening a context from the environment, resolving the tenant
- * named on the command line, and a terminal progress bar.
+ * named on the command line, and a terminal progress bar. What a command runs is imported when it
+ * runs, so `accrue --help` loads none of it.
  */
-import { openContext, type AppContext } from '../app/context.ts';
-import { loadConfig } from '../config/config.ts';
-import { createLogger } from '../log/logger.ts';
-import { checkAccountId, getTenant, type Tenant } from '../ledger/tenants.ts';
+import type { AppContext } from '../app/context.ts';
+import type { Tenant } from '../ledger/tenants.ts';
 import { UsageError } from './framework.ts';
 
 /** Opens the process context for a one-shot command (no workers, no scheduler). CLI logs go to stderr. */
 export async function cliContext(opts: { workers?: boolean; schedule?: boolean } = {}): Promise<AppContext> {
+  const [{ openContext }, { loadConfig }, { createLogger }] = await Promise.all([
+    import('../app/context.ts'),
+    import('../config/config.ts'),
+    import('../log/logger.ts'),
+  ]);
   const config = loadConfig();
   const log = createLogger(process.env.LOG_LEVEL ?? 'warn');
   return openContext({ config, log, workers: opts.workers ?? false, schedule: opts.schedule ?? false });
@@ -23,6 +27,7 @@ export const TENANT_OPTIONS = {
 export async function tenantFrom(ctx: AppContext, values: Record<string, unknown>): Promise<Tenant> {
   const id = values.tenant;
   if (typeof id !== 'string' || !id) throw new UsageError('--tenant acct_… is required');
+  const { checkAccountId, getTenant } = await import('../ledger/tenants.ts');
   checkAccountId(id);
   return getTenant(ctx.db, { accountId: id, livemode: values.live === true });
 }
