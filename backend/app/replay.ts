@@ -35,7 +35,7 @@ import {
 } from '../../shared/reports/index.ts';
 import { TenantSettingsSchema, type TenantSettings } from '../../shared/settings.ts';
 import { endOfMonth, localDateOf } from '../../shared/time.ts';
-import { createStoreReader, StripeObjectStore } from '../sandbox/stripe/store.ts';
+import { StripeObjectStore } from '../sandbox/stripe/store.ts';
 import { isStripeObject, type StripeObject } from '../stripe/reader.ts';
 import { loadConfig } from '../config/config.ts';
 import { ensureDatabase, type Db } from '../db/database.ts';
@@ -49,6 +49,7 @@ import type { Logger } from '../log/logger.ts';
 import { openContext } from './context.ts';
 import { drainUntilSettled, releaseThrough } from './process.ts';
 import { accountKey, replayLines, scanReplayInput, type AccountRef } from './replay-input.ts';
+import { replayReaderFor } from './replay-reader.ts';
 
 /** Longest a replay keeps retrying events whose Stripe reads fail transiently. */
 const DRAIN_TIMEOUT_MS = 10 * 60_000;
@@ -151,6 +152,7 @@ export async function replay(opts: ReplayOptions): Promise<ReplayResult> {
   const input = await scanReplayInput(opts.input);
   const settings = readSettingsFile(opts.settingsFile);
   const store = new StripeObjectStore();
+  const readerOf = replayReaderFor(store);
   const fresh = await freshDatabase(opts);
   const config = loadConfig({ DATABASE_URL: fresh.url, LOG_LEVEL: opts.log.level });
   // No workers: every event is stored first, then the inbox is processed by the same drain the
@@ -159,7 +161,8 @@ export async function replay(opts: ReplayOptions): Promise<ReplayResult> {
     config,
     log: opts.log,
     workers: false,
-    readerFor: (tenant) => createStoreReader(store, tenant.accountId),
+    // Read only by the drain, after every object is in the store.
+    readerFor: (tenant) => readerOf(tenant.accountId),
   });
   try {
     const tenants = await ensureTenants(ctx.db, input.accounts, settings);
