@@ -14,10 +14,11 @@ import { spawn } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
+import { issueTableRows, type ResultRow } from './issue-table.ts';
 import { machineNote } from './webhook.ts';
 
 /** Benches run first, in this order (the rest follow alphabetically). */
-const PREFERRED_ORDER = ['webhook.ts', 'pipeline.ts', 'engine.ts', 'qbo.ts'];
+const PREFERRED_ORDER = ['webhook.ts', 'pipeline.ts', 'engine.ts', 'qbo.ts', 'replay.ts', 'cold-start.ts', 'demo.ts'];
 /**
  * Benches that understand this runner's other options (`--duration=`, `--rate=`, `--fast`, …);
  * the others get `--quick` only, since they may read positional arguments.
@@ -35,6 +36,8 @@ interface Row {
   measured: string;
   target: string;
   verdict: string;
+  value: number;
+  unit: string;
 }
 
 interface Outcome {
@@ -43,6 +46,8 @@ interface Outcome {
   wall_s: number;
   rows: Row[];
   lastLine: string;
+  /** Lines to repeat under the summary (the freshness run's backlog samples). */
+  notes: string[];
 }
 
 /** The benches present, in run order. */
@@ -64,6 +69,7 @@ async function runOne(file: string, args: string[], quick: boolean): Promise<Out
   const started = performance.now();
   const child = spawn(process.execPath, [runner, file, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
   const rows: Row[] = [];
+  const notes: string[] = [];
   let lastLine = '';
   const relay = (stream: NodeJS.ReadableStream, out: NodeJS.WriteStream) => {
     createInterface({ input: stream }).on('line', (line) => {
@@ -85,10 +91,14 @@ async function runOne(file: string, args: string[], quick: boolean): Promise<Out
             measured: `${String(r.measured)} ${r.unit ?? ''}`.trim(),
             target: r.target ?? '-',
             verdict: r.verdict ?? '-',
+            value: typeof r.measured === 'number' ? r.measured : NaN,
+            unit: r.unit ?? '',
           });
         } catch {
           /* a malformed line is shown above and left out of the table */
         }
+      } else if (/inbox backlog, one sample a second/.test(line)) {
+        notes.push(line.trim());
       } else if (out === process.stdout && /[A-Za-z]{3}/.test(line)) lastLine = line.trim();
     });
   };
@@ -101,7 +111,7 @@ async function runOne(file: string, args: string[], quick: boolean): Promise<Out
   }, timeout_ms);
   const exitCode = await new Promise<number | null>((res) => child.once('exit', (code) => res(code)));
   clearTimeout(timer);
-  return { file: name, exitCode, wall_s: (performance.now() - started) / 1000, rows, lastLine };
+  return { file: name, exitCode, wall_s: (performance.now() - started) / 1000, rows, lastLine, notes };
 }
 
 function printTable(rows: string[][]): void {
@@ -110,6 +120,15 @@ function printTable(rows: string[][]): void {
     console.log(r.map((cell, c) => cell.padEnd(widths[c]!)).join('  '));
     if (i === 0) console.log(widths.map((w) => '-'.repeat(w)).join('  '));
   });
+}
+
+/** The issue's table: every row, measured or "not measured", against the issue's targets. */
+function printIssueTable(outcomes: Outcome[]): void {
+  const results: ResultRow[] = outcomes.flatMap((o) => o.rows);
+  const ran = new Set(outcomes.map((o) => o.file));
+  console.log(`\n===== issue 18's table (${machineNote()}) =====`);
+  printTable([['what', 'measured', 'target', 'verdict'], ...issueTableRows(results, ran)]);
+  for (const note of outcomes.flatMap((o) => o.notes)) console.log(`freshness run, ${note}`);
 }
 
 async function main(): Promise<void> {
@@ -151,6 +170,7 @@ async function main(): Promise<void> {
     ]);
   }
   printTable(table);
+  printIssueTable(outcomes);
   const misses = outcomes.flatMap((o) => o.rows).filter((r) => r.verdict === 'misses').length;
   const failures = outcomes.filter((o) => o.exitCode !== 0).length;
   console.log(

@@ -1,9 +1,18 @@
 #!/usr/bin/env node
-// The `accrue` command: loads the TypeScript CLI through tsx (no build step).
-import { register } from 'tsx/esm/api';
+// The `accrue` command: runs the compiled CLI from dist/ (see build.js). When a source file changed
+// since the last build — or there is none yet — it compiles first, so what runs is always the code
+// in the checkout.
+import { ensureBuilt, formatError } from './build.js';
 
 process.env.TZ = 'UTC';
-register();
-const { main } = await import('../backend/cli/main.ts');
+process.setSourceMapsEnabled(true);
+let entry;
+try {
+  entry = await ensureBuilt('backend/cli/main.ts');
+} catch (e) {
+  process.stderr.write(`accrue: could not compile the sources:\n${formatError(e)}\n`);
+  process.exit(1);
+}
+const { main } = await import(entry);
 const code = await main(process.argv.slice(2));
 process.exitCode = code;

@@ -1,19 +1,25 @@
 /**
  * `accrue replay`: the local sandbox and the contract of our acceptance tests.
  *
- * A JSONL file of Stripe events (and the API objects a local Stripe fake serves) is delivered,
- * signed, in file order, through the same webhook endpoint and processing pipeline production
- * uses, into a fresh set of books; then revenue is released for every period through
- * `through`, and the journal, roll-forward, waterfall and trial balance are written as CSV.
+ * A JSONL file of Stripe events (and the API objects Stripe would serve) is read as a stream,
+ * twice: once to check every line (bad input is refused before any database work), once to load
+ * the objects into an in-memory Stripe (the sandbox's object store, which the local Stripe fake
+ * also serves) and store the events, in file order and in batches, through the inbox the webhook
+ * endpoint stores into (`storeEvents`). The inbox is then processed by the drain production runs,
+ * reading Stripe through that store; revenue is released for every period through `through`, and
+ * the journal, roll-forward, waterfall and trial balance are written as CSV.
+ *
+ * Nothing is kept per event beyond the database: the store holds each Stripe object as it
+ * currently is (events themselves are not kept), and only one batch of events is in memory.
+ * Signature verification is the endpoint's job and is tested with it; events from a file the
+ * operator hands us are not signed deliveries.
  */
 import { randomBytes } from 'node:crypto';
-import { once } from 'node:events';
 import { readFileSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
-import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import pg from 'pg';
-import Stripe from 'stripe';
+import type Stripe from 'stripe';
 import { AccrueError } from '../../shared/errors.ts';
 import type { LocalDate } from '../../shared/journal.ts';
 import type { LedgerLine } from '../../shared/ledger-rows.ts';
@@ -29,22 +35,27 @@ import {
 } from '../../shared/reports/index.ts';
 import { TenantSettingsSchema, type TenantSettings } from '../../shared/settings.ts';
 import { endOfMonth, localDateOf } from '../../shared/time.ts';
-import { startStripeFake } from '../sandbox/stripe/server.ts';
+import { StripeObjectStore } from '../sandbox/stripe/store.ts';
+import { isStripeObject, type StripeObject } from '../stripe/reader.ts';
 import { loadConfig } from '../config/config.ts';
 import { ensureDatabase, type Db } from '../db/database.ts';
 import { startEmbeddedPostgres } from '../db/embedded.ts';
-import { createHttpApp } from '../http/server.ts';
+import { storeEvents, type Delivery } from '../inbox/store.ts';
+import type { Jobs } from '../jobs/runner.ts';
 import { loadLedgerLines } from '../ledger/ledger.ts';
 import { calendarOf } from '../ledger/periods.ts';
 import { ensureTenant, type Tenant } from '../ledger/tenants.ts';
 import type { Logger } from '../log/logger.ts';
-import { stripeWebhookRouter } from '../stripe/webhook.ts';
 import { openContext } from './context.ts';
 import { drainUntilSettled, releaseThrough } from './process.ts';
+import { accountKey, replayLines, scanReplayInput, type AccountRef } from './replay-input.ts';
+import { replayReaderFor } from './replay-reader.ts';
 
 /** Longest a replay keeps retrying events whose Stripe reads fail transiently. */
 const DRAIN_TIMEOUT_MS = 10 * 60_000;
-const REPLAY_API_KEY = 'sk_test_accrue_replay';
+/** Events stored per inbox transaction, and the most characters of them held at once. */
+const DELIVERY_BATCH_EVENTS_MAX = 500;
+const DELIVERY_BATCH_CHARS_MAX = 8 * 1024 * 1024;
 
 export interface ReplayOptions {
   input: string;
@@ -74,55 +85,6 @@ export interface ReplayResult {
   exceptions: { kind: string; objectId: string; reason: string }[];
   /** Wall time of each phase, for the curious and for benchmarks. */
   timings_ms: { deliver: number; drain: number; release: number; write: number };
-}
-
-interface ParsedInput {
-  lines: Record<string, unknown>[];
-  events: Stripe.Event[];
-}
-
-/** Parses the JSONL input; bad lines are reported by number. */
-export function parseReplayInput(text: string): ParsedInput {
-  const lines: Record<string, unknown>[] = [];
-  const events: Stripe.Event[] = [];
-  text.split(/\r?\n/).forEach((raw, i) => {
-    const n = i + 1;
-    if (!raw.trim()) return;
-    let v: unknown;
-    try {
-      v = JSON.parse(raw);
-    } catch (e) {
-      throw new AccrueError('invalid_input', `line ${n}: malformed JSON (${(e as Error).message})`);
-    }
-    if (!v || typeof v !== 'object' || Array.isArray(v))
-      throw new AccrueError('invalid_input', `line ${n}: expected a JSON object`);
-    const o = v as Record<string, unknown>;
-    if (typeof o.object !== 'string')
-      throw new AccrueError(
-        'invalid_input',
-        `line ${n}: missing "object" (every line is a Stripe event or API object)`,
-      );
-    if (o.object === 'event') {
-      const data = o.data as { object?: unknown } | undefined;
-      if (typeof o.id !== 'string' || typeof o.type !== 'string')
-        throw new AccrueError('invalid_input', `line ${n}: event without id or type`);
-      if (!data || !data.object || typeof data.object !== 'object')
-        throw new AccrueError('invalid_input', `line ${n}: event ${o.id} has no data.object`);
-      if (typeof o.account !== 'string')
-        throw new AccrueError(
-          'invalid_input',
-          `line ${n}: event ${o.id} has no "account" (Connect events name the account)`,
-        );
-      if (typeof o.created !== 'number')
-        throw new AccrueError('invalid_input', `line ${n}: event ${o.id} has no numeric "created"`);
-      events.push(o as unknown as Stripe.Event);
-    } else if (typeof o.id !== 'string') {
-      throw new AccrueError('invalid_input', `line ${n}: ${o.object} without an id`);
-    }
-    lines.push(o);
-  });
-  if (!events.length) throw new AccrueError('invalid_input', 'the input holds no events');
-  return { lines, events };
 }
 
 export function readSettingsFile(path: string | undefined): TenantSettings {
@@ -187,60 +149,37 @@ async function freshDatabase(
 
 /** Runs a replay end to end and writes the CSV files. */
 export async function replay(opts: ReplayOptions): Promise<ReplayResult> {
-  let text: string;
-  try {
-    text = readFileSync(opts.input, 'utf8');
-  } catch (e) {
-    throw new AccrueError('invalid_input', `cannot read ${opts.input}: ${(e as Error).message}`);
-  }
-  const input = parseReplayInput(text);
+  const input = await scanReplayInput(opts.input);
   const settings = readSettingsFile(opts.settingsFile);
-  const first = input.events[0]!;
-  const tenantRef = { accountId: first.account!, livemode: Boolean(first.livemode) };
-
-  const fake = await startStripeFake({ apiKey: REPLAY_API_KEY });
-  fake.load(input.lines, tenantRef.accountId);
+  const store = new StripeObjectStore();
+  const readerOf = replayReaderFor(store);
   const fresh = await freshDatabase(opts);
-  const webhookSecret = `whsec_${randomBytes(16).toString('hex')}`;
-  const config = loadConfig({
-    DATABASE_URL: fresh.url,
-    STRIPE_SECRET_KEY: REPLAY_API_KEY,
-    STRIPE_API_BASE: fake.url,
-    STRIPE_WEBHOOK_SECRET: webhookSecret,
-    LOG_LEVEL: opts.log.level,
-  });
-  // Workers stay off while delivering: every event is stored first, then the inbox is processed
-  // by the same drain the inbox worker runs, so the books never depend on delivery timing.
-  const ctx = await openContext({ config, log: opts.log, workers: false });
-  const server = createHttpApp({
-    db: ctx.db,
+  const config = loadConfig({ DATABASE_URL: fresh.url, LOG_LEVEL: opts.log.level });
+  // No workers: every event is stored first, then the inbox is processed by the same drain the
+  // inbox worker runs, so the books never depend on delivery timing.
+  const ctx = await openContext({
+    config,
     log: opts.log,
-    rawRoutes: [
-      {
-        path: '/webhooks/stripe',
-        handler: stripeWebhookRouter({
-          db: ctx.db,
-          jobs: ctx.jobs,
-          secrets: () => [webhookSecret],
-          log: opts.log,
-          source: 'replay',
-        }),
-      },
-    ],
-  }).listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const port = (server.address() as AddressInfo).port;
+    workers: false,
+    // Read only by the drain, after every object is in the store.
+    readerFor: (tenant) => readerOf(tenant.accountId),
+  });
   try {
-    const tenants = await ensureTenants(ctx.db, input.events, settings);
-    const signer = new Stripe(REPLAY_API_KEY);
+    const tenants = await ensureTenants(ctx.db, input.accounts, settings);
     const t0 = Date.now();
-    await deliverEvents(input.events, { port, signer, webhookSecret, onProgress: opts.onProgress });
-    const tenant = tenants.get(`${tenantRef.accountId}|${tenantRef.livemode}`)!;
+    await deliverEvents(opts.input, {
+      db: ctx.db,
+      jobs: ctx.jobs,
+      store,
+      defaultAccount: input.first.accountId,
+      total: input.events,
+      onProgress: opts.onProgress,
+    });
+    const tenant = tenants.get(accountKey(input.first))!;
     const t1 = Date.now();
     for (const t of tenants.values()) await drainUntilSettled(ctx.process, t.id, DRAIN_TIMEOUT_MS);
     const t2 = Date.now();
-    const lastCreated = Math.max(...input.events.map((e) => e.created));
-    const through = opts.through ?? endOfMonth(localDateOf(lastCreated, settings.reporting_time_zone));
+    const through = opts.through ?? endOfMonth(localDateOf(input.lastCreated, settings.reporting_time_zone));
     await releaseThrough(ctx.process, tenant.id, through);
     const t3 = Date.now();
 
@@ -263,7 +202,7 @@ export async function replay(opts: ReplayOptions): Promise<ReplayResult> {
       .execute();
     return {
       tenant: `${tenant.accountId} (${tenant.livemode ? 'live' : 'test'})`,
-      events: input.events.length,
+      events: input.events,
       processed: count('processed'),
       ignored: count('ignored'),
       failed: count('failed'),
@@ -276,49 +215,77 @@ export async function replay(opts: ReplayOptions): Promise<ReplayResult> {
       timings_ms: { deliver: t1 - t0, drain: t2 - t1, release: t3 - t2, write: Date.now() - t3 },
     };
   } finally {
-    server.close();
     await ctx.close();
-    await fake.close();
     if (!opts.keepDatabase) await fresh.drop();
     await fresh.stopServer();
   }
 }
 
 /** The books of every account the events name, created (with `settings`) when missing; keyed by account|livemode. */
-async function ensureTenants(db: Db, events: Stripe.Event[], settings: TenantSettings): Promise<Map<string, Tenant>> {
+async function ensureTenants(
+  db: Db,
+  accounts: Map<string, AccountRef>,
+  settings: TenantSettings,
+): Promise<Map<string, Tenant>> {
   const tenants = new Map<string, Tenant>();
-  for (const ev of events) {
-    const key = `${ev.account}|${Boolean(ev.livemode)}`;
-    const ref = { accountId: ev.account!, livemode: Boolean(ev.livemode) };
-    if (!tenants.has(key)) tenants.set(key, await ensureTenant(db, ref, settings, 'replay'));
-  }
+  for (const [key, ref] of accounts) tenants.set(key, await ensureTenant(db, ref, settings, 'replay'));
   return tenants;
 }
 
-interface Delivery {
-  port: number;
-  signer: Stripe;
-  webhookSecret: string;
+interface DeliveryTarget {
+  db: Db;
+  jobs: Jobs;
+  store: StripeObjectStore;
+  /** The account of objects given on their own lines. */
+  defaultAccount: string;
+  total: number;
   onProgress?: ((done: number, total: number) => void) | undefined;
 }
 
-/** Posts every event, signed and in file order, to the local webhook endpoint; any refusal stops the replay. */
-async function deliverEvents(events: Stripe.Event[], to: Delivery): Promise<void> {
+/**
+ * Reads the file again: objects go into the store as they currently are (an explicitly given
+ * object wins over event snapshots; a later snapshot wins over an earlier one), and events are
+ * stored in the inbox in file order, a batch per transaction. The next batch is read while one
+ * commits; any refusal stops the replay.
+ */
+async function deliverEvents(path: string, to: DeliveryTarget): Promise<void> {
+  let batch: Delivery[] = [];
+  let chars = 0;
   let done = 0;
-  for (const ev of events) {
-    const payload = JSON.stringify(ev);
-    const header = to.signer.webhooks.generateTestHeaderString({ payload, secret: to.webhookSecret });
-    const res = await fetch(`http://127.0.0.1:${to.port}/webhooks/stripe`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', 'stripe-signature': header },
-      body: payload,
+  let committing: Promise<void> = Promise.resolve();
+  const commit = async () => {
+    const deliveries = batch;
+    batch = [];
+    chars = 0;
+    await committing;
+    committing = storeEvents(to.db, to.jobs, deliveries).then(() => {
+      done += deliveries.length;
+      to.onProgress?.(done, to.total);
     });
-    if (res.status !== 200) {
-      const refusal = `${res.status} ${await res.text()}`;
-      throw new AccrueError('internal', `the webhook endpoint refused event ${ev.id}: ${refusal}`);
+    committing.catch(() => undefined); // awaited by the next commit or at the end
+  };
+  // Ids given as objects of their own, per account: a snapshot of one of them would lose to it, so
+  // it is not even copied into the store (a line item is the exception: the store merges those).
+  const explicit = new Set<string>();
+  for await (const { value, index, size } of replayLines(path)) {
+    if (value.object !== 'event') {
+      to.store.put(to.defaultAccount, value as StripeObject);
+      explicit.add(`${to.defaultAccount}|${value.id as string}`);
+      continue;
     }
-    to.onProgress?.(++done, events.length);
+    const event = value as unknown as Stripe.Event;
+    const snapshot = event.data.object as unknown;
+    if (
+      isStripeObject(snapshot) &&
+      (snapshot.object === 'line_item' || !explicit.has(`${event.account}|${snapshot.id}`))
+    )
+      to.store.put(event.account!, snapshot, { explicit: false, rank: [event.created, index] });
+    batch.push({ event, source: 'replay' });
+    chars += size;
+    if (batch.length >= DELIVERY_BATCH_EVENTS_MAX || chars >= DELIVERY_BATCH_CHARS_MAX) await commit();
   }
+  if (batch.length) await commit();
+  await committing;
 }
 
 /** Writes the journal, roll-forward, waterfall and trial balance through `through` as CSV; returns their paths. */

@@ -3,11 +3,8 @@
  * once and never again), list them, revoke one by its prefix. Needs only the database.
  */
 import { AccrueError } from '../../shared/errors.ts';
-import { createAdminKey, listAdminKeys, revokeAdminKey } from '../admin/keys.ts';
 import { ADMIN_ROLES, type AdminRole } from '../admin/schema.ts';
-import { loadConfig } from '../config/config.ts';
-import { openDatabase, type Db } from '../db/database.ts';
-import { createLogger } from '../log/logger.ts';
+import type { Db } from '../db/database.ts';
 import { str, UsageError, type Command } from './framework.ts';
 
 /** What the command needs; tests pass an open test database and capture the output. */
@@ -18,6 +15,11 @@ export interface AdminCommandDeps {
 
 const defaultDeps: AdminCommandDeps = {
   async open() {
+    const [{ loadConfig }, { openDatabase }, { createLogger }] = await Promise.all([
+      import('../config/config.ts'),
+      import('../db/database.ts'),
+      import('../log/logger.ts'),
+    ]);
     const config = loadConfig();
     const database = await openDatabase({
       databaseUrl: config.DATABASE_URL,
@@ -59,6 +61,7 @@ export function adminCommand(deps: AdminCommandDeps = defaultDeps): Command {
         input = { name, role: role as AdminRole };
       }
       if (action === 'revoke-key' && !prefix) throw new UsageError('name the key to revoke by its prefix (aak_…)');
+      const { createAdminKey, listAdminKeys, revokeAdminKey } = await import('../admin/keys.ts');
       const { db, close } = await deps.open();
       try {
         if (input) {
