@@ -17,7 +17,7 @@ import { AccrueError } from '../errors.ts';
 import type { LocalDate } from '../journal.ts';
 import { Decimal, type Currency } from '../money.ts';
 import { addDays, addMonthsToMonthStart, daysBetween, endOfMonth, parseDate } from '../time.ts';
-import { compareText } from './common.ts';
+import { compareText, type ReportProblem } from './common.ts';
 
 /** Longest range of months one metrics report covers (days × items stays small). */
 export const METRICS_MONTHS_MAX = 120;
@@ -82,7 +82,7 @@ export interface MetricsReport {
   months: MetricsMonth[];
   /** Present when asked for (`days: true`). */
   days: MetricsDay[] | undefined;
-  problems: { code: 'metrics_mismatch'; message: string; period: string }[];
+  problems: ReportProblem[];
 }
 
 /** Normalized monthly amount of an item, half-even to the minor unit (named rounding: per item). */

@@ -125,7 +125,8 @@ export function revenueBridge(lines: readonly LedgerLine[], options: RevenueBrid
   const { fromPeriod, throughPeriod } = options;
   const included = lines.filter(
     (l) =>
-      (fromPeriod === undefined || l.period >= fromPeriod) && (throughPeriod === undefined || l.period <= throughPeriod),
+      (fromPeriod === undefined || l.period >= fromPeriod) &&
+      (throughPeriod === undefined || l.period <= throughPeriod),
   );
   const problems: ReportProblem[] = [];
   const currencies = distinctSorted(included.map((l) => l.currency)).map((currency) => {
@@ -135,7 +136,7 @@ export function revenueBridge(lines: readonly LedgerLine[], options: RevenueBrid
     );
     if (!c.tiesOut)
       problems.push({
-        code: 'rollforward_mismatch',
+        code: 'revenue_bridge_mismatch',
         message: `revenue in ${currency.toUpperCase()} does not tie between the income statement, the waterfall and the roll-forward`,
         currency,
       });

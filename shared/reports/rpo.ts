@@ -130,7 +130,7 @@ export function remainingObligations(
     ? []
     : [
         {
-          code: 'rollforward_mismatch',
+          code: 'rpo_mismatch',
           message: `remaining obligations at ${asOf} total ${totalMinor} but the ledger's deferred revenue less deferred discounts is ${ledgerDeferredMinor} (minor units); unreleased periods or entries not yet posted explain a difference`,
           currency,
           difference: totalMinor - ledgerDeferredMinor,
