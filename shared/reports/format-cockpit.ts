@@ -172,7 +172,7 @@ export function rpoTables(r: RpoReport): DisplayTable[] {
         ['Current (next 12 months)', m(r.currentMinor)],
         ['Non-current', m(r.nonCurrentMinor)],
         ['TOTAL still to be earned', m(r.totalMinor)],
-        ['Ledger: deferred revenue less deferred discounts', m(r.ledgerDeferredMinor)],
+        ['Ledger deferred, net of discounts', m(r.ledgerDeferredMinor)],
         ['Ties to the ledger', r.tiesOut ? 'yes' : 'NO'],
       ],
       keyColumns: 1,
