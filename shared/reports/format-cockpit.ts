@@ -220,20 +220,20 @@ export function toRpoCsv(r: RpoReport): string {
   return csvDocument(['as_of', 'currency', 'dimension', 'key', 'current', 'non_current', 'total'], rows);
 }
 
-/** The bridge as steps: each figure, then the items that lead to the next one. */
+/** The bridge as steps: each total, then the signed items that, added to it, give the next total. */
 function bridgeSteps(c: RevenueBridgeReport['currencies'][number]): [string, string, bigint][] {
   return [
     ['revenue', 'Revenue (income statement, trial balance, summary)', c.revenue],
     ...c.outsideWaterfall.map((i): [string, string, bigint] => [
       'outside_waterfall',
-      `  less revenue booked by ${i.kind} entries`,
+      `  − revenue booked by ${i.kind} entries (not in the waterfall)`,
       -i.amountMinor,
     ]),
     ['waterfall', 'Revenue waterfall total', c.waterfall],
-    ['reversals', '  less reversals of recognition entries (roll-forward: other)', -c.reversalsOfRecognition],
+    ['reversals', '  + reversals of recognition entries (roll-forward: other)', -c.reversalsOfRecognition],
     ...c.recognitionOtherAccounts.map((i): [string, string, bigint] => [
       'recognition_other_account',
-      `  less recognition moved on ${i.role}`,
+      `  + recognition moved on ${i.role}`,
       -i.amountMinor,
     ]),
     ['rollforward_recognized', 'Deferred revenue roll-forward: recognized', c.rollforwardRecognized],
@@ -246,7 +246,7 @@ export function revenueBridgeTables(r: RevenueBridgeReport): DisplayTable[] {
       ? ` ${r.fromPeriod ?? 'start'} to ${r.throughPeriod ?? 'latest'}`
       : ' (all periods)';
   return r.currencies.map((c) => ({
-    title: `Revenue bridge ${c.currency.toUpperCase()}${range}: the same revenue in every report`,
+    title: `Revenue bridge ${c.currency.toUpperCase()}${range}: each total plus the items under it gives the next`,
     columns: [text('Line'), money('Amount')],
     rows: [
       ...bridgeSteps(c).map(([, label, v]) => [label, formatMinor(v, c.currency)]),

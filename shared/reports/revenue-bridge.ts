@@ -69,8 +69,11 @@ function addTo<K extends string>(map: Map<K, bigint>, key: K, amount: bigint): v
   map.set(key, (map.get(key) ?? 0n) + amount);
 }
 
-function bridgeOfCurrency(currency: Currency, lines: readonly LedgerLine[]): RevenueBridgeCurrency {
-  const recognitionIds = new Set(lines.filter((l) => l.kind === 'recognition').map((l) => l.entryId));
+function bridgeOfCurrency(
+  currency: Currency,
+  lines: readonly LedgerLine[],
+  recognitionIds: ReadonlySet<string>,
+): RevenueBridgeCurrency {
   const isRecognitionReversal = (l: LedgerLine) =>
     l.kind === 'reversal' && l.reversesEntryId !== undefined && recognitionIds.has(l.reversesEntryId);
 
@@ -128,11 +131,14 @@ export function revenueBridge(lines: readonly LedgerLine[], options: RevenueBrid
       (fromPeriod === undefined || l.period >= fromPeriod) &&
       (throughPeriod === undefined || l.period <= throughPeriod),
   );
+  // A reversal in the window of a recognition entry before it is still a reversal of recognition.
+  const recognitionIds = new Set(lines.filter((l) => l.kind === 'recognition').map((l) => l.entryId));
   const problems: ReportProblem[] = [];
   const currencies = distinctSorted(included.map((l) => l.currency)).map((currency) => {
     const c = bridgeOfCurrency(
       currency,
       included.filter((l) => l.currency === currency),
+      recognitionIds,
     );
     if (!c.tiesOut)
       problems.push({

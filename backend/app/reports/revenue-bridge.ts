@@ -20,7 +20,7 @@ export async function getRevenueBridge(
   const keys = lastPeriods(deps.clock, tenant, query.periods).map((p) => p.key);
   const fromPeriod = keys[0]!;
   const throughPeriod = keys[keys.length - 1]!;
-  const lines = await loadLedgerLines(deps.db, tenant.id, { fromPeriod, throughPeriod });
+  const lines = await loadLedgerLines(deps.db, tenant.id, { throughPeriod });
   const c = revenueBridge(lines, { fromPeriod, throughPeriod }).currencies.find((x) => x.currency === currency);
   return {
     currency,
