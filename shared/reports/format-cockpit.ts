@@ -226,7 +226,7 @@ function bridgeSteps(c: RevenueBridgeReport['currencies'][number]): [string, str
     ['revenue', 'Revenue (income statement, trial balance, summary)', c.revenue],
     ...c.outsideWaterfall.map((i): [string, string, bigint] => [
       'outside_waterfall',
-      `  − revenue booked by ${i.kind} entries (not in the waterfall)`,
+      `  revenue booked by ${i.kind} entries (not in the waterfall)`,
       -i.amountMinor,
     ]),
     ['waterfall', 'Revenue waterfall total', c.waterfall],
