@@ -77,6 +77,7 @@ describe('forward schedule (RPO)', () => {
 
   it('refuses an as-of date after the release with a clear message', async () => {
     expect(await errorCode(getRpo(deps(b), caller, { as_of: '2026-06-30' }))).toBe('invalid_input');
+    expect(await errorCode(rpoReport(b.t.db, b.tenant, { asOf: '2026-02-30' }))).toBe('invalid_input');
   });
 });
 

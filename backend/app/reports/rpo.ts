@@ -6,7 +6,7 @@
  * `rpoReport` serves the CLI (`formatReport`), `getRpo` the App API.
  */
 import type { RpoQuery, RpoResponse } from '../../../shared/api/cockpit.ts';
-import { RPO_PARTIES_MAX } from '../../../shared/api/cockpit.ts';
+import { RPO_PARTIES_MAX, RpoQuerySchema } from '../../../shared/api/cockpit.ts';
 import { runEngine } from '../../../shared/engine/index.ts';
 import { AccrueError } from '../../../shared/errors.ts';
 import type { LocalDate } from '../../../shared/journal.ts';
@@ -27,6 +27,8 @@ export async function rpoReport(
   tenant: Tenant,
   options: { asOf?: LocalDate | undefined } = {},
 ): Promise<RpoReport> {
+  if (options.asOf !== undefined && !RpoQuerySchema.shape.as_of.safeParse(options.asOf).success)
+    throw new AccrueError('invalid_input', `"${options.asOf}" is not a date; write it as YYYY-MM-DD, e.g. 2026-03-31`);
   const released = await releasedThrough(db, tenant.id);
   const asOf = options.asOf ?? released;
   if (asOf > released)
