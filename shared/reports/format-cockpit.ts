@@ -223,20 +223,20 @@ export function toRpoCsv(r: RpoReport): string {
 /** The bridge as steps: each total, then the signed items that, added to it, give the next total. */
 function bridgeSteps(c: RevenueBridgeReport['currencies'][number]): [string, string, bigint][] {
   return [
-    ['revenue', 'Revenue (income statement, trial balance, summary)', c.revenue],
+    ['revenue', 'Revenue (income statement, trial bal.)', c.revenue],
     ...c.outsideWaterfall.map((i): [string, string, bigint] => [
       'outside_waterfall',
-      `  revenue booked by ${i.kind} entries (not in the waterfall)`,
+      `  revenue of ${i.kind} entries`,
       -i.amountMinor,
     ]),
     ['waterfall', 'Revenue waterfall total', c.waterfall],
-    ['reversals', '  + reversals of recognition entries (roll-forward: other)', -c.reversalsOfRecognition],
+    ['reversals', '  reversals of recognition', -c.reversalsOfRecognition],
     ...c.recognitionOtherAccounts.map((i): [string, string, bigint] => [
       'recognition_other_account',
-      `  + recognition moved on ${i.role}`,
+      `  recognition on ${i.role}`,
       -i.amountMinor,
     ]),
-    ['rollforward_recognized', 'Deferred revenue roll-forward: recognized', c.rollforwardRecognized],
+    ['rollforward_recognized', 'Roll-forward: recognized', c.rollforwardRecognized],
   ];
 }
 

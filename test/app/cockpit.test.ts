@@ -85,6 +85,13 @@ describe('revenue bridge', () => {
   it('ties the income statement, the waterfall and the roll-forward on the pipeline books', async () => {
     const r = await getRevenueBridge(deps(b), caller, { periods: 6 });
     expect(r.ties_out).toBe(true);
+    // What made the demo's three totals differ: prorations earned before they were invoiced
+    // (revenue outside the waterfall) and the invoiced rest moved from Deferred Revenue to
+    // Unbilled Receivables by recognition entries (in the roll-forward's "recognized", not revenue).
+    expect(r.outside_waterfall.map((i) => i.kind)).toContain('unbilled_accrual');
+    expect(r.recognition_other_accounts.map((i) => i.role)).toContain('unbilled_receivable');
+    expect(r.revenue_minor).not.toBe(r.waterfall_minor);
+    expect(r.waterfall_minor).not.toBe(r.rollforward_recognized_minor);
     const lines = await loadLedgerLines(b.t.db, b.tenant.id, {
       fromPeriod: r.from_period,
       throughPeriod: r.through_period,
