@@ -27,7 +27,10 @@ import { ConnectAttempts } from './quickbooks/connect-attempts.ts';
 import { getQboStatus } from './quickbooks/status.ts';
 import { getCustomerDetail } from './reports/customer-detail.ts';
 import { getInvoiceDetail } from './reports/invoice-detail.ts';
+import { getMetrics } from './reports/metrics.ts';
+import { getRevenueBridge } from './reports/revenue-bridge.ts';
 import { getRollforward } from './reports/rollforward.ts';
+import { getRpo } from './reports/rpo.ts';
 import { getWaterfall } from './reports/waterfall.ts';
 import { listProducts } from './rules/list-products.ts';
 import { deleteProductRule, getProductRule, putProductRule } from './rules/product-rules.ts';
@@ -72,6 +75,9 @@ export function createAppService(options: AppServiceDeps): AccrueAppService {
     resolveException: (caller, exceptionId, req) => resolveException(deps, caller, exceptionId, req),
     getWaterfall: (caller, query) => getWaterfall(deps, caller, query),
     getRollforward: (caller, query) => getRollforward(deps, caller, query),
+    getMetrics: (caller, query) => getMetrics(deps, caller, query),
+    getRpo: (caller, query) => getRpo(deps, caller, query),
+    getRevenueBridge: (caller, query) => getRevenueBridge(deps, caller, query),
     getInvoiceDetail: (caller, invoiceId) => getInvoiceDetail(deps, caller, invoiceId),
     getCustomerDetail: (caller, customerId) => getCustomerDetail(deps, caller, customerId),
   };

@@ -142,6 +142,9 @@ function fakeService() {
     },
     getInvoiceDetail: unimplemented('getInvoiceDetail'),
     getCustomerDetail: unimplemented('getCustomerDetail'),
+    getMetrics: unimplemented('getMetrics'),
+    getRpo: unimplemented('getRpo'),
+    getRevenueBridge: unimplemented('getRevenueBridge'),
   };
   return { service, calls };
 }

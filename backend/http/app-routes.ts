@@ -43,6 +43,13 @@ import {
   SyncStatusResponseSchema,
   WaterfallResponseSchema,
 } from '../../shared/api/app.ts';
+import {
+  MetricsQuerySchema,
+  MetricsResponseSchema,
+  RevenueBridgeResponseSchema,
+  RpoQuerySchema,
+  RpoResponseSchema,
+} from '../../shared/api/cockpit.ts';
 import { AccrueError } from '../../shared/errors.ts';
 import type { AppCaller, AppService } from '../app/app-api/types.ts';
 import { appAuth, appCallerOf, appCors, requireWriteRole, type AppAuthOptions } from './app-auth.ts';
@@ -349,6 +356,7 @@ function reportRoutes(r: Router, service: AppService): void {
       ),
     ),
   );
+  cockpitRoutes(r, service);
   r.get(
     APP_ROUTES.invoice,
     route(async (req, res, c) =>
@@ -359,6 +367,32 @@ function reportRoutes(r: Router, service: AppService): void {
     APP_ROUTES.customer,
     route(async (req, res, c) =>
       send(res, CustomerDetailResponseSchema, await service.getCustomerDetail(c, idParam(req))),
+    ),
+  );
+}
+
+/** The finance cockpit: SaaS metrics, the forward schedule (RPO) and the revenue bridge. */
+function cockpitRoutes(r: Router, service: AppService): void {
+  r.get(
+    APP_ROUTES.metrics,
+    route(async (req, res, c) =>
+      send(res, MetricsResponseSchema, await service.getMetrics(c, parseWith(MetricsQuerySchema, req.query, 'query'))),
+    ),
+  );
+  r.get(
+    APP_ROUTES.rpo,
+    route(async (req, res, c) =>
+      send(res, RpoResponseSchema, await service.getRpo(c, parseWith(RpoQuerySchema, req.query, 'query'))),
+    ),
+  );
+  r.get(
+    APP_ROUTES.revenueBridge,
+    route(async (req, res, c) =>
+      send(
+        res,
+        RevenueBridgeResponseSchema,
+        await service.getRevenueBridge(c, parseWith(ReportQuerySchema, req.query, 'query')),
+      ),
     ),
   );
 }

@@ -535,6 +535,9 @@ export const APP_ROUTES = {
   exceptionResolve: '/exceptions/:id/resolve',
   waterfall: '/reports/waterfall',
   rollforward: '/reports/rollforward',
+  metrics: '/reports/metrics',
+  rpo: '/reports/rpo',
+  revenueBridge: '/reports/revenue-bridge',
   invoice: '/invoices/:id',
   customer: '/customers/:id',
 } as const;

@@ -18,7 +18,10 @@ export interface ReportProblem {
     | 'unbalanced_entry'
     | 'rollforward_mismatch'
     | 'balance_sheet_mismatch'
-    | 'mixed_entry_header';
+    | 'mixed_entry_header'
+    | 'metrics_mismatch'
+    | 'rpo_mismatch'
+    | 'revenue_bridge_mismatch';
   message: string;
   currency?: Currency | undefined;
   period?: string | undefined;

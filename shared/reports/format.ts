@@ -19,9 +19,29 @@ import type { RollforwardReport } from './rollforward.ts';
 import type { BalanceSheetReport, IncomeStatementReport, StatementSection } from './statements.ts';
 import type { TrialBalanceReport } from './trial-balance.ts';
 import type { WaterfallReport } from './waterfall.ts';
+import {
+  metricsDefinitionLines,
+  metricsTables,
+  revenueBridgeTables,
+  rpoTables,
+  toMetricsCsv,
+  toRevenueBridgeCsv,
+  toRpoCsv,
+} from './format-cockpit.ts';
+import type { MetricsReport } from './metrics.ts';
+import type { RevenueBridgeReport } from './revenue-bridge.ts';
+import type { RpoReport } from './rpo.ts';
 
 export type Report =
-  TrialBalanceReport | JournalReport | RollforwardReport | WaterfallReport | IncomeStatementReport | BalanceSheetReport;
+  | TrialBalanceReport
+  | JournalReport
+  | RollforwardReport
+  | WaterfallReport
+  | IncomeStatementReport
+  | BalanceSheetReport
+  | MetricsReport
+  | RpoReport
+  | RevenueBridgeReport;
 export type ReportFormat = 'table' | 'csv' | 'json';
 
 /** Widest table line; wider tables are split into column blocks (160 = a wide terminal). */
@@ -267,6 +287,12 @@ export function displayTables(report: Report): DisplayTable[] {
       return incomeStatementTables(report);
     case 'balance_sheet':
       return balanceSheetTables(report);
+    case 'metrics':
+      return metricsTables(report);
+    case 'rpo':
+      return rpoTables(report);
+    case 'revenue_bridge':
+      return revenueBridgeTables(report);
   }
 }
 
@@ -323,7 +349,8 @@ export function formatReport(report: Report, format: ReportFormat): string {
   switch (format) {
     case 'table': {
       const problems = 'problems' in report ? problemLines(report.problems) : '';
-      return renderTables(displayTables(report)) + (problems ? `\n${problems}` : '');
+      const definitions = report.type === 'metrics' ? `\n${metricsDefinitionLines()}` : '';
+      return renderTables(displayTables(report)) + definitions + (problems ? `\n${problems}` : '');
     }
     case 'json':
       return JSON.stringify({ money: 'major-unit decimal strings', ...(reportToJsonValue(report) as object) }, null, 2);
@@ -340,6 +367,12 @@ export function formatReport(report: Report, format: ReportFormat): string {
         case 'income_statement':
         case 'balance_sheet':
           return statementCsv(report);
+        case 'metrics':
+          return toMetricsCsv(report);
+        case 'rpo':
+          return toRpoCsv(report);
+        case 'revenue_bridge':
+          return toRevenueBridgeCsv(report);
       }
   }
 }

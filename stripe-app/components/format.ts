@@ -18,6 +18,30 @@ export function chartValue(amount_minor: string, currency: Currency): number {
   return Number(formatMinor(BigInt(amount_minor), currency));
 }
 
+const MONTH_NAMES = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
+
+/** "Mar 31, 2026" from "2026-03-31" (the Dashboard's date style); anything else unchanged. */
+export function calendarDate(date: string): string {
+  const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(date);
+  const name = m ? MONTH_NAMES[Number(m[2]) - 1] : undefined;
+  return m && name ? `${name} ${Number(m[3])}, ${m[1]}` : date;
+}
+
+/** "Mar 2026" from "2026-03"; anything else unchanged. */
+export function calendarMonth(month: string): string {
+  const m = /^(\d{4})-(\d{2})$/.exec(month);
+  const name = m ? MONTH_NAMES[Number(m[2]) - 1] : undefined;
+  return m && name ? `${name} ${m[1]}` : month;
+}
+
+/** "97.31 %" from the ratio string "0.9731"; "–" when there is no ratio. */
+export function percent(ratio: string | null): string {
+  if (ratio === null) return '–';
+  const [whole, frac = ''] = ratio.split('.');
+  const digits = `${whole}${frac.padEnd(4, '0')}`.replace(/^(-?)0+(?=\d{3})/, '$1');
+  return `${digits.slice(0, -2)}.${digits.slice(-2)} %`;
+}
+
 /** "2026-11-21 14:05 UTC" from an ISO instant; "Never" for null. */
 export function instant(iso: string | null): string {
   if (!iso) return 'Never';

@@ -15,6 +15,14 @@ import fetchStripeSignature from '@stripe/ui-extension-sdk/signature';
 import type { ExtensionContextValue } from '@stripe/ui-extension-sdk/context';
 import type { z } from 'zod';
 import {
+  MetricsResponseSchema,
+  RevenueBridgeResponseSchema,
+  RpoResponseSchema,
+  type MetricsResponse,
+  type RevenueBridgeResponse,
+  type RpoResponse,
+} from '../../shared/api/cockpit.ts';
+import {
   AccountMappingResponseSchema,
   APP_HEADERS,
   APP_ROUTES,
@@ -122,6 +130,10 @@ export interface AppClient {
   getRollforward(periods: number): Promise<RollforwardResponse>;
   getInvoiceDetail(invoiceId: string): Promise<InvoiceDetailResponse>;
   getCustomerDetail(customerId: string): Promise<CustomerDetailResponse>;
+  getMetrics(months: number, granularity?: 'month' | 'day'): Promise<MetricsResponse>;
+  /** `asOf` defaults to the last day released. */
+  getRpo(asOf?: string): Promise<RpoResponse>;
+  getRevenueBridge(periods: number): Promise<RevenueBridgeResponse>;
 }
 
 function queryString(query: Record<string, string | number | undefined>): string {
@@ -156,6 +168,7 @@ export function createAppClient(context: AppContext): AppClient {
     ...productMethods(call),
     ...syncMethods(call),
     ...reportMethods(call),
+    ...cockpitMethods(call),
   };
 }
 
@@ -325,5 +338,17 @@ function reportMethods(call: Call): Pick<AppClient, ReportMethod> {
       call('GET', `${APP_ROUTES.rollforward}${queryString({ periods })}`, RollforwardResponseSchema),
     getInvoiceDetail: (id) => call('GET', routePath(APP_ROUTES.invoice, id), InvoiceDetailResponseSchema),
     getCustomerDetail: (id) => call('GET', routePath(APP_ROUTES.customer, id), CustomerDetailResponseSchema),
+  };
+}
+
+type CockpitMethod = 'getMetrics' | 'getRpo' | 'getRevenueBridge';
+
+function cockpitMethods(call: Call): Pick<AppClient, CockpitMethod> {
+  return {
+    getMetrics: (months, granularity) =>
+      call('GET', `${APP_ROUTES.metrics}${queryString({ months, granularity })}`, MetricsResponseSchema),
+    getRpo: (asOf) => call('GET', `${APP_ROUTES.rpo}${queryString({ as_of: asOf })}`, RpoResponseSchema),
+    getRevenueBridge: (periods) =>
+      call('GET', `${APP_ROUTES.revenueBridge}${queryString({ periods })}`, RevenueBridgeResponseSchema),
   };
 }

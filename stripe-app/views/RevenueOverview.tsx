@@ -1,7 +1,9 @@
 /**
  * Revenue overview (viewport `stripe.dashboard.home.overview`): revenue recognized per month
  * (bar chart), deferred revenue at each month end (line chart), the deferred revenue
- * roll-forward and the waterfall as tables, for the last few periods.
+ * roll-forward and the waterfall as tables, for the last few periods; and the revenue bridge,
+ * which shows how the income statement's revenue, the waterfall total and the roll-forward's
+ * "recognized" tie, item by item.
  */
 import { useState } from 'react';
 import {
@@ -18,6 +20,7 @@ import {
 } from '@stripe/ui-extension-sdk/ui';
 import type { ExtensionContextValue } from '@stripe/ui-extension-sdk/context';
 import { REPORT_PERIODS_DEFAULT, type RollforwardResponse, type WaterfallResponse } from '../../shared/api/app.ts';
+import { RevenueBridgeSection } from '../components/RevenueBridgeSection.tsx';
 import { chartValue, money } from '../components/format.ts';
 import { Empty, ErrorBanner, Loading } from '../components/States.tsx';
 import { TableHeader } from '../components/TableHeader.tsx';
@@ -59,6 +62,7 @@ const RevenueOverview = (context: ExtensionContextValue) => {
           ))}
         </Select>
         {body}
+        <RevenueBridgeSection client={client} periods={periods} />
       </Box>
     </ContextView>
   );

@@ -24,6 +24,7 @@ import type {
   RollforwardResponse,
   WaterfallResponse,
 } from '../../shared/api/app.ts';
+import type { RevenueBridgeResponse } from '../../shared/api/cockpit.ts';
 import { contextFor, fail, fakeBackend, never, ok, settle } from '../testing/fakeBackend.ts';
 import CustomerRevenue from './CustomerRevenue.tsx';
 import InvoiceRevenue, { scheduleByPeriod } from './InvoiceRevenue.tsx';
@@ -90,6 +91,20 @@ const ROLLFORWARD: RollforwardResponse = {
   ],
 };
 
+/** 374.00 revenue = 340.00 waterfall + 34.00 unbilled accruals; 340.00 = 350.00 recognized − 10.00 moved to unbilled. */
+const BRIDGE: RevenueBridgeResponse = {
+  currency: currencyOf('usd'),
+  from_period: '2026-09',
+  through_period: '2026-11',
+  revenue_minor: '37400',
+  outside_waterfall: [{ kind: 'unbilled_accrual', amount_minor: '3400' }],
+  waterfall_minor: '34000',
+  reversals_of_recognition_minor: '0',
+  recognition_other_accounts: [{ role: 'unbilled_receivable', amount_minor: '-1000' }],
+  rollforward_recognized_minor: '35000',
+  ties_out: true,
+};
+
 const ENTRY: EntrySummary = {
   id: 'je_1',
   kind: 'recognition',
@@ -112,6 +127,7 @@ describe('RevenueOverview', () => {
     const { calls } = fakeBackend({
       'GET /reports/waterfall': () => ok(WATERFALL),
       'GET /reports/rollforward': () => ok(ROLLFORWARD),
+      'GET /reports/revenue-bridge': () => ok(BRIDGE),
     });
     const { wrapper, update } = render(<RevenueOverview {...ctx()} />);
     expect(wrapper).toContainComponent(Spinner);
@@ -131,9 +147,29 @@ describe('RevenueOverview', () => {
     expect(cells).toContain('920.00 USD');
     expect(cells).toContain('900.00 USD');
     expect(calls.map((c) => `${c.path}?${c.query}`).sort()).toEqual([
+      '/reports/revenue-bridge?periods=6',
       '/reports/rollforward?periods=6',
       '/reports/waterfall?periods=6',
     ]);
+  });
+
+  it('shows the three revenue totals and the items between them, tied', async () => {
+    fakeBackend({
+      'GET /reports/waterfall': () => ok(WATERFALL),
+      'GET /reports/rollforward': () => ok(ROLLFORWARD),
+      'GET /reports/revenue-bridge': () => ok(BRIDGE),
+    });
+    const { wrapper, update } = render(<RevenueOverview {...ctx()} />);
+    await settle(update);
+    const cells = wrapper.findAll(TableCell).map((c) => c.text);
+    const at = (label: RegExp) => cells[cells.findIndex((c) => label.test(c)) + 1];
+    expect(at(/^Revenue \(income statement/)).toBe('374.00 USD');
+    expect(at(/earned before it was invoiced/)).toBe('-34.00 USD');
+    expect(at(/^Revenue waterfall$/)).toBe('340.00 USD');
+    expect(at(/moved on unbilled receivable/)).toBe('10.00 USD');
+    expect(at(/roll-forward: recognized$/)).toBe('350.00 USD');
+    expect(wrapper).toContainComponent(Badge, { type: 'positive' });
+    expect(wrapper).toContainText('Sep 2026 to Nov 2026');
   });
 
   it('asks for more periods when the merchant changes the range', async () => {
@@ -145,7 +181,7 @@ describe('RevenueOverview', () => {
     await settle(update);
     wrapper.find(Select, { name: 'periods' })!.trigger('onChange', { target: { value: '12' } });
     await settle(update);
-    expect(calls.filter((c) => c.query === 'periods=12').length).toBe(2);
+    expect(calls.filter((c) => c.query === 'periods=12').length).toBe(3);
   });
 
   it('says when there is no revenue yet', async () => {

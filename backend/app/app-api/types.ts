@@ -30,6 +30,13 @@ import type {
   SyncStatusResponse,
   WaterfallResponse,
 } from '../../../shared/api/app.ts';
+import type {
+  MetricsQuery,
+  MetricsResponse,
+  RevenueBridgeResponse,
+  RpoQuery,
+  RpoResponse,
+} from '../../../shared/api/cockpit.ts';
 import type { Db } from '../../db/database.ts';
 import type { Jobs } from '../../jobs/runner.ts';
 import type { Logger } from '../../log/logger.ts';
@@ -72,6 +79,10 @@ export interface AppService {
   resolveException(caller: AppCaller, exceptionId: string, req: ResolveExceptionRequest): Promise<ExceptionResponse>;
   getWaterfall(caller: AppCaller, query: ReportQuery): Promise<WaterfallResponse>;
   getRollforward(caller: AppCaller, query: ReportQuery): Promise<RollforwardResponse>;
+  getMetrics(caller: AppCaller, query: MetricsQuery): Promise<MetricsResponse>;
+  /** `invalid_input` when `as_of` is after the last day released. */
+  getRpo(caller: AppCaller, query: RpoQuery): Promise<RpoResponse>;
+  getRevenueBridge(caller: AppCaller, query: ReportQuery): Promise<RevenueBridgeResponse>;
   getInvoiceDetail(caller: AppCaller, invoiceId: string): Promise<InvoiceDetailResponse>;
   getCustomerDetail(caller: AppCaller, customerId: string): Promise<CustomerDetailResponse>;
 }
