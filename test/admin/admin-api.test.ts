@@ -278,6 +278,13 @@ function samples(): Record<string, { path: string; body?: object; expect: number
       expect: 200,
     },
     listAudit: { path: '/audit?limit=3', expect: 200 },
+    importManualJournal: {
+      path: `/tenants/${tid}/imports/journal`,
+      body: {
+        csv: 'entry_key,date,account_role,currency,debit,credit,reason\nadm-1,2026-02-10,revenue,usd,1.00,,Admin sample\nadm-1,2026-02-10,deferred_revenue,usd,,1.00,Admin sample',
+      },
+      expect: 200,
+    },
   };
 }
 const exceptionIds: Record<string, string> = {};
@@ -539,7 +546,8 @@ describe('admin API', () => {
     );
     expect(h.inbox.pending).toBe(pending);
     expect(h.inbox.oldestPendingAgeSeconds).toBeGreaterThanOrEqual(0);
-    expect(h.outbox).toEqual({ pendingSync: 0, unsyncedEntries: 1 });
+    // in_admin_2 and the manual entry the importManualJournal sample posted.
+    expect(h.outbox).toEqual({ pendingSync: 0, unsyncedEntries: 2 });
     expect(h.failures.openExceptions).toBe(2);
     expect(h.lastClose).toMatchObject({ period: '2026-01', actor: expect.stringContaining('Otto Operator') });
     const reconnect = await call('get', '/quickbooks/reconnect', viewerKey);
@@ -576,7 +584,8 @@ describe('admin API', () => {
       expect.objectContaining({ key: 'test:invoice:in_admin_1', state: 'posted', qboId: '77' }),
     ]);
     const unsynced = await call('get', `/tenants/${tenant.id}/quickbooks/entries?state=unsynced`, viewerKey);
-    expect(unsynced.body.data.map((e: { key: string }) => e.key)).toEqual(['test:invoice:in_admin_2']);
+    // A manual entry waits for QuickBooks like any other.
+    expect(unsynced.body.data.map((e: { key: string }) => e.key)).toEqual(['manual:adm-1', 'test:invoice:in_admin_2']);
   });
 
   it('audits a malformed JSON body when the router is mounted before the app parser', async () => {

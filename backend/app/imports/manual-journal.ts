@@ -180,7 +180,7 @@ function conflictProblem(e: ParsedEntry) {
 }
 
 /** Body hashes of the keys already in the ledger. */
-async function postedHashes(tx: Tx, tenant: Tenant, keys: string[]): Promise<Map<string, string>> {
+export async function postedHashes(tx: Tx, tenant: Tenant, keys: string[]): Promise<Map<string, string>> {
   const out = new Map<string, string>();
   for (let i = 0; i < keys.length; i += KEY_LOOKUP_CHUNK) {
     const rows = await tx
