@@ -7,6 +7,7 @@
 import { z } from 'zod';
 import { AccrueError } from '../../shared/errors.ts';
 import { importManualJournal } from '../app/imports/manual-journal.ts';
+import { importOpeningBalances } from '../app/imports/opening-balances.ts';
 import type { Tenant } from '../ledger/tenants.ts';
 import type { AdminRoute, RouteContext } from './routes.ts';
 
@@ -32,6 +33,32 @@ const ManualJournalResult = z.object({
   posted: z.number().int().describe('Entries written by this call.'),
   alreadyPosted: z.number().int().describe('Entries that were already in the ledger with the same body.'),
   keys: z.array(z.string()).describe('Ledger keys of the entries (`manual:<entry_key>`), in file order.'),
+});
+
+const OpeningBalancesBody = CsvBody.extend({
+  cutover: z
+    .string()
+    .regex(/^\d{4}-\d{2}-\d{2}$/)
+    .describe("The books' first day (a period's first day); balances are as at the end of the day before."),
+}).strict();
+
+const OpeningBalancesResult = z.object({
+  cutover: z.string(),
+  rows: z.number().int(),
+  posted: z.number().int(),
+  alreadyPosted: z.number().int(),
+  tieOut: z.array(
+    z.object({
+      type: z.enum(['deferred_revenue', 'receivable', 'customer_balance']),
+      role: z.string(),
+      rows: z.number().int(),
+      importedMinor: z.string().describe("The file's total of this type, minor units."),
+      openingEntriesMinor: z.string().describe("The opening entries' lines of the type's account role."),
+      ledgerBalanceMinor: z.string().describe("The role's whole ledger balance before the cutover."),
+      agree: z.boolean(),
+    }),
+  ),
+  tiedOut: z.boolean().describe("True when every type's imported total equals the ledger's balance at the cutover."),
 });
 
 function tenantOf(ctx: { tenant: Tenant | null }): Tenant {
@@ -65,5 +92,25 @@ export const IMPORT_ROUTES: AdminRoute[] = [
     body: CsvBody,
     response: ManualJournalResult,
     handle: async (ctx) => importManualJournal(ctx.deps.db, tenantOf(ctx), { csv: ctx.body.csv, author: ctx.actor }),
+  }),
+  importRoute({
+    id: 'importOpeningBalances',
+    method: 'post',
+    path: '/tenants/:tenantId/imports/opening-balances',
+    role: 'operator',
+    tag: 'imports',
+    summary:
+      "Start a tenant's books at a cutover date from opening balances (all or nothing), tied out against the ledger",
+    description:
+      'Columns: type (deferred_revenue, receivable, customer_balance), customer, currency, amount (required); invoice, invoice_line, remaining_start, remaining_end, revenue_account, product, memo (optional; what each type needs is in docs/accounting.md, "Cutover and opening balances").',
+    params: TenantParams,
+    body: OpeningBalancesBody,
+    response: OpeningBalancesResult,
+    handle: async (ctx) =>
+      importOpeningBalances(ctx.deps.db, tenantOf(ctx), {
+        csv: ctx.body.csv,
+        cutover: ctx.body.cutover,
+        author: ctx.actor,
+      }),
   }),
 ];
