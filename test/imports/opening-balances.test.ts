@@ -159,3 +159,33 @@ describe('opening balances import', () => {
     expect(e.message).toMatch(/already holds 1 entries booked from Stripe before the cutover 2026-04-01/);
   });
 });
+
+describe('release of imported deferred revenue', () => {
+  it('spreads each opening line over its remaining period, period by period, once', async () => {
+    const { releaseOpeningSchedules } = await import('../../backend/app/imports/opening-release.ts');
+    const sumOf = async (role: string, account?: string) =>
+      (await loadLedgerLines(t.db, tenant.id))
+        .filter((l) => l.role === role && (account === undefined || l.account === account))
+        .reduce((s, l) => s + l.amountMinor, 0n);
+    // April: il_B1 (to 2026-04-30) fully, il_A1a (to 2026-09-30) in part, il_A1b (from 2026-05-01) not yet.
+    expect(await releaseOpeningSchedules(t.db, tenant, '2026-04-30')).toBe(2);
+    const april = (await loadLedgerLines(t.db, tenant.id)).filter((l) => l.entryKey.startsWith('rec:opening:'));
+    expect([...new Set(april.map((l) => l.entryKey))].sort()).toEqual([
+      'rec:opening:in_A1:il_A1a:2026-04',
+      'rec:opening:in_B1:il_B1:2026-04',
+    ]);
+    expect(april.every((l) => l.postingDate === '2026-04-30' && l.kind === 'recognition')).toBe(true);
+    const b1 = april.filter((l) => l.invoiceLine === 'il_B1' && l.role === 'revenue');
+    expect(b1.map((l) => l.amountMinor)).toEqual([-9999n]);
+    const a1a = april.find((l) => l.invoiceLine === 'il_A1a' && l.role === 'revenue')!;
+    expect(a1a.account).toBe('Revenue: Pro');
+    expect(-a1a.amountMinor).toBeGreaterThan(0n);
+    expect(-a1a.amountMinor).toBeLessThan(60000n / 5n);
+    expect(await releaseOpeningSchedules(t.db, tenant, '2026-04-30')).toBe(0);
+    // Once every remaining period has ended, all the imported deferred revenue is revenue.
+    await releaseOpeningSchedules(t.db, tenant, '2027-04-30');
+    expect(await sumOf('deferred_revenue')).toBe(0n);
+    expect(await sumOf('revenue')).toBe(-189999n);
+    expect(await sumOf('revenue', 'Revenue: Pro')).toBe(-60000n);
+  });
+});

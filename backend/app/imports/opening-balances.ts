@@ -91,6 +91,11 @@ function remainingPeriod(row: CsvRow, cutover: LocalDate, problems: ImportProble
   return { start, end };
 }
 
+/** The deferred line's memo: its remaining period and revenue account, as the release reads it back. */
+function scheduleMemo(period: { start: LocalDate; end: LocalDate }, revenueAccount: string | undefined): string {
+  return `releases ${period.start} to ${period.end}${revenueAccount ? ` to ${revenueAccount}` : ''}`;
+}
+
 function rowKey(type: OpeningType, customer: string, invoice?: string, line?: string): string {
   if (type === 'deferred_revenue') return `${OPENING_KEY_PREFIX}deferred:${invoice}:${line}`;
   if (type === 'receivable') return `${OPENING_KEY_PREFIX}receivable:${invoice}`;
@@ -138,7 +143,7 @@ function parseRow(row: CsvRow, tenant: Tenant, cutover: LocalDate, problems: Imp
       memo: `Opening balance at the cutover ${cutover}: ${type.replace('_', ' ')}${schedule}${memo ? ` (${memo})` : ''}`,
       sources: [invoice, invoiceLine, customer].filter((s): s is string => !!s),
       lines: [
-        { role, amountMinor: opened, ...dims },
+        { role, amountMinor: opened, ...dims, memo: period ? scheduleMemo(period, revenueAccount) : undefined },
         { role: 'external_asset', account: OPENING_OFFSET_ACCOUNT, amountMinor: negateMinor(opened), ...dims },
       ],
     },
