@@ -149,6 +149,8 @@ describe('manual journal import', () => {
     expect(e.message).toMatch(/line 1: missing column "account_role"/);
     const ragged = await refusal(`${HEADER}\nadj-9,2026-04-02,revenue,,USD,1.00`);
     expect(ragged.message).toMatch(/line 2: 6 cells where the header has 9/);
+    const quote = await refusal(`${HEADER}\nadj-9,2026-04-02,revenue,,USD,1.00,,x"y,Stray quote`);
+    expect(quote.message).toMatch(/line 2: not readable as CSV \(Invalid Opening Quote/);
     const empty = await refusal('');
     expect(empty.message).toMatch(/the file is empty/);
   });
