@@ -29,8 +29,8 @@ import { adminActor } from './util.ts';
 const ROLE_RANK: Record<AdminRole, number> = { viewer: 1, operator: 2 };
 /** Header that may carry the key instead of `Authorization: Bearer`. */
 export const ADMIN_KEY_HEADER = 'x-accrue-admin-key';
-/** Largest admin request body: the biggest one (a range replay) is a few hundred bytes. */
-const ADMIN_BODY_SIZE_MAX = '64kb';
+/** Largest admin request body: an import's CSV (the app's own JSON limit). */
+const ADMIN_BODY_SIZE_MAX = '1mb';
 
 export interface AdminRouterOptions {
   /**

@@ -13,6 +13,7 @@ import { closePeriod, listPeriods, reopenPeriod } from '../ledger/periods.ts';
 import type { Tenant } from '../ledger/tenants.ts';
 import type { Logger } from '../log/logger.ts';
 import { AuditItem, AuditQuery, listAudit } from './audit.ts';
+import { IMPORT_ROUTES } from './imports.ts';
 import {
   EventDetail,
   EventId,
@@ -473,6 +474,8 @@ export const ADMIN_ROUTES: AdminRoute[] = [
     response: pageOf(AuditItem),
     handle: ({ deps, query }) => listAudit(deps.db, query),
   }),
+  // Imports
+  ...IMPORT_ROUTES,
 ];
 
 let cachedDocument: Record<string, unknown> | null = null;

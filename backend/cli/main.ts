@@ -3,12 +3,13 @@
  * does. Every command answers `--help`; failures print one line and exit non-zero
  * (see framework.ts for the codes).
  */
+import { importCommand } from './imports.ts';
 import { helpText, runCommand, type Command } from './framework.ts';
 import { adminCommand } from './admin.ts';
 import { coreCommands } from './commands.ts';
 
 export function allCommands(): Command[] {
-  return [...coreCommands(), adminCommand()];
+  return [...coreCommands(), adminCommand(), importCommand()];
 }
 
 function overview(cmds: Command[]): string {

@@ -37,6 +37,8 @@ const ROLE_PURPOSE: Record<AccountRole, string> = {
   fees: 'Stripe processing and dispute fees',
   platform_fees: 'Application fees a Connect platform withheld',
   connect_transfers: 'Transfers to connected accounts',
+  application_fees: "Application fees this platform collected on connected accounts' charges",
+  shipping: 'Shipping charged on invoices',
   fx_gain_loss: 'Exchange differences',
   recoveries: 'Money recovered after a write-off or won dispute',
   other_loss: 'Refunds and disputes beyond what was recognized',

@@ -278,6 +278,18 @@ function samples(): Record<string, { path: string; body?: object; expect: number
       expect: 200,
     },
     listAudit: { path: '/audit?limit=3', expect: 200 },
+    importManualJournal: {
+      path: `/tenants/${tid}/imports/journal`,
+      body: {
+        csv: 'entry_key,date,account_role,currency,debit,credit,reason\nadm-1,2026-02-10,revenue,usd,1.00,,Admin sample\nadm-1,2026-02-10,deferred_revenue,usd,,1.00,Admin sample',
+      },
+      expect: 200,
+    },
+    importOpeningBalances: {
+      path: `/tenants/${tid}/imports/opening-balances`,
+      body: { csv: 'type,customer,currency,amount\ncustomer_balance,cus_Admin,usd,2.00', cutover: '2026-01-01' },
+      expect: 200,
+    },
   };
 }
 const exceptionIds: Record<string, string> = {};
@@ -465,6 +477,8 @@ describe('admin API', () => {
   });
 
   it('refuses to reopen a period without a reason (400) and audits it as invalid input', async () => {
+    // The opening balances sample (cutover 2026-01-01) posted into 2025-12: periods close in order.
+    expect((await call('post', `/tenants/${tenant.id}/periods/2025-12/close`, operatorKey)).status).toBe(200);
     expect((await call('post', `/tenants/${tenant.id}/periods/2026-01/close`, operatorKey)).status).toBe(200);
     for (const body of [{}, { reason: '' }, { reason: '  ' }]) {
       const res = await call('post', `/tenants/${tenant.id}/periods/2026-01/reopen`, operatorKey, body);
@@ -539,7 +553,8 @@ describe('admin API', () => {
     );
     expect(h.inbox.pending).toBe(pending);
     expect(h.inbox.oldestPendingAgeSeconds).toBeGreaterThanOrEqual(0);
-    expect(h.outbox).toEqual({ pendingSync: 0, unsyncedEntries: 1 });
+    // in_admin_2 and the entries the importManualJournal and importOpeningBalances samples posted.
+    expect(h.outbox).toEqual({ pendingSync: 0, unsyncedEntries: 3 });
     expect(h.failures.openExceptions).toBe(2);
     expect(h.lastClose).toMatchObject({ period: '2026-01', actor: expect.stringContaining('Otto Operator') });
     const reconnect = await call('get', '/quickbooks/reconnect', viewerKey);
@@ -576,7 +591,12 @@ describe('admin API', () => {
       expect.objectContaining({ key: 'test:invoice:in_admin_1', state: 'posted', qboId: '77' }),
     ]);
     const unsynced = await call('get', `/tenants/${tenant.id}/quickbooks/entries?state=unsynced`, viewerKey);
-    expect(unsynced.body.data.map((e: { key: string }) => e.key)).toEqual(['test:invoice:in_admin_2']);
+    // A manual entry waits for QuickBooks like any other.
+    expect(unsynced.body.data.map((e: { key: string }) => e.key)).toEqual([
+      'opening:customer_balance:cus_Admin',
+      'manual:adm-1',
+      'test:invoice:in_admin_2',
+    ]);
   });
 
   it('audits a malformed JSON body when the router is mounted before the app parser', async () => {
