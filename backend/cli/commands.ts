@@ -10,6 +10,7 @@ import {
   formatReport,
   incomeStatement,
   journal,
+  revenueBridge,
   rollforward,
   trialBalance,
   waterfall,
@@ -158,18 +159,32 @@ const replayCmd: Command = {
   },
 };
 
-const REPORTS = ['trial-balance', 'journal', 'rollforward', 'waterfall', 'income-statement', 'balance-sheet'] as const;
+const REPORTS = [
+  'trial-balance',
+  'journal',
+  'rollforward',
+  'waterfall',
+  'income-statement',
+  'balance-sheet',
+  'metrics',
+  'rpo',
+  'revenue',
+] as const;
 
 const report: Command = {
   name: 'report',
   summary:
-    'Print a report from the ledger: trial balance, journal, deferred revenue roll-forward, waterfall, statements',
-  usage: `report <${REPORTS.join('|')}> --tenant acct_… [--live] [--period YYYY-MM] [--format table|csv|json]`,
+    'Print a report from the ledger: trial balance, journal, deferred revenue roll-forward, waterfall, statements, SaaS metrics, remaining obligations (rpo), the revenue bridge',
+  usage: `report <${REPORTS.join('|')}> --tenant acct_… [--live] [--period YYYY-MM] [--as-of YYYY-MM-DD] [--format table|csv|json]`,
   options: {
     ...TENANT_OPTIONS,
     period: {
       type: 'string',
       description: 'Period key (journal, income statement: that period; trial balance, balance sheet: through it)',
+    },
+    'as-of': {
+      type: 'string',
+      description: 'rpo: what is still to be earned as of this day (default: the last day released)',
     },
     format: { type: 'string', description: 'table, csv or json', default: 'table' },
   },
@@ -214,6 +229,23 @@ const report: Command = {
         case 'balance-sheet':
           if (!period && !lastKey) throw new AccrueError('not_found', 'the books have no periods yet');
           r = balanceSheet(lines, { throughPeriod: (period ?? lastKey)! });
+          break;
+        case 'metrics': {
+          if (!lastKey) throw new AccrueError('not_found', 'the books have no periods yet');
+          const range = { fromMonth: periods[0]!.key, throughMonth: period ?? lastKey };
+          const { metricsReport } = await import('../app/reports/metrics.ts');
+          const { report: metrics, skipped } = await metricsReport(ctx.db, tenant, range);
+          for (const s of skipped.slice(0, 20)) process.stderr.write(`note: ${JSON.stringify(s)}\n`);
+          r = metrics;
+          break;
+        }
+        case 'rpo': {
+          const { rpoReport } = await import('../app/reports/rpo.ts');
+          r = await rpoReport(ctx.db, tenant, { asOf: dateArg(str(values['as-of'], 'as-of'), 'as-of') });
+          break;
+        }
+        case 'revenue':
+          r = revenueBridge(lines, { throughPeriod: period ?? lastKey });
           break;
       }
       process.stdout.write(formatReport(r, format));

@@ -10,7 +10,7 @@ import { randomBytes } from 'node:crypto';
 import { chmodSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { vi, afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { qboServices } from '../../backend/app/qbo-sync.ts';
 import { main } from '../../backend/cli/main.ts';
 import { loadConfig } from '../../backend/config/config.ts';
@@ -150,6 +150,33 @@ describe('every command refuses bad input in one line with its exit code', () =>
     await refused(['report', 'journal', '--tenant', 'bogus'], EXIT.invalid, /not a Stripe account id/);
     await refused(['backfill', '--tenant', 'bogus'], EXIT.notConfigured, /STRIPE_SECRET_KEY/);
     await refused(['report', 'journal', ...T, '--period', '1999-01'], EXIT.notFound, /no period 1999-01/);
+  });
+
+  it('prints the cockpit reports (metrics, rpo, revenue) and refuses a bad --as-of', async () => {
+    // Reports print to the process's stdout.
+    const printed = async (argv: string[]): Promise<{ code: number; out: string; err: string }> => {
+      let out = '';
+      const spy = vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
+        out += String(chunk);
+        return true;
+      });
+      try {
+        const r = await run(argv);
+        return { ...r, out };
+      } finally {
+        spy.mockRestore();
+      }
+    };
+    for (const kind of ['metrics', 'rpo', 'revenue']) {
+      const r = await printed(['report', kind, ...T]);
+      expect(r.code, `${kind}: ${r.err}`).toBe(0);
+      expect(r.out.trim().length, kind).toBeGreaterThan(0);
+      expect(r.err).not.toMatch(/ {4}at /);
+    }
+    expect((await printed(['report', 'metrics', ...T])).out).toMatch(/MRR/);
+    const json = await printed(['report', 'revenue', ...T, '--format', 'json']);
+    expect(JSON.parse(json.out)).toMatchObject({ type: 'revenue_bridge' });
+    await refused(['report', 'rpo', ...T, '--as-of', '2026-02-30'], EXIT.invalid, /2026-02-30/);
   });
 
   it('closes periods only in order and never ahead of today; reopens with any reason', async () => {
