@@ -17,6 +17,7 @@
  * outcomes through `backend/inbox/drain-status.ts`, and takes the inbox lock before its last look
  * (`awaitPendingWriters`, `backend/inbox/drain-request.ts`).
  */
+import { releaseOpeningSchedules } from './imports/opening-release.ts';
 import { sql } from 'kysely';
 import type Stripe from 'stripe';
 import pg from 'pg';
@@ -533,6 +534,8 @@ export async function releaseThrough(
       );
     });
   }
+  // Deferred revenue imported at a cutover releases over its remaining period like any schedule.
+  posted += await releaseOpeningSchedules(deps.db, tenant, target);
   await deps.db
     .insertInto('release_state')
     .values({ tenant_id: tenantId, released_through: target })
