@@ -118,7 +118,9 @@ describe('posting under faults', () => {
     const { result, store } = await post(h, plan);
     const stats = h.fake.stats(h.realmId);
     expect(stats.dropped).toBeGreaterThan(5);
-    expect(result.recoveredByLookup).toBe(stats.dropped);
+    // Every dropped response is recovered by lookup; on a loaded machine a slow answer past the
+    // 300 ms timeout is recovered the same way, so there can be more recoveries than drops.
+    expect(result.recoveredByLookup).toBeGreaterThanOrEqual(stats.dropped);
     expect(result.failed).toEqual([]);
     expect(result.unknown).toEqual([]);
     const stored = h.fake.journalEntries(h.realmId);
