@@ -27,7 +27,15 @@ export const pgTypes = {
 
 /** A pool with our type parsing. */
 export function createPool(connectionString: string, max: number): pg.Pool {
-  return new pg.Pool({ connectionString, max, types: pgTypes });
+  const pool = new pg.Pool({ connectionString, max, types: pgTypes });
+  // A connection the server drops while checked out (pg_terminate_backend, a failover, a network
+  // cut between two queries) emits 'error' on its client, which the pool listens to only while
+  // the client is idle: without a listener that event kills the process. The failure reaches the
+  // caller through its next query instead, and the pool discards the broken client on release.
+  pool.on('connect', (client) => {
+    client.on('error', () => {});
+  });
+  return pool;
 }
 
 /** Pool size: a worker runs a handful of jobs at once; the HTTP side needs a few more. */
