@@ -172,6 +172,14 @@ export interface BookingScope {
   datedAfter?: LocalDate;
 }
 
+/**
+ * Takes the tenant's books lock until the transaction ends: the drain, the release and a re-booking
+ * after new rates each hold it, so two of them never book the same aggregates at once.
+ */
+export async function lockTenantBooks(tx: Tx, tenantId: bigint): Promise<void> {
+  await sql`select pg_advisory_xact_lock(hashtextextended(${`books:${tenantId}`}, 0))`.execute(tx);
+}
+
 /** The tenant's settings as the engine books with them: with the rate provider's rates when it has one. */
 export async function bookingSettings(tx: Db | Tx, tenant: Tenant): Promise<TenantSettings> {
   if (!tenant.settings.fx_provider) return tenant.settings;

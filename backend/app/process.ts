@@ -18,7 +18,6 @@
  * (`awaitPendingWriters`, `backend/inbox/drain-request.ts`).
  */
 import { releaseOpeningSchedules } from './imports/opening-release.ts';
-import { sql } from 'kysely';
 import type Stripe from 'stripe';
 import pg from 'pg';
 import { AccrueError, isAccrueError } from '../../shared/errors.ts';
@@ -42,7 +41,15 @@ import {
 import { collectFacts, HANDLED_EVENT_TYPES } from '../stripe/mapping.ts';
 import type { StripeReader } from '../stripe/reader.ts';
 import { recordException } from '../ledger/exception-queue.ts';
-import { bookAggregates, FactCache, prepareFact, storeFacts, type AfterPost, type PreparedFact } from './booking.ts';
+import {
+  bookAggregates,
+  FactCache,
+  lockTenantBooks,
+  prepareFact,
+  storeFacts,
+  type AfterPost,
+  type PreparedFact,
+} from './booking.ts';
 import { loadSnapshot, snapshotCoverage, snapshotReader } from './snapshot.ts';
 
 /** After this many failed attempts an event goes to the exception queue as `failed`. */
@@ -448,7 +455,7 @@ async function commitEvents(
 ): Promise<{ processed: number; ignored: number; failed: number }> {
   const { tenant, handled, events: committed, mapped } = work;
   return deps.db.transaction().execute(async (tx) => {
-    await sql`select pg_advisory_xact_lock(hashtextextended(${`books:${tenant.id}`}, 0))`.execute(tx);
+    await lockTenantBooks(tx, tenant.id);
     const facts: { fact: PreparedFact; eventId: string }[] = [];
     for (const m of mapped) {
       if (!m || 'error' in m) continue;
@@ -519,7 +526,7 @@ export async function releaseThrough(
   for (let i = 0; i < all.length; i += RELEASE_CHUNK) {
     const chunk = new Set(all.slice(i, i + RELEASE_CHUNK).map((r) => r.aggregate));
     posted += await deps.db.transaction().execute(async (tx) => {
-      await sql`select pg_advisory_xact_lock(hashtextextended(${`books:${tenant.id}`}, 0))`.execute(tx);
+      await lockTenantBooks(tx, tenant.id);
       // Event entries were posted when their events were processed; a release adds recognition
       // for the periods between the old watermark and the new one.
       return bookAggregates(

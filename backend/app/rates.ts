@@ -15,7 +15,7 @@ import type { Tenant } from '../ledger/tenants.ts';
 import type { Logger } from '../log/logger.ts';
 import { fetchProviderRates, ProviderFault, type ProviderConfig } from '../rates/provider.ts';
 import { lastProviderDate, saveProviderRates } from '../rates/store.ts';
-import { bookAggregates, type AfterPost } from './booking.ts';
+import { bookAggregates, lockTenantBooks, type AfterPost } from './booking.ts';
 import { releasedThrough } from './process.ts';
 
 /** Days fetched in one tick at most (a new provider starts this far back). */
@@ -104,7 +104,7 @@ async function rebookEstimated(deps: RatesDeps, tenant: Tenant): Promise<number>
   if (aggregates.size === 0) return 0;
   const through = await releasedThrough(deps.db, tenant.id);
   await deps.db.transaction().execute(async (tx) => {
-    await sql`select pg_advisory_xact_lock(hashtextextended(${`books:${tenant.id}`}, 0))`.execute(tx);
+    await lockTenantBooks(tx, tenant.id);
     // These exceptions close now; booking raises again any that still hold.
     await tx
       .updateTable('exceptions')
