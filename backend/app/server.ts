@@ -33,7 +33,8 @@ export async function buildServer(opts: { config: Config; log: Logger; workers: 
   });
   // Without the app signing secret no Stripe App request can be authenticated: answer 503, never serve unauthenticated.
   const appAuth = opts.config.STRIPE_APP_SECRET.length > 0 ? { secrets: opts.config.STRIPE_APP_SECRET } : null;
-  const rateLimits = rateLimitsOf(opts.config);
+  // Counters in PostgreSQL: the limits hold across every web process on the database.
+  const rateLimits = { ...rateLimitsOf(opts.config), db: ctx.db };
   const http = createHttpApp({
     db: ctx.db,
     log: opts.log,

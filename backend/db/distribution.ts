@@ -11,7 +11,7 @@
 export const REFERENCE_TABLES = ['tenants'] as const;
 
 /** Global tables that no tenant table references: kept on the coordinator. pg-boss's schema stays there too. */
-export const LOCAL_TABLES = ['admin_keys', 'admin_audit', 'qbo_oauth_nonces'] as const;
+export const LOCAL_TABLES = ['admin_keys', 'admin_audit', 'qbo_oauth_nonces', 'rate_limit_windows'] as const;
 
 /** Tables sharded by `tenant_id`, colocated with the first; each after the tables it references. */
 export const DISTRIBUTED_TABLES = [

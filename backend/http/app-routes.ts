@@ -139,12 +139,12 @@ export function appTenantKey(_req: Request, res: Response): string | null {
 export function appRouter(service: AppService, options: AppRouterOptions = {}): Router {
   const r = express.Router();
   if (options.auth) {
-    r.use(ipRateLimit(options.rateLimits));
+    r.use(ipRateLimit(options.rateLimits, 'app-api'));
     r.use(appCors());
     r.use(jsonBody());
     r.use(jsonGuard());
     r.use(appAuth(options.auth));
-    r.use(tenantRateLimit(options.rateLimits, appTenantKey));
+    r.use(tenantRateLimit(options.rateLimits, appTenantKey, 'app-api'));
   }
   // Registered area by area, in the order the routes have always been mounted.
   settingsRoutes(r, service);

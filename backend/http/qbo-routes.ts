@@ -42,10 +42,10 @@ export const APP_NOT_CONFIGURED =
 export function qboApiRouter(opts: QboRoutesOptions): Router {
   if (!opts.auth) return notConfiguredRouter(APP_NOT_CONFIGURED);
   const r = express.Router();
-  r.use(ipRateLimit(opts.rateLimits));
+  r.use(ipRateLimit(opts.rateLimits, 'qbo-api'));
   r.use(appCors());
   r.use(appAuth(opts.auth));
-  r.use(tenantRateLimit(opts.rateLimits, appTenantKey));
+  r.use(tenantRateLimit(opts.rateLimits, appTenantKey, 'qbo-api'));
   r.post('/connect', (_req, res, next) => {
     (async () => {
       const caller = appCallerOf(res);
@@ -97,7 +97,7 @@ const OUTCOME_STATUS: Record<Exclude<QboCallbackOutcome, { ok: true }>['reason']
 /** `GET /callback`; mount at `/oauth/qbo`. Intuit redirects the merchant's browser here. */
 export function qboCallbackRouter(opts: Pick<QboRoutesOptions, 'service' | 'rateLimits'>): Router {
   const r = express.Router();
-  r.get('/callback', ipRateLimit(opts.rateLimits), (req, res, next) => {
+  r.get('/callback', ipRateLimit(opts.rateLimits, 'qbo-callback'), (req, res, next) => {
     (async () => {
       res.setHeader('Cache-Control', 'no-store');
       res.type('html');

@@ -47,7 +47,7 @@ export function qboWebhookRouter(deps: {
   const r = express.Router();
   r.post(
     '/',
-    ipRateLimit(deps.rateLimits),
+    ipRateLimit(deps.rateLimits, 'qbo-webhook'),
     express.raw({ type: () => true, limit: WEBHOOK_BODY_BYTES_MAX }),
     async (req, res, next) => {
       try {

@@ -4,12 +4,16 @@
  * per tenant, checked once the request proved which tenant it is (a verified signature). Over the
  * limit a request gets 429 `rate_limited` with `Retry-After` (seconds until the window ends).
  *
- * Counters live in this process's memory (express-rate-limit's MemoryStore): with several web
- * processes each enforces the limit on its own share of the traffic.
+ * Counters live in PostgreSQL when the limits carry a database (`PostgresRateLimitStore`), so the
+ * limit holds across every web process; without one (unit tests of a single router) they live in
+ * this process's memory. A counter that cannot be written lets the request through: the database
+ * being down is not a reason to refuse a webhook that would fail on its own anyway.
  */
 import type { Request, RequestHandler, Response } from 'express';
 import { rateLimit } from 'express-rate-limit';
 import { ERROR_CODES } from '../../shared/errors.ts';
+import type { Db } from '../db/database.ts';
+import { PostgresRateLimitStore } from './rate-limit-store.ts';
 
 export interface RateLimits {
   /** Length of a window, in seconds. */
@@ -18,6 +22,12 @@ export interface RateLimits {
   perIp: number;
   /** Requests per window for one tenant, per endpoint; 0 = no limit. */
   perTenant: number;
+  /** Where the counters live; without it, in this process's memory. */
+  db?: Db;
+}
+
+function storeOf(limits: RateLimits, name: string): { store?: PostgresRateLimitStore; passOnStoreError: boolean } {
+  return { store: limits.db ? new PostgresRateLimitStore(limits.db, name) : undefined, passOnStoreError: true };
 }
 
 function refuse(what: string) {
@@ -33,10 +43,11 @@ function refuse(what: string) {
 
 const pass: RequestHandler = (_req, _res, next) => next();
 
-/** The per-IP limit of one endpoint (`limits` null or `perIp` 0: none). */
-export function ipRateLimit(limits: RateLimits | null | undefined): RequestHandler {
+/** The per-IP limit of endpoint `name` (`limits` null or `perIp` 0: none). */
+export function ipRateLimit(limits: RateLimits | null | undefined, name: string): RequestHandler {
   if (!limits || limits.perIp <= 0) return pass;
   return rateLimit({
+    ...storeOf(limits, `ip:${name}`),
     windowMs: limits.window_s * 1000,
     limit: limits.perIp,
     standardHeaders: 'draft-7',
@@ -46,15 +57,17 @@ export function ipRateLimit(limits: RateLimits | null | undefined): RequestHandl
 }
 
 /**
- * The per-tenant limit of one endpoint, keyed by `tenantOf` (called after authentication; a
+ * The per-tenant limit of endpoint `name`, keyed by `tenantOf` (called after authentication; a
  * request it returns null for is not counted).
  */
 export function tenantRateLimit(
   limits: RateLimits | null | undefined,
   tenantOf: (req: Request, res: Response) => string | null,
+  name: string,
 ): RequestHandler {
   if (!limits || limits.perTenant <= 0) return pass;
   return rateLimit({
+    ...storeOf(limits, `tenant:${name}`),
     windowMs: limits.window_s * 1000,
     limit: limits.perTenant,
     standardHeaders: 'draft-7',

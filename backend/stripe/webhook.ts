@@ -111,7 +111,7 @@ export function stripeWebhookRouter(deps: WebhookDeps): Router {
     (res.locals['stripeEvent'] as Stripe.Event | undefined)?.account ?? null;
   r.post(
     '/',
-    ipRateLimit(deps.rateLimits),
+    ipRateLimit(deps.rateLimits, 'stripe-webhook'),
     express.raw({ type: () => true, limit: WEBHOOK_BODY_SIZE_MAX }),
     (req, res, next) => {
       try {
@@ -124,7 +124,7 @@ export function stripeWebhookRouter(deps: WebhookDeps): Router {
         next(e);
       }
     },
-    tenantRateLimit(deps.rateLimits, accountOf),
+    tenantRateLimit(deps.rateLimits, accountOf, 'stripe-webhook'),
     async (_req, res, next) => {
       try {
         const event = res.locals['stripeEvent'] as Stripe.Event;

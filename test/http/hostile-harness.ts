@@ -45,8 +45,10 @@ export interface Hostile {
 }
 
 /** Starts the surface; `rateLimits` applies to every public endpoint (none when absent). */
-export async function startHostile(rateLimits?: RateLimits): Promise<Hostile> {
+export async function startHostile(limits?: RateLimits): Promise<Hostile> {
   const t = await createTestDatabase();
+  // Counters in the database, as `accrue serve` keeps them.
+  const rateLimits = limits && { ...limits, db: t.db };
   const qbo: FakeQbo = await startFakeQbo({ throttle: { enabled: false } });
   const stripeFake: StripeFake = await startStripeFake({ apiKey: STRIPE_KEY });
   const jobs = await new Jobs({ url: t.url }).start();
