@@ -58,6 +58,17 @@ describe('toAccrueError', () => {
     expect(e.cause).toBe(cause);
   });
 
+  it.each(['57P01', '08006', '40P01'])(
+    'answers SQLSTATE %s (the connection dropped, a deadlock) 503: retry shortly',
+    (sqlstate) => {
+      const cause = databaseError(sqlstate, 'terminating connection due to administrator command');
+      const e = toAccrueError(cause);
+      expect([e.code, e.httpStatus]).toEqual(['temporarily_unavailable', 503]);
+      expect(e.message).not.toContain('administrator');
+      expect(toAccrueError(new Error('Connection terminated unexpectedly')).code).toBe('temporarily_unavailable');
+    },
+  );
+
   it('passes an AccrueError through unchanged', () => {
     const e = new AccrueError('not_found', 'no tenant');
     expect(toAccrueError(e)).toBe(e);

@@ -69,6 +69,12 @@ export function toAccrueError(err: unknown): AccrueError {
   }
   const fromHttp = fromHttpError(err);
   if (fromHttp) return fromHttp;
+  // A dropped database connection, a deadlock, a network error: nothing was wrong with the
+  // request, and the same request can succeed in a moment (Stripe, for one, retries a 503).
+  if (isTransientFailure(err))
+    return new AccrueError('temporarily_unavailable', 'temporarily unavailable; retry shortly', undefined, {
+      cause: err,
+    });
   return new AccrueError('internal', 'internal error', undefined, { cause: err });
 }
 

@@ -43,6 +43,9 @@ const CLIENT = { clientId: 'sim-client', clientSecret: 'sim-secret', redirectUri
 const BOOK_DEADLINE_MS = 120_000;
 const RELEASE_DEADLINE_MS = 90_000;
 const QBO_DEADLINE_MS = 180_000;
+/** The QuickBooks outage every seed rides out, in simulated seconds, and how much faster the simulated clock runs. */
+const OUTAGE_SIMULATED_S = 3600;
+const WAIT_SPEEDUP = 600;
 
 export interface FaultCounts {
   kills: number;
@@ -68,6 +71,8 @@ export interface SeedResult {
   events: number;
   qboEntries: number;
   ms: number;
+  /** Wall time of each phase that finished, in ms: start, deliver (and book), release, qbo. */
+  phases: Record<string, number>;
 }
 
 /** Writes the processes' output of a failed seed to a file; its path. */
@@ -248,9 +253,14 @@ function qboFaults(run: Run, qboFake: FakeQbo, realmId: string): void {
   // clock), so only some seeds draw one.
   f.qbo429 = run.rng() < QBO_THROTTLE_SHARE ? 1 : 0;
   if (f.qbo429) qboFake.injectFault(realmId, { kind: 'throttle', times: f.qbo429 });
-  // An outage: every request for a while answers 503 (see the README for why it is counted in requests).
-  f.qboOutage = int(run.rng, 10, 30);
-  qboFake.injectFault(realmId, { kind: 'status', status: 503, times: f.qboOutage });
+  // A one-hour outage on the simulated clock: the serving processes wait WAIT_SPEEDUP times shorter
+  // (ACCRUE_WAIT_SPEEDUP), so the hour lasts 3600 / WAIT_SPEEDUP real seconds for both sides.
+  f.qboOutage = OUTAGE_SIMULATED_S;
+  qboFake.injectFault(realmId, {
+    kind: 'outage',
+    status: 503,
+    until_ms: Date.now() + (OUTAGE_SIMULATED_S * 1000) / WAIT_SPEEDUP,
+  });
 }
 
 const totalsText = (m: Map<string, bigint>) =>
@@ -330,6 +340,7 @@ function environment(run: Pick<Run, 'd' | 'stripe'>, qboUrl: string): Record<str
     QBO_API_BASE: qboUrl,
     QBO_OAUTH_BASE: qboUrl,
     ACCRUE_ENCRYPTION_KEY: `k1:${randomBytes(32).toString('base64')}`,
+    ACCRUE_WAIT_SPEEDUP: String(WAIT_SPEEDUP),
   };
 }
 
@@ -359,7 +370,14 @@ export async function runSeed(world: World, seed: number): Promise<SeedResult> {
     events,
     qboEntries,
     ms: Date.now() - started,
+    phases,
   });
+  const phases: Record<string, number> = {};
+  let mark = started;
+  const lap = (name: string) => {
+    phases[name] = Date.now() - mark;
+    mark = Date.now();
+  };
   const cleanup: (() => Promise<unknown>)[] = [];
   let cluster: Cluster | undefined;
   try {
@@ -379,14 +397,18 @@ export async function runSeed(world: World, seed: number): Promise<SeedResult> {
     for (let i = 0; i < WEB_PROCESSES; i++) cluster.add('web');
     for (let i = 0; i < WORKER_PROCESSES; i++) cluster.add('worker');
     await cluster.ready();
+    lap('start');
     const jobs = await new Jobs({ url: d.url }).start();
     cleanup.push(() => jobs.stop());
     const run: Run = { world, rng: prng(seed), d, cluster, stripe, faults };
 
     const events = await deliverAll(run);
+    lap('deliver');
     await release(run, jobs, tenant);
+    lap('release');
     const realmId = await connectQbo(run, qboFake, env, tenant);
     await postToQbo(run, jobs, qboFake, realmId, tenant);
+    lap('qbo');
     const failures = await check(run, qboFake, realmId, tenant);
     const codes = await cluster.stop();
     if (codes.some((x) => x !== 0)) failures.push(`a process exited with ${codes.join(',')} on SIGTERM`);

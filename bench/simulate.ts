@@ -1,11 +1,11 @@
 /**
- * The fault simulator: `npm run simulate -- --seeds N [--from S] [--customers C] [--months M]`.
+ * The fault simulator: `npm run simulate -- --seeds N [--from S] [--parallel P] [--customers C] [--months M]`.
  *
  * Each seed runs the real pipeline — `accrue serve --role web` and `--role worker` processes
  * against one PostgreSQL, the Stripe fake and the QuickBooks fake — through faults the seed draws:
  * kill -9 of any process (restarted at once, as a supervisor would), every database connection of
  * the seed's database terminated, Stripe 429/500/503, QuickBooks 5xx and 429, timeouts (write committed or
- * not), lost responses and a burst outage, and the webhooks shuffled with some delivered twice.
+ * not), lost responses and a one-hour outage on a simulated clock, and the webhooks shuffled with some delivered twice.
  * After each seed: the journal equals the fault-free run's, QuickBooks holds no duplicate,
  * QuickBooks' limits were never exceeded, and nothing is left pending. One line per seed, then a
  * summary; the exit code is 1 when any seed failed.
@@ -24,6 +24,8 @@ import { openWorld, type WorldOptions } from './simulate-world.ts';
 
 export interface SimulationOptions extends WorldOptions {
   seeds: number[];
+  /** How many seeds run at once (default 1). */
+  parallel?: number;
   /** Called with each printed line (one per seed, then the summary). */
   print?: (line: string) => void;
 }
@@ -32,10 +34,13 @@ export function seedLine(r: SeedResult): string {
   const f = r.faults;
   const faults =
     `kills=${f.kills} db-drops=${f.dbDrops} stripe-faults=${f.stripeFaults} dups=${f.duplicates} ` +
-    `qbo-5xx=${f.qbo5xx} qbo-429=${f.qbo429} qbo-timeouts=${f.qboTimeouts} qbo-outage=${f.qboOutage} qbo-lost=${f.qboDropped} qbo-jobs-out-of-retries=${f.qboJobsOutOfRetries} crashes=${r.crashes.length}`;
+    `qbo-5xx=${f.qbo5xx} qbo-429=${f.qbo429} qbo-timeouts=${f.qboTimeouts} qbo-outage=${f.qboOutage / 60}min qbo-lost=${f.qboDropped} qbo-jobs-out-of-retries=${f.qboJobsOutOfRetries} crashes=${r.crashes.length}`;
   const what = r.ok ? 'ok  ' : 'FAIL';
   const tail = r.ok ? '' : ` — ${r.failures.join('; ')}`;
-  return `seed ${String(r.seed).padStart(5)} ${what} ${(r.ms / 1000).toFixed(1).padStart(6)} s  events=${r.events} qbo-entries=${r.qboEntries} ${faults}${tail}`;
+  const phases = Object.entries(r.phases)
+    .map(([k, v]) => `${k}=${(v / 1000).toFixed(1)}`)
+    .join(' ');
+  return `seed ${String(r.seed).padStart(5)} ${what} ${(r.ms / 1000).toFixed(1).padStart(6)} s  [${phases}] events=${r.events} qbo-entries=${r.qboEntries} ${faults}${tail}`;
 }
 
 /** Runs every seed in turn on one world; the results in seed order. */
@@ -43,12 +48,19 @@ export async function runSimulation(opts: SimulationOptions): Promise<SeedResult
   const print = opts.print ?? ((l: string) => console.log(l));
   const world = await openWorld(opts);
   const results: SeedResult[] = [];
+  const queue = [...opts.seeds];
   try {
-    for (const seed of opts.seeds) {
-      const r = await runSeed(world, seed);
-      results.push(r);
-      print(seedLine(r));
-    }
+    // Seeds are independent (each its own database, fakes and processes): run `parallel` at a time.
+    await Promise.all(
+      Array.from({ length: Math.max(1, opts.parallel ?? 1) }, async () => {
+        for (let seed = queue.shift(); seed !== undefined; seed = queue.shift()) {
+          const r = await runSeed(world, seed);
+          results.push(r);
+          print(seedLine(r));
+        }
+      }),
+    );
+    results.sort((a, b) => a.seed - b.seed);
   } finally {
     await world.close();
   }
@@ -72,12 +84,14 @@ async function main(): Promise<number> {
       from: { type: 'string', default: '1' },
       customers: { type: 'string' },
       months: { type: 'string' },
+      parallel: { type: 'string', default: '1' },
     },
   });
   const count = Number(values.seeds);
   const from = Number(values.from);
-  if (!Number.isInteger(count) || count < 1 || !Number.isInteger(from)) {
-    console.error('--seeds must be a positive whole number and --from a whole number');
+  const parallel = Number(values.parallel);
+  if (!Number.isInteger(count) || count < 1 || !Number.isInteger(from) || !Number.isInteger(parallel) || parallel < 1) {
+    console.error('--seeds and --parallel must be positive whole numbers and --from a whole number');
     return 2;
   }
   let adminUrl = process.env.DATABASE_URL;
@@ -95,6 +109,7 @@ async function main(): Promise<number> {
     const results = await runSimulation({
       adminUrl,
       seeds: Array.from({ length: count }, (_, i) => from + i),
+      parallel,
       ...(values.customers ? { customers: Number(values.customers) } : {}),
       ...(values.months ? { months: Number(values.months) } : {}),
     });

@@ -28,6 +28,8 @@ export const ERROR_CODES = {
   internal: 500,
   upstream_unavailable: 502,
   not_configured: 503,
+  /** The database (or the network to it) failed for a moment: the same request can succeed when retried. */
+  temporarily_unavailable: 503,
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

@@ -154,7 +154,12 @@ const PeriodParams = TenantParams.extend({
 });
 const ReopenBody = z
   .object({
-    reason: z.string().trim().min(3).max(2_000).describe('Why the period is reopened (kept in the period audit).'),
+    reason: z
+      .string()
+      .trim()
+      .min(1, 'a reason is required')
+      .max(2_000)
+      .describe('Why the period is reopened (kept in the period audit).'),
   })
   .strict();
 const PeriodItem = z.object({

@@ -13,6 +13,7 @@ import { createLogger, type Logger } from '../log/logger.ts';
 import { createStripeClient } from '../stripe/client.ts';
 import { createStripeReader, type StripeReader } from '../stripe/reader.ts';
 import { runBackfill } from './backfill.ts';
+import { acceleratedWaits } from '../qbo/clock.ts';
 import { scheduleTenant, tenantTick } from './schedule.ts';
 import { hasActiveConnection, qboServices, reconcileTenant, syncTenant, type QboServices } from './qbo-sync.ts';
 import { drainInbox, EVENT_ATTEMPTS_MAX, releaseThrough, type ProcessDeps } from './process.ts';
@@ -71,7 +72,8 @@ export async function openContext(opts: ContextOptions): Promise<AppContext> {
         );
       return createStripeReader(stripe, tenant.accountId);
     });
-  const qbo = qboServices(config, database.db);
+  const waits = config.ACCRUE_WAIT_SPEEDUP > 1 ? acceleratedWaits(config.ACCRUE_WAIT_SPEEDUP) : undefined;
+  const qbo = qboServices(config, database.db, waits);
   const processDeps: ProcessDeps = {
     db: database.db,
     jobs,

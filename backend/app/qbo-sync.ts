@@ -49,6 +49,8 @@ export interface QboServices {
   encryptor: Encryptor;
   /** Each company's QuickBooks budget, shared by every process through PostgreSQL. */
   limiterFor: (tenantId: string, realmId: string) => CallLimiter;
+  /** The waits of the QuickBooks calls (back-offs, pauses); the system clock unless accelerated. */
+  clock?: Clock | undefined;
 }
 
 /** Label of the OAuth state key, derived so that no extra secret needs configuring. */
@@ -84,7 +86,8 @@ export function qboServices(config: Config, db: Db, clock?: Clock): QboServices 
     states,
     sync: new PgSyncStore(db),
     encryptor,
-    limiterFor: pgLimiters(db),
+    limiterFor: pgLimiters(db, clock ? { clock } : {}),
+    clock,
   };
 }
 
@@ -212,6 +215,7 @@ export async function syncTenant(
       accounts,
       customers,
       mode: tenant.settings.posting_mode,
+      clock: deps.qbo.clock,
     });
     for (const f of result.failed) {
       await recordException(

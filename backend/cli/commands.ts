@@ -61,8 +61,11 @@ const serve: Command = {
       throw new UsageError('--port must be an integer from 0 to 65535');
     const role = serveRole(values);
     const log = createLogger(config.LOG_LEVEL);
+    // Listen for the signal before starting: a SIGTERM that arrives while the server is starting
+    // (a supervisor stopping a process it just restarted) still shuts it down cleanly.
+    const stopping = untilSignal();
     const serving = await startServing({ config, log, role, port });
-    const signal = await untilSignal();
+    const signal = await stopping;
     log.info({ signal }, 'shutting down: finishing requests and jobs in flight');
     await serving.close();
     return 0;
@@ -74,9 +77,10 @@ const worker: Command = {
   summary: 'Run the background workers only (inbox processing, release, sync, reconcile, backfill)',
   usage: 'worker',
   async run() {
+    const stopping = untilSignal();
     const ctx = await cliContext({ workers: true, schedule: true });
     ctx.log.info('accrue worker running');
-    await untilSignal();
+    await stopping;
     await ctx.close();
     return 0;
   },

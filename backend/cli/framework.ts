@@ -53,6 +53,7 @@ const EXIT: Partial<Record<ErrorCode, number>> = {
   not_configured: 5,
   upstream_unavailable: 6,
   rate_limited: 6,
+  temporarily_unavailable: 6,
 };
 
 /** What a file-system error code means to the person who named the path. */

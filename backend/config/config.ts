@@ -86,6 +86,8 @@ const Schema = z.object({
   ACCRUE_RATE_LIMIT_WINDOW_S: count('ACCRUE_RATE_LIMIT_WINDOW_S', DEFAULT_RATE_LIMITS.window_s, 1),
   ACCRUE_RATE_LIMIT_PER_IP: count('ACCRUE_RATE_LIMIT_PER_IP', DEFAULT_RATE_LIMITS.perIp),
   ACCRUE_RATE_LIMIT_PER_TENANT: count('ACCRUE_RATE_LIMIT_PER_TENANT', DEFAULT_RATE_LIMITS.perTenant),
+  /** For the fault simulator only: QuickBooks back-offs and pauses wait this many times shorter. */
+  ACCRUE_WAIT_SPEEDUP: count('ACCRUE_WAIT_SPEEDUP', 1, 1),
 });
 
 export type Config = z.infer<typeof Schema>;

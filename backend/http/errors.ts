@@ -10,6 +10,9 @@ import type { Logger } from '../log/logger.ts';
 
 export { toAccrueError } from '../errors.ts';
 
+/** Seconds a client is asked to wait after a transient failure (a dropped database connection). */
+const RETRY_AFTER_TRANSIENT_S = 1;
+
 export function errorMiddleware(log: Logger) {
   return (err: unknown, req: Request, res: Response, _next: NextFunction): void => {
     const e = toAccrueError(err);
@@ -20,6 +23,7 @@ export function errorMiddleware(log: Logger) {
       if (causes.length > 0) log.debug({ code: e.code, reqId: req.id, causes }, 'request refused: cause');
     }
     if (res.headersSent) return;
+    if (e.code === 'temporarily_unavailable') res.setHeader('Retry-After', String(RETRY_AFTER_TRANSIENT_S));
     res.status(e.httpStatus).json({ error: { code: e.code, message: e.message } });
   };
 }

@@ -60,4 +60,26 @@ describe('Intuit webhooks', () => {
     expect(() => parseIntuitWebhook('{"hello":1}')).toThrow(/neither/);
     expect(() => parseIntuitWebhook('[{"type":"something.else"}]')).toThrow(/unrecognized/);
   });
+
+  it('refuses a body of the right outline but the wrong shape inside with a clear error, never a TypeError', () => {
+    const bodies = [
+      '[null]',
+      '[1, "x"]',
+      '{"eventNotifications":[null]}',
+      '{"eventNotifications":[{"realmId":"1","dataChangeEvent":{"entities":5}}]}',
+      '{"eventNotifications":[{"realmId":"1","dataChangeEvent":{"entities":{"length":2}}}]}',
+      '{"eventNotifications":[{"realmId":"1","dataChangeEvent":{"entities":[null]}}]}',
+      '{"eventNotifications":[{"realmId":"1","dataChangeEvent":{"entities":[[1]]}}]}',
+    ];
+    for (const body of bodies) {
+      let thrown: unknown;
+      try {
+        parseIntuitWebhook(body);
+      } catch (e) {
+        thrown = e;
+      }
+      if (thrown === undefined) continue; // an empty notification is a valid no-op
+      expect((thrown as { code?: string }).code, body).toBe('invalid_input');
+    }
+  });
 });

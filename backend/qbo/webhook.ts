@@ -110,7 +110,12 @@ export function parseIntuitWebhook(rawBody: Buffer | string): WebhookChange[] {
   if (payload && Array.isArray(payload.eventNotifications)) {
     for (const n of payload.eventNotifications) {
       const realmId = String(n?.realmId ?? '');
-      for (const e of n?.dataChangeEvent?.entities ?? []) {
+      const entities: unknown = n?.dataChangeEvent?.entities ?? [];
+      if (!Array.isArray(entities))
+        throw new AccrueError('invalid_input', 'eventNotifications: dataChangeEvent.entities is not a list');
+      for (const e of entities) {
+        if (!e || typeof e !== 'object' || Array.isArray(e))
+          throw new AccrueError('invalid_input', 'eventNotifications: an entity is not an object');
         push({
           realmId,
           entity: entityName(String(e.name ?? '')),

@@ -86,13 +86,13 @@ function failsBeforeWork(
   res: ServerResponse,
   injected: FaultSpec | undefined,
 ): boolean {
-  if (injected?.kind === 'status') {
+  if (injected?.kind === 'status' || injected?.kind === 'outage') {
     realm.stats.injected5xx++;
     const body = systemFault(
       'An application error has occurred while processing your request',
       'System Failure Error: injected',
     );
-    send(res, injected.status, { ...body, time: responseTime(realm) });
+    send(res, injected.status ?? 503, { ...body, time: responseTime(realm) });
     return true;
   }
   if (injected?.kind === 'throttle') {

@@ -100,10 +100,18 @@ export class TrafficControl {
     if (this.#latency_ms > 0) await new Promise((r) => setTimeout(r, this.#latency_ms));
   }
 
-  /** The first injected fault matching the request, consumed once (its `times` counts down). */
+  /**
+   * The first injected fault matching the request, consumed once (its `times` counts down); an
+   * outage is not consumed but lasts until its end by the fake's clock, then is dropped.
+   */
   takeFault(realmId: string, method: string, entity: string, operation: string): FaultSpec | undefined {
     const list = this.#faults.get(realmId);
     if (!list) return undefined;
+    const now = this.clock.now_ms();
+    for (let i = list.length - 1; i >= 0; i--) {
+      const f = list[i]!;
+      if (f.kind === 'outage' && f.until_ms <= now) list.splice(i, 1);
+    }
     const idx = list.findIndex((f) => {
       const m = f.match ?? {};
       return (
@@ -114,6 +122,7 @@ export class TrafficControl {
     });
     if (idx < 0) return undefined;
     const f = list[idx]!;
+    if (f.kind === 'outage') return f;
     const left = (f.times ?? 1) - 1;
     if (left <= 0) list.splice(idx, 1);
     else list[idx] = { ...f, times: left };

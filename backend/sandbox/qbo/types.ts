@@ -51,7 +51,9 @@ export type FaultSpec =
   | { kind: 'status'; status: number; times?: number; match?: FaultMatch }
   | { kind: 'timeout'; hang_ms: number; commit?: boolean; times?: number; match?: FaultMatch }
   | { kind: 'drop_after_commit'; times?: number; match?: FaultMatch }
-  | { kind: 'throttle'; times?: number; match?: FaultMatch };
+  | { kind: 'throttle'; times?: number; match?: FaultMatch }
+  /** Every matching request answers `status` (503 by default) until the fake's clock reaches `until_ms`. */
+  | { kind: 'outage'; until_ms: number; status?: number; match?: FaultMatch };
 
 export interface RealmStats {
   requests: number;
