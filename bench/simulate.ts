@@ -120,5 +120,7 @@ async function main(): Promise<number> {
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
+  // Interrupted: exit normally, so the servers this run started are killed on the way out.
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => process.exit(130));
   process.exitCode = await main();
 }

@@ -34,6 +34,12 @@ export async function freePort(): Promise<number> {
   });
 }
 
+/** Every server this process started and has not seen exit: killed when this process exits. */
+const running = new Set<ReturnType<typeof spawn>>();
+process.once('exit', () => {
+  for (const child of running) child.kill('SIGKILL');
+});
+
 /** Starts `accrue serve` with `args` (e.g. `--role worker`) and `env`; resolves once /readyz answers 200. */
 export async function startServe(env: Record<string, string>, args: string[] = []): Promise<ServeProcess> {
   const port = await freePort();
@@ -46,7 +52,13 @@ export async function startServe(env: Record<string, string>, args: string[] = [
   let out = '';
   child.stdout!.on('data', (b) => (out += b));
   child.stderr!.on('data', (b) => (out += b));
-  const exited = new Promise<void>((r) => child.once('exit', () => r()));
+  running.add(child);
+  const exited = new Promise<void>((r) =>
+    child.once('exit', () => {
+      running.delete(child);
+      r();
+    }),
+  );
   const url = `http://127.0.0.1:${port}`;
   const deadline = Date.now() + 60_000;
   for (;;) {
@@ -55,7 +67,10 @@ export async function startServe(env: Record<string, string>, args: string[] = [
     } catch {
       /* not up yet */
     }
-    if (Date.now() > deadline || child.exitCode !== null) throw new Error(`serve did not become ready:\n${out}`);
+    if (Date.now() > deadline || child.exitCode !== null) {
+      child.kill('SIGKILL');
+      throw new Error(`serve did not become ready within 60 s:\n${out}`);
+    }
     await new Promise((r) => setTimeout(r, 100));
   }
   return {
