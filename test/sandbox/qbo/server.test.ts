@@ -297,6 +297,14 @@ describe('fake QuickBooks fidelity', () => {
     expect(await errorOf(api.getPreferences())).toMatchObject({ kind: 'server', status: 502 });
   });
 
+  it('keeps an outage going until its end by the clock, answering every request 503, then serves again', async () => {
+    fake.injectFault(realmId, { kind: 'outage', until_ms: Date.now() + 300, match: { entity: 'preferences' } });
+    for (let i = 0; i < 3; i++)
+      expect(await errorOf(api.getPreferences())).toMatchObject({ kind: 'server', status: 503 });
+    await new Promise((r) => setTimeout(r, 350));
+    expect((await api.getPreferences()).CurrencyPrefs).toBeDefined();
+  });
+
   it('saw minorversion=75 on every request the adapter sent', () => {
     const r = fake.createRealm();
     const st = fake.stats(realmId);
