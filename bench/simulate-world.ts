@@ -217,8 +217,9 @@ export class Cluster {
       }
     };
     slot.ready = start().then((p) => {
+      // Started after the seed began to stop: `stop()` is waiting on this very promise and will
+      // SIGTERM it (killing it here made a clean shutdown look like a signal death).
       slot.proc = p;
-      if (this.#closed) void p.kill9();
       // A process that dies on its own (not by our kill or stop) is a crash: noted, and restarted.
       p.child.once('exit', (code, signal) => {
         if (this.#closed || slot.proc !== p) return;
