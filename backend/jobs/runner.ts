@@ -42,6 +42,15 @@ const STATELY: QueueName[] = [
 /** Attempts before a job lands in the dead-letter queue, and the base backoff in seconds. */
 const JOB_RETRIES_MAX = 5;
 const RETRY_DELAY_SECONDS = 2;
+/**
+ * The inbox drain fails only on transport (a poison event fails alone, inside the drain), and a
+ * process killed or cut off from the database mid-drain costs its job one attempt through the
+ * heartbeat. So the drain gets more attempts, spaced at most a minute apart: it rides out about a
+ * quarter of an hour of database trouble before its job is dead-lettered (seen in the fault
+ * simulator: two kills and two dropped connections used up five attempts).
+ */
+const INBOX_RETRIES_MAX = 20;
+const RETRY_DELAY_MAX_SECONDS = 60;
 /** A job running longer than this is presumed stuck and retried, even while its process lives. */
 const EXPIRE_SECONDS = 15 * 60;
 /**
@@ -110,8 +119,9 @@ export class Jobs {
     await this.boss.createQueue(DEAD_LETTER_QUEUE).catch(ignoreExists);
     for (const name of Object.values(QUEUES)) {
       const settings = {
-        retryLimit: JOB_RETRIES_MAX,
+        retryLimit: name === QUEUES.inbox ? INBOX_RETRIES_MAX : JOB_RETRIES_MAX,
         retryDelay: RETRY_DELAY_SECONDS,
+        retryDelayMax: RETRY_DELAY_MAX_SECONDS,
         retryBackoff: true,
         expireInSeconds: EXPIRE_SECONDS,
         heartbeatSeconds: HEARTBEAT_SECONDS,
