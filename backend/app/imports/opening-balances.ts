@@ -18,6 +18,7 @@ import { calendarOf } from '../../ledger/periods.ts';
 import { changeSettingsIn, type Tenant } from '../../ledger/tenants.ts';
 import { amountCell, closedThrough, currencyCell, dateCell, idCell, textCell } from './checks.ts';
 import { importError, ImportProblems, readCsv, type CsvRow } from './csv.ts';
+import { checkKnown, knownStripe } from './known-customers.ts';
 import { postedHashes } from './manual-journal.ts';
 import {
   OPENING_KEY_PREFIX,
@@ -234,7 +235,15 @@ export async function importOpeningBalances(
           problem: `${r.key} was already imported with another amount, period or detail; correct it with a manual journal entry`,
         })),
       );
-    if (parsed.some((p) => !posted.has(p.key))) await checkBooks(tx, tenant, cutover!, problems);
+    if (parsed.some((p) => !posted.has(p.key))) {
+      await checkBooks(tx, tenant, cutover!, problems);
+      const ids = parsed.map((p) => ({
+        line: p.line,
+        customer: p.draft.lines[0]!.customer!,
+        invoice: p.draft.lines[0]!.invoice,
+      }));
+      checkKnown(ids, await knownStripe(tx, tenant), problems);
+    }
     problems.throwIfAny(WHAT);
     const r = await postNewEntries(
       tx,
