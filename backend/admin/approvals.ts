@@ -9,6 +9,7 @@ import { AccrueError } from '../../shared/errors.ts';
 import { approveChange, getApproval, listApprovals, rejectChange } from '../app/approvals/queue.ts';
 import '../app/approvals/kinds.ts';
 import type { Tenant } from '../ledger/tenants.ts';
+import { decodeCursor, encodeCursor, pageOf, pageQuery } from './paging.ts';
 import type { AdminRoute, RouteContext } from './routes.ts';
 
 const TenantParams = z.object({
@@ -51,7 +52,9 @@ export const Queued = z.object({
   approval: ApprovalItem.describe('The change waits for a second user to approve it.'),
 });
 
-const ListQuery = z.object({ status: z.enum(['pending', 'approved', 'rejected', 'all']).default('pending') }).strict();
+const ListQuery = z
+  .object({ status: z.enum(['pending', 'approved', 'rejected', 'all']).default('pending'), ...pageQuery })
+  .strict();
 const ApproveBody = z.object({ note: z.string().trim().max(1_000).optional() }).strict();
 const RejectBody = z
   .object({ note: z.string().trim().min(3).max(1_000).describe('Why the change is rejected.') })
@@ -84,8 +87,17 @@ export const APPROVAL_ROUTES: AdminRoute[] = [
     summary: 'Changes waiting for approval (or decided), newest first, each with its audit trail',
     params: TenantParams,
     query: ListQuery,
-    response: z.object({ items: z.array(ApprovalItem) }),
-    handle: async (ctx) => ({ items: await listApprovals(ctx.deps.db, tenantOf(ctx), { status: ctx.query.status }) }),
+    response: pageOf(ApprovalItem),
+    handle: async (ctx) => {
+      const cursor = ctx.query.after ? decodeCursor(ctx.query.after, 1)[0]! : undefined;
+      if (cursor !== undefined && !/^\d{1,18}$/.test(cursor))
+        throw new AccrueError('invalid_input', 'after: not a cursor from this API');
+      const beforeId = cursor === undefined ? undefined : BigInt(cursor);
+      const { status, limit } = ctx.query;
+      const rows = await listApprovals(ctx.deps.db, tenantOf(ctx), { status, limit: limit + 1, beforeId });
+      const data = rows.slice(0, limit);
+      return { data, next: rows.length > limit ? encodeCursor([data.at(-1)!.id]) : null };
+    },
   }),
   approvalRoute({
     id: 'getApproval',

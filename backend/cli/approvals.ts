@@ -18,7 +18,7 @@ const ACTIONS = ['list', 'approve', 'reject'] as const;
 const STATUSES = ['pending', 'approved', 'rejected', 'all'] as const;
 
 function line(a: Approval, c: Currency): string {
-  const moves = a.movementMinor === null ? '' : `  moves up to ${formatMinor(BigInt(a.movementMinor), c)}`;
+  const moves = a.movementMinor === null ? '' : `  (${formatMinor(BigInt(a.movementMinor), c)} ${c.toUpperCase()})`;
   const decided = a.decidedBy ? `  ${a.status} by ${a.decidedBy} at ${a.decidedAt}` : '';
   return `#${a.id}  ${a.status.padEnd(8)}  ${a.kind}  ${a.summary}${moves}\n      requested by ${a.requestedBy} at ${a.requestedAt}: ${a.reason}${decided}\n`;
 }

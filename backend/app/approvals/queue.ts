@@ -156,7 +156,7 @@ export async function requestApproval(db: Db, tenant: Tenant, change: ChangeRequ
 export async function listApprovals(
   db: Db,
   tenant: Tenant,
-  opts: { status?: ApprovalStatus | 'all'; limit?: number } = {},
+  opts: { status?: ApprovalStatus | 'all'; limit?: number; beforeId?: bigint } = {},
 ): Promise<Approval[]> {
   let q = db
     .selectFrom('approval_requests')
@@ -166,6 +166,7 @@ export async function listApprovals(
     .limit(Math.min(Math.max(opts.limit ?? 100, 1), 500));
   const status = opts.status ?? 'pending';
   if (status !== 'all') q = q.where('status', '=', status);
+  if (opts.beforeId !== undefined) q = q.where('id', '<', opts.beforeId);
   const ids = await q.execute();
   return Promise.all(ids.map((r) => getApproval(db, tenant, r.id)));
 }
