@@ -145,6 +145,9 @@ function fakeService() {
     getMetrics: unimplemented('getMetrics'),
     getRpo: unimplemented('getRpo'),
     getRevenueBridge: unimplemented('getRevenueBridge'),
+    listApprovals: unimplemented('listApprovals'),
+    decideApproval: unimplemented('decideApproval'),
+    postManualJournal: unimplemented('postManualJournal'),
   };
   return { service, calls };
 }
