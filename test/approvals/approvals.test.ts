@@ -318,3 +318,31 @@ describe('the Admin API and the CLI', () => {
     expect(rej.out).toMatch(/rejected by cfo/);
   });
 });
+
+describe('the Stripe App use cases', () => {
+  it('post a journal as the verified user, show the queue to all, and let only another administrator decide', async () => {
+    const { decideApproval, getApprovals, postManualJournal } = await import('../../backend/app/approvals/app.ts');
+    const deps = { db: t.db };
+    const tenantRef = { accountId: 'acct_Approvals', livemode: false };
+    const dev = { tenant: tenantRef, user: { id: 'usr_dev', roles: ['developer'] } };
+    const admin = { tenant: tenantRef, user: { id: 'usr_admin', roles: ['admin'] } };
+    const viewer = { tenant: tenantRef, user: { id: 'usr_view', roles: ['view_only'] } };
+    const r = await postManualJournal(deps, dev, { csv: journal('app', '1500.00'), reason: 'from the App' });
+    expect(r).toMatchObject({
+      status: 'pending_approval',
+      approval: { requested_by: 'stripe:usr_dev', can_decide: false },
+    });
+    const seen = await getApprovals(deps, viewer, { status: 'pending' });
+    expect(seen).toMatchObject({ threshold_minor: '100000', can_approve: false, you: 'stripe:usr_view' });
+    expect(seen.approvals.find((a) => a.id === r.approval!.id)!.can_decide).toBe(false);
+    const forAdmin = await getApprovals(deps, admin, { status: 'pending' });
+    expect(forAdmin.approvals.find((a) => a.id === r.approval!.id)!.can_decide).toBe(true);
+    const refused = await refusal(decideApproval(deps, viewer, r.approval!.id, { decision: 'approve' }));
+    expect(refused.code).toBe('forbidden');
+    const done = await decideApproval(deps, admin, r.approval!.id, { decision: 'approve' });
+    expect(done).toMatchObject({ status: 'approved', decided_by: 'stripe:usr_admin' });
+    expect(await manualEntries()).toContain('manual:app');
+    const small = await postManualJournal(deps, dev, { csv: journal('app-small', '10.00') });
+    expect(small).toMatchObject({ status: 'posted', posted: 1, approval: null });
+  });
+});
