@@ -128,6 +128,18 @@ export const TenantSettingsSchema = z.strictObject({
     .default(null),
   /** Account names per role, when the tenant's chart uses its own names. */
   account_names: z.partialRecord(z.enum(ACCOUNT_ROLES), z.string().min(1)).default({}),
+  /**
+   * The first day of the books when they start from imported opening balances: nothing Stripe did
+   * before it is booked again (its objects are still read, so later events on them book). Set by
+   * the opening balances import.
+   */
+  cutover_date: localDate.nullable().default(null),
+  /**
+   * Materiality threshold, in minor units of the functional currency: a manual journal or rule
+   * change moving more than this in any period, and every period reopen, waits for a second
+   * user's approval. Null: no approvals.
+   */
+  approval_threshold_minor: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER).nullable().default(null),
 });
 
 export type TenantSettings = z.infer<typeof TenantSettingsSchema>;

@@ -6,7 +6,8 @@
  */
 import { z } from 'zod';
 import { AccrueError } from '../../shared/errors.ts';
-import { importManualJournal } from '../app/imports/manual-journal.ts';
+import { submitManualJournal } from '../app/approvals/kinds.ts';
+import { Queued } from './approvals.ts';
 import { importOpeningBalances } from '../app/imports/opening-balances.ts';
 import type { Tenant } from '../ledger/tenants.ts';
 import type { AdminRoute, RouteContext } from './routes.ts';
@@ -87,11 +88,25 @@ export const IMPORT_ROUTES: AdminRoute[] = [
     tag: 'imports',
     summary: 'Post manual journal entries from a balanced CSV (all or nothing; a repeated import is a no-op)',
     description:
-      'Columns: entry_key, date, account_role, currency, debit, credit, reason (required); account, memo, customer, invoice, product (optional). Rows sharing an entry_key form one entry, which must balance and fall in an open period. See docs/accounting.md, "Manual journal entries".',
+      'Columns: entry_key, date, account_role, currency, debit, credit, reason (required); account, memo, customer, invoice, product (optional). Rows sharing an entry_key form one entry, which must balance and fall in an open period. See docs/accounting.md, "Manual journal entries". With approvals on, a journal moving more than the threshold in any period answers `{approval}` and is posted when an approver approves it.',
     params: TenantParams,
-    body: CsvBody,
-    response: ManualJournalResult,
-    handle: async (ctx) => importManualJournal(ctx.deps.db, tenantOf(ctx), { csv: ctx.body.csv, author: ctx.actor }),
+    body: CsvBody.extend({
+      reason: z
+        .string()
+        .trim()
+        .max(1_000)
+        .optional()
+        .describe("Why, for the approval queue (default: the entries' reasons)."),
+    }).strict(),
+    response: z.union([ManualJournalResult, Queued]),
+    handle: async (ctx) => {
+      const r = await submitManualJournal(ctx.deps.db, tenantOf(ctx), {
+        csv: ctx.body.csv,
+        author: ctx.actor,
+        reason: ctx.body.reason,
+      });
+      return 'applied' in r ? r.applied : r;
+    },
   }),
   importRoute({
     id: 'importOpeningBalances',

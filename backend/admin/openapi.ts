@@ -79,7 +79,7 @@ export function buildOpenApiDocument(routes: AdminRoute[]): Record<string, unkno
       title: 'Accrue Admin API',
       version: ADMIN_API_VERSION,
       description:
-        'Support-staff operations on Accrue tenants. Every call needs a staff key; `viewer` keys read, `operator` keys also change things. ' +
+        'Support-staff operations on Accrue tenants. Every call needs a staff key; `viewer` keys read, `operator` keys also change things, `approver` keys also decide the approval queue. ' +
         'Every call, refused ones included, is written to the audit log. Lists page with `limit` and the `next` cursor passed back as `after`.',
     },
     servers: [{ url: '/admin' }],

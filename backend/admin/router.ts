@@ -26,7 +26,7 @@ import type { AdminRole } from './schema.ts';
 import { adminActor } from './util.ts';
 
 /** Roles in order of power: a route's role is the least one that may call it. */
-const ROLE_RANK: Record<AdminRole, number> = { viewer: 1, operator: 2 };
+const ROLE_RANK: Record<AdminRole, number> = { viewer: 1, operator: 2, approver: 3 };
 /** Header that may carry the key instead of `Authorization: Bearer`. */
 export const ADMIN_KEY_HEADER = 'x-accrue-admin-key';
 /** Largest admin request body: an import's CSV (the app's own JSON limit). */

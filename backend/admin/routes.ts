@@ -9,10 +9,12 @@ import { AccrueError } from '../../shared/errors.ts';
 import type { ProcessDeps } from '../app/process.ts';
 import type { Db } from '../db/database.ts';
 import { QUEUES, type Jobs } from '../jobs/runner.ts';
-import { closePeriod, listPeriods, reopenPeriod } from '../ledger/periods.ts';
+import { closePeriod, listPeriods } from '../ledger/periods.ts';
 import type { Tenant } from '../ledger/tenants.ts';
 import type { Logger } from '../log/logger.ts';
 import { AuditItem, AuditQuery, listAudit } from './audit.ts';
+import { submitPeriodReopen } from '../app/approvals/kinds.ts';
+import { APPROVAL_ROUTES, Queued } from './approvals.ts';
 import { IMPORT_ROUTES } from './imports.ts';
 import {
   EventDetail,
@@ -458,13 +460,17 @@ export const ADMIN_ROUTES: AdminRoute[] = [
     path: '/tenants/:tenantId/periods/:period/reopen',
     role: 'operator',
     tag: 'periods',
-    summary: 'Reopen the latest closed period, with a required reason',
+    summary: 'Reopen the latest closed period, with a required reason (queued for approval when approvals are on)',
     params: PeriodParams,
     body: ReopenBody,
-    response: PeriodItem,
+    response: z.union([PeriodItem, Queued]),
     handle: async (ctx) => {
-      const p = await reopenPeriod(ctx.deps.db, tenantOf(ctx), ctx.params.period, ctx.actor, ctx.body.reason);
-      return { ...p, closedAt: null };
+      const r = await submitPeriodReopen(ctx.deps.db, tenantOf(ctx), {
+        period: ctx.params.period,
+        actor: ctx.actor,
+        reason: ctx.body.reason,
+      });
+      return 'applied' in r ? { ...r.applied, closedAt: null } : r;
     },
   }),
   // Audit
@@ -481,6 +487,7 @@ export const ADMIN_ROUTES: AdminRoute[] = [
   }),
   // Imports
   ...IMPORT_ROUTES,
+  ...APPROVAL_ROUTES,
 ];
 
 let cachedDocument: Record<string, unknown> | null = null;

@@ -10,7 +10,7 @@ import type { DB } from '../db/schema.ts';
 type Id = ColumnType<bigint, bigint | number | string | undefined, never>;
 
 /** What a key may do: `viewer` reads, `operator` also changes things. */
-export const ADMIN_ROLES = ['viewer', 'operator'] as const;
+export const ADMIN_ROLES = ['viewer', 'operator', 'approver'] as const;
 export type AdminRole = (typeof ADMIN_ROLES)[number];
 
 export interface AdminKeysTable {

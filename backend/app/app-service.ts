@@ -16,6 +16,7 @@ import type { Jobs } from '../jobs/runner.ts';
 import type { Logger } from '../log/logger.ts';
 import { systemClock, type Clock } from '../qbo/clock.ts';
 import type { AccrueAppService, AppDeps, AppServiceDeps, QboDeps } from './app-api/types.ts';
+import { decideApproval, getApprovals, postManualJournal } from './approvals/app.ts';
 import { listExceptions, resolveException, retryException } from './exceptions/exceptions.ts';
 import { getAccountMapping, updateAccountMapping } from './mapping/account-mapping.ts';
 import { listQboAccounts } from './mapping/chart.ts';
@@ -78,6 +79,9 @@ export function createAppService(options: AppServiceDeps): AccrueAppService {
     getMetrics: (caller, query) => getMetrics(deps, caller, query),
     getRpo: (caller, query) => getRpo(deps, caller, query),
     getRevenueBridge: (caller, query) => getRevenueBridge(deps, caller, query),
+    listApprovals: (caller, query) => getApprovals(deps, caller, query),
+    decideApproval: (caller, id, req) => decideApproval(deps, caller, id, req),
+    postManualJournal: (caller, req) => postManualJournal(deps, caller, req),
     getInvoiceDetail: (caller, invoiceId) => getInvoiceDetail(deps, caller, invoiceId),
     getCustomerDetail: (caller, customerId) => getCustomerDetail(deps, caller, customerId),
   };

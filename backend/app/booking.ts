@@ -9,6 +9,7 @@ import { sql } from 'kysely';
 import { isAccrueError } from '../../shared/errors.ts';
 import { aggregateKeyOf, factKey, runEngine, type Fact } from '../../shared/engine/index.ts';
 import { parseFact, serializeFact } from '../../shared/engine/facts.ts';
+import { entriesFromCutover } from '../../shared/engine/cutover.ts';
 import type { EntryDraft, LineDraft, LocalDate } from '../../shared/journal.ts';
 import { ROLE_INFO, type AccountRole } from '../../shared/accounts.ts';
 import type { Db, Tx } from '../db/database.ts';
@@ -212,7 +213,8 @@ export async function bookAggregates(
       const details = ex.severity === 'warning' ? { aggregate, severity: 'warning' } : { aggregate };
       await recordException(tx, tenant.id, 'engine', objectId, ex.reason, details);
     }
-    for (const d of result.entries) {
+    // Books that start at a cutover take nothing Stripe did before it (its objects are still known).
+    for (const d of entriesFromCutover(result.entries, settings.cutover_date)) {
       if (scope.datedAfter !== undefined && d.postingDate <= scope.datedAfter) continue;
       drafts.push(d);
     }

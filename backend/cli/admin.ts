@@ -38,10 +38,11 @@ export function adminCommand(deps: AdminCommandDeps = defaultDeps): Command {
   return {
     name: 'admin',
     summary: 'Manage support-staff keys for the Admin API (/admin)',
-    usage: 'admin <create-key --name "…" --role viewer|operator | list-keys | revoke-key <prefix>>',
+    usage: 'admin <create-key --name "…" --role viewer|operator|approver | list-keys | revoke-key <prefix>>',
     details:
       'create-key prints the new key once: store it in a password manager, it cannot be shown again.\n' +
-      'viewer keys read; operator keys also replay events, resolve exceptions, trigger jobs and close or reopen periods.\n' +
+      'viewer keys read; operator keys also replay events, resolve exceptions, trigger jobs and close or reopen periods;\n' +
+      'approver keys also approve or reject changes waiting in the approval queue (not their own).\n' +
       'Send a key as "Authorization: Bearer <key>" or "X-Accrue-Admin-Key: <key>".',
     options: {
       name: { type: 'string', description: 'Who the key is for (create-key)' },

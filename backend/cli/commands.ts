@@ -26,7 +26,8 @@ import { openDatabase } from '../db/database.ts';
 import { EXPORT_FORMATS, exportLedger, type ExportFormat } from '../exports/index.ts';
 import { Jobs } from '../jobs/runner.ts';
 import { loadLedgerLines } from '../ledger/ledger.ts';
-import { calendarOf, closePeriod, listPeriods, reopenPeriod } from '../ledger/periods.ts';
+import { calendarOf, closePeriod, listPeriods } from '../ledger/periods.ts';
+import { submitPeriodReopen } from '../app/approvals/kinds.ts';
 import { createLogger } from '../log/logger.ts';
 import { str, UsageError, type Command } from './framework.ts';
 import { ROLE_DETAILS, serveRole, startServing } from './serve.ts';
@@ -340,7 +341,15 @@ const period: Command = {
       const tenant = await tenantFrom(ctx, values);
       const actor = String(values.actor);
       if (action === 'close') await closePeriod(ctx.db, tenant, key!, actor);
-      if (action === 'reopen') await reopenPeriod(ctx.db, tenant, key!, actor, reason!);
+      if (action === 'reopen') {
+        const r = await submitPeriodReopen(ctx.db, tenant, { period: key!, actor, reason: reason! });
+        if ('approval' in r) {
+          process.stdout.write(
+            `reopening ${key} waits for approval: request ${r.approval.id} (accrue approvals approve ${r.approval.id} --tenant …)\n`,
+          );
+          return 0;
+        }
+      }
       const ps = await listPeriods(ctx.db, tenant.id);
       process.stdout.write(
         ps

@@ -7,7 +7,7 @@
 import { readFile } from 'node:fs/promises';
 import { AccrueError } from '../../shared/errors.ts';
 import { formatMinor } from '../../shared/money.ts';
-import { importManualJournal } from '../app/imports/manual-journal.ts';
+import { submitManualJournal } from '../app/approvals/kinds.ts';
 import { importOpeningBalances } from '../app/imports/opening-balances.ts';
 import { loadConfig } from '../config/config.ts';
 import { openDatabase, type Db } from '../db/database.ts';
@@ -22,7 +22,7 @@ export interface ImportCommandDeps {
   out(s: string): void;
 }
 
-const defaultDeps: ImportCommandDeps = {
+export const defaultImportDeps: ImportCommandDeps = {
   async open() {
     const config = loadConfig();
     const database = await openDatabase({
@@ -46,7 +46,7 @@ async function readCsvFile(path: string): Promise<string> {
 }
 
 /** The `import` command. */
-export function importCommand(deps: ImportCommandDeps = defaultDeps): Command {
+export function importCommand(deps: ImportCommandDeps = defaultImportDeps): Command {
   return {
     name: 'import',
     summary: 'Import a manual journal or a cutover’s opening balances from CSV (all or nothing; repeatable)',
@@ -57,6 +57,10 @@ export function importCommand(deps: ImportCommandDeps = defaultDeps): Command {
     options: {
       ...TENANT_OPTIONS,
       cutover: { type: 'string', description: "opening-balances: the books' first day (a period's first day)" },
+      reason: {
+        type: 'string',
+        description: 'journal: why, when it needs approval (default: the entries\u2019 reasons)',
+      },
       author: {
         type: 'string',
         description: 'Who imports it (recorded on every entry)',
@@ -78,7 +82,17 @@ export function importCommand(deps: ImportCommandDeps = defaultDeps): Command {
       try {
         const tenant = await getTenant(db, { accountId: account, livemode: values.live === true });
         if (kind === 'journal') {
-          const r = await importManualJournal(db, tenant, { csv, author });
+          const submitted = await submitManualJournal(db, tenant, {
+            csv,
+            author,
+            reason: str(values.reason, 'reason'),
+          });
+          if ('approval' in submitted) {
+            const a = submitted.approval;
+            deps.out(`${a.summary}: waits for approval, request ${a.id} (accrue approvals approve ${a.id})\n`);
+            return 0;
+          }
+          const r = submitted.applied;
           deps.out(
             `${r.entries} entries (${r.lines} lines): ${r.posted} posted, ${r.alreadyPosted} already in the ledger\n`,
           );

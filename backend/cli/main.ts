@@ -4,12 +4,13 @@
  * (see framework.ts for the codes).
  */
 import { importCommand } from './imports.ts';
+import { approvalsCommand } from './approvals.ts';
 import { helpText, runCommand, type Command } from './framework.ts';
 import { adminCommand } from './admin.ts';
 import { coreCommands } from './commands.ts';
 
 export function allCommands(): Command[] {
-  return [...coreCommands(), adminCommand(), importCommand()];
+  return [...coreCommands(), adminCommand(), importCommand(), approvalsCommand()];
 }
 
 function overview(cmds: Command[]): string {

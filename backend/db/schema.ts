@@ -254,6 +254,34 @@ export interface InboxCountersTable {
   last_seq: bigint;
 }
 
+export interface ApprovalRequestsTable {
+  id: Id;
+  tenant_id: Ref;
+  kind: string;
+  request_key: string;
+  payload: ColumnType<unknown, string, never>;
+  summary: string;
+  reason: string;
+  movement_minor: bigint | null;
+  status: Generated<'pending' | 'approved' | 'rejected'>;
+  requested_by: string;
+  requested_at: Generated<Date>;
+  decided_by: string | null;
+  decided_at: Date | null;
+  decision_note: string | null;
+  result: ColumnType<unknown, string | null, string | null>;
+}
+
+export interface ApprovalEventsTable {
+  id: Id;
+  tenant_id: Ref;
+  approval_id: Ref;
+  action: 'requested' | 'approved' | 'rejected' | 'apply_failed';
+  actor: string;
+  note: string | null;
+  at: Generated<Date>;
+}
+
 export interface DB {
   tenants: TenantsTable;
   tenant_settings_history: TenantSettingsHistoryTable;
@@ -278,4 +306,6 @@ export interface DB {
   qbo_connect_attempts: QboConnectAttemptsTable;
   qbo_connect_failures: QboConnectFailuresTable;
   inbox_counters: InboxCountersTable;
+  approval_requests: ApprovalRequestsTable;
+  approval_events: ApprovalEventsTable;
 }

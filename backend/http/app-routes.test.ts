@@ -66,7 +66,9 @@ const ADMIN: SignedExtra = { mode: 'test', stripe_roles: ['admin'] };
 
 function generalSettings(): SettingsResponse['settings'] {
   const { product_rules: _r, fx_rates: _f, fx_provider: _p, account_names: _a, ...general } = defaultSettings();
-  return general;
+  // Set by the opening balances import and by an operator, not by the Settings view.
+  const { cutover_date: _c, approval_threshold_minor: _t, ...edited } = general;
+  return edited;
 }
 
 /** A fake service that records the callers it saw and keeps a versioned settings document. */
@@ -145,6 +147,9 @@ function fakeService() {
     getMetrics: unimplemented('getMetrics'),
     getRpo: unimplemented('getRpo'),
     getRevenueBridge: unimplemented('getRevenueBridge'),
+    listApprovals: unimplemented('listApprovals'),
+    decideApproval: unimplemented('decideApproval'),
+    postManualJournal: unimplemented('postManualJournal'),
   };
   return { service, calls };
 }

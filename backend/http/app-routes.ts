@@ -50,6 +50,15 @@ import {
   RpoQuerySchema,
   RpoResponseSchema,
 } from '../../shared/api/cockpit.ts';
+import {
+  APPROVAL_APP_ROUTES,
+  ApprovalsQuerySchema,
+  ApprovalsResponseSchema,
+  AppApprovalSchema,
+  DecideApprovalRequestSchema,
+  ManualJournalRequestSchema,
+  ManualJournalResponseSchema,
+} from '../../shared/api/approvals.ts';
 import { AccrueError } from '../../shared/errors.ts';
 import type { AppCaller, AppService } from '../app/app-api/types.ts';
 import { appAuth, appCallerOf, appCors, requireWriteRole, type AppAuthOptions } from './app-auth.ts';
@@ -152,6 +161,7 @@ export function appRouter(service: AppService, options: AppRouterOptions = {}): 
   productRoutes(r, service);
   exceptionRoutes(r, service);
   reportRoutes(r, service);
+  approvalRoutes(r, service);
   return r;
 }
 
@@ -393,6 +403,42 @@ function cockpitRoutes(r: Router, service: AppService): void {
         RevenueBridgeResponseSchema,
         await service.getRevenueBridge(c, parseWith(ReportQuerySchema, req.query, 'query')),
       ),
+    ),
+  );
+}
+
+/** Manual journals (edit rights) and the approval queue (read by all; decided by approvers, checked by the use case). */
+function approvalRoutes(r: Router, service: AppService): void {
+  r.get(
+    APPROVAL_APP_ROUTES.approvals,
+    route(async (req, res, c) =>
+      send(
+        res,
+        ApprovalsResponseSchema,
+        await service.listApprovals(c, parseWith(ApprovalsQuerySchema, req.query, 'query')),
+      ),
+    ),
+  );
+  r.post(
+    APPROVAL_APP_ROUTES.approvalDecide,
+    route(async (req, res, c) =>
+      send(
+        res,
+        AppApprovalSchema,
+        await service.decideApproval(c, idParam(req), parseWith(DecideApprovalRequestSchema, req.body, 'body')),
+      ),
+    ),
+  );
+  r.post(
+    APPROVAL_APP_ROUTES.manualJournal,
+    route(
+      async (req, res, c) =>
+        send(
+          res,
+          ManualJournalResponseSchema,
+          await service.postManualJournal(c, parseWith(ManualJournalRequestSchema, req.body, 'body')),
+        ),
+      { write: true },
     ),
   );
 }

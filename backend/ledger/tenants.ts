@@ -191,6 +191,38 @@ export async function updateSettings(
   });
 }
 
+/**
+ * Changes some settings inside the caller's transaction (e.g. the cutover date an import sets),
+ * as a new settings version with its history row. Returns the tenant as it now is.
+ */
+export async function changeSettingsIn(
+  tx: Tx,
+  tenantId: bigint,
+  change: Partial<TenantSettings>,
+  actor: string,
+): Promise<Tenant> {
+  const cur = await tx
+    .selectFrom('tenants')
+    .select(['settings', 'settings_version'])
+    .where('id', '=', tenantId)
+    .forUpdate()
+    .executeTakeFirst();
+  if (!cur) throw new AccrueError('not_found', `no tenant ${tenantId}`);
+  const base = (typeof cur.settings === 'string' ? JSON.parse(cur.settings) : cur.settings) as TenantSettingsInput;
+  const json = JSON.stringify(TenantSettingsSchema.parse({ ...base, ...change }));
+  const version = cur.settings_version + 1;
+  await tx
+    .updateTable('tenants')
+    .set({ settings: json, settings_version: version })
+    .where('id', '=', tenantId)
+    .execute();
+  await tx
+    .insertInto('tenant_settings_history')
+    .values({ tenant_id: tenantId, version, settings: json, changed_by: actor })
+    .execute();
+  return getTenantById(tx, tenantId);
+}
+
 export async function settingsHistory(db: Db, tenantId: bigint) {
   return db
     .selectFrom('tenant_settings_history')

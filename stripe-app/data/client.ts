@@ -23,6 +23,18 @@ import {
   type RpoResponse,
 } from '../../shared/api/cockpit.ts';
 import {
+  APPROVAL_APP_ROUTES,
+  AppApprovalSchema,
+  ApprovalsResponseSchema,
+  ManualJournalResponseSchema,
+  type AppApproval,
+  type ApprovalsQuery,
+  type ApprovalsResponse,
+  type DecideApprovalRequest,
+  type ManualJournalRequest,
+  type ManualJournalResponse,
+} from '../../shared/api/approvals.ts';
+import {
   AccountMappingResponseSchema,
   APP_HEADERS,
   APP_ROUTES,
@@ -134,6 +146,9 @@ export interface AppClient {
   /** `asOf` defaults to the last day released. */
   getRpo(asOf?: string): Promise<RpoResponse>;
   getRevenueBridge(periods: number): Promise<RevenueBridgeResponse>;
+  listApprovals(status?: ApprovalsQuery['status']): Promise<ApprovalsResponse>;
+  decideApproval(approvalId: string, req: DecideApprovalRequest): Promise<AppApproval>;
+  postManualJournal(req: ManualJournalRequest): Promise<ManualJournalResponse>;
 }
 
 function queryString(query: Record<string, string | number | undefined>): string {
@@ -169,6 +184,7 @@ export function createAppClient(context: AppContext): AppClient {
     ...syncMethods(call),
     ...reportMethods(call),
     ...cockpitMethods(call),
+    ...approvalMethods(call),
   };
 }
 
@@ -350,5 +366,18 @@ function cockpitMethods(call: Call): Pick<AppClient, CockpitMethod> {
     getRpo: (asOf) => call('GET', `${APP_ROUTES.rpo}${queryString({ as_of: asOf })}`, RpoResponseSchema),
     getRevenueBridge: (periods) =>
       call('GET', `${APP_ROUTES.revenueBridge}${queryString({ periods })}`, RevenueBridgeResponseSchema),
+  };
+}
+
+type ApprovalMethod = 'listApprovals' | 'decideApproval' | 'postManualJournal';
+
+function approvalMethods(call: Call): Pick<AppClient, ApprovalMethod> {
+  return {
+    listApprovals: (status) =>
+      call('GET', `${APPROVAL_APP_ROUTES.approvals}${queryString({ status })}`, ApprovalsResponseSchema),
+    decideApproval: (id, req) =>
+      call('POST', routePath(APPROVAL_APP_ROUTES.approvalDecide, id), AppApprovalSchema, { body: req, write: true }),
+    postManualJournal: (req) =>
+      call('POST', APPROVAL_APP_ROUTES.manualJournal, ManualJournalResponseSchema, { body: req, write: true }),
   };
 }

@@ -278,6 +278,11 @@ function samples(): Record<string, { path: string; body?: object; expect: number
       expect: 200,
     },
     listAudit: { path: '/audit?limit=3', expect: 200 },
+    listApprovals: { path: `/tenants/${tid}/approvals?status=all&limit=5`, expect: 200 },
+    getApproval: { path: `/tenants/${tid}/approvals/${approvalId}`, expect: 200 },
+    // Only an approver key decides: viewer and operator keys are refused (test/approvals decides).
+    approveChange: { path: `/tenants/${tid}/approvals/${approvalId}/approve`, body: {}, expect: 403 },
+    rejectChange: { path: `/tenants/${tid}/approvals/${approvalId}/reject`, body: { note: 'not now' }, expect: 403 },
     importManualJournal: {
       path: `/tenants/${tid}/imports/journal`,
       body: {
@@ -293,6 +298,7 @@ function samples(): Record<string, { path: string; body?: object; expect: number
   };
 }
 const exceptionIds: Record<string, string> = {};
+let approvalId = '0';
 
 describe('admin API', () => {
   beforeAll(async () => {
@@ -302,6 +308,10 @@ describe('admin API', () => {
       .where('tenant_id', '=', tenant.id)
       .execute();
     for (const r of rows) exceptionIds[r.kind] = r.id.toString();
+    const { requestApproval } = await import('../../backend/app/approvals/queue.ts');
+    await import('../../backend/app/approvals/kinds.ts');
+    const change = { kind: 'period_reopen', payload: { period: '2025-11' }, summary: 'sample', reason: 'sample' };
+    approvalId = (await requestApproval(t.db, tenant, { ...change, movementMinor: null, requestedBy: 'someone' })).id;
   });
 
   it('has a sample for every route in the table', () => {
@@ -335,7 +345,7 @@ describe('admin API', () => {
       const sample = s[r.id]!;
       const res = await call(r.method, sample.path, viewerKey, sample.body, 'header');
       const a = await lastAudit();
-      if (r.role === 'operator') {
+      if (r.role !== 'viewer') {
         expect(res.status, r.id).toBe(403);
         expect(res.body.error.code).toBe('forbidden');
         expect(a).toMatchObject({ status: 403, outcome: 'forbidden', key_name: 'Vera Viewer', role: 'viewer' });
@@ -361,6 +371,10 @@ describe('admin API', () => {
       const res = await call(r.method, sample.path, operatorKey, sample.body);
       expect(res.status, `${r.id}: ${res.text}`).toBe(sample.expect);
       const a = await lastAudit();
+      if (r.role === 'approver') {
+        expect(a).toMatchObject({ status: 403, outcome: 'forbidden', role: 'operator' });
+        continue;
+      }
       expect(a).toMatchObject({
         method: r.method.toUpperCase(),
         route: r.path,
@@ -667,12 +681,12 @@ describe('admin API', () => {
     expect(new Set(ids).size).toBe(ids.length);
     expect(p1.body.data.every((j: { tenantId: string }) => j.tenantId === tenant.id.toString())).toBe(true);
     const audit = await call('get', '/audit?outcome=forbidden&limit=100', viewerKey);
-    const writes = ADMIN_ROUTES.filter((r) => r.role === 'operator').length;
-    expect(audit.body.data).toHaveLength(writes);
-    expect(
-      audit.body.data.every(
-        (x: { outcome: string; keyName: string }) => x.outcome === 'forbidden' && x.keyName === 'Vera Viewer',
-      ),
-    ).toBe(true);
+    // The viewer was refused every write; the operator only the approver's decisions.
+    const writes = ADMIN_ROUTES.filter((r) => r.role !== 'viewer').length;
+    const decisions = ADMIN_ROUTES.filter((r) => r.role === 'approver').length;
+    expect(audit.body.data).toHaveLength(writes + decisions);
+    const by = (name: string) => audit.body.data.filter((x: { keyName: string }) => x.keyName === name).length;
+    expect([by('Vera Viewer'), by('Otto Operator')]).toEqual([writes, decisions]);
+    expect(audit.body.data.every((x: { outcome: string }) => x.outcome === 'forbidden')).toBe(true);
   });
 });

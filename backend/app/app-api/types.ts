@@ -37,6 +37,14 @@ import type {
   RpoQuery,
   RpoResponse,
 } from '../../../shared/api/cockpit.ts';
+import type {
+  AppApproval,
+  ApprovalsQuery,
+  ApprovalsResponse,
+  DecideApprovalRequest,
+  ManualJournalRequest,
+  ManualJournalResponse,
+} from '../../../shared/api/approvals.ts';
 import type { Db } from '../../db/database.ts';
 import type { Jobs } from '../../jobs/runner.ts';
 import type { Logger } from '../../log/logger.ts';
@@ -85,6 +93,12 @@ export interface AppService {
   getRevenueBridge(caller: AppCaller, query: ReportQuery): Promise<RevenueBridgeResponse>;
   getInvoiceDetail(caller: AppCaller, invoiceId: string): Promise<InvoiceDetailResponse>;
   getCustomerDetail(caller: AppCaller, customerId: string): Promise<CustomerDetailResponse>;
+  /** The approval queue with what this caller may decide. */
+  listApprovals(caller: AppCaller, query: ApprovalsQuery): Promise<ApprovalsResponse>;
+  /** `forbidden` unless the caller approves and did not request it; applying it may refuse (4xx). */
+  decideApproval(caller: AppCaller, approvalId: string, req: DecideApprovalRequest): Promise<AppApproval>;
+  /** Posts a manual journal, or queues it when it moves more than the threshold in a period. */
+  postManualJournal(caller: AppCaller, req: ManualJournalRequest): Promise<ManualJournalResponse>;
 }
 
 /** What the OAuth callback page needs to say. */

@@ -211,6 +211,38 @@ export async function importManualJournal(
   tenant: Tenant,
   input: ManualJournalInput,
 ): Promise<ManualJournalResult> {
+  return (await checkOrImport(db, tenant, input, false)).result;
+}
+
+/**
+ * Checks the file as an import would — rows, balance, periods, accounts, used keys — and posts
+ * nothing: what an approval request is made of. `fresh` are the entries not yet in the ledger.
+ */
+export async function checkManualJournal(
+  db: Db,
+  tenant: Tenant,
+  input: ManualJournalInput,
+): Promise<{ result: ManualJournalResult; fresh: EntryDraft[] }> {
+  return checkOrImport(db, tenant, input, true);
+}
+
+/** The most a set of entries moves in any one period: per period, the sum of its debits. */
+export function largestPeriodMovement(tenant: Tenant, drafts: readonly EntryDraft[]): bigint {
+  const cal = calendarOf(tenant.settings);
+  const byPeriod = new Map<string, bigint>();
+  for (const d of drafts) {
+    const key = cal.periodOf(d.postingDate).key;
+    for (const l of d.lines) if (l.amountMinor > 0n) byPeriod.set(key, (byPeriod.get(key) ?? 0n) + l.amountMinor);
+  }
+  return [...byPeriod.values()].reduce((m, v) => (v > m ? v : m), 0n);
+}
+
+async function checkOrImport(
+  db: Db,
+  tenant: Tenant,
+  input: ManualJournalInput,
+  checkOnly: boolean,
+): Promise<{ result: ManualJournalResult; fresh: EntryDraft[] }> {
   const author = input.author.trim();
   if (!author) throw new AccrueError('invalid_input', 'a manual journal needs its author');
   const problems = new ImportProblems();
@@ -232,6 +264,16 @@ export async function importManualJournal(
     const fresh = entries.filter((_, i) => !posted.has(drafts[i]!.key));
     await checkAgainstBooks(tx, tenant, fresh, problems);
     problems.throwIfAny(WHAT);
+    const freshDrafts = drafts.filter((_, i) => !posted.has(drafts[i]!.key));
+    if (checkOnly) {
+      const result = {
+        entries: entries.length,
+        lines: lines.length,
+        posted: 0,
+        alreadyPosted: entries.length - fresh.length,
+      };
+      return { result: { ...result, keys: drafts.map((d) => d.key) }, fresh: freshDrafts };
+    }
     const cache = newPostCache();
     const r = await postNewEntries(tx, tenant, drafts, { cause: `manual import by ${author}`, cache });
     if (r.conflicts.length) {
@@ -251,12 +293,13 @@ export async function importManualJournal(
         WHAT,
         moved.map((e) => ({ line: e.lines[0]!.line, problem: `entry ${e.key}: its period was closed meanwhile` })),
       );
-    return {
+    const result = {
       entries: entries.length,
       lines: lines.length,
       posted: r.created,
       alreadyPosted: entries.length - r.created,
       keys: drafts.map((d) => d.key),
     };
+    return { result, fresh: freshDrafts };
   });
 }

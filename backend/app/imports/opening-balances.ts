@@ -15,9 +15,10 @@ import { addDays } from '../../../shared/time.ts';
 import type { Db, Tx } from '../../db/database.ts';
 import { bodyHash, postNewEntries } from '../../ledger/ledger.ts';
 import { calendarOf } from '../../ledger/periods.ts';
-import type { Tenant } from '../../ledger/tenants.ts';
+import { changeSettingsIn, type Tenant } from '../../ledger/tenants.ts';
 import { amountCell, closedThrough, currencyCell, dateCell, idCell, textCell } from './checks.ts';
 import { importError, ImportProblems, readCsv, type CsvRow } from './csv.ts';
+import { checkKnown, knownStripe } from './known-customers.ts';
 import { postedHashes } from './manual-journal.ts';
 import {
   OPENING_KEY_PREFIX,
@@ -175,6 +176,11 @@ async function checkBooks(tx: Tx, tenant: Tenant, cutover: LocalDate, problems: 
 
 /** A tenant has one cutover: opening entries for another date refuse the whole file. */
 async function checkOneCutover(tx: Tx, tenant: Tenant, cutover: LocalDate) {
+  const stored = tenant.settings.cutover_date;
+  if (stored && stored !== cutover)
+    throw importError('conflict', WHAT, [
+      { line: 0, problem: `the books already start at the cutover ${stored}; a tenant has one cutover` },
+    ]);
   const other = await tx
     .selectFrom('journal_entries')
     .select(['posting_date'])
@@ -229,7 +235,15 @@ export async function importOpeningBalances(
           problem: `${r.key} was already imported with another amount, period or detail; correct it with a manual journal entry`,
         })),
       );
-    if (parsed.some((p) => !posted.has(p.key))) await checkBooks(tx, tenant, cutover!, problems);
+    if (parsed.some((p) => !posted.has(p.key))) {
+      await checkBooks(tx, tenant, cutover!, problems);
+      const ids = parsed.map((p) => ({
+        line: p.line,
+        customer: p.draft.lines[0]!.customer!,
+        invoice: p.draft.lines[0]!.invoice,
+      }));
+      checkKnown(ids, await knownStripe(tx, tenant), problems);
+    }
     problems.throwIfAny(WHAT);
     const r = await postNewEntries(
       tx,
@@ -243,6 +257,9 @@ export async function importOpeningBalances(
         WHAT,
         r.conflicts.map((d) => ({ line: firstLine.get(d.key) ?? 0, problem: `${d.key} was imported meanwhile` })),
       );
+    // The books start at the cutover: from now on nothing Stripe did before it is booked again.
+    if (tenant.settings.cutover_date !== cutover)
+      await changeSettingsIn(tx, tenant.id, { cutover_date: cutover! }, `opening balances import by ${author}`);
     const rowsTie = await tieOut(tx, tenant, cutover!, parsed);
     return {
       cutover: cutover!,
