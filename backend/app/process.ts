@@ -18,6 +18,7 @@
  * (`awaitPendingWriters`, `backend/inbox/drain-request.ts`).
  */
 import { releaseOpeningSchedules } from './imports/opening-release.ts';
+import { postRevaluations } from './revaluation.ts';
 import type Stripe from 'stripe';
 import pg from 'pg';
 import { AccrueError, isAccrueError } from '../../shared/errors.ts';
@@ -543,6 +544,7 @@ export async function releaseThrough(
   }
   // Deferred revenue imported at a cutover releases over its remaining period like any schedule.
   posted += await releaseOpeningSchedules(deps.db, tenant, target);
+  posted += await postRevaluations(deps.db, tenant, current, target);
   await deps.db
     .insertInto('release_state')
     .values({ tenant_id: tenantId, released_through: target })

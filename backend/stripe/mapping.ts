@@ -10,7 +10,7 @@
 import type Stripe from 'stripe';
 import { AccrueError } from '../../shared/errors.ts';
 import { normalizeCurrency } from '../../shared/money.ts';
-import type { Fact } from '../../shared/engine/facts.ts';
+import type { BalanceTxnFact, Fact } from '../../shared/engine/facts.ts';
 import type { StripeReader } from './reader.ts';
 import { applicationFeeFacts } from './connect-facts.ts';
 import { invoiceItemFacts } from './invoice-item-facts.ts';
@@ -23,6 +23,7 @@ import {
   failureInstant,
   idOf,
   invoiceFacts,
+  paidOutTransactions,
   refundFacts,
   REFUNDS_PER_CHARGE_MAX,
 } from './object-facts.ts';
@@ -212,6 +213,7 @@ async function mapEvent(
         currency: normalizeCurrency(po.currency),
         // Paid: the day the money arrives; failed: when Stripe created the failure (or the arrival date).
         at: event.type === 'payout.paid' ? po.arrival_date : await failureInstant(reader, po),
+        ...(await paidOutFields(reader, po)),
       });
       break;
     }
@@ -219,4 +221,13 @@ async function mapEvent(
       await invoiceItemFacts(reader, objectId, out);
       break;
   }
+}
+
+/** What a payout paid out, when Stripe lists it (a payout from a foreign balance realizes its exchange difference on it). */
+async function paidOutFields(
+  reader: StripeReader,
+  po: Stripe.Payout,
+): Promise<{ balanceTransactions?: BalanceTxnFact[] }> {
+  const listed = await paidOutTransactions(reader, po);
+  return listed ? { balanceTransactions: listed } : {};
 }
