@@ -8,6 +8,7 @@ import { describe, expect, it } from 'vitest';
 import type { EntryDraft } from '../../shared/journal.ts';
 import type { LedgerLine } from '../../shared/ledger-rows.ts';
 import { rollforward } from '../../shared/reports/rollforward.ts';
+import { stripeBalance } from '../../shared/reports/stripe-balance.ts';
 import { replayPure } from './run.ts';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -53,6 +54,31 @@ describe('a Stripe balance in EUR on USD books', () => {
     expect(balance.reduce((s, l) => s + l.amountMinor, 0n)).toBe(0n);
     const fx = lines.filter((l) => l.role === 'fx_gain_loss').reduce((s, l) => s + l.amountMinor, 0n);
     expect(fx).toBe(308n);
+  });
+});
+
+describe('the Stripe balance report', () => {
+  it('reconciles the EUR balance against its payout, with the realized difference', async () => {
+    const report = stripeBalance(ledgerLines(await scenarioEntries('fx-eur-balance-payout')));
+    expect(report.rows).toEqual([{ currency: 'eur', settledIn: 7680n, paidOut: 7680n, balance: 0n, carrying: 0n }]);
+    expect(report.payouts).toEqual([
+      {
+        entryKey: 'po:po_eurbal:paid',
+        payout: 'po_eurbal',
+        currency: 'eur',
+        amount: 7680n,
+        bank: 8294n,
+        carrying: 8542n,
+        realized: 248n,
+      },
+    ]);
+  });
+
+  it('keeps a USD balance apart from the EUR invoices it was paid for', async () => {
+    const report = stripeBalance(ledgerLines(await scenarioEntries('fx-revaluation-reversed')));
+    expect(report.rows).toEqual([
+      { currency: 'usd', settledIn: 11200n, paidOut: 0n, balance: 11200n, carrying: 11200n },
+    ]);
   });
 });
 
