@@ -1,7 +1,8 @@
 // Period-end revaluation beyond its golden (fx-revaluation-reversed): off by default, deferred
 // revenue never restated, a currency without a usable rate (missing or zero) raises an exception
 // and books nothing while the others book, an estimated rate books with a warning; and a payout
-// from a foreign balance with and without the list of what it paid out.
+// and books nothing while the others book, an estimated rate books with a warning; and a foreign
+// Stripe balance: payouts with and without the list of what they paid out, a dispute, a GBP charge.
 import { describe, expect, it } from 'vitest';
 import { minor } from '../money.ts';
 import { periodCalendar } from '../periods.ts';
@@ -170,5 +171,111 @@ describe('a payout from a foreign Stripe balance', () => {
     const { entries, exceptions } = runEngine({ settings: none, facts: [base], through: '2026-01-31' });
     expect(entries).toEqual([]);
     expect(exceptions[0]!.reason).toMatch(/no exchange rate EUR→USD/);
+  });
+});
+
+describe('a dispute and a one-time charge in a foreign Stripe balance', () => {
+  const day = (d: string): number => startOfDay(d, 'UTC');
+  const s = TenantSettingsSchema.parse({
+    fx_rates: [
+      { date: '2026-01-05', from: 'eur', to: 'usd', rate: '1.10' },
+      { date: '2026-01-05', from: 'gbp', to: 'usd', rate: '1.30' },
+      { date: '2026-01-20', from: 'eur', to: 'usd', rate: '1.20' },
+    ],
+  });
+  const eurBt = (id: string, amount: bigint, fee: bigint, d: string, rate: string | null = null): BalanceTxnFact => ({
+    id,
+    amountMinor: amount,
+    feeMinor: fee,
+    currency: eur,
+    exchangeRate: rate,
+    created: day(d),
+  });
+
+  it('withdraws the disputed euros at their own date and the fee with them', () => {
+    const invoice = {
+      type: 'invoice_finalized' as const,
+      invoice: 'in_d',
+      customer: 'cus_d',
+      currency: eur,
+      at: day('2026-01-05'),
+      totalMinor: 5000n,
+      taxMinor: 0n,
+      startingBalanceMinor: 0n,
+      endingBalanceMinor: 0n,
+      lines: [
+        {
+          id: 'il_d',
+          amountMinor: 5000n,
+          discountMinor: 0n,
+          creditMinor: 0n,
+          inclusiveTaxMinor: 0n,
+          exclusiveTaxMinor: 0n,
+          periodStart: day('2026-01-05'),
+          periodEnd: day('2026-01-05'),
+          product: 'prod_d',
+          price: null,
+          proration: false,
+          invoiceItem: null,
+          pendingItemCreatedAt: null,
+          description: null,
+        },
+      ],
+    };
+    const payment = {
+      type: 'payment' as const,
+      invoice: 'in_d',
+      payment: 'ch_d',
+      method: 'stripe' as const,
+      amountMinor: 5000n,
+      currency: eur,
+      at: day('2026-01-05'),
+      balanceTransaction: eurBt('txn_d', 5000n, 0n, '2026-01-05'),
+    };
+    const dispute = {
+      type: 'dispute_funds_withdrawn' as const,
+      dispute: 'dp_d',
+      charge: 'ch_d',
+      invoice: 'in_d',
+      amountMinor: 5000n,
+      currency: eur,
+      at: day('2026-01-20'),
+      balanceTransaction: eurBt('txn_dp', -5000n, 1500n, '2026-01-20'),
+    };
+    const { entries, exceptions } = runEngine({
+      settings: s,
+      facts: [invoice, payment, dispute],
+      through: '2026-01-31',
+    });
+    expect(exceptions).toEqual([]);
+    const dp = entries.find((e) => e.key.startsWith('dp:dp_d'))!;
+    const cash = dp.lines.find((l) => l.role === 'cash_clearing')!;
+    // 50.00 EUR left the balance at 1.20 (60.00), taken from revenue at the booking rate 1.10 (55.00).
+    expect([cash.amountMinor, cash.original]).toEqual([-6000n, { currency: eur, amountMinor: -5000n, rate: '1.2' }]);
+    expect(dp.lines.find((l) => l.role === 'fx_gain_loss')!.amountMinor).toBe(500n);
+    const fee = entries.find((e) => e.key === 'fee:txn_dp')!;
+    expect(fee.lines.map((l) => [l.role, l.amountMinor, l.original?.amountMinor])).toEqual([
+      ['fees', 1800n, 1500n],
+      ['cash_clearing', -1800n, -1500n],
+    ]);
+  });
+
+  it("books a GBP charge settled in EUR at the balance's rate, not Stripe's GBP→EUR rate", () => {
+    const charge = {
+      type: 'charge' as const,
+      charge: 'ch_g',
+      customer: null,
+      amountMinor: 1000n,
+      currency: 'gbp' as TenantSettings['functional_currency'],
+      at: day('2026-01-05'),
+      balanceTransaction: eurBt('txn_g', 1180n, 0n, '2026-01-05', '1.18'),
+      description: null,
+    };
+    const { entries, exceptions } = runEngine({ settings: s, facts: [charge], through: '2026-01-31' });
+    expect(exceptions).toEqual([]);
+    const cash = entries[0]!.lines.find((l) => l.role === 'cash_clearing')!;
+    // 11.80 EUR at 1.10 = 12.98 USD, with the euros kept; revenue is what settled.
+    expect([cash.amountMinor, cash.original?.currency, cash.original?.amountMinor]).toEqual([1298n, eur, 1180n]);
+    expect(entries[0]!.lines.find((l) => l.role === 'deferred_revenue')!.amountMinor).toBe(-1298n);
   });
 });
