@@ -1,6 +1,5 @@
 // Period-end revaluation beyond its golden (fx-revaluation-reversed): off by default, deferred
 // revenue never restated, a currency without a usable rate (missing or zero) raises an exception
-// and books nothing while the others book, an estimated rate books with a warning; and a payout
 // and books nothing while the others book, an estimated rate books with a warning; and a foreign
 // Stripe balance: payouts with and without the list of what they paid out, a dispute, a GBP charge.
 import { describe, expect, it } from 'vitest';
