@@ -30,6 +30,7 @@ export const ACCOUNT_ROLES = [
   'other_loss',
   'excluded',
   'shipping',
+  'fx_unrealized',
 ] as const;
 
 export type AccountRole = (typeof ACCOUNT_ROLES)[number];
@@ -195,6 +196,12 @@ export const ROLE_INFO: Record<AccountRole, RoleInfo> = {
     normal: -1,
     defaultName: 'Shipping Revenue',
     qbo: { type: 'Income', subType: 'OtherPrimaryIncome' },
+  },
+  fx_unrealized: {
+    kind: 'other_income',
+    normal: -1,
+    defaultName: 'Unrealized Exchange Gain or Loss',
+    qbo: { type: 'Other Expense', subType: 'ExchangeGainOrLoss' },
   },
 };
 

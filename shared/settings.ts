@@ -126,6 +126,11 @@ export const TenantSettingsSchema = z.strictObject({
     })
     .nullable()
     .default(null),
+  /**
+   * Restate foreign-currency balances of monetary accounts at each period end's rate (to
+   * `fx_unrealized`, reversed on the next day); deferred revenue is never restated.
+   */
+  revalue_monetary_balances: z.boolean().default(false),
   /** Account names per role, when the tenant's chart uses its own names. */
   account_names: z.partialRecord(z.enum(ACCOUNT_ROLES), z.string().min(1)).default({}),
   /**

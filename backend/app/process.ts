@@ -18,11 +18,13 @@
  * (`awaitPendingWriters`, `backend/inbox/drain-request.ts`).
  */
 import { releaseOpeningSchedules } from './imports/opening-release.ts';
+import { postRevaluations } from './revaluation.ts';
 import type Stripe from 'stripe';
 import pg from 'pg';
 import { AccrueError, isAccrueError } from '../../shared/errors.ts';
 import { eventTypeRank } from '../../shared/engine/order.ts';
 import type { LocalDate } from '../../shared/journal.ts';
+import type { Currency } from '../../shared/money.ts';
 import type { Db, Tx } from '../db/database.ts';
 import { errorChain, isTransientFailure } from '../errors.ts';
 import { QUEUES, type Jobs } from '../jobs/runner.ts';
@@ -111,6 +113,8 @@ interface PendingEvent extends PendingEventHead {
 interface RoundReaders {
   live: StripeReader;
   backfill: StripeReader | null;
+  /** The tenant's books' currency: a payout in it needs no list of what it paid out. */
+  functionalCurrency: Currency;
 }
 
 type Mapped =
@@ -152,7 +156,11 @@ export async function drainInbox(deps: ProcessDeps, tenantId: bigint): Promise<D
     const { events, last, full } = await nextBatch(deps.db, tenantId, limits, after, committing);
     if (!last) return { empty: true, fromStart };
     after = full ? last : null;
-    const readers: RoundReaders = { live: reader, backfill: await backfillReader(deps.db, tenantId, reader, events) };
+    const readers: RoundReaders = {
+      live: reader,
+      backfill: await backfillReader(deps.db, tenantId, reader, events),
+      functionalCurrency: tenant.settings.functional_currency,
+    };
     return { events, mapped: await mapBatch(readers, handled, events) };
   };
   // A read that fails while a commit is in flight is reported when awaited, not as unhandled.
@@ -307,6 +315,7 @@ async function mapBatch(
         const r = await collectFacts(
           ev.payload as Stripe.Event,
           ev.source === 'backfill' && readers.backfill ? readers.backfill : readers.live,
+          { functionalCurrency: readers.functionalCurrency },
         );
         mapped[i] = { ev, facts: r.facts.map(prepareFact), exceptions: r.exceptions };
       } catch (error) {
@@ -543,6 +552,7 @@ export async function releaseThrough(
   }
   // Deferred revenue imported at a cutover releases over its remaining period like any schedule.
   posted += await releaseOpeningSchedules(deps.db, tenant, target);
+  posted += await postRevaluations(deps.db, tenant, current, target);
   await deps.db
     .insertInto('release_state')
     .values({ tenant_id: tenantId, released_through: target })

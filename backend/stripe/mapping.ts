@@ -9,8 +9,8 @@
  */
 import type Stripe from 'stripe';
 import { AccrueError } from '../../shared/errors.ts';
-import { normalizeCurrency } from '../../shared/money.ts';
-import type { Fact } from '../../shared/engine/facts.ts';
+import { normalizeCurrency, type Currency } from '../../shared/money.ts';
+import type { BalanceTxnFact, Fact } from '../../shared/engine/facts.ts';
 import type { StripeReader } from './reader.ts';
 import { applicationFeeFacts } from './connect-facts.ts';
 import { invoiceItemFacts } from './invoice-item-facts.ts';
@@ -23,6 +23,7 @@ import {
   failureInstant,
   idOf,
   invoiceFacts,
+  paidOutTransactions,
   refundFacts,
   REFUNDS_PER_CHARGE_MAX,
 } from './object-facts.ts';
@@ -72,14 +73,27 @@ export interface MappingResult {
   exceptions: MappingException[];
 }
 
-export async function collectFacts(event: Stripe.Event, givenReader: StripeReader): Promise<MappingResult> {
+/** What the mapping may know of the tenant. */
+export interface MappingOptions {
+  /**
+   * The books' currency: a payout in it is booked without the list of what it paid out (one
+   * Stripe request saved per payout). Unknown: every automatic payout's list is read.
+   */
+  functionalCurrency?: Currency | undefined;
+}
+
+export async function collectFacts(
+  event: Stripe.Event,
+  givenReader: StripeReader,
+  options: MappingOptions = {},
+): Promise<MappingResult> {
   const out: MappingResult = { facts: [], exceptions: [] };
   const reader = toleratingMissingBalanceTransactions(givenReader, out);
   const obj = (event.data as { object: unknown }).object as Record<string, unknown>;
   const objectId = idOf(obj) ?? event.id;
   if (!HANDLED_EVENT_TYPES.includes(event.type)) return out;
   try {
-    await mapEvent(event, obj, objectId, reader, out);
+    await mapEvent(event, obj, objectId, reader, out, options);
   } catch (e) {
     reportMappingFailure(e, event, objectId, out);
   }
@@ -133,6 +147,7 @@ async function mapEvent(
   objectId: string,
   reader: StripeReader,
   out: MappingResult,
+  options: MappingOptions,
 ): Promise<void> {
   switch (event.type) {
     case 'invoice.finalized':
@@ -212,6 +227,7 @@ async function mapEvent(
         currency: normalizeCurrency(po.currency),
         // Paid: the day the money arrives; failed: when Stripe created the failure (or the arrival date).
         at: event.type === 'payout.paid' ? po.arrival_date : await failureInstant(reader, po),
+        ...(normalizeCurrency(po.currency) === options.functionalCurrency ? {} : await paidOutFields(reader, po)),
       });
       break;
     }
@@ -219,4 +235,13 @@ async function mapEvent(
       await invoiceItemFacts(reader, objectId, out);
       break;
   }
+}
+
+/** What a payout paid out, when Stripe lists it (a payout from a foreign balance realizes its exchange difference on it). */
+async function paidOutFields(
+  reader: StripeReader,
+  po: Stripe.Payout,
+): Promise<{ balanceTransactions?: BalanceTxnFact[] }> {
+  const listed = await paidOutTransactions(reader, po);
+  return listed ? { balanceTransactions: listed } : {};
 }

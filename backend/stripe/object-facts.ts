@@ -131,6 +131,23 @@ export function chargeSettlement(charge: Stripe.Charge): ChargeSettlementFact | 
   };
 }
 
+const PAYOUT_TYPES = new Set(['payout', 'payout_cancel', 'payout_failure']);
+
+/**
+ * The balance transactions an automatic payout paid out, without the payout's own; undefined
+ * for a manual payout or when the reader cannot list them.
+ */
+export async function paidOutTransactions(
+  reader: StripeReader,
+  po: Stripe.Payout,
+): Promise<BalanceTxnFact[] | undefined> {
+  if (!reader.payoutBalanceTransactions || po.automatic === false) return undefined;
+  const listed = await reader.payoutBalanceTransactions(po.id);
+  const facts: BalanceTxnFact[] = [];
+  for (const bt of listed) if (!PAYOUT_TYPES.has(bt.type)) facts.push(btFact(bt)!);
+  return facts.length > 0 ? facts : undefined;
+}
+
 export async function readBt(reader: StripeReader, ref: unknown): Promise<BalanceTxnFact | null> {
   if (ref && typeof ref === 'object' && (ref as { object?: string }).object === 'balance_transaction')
     return btFact(ref as Stripe.BalanceTransaction);

@@ -34,6 +34,12 @@ export interface StripeReader {
   creditNotesOfInvoice(invoice: string): Promise<string[]>;
   getDispute(id: string): Promise<Stripe.Dispute>;
   getPayout(id: string): Promise<Stripe.Payout>;
+  /**
+   * The balance transactions an automatic payout paid out (`balance_transactions?payout=`), for
+   * a payout from a foreign balance (its realized exchange difference). Optional: a reader
+   * without it leaves the payout's carrying amount unknown.
+   */
+  payoutBalanceTransactions?(payout: string): Promise<Stripe.BalanceTransaction[]>;
   getInvoiceItem(id: string): Promise<Stripe.InvoiceItem>;
   getCustomerBalanceTransaction(customer: string, id: string): Promise<Stripe.CustomerBalanceTransaction>;
 }
@@ -380,6 +386,15 @@ export function createStripeReader(stripe: Stripe, account: string, opts: RetryO
       cached(`dispute:${id}`, () => call('dispute', id, () => stripe.disputes.retrieve(id, {}, requestOptions))),
     getPayout: (id) =>
       cached(`payout:${id}`, () => call('payout', id, () => stripe.payouts.retrieve(id, {}, requestOptions))),
+    payoutBalanceTransactions: (payout) =>
+      cached(`payout_balance_transactions:${payout}`, () =>
+        call('balance_transaction list', payout, async () => {
+          const all: Stripe.BalanceTransaction[] = [];
+          const params = { payout, limit: STRIPE_PAGE_SIZE };
+          for await (const bt of stripe.balanceTransactions.list(params, requestOptions)) all.push(bt);
+          return all;
+        }),
+      ),
     getInvoiceItem: (id) =>
       cached(`invoiceitem:${id}`, () =>
         call('invoiceitem', id, () => stripe.invoiceItems.retrieve(id, {}, requestOptions)),

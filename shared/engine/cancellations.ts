@@ -12,6 +12,7 @@ import { allocateSigned, allocateSignedOrZeros, convertMinor } from './allocatio
 import { dateOf, type EngineContext } from './context.ts';
 import type { BalanceTxnFact, CreditNoteFact, RefundFact } from './facts.ts';
 import { cashMoved, originalAmount } from './fx.ts';
+import { foreignCash, negated } from './settlement-currency.ts';
 import { invoiceDimensions, takeReceivable, type BookedLine, type InvoiceState } from './invoice-state.ts';
 import { takeFromTrack, type Obligation, type ObligationCut, type TakenShare } from './obligations.ts';
 import { settlementLines } from './settlement.ts';
@@ -251,11 +252,16 @@ export function bookRefund(book: AggregateBook, invoice: InvoiceState, refund: R
   const context = book.context;
   const event: CancelEvent = { kind: 'refund', source: refund.refund, at: refund.at, amountMinor: refund.amountMinor };
   bookCancel(book, invoice, event, (debitFunctional): LineDraft[] => {
-    const cash = cashMoved(context, invoice, refund.amountMinor, refund.balanceTransaction, -1n);
+    const inBalance = foreignCash(book, refund.balanceTransaction, refund.refund, -1n);
+    const cash =
+      inBalance?.functional ?? cashMoved(context, invoice, refund.amountMinor, refund.balanceTransaction, -1n);
     const rate = refund.balanceTransaction?.exchangeRate ?? invoice.rateText;
-    const original = invoice.foreign
-      ? { currency: invoice.fact.currency, amountMinor: minor(-refund.amountMinor), rate }
-      : undefined;
+    const functionalBalance = refund.balanceTransaction?.currency === context.functionalCurrency;
+    const original = inBalance
+      ? negated(inBalance.original)
+      : invoice.foreign && !functionalBalance
+        ? { currency: invoice.fact.currency, amountMinor: minor(-refund.amountMinor), rate }
+        : undefined;
     const { customer, invoice: invoiceId } = invoiceDimensions(invoice);
     const currency = context.functionalCurrency;
     return [
@@ -290,7 +296,13 @@ export function bookCreditNoteRefund(book: AggregateBook, invoice: InvoiceState,
   const context = book.context;
   const currency = context.functionalCurrency;
   const amount = refund.amountMinor;
-  const cash = cashMoved(context, invoice, amount, refund.balanceTransaction, -1n);
+  const inBalance = foreignCash(book, refund.balanceTransaction, refund.refund, -1n);
+  const cash = inBalance?.functional ?? cashMoved(context, invoice, amount, refund.balanceTransaction, -1n);
+  const cashOriginal = inBalance
+    ? negated(inBalance.original)
+    : refund.balanceTransaction?.currency === currency
+      ? undefined
+      : originalAmount(invoice, -amount);
   const receivable = -takeReceivable(invoice, -amount, currency);
   const dimensions = invoiceDimensions(invoice);
   const lines: LineDraft[] = [
@@ -301,13 +313,7 @@ export function bookCreditNoteRefund(book: AggregateBook, invoice: InvoiceState,
       original: originalAmount(invoice, amount),
       ...dimensions,
     },
-    {
-      role: 'cash_clearing',
-      amountMinor: minor(-cash),
-      currency,
-      original: originalAmount(invoice, -amount),
-      ...dimensions,
-    },
+    { role: 'cash_clearing', amountMinor: minor(-cash), currency, original: cashOriginal, ...dimensions },
     ...settlementLines(book, {
       differenceMinor: cash - receivable,
       foreign: movementIsForeign(book, invoice, refund.balanceTransaction),

@@ -15,6 +15,7 @@ import { chargeBookingRate, originalAmount, rateOrException } from './fx.ts';
 import { bookInvoiceEvent, type InvoiceEventFact } from './invoice-events.ts';
 import type { InvoiceState } from './invoice-state.ts';
 import { makeObligation } from './obligations.ts';
+import { foreignCash } from './settlement-currency.ts';
 import { bookFee } from './payments.ts';
 import { bookRecognition } from './recognition.ts';
 import { chargeCauses, checkedSettlement, settlementLines } from './settlement.ts';
@@ -43,9 +44,10 @@ export function bookCharge(book: AggregateBook, charge: ChargeFact, facts: Fact[
   const settled = charge.balanceTransaction;
   const settledFunctional = settled && settled.currency === currency;
   const sameCurrency = charge.currency === currency && (!settled || settledFunctional);
+  const inBalance = foreignCash(book, settled, charge.charge, 1n);
   const cashFunctional = settledFunctional
     ? settled.amountMinor
-    : convertMinor(charge.amountMinor, charge.currency, currency, rate);
+    : (inBalance?.functional ?? convertMinor(charge.amountMinor, charge.currency, currency, rate));
   // In one currency the charge's own amount is what the customer paid; the cash may differ by a
   // cause (settlement.ts). A foreign charge is booked at what Stripe settled.
   const amountFunctional = sameCurrency ? charge.amountMinor : cashFunctional;
@@ -66,7 +68,7 @@ export function bookCharge(book: AggregateBook, charge: ChargeFact, facts: Fact[
         role: 'cash_clearing',
         amountMinor: minor(cashFunctional),
         currency,
-        original: originalAmount(invoice, amount),
+        original: inBalance?.original ?? (settledFunctional ? undefined : originalAmount(invoice, amount)),
         ...dimensions,
       },
       ...settlementLines(book, {

@@ -17,6 +17,7 @@ import { originalAmount } from './fx.ts';
 import type { InvoiceState } from './invoice-state.ts';
 import { bookFee } from './payments.ts';
 import { settlementLines } from './settlement.ts';
+import { foreignCash } from './settlement-currency.ts';
 
 /** The dispute's balance transactions in this direction (a fact stored before `parts` existed has one). */
 function partsOf(dispute: DisputeFundsFact): DisputeBalancePart[] {
@@ -28,13 +29,39 @@ function partsOf(dispute: DisputeFundsFact): DisputeBalancePart[] {
  * The disputed funds the balance transactions moved, in the functional currency (signed as
  * Stripe signs them), or null when one of them is in another currency or none moved funds.
  */
-function fundsMoved(book: AggregateBook, parts: DisputeBalancePart[]): { cash: bigint; ids: string[] } | null {
+function fundsMoved(book: AggregateBook, parts: DisputeBalancePart[]): FundsMoved | null {
   const funds = parts.filter((part) => part.kind === 'funds').map((part) => part.balanceTransaction);
   if (funds.length === 0) return null;
-  if (funds.some((bt) => bt.currency !== book.context.functionalCurrency)) return null;
+  const ids = funds.map((bt) => bt.id);
+  const settlement = funds[0]!.currency;
+  if (settlement !== book.context.functionalCurrency) return foreignFundsMoved(book, funds, ids);
+  if (funds.some((bt) => bt.currency !== settlement)) return null;
   let cash = 0n;
   for (const bt of funds) cash += bt.amountMinor;
-  return { cash, ids: funds.map((bt) => bt.id) };
+  return { cash, ids, original: undefined };
+}
+
+interface FundsMoved {
+  cash: bigint;
+  ids: string[];
+  /** The settlement-currency amount, when the funds moved a foreign Stripe balance. */
+  original: LineDraft['original'];
+}
+
+/** Disputed funds in a foreign Stripe balance, each at its balance rate; null when a rate or currency does not fit. */
+function foreignFundsMoved(book: AggregateBook, funds: BalanceTxnFact[], ids: string[]): FundsMoved | null {
+  let cash = 0n;
+  let settled = 0n;
+  let rate = '';
+  for (const bt of funds) {
+    if (bt.currency !== funds[0]!.currency) return null;
+    const moved = foreignCash(book, bt, bt.id, 1n);
+    if (!moved) return null;
+    cash += moved.functional;
+    settled += bt.amountMinor;
+    rate = moved.original!.rate;
+  }
+  return { cash, ids, original: { currency: funds[0]!.currency, amountMinor: minor(settled), rate } };
 }
 
 /** Each fee of the dispute: inside a funds transaction (`fee`), or a transaction of its own (its amount). */
@@ -70,13 +97,13 @@ export function bookDisputeWithdrawn(book: AggregateBook, invoice: InvoiceState,
     };
     bookCancel(book, invoice, event, (debitFunctional): LineDraft[] => {
       const cash = moved ? -moved.cash : debitFunctional;
-      const original = originalAmount(invoice, -dispute.amountMinor);
+      const original = moved?.original ?? (moved ? undefined : originalAmount(invoice, -dispute.amountMinor));
       const invoiceId = invoice.fact.invoice;
       return [
         { role: 'cash_clearing', amountMinor: minor(-cash), currency, original, invoice: invoiceId },
         ...settlementLines(book, {
           differenceMinor: cash - debitFunctional,
-          foreign: invoice.foreign || moved === null,
+          foreign: invoice.foreign || moved === null || moved.original !== undefined,
           causes: [],
           what: `dispute ${dispute.dispute} on ${invoiceId} (${formatMinor(dispute.amountMinor, dispute.currency)} disputed)`,
           ids: [dispute.dispute, invoiceId, ...(moved?.ids ?? [])],
@@ -106,7 +133,7 @@ export function bookDisputeReinstated(book: AggregateBook, invoice: InvoiceState
       memo: `Dispute ${dispute.dispute} won: funds reinstated`,
       sources: [dispute.dispute, dispute.invoice ?? dispute.charge],
       lines: [
-        { role: 'cash_clearing', amountMinor: minor(cash), currency, invoice: invoiceId },
+        { role: 'cash_clearing', amountMinor: minor(cash), currency, original: moved?.original, invoice: invoiceId },
         { role, amountMinor: minor(-cash), currency, invoice: invoiceId },
       ],
     });

@@ -226,6 +226,11 @@ export interface PayoutFact {
   amountMinor: bigint;
   currency: Currency;
   at: number;
+  /**
+   * The balance transactions the payout paid out (Stripe lists them for automatic payouts), for
+   * the exchange difference of a payout from a foreign balance. Absent when unknown.
+   */
+  balanceTransactions?: BalanceTxnFact[] | undefined;
 }
 
 /** An invoice item created before its invoice (prorations, usage): accrued as unbilled revenue. */

@@ -96,7 +96,13 @@ export function invoiceBookingRate(
 ): RateChoice | null {
   if (fact.currency === context.functionalCurrency) return { rate: new Decimal(1), estimatedFrom: null };
   const bookedOn = dateOf(context, fact.at);
-  const atOnce = payments.find((p) => p.balanceTransaction?.exchangeRate && dateOf(context, p.at) === bookedOn);
+  // Stripe's rate is to the settlement currency: it is the booking rate only for a functional balance.
+  const atOnce = payments.find(
+    (p) =>
+      p.balanceTransaction?.exchangeRate &&
+      p.balanceTransaction.currency === context.functionalCurrency &&
+      dateOf(context, p.at) === bookedOn,
+  );
   if (atOnce) return { rate: new Decimal(atOnce.balanceTransaction!.exchangeRate!), estimatedFrom: null };
   return configuredRate(context.settings, fact.currency, context.functionalCurrency, bookedOn);
 }
@@ -104,7 +110,8 @@ export function invoiceBookingRate(
 /** A charge's booking rate: its balance transaction's rate, else the configured estimate. */
 export function chargeBookingRate(context: EngineContext, charge: ChargeFact, date: LocalDate): RateChoice | null {
   if (charge.currency === context.functionalCurrency) return { rate: new Decimal(1), estimatedFrom: null };
-  const settled = charge.balanceTransaction?.exchangeRate ?? null;
+  const bt = charge.balanceTransaction;
+  const settled = bt?.currency === context.functionalCurrency ? bt.exchangeRate : null;
   if (settled) return { rate: new Decimal(settled), estimatedFrom: null };
   return configuredRate(context.settings, charge.currency, context.functionalCurrency, date);
 }

@@ -5,13 +5,14 @@
 import type { AccountRole } from '../accounts.ts';
 import type { LineDraft, LocalDate } from '../journal.ts';
 import { allocate, formatMinor, minor } from '../money.ts';
-import { addException, emit, type AggregateBook } from './aggregate-book.ts';
+import { emit, type AggregateBook } from './aggregate-book.ts';
 import { convertMinor } from './allocation.ts';
 import { dateOf } from './context.ts';
-import { factKey, type BalanceTxnFact, type Fact, type PaymentFact, type PayoutFact } from './facts.ts';
+import { type BalanceTxnFact, type Fact, type PaymentFact, type PayoutFact } from './facts.ts';
 import { cashMoved, originalAmount } from './fx.ts';
 import { invoiceDimensions, takeReceivable, type InvoiceState } from './invoice-state.ts';
 import { chargeCauses, checkedSettlement, settlementLines } from './settlement.ts';
+import { bookForeignFee, bookForeignPayout, foreignCash } from './settlement-currency.ts';
 
 /**
  * A payment of an invoice: Dr the Stripe balance (or the account outside Stripe) with the cash,
@@ -23,21 +24,16 @@ export function bookPayment(book: AggregateBook, invoice: InvoiceState, payment:
   const context = book.context;
   const date = dateOf(context, payment.at);
   const outOfBand = payment.method === 'out_of_band';
+  // A foreign Stripe balance: the settled amount at its balance rate (settlement-currency.ts).
+  const inBalance = outOfBand ? null : foreignCash(book, payment.balanceTransaction, payment.payment, 1n);
   const cash = outOfBand
     ? convertMinor(payment.amountMinor, invoice.fact.currency, context.functionalCurrency, invoice.rate)
-    : cashMoved(context, invoice, payment.amountMinor, payment.balanceTransaction, 1n);
+    : (inBalance?.functional ?? cashMoved(context, invoice, payment.amountMinor, payment.balanceTransaction, 1n));
   const cashLine: LineDraft = {
     role: outOfBand ? 'external_asset' : 'cash_clearing',
     amountMinor: minor(cash),
     currency: context.functionalCurrency,
-    // The payment's own rate when Stripe converted it, else the booking rate.
-    original: invoice.foreign
-      ? {
-          currency: invoice.fact.currency,
-          amountMinor: minor(payment.amountMinor),
-          rate: payment.balanceTransaction?.exchangeRate ?? invoice.rateText,
-        }
-      : undefined,
+    original: inBalance?.original ?? cashOriginal(context, invoice, payment),
     ...invoiceDimensions(invoice),
   };
   const invoiceId = invoice.fact.invoice;
@@ -54,6 +50,24 @@ export function bookPayment(book: AggregateBook, invoice: InvoiceState, payment:
     lines: [cashLine, ...settled],
   });
   if (payment.method === 'stripe') bookFee(book, payment.balanceTransaction, payment.payment, date, 'processing');
+}
+
+/**
+ * The original amount of a cash line outside a foreign balance: none when the balance
+ * transaction settled in the functional currency (the Stripe balance holds functional money),
+ * else the payment in the invoice currency at the payment's own rate or the booking rate.
+ */
+function cashOriginal(
+  context: AggregateBook['context'],
+  invoice: InvoiceState,
+  payment: PaymentFact,
+): LineDraft['original'] {
+  if (!invoice.foreign) return undefined;
+  if (payment.method === 'stripe' && payment.balanceTransaction?.currency === context.functionalCurrency) {
+    return undefined;
+  }
+  const rate = payment.balanceTransaction?.exchangeRate ?? invoice.rateText;
+  return { currency: invoice.fact.currency, amountMinor: minor(payment.amountMinor), rate };
 }
 
 const SETTLEMENT_DIFFERENCE = 'exchange difference on settlement';
@@ -121,7 +135,7 @@ function recoveryLines(book: AggregateBook, invoice: InvoiceState, cash: bigint)
 /**
  * The fees on a balance transaction: Dr Stripe fees for Stripe's part, Dr platform fees for an
  * application fee a Connect platform withheld (`fee_details` of type `application_fee`) / Cr the
- * Stripe balance (functional currency only). `ownFeeMinor` is a fee Stripe sent as the
+ * Stripe balance; a fee in a foreign settlement currency converts at its transaction's rate. `ownFeeMinor` is a fee Stripe sent as the
  * transaction's own amount (a dispute fee in its own balance transaction), added to Stripe's part.
  */
 export function bookFee(
@@ -138,7 +152,7 @@ export function bookFee(
   if (total === 0n) return;
   const currency = book.context.functionalCurrency;
   if (balanceTransaction.currency !== currency) {
-    addException(book, id, null, notFunctionalReason(`fee on ${id}`, balanceTransaction.currency));
+    bookForeignFee(book, balanceTransaction, { source, date, kind: feeKind, totalMinor: total });
     return;
   }
   const platformFee = balanceTransaction.applicationFeeMinor ?? 0n;
@@ -161,7 +175,7 @@ export function bookPayout(book: AggregateBook, payout: PayoutFact, facts: Fact[
   const context = book.context;
   const currency = context.functionalCurrency;
   if (payout.currency !== currency) {
-    addException(book, payout.payout, factKey(payout), notFunctionalReason(`payout ${payout.payout}`, payout.currency));
+    bookForeignPayout(book, payout, facts);
     return;
   }
   const paid = payout.type === 'payout_paid';
@@ -179,8 +193,4 @@ export function bookPayout(book: AggregateBook, payout: PayoutFact, facts: Fact[
       { role: from, amountMinor: minor(-payout.amountMinor), currency },
     ],
   });
-}
-
-function notFunctionalReason(what: string, currency: string): string {
-  return `${what} is in ${currency.toUpperCase()}, not the functional currency; not booked`;
 }

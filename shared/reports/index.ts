@@ -17,3 +17,4 @@ export * from './rpo.ts';
 export * from './statements.ts';
 export * from './trial-balance.ts';
 export * from './waterfall.ts';
+export * from './stripe-balance.ts';

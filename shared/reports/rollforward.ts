@@ -6,7 +6,8 @@
  * separate path (posting dates against the period's end date, not period keys and buckets), and
  * any difference is flagged: the two must tie to the minor unit.
  *
- * A parallel roll-forward is produced for `deferred_discounts` when the tenant has any such lines.
+ * A parallel roll-forward is produced for `deferred_discounts` when the tenant has any such lines,
+ * and for each monetary role that a period-end revaluation moved (its FX column).
  * All amounts are in the account's normal-balance sign (a credit balance of deferred revenue is
  * positive; a debit balance of deferred discounts is positive).
  */
@@ -21,7 +22,18 @@ import { bucketOfKind, compareText, distinctSorted, type ReportProblem } from '.
 
 /** Roles that get a roll-forward; `deferred_discounts` only when it has lines. */
 export const ROLLFORWARD_ROLES = ['deferred_revenue', 'deferred_discounts'] as const satisfies readonly AccountRole[];
-export type RollforwardRole = (typeof ROLLFORWARD_ROLES)[number];
+/**
+ * Monetary roles that get a roll-forward too when FX entries (period-end revaluations and their
+ * reversals) moved them: their FX column is what the revaluation restated.
+ */
+export const REVALUED_ROLLFORWARD_ROLES = [
+  'receivable',
+  'unbilled_receivable',
+  'cash_clearing',
+  'customer_balance',
+  'tax_liability',
+] as const satisfies readonly AccountRole[];
+export type RollforwardRole = (typeof ROLLFORWARD_ROLES)[number] | (typeof REVALUED_ROLLFORWARD_ROLES)[number];
 
 export interface RollforwardRow {
   role: RollforwardRole;
@@ -85,7 +97,8 @@ export function rollforward(
   const rows: RollforwardRow[] = [];
   const problems: ReportProblem[] = [];
 
-  for (const role of ROLLFORWARD_ROLES) {
+  const revalued = REVALUED_ROLLFORWARD_ROLES.filter((role) => lines.some((l) => l.role === role && l.kind === 'fx'));
+  for (const role of [...ROLLFORWARD_ROLES, ...revalued]) {
     const roleLines = lines.filter((l) => l.role === role);
     if (roleLines.length === 0 && role !== 'deferred_revenue') continue;
     const normal = BigInt(ROLE_INFO[role].normal);

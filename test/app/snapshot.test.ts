@@ -9,6 +9,7 @@ import { loadSnapshot, snapshotCoverage, snapshotReader } from '../../backend/ap
 import { ensureTenant } from '../../backend/ledger/tenants.ts';
 import { createStripeClient } from '../../backend/stripe/client.ts';
 import { collectFacts } from '../../backend/stripe/mapping.ts';
+import { normalizeCurrency } from '../../shared/money.ts';
 import { createStripeReader, type StripeReader } from '../../backend/stripe/reader.ts';
 import { generateBusiness } from '../../backend/sandbox/stripe/business.ts';
 import * as fx from '../../backend/sandbox/stripe/fixtures.ts';
@@ -59,10 +60,12 @@ async function mapBothWays(account: string, tenantId: bigint, events: Stripe.Eve
   );
   const before = fake.requests.length;
   const viaSnapshot = [];
-  for (const e of events) viaSnapshot.push(await collectFacts(e, snap));
+  // As the drain maps them: the books' currency spares the list of what a USD payout paid out.
+  const mapping = { functionalCurrency: normalizeCurrency('usd') };
+  for (const e of events) viaSnapshot.push(await collectFacts(e, snap, mapping));
   const snapshotRequests = fake.requests.slice(before);
   const viaStripe = [];
-  for (const e of events) viaStripe.push(await collectFacts(e, http));
+  for (const e of events) viaStripe.push(await collectFacts(e, http, mapping));
   return { viaSnapshot, viaStripe, snapshotRequests };
 }
 

@@ -6,6 +6,7 @@
  */
 import { ROLE_INFO } from '../../shared/accounts.ts';
 import { runEngine } from '../../shared/engine/index.ts';
+import { revalueEntries } from '../../shared/engine/revaluation.ts';
 import type { Fact } from '../../shared/engine/facts.ts';
 import type { EntryDraft, LocalDate } from '../../shared/journal.ts';
 import { formatMinor } from '../../shared/money.ts';
@@ -53,7 +54,9 @@ export function defaultThrough(lines: unknown[], settings: TenantSettings): Loca
 export async function replayPure(lines: unknown[], settingsInput: unknown, through?: LocalDate): Promise<EntryDraft[]> {
   const settings = TenantSettingsSchema.parse(settingsInput ?? {});
   const { facts } = await collectScenarioFacts(lines);
-  return runEngine({ settings, facts, through: through ?? defaultThrough(lines, settings) }).entries;
+  const until = through ?? defaultThrough(lines, settings);
+  const entries = runEngine({ settings, facts, through: until }).entries;
+  return [...entries, ...revalueEntries(entries, settings, until).entries];
 }
 
 function csvField(v: string): string {

@@ -47,6 +47,10 @@ describe('each golden scenario, one drain per event', () => {
     );
   });
 
+  it('covers a foreign Stripe balance paid out at another rate, and a revaluation reversed the next day', () => {
+    expect(SCENARIOS).toEqual(expect.arrayContaining(['fx-eur-balance-payout', 'fx-revaluation-reversed']));
+  });
+
   SCENARIOS.forEach((name, i) => {
     it(`books the in-order journal in reverse and shuffled order, and as live: ${name}`, async () => {
       const lines = goldenLines([name]);

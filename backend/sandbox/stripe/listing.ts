@@ -6,6 +6,7 @@
 import { idOf, type StripeObject } from '../../stripe/reader.ts';
 import { FakeApiError, invalid, noSuch, unknownParameter } from './errors.ts';
 import { applyExpand } from './expand.ts';
+import { paidOutBy } from './payout-transactions.ts';
 import { createdFilter, createdOf, expandPaths, parseLimit, type Params } from './params.ts';
 import type { StripeObjectStore } from './store.ts';
 
@@ -39,7 +40,12 @@ const LIST_FILTERS: Readonly<Record<string, Readonly<Record<string, Filter>>>> =
   charge: { customer: fieldEquals('customer'), payment_intent: fieldEquals('payment_intent') },
   payment_intent: { customer: fieldEquals('customer') },
   refund: { charge: fieldEquals('charge'), payment_intent: fieldEquals('payment_intent') },
-  balance_transaction: { type: fieldEquals('type'), source: fieldEquals('source'), currency: fieldEquals('currency') },
+  balance_transaction: {
+    type: fieldEquals('type'),
+    source: fieldEquals('source'),
+    currency: fieldEquals('currency'),
+    payout: () => true /* checked in listCollection (payout-transactions.ts) */,
+  },
   credit_note: { invoice: fieldEquals('invoice'), customer: fieldEquals('customer') },
   dispute: { charge: fieldEquals('charge'), payment_intent: fieldEquals('payment_intent') },
   payout: { status: fieldEquals('status'), destination: fieldEquals('destination') },
@@ -158,9 +164,14 @@ export function listCollection(
   const filters = LIST_FILTERS[type] ?? {};
   const inCreated = createdFilter(params.created);
   const paymentFilter = type === 'invoice_payment' ? invoicePaymentFilter(params) : () => true;
+  const paidOut =
+    type === 'balance_transaction' && typeof params.payout === 'string'
+      ? paidOutBy(store, account, params.payout)
+      : null;
   const keep = (o: StripeObject): boolean =>
     inCreated(createdOf(o)) &&
     paymentFilter(o) &&
+    (paidOut === null || paidOut.has(o.id)) &&
     Object.entries(filters).every(([key, f]) => params[key] === undefined || f(o, params[key]));
   const ordered = store.peekList(account, type).filter(scope);
   const cursor = cursorIndex(ordered, (id, param) => noSuch(type, id, param, 400));

@@ -16,6 +16,7 @@ import {
   type StripeObject,
   type StripeReader,
 } from '../../stripe/reader.ts';
+import { paidOutBy } from './payout-transactions.ts';
 
 /** Object types whose `lines` list is stored separately, in full, and rendered a page at a time. */
 const DOCUMENT_LINE_URLS: Readonly<Record<string, string>> = { invoice: 'invoices', credit_note: 'credit_notes' };
@@ -365,6 +366,12 @@ export function createStoreReader(store: StripeObjectStore, account: string): St
       ),
     getDispute: async (id) => must('dispute', id) as unknown as Stripe.Dispute,
     getPayout: async (id) => must('payout', id) as unknown as Stripe.Payout,
+    payoutBalanceTransactions: async (payout) => {
+      const ids = paidOutBy(store, account, payout);
+      return store
+        .peekList(account, 'balance_transaction')
+        .filter((bt) => ids.has(bt.id)) as unknown as Stripe.BalanceTransaction[];
+    },
     getInvoiceItem: async (id) => {
       const item = must('invoiceitem', id);
       coerceDecimalFields(item, LINE_ITEM_DECIMALS);
