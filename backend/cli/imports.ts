@@ -7,12 +7,7 @@
 import { readFile } from 'node:fs/promises';
 import { AccrueError } from '../../shared/errors.ts';
 import { formatMinor } from '../../shared/money.ts';
-import { importManualJournal } from '../app/imports/manual-journal.ts';
-import { importOpeningBalances } from '../app/imports/opening-balances.ts';
-import { loadConfig } from '../config/config.ts';
-import { openDatabase, type Db } from '../db/database.ts';
-import { checkAccountId, getTenant } from '../ledger/tenants.ts';
-import { createLogger } from '../log/logger.ts';
+import type { Db } from '../db/database.ts';
 import { str, UsageError, type Command } from './framework.ts';
 import { dateArg, TENANT_OPTIONS } from './shared.ts';
 
@@ -24,6 +19,11 @@ export interface ImportCommandDeps {
 
 const defaultDeps: ImportCommandDeps = {
   async open() {
+    const [{ loadConfig }, { openDatabase }, { createLogger }] = await Promise.all([
+      import('../config/config.ts'),
+      import('../db/database.ts'),
+      import('../log/logger.ts'),
+    ]);
     const config = loadConfig();
     const database = await openDatabase({
       databaseUrl: config.DATABASE_URL,
@@ -69,6 +69,7 @@ export function importCommand(deps: ImportCommandDeps = defaultDeps): Command {
         throw new UsageError(`name what to import: ${KINDS.join(' or ')}`);
       if (!file || positionals.length !== 2) throw new UsageError('give exactly one CSV file');
       const account = str(values.tenant, 'tenant', true)!;
+      const { checkAccountId, getTenant } = await import('../ledger/tenants.ts');
       checkAccountId(account);
       const cutover =
         kind === 'opening-balances' ? dateArg(str(values.cutover, 'cutover', true), 'cutover') : undefined;
@@ -78,12 +79,14 @@ export function importCommand(deps: ImportCommandDeps = defaultDeps): Command {
       try {
         const tenant = await getTenant(db, { accountId: account, livemode: values.live === true });
         if (kind === 'journal') {
+          const { importManualJournal } = await import('../app/imports/manual-journal.ts');
           const r = await importManualJournal(db, tenant, { csv, author });
           deps.out(
             `${r.entries} entries (${r.lines} lines): ${r.posted} posted, ${r.alreadyPosted} already in the ledger\n`,
           );
           return 0;
         }
+        const { importOpeningBalances } = await import('../app/imports/opening-balances.ts');
         const r = await importOpeningBalances(db, tenant, { csv, cutover: cutover!, author });
         const c = tenant.settings.functional_currency;
         deps.out(
