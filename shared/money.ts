@@ -175,7 +175,10 @@ export function allocate(total: bigint, weights: readonly bigint[]): bigint[] {
   const neg = total < 0n;
   const t = neg ? -total : total;
   const parts = weights.map((w) => (t * w) / sum);
-  let left = t - parts.reduce((a, b) => a + b, 0n);
+  let left = t;
+  for (const p of parts) left -= p;
+  // Nothing left to hand out (one weight, or shares that divide exactly): no ranking needed.
+  if (left === 0n) return neg ? parts.map((p) => -p) : parts;
   const order = weights
     .map((w, i) => ({ i, w, rem: (t * w) % sum }))
     .sort((a, b) => (a.rem !== b.rem ? (b.rem > a.rem ? 1 : -1) : a.w !== b.w ? (b.w > a.w ? 1 : -1) : a.i - b.i));

@@ -42,6 +42,14 @@ export function periodCalendar(spec: PeriodCalendarSpec): PeriodCalendar {
   }
   if (spec.type === '4-4-5') {
     parseDate(spec.fiscalYearStart);
+    // One object per period, as the monthly calendar gives: callers cache by period object.
+    const periods = new Map<string, Period>();
+    const shared = (p: Period): Period => {
+      const known = periods.get(p.key);
+      if (known) return known;
+      periods.set(p.key, p);
+      return p;
+    };
     const periodOf = (date: LocalDate): Period => {
       const offset = daysBetween(spec.fiscalYearStart, date);
       const year = Math.floor(offset / 364);
@@ -52,7 +60,7 @@ export function periodCalendar(spec: PeriodCalendarSpec): PeriodCalendar {
         const len = WEEKS_445[i]! * 7;
         if (day < len) {
           const fy = Number(yearStart.slice(0, 4));
-          return { key: `${fy}-P${String(i + 1).padStart(2, '0')}`, start, end: addDays(start, len) };
+          return shared({ key: `${fy}-P${String(i + 1).padStart(2, '0')}`, start, end: addDays(start, len) });
         }
         day -= len;
         start = addDays(start, len);

@@ -1,38 +1,16 @@
 /**
  * The core commands: serve, worker, migrate, replay, report, export, release, period, tenants,
- * backfill, sync, reconcile (`demo` is in demo.ts).
+ * backfill, sync, reconcile (`demo` is in demo.ts). What a command runs is imported when it runs
+ * (`await import`), so `accrue --help` loads no server, engine or database driver.
  */
 import { writeFile } from 'node:fs/promises';
 import { AccrueError } from '../../shared/errors.ts';
-import { periodsBetween } from '../../shared/periods.ts';
-import {
-  balanceSheet,
-  formatReport,
-  incomeStatement,
-  journal,
-  revenueBridge,
-  rollforward,
-  trialBalance,
-  waterfall,
-  type Report,
-  type ReportFormat,
-} from '../../shared/reports/index.ts';
-import { runBackfill } from '../app/backfill.ts';
-import { replay } from '../app/replay.ts';
+import type { Report, ReportFormat } from '../../shared/reports/index.ts';
 import { addDays, localDateOf, startOfDay } from '../../shared/time.ts';
-import { releaseThrough } from '../app/process.ts';
-import { loadConfig } from '../config/config.ts';
-import { openDatabase } from '../db/database.ts';
 import { EXPORT_FORMATS, exportLedger, type ExportFormat } from '../exports/index.ts';
-import { Jobs } from '../jobs/runner.ts';
-import { loadLedgerLines } from '../ledger/ledger.ts';
-import { calendarOf, closePeriod, listPeriods } from '../ledger/periods.ts';
-import { submitPeriodReopen } from '../app/approvals/kinds.ts';
-import { createLogger } from '../log/logger.ts';
 import { str, UsageError, type Command } from './framework.ts';
 import { ROLE_DETAILS, serveRole, startServing } from './serve.ts';
 import { demo } from './demo.ts';
-import { createProgress, createTicker } from './progress.ts';
 import {
   checkWritableDir,
   checkWritableFile,
@@ -56,6 +34,10 @@ const serve: Command = {
     'no-workers': { type: 'boolean', description: 'Same as --role web' },
   },
   async run({ values }) {
+    const [{ loadConfig }, { createLogger }] = await Promise.all([
+      import('../config/config.ts'),
+      import('../log/logger.ts'),
+    ]);
     const config = loadConfig();
     const port = values.port !== undefined ? Number(values.port) : config.PORT;
     if (!Number.isInteger(port) || port < 0 || port > 65535)
@@ -92,6 +74,12 @@ const migrate: Command = {
   summary: 'Apply pending database migrations (they also run on start)',
   usage: 'migrate',
   async run() {
+    const [{ loadConfig }, { createLogger }, { openDatabase }, { Jobs }] = await Promise.all([
+      import('../config/config.ts'),
+      import('../log/logger.ts'),
+      import('../db/database.ts'),
+      import('../jobs/runner.ts'),
+    ]);
     const config = loadConfig();
     const log = createLogger(process.env.LOG_LEVEL ?? 'warn');
     const database = await openDatabase({
@@ -133,6 +121,12 @@ const replayCmd: Command = {
     const out = str(values.out, 'out', true)!;
     const through = dateArg(values.through, 'through');
     await checkWritableDir(out);
+    const [{ loadConfig }, { createLogger }, { replay }, { createProgress }] = await Promise.all([
+      import('../config/config.ts'),
+      import('../log/logger.ts'),
+      import('../app/replay.ts'),
+      import('./progress.ts'),
+    ]);
     const config = loadConfig();
     const log = createLogger(process.env.LOG_LEVEL ?? 'warn');
     const t0 = Date.now();
@@ -198,6 +192,22 @@ const report: Command = {
     if (!kind || !REPORTS.includes(kind)) throw new UsageError(`name a report: ${REPORTS.join(', ')}`);
     const format = values.format as ReportFormat;
     if (!['table', 'csv', 'json'].includes(format)) throw new UsageError('--format must be table, csv or json');
+    const [reports, { periodsBetween }, { loadLedgerLines }, { calendarOf, listPeriods }] = await Promise.all([
+      import('../../shared/reports/index.ts'),
+      import('../../shared/periods.ts'),
+      import('../ledger/ledger.ts'),
+      import('../ledger/periods.ts'),
+    ]);
+    const {
+      balanceSheet,
+      formatReport,
+      incomeStatement,
+      journal,
+      revenueBridge,
+      rollforward,
+      trialBalance,
+      waterfall,
+    } = reports;
     const ctx = await cliContext();
     try {
       const tenant = await tenantFrom(ctx, values);
@@ -272,6 +282,7 @@ const exportCmd: Command = {
       throw new UsageError(`name a format: ${EXPORT_FORMATS.join(', ')}`);
     const out = str(values.out, 'out');
     if (out) await checkWritableFile(out);
+    const { loadLedgerLines } = await import('../ledger/ledger.ts');
     const ctx = await cliContext();
     try {
       const tenant = await tenantFrom(ctx, values);
@@ -294,6 +305,7 @@ const release: Command = {
   async run({ values }) {
     const through = dateArg(values.through, 'through');
     if (!through) throw new UsageError('--through is required');
+    const { releaseThrough } = await import('../app/process.ts');
     const ctx = await cliContext();
     try {
       const tenant = await tenantFrom(ctx, values);
@@ -336,6 +348,10 @@ const period: Command = {
     if (action !== 'list' && !key) throw new UsageError(`name the period to ${action} (YYYY-MM)`);
     if (key) periodArg(key, 'the period');
     const reason = action === 'reopen' ? str(values.reason, 'reason', true)! : undefined;
+    const [{ closePeriod, listPeriods }, { submitPeriodReopen }] = await Promise.all([
+      import('../ledger/periods.ts'),
+      import('../app/approvals/kinds.ts'),
+    ]);
     const ctx = await cliContext();
     try {
       const tenant = await tenantFrom(ctx, values);
@@ -382,7 +398,7 @@ const tenants: Command = {
       process.stdout.write(
         rows.length
           ? rows.map((r) => `${r.stripe_account_id}  ${r.livemode ? 'live' : 'test'}  ${r.status}`).join('\n') + '\n'
-          : `no tenants yet${demoHint(ctx.config)}\n`,
+          : `no tenants yet${await demoHint(ctx.config)}\n`,
       );
       return 0;
     } finally {
@@ -406,6 +422,10 @@ const backfill: Command = {
   },
   async run({ values }) {
     const since = dateArg(values.since, 'since');
+    const [{ runBackfill }, { createTicker }] = await Promise.all([
+      import('../app/backfill.ts'),
+      import('./progress.ts'),
+    ]);
     const ctx = await cliContext();
     try {
       const tenantId = values.tenant;

@@ -3,11 +3,8 @@
  * are and the exact commands that look at them; with `--serve` it keeps the API, the workers and
  * the Stripe and QuickBooks fakes running on those books until Ctrl-C.
  */
-import { loadConfig } from '../config/config.ts';
 import type { DemoResult } from '../demo/demo.ts';
-import { createLogger } from '../log/logger.ts';
 import { UsageError, type Command } from './framework.ts';
-import { createProgress } from './progress.ts';
 import { untilSignal } from './shared.ts';
 
 /** The commands the demo suggests, for its tenant. */
@@ -68,6 +65,11 @@ export const demo: Command = {
       throw new UsageError('--customers must be an integer from 1 to 5000');
     if (!Number.isInteger(months) || months < 1 || months > 60)
       throw new UsageError('--months must be an integer from 1 to 60');
+    const [{ loadConfig }, { createLogger }, { createProgress }] = await Promise.all([
+      import('../config/config.ts'),
+      import('../log/logger.ts'),
+      import('./progress.ts'),
+    ]);
     const config = loadConfig();
     const port = values.port !== undefined ? Number(values.port) : config.PORT;
     if (!Number.isInteger(port) || port < 0 || port > 65535)

@@ -15,8 +15,23 @@
  */
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { AccrueError, type ErrorCode } from '../../shared/errors.ts';
-import { causeChain, errorChain, toAccrueError, type CauseLink } from '../errors.ts';
-import { isQboApiError } from '../qbo/adapter.ts';
+import type { CauseLink } from '../errors.ts';
+
+/**
+ * The error mapping (backend/errors.ts and the QuickBooks adapter's error test) loads on the
+ * first failure only: it pulls in pg, zod and the QuickBooks client, which `--help` does not need.
+ */
+interface ErrorMapping {
+  causeChain: typeof import('../errors.ts').causeChain;
+  errorChain: typeof import('../errors.ts').errorChain;
+  toAccrueError: typeof import('../errors.ts').toAccrueError;
+  isQboApiError: typeof import('../qbo/adapter.ts').isQboApiError;
+}
+
+async function errorMapping(): Promise<ErrorMapping> {
+  const [errors, { isQboApiError }] = await Promise.all([import('../errors.ts'), import('../qbo/adapter.ts')]);
+  return { ...errors, isQboApiError };
+}
 
 export type OptionSpec = {
   type: 'string' | 'boolean';
@@ -95,7 +110,10 @@ function connectionFailure(err: unknown): AccrueError | undefined {
  * command line meets — a file-system error on a path the user named (invalid input) and a
  * QuickBooks API failure that escaped the use case (an upstream fault).
  */
-export function cliError(err: unknown): AccrueError {
+export function cliError(
+  { toAccrueError, isQboApiError }: Pick<ErrorMapping, 'toAccrueError' | 'isQboApiError'>,
+  err: unknown,
+): AccrueError {
   const e = err as { code?: unknown; path?: unknown; syscall?: unknown } | null;
   if (e && typeof e.code === 'string' && typeof e.path === 'string' && FS_REASONS[e.code]) {
     const verb = e.syscall === 'open' || e.syscall === 'scandir' || e.syscall === 'stat' ? 'use' : String(e.syscall);
@@ -120,9 +138,9 @@ export function cliError(err: unknown): AccrueError {
   return toAccrueError(err);
 }
 
-export function exitCodeFor(err: unknown): number {
+export async function exitCodeFor(err: unknown): Promise<number> {
   if (err instanceof UsageError) return 2;
-  return EXIT[cliError(err).code] ?? 1;
+  return EXIT[cliError(await errorMapping(), err).code] ?? 1;
 }
 
 /** The cause chain as stderr lines, each with its stack. */
@@ -144,8 +162,9 @@ function debugLogging(): boolean {
  * What a failed command prints: one line, whatever failed (its causes, with stacks, at debug
  * level). An unexpected failure says so and names what was thrown.
  */
-function failureText(name: string, e: unknown): string {
-  const mapped = cliError(e);
+function failureText(mapping: ErrorMapping, name: string, e: unknown): string {
+  const { causeChain, errorChain } = mapping;
+  const mapped = cliError(mapping, e);
   const message =
     mapped.code === 'internal' && mapped !== e
       ? `unexpected failure: ${oneLine((e as Error)?.message ?? String(e))} (LOG_LEVEL=debug shows where)`
@@ -205,7 +224,7 @@ export async function runCommand(
     return await c.run({ values, positionals: parsed.positionals });
   } catch (e) {
     if (e instanceof UsageError) err(usageLine(c, e.message));
-    else err(failureText(c.name, e));
+    else err(failureText(await errorMapping(), c.name, e));
     return exitCodeFor(e);
   }
 }

@@ -7,12 +7,7 @@
 import { readFile } from 'node:fs/promises';
 import { AccrueError } from '../../shared/errors.ts';
 import { formatMinor } from '../../shared/money.ts';
-import { submitManualJournal } from '../app/approvals/kinds.ts';
-import { importOpeningBalances } from '../app/imports/opening-balances.ts';
-import { loadConfig } from '../config/config.ts';
-import { openDatabase, type Db } from '../db/database.ts';
-import { checkAccountId, getTenant } from '../ledger/tenants.ts';
-import { createLogger } from '../log/logger.ts';
+import type { Db } from '../db/database.ts';
 import { str, UsageError, type Command } from './framework.ts';
 import { dateArg, TENANT_OPTIONS } from './shared.ts';
 
@@ -24,6 +19,11 @@ export interface ImportCommandDeps {
 
 export const defaultImportDeps: ImportCommandDeps = {
   async open() {
+    const [{ loadConfig }, { openDatabase }, { createLogger }] = await Promise.all([
+      import('../config/config.ts'),
+      import('../db/database.ts'),
+      import('../log/logger.ts'),
+    ]);
     const config = loadConfig();
     const database = await openDatabase({
       databaseUrl: config.DATABASE_URL,
@@ -73,6 +73,7 @@ export function importCommand(deps: ImportCommandDeps = defaultImportDeps): Comm
         throw new UsageError(`name what to import: ${KINDS.join(' or ')}`);
       if (!file || positionals.length !== 2) throw new UsageError('give exactly one CSV file');
       const account = str(values.tenant, 'tenant', true)!;
+      const { checkAccountId, getTenant } = await import('../ledger/tenants.ts');
       checkAccountId(account);
       const cutover =
         kind === 'opening-balances' ? dateArg(str(values.cutover, 'cutover', true), 'cutover') : undefined;
@@ -82,6 +83,7 @@ export function importCommand(deps: ImportCommandDeps = defaultImportDeps): Comm
       try {
         const tenant = await getTenant(db, { accountId: account, livemode: values.live === true });
         if (kind === 'journal') {
+          const { submitManualJournal } = await import('../app/approvals/kinds.ts');
           const submitted = await submitManualJournal(db, tenant, {
             csv,
             author,
@@ -98,6 +100,7 @@ export function importCommand(deps: ImportCommandDeps = defaultImportDeps): Comm
           );
           return 0;
         }
+        const { importOpeningBalances } = await import('../app/imports/opening-balances.ts');
         const r = await importOpeningBalances(db, tenant, { csv, cutover: cutover!, author });
         const c = tenant.settings.functional_currency;
         deps.out(

@@ -12,10 +12,7 @@
 import { once } from 'node:events';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { openContext } from '../app/context.ts';
-import { buildServer } from '../app/server.ts';
 import type { Config } from '../config/config.ts';
-import { createHttpApp } from '../http/server.ts';
 import type { Logger } from '../log/logger.ts';
 import { UsageError } from './framework.ts';
 
@@ -60,10 +57,16 @@ export async function startServing(opts: {
   let server: Server;
   let closeParts: () => Promise<void>;
   if (role === 'worker') {
+    // Imported here, not at the top: `accrue --help` loads this file for the role's help text.
+    const [{ openContext }, { createHttpApp }] = await Promise.all([
+      import('../app/context.ts'),
+      import('../http/server.ts'),
+    ]);
     const ctx = await openContext({ config, log, workers: true, schedule: true });
     server = createHttpApp({ db: ctx.db, log }).listen(opts.port, '0.0.0.0');
     closeParts = () => ctx.close();
   } else {
+    const { buildServer } = await import('../app/server.ts');
     const app = await buildServer({ config, log, workers: role === 'all' });
     server = app.http.listen(opts.port, '0.0.0.0');
     closeParts = () => app.close();

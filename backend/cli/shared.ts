@@ -1,21 +1,25 @@
 /**
  * Pieces the CLI commands share: opening a context from the environment, resolving the tenant
- * named on the command line, checking dates, periods and output paths before any work.
+ * named on the command line, checking dates, periods and output paths before any work. What a
+ * command runs is imported when it runs, so `accrue --help` loads none of it.
  */
 import { constants, existsSync, readFileSync } from 'node:fs';
 import { access, mkdir, stat } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { AccrueError } from '../../shared/errors.ts';
 import { parseDate } from '../../shared/time.ts';
-import { openContext, type AppContext } from '../app/context.ts';
-import { loadConfig, type Config } from '../config/config.ts';
-import { DEMO_MARKER, displayPath } from '../demo/books.ts';
-import { createLogger } from '../log/logger.ts';
-import { checkAccountId, getTenant, type Tenant } from '../ledger/tenants.ts';
+import type { AppContext } from '../app/context.ts';
+import type { Config } from '../config/config.ts';
+import type { Tenant } from '../ledger/tenants.ts';
 import { UsageError } from './framework.ts';
 
 /** Opens the process context for a one-shot command (no workers, no scheduler). CLI logs go to stderr. */
 export async function cliContext(opts: { workers?: boolean; schedule?: boolean } = {}): Promise<AppContext> {
+  const [{ openContext }, { loadConfig }, { createLogger }] = await Promise.all([
+    import('../app/context.ts'),
+    import('../config/config.ts'),
+    import('../log/logger.ts'),
+  ]);
   const config = loadConfig();
   const log = createLogger(process.env.LOG_LEVEL ?? 'warn');
   return openContext({ config, log, workers: opts.workers ?? false, schedule: opts.schedule ?? false });
@@ -38,12 +42,16 @@ export const TENANT_OPTIONS = {
 export async function tenantFrom(ctx: AppContext, values: Record<string, unknown>): Promise<Tenant> {
   const id = values.tenant;
   if (typeof id !== 'string' || !id) throw new UsageError('--tenant acct_… is required');
+  const { checkAccountId, getTenant } = await import('../ledger/tenants.ts');
   checkAccountId(id);
   try {
     return await getTenant(ctx.db, { accountId: id, livemode: values.live === true });
   } catch (e) {
     if (!(e instanceof AccrueError) || e.code !== 'not_found') throw e;
-    throw new AccrueError('not_found', `${e.message}; \`accrue tenants\` lists the books here${demoHint(ctx.config)}`);
+    throw new AccrueError(
+      'not_found',
+      `${e.message}; \`accrue tenants\` lists the books here${await demoHint(ctx.config)}`,
+    );
   }
 }
 
@@ -51,8 +59,9 @@ export async function tenantFrom(ctx: AppContext, values: Record<string, unknown
  * Where the demo's books are, when they are not the ones this command opened: the demo keeps
  * them in a data folder of their own (see backend/demo/books.ts). Empty when there is no demo.
  */
-export function demoHint(config: Config): string {
+export async function demoHint(config: Config): Promise<string> {
   if (config.DATABASE_URL) return '';
+  const { DEMO_MARKER, displayPath } = await import('../demo/books.ts');
   const folder = join(config.ACCRUE_DATA_DIR, 'demo');
   const marker = join(folder, DEMO_MARKER);
   if (!existsSync(marker)) return '';

@@ -22,13 +22,28 @@ export interface EngineContext {
   schedule: CalendarContext;
 }
 
+/**
+ * Calendars by their spec, shared by every engine run: a calendar is pure, and its periods are
+ * the keys of the schedule's caches (period bounds per zone), so a run that books one invoice
+ * finds them filled by the runs before it instead of paying for them again (a fixed cost per call).
+ */
+const calendars = new Map<string, PeriodCalendar>();
+function calendarFor(configured: TenantSettings['period_calendar']): PeriodCalendar {
+  const key = configured.type === 'monthly' ? 'monthly' : `4-4-5:${configured.fiscal_year_start}`;
+  let calendar = calendars.get(key);
+  if (!calendar) {
+    calendar = periodCalendar(
+      configured.type === 'monthly'
+        ? { type: 'monthly' }
+        : { type: '4-4-5', fiscalYearStart: configured.fiscal_year_start },
+    );
+    calendars.set(key, calendar);
+  }
+  return calendar;
+}
+
 export function makeContext(settings: TenantSettings, through: LocalDate): EngineContext {
-  const configured = settings.period_calendar;
-  const calendar = periodCalendar(
-    configured.type === 'monthly'
-      ? { type: 'monthly' }
-      : { type: '4-4-5', fiscalYearStart: configured.fiscal_year_start },
-  );
+  const calendar = calendarFor(settings.period_calendar);
   const timeZone = settings.reporting_time_zone;
   return {
     settings,

@@ -343,11 +343,7 @@ export function createStoreReader(store: StripeObjectStore, account: string): St
         .peekList(account, 'invoice')
         .filter((i) => idOf(i.customer) === customer && Number(i.created) <= before)
         .slice(0, STRIPE_PAGE_SIZE)
-        .map((i) => {
-          const invoice = store.render(account, i);
-          coerceDocumentLines(invoice, LINE_ITEM_DECIMALS);
-          return invoice;
-        }) as unknown as Stripe.Invoice[],
+        .map((i) => listedInvoice(store, account, i)),
     getCharge: async (id) => must('charge', id) as unknown as Stripe.Charge,
     latestChargeOf: async (id) => idOf(must('payment_intent', id).latest_charge),
     getRefund: async (id) => must('refund', id) as unknown as Stripe.Refund,
@@ -394,6 +390,13 @@ export function createStoreReader(store: StripeObjectStore, account: string): St
     },
   };
   return reader;
+}
+
+/** A stored invoice (from `peekList`) as a list of invoices shows it: first page of lines, Stripe's Decimals. */
+export function listedInvoice(store: StripeObjectStore, account: string, stored: StripeObject): Stripe.Invoice {
+  const invoice = store.render(account, stored);
+  coerceDocumentLines(invoice, LINE_ITEM_DECIMALS);
+  return invoice as unknown as Stripe.Invoice;
 }
 
 /**
