@@ -48,7 +48,7 @@ export type {
 } from './app-api/types.ts';
 export { PENDING_CONNECTS_MAX } from './quickbooks/connect-attempts.ts';
 export { CUSTOMER_INVOICES_MAX } from './reports/customer-detail.ts';
-export { ruleInForce, withRule } from './rules/rule-dates.ts';
+export { withRule } from './rules/rule-dates.ts';
 
 /** Builds the App API's implementation over PostgreSQL, QuickBooks and Stripe. */
 export function createAppService(options: AppServiceDeps): AccrueAppService {
