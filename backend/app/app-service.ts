@@ -34,6 +34,7 @@ import { getRpo } from './reports/rpo.ts';
 import { getWaterfall } from './reports/waterfall.ts';
 import { listProducts } from './rules/list-products.ts';
 import { deleteProductRule, getProductRule, putProductRule } from './rules/product-rules.ts';
+import { getRules, previewRules, saveRules } from './rules/rule-list.ts';
 import { getSettings, updateSettings } from './settings/settings.ts';
 import { getSyncStatus } from './sync/sync-status.ts';
 
@@ -78,6 +79,9 @@ export function createAppService(options: AppServiceDeps): AccrueAppService {
     getMetrics: (caller, query) => getMetrics(deps, caller, query),
     getRpo: (caller, query) => getRpo(deps, caller, query),
     getRevenueBridge: (caller, query) => getRevenueBridge(deps, caller, query),
+    getRules: (caller) => getRules(deps, caller),
+    previewRules: (caller, req) => previewRules(deps, caller, req),
+    saveRules: (caller, req) => saveRules(deps, caller, req),
     getInvoiceDetail: (caller, invoiceId) => getInvoiceDetail(deps, caller, invoiceId),
     getCustomerDetail: (caller, customerId) => getCustomerDetail(deps, caller, customerId),
   };

@@ -36,6 +36,8 @@ export const DISTRIBUTED_TABLES = [
   'qbo_connect_attempts',
   'qbo_connect_failures',
   'fx_provider_rates',
+  'recognition_rules',
+  'rule_changes',
 ] as const;
 
 /** The statements that place every table, in order. */

@@ -145,6 +145,9 @@ function fakeService() {
     getMetrics: unimplemented('getMetrics'),
     getRpo: unimplemented('getRpo'),
     getRevenueBridge: unimplemented('getRevenueBridge'),
+    getRules: unimplemented('getRules'),
+    previewRules: unimplemented('previewRules'),
+    saveRules: unimplemented('saveRules'),
   };
   return { service, calls };
 }

@@ -37,6 +37,12 @@ import type {
   RpoQuery,
   RpoResponse,
 } from '../../../shared/api/cockpit.ts';
+import type {
+  RuleChangeRequest,
+  RulePreviewResponse,
+  RuleSaveResponse,
+  RulesResponse,
+} from '../../../shared/api/rules.ts';
 import type { Db } from '../../db/database.ts';
 import type { Jobs } from '../../jobs/runner.ts';
 import type { Logger } from '../../log/logger.ts';
@@ -85,6 +91,12 @@ export interface AppService {
   getRevenueBridge(caller: AppCaller, query: ReportQuery): Promise<RevenueBridgeResponse>;
   getInvoiceDetail(caller: AppCaller, invoiceId: string): Promise<InvoiceDetailResponse>;
   getCustomerDetail(caller: AppCaller, customerId: string): Promise<CustomerDetailResponse>;
+  /** The rule list in order, the product rules as rules, the revision and whether the caller may edit. */
+  getRules(caller: AppCaller): Promise<RulesResponse>;
+  /** What a change of the rule list would move, per period and invoice; writes nothing. */
+  previewRules(caller: AppCaller, req: RuleChangeRequest): Promise<RulePreviewResponse>;
+  /** Saves the rule list and re-applies it (`conflict` unless `req.revision` is current). */
+  saveRules(caller: AppCaller, req: RuleChangeRequest): Promise<RuleSaveResponse>;
 }
 
 /** What the OAuth callback page needs to say. */
