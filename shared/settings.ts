@@ -114,10 +114,12 @@ export const RuleTreatmentSchema = z.strictObject({
 });
 export type RuleTreatment = z.infer<typeof RuleTreatmentSchema>;
 
+const PERCENT = /^\d{1,3}(\.\d{1,4})?$/;
+
 /** One share of a split line: a percentage (up to 4 decimals) and how that share is earned. */
 export const RuleSplitPartSchema = z.strictObject({
   name: z.string().min(1).max(100),
-  percent: z.string().regex(/^\d{1,3}(\.\d{1,4})?$/, 'must be a percentage such as 60 or 12.5'),
+  percent: z.string().regex(PERCENT, 'must be a percentage such as 60 or 12.5'),
   rule: z.enum(['ratable', 'point_in_time', 'custom_term']),
   trigger: PointInTimeTriggerSchema.optional(),
   term_months: z.number().int().positive().max(600).optional(),
@@ -153,8 +155,10 @@ export const RuleSchema = z
       const names = new Set(r.split.map((p) => p.name));
       if (names.size !== r.split.length)
         ctx.addIssue({ code: 'custom', path: ['split'], message: 'split parts need distinct names' });
-      const hundredths = r.split.reduce((sum, p) => sum + percentTenThousandths(p.percent), 0n);
-      if (hundredths !== 1_000_000n)
+      // Refinements run on data whose fields already failed: sum only well-formed percentages.
+      const wellFormed = r.split.every((p) => PERCENT.test(p.percent));
+      const hundredths = r.split.reduce((sum, p) => sum + (wellFormed ? percentTenThousandths(p.percent) : 0n), 0n);
+      if (wellFormed && hundredths !== 1_000_000n)
         ctx.addIssue({ code: 'custom', path: ['split'], message: `split percentages sum to ${formatTenThousandths(hundredths)}, not 100` });
     }
     if (r.effective_from && r.effective_to && r.effective_from > r.effective_to)
