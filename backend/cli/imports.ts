@@ -22,7 +22,7 @@ export interface ImportCommandDeps {
   out(s: string): void;
 }
 
-const defaultDeps: ImportCommandDeps = {
+export const defaultDeps: ImportCommandDeps = {
   async open() {
     const config = loadConfig();
     const database = await openDatabase({

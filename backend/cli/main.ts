@@ -3,13 +3,14 @@
  * does. Every command answers `--help`; failures print one line and exit non-zero
  * (see framework.ts for the codes).
  */
-import { importCommand } from './imports.ts';
+import { defaultDeps, importCommand } from './imports.ts';
+import { rulesCommand } from './rules.ts';
 import { helpText, runCommand, type Command } from './framework.ts';
 import { adminCommand } from './admin.ts';
 import { coreCommands } from './commands.ts';
 
 export function allCommands(): Command[] {
-  return [...coreCommands(), adminCommand(), importCommand()];
+  return [...coreCommands(), adminCommand(), importCommand(), rulesCommand(defaultDeps)];
 }
 
 function overview(cmds: Command[]): string {

@@ -4,12 +4,15 @@
  * open period, each with the change as its cause; the preview said the same before the save.
  * The expected journal is hand-written (retroactive-closed-period/README.md has the arithmetic).
  */
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { applyRuleChange, previewRuleChange } from '../../backend/app/rules/rule-change.ts';
 import { loadRules } from '../../backend/app/rules/rule-store.ts';
+import { runCommand } from '../../backend/cli/framework.ts';
+import { rulesCommand } from '../../backend/cli/rules.ts';
 import { closePeriod } from '../../backend/ledger/periods.ts';
 import { RuleSchema, type Rule } from '../../shared/settings.ts';
 import { deliver, eventsOf, freshBooks, goldenLines, settle, type Books } from '../support/scenario.ts';
@@ -108,5 +111,37 @@ describe('a rule added over two closed periods', () => {
     const again = await applyRuleChange(b.t.db, b.tenant, 'tester', { revision: 1, rules: [SPLIT] });
     expect(again.entriesPosted).toBe(0);
     expect(again.preview.periods).toEqual([]);
+  });
+});
+
+describe('accrue rules', () => {
+  async function cli(args: string[]): Promise<{ code: number; out: string; err: string }> {
+    let out = '';
+    let err = '';
+    const cmd = rulesCommand({ open: async () => ({ db: b.t.db, close: async () => {} }), out: (s) => (out += s) });
+    const code = await runCommand(cmd, args, (s) => (out += s), (s) => (err += s));
+    return { code, out, err };
+  }
+  const dir = mkdtempSync(join(tmpdir(), 'accrue-rules-'));
+
+  it('preview prints the revenue moved per period and writes nothing', async () => {
+    const file = join(dir, 'none.json');
+    writeFileSync(file, '[]');
+    const before = await loadRules(b.t.db, b.tenant.id);
+    const r = await cli(['preview', file, '--tenant', 'acct_golden']);
+    expect(r.code).toBe(0);
+    // Dropping the split moves January back by 330.00 and February and March up by 30.00.
+    expect(r.out).toContain('2026-01');
+    expect(r.out).toMatch(/2026-01\s+-\$?330\.00\s+closed: a correction in 2026-03/);
+    expect(r.out).toMatch(/2026-03\s+\$?30\.00\s+open/);
+    expect(await loadRules(b.t.db, b.tenant.id)).toEqual(before);
+  });
+
+  it('a file with two rules in one position is refused, naming the field, exit 2', async () => {
+    const file = join(dir, 'bad.json');
+    writeFileSync(file, JSON.stringify({ rules: [{ ...SPLIT }, { ...SPLIT, id: 'other' }] }));
+    const r = await cli(['preview', file, '--tenant', 'acct_golden']);
+    expect(r.code).toBe(2);
+    expect(r.err).toMatch(/rules\.1\.position: position 1 is also rule pro-split/);
   });
 });
