@@ -14,6 +14,7 @@ import type { Tenant } from '../ledger/tenants.ts';
 import type { Logger } from '../log/logger.ts';
 import { AuditItem, AuditQuery, listAudit } from './audit.ts';
 import { IMPORT_ROUTES } from './imports.ts';
+import { RULE_ADMIN_ROUTES } from './rules.ts';
 import {
   EventDetail,
   EventId,
@@ -476,6 +477,7 @@ export const ADMIN_ROUTES: AdminRoute[] = [
   }),
   // Imports
   ...IMPORT_ROUTES,
+  ...RULE_ADMIN_ROUTES,
 ];
 
 let cachedDocument: Record<string, unknown> | null = null;

@@ -15,6 +15,16 @@ import fetchStripeSignature from '@stripe/ui-extension-sdk/signature';
 import type { ExtensionContextValue } from '@stripe/ui-extension-sdk/context';
 import type { z } from 'zod';
 import {
+  RULE_ROUTES,
+  RuleChangeRequestSchema,
+  RulePreviewResponseSchema,
+  RuleSaveResponseSchema,
+  RulesResponseSchema,
+  type RulePreviewResponse,
+  type RuleSaveResponse,
+  type RulesResponse,
+} from '../../shared/api/rules.ts';
+import {
   MetricsResponseSchema,
   RevenueBridgeResponseSchema,
   RpoResponseSchema,
@@ -134,6 +144,9 @@ export interface AppClient {
   /** `asOf` defaults to the last day released. */
   getRpo(asOf?: string): Promise<RpoResponse>;
   getRevenueBridge(periods: number): Promise<RevenueBridgeResponse>;
+  getRules(): Promise<RulesResponse>;
+  previewRules(req: RuleChangeRequestInput): Promise<RulePreviewResponse>;
+  saveRules(req: RuleChangeRequestInput): Promise<RuleSaveResponse>;
 }
 
 function queryString(query: Record<string, string | number | undefined>): string {
@@ -169,6 +182,7 @@ export function createAppClient(context: AppContext): AppClient {
     ...syncMethods(call),
     ...reportMethods(call),
     ...cockpitMethods(call),
+    ...ruleMethods(call),
   };
 }
 
@@ -350,5 +364,18 @@ function cockpitMethods(call: Call): Pick<AppClient, CockpitMethod> {
     getRpo: (asOf) => call('GET', `${APP_ROUTES.rpo}${queryString({ as_of: asOf })}`, RpoResponseSchema),
     getRevenueBridge: (periods) =>
       call('GET', `${APP_ROUTES.revenueBridge}${queryString({ periods })}`, RevenueBridgeResponseSchema),
+  };
+}
+
+type RuleMethod = 'getRules' | 'previewRules' | 'saveRules';
+
+/** A rule change as the view sends it (the backend checks it with the same schema). */
+export type RuleChangeRequestInput = z.input<typeof RuleChangeRequestSchema>;
+
+function ruleMethods(call: Call): Pick<AppClient, RuleMethod> {
+  return {
+    getRules: () => call('GET', RULE_ROUTES.rules, RulesResponseSchema),
+    previewRules: (req) => call('POST', RULE_ROUTES.rulesPreview, RulePreviewResponseSchema, { body: req }),
+    saveRules: (req) => call('PUT', RULE_ROUTES.rules, RuleSaveResponseSchema, { body: req, write: true }),
   };
 }
