@@ -129,7 +129,7 @@ export type RuleSplitPart = z.infer<typeof RuleSplitPartSchema>;
 
 export const RuleSchema = z
   .strictObject({
-    id: z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/, 'must be 1-64 letters, digits, "_", "." or "-"'),
+    id: z.string().regex(/^[A-Za-z0-9_.-]{1,200}$/, 'must be 1-200 letters, digits, "_", "." or "-"'),
     name: z.string().max(200).optional(),
     /** Order of evaluation: the matching rule with the lowest position wins. Unique in the list. */
     position: z.number().int().min(1).max(100000),
@@ -181,6 +181,8 @@ export const RuleListSchema = z.array(RuleSchema).max(500).superRefine((rules, c
   const ids = new Map<string, number>();
   const positions = new Map<number, number>();
   rules.forEach((r, k) => {
+    if (r.id.startsWith('product.'))
+      ctx.addIssue({ code: 'custom', path: [k, 'id'], message: 'ids starting with "product." name product rules' });
     const sameId = ids.get(r.id);
     if (sameId !== undefined)
       ctx.addIssue({ code: 'custom', path: [k, 'id'], message: `duplicates the id of rule ${sameId} (${r.id})` });

@@ -519,7 +519,7 @@ create table recognition_rules (
   constraint recognition_rules_check CHECK ((treatment IS NULL) <> (split IS NULL)),
   constraint recognition_rules_check1 CHECK (effective_to IS NULL OR effective_from IS NULL OR effective_from <= effective_to),
   constraint recognition_rules_position_check CHECK ("position" >= 1),
-  constraint recognition_rules_rule_id_check CHECK (rule_id ~ '^[A-Za-z0-9_.-]{1,64}$'::text)
+  constraint recognition_rules_rule_id_check CHECK (rule_id ~ '^[A-Za-z0-9_.-]{1,200}$'::text)
 );
 
 -- release_state

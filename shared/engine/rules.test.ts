@@ -39,10 +39,10 @@ describe('resolveRule', () => {
   });
 
   it('falls through to the product rule when a condition fails or the date is outside the rule', () => {
-    expect(resolveRule(settings, { ...line, lineMetadata: { plan: 'monthly' } }, '2026-03-01').ruleId).toBe('product:prod_a');
+    expect(resolveRule(settings, { ...line, lineMetadata: { plan: 'monthly' } }, '2026-03-01').ruleId).toBe('product.prod_a');
     expect(resolveRule(settings, { ...line, customerMetadata: undefined }, '2026-03-01').rule).toBe('exclude');
-    expect(resolveRule(settings, line, '2026-01-31').ruleId).toBe('product:prod_a');
-    expect(resolveRule(settings, line, '2026-07-01').ruleId).toBe('product:prod_a');
+    expect(resolveRule(settings, line, '2026-01-31').ruleId).toBe('product.prod_a');
+    expect(resolveRule(settings, line, '2026-07-01').ruleId).toBe('product.prod_a');
     expect(resolveRule(settings, { ...line, product: 'prod_b' }, '2026-07-01')).toMatchObject({ rule: 'ratable', ruleId: null });
   });
 
@@ -81,9 +81,9 @@ describe('product rules in the list', () => {
 
   it('come after the rule list: price-specific first, then the latest effective date', () => {
     expect(orderedRules(s).map((r) => r.id)).toEqual([
-      'product:prod_x:price_special',
-      'product:prod_x@2026-02-01',
-      'product:prod_x',
+      'product.prod_x.price_special',
+      'product.prod_x.from-2026-02-01',
+      'product.prod_x',
     ]);
   });
 

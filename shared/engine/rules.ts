@@ -20,7 +20,7 @@ export interface ResolvedRule {
   method: AmortizationMethod;
   account: string | undefined;
   components: BundleComponent[];
-  /** The id of the rule that matched (a product rule's is `product:<product>[:<price>][@<date>]`); null when none did. */
+  /** The id of the rule that matched (a product rule's is `product.<product>[.<price>][.from-<date>]`); null when none did. */
   ruleId: string | null;
 }
 
@@ -62,7 +62,7 @@ export function orderedRules(settings: TenantSettings): Rule[] {
 export function productRuleAsRule(product: string, r: ProductRule): Rule {
   const { price, effective_from, ...treatment } = r;
   return {
-    id: `product:${product}${price !== undefined ? `:${price}` : ''}${effective_from ? `@${effective_from}` : ''}`,
+    id: `product.${product}${price !== undefined ? `.${price}` : ''}${effective_from ? `.from-${effective_from}` : ''}`,
     position: 0,
     conditions: { products: [product], ...(price !== undefined ? { prices: [price] } : {}) },
     treatment,

@@ -13,7 +13,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
       `
 create table recognition_rules (
   tenant_id bigint not null references tenants(id),
-  rule_id text not null check (rule_id ~ '^[A-Za-z0-9_.-]{1,64}$'),
+  rule_id text not null check (rule_id ~ '^[A-Za-z0-9_.-]{1,200}$'),
   position integer not null check (position >= 1),
   name text,
   conditions jsonb not null default '{}'::jsonb,
