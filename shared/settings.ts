@@ -98,7 +98,8 @@ export const RuleConditionsSchema = z
     amount_max_minor: z.number().int().safe().optional(),
   })
   .refine(
-    (c) => c.amount_min_minor === undefined || c.amount_max_minor === undefined || c.amount_min_minor <= c.amount_max_minor,
+    (c) =>
+      c.amount_min_minor === undefined || c.amount_max_minor === undefined || c.amount_min_minor <= c.amount_max_minor,
     { message: 'amount_min_minor must not exceed amount_max_minor', path: ['amount_min_minor'] },
   );
 export type RuleConditions = z.infer<typeof RuleConditionsSchema>;
@@ -159,7 +160,11 @@ export const RuleSchema = z
       const wellFormed = r.split.every((p) => PERCENT.test(p.percent));
       const hundredths = r.split.reduce((sum, p) => sum + (wellFormed ? percentTenThousandths(p.percent) : 0n), 0n);
       if (wellFormed && hundredths !== 1_000_000n)
-        ctx.addIssue({ code: 'custom', path: ['split'], message: `split percentages sum to ${formatTenThousandths(hundredths)}, not 100` });
+        ctx.addIssue({
+          code: 'custom',
+          path: ['split'],
+          message: `split percentages sum to ${formatTenThousandths(hundredths)}, not 100`,
+        });
     }
     if (r.effective_from && r.effective_to && r.effective_from > r.effective_to)
       ctx.addIssue({ code: 'custom', path: ['effective_to'], message: 'effective_to is before effective_from' });
@@ -177,26 +182,29 @@ function formatTenThousandths(v: bigint): string {
 }
 
 /** The rule list: ids and positions unique (two rules in one position have no order). */
-export const RuleListSchema = z.array(RuleSchema).max(500).superRefine((rules, ctx) => {
-  const ids = new Map<string, number>();
-  const positions = new Map<number, number>();
-  rules.forEach((r, k) => {
-    if (r.id.startsWith('product.'))
-      ctx.addIssue({ code: 'custom', path: [k, 'id'], message: 'ids starting with "product." name product rules' });
-    const sameId = ids.get(r.id);
-    if (sameId !== undefined)
-      ctx.addIssue({ code: 'custom', path: [k, 'id'], message: `duplicates the id of rule ${sameId} (${r.id})` });
-    else ids.set(r.id, k);
-    const samePosition = positions.get(r.position);
-    if (samePosition !== undefined)
-      ctx.addIssue({
-        code: 'custom',
-        path: [k, 'position'],
-        message: `position ${r.position} is also rule ${rules[samePosition]!.id}'s: positions must be unique`,
-      });
-    else positions.set(r.position, k);
+export const RuleListSchema = z
+  .array(RuleSchema)
+  .max(500)
+  .superRefine((rules, ctx) => {
+    const ids = new Map<string, number>();
+    const positions = new Map<number, number>();
+    rules.forEach((r, k) => {
+      if (r.id.startsWith('product.'))
+        ctx.addIssue({ code: 'custom', path: [k, 'id'], message: 'ids starting with "product." name product rules' });
+      const sameId = ids.get(r.id);
+      if (sameId !== undefined)
+        ctx.addIssue({ code: 'custom', path: [k, 'id'], message: `duplicates the id of rule ${sameId} (${r.id})` });
+      else ids.set(r.id, k);
+      const samePosition = positions.get(r.position);
+      if (samePosition !== undefined)
+        ctx.addIssue({
+          code: 'custom',
+          path: [k, 'position'],
+          message: `position ${r.position} is also rule ${rules[samePosition]!.id}'s: positions must be unique`,
+        });
+      else positions.set(r.position, k);
+    });
   });
-});
 
 export const FxRateSchema = z.strictObject({
   date: localDate,

@@ -52,11 +52,15 @@ function printPreview(p: RulePreviewResponse, currency: Currency): string {
   if (!p.periods.length) return `no revenue moves (through ${p.through})\n`;
   const money = (m: string) => formatMinor(BigInt(m), currency).padStart(14);
   const periods = p.periods.map(
-    (m) => `  ${m.period.padEnd(9)} ${money(m.revenue_minor)}  ${m.closed ? `closed: a correction in ${m.posts_in}` : 'open'}\n`,
+    (m) =>
+      `  ${m.period.padEnd(9)} ${money(m.revenue_minor)}  ${m.closed ? `closed: a correction in ${m.posts_in}` : 'open'}\n`,
   );
   const invoices = p.invoices
     .slice(0, INVOICES_PRINTED)
-    .map((i) => `  ${i.invoice} (${i.customer ?? 'no customer'}): ${i.periods.map((m) => `${m.period} ${formatMinor(BigInt(m.revenue_minor), currency)}`).join(', ')}\n`);
+    .map(
+      (i) =>
+        `  ${i.invoice} (${i.customer ?? 'no customer'}): ${i.periods.map((m) => `${m.period} ${formatMinor(BigInt(m.revenue_minor), currency)}`).join(', ')}\n`,
+    );
   const more = p.invoices_total > invoices.length ? `  … and ${p.invoices_total - invoices.length} more\n` : '';
   return `revenue moved per period (through ${p.through}):\n${periods.join('')}${p.invoices_total} invoices:\n${invoices.join('')}${more}`;
 }
@@ -66,7 +70,8 @@ export function rulesCommand(deps: Pick<ImportCommandDeps, 'open' | 'out'>): Com
   return {
     name: 'rules',
     summary: 'List the rule list, preview a change of it, or save one (re-applied to past bookings)',
-    usage: 'rules list --tenant acct_… [--live]\n       accrue rules preview|save <rules.json> --tenant acct_… [--live] [--reason TEXT]',
+    usage:
+      'rules list --tenant acct_… [--live]\n       accrue rules preview|save <rules.json> --tenant acct_… [--live] [--reason TEXT]',
     details:
       'The file is the whole rule list after the change (a JSON array of rules, or {"rules": [...]}), each rule\n  with id, position (unique), conditions, and a treatment or a split; see docs/accounting.md, "Rules".\npreview writes nothing; save re-books what the change moves (closed periods: corrections in the first open one).',
     options: {

@@ -16,7 +16,14 @@ import { addLine, lineDimensions, type BookedLine, type InvoiceState, type LineB
 import { makeObligation } from './obligations.ts';
 import { bookPendingLine, pendingSchedule } from './pending-items.ts';
 import { bookForeignPendingLine, pendingItemRate } from './pending-items-foreign.ts';
-import { lineSubject, resolveRule, timingFor, type ObligationTerms, type ResolvedRule, type TimingInputs } from './rules.ts';
+import {
+  lineSubject,
+  resolveRule,
+  timingFor,
+  type ObligationTerms,
+  type ResolvedRule,
+  type TimingInputs,
+} from './rules.ts';
 
 /** One obligation a line's rule makes (a bundle makes one per component), with its gross amounts. */
 interface ObligationPiece {

@@ -22,7 +22,11 @@ const settings = TenantSettingsSchema.parse({
     {
       id: 'enterprise',
       position: 7,
-      conditions: { customer_metadata: { segment: 'enterprise' }, line_metadata: { plan: 'annual' }, currencies: ['USD'] },
+      conditions: {
+        customer_metadata: { segment: 'enterprise' },
+        line_metadata: { plan: 'annual' },
+        currencies: ['USD'],
+      },
       treatment: { rule: 'custom_term', term_months: 6 },
       effective_from: '2026-02-01',
       effective_to: '2026-06-30',
@@ -33,17 +37,26 @@ const settings = TenantSettingsSchema.parse({
 
 describe('resolveRule', () => {
   it('takes the first rule by position whose every condition holds, inside its dates', () => {
-    expect(resolveRule(settings, line, '2026-03-01')).toMatchObject({ rule: 'custom_term', termMonths: 6, ruleId: 'enterprise' });
+    expect(resolveRule(settings, line, '2026-03-01')).toMatchObject({
+      rule: 'custom_term',
+      termMonths: 6,
+      ruleId: 'enterprise',
+    });
     expect(resolveRule(settings, { ...line, currency: 'eur' }, '2026-03-01').ruleId).toBe('eur');
     expect(resolveRule(settings, { ...line, amountMinor: 100_000n }, '2026-03-01').ruleId).toBe('big');
   });
 
   it('falls through to the product rule when a condition fails or the date is outside the rule', () => {
-    expect(resolveRule(settings, { ...line, lineMetadata: { plan: 'monthly' } }, '2026-03-01').ruleId).toBe('product.prod_a');
+    expect(resolveRule(settings, { ...line, lineMetadata: { plan: 'monthly' } }, '2026-03-01').ruleId).toBe(
+      'product.prod_a',
+    );
     expect(resolveRule(settings, { ...line, customerMetadata: undefined }, '2026-03-01').rule).toBe('exclude');
     expect(resolveRule(settings, line, '2026-01-31').ruleId).toBe('product.prod_a');
     expect(resolveRule(settings, line, '2026-07-01').ruleId).toBe('product.prod_a');
-    expect(resolveRule(settings, { ...line, product: 'prod_b' }, '2026-07-01')).toMatchObject({ rule: 'ratable', ruleId: null });
+    expect(resolveRule(settings, { ...line, product: 'prod_b' }, '2026-07-01')).toMatchObject({
+      rule: 'ratable',
+      ruleId: null,
+    });
   });
 
   it('turns a split into one component per part, weighted by its percentage', () => {
@@ -97,7 +110,9 @@ describe('product rules in the list', () => {
   });
 
   it('a product with only a future rule shows that rule', () => {
-    const future = TenantSettingsSchema.parse({ product_rules: { p: { rule: 'exclude', effective_from: '2027-01-01' } } });
+    const future = TenantSettingsSchema.parse({
+      product_rules: { p: { rule: 'exclude', effective_from: '2027-01-01' } },
+    });
     expect(productRuleShown(future, 'p', '2026-01-01')).toEqual({ rule: 'exclude', effective_from: '2027-01-01' });
   });
 });

@@ -98,7 +98,11 @@ export function ruleMatches(rule: Rule, subject: RuleSubject, on: LocalDate): bo
   const c = rule.conditions;
   if (c.products && !(subject.product !== null && c.products.includes(subject.product))) return false;
   if (c.prices && !(subject.price !== null && c.prices.includes(subject.price))) return false;
-  if (c.customers && !(subject.customer != null && c.customers.includes(subject.customer))) return false;
+  if (
+    c.customers &&
+    !(subject.customer !== null && subject.customer !== undefined && c.customers.includes(subject.customer))
+  )
+    return false;
   if (c.currencies && !(subject.currency !== undefined && (c.currencies as string[]).includes(subject.currency)))
     return false;
   if (c.customer_metadata && !metadataHolds(c.customer_metadata, subject.customerMetadata)) return false;
@@ -173,7 +177,8 @@ export function productRuleShown(settings: TenantSettings, product: string, toda
   const general = ordered.find((r) => ruleMatches(r, { product, price: null }, today));
   const anyPrice =
     general ?? ordered.find((r) => ruleMatches(r, { product, price: r.conditions.prices?.[0] ?? null }, today));
-  const chosen = anyPrice ?? [...ordered].sort((a, b) => (a.effective_from ?? '').localeCompare(b.effective_from ?? ''))[0];
+  const chosen =
+    anyPrice ?? [...ordered].sort((a, b) => (a.effective_from ?? '').localeCompare(b.effective_from ?? ''))[0];
   return chosen ? asProductRule(chosen) : null;
 }
 

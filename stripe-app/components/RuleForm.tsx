@@ -61,7 +61,12 @@ export function RuleForm({ draft, onChange }: RuleFormProps) {
         />
       ) : null}
       {draft.treatment !== 'split' && draft.treatment !== 'exclude' ? (
-        <TextField name="account" label="Revenue account" value={draft.account} onChange={(e) => set({ account: e.target.value })} />
+        <TextField
+          name="account"
+          label="Revenue account"
+          value={draft.account}
+          onChange={(e) => set({ account: e.target.value })}
+        />
       ) : null}
       {draft.treatment === 'split' ? <SplitEditor parts={draft.split} onChange={(split) => set({ split })} /> : null}
       <TextField
@@ -90,7 +95,12 @@ function SplitEditor({ parts, onChange }: { parts: SplitDraft[]; onChange: (part
     <Box css={{ stack: 'y', gap: 'small' }}>
       {parts.map((part, i) => (
         <Box key={i} css={{ stack: 'y', gap: 'small', padding: 'small', keyline: 'neutral' }}>
-          <TextField name={`split_${i}_name`} label="Part" value={part.name} onChange={(e) => update(i, { name: e.target.value })} />
+          <TextField
+            name={`split_${i}_name`}
+            label="Part"
+            value={part.name}
+            onChange={(e) => update(i, { name: e.target.value })}
+          />
           <TextField
             name={`split_${i}_percent`}
             label="Percent"

@@ -14,7 +14,16 @@ import { useAction } from '../hooks/useAction.ts';
 import { confirmDone } from '../hooks/notify.ts';
 import { useLoad } from '../hooks/useLoad.ts';
 import { RuleForm } from './RuleForm.tsx';
-import { describeConditions, describeTreatment, draftOf, emptyDraft, moveRule, renumber, ruleFromDraft, type RuleDraft } from './rule-draft.ts';
+import {
+  describeConditions,
+  describeTreatment,
+  draftOf,
+  emptyDraft,
+  moveRule,
+  renumber,
+  ruleFromDraft,
+  type RuleDraft,
+} from './rule-draft.ts';
 import { Empty, ErrorBanner, Loading } from './States.tsx';
 import { TableHeader } from './TableHeader.tsx';
 
@@ -27,8 +36,17 @@ interface Editing {
 export function RuleListEditor({ client, canEdit }: { client: AppClient; canEdit: boolean }) {
   const { state, reload } = useLoad(() => client.getRules(), [client]);
   if (state.status === 'loading') return <Loading label="Loading your rules…" />;
-  if (state.status === 'error') return <ErrorBanner title="Could not load your rules" error={state.error} onRetry={reload} />;
-  return <LoadedRules key={state.data.revision} client={client} data={state.data} canEdit={canEdit && state.data.can_edit} onSaved={reload} />;
+  if (state.status === 'error')
+    return <ErrorBanner title="Could not load your rules" error={state.error} onRetry={reload} />;
+  return (
+    <LoadedRules
+      key={state.data.revision}
+      client={client}
+      data={state.data}
+      canEdit={canEdit && state.data.can_edit}
+      onSaved={reload}
+    />
+  );
 }
 
 interface LoadedProps {
@@ -52,7 +70,11 @@ function LoadedRules({ client, data, canEdit, onSaved }: LoadedProps) {
     const built = ruleFromDraft(editing.draft, editing.index + 1);
     if ('error' in built) return action.setProblem(built.error);
     action.setProblem(null);
-    change(editing.index < rules.length ? rules.map((r, k) => (k === editing.index ? built.rule : r)) : [...rules, built.rule]);
+    change(
+      editing.index < rules.length
+        ? rules.map((r, k) => (k === editing.index ? built.rule : r))
+        : [...rules, built.rule],
+    );
     setEditing(null);
   };
   const body = () => ({ revision: data.revision, rules });
@@ -65,13 +87,26 @@ function LoadedRules({ client, data, canEdit, onSaved }: LoadedProps) {
     });
   return (
     <Box css={{ stack: 'y', gap: 'medium' }}>
-      {!canEdit ? <Banner type="default" title="Read only" description="Only administrators and developers of this Stripe account can change rules." /> : null}
+      {!canEdit ? (
+        <Banner
+          type="default"
+          title="Read only"
+          description="Only administrators and developers of this Stripe account can change rules."
+        />
+      ) : null}
       {action.problem ? <Banner type="critical" title="Not saved" description={action.problem} /> : null}
-      <RuleRows rules={rules} canEdit={canEdit} onMove={(k, by) => change(moveRule(rules, k, by))}
+      <RuleRows
+        rules={rules}
+        canEdit={canEdit}
+        onMove={(k, by) => change(moveRule(rules, k, by))}
         onEdit={(k) => setEditing({ index: k, draft: draftOf(rules[k]!) })}
-        onRemove={(k) => change(rules.filter((_, j) => j !== k))} />
+        onRemove={(k) => change(rules.filter((_, j) => j !== k))}
+      />
       {canEdit && !editing ? (
-        <Button size="small" onPress={() => setEditing({ index: rules.length, draft: emptyDraft(`rule-${rules.length + 1}`) })}>
+        <Button
+          size="small"
+          onPress={() => setEditing({ index: rules.length, draft: emptyDraft(`rule-${rules.length + 1}`) })}
+        >
           Add rule
         </Button>
       ) : null}
@@ -79,14 +114,22 @@ function LoadedRules({ client, data, canEdit, onSaved }: LoadedProps) {
         <Box css={{ stack: 'y', gap: 'small', padding: 'medium', keyline: 'neutral' }}>
           <RuleForm draft={editing.draft} onChange={(draft) => setEditing({ ...editing, draft })} />
           <Box css={{ stack: 'x', gap: 'small' }}>
-            <Button type="primary" onPress={applyEdit}>Apply to list</Button>
+            <Button type="primary" onPress={applyEdit}>
+              Apply to list
+            </Button>
             <Button onPress={() => setEditing(null)}>Cancel</Button>
           </Box>
         </Box>
       ) : null}
       <Box css={{ stack: 'x', gap: 'small' }}>
-        <Button onPress={() => void runPreview()} pending={action.busy === 'preview'}>Preview effect</Button>
-        {canEdit ? <Button type="primary" onPress={() => void save()} pending={action.busy === 'save'}>Save rules</Button> : null}
+        <Button onPress={() => void runPreview()} pending={action.busy === 'preview'}>
+          Preview effect
+        </Button>
+        {canEdit ? (
+          <Button type="primary" onPress={() => void save()} pending={action.busy === 'save'}>
+            Save rules
+          </Button>
+        ) : null}
       </Box>
       {preview ? <PreviewTables preview={preview} /> : null}
       <ProductRuleRows rules={data.product_rules} />
@@ -117,10 +160,18 @@ function RuleRows({ rules, canEdit, onMove, onEdit, onRemove }: RowsProps) {
             {canEdit ? (
               <TableCell>
                 <Box css={{ stack: 'x', gap: 'xsmall' }}>
-                  <Button size="small" disabled={k === 0} onPress={() => onMove(k, -1)}>Move up</Button>
-                  <Button size="small" disabled={k === rules.length - 1} onPress={() => onMove(k, 1)}>Move down</Button>
-                  <Button size="small" onPress={() => onEdit(k)}>Edit</Button>
-                  <Button size="small" type="destructive" onPress={() => onRemove(k)}>Remove</Button>
+                  <Button size="small" disabled={k === 0} onPress={() => onMove(k, -1)}>
+                    Move up
+                  </Button>
+                  <Button size="small" disabled={k === rules.length - 1} onPress={() => onMove(k, 1)}>
+                    Move down
+                  </Button>
+                  <Button size="small" onPress={() => onEdit(k)}>
+                    Edit
+                  </Button>
+                  <Button size="small" type="destructive" onPress={() => onRemove(k)}>
+                    Remove
+                  </Button>
                 </Box>
               </TableCell>
             ) : null}

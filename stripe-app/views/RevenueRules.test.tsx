@@ -10,7 +10,15 @@ import { Banner, Button, Select, TableCell, TextField } from '@stripe/ui-extensi
 import { showToast } from '@stripe/ui-extension-sdk/utils';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { RuleChangeRequest, RulePreviewResponse, RulesResponse } from '../../shared/api/rules.ts';
-import { ADMIN_ROLES, buttonLabelled, contextFor, fakeBackend, ok, settle, VIEW_ONLY_ROLES } from '../testing/fakeBackend.ts';
+import {
+  ADMIN_ROLES,
+  buttonLabelled,
+  contextFor,
+  fakeBackend,
+  ok,
+  settle,
+  VIEW_ONLY_ROLES,
+} from '../testing/fakeBackend.ts';
 import RevenueRules from './RevenueRules.tsx';
 
 vi.mock('@stripe/ui-extension-sdk/signature', () => ({ default: vi.fn(async () => 't=1700000000,v1=fake') }));
@@ -37,7 +45,9 @@ const RULES = {
       ],
     },
   ],
-  product_rules: [{ id: 'product.prod_x', position: 3, conditions: { products: ['prod_x'] }, treatment: { rule: 'exclude' } }],
+  product_rules: [
+    { id: 'product.prod_x', position: 3, conditions: { products: ['prod_x'] }, treatment: { rule: 'exclude' } },
+  ],
 } as unknown as RulesResponse;
 
 const PREVIEW: RulePreviewResponse = {
@@ -74,11 +84,17 @@ describe('RevenueRules drawer', () => {
     });
     const { wrapper, update } = render(<RevenueRules {...ctx()} />);
     await settle(update);
-    wrapper.findAll(Button).filter((b) => b.text === 'Move up')[1]!.trigger('onPress');
+    wrapper
+      .findAll(Button)
+      .filter((b) => b.text === 'Move up')[1]!
+      .trigger('onPress');
     await update();
     expect(cells(wrapper).slice(0, 2)).toEqual(['1', 'annual']);
 
-    wrapper.findAll(Button).filter((b) => b.text === 'Edit')[0]!.trigger('onPress');
+    wrapper
+      .findAll(Button)
+      .filter((b) => b.text === 'Edit')[0]!
+      .trigger('onPress');
     await update();
     const type = async (name: string, value: string) => {
       wrapper.find(TextField, { name })!.trigger('onChange', { target: { value } });
@@ -96,7 +112,9 @@ describe('RevenueRules drawer', () => {
 
     buttonLabelled(wrapper, 'Preview effect')!.trigger('onPress');
     await settle(update);
-    expect(cells(wrapper)).toEqual(expect.arrayContaining(['2026-01', '330.00', '2026-03 (correction: 2026-01 is closed)', '-30.00']));
+    expect(cells(wrapper)).toEqual(
+      expect.arrayContaining(['2026-01', '330.00', '2026-03 (correction: 2026-01 is closed)', '-30.00']),
+    );
 
     buttonLabelled(wrapper, 'Save rules')!.trigger('onPress');
     await settle(update);
@@ -111,7 +129,10 @@ describe('RevenueRules drawer', () => {
   });
 
   it('shows a read-only list to a user who may not edit, who can still preview', async () => {
-    const { calls } = fakeBackend({ 'GET /rules': () => ok({ ...RULES, can_edit: false }), 'POST /rules/preview': () => ok(PREVIEW) });
+    const { calls } = fakeBackend({
+      'GET /rules': () => ok({ ...RULES, can_edit: false }),
+      'POST /rules/preview': () => ok(PREVIEW),
+    });
     const { wrapper, update } = render(<RevenueRules {...ctx(VIEW_ONLY_ROLES)} />);
     await settle(update);
     expect(buttonLabelled(wrapper, 'Save rules')).toBeFalsy();

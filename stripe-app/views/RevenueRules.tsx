@@ -10,7 +10,10 @@ import { useAppClient } from '../hooks/useAppClient.ts';
 const RevenueRules = (context: ExtensionContextValue) => {
   const { client, canEdit } = useAppClient(context);
   return (
-    <ContextView title="Revenue rules" description="Which rule recognizes each invoice line: the first that matches wins">
+    <ContextView
+      title="Revenue rules"
+      description="Which rule recognizes each invoice line: the first that matches wins"
+    >
       <RuleListEditor client={client} canEdit={canEdit} />
     </ContextView>
   );

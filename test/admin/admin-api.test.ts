@@ -293,7 +293,10 @@ function samples(): Record<string, { path: string; body?: object; expect: number
     getRules: { path: `/tenants/${tid}/rules`, expect: 200 },
     previewRules: {
       path: `/tenants/${tid}/rules/preview`,
-      body: { revision: 0, rules: [{ id: 'r1', position: 1, conditions: { products: ['prod_x'] }, treatment: { rule: 'exclude' } }] },
+      body: {
+        revision: 0,
+        rules: [{ id: 'r1', position: 1, conditions: { products: ['prod_x'] }, treatment: { rule: 'exclude' } }],
+      },
       expect: 200,
     },
     saveRules: { path: `/tenants/${tid}/rules`, body: { revision: 0, rules: [] }, expect: 200 },

@@ -46,13 +46,23 @@ type Query = ReturnType<typeof baseQuery>;
 function baseQuery() {
   return b.t.db
     .selectFrom('journal_lines as l')
-    .innerJoin('journal_entries as e', (j) => j.onRef('e.id', '=', 'l.entry_id').onRef('e.tenant_id', '=', 'l.tenant_id'))
+    .innerJoin('journal_entries as e', (j) =>
+      j.onRef('e.id', '=', 'l.entry_id').onRef('e.tenant_id', '=', 'l.tenant_id'),
+    )
     .innerJoin('accounts as a', (j) => j.onRef('a.id', '=', 'l.account_id').onRef('a.tenant_id', '=', 'l.tenant_id'))
     .where('e.tenant_id', '=', b.tenant.id);
 }
 async function journalOf(filter: (q: Query) => Query): Promise<string> {
   const rows = await filter(baseQuery())
-    .select(['e.period_key', 'e.posting_date', 'e.idempotency_key', 'a.name', 'l.amount_minor', 'e.correction', 'e.original_date'])
+    .select([
+      'e.period_key',
+      'e.posting_date',
+      'e.idempotency_key',
+      'a.name',
+      'l.amount_minor',
+      'e.correction',
+      'e.original_date',
+    ])
     .orderBy('e.posting_date')
     .orderBy('e.idempotency_key')
     .orderBy('l.line_no')
@@ -81,7 +91,11 @@ describe('a rule added over two closed periods', () => {
   });
 
   it('posts the hand-derived corrections, each caused by the change, and leaves closed periods alone', async () => {
-    const applied = await applyRuleChange(b.t.db, b.tenant, 'tester', { revision: 0, rules: [SPLIT], reason: 'onboarding' });
+    const applied = await applyRuleChange(b.t.db, b.tenant, 'tester', {
+      revision: 0,
+      rules: [SPLIT],
+      reason: 'onboarding',
+    });
     expect(applied.changeId).toBe(1n);
     const cause = `rule-change:${applied.changeId}`;
     const expected = readFileSync(join(here, 'retroactive-closed-period', 'expected.csv'), 'utf8');
@@ -100,7 +114,11 @@ describe('a rule added over two closed periods', () => {
       .groupBy('a.name')
       .execute();
     const total = (name: string) => BigInt(totals.find((t) => t.name === name)?.total ?? '0');
-    expect([total('Revenue'), total('Subscription Revenue'), total('Onboarding Revenue')]).toEqual([0n, -21000n, -36000n]);
+    expect([total('Revenue'), total('Subscription Revenue'), total('Onboarding Revenue')]).toEqual([
+      0n,
+      -21000n,
+      -36000n,
+    ]);
     expect(total('Deferred Revenue')).toBe(-63000n);
   });
 
@@ -119,7 +137,12 @@ describe('accrue rules', () => {
     let out = '';
     let err = '';
     const cmd = rulesCommand({ open: async () => ({ db: b.t.db, close: async () => {} }), out: (s) => (out += s) });
-    const code = await runCommand(cmd, args, (s) => (out += s), (s) => (err += s));
+    const code = await runCommand(
+      cmd,
+      args,
+      (s) => (out += s),
+      (s) => (err += s),
+    );
     return { code, out, err };
   }
   const dir = mkdtempSync(join(tmpdir(), 'accrue-rules-'));

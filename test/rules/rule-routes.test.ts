@@ -84,7 +84,19 @@ describe('PUT /rules refuses bad rule lists with the field named', () => {
     ['an unknown treatment', [rule('a', 1, { treatment: { rule: 'magic' } })], /rules\.0\.treatment\.rule/],
     ['an unknown condition', [rule('a', 1, { conditions: { colour: ['red'] } })], /rules\.0\.conditions/],
     ['both a treatment and a split', [rule('a', 1, { split: [] })], /rules\.0\.split/],
-    ['a percentage that is not one', [rule('a', 1, { treatment: undefined, split: [{ name: 'x', percent: '1e2', rule: 'ratable' }, { name: 'y', percent: '0', rule: 'ratable' }] })], /rules\.0\.split\.0\.percent/],
+    [
+      'a percentage that is not one',
+      [
+        rule('a', 1, {
+          treatment: undefined,
+          split: [
+            { name: 'x', percent: '1e2', rule: 'ratable' },
+            { name: 'y', percent: '0', rule: 'ratable' },
+          ],
+        }),
+      ],
+      /rules\.0\.split\.0\.percent/,
+    ],
   ];
   for (const [what, rules, message] of cases) {
     it(`refuses ${what}`, async () => {

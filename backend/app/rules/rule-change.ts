@@ -21,7 +21,15 @@ import type { Rule, TenantSettings } from '../../../shared/settings.ts';
 import type { Db, Tx } from '../../db/database.ts';
 import { calendarOf, listPeriods } from '../../ledger/periods.ts';
 import type { Tenant } from '../../ledger/tenants.ts';
-import { bookAggregates, bookingSettings, FactCache, loadFacts, lockTenantBooks, postDifference, type AfterPost } from '../booking.ts';
+import {
+  bookAggregates,
+  bookingSettings,
+  FactCache,
+  loadFacts,
+  lockTenantBooks,
+  postDifference,
+  type AfterPost,
+} from '../booking.ts';
 import { releasedThrough } from '../process.ts';
 import { loadRules, recordRuleChange, replaceRules, ruleRevision, setEntriesPosted } from './rule-store.ts';
 
@@ -88,7 +96,8 @@ function compareAggregate(
   const changed = before.length !== after.length || before.some((e) => afterKeys.get(e.key) !== bodyOf(e));
   const vanished = before.filter((e) => !afterKeys.has(e.key)).map((e) => ({ ...e, lines: [] }));
   const moves = revenueByPeriod(after, periodOf);
-  for (const [period, amount] of revenueByPeriod(before, periodOf)) moves.set(period, (moves.get(period) ?? 0n) - amount);
+  for (const [period, amount] of revenueByPeriod(before, periodOf))
+    moves.set(period, (moves.get(period) ?? 0n) - amount);
   for (const [period, amount] of moves) if (amount === 0n) moves.delete(period);
   const customer = [...before, ...after].flatMap((e) => e.lines).find((l) => l.customer)?.customer ?? null;
   return { changed, vanished, moves, customer };
@@ -150,7 +159,9 @@ export async function previewRuleChange(tx: Db | Tx, tenant: Tenant, change: Rul
       const closed = states.closed.has(period);
       return { period, closed, postsIn: closed ? (states.firstOpen ?? period) : period, revenueMinor: minor(amount) };
     });
-  invoices.sort((a, b) => (a.sizeMinor === b.sizeMinor ? a.invoice.localeCompare(b.invoice) : a.sizeMinor > b.sizeMinor ? -1 : 1));
+  invoices.sort((a, b) =>
+    a.sizeMinor === b.sizeMinor ? a.invoice.localeCompare(b.invoice) : a.sizeMinor > b.sizeMinor ? -1 : 1,
+  );
   return { through, periods, invoices, changedAggregates, vanished };
 }
 

@@ -3,7 +3,12 @@
  * Which rule applies is decided by the engine's resolver only; these read and write the list.
  */
 import { canWrite } from '../../../shared/api/app.ts';
-import type { RuleChangeRequest, RulePreviewResponse, RuleSaveResponse, RulesResponse } from '../../../shared/api/rules.ts';
+import type {
+  RuleChangeRequest,
+  RulePreviewResponse,
+  RuleSaveResponse,
+  RulesResponse,
+} from '../../../shared/api/rules.ts';
 import { RULE_PREVIEW_INVOICES_MAX } from '../../../shared/api/rules.ts';
 import { orderedRules } from '../../../shared/engine/rules.ts';
 import type { Db } from '../../db/database.ts';
