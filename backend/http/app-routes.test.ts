@@ -65,7 +65,14 @@ function signedHeaders(extra: SignedExtra, user = USER, account = ACCOUNT): Reco
 const ADMIN: SignedExtra = { mode: 'test', stripe_roles: ['admin'] };
 
 function generalSettings(): SettingsResponse['settings'] {
-  const { product_rules: _r, fx_rates: _f, fx_provider: _p, account_names: _a, ...general } = defaultSettings();
+  const {
+    product_rules: _r,
+    rules: _rules,
+    fx_rates: _f,
+    fx_provider: _p,
+    account_names: _a,
+    ...general
+  } = defaultSettings();
   return general;
 }
 
