@@ -10,7 +10,9 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { applyRuleChange, previewRuleChange } from '../../backend/app/rules/rule-change.ts';
+import { getRules, rulesOf } from '../../backend/app/rules/rule-list.ts';
 import { loadRules } from '../../backend/app/rules/rule-store.ts';
+import { RulesResponseSchema } from '../../shared/api/rules.ts';
 import { runCommand } from '../../backend/cli/framework.ts';
 import { rulesCommand } from '../../backend/cli/rules.ts';
 import { closePeriod } from '../../backend/ledger/periods.ts';
@@ -166,5 +168,28 @@ describe('accrue rules', () => {
     const r = await cli(['preview', file, '--tenant', 'acct_golden']);
     expect(r.code).toBe(2);
     expect(r.err).toMatch(/rules\.1\.position: position 1 is also rule pro-split/);
+  });
+});
+
+describe('reading the rule list', () => {
+  it('answers the saved list and the product rules as rules, inside the App API contract', async () => {
+    const withProducts = {
+      ...b.tenant,
+      settings: {
+        ...b.tenant.settings,
+        product_rules: { prod_x: [{ rule: 'exclude' as const, price: 'price_1', effective_from: '2026-02-01' }] },
+      },
+    };
+    const answer = RulesResponseSchema.parse(await rulesOf(b.t.db, withProducts, false));
+    expect(answer.rules.map((r) => r.id)).toEqual(['pro-split']);
+    expect(answer.product_rules.map((r) => [r.id, r.conditions])).toEqual([
+      ['product.prod_x.price_1.from-2026-02-01', { products: ['prod_x'], prices: ['price_1'] }],
+    ]);
+    const caller = {
+      tenant: { accountId: 'acct_golden', livemode: false },
+      user: { id: 'usr_1', roles: ['view_only'] },
+    };
+    const viaApp = await getRules({ db: b.t.db }, caller);
+    expect([viaApp.revision, viaApp.can_edit]).toEqual([2, false]);
   });
 });

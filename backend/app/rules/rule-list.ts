@@ -12,8 +12,11 @@ import type {
 import { RULE_PREVIEW_INVOICES_MAX } from '../../../shared/api/rules.ts';
 import { orderedRules } from '../../../shared/engine/rules.ts';
 import type { Db } from '../../db/database.ts';
+import { QUEUES } from '../../jobs/runner.ts';
 import type { Tenant } from '../../ledger/tenants.ts';
 import { tenantOf } from '../app-api/support.ts';
+import type { AfterPost } from '../booking.ts';
+import { hasActiveConnection } from '../qbo-sync.ts';
 import type { AppCaller, AppDeps } from '../app-api/types.ts';
 import { applyRuleChange, previewRuleChange, type RuleChangePreview } from './rule-change.ts';
 import { loadRules, ruleRevision } from './rule-store.ts';
@@ -51,14 +54,15 @@ export async function previewForTenant(db: Db, tenant: Tenant, req: RuleChangeRe
   return previewAnswer(revision, await previewRuleChange(db, tenant, req));
 }
 
-/** Saves a change on a tenant and re-applies it. */
+/** Saves a change on a tenant and re-applies it; `afterPost` (e.g. a QuickBooks sync job) runs when it posted. */
 export async function saveForTenant(
   db: Db,
   tenant: Tenant,
   actor: string,
   req: RuleChangeRequest,
+  afterPost?: AfterPost,
 ): Promise<RuleSaveResponse> {
-  const applied = await applyRuleChange(db, tenant, actor, req);
+  const applied = await applyRuleChange(db, tenant, actor, req, afterPost);
   return {
     change_id: applied.changeId.toString(),
     revision: applied.revision,
@@ -80,9 +84,17 @@ export async function previewRules(
 }
 
 export async function saveRules(
-  deps: Pick<AppDeps, 'db'>,
+  deps: Pick<AppDeps, 'db' | 'jobs'>,
   caller: AppCaller,
   req: RuleChangeRequest,
 ): Promise<RuleSaveResponse> {
-  return saveForTenant(deps.db, await tenantOf(deps.db, caller), `stripe:${caller.user.id}`, req);
+  const jobs = deps.jobs;
+  // What the change posts reaches QuickBooks like any entry: a sync job in the same transaction.
+  const afterPost: AfterPost | undefined = jobs
+    ? async (tx, tenant) => {
+        if (await hasActiveConnection(tx, tenant.id))
+          await jobs.send(tx, QUEUES.sync, { tenantId: tenant.id.toString() }, { tenantKey: tenant.id.toString() });
+      }
+    : undefined;
+  return saveForTenant(deps.db, await tenantOf(deps.db, caller), `stripe:${caller.user.id}`, req, afterPost);
 }
