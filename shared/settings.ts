@@ -75,6 +75,137 @@ export const ProductRuleSchema = z
   });
 export type ProductRule = z.infer<typeof ProductRuleSchema>;
 
+/**
+ * Rules (the rule list): conditions that must all hold, an explicit position (the lowest position
+ * that matches wins), a treatment or a percentage split of the line across treatments, and
+ * effective dates. A product rule in `product_rules` is read as a rule with one product
+ * condition, after every rule of this list (shared/engine/rules.ts).
+ */
+const idList = z.array(z.string().min(1).max(255)).min(1).max(500);
+const metadataMatch = z.record(z.string().min(1).max(40), z.string().max(500));
+export const RuleConditionsSchema = z
+  .strictObject({
+    products: idList.optional(),
+    prices: idList.optional(),
+    customers: idList.optional(),
+    /** Every key must be present on the customer with this value. */
+    customer_metadata: metadataMatch.optional(),
+    /** Every key must be present on the invoice line with this value. */
+    line_metadata: metadataMatch.optional(),
+    currencies: z.array(currency).min(1).optional(),
+    /** Inclusive bounds on the line's amount before discounts, in minor units of its currency. */
+    amount_min_minor: z.number().int().safe().optional(),
+    amount_max_minor: z.number().int().safe().optional(),
+  })
+  .refine(
+    (c) =>
+      c.amount_min_minor === undefined || c.amount_max_minor === undefined || c.amount_min_minor <= c.amount_max_minor,
+    { message: 'amount_min_minor must not exceed amount_max_minor', path: ['amount_min_minor'] },
+  );
+export type RuleConditions = z.infer<typeof RuleConditionsSchema>;
+
+/** What a matching line gets: the same choices as a product rule (without its price and date). */
+export const RuleTreatmentSchema = z.strictObject({
+  rule: RecognitionRuleSchema,
+  trigger: PointInTimeTriggerSchema.optional(),
+  term_months: z.number().int().positive().max(600).optional(),
+  amortization: z.enum(AMORTIZATION_METHODS).optional(),
+  account: z.string().min(1).optional(),
+  components: z.array(BundleComponentSchema).min(1).optional(),
+});
+export type RuleTreatment = z.infer<typeof RuleTreatmentSchema>;
+
+const PERCENT = /^\d{1,3}(\.\d{1,4})?$/;
+
+/** One share of a split line: a percentage (up to 4 decimals) and how that share is earned. */
+export const RuleSplitPartSchema = z.strictObject({
+  name: z.string().min(1).max(100),
+  percent: z.string().regex(PERCENT, 'must be a percentage such as 60 or 12.5'),
+  rule: z.enum(['ratable', 'point_in_time', 'custom_term']),
+  trigger: PointInTimeTriggerSchema.optional(),
+  term_months: z.number().int().positive().max(600).optional(),
+  account: z.string().min(1).optional(),
+});
+export type RuleSplitPart = z.infer<typeof RuleSplitPartSchema>;
+
+export const RuleSchema = z
+  .strictObject({
+    id: z.string().regex(/^[A-Za-z0-9_.-]{1,200}$/, 'must be 1-200 letters, digits, "_", "." or "-"'),
+    name: z.string().max(200).optional(),
+    /** Order of evaluation: the matching rule with the lowest position wins. Unique in the list. */
+    position: z.number().int().min(1).max(100000),
+    conditions: RuleConditionsSchema.default({}),
+    treatment: RuleTreatmentSchema.optional(),
+    split: z.array(RuleSplitPartSchema).min(2).max(20).optional(),
+    /** First and last booking dates (reporting time zone, inclusive) the rule applies to. */
+    effective_from: localDate.optional(),
+    effective_to: localDate.optional(),
+  })
+  .superRefine((r, ctx) => {
+    if ((r.treatment === undefined) === (r.split === undefined))
+      ctx.addIssue({ code: 'custom', path: ['treatment'], message: 'give exactly one of treatment or split' });
+    if (r.treatment?.rule === 'custom_term' && !r.treatment.term_months)
+      ctx.addIssue({ code: 'custom', path: ['treatment', 'term_months'], message: 'custom_term needs term_months' });
+    if (r.treatment?.rule === 'bundle' && !r.treatment.components?.length)
+      ctx.addIssue({ code: 'custom', path: ['treatment', 'components'], message: 'bundle needs components' });
+    if (r.split) {
+      r.split.forEach((part, k) => {
+        if (part.rule === 'custom_term' && !part.term_months)
+          ctx.addIssue({ code: 'custom', path: ['split', k, 'term_months'], message: 'custom_term needs term_months' });
+      });
+      const names = new Set(r.split.map((p) => p.name));
+      if (names.size !== r.split.length)
+        ctx.addIssue({ code: 'custom', path: ['split'], message: 'split parts need distinct names' });
+      // Refinements run on data whose fields already failed: sum only well-formed percentages.
+      const wellFormed = r.split.every((p) => PERCENT.test(p.percent));
+      const hundredths = r.split.reduce((sum, p) => sum + (wellFormed ? percentTenThousandths(p.percent) : 0n), 0n);
+      if (wellFormed && hundredths !== 1_000_000n)
+        ctx.addIssue({
+          code: 'custom',
+          path: ['split'],
+          message: `split percentages sum to ${formatTenThousandths(hundredths)}, not 100`,
+        });
+    }
+    if (r.effective_from && r.effective_to && r.effective_from > r.effective_to)
+      ctx.addIssue({ code: 'custom', path: ['effective_to'], message: 'effective_to is before effective_from' });
+  });
+export type Rule = z.infer<typeof RuleSchema>;
+
+/** A percentage such as "12.5" in ten-thousandths of a percent (exact; no float). */
+export function percentTenThousandths(percent: string): bigint {
+  const [whole, fraction = ''] = percent.split('.');
+  return BigInt(whole!) * 10_000n + BigInt(fraction.padEnd(4, '0') || '0');
+}
+function formatTenThousandths(v: bigint): string {
+  const fraction = (v % 10_000n).toString().padStart(4, '0').replace(/0+$/, '');
+  return fraction ? `${v / 10_000n}.${fraction}` : `${v / 10_000n}`;
+}
+
+/** The rule list: ids and positions unique (two rules in one position have no order). */
+export const RuleListSchema = z
+  .array(RuleSchema)
+  .max(500)
+  .superRefine((rules, ctx) => {
+    const ids = new Map<string, number>();
+    const positions = new Map<number, number>();
+    rules.forEach((r, k) => {
+      if (r.id.startsWith('product.'))
+        ctx.addIssue({ code: 'custom', path: [k, 'id'], message: 'ids starting with "product." name product rules' });
+      const sameId = ids.get(r.id);
+      if (sameId !== undefined)
+        ctx.addIssue({ code: 'custom', path: [k, 'id'], message: `duplicates the id of rule ${sameId} (${r.id})` });
+      else ids.set(r.id, k);
+      const samePosition = positions.get(r.position);
+      if (samePosition !== undefined)
+        ctx.addIssue({
+          code: 'custom',
+          path: [k, 'position'],
+          message: `position ${r.position} is also rule ${rules[samePosition]!.id}'s: positions must be unique`,
+        });
+      else positions.set(r.position, k);
+    });
+  });
+
 export const FxRateSchema = z.strictObject({
   date: localDate,
   from: currency,
@@ -111,6 +242,8 @@ export const TenantSettingsSchema = z.strictObject({
   posting_mode: z.enum(['summary', 'detailed']).default('summary'),
   /** Rules by Stripe product id; several rules for one product are told apart by `effective_from`/`price`. */
   product_rules: z.record(z.string(), z.union([ProductRuleSchema, z.array(ProductRuleSchema).min(1)])).default({}),
+  /** The rule list (positions unique); stored in its own table and loaded for booking. */
+  rules: RuleListSchema.default([]),
   /** Configured rate source for estimated rates (used when Stripe has no balance transaction yet). */
   fx_rates: z.array(FxRateSchema).default([]),
   /**

@@ -16,6 +16,7 @@ import { AuditItem, AuditQuery, listAudit } from './audit.ts';
 import { submitPeriodReopen } from '../app/approvals/kinds.ts';
 import { APPROVAL_ROUTES, Queued } from './approvals.ts';
 import { IMPORT_ROUTES } from './imports.ts';
+import { RULE_ADMIN_ROUTES } from './rules.ts';
 import {
   EventDetail,
   EventId,
@@ -488,6 +489,7 @@ export const ADMIN_ROUTES: AdminRoute[] = [
   // Imports
   ...IMPORT_ROUTES,
   ...APPROVAL_ROUTES,
+  ...RULE_ADMIN_ROUTES,
 ];
 
 let cachedDocument: Record<string, unknown> | null = null;

@@ -35,6 +35,7 @@ import { getRpo } from './reports/rpo.ts';
 import { getWaterfall } from './reports/waterfall.ts';
 import { listProducts } from './rules/list-products.ts';
 import { deleteProductRule, getProductRule, putProductRule } from './rules/product-rules.ts';
+import { getRules, previewRules, saveRules } from './rules/rule-list.ts';
 import { getSettings, updateSettings } from './settings/settings.ts';
 import { getSyncStatus } from './sync/sync-status.ts';
 
@@ -49,7 +50,7 @@ export type {
 } from './app-api/types.ts';
 export { PENDING_CONNECTS_MAX } from './quickbooks/connect-attempts.ts';
 export { CUSTOMER_INVOICES_MAX } from './reports/customer-detail.ts';
-export { ruleInForce, withRule } from './rules/rule-dates.ts';
+export { withRule } from './rules/rule-dates.ts';
 
 /** Builds the App API's implementation over PostgreSQL, QuickBooks and Stripe. */
 export function createAppService(options: AppServiceDeps): AccrueAppService {
@@ -82,6 +83,9 @@ export function createAppService(options: AppServiceDeps): AccrueAppService {
     listApprovals: (caller, query) => getApprovals(deps, caller, query),
     decideApproval: (caller, id, req) => decideApproval(deps, caller, id, req),
     postManualJournal: (caller, req) => postManualJournal(deps, caller, req),
+    getRules: (caller) => getRules(deps, caller),
+    previewRules: (caller, req) => previewRules(deps, caller, req),
+    saveRules: (caller, req) => saveRules(deps, caller, req),
     getInvoiceDetail: (caller, invoiceId) => getInvoiceDetail(deps, caller, invoiceId),
     getCustomerDetail: (caller, customerId) => getCustomerDetail(deps, caller, customerId),
   };

@@ -23,6 +23,7 @@ import {
 import type { Tenant } from '../ledger/tenants.ts';
 import { recordException } from '../ledger/exception-queue.ts';
 import { loadProviderRates, withProviderRates } from '../rates/store.ts';
+import { loadRules } from './rules/rule-store.ts';
 import type { TenantSettings } from '../../shared/settings.ts';
 
 /** Called after entries were posted for a tenant (e.g. to enqueue a QuickBooks sync). */
@@ -124,7 +125,7 @@ export async function storeFacts(
  * The stored facts of each aggregate, in fact-key order. Facts already parsed in this run (by
  * content hash) are not read again: the first query returns hashes, the second only the rest.
  */
-async function loadFacts(
+export async function loadFacts(
   tx: Db | Tx,
   tenantId: bigint,
   aggregates: string[],
@@ -181,10 +182,14 @@ export async function lockTenantBooks(tx: Tx, tenantId: bigint): Promise<void> {
   await sql`select pg_advisory_xact_lock(hashtextextended(${`books:${tenantId}`}, 0))`.execute(tx);
 }
 
-/** The tenant's settings as the engine books with them: with the rate provider's rates when it has one. */
+/**
+ * The tenant's settings as the engine books with them: with the rule list (its own table) and the
+ * rate provider's rates when it has one.
+ */
 export async function bookingSettings(tx: Db | Tx, tenant: Tenant): Promise<TenantSettings> {
-  if (!tenant.settings.fx_provider) return tenant.settings;
-  return withProviderRates(tenant.settings, await loadProviderRates(tx, tenant.id));
+  const settings = { ...tenant.settings, rules: await loadRules(tx, tenant.id) };
+  if (!settings.fx_provider) return settings;
+  return withProviderRates(settings, await loadProviderRates(tx, tenant.id));
 }
 
 /**
@@ -262,6 +267,21 @@ async function postOrAdjust(
   } catch (e) {
     if (!isAccrueError(e) || e.code !== 'conflict') throw e;
   }
+  return postDifference(tx, tenant, draft, cause, cache);
+}
+
+/**
+ * Posts, as an adjustment entry, the difference between what the ledger holds under `draft.key`
+ * (with its earlier adjustments) and `draft.lines` — which may be empty, when the engine no longer
+ * makes the entry at all (a rule change). Returns false when there is no difference.
+ */
+export async function postDifference(
+  tx: Tx,
+  tenant: Tenant,
+  draft: EntryDraft,
+  cause: string,
+  cache?: PostCache,
+): Promise<boolean> {
   const posted = await tx
     .selectFrom('journal_lines as l')
     .innerJoin('journal_entries as e', 'e.id', 'l.entry_id')
@@ -318,15 +338,20 @@ async function postOrAdjust(
     .update(JSON.stringify(draft, (_k, v) => (typeof v === 'bigint' ? v.toString() : v)))
     .digest('hex')
     .slice(0, 12);
+  const ruleChange = cause.startsWith('rule-change:');
   const adjustment: EntryDraft = {
     key: `${draft.key}:adj:${digest}`,
     kind: draft.kind,
     postingDate: draft.postingDate,
-    memo: `Adjustment: ${draft.memo} changed after it was posted`,
+    memo: ruleChange
+      ? `Rule change ${cause.slice('rule-change:'.length)}: ${draft.memo} re-applied`
+      : `Adjustment: ${draft.memo} changed after it was posted`,
     sources: draft.sources,
     lines,
   };
   await postEntry(tx, tenant, adjustment, { cause, cache });
+  // A rule change is its own record (rule_changes, the entries' cause); only a late fact is an exception.
+  if (ruleChange) return true;
   await recordException(
     tx,
     tenant.id,

@@ -3,14 +3,15 @@
  * does. Every command answers `--help`; failures print one line and exit non-zero
  * (see framework.ts for the codes).
  */
-import { importCommand } from './imports.ts';
+import { defaultImportDeps, importCommand } from './imports.ts';
 import { approvalsCommand } from './approvals.ts';
+import { rulesCommand } from './rules.ts';
 import { helpText, runCommand, type Command } from './framework.ts';
 import { adminCommand } from './admin.ts';
 import { coreCommands } from './commands.ts';
 
 export function allCommands(): Command[] {
-  return [...coreCommands(), adminCommand(), importCommand(), approvalsCommand()];
+  return [...coreCommands(), adminCommand(), importCommand(), approvalsCommand(), rulesCommand(defaultImportDeps)];
 }
 
 function overview(cmds: Command[]): string {

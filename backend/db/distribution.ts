@@ -38,6 +38,8 @@ export const DISTRIBUTED_TABLES = [
   'fx_provider_rates',
   'approval_requests',
   'approval_events',
+  'recognition_rules',
+  'rule_changes',
 ] as const;
 
 /** The statements that place every table, in order. */

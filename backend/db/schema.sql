@@ -14,6 +14,7 @@
 --   0021_account_id_length
 --   0030_account_roles
 --   0042_fx_unrealized_role
+--   0044_rules
 --   0045_approvals
 --   0048_rate_limit_windows
 --
@@ -558,6 +559,26 @@ create table rate_limit_windows (
   constraint rate_limit_windows_hits_check CHECK (hits >= 0)
 );
 
+-- recognition_rules
+create table recognition_rules (
+  tenant_id bigint not null,
+  rule_id text not null,
+  "position" integer not null,
+  name text,
+  conditions jsonb default '{}'::jsonb not null,
+  treatment jsonb,
+  split jsonb,
+  effective_from date,
+  effective_to date,
+  constraint recognition_rules_pkey PRIMARY KEY (tenant_id, rule_id),
+  constraint recognition_rules_tenant_id_position_key UNIQUE (tenant_id, "position") DEFERRABLE INITIALLY DEFERRED,
+  constraint recognition_rules_tenant_id_fkey FOREIGN KEY (tenant_id) REFERENCES tenants(id),
+  constraint recognition_rules_check CHECK ((treatment IS NULL) <> (split IS NULL)),
+  constraint recognition_rules_check1 CHECK (effective_to IS NULL OR effective_from IS NULL OR effective_from <= effective_to),
+  constraint recognition_rules_position_check CHECK ("position" >= 1),
+  constraint recognition_rules_rule_id_check CHECK (rule_id ~ '^[A-Za-z0-9_.-]{1,200}$'::text)
+);
+
 -- release_state
 create table release_state (
   tenant_id bigint not null,
@@ -565,6 +586,20 @@ create table release_state (
   updated_at timestamp with time zone default now() not null,
   constraint release_state_pkey PRIMARY KEY (tenant_id),
   constraint release_state_tenant_id_fkey FOREIGN KEY (tenant_id) REFERENCES tenants(id)
+);
+
+-- rule_changes
+create table rule_changes (
+  tenant_id bigint not null,
+  id bigserial,
+  actor text not null,
+  reason text,
+  rules_before jsonb not null,
+  rules_after jsonb not null,
+  entries_posted integer default 0 not null,
+  created_at timestamp with time zone default now() not null,
+  constraint rule_changes_pkey PRIMARY KEY (tenant_id, id),
+  constraint rule_changes_tenant_id_fkey FOREIGN KEY (tenant_id) REFERENCES tenants(id)
 );
 
 -- stripe_events

@@ -221,6 +221,31 @@ export interface FxProviderRatesTable {
   fetched_at: Generated<Date>;
 }
 
+/** The rule list (0044): one row per rule; JSON columns hold the parts the schema in shared/settings.ts checks. */
+export interface RecognitionRulesTable {
+  tenant_id: Ref;
+  rule_id: string;
+  position: number;
+  name: string | null;
+  conditions: ColumnType<unknown, string, string>;
+  treatment: ColumnType<unknown, string | null, string | null>;
+  split: ColumnType<unknown, string | null, string | null>;
+  effective_from: ColumnType<string | null, string | null, string | null>;
+  effective_to: ColumnType<string | null, string | null, string | null>;
+}
+
+/** One saved change of the rule list (0044); its id is the cause of the corrections it posts. */
+export interface RuleChangesTable {
+  tenant_id: Ref;
+  id: Generated<bigint>;
+  actor: string;
+  reason: string | null;
+  rules_before: ColumnType<unknown, string, string>;
+  rules_after: ColumnType<unknown, string, string>;
+  entries_posted: ColumnType<number, number | undefined, number>;
+  created_at: Generated<Date>;
+}
+
 export interface QboRealmBudgetTable {
   tenant_id: Ref;
   realm_id: string;
@@ -294,6 +319,8 @@ export interface DB {
   stripe_facts: StripeFactsTable;
   exceptions: ExceptionsTable;
   fx_provider_rates: FxProviderRatesTable;
+  recognition_rules: RecognitionRulesTable;
+  rule_changes: RuleChangesTable;
   release_state: ReleaseStateTable;
   backfill_progress: BackfillProgressTable;
   backfill_objects: BackfillObjectsTable;

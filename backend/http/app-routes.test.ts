@@ -65,7 +65,14 @@ function signedHeaders(extra: SignedExtra, user = USER, account = ACCOUNT): Reco
 const ADMIN: SignedExtra = { mode: 'test', stripe_roles: ['admin'] };
 
 function generalSettings(): SettingsResponse['settings'] {
-  const { product_rules: _r, fx_rates: _f, fx_provider: _p, account_names: _a, ...general } = defaultSettings();
+  const {
+    product_rules: _r,
+    rules: _rules,
+    fx_rates: _f,
+    fx_provider: _p,
+    account_names: _a,
+    ...general
+  } = defaultSettings();
   // Set by the opening balances import and by an operator, not by the Settings view.
   const { cutover_date: _c, approval_threshold_minor: _t, ...edited } = general;
   return edited;
@@ -150,6 +157,9 @@ function fakeService() {
     listApprovals: unimplemented('listApprovals'),
     decideApproval: unimplemented('decideApproval'),
     postManualJournal: unimplemented('postManualJournal'),
+    getRules: unimplemented('getRules'),
+    previewRules: unimplemented('previewRules'),
+    saveRules: unimplemented('saveRules'),
   };
   return { service, calls };
 }

@@ -62,6 +62,7 @@ import {
 import { AccrueError } from '../../shared/errors.ts';
 import type { AppCaller, AppService } from '../app/app-api/types.ts';
 import { appAuth, appCallerOf, appCors, requireWriteRole, type AppAuthOptions } from './app-auth.ts';
+import { ruleRoutes } from './rule-routes.ts';
 
 /** Largest JSON body the App API accepts: a bundle rule with 20 components is a few kilobytes. */
 export const APP_BODY_BYTES_MAX = 64 * 1024;
@@ -91,7 +92,7 @@ export function parseWith<S extends z.ZodType>(schema: S, value: unknown, what: 
 }
 
 /** Checks our own answer against the contract, so a drifting service is a loud 500, not a broken UI. */
-function send<S extends z.ZodType>(res: Response, schema: S, value: unknown): void {
+export function send<S extends z.ZodType>(res: Response, schema: S, value: unknown): void {
   const r = schema.safeParse(value);
   if (!r.success)
     throw new AccrueError('internal', 'The App API produced a response outside its contract', {
@@ -107,7 +108,7 @@ function idParam(req: Request): string {
 type Handler = (req: Request, res: Response, caller: AppCaller) => Promise<void>;
 
 /** Wraps a handler: resolves the caller, forwards every error to `next`. */
-function route(handler: Handler, opts: { write?: boolean } = {}) {
+export function route(handler: Handler, opts: { write?: boolean } = {}) {
   return (req: Request, res: Response, next: NextFunction) => {
     (async () => {
       const caller = appCallerOf(res);
@@ -162,6 +163,7 @@ export function appRouter(service: AppService, options: AppRouterOptions = {}): 
   exceptionRoutes(r, service);
   reportRoutes(r, service);
   approvalRoutes(r, service);
+  ruleRoutes(r, service);
   return r;
 }
 

@@ -248,6 +248,7 @@ async function invoiceFinalizedFact(
       invoiceItem: item,
       pendingItemCreatedAt,
       description: line.description ?? null,
+      ...nonEmptyMetadata(line.metadata),
     });
   }
   const shipping = shippingOf(invoice);
@@ -255,6 +256,7 @@ async function invoiceFinalizedFact(
     type: 'invoice_finalized',
     invoice: invoice.id,
     customer: idOf(invoice.customer),
+    ...customerMetadataOf(invoice.customer),
     currency: stripeCurrency(invoice.currency, invoice.id),
     at: invoice.status_transitions.finalized_at!,
     totalMinor: big(invoice.total),
@@ -591,4 +593,16 @@ function disputeDirections(d: Stripe.Dispute): DisputeDirection[] {
     if (bt) parts.push({ kind: isFeeTransaction(t) ? 'fee' : 'funds', balanceTransaction: bt });
   }
   return disputeDirectionsOf(parts, { amountMinor: big(d.amount), currency: stripeCurrency(d.currency, d.id) });
+}
+
+/** `{ metadata }` when the object has any, else nothing, so facts without metadata keep their shape. */
+function nonEmptyMetadata(metadata: Stripe.Metadata | null | undefined): { metadata?: Record<string, string> } {
+  return metadata && Object.keys(metadata).length > 0 ? { metadata: { ...metadata } } : {};
+}
+
+/** An expanded customer's metadata (rules may match on it); nothing when the invoice names the customer by id. */
+function customerMetadataOf(customer: Stripe.Invoice['customer']): { customerMetadata?: Record<string, string> } {
+  if (!customer || typeof customer === 'string' || customer.deleted) return {};
+  const metadata = customer.metadata;
+  return Object.keys(metadata).length > 0 ? { customerMetadata: { ...metadata } } : {};
 }

@@ -131,10 +131,10 @@ describe('runEngine', () => {
         ],
       },
     });
-    expect(resolveRule(s, 'prod_x', null, '2026-01-15').rule).toBe('ratable');
-    expect(resolveRule(s, 'prod_x', null, '2026-02-01').rule).toBe('point_in_time');
-    expect(resolveRule(s, 'prod_x', 'price_special', '2026-03-01').rule).toBe('exclude');
-    expect(resolveRule(s, 'prod_other', null, '2026-03-01').rule).toBe('ratable');
+    expect(resolveRule(s, { product: 'prod_x', price: null }, '2026-01-15').rule).toBe('ratable');
+    expect(resolveRule(s, { product: 'prod_x', price: null }, '2026-02-01').rule).toBe('point_in_time');
+    expect(resolveRule(s, { product: 'prod_x', price: 'price_special' }, '2026-03-01').rule).toBe('exclude');
+    expect(resolveRule(s, { product: 'prod_other', price: null }, '2026-03-01').rule).toBe('ratable');
   });
 
   it('keeps a fulfillment-triggered line deferred until the fulfillment fact', () => {

@@ -69,6 +69,8 @@ export interface InvoiceLineFact {
    */
   pendingItemCreatedAt: number | null;
   description: string | null;
+  /** The line's metadata, when it has any (rules may match on it). */
+  metadata?: Record<string, string>;
 }
 
 /**
@@ -93,6 +95,8 @@ export interface InvoiceFinalizedFact {
   type: 'invoice_finalized';
   invoice: string;
   customer: string | null;
+  /** The customer's metadata when Stripe gave the customer expanded with it (rules may match on it). */
+  customerMetadata?: Record<string, string>;
   currency: Currency;
   /** `status_transitions.finalized_at`. */
   at: number;

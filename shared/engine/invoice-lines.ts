@@ -16,7 +16,14 @@ import { addLine, lineDimensions, type BookedLine, type InvoiceState, type LineB
 import { makeObligation } from './obligations.ts';
 import { bookPendingLine, pendingSchedule } from './pending-items.ts';
 import { bookForeignPendingLine, pendingItemRate } from './pending-items-foreign.ts';
-import { resolveRule, timingFor, type ObligationTerms, type ResolvedRule, type TimingInputs } from './rules.ts';
+import {
+  lineSubject,
+  resolveRule,
+  timingFor,
+  type ObligationTerms,
+  type ResolvedRule,
+  type TimingInputs,
+} from './rules.ts';
 
 /** One obligation a line's rule makes (a bundle makes one per component), with its gross amounts. */
 interface ObligationPiece {
@@ -120,7 +127,7 @@ function bookLine(booking: LineBooking, timingInputs: TimingInputs): void {
     }
     // No rate at all for the item (its own aggregate says so): nothing was accrued, so bill it as an ordinary line.
   }
-  const rule = resolveRule(context.settings, line.product, line.price, booking.dimensions.bookedOn);
+  const rule = resolveRule(context.settings, lineSubject(invoice.fact, line), booking.dimensions.bookedOn);
   if (rule.rule === 'exclude') return bookExcludedLine(booking);
   bookScheduledLine(booking, rule, timingInputs);
 }

@@ -14,7 +14,7 @@ import { translateRunning } from './pending-items-foreign.ts';
 import { dateOf, isReleased, lastDay, type EngineContext } from './context.ts';
 import { factKey, type InvoiceItemFact, type InvoiceLineFact } from './facts.ts';
 import type { InvoiceState, LineBooking, LineDimensions } from './invoice-state.ts';
-import { resolveRule } from './rules.ts';
+import { pendingSubject, resolveRule } from './rules.ts';
 import { baseSegment, releasesByPeriod, type PeriodAmount, type Timing } from './schedule.ts';
 
 /** What a pending item's schedule depends on: the same fields on the item and on the line that bills it. */
@@ -26,7 +26,7 @@ type PendingItem = Pick<
 /** The schedule a pending invoice item is accrued on, by posting period (catch-up folds early periods in). */
 export function pendingSchedule(context: EngineContext, item: PendingItem, createdAt: number): PeriodAmount[] {
   const { amountMinor: amount, periodStart: start, periodEnd: end } = item;
-  const rule = resolveRule(context.settings, item.product, item.price, dateOf(context, createdAt));
+  const rule = resolveRule(context.settings, pendingSubject(item), dateOf(context, createdAt));
   const timing: Timing =
     end > start ? { kind: 'ratable', start, end, method: rule.method } : { kind: 'point', at: createdAt };
   const segment = baseSegment(amount, timing, context.schedule);
@@ -53,7 +53,7 @@ export function bookInvoiceItem(book: AggregateBook, item: InvoiceItemFact): voi
   };
   const rate = foreign ? rateOrException(book, choice, fact) : null;
   if (foreign && !rate) return;
-  const rule = resolveRule(context.settings, item.product, item.price, dateOf(context, item.at));
+  const rule = resolveRule(context.settings, pendingSubject(item), dateOf(context, item.at));
   const byPeriod = new Map<string, PeriodAmount>();
   for (const release of pendingSchedule(context, item, item.at)) {
     const merged = byPeriod.get(release.period.key);

@@ -15,7 +15,7 @@ import type { Obligation } from './obligations.ts';
 import { addPendingReclassification } from './pending-items.ts';
 import { addForeignPendingReclassification } from './pending-items-foreign.ts';
 import { releasesByPeriod, type PeriodAmount } from './schedule.ts';
-import { resolveRule } from './rules.ts';
+import { pendingSubject, resolveRule } from './rules.ts';
 import type { Currency } from '../money.ts';
 
 /** The posting period of a release: under catch-up, periods before the booking period post in it. */
@@ -37,7 +37,7 @@ export function bookRecognition(book: AggregateBook, invoice: InvoiceState): voi
     const dimensions = lineDimensions(invoice, booked.line, bookedOn);
     if (booked.pendingSchedule && booked.foreignPending) {
       const line = booked.line;
-      const rule = resolveRule(context.settings, line.product, line.price, dateOf(context, line.pendingItemCreatedAt!));
+      const rule = resolveRule(context.settings, pendingSubject(line), dateOf(context, line.pendingItemCreatedAt!));
       const revenue = { account: rule.account, dimensions };
       addForeignPendingReclassification(
         context,

@@ -40,6 +40,7 @@ const ROLE_PURPOSE: Record<AccountRole, string> = {
   application_fees: "Application fees this platform collected on connected accounts' charges",
   shipping: 'Shipping charged on invoices',
   fx_gain_loss: 'Exchange differences',
+  fx_unrealized: 'Month-end restatement of foreign balances, reversed the next day',
   recoveries: 'Money recovered after a write-off or won dispute',
   other_loss: 'Refunds and disputes beyond what was recognized',
   excluded: 'Amounts a product rule excludes from revenue',

@@ -15,6 +15,16 @@ import fetchStripeSignature from '@stripe/ui-extension-sdk/signature';
 import type { ExtensionContextValue } from '@stripe/ui-extension-sdk/context';
 import type { z } from 'zod';
 import {
+  RULE_ROUTES,
+  RuleChangeRequestSchema,
+  RulePreviewResponseSchema,
+  RuleSaveResponseSchema,
+  RulesResponseSchema,
+  type RulePreviewResponse,
+  type RuleSaveResponse,
+  type RulesResponse,
+} from '../../shared/api/rules.ts';
+import {
   MetricsResponseSchema,
   RevenueBridgeResponseSchema,
   RpoResponseSchema,
@@ -149,6 +159,9 @@ export interface AppClient {
   listApprovals(status?: ApprovalsQuery['status']): Promise<ApprovalsResponse>;
   decideApproval(approvalId: string, req: DecideApprovalRequest): Promise<AppApproval>;
   postManualJournal(req: ManualJournalRequest): Promise<ManualJournalResponse>;
+  getRules(): Promise<RulesResponse>;
+  previewRules(req: RuleChangeRequestInput): Promise<RulePreviewResponse>;
+  saveRules(req: RuleChangeRequestInput): Promise<RuleSaveResponse>;
 }
 
 function queryString(query: Record<string, string | number | undefined>): string {
@@ -185,6 +198,7 @@ export function createAppClient(context: AppContext): AppClient {
     ...reportMethods(call),
     ...cockpitMethods(call),
     ...approvalMethods(call),
+    ...ruleMethods(call),
   };
 }
 
@@ -379,5 +393,18 @@ function approvalMethods(call: Call): Pick<AppClient, ApprovalMethod> {
       call('POST', routePath(APPROVAL_APP_ROUTES.approvalDecide, id), AppApprovalSchema, { body: req, write: true }),
     postManualJournal: (req) =>
       call('POST', APPROVAL_APP_ROUTES.manualJournal, ManualJournalResponseSchema, { body: req, write: true }),
+  };
+}
+
+type RuleMethod = 'getRules' | 'previewRules' | 'saveRules';
+
+/** A rule change as the view sends it (the backend checks it with the same schema). */
+export type RuleChangeRequestInput = z.input<typeof RuleChangeRequestSchema>;
+
+function ruleMethods(call: Call): Pick<AppClient, RuleMethod> {
+  return {
+    getRules: () => call('GET', RULE_ROUTES.rules, RulesResponseSchema),
+    previewRules: (req) => call('POST', RULE_ROUTES.rulesPreview, RulePreviewResponseSchema, { body: req }),
+    saveRules: (req) => call('PUT', RULE_ROUTES.rules, RuleSaveResponseSchema, { body: req, write: true }),
   };
 }

@@ -295,6 +295,16 @@ function samples(): Record<string, { path: string; body?: object; expect: number
       body: { csv: 'type,customer,currency,amount\ncustomer_balance,cus_Admin,usd,2.00', cutover: '2026-01-01' },
       expect: 200,
     },
+    getRules: { path: `/tenants/${tid}/rules`, expect: 200 },
+    previewRules: {
+      path: `/tenants/${tid}/rules/preview`,
+      body: {
+        revision: 0,
+        rules: [{ id: 'r1', position: 1, conditions: { products: ['prod_x'] }, treatment: { rule: 'exclude' } }],
+      },
+      expect: 200,
+    },
+    saveRules: { path: `/tenants/${tid}/rules`, body: { revision: 0, rules: [] }, expect: 200 },
   };
 }
 const exceptionIds: Record<string, string> = {};

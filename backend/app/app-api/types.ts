@@ -45,6 +45,12 @@ import type {
   ManualJournalRequest,
   ManualJournalResponse,
 } from '../../../shared/api/approvals.ts';
+import type {
+  RuleChangeRequest,
+  RulePreviewResponse,
+  RuleSaveResponse,
+  RulesResponse,
+} from '../../../shared/api/rules.ts';
 import type { Db } from '../../db/database.ts';
 import type { Jobs } from '../../jobs/runner.ts';
 import type { Logger } from '../../log/logger.ts';
@@ -99,6 +105,12 @@ export interface AppService {
   decideApproval(caller: AppCaller, approvalId: string, req: DecideApprovalRequest): Promise<AppApproval>;
   /** Posts a manual journal, or queues it when it moves more than the threshold in a period. */
   postManualJournal(caller: AppCaller, req: ManualJournalRequest): Promise<ManualJournalResponse>;
+  /** The rule list in order, the product rules as rules, the revision and whether the caller may edit. */
+  getRules(caller: AppCaller): Promise<RulesResponse>;
+  /** What a change of the rule list would move, per period and invoice; writes nothing. */
+  previewRules(caller: AppCaller, req: RuleChangeRequest): Promise<RulePreviewResponse>;
+  /** Saves the rule list and re-applies it (`conflict` unless `req.revision` is current). */
+  saveRules(caller: AppCaller, req: RuleChangeRequest): Promise<RuleSaveResponse>;
 }
 
 /** What the OAuth callback page needs to say. */

@@ -2,7 +2,7 @@
 import type { ProductsQuery, ProductsResponse, ProductSummary } from '../../../shared/api/app.ts';
 import { tenantOf, todayOf } from '../app-api/support.ts';
 import type { AppCaller, AppDeps } from '../app-api/types.ts';
-import { ruleInForce, rulesOf } from './rule-dates.ts';
+import { productRuleShown } from '../../../shared/engine/rules.ts';
 import { PRICE_LOOKUPS_MAX, productPage, summarize } from './stripe-products.ts';
 
 export async function listProducts(
@@ -17,7 +17,7 @@ export async function listProducts(
   const products: ProductSummary[] = [];
   for (const product of page.data) {
     products.push(
-      await summarize(deps, tenant, product, ruleInForce(rulesOf(tenant.settings, product.id), today), lookups),
+      await summarize(deps, tenant, product, productRuleShown(tenant.settings, product.id, today), lookups),
     );
   }
   return { products, has_more: page.has_more };

@@ -11,7 +11,8 @@ import { AccrueError } from '../../../shared/errors.ts';
 import { tenantOf, todayOf } from '../app-api/support.ts';
 import type { AppCaller, AppDeps } from '../app-api/types.ts';
 import { saveVersion } from '../settings/save.ts';
-import { ruleInForce, rulesOf, withRule } from './rule-dates.ts';
+import { productRuleShown } from '../../../shared/engine/rules.ts';
+import { rulesOf, withRule } from './rule-dates.ts';
 import { productSummary } from './stripe-products.ts';
 
 type RuleDeps = Pick<AppDeps, 'db' | 'stripe' | 'clock'>;
@@ -23,7 +24,7 @@ export async function getProductRule(
   productId: string,
 ): Promise<ProductRuleResponse> {
   const tenant = await tenantOf(deps.db, caller);
-  const rule = ruleInForce(rulesOf(tenant.settings, productId), todayOf(deps.clock, tenant));
+  const rule = productRuleShown(tenant.settings, productId, todayOf(deps.clock, tenant));
   const product = await productSummary(deps, tenant, productId, rule, { allowMissing: true });
   return { product, rule, version: tenant.settingsVersion };
 }

@@ -1,6 +1,6 @@
 /**
- * Which of a product's effective-dated rules applies, and how a new rule joins the ones stored.
- * Pure functions over the settings' `product_rules`.
+ * How a new product rule joins the ones stored. Pure functions over the settings' `product_rules`.
+ * Which rule applies is never decided here: the engine's resolver (shared/engine/rules.ts) does.
  */
 import type { ProductRule, TenantSettings } from '../../../shared/settings.ts';
 
@@ -9,23 +9,6 @@ export function rulesOf(settings: TenantSettings, productId: string): ProductRul
   // Own keys only: a product id such as `constructor` must not find Object.prototype's.
   const raw = Object.hasOwn(settings.product_rules, productId) ? settings.product_rules[productId] : undefined;
   return raw === undefined ? [] : Array.isArray(raw) ? raw : [raw];
-}
-
-/**
- * The rule shown for a product: the one in force on `today` (latest effective date; a rule for
- * every price before a price-specific one), else the earliest that takes effect later, else null.
- */
-export function ruleInForce(rules: readonly ProductRule[], today: string): ProductRule | null {
-  const inForce = rules.filter((r) => (r.effective_from ?? '') <= today);
-  if (inForce.length > 0) {
-    return [...inForce].sort((a, b) => {
-      const byDate = (b.effective_from ?? '').localeCompare(a.effective_from ?? '');
-      if (byDate !== 0) return byDate;
-      return (a.price === undefined ? 0 : 1) - (b.price === undefined ? 0 : 1);
-    })[0]!;
-  }
-  const later = [...rules].sort((a, b) => (a.effective_from ?? '').localeCompare(b.effective_from ?? ''));
-  return later[0] ?? null;
 }
 
 /**

@@ -15,6 +15,7 @@ import * as m0020 from './0020_fx_rates.ts';
 import * as m0021 from './0021_account_id_length.ts';
 import * as m0030 from './0030_account_roles.ts';
 import * as m0042 from './0042_fx_unrealized_role.ts';
+import * as m0044 from './0044_rules.ts';
 import * as m0045 from './0045_approvals.ts';
 import * as m0048 from './0048_rate_limit_windows.ts';
 
@@ -34,6 +35,7 @@ export const migrations: Record<string, Migration> = {
   '0021_account_id_length': m0021,
   '0030_account_roles': m0030,
   '0042_fx_unrealized_role': m0042,
+  '0044_rules': m0044,
   '0045_approvals': m0045,
   '0048_rate_limit_windows': m0048,
 };
