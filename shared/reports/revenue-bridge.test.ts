@@ -3,6 +3,7 @@
 // close the gaps between them, on the sample ledger and on random ledgers.
 import fc from 'fast-check';
 import type { LedgerLine } from '../ledger-rows.ts';
+import { minor } from '../money.ts';
 import { distinctSorted } from './common.ts';
 import { randomLedger } from './fixtures/random-ledger.ts';
 import { sampleLedger } from './fixtures/sample-ledger.ts';
@@ -88,7 +89,7 @@ describe('revenue bridge', () => {
       kind: 'invoice_finalized',
       role,
       account,
-      amountMinor,
+      amountMinor: minor(amountMinor),
     });
     const lines = [
       ...base,
