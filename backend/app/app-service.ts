@@ -16,6 +16,7 @@ import type { Jobs } from '../jobs/runner.ts';
 import type { Logger } from '../log/logger.ts';
 import { systemClock, type Clock } from '../qbo/clock.ts';
 import type { AccrueAppService, AppDeps, AppServiceDeps, QboDeps } from './app-api/types.ts';
+import { closeUseCases } from './close/bind.ts';
 import { listExceptions, resolveException, retryException } from './exceptions/exceptions.ts';
 import { getAccountMapping, updateAccountMapping } from './mapping/account-mapping.ts';
 import { listQboAccounts } from './mapping/chart.ts';
@@ -80,6 +81,7 @@ export function createAppService(options: AppServiceDeps): AccrueAppService {
     getRevenueBridge: (caller, query) => getRevenueBridge(deps, caller, query),
     getInvoiceDetail: (caller, invoiceId) => getInvoiceDetail(deps, caller, invoiceId),
     getCustomerDetail: (caller, customerId) => getCustomerDetail(deps, caller, customerId),
+    ...closeUseCases(deps),
   };
 }
 

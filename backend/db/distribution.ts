@@ -36,6 +36,7 @@ export const DISTRIBUTED_TABLES = [
   'qbo_connect_attempts',
   'qbo_connect_failures',
   'fx_provider_rates',
+  'app_audit',
 ] as const;
 
 /** The statements that place every table, in order. */

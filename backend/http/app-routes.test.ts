@@ -145,6 +145,16 @@ function fakeService() {
     getMetrics: unimplemented('getMetrics'),
     getRpo: unimplemented('getRpo'),
     getRevenueBridge: unimplemented('getRevenueBridge'),
+    listPeriods: unimplemented('listPeriods'),
+    closePeriod: unimplemented('closePeriod'),
+    reopenPeriod: unimplemented('reopenPeriod'),
+    getReconciliation: unimplemented('getReconciliation'),
+    getReconciliationEntries: unimplemented('getReconciliationEntries'),
+    excludeException: unimplemented('excludeException'),
+    reviewException: unimplemented('reviewException'),
+    mapExceptionAccount: unimplemented('mapExceptionAccount'),
+    getBackfillProgress: unimplemented('getBackfillProgress'),
+    getExportText: unimplemented('getExportText'),
   };
   return { service, calls };
 }

@@ -52,6 +52,7 @@ import {
 } from '../../shared/api/cockpit.ts';
 import { AccrueError } from '../../shared/errors.ts';
 import type { AppCaller, AppService } from '../app/app-api/types.ts';
+import { closeRoutes } from './app-close-routes.ts';
 import { appAuth, appCallerOf, appCors, requireWriteRole, type AppAuthOptions } from './app-auth.ts';
 
 /** Largest JSON body the App API accepts: a bundle rule with 20 components is a few kilobytes. */
@@ -82,7 +83,7 @@ export function parseWith<S extends z.ZodType>(schema: S, value: unknown, what: 
 }
 
 /** Checks our own answer against the contract, so a drifting service is a loud 500, not a broken UI. */
-function send<S extends z.ZodType>(res: Response, schema: S, value: unknown): void {
+export function send<S extends z.ZodType>(res: Response, schema: S, value: unknown): void {
   const r = schema.safeParse(value);
   if (!r.success)
     throw new AccrueError('internal', 'The App API produced a response outside its contract', {
@@ -98,7 +99,7 @@ function idParam(req: Request): string {
 type Handler = (req: Request, res: Response, caller: AppCaller) => Promise<void>;
 
 /** Wraps a handler: resolves the caller, forwards every error to `next`. */
-function route(handler: Handler, opts: { write?: boolean } = {}) {
+export function route(handler: Handler, opts: { write?: boolean } = {}) {
   return (req: Request, res: Response, next: NextFunction) => {
     (async () => {
       const caller = appCallerOf(res);
@@ -152,6 +153,7 @@ export function appRouter(service: AppService, options: AppRouterOptions = {}): 
   productRoutes(r, service);
   exceptionRoutes(r, service);
   reportRoutes(r, service);
+  closeRoutes(r, service);
   return r;
 }
 

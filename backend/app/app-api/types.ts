@@ -37,6 +37,22 @@ import type {
   RpoQuery,
   RpoResponse,
 } from '../../../shared/api/cockpit.ts';
+import type {
+  BackfillResponse,
+  ExceptionActionResponse,
+  ExcludeExceptionRequest,
+  ExportTextQuery,
+  ExportTextResponse,
+  MapAccountRequest,
+  PeriodReopenRequest,
+  PeriodResponse,
+  PeriodsResponse,
+  ReconciliationEntriesQuery,
+  ReconciliationEntriesResponse,
+  ReconciliationQuery,
+  ReconciliationResponse,
+  ReviewExceptionRequest,
+} from '../../../shared/api/close.ts';
 import type { Db } from '../../db/database.ts';
 import type { Jobs } from '../../jobs/runner.ts';
 import type { Logger } from '../../log/logger.ts';
@@ -85,6 +101,31 @@ export interface AppService {
   getRevenueBridge(caller: AppCaller, query: ReportQuery): Promise<RevenueBridgeResponse>;
   getInvoiceDetail(caller: AppCaller, invoiceId: string): Promise<InvoiceDetailResponse>;
   getCustomerDetail(caller: AppCaller, customerId: string): Promise<CustomerDetailResponse>;
+  // The month-end close (shared/api/close.ts).
+  listPeriods(caller: AppCaller): Promise<PeriodsResponse>;
+  /** `conflict` out of order, already closed, or not yet begun. */
+  closePeriod(caller: AppCaller, key: string): Promise<PeriodResponse>;
+  /** `conflict` unless it is the latest closed period. */
+  reopenPeriod(caller: AppCaller, key: string, req: PeriodReopenRequest): Promise<PeriodResponse>;
+  /** `not_configured` when QuickBooks is not connected. */
+  getReconciliation(caller: AppCaller, query: ReconciliationQuery): Promise<ReconciliationResponse>;
+  getReconciliationEntries(
+    caller: AppCaller,
+    query: ReconciliationEntriesQuery,
+  ): Promise<ReconciliationEntriesResponse>;
+  excludeException(
+    caller: AppCaller,
+    exceptionId: string,
+    req: ExcludeExceptionRequest,
+  ): Promise<ExceptionActionResponse>;
+  reviewException(
+    caller: AppCaller,
+    exceptionId: string,
+    req: ReviewExceptionRequest,
+  ): Promise<ExceptionActionResponse>;
+  mapExceptionAccount(caller: AppCaller, exceptionId: string, req: MapAccountRequest): Promise<ExceptionActionResponse>;
+  getBackfillProgress(caller: AppCaller): Promise<BackfillResponse>;
+  getExportText(caller: AppCaller, format: string, query: ExportTextQuery): Promise<ExportTextResponse>;
 }
 
 /** What the OAuth callback page needs to say. */
