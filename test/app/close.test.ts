@@ -23,7 +23,10 @@ import { deliver, eventsOf, freshBooks, goldenLines, settle, type Books } from '
 
 const ACCOUNT = 'acct_golden';
 const RELEASED = '2026-03-31';
-const caller: AppCaller = { tenant: { accountId: ACCOUNT, livemode: false }, user: { id: 'usr_close', roles: ['admin'] } };
+const caller: AppCaller = {
+  tenant: { accountId: ACCOUNT, livemode: false },
+  user: { id: 'usr_close', roles: ['admin'] },
+};
 const NOW = Date.parse('2026-04-10T12:00:00Z');
 const deps = (b: Books) => ({ db: b.t.db, clock: { ...systemClock, now_ms: () => NOW }, qbo: null, jobs: null });
 
@@ -72,7 +75,12 @@ describe('periods', () => {
 
     const closed = await closeAppPeriod(deps(b), caller, first);
     expect(closed.period).toMatchObject({ key: first, status: 'closed' });
-    expect((await auditRows()).at(-1)).toEqual({ action: 'period_close', target: first, reason: null, actor: 'usr_close' });
+    expect((await auditRows()).at(-1)).toEqual({
+      action: 'period_close',
+      target: first,
+      reason: null,
+      actor: 'usr_close',
+    });
     const after = await listAppPeriods(deps(b), caller);
     expect(after.reopenable).toBe(first);
     expect(after.next_to_close).not.toBe(first);
@@ -110,12 +118,14 @@ describe('reconciliation', () => {
       .where('role', '=', 'deferred_revenue')
       .execute();
     const r = await getReconciliationEntries(deps(b), caller, { period: '2026-02', account_id: '77' });
-    const ledger = (await loadLedgerLines(b.t.db, b.tenant.id, { fromPeriod: '2026-02', throughPeriod: '2026-02' })).filter(
-      (l) => l.role === 'deferred_revenue',
-    );
+    const ledger = (
+      await loadLedgerLines(b.t.db, b.tenant.id, { fromPeriod: '2026-02', throughPeriod: '2026-02' })
+    ).filter((l) => l.role === 'deferred_revenue');
     expect(r.entries.length).toBeGreaterThan(0);
     expect(r.total_entries).toBe(new Set(ledger.map((l) => l.entryId)).size);
-    expect(r.entries.reduce((t, e) => t + BigInt(e.amount_minor), 0n)).toBe(ledger.reduce((t, l) => t + l.amountMinor, 0n));
+    expect(r.entries.reduce((t, e) => t + BigInt(e.amount_minor), 0n)).toBe(
+      ledger.reduce((t, l) => t + l.amountMinor, 0n),
+    );
     for (const e of r.entries) expect(e.sync_state).toBeNull();
     const none = await getReconciliationEntries(deps(b), caller, { period: '2026-02', account_id: 'nope' });
     expect(none.entries).toEqual([]);
@@ -137,7 +147,11 @@ describe('exception actions', () => {
   it('excludes with a reason, audited, and a later failure does not reopen it', async () => {
     const id = await openException('in_exclude_me');
     const r = await excludeException(deps(b), caller, id, { reason: 'test invoice, not revenue' });
-    expect(r.exception).toMatchObject({ status: 'resolved', resolution: 'excluded', note: 'test invoice, not revenue' });
+    expect(r.exception).toMatchObject({
+      status: 'resolved',
+      resolution: 'excluded',
+      note: 'test invoice, not revenue',
+    });
     expect((await auditRows()).at(-1)).toMatchObject({ action: 'exception_exclude', target: id });
     await recordException(b.t.db, b.tenant.id, 'engine', 'in_exclude_me', 'failed again');
     const again = await b.t.db
@@ -162,7 +176,10 @@ describe('exception actions', () => {
     expect(await errorCode(retryException(deps(b), caller, id))).toBe('not_configured');
     expect((await auditRows()).length).toBe(before);
     await resolveException(deps(b), caller, id, { note: 'fixed by a manual journal' });
-    expect((await auditRows()).at(-1)).toMatchObject({ action: 'exception_resolve', reason: 'fixed by a manual journal' });
+    expect((await auditRows()).at(-1)).toMatchObject({
+      action: 'exception_resolve',
+      reason: 'fixed by a manual journal',
+    });
     expect(await errorCode(reviewException(deps(b), caller, '999999', {}))).toBe('not_found');
   });
 });
