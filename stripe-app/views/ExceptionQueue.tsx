@@ -119,44 +119,75 @@ function ExceptionCard(props: { client: AppClient; canEdit: boolean; item: Excep
         </Box>
       ) : null}
       {mode === 'exclude' ? (
-        <Box css={{ stack: 'y', gap: 'small' }}>
-          <TextField
-            label="Reason for excluding (required)"
-            name="exclude_reason"
-            value={reason}
-            onChange={(e) => setReason(e.target.value)}
-          />
-          <Button type="destructive" size="small" pending={action.busy === 'exclude'} onPress={exclude}>
-            Exclude from the books
-          </Button>
-        </Box>
+        <ExcludeForm reason={reason} setReason={setReason} pending={action.busy === 'exclude'} onExclude={exclude} />
       ) : null}
       {mode === 'map' ? (
-        <Box css={{ stack: 'y', gap: 'small' }}>
-          <Select
-            label="Account role"
-            name="map_role"
-            value={role}
-            onChange={(e) => setRole(e.target.value as AccountRole)}
-          >
-            {ACCOUNT_ROLES.map((r) => (
-              <option key={r} value={r}>
-                {ROLE_INFO[r].defaultName}
-              </option>
-            ))}
-          </Select>
-          <TextField
-            label="QuickBooks account id"
-            name="map_account"
-            value={account}
-            onChange={(e) => setAccount(e.target.value)}
-          />
-          <Button type="primary" size="small" pending={action.busy === 'map'} onPress={map}>
-            Map and retry
-          </Button>
-        </Box>
+        <MapForm
+          role={role}
+          setRole={setRole}
+          account={account}
+          setAccount={setAccount}
+          pending={action.busy === 'map'}
+          onMap={map}
+        />
       ) : null}
       {action.problem ? <Box css={{ color: 'critical' }}>{action.problem}</Box> : null}
+    </Box>
+  );
+}
+
+function ExcludeForm(props: {
+  reason: string;
+  setReason: (r: string) => void;
+  pending: boolean;
+  onExclude: () => void;
+}) {
+  return (
+    <Box css={{ stack: 'y', gap: 'small' }}>
+      <TextField
+        label="Reason for excluding (required)"
+        name="exclude_reason"
+        value={props.reason}
+        onChange={(e) => props.setReason(e.target.value)}
+      />
+      <Button type="destructive" size="small" pending={props.pending} onPress={props.onExclude}>
+        Exclude from the books
+      </Button>
+    </Box>
+  );
+}
+
+function MapForm(props: {
+  role: AccountRole;
+  setRole: (r: AccountRole) => void;
+  account: string;
+  setAccount: (a: string) => void;
+  pending: boolean;
+  onMap: () => void;
+}) {
+  return (
+    <Box css={{ stack: 'y', gap: 'small' }}>
+      <Select
+        label="Account role"
+        name="map_role"
+        value={props.role}
+        onChange={(e) => props.setRole(e.target.value as AccountRole)}
+      >
+        {ACCOUNT_ROLES.map((r) => (
+          <option key={r} value={r}>
+            {ROLE_INFO[r].defaultName}
+          </option>
+        ))}
+      </Select>
+      <TextField
+        label="QuickBooks account id"
+        name="map_account"
+        value={props.account}
+        onChange={(e) => props.setAccount(e.target.value)}
+      />
+      <Button type="primary" size="small" pending={props.pending} onPress={props.onMap}>
+        Map and retry
+      </Button>
     </Box>
   );
 }
