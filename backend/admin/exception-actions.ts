@@ -7,7 +7,7 @@ import { sql } from 'kysely';
 import { z } from 'zod';
 import { AccrueError } from '../../shared/errors.ts';
 import { resolveException, type ExceptionKind } from '../ledger/exception-queue.ts';
-import type { Db } from '../db/database.ts';
+import type { Db, Tx } from '../db/database.ts';
 import { QUEUES, type Jobs } from '../jobs/runner.ts';
 import { rependEventAndRequestDrain } from '../inbox/repend.ts';
 import { decodeIdCursor, toPage, type Page } from './paging.ts';
@@ -116,41 +116,44 @@ export type RetryResult = z.infer<typeof RetryResult>;
  * Other kinds have nothing to retry: fix the cause and resolve them.
  */
 export async function retryException(db: Db, jobs: Jobs, tenantId: bigint, id: bigint): Promise<RetryResult> {
-  return db.transaction().execute(async (tx) => {
-    const ex = await tx
-      .selectFrom('exceptions')
-      .selectAll()
-      .where('tenant_id', '=', tenantId)
-      .where('id', '=', id)
-      .forUpdate()
-      .executeTakeFirst();
-    if (!ex) throw new AccrueError('not_found', `no exception ${id}`);
-    if (ex.status !== 'open') throw new AccrueError('conflict', `exception ${id} is resolved; nothing to retry`);
-    const details = (ex.details ?? {}) as Record<string, unknown>;
-    const tenantKey = tenantId.toString();
-    let action: RetryResult['action'];
-    let eventId: string | null = null;
-    let jobQueued: boolean;
-    if (ex.kind === 'stripe_event' || (ex.kind === 'mapping' && typeof details.event === 'string')) {
-      eventId = ex.kind === 'stripe_event' ? ex.object_id : (details.event as string);
-      const repended = await rependEventAndRequestDrain(tx, jobs, eventId, tenantId);
-      if (!repended) throw new AccrueError('not_found', `event ${eventId} of exception ${id} is not stored`);
-      jobQueued = repended.jobQueued;
-      action = 'event_repended';
-    } else if (ex.kind === 'qbo_post') {
-      const data: Record<string, string> = { tenantId: tenantKey };
-      if (typeof details.period === 'string' && /^\d{4}-\d{2}$/.test(details.period)) data.period = details.period;
-      jobQueued = (await jobs.send(tx, QUEUES.sync, data, { tenantKey })) !== null;
-      action = 'sync_enqueued';
-    } else {
-      throw new AccrueError('conflict', `a ${ex.kind} exception cannot be retried; fix the cause and resolve it`);
-    }
-    const updated = await tx
-      .updateTable('exceptions')
-      .set({ retries: sql`retries + 1` })
-      .where('id', '=', id)
-      .returning('retries')
-      .executeTakeFirstOrThrow();
-    return { id: id.toString(), action, retries: updated.retries, eventId, jobQueued };
-  });
+  return db.transaction().execute((tx) => retryExceptionIn(tx, jobs, tenantId, id));
+}
+
+/** `retryException` inside the caller's transaction (the App writes its audit row in the same one). */
+export async function retryExceptionIn(tx: Tx, jobs: Jobs, tenantId: bigint, id: bigint): Promise<RetryResult> {
+  const ex = await tx
+    .selectFrom('exceptions')
+    .selectAll()
+    .where('tenant_id', '=', tenantId)
+    .where('id', '=', id)
+    .forUpdate()
+    .executeTakeFirst();
+  if (!ex) throw new AccrueError('not_found', `no exception ${id}`);
+  if (ex.status !== 'open') throw new AccrueError('conflict', `exception ${id} is resolved; nothing to retry`);
+  const details = (ex.details ?? {}) as Record<string, unknown>;
+  const tenantKey = tenantId.toString();
+  let action: RetryResult['action'];
+  let eventId: string | null = null;
+  let jobQueued: boolean;
+  if (ex.kind === 'stripe_event' || (ex.kind === 'mapping' && typeof details.event === 'string')) {
+    eventId = ex.kind === 'stripe_event' ? ex.object_id : (details.event as string);
+    const repended = await rependEventAndRequestDrain(tx, jobs, eventId, tenantId);
+    if (!repended) throw new AccrueError('not_found', `event ${eventId} of exception ${id} is not stored`);
+    jobQueued = repended.jobQueued;
+    action = 'event_repended';
+  } else if (ex.kind === 'qbo_post') {
+    const data: Record<string, string> = { tenantId: tenantKey };
+    if (typeof details.period === 'string' && /^\d{4}-\d{2}$/.test(details.period)) data.period = details.period;
+    jobQueued = (await jobs.send(tx, QUEUES.sync, data, { tenantKey })) !== null;
+    action = 'sync_enqueued';
+  } else {
+    throw new AccrueError('conflict', `a ${ex.kind} exception cannot be retried; fix the cause and resolve it`);
+  }
+  const updated = await tx
+    .updateTable('exceptions')
+    .set({ retries: sql`retries + 1` })
+    .where('id', '=', id)
+    .returning('retries')
+    .executeTakeFirstOrThrow();
+  return { id: id.toString(), action, retries: updated.retries, eventId, jobQueued };
 }

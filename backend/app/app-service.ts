@@ -17,6 +17,7 @@ import type { Logger } from '../log/logger.ts';
 import { systemClock, type Clock } from '../qbo/clock.ts';
 import type { AccrueAppService, AppDeps, AppServiceDeps, QboDeps } from './app-api/types.ts';
 import { decideApproval, getApprovals, postManualJournal } from './approvals/app.ts';
+import { closeUseCases } from './close/bind.ts';
 import { listExceptions, resolveException, retryException } from './exceptions/exceptions.ts';
 import { getAccountMapping, updateAccountMapping } from './mapping/account-mapping.ts';
 import { listQboAccounts } from './mapping/chart.ts';
@@ -88,6 +89,7 @@ export function createAppService(options: AppServiceDeps): AccrueAppService {
     saveRules: (caller, req) => saveRules(deps, caller, req),
     getInvoiceDetail: (caller, invoiceId) => getInvoiceDetail(deps, caller, invoiceId),
     getCustomerDetail: (caller, customerId) => getCustomerDetail(deps, caller, customerId),
+    ...closeUseCases(deps),
   };
 }
 

@@ -112,7 +112,8 @@ export async function hasActiveConnection(db: Db | Tx, tenantId: bigint): Promis
   return r?.status === 'active';
 }
 
-async function mappedAccounts(db: Db, tenantId: bigint): Promise<Map<string, MappedAccount>> {
+/** The ledger accounts mapped to QuickBooks, by role and name. */
+export async function mappedAccounts(db: Db, tenantId: bigint): Promise<Map<string, MappedAccount>> {
   const rows = await db
     .selectFrom('accounts')
     .select(['role', 'name', 'external_id', 'external_type'])

@@ -40,6 +40,7 @@ export const DISTRIBUTED_TABLES = [
   'approval_events',
   'recognition_rules',
   'rule_changes',
+  'app_audit',
 ] as const;
 
 /** The statements that place every table, in order. */

@@ -133,6 +133,29 @@ export interface ExceptionsTable {
   resolved_at: Date | null;
   resolved_by: string | null;
   note: string | null;
+  /** 0046: 'resolved' (with a note) or 'excluded' (with a reason); null while open. */
+  resolution: ColumnType<'resolved' | 'excluded' | null, 'resolved' | 'excluded' | null | undefined>;
+  reviewed_at: ColumnType<Date | null, Date | null | undefined>;
+  reviewed_by: ColumnType<string | null, string | null | undefined>;
+}
+
+/** 0046: every action taken on the books from the Stripe App, written in the action's transaction. */
+export interface AppAuditTable {
+  id: Id;
+  tenant_id: Ref;
+  at: Generated<Date>;
+  actor: string;
+  action:
+    | 'exception_retry'
+    | 'exception_map_account'
+    | 'exception_exclude'
+    | 'exception_review'
+    | 'exception_resolve'
+    | 'period_close'
+    | 'period_reopen';
+  target: string;
+  reason: string | null;
+  details: ColumnType<unknown, string | undefined, string>;
 }
 
 export interface ReleaseStateTable {
@@ -318,6 +341,7 @@ export interface DB {
   stripe_events: StripeEventsTable;
   stripe_facts: StripeFactsTable;
   exceptions: ExceptionsTable;
+  app_audit: AppAuditTable;
   fx_provider_rates: FxProviderRatesTable;
   recognition_rules: RecognitionRulesTable;
   rule_changes: RuleChangesTable;

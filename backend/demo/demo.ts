@@ -17,7 +17,7 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import Stripe from 'stripe';
 import type { AccountRole } from '../../shared/accounts.ts';
-import { currency as currencyOf, formatMinor, normalizeCurrency, type Currency } from '../../shared/money.ts';
+import { currency as currencyOf, normalizeCurrency, type Currency } from '../../shared/money.ts';
 import { periodsBetween } from '../../shared/periods.ts';
 import type { TenantSettingsInput } from '../../shared/settings.ts';
 import { addDays, endOfMonth, localDateOf } from '../../shared/time.ts';
@@ -38,7 +38,12 @@ import { qboAmountToMinor, mappingKey } from '../qbo/posting.ts';
 import { openSession } from '../qbo/service.ts';
 import { stripeWebhookRouter } from '../stripe/webhook.ts';
 import { freshDemoBooks, markDemoBooks } from './books.ts';
+import { AccrueError } from '../../shared/errors.ts';
+import { metricsReport } from '../app/reports/metrics.ts';
+import { rpoReport } from '../app/reports/rpo.ts';
+import { moneyWithCode } from './report-format.ts';
 import { renderDemoReport, type QboAgreementRow } from './report-html.ts';
+import { exceptionSummary, postingSummary } from './report-sections.ts';
 import { serveDemo, type DemoServeOptions } from './serve.ts';
 
 /** The sample business is the same on every run. */
@@ -320,14 +325,15 @@ async function summarize(
       label: 'Journal entries',
       value: `${entries} (${lines.length} lines), ${periods.filter((p) => p.status === 'closed').length} periods closed`,
     },
-    { label: 'Revenue recognized', value: `${formatMinor(recognized, cur)} USD` },
-    { label: 'Deferred revenue at the end', value: `${formatMinor(deferred, cur)} USD` },
-    { label: 'Posted to QuickBooks', value: syncRows.map((r) => `${r.n} ${r.state}`).join(', ') || 'nothing' },
+    { label: 'Revenue recognized (Revenue accounts)', value: moneyWithCode(recognized, cur) },
+    { label: 'Deferred revenue at the end', value: moneyWithCode(deferred, cur) },
+    { label: 'QuickBooks', value: postingSummary(syncRows.map((r) => ({ state: r.state, count: Number(r.n) }))) },
     {
       label: 'Open exceptions',
-      value:
-        (errors.length ? errors.map((e) => `${e.n} ${e.kind}`).join(', ') : 'none (0 engine, 0 mapping)') +
-        (warnings.length ? `; warnings: ${warnings.map((e) => `${e.n} ${e.kind}`).join(', ')}` : ''),
+      value: exceptionSummary(
+        errors.map((e) => ({ kind: e.kind, count: Number(e.n) })),
+        warnings.map((e) => ({ kind: e.kind, count: Number(e.n) })),
+      ),
     },
     {
       label: 'Ledger and QuickBooks agree account by account',
@@ -427,7 +433,9 @@ async function writeReport(
   const agree = rec.agree && rows.every((r) => r.ledger_minor === r.qbo_minor);
   const { summary, periods } = await summarize(ctx, tenant.id, lines, { delivered, agree, rows, started_ms });
   const firstDay = periods[0]?.start ?? lastDay;
+  const extras = await controllerExtras(ctx, tenant, firstDay, lastDay);
   const html = renderDemoReport({
+    ...extras,
     title: 'Accrue demo — Sample SaaS Inc.',
     generatedAt: new Date().toISOString(),
     lines,
@@ -450,6 +458,31 @@ async function writeReport(
     .execute();
   for (const e of open) say(`  exception [${e.kind}] ${e.object_id}: ${e.reason}`);
   return { agree, reportPath, summary };
+}
+
+/** What the report shows beyond the ledger: the open exceptions, SaaS metrics and the forward schedule. */
+async function controllerExtras(ctx: Context, tenant: Tenant, firstDay: string, lastDay: string) {
+  const open = await ctx.db
+    .selectFrom('exceptions')
+    .select(['id', 'kind', 'object_id', 'reason'])
+    .where('tenant_id', '=', tenant.id)
+    .where('status', '=', 'open')
+    .orderBy('id')
+    .execute();
+  const exceptions = {
+    list: open.map((e) => ({ id: e.id.toString(), kind: e.kind, objectId: e.object_id, reason: e.reason })),
+    total: open.length,
+  };
+  const { report: metrics } = await metricsReport(ctx.db, tenant, {
+    fromMonth: firstDay.slice(0, 7),
+    throughMonth: lastDay.slice(0, 7),
+  });
+  // The forward schedule needs released revenue; a run too short to release any has none.
+  const rpo = await rpoReport(ctx.db, tenant).catch((err: unknown) => {
+    if (err instanceof AccrueError && err.code === 'invalid_input') return undefined;
+    throw err;
+  });
+  return { exceptions, metrics, rpo };
 }
 
 /** Maps every ledger account without a QuickBooks account: reuse one of the same name, else create it. */

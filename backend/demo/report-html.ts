@@ -6,7 +6,7 @@
  * the ledger with what QuickBooks holds.
  *
  * The numbers come from the pure reports in `shared/reports/`; this module only lays them out.
- * Every amount shown passes through `formatMinor`. Floats appear only as SVG coordinates.
+ * Every amount shown passes through `moneyText` (grouped `formatMinor` digits). Floats appear only as SVG coordinates.
  */
 import type { LedgerLine } from '../../shared/ledger-rows.ts';
 import { formatMinor, type Currency } from '../../shared/money.ts';
@@ -17,12 +17,37 @@ import {
   rollforward,
   trialBalance,
   waterfall,
+  type MetricsReport,
   type ReportProblem,
+  type RpoReport,
   type RollforwardRow,
   type TrialBalanceReport,
   type WaterfallCurrency,
 } from '../../shared/reports/index.ts';
+import { amountCell, escapeHtml, moneyText, moneyWithCode, seriesColour } from './report-format.ts';
+import {
+  bridgeSection,
+  exceptionsSection,
+  metricsSection,
+  rpoSection,
+  type ReportException,
+} from './report-sections.ts';
 import { REPORT_STYLE } from './report-style.ts';
+import {
+  band,
+  barBetween,
+  CHART_PERIODS_MAX,
+  chartWindow,
+  periodAxis,
+  px,
+  svgOpen,
+  valueAxis,
+  valueScale,
+  yOf,
+} from './report-svg.ts';
+
+export { escapeHtml } from './report-format.ts';
+export { BAR_HEIGHT_PX_MIN, CHART_PERIODS_MAX } from './report-svg.ts';
 
 /** One line of the QuickBooks agreement table: ledger and QuickBooks totals of one cell. */
 export interface QboAgreementRow {
@@ -53,14 +78,13 @@ export interface DemoReportInput {
   qboAgreement?: QboAgreement | undefined;
   /** The tenant's functional currency, shown first; the other currencies follow in code order. */
   primaryCurrency?: Currency | undefined;
+  /** The open exceptions (listed with reasons and next steps) and how many are open in all. */
+  exceptions?: { list: readonly ReportException[]; total: number } | undefined;
+  /** SaaS metrics (the MRR chart and movements), when the books have invoice facts. */
+  metrics?: MetricsReport | undefined;
+  /** The forward schedule of what is still to be earned. */
+  rpo?: RpoReport | undefined;
 }
-
-/**
- * Periods drawn per chart. A 640-pixel plot keeps bars at least ~14 px wide up to 36 bands
- * (three years of months); beyond that the chart draws the latest 36 and says so, while the
- * tables keep every period.
- */
-export const CHART_PERIODS_MAX = 36;
 
 /**
  * Rows of the QuickBooks agreement table. A demo tenant has a few dozen cells; a real one can
@@ -71,182 +95,12 @@ export const QBO_ROWS_MAX = 500;
 /** Invoice ids named in a waterfall cell's tooltip; the full drill-down lives in the CSV export. */
 export const TOOLTIP_INVOICES_MAX = 10;
 
-/**
- * Smallest drawn height of a non-zero bar, in pixels, so that a cell worth one cent next to one
- * worth a million is still visible (and clickable) instead of vanishing into a zero-height rect.
- */
-export const BAR_HEIGHT_PX_MIN = 1.5;
-
-/** Gridlines aimed for on the value axis; the step is rounded to 1, 2 or 5 × 10ⁿ minor units. */
-const VALUE_TICKS_TARGET = 5;
-
-/** Period labels are turned 45° when more than this many would sit side by side. */
-const UPRIGHT_LABELS_MAX = 10;
-
-/**
- * Height of the room under the plot that upright labels leave unused; the viewBox is cut by it
- * so a short chart has no blank band between its axis and its legend.
- */
-const UPRIGHT_LABELS_SPARE = 34;
-
-/**
- * Colours of the booking-month series (Okabe–Ito, readable with the common colour-vision
- * deficiencies), repeated when there are more booking months than colours; the legend and each
- * bar's tooltip name the month, so a repeat is never ambiguous.
- */
-const SERIES_COLOURS = [
-  '#0072B2',
-  '#E69F00',
-  '#009E73',
-  '#CC79A7',
-  '#56B4E9',
-  '#D55E00',
-  '#F0E442',
-  '#000000',
-] as const;
 const RECOGNIZED_COLOUR = '#009E73';
 const DEFERRED_COLOUR = '#0072B2';
 
-/** Chart geometry in SVG user units (the SVG scales to its container). */
-const CHART = { width: 760, height: 340, left: 96, right: 24, top: 20, bottom: 64 } as const;
-
-/** Escapes text for HTML and SVG content and attribute values (account names can hold `<` and `&`). */
-export function escapeHtml(text: string): string {
-  return text.replace(/[&<>"']/g, (c) =>
-    c === '&' ? '&amp;' : c === '<' ? '&lt;' : c === '>' ? '&gt;' : c === '"' ? '&quot;' : '&#39;',
-  );
-}
-
 const esc = escapeHtml;
-
-/** A money string with its currency code, e.g. "123.45 USD". */
-function money(amount: bigint, currency: Currency): string {
-  return `${formatMinor(amount, currency)} ${currency.toUpperCase()}`;
-}
-
-/** A table cell holding an amount (right-aligned, tabular digits). */
-function amountCell(amount: bigint, currency: Currency, attrs = ''): string {
-  return `<td class="num"${attrs}>${esc(formatMinor(amount, currency))}</td>`;
-}
-
-/** A fixed number with up to two decimals, for SVG coordinates only. */
-function px(value: number): string {
-  return (Math.round(value * 100) / 100).toString();
-}
-
-/**
- * The value axis of a chart: from a multiple of `step` at or below min(0, values) to one at or
- * above max(0, values). All in bigint minor units; only the mapping to pixels is a float.
- */
-interface ValueScale {
-  bottom: bigint;
-  top: bigint;
-  step: bigint;
-}
-
-function niceStep(range: bigint): bigint {
-  if (range <= 0n) return 1n;
-  // Ceiling division so that VALUE_TICKS_TARGET steps always cover the range.
-  const raw = (range + BigInt(VALUE_TICKS_TARGET) - 1n) / BigInt(VALUE_TICKS_TARGET);
-  let magnitude = 1n;
-  while (magnitude * 10n <= raw) magnitude *= 10n;
-  for (const m of [1n, 2n, 5n]) if (m * magnitude >= raw) return m * magnitude;
-  return 10n * magnitude;
-}
-
-function valueScale(values: readonly bigint[]): ValueScale {
-  let min = 0n;
-  let max = 0n;
-  for (const v of values) {
-    if (v < min) min = v;
-    if (v > max) max = v;
-  }
-  const step = niceStep(max - min);
-  // Floor for the bottom (min ≤ 0, so truncating division rounds toward zero: subtract one step
-  // when there is a remainder), ceiling for the top.
-  const bottom = min % step === 0n ? min : (min / step - 1n) * step;
-  const top = max % step === 0n ? max : (max / step + 1n) * step;
-  return { bottom, top: top === bottom ? bottom + step : top, step };
-}
-
-/**
- * Vertical pixel position of a value. The ratio is taken as Number(bigint) / Number(bigint):
- * a float is acceptable here because it only places pixels; no amount is ever read back from it.
- */
-function yOf(scale: ValueScale, value: bigint): number {
-  const plotHeight = CHART.height - CHART.top - CHART.bottom;
-  return CHART.top + (plotHeight * Number(scale.top - value)) / Number(scale.top - scale.bottom);
-}
-
-/** Gridlines with money labels, and the zero line drawn stronger. */
-function valueAxis(scale: ValueScale, currency: Currency): string {
-  const parts: string[] = [];
-  for (let v = scale.bottom; v <= scale.top; v += scale.step) {
-    const y = px(yOf(scale, v));
-    parts.push(
-      `<line class="${v === 0n ? 'zero' : 'grid'}" x1="${CHART.left}" x2="${CHART.width - CHART.right}" y1="${y}" y2="${y}"/>`,
-      `<text class="tick" x="${CHART.left - 6}" y="${y}" text-anchor="end" dominant-baseline="middle">${esc(formatMinor(v, currency))}</text>`,
-    );
-  }
-  return parts.join('');
-}
-
-/** Band layout along the x axis: left edge and width of band i of n. */
-function band(i: number, n: number): { x: number; width: number } {
-  const plotWidth = CHART.width - CHART.left - CHART.right;
-  const width = plotWidth / Math.max(n, 1);
-  return { x: CHART.left + i * width, width };
-}
-
-/** Period labels under the bands, turned when they would overlap. */
-function periodAxis(keys: readonly string[]): string {
-  const turned = keys.length > UPRIGHT_LABELS_MAX;
-  return keys
-    .map((k, i) => {
-      const b = band(i, keys.length);
-      const x = px(b.x + b.width / 2);
-      const y = CHART.height - CHART.bottom + 16;
-      return turned
-        ? `<text class="tick" x="${x}" y="${y}" text-anchor="end" transform="rotate(-45 ${x} ${y})">${esc(k)}</text>`
-        : `<text class="tick" x="${x}" y="${y}" text-anchor="middle">${esc(k)}</text>`;
-    })
-    .join('');
-}
-
-/** A rect between two values on the scale, never thinner than BAR_HEIGHT_PX_MIN. */
-function barBetween(
-  scale: ValueScale,
-  x: number,
-  width: number,
-  from: bigint,
-  to: bigint,
-): { x: string; y: string; width: string; height: string } {
-  const y0 = yOf(scale, from);
-  const y1 = yOf(scale, to);
-  const height = Math.max(Math.abs(y1 - y0), BAR_HEIGHT_PX_MIN);
-  // Grow a too-thin positive bar upwards from its base and a negative one downwards.
-  const y = to >= from ? Math.max(y0, y1) - height : Math.min(y0, y1);
-  return { x: px(x), y: px(y), width: px(width), height: px(height) };
-}
-
-/** The latest CHART_PERIODS_MAX keys, and how many earlier ones were left out of the chart. */
-function chartWindow(keys: readonly string[]): { keys: string[]; omitted: number } {
-  const omitted = Math.max(0, keys.length - CHART_PERIODS_MAX);
-  return { keys: keys.slice(omitted), omitted };
-}
-
-function colourOf(seriesIndex: number): string {
-  return SERIES_COLOURS[seriesIndex % SERIES_COLOURS.length] ?? SERIES_COLOURS[0];
-}
-
-function svgOpen(id: string, chart: string, label: string, title: string, desc: string, bands: number): string {
-  const height = bands > UPRIGHT_LABELS_MAX ? CHART.height : CHART.height - UPRIGHT_LABELS_SPARE;
-  return (
-    `<svg class="chart" data-chart="${chart}" role="img" aria-label="${esc(label)}" aria-labelledby="${id}-title" aria-describedby="${id}-desc" ` +
-    `viewBox="0 0 ${CHART.width} ${height}" preserveAspectRatio="xMidYMid meet" xmlns="http://www.w3.org/2000/svg">` +
-    `<title id="${id}-title">${esc(title)}</title><desc id="${id}-desc">${esc(desc)}</desc>`
-  );
-}
+const money = moneyWithCode;
+const colourOf = seriesColour;
 
 /**
  * The waterfall chart: one stacked bar per recognition period, stacked by booking period
@@ -402,7 +256,7 @@ function rollforwardTable(rows: readonly RollforwardRow[], currency: Currency, c
         [r.opening, r.billings, r.recognized, r.contra, r.fx, r.other, r.closing, r.ledgerClosing]
           .map((a) => amountCell(a, currency))
           .join('') +
-        `<td class="tie">${r.tiesOut ? '✓ ties' : esc(`off by ${formatMinor(r.closing - r.ledgerClosing, currency)}`)}</td></tr>`,
+        `<td class="tie">${r.tiesOut ? '✓ ties' : esc(`off by ${moneyText(r.closing - r.ledgerClosing, currency)}`)}</td></tr>`,
     )
     .join('');
   const sum = (pick: (r: RollforwardRow) => bigint): bigint => rows.reduce((s, r) => s + pick(r), 0n);
@@ -574,8 +428,12 @@ export function renderDemoReport(input: DemoReportInput): string {
     `<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'">` +
     `<meta name="viewport" content="width=device-width, initial-scale=1">` +
     `<title>${esc(input.title)}</title><style>${REPORT_STYLE}</style></head><body><main>` +
-    `<header><h1>${esc(input.title)}</h1><p>Generated ${esc(input.generatedAt)}. Amounts in major units of each currency.</p></header>` +
+    `<header><h1>${esc(input.title)}</h1><p>Generated ${esc(input.generatedAt)}. Amounts in major units of each currency, with thousands separators; tables name their currency.</p></header>` +
     summary +
+    (input.exceptions ? exceptionsSection(input.exceptions.list, input.exceptions.total) : '') +
+    bridgeSection(input.lines, currencies) +
+    (input.metrics ? metricsSection(input.metrics) : '') +
+    (input.rpo ? rpoSection(input.rpo) : '') +
     sections.join('') +
     (input.qboAgreement ? qboSection(input.qboAgreement) : '') +
     `</main></body></html>\n`

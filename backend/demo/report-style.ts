@@ -27,7 +27,14 @@ svg .balance { fill: none; stroke-width: 2.5; }
 ul.legend { list-style: none; display: flex; flex-wrap: wrap; gap: 6px 16px; padding: 0; margin: 6px 0 0; color: var(--muted); font-size: 12px; }
 .swatch { display: inline-block; width: 12px; height: 12px; border-radius: 2px; margin-right: 6px; vertical-align: -1px; }
 .swatch.line { height: 3px; vertical-align: 3px; }
-.scroll { overflow-x: auto; }
+.scroll { overflow-x: auto; max-width: 100%; }
+.scroll th[scope="row"] { position: sticky; left: 0; background: #fff; z-index: 1; }
+td.wrap { white-space: normal; min-width: 12ch; }
+td.next { min-width: 24ch; }
+tr.total th, tr.total td { font-weight: 600; border-top: 1px solid #aab2bd; }
+th.item { padding-left: 24px; font-weight: normal; color: var(--muted); white-space: normal; }
+section { overflow-wrap: anywhere; }
+@media (max-width: 640px) { main { padding: 8px; } section { padding: 12px; } }
 table { border-collapse: collapse; width: 100%; margin: 4px 0 12px; font-size: 13px; }
 caption { text-align: left; color: var(--muted); padding-bottom: 4px; }
 th, td { padding: 4px 8px; border-bottom: 1px solid var(--rule); text-align: left; white-space: nowrap; }

@@ -160,6 +160,16 @@ function fakeService() {
     getRules: unimplemented('getRules'),
     previewRules: unimplemented('previewRules'),
     saveRules: unimplemented('saveRules'),
+    listPeriods: unimplemented('listPeriods'),
+    closePeriod: unimplemented('closePeriod'),
+    reopenPeriod: unimplemented('reopenPeriod'),
+    getReconciliation: unimplemented('getReconciliation'),
+    getReconciliationEntries: unimplemented('getReconciliationEntries'),
+    excludeException: unimplemented('excludeException'),
+    reviewException: unimplemented('reviewException'),
+    mapExceptionAccount: unimplemented('mapExceptionAccount'),
+    getBackfillProgress: unimplemented('getBackfillProgress'),
+    getExportText: unimplemented('getExportText'),
   };
   return { service, calls };
 }
@@ -485,5 +495,54 @@ describe('App API routes', () => {
     const res = await request(app).post('/api/app/qbo/connect').set(signedHeaders(ADMIN));
     expect(res.status).toBe(200);
     expect(res.body.authorization_url).toMatch(/^https:\/\//);
+  });
+});
+
+describe('App API: the month-end close routes (shared/api/close.ts)', () => {
+  const admin = () => signedHeaders(ADMIN);
+  const viewer = () => signedHeaders({ mode: 'test' });
+
+  it('refuses a reopen without a reason, and a close or reopen by a user without a write role', async () => {
+    const { app, calls } = makeApp();
+    const noReason = await request(app).post('/api/app/periods/2026-01/reopen').set(admin()).send({});
+    expect(noReason.status).toBe(400);
+    expect(noReason.body.error).toMatchObject({ code: 'invalid_input' });
+    expect(noReason.body.error.message).toMatch(/reason/);
+    const viewerClose = await request(app).post('/api/app/periods/2026-02/close').set(viewer()).send({});
+    expect(viewerClose.status).toBe(403);
+    const viewerExclude = await request(app)
+      .post('/api/app/exceptions/4/exclude')
+      .set(viewer())
+      .send({ reason: 'ok then' });
+    expect(viewerExclude.status).toBe(403);
+    expect(calls).toEqual([]);
+  });
+
+  it('validates every query and body with its schema before the service is called', async () => {
+    const { app, calls } = makeApp();
+    const bad = [
+      request(app).get('/api/app/reconciliation?period=2026-13').set(admin()),
+      request(app).get('/api/app/reconciliation').set(admin()),
+      request(app).get('/api/app/reconciliation/entries?period=2026-03').set(admin()),
+      request(app).post('/api/app/exceptions/4/exclude').set(admin()).send({ reason: 'x' }),
+      request(app).post('/api/app/exceptions/4/map-account').set(admin()).send({ role: 'nope', qbo_account_id: '1' }),
+      request(app).post('/api/app/periods/2026-02/close').set(admin()).send({ force: true }),
+      request(app).get('/api/app/exports/csv?from=2026-1').set(admin()),
+    ];
+    for (const res of await Promise.all(bad)) {
+      expect(res.status, JSON.stringify(res.body)).toBe(400);
+      expect(res.body.error.code).toBe('invalid_input');
+    }
+    expect(calls).toEqual([]);
+  });
+
+  it('answers 503 not_configured from reconciliation when QuickBooks is not connected', async () => {
+    const { app, service } = makeApp();
+    service.getReconciliation = async () => {
+      throw new AccrueError('not_configured', 'QuickBooks is not connected.');
+    };
+    const res = await request(app).get('/api/app/reconciliation?period=2026-03').set(admin());
+    expect(res.status).toBe(503);
+    expect(res.body.error.code).toBe('not_configured');
   });
 });

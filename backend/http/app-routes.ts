@@ -61,6 +61,7 @@ import {
 } from '../../shared/api/approvals.ts';
 import { AccrueError } from '../../shared/errors.ts';
 import type { AppCaller, AppService } from '../app/app-api/types.ts';
+import { closeRoutes } from './app-close-routes.ts';
 import { appAuth, appCallerOf, appCors, requireWriteRole, type AppAuthOptions } from './app-auth.ts';
 import { ruleRoutes } from './rule-routes.ts';
 
@@ -164,6 +165,7 @@ export function appRouter(service: AppService, options: AppRouterOptions = {}): 
   reportRoutes(r, service);
   approvalRoutes(r, service);
   ruleRoutes(r, service);
+  closeRoutes(r, service);
   return r;
 }
 

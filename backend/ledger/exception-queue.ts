@@ -1,7 +1,8 @@
 /**
  * The exception queue: anything that could not be mapped, booked, posted or matched, each with
  * a plain reason and the ids to look it up. One open row per (tenant, kind, object); a repeat
- * refreshes the reason and counts the retry.
+ * refreshes the reason and counts the retry — except for an object a person excluded from the
+ * books (`resolution = 'excluded'`, migration 0046), which stays closed.
  */
 import { sql, type Selectable } from 'kysely';
 import { AccrueError } from '../../shared/errors.ts';
@@ -32,14 +33,18 @@ export async function recordException(
       note: null,
     })
     .onConflict((oc) =>
-      oc.columns(['tenant_id', 'kind', 'object_id']).doUpdateSet({
-        reason,
-        details: JSON.stringify(details),
-        status: 'open',
-        retries: sql`exceptions.retries + 1`,
-        resolved_at: null,
-        resolved_by: null,
-      }),
+      oc
+        .columns(['tenant_id', 'kind', 'object_id'])
+        .doUpdateSet({
+          reason,
+          details: JSON.stringify(details),
+          status: 'open',
+          retries: sql`exceptions.retries + 1`,
+          resolved_at: null,
+          resolved_by: null,
+          resolution: null,
+        })
+        .where(sql<boolean>`exceptions.resolution is distinct from 'excluded'`),
     )
     .execute();
 }
@@ -100,7 +105,7 @@ export async function resolveException(
   if (!note.trim()) throw new AccrueError('invalid_input', 'resolving an exception needs a note');
   const r = await db
     .updateTable('exceptions')
-    .set({ status: 'resolved', resolved_at: new Date(), resolved_by: actor, note })
+    .set({ status: 'resolved', resolved_at: new Date(), resolved_by: actor, note, resolution: 'resolved' })
     .where('tenant_id', '=', tenantId)
     .where('id', '=', id)
     .where('status', '=', 'open')

@@ -180,6 +180,7 @@ export async function closePeriod(
   keyOrDate: string,
   actor: string,
   now: number = Date.now(),
+  alsoInTx?: (tx: Tx) => Promise<void>,
 ): Promise<PeriodRow> {
   const p = resolvePeriod(tenant, keyOrDate);
   const cal = calendarOf(tenant.settings);
@@ -231,6 +232,8 @@ export async function closePeriod(
       .insertInto('period_audit')
       .values({ tenant_id: tenant.id, period_key: p.key, action: 'close', actor, reason: null })
       .execute();
+    // A caller's own record of the close (the App's audit row) commits with it or not at all.
+    if (alsoInTx) await alsoInTx(tx);
     return { key: p.key, start: p.start, end: p.end, status: 'closed' as const, closedAt: new Date(), closedBy: actor };
   });
 }
@@ -242,6 +245,7 @@ export async function reopenPeriod(
   keyOrDate: string,
   actor: string,
   reason: string,
+  alsoInTx?: (tx: Tx) => Promise<void>,
 ): Promise<PeriodRow> {
   if (!reason?.trim()) throw new AccrueError('invalid_input', 'reopening a period needs a reason');
   const p = resolvePeriod(tenant, keyOrDate);
@@ -277,6 +281,7 @@ export async function reopenPeriod(
       .insertInto('period_audit')
       .values({ tenant_id: tenant.id, period_key: p.key, action: 'reopen', actor, reason: reason.trim() })
       .execute();
+    if (alsoInTx) await alsoInTx(tx);
     return { key: p.key, start: p.start, end: p.end, status: 'open' as const, closedAt: null, closedBy: null };
   });
 }

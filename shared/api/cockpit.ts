@@ -100,6 +100,10 @@ export const RevenueBridgeResponseSchema = z.object({
   currency: CurrencySchema,
   from_period: PeriodKeySchema,
   through_period: PeriodKeySchema,
+  /** Income statement income: revenue plus shipping and application fees (absent from older servers). */
+  income_minor: MinorSchema.optional(),
+  /** Income on roles other than revenue, each its own line between income and revenue. */
+  other_income: z.array(z.object({ role: z.enum(ACCOUNT_ROLES), amount_minor: MinorSchema })).optional(),
   revenue_minor: MinorSchema,
   outside_waterfall: z.array(z.object({ kind: z.string(), amount_minor: MinorSchema })),
   waterfall_minor: MinorSchema,

@@ -9,6 +9,7 @@
  *   `customer` or `product`);
  * - revenue bridge: `currency,step,item,amount`.
  */
+import { ROLE_INFO } from '../accounts.ts';
 import { formatMinor, type Currency } from '../money.ts';
 import { csvDocument, csvText } from './csv.ts';
 import type { DisplayTable } from './format.ts';
@@ -223,7 +224,13 @@ export function toRpoCsv(r: RpoReport): string {
 /** The bridge as steps: each total, then the signed items that, added to it, give the next total. */
 function bridgeSteps(c: RevenueBridgeReport['currencies'][number]): [string, string, bigint][] {
   return [
-    ['revenue', 'Revenue (income statement, trial bal.)', c.revenue],
+    ['income', 'Income (income statement)', c.income],
+    ...c.otherIncome.map((i): [string, string, bigint] => [
+      'other_income',
+      `  ${ROLE_INFO[i.role].defaultName.toLowerCase()}`,
+      -i.amountMinor,
+    ]),
+    ['revenue', 'Revenue (trial balance, summary)', c.revenue],
     ...c.outsideWaterfall.map((i): [string, string, bigint] => [
       'outside_waterfall',
       `  revenue of ${i.kind} entries`,

@@ -3,6 +3,7 @@
 // close the gaps between them, on the sample ledger and on random ledgers.
 import fc from 'fast-check';
 import type { LedgerLine } from '../ledger-rows.ts';
+import { minor } from '../money.ts';
 import { distinctSorted } from './common.ts';
 import { randomLedger } from './fixtures/random-ledger.ts';
 import { sampleLedger } from './fixtures/sample-ledger.ts';
@@ -35,12 +36,21 @@ function expectTies(lines: readonly LedgerLine[]): void {
       )
       .reduce((t, v) => t + v, 0n);
     expect(c.revenue).toBe(isRevenue);
+    // Income: the income statement's whole income section, which the bridge reaches through
+    // shipping and application fees as their own lines.
+    const isIncome = periods
+      .map((p) => incomeStatement(lines, { period: p }).currencies.find((x) => x.currency === c.currency))
+      .map((x) => (x?.sections.find((s) => s.kind === 'income')?.rows ?? []).reduce((t, r) => t + r.amountMinor, 0n))
+      .reduce((t, v) => t + v, 0n);
+    expect(c.income).toBe(isIncome);
     expect(c.waterfall).toBe(wf.currencies.find((w) => w.currency === c.currency)?.total ?? 0n);
     const rfRecognized = rf.rows
       .filter((r) => r.currency === c.currency && r.role === 'deferred_revenue')
       .reduce((t, r) => t + r.recognized, 0n);
     expect(c.rollforwardRecognized).toBe(rfRecognized);
     const sum = (xs: readonly { amountMinor: bigint }[]) => xs.reduce((t, x) => t + x.amountMinor, 0n);
+    expect(c.revenue + sum(c.otherIncome)).toBe(c.income);
+    for (const item of c.otherIncome) expect(item.role).not.toBe('revenue');
     expect(c.waterfall + sum(c.outsideWaterfall)).toBe(c.revenue);
     expect(c.rollforwardRecognized + sum(c.recognitionOtherAccounts) + c.reversalsOfRecognition).toBe(c.waterfall);
     expect(c.tiesOut).toBe(true);
@@ -67,6 +77,34 @@ describe('revenue bridge', () => {
       }),
       { numRuns: 40 },
     );
+  });
+
+  it('shows shipping and application fees as their own lines between income and revenue', () => {
+    const base = sampleLedger().filter((l) => l.currency === 'usd');
+    const entry = base.find((l) => l.role === 'revenue')!;
+    const extra = (role: LedgerLine['role'], account: string, amountMinor: bigint, id: string): LedgerLine => ({
+      ...entry,
+      entryId: id,
+      entryKey: id,
+      kind: 'invoice_finalized',
+      role,
+      account,
+      amountMinor: minor(amountMinor),
+    });
+    const lines = [
+      ...base,
+      extra('shipping', 'Shipping Revenue', -1250n, 'je_ship'),
+      extra('receivable', 'Accounts Receivable', 1250n, 'je_ship'),
+      extra('application_fees', 'Application Fee Revenue', -300n, 'je_fee'),
+      extra('receivable', 'Accounts Receivable', 300n, 'je_fee'),
+    ];
+    expectTies(lines);
+    const usd = revenueBridge(lines).currencies.find((c) => c.currency === 'usd')!;
+    expect(usd.otherIncome).toEqual([
+      { role: 'application_fees', amountMinor: 300n },
+      { role: 'shipping', amountMinor: 1250n },
+    ]);
+    expect(usd.income - usd.revenue).toBe(1550n);
   });
 
   it('restricts every figure to the same periods', () => {

@@ -2,8 +2,11 @@
  * One revenue figure (`docs/accounting.md §6d`): the reports state "revenue recognized" three
  * ways, and this bridge shows, per currency, the items between them so the totals visibly tie.
  *
- * - **Revenue** (income statement, trial balance, summary): every line on a `revenue`-role
- *   account, credit positive. This is the figure of record.
+ * - **Income** (the income statement's income section): every line on an account of the income
+ *   kind, credit positive: revenue, and shipping and application fees, which are income but not
+ *   subscription revenue. Income = revenue + shipping + application fees, each its own line.
+ * - **Revenue** (trial balance, summary): every line on a `revenue`-role account, credit
+ *   positive. This is the figure of record.
  * - **Waterfall**: the revenue lines of recognition entries and of reversals of recognition
  *   entries. Revenue = waterfall + revenue booked by other kinds of entry (unbilled accruals,
  *   FX, manual entries, reversals of other entries …), listed per kind.
@@ -16,7 +19,7 @@
  * All three are taken over the same lines (optionally periods `fromPeriod`…`throughPeriod`), so
  * each identity holds to the minor unit; a break would be a bug and is listed in `problems`.
  */
-import type { AccountRole } from '../accounts.ts';
+import { ROLE_INFO, type AccountRole } from '../accounts.ts';
 import type { EntryKind } from '../journal.ts';
 import type { LedgerLine } from '../ledger-rows.ts';
 import type { Currency } from '../money.ts';
@@ -36,7 +39,11 @@ export interface RevenueBridgeRoleItem {
 
 export interface RevenueBridgeCurrency {
   currency: Currency;
-  /** Income statement / trial balance revenue: −Σ revenue-role lines. */
+  /** Income statement income: −Σ lines on every income-kind role (revenue, shipping, application fees). */
+  income: bigint;
+  /** Income on roles other than revenue (shipping, application fees), credit positive, per role. */
+  otherIncome: RevenueBridgeRoleItem[];
+  /** Trial balance revenue: −Σ revenue-role lines. */
   revenue: bigint;
   /** Revenue booked by entries outside the waterfall, per entry kind. */
   outsideWaterfall: RevenueBridgeKindItem[];
@@ -48,7 +55,10 @@ export interface RevenueBridgeCurrency {
   recognitionOtherAccounts: RevenueBridgeRoleItem[];
   /** The roll-forward's "recognized" column summed over the periods. */
   rollforwardRecognized: bigint;
-  /** revenue = waterfall + Σ outsideWaterfall and waterfall = recognized + Σ other + reversals. */
+  /**
+   * income = revenue + Σ otherIncome, revenue = waterfall + Σ outsideWaterfall and
+   * waterfall = recognized + Σ other + reversals.
+   */
   tiesOut: boolean;
 }
 
@@ -83,7 +93,10 @@ function bridgeOfCurrency(
   let recognized = 0n;
   const outside = new Map<EntryKind, bigint>();
   const otherRoles = new Map<AccountRole, bigint>();
+  const otherIncomeRoles = new Map<AccountRole, bigint>();
   for (const l of lines) {
+    // Shipping and application fees: income, but outside revenue; bridged as their own lines.
+    if (l.role !== 'revenue' && ROLE_INFO[l.role].kind === 'income') addTo(otherIncomeRoles, l.role, -l.amountMinor);
     if (l.role === 'revenue') {
       revenue -= l.amountMinor;
       if (l.kind === 'recognition') waterfall -= l.amountMinor;
@@ -104,12 +117,19 @@ function bridgeOfCurrency(
     .filter(([, a]) => a !== 0n)
     .map(([role, amountMinor]) => ({ role, amountMinor }))
     .sort((a, b) => compareRole(a.role, b.role));
+  const otherIncome = [...otherIncomeRoles]
+    .filter(([, a]) => a !== 0n)
+    .map(([role, amountMinor]) => ({ role, amountMinor }))
+    .sort((a, b) => compareRole(a.role, b.role));
   const sumOf = (items: readonly { amountMinor: bigint }[]) => items.reduce((t, i) => t + i.amountMinor, 0n);
+  const income = revenue + sumOf(otherIncome);
   const tiesOut =
     revenue === waterfall + sumOf(outsideWaterfall) &&
     waterfall === recognized + sumOf(recognitionOtherAccounts) + reversals;
   return {
     currency,
+    income,
+    otherIncome,
     revenue,
     outsideWaterfall,
     waterfall,

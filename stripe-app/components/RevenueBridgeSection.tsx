@@ -24,8 +24,20 @@ const KIND_LABELS: Record<string, string> = {
 /** The bridge as labelled rows: each total, then the signed items that, added to it, give the next total. */
 export function bridgeRows(b: RevenueBridgeResponse): { label: string; amount_minor: string; total: boolean }[] {
   const neg = (v: string) => (-BigInt(v)).toString();
+  const income =
+    b.income_minor !== undefined
+      ? [
+          { label: 'Income (income statement)', amount_minor: b.income_minor, total: true },
+          ...(b.other_income ?? []).map((i) => ({
+            label: `${i.role.replace(/_/g, ' ')} (income, not subscription revenue)`,
+            amount_minor: neg(i.amount_minor),
+            total: false,
+          })),
+        ]
+      : [];
   return [
-    { label: 'Revenue (income statement, trial balance)', amount_minor: b.revenue_minor, total: true },
+    ...income,
+    { label: 'Revenue (trial balance)', amount_minor: b.revenue_minor, total: true },
     ...b.outside_waterfall.map((i) => ({
       label: `revenue ${KIND_LABELS[i.kind] ?? `from ${i.kind} entries`}`,
       amount_minor: neg(i.amount_minor),

@@ -45,6 +45,27 @@ import {
   type ManualJournalResponse,
 } from '../../shared/api/approvals.ts';
 import {
+  BackfillResponseSchema,
+  CLOSE_ROUTES,
+  ExceptionActionResponseSchema,
+  ExportTextResponseSchema,
+  PeriodResponseSchema,
+  PeriodsResponseSchema,
+  ReconciliationEntriesResponseSchema,
+  ReconciliationResponseSchema,
+  type BackfillResponse,
+  type EXPORT_TEXT_FORMATS,
+  type ExceptionActionResponse,
+  type ExportTextResponse,
+  type MapAccountRequest,
+  type PeriodResponse,
+  type PeriodsResponse,
+  type ReconciliationEntriesResponse,
+  type ReconciliationResponse,
+} from '../../shared/api/close.ts';
+
+export type ExportTextFormat = (typeof EXPORT_TEXT_FORMATS)[number];
+import {
   AccountMappingResponseSchema,
   APP_HEADERS,
   APP_ROUTES,
@@ -162,6 +183,17 @@ export interface AppClient {
   getRules(): Promise<RulesResponse>;
   previewRules(req: RuleChangeRequestInput): Promise<RulePreviewResponse>;
   saveRules(req: RuleChangeRequestInput): Promise<RuleSaveResponse>;
+  // The month-end close (shared/api/close.ts).
+  listPeriods(): Promise<PeriodsResponse>;
+  closePeriod(key: string): Promise<PeriodResponse>;
+  reopenPeriod(key: string, reason: string): Promise<PeriodResponse>;
+  getReconciliation(period: string): Promise<ReconciliationResponse>;
+  getReconciliationEntries(period: string, accountId: string): Promise<ReconciliationEntriesResponse>;
+  excludeException(exceptionId: string, reason: string): Promise<ExceptionActionResponse>;
+  reviewException(exceptionId: string, note?: string): Promise<ExceptionActionResponse>;
+  mapExceptionAccount(exceptionId: string, req: MapAccountRequest): Promise<ExceptionActionResponse>;
+  getBackfillProgress(): Promise<BackfillResponse>;
+  getExportText(format: ExportTextFormat, query?: { from?: string; through?: string }): Promise<ExportTextResponse>;
 }
 
 function queryString(query: Record<string, string | number | undefined>): string {
@@ -199,6 +231,7 @@ export function createAppClient(context: AppContext): AppClient {
     ...cockpitMethods(call),
     ...approvalMethods(call),
     ...ruleMethods(call),
+    ...closeMethods(call),
   };
 }
 
@@ -406,5 +439,49 @@ function ruleMethods(call: Call): Pick<AppClient, RuleMethod> {
     getRules: () => call('GET', RULE_ROUTES.rules, RulesResponseSchema),
     previewRules: (req) => call('POST', RULE_ROUTES.rulesPreview, RulePreviewResponseSchema, { body: req }),
     saveRules: (req) => call('PUT', RULE_ROUTES.rules, RuleSaveResponseSchema, { body: req, write: true }),
+  };
+}
+
+type CloseMethod =
+  | 'listPeriods'
+  | 'closePeriod'
+  | 'reopenPeriod'
+  | 'getReconciliation'
+  | 'getReconciliationEntries'
+  | 'excludeException'
+  | 'reviewException'
+  | 'mapExceptionAccount'
+  | 'getBackfillProgress'
+  | 'getExportText';
+
+function closeMethods(call: Call): Pick<AppClient, CloseMethod> {
+  const write = (body: unknown) => ({ body, write: true });
+  return {
+    listPeriods: () => call('GET', CLOSE_ROUTES.periods, PeriodsResponseSchema),
+    closePeriod: (key) => call('POST', routePath(CLOSE_ROUTES.periodClose, key), PeriodResponseSchema, write({})),
+    reopenPeriod: (key, reason) =>
+      call('POST', routePath(CLOSE_ROUTES.periodReopen, key), PeriodResponseSchema, write({ reason })),
+    getReconciliation: (period) =>
+      call('GET', `${CLOSE_ROUTES.reconciliation}${queryString({ period })}`, ReconciliationResponseSchema),
+    getReconciliationEntries: (period, accountId) =>
+      call(
+        'GET',
+        `${CLOSE_ROUTES.reconciliationEntries}${queryString({ period, account_id: accountId })}`,
+        ReconciliationEntriesResponseSchema,
+      ),
+    excludeException: (id, reason) =>
+      call('POST', routePath(CLOSE_ROUTES.exceptionExclude, id), ExceptionActionResponseSchema, write({ reason })),
+    reviewException: (id, note) =>
+      call(
+        'POST',
+        routePath(CLOSE_ROUTES.exceptionReview, id),
+        ExceptionActionResponseSchema,
+        write(note ? { note } : {}),
+      ),
+    mapExceptionAccount: (id, req) =>
+      call('POST', routePath(CLOSE_ROUTES.exceptionMapAccount, id), ExceptionActionResponseSchema, write(req)),
+    getBackfillProgress: () => call('GET', CLOSE_ROUTES.backfill, BackfillResponseSchema),
+    getExportText: (format, query = {}) =>
+      call('GET', `${routePath(CLOSE_ROUTES.exportText, format)}${queryString(query)}`, ExportTextResponseSchema),
   };
 }

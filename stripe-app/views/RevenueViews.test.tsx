@@ -96,6 +96,8 @@ const BRIDGE: RevenueBridgeResponse = {
   currency: currencyOf('usd'),
   from_period: '2026-09',
   through_period: '2026-11',
+  income_minor: '38650',
+  other_income: [{ role: 'shipping', amount_minor: '1250' }],
   revenue_minor: '37400',
   outside_waterfall: [{ kind: 'unbilled_accrual', amount_minor: '3400' }],
   waterfall_minor: '34000',
@@ -163,7 +165,9 @@ describe('RevenueOverview', () => {
     await settle(update);
     const cells = wrapper.findAll(TableCell).map((c) => c.text);
     const at = (label: RegExp) => cells[cells.findIndex((c) => label.test(c)) + 1];
-    expect(at(/^Revenue \(income statement/)).toBe('374.00 USD');
+    expect(at(/^Income \(income statement\)$/)).toBe('386.50 USD');
+    expect(at(/shipping \(income, not subscription revenue\)$/)).toBe('-12.50 USD');
+    expect(at(/^Revenue \(trial balance\)$/)).toBe('374.00 USD');
     expect(at(/earned before it was invoiced/)).toBe('-34.00 USD');
     expect(at(/^Revenue waterfall$/)).toBe('340.00 USD');
     expect(at(/moved on unbilled receivable/)).toBe('10.00 USD');

@@ -45,10 +45,11 @@ it('runs the demo end to end and writes a report whose charts draw', async () =>
   expect(r.agree).toBe(true);
   const value = (label: string) => r.summary.find((s) => s.label.startsWith(label))!.value;
   expect(value('Ledger and QuickBooks agree')).toMatch(/^yes \(\d+ period\/account cells\)/);
-  expect(value('Open exceptions')).toMatch(/^none \(0 engine, 0 mapping\)/);
+  expect(value('Open exceptions')).toMatch(/^None need a person/);
+  expect(value('QuickBooks')).toMatch(/^\d+ journal entries posted to QuickBooks/);
   expect(value('Journal entries')).toMatch(/\d+ periods closed/);
   expect(Number(value('Stripe events processed'))).toBeGreaterThan(100);
-  expect(value('Revenue recognized')).toMatch(/^\d+\.\d{2} USD$/);
+  expect(value('Revenue recognized')).toMatch(/^\d{1,3}(,\d{3})*\.\d{2} USD$/);
   expect(existsSync(r.reportPath)).toBe(true);
 
   // Progress covered the whole demo, ending on its last step.
@@ -81,7 +82,7 @@ it('runs the demo end to end and writes a report whose charts draw', async () =>
     const errors: string[] = [];
     page.on('console', (m) => void (m.type() === 'error' && errors.push(m.text())));
     await page.goto(pathToFileURL(r.reportPath).href);
-    for (const chart of ['waterfall', 'deferred']) {
+    for (const chart of ['waterfall', 'deferred', 'mrr']) {
       const heights = await page.$$eval(`[data-chart="${chart}"] [data-bar]`, (els) =>
         els.map((e) => e.getBoundingClientRect().height),
       );
@@ -89,6 +90,8 @@ it('runs the demo end to end and writes a report whose charts draw', async () =>
       expect(heights.every((h) => h > 0)).toBe(true);
     }
     expect(await page.$$eval('[data-chart="deferred"] [data-point]', (els) => els.length)).toBeGreaterThanOrEqual(4);
+    expect(await page.$$eval('[data-section="bridge"] [data-bridge-ties="true"]', (els) => els.length)).toBe(1);
+    expect(await page.$$eval('[data-section="exceptions"]', (els) => els.length)).toBe(1);
     expect(errors).toEqual([]);
   } finally {
     await browser.close();

@@ -20,6 +20,7 @@ import { randomLedger } from '../../shared/reports/fixtures/random-ledger.ts';
 import { sampleLedger } from '../../shared/reports/fixtures/sample-ledger.ts';
 import { rollforward, trialBalance, waterfall } from '../../shared/reports/index.ts';
 import { chromiumPlan, launchChromium } from '../support/browser.ts';
+import { moneyText } from '../../backend/demo/report-format.ts';
 
 /** An account name that breaks HTML if it is not escaped. */
 const NASTY_NAME = 'Pro <Plan> & "Co" \'s';
@@ -164,7 +165,7 @@ describe('renderDemoReport over seeded random ledgers', () => {
           cells.map((c) => `${c.bookedPeriod}>${c.recognitionPeriod}=${formatMinor(c.amountMinor, w.currency)}`).sort(),
         );
         for (const b of bars) expect(Number(b.height), `SEED=${seed}`).toBeGreaterThan(0);
-        expect(section).toContain(`data-total="waterfall">${formatMinor(w.total, w.currency)}<`);
+        expect(section).toContain(`data-total="waterfall">${moneyText(w.total, w.currency)}<`);
       }
       for (const currency of new Set(rf.rows.filter((r) => r.role === 'deferred_revenue').map((r) => r.currency))) {
         const rows = rf.rows.filter((r) => r.role === 'deferred_revenue' && r.currency === currency);
@@ -311,34 +312,32 @@ describe.skipIf(!plan.run && !plan.fail)('demo report in headless Chromium', () 
       const section = `section[data-currency="${currency}"]`;
       const w = wf.currencies.find((c) => c.currency === currency)!;
       expect(await textOf(`${section} [data-table="waterfall"] [data-total="waterfall"]`)).toBe(
-        formatMinor(w.total, currency),
+        moneyText(w.total, currency),
       );
       for (const col of w.columns) {
         expect(await textOf(`${section} [data-table="waterfall"] [data-column-total="${col}"]`)).toBe(
-          formatMinor(w.columnTotals[col]!, currency),
+          moneyText(w.columnTotals[col]!, currency),
         );
       }
       const rows = rf.rows.filter((r) => r.currency === currency && r.role === 'deferred_revenue');
       const rfTable = `${section} [data-table="rollforward"][data-role="deferred_revenue"]`;
       const sum = (pick: (r: (typeof rows)[number]) => bigint) =>
-        formatMinor(
+        moneyText(
           rows.reduce((s, r) => s + pick(r), 0n),
           currency,
         );
-      expect(await textOf(`${rfTable} [data-total="opening"]`)).toBe(formatMinor(rows[0]!.opening, currency));
+      expect(await textOf(`${rfTable} [data-total="opening"]`)).toBe(moneyText(rows[0]!.opening, currency));
       expect(await textOf(`${rfTable} [data-total="billings"]`)).toBe(sum((r) => r.billings));
       expect(await textOf(`${rfTable} [data-total="recognized"]`)).toBe(sum((r) => r.recognized));
       expect(await textOf(`${rfTable} [data-total="contra"]`)).toBe(sum((r) => r.contra));
       expect(await textOf(`${rfTable} [data-total="closing"]`)).toBe(
-        formatMinor(rows[rows.length - 1]!.closing, currency),
+        moneyText(rows[rows.length - 1]!.closing, currency),
       );
       const t = tb.totals.find((x) => x.currency === currency)!;
       expect(await textOf(`${section} [data-table="trial-balance"] [data-total="debits"]`)).toBe(
-        formatMinor(t.debits, currency),
+        moneyText(t.debits, currency),
       );
-      expect(await textOf(`${section} [data-table="trial-balance"] [data-total="net"]`)).toBe(
-        formatMinor(0n, currency),
-      );
+      expect(await textOf(`${section} [data-table="trial-balance"] [data-total="net"]`)).toBe(moneyText(0n, currency));
     });
   }
 
@@ -347,7 +346,7 @@ describe.skipIf(!plan.run && !plan.fail)('demo report in headless Chromium', () 
     // duplicated recognition netted out by its reversal; JPY 6,000 in each of Feb and Mar.
     expect(await textOf('section[data-currency="usd"] [data-total="waterfall"]')).toBe('437.50');
     expect(await textOf('section[data-currency="usd"] [data-column-total="2026-03"]')).toBe('224.70');
-    expect(await textOf('section[data-currency="jpy"] [data-total="waterfall"]')).toBe('12000');
+    expect(await textOf('section[data-currency="jpy"] [data-total="waterfall"]')).toBe('12,000');
     // USD deferred revenue: 300 + 97.50 + 40 + 200 billed, 100 refunded back out, 437.50 recognized.
     expect(await textOf('section[data-currency="usd"] [data-role="deferred_revenue"] [data-total="closing"]')).toBe(
       '100.00',

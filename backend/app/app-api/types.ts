@@ -51,6 +51,22 @@ import type {
   RuleSaveResponse,
   RulesResponse,
 } from '../../../shared/api/rules.ts';
+import type {
+  BackfillResponse,
+  ExceptionActionResponse,
+  ExcludeExceptionRequest,
+  ExportTextQuery,
+  ExportTextResponse,
+  MapAccountRequest,
+  PeriodReopenRequest,
+  PeriodResponse,
+  PeriodsResponse,
+  ReconciliationEntriesQuery,
+  ReconciliationEntriesResponse,
+  ReconciliationQuery,
+  ReconciliationResponse,
+  ReviewExceptionRequest,
+} from '../../../shared/api/close.ts';
 import type { Db } from '../../db/database.ts';
 import type { Jobs } from '../../jobs/runner.ts';
 import type { Logger } from '../../log/logger.ts';
@@ -111,6 +127,31 @@ export interface AppService {
   previewRules(caller: AppCaller, req: RuleChangeRequest): Promise<RulePreviewResponse>;
   /** Saves the rule list and re-applies it (`conflict` unless `req.revision` is current). */
   saveRules(caller: AppCaller, req: RuleChangeRequest): Promise<RuleSaveResponse>;
+  // The month-end close (shared/api/close.ts).
+  listPeriods(caller: AppCaller): Promise<PeriodsResponse>;
+  /** `conflict` out of order, already closed, or not yet begun. */
+  closePeriod(caller: AppCaller, key: string): Promise<PeriodResponse>;
+  /** `conflict` unless it is the latest closed period. */
+  reopenPeriod(caller: AppCaller, key: string, req: PeriodReopenRequest): Promise<PeriodResponse>;
+  /** `not_configured` when QuickBooks is not connected. */
+  getReconciliation(caller: AppCaller, query: ReconciliationQuery): Promise<ReconciliationResponse>;
+  getReconciliationEntries(
+    caller: AppCaller,
+    query: ReconciliationEntriesQuery,
+  ): Promise<ReconciliationEntriesResponse>;
+  excludeException(
+    caller: AppCaller,
+    exceptionId: string,
+    req: ExcludeExceptionRequest,
+  ): Promise<ExceptionActionResponse>;
+  reviewException(
+    caller: AppCaller,
+    exceptionId: string,
+    req: ReviewExceptionRequest,
+  ): Promise<ExceptionActionResponse>;
+  mapExceptionAccount(caller: AppCaller, exceptionId: string, req: MapAccountRequest): Promise<ExceptionActionResponse>;
+  getBackfillProgress(caller: AppCaller): Promise<BackfillResponse>;
+  getExportText(caller: AppCaller, format: string, query: ExportTextQuery): Promise<ExportTextResponse>;
 }
 
 /** What the OAuth callback page needs to say. */

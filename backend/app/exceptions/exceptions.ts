@@ -1,4 +1,4 @@
-/** The exception queue's use cases as the App sees them: list, retry, resolve. */
+/** The exception queue's use cases as the App sees them: list, retry, resolve (both audited, actions.ts). */
 import type {
   ExceptionResponse,
   ExceptionsQuery,
@@ -6,13 +6,10 @@ import type {
   ResolveExceptionRequest,
 } from '../../../shared/api/app.ts';
 import { AccrueError } from '../../../shared/errors.ts';
-import { retryException as enqueueRetry } from '../../admin/exception-actions.ts';
-import {
-  listExceptions as listExceptionRows,
-  resolveException as resolveExceptionRow,
-} from '../../ledger/exception-queue.ts';
+import { listExceptions as listExceptionRows } from '../../ledger/exception-queue.ts';
 import { bigintId, tenantOf } from '../app-api/support.ts';
 import type { AppCaller, AppDeps } from '../app-api/types.ts';
+import { auditedResolve, auditedRetry } from './actions.ts';
 import { eventStatuses, exceptionItem, oneException } from './exception-view.ts';
 
 /** A page of the tenant's exceptions (open, resolved or all), after the `starting_after` id. */
@@ -52,9 +49,7 @@ export async function retryException(
   const tenant = await tenantOf(deps.db, caller);
   const id = bigintId(exceptionId);
   if (id === null) throw new AccrueError('not_found', `No exception ${exceptionId}.`);
-  if (!deps.jobs)
-    throw new AccrueError('not_configured', 'The job queue is not running in this process, so nothing can be retried.');
-  await enqueueRetry(deps.db, deps.jobs, tenant.id, id);
+  await auditedRetry(deps, caller, tenant, id);
   return oneException(deps.db, tenant, id);
 }
 
@@ -68,6 +63,6 @@ export async function resolveException(
   const tenant = await tenantOf(deps.db, caller);
   const id = bigintId(exceptionId);
   if (id === null) throw new AccrueError('not_found', `No exception ${exceptionId}.`);
-  await resolveExceptionRow(deps.db, tenant.id, id, caller.user.id, req.note);
+  await auditedResolve(deps, caller, tenant, id, req.note);
   return oneException(deps.db, tenant, id);
 }

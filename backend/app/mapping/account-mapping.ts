@@ -20,7 +20,7 @@ type MappedAccount = { id: string; type: string } | null;
  * The QuickBooks account a role may be mapped to, or `invalid_input` saying why not: the id is not
  * in the company's chart, the account is inactive, or its type is not one the role allows.
  */
-function checkedAccount(
+export function checkedAccount(
   role: AccountRole,
   id: string,
   chartById: ReadonlyMap<string, QboAccount>,

@@ -26,6 +26,8 @@ export async function getRevenueBridge(
     currency,
     from_period: fromPeriod,
     through_period: throughPeriod,
+    income_minor: minor(c?.income ?? 0n),
+    other_income: (c?.otherIncome ?? []).map((i) => ({ role: i.role, amount_minor: minor(i.amountMinor) })),
     revenue_minor: minor(c?.revenue ?? 0n),
     outside_waterfall: (c?.outsideWaterfall ?? []).map((i) => ({ kind: i.kind, amount_minor: minor(i.amountMinor) })),
     waterfall_minor: minor(c?.waterfall ?? 0n),

@@ -17,6 +17,7 @@ import * as m0030 from './0030_account_roles.ts';
 import * as m0042 from './0042_fx_unrealized_role.ts';
 import * as m0044 from './0044_rules.ts';
 import * as m0045 from './0045_approvals.ts';
+import * as m0046 from './0046_app_actions.ts';
 import * as m0048 from './0048_rate_limit_windows.ts';
 
 export const migrations: Record<string, Migration> = {
@@ -37,5 +38,6 @@ export const migrations: Record<string, Migration> = {
   '0042_fx_unrealized_role': m0042,
   '0044_rules': m0044,
   '0045_approvals': m0045,
+  '0046_app_actions': m0046,
   '0048_rate_limit_windows': m0048,
 };
