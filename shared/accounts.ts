@@ -30,6 +30,10 @@ export const ACCOUNT_ROLES = [
   'other_loss',
   'excluded',
   'shipping',
+  'prepaid_credits',
+  'stored_value',
+  'breakage',
+  'escheat_liability',
 ] as const;
 
 export type AccountRole = (typeof ACCOUNT_ROLES)[number];
@@ -195,6 +199,30 @@ export const ROLE_INFO: Record<AccountRole, RoleInfo> = {
     normal: -1,
     defaultName: 'Shipping Revenue',
     qbo: { type: 'Income', subType: 'OtherPrimaryIncome' },
+  },
+  prepaid_credits: {
+    kind: 'liability',
+    normal: -1,
+    defaultName: 'Prepaid Billing Credits',
+    qbo: { type: 'Other Current Liability', subType: 'DeferredRevenue' },
+  },
+  stored_value: {
+    kind: 'liability',
+    normal: -1,
+    defaultName: 'Gift Cards and Stored Value',
+    qbo: { type: 'Other Current Liability', subType: 'OtherCurrentLiabilities' },
+  },
+  breakage: {
+    kind: 'income',
+    normal: -1,
+    defaultName: 'Breakage Revenue',
+    qbo: { type: 'Income', subType: 'OtherPrimaryIncome' },
+  },
+  escheat_liability: {
+    kind: 'liability',
+    normal: -1,
+    defaultName: 'Unclaimed Property Payable',
+    qbo: { type: 'Other Current Liability', subType: 'OtherCurrentLiabilities' },
   },
 };
 

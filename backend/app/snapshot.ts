@@ -300,6 +300,9 @@ export function snapshotReader(base: StripeReader, snap: BackfillSnapshot): Stri
     getPayout: byId('payout', (id) => base.getPayout(id)),
     getInvoiceItem: byId('invoiceitem', (id) => base.getInvoiceItem(id)),
     getCustomerBalanceTransaction: (customer, id) => base.getCustomerBalanceTransaction(customer, id),
+    listCustomerBalanceTransactions: (customer) => base.listCustomerBalanceTransactions(customer),
+    getCreditGrant: (id) => base.getCreditGrant(id),
+    getCreditBalanceTransaction: (id) => base.getCreditBalanceTransaction(id),
     recentInvoicesOfCustomer: (customer, before) => base.recentInvoicesOfCustomer(customer, before),
     getBalanceTransaction: async (id) => {
       const o = id ? snap.objects.get(id) : undefined;

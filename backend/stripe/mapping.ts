@@ -13,6 +13,7 @@ import { normalizeCurrency } from '../../shared/money.ts';
 import type { Fact } from '../../shared/engine/facts.ts';
 import type { StripeReader } from './reader.ts';
 import { applicationFeeFacts } from './connect-facts.ts';
+import { creditGrantEventFacts, creditTransactionFacts, customerBalanceFacts } from './credit-facts.ts';
 import { invoiceItemFacts } from './invoice-item-facts.ts';
 
 import {
@@ -60,6 +61,10 @@ export const HANDLED_EVENT_TYPES: readonly string[] = [
   'invoiceitem.created',
   'application_fee.created',
   'application_fee.refunded',
+  'billing.credit_grant.created',
+  'billing.credit_grant.updated',
+  'billing.credit_balance_transaction.created',
+  'customer.updated',
 ];
 
 export interface MappingException {
@@ -217,6 +222,16 @@ async function mapEvent(
     }
     case 'invoiceitem.created':
       await invoiceItemFacts(reader, objectId, out);
+      break;
+    case 'billing.credit_grant.created':
+    case 'billing.credit_grant.updated':
+      await creditGrantEventFacts(reader, objectId, out);
+      break;
+    case 'billing.credit_balance_transaction.created':
+      await creditTransactionFacts(reader, objectId, out);
+      break;
+    case 'customer.updated':
+      await customerBalanceFacts(reader, objectId, out);
       break;
   }
 }

@@ -36,11 +36,18 @@ export interface StripeReader {
   getPayout(id: string): Promise<Stripe.Payout>;
   getInvoiceItem(id: string): Promise<Stripe.InvoiceItem>;
   getCustomerBalanceTransaction(customer: string, id: string): Promise<Stripe.CustomerBalanceTransaction>;
+  /** Every balance transaction of a customer (stored value: what funded the balance and what used it). */
+  listCustomerBalanceTransactions(customer: string): Promise<Stripe.CustomerBalanceTransaction[]>;
+  getCreditGrant(id: string): Promise<Stripe.Billing.CreditGrant>;
+  getCreditBalanceTransaction(id: string): Promise<Stripe.Billing.CreditBalanceTransaction>;
 }
 
 // ---------------------------------------------------------------------------------------------
 // Limits.
 // ---------------------------------------------------------------------------------------------
+
+/** Most balance transactions read for one customer (stored value). */
+export const CUSTOMER_BALANCE_TRANSACTIONS_MAX = 10_000;
 
 /** Stripe's largest page; fewer round trips for invoices with many lines. */
 export const STRIPE_PAGE_SIZE = 100;
@@ -388,6 +395,22 @@ export function createStripeReader(stripe: Stripe, account: string, opts: RetryO
       cached(`customer_balance_transaction:${customer}:${id}`, () =>
         call('customer_balance_transaction', id, () =>
           stripe.customers.retrieveBalanceTransaction(customer, id, {}, requestOptions),
+        ),
+      ),
+    listCustomerBalanceTransactions: (customer) =>
+      cached(`customer_balance_transactions:${customer}`, () =>
+        reads.listAll('customer_balance_transaction', CUSTOMER_BALANCE_TRANSACTIONS_MAX, (page) =>
+          stripe.customers.listBalanceTransactions(customer, page, requestOptions),
+        ),
+      ),
+    getCreditGrant: (id) =>
+      cached(`credit_grant:${id}`, () =>
+        call('billing.credit_grant', id, () => stripe.billing.creditGrants.retrieve(id, {}, requestOptions)),
+      ),
+    getCreditBalanceTransaction: (id) =>
+      cached(`credit_balance_transaction:${id}`, () =>
+        call('billing.credit_balance_transaction', id, () =>
+          stripe.billing.creditBalanceTransactions.retrieve(id, {}, requestOptions),
         ),
       ),
   };

@@ -385,6 +385,14 @@ export function createStoreReader(store: StripeObjectStore, account: string): St
       }
       return txn as unknown as Stripe.CustomerBalanceTransaction;
     },
+    listCustomerBalanceTransactions: async (customer) =>
+      store
+        .peekList(account, 'customer_balance_transaction')
+        .filter((t) => idOf(t.customer) === customer)
+        .map((t) => store.render(account, t)) as unknown as Stripe.CustomerBalanceTransaction[],
+    getCreditGrant: async (id) => must('billing.credit_grant', id) as unknown as Stripe.Billing.CreditGrant,
+    getCreditBalanceTransaction: async (id) =>
+      must('billing.credit_balance_transaction', id) as unknown as Stripe.Billing.CreditBalanceTransaction,
   };
   return reader;
 }
