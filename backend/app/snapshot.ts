@@ -302,6 +302,7 @@ export function snapshotReader(base: StripeReader, snap: BackfillSnapshot): Stri
     getCustomerBalanceTransaction: (customer, id) => base.getCustomerBalanceTransaction(customer, id),
     listCustomerBalanceTransactions: (customer) => base.listCustomerBalanceTransactions(customer),
     getCreditGrant: (id) => base.getCreditGrant(id),
+    getSubscription: (id) => base.getSubscription(id),
     getCreditBalanceTransaction: (id) => base.getCreditBalanceTransaction(id),
     recentInvoicesOfCustomer: (customer, before) => base.recentInvoicesOfCustomer(customer, before),
     getBalanceTransaction: async (id) => {

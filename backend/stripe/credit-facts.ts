@@ -156,3 +156,28 @@ export async function customerBalanceFacts(reader: StripeReader, customer: strin
     out.facts.push(fact);
   }
 }
+
+/**
+ * When the subscription of the invoice lines a credit note credits was cancelled, if on or before
+ * the note (`termination_credits`); undefined when it was not, or Stripe no longer has it.
+ */
+export async function cancellationOf(
+  reader: StripeReader,
+  invoiceId: string,
+  creditedLines: readonly (string | null)[],
+  noteAt: number,
+): Promise<number | undefined> {
+  const invoice = await reader.getInvoice(invoiceId);
+  const lines = invoice.lines?.data ?? [];
+  const credited = lines.find((l) => creditedLines.includes(l.id));
+  const subscription =
+    idOf(credited?.parent?.subscription_item_details?.subscription) ??
+    idOf(invoice.parent?.subscription_details?.subscription);
+  if (!subscription) return undefined;
+  const sub = await reader.getSubscription(subscription).catch((e: unknown) => {
+    if (e instanceof AccrueError && e.code === 'not_found') return null;
+    throw e;
+  });
+  const canceledAt = sub?.canceled_at ?? null;
+  return canceledAt !== null && canceledAt <= noteAt ? canceledAt : undefined;
+}

@@ -4,7 +4,7 @@
  * which builders an event calls; these read the current objects through the `StripeReader`, take
  * every instant from the objects themselves, and report what they cannot map as an exception.
  */
-import { customerBalanceFacts, lineCredits } from './credit-facts.ts';
+import { cancellationOf, customerBalanceFacts, lineCredits } from './credit-facts.ts';
 import type Stripe from 'stripe';
 import { AccrueError } from '../../shared/errors.ts';
 import { shippingLineId } from '../../shared/engine/facts.ts';
@@ -504,7 +504,15 @@ export async function creditNoteFacts(reader: StripeReader, cnId: string, out: M
   }
   const outOfBand = big(cn.out_of_band_amount ?? 0);
   const post = big(cn.post_payment_amount);
+  const noteAt = cn.effective_at ?? cn.created;
+  const cancellationAt = await cancellationOf(
+    reader,
+    invoiceId,
+    lines.map((l) => l.invoiceLine),
+    noteAt,
+  );
   const fact: CreditNoteFact = {
+    ...(cancellationAt !== undefined ? { cancellationAt } : {}),
     type: 'credit_note',
     creditNote: cn.id,
     invoice: invoiceId,

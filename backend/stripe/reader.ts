@@ -39,6 +39,8 @@ export interface StripeReader {
   /** Every balance transaction of a customer (stored value: what funded the balance and what used it). */
   listCustomerBalanceTransactions(customer: string): Promise<Stripe.CustomerBalanceTransaction[]>;
   getCreditGrant(id: string): Promise<Stripe.Billing.CreditGrant>;
+  /** A subscription (when it was cancelled: `termination_credits`). */
+  getSubscription(id: string): Promise<Stripe.Subscription>;
   getCreditBalanceTransaction(id: string): Promise<Stripe.Billing.CreditBalanceTransaction>;
 }
 
@@ -406,6 +408,10 @@ export function createStripeReader(stripe: Stripe, account: string, opts: RetryO
     getCreditGrant: (id) =>
       cached(`credit_grant:${id}`, () =>
         call('billing.credit_grant', id, () => stripe.billing.creditGrants.retrieve(id, {}, requestOptions)),
+      ),
+    getSubscription: (id) =>
+      cached(`subscription:${id}`, () =>
+        call('subscription', id, () => stripe.subscriptions.retrieve(id, {}, requestOptions)),
       ),
     getCreditBalanceTransaction: (id) =>
       cached(`credit_balance_transaction:${id}`, () =>

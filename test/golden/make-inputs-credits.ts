@@ -306,6 +306,94 @@ const CREDITS_RULE = { product_rules: { prod_credits: { rule: 'prepaid_credits' 
   });
 }
 
+// 7–8. Cancellation credit note: a 31.00 plan Jan 15 – Feb 15 (by day), paid; the subscription is
+//      cancelled Jan 25 (10 days used) and a credit note gives the 21 unused days back (21.00) to
+//      the customer balance. Stripe's proportional method, then `unsatisfied_first`.
+{
+  const start = ts('2026-01-15');
+  const cancelled = ts('2026-01-25');
+  const inv = invoice({
+    id: 'in_term',
+    finalizedAt: start,
+    paidAt: start,
+    lines: [{ id: 'il_term', amount: 3100, product: 'prod_plan', start, end: ts('2026-02-15') }],
+  });
+  const sub = {
+    id: 'sub_golden',
+    object: 'subscription',
+    status: 'canceled',
+    canceled_at: cancelled,
+    ended_at: cancelled,
+  };
+  const cn = {
+    id: 'cn_term',
+    object: 'credit_note',
+    invoice: 'in_term',
+    customer: 'cus_golden',
+    currency: 'usd',
+    amount: 2100,
+    subtotal: 2100,
+    total: 2100,
+    total_excluding_tax: 2100,
+    discount_amount: 0,
+    discount_amounts: [],
+    pretax_credit_amounts: [],
+    total_taxes: [],
+    pre_payment_amount: 0,
+    post_payment_amount: 2100,
+    out_of_band_amount: null,
+    refunds: [],
+    status: 'issued',
+    voided_at: null,
+    effective_at: cancelled,
+    created: cancelled,
+    type: 'post_payment',
+    reason: 'order_change',
+    customer_balance_transaction: 'cbtxn_term',
+    lines: {
+      object: 'list',
+      has_more: false,
+      data: [
+        {
+          id: 'cnli_term',
+          object: 'credit_note_line_item',
+          type: 'invoice_line_item',
+          invoice_line_item: 'il_term',
+          amount: 2100,
+          discount_amount: 0,
+          discount_amounts: [],
+          pretax_credit_amounts: [],
+          taxes: [],
+          tax_rates: [],
+          quantity: 1,
+          description: 'Unused time',
+        },
+      ],
+    },
+  } as Obj;
+  const lines = [
+    ...paidSale('in_term', 'prod_plan', 3100, start).map((o) => (o.id === 'in_term' ? inv : o)),
+    sub,
+    cn,
+    event('evt_term_cn', 'credit_note.created', cancelled, cn),
+  ] as Obj[];
+  for (const [name, mode] of [
+    ['termination-credit-proportional', 'proportional'],
+    ['termination-credit-unsatisfied-first', 'unsatisfied_first'],
+  ] as const) {
+    scenarios.push({
+      name,
+      settings: { amortization: 'by_day', termination_credits: mode },
+      through: '2026-02-28',
+      lines: lines.map((o) =>
+        o.object === 'event' && (o.data as { object: Obj }).object.id === 'in_term'
+          ? { ...o, data: { object: inv } }
+          : o,
+      ),
+    });
+  }
+}
+
 export const CREDIT_SCENARIOS: readonly Scenario[] = scenarios;
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {

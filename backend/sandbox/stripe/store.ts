@@ -391,6 +391,7 @@ export function createStoreReader(store: StripeObjectStore, account: string): St
         .filter((t) => idOf(t.customer) === customer)
         .map((t) => store.render(account, t)) as unknown as Stripe.CustomerBalanceTransaction[],
     getCreditGrant: async (id) => must('billing.credit_grant', id) as unknown as Stripe.Billing.CreditGrant,
+    getSubscription: async (id) => must('subscription', id) as unknown as Stripe.Subscription,
     getCreditBalanceTransaction: async (id) =>
       must('billing.credit_balance_transaction', id) as unknown as Stripe.Billing.CreditBalanceTransaction,
   };
