@@ -123,7 +123,10 @@ function bookGrantBreakage(
     postingDate: dateOf(book.context, at),
     memo: `Breakage of paid credit grant ${grant.grant} (${what}): ${formatMinor(amount, currency)}`,
     sources: [grant.grant],
-    lines: breakageLines(book, 'prepaid_credits', amount, { customer: grant.customer ?? undefined }),
+    lines: breakageLines(book, 'prepaid_credits', amount, {
+      customer: grant.customer ?? undefined,
+      bookedOn: dateOf(book.context, grant.at),
+    }),
   });
 }
 
@@ -132,7 +135,7 @@ export function breakageLines(
   book: AggregateBook,
   liability: 'prepaid_credits' | 'stored_value',
   amount: bigint,
-  dimensions: { customer: string | undefined },
+  dimensions: { customer: string | undefined; bookedOn?: string | undefined },
 ): LineDraft[] {
   const currency = book.context.functionalCurrency;
   const split = escheatSplit(amount, new Decimal(book.context.settings.escheat_share));
