@@ -73,9 +73,16 @@ function oneTimeInvoice(
   at: number,
   options: { credit?: { txn: string; amount: number }; balance?: number } = {},
 ): StripeObject {
+  const invId = sim.id('in');
+  const item = sim.keep(
+    fx.invoiceItem(
+      { id: sim.id('ii'), amount, customer: c.id, invoice: invId, date: at, period: { start: at, end: at }, product },
+      { description: product.replace('prod_', '') },
+    ),
+  );
   const inv = sim.keep(
     fx.invoice({
-      id: sim.id('in'),
+      id: invId,
       customer: c.id,
       created: at,
       status: 'open',
@@ -90,7 +97,7 @@ function oneTimeInvoice(
           product,
           period: { start: at, end: at },
           subscription: null,
-          parentType: 'invoice_item_details',
+          invoiceItem: item.id,
         },
       ],
     }),
