@@ -92,6 +92,54 @@ describe('billing credits: bad input', () => {
   });
 });
 
+describe('billing credits: the sale a paid grant names', () => {
+  it("books the named invoice's lines to prepaid credits instead of deferred revenue", () => {
+    const invoice: Fact = {
+      type: 'invoice_finalized',
+      invoice: 'in_pack',
+      customer: 'cus_1',
+      currency: USD,
+      at: T0,
+      totalMinor: 10_000n,
+      taxMinor: 0n,
+      startingBalanceMinor: 0n,
+      endingBalanceMinor: 0n,
+      lines: [
+        {
+          id: 'il_pack',
+          amountMinor: 10_000n,
+          discountMinor: 0n,
+          creditMinor: 0n,
+          inclusiveTaxMinor: 0n,
+          exclusiveTaxMinor: 0n,
+          periodStart: T0,
+          periodEnd: T0 + 30 * DAY,
+          product: 'prod_pack',
+          price: null,
+          proration: false,
+          invoiceItem: null,
+          pendingItemCreatedAt: null,
+          description: null,
+        },
+      ],
+    };
+    const sale: Fact = {
+      type: 'credit_grant_sale',
+      grant: 'credgr_1',
+      invoice: 'in_pack',
+      amountMinor: 10_000n,
+      currency: USD,
+      at: T0,
+    };
+    const withSale = run([invoice, sale]);
+    expect(balance(withSale.entries, 'prepaid_credits')).toBe(-10_000n);
+    expect(balance(withSale.entries, 'deferred_revenue')).toBe(0n);
+    expect(balance(withSale.entries, 'revenue')).toBe(0n);
+    const without = run([invoice]);
+    expect(balance(without.entries, 'revenue')).toBe(-10_000n);
+  });
+});
+
 const policyArb = fc.record({
   breakage_after_months: fc.option(fc.integer({ min: 1, max: 18 }), { nil: null }),
   breakage_rate: fc.option(fc.constantFrom('0.05', '0.1', '0.2', '0.333'), { nil: null }),

@@ -213,18 +213,19 @@ const CREDITS_RULE = { product_rules: { prod_credits: { rule: 'prepaid_credits' 
   });
 }
 
-// 3. A paid grant named by its sale (`metadata.invoice`), 30.00 applied, voided Feb 15 with 25% escheat.
+// 3. A paid grant of 100.00 (sold under the `prepaid_credits` rule), 30.00 applied, voided Feb 15
+//    with 25% escheat.
 {
   const VOID = ts('2026-02-15');
-  const created = grant('credgr_void', 'paid', 10000, JAN, { invoice: 'in_pack' });
-  const voided = grant('credgr_void', 'paid', 10000, JAN, { invoice: 'in_pack', voidedAt: VOID });
+  const created = grant('credgr_void', 'paid', 10000, JAN);
+  const voided = grant('credgr_void', 'paid', 10000, JAN, { voidedAt: VOID });
   const applied = creditApplied('cbtxn_void1', 'credgr_void', 3000, FEB, 'in_part', 'il_part');
   scenarios.push({
     name: 'credits-paid-grant-voided-escheat',
-    settings: { escheat_share: '0.25' },
+    settings: { ...CREDITS_RULE, escheat_share: '0.25' },
     through: '2026-02-28',
     lines: [
-      ...paidSale('in_pack', 'prod_pack', 10000, JAN),
+      ...paidSale('in_pack', 'prod_credits', 10000, JAN),
       voided,
       event('evt_gv1', 'billing.credit_grant.created', JAN, created),
       event('evt_gv2', 'billing.credit_grant.updated', VOID, voided),
