@@ -181,3 +181,36 @@ export async function cancellationOf(
   const canceledAt = sub?.canceled_at ?? null;
   return canceledAt !== null && canceledAt <= noteAt ? canceledAt : undefined;
 }
+
+/**
+ * The customer's stored value, read for an invoice that applies the balance. It never stops the
+ * invoice from booking: a balance Stripe cannot list is an exception (retried only when transient).
+ */
+export async function storedValueOfInvoice(
+  reader: StripeReader,
+  customer: string,
+  invoice: string,
+  out: MappingResult,
+): Promise<void> {
+  const before = out.facts.length;
+  try {
+    await customerBalanceFacts(reader, customer, out);
+  } catch (e) {
+    if (!(e instanceof AccrueError) || (e.code !== 'not_found' && e.code !== 'invalid_input')) throw e;
+    out.facts.length = before;
+    const reason = `the balance transactions of ${customer} could not be read (${e.message}); stored value applied to ${invoice} is not redeemed until they can be`;
+    out.exceptions.push({ objectId: customer, reason });
+  }
+}
+
+/** The facts of a billing-credit or customer event. */
+export async function creditEventFacts(
+  type: string,
+  reader: StripeReader,
+  objectId: string,
+  out: MappingResult,
+): Promise<void> {
+  if (type === 'billing.credit_balance_transaction.created') await creditTransactionFacts(reader, objectId, out);
+  else if (type === 'customer.updated') await customerBalanceFacts(reader, objectId, out);
+  else await creditGrantEventFacts(reader, objectId, out);
+}

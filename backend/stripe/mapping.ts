@@ -13,7 +13,7 @@ import { normalizeCurrency } from '../../shared/money.ts';
 import type { Fact } from '../../shared/engine/facts.ts';
 import type { StripeReader } from './reader.ts';
 import { applicationFeeFacts } from './connect-facts.ts';
-import { creditGrantEventFacts, creditTransactionFacts, customerBalanceFacts } from './credit-facts.ts';
+import { creditEventFacts } from './credit-facts.ts';
 import { invoiceItemFacts } from './invoice-item-facts.ts';
 
 import {
@@ -225,13 +225,9 @@ async function mapEvent(
       break;
     case 'billing.credit_grant.created':
     case 'billing.credit_grant.updated':
-      await creditGrantEventFacts(reader, objectId, out);
-      break;
     case 'billing.credit_balance_transaction.created':
-      await creditTransactionFacts(reader, objectId, out);
-      break;
     case 'customer.updated':
-      await customerBalanceFacts(reader, objectId, out);
+      await creditEventFacts(event.type, reader, objectId, out);
       break;
   }
 }

@@ -4,7 +4,7 @@
  * which builders an event calls; these read the current objects through the `StripeReader`, take
  * every instant from the objects themselves, and report what they cannot map as an exception.
  */
-import { cancellationOf, customerBalanceFacts, lineCredits } from './credit-facts.ts';
+import { cancellationOf, lineCredits, storedValueOfInvoice } from './credit-facts.ts';
 import type Stripe from 'stripe';
 import { AccrueError } from '../../shared/errors.ts';
 import { shippingLineId } from '../../shared/engine/facts.ts';
@@ -268,7 +268,7 @@ export async function invoiceFacts(
   out.facts.push(finalized);
   // The balance applied may be stored value: the customer's balance transactions say.
   if (finalized.customer && finalized.endingBalanceMinor !== finalized.startingBalanceMinor)
-    await customerBalanceFacts(reader, finalized.customer, out);
+    await storedValueOfInvoice(reader, finalized.customer, invoice.id, out);
   fulfillmentFacts(invoice, out);
   if (st.voided_at) out.facts.push({ type: 'invoice_voided', invoice: invoice.id, at: st.voided_at });
   if (st.marked_uncollectible_at)

@@ -399,6 +399,23 @@ export function createStripeReader(stripe: Stripe, account: string, opts: RetryO
           stripe.customers.retrieveBalanceTransaction(customer, id, {}, requestOptions),
         ),
       ),
+    ...creditReads(stripe, reads, requestOptions),
+  };
+  return reader;
+}
+
+/** Reads for billing credits and stored value: grants, credit balance transactions, a customer's balance, subscriptions. */
+function creditReads(
+  stripe: Stripe,
+  reads: AccountReads,
+  requestOptions: { stripeAccount: string },
+): Pick<
+  StripeReader,
+  'listCustomerBalanceTransactions' | 'getCreditGrant' | 'getSubscription' | 'getCreditBalanceTransaction'
+> {
+  const cached = reads.cached.bind(reads);
+  const call = reads.call.bind(reads);
+  return {
     listCustomerBalanceTransactions: (customer) =>
       cached(`customer_balance_transactions:${customer}`, () =>
         reads.listAll('customer_balance_transaction', CUSTOMER_BALANCE_TRANSACTIONS_MAX, (page) =>
@@ -420,7 +437,6 @@ export function createStripeReader(stripe: Stripe, account: string, opts: RetryO
         ),
       ),
   };
-  return reader;
 }
 
 /** Pages in the rest of a list whose first page came embedded in a parent object. */

@@ -135,6 +135,19 @@ export function balanceTxn(
   };
 }
 
+/** The golden customer, holding `balance` (negative: credit). */
+function customer(balance: number): Obj {
+  return {
+    id: 'cus_golden',
+    object: 'customer',
+    balance,
+    created: JAN,
+    currency: 'usd',
+    livemode: false,
+    metadata: {},
+  };
+}
+
 /** An invoice of one line, finalized and paid at `at` by charge `ch_<suffix>` (fee 0). */
 function paidSale(id: string, product: string, amount: number, at: number, end = at): Obj[] {
   const suffix = id.slice(3);
@@ -271,12 +284,13 @@ const CREDITS_RULE = { product_rules: { prod_credits: { rule: 'prepaid_credits' 
     settings: { product_rules: { prod_gift: { rule: 'stored_value' } }, breakage_after_months: 12 },
     through: '2027-02-28',
     lines: [
+      customer(-2000),
       ...paidSale('in_gift', 'prod_gift', 5000, JAN),
       funded,
       appliedTxn,
       inv,
       event('evt_gift_f', 'invoice.finalized', FEB, inv),
-      event('evt_gift_cu', 'customer.updated', FEB, { id: 'cus_golden', object: 'customer' }),
+      event('evt_gift_cu', 'customer.updated', FEB, customer(-2000)),
     ],
   });
 }
@@ -298,6 +312,7 @@ const CREDITS_RULE = { product_rules: { prod_credits: { rule: 'prepaid_credits' 
     settings: { product_rules: { prod_gift: { rule: 'stored_value' } }, breakage_rate: '0.1', escheat_share: '0.2' },
     through: '2026-02-28',
     lines: [
+      customer(-500),
       ...paidSale('in_gift2', 'prod_gift', 5000, JAN),
       funded,
       appliedTxn,
