@@ -289,7 +289,7 @@ const CREDITS_RULE = { product_rules: { prod_credits: { rule: 'prepaid_credits' 
       funded,
       appliedTxn,
       inv,
-      event('evt_gift_f', 'invoice.finalized', FEB, inv),
+      event('evt_redeem_f', 'invoice.finalized', FEB, inv),
       event('evt_gift_cu', 'customer.updated', FEB, customer(-2000)),
     ],
   });
@@ -317,7 +317,7 @@ const CREDITS_RULE = { product_rules: { prod_credits: { rule: 'prepaid_credits' 
       funded,
       appliedTxn,
       inv,
-      event('evt_gift2_f', 'invoice.finalized', FEB, inv),
+      event('evt_redeem2_f', 'invoice.finalized', FEB, inv),
     ],
   });
 }
