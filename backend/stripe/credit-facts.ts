@@ -58,8 +58,15 @@ export function creditGrantFacts(grant: Stripe.Billing.CreditGrant, out: Mapping
   return fact;
 }
 
+/**
+ * A grant's event: the grant as it is now, and every credit it applied so far (so its balance is
+ * whole whichever of its events is processed first).
+ */
 export async function creditGrantEventFacts(reader: StripeReader, grantId: string, out: MappingResult): Promise<void> {
-  creditGrantFacts(await reader.getCreditGrant(grantId), out);
+  const grant = creditGrantFacts(await reader.getCreditGrant(grantId), out);
+  if (!grant.customer) return;
+  for (const txn of await reader.listCreditBalanceTransactions(grant.customer, grant.grant))
+    appliedFact(txn, grant, out);
 }
 
 /**
@@ -76,26 +83,36 @@ export async function creditTransactionFacts(
   const grantId = idOf(txn.credit_grant);
   if (!grantId) throw new AccrueError('invalid_input', `credit balance transaction ${txn.id} names no credit grant`);
   const grant = creditGrantFacts(await reader.getCreditGrant(grantId), out);
+  appliedFact(txn, grant, out);
+  // The grant's other applications too: its balance is whole whichever event comes first.
+  if (grant.customer)
+    for (const other of await reader.listCreditBalanceTransactions(grant.customer, grant.grant))
+      if (other.id !== txn.id) appliedFact(other, grant, out);
+  return grant;
+}
+
+/** Credits applied or given back by one transaction of a grant, into `out`; others move no money. */
+function appliedFact(txn: Stripe.Billing.CreditBalanceTransaction, grant: CreditGrantFact, out: MappingResult): void {
   const applied = txn.debit?.type === 'credits_applied' ? txn.debit : null;
   const given =
     txn.credit?.type === 'credits_application_invoice_voided' ? txn.credit.credits_application_invoice_voided : null;
   const target = applied ? applied.credits_applied : given;
-  if (!target) return grant;
+  if (!target) return;
   const amount = monetary((applied ?? txn.credit)!.amount, `credit balance transaction ${txn.id}`);
+  const invoice = idOf(target.invoice);
+  if (!invoice) throw new AccrueError('invalid_input', `credit balance transaction ${txn.id} names no invoice`);
   const fact: CreditAppliedFact = {
     type: 'credit_applied',
     transaction: txn.id,
-    grant: grantId,
-    invoice: idOf(target.invoice) ?? '',
+    grant: grant.grant,
+    invoice,
     invoiceLine: idOf(target.invoice_line_item),
     customer: grant.customer,
     amountMinor: applied ? amount.value : -amount.value,
     currency: stripeCurrency(amount.currency, txn.id),
     at: txn.effective_at ?? txn.created,
   };
-  if (!fact.invoice) throw new AccrueError('invalid_input', `credit balance transaction ${txn.id} names no invoice`);
   out.facts.push(fact);
-  return grant;
 }
 
 /**

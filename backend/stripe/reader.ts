@@ -42,6 +42,8 @@ export interface StripeReader {
   /** A subscription (when it was cancelled: `termination_credits`). */
   getSubscription(id: string): Promise<Stripe.Subscription>;
   getCreditBalanceTransaction(id: string): Promise<Stripe.Billing.CreditBalanceTransaction>;
+  /** Every credit balance transaction of one grant (its customer's, filtered by grant). */
+  listCreditBalanceTransactions(customer: string, grant: string): Promise<Stripe.Billing.CreditBalanceTransaction[]>;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -411,7 +413,11 @@ function creditReads(
   requestOptions: { stripeAccount: string },
 ): Pick<
   StripeReader,
-  'listCustomerBalanceTransactions' | 'getCreditGrant' | 'getSubscription' | 'getCreditBalanceTransaction'
+  | 'listCustomerBalanceTransactions'
+  | 'getCreditGrant'
+  | 'getSubscription'
+  | 'getCreditBalanceTransaction'
+  | 'listCreditBalanceTransactions'
 > {
   const cached = reads.cached.bind(reads);
   const call = reads.call.bind(reads);
@@ -429,6 +435,12 @@ function creditReads(
     getSubscription: (id) =>
       cached(`subscription:${id}`, () =>
         call('subscription', id, () => stripe.subscriptions.retrieve(id, {}, requestOptions)),
+      ),
+    listCreditBalanceTransactions: (customer, grant) =>
+      cached(`credit_balance_transactions:${customer}:${grant}`, () =>
+        reads.listAll('billing.credit_balance_transaction', CUSTOMER_BALANCE_TRANSACTIONS_MAX, (page) =>
+          stripe.billing.creditBalanceTransactions.list({ customer, credit_grant: grant, ...page }, requestOptions),
+        ),
       ),
     getCreditBalanceTransaction: (id) =>
       cached(`credit_balance_transaction:${id}`, () =>
