@@ -44,8 +44,8 @@ export function bucketOfKind(kind: EntryKind): RollforwardBucket {
     case 'invoice_finalized':
     case 'unbilled_accrual':
       return 'billings';
+    // For prepaid credits and stored value, "recognized" is what was redeemed (`credits_applied`).
     case 'recognition':
-    // For prepaid credits and stored value, "recognized" is what was redeemed.
     case 'credits_applied':
       return 'recognized';
     case 'breakage':
