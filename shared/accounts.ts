@@ -31,6 +31,10 @@ export const ACCOUNT_ROLES = [
   'excluded',
   'shipping',
   'fx_unrealized',
+  'prepaid_credits',
+  'stored_value',
+  'breakage',
+  'escheat_liability',
 ] as const;
 
 export type AccountRole = (typeof ACCOUNT_ROLES)[number];
@@ -202,6 +206,30 @@ export const ROLE_INFO: Record<AccountRole, RoleInfo> = {
     normal: -1,
     defaultName: 'Unrealized Exchange Gain or Loss',
     qbo: { type: 'Other Expense', subType: 'ExchangeGainOrLoss' },
+  },
+  prepaid_credits: {
+    kind: 'liability',
+    normal: -1,
+    defaultName: 'Prepaid Billing Credits',
+    qbo: { type: 'Other Current Liability', subType: 'DeferredRevenue' },
+  },
+  stored_value: {
+    kind: 'liability',
+    normal: -1,
+    defaultName: 'Gift Cards and Stored Value',
+    qbo: { type: 'Other Current Liability', subType: 'OtherCurrentLiabilities' },
+  },
+  breakage: {
+    kind: 'income',
+    normal: -1,
+    defaultName: 'Breakage Revenue',
+    qbo: { type: 'Income', subType: 'OtherPrimaryIncome' },
+  },
+  escheat_liability: {
+    kind: 'liability',
+    normal: -1,
+    defaultName: 'Unclaimed Property Payable',
+    qbo: { type: 'Other Current Liability', subType: 'OtherCurrentLiabilities' },
   },
 };
 

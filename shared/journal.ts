@@ -31,6 +31,8 @@ export type EntryKind =
   | 'manual'
   | 'application_fee'
   | 'application_fee_refund'
+  | 'credits_applied'
+  | 'breakage'
   | 'reversal';
 
 export interface LineDraft {

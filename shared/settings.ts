@@ -5,7 +5,7 @@
  */
 import { z } from 'zod';
 import { ACCOUNT_ROLES } from './accounts.ts';
-import { isKnownCurrency, normalizeCurrency } from './money.ts';
+import { Decimal, isKnownCurrency, normalizeCurrency } from './money.ts';
 import { isValidTimeZone, parseDate } from './time.ts';
 
 export const AMORTIZATION_METHODS = ['by_time', 'by_day', 'monthly_even', 'monthly_even_prorated_ends'] as const;
@@ -30,7 +30,15 @@ const currency = z
   .refine(isKnownCurrency, 'is not an ISO 4217 currency')
   .transform((s) => normalizeCurrency(s));
 
-export const RecognitionRuleSchema = z.enum(['ratable', 'point_in_time', 'custom_term', 'bundle', 'exclude']);
+export const RecognitionRuleSchema = z.enum([
+  'ratable',
+  'point_in_time',
+  'custom_term',
+  'bundle',
+  'exclude',
+  'prepaid_credits',
+  'stored_value',
+]);
 export type RecognitionRule = z.infer<typeof RecognitionRuleSchema>;
 
 export const PointInTimeTriggerSchema = z.enum(['booking', 'payment', 'fulfillment']);
@@ -264,6 +272,20 @@ export const TenantSettingsSchema = z.strictObject({
    * `fx_unrealized`, reversed on the next day); deferred revenue is never restated.
    */
   revalue_monetary_balances: z.boolean().default(false),
+  /**
+   * Breakage of paid billing credits and stored value by the remote method: what is left is
+   * breakage once this many months pass without a redemption (null: only at expiry or void).
+   */
+  breakage_after_months: z.number().int().positive().max(600).nullable().default(null),
+  /** Expected breakage as a share of what is sold (0 ≤ r < 1): breakage in proportion to redemptions instead. */
+  breakage_rate: decimalString
+    .refine((s) => new Decimal(s).lt(1), 'must be less than 1')
+    .nullable()
+    .default(null),
+  /** Share of every breakage owed to a state under unclaimed-property law (to `escheat_liability`, never revenue). */
+  escheat_share: decimalString.refine((s) => new Decimal(s).lte(1), 'must be at most 1').default('0'),
+  /** How a credit note issued with a subscription's cancellation meets the line: Stripe's `proportional`, or `unsatisfied_first`. */
+  termination_credits: z.enum(['proportional', 'unsatisfied_first']).default('proportional'),
   /** Account names per role, when the tenant's chart uses its own names. */
   account_names: z.partialRecord(z.enum(ACCOUNT_ROLES), z.string().min(1)).default({}),
   /**

@@ -303,6 +303,11 @@ export function snapshotReader(base: StripeReader, snap: BackfillSnapshot): Stri
       : {}),
     getInvoiceItem: byId('invoiceitem', (id) => base.getInvoiceItem(id)),
     getCustomerBalanceTransaction: (customer, id) => base.getCustomerBalanceTransaction(customer, id),
+    listCustomerBalanceTransactions: (customer) => base.listCustomerBalanceTransactions(customer),
+    getCreditGrant: (id) => base.getCreditGrant(id),
+    getSubscription: (id) => base.getSubscription(id),
+    listCreditBalanceTransactions: (customer, grant) => base.listCreditBalanceTransactions(customer, grant),
+    getCreditBalanceTransaction: (id) => base.getCreditBalanceTransaction(id),
     recentInvoicesOfCustomer: (customer, before) => base.recentInvoicesOfCustomer(customer, before),
     getBalanceTransaction: async (id) => {
       const o = id ? snap.objects.get(id) : undefined;

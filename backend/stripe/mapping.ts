@@ -13,6 +13,7 @@ import { normalizeCurrency, type Currency } from '../../shared/money.ts';
 import type { BalanceTxnFact, Fact } from '../../shared/engine/facts.ts';
 import type { StripeReader } from './reader.ts';
 import { applicationFeeFacts } from './connect-facts.ts';
+import { creditEventFacts } from './credit-facts.ts';
 import { invoiceItemFacts } from './invoice-item-facts.ts';
 
 import {
@@ -61,6 +62,10 @@ export const HANDLED_EVENT_TYPES: readonly string[] = [
   'invoiceitem.created',
   'application_fee.created',
   'application_fee.refunded',
+  'billing.credit_grant.created',
+  'billing.credit_grant.updated',
+  'billing.credit_balance_transaction.created',
+  'customer.updated',
 ];
 
 export interface MappingException {
@@ -233,6 +238,12 @@ async function mapEvent(
     }
     case 'invoiceitem.created':
       await invoiceItemFacts(reader, objectId, out);
+      break;
+    case 'billing.credit_grant.created':
+    case 'billing.credit_grant.updated':
+    case 'billing.credit_balance_transaction.created':
+    case 'customer.updated':
+      await creditEventFacts(event.type, reader, objectId, out);
       break;
   }
 }

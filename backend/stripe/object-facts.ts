@@ -4,6 +4,7 @@
  * which builders an event calls; these read the current objects through the `StripeReader`, take
  * every instant from the objects themselves, and report what they cannot map as an exception.
  */
+import { cancellationOf, lineCredits, storedValueOfInvoice } from './credit-facts.ts';
 import type Stripe from 'stripe';
 import { AccrueError } from '../../shared/errors.ts';
 import { shippingLineId } from '../../shared/engine/facts.ts';
@@ -224,14 +225,13 @@ async function invoiceFinalizedFact(
         out.facts.push(invoiceItemFact(ii));
       }
     }
+    const credits = await lineCredits(reader, line, out);
     lines.push({
       id: line.id,
       amountMinor: big(line.amount),
       discountMinor: sum(line.discount_amounts, (d) => d.amount),
-      creditMinor: sum(
-        (line.pretax_credit_amounts ?? []).filter((c) => c.type === 'credit_balance_transaction'),
-        (c) => c.amount,
-      ),
+      creditMinor: credits.promotional,
+      ...(credits.paid !== 0n ? { paidCreditMinor: credits.paid } : {}),
       inclusiveTaxMinor: sum(
         (line.taxes ?? []).filter((t) => t.tax_behavior === 'inclusive'),
         (t) => t.amount,
@@ -283,7 +283,11 @@ export async function invoiceFacts(
       out.exceptions.push({ objectId: invoice.id, reason: 'invoice is not finalized yet; nothing to book' });
     return;
   }
-  out.facts.push(await invoiceFinalizedFact(reader, invoice, out));
+  const finalized = await invoiceFinalizedFact(reader, invoice, out);
+  out.facts.push(finalized);
+  // The balance applied may be stored value: the customer's balance transactions say.
+  if (finalized.customer && finalized.endingBalanceMinor !== finalized.startingBalanceMinor)
+    await storedValueOfInvoice(reader, finalized.customer, invoice.id, out);
   fulfillmentFacts(invoice, out);
   if (st.voided_at) out.facts.push({ type: 'invoice_voided', invoice: invoice.id, at: st.voided_at });
   if (st.marked_uncollectible_at)
@@ -519,7 +523,15 @@ export async function creditNoteFacts(reader: StripeReader, cnId: string, out: M
   }
   const outOfBand = big(cn.out_of_band_amount ?? 0);
   const post = big(cn.post_payment_amount);
+  const noteAt = cn.effective_at ?? cn.created;
+  const cancellationAt = await cancellationOf(
+    reader,
+    invoiceId,
+    lines.map((l) => l.invoiceLine),
+    noteAt,
+  );
   const fact: CreditNoteFact = {
+    ...(cancellationAt !== undefined ? { cancellationAt } : {}),
     type: 'credit_note',
     creditNote: cn.id,
     invoice: invoiceId,

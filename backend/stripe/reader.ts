@@ -42,11 +42,22 @@ export interface StripeReader {
   payoutBalanceTransactions?(payout: string): Promise<Stripe.BalanceTransaction[]>;
   getInvoiceItem(id: string): Promise<Stripe.InvoiceItem>;
   getCustomerBalanceTransaction(customer: string, id: string): Promise<Stripe.CustomerBalanceTransaction>;
+  /** Every balance transaction of a customer (stored value: what funded the balance and what used it). */
+  listCustomerBalanceTransactions(customer: string): Promise<Stripe.CustomerBalanceTransaction[]>;
+  getCreditGrant(id: string): Promise<Stripe.Billing.CreditGrant>;
+  /** A subscription (when it was cancelled: `termination_credits`). */
+  getSubscription(id: string): Promise<Stripe.Subscription>;
+  getCreditBalanceTransaction(id: string): Promise<Stripe.Billing.CreditBalanceTransaction>;
+  /** Every credit balance transaction of one grant (its customer's, filtered by grant). */
+  listCreditBalanceTransactions(customer: string, grant: string): Promise<Stripe.Billing.CreditBalanceTransaction[]>;
 }
 
 // ---------------------------------------------------------------------------------------------
 // Limits.
 // ---------------------------------------------------------------------------------------------
+
+/** Most balance transactions read for one customer (stored value). */
+export const CUSTOMER_BALANCE_TRANSACTIONS_MAX = 10_000;
 
 /** Stripe's largest page; fewer round trips for invoices with many lines. */
 export const STRIPE_PAGE_SIZE = 100;
@@ -405,8 +416,54 @@ export function createStripeReader(stripe: Stripe, account: string, opts: RetryO
           stripe.customers.retrieveBalanceTransaction(customer, id, {}, requestOptions),
         ),
       ),
+    ...creditReads(stripe, reads, requestOptions),
   };
   return reader;
+}
+
+/** Reads for billing credits and stored value: grants, credit balance transactions, a customer's balance, subscriptions. */
+function creditReads(
+  stripe: Stripe,
+  reads: AccountReads,
+  requestOptions: { stripeAccount: string },
+): Pick<
+  StripeReader,
+  | 'listCustomerBalanceTransactions'
+  | 'getCreditGrant'
+  | 'getSubscription'
+  | 'getCreditBalanceTransaction'
+  | 'listCreditBalanceTransactions'
+> {
+  const cached = reads.cached.bind(reads);
+  const call = reads.call.bind(reads);
+  return {
+    listCustomerBalanceTransactions: (customer) =>
+      cached(`customer_balance_transactions:${customer}`, () =>
+        reads.listAll('customer_balance_transaction', CUSTOMER_BALANCE_TRANSACTIONS_MAX, (page) =>
+          stripe.customers.listBalanceTransactions(customer, page, requestOptions),
+        ),
+      ),
+    getCreditGrant: (id) =>
+      cached(`credit_grant:${id}`, () =>
+        call('billing.credit_grant', id, () => stripe.billing.creditGrants.retrieve(id, {}, requestOptions)),
+      ),
+    getSubscription: (id) =>
+      cached(`subscription:${id}`, () =>
+        call('subscription', id, () => stripe.subscriptions.retrieve(id, {}, requestOptions)),
+      ),
+    listCreditBalanceTransactions: (customer, grant) =>
+      cached(`credit_balance_transactions:${customer}:${grant}`, () =>
+        reads.listAll('billing.credit_balance_transaction', CUSTOMER_BALANCE_TRANSACTIONS_MAX, (page) =>
+          stripe.billing.creditBalanceTransactions.list({ customer, credit_grant: grant, ...page }, requestOptions),
+        ),
+      ),
+    getCreditBalanceTransaction: (id) =>
+      cached(`credit_balance_transaction:${id}`, () =>
+        call('billing.credit_balance_transaction', id, () =>
+          stripe.billing.creditBalanceTransactions.retrieve(id, {}, requestOptions),
+        ),
+      ),
+  };
 }
 
 /** Pages in the rest of a list whose first page came embedded in a parent object. */

@@ -9,8 +9,18 @@ import type { EntryDraft } from '../journal.ts';
 import { addException, type AggregateBook, type EngineResult } from './aggregate-book.ts';
 import { bookApplicationFee } from './application-fees.ts';
 import { bookCharge } from './charges.ts';
+import { bookCreditGrant } from './credit-grants.ts';
+import { bookStoredValue } from './stored-value.ts';
 import type { EngineContext } from './context.ts';
-import { aggregateKeyOf, factKey, type ChargeFact, type Fact, type InvoiceFinalizedFact } from './facts.ts';
+import {
+  aggregateKeyOf,
+  factKey,
+  type ChargeFact,
+  type CreditGrantFact,
+  type CustomerBalanceFact,
+  type Fact,
+  type InvoiceFinalizedFact,
+} from './facts.ts';
 import { failureReason, failureStopsRun } from './failures.ts';
 import { formatMinor, type Currency } from '../money.ts';
 import { bookInvoice } from './invoice.ts';
@@ -38,6 +48,10 @@ function bookFacts(book: AggregateBook, facts: Fact[]): void {
   if (invoice) return bookInvoice(book, invoice, facts);
   const charge = facts.find((f): f is ChargeFact => f.type === 'charge');
   if (charge) return bookCharge(book, charge, facts);
+  const grant = facts.find((f): f is CreditGrantFact => f.type === 'credit_grant');
+  if (grant) return bookCreditGrant(book, grant, facts);
+  const balance = facts.filter((f): f is CustomerBalanceFact => f.type === 'customer_balance_txn');
+  if (balance.length > 0) return bookStoredValue(book, balance);
   for (const fact of facts) {
     if (fact.type === 'payout_paid' || fact.type === 'payout_failed') bookPayout(book, fact, facts);
     else if (fact.type === 'invoice_item') bookInvoiceItem(book, fact);
@@ -67,6 +81,9 @@ function waitingReason(fact: Fact): string {
       return `dispute ${fact.dispute} concerns ${fact.invoice ?? fact.charge}, which is not in the books yet`;
     case 'application_fee_refund':
       return `refund ${fact.refund} of application fee ${fact.fee}: the fee is not in the books yet`;
+    case 'credit_applied':
+    case 'credit_grant_voided':
+      return `${fact.type} of credit grant ${fact.grant} arrived before the grant; it is booked once the grant is`;
     default:
       return (
         `${fact.type} for ${aggregateKeyOf(fact)} arrived before the invoice was finalized; ` +

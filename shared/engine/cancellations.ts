@@ -16,6 +16,7 @@ import { foreignCash, negated } from './settlement-currency.ts';
 import { invoiceDimensions, takeReceivable, type BookedLine, type InvoiceState } from './invoice-state.ts';
 import { takeFromTrack, type Obligation, type ObligationCut, type TakenShare } from './obligations.ts';
 import { settlementLines } from './settlement.ts';
+import { unsatisfiedFirstCut } from './termination.ts';
 
 /**
  * The cancel-type entries: the contra account each one's recognized share goes to
@@ -45,6 +46,8 @@ export interface CancelEvent {
   amountMinor: bigint;
   /** Per-line amounts and tax when the event names them (a credit note with lines); else shared by booked amounts. */
   explicit?: { lines: bigint[]; tax: bigint } | undefined;
+  /** A credit note's subscription cancellation instant (`termination_credits`, termination.ts). */
+  cancellationAt?: number | undefined;
 }
 
 /** The credit side of a cancel-type entry (what actually moved), given the functional total of its debits. */
@@ -159,11 +162,14 @@ function cancelLine(
       lines.push({ role, amountMinor: minor(functionalParts[k]!), currency, original, ...dimensions });
       return;
     }
-    const functional = takeFromTrack(obligation.functional, event.at, functionalParts[k]!, context.schedule);
+    const termination = unsatisfiedFirstCut(context, event, obligation, functionalParts[k]!, invoiceCurrencyParts[k]!);
+    const functional =
+      termination?.functional ?? takeFromTrack(obligation.functional, event.at, functionalParts[k]!, context.schedule);
     const inInvoiceCurrency =
-      obligation.invoiceCurrency === obligation.functional
+      termination?.invoiceCurrency ??
+      (obligation.invoiceCurrency === obligation.functional
         ? functional
-        : takeFromTrack(obligation.invoiceCurrency, event.at, invoiceCurrencyParts[k]!, context.schedule);
+        : takeFromTrack(obligation.invoiceCurrency, event.at, invoiceCurrencyParts[k]!, context.schedule));
     cuts.push({ obligation, functional, invoiceCurrency: inInvoiceCurrency });
     lines.push({
       role: obligation.contraOverride ?? CANCEL_KINDS[event.kind].contraRole,
@@ -348,6 +354,7 @@ export function bookCreditNote(book: AggregateBook, invoice: InvoiceState, credi
       ? { lines: creditNoteLineAmounts(invoice, creditNote), tax: creditNote.taxMinor }
       : undefined;
   const event: CancelEvent = { kind: 'credit_note', source, at, amountMinor: amount, explicit };
+  if (creditNote.cancellationAt !== undefined) event.cancellationAt = creditNote.cancellationAt;
   bookCancel(book, invoice, event, (debitFunctional) => creditNoteCredits(book, invoice, creditNote, debitFunctional));
 }
 

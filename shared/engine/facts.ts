@@ -50,8 +50,13 @@ export interface InvoiceLineFact {
   amountMinor: bigint;
   /** Sum of the line's `discount_amounts`. */
   discountMinor: bigint;
-  /** Sum of the line's pretax credits that are not discounts (billing credits). */
+  /** Sum of the line's pretax credits that are not discounts (billing credits) from promotional grants. */
   creditMinor: bigint;
+  /**
+   * Sum of the line's billing credits from *paid* grants: consideration for the line, like a
+   * payment, so not taken off its revenue (credit-grants.ts books them). Absent on older facts.
+   */
+  paidCreditMinor?: bigint | undefined;
   /** Tax included in `amountMinor` (tax_behavior inclusive). */
   inclusiveTaxMinor: bigint;
   /** Tax added on top of the line (tax_behavior exclusive); informational, the invoice carries the total. */
@@ -183,6 +188,11 @@ export interface CreditNoteFact {
   outOfBandMinor: bigint;
   /** Refund ids created by this credit note (their cash movement settles the credit). */
   refunds: string[];
+  /**
+   * When the subscription of the lines it credits was cancelled, if it was cancelled on or before
+   * the note (setting `termination_credits`); absent otherwise and on older facts.
+   */
+  cancellationAt?: number | undefined;
 }
 
 export interface CreditNoteVoidedFact {
@@ -293,8 +303,92 @@ export interface ApplicationFeeRefundFact {
   at: number;
 }
 
+/**
+ * A billing credit grant (`billing.credit_grant`): paid credits are a contract liability,
+ * promotional ones a price reduction where they are applied (credit-grants.ts).
+ */
+export interface CreditGrantFact {
+  type: 'credit_grant';
+  grant: string;
+  customer: string | null;
+  category: 'paid' | 'promotional';
+  /** Monetary amount granted, positive. */
+  amountMinor: bigint;
+  currency: Currency;
+  /** `effective_at`, else `created`. */
+  at: number;
+  expiresAt: number | null;
+  /** The sale that paid for it (`metadata.invoice`), when named. */
+  saleInvoice: string | null;
+}
+
+/** A grant voided (`voided_at`). Keyed by its instant, so two different voids of one grant are two facts (refused). */
+export interface CreditGrantVoidedFact {
+  type: 'credit_grant_voided';
+  grant: string;
+  at: number;
+}
+
+/**
+ * Credits of a grant applied to an invoice line (a `billing.credit_balance_transaction` debit of
+ * type `credits_applied`), or given back when that invoice was voided (a credit of type
+ * `credits_application_invoice_voided`: negative amount). Booked with its grant.
+ */
+export interface CreditAppliedFact {
+  type: 'credit_applied';
+  transaction: string;
+  grant: string;
+  invoice: string;
+  invoiceLine: string | null;
+  customer: string | null;
+  /** Positive when applied, negative when given back. */
+  amountMinor: bigint;
+  currency: Currency;
+  at: number;
+}
+
+/** The grant a named sale paid for (`metadata.invoice`): booked with that invoice, whose lines fund it. */
+export interface CreditGrantSaleFact {
+  type: 'credit_grant_sale';
+  grant: string;
+  invoice: string;
+  amountMinor: bigint;
+  currency: Currency;
+  /** The grant's instant. */
+  at: number;
+}
+
+/**
+ * A customer balance transaction as stored value sees it: a credit that stored value funded
+ * (`metadata.stored_value`), any other credit to the balance, or the balance applied to an
+ * invoice. All of one customer's are booked together (stored-value.ts).
+ */
+export interface CustomerBalanceFact {
+  type: 'customer_balance_txn';
+  transaction: string;
+  customer: string;
+  kind: 'stored_value_funded' | 'other_credit' | 'applied';
+  /** Positive: the credit added, or the balance applied. */
+  amountMinor: bigint;
+  currency: Currency;
+  at: number;
+  invoice: string | null;
+  /** For stored value: when it expires (`metadata.expires_at`), if it does. */
+  expiresAt: number | null;
+}
+
+/** The aggregate of a customer's stored value. */
+export function storedValueAggregate(customer: string): string {
+  return `sv:${customer}`;
+}
+
 export type Fact =
   | InvoiceFinalizedFact
+  | CreditGrantFact
+  | CreditGrantVoidedFact
+  | CreditAppliedFact
+  | CreditGrantSaleFact
+  | CustomerBalanceFact
   | PaymentFact
   | ChargeFact
   | RefundFact
@@ -348,6 +442,16 @@ export function factKey(fact: Fact): string {
       return `application_fee:${fact.fee}`;
     case 'application_fee_refund':
       return `application_fee_refund:${fact.refund}`;
+    case 'credit_grant':
+      return `credit_grant:${fact.grant}`;
+    case 'credit_grant_voided':
+      return `credit_grant_voided:${fact.grant}:${fact.at}`;
+    case 'credit_applied':
+      return `credit_applied:${fact.transaction}`;
+    case 'credit_grant_sale':
+      return `credit_grant_sale:${fact.grant}`;
+    case 'customer_balance_txn':
+      return `customer_balance_txn:${fact.transaction}`;
   }
 }
 
@@ -381,6 +485,14 @@ export function aggregateKeyOf(fact: Fact): string {
     case 'application_fee':
     case 'application_fee_refund':
       return fact.fee;
+    case 'credit_grant':
+    case 'credit_grant_voided':
+    case 'credit_applied':
+      return fact.grant;
+    case 'credit_grant_sale':
+      return fact.invoice;
+    case 'customer_balance_txn':
+      return storedValueAggregate(fact.customer);
   }
 }
 

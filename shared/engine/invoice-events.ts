@@ -27,7 +27,7 @@ export function bookInvoiceEvents(book: AggregateBook, invoice: InvoiceState, fa
     const rank = invoiceFactRank(fact.type);
     if (rank !== undefined) {
       events.push({ at: fact.at, rank, id: factKey(fact), fact: fact as InvoiceEventFact });
-    } else if (fact.type !== 'invoice_finalized' && fact.type !== 'fulfillment') {
+    } else if (fact.type !== 'invoice_finalized' && fact.type !== 'fulfillment' && fact.type !== 'credit_grant_sale') {
       const reason = `${fact.type} cannot be booked on invoice ${invoice.fact.invoice}`;
       addException(book, book.key, factKey(fact), reason);
     }

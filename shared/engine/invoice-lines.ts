@@ -129,6 +129,10 @@ function bookLine(booking: LineBooking, timingInputs: TimingInputs): void {
   }
   const rule = resolveRule(context.settings, lineSubject(invoice.fact, line), booking.dimensions.bookedOn);
   if (rule.rule === 'exclude') return bookExcludedLine(booking);
+  // A sale of credits (by its product's rule, or named by a grant's `metadata.invoice`) funds a liability.
+  if (rule.rule === 'prepaid_credits' || timingInputs.facts.some((f) => f.type === 'credit_grant_sale'))
+    return bookLiabilityLine(booking, 'prepaid_credits');
+  if (rule.rule === 'stored_value') return bookLiabilityLine(booking, 'stored_value');
   bookScheduledLine(booking, rule, timingInputs);
 }
 
@@ -141,6 +145,17 @@ function bookShippingLine(booking: LineBooking): void {
   const options = { incomeRole: 'shipping' } as const;
   booked.obligations.push(makeObligation(book.context, booked.line.id, booked.line, amounts, timing, options));
   addLine(booking, 'deferred_revenue', -netFunctional, -netInvoiceCurrency);
+}
+
+/** A sale of paid credits or stored value: no revenue and no schedule; the amount is a liability until redeemed. */
+function bookLiabilityLine(booking: LineBooking, role: 'prepaid_credits' | 'stored_value'): void {
+  const { book, invoice, booked } = booking;
+  const { netFunctional, netInvoiceCurrency } = booked;
+  const amounts = { functional: netFunctional, invoiceCurrency: netInvoiceCurrency, foreign: invoice.foreign };
+  const options = { deferredRole: role, incomeRole: role, scheduled: false } as const;
+  const timing = { kind: 'point', at: invoice.fact.at } as const;
+  booked.obligations.push(makeObligation(book.context, booked.line.id, booked.line, amounts, timing, options));
+  addLine(booking, role, -netFunctional, -netInvoiceCurrency);
 }
 
 /** An excluded product: no schedule, the amount sits in the excluded account. */

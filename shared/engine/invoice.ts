@@ -39,6 +39,8 @@ export function bookInvoice(book: AggregateBook, fact: InvoiceFinalizedFact, fac
   const paidAt = paidInstant(fact, facts, payments, balanceApplied);
   const invoice = newInvoiceState(book, fact, rate);
   bookFinalization(book, invoice, { context, invoice: fact, facts, paidAt });
+  // Paid billing credits settle their part of the receivable; the grant books that entry (credit-grants.ts).
+  takeReceivable(invoice, paidCredits(fact), context.functionalCurrency);
   bookCustomerBalance(book, invoice, balanceApplied);
   bookInvoiceEvents(book, invoice, facts);
   bookRecognition(book, invoice);
@@ -66,7 +68,14 @@ function paidInstant(
   return null;
 }
 
-/** Net of a line excluding tax: amount − discounts − credits − inclusive tax. */
+/** Credits from paid grants applied to an invoice's lines: consideration, not a price reduction. */
+function paidCredits(fact: InvoiceFinalizedFact): bigint {
+  let total = 0n;
+  for (const line of fact.lines) total += line.paidCreditMinor ?? 0n;
+  return total;
+}
+
+/** Net of a line excluding tax: amount − discounts − promotional credits − inclusive tax (paid credits stay). */
 function lineNet(line: InvoiceLineFact): bigint {
   return line.amountMinor - line.discountMinor - line.creditMinor - line.inclusiveTaxMinor;
 }
@@ -88,9 +97,11 @@ function newInvoiceState(book: AggregateBook, fact: InvoiceFinalizedFact, rate: 
   const shippingTax = fact.shipping && fact.totalMinor - total === fact.shipping.taxMinor ? fact.shipping.taxMinor : 0n;
   const tax = fact.taxMinor + shippingTax;
   total += shippingTax;
-  if (total !== fact.totalMinor) {
+  // Stripe's total is after every pretax credit; paid credits are still owed, by the grant.
+  const expected = fact.totalMinor + paidCredits(fact);
+  if (total !== expected) {
     const reason =
-      `invoice total ${fact.totalMinor} differs from its lines, shipping and tax (${total}); ` +
+      `invoice total ${expected} (with paid credits) differs from its lines, shipping and tax (${total}); ` +
       'booked on the lines (invoice-level amounts other than shipping are not supported)';
     addException(book, fact.invoice, factKey(fact), reason);
   }

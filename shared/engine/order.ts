@@ -77,6 +77,7 @@ export function invoiceFactRank(type: FactType): number | undefined {
 export const ENTRY_KIND_ORDER = [
   'invoice_finalized',
   'customer_balance',
+  'credits_applied',
   'unbilled_accrual',
   'payment',
   'fee',
@@ -93,6 +94,7 @@ export const ENTRY_KIND_ORDER = [
   'payout_failed',
   'application_fee',
   'application_fee_refund',
+  'breakage',
   'recognition',
   'fx',
   'manual',

@@ -31,7 +31,7 @@ export interface ReportProblem {
 }
 
 /** The movement buckets of a roll-forward (`docs/accounting.md §6c`). */
-export type RollforwardBucket = 'billings' | 'recognized' | 'contra' | 'fx' | 'other';
+export type RollforwardBucket = 'billings' | 'recognized' | 'contra' | 'breakage' | 'fx' | 'other';
 
 /**
  * Which roll-forward bucket an entry kind belongs to. Billings are invoice finalizations and
@@ -44,8 +44,12 @@ export function bucketOfKind(kind: EntryKind): RollforwardBucket {
     case 'invoice_finalized':
     case 'unbilled_accrual':
       return 'billings';
+    // For prepaid credits and stored value, "recognized" is what was redeemed (`credits_applied`).
     case 'recognition':
+    case 'credits_applied':
       return 'recognized';
+    case 'breakage':
+      return 'breakage';
     case 'refund':
     case 'credit_note':
     case 'dispute':

@@ -108,7 +108,18 @@ describe('report CSVs', () => {
     const rf = parseCsv(toRollforwardCsv(rollforward(sampleLedger(), { periods: Q1 })));
     expect(rf[0]).toEqual([...ROLLFORWARD_CSV_HEADER]);
     const mar = rf.find((r) => r[0] === 'deferred_revenue' && r[1] === 'USD' && r[2] === '2026-03')!;
-    expect(mar.slice(5)).toEqual(['84.70', '240.00', '234.70', '0.00', '0.00', '10.00', '100.00', '100.00', 'true']);
+    expect(mar.slice(5)).toEqual([
+      '84.70',
+      '240.00',
+      '234.70',
+      '0.00',
+      '0.00',
+      '10.00',
+      '100.00',
+      '100.00',
+      'true',
+      '0.00',
+    ]);
 
     const wf = parseCsv(toWaterfallCsv(waterfall(sampleLedger())));
     expect(wf[0]).toEqual([...WATERFALL_CSV_HEADER]);

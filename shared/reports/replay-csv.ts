@@ -64,6 +64,9 @@ export const ROLLFORWARD_CSV_HEADER = [
   'closing',
   'ledger_closing',
   'ties_out',
+  // Last, so the columns before it keep their places: prepaid credits and stored value only
+  // (closing = opening + billings − recognized − contra − breakage + fx + other).
+  'breakage',
 ] as const;
 
 /** `invoices` and `invoice_lines` are space-separated ids (Stripe ids contain no spaces). */
@@ -191,6 +194,7 @@ export function toRollforwardCsv(report: RollforwardReport): string {
         formatMinor(v, r.currency),
       ),
       r.tiesOut ? 'true' : 'false',
+      formatMinor(r.breakage, r.currency),
     ]),
   );
 }

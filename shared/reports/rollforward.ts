@@ -20,8 +20,18 @@ import type { Period } from '../periods.ts';
 import { addMonthsToMonthStart } from '../time.ts';
 import { bucketOfKind, compareText, distinctSorted, type ReportProblem } from './common.ts';
 
-/** Roles that get a roll-forward; `deferred_discounts` only when it has lines. */
-export const ROLLFORWARD_ROLES = ['deferred_revenue', 'deferred_discounts'] as const satisfies readonly AccountRole[];
+/**
+ * Roles that get a roll-forward; all but `deferred_revenue` only when they have lines. For the
+ * contract liabilities of billing credits and stored value, billings are what was sold,
+ * recognized is what was redeemed, and breakage is its own column:
+ *   opening + sold − redeemed − breakage ± other = closing.
+ */
+export const ROLLFORWARD_ROLES = [
+  'deferred_revenue',
+  'deferred_discounts',
+  'prepaid_credits',
+  'stored_value',
+] as const satisfies readonly AccountRole[];
 /**
  * Monetary roles that get a roll-forward too when FX entries (period-end revaluations and their
  * reversals) moved them: their FX column is what the revaluation restated.
@@ -49,11 +59,13 @@ export interface RollforwardRow {
   recognized: bigint;
   /** Decreases from refunds, credit notes, disputes, voids and bad debt. */
   contra: bigint;
+  /** Decreases from breakage (prepaid credits and stored value; zero for deferred revenue). */
+  breakage: bigint;
   /** Signed: FX entries that moved the account. */
   fx: bigint;
   /** Signed: everything else (reversals, manual entries, …). */
   other: bigint;
-  /** opening + billings − recognized − contra + fx + other. */
+  /** opening + billings − recognized − contra − breakage + fx + other. */
   closing: bigint;
   /** The ledger's balance of the role at the period end, by posting date. */
   ledgerClosing: bigint;
@@ -111,16 +123,17 @@ export function rollforward(
       };
       let opening = periods.length > 0 ? balanceBefore(periods[0]!.start) : 0n;
       for (const p of periods) {
-        const moves = { billings: 0n, recognized: 0n, contra: 0n, fx: 0n, other: 0n };
+        const moves = { billings: 0n, recognized: 0n, contra: 0n, breakage: 0n, fx: 0n, other: 0n };
         for (const l of cl) {
           if (l.period !== p.key) continue;
           const normalAmount = l.amountMinor * normal;
           const bucket = bucketOfKind(l.kind);
           // Recognition and contra are shown as decreases (positive numbers that are subtracted).
-          if (bucket === 'recognized' || bucket === 'contra') moves[bucket] -= normalAmount;
+          if (bucket === 'recognized' || bucket === 'contra' || bucket === 'breakage') moves[bucket] -= normalAmount;
           else moves[bucket] += normalAmount;
         }
-        const closing = opening + moves.billings - moves.recognized - moves.contra + moves.fx + moves.other;
+        const closing =
+          opening + moves.billings - moves.recognized - moves.contra - moves.breakage + moves.fx + moves.other;
         const ledgerClosing = balanceBefore(p.end);
         const tiesOut = closing === ledgerClosing;
         rows.push({

@@ -59,15 +59,18 @@ function addId(list: string[], id: string | undefined): boolean {
 
 /**
  * Builds the waterfall from the revenue-role lines of recognition entries (and of reversals of
- * recognition entries) in `lines`, one grid per currency.
+ * recognition entries) and the breakage of prepaid credits and stored value in `lines`, one grid
+ * per currency.
  */
 export function waterfall(lines: readonly LedgerLine[]): WaterfallReport {
   const recognitionEntryIds = new Set(lines.filter((l) => l.kind === 'recognition').map((l) => l.entryId));
   const revenueLines = lines.filter(
     (l) =>
-      l.role === 'revenue' &&
-      (l.kind === 'recognition' ||
-        (l.kind === 'reversal' && l.reversesEntryId !== undefined && recognitionEntryIds.has(l.reversesEntryId))),
+      (l.role === 'revenue' &&
+        (l.kind === 'recognition' ||
+          (l.kind === 'reversal' && l.reversesEntryId !== undefined && recognitionEntryIds.has(l.reversesEntryId)))) ||
+      // Breakage of paid credits and stored value is revenue of the period it is recognized in.
+      (l.role === 'breakage' && (l.kind === 'breakage' || l.kind === 'credits_applied')),
   );
 
   const currencies: WaterfallCurrency[] = [];

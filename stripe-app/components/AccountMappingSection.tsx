@@ -44,6 +44,10 @@ const ROLE_PURPOSE: Record<AccountRole, string> = {
   recoveries: 'Money recovered after a write-off or won dispute',
   other_loss: 'Refunds and disputes beyond what was recognized',
   excluded: 'Amounts a product rule excludes from revenue',
+  prepaid_credits: 'Paid billing credits not yet used',
+  stored_value: 'Gift cards and prepaid balances not yet redeemed',
+  breakage: 'Credits and stored value expected never to be used',
+  escheat_liability: 'Unclaimed balances owed to a state',
 };
 
 /** The roles whose account differs from what was loaded. */

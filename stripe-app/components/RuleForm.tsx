@@ -50,6 +50,8 @@ export function RuleForm({ draft, onChange }: RuleFormProps) {
         <option value="point_in_time">At a point in time (when finalized)</option>
         <option value="custom_term">Over a custom term</option>
         <option value="exclude">Exclude (not revenue)</option>
+        <option value="prepaid_credits">Prepaid billing credits (a liability until used)</option>
+        <option value="stored_value">Stored value, e.g. gift cards (a liability until redeemed)</option>
         <option value="split">Split across treatments by percentage</option>
       </Select>
       {draft.treatment === 'custom_term' ? (

@@ -56,6 +56,8 @@ const RULE_LABELS: Record<ProductRule['rule'], string> = {
   custom_term: 'Spread over a fixed term',
   bundle: 'Bundle split by standalone selling price',
   exclude: 'Not revenue (excluded)',
+  prepaid_credits: 'Prepaid billing credits (a liability until used)',
+  stored_value: 'Stored value (a liability until redeemed)',
 };
 
 /** One line a bookkeeper understands: "Spread over a fixed term (12 months)". */

@@ -5,7 +5,8 @@
  */
 import { RuleSchema, type Rule } from '../../shared/settings.ts';
 
-export type Treatment = 'ratable' | 'point_in_time' | 'custom_term' | 'exclude' | 'split';
+export type Treatment =
+  'ratable' | 'point_in_time' | 'custom_term' | 'exclude' | 'prepaid_credits' | 'stored_value' | 'split';
 export type PartRule = 'ratable' | 'point_in_time' | 'custom_term';
 
 export interface SplitDraft {

@@ -45,6 +45,8 @@ const BEYOND_EXAMPLES = [
 const SERVED_TYPES = [
   'application_fee',
   'balance_transaction',
+  'billing.credit_balance_transaction',
+  'billing.credit_grant',
   'charge',
   'credit_note',
   'credit_note_line_item',
@@ -102,11 +104,15 @@ async function crawl(acct: string): Promise<JsonObject[]> {
       const id = item.id as string;
       if (segment === 'invoices' || segment === 'credit_notes')
         served.push(...(await listAll(`/v1/${segment}/${id}/lines`, acct)));
-      if (segment === 'customers') served.push(...(await listAll(`/v1/customers/${id}/balance_transactions`, acct)));
+      if (segment === 'customers') {
+        served.push(...(await listAll(`/v1/customers/${id}/balance_transactions`, acct)));
+        served.push(...(await listAll(`/v1/billing/credit_balance_transactions?customer=${id}`, acct)));
+      }
       const sublist = EMBEDDED_SUBLISTS[item.object as string];
       if (sublist) served.push(...(await listAll(`/v1/${segment}/${id}/${sublist.field}`, acct)));
     }
   }
+  served.push(...(await listAll('/v1/billing/credit_grants', acct)));
   return served;
 }
 

@@ -103,8 +103,16 @@ function linkedExamples(): Objects {
     re: ex('refund'),
     bt,
     po: ex('payout'),
-    grant: ex('billing.credit_grant'),
+    grant: linkedGrant(),
   };
+}
+
+/** Stripe's example credit grant, in the invoice's currency (the example's is a placeholder). */
+function linkedGrant(): JsonObject {
+  const grant = ex('billing.credit_grant');
+  grant.id = 'credgr_1Linked0000000000';
+  (grant.amount as { monetary: JsonObject }).monetary.currency = 'usd';
+  return grant;
 }
 
 const LINKED_EVENTS: [string, string][] = [
@@ -210,10 +218,19 @@ describe.skipIf(!present)("the mapping over Stripe's own example objects", () =>
     expect((await mapAll(objects, [['invoice.finalized', ex('invoice')]])).reasons).toEqual([
       'invoice.finalized: invoice is not finalized yet; nothing to book',
     ]);
-    // Credit grants and customer balance transactions have no event the mapping books from:
-    // they are stored and counted, and reach the books through the invoices they change.
-    expect(HANDLED_EVENT_TYPES.filter((t) => t.startsWith('billing.') || t.startsWith('customer.'))).toEqual([]);
-    expect(await mapAll([grant], [['billing.credit_grant.created', grant]])).toEqual({ facts: [], reasons: [] });
+    // Credit grants are booked from their events; Stripe's example grant is in a placeholder
+    // currency, which is refused with a clear reason.
+    expect(HANDLED_EVENT_TYPES.filter((t) => t.startsWith('billing.') || t.startsWith('customer.'))).toEqual([
+      'billing.credit_grant.created',
+      'billing.credit_grant.updated',
+      'billing.credit_balance_transaction.created',
+      'customer.updated',
+    ]);
+    const mapped = await mapAll([grant], [['billing.credit_grant.created', grant]]);
+    expect(mapped.facts).toEqual([]);
+    expect(mapped.reasons).toEqual([
+      'billing.credit_grant.created: obj_123 is in "currency", which is not an ISO 4217 currency; not booked',
+    ]);
   });
 
   for (const [name, tweak] of Object.entries(VARIANTS)) {
@@ -232,6 +249,7 @@ describe.skipIf(!present)("the mapping over Stripe's own example objects", () =>
     const { facts, reasons } = await mapAll(Object.values(o), events);
     expect(reasons).toEqual([]);
     expect([...new Set(facts.map((f) => f.type))].sort()).toEqual([
+      'credit_grant',
       'credit_note',
       'dispute_funds_withdrawn',
       'invoice_finalized',

@@ -51,6 +51,21 @@ describe('each golden scenario, one drain per event', () => {
     expect(SCENARIOS).toEqual(expect.arrayContaining(['fx-eur-balance-payout', 'fx-revaluation-reversed']));
   });
 
+  it('covers billing credits, stored value and cancellation credit notes', () => {
+    expect(SCENARIOS).toEqual(
+      expect.arrayContaining([
+        'credits-paid-grant-expires',
+        'credits-promotional-net',
+        'credits-paid-grant-voided-escheat',
+        'credits-breakage-rate',
+        'stored-value-gift-card',
+        'stored-value-breakage-rate-escheat',
+        'termination-credit-proportional',
+        'termination-credit-unsatisfied-first',
+      ]),
+    );
+  });
+
   SCENARIOS.forEach((name, i) => {
     it(`books the in-order journal in reverse and shuffled order, and as live: ${name}`, async () => {
       const lines = goldenLines([name]);

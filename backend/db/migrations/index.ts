@@ -14,6 +14,7 @@ import * as m0011 from './0011_tenant_keys.ts';
 import * as m0020 from './0020_fx_rates.ts';
 import * as m0021 from './0021_account_id_length.ts';
 import * as m0030 from './0030_account_roles.ts';
+import * as m0041 from './0041_credit_roles.ts';
 import * as m0042 from './0042_fx_unrealized_role.ts';
 import * as m0044 from './0044_rules.ts';
 import * as m0045 from './0045_approvals.ts';
@@ -35,6 +36,7 @@ export const migrations: Record<string, Migration> = {
   '0020_fx_rates': m0020,
   '0021_account_id_length': m0021,
   '0030_account_roles': m0030,
+  '0041_credit_roles': m0041,
   '0042_fx_unrealized_role': m0042,
   '0044_rules': m0044,
   '0045_approvals': m0045,

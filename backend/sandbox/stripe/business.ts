@@ -18,6 +18,7 @@ import { writeFileSync } from 'node:fs';
 import type { StripeObject } from '../../stripe/reader.ts';
 import type { TenantSettingsInput } from '../../../shared/settings.ts';
 import { createCatalogue } from './business/catalogue.ts';
+import { addCreditsAndGiftCards, CREDIT_PRODUCT_RULES } from './business/credits.ts';
 import { simulateCustomers } from './business/customers.ts';
 import { openDisputes } from './business/disputes.ts';
 import { payOut } from './business/payouts.ts';
@@ -94,6 +95,7 @@ export function generateBusiness(options: BusinessOptions = {}): SampleBusiness 
   const paidCharges = simulateCustomers(sim, customersWanted);
   openDisputes(sim, paidCharges);
   payOut(sim);
+  addCreditsAndGiftCards(sim);
 
   const eventList = sim.sortedEvents();
   const objectList = [...sim.objects.values()];
@@ -108,9 +110,14 @@ export function generateBusiness(options: BusinessOptions = {}): SampleBusiness 
     objects: objectList,
     events: eventList,
     replay: [...objectList, ...eventList],
-    suggestedSettings: structuredClone(SUGGESTED_SETTINGS),
+    suggestedSettings: withRules(structuredClone(SUGGESTED_SETTINGS), CREDIT_PRODUCT_RULES),
     stats,
   };
+}
+
+/** Settings with more product rules. */
+function withRules(settings: TenantSettingsInput, rules: NonNullable<TenantSettingsInput['product_rules']>) {
+  return { ...settings, product_rules: { ...settings.product_rules, ...rules } };
 }
 
 /** CLI: prints `SEED=…` and the stats, writes the replay as JSON lines. */

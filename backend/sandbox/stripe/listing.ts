@@ -50,6 +50,9 @@ const LIST_FILTERS: Readonly<Record<string, Readonly<Record<string, Filter>>>> =
   dispute: { charge: fieldEquals('charge'), payment_intent: fieldEquals('payment_intent') },
   payout: { status: fieldEquals('status'), destination: fieldEquals('destination') },
   invoiceitem: { customer: fieldEquals('customer'), invoice: fieldEquals('invoice') },
+  'billing.credit_grant': { customer: fieldEquals('customer') },
+  // `customer` (required) is checked by the route through each transaction's grant.
+  'billing.credit_balance_transaction': { customer: () => true, credit_grant: fieldEquals('credit_grant') },
   customer: { email: fieldEquals('email') },
   product: { active: boolField('active') },
   price: { product: fieldEquals('product'), active: boolField('active'), currency: fieldEquals('currency') },

@@ -1,6 +1,7 @@
 /**
  * The Stripe fake's read-only routes: `GET /v1/{collection}[/{id}[/lines | /balance_transactions[/{id}] |
- * /refunds[/{id}] | /reversals[/{id}]]]`; `refunds` is under charges and application fees.
+ * /refunds[/{id}] | /reversals[/{id}]]]`; `refunds` is under charges and application fees; and
+ * `GET /v1/billing/{credit_grants | credit_balance_transactions}[/{id}]`.
  */
 import { idOf } from '../../stripe/reader.ts';
 import { invalid, noSuch, type FakeApiError } from './errors.ts';
@@ -27,6 +28,38 @@ export const COLLECTIONS: Readonly<Record<string, string>> = {
   application_fees: 'application_fee',
   transfers: 'transfer',
 };
+
+/** Billing's collections under `/v1/billing/…`: URL segment → Stripe `object` type. */
+export const BILLING_COLLECTIONS: Readonly<Record<string, string>> = {
+  credit_grants: 'billing.credit_grant',
+  credit_balance_transactions: 'billing.credit_balance_transaction',
+};
+
+/**
+ * `GET /v1/billing/credit_grants[/{id}]` and `GET /v1/billing/credit_balance_transactions[/{id}]`;
+ * listing credit balance transactions needs `customer`, as Stripe's does.
+ */
+function billingRoute(
+  store: StripeObjectStore,
+  account: string,
+  segments: { collection: string | undefined; id: string | undefined; rest: boolean },
+  params: Params,
+  path: string,
+  unrecognized: () => FakeApiError,
+): unknown {
+  const type = segments.collection === undefined ? undefined : BILLING_COLLECTIONS[segments.collection];
+  if (!type || segments.rest) throw unrecognized();
+  if (segments.id !== undefined) return retrieve(store, account, type, segments.id, params);
+  if (type === 'billing.credit_grant') return listCollection(store, account, type, params, path);
+  const customer = params.customer;
+  if (typeof customer !== 'string' || customer === '')
+    throw invalid('Missing required param: customer.', 'parameter_missing', 'customer');
+  const grantCustomer = (o: Record<string, unknown>): string | null => {
+    const grant = store.get(account, 'billing.credit_grant', idOf(o.credit_grant) ?? '');
+    return grant ? idOf(grant.customer) : null;
+  };
+  return listCollection(store, account, type, params, path, (o) => grantCustomer(o) === customer);
+}
 
 /**
  * A parent's own list of objects (a customer's balance transactions, an application fee's refunds,
@@ -67,6 +100,10 @@ export function route(
   const segments = path.split('/').slice(1).map(decodeURIComponent);
   if (segments[0] !== 'v1') throw unrecognized();
   const [, collection, id, sub, subId, ...extra] = segments;
+  if (collection === 'billing') {
+    const segmentsOf = { collection: id, id: sub, rest: subId !== undefined || extra.length > 0 };
+    return billingRoute(store, account, segmentsOf, params, path, unrecognized);
+  }
   if (collection === undefined || extra.length > 0) throw unrecognized();
   const type = COLLECTIONS[collection];
   if (!type) throw unrecognized();

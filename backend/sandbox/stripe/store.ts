@@ -388,6 +388,20 @@ export function createStoreReader(store: StripeObjectStore, account: string): St
       }
       return txn as unknown as Stripe.CustomerBalanceTransaction;
     },
+    listCustomerBalanceTransactions: async (customer) =>
+      store
+        .peekList(account, 'customer_balance_transaction')
+        .filter((t) => idOf(t.customer) === customer)
+        .map((t) => store.render(account, t)) as unknown as Stripe.CustomerBalanceTransaction[],
+    getCreditGrant: async (id) => must('billing.credit_grant', id) as unknown as Stripe.Billing.CreditGrant,
+    getSubscription: async (id) => must('subscription', id) as unknown as Stripe.Subscription,
+    listCreditBalanceTransactions: async (_customer, grant) =>
+      store
+        .peekList(account, 'billing.credit_balance_transaction')
+        .filter((t) => idOf(t.credit_grant) === grant)
+        .map((t) => store.render(account, t)) as unknown as Stripe.Billing.CreditBalanceTransaction[],
+    getCreditBalanceTransaction: async (id) =>
+      must('billing.credit_balance_transaction', id) as unknown as Stripe.Billing.CreditBalanceTransaction,
   };
   return reader;
 }
