@@ -340,6 +340,11 @@ export function snapshotReader(base: StripeReader, snap: BackfillSnapshot): Stri
       return base.latestChargeOf(pi);
     },
   };
+  // Metered billing is read from Stripe: the snapshot holds no prices or meters.
+  if (base.getPrice) reader.getPrice = (id) => base.getPrice!(id);
+  if (base.getMeter) reader.getMeter = (id) => base.getMeter!(id);
+  if (base.meterEventSummaries)
+    reader.meterEventSummaries = (meter, customer, start, end) => base.meterEventSummaries!(meter, customer, start, end);
   return reader;
 }
 

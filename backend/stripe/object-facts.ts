@@ -21,6 +21,7 @@ import type {
   ShippingFact,
 } from '../../shared/engine/facts.ts';
 import { disputeDirectionsOf, isFeeTransaction, type DisputeDirection } from './dispute-shapes.ts';
+import { usageBilledFacts } from './usage-facts.ts';
 import type { StripeReader } from './reader.ts';
 import type { MappingResult } from './mapping.ts';
 import { chargedMinor, matchedInvoiceOf } from './charge-invoice.ts';
@@ -264,7 +265,8 @@ export async function invoiceFacts(
       out.exceptions.push({ objectId: invoice.id, reason: 'invoice is not finalized yet; nothing to book' });
     return;
   }
-  out.facts.push(await invoiceFinalizedFact(reader, invoice, out));
+  const finalized = await invoiceFinalizedFact(reader, invoice, out);
+  out.facts.push(finalized, ...(await usageBilledFacts(reader, finalized)));
   fulfillmentFacts(invoice, out);
   if (st.voided_at) out.facts.push({ type: 'invoice_voided', invoice: invoice.id, at: st.voided_at });
   if (st.marked_uncollectible_at)

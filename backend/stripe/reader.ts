@@ -36,7 +36,21 @@ export interface StripeReader {
   getPayout(id: string): Promise<Stripe.Payout>;
   getInvoiceItem(id: string): Promise<Stripe.InvoiceItem>;
   getCustomerBalanceTransaction(customer: string, id: string): Promise<Stripe.CustomerBalanceTransaction>;
+  /** A price with its `tiers` (metered billing; a reader without it books no usage). */
+  getPrice?(id: string): Promise<Stripe.Price>;
+  /** A billing meter (`not_found` for a meter Stripe does not know). */
+  getMeter?(id: string): Promise<Stripe.Billing.Meter>;
+  /** Every event summary of a meter for one customer over `[start, end)` (minute-aligned instants), all pages. */
+  meterEventSummaries?(
+    meter: string,
+    customer: string,
+    start: number,
+    end: number,
+  ): Promise<Stripe.Billing.MeterEventSummary[]>;
 }
+
+/** Most meter event summaries read for one customer and window (one per window without grouping). */
+export const METER_SUMMARIES_MAX = 10_000;
 
 // ---------------------------------------------------------------------------------------------
 // Limits.
@@ -388,6 +402,22 @@ export function createStripeReader(stripe: Stripe, account: string, opts: RetryO
       cached(`customer_balance_transaction:${customer}:${id}`, () =>
         call('customer_balance_transaction', id, () =>
           stripe.customers.retrieveBalanceTransaction(customer, id, {}, requestOptions),
+        ),
+      ),
+    getPrice: (id) =>
+      cached(`price:${id}`, () =>
+        call('price', id, () => stripe.prices.retrieve(id, { expand: ['tiers'] }, requestOptions)),
+      ),
+    getMeter: (id) =>
+      cached(`meter:${id}`, () => call('billing.meter', id, () => stripe.billing.meters.retrieve(id, {}, requestOptions))),
+    meterEventSummaries: (meter, customer, start, end) =>
+      cached(`meter_summaries:${meter}:${customer}:${start}:${end}`, () =>
+        reads.listAll('billing.meter_event_summary', METER_SUMMARIES_MAX, (page) =>
+          stripe.billing.meters.listEventSummaries(
+            meter,
+            { customer, start_time: start, end_time: end, ...page },
+            requestOptions,
+          ),
         ),
       ),
   };

@@ -6,7 +6,9 @@
  */
 import { ROLE_INFO } from '../../shared/accounts.ts';
 import { runEngine } from '../../shared/engine/index.ts';
-import type { Fact } from '../../shared/engine/facts.ts';
+import type { Fact, UsageBilledFact } from '../../shared/engine/facts.ts';
+import { periodEndsBetween } from '../../backend/app/usage-accrual.ts';
+import { unbilledUsageFacts } from '../../backend/stripe/usage-accrual.ts';
 import type { EntryDraft, LocalDate } from '../../shared/journal.ts';
 import { formatMinor } from '../../shared/money.ts';
 import { periodCalendar } from '../../shared/periods.ts';
@@ -53,7 +55,19 @@ export function defaultThrough(lines: unknown[], settings: TenantSettings): Loca
 export async function replayPure(lines: unknown[], settingsInput: unknown, through?: LocalDate): Promise<EntryDraft[]> {
   const settings = TenantSettingsSchema.parse(settingsInput ?? {});
   const { facts } = await collectScenarioFacts(lines);
-  return runEngine({ settings, facts, through: through ?? defaultThrough(lines, settings) }).entries;
+  const until = through ?? defaultThrough(lines, settings);
+  facts.push(...(await usageAccruals(lines, settings, facts, until)));
+  return runEngine({ settings, facts, through: until }).entries;
+}
+
+/** The release's period-end usage accruals, as the database pipeline stores them (backend/app/usage-accrual.ts). */
+async function usageAccruals(lines: unknown[], settings: TenantSettings, facts: Fact[], through: LocalDate) {
+  const billed = facts.filter((f): f is UsageBilledFact => f.type === 'usage_billed');
+  if (!settings.accrue_unbilled_usage || !billed.length) return [];
+  const earliest = Math.min(...billed.map((f) => f.at));
+  const ends = periodEndsBetween(settings, '0000-01-01', through, earliest);
+  const outcome = await unbilledUsageFacts(createMemoryReader(lines), billed, ends, settings.functional_currency);
+  return outcome.facts;
 }
 
 function csvField(v: string): string {

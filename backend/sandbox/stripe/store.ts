@@ -4,6 +4,7 @@
  * (`server.ts`) serves from the same store, so the fake and the memory reader cannot drift apart.
  */
 import Stripe from 'stripe';
+import { storeMeterReads } from './meters.ts';
 import { AccrueError } from '../../../shared/errors.ts';
 import {
   EMBEDDED_LINES_MAX,
@@ -385,6 +386,7 @@ export function createStoreReader(store: StripeObjectStore, account: string): St
       }
       return txn as unknown as Stripe.CustomerBalanceTransaction;
     },
+    ...storeMeterReads(store, account),
   };
   return reader;
 }
