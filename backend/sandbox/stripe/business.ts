@@ -20,6 +20,7 @@ import type { TenantSettingsInput } from '../../../shared/settings.ts';
 import { createCatalogue } from './business/catalogue.ts';
 import { simulateCustomers } from './business/customers.ts';
 import { openDisputes } from './business/disputes.ts';
+import { simulateMeteredCustomers } from './business/metered.ts';
 import { payOut } from './business/payouts.ts';
 import { addMonths } from './business/shape.ts';
 import { Simulation } from './business/simulation.ts';
@@ -93,6 +94,7 @@ export function generateBusiness(options: BusinessOptions = {}): SampleBusiness 
   createCatalogue(sim);
   const paidCharges = simulateCustomers(sim, customersWanted);
   openDisputes(sim, paidCharges);
+  simulateMeteredCustomers(sim);
   payOut(sim);
 
   const eventList = sim.sortedEvents();
