@@ -344,7 +344,8 @@ export function snapshotReader(base: StripeReader, snap: BackfillSnapshot): Stri
   if (base.getPrice) reader.getPrice = (id) => base.getPrice!(id);
   if (base.getMeter) reader.getMeter = (id) => base.getMeter!(id);
   if (base.meterEventSummaries)
-    reader.meterEventSummaries = (meter, customer, start, end) => base.meterEventSummaries!(meter, customer, start, end);
+    reader.meterEventSummaries = (meter, customer, start, end) =>
+      base.meterEventSummaries!(meter, customer, start, end);
   return reader;
 }
 

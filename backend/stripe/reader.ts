@@ -409,7 +409,9 @@ export function createStripeReader(stripe: Stripe, account: string, opts: RetryO
         call('price', id, () => stripe.prices.retrieve(id, { expand: ['tiers'] }, requestOptions)),
       ),
     getMeter: (id) =>
-      cached(`meter:${id}`, () => call('billing.meter', id, () => stripe.billing.meters.retrieve(id, {}, requestOptions))),
+      cached(`meter:${id}`, () =>
+        call('billing.meter', id, () => stripe.billing.meters.retrieve(id, {}, requestOptions)),
+      ),
     meterEventSummaries: (meter, customer, start, end) =>
       cached(`meter_summaries:${meter}:${customer}:${start}:${end}`, () =>
         reads.listAll('billing.meter_event_summary', METER_SUMMARIES_MAX, (page) =>

@@ -16,7 +16,10 @@ export function isMeteredPrice(price: Stripe.Price): boolean {
 }
 
 /** The `usage_billed` facts of a finalized invoice: one per line on a metered price. */
-export async function usageBilledFacts(reader: StripeReader, invoice: InvoiceFinalizedFact): Promise<UsageBilledFact[]> {
+export async function usageBilledFacts(
+  reader: StripeReader,
+  invoice: InvoiceFinalizedFact,
+): Promise<UsageBilledFact[]> {
   const getPrice = reader.getPrice?.bind(reader);
   if (!getPrice || !invoice.customer) return [];
   const out: UsageBilledFact[] = [];

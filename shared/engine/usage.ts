@@ -64,7 +64,12 @@ export function bookUsage(book: AggregateBook, facts: Fact[]): void {
       postingDate: dateOf(context, billed.at),
       memo: `Usage accrual reversed: invoice ${billed.invoice} bills it`,
       sources: [billed.invoice, billed.invoiceLine],
-      lines: usageLines(book, { ...billed, currency: context.functionalCurrency }, -cumulative, dateOf(context, billed.at)),
+      lines: usageLines(
+        book,
+        { ...billed, currency: context.functionalCurrency },
+        -cumulative,
+        dateOf(context, billed.at),
+      ),
     });
     return;
   }

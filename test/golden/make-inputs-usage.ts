@@ -27,7 +27,8 @@ const scenarios: Scenario[] = [];
 export function meteredPrice(
   id: string,
   meter: string,
-  scheme: { unit: number } | { mode: 'graduated' | 'volume'; tiers: { upTo: number | null; unit: number; flat: number }[] },
+  scheme:
+    { unit: number } | { mode: 'graduated' | 'volume'; tiers: { upTo: number | null; unit: number; flat: number }[] },
 ): Obj {
   const tiered = 'mode' in scheme;
   return {
@@ -106,15 +107,33 @@ export function meterEvent(identifier: string, eventName: string, customer: stri
     customer: 'cus_arrears',
     finalizedAt: fin,
     lines: [
-      { id: 'il_usage', amount: 12400, product: 'prod_api', price: 'price_api_unit', start: ts('2026-01-15'), end: ts('2026-02-15') },
-      { id: 'il_base', amount: 2900, product: 'prod_base', price: 'price_base', start: ts('2026-02-15'), end: ts('2026-03-15') },
+      {
+        id: 'il_usage',
+        amount: 12400,
+        product: 'prod_api',
+        price: 'price_api_unit',
+        start: ts('2026-01-15'),
+        end: ts('2026-02-15'),
+      },
+      {
+        id: 'il_base',
+        amount: 2900,
+        product: 'prod_base',
+        price: 'price_base',
+        start: ts('2026-02-15'),
+        end: ts('2026-03-15'),
+      },
     ],
   });
   add({
     name: 'usage-metered-arrears-catch-up',
     settings: { amortization: 'by_day', accrue_unbilled_usage: false },
     through: '2026-03-31',
-    lines: [meteredPrice('price_api_unit', 'mtr_calls', { unit: 10 }), inv, event('evt_ua1', 'invoice.finalized', fin, inv)],
+    lines: [
+      meteredPrice('price_api_unit', 'mtr_calls', { unit: 10 }),
+      inv,
+      event('evt_ua1', 'invoice.finalized', fin, inv),
+    ],
   });
 }
 

@@ -82,7 +82,11 @@ export function meterSummaries(
       .sort((a, b) => Number(a.timestamp) - Number(b.timestamp));
     const values = events.map((e) => Number((e.payload as Record<string, unknown>)[valueKey] ?? 0));
     const value =
-      formula === 'count' ? values.length : formula === 'last' ? (values.at(-1) ?? 0) : values.reduce((a, b) => a + b, 0);
+      formula === 'count'
+        ? values.length
+        : formula === 'last'
+          ? (values.at(-1) ?? 0)
+          : values.reduce((a, b) => a + b, 0);
     const digest = createHash('sha256').update(`${meterId}:${customer}:${from}:${to}`).digest('hex').slice(0, 24);
     out.push({
       id: `mtrusg_${digest}`,
@@ -159,7 +163,14 @@ export function storeMeterReads(
     getMeter: async (id) => must('billing.meter', id) as unknown as Stripe.Billing.Meter,
     meterEventSummaries: async (meter, customer, start, end) => {
       must('billing.meter', meter);
-      return meterSummaries(store, account, meter, customer, start, end) as unknown as Stripe.Billing.MeterEventSummary[];
+      return meterSummaries(
+        store,
+        account,
+        meter,
+        customer,
+        start,
+        end,
+      ) as unknown as Stripe.Billing.MeterEventSummary[];
     },
   };
 }

@@ -48,7 +48,13 @@ function catalogue(sim: Simulation): StripeObject {
     { id: METERED_PRICE, product: METERED_PRODUCT, unitAmount: 0, created: at, interval: 'month' },
     {
       billing_scheme: 'tiered',
-      recurring: { interval: 'month', interval_count: 1, meter: METER_ID, trial_period_days: null, usage_type: 'metered' },
+      recurring: {
+        interval: 'month',
+        interval_count: 1,
+        meter: METER_ID,
+        trial_period_days: null,
+        usage_type: 'metered',
+      },
       tiers_mode: 'graduated',
       tiers: [
         { flat_amount: null, flat_amount_decimal: null, unit_amount: null, unit_amount_decimal: '0.5', up_to: 10_000 },
