@@ -404,6 +404,20 @@ export function createStripeReader(stripe: Stripe, account: string, opts: RetryO
           stripe.customers.retrieveBalanceTransaction(customer, id, {}, requestOptions),
         ),
       ),
+    ...meterReads(stripe, requestOptions, reads),
+  };
+  return reader;
+}
+
+/** The reads metered billing needs (prices with tiers, meters, meter event summaries), memoised like the rest. */
+function meterReads(
+  stripe: Stripe,
+  requestOptions: Stripe.RequestOptions,
+  reads: AccountReads,
+): Required<Pick<StripeReader, 'getPrice' | 'getMeter' | 'meterEventSummaries'>> {
+  const cached = reads.cached.bind(reads);
+  const call = reads.call.bind(reads);
+  return {
     getPrice: (id) =>
       cached(`price:${id}`, () =>
         call('price', id, () => stripe.prices.retrieve(id, { expand: ['tiers'] }, requestOptions)),
@@ -423,7 +437,6 @@ export function createStripeReader(stripe: Stripe, account: string, opts: RetryO
         ),
       ),
   };
-  return reader;
 }
 
 /** Pages in the rest of a list whose first page came embedded in a parent object. */
