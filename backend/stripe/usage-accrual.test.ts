@@ -4,6 +4,7 @@
 import { Decimal } from 'decimal.js';
 import type Stripe from 'stripe';
 import { describe, expect, it } from 'vitest';
+import { AccrueError } from '../../shared/errors.ts';
 import { runEngine } from '../../shared/engine/index.ts';
 import type { UsageAccrualFact, UsageBilledFact } from '../../shared/engine/facts.ts';
 import { normalizeCurrency } from '../../shared/money.ts';
@@ -148,6 +149,24 @@ describe('bad input stores no fact and names the object', () => {
         reason: expect.stringContaining('reports -20; usage is never negative'),
       },
     ]);
+  });
+
+  it('a refusal from Stripe is an exception, a transient failure fails the release (retried)', async () => {
+    const base = createMemoryReader([meterObj, priceObj]);
+    const refusing = {
+      ...base,
+      meterEventSummaries: () => Promise.reject(new AccrueError('forbidden', 'billing meters are not enabled')),
+    };
+    const out = await unbilledUsageFacts(refusing, [billed({})], ends, USD);
+    expect(out.facts).toEqual([]);
+    expect(out.exceptions).toEqual([
+      { objectId: 'price_m:cus_1', reason: expect.stringContaining('billing meters are not enabled') },
+    ]);
+    const down = {
+      ...base,
+      meterEventSummaries: () => Promise.reject(new AccrueError('upstream_unavailable', 'Stripe is down')),
+    };
+    await expect(unbilledUsageFacts(down, [billed({})], ends, USD)).rejects.toThrow('Stripe is down');
   });
 
   it('the engine refuses a negative accrual fact whole: an exception, no entry', () => {

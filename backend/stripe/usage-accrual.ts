@@ -13,6 +13,7 @@ import { AccrueError } from '../../shared/errors.ts';
 import type { UsageAccrualFact, UsageBilledFact } from '../../shared/engine/facts.ts';
 import { billsInArrears } from '../../shared/engine/usage.ts';
 import { normalizeCurrency, type Currency } from '../../shared/money.ts';
+import { isTransientFailure } from '../errors.ts';
 import { idOf, type StripeReader } from './reader.ts';
 
 /** A period end: its key (for messages) and the instant it ends (exclusive). */
@@ -65,8 +66,17 @@ export async function unbilledUsageFacts(
     for (const end of ends) {
       const from = unbilledFrom(facts, end.at);
       if (from === null || from >= end.at) continue;
-      const fact = await accrualAt(reader, facts[0]!, from, end, functional, out);
-      if (fact) out.facts.push(fact);
+      try {
+        const fact = await accrualAt(reader, facts[0]!, from, end, functional, out);
+        if (fact) out.facts.push(fact);
+      } catch (e) {
+        // Worth retrying (Stripe down, rate-limited): the release fails and runs again. Anything
+        // else (a permission Stripe refuses, a malformed answer) must not hold every release back.
+        if (isTransientFailure(e)) throw e;
+        const { customer, price } = facts[0]!;
+        const reason = `usage of ${customer} on ${price} not accrued at the end of ${end.key}: ${e instanceof Error ? e.message : String(e)}`;
+        out.exceptions.push({ objectId: `${price}:${customer}`, reason });
+      }
     }
   }
   return out;
