@@ -340,12 +340,8 @@ export function snapshotReader(base: StripeReader, snap: BackfillSnapshot): Stri
       return base.latestChargeOf(pi);
     },
   };
-  // Metered billing is read from Stripe: the snapshot holds no prices or meters.
-  if (base.getPrice) reader.getPrice = (id) => base.getPrice!(id);
-  if (base.getMeter) reader.getMeter = (id) => base.getMeter!(id);
-  if (base.meterEventSummaries)
-    reader.meterEventSummaries = (meter, customer, start, end) =>
-      base.meterEventSummaries!(meter, customer, start, end);
+  // No price reads (`getPrice`): a backfill books without asking Stripe, so backfilled metered lines
+  // are ordinary lines and the usage accrual starts with the first metered invoice after it.
   return reader;
 }
 
