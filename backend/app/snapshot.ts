@@ -340,8 +340,6 @@ export function snapshotReader(base: StripeReader, snap: BackfillSnapshot): Stri
       return base.latestChargeOf(pi);
     },
   };
-  // No price reads (`getPrice`): a backfill books without asking Stripe, so backfilled metered lines
-  // are ordinary lines and the usage accrual starts with the first metered invoice after it.
   return reader;
 }
 

@@ -266,7 +266,7 @@ export async function invoiceFacts(
     return;
   }
   const finalized = await invoiceFinalizedFact(reader, invoice, out);
-  out.facts.push(finalized, ...(await usageBilledFacts(reader, finalized)));
+  out.facts.push(finalized, ...usageBilledFacts(finalized));
   fulfillmentFacts(invoice, out);
   if (st.voided_at) out.facts.push({ type: 'invoice_voided', invoice: invoice.id, at: st.voided_at });
   if (st.marked_uncollectible_at)

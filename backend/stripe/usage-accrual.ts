@@ -15,6 +15,7 @@ import { billsInArrears } from '../../shared/engine/usage.ts';
 import { normalizeCurrency, type Currency } from '../../shared/money.ts';
 import { isTransientFailure } from '../errors.ts';
 import { idOf, type StripeReader } from './reader.ts';
+import { isMeteredPrice } from './usage-facts.ts';
 
 /** A period end: its key (for messages) and the instant it ends (exclusive). */
 export interface PeriodEnd {
@@ -93,10 +94,9 @@ async function accrualAt(
   const { customer, price: priceId } = on;
   const notAccrued = `usage of ${customer} not accrued at the end of ${end.key}`;
   const price = await reader.getPrice!(priceId).catch((e: unknown) => (notFound(e) ? null : Promise.reject(e)));
-  if (!price) {
-    out.exceptions.push({ objectId: priceId, reason: `metered price ${priceId} is not in Stripe; ${notAccrued}` });
-    return null;
-  }
+  // A price Stripe no longer has cannot be told metered or not: nothing to accrue, nothing to say.
+  if (!price) return null;
+  if (!isMeteredPrice(price)) return null; // a licensed line billed in arrears, or a free one
   const meter = idOf(price.recurring?.meter);
   if (!meter) return null; // a legacy metered price without a billing meter: nothing to read
   const known = await reader.getMeter!(meter).catch((e: unknown) => (notFound(e) ? null : Promise.reject(e)));

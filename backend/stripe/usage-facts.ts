@@ -1,40 +1,36 @@
 /**
- * Metered invoice lines → `usage_billed` facts (docs/accounting.md, "Usage billed in arrears"):
- * a line whose price is metered (`recurring.usage_type = metered`) tells the usage accrual which
- * window the invoice bills, so the accrual of that window is trued up, and from when a customer
- * is on the price. Prices are read once per reader (memoised); a price Stripe no longer has is
- * not metered as far as the books can tell, and any other failure propagates (the event is retried).
+ * Invoice lines that may bill metered usage → `usage_billed` facts (docs/accounting.md, "Usage
+ * billed in arrears"). A subscription line (not a proration, not an invoice item) whose window
+ * had ended when the invoice was finalized bills in arrears; a zero line whose window is still
+ * running is Stripe's first invoice of a metered price. Either tells the usage accrual which window
+ * an invoice billed and from when a customer is on the price. The mapping cannot tell a metered
+ * price from a licensed one without asking Stripe (a line names only its price), and the booking
+ * of a backfill asks Stripe nothing, so the accrual reads the price at the period end and skips
+ * prices that are not metered; for them these facts book nothing.
  */
-import type Stripe from 'stripe';
-import { AccrueError } from '../../shared/errors.ts';
 import type { InvoiceFinalizedFact, UsageBilledFact } from '../../shared/engine/facts.ts';
-import type { StripeReader } from './reader.ts';
+import type Stripe from 'stripe';
 
 /** Whether a price bills metered usage. */
 export function isMeteredPrice(price: Stripe.Price): boolean {
   return price.recurring?.usage_type === 'metered';
 }
 
-/** The `usage_billed` facts of a finalized invoice: one per line on a metered price. */
-export async function usageBilledFacts(
-  reader: StripeReader,
-  invoice: InvoiceFinalizedFact,
-): Promise<UsageBilledFact[]> {
-  const getPrice = reader.getPrice?.bind(reader);
-  if (!getPrice || !invoice.customer) return [];
+/** The `usage_billed` facts of a finalized invoice. */
+export function usageBilledFacts(invoice: InvoiceFinalizedFact): UsageBilledFact[] {
+  const customer = invoice.customer;
+  if (!customer) return [];
   const out: UsageBilledFact[] = [];
   for (const line of invoice.lines) {
     if (!line.price || line.proration || line.invoiceItem) continue;
-    const price = await getPrice(line.price).catch((e: unknown) => {
-      if (e instanceof AccrueError && e.code === 'not_found') return null;
-      throw e;
-    });
-    if (!price || !isMeteredPrice(price)) continue;
+    const inArrears = line.periodEnd <= invoice.at && line.periodEnd > line.periodStart;
+    const runningZero = line.amountMinor === 0n && line.periodEnd > invoice.at;
+    if (!inArrears && !runningZero) continue;
     out.push({
       type: 'usage_billed',
       invoice: invoice.invoice,
       invoiceLine: line.id,
-      customer: invoice.customer,
+      customer,
       price: line.price,
       product: line.product,
       periodStart: line.periodStart,
