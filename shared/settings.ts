@@ -241,6 +241,8 @@ export const TenantSettingsSchema = z.strictObject({
     .default('UTC'),
   amortization: z.enum(AMORTIZATION_METHODS).default('by_time'),
   catch_up: z.boolean().default(true),
+  /** Accrue usage reported to billing meters but not invoiced yet at each period end (trued up by the invoice). */
+  accrue_unbilled_usage: z.boolean().default(true),
   discounts_as_contra: z.boolean().default(false),
   recover_as_gains: z.boolean().default(true),
   /** Present bad debt as an implicit price concession (contra revenue) instead of a credit-loss expense. */

@@ -19,6 +19,7 @@
  */
 import { releaseOpeningSchedules } from './imports/opening-release.ts';
 import { postRevaluations } from './revaluation.ts';
+import { accrueUnbilledUsage } from './usage-accrual.ts';
 import type Stripe from 'stripe';
 import pg from 'pg';
 import { AccrueError, isAccrueError } from '../../shared/errors.ts';
@@ -521,6 +522,8 @@ export async function releaseThrough(
   through: LocalDate,
 ): Promise<{ aggregates: number; posted: number }> {
   const tenant = await getTenantById(deps.db, tenantId);
+  const before = await releasedThrough(deps.db, tenantId);
+  if (through > before) await accrueUnbilledUsage(deps.db, tenant, deps.readerFor(tenant), before, through);
   const all = await deps.db
     .selectFrom('stripe_facts')
     .select('aggregate')

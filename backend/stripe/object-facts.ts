@@ -22,6 +22,7 @@ import type {
   ShippingFact,
 } from '../../shared/engine/facts.ts';
 import { disputeDirectionsOf, isFeeTransaction, type DisputeDirection } from './dispute-shapes.ts';
+import { usageBilledFacts } from './usage-facts.ts';
 import type { StripeReader } from './reader.ts';
 import type { MappingResult } from './mapping.ts';
 import { chargedMinor, matchedInvoiceOf } from './charge-invoice.ts';
@@ -284,7 +285,7 @@ export async function invoiceFacts(
     return;
   }
   const finalized = await invoiceFinalizedFact(reader, invoice, out);
-  out.facts.push(finalized);
+  out.facts.push(finalized, ...usageBilledFacts(finalized));
   // The balance applied may be stored value: the customer's balance transactions say.
   if (finalized.customer && finalized.endingBalanceMinor !== finalized.startingBalanceMinor)
     await storedValueOfInvoice(reader, finalized.customer, invoice.id, out);

@@ -50,7 +50,21 @@ export interface StripeReader {
   getCreditBalanceTransaction(id: string): Promise<Stripe.Billing.CreditBalanceTransaction>;
   /** Every credit balance transaction of one grant (its customer's, filtered by grant). */
   listCreditBalanceTransactions(customer: string, grant: string): Promise<Stripe.Billing.CreditBalanceTransaction[]>;
+  /** A price with its `tiers` (metered billing; a reader without it books no usage). */
+  getPrice?(id: string): Promise<Stripe.Price>;
+  /** A billing meter (`not_found` for a meter Stripe does not know). */
+  getMeter?(id: string): Promise<Stripe.Billing.Meter>;
+  /** Every event summary of a meter for one customer over `[start, end)` (minute-aligned instants), all pages. */
+  meterEventSummaries?(
+    meter: string,
+    customer: string,
+    start: number,
+    end: number,
+  ): Promise<Stripe.Billing.MeterEventSummary[]>;
 }
+
+/** Most meter event summaries read for one customer and window (one per window without grouping). */
+export const METER_SUMMARIES_MAX = 10_000;
 
 // ---------------------------------------------------------------------------------------------
 // Limits.
@@ -417,6 +431,7 @@ export function createStripeReader(stripe: Stripe, account: string, opts: RetryO
         ),
       ),
     ...creditReads(stripe, reads, requestOptions),
+    ...meterReads(stripe, requestOptions, reads),
   };
   return reader;
 }
@@ -461,6 +476,36 @@ function creditReads(
       cached(`credit_balance_transaction:${id}`, () =>
         call('billing.credit_balance_transaction', id, () =>
           stripe.billing.creditBalanceTransactions.retrieve(id, {}, requestOptions),
+        ),
+      ),
+  };
+}
+
+/** The reads metered billing needs (prices with tiers, meters, meter event summaries), memoised like the rest. */
+function meterReads(
+  stripe: Stripe,
+  requestOptions: Stripe.RequestOptions,
+  reads: AccountReads,
+): Required<Pick<StripeReader, 'getPrice' | 'getMeter' | 'meterEventSummaries'>> {
+  const cached = reads.cached.bind(reads);
+  const call = reads.call.bind(reads);
+  return {
+    getPrice: (id) =>
+      cached(`price:${id}`, () =>
+        call('price', id, () => stripe.prices.retrieve(id, { expand: ['tiers'] }, requestOptions)),
+      ),
+    getMeter: (id) =>
+      cached(`meter:${id}`, () =>
+        call('billing.meter', id, () => stripe.billing.meters.retrieve(id, {}, requestOptions)),
+      ),
+    meterEventSummaries: (meter, customer, start, end) =>
+      cached(`meter_summaries:${meter}:${customer}:${start}:${end}`, () =>
+        reads.listAll('billing.meter_event_summary', METER_SUMMARIES_MAX, (page) =>
+          stripe.billing.meters.listEventSummaries(
+            meter,
+            { customer, start_time: start, end_time: end, ...page },
+            requestOptions,
+          ),
         ),
       ),
   };

@@ -27,6 +27,7 @@ import { bookInvoice } from './invoice.ts';
 import { entryKindRank } from './order.ts';
 import { bookPayout } from './payments.ts';
 import { bookInvoiceItem } from './pending-items.ts';
+import { bookUsage } from './usage.ts';
 
 export function runAggregate(context: EngineContext, key: string, facts: Fact[]): EngineResult {
   const book: AggregateBook = { context, key, entries: [], schedules: [], exceptions: [] };
@@ -52,6 +53,7 @@ function bookFacts(book: AggregateBook, facts: Fact[]): void {
   if (grant) return bookCreditGrant(book, grant, facts);
   const balance = facts.filter((f): f is CustomerBalanceFact => f.type === 'customer_balance_txn');
   if (balance.length > 0) return bookStoredValue(book, balance);
+  if (facts.some((f) => f.type === 'usage_accrual' || f.type === 'usage_billed')) return bookUsage(book, facts);
   for (const fact of facts) {
     if (fact.type === 'payout_paid' || fact.type === 'payout_failed') bookPayout(book, fact, facts);
     else if (fact.type === 'invoice_item') bookInvoiceItem(book, fact);

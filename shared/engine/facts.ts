@@ -382,6 +382,51 @@ export function storedValueAggregate(customer: string): string {
   return `sv:${customer}`;
 }
 
+/**
+ * A metered invoice line (its price has `recurring.usage_type = metered`): what the invoice that
+ * bills a customer's usage says, so the usage accrued for the same window is trued up
+ * (docs/accounting.md, "Usage billed in arrears"). `periodEnd <= at` marks a line billed in
+ * arrears; a line whose window is still running (Stripe's zero first invoice) only tells the
+ * accrual job that the customer is on the price from `periodStart`.
+ */
+export interface UsageBilledFact {
+  type: 'usage_billed';
+  invoice: string;
+  invoiceLine: string;
+  customer: string;
+  price: string;
+  product: string | null;
+  periodStart: number;
+  periodEnd: number;
+  /** The invoice's finalization instant. */
+  at: number;
+}
+
+/**
+ * Usage reported to a billing meter and not invoiced at a period end (`at`, the instant the
+ * period ends): the meter's event summaries from `periodStart` (where the last invoice left off)
+ * to `at`, valued at the price in force. Cumulative over the billing window, so the accrual of
+ * a later period end books only the increase.
+ */
+export interface UsageAccrualFact {
+  type: 'usage_accrual';
+  customer: string;
+  price: string;
+  product: string | null;
+  meter: string;
+  periodStart: number;
+  at: number;
+  /** Summed `aggregated_value` of the meter's summaries (a decimal string). */
+  quantity: string;
+  amountMinor: bigint;
+  currency: Currency;
+}
+
+/** The aggregate of one customer's usage on one price in one billing window. */
+export function usageAggregateKey(customer: string, price: string, periodStart: number): string {
+  return `usage:${customer}:${price}:${periodStart}`;
+}
+
 export type Fact =
   | InvoiceFinalizedFact
   | CreditGrantFact
@@ -401,7 +446,9 @@ export type Fact =
   | InvoiceItemFact
   | FulfillmentFact
   | ApplicationFeeFact
-  | ApplicationFeeRefundFact;
+  | ApplicationFeeRefundFact
+  | UsageBilledFact
+  | UsageAccrualFact;
 
 export type FactType = Fact['type'];
 
@@ -452,6 +499,10 @@ export function factKey(fact: Fact): string {
       return `credit_grant_sale:${fact.grant}`;
     case 'customer_balance_txn':
       return `customer_balance_txn:${fact.transaction}`;
+    case 'usage_billed':
+      return `usage_billed:${fact.invoice}:${fact.invoiceLine}`;
+    case 'usage_accrual':
+      return `usage_accrual:${fact.customer}:${fact.price}:${fact.periodStart}:${fact.at}`;
   }
 }
 
@@ -493,6 +544,9 @@ export function aggregateKeyOf(fact: Fact): string {
       return fact.invoice;
     case 'customer_balance_txn':
       return storedValueAggregate(fact.customer);
+    case 'usage_billed':
+    case 'usage_accrual':
+      return usageAggregateKey(fact.customer, fact.price, fact.periodStart);
   }
 }
 

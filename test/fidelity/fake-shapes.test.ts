@@ -20,6 +20,8 @@ import {
 } from './compare.ts';
 
 const KEY = 'sk_test_fidelity_000000';
+/** Where the meter summaries crawled start: the sample business's first day, 2025-05-01. */
+const SUMMARY_START = 1_746_057_600;
 const T0 = 1_760_000_000;
 const present = referencePath() !== null;
 if (!present) console.warn(`SKIPPED: Stripe's example objects are absent (expected at ${REFERENCE_PATH})`);
@@ -31,6 +33,7 @@ if (!present) console.warn(`SKIPPED: Stripe's example objects are absent (expect
  * - dispute.intended_submission_method, dispute.network_reason_code: endive additions.
  * - charge.transfer: the transfer a destination charge made (an includable field the example omits).
  * - event.account, event.context: Connect events name the connected account.
+ * - price.tiers: a tiered price's tiers (includable: Stripe serves them with `expand[]=tiers`).
  */
 const BEYOND_EXAMPLES = [
   'charge.transfer',
@@ -39,6 +42,7 @@ const BEYOND_EXAMPLES = [
   'event.account',
   'event.context',
   'invoice.amount_paid_off_stripe',
+  'price.tiers',
 ];
 
 /** Resources the fake must serve at least once here, so no comparison is vacuous. */
@@ -47,6 +51,8 @@ const SERVED_TYPES = [
   'balance_transaction',
   'billing.credit_balance_transaction',
   'billing.credit_grant',
+  'billing.meter',
+  'billing.meter_event_summary',
   'charge',
   'credit_note',
   'credit_note_line_item',
@@ -113,6 +119,18 @@ async function crawl(acct: string): Promise<JsonObject[]> {
     }
   }
   served.push(...(await listAll('/v1/billing/credit_grants', acct)));
+  // Billing meters, and each meter's event summaries for the metered customers over 400 days, by day.
+  const meters = await listAll('/v1/billing/meters', acct);
+  served.push(...meters);
+  const customers = served
+    .filter((o) => o.object === 'customer' && String(o.name).startsWith('Metered'))
+    .map((o) => o.id as string);
+  for (const meter of meters)
+    for (const customer of customers) {
+      const window = `customer=${customer}&start_time=${SUMMARY_START}&end_time=${SUMMARY_START + 400 * 86_400}&value_grouping_window=day`;
+      const summaries = await listAll(`/v1/billing/meters/${meter.id as string}/event_summaries?${window}`, acct);
+      served.push(...summaries.filter((s) => s.aggregated_value !== 0));
+    }
   return served;
 }
 
@@ -200,6 +218,48 @@ describe.skipIf(!present)("the Stripe fake against Stripe's own example objects"
       source_transaction: charge.id,
     });
     expect((transfer.reversals as JsonObject).url).toBe(`/v1/transfers/${transfer.id as string}/reversals`);
+  });
+
+  it("serves meter event summaries a page at a time, and Stripe's error envelope for an unknown meter", async () => {
+    const customer = servedBusiness.find((o) => o.object === 'customer' && String(o.name).startsWith('Metered'))!;
+    const window = `customer=${customer.id as string}&start_time=${SUMMARY_START}&end_time=${SUMMARY_START + 400 * 86_400}`;
+    const first = await get(
+      `/v1/billing/meters/mtr_api_calls/event_summaries?${window}&value_grouping_window=day&limit=3`,
+      account,
+    );
+    expect(first).toMatchObject({ object: 'list', has_more: true });
+    const data = first.data as JsonObject[];
+    expect(data).toHaveLength(3);
+    const next = await get(
+      `/v1/billing/meters/mtr_api_calls/event_summaries?${window}&value_grouping_window=day&limit=3&starting_after=${data[2]!.id as string}`,
+      account,
+    );
+    expect((next.data as JsonObject[])[0]!.start_time).toBe((data[2]!.start_time as number) - 86_400);
+    const whole = await get(`/v1/billing/meters/mtr_api_calls/event_summaries?${window}`, account);
+    const byDay = await listAll(
+      `/v1/billing/meters/mtr_api_calls/event_summaries?${window}&value_grouping_window=day`,
+      account,
+    );
+    expect((whole.data as JsonObject[])[0]!.aggregated_value).toBe(
+      byDay.reduce((sum, s) => sum + (s.aggregated_value as number), 0),
+    );
+    const res = await fetch(`${fake.url}/v1/billing/meters/mtr_nope/event_summaries?${window}`, {
+      headers: { Authorization: `Bearer ${KEY}`, 'Stripe-Account': account },
+    });
+    expect(res.status).toBe(404);
+    expect(await res.json()).toMatchObject({
+      error: {
+        type: 'invalid_request_error',
+        code: 'resource_missing',
+        param: 'id',
+        message: "No such billing.meter: 'mtr_nope'",
+      },
+    });
+    const unaligned = await fetch(
+      `${fake.url}/v1/billing/meters/mtr_api_calls/event_summaries?customer=${customer.id as string}&start_time=${SUMMARY_START + 1}&end_time=${SUMMARY_START + 86_400}`,
+      { headers: { Authorization: `Bearer ${KEY}`, 'Stripe-Account': account } },
+    );
+    expect(unaligned.status).toBe(400);
   });
 
   describe('a fake that drifts fails', () => {

@@ -7,7 +7,9 @@
 import { ROLE_INFO } from '../../shared/accounts.ts';
 import { runEngine } from '../../shared/engine/index.ts';
 import { revalueEntries } from '../../shared/engine/revaluation.ts';
-import type { Fact } from '../../shared/engine/facts.ts';
+import type { Fact, UsageBilledFact } from '../../shared/engine/facts.ts';
+import { periodEndsBetween } from '../../backend/app/usage-accrual.ts';
+import { unbilledUsageFacts } from '../../backend/stripe/usage-accrual.ts';
 import type { EntryDraft, LocalDate } from '../../shared/journal.ts';
 import { formatMinor } from '../../shared/money.ts';
 import { periodCalendar } from '../../shared/periods.ts';
@@ -55,8 +57,19 @@ export async function replayPure(lines: unknown[], settingsInput: unknown, throu
   const settings = TenantSettingsSchema.parse(settingsInput ?? {});
   const { facts } = await collectScenarioFacts(lines);
   const until = through ?? defaultThrough(lines, settings);
+  facts.push(...(await usageAccruals(lines, settings, facts, until)));
   const entries = runEngine({ settings, facts, through: until }).entries;
   return [...entries, ...revalueEntries(entries, settings, until).entries];
+}
+
+/** The release's period-end usage accruals, as the database pipeline stores them (backend/app/usage-accrual.ts). */
+async function usageAccruals(lines: unknown[], settings: TenantSettings, facts: Fact[], through: LocalDate) {
+  const billed = facts.filter((f): f is UsageBilledFact => f.type === 'usage_billed');
+  if (!settings.accrue_unbilled_usage || !billed.length) return [];
+  const earliest = Math.min(...billed.map((f) => f.at));
+  const ends = periodEndsBetween(settings, '0000-01-01', through, earliest);
+  const outcome = await unbilledUsageFacts(createMemoryReader(lines), billed, ends, settings.functional_currency);
+  return outcome.facts;
 }
 
 function csvField(v: string): string {

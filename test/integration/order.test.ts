@@ -66,6 +66,12 @@ describe('each golden scenario, one drain per event', () => {
     );
   });
 
+  it('covers usage billed in arrears and unbilled usage accrued at period ends then trued up', () => {
+    expect(SCENARIOS).toEqual(
+      expect.arrayContaining(['usage-metered-arrears-catch-up', 'usage-unbilled-accrual-true-up']),
+    );
+  });
+
   SCENARIOS.forEach((name, i) => {
     it(`books the in-order journal in reverse and shuffled order, and as live: ${name}`, async () => {
       const lines = goldenLines([name]);

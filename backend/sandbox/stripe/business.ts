@@ -21,6 +21,7 @@ import { createCatalogue } from './business/catalogue.ts';
 import { addCreditsAndGiftCards, CREDIT_PRODUCT_RULES } from './business/credits.ts';
 import { simulateCustomers } from './business/customers.ts';
 import { openDisputes } from './business/disputes.ts';
+import { simulateMeteredCustomers } from './business/metered.ts';
 import { payOut } from './business/payouts.ts';
 import { addMonths } from './business/shape.ts';
 import { Simulation } from './business/simulation.ts';
@@ -94,6 +95,7 @@ export function generateBusiness(options: BusinessOptions = {}): SampleBusiness 
   createCatalogue(sim);
   const paidCharges = simulateCustomers(sim, customersWanted);
   openDisputes(sim, paidCharges);
+  simulateMeteredCustomers(sim);
   payOut(sim);
   addCreditsAndGiftCards(sim);
 

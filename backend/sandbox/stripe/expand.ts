@@ -8,6 +8,7 @@ const OPTIONAL_EXPANDABLE: Readonly<Record<string, ReadonlySet<string>>> = {
   refund: new Set(['failure_balance_transaction']),
   payout: new Set(['failure_balance_transaction']),
   charge: new Set(['transfer']), // only destination charges have one
+  price: new Set(['tiers']), // includable: only tiered prices have tiers to include
 };
 
 /**

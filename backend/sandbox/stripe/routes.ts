@@ -6,6 +6,7 @@
 import { idOf } from '../../stripe/reader.ts';
 import { invalid, noSuch, type FakeApiError } from './errors.ts';
 import { listCollection, listLines, retrieve } from './listing.ts';
+import { meterRoute } from './meters.ts';
 import type { Params } from './params.ts';
 import { EMBEDDED_SUBLISTS, type StripeObjectStore } from './store.ts';
 
@@ -99,6 +100,7 @@ export function route(
   if (method !== 'GET') throw unrecognized();
   const segments = path.split('/').slice(1).map(decodeURIComponent);
   if (segments[0] !== 'v1') throw unrecognized();
+  if (segments[1] === 'billing') return meterRoute(store, segments, params, path, account) ?? throwIt(unrecognized());
   const [, collection, id, sub, subId, ...extra] = segments;
   if (collection === 'billing') {
     const segmentsOf = { collection: id, id: sub, rest: subId !== undefined || extra.length > 0 };
@@ -127,4 +129,8 @@ export function route(
     return childRoute(store, account, { type, id }, child, params, path);
   }
   throw unrecognized();
+}
+
+function throwIt(error: FakeApiError): never {
+  throw error;
 }

@@ -4,6 +4,7 @@
  * (`server.ts`) serves from the same store, so the fake and the memory reader cannot drift apart.
  */
 import Stripe from 'stripe';
+import { storeMeterReads } from './meters.ts';
 import { AccrueError } from '../../../shared/errors.ts';
 import {
   EMBEDDED_LINES_MAX,
@@ -402,6 +403,7 @@ export function createStoreReader(store: StripeObjectStore, account: string): St
         .map((t) => store.render(account, t)) as unknown as Stripe.Billing.CreditBalanceTransaction[],
     getCreditBalanceTransaction: async (id) =>
       must('billing.credit_balance_transaction', id) as unknown as Stripe.Billing.CreditBalanceTransaction,
+    ...storeMeterReads(store, account),
   };
   return reader;
 }
