@@ -30,6 +30,7 @@ export const ACCOUNT_ROLES = [
   'other_loss',
   'excluded',
   'shipping',
+  'connected_payable',
 ] as const;
 
 export type AccountRole = (typeof ACCOUNT_ROLES)[number];
@@ -195,6 +196,12 @@ export const ROLE_INFO: Record<AccountRole, RoleInfo> = {
     normal: -1,
     defaultName: 'Shipping Revenue',
     qbo: { type: 'Income', subType: 'OtherPrimaryIncome' },
+  },
+  connected_payable: {
+    kind: 'liability',
+    normal: -1,
+    defaultName: 'Due to Connected Accounts',
+    qbo: { type: 'Other Current Liability', subType: 'OtherCurrentLiabilities' },
   },
 };
 

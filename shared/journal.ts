@@ -31,6 +31,9 @@ export type EntryKind =
   | 'manual'
   | 'application_fee'
   | 'application_fee_refund'
+  | 'transfer'
+  | 'transfer_reversal'
+  | 'connect_share'
   | 'reversal';
 
 export interface LineDraft {

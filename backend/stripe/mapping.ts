@@ -13,6 +13,7 @@ import { normalizeCurrency } from '../../shared/money.ts';
 import type { Fact } from '../../shared/engine/facts.ts';
 import type { StripeReader } from './reader.ts';
 import { applicationFeeFacts } from './connect-facts.ts';
+import { transferFacts } from './transfer-facts.ts';
 import { invoiceItemFacts } from './invoice-item-facts.ts';
 
 import {
@@ -60,6 +61,9 @@ export const HANDLED_EVENT_TYPES: readonly string[] = [
   'invoiceitem.created',
   'application_fee.created',
   'application_fee.refunded',
+  'transfer.created',
+  'transfer.updated',
+  'transfer.reversed',
 ];
 
 export interface MappingException {
@@ -145,6 +149,11 @@ async function mapEvent(
     case 'application_fee.created':
     case 'application_fee.refunded':
       await applicationFeeFacts(reader, obj as unknown as Stripe.ApplicationFee, out);
+      break;
+    case 'transfer.created':
+    case 'transfer.updated':
+    case 'transfer.reversed':
+      await transferFacts(reader, obj as unknown as Stripe.Transfer, out);
       break;
     case 'invoice.updated':
       // Drafts are updated often and book nothing; only a finalized invoice has facts to report.

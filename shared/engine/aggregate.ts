@@ -17,6 +17,7 @@ import { bookInvoice } from './invoice.ts';
 import { entryKindRank } from './order.ts';
 import { bookPayout } from './payments.ts';
 import { bookInvoiceItem } from './pending-items.ts';
+import { bookStandaloneTransfer } from './transfers.ts';
 
 export function runAggregate(context: EngineContext, key: string, facts: Fact[]): EngineResult {
   const book: AggregateBook = { context, key, entries: [], schedules: [], exceptions: [] };
@@ -43,6 +44,8 @@ function bookFacts(book: AggregateBook, facts: Fact[]): void {
     else if (fact.type === 'invoice_item') bookInvoiceItem(book, fact);
     else if (fact.type === 'application_fee') bookApplicationFee(book, fact, facts);
     else if (fact.type === 'application_fee_refund' && facts.some((f) => f.type === 'application_fee')) continue;
+    else if (fact.type === 'transfer' && !fact.charge) bookStandaloneTransfer(book, fact, facts);
+    else if (fact.type === 'transfer_reversal' && !fact.charge && facts.some((f) => f.type === 'transfer')) continue;
     else addException(book, book.key, factKey(fact), waitingReason(fact));
   }
 }
@@ -67,6 +70,11 @@ function waitingReason(fact: Fact): string {
       return `dispute ${fact.dispute} concerns ${fact.invoice ?? fact.charge}, which is not in the books yet`;
     case 'application_fee_refund':
       return `refund ${fact.refund} of application fee ${fact.fee}: the fee is not in the books yet`;
+    case 'transfer':
+    case 'transfer_reversal':
+      return fact.charge
+        ? `${fact.type.replace('_', ' ')} ${fact.type === 'transfer' ? fact.transfer : fact.reversal} belongs to charge ${fact.charge}${fact.invoice ? ` of invoice ${fact.invoice}` : ''}, which is not in the books yet`
+        : `transfer reversal ${fact.type === 'transfer_reversal' ? fact.reversal : ''}: its transfer is not in the books yet`;
     default:
       return (
         `${fact.type} for ${aggregateKeyOf(fact)} arrived before the invoice was finalized; ` +

@@ -14,6 +14,7 @@ import * as m0011 from './0011_tenant_keys.ts';
 import * as m0020 from './0020_fx_rates.ts';
 import * as m0021 from './0021_account_id_length.ts';
 import * as m0030 from './0030_account_roles.ts';
+import * as m0043 from './0043_connected_payable.ts';
 
 export const migrations: Record<string, Migration> = {
   '0001_ledger': m0001,
@@ -30,4 +31,5 @@ export const migrations: Record<string, Migration> = {
   '0020_fx_rates': m0020,
   '0021_account_id_length': m0021,
   '0030_account_roles': m0030,
+  '0043_connected_payable': m0043,
 };
