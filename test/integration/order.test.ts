@@ -47,6 +47,19 @@ describe('each golden scenario, one drain per event', () => {
     );
   });
 
+  it("covers a Connect platform's transfers: separate charge and transfer, destination charges agent and gross, a refund with its reversal and fee refund", () => {
+    expect(SCENARIOS).toEqual(
+      expect.arrayContaining([
+        'connect-separate-charge-transfer',
+        'connect-destination-charge-agent',
+        'connect-destination-charge-gross',
+        'connect-destination-charge-invoice-agent',
+        'connect-destination-charge-refund',
+        'connect-destination-charge-refund-gross',
+      ]),
+    );
+  });
+
   SCENARIOS.forEach((name, i) => {
     it(`books the in-order journal in reverse and shuffled order, and as live: ${name}`, async () => {
       const lines = goldenLines([name]);
