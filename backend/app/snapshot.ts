@@ -298,6 +298,7 @@ export function snapshotReader(base: StripeReader, snap: BackfillSnapshot): Stri
     getCreditNote: byId('credit_note', (id) => base.getCreditNote(id)),
     getDispute: byId('dispute', (id) => base.getDispute(id)),
     getPayout: byId('payout', (id) => base.getPayout(id)),
+    ...(base.getTransfer ? { getTransfer: (id: string) => base.getTransfer!(id) } : {}),
     getInvoiceItem: byId('invoiceitem', (id) => base.getInvoiceItem(id)),
     getCustomerBalanceTransaction: (customer, id) => base.getCustomerBalanceTransaction(customer, id),
     recentInvoicesOfCustomer: (customer, before) => base.recentInvoicesOfCustomer(customer, before),

@@ -13,7 +13,7 @@ import { normalizeCurrency } from '../../shared/money.ts';
 import type { Fact } from '../../shared/engine/facts.ts';
 import type { StripeReader } from './reader.ts';
 import { applicationFeeFacts } from './connect-facts.ts';
-import { transferFacts } from './transfer-facts.ts';
+import { refundedTransferFacts, transferFacts } from './transfer-facts.ts';
 import { invoiceItemFacts } from './invoice-item-facts.ts';
 
 import {
@@ -191,6 +191,7 @@ async function mapEvent(
         const id = idOf(r);
         if (id) await refundFacts(reader, id, out);
       }
+      await refundedTransferFacts(reader, out);
       break;
     }
     case 'charge.refund.updated':
@@ -198,6 +199,7 @@ async function mapEvent(
     case 'refund.updated':
     case 'refund.failed':
       await refundFacts(reader, objectId, out);
+      await refundedTransferFacts(reader, out);
       break;
     case 'credit_note.created':
     case 'credit_note.updated':

@@ -36,6 +36,11 @@ export interface StripeReader {
   getPayout(id: string): Promise<Stripe.Payout>;
   getInvoiceItem(id: string): Promise<Stripe.InvoiceItem>;
   getCustomerBalanceTransaction(customer: string, id: string): Promise<Stripe.CustomerBalanceTransaction>;
+  /**
+   * A transfer with its first page of reversals embedded (a Connect platform's). Optional: a
+   * reader without it books a refund's transfer reversals from their own `transfer.reversed` event.
+   */
+  getTransfer?(id: string): Promise<Stripe.Transfer>;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -380,6 +385,8 @@ export function createStripeReader(stripe: Stripe, account: string, opts: RetryO
       cached(`dispute:${id}`, () => call('dispute', id, () => stripe.disputes.retrieve(id, {}, requestOptions))),
     getPayout: (id) =>
       cached(`payout:${id}`, () => call('payout', id, () => stripe.payouts.retrieve(id, {}, requestOptions))),
+    getTransfer: (id) =>
+      cached(`transfer:${id}`, () => call('transfer', id, () => stripe.transfers.retrieve(id, {}, requestOptions))),
     getInvoiceItem: (id) =>
       cached(`invoiceitem:${id}`, () =>
         call('invoiceitem', id, () => stripe.invoiceItems.retrieve(id, {}, requestOptions)),

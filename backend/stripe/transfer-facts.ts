@@ -31,8 +31,19 @@ export async function transferFacts(
       `${transfer.id} is in "${transfer.currency}", which is not an ISO 4217 currency; not booked`,
     );
   }
+  const funding = await fundingOf(reader, transfer, out);
+  await transferObjectFacts(reader, transfer, funding, out);
+}
+
+/** The facts of a transfer whose charge and invoice are known: the transfer and each listed reversal. */
+async function transferObjectFacts(
+  reader: StripeReader,
+  transfer: Stripe.Transfer,
+  funding: { charge: string | null; invoice: string | null },
+  out: MappingResult,
+): Promise<void> {
+  const { charge, invoice } = funding;
   const currency = normalizeCurrency(transfer.currency);
-  const { charge, invoice } = await fundingOf(reader, transfer, out);
   const listed = transfer.reversals?.data ?? [];
   if (transfer.reversals?.has_more) {
     out.exceptions.push({
@@ -92,5 +103,24 @@ async function fundingOf(
       reason: `transfer ${transfer.id} was funded from charge ${charge}, which Stripe cannot find; booked as a transfer that names no charge`,
     });
     return { charge: null, invoice: null };
+  }
+}
+
+/**
+ * The transfers of the destination charges refunded in `out`, as they are now: a refund with
+ * `reverse_transfer` is made with its transfer reversal in one request, so the refund is booked
+ * knowing what the connected account gave back, whichever event is processed first.
+ */
+export async function refundedTransferFacts(reader: StripeReader, out: MappingResult): Promise<void> {
+  if (!reader.getTransfer) return;
+  const seen = new Set<string>();
+  for (const fact of [...out.facts]) {
+    if (fact.type !== 'refund' || seen.has(fact.charge)) continue;
+    seen.add(fact.charge);
+    const transferId = idOf((await reader.getCharge(fact.charge)).transfer);
+    if (!transferId) continue;
+    const transfer = await reader.getTransfer(transferId);
+    if (idOf(transfer.source_transaction) !== fact.charge || !isKnownCurrency(transfer.currency)) continue;
+    await transferObjectFacts(reader, transfer, { charge: fact.charge, invoice: fact.invoice }, out);
   }
 }

@@ -365,6 +365,7 @@ export function createStoreReader(store: StripeObjectStore, account: string): St
       ),
     getDispute: async (id) => must('dispute', id) as unknown as Stripe.Dispute,
     getPayout: async (id) => must('payout', id) as unknown as Stripe.Payout,
+    getTransfer: async (id) => must('transfer', id) as unknown as Stripe.Transfer,
     getInvoiceItem: async (id) => {
       const item = must('invoiceitem', id);
       coerceDecimalFields(item, LINE_ITEM_DECIMALS);
