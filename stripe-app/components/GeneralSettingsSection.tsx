@@ -218,17 +218,11 @@ function SettingsFields({
         disabled={readOnly}
         onChange={(e) => set({ bad_debt_as_contra: e.target.checked })}
       />
-      <Select
-        name="connect_revenue"
-        label="Connect platform revenue"
-        description="Agent: only what the platform keeps is revenue; gross: the whole charge, transfers as a cost."
+      <ConnectRevenueSelect
         value={draft.connect_revenue}
-        disabled={readOnly}
-        onChange={(e) => set({ connect_revenue: e.target.value as Draft['connect_revenue'] })}
-      >
-        <option value="agent">Agent: revenue is what the platform keeps</option>
-        <option value="gross">Gross: the customer's amount, transfers as a cost</option>
-      </Select>
+        readOnly={readOnly}
+        onChange={(connect_revenue) => set({ connect_revenue })}
+      />
       <Select
         name="close_mode"
         label="Closing months"
@@ -250,5 +244,26 @@ function SettingsFields({
         />
       ) : null}
     </>
+  );
+}
+
+/** How a Connect platform presents destination charges and transfers (docs/accounting.md §3). */
+function ConnectRevenueSelect(props: {
+  value: Draft['connect_revenue'];
+  readOnly: boolean;
+  onChange: (value: Draft['connect_revenue']) => void;
+}) {
+  return (
+    <Select
+      name="connect_revenue"
+      label="Connect platform revenue"
+      description="Agent: only what the platform keeps is revenue; gross: the whole charge, transfers as a cost."
+      value={props.value}
+      disabled={props.readOnly}
+      onChange={(e) => props.onChange(e.target.value as Draft['connect_revenue'])}
+    >
+      <option value="agent">Agent: revenue is what the platform keeps</option>
+      <option value="gross">Gross: the customer&apos;s amount, transfers as a cost</option>
+    </Select>
   );
 }
