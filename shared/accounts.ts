@@ -35,6 +35,7 @@ export const ACCOUNT_ROLES = [
   'stored_value',
   'breakage',
   'escheat_liability',
+  'connected_payable',
 ] as const;
 
 export type AccountRole = (typeof ACCOUNT_ROLES)[number];
@@ -229,6 +230,12 @@ export const ROLE_INFO: Record<AccountRole, RoleInfo> = {
     kind: 'liability',
     normal: -1,
     defaultName: 'Unclaimed Property Payable',
+    qbo: { type: 'Other Current Liability', subType: 'OtherCurrentLiabilities' },
+  },
+  connected_payable: {
+    kind: 'liability',
+    normal: -1,
+    defaultName: 'Due to Connected Accounts',
     qbo: { type: 'Other Current Liability', subType: 'OtherCurrentLiabilities' },
   },
 };

@@ -33,6 +33,9 @@ export type EntryKind =
   | 'application_fee_refund'
   | 'credits_applied'
   | 'breakage'
+  | 'transfer'
+  | 'transfer_reversal'
+  | 'connect_share'
   | 'reversal';
 
 export interface LineDraft {

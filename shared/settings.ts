@@ -247,6 +247,12 @@ export const TenantSettingsSchema = z.strictObject({
   recover_as_gains: z.boolean().default(true),
   /** Present bad debt as an implicit price concession (contra revenue) instead of a credit-loss expense. */
   bad_debt_as_contra: z.boolean().default(false),
+  /**
+   * A Connect platform's destination charges and separate charges and transfers: `agent` (its
+   * revenue is what it keeps; the connected account's share is owed to it, never revenue) or
+   * `gross` (the customer's amount is revenue, the transfer a cost).
+   */
+  connect_revenue: z.enum(['agent', 'gross']).default('agent'),
   close_policy: ClosePolicySchema.default({ mode: 'manual', days_after_period_end: 5 }),
   period_calendar: PeriodCalendarSchema.default({ type: 'monthly' }),
   posting_mode: z.enum(['summary', 'detailed']).default('summary'),

@@ -301,6 +301,7 @@ export function snapshotReader(base: StripeReader, snap: BackfillSnapshot): Stri
     ...(base.payoutBalanceTransactions
       ? { payoutBalanceTransactions: (payout: string) => base.payoutBalanceTransactions!(payout) }
       : {}),
+    ...(base.getTransfer ? { getTransfer: (id: string) => base.getTransfer!(id) } : {}),
     getInvoiceItem: byId('invoiceitem', (id) => base.getInvoiceItem(id)),
     getCustomerBalanceTransaction: (customer, id) => base.getCustomerBalanceTransaction(customer, id),
     listCustomerBalanceTransactions: (customer) => base.listCustomerBalanceTransactions(customer),

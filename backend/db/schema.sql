@@ -15,6 +15,7 @@
 --   0030_account_roles
 --   0041_credit_roles
 --   0042_fx_unrealized_role
+--   0043_connected_payable
 --   0044_rules
 --   0045_approvals
 --   0046_app_actions
@@ -175,7 +176,7 @@ create table accounts (
   constraint accounts_tenant_id_role_name_key UNIQUE (tenant_id, role, name),
   constraint accounts_tenant_id_fkey FOREIGN KEY (tenant_id) REFERENCES tenants(id),
   constraint accounts_name_check CHECK (length(name) >= 1 AND length(name) <= 100),
-  constraint accounts_role_check CHECK (role = ANY (ARRAY['receivable'::text, 'unbilled_receivable'::text, 'cash_clearing'::text, 'unmatched_cash'::text, 'bank'::text, 'external_asset'::text, 'deferred_revenue'::text, 'deferred_discounts'::text, 'customer_balance'::text, 'tax_liability'::text, 'revenue'::text, 'discounts'::text, 'refunds'::text, 'credit_notes'::text, 'disputes'::text, 'voids'::text, 'bad_debt'::text, 'fees'::text, 'platform_fees'::text, 'connect_transfers'::text, 'application_fees'::text, 'fx_gain_loss'::text, 'recoveries'::text, 'other_loss'::text, 'excluded'::text, 'shipping'::text, 'fx_unrealized'::text, 'prepaid_credits'::text, 'stored_value'::text, 'breakage'::text, 'escheat_liability'::text]))
+  constraint accounts_role_check CHECK (role = ANY (ARRAY['receivable'::text, 'unbilled_receivable'::text, 'cash_clearing'::text, 'unmatched_cash'::text, 'bank'::text, 'external_asset'::text, 'deferred_revenue'::text, 'deferred_discounts'::text, 'customer_balance'::text, 'tax_liability'::text, 'revenue'::text, 'discounts'::text, 'refunds'::text, 'credit_notes'::text, 'disputes'::text, 'voids'::text, 'bad_debt'::text, 'fees'::text, 'platform_fees'::text, 'connect_transfers'::text, 'application_fees'::text, 'fx_gain_loss'::text, 'recoveries'::text, 'other_loss'::text, 'excluded'::text, 'shipping'::text, 'fx_unrealized'::text, 'prepaid_credits'::text, 'stored_value'::text, 'breakage'::text, 'escheat_liability'::text, 'connected_payable'::text]))
 );
 CREATE INDEX accounts_id ON accounts USING btree (id);
 CREATE TRIGGER accounts_kept BEFORE DELETE OR UPDATE ON accounts FOR EACH ROW EXECUTE FUNCTION accrue_account_kept();

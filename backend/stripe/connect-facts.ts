@@ -45,7 +45,9 @@ export async function applicationFeeFacts(
       balanceTransaction: await readBt(reader, r.balance_transaction),
     });
   }
+  const originating = await originatingOf(reader, fee, out);
   const fact: ApplicationFeeFact = {
+    ...originating,
     type: 'application_fee',
     fee: fee.id,
     charge: idOf(fee.charge),
@@ -56,4 +58,29 @@ export async function applicationFeeFacts(
     at: fee.created,
   };
   out.facts.push(fact);
+}
+
+/**
+ * The platform's own destination charge a fee came from (`originating_transaction`), with its
+ * amount (a fee larger than it is bad input). A charge Stripe cannot find is reported; the fee is
+ * then booked as one on a connected account's charge.
+ */
+async function originatingOf(
+  reader: StripeReader,
+  fee: Stripe.ApplicationFee,
+  out: MappingResult,
+): Promise<Pick<ApplicationFeeFact, 'originatingCharge' | 'originatingAmountMinor'>> {
+  const id = idOf(fee.originating_transaction);
+  if (!id || !(id.startsWith('ch_') || id.startsWith('py_'))) return {};
+  try {
+    const charge = await reader.getCharge(id);
+    return { originatingCharge: id, originatingAmountMinor: big(charge.amount) };
+  } catch (e) {
+    if (!(e instanceof AccrueError) || e.code !== 'not_found') throw e;
+    out.exceptions.push({
+      objectId: fee.id,
+      reason: `application fee ${fee.id} names charge ${id} as its origin, which Stripe cannot find; booked as a fee on a connected account's charge`,
+    });
+    return {};
+  }
 }

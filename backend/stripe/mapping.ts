@@ -14,6 +14,7 @@ import type { BalanceTxnFact, Fact } from '../../shared/engine/facts.ts';
 import type { StripeReader } from './reader.ts';
 import { applicationFeeFacts } from './connect-facts.ts';
 import { creditEventFacts } from './credit-facts.ts';
+import { refundedTransferFacts, transferFacts } from './transfer-facts.ts';
 import { invoiceItemFacts } from './invoice-item-facts.ts';
 
 import {
@@ -66,6 +67,9 @@ export const HANDLED_EVENT_TYPES: readonly string[] = [
   'billing.credit_grant.updated',
   'billing.credit_balance_transaction.created',
   'customer.updated',
+  'transfer.created',
+  'transfer.updated',
+  'transfer.reversed',
 ];
 
 export interface MappingException {
@@ -166,6 +170,11 @@ async function mapEvent(
     case 'application_fee.refunded':
       await applicationFeeFacts(reader, obj as unknown as Stripe.ApplicationFee, out);
       break;
+    case 'transfer.created':
+    case 'transfer.updated':
+    case 'transfer.reversed':
+      await transferFacts(reader, obj as unknown as Stripe.Transfer, out);
+      break;
     case 'invoice.updated':
       // Drafts are updated often and book nothing; only a finalized invoice has facts to report.
       await invoiceFacts(reader, objectId, out, true, true);
@@ -202,6 +211,7 @@ async function mapEvent(
         const id = idOf(r);
         if (id) await refundFacts(reader, id, out);
       }
+      await refundedTransferFacts(reader, out);
       break;
     }
     case 'charge.refund.updated':
@@ -209,6 +219,7 @@ async function mapEvent(
     case 'refund.updated':
     case 'refund.failed':
       await refundFacts(reader, objectId, out);
+      await refundedTransferFacts(reader, out);
       break;
     case 'credit_note.created':
     case 'credit_note.updated':

@@ -120,9 +120,11 @@ export function chargeSettlement(charge: Stripe.Charge): ChargeSettlementFact | 
   const applicationFee = big(charge.application_fee_amount);
   const destination = charge.transfer_data ? idOf(charge.transfer_data.destination) : null;
   let transfer = 0n;
+  let gross = 0n;
   if (charge.transfer_data) {
     const fixed = charge.transfer_data.amount;
     transfer = fixed === null || fixed === undefined ? captured - applicationFee : big(fixed);
+    gross = fixed === null || fixed === undefined ? captured : big(fixed);
   }
   if (captured === amount && applicationFee === 0n && transfer === 0n) return undefined;
   return {
@@ -130,6 +132,9 @@ export function chargeSettlement(charge: Stripe.Charge): ChargeSettlementFact | 
     applicationFeeMinor: applicationFee,
     transferMinor: transfer,
     transferDestination: destination,
+    ...(destination
+      ? { transferGrossMinor: gross, transfer: idOf(charge.transfer), onBehalfOf: idOf(charge.on_behalf_of) }
+      : {}),
   };
 }
 
@@ -442,7 +447,11 @@ export async function chargeFacts(reader: StripeReader, chargeId: string, out: M
  * open invoice's — whose payment by this charge is then among the facts, as no invoice payment
  * reports it.
  */
-async function invoiceOfCharge(reader: StripeReader, chargeId: string, out: MappingResult): Promise<string | null> {
+export async function invoiceOfCharge(
+  reader: StripeReader,
+  chargeId: string,
+  out: MappingResult,
+): Promise<string | null> {
   const ip = await reader.findInvoicePaymentByCharge(chargeId);
   if (ip) return idOf(ip.invoice);
   const charge = await reader.getCharge(chargeId);

@@ -61,6 +61,11 @@ export interface StripeReader {
     start: number,
     end: number,
   ): Promise<Stripe.Billing.MeterEventSummary[]>;
+  /**
+   * A transfer with its first page of reversals embedded (a Connect platform's). Optional: a
+   * reader without it books a refund's transfer reversals from their own `transfer.reversed` event.
+   */
+  getTransfer?(id: string): Promise<Stripe.Transfer>;
 }
 
 /** Most meter event summaries read for one customer and window (one per window without grouping). */
@@ -420,6 +425,8 @@ export function createStripeReader(stripe: Stripe, account: string, opts: RetryO
           return all;
         }),
       ),
+    getTransfer: (id) =>
+      cached(`transfer:${id}`, () => call('transfer', id, () => stripe.transfers.retrieve(id, {}, requestOptions))),
     getInvoiceItem: (id) =>
       cached(`invoiceitem:${id}`, () =>
         call('invoiceitem', id, () => stripe.invoiceItems.retrieve(id, {}, requestOptions)),

@@ -179,6 +179,7 @@ export const GeneralSettingsSchema = TenantSettingsSchema.pick({
   close_policy: true,
   period_calendar: true,
   posting_mode: true,
+  connect_revenue: true,
 });
 export type GeneralSettings = z.infer<typeof GeneralSettingsSchema>;
 
@@ -207,6 +208,7 @@ export const SettingsUpdateRequestSchema = z.strictObject({
     bad_debt_as_contra: z.boolean().optional(),
     close_policy: ClosePolicySchema.optional(),
     posting_mode: z.enum(['summary', 'detailed']).optional(),
+    connect_revenue: z.enum(['agent', 'gross']).optional(),
   }),
 });
 export type SettingsUpdateRequest = z.infer<typeof SettingsUpdateRequestSchema>;

@@ -28,6 +28,7 @@ import { entryKindRank } from './order.ts';
 import { bookPayout } from './payments.ts';
 import { bookInvoiceItem } from './pending-items.ts';
 import { bookUsage } from './usage.ts';
+import { bookStandaloneTransfer } from './transfers.ts';
 
 export function runAggregate(context: EngineContext, key: string, facts: Fact[]): EngineResult {
   const book: AggregateBook = { context, key, entries: [], schedules: [], exceptions: [] };
@@ -59,6 +60,8 @@ function bookFacts(book: AggregateBook, facts: Fact[]): void {
     else if (fact.type === 'invoice_item') bookInvoiceItem(book, fact);
     else if (fact.type === 'application_fee') bookApplicationFee(book, fact, facts);
     else if (fact.type === 'application_fee_refund' && facts.some((f) => f.type === 'application_fee')) continue;
+    else if (fact.type === 'transfer' && !fact.charge) bookStandaloneTransfer(book, fact, facts);
+    else if (fact.type === 'transfer_reversal' && !fact.charge && facts.some((f) => f.type === 'transfer')) continue;
     else addException(book, book.key, factKey(fact), waitingReason(fact));
   }
 }
@@ -86,6 +89,11 @@ function waitingReason(fact: Fact): string {
     case 'credit_applied':
     case 'credit_grant_voided':
       return `${fact.type} of credit grant ${fact.grant} arrived before the grant; it is booked once the grant is`;
+    case 'transfer':
+    case 'transfer_reversal':
+      return fact.charge
+        ? `${fact.type.replace('_', ' ')} ${fact.type === 'transfer' ? fact.transfer : fact.reversal} belongs to charge ${fact.charge}${fact.invoice ? ` of invoice ${fact.invoice}` : ''}, which is not in the books yet`
+        : `transfer reversal ${fact.type === 'transfer_reversal' ? fact.reversal : ''}: its transfer is not in the books yet`;
     default:
       return (
         `${fact.type} for ${aggregateKeyOf(fact)} arrived before the invoice was finalized; ` +

@@ -6,8 +6,9 @@
  * the fee reverses its share at the refund's date. The cash is what the platform's balance
  * transaction settled; in a foreign currency the rate is that transaction's, else the rate source's.
  */
+import type { AccountRole } from '../accounts.ts';
 import type { LocalDate } from '../journal.ts';
-import { Decimal, minor, type Currency } from '../money.ts';
+import { Decimal, formatMinor, minor, type Currency } from '../money.ts';
 import { addException, emit, type AggregateBook } from './aggregate-book.ts';
 import { convertMinor } from './allocation.ts';
 import { dateOf } from './context.ts';
@@ -38,13 +39,21 @@ export function bookApplicationFee(book: AggregateBook, fee: ApplicationFeeFact,
   }
   const rate = feeRate(book, fee, date);
   if (!rate) return;
+  const tooLarge = fee.originatingAmountMinor !== undefined && fee.amountMinor > fee.originatingAmountMinor;
+  if (tooLarge) {
+    const reason =
+      `application fee ${fee.fee} (${formatMinor(fee.amountMinor, fee.currency)}) is larger than its charge ` +
+      `${fee.originatingCharge ?? ''} (${formatMinor(fee.originatingAmountMinor!, fee.currency)}); its cash is booked to unmatched_cash for review`;
+    addException(book, fee.fee, factKey(fee), reason);
+  }
+  const role: AccountRole = tooLarge ? 'unmatched_cash' : feeRole(book, fee);
   const cash = cashOf(book, fee.currency, fee.amountMinor, fee.balanceTransaction, rate);
-  emitFee(book, fee, { key: `af:${fee.fee}`, date, amount: cash, original: fee.amountMinor, rate, refund: null });
+  emitFee(book, fee, role, { key: `af:${fee.fee}`, date, amount: cash, original: fee.amountMinor, rate, refund: null });
   for (const refund of refunds) {
     const back = cashOf(book, fee.currency, refund.amountMinor, refund.balanceTransaction, rate);
     const refundDate = dateOf(context, refund.at);
     const entry = { key: `af:${fee.fee}:refund:${refund.refund}`, date: refundDate, amount: -back, rate };
-    emitFee(book, fee, { ...entry, original: -refund.amountMinor, refund: refund.refund });
+    emitFee(book, fee, role, { ...entry, original: -refund.amountMinor, refund: refund.refund });
   }
 }
 
@@ -74,9 +83,21 @@ function cashOf(
   return convertMinor(amountMinor, currency, functional, rate);
 }
 
+/**
+ * Where a fee books: Application Fee Revenue; but a fee the platform takes back from the
+ * connected account on its own destination charge under `connect_revenue = gross` reduces the
+ * transfer (Transfers to Connected Accounts), as the whole charge is already revenue.
+ */
+function feeRole(book: AggregateBook, fee: ApplicationFeeFact): AccountRole {
+  return fee.originatingCharge && book.context.settings.connect_revenue === 'gross'
+    ? 'connect_transfers'
+    : 'application_fees';
+}
+
 function emitFee(
   book: AggregateBook,
   fee: ApplicationFeeFact,
+  role: AccountRole,
   e: { key: string; date: LocalDate; amount: bigint; original: bigint; rate: Decimal; refund: string | null },
 ): void {
   const currency = book.context.functionalCurrency;
@@ -92,7 +113,7 @@ function emitFee(
     ...dimensions,
   };
   const revenue = {
-    role: 'application_fees' as const,
+    role,
     amountMinor: minor(-e.amount),
     currency,
     original: original(-1n),

@@ -28,6 +28,8 @@ const CANCEL_KINDS = {
   dispute: { contraRole: 'disputes', key: (source: string) => `dp:${source}:withdrawn` },
   void: { contraRole: 'voids', key: (source: string) => `void:${source}` },
   uncollectible: { contraRole: 'bad_debt', key: (source: string) => `unc:${source}` },
+  // A Connect platform acting as agent: the connected account's share of a sale (connect-share.ts).
+  connect_share: { contraRole: 'revenue', key: (source: string) => `cs:${source}` },
 } as const satisfies Record<string, { contraRole: AccountRole; key: (source: string) => string }>;
 
 export type CancelKind = keyof typeof CANCEL_KINDS & EntryKind;

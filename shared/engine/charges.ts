@@ -18,7 +18,15 @@ import { makeObligation } from './obligations.ts';
 import { foreignCash } from './settlement-currency.ts';
 import { bookFee } from './payments.ts';
 import { bookRecognition } from './recognition.ts';
-import { chargeCauses, checkedSettlement, settlementLines } from './settlement.ts';
+import { checkedSettlement, settlementLines } from './settlement.ts';
+import {
+  agentShareAtBooking,
+  bookChargeShare,
+  connectCauses,
+  connectIndex,
+  netPayable,
+  payableLine,
+} from './connect-share.ts';
 
 /** A charge's refunds and disputes (never from a credit note: a charge without invoice has none). */
 const CHARGE_EVENT_TYPES = new Set<Fact['type']>([
@@ -26,6 +34,8 @@ const CHARGE_EVENT_TYPES = new Set<Fact['type']>([
   'refund_failed',
   'dispute_funds_withdrawn',
   'dispute_funds_reinstated',
+  'transfer',
+  'transfer_reversal',
 ]);
 const NO_CREDIT_NOTE_REFUNDS: ReadonlySet<string> = new Set();
 
@@ -51,7 +61,10 @@ export function bookCharge(book: AggregateBook, charge: ChargeFact, facts: Fact[
   // In one currency the charge's own amount is what the customer paid; the cash may differ by a
   // cause (settlement.ts). A foreign charge is booked at what Stripe settled.
   const amountFunctional = sameCurrency ? charge.amountMinor : cashFunctional;
-  const invoice = chargeAsInvoice(context, charge, rate, amountFunctional, date);
+  // Agent (connect-share.ts): a destination charge's connected share is owed, never the sale's.
+  const share = sameCurrency ? agentShareAtBooking(book, charge, cashFunctional) : 0n;
+  const sale = { ...charge, amountMinor: charge.amountMinor - share };
+  const invoice = chargeAsInvoice(context, sale, rate, amountFunctional - share, date);
   const amount = charge.amountMinor;
   const dimensions = { customer: charge.customer ?? undefined, invoiceLine: charge.charge, bookedOn: date };
   const settlement = sameCurrency
@@ -63,7 +76,7 @@ export function bookCharge(book: AggregateBook, charge: ChargeFact, facts: Fact[
     postingDate: date,
     memo: `One-time payment ${charge.charge}${charge.description ? ` (${charge.description})` : ''}`,
     sources: [charge.charge],
-    lines: [
+    lines: netPayable([
       {
         role: 'cash_clearing',
         amountMinor: minor(cashFunctional),
@@ -74,22 +87,25 @@ export function bookCharge(book: AggregateBook, charge: ChargeFact, facts: Fact[
       ...settlementLines(book, {
         differenceMinor: amountFunctional - cashFunctional,
         foreign: !sameCurrency,
-        causes: chargeCauses(settlement),
+        causes: connectCauses(book, settlement),
         what: `one-time payment ${charge.charge} (${formatMinor(amount, currency)})`,
         ids: [charge.charge, ...(settled ? [settled.id] : [])],
         fxMemo: 'exchange difference on settlement',
         dimensions: { customer: dimensions.customer },
       }),
+      payableLine(charge, share, currency),
       {
         role: 'deferred_revenue',
-        amountMinor: minor(-amountFunctional),
+        amountMinor: minor(share - amountFunctional),
         currency,
-        original: originalAmount(invoice, -amount),
+        original: originalAmount(invoice, share - amount),
         ...dimensions,
       },
-    ],
+    ]),
   });
   bookFee(book, settled, charge.charge, date, 'processing');
+  invoice.connect = connectIndex(book, facts);
+  if (share === 0n) bookChargeShare(book, invoice, charge.charge, charge.at);
   const events = facts.filter((f): f is InvoiceEventFact => CHARGE_EVENT_TYPES.has(f.type));
   events.sort((a, b) => a.at - b.at || (factKey(a) < factKey(b) ? -1 : 1));
   for (const event of events) bookInvoiceEvent(book, invoice, event, NO_CREDIT_NOTE_REFUNDS);

@@ -41,6 +41,15 @@ export interface ChargeSettlementFact {
   transferMinor: bigint;
   /** The connected account it goes to (`transfer_data.destination`), or null. */
   transferDestination: string | null;
+  /**
+   * What Stripe transfers to the connected account before taking any application fee back
+   * (`transfer_data.amount`, else the whole captured amount); absent on facts stored before it existed.
+   */
+  transferGrossMinor?: bigint | undefined;
+  /** The transfer a destination charge made (`charge.transfer`), or null. */
+  transfer?: string | null | undefined;
+  /** The connected account the charge was made on behalf of (`on_behalf_of`), or null. */
+  onBehalfOf?: string | null | undefined;
 }
 
 /** One invoice line item: one performance obligation by default. */
@@ -290,6 +299,13 @@ export interface ApplicationFeeFact {
   /** The platform's balance transaction for the fee: its settlement amount and rate. */
   balanceTransaction: BalanceTxnFact | null;
   at: number;
+  /**
+   * The platform's own destination charge the fee came from (`originating_transaction`), or
+   * null for a fee on a charge made on the connected account (a direct charge).
+   */
+  originatingCharge?: string | null | undefined;
+  /** The originating charge's amount, in `currency`: a fee larger than it is bad input. */
+  originatingAmountMinor?: bigint | undefined;
 }
 
 /** A refund of an application fee, booked with the fee it belongs to. */
@@ -427,6 +443,46 @@ export function usageAggregateKey(customer: string, price: string, periodStart: 
   return `usage:${customer}:${price}:${periodStart}`;
 }
 
+/**
+ * A transfer from the platform's balance to a connected account: the one a destination charge
+ * made, or a separate transfer. It belongs to the charge it names (`source_transaction`) — to
+ * that charge's invoice when it paid one — and stands alone when it names none. Each of its
+ * reversals is a fact of its own (`transfer_reversal`).
+ */
+export interface TransferFact {
+  type: 'transfer';
+  transfer: string;
+  /** The connected account (`destination`), or null when Stripe names none. */
+  destination: string | null;
+  /** Positive amount sent, in `currency`. */
+  amountMinor: bigint;
+  currency: Currency;
+  at: number;
+  /** The platform's balance transaction (type `transfer`, negative). */
+  balanceTransaction: BalanceTxnFact | null;
+  /** The platform's charge it was funded from (`source_transaction`), and that charge's invoice. */
+  charge: string | null;
+  invoice: string | null;
+}
+
+/** A reversal of (part of) a transfer: money back from the connected account. */
+export interface TransferReversalFact {
+  type: 'transfer_reversal';
+  reversal: string;
+  transfer: string;
+  /** The transfer's charge and invoice (where the transfer belongs). */
+  charge: string | null;
+  invoice: string | null;
+  /** Positive amount returned, in `currency`. */
+  amountMinor: bigint;
+  currency: Currency;
+  at: number;
+  /** The platform's balance transaction (type `transfer_refund`, positive). */
+  balanceTransaction: BalanceTxnFact | null;
+  /** The refund of the charge that made it (`source_refund`: a refund with `reverse_transfer`), or null. */
+  sourceRefund: string | null;
+}
+
 export type Fact =
   | InvoiceFinalizedFact
   | CreditGrantFact
@@ -448,7 +504,9 @@ export type Fact =
   | ApplicationFeeFact
   | ApplicationFeeRefundFact
   | UsageBilledFact
-  | UsageAccrualFact;
+  | UsageAccrualFact
+  | TransferFact
+  | TransferReversalFact;
 
 export type FactType = Fact['type'];
 
@@ -503,6 +561,10 @@ export function factKey(fact: Fact): string {
       return `usage_billed:${fact.invoice}:${fact.invoiceLine}`;
     case 'usage_accrual':
       return `usage_accrual:${fact.customer}:${fact.price}:${fact.periodStart}:${fact.at}`;
+    case 'transfer':
+      return `transfer:${fact.transfer}`;
+    case 'transfer_reversal':
+      return `transfer_reversal:${fact.reversal}`;
   }
 }
 
@@ -547,6 +609,10 @@ export function aggregateKeyOf(fact: Fact): string {
     case 'usage_billed':
     case 'usage_accrual':
       return usageAggregateKey(fact.customer, fact.price, fact.periodStart);
+    case 'transfer':
+      return fact.invoice ?? fact.charge ?? fact.transfer;
+    case 'transfer_reversal':
+      return fact.invoice ?? fact.charge ?? fact.transfer;
   }
 }
 

@@ -17,6 +17,8 @@ import { factKey, type Fact } from './facts.ts';
 import type { InvoiceState } from './invoice-state.ts';
 import { invoiceFactRank, type InvoiceEventType } from './order.ts';
 import { bookPayment } from './payments.ts';
+import { bookChargeShare, bookConnectRefund } from './connect-share.ts';
+import { bookTransfer, bookTransferReversal } from './transfers.ts';
 
 export type InvoiceEventFact = Extract<Fact, { type: InvoiceEventType }>;
 
@@ -49,9 +51,16 @@ export function bookInvoiceEvent(
 ): void {
   switch (fact.type) {
     case 'payment':
-      return bookPayment(book, invoice, fact);
+      bookPayment(book, invoice, fact);
+      if (fact.method === 'stripe') bookChargeShare(book, invoice, fact.payment, fact.at);
+      return;
+    case 'transfer':
+      return bookTransfer(book, invoice, fact);
+    case 'transfer_reversal':
+      return bookTransferReversal(book, invoice, fact, invoice.connect?.transfers ?? []);
     case 'refund':
       if (creditNoteRefunds.has(fact.refund)) return bookCreditNoteRefund(book, invoice, fact);
+      if (bookConnectRefund(book, invoice, fact)) return;
       return bookRefund(book, invoice, fact);
     case 'refund_failed': {
       const originalKey = cancelKey('refund', fact.refund);

@@ -16,6 +16,7 @@ import type { Obligation, ObligationCut } from './obligations.ts';
 import type { PeriodAmount } from './schedule.ts';
 import type { ForeignPending } from './pending-items-foreign.ts';
 import type { Currency } from '../money.ts';
+import type { ConnectIndex } from './connect-share.ts';
 
 export interface BookedLine {
   line: InvoiceLineFact;
@@ -54,6 +55,8 @@ export interface InvoiceState extends InvoiceCurrency {
   writtenOff: { functional: bigint; badDebtFunctional: bigint } | null;
   /** Cancel-type entries by entry key. */
   cancellations: Map<string, BookedCancellation>;
+  /** Its Connect facts (charges with a connected share, transfers, reversals), when it has any. */
+  connect?: ConnectIndex | undefined;
 }
 
 /** Customer and invoice dimensions of an invoice's lines. */

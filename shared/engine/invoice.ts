@@ -18,6 +18,7 @@ import {
   type ShippingFact,
 } from './facts.ts';
 import { invoiceBookingRate, originalAmount, rateOrException } from './fx.ts';
+import { connectIndex } from './connect-share.ts';
 import { bookInvoiceEvents } from './invoice-events.ts';
 import { bookFinalization } from './invoice-lines.ts';
 import { invoiceDimensions, takeReceivable, type InvoiceState } from './invoice-state.ts';
@@ -38,6 +39,7 @@ export function bookInvoice(book: AggregateBook, fact: InvoiceFinalizedFact, fac
   const balanceApplied = fact.endingBalanceMinor - fact.startingBalanceMinor;
   const paidAt = paidInstant(fact, facts, payments, balanceApplied);
   const invoice = newInvoiceState(book, fact, rate);
+  invoice.connect = connectIndex(book, facts);
   bookFinalization(book, invoice, { context, invoice: fact, facts, paidAt });
   // Paid billing credits settle their part of the receivable; the grant books that entry (credit-grants.ts).
   takeReceivable(invoice, paidCredits(fact), context.functionalCurrency);

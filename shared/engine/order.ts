@@ -35,6 +35,7 @@ export const EVENT_TYPE_ORDER: readonly RegExp[] = [
   /^invoice\.(voided|marked_uncollectible)$/,
   /^payout\./,
   /^application_fee\./,
+  /^transfer\./,
 ];
 
 /** The rank of a Stripe event type within one second (lower is processed first). */
@@ -50,9 +51,11 @@ export function eventTypeRank(type: string): number {
  */
 export const INVOICE_FACT_ORDER = [
   'payment',
+  'transfer',
   'credit_note',
   'refund',
   'refund_failed',
+  'transfer_reversal',
   'credit_note_voided',
   'dispute_funds_withdrawn',
   'dispute_funds_reinstated',
@@ -81,9 +84,12 @@ export const ENTRY_KIND_ORDER = [
   'unbilled_accrual',
   'payment',
   'fee',
+  'connect_share',
+  'transfer',
   'uncollectible_paid',
   'refund',
   'refund_failed',
+  'transfer_reversal',
   'credit_note',
   'credit_note_voided',
   'dispute',

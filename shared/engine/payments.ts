@@ -13,6 +13,7 @@ import { cashMoved, originalAmount } from './fx.ts';
 import { invoiceDimensions, takeReceivable, type InvoiceState } from './invoice-state.ts';
 import { chargeCauses, checkedSettlement, settlementLines } from './settlement.ts';
 import { bookForeignFee, bookForeignPayout, foreignCash } from './settlement-currency.ts';
+import { connectCauses } from './connect-share.ts';
 
 /**
  * A payment of an invoice: Dr the Stripe balance (or the account outside Stripe) with the cash,
@@ -102,7 +103,7 @@ function receivableLines(book: AggregateBook, invoice: InvoiceState, payment: Pa
     ...settlementLines(book, {
       differenceMinor: receivable - cash,
       foreign,
-      causes: chargeCauses(settlement),
+      causes: connectCauses(book, settlement),
       what: `payment ${payment.payment} of invoice ${invoice.fact.invoice} (${formatMinor(amount, currency)})`,
       ids,
       fxMemo: SETTLEMENT_DIFFERENCE,

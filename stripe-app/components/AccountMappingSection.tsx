@@ -38,6 +38,7 @@ const ROLE_PURPOSE: Record<AccountRole, string> = {
   platform_fees: 'Application fees a Connect platform withheld',
   connect_transfers: 'Transfers to connected accounts',
   application_fees: "Application fees this platform collected on connected accounts' charges",
+  connected_payable: "Connected accounts' share of a platform's charges, until transferred (agent)",
   shipping: 'Shipping charged on invoices',
   fx_gain_loss: 'Exchange differences',
   fx_unrealized: 'Month-end restatement of foreign balances, reversed the next day',

@@ -34,6 +34,7 @@ type Draft = Pick<
   | 'discounts_as_contra'
   | 'recover_as_gains'
   | 'bad_debt_as_contra'
+  | 'connect_revenue'
 > & {
   close_mode: 'manual' | 'auto';
   close_days: string;
@@ -48,6 +49,7 @@ function draftOf(s: GeneralSettings): Draft {
     discounts_as_contra: s.discounts_as_contra,
     recover_as_gains: s.recover_as_gains,
     bad_debt_as_contra: s.bad_debt_as_contra,
+    connect_revenue: s.connect_revenue,
     close_mode: s.close_policy.mode,
     close_days: String(s.close_policy.days_after_period_end),
   };
@@ -73,6 +75,7 @@ export function settingsChanges(
   if (d.discounts_as_contra !== loaded.discounts_as_contra) changes.discounts_as_contra = d.discounts_as_contra;
   if (d.recover_as_gains !== loaded.recover_as_gains) changes.recover_as_gains = d.recover_as_gains;
   if (d.bad_debt_as_contra !== loaded.bad_debt_as_contra) changes.bad_debt_as_contra = d.bad_debt_as_contra;
+  if (d.connect_revenue !== loaded.connect_revenue) changes.connect_revenue = d.connect_revenue;
   if (d.close_mode !== loaded.close_policy.mode || days !== loaded.close_policy.days_after_period_end)
     changes.close_policy = { mode: d.close_mode, days_after_period_end: days };
   return { changes };
@@ -215,6 +218,11 @@ function SettingsFields({
         disabled={readOnly}
         onChange={(e) => set({ bad_debt_as_contra: e.target.checked })}
       />
+      <ConnectRevenueSelect
+        value={draft.connect_revenue}
+        readOnly={readOnly}
+        onChange={(connect_revenue) => set({ connect_revenue })}
+      />
       <Select
         name="close_mode"
         label="Closing months"
@@ -236,5 +244,26 @@ function SettingsFields({
         />
       ) : null}
     </>
+  );
+}
+
+/** How a Connect platform presents destination charges and transfers (docs/accounting.md §3). */
+function ConnectRevenueSelect(props: {
+  value: Draft['connect_revenue'];
+  readOnly: boolean;
+  onChange: (value: Draft['connect_revenue']) => void;
+}) {
+  return (
+    <Select
+      name="connect_revenue"
+      label="Connect platform revenue"
+      description="Agent: only what the platform keeps is revenue; gross: the whole charge, transfers as a cost."
+      value={props.value}
+      disabled={props.readOnly}
+      onChange={(e) => props.onChange(e.target.value as Draft['connect_revenue'])}
+    >
+      <option value="agent">Agent: revenue is what the platform keeps</option>
+      <option value="gross">Gross: the customer&apos;s amount, transfers as a cost</option>
+    </Select>
   );
 }

@@ -56,6 +56,7 @@ const SETTINGS: SettingsResponse = {
     discounts_as_contra: false,
     recover_as_gains: true,
     bad_debt_as_contra: false,
+    connect_revenue: 'agent',
     close_policy: { mode: 'manual', days_after_period_end: 5 },
     period_calendar: { type: 'monthly' },
     posting_mode: 'summary',

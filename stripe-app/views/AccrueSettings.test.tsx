@@ -47,6 +47,7 @@ const SETTINGS: SettingsResponse = {
     discounts_as_contra: false,
     recover_as_gains: true,
     bad_debt_as_contra: false,
+    connect_revenue: 'agent',
     close_policy: { mode: 'manual', days_after_period_end: 5 },
     period_calendar: { type: 'monthly' },
     posting_mode: 'summary',
@@ -166,11 +167,15 @@ describe('Settings page', () => {
     await settle(update);
     wrapper.find(Select, { name: 'amortization' })!.trigger('onChange', { target: { value: 'by_day' } });
     wrapper.find(Switch, { name: 'catch_up' })!.trigger('onChange', { target: { checked: false } });
+    wrapper.find(Select, { name: 'connect_revenue' })!.trigger('onChange', { target: { value: 'gross' } });
     await update();
     buttonLabelled(wrapper, 'Save settings')!.trigger('onPress');
     await settle(update);
     const put = calls.find((c) => c.method === 'PUT' && c.path === '/settings');
-    expect(put?.body).toEqual({ version: 5, settings: { amortization: 'by_day', catch_up: false } });
+    expect(put?.body).toEqual({
+      version: 5,
+      settings: { amortization: 'by_day', catch_up: false, connect_revenue: 'gross' },
+    });
     expect(vi.mocked(showToast)).toHaveBeenCalledWith('Settings saved.', { type: 'success' });
   });
 

@@ -3,11 +3,14 @@
 // transfers and reversals) has every field Stripe's example of its resource has, with the same JSON
 // type or null, nested hashes included. The fields the fake serves beyond Stripe's examples are
 // listed below (API-version additions), and a fake that drops a field fails the comparison.
+import type Stripe from 'stripe';
+import type { Fact } from '../../shared/engine/facts.ts';
+import { collectFacts } from '../../backend/stripe/mapping.ts';
 import { generateBusiness } from '../../backend/sandbox/stripe/business.ts';
 import * as fx from '../../backend/sandbox/stripe/fixtures.ts';
 import { COLLECTIONS } from '../../backend/sandbox/stripe/routes.ts';
 import { PLATFORM_ACCOUNT, startStripeFake, type StripeFake } from '../../backend/sandbox/stripe/server.ts';
-import { EMBEDDED_SUBLISTS } from '../../backend/sandbox/stripe/store.ts';
+import { createMemoryReader, EMBEDDED_SUBLISTS } from '../../backend/sandbox/stripe/store.ts';
 import {
   REFERENCE_PATH,
   driftFrom,
@@ -260,6 +263,46 @@ describe.skipIf(!present)("the Stripe fake against Stripe's own example objects"
       { headers: { Authorization: `Bearer ${KEY}`, 'Stripe-Account': account } },
     );
     expect(unaligned.status).toBe(400);
+  });
+
+  it('serves Connect objects the mapping books: transfer, reversal, application fee and fee refund, with typed balance transactions', async () => {
+    const charge = servedPlatform.find((o) => o.object === 'charge' && o.on_behalf_of !== null)!;
+    const transfer = servedPlatform.find((o) => o.id === charge.transfer)!;
+    const fee = servedPlatform.find((o) => o.id === charge.application_fee)!;
+    const reader = createMemoryReader(servedPlatform);
+    const facts: Fact[] = [];
+    for (const [type, object] of [
+      ['transfer.reversed', transfer],
+      ['application_fee.refunded', fee],
+    ] as const) {
+      const mapped = await collectFacts(
+        { id: `evt_${type}`, object: 'event', type, created: T0, data: { object } } as unknown as Stripe.Event,
+        reader,
+      );
+      expect(mapped.exceptions).toEqual([]);
+      facts.push(...mapped.facts);
+    }
+    const byType = (t: Fact['type']) => facts.filter((f) => f.type === t);
+    expect(byType('transfer')).toEqual([
+      expect.objectContaining({ destination: 'acct_1ConnectedShop000', amountMinor: 5000n, charge: charge.id }),
+    ]);
+    expect(byType('transfer_reversal')).toEqual([
+      expect.objectContaining({ amountMinor: 1500n, transfer: transfer.id }),
+    ]);
+    expect(byType('application_fee')).toEqual([
+      expect.objectContaining({ amountMinor: 1000n, originatingCharge: charge.id, originatingAmountMinor: 5000n }),
+    ]);
+    expect(byType('application_fee_refund')).toEqual([expect.objectContaining({ amountMinor: 400n })]);
+    const bts = new Map(servedPlatform.filter((o) => o.object === 'balance_transaction').map((o) => [o.id, o]));
+    const typeOf = (id: unknown) => bts.get(id as string)?.type;
+    expect(typeOf(transfer.balance_transaction)).toBe('transfer');
+    expect(typeOf(((transfer.reversals as JsonObject).data as JsonObject[])[0]!.balance_transaction)).toBe(
+      'transfer_refund',
+    );
+    expect(typeOf(fee.balance_transaction)).toBe('application_fee');
+    expect(typeOf(((fee.refunds as JsonObject).data as JsonObject[])[0]!.balance_transaction)).toBe(
+      'application_fee_refund',
+    );
   });
 
   describe('a fake that drifts fails', () => {

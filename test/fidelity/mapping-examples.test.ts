@@ -196,8 +196,16 @@ describe.skipIf(!present)("the mapping over Stripe's own example objects", () =>
       'balance_transaction',
       'payout',
       'customer_balance_transaction',
+      'transfer',
+      'transfer_reversal',
+      'application_fee',
+      'fee_refund',
     ].map(ex);
     const events: [string, JsonObject][] = [
+      ['transfer.created', ex('transfer')],
+      ['transfer.reversed', ex('transfer')],
+      ['application_fee.created', ex('application_fee')],
+      ['application_fee.refunded', ex('application_fee')],
       ['invoice.finalized', ex('invoice')],
       ['invoice.paid', ex('invoice')],
       ['invoice_payment.paid', ex('invoice_payment')],
@@ -213,6 +221,9 @@ describe.skipIf(!present)("the mapping over Stripe's own example objects", () =>
       const { facts, reasons } = await mapAll(objects, [[type, object]]);
       expect(facts.length + reasons.length, `${type} books or says why not`).toBeGreaterThan(0);
       expectClear(reasons);
+      const settings = TenantSettingsSchema.parse({});
+      const booked = runEngine({ settings, facts, through: '2030-12-31' });
+      expectClear(booked.exceptions.map((e) => e.reason));
     }
     // Stripe's example invoice is a draft: nothing to book, and the exception says so.
     expect((await mapAll(objects, [['invoice.finalized', ex('invoice')]])).reasons).toEqual([

@@ -48,19 +48,22 @@ function paidInvoice(id: string, amount: number, chargeId: string): { inv: Obj; 
     transfer_data: { amount: null, destination: 'acct_seller' },
     transfer: 'tr_dest',
   } as Obj;
+  const lines = [
+    inv,
+    txn,
+    ch,
+    ip,
+    event('evt_cd1', 'invoice.finalized', JAN, inv),
+    event('evt_cd2', 'invoice.paid', JAN, inv),
+  ];
+  // Under gross the transfer is a cost; under agent (the default) the platform's revenue is the 10.00 it keeps.
   scenarios.push({
     name: 'connect-destination-charge-invoice',
-    settings: {},
+    settings: { connect_revenue: 'gross' },
     through: '2026-01-31',
-    lines: [
-      inv,
-      txn,
-      ch,
-      ip,
-      event('evt_cd1', 'invoice.finalized', JAN, inv),
-      event('evt_cd2', 'invoice.paid', JAN, inv),
-    ],
+    lines,
   });
+  scenarios.push({ name: 'connect-destination-charge-invoice-agent', settings: {}, through: '2026-01-31', lines });
 }
 
 // 2. The same destination charge without an invoice (a one-time payment): the same answer.
@@ -74,7 +77,7 @@ function paidInvoice(id: string, amount: number, chargeId: string): { inv: Obj; 
   } as Obj;
   scenarios.push({
     name: 'connect-destination-charge-one-time',
-    settings: {},
+    settings: { connect_revenue: 'gross' },
     through: '2026-01-31',
     lines: [txn, ch, event('evt_co1', 'charge.succeeded', JAN, ch)],
   });

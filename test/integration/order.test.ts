@@ -66,6 +66,19 @@ describe('each golden scenario, one drain per event', () => {
     );
   });
 
+  it("covers a Connect platform's transfers: separate charge and transfer, destination charges agent and gross, a refund with its reversal and fee refund", () => {
+    expect(SCENARIOS).toEqual(
+      expect.arrayContaining([
+        'connect-separate-charge-transfer',
+        'connect-destination-charge-agent',
+        'connect-destination-charge-gross',
+        'connect-destination-charge-invoice-agent',
+        'connect-destination-charge-refund',
+        'connect-destination-charge-refund-gross',
+      ]),
+    );
+  });
+
   it('covers usage billed in arrears and unbilled usage accrued at period ends then trued up', () => {
     expect(SCENARIOS).toEqual(
       expect.arrayContaining(['usage-metered-arrears-catch-up', 'usage-unbilled-accrual-true-up']),

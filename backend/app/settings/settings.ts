@@ -23,6 +23,7 @@ function generalOf(settings: TenantSettings): SettingsResponse['settings'] {
     close_policy: settings.close_policy,
     period_calendar: settings.period_calendar,
     posting_mode: settings.posting_mode,
+    connect_revenue: settings.connect_revenue,
   };
 }
 

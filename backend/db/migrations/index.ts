@@ -16,6 +16,7 @@ import * as m0021 from './0021_account_id_length.ts';
 import * as m0030 from './0030_account_roles.ts';
 import * as m0041 from './0041_credit_roles.ts';
 import * as m0042 from './0042_fx_unrealized_role.ts';
+import * as m0043 from './0043_connected_payable.ts';
 import * as m0044 from './0044_rules.ts';
 import * as m0045 from './0045_approvals.ts';
 import * as m0046 from './0046_app_actions.ts';
@@ -38,6 +39,7 @@ export const migrations: Record<string, Migration> = {
   '0030_account_roles': m0030,
   '0041_credit_roles': m0041,
   '0042_fx_unrealized_role': m0042,
+  '0043_connected_payable': m0043,
   '0044_rules': m0044,
   '0045_approvals': m0045,
   '0046_app_actions': m0046,

@@ -369,6 +369,7 @@ export function createStoreReader(store: StripeObjectStore, account: string): St
         .peekList(account, 'balance_transaction')
         .filter((bt) => ids.has(bt.id)) as unknown as Stripe.BalanceTransaction[];
     },
+    getTransfer: async (id) => must('transfer', id) as unknown as Stripe.Transfer,
     getInvoiceItem: async (id) => {
       const item = must('invoiceitem', id);
       coerceDecimalFields(item, LINE_ITEM_DECIMALS);
