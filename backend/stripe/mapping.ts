@@ -13,6 +13,7 @@ import { normalizeCurrency, type Currency } from '../../shared/money.ts';
 import type { BalanceTxnFact, Fact } from '../../shared/engine/facts.ts';
 import type { StripeReader } from './reader.ts';
 import { applicationFeeFacts } from './connect-facts.ts';
+import { disputeFacts } from './dispute-facts.ts';
 import { creditEventFacts } from './credit-facts.ts';
 import { refundedTransferFacts, transferFacts } from './transfer-facts.ts';
 import { invoiceItemFacts } from './invoice-item-facts.ts';
@@ -21,7 +22,6 @@ import {
   big,
   chargeFacts,
   creditNoteFacts,
-  disputeFacts,
   failureInstant,
   idOf,
   invoiceFacts,
@@ -234,19 +234,9 @@ async function mapEvent(
       await disputeFacts(reader, objectId, out);
       break;
     case 'payout.paid':
-    case 'payout.failed': {
-      const po = await reader.getPayout(objectId);
-      out.facts.push({
-        type: event.type === 'payout.paid' ? 'payout_paid' : 'payout_failed',
-        payout: po.id,
-        amountMinor: big(po.amount),
-        currency: normalizeCurrency(po.currency),
-        // Paid: the day the money arrives; failed: when Stripe created the failure (or the arrival date).
-        at: event.type === 'payout.paid' ? po.arrival_date : await failureInstant(reader, po),
-        ...(normalizeCurrency(po.currency) === options.functionalCurrency ? {} : await paidOutFields(reader, po)),
-      });
+    case 'payout.failed':
+      await payoutFacts(event.type, reader, objectId, out, options);
       break;
-    }
     case 'invoiceitem.created':
       await invoiceItemFacts(reader, objectId, out);
       break;
@@ -257,6 +247,26 @@ async function mapEvent(
       await creditEventFacts(event.type, reader, objectId, out);
       break;
   }
+}
+
+/** A payout paid or failed; a payout from a foreign balance also lists what it paid out. */
+async function payoutFacts(
+  type: 'payout.paid' | 'payout.failed',
+  reader: StripeReader,
+  objectId: string,
+  out: MappingResult,
+  options: MappingOptions,
+): Promise<void> {
+  const po = await reader.getPayout(objectId);
+  out.facts.push({
+    type: type === 'payout.paid' ? 'payout_paid' : 'payout_failed',
+    payout: po.id,
+    amountMinor: big(po.amount),
+    currency: normalizeCurrency(po.currency),
+    // Paid: the day the money arrives; failed: when Stripe created the failure (or the arrival date).
+    at: type === 'payout.paid' ? po.arrival_date : await failureInstant(reader, po),
+    ...(normalizeCurrency(po.currency) === options.functionalCurrency ? {} : await paidOutFields(reader, po)),
+  });
 }
 
 /** What a payout paid out, when Stripe lists it (a payout from a foreign balance realizes its exchange difference on it). */

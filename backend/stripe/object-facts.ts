@@ -12,16 +12,13 @@ import type {
   BalanceTxnFact,
   ChargeSettlementFact,
   CreditNoteFact,
-  DisputeBalancePart,
   CreditNoteLineFact,
-  DisputeFundsFact,
   InvoiceFinalizedFact,
   InvoiceLineFact,
   PaymentFact,
   RefundFact,
   ShippingFact,
 } from '../../shared/engine/facts.ts';
-import { disputeDirectionsOf, isFeeTransaction, type DisputeDirection } from './dispute-shapes.ts';
 import { usageBilledFacts } from './usage-facts.ts';
 import type { StripeReader } from './reader.ts';
 import type { MappingResult } from './mapping.ts';
@@ -93,7 +90,7 @@ function sum<T>(items: readonly T[] | null | undefined, pick: (t: T) => number |
   return s;
 }
 
-function btFact(bt: Stripe.BalanceTransaction | null): BalanceTxnFact | null {
+export function btFact(bt: Stripe.BalanceTransaction | null): BalanceTxnFact | null {
   if (!bt) return null;
   const applicationFee = sum(
     (bt.fee_details ?? []).filter((d) => d.type === 'application_fee'),
@@ -578,43 +575,6 @@ function creditNoteLines(cn: Stripe.CreditNote): CreditNoteLineFact[] {
         (t) => t.amount,
       ),
   }));
-}
-
-export async function disputeFacts(reader: StripeReader, disputeId: string, out: MappingResult): Promise<void> {
-  const d = await reader.getDispute(disputeId);
-  const charge = idOf(d.charge);
-  if (!charge) {
-    out.exceptions.push({ objectId: d.id, reason: 'dispute names no charge' });
-    return;
-  }
-  const invoice = await invoiceOfCharge(reader, charge, out);
-  if (invoice) await invoiceFacts(reader, invoice, out, true);
-  else await chargeFacts(reader, charge, out);
-  for (const { type, parts } of disputeDirections(d)) {
-    const principal = parts.find((part) => part.kind === 'funds') ?? parts[0]!;
-    const fact: DisputeFundsFact = {
-      type,
-      dispute: d.id,
-      charge,
-      invoice,
-      amountMinor: big(d.amount),
-      currency: stripeCurrency(d.currency, d.id),
-      at: principal.balanceTransaction.created,
-      balanceTransaction: principal.balanceTransaction,
-      parts,
-    };
-    out.facts.push(fact);
-  }
-}
-
-/** A dispute's balance transactions as facts, each marked as a fee of its own or disputed funds. */
-function disputeDirections(d: Stripe.Dispute): DisputeDirection[] {
-  const parts: DisputeBalancePart[] = [];
-  for (const t of d.balance_transactions ?? []) {
-    const bt = btFact(t);
-    if (bt) parts.push({ kind: isFeeTransaction(t) ? 'fee' : 'funds', balanceTransaction: bt });
-  }
-  return disputeDirectionsOf(parts, { amountMinor: big(d.amount), currency: stripeCurrency(d.currency, d.id) });
 }
 
 /** `{ metadata }` when the object has any, else nothing, so facts without metadata keep their shape. */

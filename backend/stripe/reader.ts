@@ -13,6 +13,7 @@ import { AccrueError } from '../../shared/errors.ts';
 // The interface (the engine's mapping imports it from here).
 // ---------------------------------------------------------------------------------------------
 
+import { creditReads, meterReads, payoutAndTransferReads } from './reader-extra.ts';
 export interface StripeReader {
   getInvoice(id: string): Promise<Stripe.Invoice>; // lines already paged in full (invoice.lines.data holds ALL lines, has_more false)
   listInvoicePayments(invoiceId: string): Promise<Stripe.InvoicePayment[]>;
@@ -293,7 +294,7 @@ export function pickInvoicePayment(payments: Stripe.InvoicePayment[]): Stripe.In
  * is not remembered, so the next call in the run tries again), every request through `callStripe`'s
  * retry policy, and lists read to the end.
  */
-class AccountReads {
+export class AccountReads {
   private readonly memo = new Map<string, Promise<unknown>>();
 
   constructor(
@@ -416,17 +417,6 @@ export function createStripeReader(stripe: Stripe, account: string, opts: RetryO
       cached(`dispute:${id}`, () => call('dispute', id, () => stripe.disputes.retrieve(id, {}, requestOptions))),
     getPayout: (id) =>
       cached(`payout:${id}`, () => call('payout', id, () => stripe.payouts.retrieve(id, {}, requestOptions))),
-    payoutBalanceTransactions: (payout) =>
-      cached(`payout_balance_transactions:${payout}`, () =>
-        call('balance_transaction list', payout, async () => {
-          const all: Stripe.BalanceTransaction[] = [];
-          const params = { payout, limit: STRIPE_PAGE_SIZE };
-          for await (const bt of stripe.balanceTransactions.list(params, requestOptions)) all.push(bt);
-          return all;
-        }),
-      ),
-    getTransfer: (id) =>
-      cached(`transfer:${id}`, () => call('transfer', id, () => stripe.transfers.retrieve(id, {}, requestOptions))),
     getInvoiceItem: (id) =>
       cached(`invoiceitem:${id}`, () =>
         call('invoiceitem', id, () => stripe.invoiceItems.retrieve(id, {}, requestOptions)),
@@ -437,85 +427,11 @@ export function createStripeReader(stripe: Stripe, account: string, opts: RetryO
           stripe.customers.retrieveBalanceTransaction(customer, id, {}, requestOptions),
         ),
       ),
+    ...payoutAndTransferReads(stripe, reads, requestOptions),
     ...creditReads(stripe, reads, requestOptions),
     ...meterReads(stripe, requestOptions, reads),
   };
   return reader;
-}
-
-/** Reads for billing credits and stored value: grants, credit balance transactions, a customer's balance, subscriptions. */
-function creditReads(
-  stripe: Stripe,
-  reads: AccountReads,
-  requestOptions: { stripeAccount: string },
-): Pick<
-  StripeReader,
-  | 'listCustomerBalanceTransactions'
-  | 'getCreditGrant'
-  | 'getSubscription'
-  | 'getCreditBalanceTransaction'
-  | 'listCreditBalanceTransactions'
-> {
-  const cached = reads.cached.bind(reads);
-  const call = reads.call.bind(reads);
-  return {
-    listCustomerBalanceTransactions: (customer) =>
-      cached(`customer_balance_transactions:${customer}`, () =>
-        reads.listAll('customer_balance_transaction', CUSTOMER_BALANCE_TRANSACTIONS_MAX, (page) =>
-          stripe.customers.listBalanceTransactions(customer, page, requestOptions),
-        ),
-      ),
-    getCreditGrant: (id) =>
-      cached(`credit_grant:${id}`, () =>
-        call('billing.credit_grant', id, () => stripe.billing.creditGrants.retrieve(id, {}, requestOptions)),
-      ),
-    getSubscription: (id) =>
-      cached(`subscription:${id}`, () =>
-        call('subscription', id, () => stripe.subscriptions.retrieve(id, {}, requestOptions)),
-      ),
-    listCreditBalanceTransactions: (customer, grant) =>
-      cached(`credit_balance_transactions:${customer}:${grant}`, () =>
-        reads.listAll('billing.credit_balance_transaction', CUSTOMER_BALANCE_TRANSACTIONS_MAX, (page) =>
-          stripe.billing.creditBalanceTransactions.list({ customer, credit_grant: grant, ...page }, requestOptions),
-        ),
-      ),
-    getCreditBalanceTransaction: (id) =>
-      cached(`credit_balance_transaction:${id}`, () =>
-        call('billing.credit_balance_transaction', id, () =>
-          stripe.billing.creditBalanceTransactions.retrieve(id, {}, requestOptions),
-        ),
-      ),
-  };
-}
-
-/** The reads metered billing needs (prices with tiers, meters, meter event summaries), memoised like the rest. */
-function meterReads(
-  stripe: Stripe,
-  requestOptions: Stripe.RequestOptions,
-  reads: AccountReads,
-): Required<Pick<StripeReader, 'getPrice' | 'getMeter' | 'meterEventSummaries'>> {
-  const cached = reads.cached.bind(reads);
-  const call = reads.call.bind(reads);
-  return {
-    getPrice: (id) =>
-      cached(`price:${id}`, () =>
-        call('price', id, () => stripe.prices.retrieve(id, { expand: ['tiers'] }, requestOptions)),
-      ),
-    getMeter: (id) =>
-      cached(`meter:${id}`, () =>
-        call('billing.meter', id, () => stripe.billing.meters.retrieve(id, {}, requestOptions)),
-      ),
-    meterEventSummaries: (meter, customer, start, end) =>
-      cached(`meter_summaries:${meter}:${customer}:${start}:${end}`, () =>
-        reads.listAll('billing.meter_event_summary', METER_SUMMARIES_MAX, (page) =>
-          stripe.billing.meters.listEventSummaries(
-            meter,
-            { customer, start_time: start, end_time: end, ...page },
-            requestOptions,
-          ),
-        ),
-      ),
-  };
 }
 
 /** Pages in the rest of a list whose first page came embedded in a parent object. */

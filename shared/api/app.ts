@@ -180,6 +180,12 @@ export const GeneralSettingsSchema = TenantSettingsSchema.pick({
   period_calendar: true,
   posting_mode: true,
   connect_revenue: true,
+  accrue_unbilled_usage: true,
+  revalue_monetary_balances: true,
+  termination_credits: true,
+  breakage_after_months: true,
+  breakage_rate: true,
+  escheat_share: true,
 });
 export type GeneralSettings = z.infer<typeof GeneralSettingsSchema>;
 
@@ -209,6 +215,13 @@ export const SettingsUpdateRequestSchema = z.strictObject({
     close_policy: ClosePolicySchema.optional(),
     posting_mode: z.enum(['summary', 'detailed']).optional(),
     connect_revenue: z.enum(['agent', 'gross']).optional(),
+    accrue_unbilled_usage: z.boolean().optional(),
+    revalue_monetary_balances: z.boolean().optional(),
+    termination_credits: z.enum(['proportional', 'unsatisfied_first']).optional(),
+    // Checked in full (a rate below 1, a share at most 1) against the whole settings document.
+    breakage_after_months: z.number().int().positive().max(600).nullable().optional(),
+    breakage_rate: z.string().max(40).nullable().optional(),
+    escheat_share: z.string().max(40).optional(),
   }),
 });
 export type SettingsUpdateRequest = z.infer<typeof SettingsUpdateRequestSchema>;

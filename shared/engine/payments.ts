@@ -11,7 +11,7 @@ import { dateOf } from './context.ts';
 import { type BalanceTxnFact, type Fact, type PaymentFact, type PayoutFact } from './facts.ts';
 import { cashMoved, originalAmount } from './fx.ts';
 import { invoiceDimensions, takeReceivable, type InvoiceState } from './invoice-state.ts';
-import { chargeCauses, checkedSettlement, settlementLines } from './settlement.ts';
+import { checkedSettlement, settlementLines } from './settlement.ts';
 import { bookForeignFee, bookForeignPayout, foreignCash } from './settlement-currency.ts';
 import { connectCauses } from './connect-share.ts';
 

@@ -60,6 +60,12 @@ const SETTINGS: SettingsResponse = {
     close_policy: { mode: 'manual', days_after_period_end: 5 },
     period_calendar: { type: 'monthly' },
     posting_mode: 'summary',
+    accrue_unbilled_usage: true,
+    revalue_monetary_balances: false,
+    termination_credits: 'proportional',
+    breakage_after_months: null,
+    breakage_rate: null,
+    escheat_share: '0',
   },
 };
 const FULL_MAPPING = Object.fromEntries(ACCOUNT_ROLES.map((r) => [r, '79']));

@@ -51,6 +51,12 @@ const SETTINGS: SettingsResponse = {
     close_policy: { mode: 'manual', days_after_period_end: 5 },
     period_calendar: { type: 'monthly' },
     posting_mode: 'summary',
+    accrue_unbilled_usage: true,
+    revalue_monetary_balances: false,
+    termination_credits: 'proportional',
+    breakage_after_months: null,
+    breakage_rate: null,
+    escheat_share: '0',
   },
 };
 

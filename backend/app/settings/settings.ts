@@ -24,6 +24,12 @@ function generalOf(settings: TenantSettings): SettingsResponse['settings'] {
     period_calendar: settings.period_calendar,
     posting_mode: settings.posting_mode,
     connect_revenue: settings.connect_revenue,
+    accrue_unbilled_usage: settings.accrue_unbilled_usage,
+    revalue_monetary_balances: settings.revalue_monetary_balances,
+    termination_credits: settings.termination_credits,
+    breakage_after_months: settings.breakage_after_months,
+    breakage_rate: settings.breakage_rate,
+    escheat_share: settings.escheat_share,
   };
 }
 

@@ -390,6 +390,26 @@ export function createStoreReader(store: StripeObjectStore, account: string): St
       }
       return txn as unknown as Stripe.CustomerBalanceTransaction;
     },
+    ...storeCreditReads(store, account, must),
+    ...storeMeterReads(store, account),
+  };
+  return reader;
+}
+
+/** Billing credits and stored value from the store: grants, their balance transactions, a customer's balance. */
+function storeCreditReads(
+  store: StripeObjectStore,
+  account: string,
+  must: (type: string, id: string) => StripeObject,
+): Pick<
+  StripeReader,
+  | 'listCustomerBalanceTransactions'
+  | 'getCreditGrant'
+  | 'getSubscription'
+  | 'listCreditBalanceTransactions'
+  | 'getCreditBalanceTransaction'
+> {
+  return {
     listCustomerBalanceTransactions: async (customer) =>
       store
         .peekList(account, 'customer_balance_transaction')
@@ -404,9 +424,7 @@ export function createStoreReader(store: StripeObjectStore, account: string): St
         .map((t) => store.render(account, t)) as unknown as Stripe.Billing.CreditBalanceTransaction[],
     getCreditBalanceTransaction: async (id) =>
       must('billing.credit_balance_transaction', id) as unknown as Stripe.Billing.CreditBalanceTransaction,
-    ...storeMeterReads(store, account),
   };
-  return reader;
 }
 
 /** A stored invoice (from `peekList`) as a list of invoices shows it: first page of lines, Stripe's Decimals. */
