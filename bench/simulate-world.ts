@@ -287,10 +287,13 @@ export async function leftOver(db: Db): Promise<{
     qboFailed: await n(sql<{ n: string }>`select count(*) as n from qbo_sync where state = 'failed'`),
     // Jobs that ran out of retries: of the Stripe side (their work would be stranded), and of QuickBooks
     // (sync and reconcile; the next sync redoes their work, which the final agreement check proves).
+    // A job of a per-tenant (stately) queue that fails while its tenant already has a job waiting
+    // to retry is failed at once by pg-boss with retries left (one retrying job per tenant): the
+    // waiting one does its work, so only jobs that used every attempt count.
     deadBooking: await n(sql<{ n: string }>`select count(*) as n from pgboss.job
-      where state = 'failed' and name in ('stripe-inbox', 'release', 'backfill')`),
+      where state = 'failed' and retry_count >= retry_limit and name in ('stripe-inbox', 'release', 'backfill')`),
     deadQbo: await n(sql<{ n: string }>`select count(*) as n from pgboss.job
-      where state = 'failed' and name in ('qbo-sync', 'reconcile')`),
+      where state = 'failed' and retry_count >= retry_limit and name in ('qbo-sync', 'reconcile')`),
   };
 }
 
@@ -298,6 +301,7 @@ export async function leftOver(db: Db): Promise<{
 export async function failedJobs(db: Db): Promise<string> {
   const r = await sql<{ name: string; msg: string | null; n: string }>`
     select name, left(coalesce(output->>'message', output::text), 120) as msg, count(*) as n from pgboss.job
-    where state = 'failed' and name <> 'dead-letter' group by 1, 2 order by 3 desc limit 5`.execute(db);
+    where state = 'failed' and retry_count >= retry_limit and name <> 'dead-letter'
+    group by 1, 2 order by 3 desc limit 5`.execute(db);
   return r.rows.map((x) => `${x.name}×${x.n}: ${x.msg ?? ''}`).join(' | ');
 }
