@@ -5,9 +5,7 @@
  * `--as` names them, and the queue still refuses a decision by the request's own requester.
  */
 import { formatMinor } from '../../shared/money.ts';
-import { approveChange, listApprovals, rejectChange, type Approval } from '../app/approvals/queue.ts';
-import '../app/approvals/kinds.ts';
-import { checkAccountId, getTenant } from '../ledger/tenants.ts';
+import type { Approval } from '../app/approvals/queue.ts';
 import type { Currency } from '../../shared/money.ts';
 import { str, UsageError, type Command } from './framework.ts';
 import type { ImportCommandDeps } from './imports.ts';
@@ -40,6 +38,12 @@ export function approvalsCommand(deps: ImportCommandDeps = defaultImportDeps): C
       note: { type: 'string', description: 'Why (required to reject)' },
     },
     async run({ values, positionals }) {
+      // Loaded when the command runs, so `accrue --help` stays quick (kinds.ts registers the kinds).
+      const [{ approveChange, listApprovals, rejectChange }, , { checkAccountId, getTenant }] = await Promise.all([
+        import('../app/approvals/queue.ts'),
+        import('../app/approvals/kinds.ts'),
+        import('../ledger/tenants.ts'),
+      ]);
       const [action, id] = positionals;
       if (!action || !(ACTIONS as readonly string[]).includes(action))
         throw new UsageError(`name an action: ${ACTIONS.join(', ')}`);

@@ -6,13 +6,10 @@
  * array of rules, or `{"rules": [...]}`. A bad file names the field and exits 2.
  */
 import { readFile } from 'node:fs/promises';
-import { RuleChangeRequestSchema, type RulePreviewResponse } from '../../shared/api/rules.ts';
+import type { RulePreviewResponse } from '../../shared/api/rules.ts';
 import { AccrueError } from '../../shared/errors.ts';
 import { formatMinor, type Currency } from '../../shared/money.ts';
-import { previewForTenant, rulesOf, saveForTenant } from '../app/rules/rule-list.ts';
-import { ruleRevision } from '../app/rules/rule-store.ts';
 import type { Db } from '../db/database.ts';
-import { checkAccountId, getTenant } from '../ledger/tenants.ts';
 import { str, UsageError, type Command } from './framework.ts';
 import type { ImportCommandDeps } from './imports.ts';
 import { TENANT_OPTIONS } from './shared.ts';
@@ -38,6 +35,10 @@ async function readRulesFile(path: string): Promise<unknown> {
 
 /** The file as a change on the current revision; a bad rule is `invalid_input` naming its field. */
 async function changeOf(db: Db, tenantId: bigint, path: string, reason: string | undefined) {
+  const [{ ruleRevision }, { RuleChangeRequestSchema }] = await Promise.all([
+    import('../app/rules/rule-store.ts'),
+    import('../../shared/api/rules.ts'),
+  ]);
   const rules = await readRulesFile(path);
   const body = { revision: await ruleRevision(db, tenantId), rules, ...(reason ? { reason } : {}) };
   const r = RuleChangeRequestSchema.safeParse(body);
@@ -80,6 +81,10 @@ export function rulesCommand(deps: Pick<ImportCommandDeps, 'open' | 'out'>): Com
       author: { type: 'string', description: 'Who saves it', default: process.env.USER ?? 'cli' },
     },
     async run({ values, positionals }) {
+      const [{ previewForTenant, rulesOf, saveForTenant }, { checkAccountId, getTenant }] = await Promise.all([
+        import('../app/rules/rule-list.ts'),
+        import('../ledger/tenants.ts'),
+      ]);
       const [action, file] = positionals;
       if (!action || !(ACTIONS as readonly string[]).includes(action))
         throw new UsageError(`name an action: ${ACTIONS.join(', ')}`);
