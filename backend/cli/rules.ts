@@ -105,7 +105,11 @@ export function rulesCommand(deps: Pick<ImportCommandDeps, 'open' | 'out'>): Com
           return 0;
         }
         const saved = await saveForTenant(db, tenant, `cli:${str(values.author, 'author', true)!}`, change);
-        deps.out(`saved rule change ${saved.change_id}: ${saved.entries_posted} entries posted\n`);
+        if (saved.approval)
+          deps.out(
+            `${saved.approval.summary}: waits for approval, request ${saved.approval.id} (accrue approvals approve ${saved.approval.id})\n`,
+          );
+        else deps.out(`saved rule change ${saved.change_id}: ${saved.entries_posted} entries posted\n`);
         deps.out(printPreview(saved.preview, currency));
         return 0;
       } finally {

@@ -58,11 +58,17 @@ export const RulePreviewResponseSchema = z.object({
 export type RulePreviewResponse = z.infer<typeof RulePreviewResponseSchema>;
 
 export const RuleSaveResponseSchema = z.object({
+  /** The saved change; empty while the change waits for approval (see `approval`). */
   change_id: z.string(),
   revision: z.number().int().min(0),
   /** Entries the re-application posted (adjustments in open periods, corrections for closed ones). */
   entries_posted: z.number().int().min(0),
   preview: RulePreviewResponseSchema,
+  /**
+   * Set when the change moves more than the tenant's materiality threshold in a period: nothing is
+   * saved yet; the change is applied once a second user with the approver role approves it.
+   */
+  approval: z.object({ id: z.string(), summary: z.string() }).optional(),
 });
 export type RuleSaveResponse = z.infer<typeof RuleSaveResponseSchema>;
 

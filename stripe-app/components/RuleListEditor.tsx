@@ -82,7 +82,11 @@ function LoadedRules({ client, data, canEdit, onSaved }: LoadedProps) {
   const save = () =>
     action.run('save', async () => {
       const saved = await client.saveRules(body());
-      confirmDone(`Rules saved (change ${saved.change_id}): ${saved.entries_posted} entries posted`);
+      confirmDone(
+        saved.approval
+          ? `Waiting for approval (request ${saved.approval.id}): ${saved.approval.summary}`
+          : `Rules saved (change ${saved.change_id}): ${saved.entries_posted} entries posted`,
+      );
       onSaved();
     });
   return (

@@ -3,9 +3,8 @@
  * journal moving more than the threshold in any period (`manual_journal`), any period reopen while
  * approvals are on (`period_reopen`). Importing this module registers both with the queue.
  *
- * A rule change plugs in the same way: register `rule_change` with an `apply` that saves the rule
- * (its payload: the rule as it will be saved), and submit it with `submitChange`, giving as
- * `movementMinor` the largest per-period amount its preview says it moves (`RULE_CHANGE_KIND`).
+ * A rule change is the third kind: `backend/app/rules/rule-list.ts` registers `rule_change` and
+ * submits every save with the largest revenue its preview moves in one period.
  */
 import { formatMinor } from '../../../shared/money.ts';
 import { AccrueError } from '../../../shared/errors.ts';

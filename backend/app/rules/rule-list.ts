@@ -9,7 +9,8 @@ import type {
   RuleSaveResponse,
   RulesResponse,
 } from '../../../shared/api/rules.ts';
-import { RULE_PREVIEW_INVOICES_MAX } from '../../../shared/api/rules.ts';
+import { RULE_PREVIEW_INVOICES_MAX, RuleChangeRequestSchema } from '../../../shared/api/rules.ts';
+import { formatMinor } from '../../../shared/money.ts';
 import { orderedRules } from '../../../shared/engine/rules.ts';
 import type { Db } from '../../db/database.ts';
 import { QUEUES } from '../../jobs/runner.ts';
@@ -18,6 +19,8 @@ import { tenantOf } from '../app-api/support.ts';
 import type { AfterPost } from '../booking.ts';
 import { hasActiveConnection } from '../qbo-sync.ts';
 import type { AppCaller, AppDeps } from '../app-api/types.ts';
+import { RULE_CHANGE_KIND } from '../approvals/kinds.ts';
+import { materialityThreshold, registerApprovalKind, submitChange } from '../approvals/queue.ts';
 import { applyRuleChange, previewRuleChange, type RuleChangePreview } from './rule-change.ts';
 import { loadRules, ruleRevision } from './rule-store.ts';
 
@@ -62,14 +65,56 @@ export async function saveForTenant(
   req: RuleChangeRequest,
   afterPost?: AfterPost,
 ): Promise<RuleSaveResponse> {
-  const applied = await applyRuleChange(db, tenant, actor, req, afterPost);
+  const apply = async (): Promise<RuleSaveResponse> => {
+    const applied = await applyRuleChange(db, tenant, actor, req, afterPost);
+    return {
+      change_id: applied.changeId.toString(),
+      revision: applied.revision,
+      entries_posted: applied.entriesPosted,
+      preview: previewAnswer(applied.revision, applied.preview),
+    };
+  };
+  if (materialityThreshold(tenant) === null) return apply();
+  // Approvals on: a change moving more than the threshold in any period waits for an approver.
+  const preview = await previewRuleChange(db, tenant, req);
+  const movement = preview.periods.reduce((m, p) => {
+    const a = p.revenueMinor < 0n ? -p.revenueMinor : p.revenueMinor;
+    return a > m ? a : m;
+  }, 0n);
+  const c = tenant.settings.functional_currency;
+  const submitted = await submitChange(
+    db,
+    tenant,
+    {
+      kind: RULE_CHANGE_KIND,
+      payload: req,
+      summary: `Rule change on revision ${req.revision}: moves up to ${formatMinor(movement, c)} ${c.toUpperCase()} of revenue in a period`,
+      reason: req.reason ?? 'rule change',
+      movementMinor: movement,
+      requestedBy: actor,
+    },
+    apply,
+  );
+  if ('applied' in submitted) return submitted.applied;
   return {
-    change_id: applied.changeId.toString(),
-    revision: applied.revision,
-    entries_posted: applied.entriesPosted,
-    preview: previewAnswer(applied.revision, applied.preview),
+    change_id: '',
+    revision: req.revision,
+    entries_posted: 0,
+    preview: previewAnswer(req.revision, preview),
+    approval: { id: submitted.approval.id, summary: submitted.approval.summary },
   };
 }
+
+// An approved rule change is saved as the requester made it, on the revision it was made on
+// (`conflict`, and the request stays pending, when the rules changed meanwhile).
+registerApprovalKind({
+  kind: RULE_CHANGE_KIND,
+  apply: async (db, tenant, payload, ctx) => {
+    const req = RuleChangeRequestSchema.parse(payload);
+    const applied = await applyRuleChange(db, tenant, `${ctx.requestedBy} (approved by ${ctx.approvedBy})`, req);
+    return { change_id: applied.changeId.toString(), entries_posted: applied.entriesPosted };
+  },
+});
 
 export async function getRules(deps: Pick<AppDeps, 'db'>, caller: AppCaller): Promise<RulesResponse> {
   return rulesOf(deps.db, await tenantOf(deps.db, caller), canWrite(caller.user.roles));
