@@ -23,7 +23,7 @@ import {
 import type { Tenant } from '../ledger/tenants.ts';
 import { recordException } from '../ledger/exception-queue.ts';
 import { loadProviderRates, withProviderRates } from '../rates/store.ts';
-import { loadRules } from './rules/rule-store.ts';
+import { rulesInForce } from './rules/rule-store.ts';
 import type { TenantSettings } from '../../shared/settings.ts';
 
 /** Called after entries were posted for a tenant (e.g. to enqueue a QuickBooks sync). */
@@ -187,7 +187,7 @@ export async function lockTenantBooks(tx: Tx, tenantId: bigint): Promise<void> {
  * rate provider's rates when it has one.
  */
 export async function bookingSettings(tx: Db | Tx, tenant: Tenant): Promise<TenantSettings> {
-  const settings = { ...tenant.settings, rules: await loadRules(tx, tenant.id) };
+  const settings = { ...tenant.settings, rules: await rulesInForce(tx, tenant) };
   if (!settings.fx_provider) return settings;
   return withProviderRates(settings, await loadProviderRates(tx, tenant.id));
 }

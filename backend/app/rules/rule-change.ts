@@ -31,7 +31,7 @@ import {
   type AfterPost,
 } from '../booking.ts';
 import { releasedThrough } from '../process.ts';
-import { loadRules, recordRuleChange, replaceRules, ruleRevision, setEntriesPosted } from './rule-store.ts';
+import { recordRuleChange, replaceRules, ruleRevision, rulesInForce, setEntriesPosted } from './rule-store.ts';
 
 /** Aggregates read and run per step of a preview. */
 const PREVIEW_CHUNK = 500;
@@ -192,7 +192,7 @@ export async function applyRuleChange(
         `The rules changed since revision ${change.revision} (now ${revision}); reload them and make the change again.`,
       );
     const preview = await previewRuleChange(tx, tenant, change);
-    const before = await loadRules(tx, tenant.id);
+    const before = await rulesInForce(tx, tenant);
     await replaceRules(tx, tenant.id, change.rules);
     const changeId = await recordRuleChange(tx, tenant.id, {
       actor,

@@ -22,11 +22,11 @@ import type { AppCaller, AppDeps } from '../app-api/types.ts';
 import { RULE_CHANGE_KIND } from '../approvals/kinds.ts';
 import { materialityThreshold, registerApprovalKind, submitChange } from '../approvals/queue.ts';
 import { applyRuleChange, previewRuleChange, type RuleChangePreview } from './rule-change.ts';
-import { loadRules, ruleRevision } from './rule-store.ts';
+import { ruleRevision, rulesInForce } from './rule-store.ts';
 
 /** The rule list of a tenant, its product rules in the same shape, and the revision. */
 export async function rulesOf(db: Db, tenant: Tenant, canEdit: boolean): Promise<RulesResponse> {
-  const rules = await loadRules(db, tenant.id);
+  const rules = await rulesInForce(db, tenant);
   const productRules = orderedRules({ ...tenant.settings, rules: [] });
   return { revision: await ruleRevision(db, tenant.id), rules, product_rules: productRules, can_edit: canEdit };
 }

@@ -28,6 +28,20 @@ export async function loadRules(db: Db | Tx, tenantId: bigint): Promise<Rule[]> 
   );
 }
 
+/**
+ * The rule list in force: the saved list, or — for a tenant whose rules have never been saved
+ * through the rule list (revision 0) — the `rules` of its settings document, as a replay's or a
+ * new tenant's settings may give them. One answer for the books and for every screen.
+ */
+export async function rulesInForce(
+  db: Db | Tx,
+  tenant: { id: bigint; settings: { rules: readonly Rule[] } },
+): Promise<Rule[]> {
+  const stored = await loadRules(db, tenant.id);
+  if (stored.length > 0 || tenant.settings.rules.length === 0) return stored;
+  return (await ruleRevision(db, tenant.id)) === 0 ? [...tenant.settings.rules] : stored;
+}
+
 /** Replaces the tenant's rule list (inside the caller's transaction, under the books lock). */
 export async function replaceRules(tx: Tx, tenantId: bigint, rules: readonly Rule[]): Promise<void> {
   await tx.deleteFrom('recognition_rules').where('tenant_id', '=', tenantId).execute();
