@@ -92,7 +92,14 @@ describe('the backfill snapshot', () => {
     const { viaSnapshot, viaStripe, snapshotRequests } = await mapBothWays(business.account, tenant.id, events);
     expect(viaSnapshot.flatMap((r) => r.facts).length).toBeGreaterThan(events.length);
     for (let i = 0; i < events.length; i++) expect(viaSnapshot[i], events[i]!.id).toStrictEqual(viaStripe[i]);
-    expect(snapshotRequests).toEqual([]);
+    // The backfill does not list billing credits (grants, their balance transactions), a
+    // customer's balance transactions (stored value) nor subscriptions yet: those are read from
+    // Stripe. Everything else comes from the snapshot.
+    const unlisted = (path: string) =>
+      path.startsWith('/v1/billing/') ||
+      path.startsWith('/v1/subscriptions/') ||
+      /^\/v1\/customers\/[^/]+\/balance_transactions$/.test(path);
+    expect(snapshotRequests.filter((r) => !unlisted(r.path))).toEqual([]);
   });
 
   it('asks Stripe after a partial backfill when the answer may predate it', async () => {

@@ -100,7 +100,11 @@ export function route(
   if (method !== 'GET') throw unrecognized();
   const segments = path.split('/').slice(1).map(decodeURIComponent);
   if (segments[0] !== 'v1') throw unrecognized();
-  if (segments[1] === 'billing') return meterRoute(store, segments, params, path, account) ?? throwIt(unrecognized());
+  if (segments[1] === 'billing') {
+    // Meters first; the credit grants and their balance transactions below.
+    const meters = meterRoute(store, segments, params, path, account);
+    if (meters !== undefined) return meters;
+  }
   const [, collection, id, sub, subId, ...extra] = segments;
   if (collection === 'billing') {
     const segmentsOf = { collection: id, id: sub, rest: subId !== undefined || extra.length > 0 };
@@ -129,8 +133,4 @@ export function route(
     return childRoute(store, account, { type, id }, child, params, path);
   }
   throw unrecognized();
-}
-
-function throwIt(error: FakeApiError): never {
-  throw error;
 }

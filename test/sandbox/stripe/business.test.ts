@@ -103,7 +103,15 @@ describe('generateBusiness', () => {
       const discounts = sum(lines.flatMap((l) => (l.discount_amounts as { amount: number }[]).map((d) => d.amount)));
       const taxes = sum(lines.flatMap((l) => (l.taxes as { amount: number }[]).map((t) => t.amount)));
       expect(inv.subtotal).toBe(subtotal);
-      expect(inv.total).toBe(subtotal - discounts + taxes);
+      // Billing credits applied before tax (Stripe's pretax_credit_amounts) reduce the total like discounts.
+      const credits = sum(
+        lines.flatMap((l) =>
+          ((l.pretax_credit_amounts as { amount: number; type: string }[] | undefined) ?? [])
+            .filter((c) => c.type !== 'discount')
+            .map((c) => c.amount),
+        ),
+      );
+      expect(inv.total).toBe(subtotal - discounts - credits + taxes);
       expect(sum((inv.total_taxes as { amount: number }[]).map((t) => t.amount))).toBe(taxes);
       const applied = (inv.ending_balance as number) - (inv.starting_balance as number);
       expect(inv.amount_due).toBe(Math.max(0, (inv.total as number) - applied));
