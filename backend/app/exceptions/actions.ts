@@ -64,6 +64,33 @@ export async function exceptionAfterAction(db: Db | Tx, tenant: Tenant, id: bigi
   };
 }
 
+type OpenException = Awaited<ReturnType<typeof lockedException>>;
+
+/**
+ * Runs `act` on an open exception of the caller's tenant, locked, in one transaction with its
+ * audit row (`conflict` when it is already closed); answers the exception as it is afterwards.
+ */
+async function actOnOpenException(
+  deps: Pick<AppDeps, 'db'>,
+  caller: AppCaller,
+  exceptionId: string,
+  audit: { action: 'exception_exclude' | 'exception_review'; note: string | null },
+  act: (tx: Tx, tenant: Tenant, id: bigint) => Promise<unknown>,
+): Promise<ExceptionActionResponse> {
+  const tenant = await tenantOf(deps.db, caller);
+  const id = idOf(exceptionId);
+  return deps.db.transaction().execute(async (tx) => {
+    const ex: OpenException = await lockedException(tx, tenant, id);
+    if (ex.status !== 'open') throw new AccrueError('conflict', `Exception ${id} is already closed.`);
+    await act(tx, tenant, id);
+    await auditAppAction(tx, tenant.id, caller, audit.action, id.toString(), audit.note, {
+      kind: ex.kind,
+      object: ex.object_id,
+    });
+    return exceptionAfterAction(tx, tenant, id);
+  });
+}
+
 /** Closes an open exception as excluded, with the reason on record. */
 export async function excludeException(
   deps: Pick<AppDeps, 'db'>,
@@ -71,29 +98,25 @@ export async function excludeException(
   exceptionId: string,
   req: ExcludeExceptionRequest,
 ): Promise<ExceptionActionResponse> {
-  const tenant = await tenantOf(deps.db, caller);
-  const id = idOf(exceptionId);
-  return deps.db.transaction().execute(async (tx) => {
-    const ex = await lockedException(tx, tenant, id);
-    if (ex.status !== 'open') throw new AccrueError('conflict', `Exception ${id} is already closed.`);
-    await tx
-      .updateTable('exceptions')
-      .set({
-        status: 'resolved',
-        resolution: 'excluded',
-        resolved_at: new Date(),
-        resolved_by: caller.user.id,
-        note: req.reason,
-      })
-      .where('tenant_id', '=', tenant.id)
-      .where('id', '=', id)
-      .execute();
-    await auditAppAction(tx, tenant.id, caller, 'exception_exclude', id.toString(), req.reason, {
-      kind: ex.kind,
-      object: ex.object_id,
-    });
-    return exceptionAfterAction(tx, tenant, id);
-  });
+  return actOnOpenException(
+    deps,
+    caller,
+    exceptionId,
+    { action: 'exception_exclude', note: req.reason },
+    (tx, tenant, id) =>
+      tx
+        .updateTable('exceptions')
+        .set({
+          status: 'resolved',
+          resolution: 'excluded',
+          resolved_at: new Date(),
+          resolved_by: caller.user.id,
+          note: req.reason,
+        })
+        .where('tenant_id', '=', tenant.id)
+        .where('id', '=', id)
+        .execute(),
+  );
 }
 
 /** Marks an exception reviewed by the caller; it stays open until its cause is fixed. */
@@ -103,23 +126,19 @@ export async function reviewException(
   exceptionId: string,
   req: ReviewExceptionRequest,
 ): Promise<ExceptionActionResponse> {
-  const tenant = await tenantOf(deps.db, caller);
-  const id = idOf(exceptionId);
-  return deps.db.transaction().execute(async (tx) => {
-    const ex = await lockedException(tx, tenant, id);
-    if (ex.status !== 'open') throw new AccrueError('conflict', `Exception ${id} is already closed.`);
-    await tx
-      .updateTable('exceptions')
-      .set({ reviewed_at: new Date(), reviewed_by: caller.user.id })
-      .where('tenant_id', '=', tenant.id)
-      .where('id', '=', id)
-      .execute();
-    await auditAppAction(tx, tenant.id, caller, 'exception_review', id.toString(), req.note || null, {
-      kind: ex.kind,
-      object: ex.object_id,
-    });
-    return exceptionAfterAction(tx, tenant, id);
-  });
+  return actOnOpenException(
+    deps,
+    caller,
+    exceptionId,
+    { action: 'exception_review', note: req.note || null },
+    (tx, tenant, id) =>
+      tx
+        .updateTable('exceptions')
+        .set({ reviewed_at: new Date(), reviewed_by: caller.user.id })
+        .where('tenant_id', '=', tenant.id)
+        .where('id', '=', id)
+        .execute(),
+  );
 }
 
 /**
