@@ -307,6 +307,7 @@ export function snapshotReader(base: StripeReader, snap: BackfillSnapshot): Stri
     listCustomerBalanceTransactions: (customer) => base.listCustomerBalanceTransactions(customer),
     getCreditGrant: (id) => base.getCreditGrant(id),
     getSubscription: (id) => base.getSubscription(id),
+    ...(base.customerMetadata ? { customerMetadata: (id: string) => base.customerMetadata!(id) } : {}),
     listCreditBalanceTransactions: (customer, grant) => base.listCreditBalanceTransactions(customer, grant),
     getCreditBalanceTransaction: (id) => base.getCreditBalanceTransaction(id),
     recentInvoicesOfCustomer: (customer, before) => base.recentInvoicesOfCustomer(customer, before),

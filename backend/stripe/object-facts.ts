@@ -259,7 +259,7 @@ async function invoiceFinalizedFact(
     type: 'invoice_finalized',
     invoice: invoice.id,
     customer: idOf(invoice.customer),
-    ...customerMetadataOf(invoice.customer),
+    ...(await customerMetadataOf(reader, invoice.customer)),
     currency: stripeCurrency(invoice.currency, invoice.id),
     at: invoice.status_transitions.finalized_at!,
     totalMinor: big(invoice.total),
@@ -582,9 +582,14 @@ function nonEmptyMetadata(metadata: Stripe.Metadata | null | undefined): { metad
   return metadata && Object.keys(metadata).length > 0 ? { metadata: { ...metadata } } : {};
 }
 
-/** An expanded customer's metadata (rules may match on it); nothing when the invoice names the customer by id. */
-function customerMetadataOf(customer: Stripe.Invoice['customer']): { customerMetadata?: Record<string, string> } {
-  if (!customer || typeof customer === 'string' || customer.deleted) return {};
-  const metadata = customer.metadata;
-  return Object.keys(metadata).length > 0 ? { customerMetadata: { ...metadata } } : {};
+/** The customer's metadata (rules may match on it), expanded or read; none for a deleted or unknown one. */
+async function customerMetadataOf(reader: StripeReader, customer: Stripe.Invoice['customer']) {
+  const metadata =
+    !customer || typeof customer !== 'string'
+      ? customer && !customer.deleted && customer.metadata
+      : await reader.customerMetadata?.(customer).catch((e: unknown) => {
+          if (e instanceof AccrueError && e.code === 'not_found') return null;
+          throw e;
+        });
+  return metadata && Object.keys(metadata).length > 0 ? { customerMetadata: { ...metadata } } : {};
 }

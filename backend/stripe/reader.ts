@@ -46,6 +46,11 @@ export interface StripeReader {
   /** Every balance transaction of a customer (stored value: what funded the balance and what used it). */
   listCustomerBalanceTransactions(customer: string): Promise<Stripe.CustomerBalanceTransaction[]>;
   getCreditGrant(id: string): Promise<Stripe.Billing.CreditGrant>;
+  /**
+   * A customer's metadata, which rules may match on; null for a deleted customer. Optional: a
+   * reader without it leaves every invoice's customer metadata unknown.
+   */
+  customerMetadata?(customer: string): Promise<Readonly<Record<string, string>> | null>;
   /** A subscription (when it was cancelled: `termination_credits`). */
   getSubscription(id: string): Promise<Stripe.Subscription>;
   getCreditBalanceTransaction(id: string): Promise<Stripe.Billing.CreditBalanceTransaction>;
@@ -251,6 +256,11 @@ export async function callStripe<T>(
 // Shared helpers.
 // ---------------------------------------------------------------------------------------------
 
+/** A customer's metadata as rules see it: null for a deleted customer. */
+export function metadataOfCustomer(customer: Stripe.Customer | Stripe.DeletedCustomer): Record<string, string> | null {
+  return customer.deleted ? null : { ...customer.metadata };
+}
+
 /** The id of an expandable field, whether Stripe sent the id or the expanded object. */
 export function idOf(value: unknown): string | null {
   if (typeof value === 'string') return value;
@@ -358,9 +368,21 @@ export function createStripeReader(stripe: Stripe, account: string, opts: RetryO
   const reader: StripeReader = {
     getInvoice: (id) =>
       cached(`invoice:${id}`, async () => {
-        const invoice = await call('invoice', id, () => stripe.invoices.retrieve(id, {}, requestOptions));
+        // The customer comes expanded in the same request: its metadata (rules may match on it)
+        // is remembered for `customerMetadata`, and the invoice keeps naming the customer by id.
+        const expanded = await call('invoice', id, () =>
+          stripe.invoices.retrieve(id, { expand: ['customer'] }, requestOptions),
+        );
+        const customer = expanded.customer;
+        if (customer && typeof customer !== 'string')
+          void cached(`customer_metadata:${customer.id}`, async () => metadataOfCustomer(customer));
+        const invoice = customer && typeof customer !== 'string' ? { ...expanded, customer: customer.id } : expanded;
         return completeInvoiceLines(stripe, account, invoice, opts);
       }),
+    customerMetadata: (id) =>
+      cached(`customer_metadata:${id}`, async () =>
+        metadataOfCustomer(await call('customer', id, () => stripe.customers.retrieve(id, {}, requestOptions))),
+      ),
     listInvoicePayments: (invoiceId) =>
       cached(`invoice_payments:${invoiceId}`, () => listAllInvoicePayments({ invoice: invoiceId })),
     findInvoicePaymentByPaymentIntent: (pi) =>

@@ -15,6 +15,7 @@ import {
   pickInvoicePayment,
   STRIPE_PAGE_SIZE,
   type StripeObject,
+  metadataOfCustomer,
   type StripeReader,
 } from '../../stripe/reader.ts';
 import { paidOutBy } from './payout-transactions.ts';
@@ -330,6 +331,7 @@ export function createStoreReader(store: StripeObjectStore, account: string): St
       coerceDocumentLines(invoice, LINE_ITEM_DECIMALS);
       return invoice as unknown as Stripe.Invoice;
     },
+    customerMetadata: async (id) => metadataOfCustomer(must('customer', id) as unknown as Stripe.Customer),
     listInvoicePayments: async (invoiceId) => invoicePayments((p) => idOf(p.invoice) === invoiceId),
     findInvoicePaymentByPaymentIntent: async (pi) =>
       pickInvoicePayment(
