@@ -585,11 +585,11 @@ function nonEmptyMetadata(metadata: Stripe.Metadata | null | undefined): { metad
 /** The customer's metadata (rules may match on it), expanded or read; none for a deleted or unknown one. */
 async function customerMetadataOf(reader: StripeReader, customer: Stripe.Invoice['customer']) {
   const metadata =
-    !customer || typeof customer !== 'string'
-      ? customer && !customer.deleted && customer.metadata
-      : await reader.customerMetadata?.(customer).catch((e: unknown) => {
+    typeof customer === 'string'
+      ? await reader.customerMetadata?.(customer).catch((e: unknown) => {
           if (e instanceof AccrueError && e.code === 'not_found') return null;
           throw e;
-        });
+        })
+      : customer && !customer.deleted && customer.metadata;
   return metadata && Object.keys(metadata).length > 0 ? { customerMetadata: { ...metadata } } : {};
 }
