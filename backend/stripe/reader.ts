@@ -394,9 +394,13 @@ export function createStripeReader(stripe: Stripe, account: string, opts: RetryO
         const invoice = customer && typeof customer !== 'string' ? { ...expanded, customer: customer.id } : expanded;
         return completeInvoiceLines(stripe, account, invoice, opts);
       }),
+    // A customer Stripe does not know has no metadata: remembered, not asked again.
     customerMetadata: (id) =>
-      cached(`customer_metadata:${id}`, async () =>
-        metadataOfCustomer(await call('customer', id, () => stripe.customers.retrieve(id, {}, requestOptions))),
+      cached(`customer_metadata:${id}`, () =>
+        call('customer', id, () => stripe.customers.retrieve(id, {}, requestOptions)).then(metadataOfCustomer, (e) => {
+          if (e instanceof AccrueError && e.code === 'not_found') return null;
+          throw e;
+        }),
       ),
     listInvoicePayments: (invoiceId) =>
       cached(`invoice_payments:${invoiceId}`, () => listAllInvoicePayments({ invoice: invoiceId })),
