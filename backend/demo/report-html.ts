@@ -32,6 +32,7 @@ import {
   rpoSection,
   type ReportException,
 } from './report-sections.ts';
+import { fxSection } from './report-fx.ts';
 import { REPORT_STYLE } from './report-style.ts';
 import {
   band,
@@ -405,7 +406,7 @@ export function renderDemoReport(input: DemoReportInput): string {
           rollforwardTable(
             deferred,
             currency,
-            `Deferred revenue roll-forward, ${cur}: opening + billings − recognized − contra ± FX ± other = closing`,
+            `Deferred revenue roll-forward, ${cur}: opening + billings − recognized − contra ± FX ± other = closing (FX stays zero: deferred revenue is never restated; see Exchange differences)`,
             'deferred_revenue',
           )
         : `<p class="note">No deferred revenue in ${esc(cur)}.</p>`) +
@@ -417,6 +418,7 @@ export function renderDemoReport(input: DemoReportInput): string {
             'deferred_discounts',
           )
         : '') +
+      fxSection(input.lines, rf.rows, input.periods, currency) +
       `<h3>Trial balance</h3>` +
       trialBalanceTable(tb, currency) +
       `</section>`
