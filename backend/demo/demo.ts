@@ -242,7 +242,10 @@ async function runMonths(
   for (const [i, [month, events]] of months.entries()) {
     const at = `month ${i + 1}/${months.length} (${month})`;
     // The month's reference rates first, as the daily tick fetches them, so nothing books on an estimate.
-    await fetchDemoRates(ctx.db, tenant, endOfMonth(`${month}-01`), { log: opts.log, afterPost: ctx.process.afterPost });
+    await fetchDemoRates(ctx.db, tenant, endOfMonth(`${month}-01`), {
+      log: opts.log,
+      afterPost: ctx.process.afterPost,
+    });
     let last = 0;
     await deliver(events, webhook.hookUrl, webhook.secret, () => {
       delivered++;

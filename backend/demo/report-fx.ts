@@ -73,15 +73,18 @@ export function fxMovements(lines: readonly LedgerLine[], periods: readonly Peri
   return { rows: list, total, ledger, ties: total === ledger };
 }
 
-/** The summary line: realized and unrealized totals over the report's periods. */
+/**
+ * The summary line: realized over the report's periods, and unrealized — each period's restatement
+ * less the reversal of the one before, so their sum is the restatement still open at the end.
+ */
 export function fxSummaryText(lines: readonly LedgerLine[], periods: readonly Period[], currency: Currency): string {
   const { rows } = fxMovements(lines, periods, currency);
   const realized = rows.reduce((s, r) => s + r.realizedSettlement + r.realizedPayout, 0n);
   const payout = rows.reduce((s, r) => s + r.realizedPayout, 0n);
-  const open = rows.at(-1)?.revaluation ?? 0n;
+  const open = rows.reduce((s, r) => s + r.revaluation + r.reversal, 0n);
   return (
-    `realized ${moneyWithCode(realized, currency)} (of which at payouts ${moneyText(payout, currency)}); ` +
-    `unrealized at the last period end ${moneyWithCode(open, currency)} (gains positive)`
+    `realized ${moneyWithCode(realized, currency)} (at payouts ${moneyText(payout, currency)}); ` +
+    `unrealized, open at the end ${moneyWithCode(open, currency)} (gains positive)`
   );
 }
 

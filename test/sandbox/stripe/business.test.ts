@@ -125,7 +125,7 @@ describe('generateBusiness', () => {
     }
   });
 
-  it('settles EUR in a EUR balance and JPY in USD with Stripe\'s rate, fees in the settlement currency', () => {
+  it("settles EUR in a EUR balance and JPY in USD with Stripe's rate, fees in the settlement currency", () => {
     const bts = byType(business.objects, 'balance_transaction');
     const charges = new Map(byType(business.objects, 'charge').map((c) => [c.id, c]));
     const settledIn = new Set<string>();
@@ -197,11 +197,11 @@ describe('serving the business', () => {
       }
       // Each payout lists what it paid out, as Stripe does: its nets add up to the payout, per currency.
       for (const po of byType(small.objects, 'payout').filter((p) => p.status === 'paid')) {
-        const listed = await http.payoutBalanceTransactions(po.id);
+        const listed = await http.payoutBalanceTransactions!(po.id);
         expect(listed.every((bt) => bt.currency === po.currency)).toBe(true);
         const paidOut = sum(listed.filter((bt) => bt.type !== 'payout').map((bt) => bt.net));
         expect(paidOut, po.id).toBe(po.amount);
-        expect(await memory.payoutBalanceTransactions(po.id)).toStrictEqual(listed);
+        expect(await memory.payoutBalanceTransactions!(po.id)).toStrictEqual(listed);
       }
       for (const ch of byType(small.objects, 'charge').slice(0, 10)) {
         expect(await memory.findInvoicePaymentByCharge(ch.id)).toStrictEqual(
