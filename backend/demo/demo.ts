@@ -43,7 +43,7 @@ import { AccrueError } from '../../shared/errors.ts';
 import { metricsReport } from '../app/reports/metrics.ts';
 import { rpoReport } from '../app/reports/rpo.ts';
 import { moneyWithCode } from './report-format.ts';
-import { fxSummaryText } from './report-fx.ts';
+import { fxSummaryText, type StripeSideBalance } from './report-fx.ts';
 import { renderDemoReport, type QboAgreementRow } from './report-html.ts';
 import { exceptionSummary, postingSummary } from './report-sections.ts';
 import { serveDemo, type DemoServeOptions } from './serve.ts';
@@ -370,7 +370,8 @@ export async function runDemo(opts: DemoOptions): Promise<DemoResult> {
         },
         steps,
       );
-      const report = await writeReport(ctx, tenant, books.folder, { delivered, lastDay, started_ms }, steps, say);
+      const figures = { delivered, lastDay, started_ms, stripeBalances: stripeSideBalances(business) };
+      const report = await writeReport(ctx, tenant, books.folder, figures, steps, say);
       result = { ...report, tenant: tenant.accountId, env: books.env };
     } finally {
       server.close();
@@ -388,6 +389,19 @@ export async function runDemo(opts: DemoOptions): Promise<DemoResult> {
     await rates.fake.close();
     await books.stopServer();
   }
+}
+
+/** What each Stripe balance holds per Stripe: its balance transactions' nets, a payout's once it is paid. */
+function stripeSideBalances(business: Business): StripeSideBalance[] {
+  const paid = new Set(business.objects.filter((o) => o.object === 'payout' && o.status === 'paid').map((o) => o.id));
+  const sums = new Map<Currency, bigint>();
+  for (const bt of business.objects) {
+    if (bt.object !== 'balance_transaction') continue;
+    if (bt.type === 'payout' && !paid.has(String(bt.source))) continue;
+    const currency = normalizeCurrency(String(bt.currency));
+    sums.set(currency, (sums.get(currency) ?? 0n) + BigInt(bt.net as number));
+  }
+  return [...sums].map(([currency, amountMinor]) => ({ currency, amountMinor }));
 }
 
 /** The demo's tenant, with the business's settings, its rate provider with period-end revaluation, and auto-close. */
@@ -409,7 +423,7 @@ async function writeReport(
   ctx: Context,
   tenant: Tenant,
   folder: string,
-  figures: { delivered: number; lastDay: string; started_ms: number },
+  figures: { delivered: number; lastDay: string; started_ms: number; stripeBalances: StripeSideBalance[] },
   steps: Steps,
   say: (line: string) => void,
 ): Promise<{ agree: boolean; reportPath: string; summary: DemoResult['summary'] }> {
@@ -432,6 +446,7 @@ async function writeReport(
     summary,
     qboAgreement: { agree, rows },
     primaryCurrency: currencyOf('usd'),
+    stripeBalances: figures.stripeBalances,
   });
   await mkdir(folder, { recursive: true });
   const reportPath = join(folder, 'report.html');

@@ -17,7 +17,7 @@ import { ROLE_INFO } from '../../shared/accounts.ts';
 import type { LedgerLine } from '../../shared/ledger-rows.ts';
 import type { Currency } from '../../shared/money.ts';
 import type { Period } from '../../shared/periods.ts';
-import { REVALUED_ROLLFORWARD_ROLES, type RollforwardRow } from '../../shared/reports/index.ts';
+import { REVALUED_ROLLFORWARD_ROLES, stripeBalance, type RollforwardRow } from '../../shared/reports/index.ts';
 import { amountCell, escapeHtml as esc, moneyText, moneyWithCode } from './report-format.ts';
 
 /** One period's exchange differences in the functional currency, gains positive. */
@@ -170,4 +170,55 @@ export function fxSection(
       : `<p class="note">Period-end revaluation is off, or no foreign balance was open at a period end.</p>`) +
     `</div>`
   );
+}
+
+/** What Stripe says a balance holds: its balance transactions' nets, payouts counted once paid. */
+export interface StripeSideBalance {
+  currency: Currency;
+  amountMinor: bigint;
+}
+
+/**
+ * The Stripe balance per settlement currency (`stripeBalance`): what came in, what payouts took,
+ * what is left in that currency and its carrying amount in the books — against what Stripe's own
+ * balance transactions say is left — and the exchange difference realized at the payouts.
+ */
+export function stripeBalanceSection(
+  lines: readonly LedgerLine[],
+  stripe: readonly StripeSideBalance[],
+  functional: Currency,
+): string {
+  const report = stripeBalance(lines);
+  if (report.rows.length === 0) return '';
+  const body = report.rows
+    .map((r) => {
+      const said = stripe.find((s) => s.currency === r.currency)?.amountMinor ?? 0n;
+      const agree = said === r.balance;
+      return (
+        `<tr${agree ? '' : ' class="off"'} data-balance-currency="${esc(r.currency)}"><th scope="row">${esc(r.currency.toUpperCase())}</th>` +
+        amountCell(r.settledIn, r.currency) +
+        amountCell(r.paidOut, r.currency) +
+        amountCell(r.balance, r.currency) +
+        amountCell(said, r.currency) +
+        amountCell(r.carrying, functional) +
+        amountCell(realizedIn(report.payouts, r.currency), functional) +
+        `<td class="tie">${agree ? '✓ agrees with Stripe' : esc(`off by ${moneyText(r.balance - said, r.currency)}`)}</td></tr>`
+      );
+    })
+    .join('');
+  return (
+    `<section data-section="stripe-balance" aria-labelledby="sb-h"><h2 id="sb-h">Stripe balance per settlement currency</h2>` +
+    `<p>Each Stripe balance is its own sub-ledger: every Stripe Balance line keeps the amount in the balance's currency. A payout converts at its own day's rate; the difference against the carrying amount of what it paid out is realized.</p>` +
+    `<div class="scroll"><table data-table="stripe-balance"><caption>${esc(
+      `Stripe balance by settlement currency, in that currency; carrying amount and realized difference in ${functional.toUpperCase()} (gains positive)`,
+    )}</caption>` +
+    `<thead><tr><th scope="col">Balance</th><th scope="col" class="num">Came in (net)</th><th scope="col" class="num">Paid out</th><th scope="col" class="num">Left, in the books</th>` +
+    `<th scope="col" class="num">Left, per Stripe</th><th scope="col" class="num">Carrying amount</th><th scope="col" class="num">Realized at payouts</th><th scope="col">Check</th></tr></thead>` +
+    `<tbody>${body}</tbody></table></div></section>`
+  );
+}
+
+/** Gains realized at the payouts of one settlement currency (the report's lines are debit positive). */
+function realizedIn(payouts: ReturnType<typeof stripeBalance>['payouts'], currency: Currency): bigint {
+  return payouts.filter((p) => p.currency === currency).reduce((s, p) => s - p.realized, 0n);
 }

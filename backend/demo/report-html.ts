@@ -32,7 +32,7 @@ import {
   rpoSection,
   type ReportException,
 } from './report-sections.ts';
-import { fxSection } from './report-fx.ts';
+import { fxSection, stripeBalanceSection, type StripeSideBalance } from './report-fx.ts';
 import { REPORT_STYLE } from './report-style.ts';
 import {
   band,
@@ -85,6 +85,8 @@ export interface DemoReportInput {
   metrics?: MetricsReport | undefined;
   /** The forward schedule of what is still to be earned. */
   rpo?: RpoReport | undefined;
+  /** What Stripe says each balance holds, to check the books' Stripe balance per settlement currency against. */
+  stripeBalances?: readonly StripeSideBalance[] | undefined;
 }
 
 /**
@@ -437,6 +439,9 @@ export function renderDemoReport(input: DemoReportInput): string {
     (input.metrics ? metricsSection(input.metrics) : '') +
     (input.rpo ? rpoSection(input.rpo) : '') +
     sections.join('') +
+    (input.stripeBalances
+      ? stripeBalanceSection(input.lines, input.stripeBalances, input.primaryCurrency ?? currencies[0]!)
+      : '') +
     (input.qboAgreement ? qboSection(input.qboAgreement) : '') +
     `</main></body></html>\n`
   );
