@@ -277,7 +277,7 @@ async function summarize(
   ctx: Context,
   tenantId: bigint,
   lines: Awaited<ReturnType<typeof loadLedgerLines>>,
-  figures: { delivered: number; agree: boolean; rows: QboAgreementRow[]; started_ms: number },
+  figures: { delivered: number; agree: boolean; rows: QboAgreementRow[]; started_ms: number; lastDay: string },
 ) {
   const { delivered, agree, rows } = figures;
   const cur = currencyOf('usd');
@@ -313,7 +313,15 @@ async function summarize(
     },
     { label: 'Revenue recognized (Revenue accounts)', value: moneyWithCode(recognized, cur) },
     { label: 'Deferred revenue at the end', value: moneyWithCode(deferred, cur) },
-    { label: 'Exchange differences (EUR, JPY)', value: fxSummaryText(lines, periods, cur) },
+    {
+      label: 'Exchange differences (EUR, JPY)',
+      // Through the last day booked: the period after it holds only the reversal of its restatement.
+      value: fxSummaryText(
+        lines,
+        periods.filter((p) => p.start <= figures.lastDay),
+        cur,
+      ),
+    },
     { label: 'QuickBooks', value: postingSummary(syncRows.map((r) => ({ state: r.state, count: Number(r.n) }))) },
     {
       label: 'Open exceptions',
@@ -434,7 +442,7 @@ async function writeReport(
   const lines = await loadLedgerLines(ctx.db, tenant.id);
   const rows = await agreementRows(ctx, tenant.id, lines);
   const agree = rec.agree && rows.every((r) => r.ledger_minor === r.qbo_minor);
-  const { summary, periods } = await summarize(ctx, tenant.id, lines, { delivered, agree, rows, started_ms });
+  const { summary, periods } = await summarize(ctx, tenant.id, lines, { delivered, agree, rows, started_ms, lastDay });
   const firstDay = periods[0]?.start ?? lastDay;
   const extras = await controllerExtras(ctx, tenant, firstDay, lastDay);
   const html = renderDemoReport({
