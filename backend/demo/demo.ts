@@ -420,6 +420,8 @@ async function demoTenant(
 ): Promise<Tenant> {
   const settings: TenantSettingsInput = {
     ...business.suggestedSettings,
+    // The demo's rates come from its provider, fetched month by month, not from a table given up front.
+    fx_rates: [],
     ...rates,
     close_policy: { mode: 'auto', days_after_period_end: 5 },
   };

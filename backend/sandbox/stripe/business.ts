@@ -48,7 +48,7 @@ export interface SampleBusiness {
   events: StripeObject[];
   /** `objects` then `events`: what `StripeFake.load` and `createMemoryReader` take. */
   replay: StripeObject[];
-  /** Product rules that make the bundle and the setup fee meaningful to the engine. */
+  /** Product rules that make the bundle and the setup fee meaningful to the engine, and the daily rates as `fx_rates`. */
   suggestedSettings: TenantSettingsInput;
   /** Counts of the interesting cases, for tests and the demo's banner. */
   stats: Record<string, number>;
@@ -105,6 +105,7 @@ export function generateBusiness(options: BusinessOptions = {}): SampleBusiness 
   payOut(sim);
 
   const eventList = sim.sortedEvents();
+  const rates = sim.dailyRates();
   const objectList = [...sim.objects.values()];
   const stats = sim.stats;
   stats.objects = objectList.length;
@@ -117,10 +118,24 @@ export function generateBusiness(options: BusinessOptions = {}): SampleBusiness 
     objects: objectList,
     events: eventList,
     replay: [...objectList, ...eventList],
-    suggestedSettings: withRules(structuredClone(SUGGESTED_SETTINGS), CREDIT_PRODUCT_RULES),
+    suggestedSettings: {
+      ...withRules(structuredClone(SUGGESTED_SETTINGS), CREDIT_PRODUCT_RULES),
+      fx_rates: rateTable(rates),
+    },
     stats,
-    rates: sim.dailyRates(),
+    rates,
   };
+}
+
+/**
+ * The daily rates as a tenant's own rate table, so a replay of the business books its EUR balance
+ * and the invoices not paid at once at the rates the business was settled at.
+ */
+function rateTable(rates: readonly DailyRate[]): NonNullable<TenantSettingsInput['fx_rates']> {
+  return rates.flatMap((r) => [
+    { date: r.date, from: 'eur', to: 'usd', rate: r.eur },
+    { date: r.date, from: 'jpy', to: 'usd', rate: r.jpy },
+  ]);
 }
 
 /** Settings with more product rules. */
