@@ -38,10 +38,12 @@ import { qboAmountToMinor, mappingKey } from '../qbo/posting.ts';
 import { openSession } from '../qbo/service.ts';
 import { stripeWebhookRouter } from '../stripe/webhook.ts';
 import { freshDemoBooks, markDemoBooks } from './books.ts';
+import { fetchDemoRates, startDemoRates } from './rates.ts';
 import { AccrueError } from '../../shared/errors.ts';
 import { metricsReport } from '../app/reports/metrics.ts';
 import { rpoReport } from '../app/reports/rpo.ts';
 import { moneyWithCode } from './report-format.ts';
+import { fxSummaryText, type StripeSideBalance } from './report-fx.ts';
 import { renderDemoReport, type QboAgreementRow } from './report-html.ts';
 import { exceptionSummary, postingSummary } from './report-sections.ts';
 import { serveDemo, type DemoServeOptions } from './serve.ts';
@@ -101,31 +103,6 @@ function stepCounter(opts: DemoOptions, months: number) {
 }
 type Steps = ReturnType<typeof stepCounter>;
 
-/** Estimated rates for the configured rate source: the first Stripe rate seen each day per currency. */
-function ratesFrom(
-  objects: { object: string; created?: unknown; currency?: unknown; exchange_rate?: unknown; source?: unknown }[],
-  chargeCurrency: Map<string, string>,
-): NonNullable<TenantSettingsInput['fx_rates']> {
-  const seen = new Map<string, { date: string; from: string; to: string; rate: string }>();
-  for (const o of objects) {
-    if (o.object !== 'balance_transaction' || typeof o.exchange_rate !== 'number' || typeof o.created !== 'number')
-      continue;
-    const from = typeof o.source === 'string' ? chargeCurrency.get(o.source) : undefined;
-    if (!from || from === o.currency) continue;
-    const date = localDateOf(o.created, 'UTC');
-    const key = `${date}|${from}`;
-    if (!seen.has(key)) seen.set(key, { date, from, to: String(o.currency), rate: String(o.exchange_rate) });
-  }
-  const rates = [...seen.values()].sort((a, b) =>
-    a.date < b.date ? -1 : a.date > b.date ? 1 : a.from < b.from ? -1 : 1,
-  );
-  // The rate source also needs a rate for invoices finalized before the first payment in a
-  // currency: the earliest Stripe rate of each currency stands for the days before it.
-  const first = new Map<string, { date: string; from: string; to: string; rate: string }>();
-  for (const r of rates) if (!first.has(r.from)) first.set(r.from, { ...r, date: '2000-01-01' });
-  return [...first.values(), ...rates];
-}
-
 type Business = ReturnType<typeof generateBusiness>;
 type Context = Awaited<ReturnType<typeof openContext>>;
 type Qbo = NonNullable<Context['qbo']>;
@@ -138,8 +115,12 @@ function describeBusiness(business: Business, months: number): string {
   return `Sample business (SEED=${business.seed}): ${customers} customers (${stats.customers_eur ?? 0} EUR, ${stats.customers_jpy ?? 0} JPY), ${business.events.length} Stripe events over ${months} months`;
 }
 
-/** The sandbox: the business loaded into the Stripe fake, and a QuickBooks company whose consent page grants it. */
+/**
+ * The sandbox: the business loaded into the Stripe fake, its daily rates in the rate-provider fake,
+ * and a QuickBooks company whose consent page grants it.
+ */
 async function startSandbox(business: Business) {
+  const rates = await startDemoRates(business.rates);
   const stripeFake = await startStripeFake({ apiKey: DEMO_API_KEY });
   stripeFake.load(business.replay, business.account);
   const qboFake = await startFakeQbo();
@@ -150,7 +131,7 @@ async function startSandbox(business: Business) {
   });
   const realmId = qboFake.createRealm({ companyName: 'Sample SaaS Inc.', homeCurrency: 'USD' });
   qboFake.setAuthorizeOutcome({ realmId });
-  return { stripeFake, qboFake, realmId };
+  return { stripeFake, qboFake, realmId, rates };
 }
 
 /** The product's configuration, pointed at the demo database and the two fakes. */
@@ -260,6 +241,11 @@ async function runMonths(
   const of = business.events.length;
   for (const [i, [month, events]] of months.entries()) {
     const at = `month ${i + 1}/${months.length} (${month})`;
+    // The month's reference rates first, as the daily tick fetches them, so nothing books on an estimate.
+    await fetchDemoRates(ctx.db, tenant, endOfMonth(`${month}-01`), {
+      log: opts.log,
+      afterPost: ctx.process.afterPost,
+    });
     let last = 0;
     await deliver(events, webhook.hookUrl, webhook.secret, () => {
       delivered++;
@@ -291,7 +277,7 @@ async function summarize(
   ctx: Context,
   tenantId: bigint,
   lines: Awaited<ReturnType<typeof loadLedgerLines>>,
-  figures: { delivered: number; agree: boolean; rows: QboAgreementRow[]; started_ms: number },
+  figures: { delivered: number; agree: boolean; rows: QboAgreementRow[]; started_ms: number; lastDay: string },
 ) {
   const { delivered, agree, rows } = figures;
   const cur = currencyOf('usd');
@@ -327,6 +313,15 @@ async function summarize(
     },
     { label: 'Revenue recognized (Revenue accounts)', value: moneyWithCode(recognized, cur) },
     { label: 'Deferred revenue at the end', value: moneyWithCode(deferred, cur) },
+    {
+      label: 'Exchange differences (EUR, JPY)',
+      // Through the last day booked: the period after it holds only the reversal of its restatement.
+      value: fxSummaryText(
+        lines,
+        periods.filter((p) => p.start <= figures.lastDay),
+        cur,
+      ),
+    },
     { label: 'QuickBooks', value: postingSummary(syncRows.map((r) => ({ state: r.state, count: Number(r.n) }))) },
     {
       label: 'Open exceptions',
@@ -354,7 +349,7 @@ export async function runDemo(opts: DemoOptions): Promise<DemoResult> {
   const steps = stepCounter(opts, eventsByMonth(business.events).length);
   steps.now('starting the database and the Stripe and QuickBooks fakes');
   const books = await freshDemoBooks(opts);
-  const { stripeFake, qboFake, realmId } = await startSandbox(business);
+  const { stripeFake, qboFake, realmId, rates } = await startSandbox(business);
   const fakes = { stripeUrl: stripeFake.url, qboUrl: qboFake.url };
   const secrets = {
     webhook: `whsec_${randomBytes(16).toString('hex')}`,
@@ -367,7 +362,7 @@ export async function runDemo(opts: DemoOptions): Promise<DemoResult> {
     const { server, hookUrl } = await startWebhookEndpoint(ctx, secrets.webhook, opts.log);
     let result: DemoResult;
     try {
-      const tenant = await demoTenant(ctx, business);
+      const tenant = await demoTenant(ctx, business, rates.settings);
       await markDemoBooks(books, tenant.accountId);
       await connectQuickBooks(ctx.qbo!, tenant);
       say(`Connected QuickBooks company ${realmId} (tokens encrypted at rest)`);
@@ -383,7 +378,8 @@ export async function runDemo(opts: DemoOptions): Promise<DemoResult> {
         },
         steps,
       );
-      const report = await writeReport(ctx, tenant, books.folder, { delivered, lastDay, started_ms }, steps, say);
+      const figures = { delivered, lastDay, started_ms, stripeBalances: stripeSideBalances(business) };
+      const report = await writeReport(ctx, tenant, books.folder, figures, steps, say);
       result = { ...report, tenant: tenant.accountId, env: books.env };
     } finally {
       server.close();
@@ -398,18 +394,35 @@ export async function runDemo(opts: DemoOptions): Promise<DemoResult> {
   } finally {
     await stripeFake.close();
     await qboFake.close();
+    await rates.fake.close();
     await books.stopServer();
   }
 }
 
-/** The demo's tenant, with the business's settings, estimated FX rates and auto-close. */
-async function demoTenant(ctx: Context, business: Business): Promise<Tenant> {
-  const chargeCurrency = new Map(
-    business.objects.filter((o) => o.object === 'charge').map((o) => [o.id, String(o.currency)]),
-  );
+/** What each Stripe balance holds per Stripe: its balance transactions' nets, a payout's once it is paid. */
+function stripeSideBalances(business: Business): StripeSideBalance[] {
+  const paid = new Set(business.objects.filter((o) => o.object === 'payout' && o.status === 'paid').map((o) => o.id));
+  const sums = new Map<Currency, bigint>();
+  for (const bt of business.objects) {
+    if (bt.object !== 'balance_transaction') continue;
+    if (bt.type === 'payout' && !paid.has(String(bt.source))) continue;
+    const currency = normalizeCurrency(String(bt.currency));
+    sums.set(currency, (sums.get(currency) ?? 0n) + BigInt(bt.net as number));
+  }
+  return [...sums].map(([currency, amountMinor]) => ({ currency, amountMinor }));
+}
+
+/** The demo's tenant, with the business's settings, its rate provider with period-end revaluation, and auto-close. */
+async function demoTenant(
+  ctx: Context,
+  business: Business,
+  rates: Awaited<ReturnType<typeof startDemoRates>>['settings'],
+): Promise<Tenant> {
   const settings: TenantSettingsInput = {
     ...business.suggestedSettings,
-    fx_rates: ratesFrom(business.objects as never, chargeCurrency),
+    // The demo's rates come from its provider, fetched month by month, not from a table given up front.
+    fx_rates: [],
+    ...rates,
     close_policy: { mode: 'auto', days_after_period_end: 5 },
   };
   return ensureTenant(ctx.db, { accountId: business.account, livemode: false }, settings, 'demo');
@@ -420,7 +433,7 @@ async function writeReport(
   ctx: Context,
   tenant: Tenant,
   folder: string,
-  figures: { delivered: number; lastDay: string; started_ms: number },
+  figures: { delivered: number; lastDay: string; started_ms: number; stripeBalances: StripeSideBalance[] },
   steps: Steps,
   say: (line: string) => void,
 ): Promise<{ agree: boolean; reportPath: string; summary: DemoResult['summary'] }> {
@@ -431,7 +444,7 @@ async function writeReport(
   const lines = await loadLedgerLines(ctx.db, tenant.id);
   const rows = await agreementRows(ctx, tenant.id, lines);
   const agree = rec.agree && rows.every((r) => r.ledger_minor === r.qbo_minor);
-  const { summary, periods } = await summarize(ctx, tenant.id, lines, { delivered, agree, rows, started_ms });
+  const { summary, periods } = await summarize(ctx, tenant.id, lines, { delivered, agree, rows, started_ms, lastDay });
   const firstDay = periods[0]?.start ?? lastDay;
   const extras = await controllerExtras(ctx, tenant, firstDay, lastDay);
   const html = renderDemoReport({
@@ -443,6 +456,7 @@ async function writeReport(
     summary,
     qboAgreement: { agree, rows },
     primaryCurrency: currencyOf('usd'),
+    stripeBalances: figures.stripeBalances,
   });
   await mkdir(folder, { recursive: true });
   const reportPath = join(folder, 'report.html');

@@ -32,6 +32,7 @@ import {
   rpoSection,
   type ReportException,
 } from './report-sections.ts';
+import { fxSection, stripeBalanceSection, type StripeSideBalance } from './report-fx.ts';
 import { REPORT_STYLE } from './report-style.ts';
 import {
   band,
@@ -84,6 +85,8 @@ export interface DemoReportInput {
   metrics?: MetricsReport | undefined;
   /** The forward schedule of what is still to be earned. */
   rpo?: RpoReport | undefined;
+  /** What Stripe says each balance holds, to check the books' Stripe balance per settlement currency against. */
+  stripeBalances?: readonly StripeSideBalance[] | undefined;
 }
 
 /**
@@ -405,7 +408,7 @@ export function renderDemoReport(input: DemoReportInput): string {
           rollforwardTable(
             deferred,
             currency,
-            `Deferred revenue roll-forward, ${cur}: opening + billings − recognized − contra ± FX ± other = closing`,
+            `Deferred revenue roll-forward, ${cur}: opening + billings − recognized − contra ± FX ± other = closing (FX stays zero: deferred revenue is never restated; see Exchange differences)`,
             'deferred_revenue',
           )
         : `<p class="note">No deferred revenue in ${esc(cur)}.</p>`) +
@@ -417,6 +420,7 @@ export function renderDemoReport(input: DemoReportInput): string {
             'deferred_discounts',
           )
         : '') +
+      fxSection(input.lines, rf.rows, input.periods, currency) +
       `<h3>Trial balance</h3>` +
       trialBalanceTable(tb, currency) +
       `</section>`
@@ -435,6 +439,9 @@ export function renderDemoReport(input: DemoReportInput): string {
     (input.metrics ? metricsSection(input.metrics) : '') +
     (input.rpo ? rpoSection(input.rpo) : '') +
     sections.join('') +
+    (input.stripeBalances
+      ? stripeBalanceSection(input.lines, input.stripeBalances, input.primaryCurrency ?? currencies[0]!)
+      : '') +
     (input.qboAgreement ? qboSection(input.qboAgreement) : '') +
     `</main></body></html>\n`
   );

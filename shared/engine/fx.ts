@@ -33,38 +33,43 @@ export interface RateChoice {
   estimatedFrom: LocalDate | null;
 }
 
-/** The configured rate `from`→`to` of one row of the tenant's table, or its inverse; null when the row is another pair. */
-function rowRate(configured: TenantSettings['fx_rates'][number], from: string, to: string): Decimal | null {
-  if (configured.from === from && configured.to === to) return new Decimal(configured.rate);
-  if (configured.from === to && configured.to === from && !new Decimal(configured.rate).isZero()) {
-    return new Decimal(1).div(configured.rate);
-  }
-  return null;
+/** One row of the tenant's rate table. */
+type RateRow = TenantSettings['fx_rates'][number];
+
+/** True when a row gives the pair `from`→`to`, directly or (with a non-zero rate) as its inverse. */
+function rowGives(configured: RateRow, from: string, to: string): boolean {
+  if (configured.from === from && configured.to === to) return true;
+  // A zero rate has no inverse (the settings refuse one; the same test as theirs, without a Decimal).
+  return configured.from === to && configured.to === from && /[1-9]/.test(configured.rate);
+}
+
+/** The row's rate for `from`→`to`: its own, or the inverse of the other direction. */
+function rowRate(configured: RateRow, from: string): Decimal {
+  return configured.from === from ? new Decimal(configured.rate) : new Decimal(1).div(configured.rate);
 }
 
 /**
  * The rate from the tenant's rate source: the latest rate on or before `date`; when there is
  * none, the earliest rate after it, marked as an estimate. Null only when the pair has no rate at all.
+ * Rows are compared by date first and only the chosen one is turned into a number (a provider's
+ * table holds a row per day).
  */
 export function configuredRate(settings: TenantSettings, from: string, to: string, date: LocalDate): RateChoice | null {
   if (from === to) return { rate: new Decimal(1), estimatedFrom: null };
-  let before: { date: string; rate: Decimal; direct: boolean } | null = null;
-  let after: { date: string; rate: Decimal; direct: boolean } | null = null;
+  let before: RateRow | null = null;
+  let after: RateRow | null = null;
   for (const configured of settings.fx_rates) {
-    const rate = rowRate(configured, from, to);
-    if (!rate) continue;
-    const found = { date: configured.date, rate, direct: configured.from === from };
+    if (!rowGives(configured, from, to)) continue;
+    const direct = configured.from === from;
     // On the same date the pair in the asked direction beats the inverse.
     if (configured.date <= date) {
-      const better = !before || found.date > before.date || (found.date === before.date && found.direct);
-      if (better) before = found;
-    } else {
-      const better = !after || found.date < after.date || (found.date === after.date && found.direct);
-      if (better) after = found;
+      if (!before || configured.date > before.date || (configured.date === before.date && direct)) before = configured;
+    } else if (!after || configured.date < after.date || (configured.date === after.date && direct)) {
+      after = configured;
     }
   }
-  if (before) return { rate: before.rate, estimatedFrom: null };
-  return after ? { rate: after.rate, estimatedFrom: after.date } : null;
+  if (before) return { rate: rowRate(before, from), estimatedFrom: null };
+  return after ? { rate: rowRate(after, from), estimatedFrom: after.date } : null;
 }
 
 /** The rate from the configured source on `date` (an estimate from a later date when none is earlier); null when none. */

@@ -93,16 +93,18 @@ describe('the backfill snapshot', () => {
     expect(viaSnapshot.flatMap((r) => r.facts).length).toBeGreaterThan(events.length);
     for (let i = 0; i < events.length; i++) expect(viaSnapshot[i], events[i]!.id).toStrictEqual(viaStripe[i]);
     // The backfill does not list billing credits (grants, their balance transactions), a
-    // customer's balance transactions (stored value), subscriptions nor customers (their metadata,
-    // for rules) yet: those are read from Stripe, a customer once per run. Everything else comes
-    // from the snapshot.
+    // customer's balance transactions (stored value), subscriptions, customers (their metadata,
+    // for rules) nor what a payout from a foreign balance (the sample business's EUR balance) paid
+    // out yet: those are read from Stripe, a customer once per run. Everything else comes from the
+    // snapshot.
     const customerReads = snapshotRequests.filter((r) => /^\/v1\/customers\/[^/]+$/.test(r.path)).map((r) => r.path);
     expect(customerReads.length).toBe(new Set(customerReads).size);
-    const unlisted = (path: string) =>
-      path.startsWith('/v1/billing/') ||
-      path.startsWith('/v1/subscriptions/') ||
-      /^\/v1\/customers\/[^/]+(\/balance_transactions)?$/.test(path);
-    expect(snapshotRequests.filter((r) => !unlisted(r.path))).toEqual([]);
+    const unlisted = (r: { path: string; query?: string }) =>
+      r.path.startsWith('/v1/billing/') ||
+      r.path.startsWith('/v1/subscriptions/') ||
+      /^\/v1\/customers\/[^/]+(\/balance_transactions)?$/.test(r.path) ||
+      (r.path === '/v1/balance_transactions' && /(^|&)payout=po_/.test(r.query ?? ''));
+    expect(snapshotRequests.filter((r) => !unlisted(r))).toEqual([]);
   });
 
   it('asks Stripe after a partial backfill when the answer may predate it', async () => {

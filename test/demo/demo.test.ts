@@ -46,11 +46,20 @@ it('runs the demo end to end and writes a report whose charts draw', async () =>
   const value = (label: string) => r.summary.find((s) => s.label.startsWith(label))!.value;
   expect(value('Ledger and QuickBooks agree')).toMatch(/^yes \(\d+ period\/account cells\)/);
   expect(value('Open exceptions')).toMatch(/^None need a person/);
+  expect(value('Open exceptions')).not.toMatch(/engine|mapping/);
   expect(value('QuickBooks')).toMatch(/^\d+ journal entries posted to QuickBooks/);
   expect(value('Journal entries')).toMatch(/\d+ periods closed/);
   expect(Number(value('Stripe events processed'))).toBeGreaterThan(100);
   expect(value('Revenue recognized')).toMatch(/^\d{1,3}(,\d{3})*\.\d{2} USD$/);
   expect(existsSync(r.reportPath)).toBe(true);
+  // Foreign currency moved and the report says where: exchange differences tied to the ledger, and the
+  // EUR Stripe balance (EUR charges settle in EUR, paid out in EUR) agreeing with Stripe's own.
+  expect(value('Exchange differences')).toMatch(/^realized -?[\d,]+\.\d{2} USD .*unrealized, open at the end/);
+  const html = readFileSync(r.reportPath, 'utf8');
+  expect(html).toContain('data-fx-ties="true"');
+  expect(html).not.toMatch(/data-table="fx-movements"[^]*?<tfoot>[^]*?data-total="total">0\.00</);
+  for (const cur of ['usd', 'eur'])
+    expect(html).toMatch(new RegExp(`data-balance-currency="${cur}"[^]*?✓ agrees with Stripe`));
 
   // Progress covered the whole demo, ending on its last step.
   expect(progress.at(-1)).toMatchObject({ done: progress.at(-1)!.total });

@@ -10,6 +10,9 @@ import type { LedgerLine } from '../../shared/ledger-rows.ts';
 import { rollforward } from '../../shared/reports/rollforward.ts';
 import { stripeBalance } from '../../shared/reports/stripe-balance.ts';
 import { replayPure } from './run.ts';
+import { fxMovements, fxSection, stripeBalanceSection } from '../../backend/demo/report-fx.ts';
+import { currency } from '../../shared/money.ts';
+import { periodCalendar, periodsBetween } from '../../shared/periods.ts';
 
 const here = dirname(fileURLToPath(import.meta.url));
 
@@ -97,5 +100,45 @@ describe('period-end revaluation in the roll-forward', () => {
       ['2026-01', 0n, 3194n],
       ['2026-02', 0n, 0n],
     ]);
+  });
+});
+
+describe("the demo report's exchange differences", () => {
+  const JAN_FEB = periodsBetween(periodCalendar({ type: 'monthly' }), '2026-01-01', '2026-02-28');
+
+  it('splits realized from unrealized per period, gains positive, and ties to the exchange accounts', async () => {
+    const lines = ledgerLines(await scenarioEntries('fx-revaluation-reversed'));
+    const m = fxMovements(lines, JAN_FEB, currency('usd'));
+    // January: the open 100.00 EUR receivable restated from 1.10 to 1.15 (+5.00); February: that
+    // restatement reversed (−5.00) and the payment at 1.12 realizes +2.00 against 1.10.
+    expect(m.rows).toEqual([
+      { period: '2026-01', realizedSettlement: 0n, realizedPayout: 0n, revaluation: 500n, reversal: 0n, total: 500n },
+      {
+        period: '2026-02',
+        realizedSettlement: 200n,
+        realizedPayout: 0n,
+        revaluation: 0n,
+        reversal: -500n,
+        total: -300n,
+      },
+    ]);
+    expect(m).toMatchObject({ total: 200n, ledger: 200n, ties: true });
+    // A difference whose period falls outside the table is caught by the posting-date path.
+    const moved = lines.map((l) => (l.role === 'fx_gain_loss' ? { ...l, period: '2025-12' } : l));
+    expect(fxMovements(moved, JAN_FEB, currency('usd')).ties).toBe(false);
+  });
+
+  it('shows the realized loss at the refund and at the EUR payout, and the EUR balance checked against Stripe', async () => {
+    const lines = ledgerLines(await scenarioEntries('fx-eur-balance-payout'));
+    const [jan] = fxMovements(lines, JAN_FEB.slice(0, 1), currency('usd')).rows;
+    // Refund at 1.15 against the 1.12 booking: −0.60; payout at 1.08 against a carrying 85.42: −2.48.
+    expect(jan).toMatchObject({ realizedSettlement: -60n, realizedPayout: -248n, total: -308n });
+    const html = fxSection(lines, rollforward(lines, { periods: JAN_FEB }).rows, JAN_FEB, currency('usd'));
+    expect(html).toContain('data-fx-ties="true"');
+    expect(html).toMatch(/zero by design/);
+    const paidOut = stripeBalanceSection(lines, [{ currency: currency('eur'), amountMinor: 0n }], currency('usd'));
+    expect(paidOut).toMatch(/data-balance-currency="eur"[^]*✓ agrees with Stripe/);
+    const off = stripeBalanceSection(lines, [{ currency: currency('eur'), amountMinor: 100n }], currency('usd'));
+    expect(off).toMatch(/data-balance-currency="eur"[^]*off by −?-?1\.00/);
   });
 });

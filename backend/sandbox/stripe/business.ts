@@ -6,11 +6,12 @@
  * Everything comes from one seeded PRNG, so a seed reproduces the business exactly (`SEED=…` is
  * printed by `main`). It covers: mid-month starts, upgrades and downgrades with proration lines
  * (invoice items billed on the next invoice), a bundle product, setup fees, a coupon
- * (`discount_amounts`), exclusive tax (`taxes`, `total_taxes`), EUR and JPY customers whose balance
- * transactions carry `exchange_rate`, refunds, credit notes (refunded, and credited to the
+ * (`discount_amounts`), exclusive tax (`taxes`, `total_taxes`), EUR customers settled in a EUR
+ * Stripe balance, JPY customers whose balance transactions convert to USD with `exchange_rate`
+ * (both from one daily rate path, `rates`, which the demo's rate provider serves), refunds, credit notes (refunded, and credited to the
  * customer balance then applied to the next invoice), a lost and a won dispute, a written-off
  * invoice, multi-site customers with more than 10 lines per invoice, and weekly payouts of the net
- * (after fees) balance.
+ * (after fees) balance of each Stripe balance, USD and EUR.
  *
  * Run: `node bin/run-ts.js backend/sandbox/stripe/business.ts [seed] [out.jsonl]` (or `npx tsx …`).
  */
@@ -24,7 +25,7 @@ import { openDisputes } from './business/disputes.ts';
 import { simulateMeteredCustomers } from './business/metered.ts';
 import { payOut } from './business/payouts.ts';
 import { addMonths } from './business/shape.ts';
-import { Simulation } from './business/simulation.ts';
+import { Simulation, type DailyRate } from './business/simulation.ts';
 
 export { seededRandom } from './business/random.ts';
 
@@ -47,10 +48,12 @@ export interface SampleBusiness {
   events: StripeObject[];
   /** `objects` then `events`: what `StripeFake.load` and `createMemoryReader` take. */
   replay: StripeObject[];
-  /** Product rules that make the bundle and the setup fee meaningful to the engine. */
+  /** Product rules that make the bundle and the setup fee meaningful to the engine, and the daily rates as `fx_rates`. */
   suggestedSettings: TenantSettingsInput;
   /** Counts of the interesting cases, for tests and the demo's banner. */
   stats: Record<string, number>;
+  /** The daily mid-rates to USD the business was settled at (USD per one EUR, per one JPY). */
+  rates: DailyRate[];
 }
 
 export interface BusinessOptions {
@@ -79,7 +82,8 @@ const SUGGESTED_SETTINGS: TenantSettingsInput = {
 /**
  * Generates the business. Pure and deterministic for a given seed and options; the same call twice
  * gives byte-identical JSON. The steps run in a fixed order on one seeded generator: FX rates,
- * catalogue, customers (signup, billing, payments, refunds, plan changes, churn), disputes, payouts.
+ * catalogue, customers (signup, billing, payments, refunds, plan changes, churn), disputes, metered
+ * customers, credits and gift cards, then payouts.
  */
 export function generateBusiness(options: BusinessOptions = {}): SampleBusiness {
   const seed = options.seed ?? 20_251_121;
@@ -96,10 +100,12 @@ export function generateBusiness(options: BusinessOptions = {}): SampleBusiness 
   const paidCharges = simulateCustomers(sim, customersWanted);
   openDisputes(sim, paidCharges);
   simulateMeteredCustomers(sim);
-  payOut(sim);
   addCreditsAndGiftCards(sim);
+  // Last: payouts sweep every balance transaction the steps before settled.
+  payOut(sim);
 
   const eventList = sim.sortedEvents();
+  const rates = sim.dailyRates();
   const objectList = [...sim.objects.values()];
   const stats = sim.stats;
   stats.objects = objectList.length;
@@ -112,9 +118,24 @@ export function generateBusiness(options: BusinessOptions = {}): SampleBusiness 
     objects: objectList,
     events: eventList,
     replay: [...objectList, ...eventList],
-    suggestedSettings: withRules(structuredClone(SUGGESTED_SETTINGS), CREDIT_PRODUCT_RULES),
+    suggestedSettings: {
+      ...withRules(structuredClone(SUGGESTED_SETTINGS), CREDIT_PRODUCT_RULES),
+      fx_rates: rateTable(rates),
+    },
     stats,
+    rates,
   };
+}
+
+/**
+ * The daily rates as a tenant's own rate table, so a replay of the business books its EUR balance
+ * and the invoices not paid at once at the rates the business was settled at.
+ */
+function rateTable(rates: readonly DailyRate[]): NonNullable<TenantSettingsInput['fx_rates']> {
+  return rates.flatMap((r) => [
+    { date: r.date, from: 'eur', to: 'usd', rate: r.eur },
+    { date: r.date, from: 'jpy', to: 'usd', rate: r.jpy },
+  ]);
 }
 
 /** Settings with more product rules. */

@@ -125,23 +125,48 @@ describe('generateBusiness', () => {
     }
   });
 
-  it('settles in USD with fees and exchange rates, and pays out no more than the balance', () => {
+  it("settles EUR in a EUR balance and JPY in USD with Stripe's rate, fees in the settlement currency", () => {
     const bts = byType(business.objects, 'balance_transaction');
     const charges = new Map(byType(business.objects, 'charge').map((c) => [c.id, c]));
+    const settledIn = new Set<string>();
     for (const bt of bts) {
-      expect(bt.currency).toBe('usd');
       expect(bt.net).toBe((bt.amount as number) - (bt.fee as number));
-      if (bt.type === 'charge') {
-        const ch = charges.get(bt.source as string)!;
-        expect(bt.exchange_rate === null).toBe(ch.currency === 'usd');
-        expect(bt.fee as number).toBeGreaterThan(0);
-      }
+      settledIn.add(bt.currency as string);
+      if (bt.type !== 'charge') continue;
+      const ch = charges.get(bt.source as string)!;
+      expect(bt.currency, ch.id).toBe(ch.currency === 'eur' ? 'eur' : 'usd');
+      // Stripe's exchange_rate only where it converted: JPY to USD.
+      expect(bt.exchange_rate === null, ch.id).toBe(ch.currency !== 'jpy');
+      if (ch.currency === 'eur') expect(bt.amount).toBe(ch.amount);
+      expect(bt.fee as number).toBeGreaterThan(0);
     }
-    const payoutTotal = sum(byType(business.objects, 'payout').map((p) => p.amount as number));
-    const movement = sum(bts.filter((b) => b.type !== 'payout').map((b) => b.net as number));
-    expect(payoutTotal).toBeGreaterThan(0);
-    expect(payoutTotal).toBeLessThanOrEqual(movement);
-    expect(sum(bts.filter((b) => b.type === 'payout').map((b) => b.amount as number))).toBe(-payoutTotal);
+    expect([...settledIn].sort()).toEqual(['eur', 'usd']);
+    expect(business.stats.payouts_eur ?? 0).toBeGreaterThan(0);
+  });
+
+  it('pays out each balance in its own currency, no more than that balance holds', () => {
+    const bts = byType(business.objects, 'balance_transaction');
+    for (const currency of ['usd', 'eur']) {
+      const payouts = byType(business.objects, 'payout').filter((p) => p.currency === currency);
+      const payoutTotal = sum(payouts.map((p) => p.amount as number));
+      const own = bts.filter((b) => b.currency === currency);
+      const movement = sum(own.filter((b) => b.type !== 'payout').map((b) => b.net as number));
+      expect(payoutTotal, currency).toBeGreaterThan(0);
+      expect(payoutTotal, currency).toBeLessThanOrEqual(movement);
+      expect(sum(own.filter((b) => b.type === 'payout').map((b) => b.amount as number))).toBe(-payoutTotal);
+    }
+  });
+
+  it('gives the daily rates it settled at, one per day of the window', () => {
+    const days = Math.round((business.end - business.start) / 86_400);
+    expect(business.rates).toHaveLength(days);
+    const jpyCharge = byType(business.objects, 'balance_transaction').find((b) => b.exchange_rate !== null)!;
+    const day = new Date((jpyCharge.created as number) * 1000).toISOString().slice(0, 10);
+    expect(business.rates.find((r) => r.date === day)!.jpy).toBe(Number(jpyCharge.exchange_rate).toFixed(6));
+    // Rates move: month ends differ, within a realistic range of the start.
+    const monthEnds = business.rates.filter((r) => r.date.endsWith('-01')).map((r) => Number(r.eur));
+    expect(new Set(monthEnds).size).toBe(monthEnds.length);
+    for (const r of business.rates) expect(Math.abs(Number(r.eur) / 1.08 - 1)).toBeLessThan(0.25);
   });
 });
 
@@ -169,6 +194,14 @@ describe('serving the business', () => {
       }
       for (const cn of byType(small.objects, 'credit_note')) {
         expect(await memory.getCreditNote(cn.id)).toStrictEqual(await http.getCreditNote(cn.id));
+      }
+      // Each payout lists what it paid out, as Stripe does: its nets add up to the payout, per currency.
+      for (const po of byType(small.objects, 'payout').filter((p) => p.status === 'paid')) {
+        const listed = await http.payoutBalanceTransactions!(po.id);
+        expect(listed.every((bt) => bt.currency === po.currency)).toBe(true);
+        const paidOut = sum(listed.filter((bt) => bt.type !== 'payout').map((bt) => bt.net));
+        expect(paidOut, po.id).toBe(po.amount);
+        expect(await memory.payoutBalanceTransactions!(po.id)).toStrictEqual(listed);
       }
       for (const ch of byType(small.objects, 'charge').slice(0, 10)) {
         expect(await memory.findInvoicePaymentByCharge(ch.id)).toStrictEqual(

@@ -19,19 +19,23 @@ export function openDisputes(sim: Simulation, paidCharges: PaidCharge[]): void {
     const usd =
       (sim.objects.get(ch.balance_transaction as string)?.amount as number | undefined) ?? (ch.amount as number);
     const dpId = sim.id('dp');
+    // Money taken from the balance is gone at once: available when created.
     const withdrawal = sim.keep(
-      fx.balanceTransaction({
-        id: sim.id('txn'),
-        amount: -usd,
-        fee: DISPUTE_FEE_MINOR,
-        currency: 'usd',
-        created: opened,
-        type: 'adjustment',
-        source: dpId,
-        reportingCategory: 'dispute',
-      }),
+      fx.balanceTransaction(
+        {
+          id: sim.id('txn'),
+          amount: -usd,
+          fee: DISPUTE_FEE_MINOR,
+          currency: 'usd',
+          created: opened,
+          type: 'adjustment',
+          source: dpId,
+          reportingCategory: 'dispute',
+        },
+        { available_on: opened },
+      ),
     );
-    sim.settled.push({ availableOn: opened, net: -usd - DISPUTE_FEE_MINOR });
+    sim.settled.push({ availableOn: opened, net: -usd - DISPUTE_FEE_MINOR, currency: 'usd' });
     const dp = sim.keep(
       fx.dispute({
         id: dpId,
@@ -62,7 +66,7 @@ export function openDisputes(sim: Simulation, paidCharges: PaidCharge[]): void {
           reportingCategory: 'dispute_reversal',
         }),
       );
-      sim.settled.push({ availableOn: closed, net: usd });
+      sim.settled.push({ availableOn: closed + 2 * DAY, net: usd, currency: 'usd' });
       dp.balance_transactions = [withdrawal, reinstated];
       dp.status = 'won';
       sim.emit('charge.dispute.funds_reinstated', closed, dp);

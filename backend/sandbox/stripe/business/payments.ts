@@ -10,24 +10,23 @@ import { DAY, type CustomerState } from './shape.ts';
 
 /** Charges an amount for an invoice: payment intent, charge, balance transaction, invoice payment. */
 export function pay(sim: Simulation, inv: StripeObject, c: CustomerState, amount: number, at: number): StripeObject {
-  const rate = sim.rateAt(c.currency, at);
-  const usd = sim.toUsdMinor(amount, c.currency, rate);
-  const fee = sim.stripeFee(usd);
+  const settled = sim.settle(amount, c.currency, at);
+  const fee = sim.stripeFee(settled.amount, settled.currency);
   const chId = sim.id('ch');
   const piId = sim.id('pi');
   const bt = sim.keep(
     fx.balanceTransaction({
       id: sim.id('txn'),
-      amount: usd,
+      amount: settled.amount,
       fee,
-      currency: 'usd',
+      currency: settled.currency,
       created: at,
       type: 'charge',
       source: chId,
-      exchangeRate: c.currency === 'usd' ? null : rate.toNumber(),
+      exchangeRate: settled.exchangeRate,
     }),
   );
-  sim.settled.push({ availableOn: at + 2 * DAY, net: usd - fee });
+  sim.settled.push({ availableOn: at + 2 * DAY, net: settled.amount - fee, currency: settled.currency });
   const ch = sim.keep(
     fx.charge({
       id: chId,
@@ -101,21 +100,24 @@ export function refundInvoice(
   const chargeAmount = ch.amount as number;
   const amount = full ? chargeAmount : Math.floor(chargeAmount / 2);
   if (amount <= 0) return;
-  const rate = sim.rateAt(c.currency, at);
-  const usd = sim.toUsdMinor(amount, c.currency, rate);
+  const settled = sim.settle(amount, c.currency, at);
   const reId = sim.id('re');
+  // A refund leaves the balance at once: its balance transaction is available when it is created.
   const bt = sim.keep(
-    fx.balanceTransaction({
-      id: sim.id('txn'),
-      amount: -usd,
-      currency: 'usd',
-      created: at,
-      type: 'refund',
-      source: reId,
-      exchangeRate: c.currency === 'usd' ? null : rate.toNumber(),
-    }),
+    fx.balanceTransaction(
+      {
+        id: sim.id('txn'),
+        amount: -settled.amount,
+        currency: settled.currency,
+        created: at,
+        type: 'refund',
+        source: reId,
+        exchangeRate: settled.exchangeRate,
+      },
+      { available_on: at },
+    ),
   );
-  sim.settled.push({ availableOn: at, net: -usd });
+  sim.settled.push({ availableOn: at, net: -settled.amount, currency: settled.currency });
   const re = sim.keep(
     fx.refund({
       id: reId,

@@ -30,9 +30,9 @@ export const PAYMENT_FAILURE_PER_MILLE = 25;
 /** Per-mille of paid invoices refunded (half of them fully) and of ones credited to the balance. */
 export const REFUND_PER_MILLE = 20;
 export const BALANCE_CREDIT_PER_MILLE = 10;
-/** Stripe's US card pricing: 2.9 % + 30 cents, on the settled USD amount. */
+/** Stripe's card pricing: 2.9 % plus a fixed fee in the settlement currency (30 cents, 25 euro cents). */
 export const FEE_BPS = 290;
-export const FEE_FIXED_MINOR = 30;
+export const FEE_FIXED_MINOR: Record<SettlementCurrency, number> = { usd: 30, eur: 25 };
 /** Dispute fee, withdrawn with the disputed amount and not returned when the dispute is won. */
 export const DISPUTE_FEE_MINOR = 1_500;
 /** Sites on a multi-site customer: one invoice line each, more than Stripe embeds (10). */
@@ -40,6 +40,13 @@ export const MULTI_SITE_LINES = 12;
 export const MULTI_SITE_CUSTOMERS = 2;
 
 export type Currency = 'usd' | 'eur' | 'jpy';
+/**
+ * The account's Stripe balances. It has a EUR bank account, so EUR charges settle in a EUR balance
+ * paid out in EUR (no conversion at the charge, an exchange difference at the payout in the
+ * books); JPY charges are converted to USD at the charge, with Stripe's `exchange_rate`.
+ */
+export type SettlementCurrency = 'usd' | 'eur';
+export const SETTLEMENT_CURRENCY: Record<Currency, SettlementCurrency> = { usd: 'usd', eur: 'eur', jpy: 'usd' };
 export type PlanKey = 'starter_monthly' | 'pro_monthly' | 'starter_annual' | 'pro_annual' | 'bundle_monthly';
 
 /** Unit prices in each currency's minor units (JPY has none). */

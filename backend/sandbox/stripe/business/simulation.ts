@@ -8,7 +8,29 @@ import { Decimal, asCurrency, currencyExponent } from '../../../../shared/money.
 import type { StripeObject } from '../../../stripe/reader.ts';
 import * as fx from '../fixtures.ts';
 import { seededRandom, type SeededRandom } from './random.ts';
-import { DAY, FEE_BPS, FEE_FIXED_MINOR, FX_START, type Currency } from './shape.ts';
+import {
+  DAY,
+  FEE_BPS,
+  FEE_FIXED_MINOR,
+  FX_START,
+  SETTLEMENT_CURRENCY,
+  type Currency,
+  type SettlementCurrency,
+} from './shape.ts';
+
+/** One day's mid-rates to USD (USD per one unit), as the sample business's rate provider publishes them. */
+export interface DailyRate {
+  date: string;
+  eur: string;
+  jpy: string;
+}
+
+/** An amount as it lands in a Stripe balance: its currency and amount, and Stripe's rate when it was converted. */
+export interface Settlement {
+  currency: SettlementCurrency;
+  amount: number;
+  exchangeRate: number | null;
+}
 
 /** Daily mid-rates to USD: a random walk of at most ±0.3 % a day, in Decimal. */
 class FxRates {
@@ -52,8 +74,8 @@ export class Simulation {
   readonly rng: SeededRandom;
   readonly objects = new Map<string, StripeObject>();
   readonly stats: Record<string, number> = {};
-  /** Money movements that payouts sweep: USD balance transactions with their availability. */
-  readonly settled: { availableOn: number; net: number }[] = [];
+  /** Money movements that payouts sweep: balance transactions with their balance and availability. */
+  readonly settled: { availableOn: number; net: number; currency: SettlementCurrency }[] = [];
   readonly #tag: string;
   readonly #counters = new Map<string, number>();
   readonly #events: { created: number; seq: number; event: StripeObject }[] = [];
@@ -111,6 +133,27 @@ export class Simulation {
     return this.#fx.at(cur, t);
   }
 
+  /**
+   * Where an amount in `cur` (minor units) charged or refunded at `t` lands: in the balance of its
+   * own currency when the account settles it (EUR), else converted to USD at the day's rate.
+   */
+  settle(amount: number, cur: Currency, t: number): Settlement {
+    const currency = SETTLEMENT_CURRENCY[cur];
+    if (currency === cur) return { currency, amount, exchangeRate: null };
+    const rate = this.rateAt(cur, t);
+    return { currency, amount: this.toUsdMinor(amount, cur, rate), exchangeRate: rate.toNumber() };
+  }
+
+  /** The day's rates from the first simulated day to the last, for the demo's rate provider. */
+  dailyRates(): DailyRate[] {
+    const out: DailyRate[] = [];
+    for (let t = this.start; t < this.end; t += DAY) {
+      const date = new Date(t * 1000).toISOString().slice(0, 10);
+      out.push({ date, eur: this.rateAt('eur', t).toFixed(6), jpy: this.rateAt('jpy', t).toFixed(6) });
+    }
+    return out;
+  }
+
   /** Settled USD minor units for an amount in `cur` minor units, rounded half up like Stripe. */
   toUsdMinor(amount: number, cur: Currency, rate: Decimal): number {
     return new Decimal(amount)
@@ -121,8 +164,9 @@ export class Simulation {
       .toNumber();
   }
 
-  stripeFee(usd: number): number {
-    return Math.floor((usd * FEE_BPS + 5_000) / 10_000) + FEE_FIXED_MINOR;
+  /** Stripe's fee on a settled amount, in its settlement currency. */
+  stripeFee(settled: number, currency: SettlementCurrency): number {
+    return Math.floor((settled * FEE_BPS + 5_000) / 10_000) + FEE_FIXED_MINOR[currency];
   }
 
   /** Every event, oldest first (emission order breaks ties). */
