@@ -17,6 +17,7 @@ import { ensureTenant, type Tenant } from '../backend/ledger/tenants.ts';
 import { startFakeQbo, type FakeQbo } from '../backend/sandbox/qbo/server.ts';
 import { startStripeFake, type StripeFake } from '../backend/sandbox/stripe/server.ts';
 import { ROLE_INFO, type AccountRole } from '../shared/accounts.ts';
+import { AccrueError } from '../shared/errors.ts';
 import { prng } from '../shared/prng.ts';
 import { toJournalCsv } from '../shared/reports/index.ts';
 import { postEvent } from '../test/support/serve-process.ts';
@@ -46,6 +47,8 @@ const QBO_DEADLINE_MS = 180_000;
 /** The QuickBooks outage every seed rides out, in simulated seconds, and how much faster the simulated clock runs. */
 const OUTAGE_SIMULATED_S = 3600;
 const WAIT_SPEEDUP = 600;
+/** Times the person connecting QuickBooks starts again after a refused sign-in. */
+const CONNECT_ATTEMPTS_MAX = 3;
 
 export interface FaultCounts {
   kills: number;
@@ -218,8 +221,18 @@ async function connectQbo(run: Run, qboFake: FakeQbo, env: Record<string, string
   const qbo = qboServices(loadConfig(env), run.d.db)!;
   const realmId = qboFake.createRealm({ companyName: 'Simulated' });
   qboFake.setAuthorizeOutcome({ realmId });
-  const consent = await fetch(qbo.oauth.authorizationUrl(tenant.id.toString()).url, { redirect: 'manual' });
-  await qbo.oauth.handleCallback(consent.headers.get('location')!);
+  // The person connecting: a code is good for one exchange, so when the exchange's answer was lost
+  // (a fault; the token client retried with the spent code), QuickBooks refuses it and the product
+  // says to start the connection again — which a person does.
+  for (let attempt = 1; ; attempt++) {
+    const consent = await fetch(qbo.oauth.authorizationUrl(tenant.id.toString()).url, { redirect: 'manual' });
+    try {
+      await qbo.oauth.handleCallback(consent.headers.get('location')!);
+      break;
+    } catch (e) {
+      if (!(e instanceof AccrueError) || e.code !== 'forbidden' || attempt >= CONNECT_ATTEMPTS_MAX) throw e;
+    }
+  }
   const accounts = await run.d.db
     .selectFrom('accounts')
     .select(['id', 'role', 'name'])
