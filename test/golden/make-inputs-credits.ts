@@ -488,6 +488,55 @@ const CREDITS_RULE = { product_rules: { prod_credits: { rule: 'prepaid_credits' 
     });
 }
 
+// 12. Paid credits given back: 40.00 of a paid pack applied to a 60.00 February invoice that is
+//     voided Feb 10 unpaid; Stripe reinstates the 40.00 to the grant (a credit balance transaction
+//     of type `credits_application_invoice_voided`).
+{
+  const VOIDED = ts('2026-02-10');
+  const g = grant('credgr_cv', 'paid', 10000, JAN);
+  const applied = creditApplied('cbtxn_cv1', 'credgr_cv', 4000, FEB, 'in_cv', 'il_cv');
+  const givenBack: Obj = {
+    id: 'cbtxn_cv2',
+    object: 'billing.credit_balance_transaction',
+    created: VOIDED,
+    credit: {
+      amount: { monetary: { currency: 'usd', value: 4000 }, type: 'monetary' },
+      credits_application_invoice_voided: { invoice: 'in_cv', invoice_line_item: 'il_cv' },
+      type: 'credits_application_invoice_voided',
+    },
+    credit_grant: 'credgr_cv',
+    debit: null,
+    effective_at: VOIDED,
+    livemode: false,
+    test_clock: null,
+    type: 'credit',
+  };
+  const base = invoice({
+    id: 'in_cv',
+    finalizedAt: FEB,
+    voidedAt: VOIDED,
+    lines: [{ id: 'il_cv', amount: 6000, product: 'prod_plan', start: FEB, end: MAR }],
+  });
+  const inv = invoiceWithCredits(base, { il_cv: ['cbtxn_cv1', 4000] });
+  scenarios.push({
+    name: 'credits-invoice-voided-credits-returned',
+    settings: CREDITS_RULE,
+    through: '2026-02-28',
+    lines: [
+      ...paidSale('in_cvbuy', 'prod_credits', 10000, JAN),
+      g,
+      event('evt_gcv', 'billing.credit_grant.created', JAN, g),
+      applied,
+      givenBack,
+      inv,
+      event('evt_cv_f', 'invoice.finalized', FEB, inv),
+      event('evt_cbtcv1', 'billing.credit_balance_transaction.created', FEB, applied),
+      event('evt_cv_v', 'invoice.voided', VOIDED, inv),
+      event('evt_cbtcv2', 'billing.credit_balance_transaction.created', VOIDED, givenBack),
+    ],
+  });
+}
+
 export const CREDIT_SCENARIOS: readonly Scenario[] = scenarios;
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
