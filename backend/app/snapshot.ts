@@ -222,7 +222,10 @@ function wantInvoiceCredits(o: StripeObj, want: IdSets): void {
   };
   add(o.customer, want.ids);
   add(o.customer, want.parents);
-  add((o.parent as { subscription_details?: { subscription?: unknown } } | null)?.subscription_details?.subscription, want.ids);
+  add(
+    (o.parent as { subscription_details?: { subscription?: unknown } } | null)?.subscription_details?.subscription,
+    want.ids,
+  );
   for (const line of ((o.lines as { data?: unknown[] } | undefined)?.data ?? []) as Line[]) {
     for (const c of line.pretax_credit_amounts ?? []) add(c.credit_balance_transaction, want.ids);
     add(line.parent?.subscription_item_details?.subscription, want.ids);

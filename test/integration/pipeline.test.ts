@@ -267,4 +267,3 @@ describe('deauthorization', () => {
     expect(stored.status).toBe('ignored');
   });
 });
-

@@ -163,7 +163,7 @@ describe('backfill listings', () => {
     }
   });
 
-  it('lists a credit grant\'s credit balance transactions and a customer\'s balance transactions, whatever their date', async () => {
+  it("lists a credit grant's credit balance transactions and a customer's balance transactions, whatever their date", async () => {
     const grant = creditGrant('credgr_2', T0);
     const other = creditGrant('credgr_3', T0);
     fake.put(ACCT, fx.customer({ id: 'cus_2', created: T0 - 10 * DAY }));
