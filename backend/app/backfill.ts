@@ -1,12 +1,14 @@
 /**
  * Backfill: bring a tenant's Stripe history in, through the same pipeline as live events.
  *
- * For every invoice, credit note, charge, refund, dispute and payout in the account (listed with
- * auto-pagination, rate-limit back-off and retries), one synthetic event is stored in the inbox
- * (`storeBackfillEvents`, `backend/inbox/store.ts`) —
- * `invoice.finalized` for an invoice, `refund.created` for a refund, and so on. Every listed object,
- * and every invoice payment, also goes into the backfill snapshot (`backfill_objects`), indexed by
- * the links processing follows. Processing then derives every fact from the objects' state as the
+ * For every invoice, credit note, charge, refund, dispute, payout and credit grant in the account
+ * (listed with auto-pagination, rate-limit back-off and retries), one synthetic event is stored in
+ * the inbox (`storeBackfillEvents`, `backend/inbox/store.ts`) —
+ * `invoice.finalized` for an invoice, `refund.created` for a refund, `billing.credit_grant.created`
+ * for a grant, `customer.updated` for a customer whose balance moved, and so on. Every listed
+ * object, every invoice payment and subscription, and the lists that hang off a grant (its credit
+ * balance transactions) or a customer (its balance transactions), also go into the backfill
+ * snapshot (`backfill_objects`), indexed by the links processing follows. Processing then derives every fact from the objects' state as the
  * backfill listed it — the same mapping a live event goes through — reading the snapshot instead
  * of asking Stripe again (see `snapshot.ts`), so the books come out identical to what the live
  * events would have produced. The synthetic event ids are deterministic (`bf_<object id>`), so a
@@ -21,12 +23,21 @@ import type { Logger } from '../log/logger.ts';
 import { STRIPE_API_VERSION } from '../stripe/client.ts';
 import { requestDrainOfCommittedEvents } from '../inbox/drain-request.ts';
 import { storeBackfillEvents } from '../inbox/store.ts';
-import { listObjects, type BackfillKind, type BackfillObjects } from '../stripe/listing.ts';
+import {
+  isBackfillParent,
+  listChildren,
+  listObjects,
+  type BackfillChildren,
+  type BackfillKind,
+  type BackfillObjects,
+} from '../stripe/listing.ts';
 import { idOf } from '../stripe/reader.ts';
 
 /**
- * The lists a backfill walks, in the order it walks them. Invoice payments only feed the snapshot
- * (they link charges to invoices); balance transactions come expanded on charges and refunds.
+ * The lists a backfill walks, in the order it walks them. Invoice payments and subscriptions only
+ * feed the snapshot (they link charges to invoices; a subscription says when it was cancelled);
+ * balance transactions come expanded on charges and refunds. Credit grants and customers bring
+ * their own lists along (`listChildren`).
  */
 export const BACKFILL_RESOURCES = [
   'invoices',
@@ -37,23 +48,39 @@ export const BACKFILL_RESOURCES = [
   'refunds',
   'disputes',
   'payouts',
+  'subscriptions',
+  'credit_grants',
+  'customers',
 ] as const satisfies readonly BackfillKind[];
 type Resource = (typeof BACKFILL_RESOURCES)[number];
+type Child = BackfillChildren[keyof BackfillChildren];
 
 /**
  * The synthetic events for an object: none when it has nothing to book yet; two for a failed
- * payout (Stripe reports a payout that bounces as paid, then failed).
+ * payout (Stripe reports a payout that bounces as paid, then failed). `children` are the lists
+ * that came with it (a customer's balance transactions).
  */
-export function syntheticEventTypes(kind: Resource, o: BackfillObjects[Resource]): string[] {
+export function syntheticEventTypes(
+  kind: Resource,
+  o: BackfillObjects[Resource],
+  children: readonly Child[] = [],
+): string[] {
   if (kind === 'payouts' && (o as Stripe.Payout).status === 'failed') return ['payout.paid', 'payout.failed'];
+  // A customer whose balance never moved has nothing to book; the others are mapped as the live
+  // event of a balance change is (stored value decides from their transactions).
+  if (kind === 'customers') return children.length ? ['customer.updated'] : [];
   const t = syntheticEventType(kind, o);
   return t ? [t] : [];
 }
 
-function syntheticEventType(kind: Resource, o: BackfillObjects[Resource]): string | null {
+function syntheticEventType(kind: Exclude<Resource, 'customers'>, o: BackfillObjects[Resource]): string | null {
   switch (kind) {
     case 'invoice_payments':
+    case 'subscriptions':
       return null;
+    case 'credit_grants':
+      // The grant as it is now (a void included) with every credit it applied.
+      return 'billing.credit_grant.created';
     case 'invoiceitems':
       // Booked only while pending (mapping decides), exactly as the live event would be.
       return 'invoiceitem.created';
@@ -101,9 +128,11 @@ function createdOf(kind: Resource, o: BackfillObjects[Resource]): number {
   return kind === 'invoiceitems' ? (o as Stripe.InvoiceItem).date : (o as { created: number }).created;
 }
 
-function eventTime(kind: Resource, o: BackfillObjects[Resource]): number {
+function eventTime(kind: Resource, o: BackfillObjects[Resource], children: readonly Child[]): number {
   if (kind === 'invoices')
     return (o as Stripe.Invoice).status_transitions?.finalized_at ?? (o as Stripe.Invoice).created;
+  // A customer's balance changed last when its newest balance transaction was made.
+  if (kind === 'customers') return Math.max(createdOf(kind, o), ...children.map((c) => c.created));
   return createdOf(kind, o);
 }
 
@@ -179,10 +208,12 @@ async function listEverything(
     const flush = async (cursor: string | null, done: boolean) => {
       const page = buffer;
       buffer = [];
+      const children = await childrenOf(deps.stripe, tenant.accountId, resource, page);
+      const childrenOfObject = (o: BackfillObjects[Resource]) => children.get((o as { id: string }).id) ?? [];
       await deps.db.transaction().execute(async (tx) => {
         const events = page
           .flatMap((o) =>
-            syntheticEventTypes(resource, o).map((type, i) => ({
+            syntheticEventTypes(resource, o, childrenOfObject(o)).map((type, i) => ({
               o,
               type,
               suffix: i === 0 ? '' : `_${type.split('.')[1]}`,
@@ -195,7 +226,7 @@ async function listEverything(
             type,
             account: tenant.accountId,
             livemode: tenant.livemode,
-            created: eventTime(resource, o),
+            created: eventTime(resource, o, childrenOfObject(o)),
             data: { object: o as { id: string } },
             pending_webhooks: 0,
             request: null,
@@ -203,6 +234,7 @@ async function listEverything(
         const inserted = new Set(await storeBackfillEvents(tx, tenantId, events));
         result.stored += inserted.size;
         if (page.length) await storeListedObjects(tx, tenantId, resource, page, inserted);
+        await storeChildren(tx, tenantId, children);
         items += page.length;
         await tx
           .insertInto('backfill_progress')
@@ -231,6 +263,58 @@ async function listEverything(
     result.byResource[resource] = items;
     deps.log?.info({ tenant: tenant.accountId, resource, items }, 'backfill listed');
   }
+}
+
+/** The lists that hang off each object of a page (grants and customers only), by the object's id. */
+async function childrenOf(
+  stripe: Stripe,
+  account: string,
+  resource: Resource,
+  page: BackfillObjects[Resource][],
+): Promise<Map<string, Child[]>> {
+  const children = new Map<string, Child[]>();
+  if (!isBackfillParent(resource)) return children;
+  for (const o of page) {
+    const parent = o as BackfillObjects[typeof resource];
+    children.set(parent.id, await listChildren(stripe, account, resource, parent));
+  }
+  return children;
+}
+
+/**
+ * Upserts the lists of a page's objects into the snapshot, each row naming its parent. They are
+ * stored in the page's transaction, so a listed grant or customer always has its whole list.
+ */
+async function storeChildren(tx: Tx, tenantId: bigint, children: Map<string, Child[]>): Promise<void> {
+  const rows = [...children].flatMap(([parent, list]) =>
+    list.map((c, position) => ({
+      tenant_id: tenantId,
+      object_id: c.id,
+      object_type: c.object,
+      invoice_id: null,
+      payment_intent_id: null,
+      charge_id: null,
+      parent_id: parent,
+      parent_position: position,
+      created: BigInt(c.created),
+      payload: jsonbText(c),
+    })),
+  );
+  if (!rows.length) return;
+  await tx
+    .insertInto('backfill_objects')
+    .values(rows)
+    .onConflict((oc) =>
+      oc.columns(['tenant_id', 'object_id']).doUpdateSet((eb) => ({
+        object_type: eb.ref('excluded.object_type'),
+        parent_id: eb.ref('excluded.parent_id'),
+        parent_position: eb.ref('excluded.parent_position'),
+        created: eb.ref('excluded.created'),
+        payload: eb.ref('excluded.payload'),
+        listed_at: new Date(),
+      })),
+    )
+    .execute();
 }
 
 /** Upserts one listed page into the snapshot (`backfill_objects`) the mapping reads from. */

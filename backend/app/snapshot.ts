@@ -19,14 +19,31 @@
  *   only after a full backfill (no `--since`); a partial one may have started after the payment
  *   was created, so Stripe is asked.
  * - the latest charge of a payment intent: the newest listed charge that names it, else Stripe.
+ * - a credit grant's credit balance transactions, a customer's balance transactions: when the grant
+ *   (customer) was listed; they were listed with it, in the same transaction.
+ * - a subscription: when listed. "None" is an answer after a full backfill that listed
+ *   subscriptions (every status: a cancelled one is still listed).
+ * - a customer's metadata (rules): when the customer was listed; "none" after a full backfill
+ *   that listed customers.
  */
 import { sql } from 'kysely';
 import type Stripe from 'stripe';
 import type { Db } from '../db/database.ts';
-import { idOf, invoicePaymentOfCharge, oldestFirst, pickInvoicePayment, type StripeReader } from '../stripe/reader.ts';
+import { AccrueError } from '../../shared/errors.ts';
+import {
+  idOf,
+  invoicePaymentOfCharge,
+  metadataOfCustomer,
+  oldestFirst,
+  pickInvoicePayment,
+  type StripeReader,
+} from '../stripe/reader.ts';
 
 /** Link-following rounds per load: event object → invoice payment → invoice or charge → … */
 const CLOSURE_PASSES_MAX = 6;
+
+/** Where a listed child sits in its parent's list; kept off the object's own (enumerable) fields. */
+const POSITION = Symbol('parent position');
 
 type StripeObj = { id: string; object: string } & Record<string, unknown>;
 
@@ -35,6 +52,8 @@ export interface SnapshotCoverage {
   invoicePaymentsListed: boolean;
   creditNotesListed: boolean;
   chargesListed: boolean;
+  subscriptionsListed: boolean;
+  customersListed: boolean;
   /** The backfill covered the whole history (no `since`). */
   full: boolean;
 }
@@ -52,6 +71,8 @@ export interface BackfillSnapshot {
   paymentsByCharge: Map<string, StripeObj[]>;
   /** Listed charges by payment intent, for every payment intent looked up. */
   chargesByIntent: Map<string, StripeObj[]>;
+  /** The listed lists of credit grants and customers, by parent id, in Stripe's order. */
+  childrenByParent: Map<string, StripeObj[]>;
 }
 
 function isObj(v: unknown): v is StripeObj {
@@ -75,12 +96,15 @@ export async function snapshotCoverage(db: Db, tenantId: bigint): Promise<Snapsh
     invoicePaymentsListed: done('invoice_payments'),
     creditNotesListed: done('credit_notes'),
     chargesListed: done('charges'),
+    subscriptionsListed: done('subscriptions'),
+    customersListed: done('customers'),
     full: rows.length > 0 && rows.every((x) => x.since === null),
   };
 }
 
-type IdSets = { ids: Set<string>; invoices: Set<string>; intents: Set<string>; charges: Set<string> };
-type IdLists = { ids: string[]; invoices: string[]; intents: string[]; charges: string[] };
+const LOOKUPS = ['ids', 'invoices', 'intents', 'charges', 'parents'] as const;
+type IdSets = Record<(typeof LOOKUPS)[number], Set<string>>;
+type IdLists = Record<(typeof LOOKUPS)[number], string[]>;
 
 function idSets(): IdSets {
   return {
@@ -88,6 +112,7 @@ function idSets(): IdSets {
     invoices: new Set<string>(),
     intents: new Set<string>(),
     charges: new Set<string>(),
+    parents: new Set<string>(),
   };
 }
 
@@ -109,6 +134,7 @@ export async function loadSnapshot(
     paymentsByIntent: new Map(),
     paymentsByCharge: new Map(),
     chargesByIntent: new Map(),
+    childrenByParent: new Map(),
   };
   const asked = idSets();
   const want = idSets();
@@ -119,7 +145,7 @@ export async function loadSnapshot(
 
   for (let pass = 0; pass < CLOSURE_PASSES_MAX; pass++) {
     const lookups = nextLookups(snap, want, asked);
-    if (!lookups.ids.length && !lookups.invoices.length && !lookups.intents.length && !lookups.charges.length) break;
+    if (LOOKUPS.every((k) => !lookups[k].length)) break;
     for (const r of await readListed(db, tenantId, lookups)) {
       const o = (r.payload ?? (r.event as { data?: { object?: unknown } } | null)?.data?.object) as unknown;
       if (!isObj(o)) continue;
@@ -129,6 +155,7 @@ export async function loadSnapshot(
     }
   }
   indexSeeds(snap);
+  for (const list of snap.childrenByParent.values()) list.sort((a, b) => positionOf(a) - positionOf(b));
   return snap;
 }
 
@@ -145,6 +172,7 @@ function addObject(snap: BackfillSnapshot, want: IdSets, o: StripeObj): void {
   switch (o.object) {
     case 'invoice':
       want.invoices.add(o.id);
+      wantInvoiceCredits(o, want);
       for (const line of ((o.lines as { data?: unknown[] } | undefined)?.data ?? []) as {
         parent?: {
           invoice_item_details?: { invoice_item?: unknown } | null;
@@ -179,7 +207,44 @@ function addObject(snap: BackfillSnapshot, want: IdSets, o: StripeObj): void {
       ref(o.invoice, want.ids);
       for (const r of (o.refunds as { refund?: unknown }[] | undefined) ?? []) ref(r.refund, want.ids);
       break;
+    case 'billing.credit_balance_transaction':
+      ref(o.credit_grant, want.ids);
+      ref(o.credit_grant, want.parents);
+      break;
+    case 'billing.credit_grant':
+    case 'customer':
+      want.parents.add(o.id);
+      break;
   }
+}
+
+/**
+ * What an invoice's billing credits, stored value and cancellation credit notes read: the credit
+ * balance transactions its lines name, its customer's balance transactions, its subscriptions.
+ */
+function wantInvoiceCredits(o: StripeObj, want: IdSets): void {
+  type Line = {
+    pretax_credit_amounts?: { credit_balance_transaction?: unknown }[] | null;
+    parent?: { subscription_item_details?: { subscription?: unknown } | null } | null;
+  };
+  const add = (v: unknown, into: Set<string>) => {
+    const id = idOf(v);
+    if (id) into.add(id);
+  };
+  add(o.customer, want.ids);
+  add(o.customer, want.parents);
+  add(
+    (o.parent as { subscription_details?: { subscription?: unknown } } | null)?.subscription_details?.subscription,
+    want.ids,
+  );
+  for (const line of ((o.lines as { data?: unknown[] } | undefined)?.data ?? []) as Line[]) {
+    for (const c of line.pretax_credit_amounts ?? []) add(c.credit_balance_transaction, want.ids);
+    add(line.parent?.subscription_item_details?.subscription, want.ids);
+  }
+}
+
+function positionOf(o: StripeObj): number {
+  return (o as { [POSITION]?: number })[POSITION] ?? 0;
 }
 
 /**
@@ -191,17 +256,12 @@ function nextLookups(snap: BackfillSnapshot, want: IdSets, asked: IdSets): IdLis
   const invoices = [...want.invoices].filter((id) => !asked.invoices.has(id));
   const intents = [...want.intents].filter((id) => !asked.intents.has(id));
   const charges = [...want.charges].filter((id) => !asked.charges.has(id));
-  for (const [set, list] of [
-    [asked.ids, ids],
-    [asked.invoices, invoices],
-    [asked.intents, intents],
-    [asked.charges, charges],
-  ] as const)
-    for (const x of list) set.add(x);
-  want.ids.clear();
-  want.invoices.clear();
-  want.intents.clear();
-  want.charges.clear();
+  const parents = [...want.parents].filter((id) => !asked.parents.has(id));
+  const lists: IdLists = { ids, invoices, intents, charges, parents };
+  for (const k of LOOKUPS) {
+    for (const x of lists[k]) asked[k].add(x);
+    want[k].clear();
+  }
   for (const id of invoices) {
     snap.paymentsByInvoice.set(id, []);
     snap.creditNotesByInvoice.set(id, []);
@@ -211,11 +271,12 @@ function nextLookups(snap: BackfillSnapshot, want: IdSets, asked: IdSets): IdLis
     snap.chargesByIntent.set(id, []);
   }
   for (const id of charges) snap.paymentsByCharge.set(id, []);
-  return { ids, invoices, intents, charges };
+  for (const id of parents) snap.childrenByParent.set(id, []);
+  return lists;
 }
 
 /** The listed objects with one of these ids, or linked to one of these invoices, payment intents or charges. */
-function readListed(db: Db, tenantId: bigint, { ids, invoices, intents, charges }: IdLists) {
+function readListed(db: Db, tenantId: bigint, { ids, invoices, intents, charges, parents }: IdLists) {
   return db
     .selectFrom('backfill_objects as o')
     .leftJoin('stripe_events as e', (j) =>
@@ -227,6 +288,8 @@ function readListed(db: Db, tenantId: bigint, { ids, invoices, intents, charges 
       'o.invoice_id',
       'o.payment_intent_id',
       'o.charge_id',
+      'o.parent_id',
+      'o.parent_position',
       'o.payload',
       'e.payload as event',
     ])
@@ -237,6 +300,7 @@ function readListed(db: Db, tenantId: bigint, { ids, invoices, intents, charges 
         ...(invoices.length ? [eb('o.invoice_id', '=', eb.fn.any(eb.val(invoices)))] : []),
         ...(intents.length ? [eb('o.payment_intent_id', '=', eb.fn.any(eb.val(intents)))] : []),
         ...(charges.length ? [eb('o.charge_id', '=', eb.fn.any(eb.val(charges)))] : []),
+        ...(parents.length ? [eb('o.parent_id', '=', eb.fn.any(eb.val(parents)))] : []),
       ]),
     )
     .execute();
@@ -245,9 +309,20 @@ function readListed(db: Db, tenantId: bigint, { ids, invoices, intents, charges 
 /** Files a listed object under the invoice, payment intent or charge it was looked up by. */
 function indexListed(
   snap: BackfillSnapshot,
-  r: { object_type: string; invoice_id: string | null; payment_intent_id: string | null; charge_id: string | null },
+  r: {
+    object_type: string;
+    invoice_id: string | null;
+    payment_intent_id: string | null;
+    charge_id: string | null;
+    parent_id: string | null;
+    parent_position: number | null;
+  },
   known: StripeObj,
 ): void {
+  if (r.parent_id && snap.childrenByParent.has(r.parent_id)) {
+    Object.defineProperty(known, POSITION, { value: r.parent_position ?? 0, enumerable: false });
+    pushOnce(snap.childrenByParent, r.parent_id, known);
+  }
   if (r.object_type === 'invoice_payment') {
     if (r.invoice_id && snap.paymentsByInvoice.has(r.invoice_id)) pushOnce(snap.paymentsByInvoice, r.invoice_id, known);
     if (r.payment_intent_id && snap.paymentsByIntent.has(r.payment_intent_id))
@@ -304,12 +379,33 @@ export function snapshotReader(base: StripeReader, snap: BackfillSnapshot): Stri
     ...(base.getTransfer ? { getTransfer: (id: string) => base.getTransfer!(id) } : {}),
     getInvoiceItem: byId('invoiceitem', (id) => base.getInvoiceItem(id)),
     getCustomerBalanceTransaction: (customer, id) => base.getCustomerBalanceTransaction(customer, id),
-    listCustomerBalanceTransactions: (customer) => base.listCustomerBalanceTransactions(customer),
-    getCreditGrant: (id) => base.getCreditGrant(id),
-    getSubscription: (id) => base.getSubscription(id),
-    ...(base.customerMetadata ? { customerMetadata: (id: string) => base.customerMetadata!(id) } : {}),
-    listCreditBalanceTransactions: (customer, grant) => base.listCreditBalanceTransactions(customer, grant),
-    getCreditBalanceTransaction: (id) => base.getCreditBalanceTransaction(id),
+    listCustomerBalanceTransactions: async (customer) => {
+      const listed = childrenOfListed(snap, customer, 'customer');
+      return listed
+        ? (listed as unknown as Stripe.CustomerBalanceTransaction[])
+        : base.listCustomerBalanceTransactions(customer);
+    },
+    getCreditGrant: byId('billing.credit_grant', (id) => base.getCreditGrant(id)),
+    getSubscription: byId('subscription', (id) => {
+      if (coverage.subscriptionsListed && coverage.full)
+        throw new AccrueError('not_found', `subscription ${id} was not found in the backfill's listing`);
+      return base.getSubscription(id);
+    }),
+    customerMetadata: async (id: string) => {
+      const listed = snap.objects.get(id);
+      if (listed?.object === 'customer') return metadataOfCustomer(listed as unknown as Stripe.Customer);
+      if (coverage.customersListed && coverage.full) return null; // not listed: Stripe does not know it
+      return base.customerMetadata ? base.customerMetadata(id) : null;
+    },
+    listCreditBalanceTransactions: async (customer, grant) => {
+      const listed = childrenOfListed(snap, grant, 'billing.credit_grant');
+      return listed
+        ? (listed as unknown as Stripe.Billing.CreditBalanceTransaction[])
+        : base.listCreditBalanceTransactions(customer, grant);
+    },
+    getCreditBalanceTransaction: byId('billing.credit_balance_transaction', (id) =>
+      base.getCreditBalanceTransaction(id),
+    ),
     recentInvoicesOfCustomer: (customer, before) => base.recentInvoicesOfCustomer(customer, before),
     getBalanceTransaction: async (id) => {
       const o = id ? snap.objects.get(id) : undefined;
@@ -351,6 +447,12 @@ export function snapshotReader(base: StripeReader, snap: BackfillSnapshot): Stri
     },
   };
   return reader;
+}
+
+/** The listed list of a listed parent (stored with it, so whole), or undefined when the parent was not listed. */
+function childrenOfListed(snap: BackfillSnapshot, parent: string, type: string): StripeObj[] | undefined {
+  if (snap.objects.get(parent)?.object !== type) return undefined;
+  return snap.childrenByParent.get(parent);
 }
 
 /** The most recently created charge (a payment intent's `latest_charge`); on a tie, a succeeded one. */

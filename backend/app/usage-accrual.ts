@@ -58,7 +58,7 @@ export async function accrueUnbilledUsage(
   const earliest = Math.min(...billed.map((f) => f.at));
   const ends = periodEndsBetween(tenant.settings, after, through, earliest);
   if (!ends.length) return 0;
-  const outcome = await unbilledUsageFacts(reader, billed, ends, tenant.settings.functional_currency);
+  const outcome = await unbilledUsageFacts(reader, billed, ends);
   return db.transaction().execute(async (tx) => {
     await lockTenantBooks(tx, tenant.id);
     for (const ex of outcome.exceptions) await recordException(tx, tenant.id, 'mapping', ex.objectId, ex.reason);

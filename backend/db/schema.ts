@@ -182,6 +182,10 @@ export interface BackfillObjectsTable {
   invoice_id: string | null;
   payment_intent_id: string | null;
   charge_id: string | null;
+  /** The object whose list this one came from (a credit grant, a customer); null for a listed object. */
+  parent_id: ColumnType<string | null, string | null | undefined, string | null>;
+  /** Its place in the parent's list as Stripe returned it (newest first). */
+  parent_position: ColumnType<number | null, number | null | undefined, number | null>;
   created: Ref;
   payload: ColumnType<unknown, string | null, string | null>;
   listed_at: Generated<Date>;

@@ -1,7 +1,9 @@
 /**
  * Listing an account's history for backfill: async iterators with auto-pagination over invoices
  * (each with all its lines), credit notes (with lines), charges, refunds, disputes, payouts, balance
- * transactions, invoice payments and invoice items created since a timestamp.
+ * transactions, invoice payments, invoice items, subscriptions (every status), credit grants and
+ * customers created since a timestamp; and the lists that hang off one object (`listChildren`): a
+ * credit grant's credit balance transactions, a customer's balance transactions.
  *
  * Stripe lists newest first, so a backfill walks backwards in time. It is resumable: `onPage`
  * reports the last id of every page once all of that page's objects have been consumed, and a
@@ -12,7 +14,9 @@
 import type Stripe from 'stripe';
 import { AccrueError } from '../../shared/errors.ts';
 import {
+  AccountReads,
   callStripe,
+  CUSTOMER_BALANCE_TRANSACTIONS_MAX,
   completeCreditNoteLines,
   completeInvoiceLines,
   STRIPE_PAGE_SIZE,
@@ -36,6 +40,9 @@ export interface BackfillObjects {
   balance_transactions: Stripe.BalanceTransaction;
   invoice_payments: Stripe.InvoicePayment;
   invoiceitems: Stripe.InvoiceItem;
+  subscriptions: Stripe.Subscription;
+  credit_grants: Stripe.Billing.CreditGrant;
+  customers: Stripe.Customer;
 }
 export type BackfillKind = keyof BackfillObjects;
 export const BACKFILL_KINDS: readonly BackfillKind[] = [
@@ -48,7 +55,16 @@ export const BACKFILL_KINDS: readonly BackfillKind[] = [
   'balance_transactions',
   'invoice_payments',
   'invoiceitems',
+  'subscriptions',
+  'credit_grants',
+  'customers',
 ];
+
+/**
+ * Stripe's credit grant list takes no `created` filter: grants are listed whole and those created
+ * before `createdGte` are skipped here.
+ */
+const CREATED_FILTERED_HERE: ReadonlySet<BackfillKind> = new Set(['credit_grants']);
 
 export interface ListingOptions extends RetryOptions {
   /** Only objects with `created` at or after this Unix time (seconds). */
@@ -99,6 +115,10 @@ const FETCHERS: { [K in BackfillKind]: PageFetcher<BackfillObjects[K]> } = {
   balance_transactions: (s, p, o) => s.balanceTransactions.list(p, o),
   invoice_payments: (s, p, o) => s.invoicePayments.list(p, o),
   invoiceitems: (s, p, o) => s.invoiceItems.list(p, o),
+  // Stripe lists only subscriptions that are not canceled unless asked for every status.
+  subscriptions: (s, p, o) => s.subscriptions.list({ ...p, status: 'all' }, o),
+  credit_grants: (s, { created: _created, ...p }, o) => s.billing.creditGrants.list(p, o),
+  customers: (s, p, o) => s.customers.list(p, o),
 };
 
 /**
@@ -129,6 +149,8 @@ export async function* listObjects<K extends BackfillKind>(
     };
     const page = await callStripe(target, () => fetch(stripe, params, requestOptions), opts);
     for (const item of page.data) {
+      if (CREATED_FILTERED_HERE.has(kind) && opts.createdGte !== undefined && createdOf(item) < opts.createdGte)
+        continue;
       yield (await complete(stripe, account, kind, item, opts)) as BackfillObjects[K];
     }
     const last = page.data[page.data.length - 1] as { id?: string } | undefined;
@@ -139,6 +161,48 @@ export async function* listObjects<K extends BackfillKind>(
     if (!page.has_more || !last?.id) return;
   }
   throw new AccrueError('internal', `Listing ${kind} for ${account} did not end after ${BACKFILL_PAGES_MAX} pages`);
+}
+
+function createdOf(item: unknown): number {
+  return (item as { created: number }).created;
+}
+
+/** The lists that hang off a listed object: what processing reads for it beyond the object itself. */
+export interface BackfillChildren {
+  credit_grants: Stripe.Billing.CreditBalanceTransaction;
+  customers: Stripe.CustomerBalanceTransaction;
+}
+export type BackfillParentKind = keyof BackfillChildren;
+export const isBackfillParent = (kind: BackfillKind): kind is BackfillParentKind =>
+  kind === 'credit_grants' || kind === 'customers';
+
+/**
+ * Every child of one listed parent, whatever its date (a grant's credits applied, a customer's
+ * balance moves): a credit grant's credit balance transactions (Stripe lists them by customer and
+ * grant), a customer's balance transactions.
+ */
+export async function listChildren<K extends BackfillParentKind>(
+  stripe: Stripe,
+  account: string,
+  kind: K,
+  parent: BackfillObjects[K],
+  opts: RetryOptions = {},
+): Promise<BackfillChildren[K][]> {
+  const reads = new AccountReads(account, opts);
+  const requestOptions = { stripeAccount: account };
+  const max = CUSTOMER_BALANCE_TRANSACTIONS_MAX;
+  if (kind === 'customers') {
+    const customer = parent.id;
+    return (await reads.listAll('customer_balance_transaction', max, (page) =>
+      stripe.customers.listBalanceTransactions(customer, page, requestOptions),
+    )) as BackfillChildren[K][];
+  }
+  const grant = parent as Stripe.Billing.CreditGrant;
+  const customer = typeof grant.customer === 'string' ? grant.customer : grant.customer?.id;
+  if (!customer) return [];
+  return (await reads.listAll('billing.credit_balance_transaction', max, (page) =>
+    stripe.billing.creditBalanceTransactions.list({ customer, credit_grant: grant.id, ...page }, requestOptions),
+  )) as BackfillChildren[K][];
 }
 
 async function complete(

@@ -115,7 +115,7 @@ const ends = [{ key: '2026-01', at: FEB1 }];
 describe('bad input stores no fact and names the object', () => {
   it('accrues usage reported since the window began', async () => {
     const reader = createMemoryReader([meterObj, priceObj, usage('e1', 30, JAN15 + 86_400), usage('e2', 5, FEB1 + 60)]);
-    const out = await unbilledUsageFacts(reader, [billed({})], ends, USD);
+    const out = await unbilledUsageFacts(reader, [billed({})], ends);
     expect(out.exceptions).toEqual([]);
     expect(out.facts).toEqual([
       expect.objectContaining({ quantity: '30', amountMinor: 300n, periodStart: JAN15, at: FEB1 }),
@@ -124,7 +124,7 @@ describe('bad input stores no fact and names the object', () => {
 
   it('a meter Stripe does not know', async () => {
     const reader = createMemoryReader([{ ...priceObj, recurring: { meter: 'mtr_gone', usage_type: 'metered' } }]);
-    const out = await unbilledUsageFacts(reader, [billed({})], ends, USD);
+    const out = await unbilledUsageFacts(reader, [billed({})], ends);
     expect(out.facts).toEqual([]);
     expect(out.exceptions).toEqual([
       {
@@ -141,7 +141,7 @@ describe('bad input stores no fact and names the object', () => {
       usage('e1', 30, JAN15 + 86_400),
       usage('e2', -50, JAN15 + 2 * 86_400),
     ]);
-    const out = await unbilledUsageFacts(reader, [billed({})], ends, USD);
+    const out = await unbilledUsageFacts(reader, [billed({})], ends);
     expect(out.facts).toEqual([]);
     expect(out.exceptions).toEqual([
       {
@@ -157,7 +157,7 @@ describe('bad input stores no fact and names the object', () => {
       ...base,
       meterEventSummaries: () => Promise.reject(new AccrueError('forbidden', 'billing meters are not enabled')),
     };
-    const out = await unbilledUsageFacts(refusing, [billed({})], ends, USD);
+    const out = await unbilledUsageFacts(refusing, [billed({})], ends);
     expect(out.facts).toEqual([]);
     expect(out.exceptions).toEqual([
       { objectId: 'price_m:cus_1', reason: expect.stringContaining('billing meters are not enabled') },
@@ -166,7 +166,7 @@ describe('bad input stores no fact and names the object', () => {
       ...base,
       meterEventSummaries: () => Promise.reject(new AccrueError('upstream_unavailable', 'Stripe is down')),
     };
-    await expect(unbilledUsageFacts(down, [billed({})], ends, USD)).rejects.toThrow('Stripe is down');
+    await expect(unbilledUsageFacts(down, [billed({})], ends)).rejects.toThrow('Stripe is down');
   });
 
   it('the engine refuses a negative accrual fact whole: an exception, no entry', () => {

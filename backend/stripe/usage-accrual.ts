@@ -12,7 +12,7 @@ import type Stripe from 'stripe';
 import { AccrueError } from '../../shared/errors.ts';
 import type { UsageAccrualFact, UsageBilledFact } from '../../shared/engine/facts.ts';
 import { billsInArrears } from '../../shared/engine/usage.ts';
-import { normalizeCurrency, type Currency } from '../../shared/money.ts';
+import { normalizeCurrency } from '../../shared/money.ts';
 import { isTransientFailure } from '../errors.ts';
 import { idOf, type StripeReader } from './reader.ts';
 import { isMeteredPrice } from './usage-facts.ts';
@@ -53,7 +53,6 @@ export async function unbilledUsageFacts(
   reader: StripeReader,
   billed: readonly UsageBilledFact[],
   ends: readonly PeriodEnd[],
-  functional: Currency,
 ): Promise<UsageAccrualOutcome> {
   const out: UsageAccrualOutcome = { facts: [], exceptions: [] };
   if (!reader.getPrice || !reader.getMeter || !reader.meterEventSummaries) return out;
@@ -68,7 +67,7 @@ export async function unbilledUsageFacts(
       const from = unbilledFrom(facts, end.at);
       if (from === null || from >= end.at) continue;
       try {
-        const fact = await accrualAt(reader, facts[0]!, from, end, functional, out);
+        const fact = await accrualAt(reader, facts[0]!, from, end, out);
         if (fact) out.facts.push(fact);
       } catch (e) {
         // Worth retrying (Stripe down, rate-limited): the release fails and runs again. Anything
@@ -88,7 +87,6 @@ async function accrualAt(
   on: UsageBilledFact,
   from: number,
   end: PeriodEnd,
-  functional: Currency,
   out: UsageAccrualOutcome,
 ): Promise<UsageAccrualFact | null> {
   const { customer, price: priceId } = on;
@@ -123,12 +121,8 @@ async function accrualAt(
     quantity = quantity.plus(value);
   }
   if (quantity.isZero()) return null;
+  // A foreign price accrues in its own currency; the engine translates it at the period end's rate.
   const currency = normalizeCurrency(price.currency);
-  if (currency !== functional) {
-    const reason = `metered price ${priceId} is in ${currency}, not the functional ${functional}; ${notAccrued} (the invoice books it)`;
-    out.exceptions.push({ objectId: `${priceId}:${customer}`, reason });
-    return null;
-  }
   return {
     type: 'usage_accrual',
     customer,

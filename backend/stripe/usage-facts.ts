@@ -36,6 +36,7 @@ export function usageBilledFacts(invoice: InvoiceFinalizedFact): UsageBilledFact
       periodStart: line.periodStart,
       periodEnd: line.periodEnd,
       at: invoice.at,
+      currency: invoice.currency,
     });
   }
   return out;

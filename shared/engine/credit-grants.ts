@@ -9,8 +9,9 @@
  * and the grant books nothing.
  */
 import type { LineDraft } from '../journal.ts';
-import { Decimal, formatMinor, minor } from '../money.ts';
+import { Decimal, formatMinor, minor, type Currency } from '../money.ts';
 import { addException, emit, type AggregateBook } from './aggregate-book.ts';
+import { convertMinor } from './allocation.ts';
 import { escheatSplit, overRedeemed, walkPool, type BreakagePolicy, type PoolEvent } from './breakage.ts';
 import { dateOf, type EngineContext } from './context.ts';
 import {
@@ -21,6 +22,7 @@ import {
   type Fact,
 } from './facts.ts';
 import { EngineRefusal } from './failures.ts';
+import type { InvoiceState } from './invoice-state.ts';
 import { addMonthsInstant } from './schedule.ts';
 
 /** The breakage policy of a tenant (shared by paid grants and stored value). */
@@ -144,4 +146,19 @@ export function breakageLines(
     { role: 'breakage', amountMinor: minor(-split.income), currency, ...dimensions },
     { role: 'escheat_liability', amountMinor: minor(-split.escheat), currency, ...dimensions, memo: 'escheat share' },
   ];
+}
+
+/**
+ * A voided invoice gives its paid credits back to their grants (Stripe's
+ * `credits_application_invoice_voided`; the grant books that entry): what they settled of the
+ * receivable is open again, so the void cancels the whole invoice, not only what was still owed.
+ */
+export function restorePaidCredits(invoice: InvoiceState, functionalCurrency: Currency): void {
+  let credits = 0n;
+  for (const line of invoice.fact.lines) credits += line.paidCreditMinor ?? 0n;
+  if (credits === 0n) return;
+  invoice.openInvoiceCurrency += credits;
+  invoice.openFunctional += invoice.foreign
+    ? convertMinor(credits, invoice.fact.currency, functionalCurrency, invoice.rate)
+    : credits;
 }

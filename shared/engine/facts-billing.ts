@@ -102,6 +102,8 @@ export interface UsageBilledFact {
   periodEnd: number;
   /** The invoice's finalization instant. */
   at: number;
+  /** The invoice's currency; absent on facts stored before it was recorded (then the functional one). */
+  currency?: Currency;
 }
 
 /**

@@ -12,6 +12,7 @@ import {
   bookWriteDown,
   cancelKey,
 } from './cancellations.ts';
+import { restorePaidCredits } from './credit-grants.ts';
 import { bookDisputeReinstated, bookDisputeWithdrawn } from './disputes.ts';
 import { factKey, type Fact } from './facts.ts';
 import type { InvoiceState } from './invoice-state.ts';
@@ -80,6 +81,7 @@ export function bookInvoiceEvent(
     case 'dispute_funds_reinstated':
       return bookDisputeReinstated(book, invoice, fact);
     case 'invoice_voided':
+      restorePaidCredits(invoice, book.context.functionalCurrency);
       return bookWriteDown(book, invoice, fact.at, 'void');
     case 'invoice_uncollectible':
       return bookWriteDown(book, invoice, fact.at, 'uncollectible');

@@ -410,6 +410,133 @@ const CREDITS_RULE = { product_rules: { prod_credits: { rule: 'prepaid_credits' 
   }
 }
 
+// 9. A paid grant whose sale is named by `metadata.invoice` (no product rule): the grant is made an
+//    hour after its invoice is paid, so the invoice arrives first; 40.00 applied on Feb 1.
+{
+  const HOUR = 3600;
+  const g = grant('credgr_meta', 'paid', 10000, JAN + HOUR, { expiresAt: MAR, invoice: 'in_msale' });
+  const applied = creditApplied('cbtxn_meta1', 'credgr_meta', 4000, FEB, 'in_muse', 'il_muse');
+  scenarios.push({
+    name: 'credits-paid-grant-sale-by-metadata',
+    settings: {},
+    through: '2026-02-28',
+    lines: [
+      ...paidSale('in_msale', 'prod_pack', 10000, JAN),
+      g,
+      event('evt_gm1', 'billing.credit_grant.created', JAN + HOUR, g),
+      applied,
+      ...invoiceUsingCredits('in_muse', 'cbtxn_meta1', 4000),
+      event('evt_cbtm1', 'billing.credit_balance_transaction.created', FEB, applied),
+    ],
+  });
+}
+
+// 10–11. Bonus credits beside paid ones: a 100.00 paid pack (product rule) and a 10.00 promotional
+//        grant of higher priority. A 60.00 February invoice uses all 10.00 of the bonus and 30.00
+//        of the paid credits; the paid grant is voided Feb 15 with 70.00 left. Net, then contra.
+{
+  const VOID = ts('2026-02-15');
+  const paid = grant('credgr_mixpaid', 'paid', 10000, JAN, { voidedAt: VOID });
+  const bonus = { ...grant('credgr_mixbonus', 'promotional', 1000, JAN), priority: 10 };
+  const fromBonus = creditApplied('cbtxn_mixbonus', 'credgr_mixbonus', 1000, FEB, 'in_mix', 'il_mix');
+  const fromPaid = creditApplied('cbtxn_mixpaid', 'credgr_mixpaid', 3000, FEB, 'in_mix', 'il_mix');
+  const base = invoice({
+    id: 'in_mix',
+    finalizedAt: FEB,
+    paidAt: FEB,
+    lines: [{ id: 'il_mix', amount: 6000, product: 'prod_plan', start: FEB, end: MAR }],
+  });
+  const inv = invoiceWithCredits(base, { il_mix: ['cbtxn_mixbonus', 1000] });
+  const line = (inv.lines as { data: Obj[] }).data[0]!;
+  line.pretax_credit_amounts = [
+    { amount: 1000, credit_balance_transaction: 'cbtxn_mixbonus', type: 'credit_balance_transaction' },
+    { amount: 3000, credit_balance_transaction: 'cbtxn_mixpaid', type: 'credit_balance_transaction' },
+  ];
+  Object.assign(inv, {
+    total: 2000,
+    total_excluding_tax: 2000,
+    amount_due: 2000,
+    amount_paid: 2000,
+    amount_remaining: 0,
+    total_pretax_credit_amounts: line.pretax_credit_amounts,
+  });
+  const lines = [
+    ...paidSale('in_mixbuy', 'prod_credits', 10000, JAN),
+    paid,
+    bonus,
+    event('evt_mixpaid_c', 'billing.credit_grant.created', JAN, { ...paid, voided_at: null }),
+    event('evt_mixbonus_c', 'billing.credit_grant.created', JAN, bonus),
+    event('evt_mixpaid_v', 'billing.credit_grant.updated', VOID, paid),
+    fromBonus,
+    fromPaid,
+    inv,
+    bt('txn_mix', 2000, 0, FEB, { source: 'ch_mix' }),
+    charge('ch_mix', 2000, FEB, 'txn_mix'),
+    invoicePayment('inpay_mix', 'in_mix', 'ch_mix', 2000, FEB),
+    event('evt_mix_f', 'invoice.finalized', FEB, inv),
+    event('evt_mix_p', 'invoice.paid', FEB, inv),
+  ];
+  for (const [name, contra] of [
+    ['credits-paid-and-bonus-net', false],
+    ['credits-paid-and-bonus-contra', true],
+  ] as const)
+    scenarios.push({
+      name,
+      settings: { ...CREDITS_RULE, ...(contra ? { discounts_as_contra: true } : {}) },
+      through: '2026-02-28',
+      lines,
+    });
+}
+
+// 12. Paid credits given back: 40.00 of a paid pack applied to a 60.00 February invoice that is
+//     voided Feb 10 unpaid; Stripe reinstates the 40.00 to the grant (a credit balance transaction
+//     of type `credits_application_invoice_voided`).
+{
+  const VOIDED = ts('2026-02-10');
+  const g = grant('credgr_cv', 'paid', 10000, JAN);
+  const applied = creditApplied('cbtxn_cv1', 'credgr_cv', 4000, FEB, 'in_cv', 'il_cv');
+  const givenBack: Obj = {
+    id: 'cbtxn_cv2',
+    object: 'billing.credit_balance_transaction',
+    created: VOIDED,
+    credit: {
+      amount: { monetary: { currency: 'usd', value: 4000 }, type: 'monetary' },
+      credits_application_invoice_voided: { invoice: 'in_cv', invoice_line_item: 'il_cv' },
+      type: 'credits_application_invoice_voided',
+    },
+    credit_grant: 'credgr_cv',
+    debit: null,
+    effective_at: VOIDED,
+    livemode: false,
+    test_clock: null,
+    type: 'credit',
+  };
+  const base = invoice({
+    id: 'in_cv',
+    finalizedAt: FEB,
+    voidedAt: VOIDED,
+    lines: [{ id: 'il_cv', amount: 6000, product: 'prod_plan', start: FEB, end: MAR }],
+  });
+  const inv = invoiceWithCredits(base, { il_cv: ['cbtxn_cv1', 4000] });
+  scenarios.push({
+    name: 'credits-invoice-voided-credits-returned',
+    settings: CREDITS_RULE,
+    through: '2026-02-28',
+    lines: [
+      ...paidSale('in_cvbuy', 'prod_credits', 10000, JAN),
+      g,
+      event('evt_gcv', 'billing.credit_grant.created', JAN, g),
+      applied,
+      givenBack,
+      inv,
+      event('evt_cv_f', 'invoice.finalized', FEB, inv),
+      event('evt_cbtcv1', 'billing.credit_balance_transaction.created', FEB, applied),
+      event('evt_cv_v', 'invoice.voided', VOIDED, inv),
+      event('evt_cbtcv2', 'billing.credit_balance_transaction.created', VOIDED, givenBack),
+    ],
+  });
+}
+
 export const CREDIT_SCENARIOS: readonly Scenario[] = scenarios;
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {

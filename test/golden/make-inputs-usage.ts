@@ -29,6 +29,7 @@ export function meteredPrice(
   meter: string,
   scheme:
     { unit: number } | { mode: 'graduated' | 'volume'; tiers: { upTo: number | null; unit: number; flat: number }[] },
+  currency = 'usd',
 ): Obj {
   const tiered = 'mode' in scheme;
   return {
@@ -37,7 +38,7 @@ export function meteredPrice(
     active: true,
     billing_scheme: tiered ? 'tiered' : 'per_unit',
     created: ts('2025-12-01'),
-    currency: 'usd',
+    currency,
     custom_unit_amount: null,
     livemode: false,
     lookup_key: null,
@@ -199,6 +200,55 @@ export function meterEvent(identifier: string, eventName: string, customer: stri
       event('evt_uu1', 'invoice.finalized', ts('2026-01-15', 1), open),
       event('evt_uu2', 'invoice.finalized', ts('2026-02-15', 1), feb),
       event('evt_uu3', 'invoice.finalized', ts('2026-03-15', 1), mar),
+    ],
+  });
+}
+
+// 3. Usage priced in EUR on USD books: 1,000 calls at 0.10 EUR accrued at Jan 31 (rate 1.10), the
+// invoice of Feb 15 bills 1,300 calls (130.00 EUR) at its own rate (1.20).
+{
+  const name = 'api_call_eur';
+  const customer = 'cus_eur';
+  const usage = (id: string, amount: number, start: string, end: string) => ({
+    id,
+    amount,
+    product: 'prod_api',
+    price: 'price_api_eur',
+    start: ts(start),
+    end: ts(end),
+  });
+  const open = invoice({
+    id: 'in_eurstart',
+    customer,
+    currency: 'eur',
+    finalizedAt: ts('2026-01-15', 1),
+    lines: [usage('il_eur0', 0, '2026-01-15', '2026-02-15')],
+  });
+  const feb = invoice({
+    id: 'in_eurfeb',
+    customer,
+    currency: 'eur',
+    finalizedAt: ts('2026-02-15', 1),
+    lines: [usage('il_eur1', 13000, '2026-01-15', '2026-02-15')],
+  });
+  add({
+    name: 'usage-foreign-accrual-true-up',
+    settings: {
+      fx_rates: [
+        { date: '2026-01-15', from: 'eur', to: 'usd', rate: '1.10' },
+        { date: '2026-02-01', from: 'eur', to: 'usd', rate: '1.20' },
+      ],
+    },
+    through: '2026-02-28',
+    lines: [
+      meter('mtr_api_eur', name),
+      meteredPrice('price_api_eur', 'mtr_api_eur', { unit: 10 }, 'eur'),
+      meterEvent('mev_eur1', name, customer, 1000, ts('2026-01-20', 9)),
+      meterEvent('mev_eur2', name, customer, 300, ts('2026-02-05', 9)),
+      open,
+      feb,
+      event('evt_ue1', 'invoice.finalized', ts('2026-01-15', 1), open),
+      event('evt_ue2', 'invoice.finalized', ts('2026-02-15', 1), feb),
     ],
   });
 }

@@ -68,7 +68,7 @@ async function usageAccruals(lines: unknown[], settings: TenantSettings, facts: 
   if (!settings.accrue_unbilled_usage || !billed.length) return [];
   const earliest = Math.min(...billed.map((f) => f.at));
   const ends = periodEndsBetween(settings, '0000-01-01', through, earliest);
-  const outcome = await unbilledUsageFacts(createMemoryReader(lines), billed, ends, settings.functional_currency);
+  const outcome = await unbilledUsageFacts(createMemoryReader(lines), billed, ends);
   return outcome.facts;
 }
 

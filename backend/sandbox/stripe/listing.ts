@@ -54,6 +54,8 @@ const LIST_FILTERS: Readonly<Record<string, Readonly<Record<string, Filter>>>> =
   // `customer` (required) is checked by the route through each transaction's grant.
   'billing.credit_balance_transaction': { customer: () => true, credit_grant: fieldEquals('credit_grant') },
   customer: { email: fieldEquals('email') },
+  // `all`, or one status; without it Stripe lists the subscriptions that are not canceled.
+  subscription: { customer: fieldEquals('customer'), status: (o, v) => v === 'all' || o.status === v },
   product: { active: boolField('active') },
   price: { product: fieldEquals('product'), active: boolField('active'), currency: fieldEquals('currency') },
   event: { type: fieldEquals('type'), types: (o, v) => Array.isArray(v) && v.includes(o.type) },
@@ -171,8 +173,10 @@ export function listCollection(
     type === 'balance_transaction' && typeof params.payout === 'string'
       ? paidOutBy(store, account, params.payout)
       : null;
+  const notCanceled = type === 'subscription' && params.status === undefined;
   const keep = (o: StripeObject): boolean =>
     inCreated(createdOf(o)) &&
+    (!notCanceled || o.status !== 'canceled') &&
     paymentFilter(o) &&
     (paidOut === null || paidOut.has(o.id)) &&
     Object.entries(filters).every(([key, f]) => params[key] === undefined || f(o, params[key]));

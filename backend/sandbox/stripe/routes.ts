@@ -28,6 +28,7 @@ export const COLLECTIONS: Readonly<Record<string, string>> = {
   events: 'event',
   application_fees: 'application_fee',
   transfers: 'transfer',
+  subscriptions: 'subscription',
 };
 
 /** Billing's collections under `/v1/billing/…`: URL segment → Stripe `object` type. */

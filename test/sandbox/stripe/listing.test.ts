@@ -6,6 +6,7 @@ import type Stripe from 'stripe';
 import { createStripeClient } from '../../../backend/stripe/client.ts';
 import {
   BACKFILL_KINDS,
+  listChildren,
   listCreditNotes,
   listInvoices,
   listObjects,
@@ -138,6 +139,10 @@ describe('backfill listings', () => {
         date: T0,
         period: { start: T0, end: T0 },
       }),
+      // Canceled: Stripe lists it only when asked for every status, as the backfill asks.
+      subscriptions: { id: 'sub_1', object: 'subscription', customer: 'cus_1', created: T0, status: 'canceled' },
+      credit_grants: creditGrant('credgr_1', T0),
+      customers: fx.customer({ id: 'cus_1', created: T0 }),
     };
     // One older object of each kind that the `created` filter must drop (invoice items carry it as `date`).
     for (const o of Object.values(objects)) {
@@ -158,6 +163,32 @@ describe('backfill listings', () => {
     }
   });
 
+  it("lists a credit grant's credit balance transactions and a customer's balance transactions, whatever their date", async () => {
+    const grant = creditGrant('credgr_2', T0);
+    const other = creditGrant('credgr_3', T0);
+    fake.put(ACCT, fx.customer({ id: 'cus_2', created: T0 - 10 * DAY }));
+    fake.put(ACCT, fx.customer({ id: 'cus_3', created: T0 - 10 * DAY }));
+    for (const g of [grant, other]) fake.put(ACCT, g);
+    for (let i = 0; i < 3; i++) fake.put(ACCT, creditTxn(`cbtxn_${i}`, i < 2 ? 'credgr_2' : 'credgr_3', T0 + i));
+    for (let i = 0; i < 2; i++)
+      fake.put(
+        ACCT,
+        fx.customerBalanceTransaction({
+          id: `cbt_${i}`,
+          customer: i ? 'cus_3' : 'cus_2',
+          amount: -100,
+          created: T0 - DAY,
+          type: 'adjustment',
+          endingBalance: -100,
+        }),
+      );
+    const txns = await listChildren(stripe, ACCT, 'credit_grants', grant as unknown as Stripe.Billing.CreditGrant);
+    expect(txns.map((t) => t.id)).toEqual(['cbtxn_1', 'cbtxn_0']);
+    const customer = (await stripe.customers.retrieve('cus_2', {}, { stripeAccount: ACCT })) as Stripe.Customer;
+    const balance = await listChildren(stripe, ACCT, 'customers', customer);
+    expect(balance.map((t) => t.id)).toEqual(['cbt_0']);
+  });
+
   it('retries rate-limited list pages with backoff', async () => {
     putInvoices(12); // the newest has 12 lines, so its lines are paged
     fake.inject({ status: 429, count: 1, path: /^\/v1\/invoices$/, rateLimitedReason: 'endpoint-concurrency' });
@@ -175,3 +206,35 @@ describe('backfill listings', () => {
     });
   });
 });
+
+function creditGrant(id: string, created: number): StripeObject {
+  return {
+    id,
+    object: 'billing.credit_grant',
+    amount: { monetary: { currency: 'usd', value: 1000 }, type: 'monetary' },
+    category: 'paid',
+    created,
+    customer: id === 'credgr_3' ? 'cus_3' : 'cus_2',
+    effective_at: created,
+    expires_at: null,
+    metadata: {},
+    voided_at: null,
+  };
+}
+
+function creditTxn(id: string, grant: string, created: number): StripeObject {
+  return {
+    id,
+    object: 'billing.credit_balance_transaction',
+    created,
+    credit: null,
+    credit_grant: grant,
+    debit: {
+      amount: { monetary: { currency: 'usd', value: 100 }, type: 'monetary' },
+      credits_applied: { invoice: 'in_1', invoice_line_item: 'il_1' },
+      type: 'credits_applied',
+    },
+    effective_at: created,
+    type: 'debit',
+  };
+}
