@@ -68,17 +68,29 @@ export interface CalendarContext {
   calendar: PeriodCalendar;
 }
 
-/** Period boundary instants per zone, keyed by the (cached, shared) Period object. */
-const boundaryCache = new Map<string, WeakMap<Period, [number, number]>>();
-function boundsOf(p: Period, tz: string): [number, number] {
-  let byPeriod = boundaryCache.get(tz);
-  if (!byPeriod) boundaryCache.set(tz, (byPeriod = new WeakMap()));
+/** A period's boundary instants in one zone, and the period after it (one lookup for both). */
+interface PeriodNav {
+  pa: number;
+  pb: number;
+  next: Period | undefined;
+}
+
+/** Period bounds and successors per zone, keyed by the (cached, shared) Period object. */
+const navCache = new Map<string, WeakMap<Period, PeriodNav>>();
+function navOf(p: Period, tz: string): PeriodNav {
+  let byPeriod = navCache.get(tz);
+  if (!byPeriod) navCache.set(tz, (byPeriod = new WeakMap()));
   let v = byPeriod.get(p);
   if (!v) {
-    v = [startOfDay(p.start, tz), startOfDay(p.end, tz)];
+    v = { pa: startOfDay(p.start, tz), pb: startOfDay(p.end, tz), next: undefined };
     byPeriod.set(p, v);
   }
   return v;
+}
+
+/** The period after `p` in the calendar, remembered with its bounds (periods are shared objects per calendar). */
+function nextOf(p: Period, nav: PeriodNav, calendar: PeriodCalendar): Period {
+  return (nav.next ??= calendar.next(p));
 }
 
 const utcDates: string[] = [];
@@ -121,10 +133,11 @@ function coveredPeriods(start: number, end: number, ctx: CalendarContext): Cover
   const out: CoveredPeriod[] = [];
   let p = ctx.calendar.periodOf(dateAt(start, ctx.tz));
   for (let guard = 0; guard < 10_000; guard++) {
-    const [pa, pb] = boundsOf(p, ctx.tz);
+    const nav = navOf(p, ctx.tz);
+    const { pa, pb } = nav;
     if (pa >= end) break;
     out.push({ period: p, a: Math.max(start, pa), b: Math.min(end, pb), pa, pb });
-    p = ctx.calendar.next(p);
+    p = nextOf(p, nav, ctx.calendar);
   }
   return out;
 }
@@ -135,6 +148,21 @@ function spreadByWeights(total: bigint, weights: bigint[]): bigint[] {
   for (const w of weights) sum += w;
   if (sum === 0n) throw new AccrueError('internal', 'spreadByWeights: zero weight');
   const out: bigint[] = new Array<bigint>(weights.length);
+  const t = Number(total);
+  const s = Number(sum);
+  if (Math.abs(t) * s <= Number.MAX_SAFE_INTEGER) {
+    // The same truncations in doubles: every product total × W_k is an exact integer below 2^53,
+    // and a quotient of such integers is never rounded across an integer, so trunc is exact.
+    let cumW = 0;
+    let prev = 0;
+    for (let i = 0; i < weights.length; i++) {
+      cumW += Number(weights[i]!);
+      const cum = i === weights.length - 1 ? t : Math.trunc((t * cumW) / s);
+      out[i] = BigInt(cum - prev);
+      prev = cum;
+    }
+    return out;
+  }
   let cumW = 0n;
   let prev = 0n;
   for (let i = 0; i < weights.length; i++) {
