@@ -48,7 +48,9 @@ export function runEngine(input: EngineInput): EngineResult {
   }
   const groups = new Map<string, Fact[]>();
   // Facts in key order, so every aggregate sees its facts in the same order whatever the input order.
-  for (const [, fact] of [...byKey.entries()].sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0))) {
+  // The default sort orders strings by UTF-16 code units, as `<` does.
+  for (const key of [...byKey.keys()].sort()) {
+    const fact = byKey.get(key)!;
     const aggregate = aggregateKeyOf(fact);
     let group = groups.get(aggregate);
     if (!group) groups.set(aggregate, (group = []));

@@ -15,7 +15,7 @@ import type { Obligation } from './obligations.ts';
 import { addPendingReclassification } from './pending-items.ts';
 import { addForeignPendingReclassification } from './pending-items-foreign.ts';
 import { releasesByPeriod, type PeriodAmount } from './schedule.ts';
-import { pendingSubject, resolveRule } from './rules.ts';
+import { pendingSubject, resolveRuleIn } from './rules.ts';
 import type { Currency } from '../money.ts';
 
 /** The posting period of a release: under catch-up, periods before the booking period post in it. */
@@ -37,7 +37,7 @@ export function bookRecognition(book: AggregateBook, invoice: InvoiceState): voi
     const dimensions = lineDimensions(invoice, booked.line, bookedOn);
     if (booked.pendingSchedule && booked.foreignPending) {
       const line = booked.line;
-      const rule = resolveRule(context.settings, pendingSubject(line), dateOf(context, line.pendingItemCreatedAt!));
+      const rule = resolveRuleIn(context, pendingSubject(line), dateOf(context, line.pendingItemCreatedAt!));
       const revenue = { account: rule.account, dimensions };
       addForeignPendingReclassification(
         context,
@@ -120,15 +120,15 @@ function addReleaseLines(
   const currency = context.functionalCurrency;
   const functional = mergeByPosting(releases, posting);
   const inInvoiceCurrency = invoice.foreign
-    ? mergeByPosting(releasesByPeriod(obligation.invoiceCurrency.segments), posting)
+    ? amountsByKey(mergeByPosting(releasesByPeriod(obligation.invoiceCurrency.segments), posting))
     : null;
-  for (const [key, { period, amountMinor: amount }] of functional) {
+  for (const { period, amountMinor: amount } of functional) {
     if (!isReleased(context, period)) continue;
-    const amountInvoiceCurrency = inInvoiceCurrency ? (inInvoiceCurrency.get(key)?.amountMinor ?? 0n) : amount;
     const debit = releaseLine(obligation.deferredRole, amount, currency, dimensions);
     const credit = releaseLine(obligation.incomeRole, -amount, currency, dimensions);
     if (obligation.account !== undefined) credit.account = obligation.account;
-    if (invoice.foreign) {
+    if (inInvoiceCurrency) {
+      const amountInvoiceCurrency = inInvoiceCurrency.get(period.key) ?? 0n;
       debit.original = originalAmount(invoice, amountInvoiceCurrency);
       credit.original = originalAmount(invoice, -amountInvoiceCurrency);
     }
@@ -150,8 +150,23 @@ function releaseLine(role: AccountRole, amount: bigint, currency: Currency, dime
   };
 }
 
-/** Sums releases by posting period (catch-up folds early periods into the booking period). */
-function mergeByPosting(releases: readonly PeriodAmount[], posting: Posting): Map<string, PeriodAmount> {
+/**
+ * Sums releases by posting period (catch-up folds early periods into the booking period), in the
+ * order each posting period first appears. Releases that already post to distinct periods in
+ * time order (no catch-up fold: the common case) are their own sums and are returned as they are.
+ */
+function mergeByPosting(releases: readonly PeriodAmount[], posting: Posting): readonly PeriodAmount[] {
+  let previous: Period | undefined;
+  let distinct = true;
+  for (const release of releases) {
+    const period = release.period;
+    if (posting(period) !== period || (previous !== undefined && period.start <= previous.start)) {
+      distinct = false;
+      break;
+    }
+    previous = period;
+  }
+  if (distinct) return releases;
   const merged = new Map<string, PeriodAmount>();
   let last: PeriodAmount | undefined;
   for (const release of releases) {
@@ -165,5 +180,11 @@ function mergeByPosting(releases: readonly PeriodAmount[], posting: Posting): Ma
     if (last) last.amountMinor += release.amountMinor;
     else merged.set(period.key, (last = { period, amountMinor: release.amountMinor }));
   }
-  return merged;
+  return [...merged.values()];
+}
+
+function amountsByKey(amounts: readonly PeriodAmount[]): Map<string, bigint> {
+  const byKey = new Map<string, bigint>();
+  for (const { period, amountMinor } of amounts) byKey.set(period.key, amountMinor);
+  return byKey;
 }
