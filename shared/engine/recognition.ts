@@ -5,10 +5,10 @@
  */
 import { minor } from '../money.ts';
 import type { AccountRole } from '../accounts.ts';
-import type { LineDraft } from '../journal.ts';
+import type { LineDraft, LocalDate } from '../journal.ts';
 import type { Period } from '../periods.ts';
 import { emit, type AggregateBook } from './aggregate-book.ts';
-import { dateOf, isReleased, lastDay, type EngineContext } from './context.ts';
+import { dateOf, lastDay, type EngineContext } from './context.ts';
 import { originalAmount } from './fx.ts';
 import { lineDimensions, type BookedLine, type InvoiceState, type LineDimensions } from './invoice-state.ts';
 import type { Obligation } from './obligations.ts';
@@ -21,18 +21,30 @@ import type { Currency } from '../money.ts';
 /** The posting period of a release: under catch-up, periods before the booking period post in it. */
 type Posting = (period: Period) => Period;
 
+/** One posting period of an invoice's recognition: its entry's lines so far, its date, whether it is released. */
+interface PostingBucket {
+  period: Period;
+  lines: LineDraft[];
+  lastDay: LocalDate;
+  released: boolean;
+}
+
 export function bookRecognition(book: AggregateBook, invoice: InvoiceState): void {
   const context = book.context;
   const bookedOn = dateOf(context, invoice.fact.at);
-  const byPeriod = new Map<string, { period: Period; lines: LineDraft[] }>();
+  const byPeriod = new Map<string, PostingBucket>();
   const catchUp = context.settings.catch_up;
   const booking = invoice.bookingPeriod;
   const posting: Posting = (period) => (catchUp && period.start < booking.start ? booking : period);
-  const linesOf = (period: Period): LineDraft[] => {
+  const bucketOf = (period: Period): PostingBucket => {
     let bucket = byPeriod.get(period.key);
-    if (!bucket) byPeriod.set(period.key, (bucket = { period, lines: [] }));
-    return bucket.lines;
+    if (!bucket) {
+      const day = lastDay(period);
+      byPeriod.set(period.key, (bucket = { period, lines: [], lastDay: day, released: day <= context.through }));
+    }
+    return bucket;
   };
+  const linesOf = (period: Period): LineDraft[] => bucketOf(period).lines;
   for (const booked of invoice.lines) {
     const dimensions = lineDimensions(invoice, booked.line, bookedOn);
     if (booked.pendingSchedule && booked.foreignPending) {
@@ -56,16 +68,17 @@ export function bookRecognition(book: AggregateBook, invoice: InvoiceState): voi
     for (const obligation of booked.obligations) {
       if (!obligation.scheduled) continue;
       const releases = releasesByPeriod(obligation.functional.segments);
-      addScheduleLines(book, invoice, booked, obligation, releases, posting);
-      addReleaseLines(context, invoice, obligation, releases, posting, dimensions, linesOf);
+      addScheduleLines(book, invoice, booked, obligation, releases, (period) => bucketOf(posting(period)));
+      addReleaseLines(context, invoice, obligation, mergeByPosting(releases, posting), posting, dimensions, bucketOf);
     }
   }
-  for (const { period, lines } of byPeriod.values()) {
-    if (!isReleased(context, period) || lines.length === 0) continue;
+  // Posting periods in the order they were first met; the entries are sorted by date, kind and key later.
+  for (const { period, lines, lastDay: postingDate, released } of byPeriod.values()) {
+    if (!released || lines.length === 0) continue;
     emit(book, {
       key: `rec:${invoice.fact.invoice}:${period.key}`,
       kind: 'recognition',
-      postingDate: lastDay(period),
+      postingDate,
       memo: `Revenue recognized on ${invoice.fact.invoice} for ${period.key}`,
       sources: [invoice.fact.invoice],
       lines,
@@ -80,7 +93,7 @@ function addScheduleLines(
   booked: BookedLine,
   obligation: Obligation,
   releases: readonly PeriodAmount[],
-  posting: Posting,
+  postingOf: (period: Period) => PostingBucket,
 ): void {
   const context = book.context;
   let previous: AggregateBook['schedules'][number] | undefined;
@@ -89,7 +102,7 @@ function addScheduleLines(
       previous.amountMinor += release.amountMinor;
       continue;
     }
-    const postingPeriod = posting(release.period);
+    const posted = postingOf(release.period);
     previous = {
       aggregate: book.key,
       invoice: invoice.fact.invoice,
@@ -97,33 +110,33 @@ function addScheduleLines(
       obligation: obligation.id,
       product: booked.line.product,
       period: release.period.key,
-      postingPeriod: postingPeriod.key,
-      postingDate: lastDay(postingPeriod),
+      postingPeriod: posted.period.key,
+      postingDate: posted.lastDay,
       amountMinor: release.amountMinor,
       currency: context.functionalCurrency,
-      released: isReleased(context, postingPeriod),
+      released: posted.released,
     };
     book.schedules.push(previous);
   }
 }
 
-/** One deferred/income pair per released posting period of the obligation. */
+/** One deferred/income pair per released posting period of the obligation (`functional`: its releases by posting period). */
 function addReleaseLines(
   context: EngineContext,
   invoice: InvoiceState,
   obligation: Obligation,
-  releases: readonly PeriodAmount[],
+  functional: readonly PeriodAmount[],
   posting: Posting,
   dimensions: LineDimensions,
-  linesOf: (period: Period) => LineDraft[],
+  bucketOf: (period: Period) => PostingBucket,
 ): void {
   const currency = context.functionalCurrency;
-  const functional = mergeByPosting(releases, posting);
   const inInvoiceCurrency = invoice.foreign
     ? amountsByKey(mergeByPosting(releasesByPeriod(obligation.invoiceCurrency.segments), posting))
     : null;
   for (const { period, amountMinor: amount } of functional) {
-    if (!isReleased(context, period)) continue;
+    const bucket = bucketOf(period);
+    if (!bucket.released) continue;
     const debit = releaseLine(obligation.deferredRole, amount, currency, dimensions);
     const credit = releaseLine(obligation.incomeRole, -amount, currency, dimensions);
     if (obligation.account !== undefined) credit.account = obligation.account;
@@ -132,7 +145,7 @@ function addReleaseLines(
       debit.original = originalAmount(invoice, amountInvoiceCurrency);
       credit.original = originalAmount(invoice, -amountInvoiceCurrency);
     }
-    linesOf(period).push(debit, credit);
+    bucket.lines.push(debit, credit);
   }
 }
 
