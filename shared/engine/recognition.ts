@@ -27,6 +27,8 @@ interface PostingBucket {
   lines: LineDraft[];
   lastDay: LocalDate;
   released: boolean;
+  /** The bucket created after this one. */
+  following: PostingBucket | undefined;
 }
 
 export function bookRecognition(book: AggregateBook, invoice: InvoiceState): void {
@@ -36,13 +38,23 @@ export function bookRecognition(book: AggregateBook, invoice: InvoiceState): voi
   const catchUp = context.settings.catch_up;
   const booking = invoice.bookingPeriod;
   const posting: Posting = (period) => (catchUp && period.start < booking.start ? booking : period);
+  // Schedules walk their periods in time order, so the bucket asked for is most often the one
+  // created after the bucket asked for before it: that chain is tried before the map.
+  let recent: PostingBucket | undefined;
+  let newest: PostingBucket | undefined;
   const bucketOf = (period: Period): PostingBucket => {
+    const following = recent?.following;
+    if (following?.period === period) return (recent = following);
+    if (recent?.period === period) return recent;
     let bucket = byPeriod.get(period.key);
     if (!bucket) {
       const day = lastDay(period);
-      byPeriod.set(period.key, (bucket = { period, lines: [], lastDay: day, released: day <= context.through }));
+      bucket = { period, lines: [], lastDay: day, released: day <= context.through, following: undefined };
+      byPeriod.set(period.key, bucket);
+      if (newest) newest.following = bucket;
+      newest = bucket;
     }
-    return bucket;
+    return (recent = bucket);
   };
   const linesOf = (period: Period): LineDraft[] => bucketOf(period).lines;
   for (const booked of invoice.lines) {
