@@ -60,7 +60,11 @@ export function runEngine(input: EngineInput): EngineResult {
   for (const aggregate of [...groups.keys()].sort()) {
     const keys = groups.get(aggregate)!;
     if (keys.length > 1) keys.sort();
-    const result = runAggregate(context, aggregate, keys.map((key) => byKey.get(key)!));
+    const result = runAggregate(
+      context,
+      aggregate,
+      keys.map((key) => byKey.get(key)!),
+    );
     out.entries.push(...result.entries);
     out.schedules.push(...result.schedules);
     out.exceptions.push(...result.exceptions);
