@@ -76,13 +76,18 @@ const ZERO_DECIMAL = new Set([
 const THREE_DECIMAL = new Set(['bhd', 'iqd', 'jod', 'kwd', 'lyd', 'omr', 'tnd']);
 const FOUR_DECIMAL = new Set(['clf', 'uyw']);
 
+/** Exponents by the code as given (a code that fails `normalizeCurrency` is never stored, so it throws every time). */
+const exponents = new Map<string, number>();
+
 /** Number of decimals of a currency's minor unit (0 for JPY, 3 for KWD, 2 for most). */
 export function currencyExponent(currency: Currency): number {
-  const c = normalizeCurrency(currency);
-  if (ZERO_DECIMAL.has(c)) return 0;
-  if (THREE_DECIMAL.has(c)) return 3;
-  if (FOUR_DECIMAL.has(c)) return 4;
-  return 2;
+  let exponent = exponents.get(currency);
+  if (exponent === undefined) {
+    const c = normalizeCurrency(currency);
+    exponent = ZERO_DECIMAL.has(c) ? 0 : THREE_DECIMAL.has(c) ? 3 : FOUR_DECIMAL.has(c) ? 4 : 2;
+    if (exponents.size < 1_000) exponents.set(currency, exponent);
+  }
+  return exponent;
 }
 
 /** Lower-cases and checks a currency code; throws `invalid_input` for anything not 3 letters. */

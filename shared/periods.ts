@@ -27,7 +27,11 @@ const WEEKS_445 = [4, 4, 5, 4, 4, 5, 4, 4, 5, 4, 4, 5];
 export function periodCalendar(spec: PeriodCalendarSpec): PeriodCalendar {
   if (spec.type === 'monthly') {
     const cache = new Map<string, Period>();
+    // By the whole date as well (bounded), so the common lookup needs no month key cut from it.
+    const byDate = new Map<string, Period>();
     const periodOf = (date: LocalDate): Period => {
+      const known = byDate.get(date);
+      if (known) return known;
       const k = date.slice(0, 7);
       let p = cache.get(k);
       if (!p) {
@@ -36,6 +40,7 @@ export function periodCalendar(spec: PeriodCalendarSpec): PeriodCalendar {
         p = { key: k, start, end: addMonthsToMonthStart(start, 1) };
         cache.set(k, p);
       }
+      if (byDate.size < 100_000) byDate.set(date, p);
       return p;
     };
     return { spec, periodOf, next: (p) => periodOf(p.end) };

@@ -63,23 +63,39 @@ export function addWarning(book: AggregateBook, objectId: string, factKey: strin
  * does not balance per currency is a bug in the engine: `unbalanced_entry` stops the run.
  */
 export function emit(book: AggregateBook, entry: EntryDraft): void {
-  const lines: LineDraft[] = [];
-  const firstCurrency = entry.lines[0]?.currency;
-  let sum = 0n;
+  const given = entry.lines;
+  const firstCurrency = given[0]?.currency;
+  let zeros = 0;
   let mixed = false;
-  for (const line of entry.lines) {
-    if (line.amountMinor === 0n) continue;
-    lines.push(line);
+  // The one-currency sum in doubles while every amount and partial sum is a safe integer (then it
+  // is exact); otherwise in bigint.
+  let sum = 0;
+  let exact = true;
+  for (const line of given) {
+    const amount = line.amountMinor;
+    if (amount === 0n) {
+      zeros++;
+      continue;
+    }
     if (line.currency !== firstCurrency) mixed = true;
-    sum += line.amountMinor;
+    if (exact) {
+      const value = Number(amount);
+      sum += value;
+      exact = Number.isSafeInteger(value) && Number.isSafeInteger(sum);
+    }
   }
-  if (lines.length === 0) return;
+  if (zeros === given.length) return;
+  const lines: LineDraft[] = zeros === 0 ? given.slice() : given.filter((line) => line.amountMinor !== 0n);
   if (mixed) {
     const sums = new Map<string, bigint>();
     for (const line of lines) sums.set(line.currency, (sums.get(line.currency) ?? 0n) + line.amountMinor);
     for (const [currency, total] of sums) if (total !== 0n) throw unbalanced(entry.key, currency, total);
-  } else if (sum !== 0n) {
-    throw unbalanced(entry.key, firstCurrency, sum);
+  } else if (!exact) {
+    let total = 0n;
+    for (const line of lines) total += line.amountMinor;
+    if (total !== 0n) throw unbalanced(entry.key, firstCurrency, total);
+  } else if (sum !== 0) {
+    throw unbalanced(entry.key, firstCurrency, BigInt(sum));
   }
   entry.lines = lines;
   book.entries.push(entry);

@@ -5,7 +5,7 @@
  */
 import type { LocalDate } from '../journal.ts';
 import { periodCalendar, type Period, type PeriodCalendar } from '../periods.ts';
-import type { TenantSettings } from '../settings.ts';
+import type { Rule, TenantSettings } from '../settings.ts';
 import { addDays } from '../time.ts';
 import { dateAt, type CalendarContext } from './schedule.ts';
 import type { Currency } from '../money.ts';
@@ -20,6 +20,8 @@ export interface EngineContext {
   calendar: PeriodCalendar;
   /** The zone and calendar, as the schedule module takes them. */
   schedule: CalendarContext;
+  /** The settings' rules in evaluation order, computed on first use in the run (rules.ts `resolveRuleIn`). */
+  orderedRules: Rule[] | undefined;
 }
 
 /**
@@ -52,6 +54,7 @@ export function makeContext(settings: TenantSettings, through: LocalDate): Engin
     functionalCurrency: settings.functional_currency,
     calendar,
     schedule: { tz: timeZone, calendar },
+    orderedRules: undefined,
   };
 }
 

@@ -46,18 +46,25 @@ export function runEngine(input: EngineInput): EngineResult {
     // The same fact reported twice is the same fact; keep one deterministically.
     if (!previous || serializeForCompare(fact) < serializeForCompare(previous)) byKey.set(key, fact);
   }
-  const groups = new Map<string, Fact[]>();
-  // Facts in key order, so every aggregate sees its facts in the same order whatever the input order.
-  for (const [, fact] of [...byKey.entries()].sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0))) {
+  // Fact keys by aggregate; each aggregate sees its facts in key order, whatever the input order
+  // (the default sort orders strings by UTF-16 code units, as `<` does).
+  const groups = new Map<string, string[]>();
+  for (const [key, fact] of byKey) {
     const aggregate = aggregateKeyOf(fact);
-    let group = groups.get(aggregate);
-    if (!group) groups.set(aggregate, (group = []));
-    group.push(fact);
+    const keys = groups.get(aggregate);
+    if (keys) keys.push(key);
+    else groups.set(aggregate, [key]);
   }
   const context = makeContext(input.settings, input.through);
   const out: EngineResult = { entries: [], schedules: [], exceptions: [] };
   for (const aggregate of [...groups.keys()].sort()) {
-    const result = runAggregate(context, aggregate, groups.get(aggregate)!);
+    const keys = groups.get(aggregate)!;
+    if (keys.length > 1) keys.sort();
+    const result = runAggregate(
+      context,
+      aggregate,
+      keys.map((key) => byKey.get(key)!),
+    );
     out.entries.push(...result.entries);
     out.schedules.push(...result.schedules);
     out.exceptions.push(...result.exceptions);

@@ -23,6 +23,9 @@ import { bookTransfer, bookTransferReversal } from './transfers.ts';
 
 export type InvoiceEventFact = Extract<Fact, { type: InvoiceEventType }>;
 
+/** The credit-note refunds of an invoice without any (most invoices): one shared empty set. */
+const NO_REFUNDS: ReadonlySet<string> = new Set<string>();
+
 /** Books the invoice's events in order; a fact that is no invoice event is an exception. */
 export function bookInvoiceEvents(book: AggregateBook, invoice: InvoiceState, facts: Fact[]): void {
   const events: { at: number; rank: number; id: string; fact: InvoiceEventFact }[] = [];
@@ -36,9 +39,11 @@ export function bookInvoiceEvents(book: AggregateBook, invoice: InvoiceState, fa
     }
   }
   events.sort((a, b) => a.at - b.at || a.rank - b.rank || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
-  const creditNoteRefunds = new Set<string>();
+  let creditNoteRefunds: ReadonlySet<string> = NO_REFUNDS;
   for (const fact of facts) {
-    if (fact.type === 'credit_note') for (const refund of fact.refunds) creditNoteRefunds.add(refund);
+    if (fact.type !== 'credit_note' || fact.refunds.length === 0) continue;
+    if (creditNoteRefunds === NO_REFUNDS) creditNoteRefunds = new Set<string>();
+    for (const refund of fact.refunds) (creditNoteRefunds as Set<string>).add(refund);
   }
   for (const event of events) bookInvoiceEvent(book, invoice, event.fact, creditNoteRefunds);
 }

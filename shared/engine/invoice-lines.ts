@@ -18,7 +18,7 @@ import { bookPendingLine, pendingSchedule } from './pending-items.ts';
 import { bookForeignPendingLine, pendingItemRate } from './pending-items-foreign.ts';
 import {
   lineSubject,
-  resolveRule,
+  resolveRuleIn,
   timingFor,
   type ObligationTerms,
   type ResolvedRule,
@@ -127,7 +127,7 @@ function bookLine(booking: LineBooking, timingInputs: TimingInputs): void {
     }
     // No rate at all for the item (its own aggregate says so): nothing was accrued, so bill it as an ordinary line.
   }
-  const rule = resolveRule(context.settings, lineSubject(invoice.fact, line), booking.dimensions.bookedOn);
+  const rule = resolveRuleIn(context, lineSubject(invoice.fact, line), booking.dimensions.bookedOn);
   if (rule.rule === 'exclude') return bookExcludedLine(booking);
   // A sale of credits (by its product's rule, or named by a grant's `metadata.invoice`) funds a liability.
   if (rule.rule === 'prepaid_credits' || timingInputs.facts.some((f) => f.type === 'credit_grant_sale'))

@@ -21,7 +21,7 @@ import { invoiceBookingRate, originalAmount, rateOrException } from './fx.ts';
 import { connectIndex } from './connect-share.ts';
 import { bookInvoiceEvents } from './invoice-events.ts';
 import { bookFinalization } from './invoice-lines.ts';
-import { invoiceDimensions, takeReceivable, type InvoiceState } from './invoice-state.ts';
+import { invoiceDimensions, takeReceivable, type BookedLine, type InvoiceState } from './invoice-state.ts';
 import { bookRecognition } from './recognition.ts';
 
 export function bookInvoice(book: AggregateBook, fact: InvoiceFinalizedFact, facts: Fact[]): void {
@@ -79,6 +79,7 @@ function paidCredits(fact: InvoiceFinalizedFact): bigint {
 
 /** Net of a line excluding tax: amount − discounts − promotional credits − inclusive tax (paid credits stay). */
 function lineNet(line: InvoiceLineFact): bigint {
+  if (line.discountMinor === 0n && line.creditMinor === 0n && line.inclusiveTaxMinor === 0n) return line.amountMinor;
   return line.amountMinor - line.discountMinor - line.creditMinor - line.inclusiveTaxMinor;
 }
 
@@ -108,7 +109,10 @@ function newInvoiceState(book: AggregateBook, fact: InvoiceFinalizedFact, rate: 
     addException(book, fact.invoice, factKey(fact), reason);
   }
   const totalFunctional = convertMinor(total, fact.currency, context.functionalCurrency, rate);
-  const partsFunctional = allocateSignedOrZeros(totalFunctional, [...lineNets, tax]);
+  const weights = [...lineNets, tax];
+  // Shares of a total equal to the weights' own sum are the weights themselves (nothing to round).
+  const partsFunctional =
+    totalFunctional === total && total !== 0n ? weights : allocateSignedOrZeros(totalFunctional, weights);
   const dateBooked = dateOf(context, fact.at);
   return {
     fact,
@@ -116,14 +120,17 @@ function newInvoiceState(book: AggregateBook, fact: InvoiceFinalizedFact, rate: 
     rateText: rate.toString(),
     foreign: fact.currency !== context.functionalCurrency,
     bookingPeriod: context.calendar.periodOf(dateBooked),
-    lines: invoiceLines.map((line, i) => ({
-      line,
-      netInvoiceCurrency: lineNets[i]!,
-      netFunctional: partsFunctional[i]!,
-      obligations: [],
-      pendingSchedule: null,
-      ...(line === shippingLine ? { shipping: true } : {}),
-    })),
+    lines: invoiceLines.map((line, i) => {
+      const booked: BookedLine = {
+        line,
+        netInvoiceCurrency: lineNets[i]!,
+        netFunctional: partsFunctional[i]!,
+        obligations: [],
+        pendingSchedule: null,
+      };
+      if (line === shippingLine) booked.shipping = true;
+      return booked;
+    }),
     taxInvoiceCurrency: tax,
     taxFunctional: partsFunctional[partsFunctional.length - 1]!,
     openInvoiceCurrency: total,

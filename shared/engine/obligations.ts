@@ -80,19 +80,19 @@ export function makeObligation(
   options: ObligationOptions,
 ): Obligation {
   const functional = newTrack(amounts.functional, timing, context);
+  // The defaults, each replaced by an option given (even as undefined), written out rather than spread.
   return {
     id,
     invoiceLine: line.id,
     product: line.product,
-    deferredRole: 'deferred_revenue',
-    incomeRole: 'revenue',
-    account: undefined,
-    contraOverride: undefined,
-    scheduled: true,
+    deferredRole: 'deferredRole' in options ? options.deferredRole! : 'deferred_revenue',
+    incomeRole: 'incomeRole' in options ? options.incomeRole! : 'revenue',
+    account: options.account,
+    contraOverride: options.contraOverride,
+    scheduled: 'scheduled' in options ? options.scheduled! : true,
     functional,
     // In the functional currency the invoice-currency track is the same track.
     invoiceCurrency: amounts.foreign ? newTrack(amounts.invoiceCurrency, timing, context) : functional,
-    ...options,
   };
 }
 

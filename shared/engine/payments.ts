@@ -87,19 +87,22 @@ function receivableLines(book: AggregateBook, invoice: InvoiceState, payment: Pa
   const amount = captured !== null && captured < payment.amountMinor ? captured : payment.amountMinor;
   const receivable = takeReceivable(invoice, amount, currency);
   const dimensions = invoiceDimensions(invoice);
+  const receivableLine: LineDraft = {
+    role: 'receivable',
+    amountMinor: minor(-receivable),
+    currency,
+    original: originalAmount(invoice, -amount),
+    ...dimensions,
+  };
+  // Cash that matches what it settles (the common case) has no settlement lines to look for.
+  if (receivable === cash) return [receivableLine];
   const ids = [
     payment.payment,
     invoice.fact.invoice,
     ...(payment.balanceTransaction ? [payment.balanceTransaction.id] : []),
   ];
   return [
-    {
-      role: 'receivable',
-      amountMinor: minor(-receivable),
-      currency,
-      original: originalAmount(invoice, -amount),
-      ...dimensions,
-    },
+    receivableLine,
     ...settlementLines(book, {
       differenceMinor: receivable - cash,
       foreign,

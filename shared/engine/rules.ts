@@ -124,8 +124,18 @@ function metadataHolds(wanted: Readonly<Record<string, string>>, have: Readonly<
 
 /** The first rule, in evaluation order, whose conditions hold on the date; null when none does. */
 export function matchRule(settings: TenantSettings, subject: RuleSubject, on: LocalDate): Rule | null {
-  for (const rule of orderedRules(settings)) if (ruleMatches(rule, subject, on)) return rule;
+  return firstMatch(orderedRules(settings), subject, on);
+}
+
+function firstMatch(rules: readonly Rule[], subject: RuleSubject, on: LocalDate): Rule | null {
+  for (const rule of rules) if (ruleMatches(rule, subject, on)) return rule;
   return null;
+}
+
+/** `resolveRule` inside an engine run: the rules are put in evaluation order once per run, not per line. */
+export function resolveRuleIn(context: EngineContext, subject: RuleSubject, bookedOn: LocalDate): ResolvedRule {
+  const rules = (context.orderedRules ??= orderedRules(context.settings));
+  return resolvedFrom(context.settings, firstMatch(rules, subject, bookedOn));
 }
 
 /**
@@ -134,7 +144,11 @@ export function matchRule(settings: TenantSettings, subject: RuleSubject, on: Lo
  * remainder, shared/money.ts `allocate`); no rule is ratable over the line's period.
  */
 export function resolveRule(settings: TenantSettings, subject: RuleSubject, bookedOn: LocalDate): ResolvedRule {
-  const matched = matchRule(settings, subject, bookedOn);
+  return resolvedFrom(settings, matchRule(settings, subject, bookedOn));
+}
+
+/** The treatment the matched rule gives (ratable over the line's period when none matched). */
+function resolvedFrom(settings: TenantSettings, matched: Rule | null): ResolvedRule {
   if (matched?.split) {
     return {
       rule: 'bundle',

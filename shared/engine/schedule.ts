@@ -36,8 +36,11 @@ export interface Slot {
   a: number;
   b: number;
   amountMinor: bigint;
-  /** Relative weight (used to re-spread after a cancel event); a bigint until a re-spread needs fractions. */
-  weight: Decimal | bigint;
+  /**
+   * Relative weight (used to re-spread after a cancel event): an integer (a number of seconds for
+   * `by_time`, else a bigint) until a re-spread needs fractions.
+   */
+  weight: Decimal | bigint | number;
   /**
    * `by_day` slots count whole local days: `n` days from `from` (so an instant inside a day has
    * not earned that day yet).
@@ -68,17 +71,29 @@ export interface CalendarContext {
   calendar: PeriodCalendar;
 }
 
-/** Period boundary instants per zone, keyed by the (cached, shared) Period object. */
-const boundaryCache = new Map<string, WeakMap<Period, [number, number]>>();
-function boundsOf(p: Period, tz: string): [number, number] {
-  let byPeriod = boundaryCache.get(tz);
-  if (!byPeriod) boundaryCache.set(tz, (byPeriod = new WeakMap()));
+/** A period's boundary instants in one zone, and the period after it (one lookup for both). */
+interface PeriodNav {
+  pa: number;
+  pb: number;
+  next: Period | undefined;
+}
+
+/** Period bounds and successors per zone, keyed by the (cached, shared) Period object. */
+const navCache = new Map<string, WeakMap<Period, PeriodNav>>();
+function navOf(p: Period, tz: string): PeriodNav {
+  let byPeriod = navCache.get(tz);
+  if (!byPeriod) navCache.set(tz, (byPeriod = new WeakMap()));
   let v = byPeriod.get(p);
   if (!v) {
-    v = [startOfDay(p.start, tz), startOfDay(p.end, tz)];
+    v = { pa: startOfDay(p.start, tz), pb: startOfDay(p.end, tz), next: undefined };
     byPeriod.set(p, v);
   }
   return v;
+}
+
+/** The period after `p` in the calendar, remembered with its bounds (periods are shared objects per calendar). */
+function nextOf(p: Period, nav: PeriodNav, calendar: PeriodCalendar): Period {
+  return (nav.next ??= calendar.next(p));
 }
 
 const utcDates: string[] = [];
@@ -121,10 +136,11 @@ function coveredPeriods(start: number, end: number, ctx: CalendarContext): Cover
   const out: CoveredPeriod[] = [];
   let p = ctx.calendar.periodOf(dateAt(start, ctx.tz));
   for (let guard = 0; guard < 10_000; guard++) {
-    const [pa, pb] = boundsOf(p, ctx.tz);
+    const nav = navOf(p, ctx.tz);
+    const { pa, pb } = nav;
     if (pa >= end) break;
     out.push({ period: p, a: Math.max(start, pa), b: Math.min(end, pb), pa, pb });
-    p = ctx.calendar.next(p);
+    p = nextOf(p, nav, ctx.calendar);
   }
   return out;
 }
@@ -135,6 +151,21 @@ function spreadByWeights(total: bigint, weights: bigint[]): bigint[] {
   for (const w of weights) sum += w;
   if (sum === 0n) throw new AccrueError('internal', 'spreadByWeights: zero weight');
   const out: bigint[] = new Array<bigint>(weights.length);
+  const t = Number(total);
+  const s = Number(sum);
+  if (Math.abs(t) * s <= Number.MAX_SAFE_INTEGER) {
+    // The same truncations in doubles: every product total × W_k is an exact integer below 2^53,
+    // and a quotient of such integers is never rounded across an integer, so trunc is exact.
+    let cumW = 0;
+    let prev = 0;
+    for (let i = 0; i < weights.length; i++) {
+      cumW += Number(weights[i]!);
+      const cum = i === weights.length - 1 ? t : Math.trunc((t * cumW) / s);
+      out[i] = BigInt(cum - prev);
+      prev = cum;
+    }
+    return out;
+  }
   let cumW = 0n;
   let prev = 0n;
   for (let i = 0; i < weights.length; i++) {
@@ -159,12 +190,11 @@ export function baseSegment(amount: bigint, timing: Timing, ctx: CalendarContext
   }
   const { start, end, method } = timing;
   if (end - start > SERVICE_SECONDS_MAX) throw new AccrueError('invalid_input', 'service period longer than 50 years');
+  if (method === 'by_time') return byTimeSegment(amount, start, end, ctx);
   const cover = coveredPeriods(start, end, ctx);
   let weights: bigint[];
   let daysCounted = false;
-  if (method === 'by_time') {
-    weights = cover.map((c) => BigInt(c.b - c.a));
-  } else if (method === 'by_day') {
+  if (method === 'by_day') {
     // Whole local days: the start day counts in full, a partial last day is cut off.
     const sd = dateAt(start, ctx.tz);
     const ed = dateAt(end, ctx.tz);
@@ -205,6 +235,51 @@ export function baseSegment(amount: bigint, timing: Timing, ctx: CalendarContext
       days: days[i],
     })),
   };
+}
+
+/**
+ * `by_time`: each covered period weighs its covered seconds; the same cumulative truncation as
+ * `spreadByWeights`, with the slots built as the periods are walked (the engine's commonest schedule).
+ */
+function byTimeSegment(amount: bigint, start: number, end: number, ctx: CalendarContext): Segment {
+  const slots: Slot[] = [];
+  let total = 0;
+  let p = ctx.calendar.periodOf(dateAt(start, ctx.tz));
+  for (let guard = 0; guard < 10_000; guard++) {
+    const nav = navOf(p, ctx.tz);
+    if (nav.pa >= end) break;
+    const a = Math.max(start, nav.pa);
+    const b = Math.min(end, nav.pb);
+    total += b - a;
+    slots.push({ period: p, a, b, amountMinor: 0n, weight: b - a, days: undefined });
+    p = nextOf(p, nav, ctx.calendar);
+  }
+  if (total === 0) throw new AccrueError('internal', 'spreadByWeights: zero weight');
+  const last = slots.length - 1;
+  const t = Number(amount);
+  let cumW = 0;
+  if (Math.abs(t) * total <= Number.MAX_SAFE_INTEGER) {
+    // Exact in doubles: see spreadByWeights.
+    let prev = 0;
+    for (let i = 0; i <= last; i++) {
+      const slot = slots[i]!;
+      cumW += slot.b - slot.a;
+      const cum = i === last ? t : Math.trunc((t * cumW) / total);
+      slot.amountMinor = BigInt(cum - prev);
+      prev = cum;
+    }
+  } else {
+    const sum = BigInt(total);
+    let prev = 0n;
+    for (let i = 0; i <= last; i++) {
+      const slot = slots[i]!;
+      cumW += slot.b - slot.a;
+      const cum = i === last ? amount : (amount * BigInt(cumW)) / sum;
+      slot.amountMinor = cum - prev;
+      prev = cum;
+    }
+  }
+  return { from: -Infinity, releasedBefore: 0n, slots };
 }
 
 /**
@@ -254,8 +329,9 @@ function proratedEnds(amount: bigint, start: number, end: number, cover: Covered
   };
 }
 
-function dec(w: Decimal | bigint): Decimal {
-  return typeof w === 'bigint' ? new Decimal(w.toString()) : w;
+function dec(w: Decimal | bigint | number): Decimal {
+  if (typeof w === 'bigint') return new Decimal(w.toString());
+  return typeof w === 'number' ? new Decimal(w) : w;
 }
 
 /** Whole days of a `by_day` slot elapsed by instant t (the day containing t not yet counted). */
