@@ -23,7 +23,7 @@ import {
 import { showToast } from '@stripe/ui-extension-sdk/utils';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { ACCOUNT_ROLES, type AccountRole } from '../../shared/accounts.ts';
-import type { QboStatusResponse, SettingsResponse } from '../../shared/api/app.ts';
+import type { QboStatusResponse } from '../../shared/api/app.ts';
 import {
   ADMIN_ROLES,
   buttonLabelled,
@@ -33,11 +33,11 @@ import {
   never,
   ok,
   settle,
+  SETTINGS,
   VIEW_ONLY_ROLES,
   type FakeRoute,
 } from '../testing/fakeBackend.ts';
 import AccrueSettings from './AccrueSettings.tsx';
-import { currency as currencyOf } from '../../shared/money.ts';
 
 vi.mock('@stripe/ui-extension-sdk/signature', () => ({ default: vi.fn(async () => 't=1700000000,v1=fake') }));
 vi.mock('@stripe/ui-extension-sdk/utils', () => ({
@@ -48,29 +48,6 @@ afterEach(() => {
   vi.unstubAllGlobals();
   vi.mocked(showToast).mockClear();
 });
-
-const SETTINGS: SettingsResponse = {
-  version: 5,
-  settings: {
-    functional_currency: currencyOf('usd'),
-    reporting_time_zone: 'UTC',
-    amortization: 'by_time',
-    catch_up: true,
-    discounts_as_contra: false,
-    recover_as_gains: true,
-    bad_debt_as_contra: false,
-    connect_revenue: 'agent',
-    close_policy: { mode: 'manual', days_after_period_end: 5 },
-    period_calendar: { type: 'monthly' },
-    posting_mode: 'summary',
-    accrue_unbilled_usage: true,
-    revalue_monetary_balances: false,
-    termination_credits: 'proportional',
-    breakage_after_months: null,
-    breakage_rate: null,
-    escheat_share: '0',
-  },
-};
 
 const CONNECTED: QboStatusResponse = {
   status: 'connected',
