@@ -37,6 +37,7 @@ import { getWaterfall } from './reports/waterfall.ts';
 import { listProducts } from './rules/list-products.ts';
 import { deleteProductRule, getProductRule, putProductRule } from './rules/product-rules.ts';
 import { getRules, previewRules, saveRules } from './rules/rule-list.ts';
+import { saveSettingsPage } from './settings/page.ts';
 import { getSettings, updateSettings } from './settings/settings.ts';
 import { getSyncStatus } from './sync/sync-status.ts';
 
@@ -60,6 +61,7 @@ export function createAppService(options: AppServiceDeps): AccrueAppService {
   return {
     getSettings: (caller) => getSettings(deps, caller),
     updateSettings: (caller, req) => updateSettings(deps, caller, req),
+    saveSettingsPage: (caller, req) => saveSettingsPage(deps, caller, req),
     getAccountMapping: (caller) => getAccountMapping(deps, caller),
     updateAccountMapping: (caller, req) => updateAccountMapping(deps, caller, req),
     listQboAccounts: (caller) => listQboAccounts(deps, caller),

@@ -152,7 +152,8 @@ export interface AppAuditTable {
     | 'exception_review'
     | 'exception_resolve'
     | 'period_close'
-    | 'period_reopen';
+    | 'period_reopen'
+    | 'settings_save';
   target: string;
   reason: string | null;
   details: ColumnType<unknown, string | undefined, string>;

@@ -109,6 +109,7 @@ function fakeService() {
       };
     },
     updateAccountMapping: unimplemented('updateAccountMapping'),
+    saveSettingsPage: unimplemented('saveSettingsPage'),
     listQboAccounts: unimplemented('listQboAccounts'),
     createMissingAccounts: unimplemented('createMissingAccounts'),
     async startQboConnect(c) {

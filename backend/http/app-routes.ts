@@ -38,6 +38,8 @@ import {
   ReportQuerySchema,
   ResolveExceptionRequestSchema,
   RollforwardResponseSchema,
+  SettingsPageResponseSchema,
+  SettingsPageUpdateRequestSchema,
   SettingsResponseSchema,
   SettingsUpdateRequestSchema,
   SyncStatusResponseSchema,
@@ -184,6 +186,18 @@ function settingsRoutes(r: Router, service: AppService): void {
           res,
           SettingsResponseSchema,
           await service.updateSettings(c, parseWith(SettingsUpdateRequestSchema, req.body, 'settings')),
+        ),
+      { write: true },
+    ),
+  );
+  r.put(
+    APP_ROUTES.settingsPage,
+    route(
+      async (req, res, c) =>
+        send(
+          res,
+          SettingsPageResponseSchema,
+          await service.saveSettingsPage(c, parseWith(SettingsPageUpdateRequestSchema, req.body, 'settings page')),
         ),
       { write: true },
     ),

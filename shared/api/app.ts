@@ -9,7 +9,7 @@
  * Every error body is `{error:{code,message}}` with a code from shared/errors.ts.
  */
 import { z } from 'zod';
-import { ACCOUNT_ROLES } from '../accounts.ts';
+import { ACCOUNT_ROLES, type AccountRole } from '../accounts.ts';
 import { ERROR_CODES } from '../errors.ts';
 import { allocate, decimalWeights, formatMinor, normalizeCurrency, type Currency } from '../money.ts';
 import { AMORTIZATION_METHODS, ClosePolicySchema, ProductRuleSchema, TenantSettingsSchema } from '../settings.ts';
@@ -271,6 +271,41 @@ export const AccountMappingUpdateRequestSchema = z.strictObject({
   mapping: z.partialRecord(AccountRoleSchema, z.string().min(1).max(64).nullable()),
 });
 export type AccountMappingUpdateRequest = z.infer<typeof AccountMappingUpdateRequestSchema>;
+
+/**
+ * The account roles the books cannot run without: every invoice, payment, payout and recognition
+ * posts to one of these. The Settings page asks for them in its required section, and a page save
+ * that would leave one unmapped (once QuickBooks is connected) is refused. Every other role is
+ * optional: an entry that needs an unmapped one waits in the exception queue until it is mapped.
+ */
+export const REQUIRED_ACCOUNT_ROLES = [
+  'receivable',
+  'cash_clearing',
+  'bank',
+  'deferred_revenue',
+  'revenue',
+  'tax_liability',
+  'fees',
+] as const satisfies readonly AccountRole[];
+
+/**
+ * The Settings page's one save: the changed settings and the remapped roles together, checked as
+ * a whole and written in one transaction (a new settings version with its history row, the
+ * mapping, and an audit row naming the user), or not at all. A stale `version` is a `conflict`.
+ */
+export const SettingsPageUpdateRequestSchema = z.strictObject({
+  version: SettingsUpdateRequestSchema.shape.version,
+  settings: SettingsUpdateRequestSchema.shape.settings,
+  mapping: AccountMappingUpdateRequestSchema.shape.mapping,
+});
+export type SettingsPageUpdateRequest = z.infer<typeof SettingsPageUpdateRequestSchema>;
+
+export const SettingsPageResponseSchema = z.object({
+  version: SettingsResponseSchema.shape.version,
+  settings: SettingsResponseSchema.shape.settings,
+  mapping: z.record(AccountRoleSchema, z.string().min(1).nullable()),
+});
+export type SettingsPageResponse = z.infer<typeof SettingsPageResponseSchema>;
 
 /** Create a QuickBooks account (ROLE_INFO's suggested type and name) for each unmapped role. */
 export const CreateMissingAccountsRequestSchema = z.strictObject({
@@ -535,6 +570,7 @@ export type CustomerDetailResponse = z.infer<typeof CustomerDetailResponseSchema
 /** Every App API route; the client and the router both read paths from here. */
 export const APP_ROUTES = {
   settings: '/settings',
+  settingsPage: '/settings/page',
   accountMapping: '/accounts/mapping',
   qboAccounts: '/qbo/accounts',
   qboCreateMissing: '/qbo/accounts/create-missing',

@@ -12,6 +12,7 @@
 import { ROLE_INFO } from '../accounts.ts';
 import { formatMinor, type Currency } from '../money.ts';
 import { csvDocument, csvText } from './csv.ts';
+import { displayPercent } from './percent.ts';
 import type { DisplayTable } from './format.ts';
 import { METRIC_DEFINITIONS, type MetricsReport } from './metrics.ts';
 import type { RevenueBridgeReport } from './revenue-bridge.ts';
@@ -19,7 +20,6 @@ import type { RpoParty, RpoReport } from './rpo.ts';
 
 const text = (header: string) => ({ header, align: 'left' as const });
 const money = (header: string) => ({ header, align: 'right' as const });
-const percent = (ratio: string | null) => (ratio === null ? '–' : `${(Number(ratio) * 100).toFixed(2)} %`);
 
 export function metricsTables(r: MetricsReport): DisplayTable[] {
   const m = (v: bigint) => formatMinor(v, r.currency);
@@ -55,8 +55,8 @@ export function metricsTables(r: MetricsReport): DisplayTable[] {
         m(x.arr),
         String(x.customers),
         m(x.arpa),
-        percent(x.netRevenueRetention),
-        percent(x.grossRevenueRetention),
+        displayPercent(x.netRevenueRetention),
+        displayPercent(x.grossRevenueRetention),
         x.tiesOut ? 'yes' : 'NO',
       ]),
       keyColumns: 1,

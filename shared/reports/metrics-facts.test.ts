@@ -1,5 +1,5 @@
 // Stripe's MRR inclusion rules applied to facts: subscription lines in, one-time, invoice items,
-// prorations, trials and tax out; discounts reduce; voided invoices out; uncollectible stops
+// prorations, trials, metered usage (billed in arrears) and tax out; discounts reduce; voided invoices out; uncollectible stops
 // counting that day; foreign invoices at their booking rate.
 import type { InvoiceFinalizedFact, InvoiceLineFact } from '../engine/facts.ts';
 import { currency } from '../money.ts';
@@ -58,6 +58,8 @@ describe('recurring items from facts', () => {
           line('proration', { proration: true }),
           line('trial', { amountMinor: 0n }),
         ]),
+        // Metered usage for January, billed in arrears on Feb 1: not MRR.
+        invoice('in_usage', [line('metered', { amountMinor: 4200n })], { at: at('2026-02-01') }),
       ],
       options,
     );

@@ -4,7 +4,9 @@
  *
  * - an item is an invoice line with a service period (end after start) and no invoice item
  *   behind it — a subscription line; one-time lines and invoice items (one-off charges,
- *   usage billed as pending items) are left out, and so are proration lines;
+ *   usage billed as pending items) are left out, and so are proration lines and lines billed in
+ *   arrears (a window already over when the invoice was finalized: metered usage, which Stripe's
+ *   MRR leaves out; licensed plans bill in advance);
  * - its amount is the line net of its discounts (every coupon on the line, forever ones
  *   included, lowers MRR while it applies) and without tax; zero lines (trials) add nothing;
  * - invoices that are open or paid count alike (a past-due subscription still counts); a voided
@@ -67,6 +69,8 @@ function itemsOfInvoice(
   const out: RecurringItem[] = [];
   for (const line of invoice.lines) {
     if (line.periodEnd <= line.periodStart || line.invoiceItem !== null || line.proration) continue;
+    // A window that had ended when the invoice was finalized was billed in arrears: metered usage.
+    if (line.periodEnd <= invoice.at) continue;
     const net = line.amountMinor - line.discountMinor - line.inclusiveTaxMinor;
     if (net <= 0n) continue;
     const start = localDateOf(line.periodStart, options.timeZone);

@@ -6,17 +6,16 @@
 import { useEffect, useState } from 'react';
 import { Banner, Box, Button, Select } from '@stripe/ui-extension-sdk/ui';
 import { ACCOUNT_ROLES, ROLE_INFO, type AccountRole } from '../../shared/accounts.ts';
-import type { AccountMappingUpdateRequest, QboAccount } from '../../shared/api/app.ts';
+import type { QboAccount } from '../../shared/api/app.ts';
 import type { AppClient } from '../data/client.ts';
 import { useAction } from '../hooks/useAction.ts';
 import { useLoad } from '../hooks/useLoad.ts';
 import { confirmDone } from '../hooks/notify.ts';
+import { mappingChanges, type Mapping } from './settings-draft.ts';
 import { ErrorBanner, Loading } from './States.tsx';
 
-type Mapping = Record<AccountRole, string | null>;
-
 /** Plain descriptions of what each role is for, shown under its picker. */
-const ROLE_PURPOSE: Record<AccountRole, string> = {
+export const ROLE_PURPOSE: Record<AccountRole, string> = {
   receivable: 'Invoiced amounts not yet paid',
   unbilled_receivable: 'Revenue earned before it is invoiced',
   cash_clearing: 'Your Stripe balance, until paid out',
@@ -50,14 +49,6 @@ const ROLE_PURPOSE: Record<AccountRole, string> = {
   breakage: 'Credits and stored value expected never to be used',
   escheat_liability: 'Unclaimed balances owed to a state',
 };
-
-/** The roles whose account differs from what was loaded. */
-export function mappingChanges(loaded: Mapping, draft: Mapping): AccountMappingUpdateRequest['mapping'] {
-  const out: AccountMappingUpdateRequest['mapping'] = {};
-  for (const role of ACCOUNT_ROLES)
-    if ((draft[role] ?? null) !== (loaded[role] ?? null)) out[role] = draft[role] ?? null;
-  return out;
-}
 
 export function AccountMappingSection({
   client,
@@ -155,22 +146,24 @@ export function AccountMappingSection({
   );
 }
 
-/** One picker per role, listing the company's active accounts. */
-function RoleSelects({
+/** One picker per role (every role unless `roles` names some), listing the company's active accounts. */
+export function RoleSelects({
   draft,
   accounts,
   canEdit,
   onChange,
+  roles = ACCOUNT_ROLES,
 }: {
   draft: Mapping;
   accounts: QboAccount[];
   canEdit: boolean;
   onChange: (draft: Mapping) => void;
+  roles?: readonly AccountRole[];
 }) {
   const active = accounts.filter((a) => a.active);
   return (
     <>
-      {ACCOUNT_ROLES.map((role) => (
+      {roles.map((role) => (
         <Select
           key={role}
           name={`account_${role}`}

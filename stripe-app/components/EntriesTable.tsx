@@ -4,13 +4,14 @@
  */
 import { Badge, Box, Table, TableBody, TableCell, TableRow } from '@stripe/ui-extension-sdk/ui';
 import type { EntrySummary } from '../../shared/api/app.ts';
-import { formatMinor, type Currency } from '../../shared/money.ts';
+import type { Currency } from '../../shared/money.ts';
+import { calendarDate, money } from './format.ts';
 import { TableHeader } from './TableHeader.tsx';
 
-/** "Dr Deferred Revenue 100.00" / "Cr Revenue 100.00" from a signed line. */
+/** "Dr Deferred Revenue 1,200.00 USD" / "Cr Revenue 100.00 USD" from a signed line. */
 function lineText(account: string, amount_minor: string, currency: Currency): string {
-  const amount = BigInt(amount_minor);
-  return `${amount >= 0n ? 'Dr' : 'Cr'} ${account} ${formatMinor(amount >= 0n ? amount : -amount, currency)}`;
+  const debit = !amount_minor.startsWith('-');
+  return `${debit ? 'Dr' : 'Cr'} ${account} ${money(debit ? amount_minor : amount_minor.slice(1), currency)}`;
 }
 
 export function EntriesTable({ entries }: { entries: readonly EntrySummary[] }) {
@@ -20,7 +21,7 @@ export function EntriesTable({ entries }: { entries: readonly EntrySummary[] }) 
       <TableBody>
         {entries.map((e) => (
           <TableRow key={e.id}>
-            <TableCell>{e.posting_date}</TableCell>
+            <TableCell>{calendarDate(e.posting_date)}</TableCell>
             <TableCell wrap>
               {e.memo}
               {e.correction ? ' (correction)' : ''}

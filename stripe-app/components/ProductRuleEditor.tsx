@@ -23,13 +23,13 @@ import {
   type ProductRuleResponse,
   type QboAccount,
 } from '../../shared/api/app.ts';
-import { currency, formatMinor, parseMajor, type Currency } from '../../shared/money.ts';
+import { currency, parseMajor, type Currency } from '../../shared/money.ts';
 import { ProductRuleSchema, type ProductRule, type RecognitionRule } from '../../shared/settings.ts';
 import type { AppClient } from '../data/client.ts';
 import { useAction } from '../hooks/useAction.ts';
 import { useLoad } from '../hooks/useLoad.ts';
 import { confirmDone } from '../hooks/notify.ts';
-import { describeRule, RULE_OPTIONS } from './format.ts';
+import { amountInput, describeRule, money, RULE_OPTIONS } from './format.ts';
 import { ErrorBanner, Loading } from './States.tsx';
 import { TableHeader } from './TableHeader.tsx';
 
@@ -149,7 +149,7 @@ function useRuleDraft(client: AppClient, productId: string) {
     if (state.status !== 'loaded') return;
     setDraft(draftOf(state.data.rule));
     const price = state.data.product.default_price;
-    setSample(price?.unit_amount_minor ? formatMinor(BigInt(price.unit_amount_minor), price.currency) : '100');
+    setSample(price?.unit_amount_minor ? amountInput(price.unit_amount_minor, price.currency) : '100');
   }, [state]);
 
   return { state, reload, setData, draft, setDraft, sample, setSample };
@@ -470,7 +470,7 @@ function BundlePreviewTable({ preview }: { preview: BundlePreviewResponse }) {
           <TableRow key={i}>
             <TableCell>{p.name}</TableCell>
             <TableCell>{p.ssp}</TableCell>
-            <TableCell>{p.amount}</TableCell>
+            <TableCell align="right">{money(p.amount_minor, preview.currency)}</TableCell>
           </TableRow>
         ))}
       </TableBody>

@@ -26,6 +26,8 @@ import {
 } from './rule-draft.ts';
 import { Empty, ErrorBanner, Loading } from './States.tsx';
 import { TableHeader } from './TableHeader.tsx';
+import { calendarDate, calendarMonth, money } from './format.ts';
+import type { Currency } from '../../shared/money.ts';
 
 interface Editing {
   /** The rule's index in the draft list; the list's length for a new rule. */
@@ -34,7 +36,11 @@ interface Editing {
 }
 
 export function RuleListEditor({ client, canEdit }: { client: AppClient; canEdit: boolean }) {
-  const { state, reload } = useLoad(() => client.getRules(), [client]);
+  // The preview's amounts are in the functional currency, which the settings name.
+  const { state, reload } = useLoad(async () => {
+    const [rules, settings] = await Promise.all([client.getRules(), client.getSettings()]);
+    return { ...rules, currency: settings.settings.functional_currency };
+  }, [client]);
   if (state.status === 'loading') return <Loading label="Loading your rules…" />;
   if (state.status === 'error')
     return <ErrorBanner title="Could not load your rules" error={state.error} onRetry={reload} />;
@@ -51,7 +57,7 @@ export function RuleListEditor({ client, canEdit }: { client: AppClient; canEdit
 
 interface LoadedProps {
   client: AppClient;
-  data: RulesResponse;
+  data: RulesResponse & { currency: Currency };
   canEdit: boolean;
   onSaved: () => void;
 }
@@ -135,7 +141,7 @@ function LoadedRules({ client, data, canEdit, onSaved }: LoadedProps) {
           </Button>
         ) : null}
       </Box>
-      {preview ? <PreviewTables preview={preview} /> : null}
+      {preview ? <PreviewTables preview={preview} currency={data.currency} /> : null}
       <ProductRuleRows rules={data.product_rules} />
     </Box>
   );
@@ -209,26 +215,24 @@ function ProductRuleRows({ rules }: { rules: Rule[] }) {
   );
 }
 
-/** Minor units as a decimal with two places (the functional currency's usual exponent). */
-const money = (m: string) => {
-  const v = BigInt(m);
-  const abs = v < 0n ? -v : v;
-  return `${v < 0n ? '-' : ''}${abs / 100n}.${(abs % 100n).toString().padStart(2, '0')}`;
-};
-
-function PreviewTables({ preview }: { preview: RulePreviewResponse }) {
-  if (!preview.periods.length) return <Empty message={`This change moves no revenue (through ${preview.through}).`} />;
+function PreviewTables({ preview, currency }: { preview: RulePreviewResponse; currency: Currency }) {
+  if (!preview.periods.length)
+    return <Empty message={`This change moves no revenue (through ${calendarDate(preview.through)}).`} />;
   return (
     <Box css={{ stack: 'y', gap: 'small' }}>
-      <Box css={{ font: 'subheading' }}>Revenue this change moves (through {preview.through})</Box>
+      <Box css={{ font: 'subheading' }}>Revenue this change moves (through {calendarDate(preview.through)})</Box>
       <Table>
         <TableHeader titles={['Period', 'Revenue', 'Posts in']} />
         <TableBody>
           {preview.periods.map((p) => (
             <TableRow key={p.period}>
-              <TableCell>{p.period}</TableCell>
-              <TableCell>{money(p.revenue_minor)}</TableCell>
-              <TableCell>{p.closed ? `${p.posts_in} (correction: ${p.period} is closed)` : p.posts_in}</TableCell>
+              <TableCell>{calendarMonth(p.period)}</TableCell>
+              <TableCell align="right">{money(p.revenue_minor, currency)}</TableCell>
+              <TableCell>
+                {p.closed
+                  ? `${calendarMonth(p.posts_in)} (correction: ${calendarMonth(p.period)} is closed)`
+                  : calendarMonth(p.posts_in)}
+              </TableCell>
             </TableRow>
           ))}
         </TableBody>

@@ -1,13 +1,41 @@
 /**
- * Display formatting for the views: money in major units with the currency's own decimals
- * (through shared/money.ts, never a float), instants, and the rule summaries merchants read.
+ * Display formatting for every view, in one place so the App reads the same everywhere: money with
+ * its currency and thousands separators, straight from integer minor units (the whole part is a
+ * bigint given to Intl.NumberFormat, the fraction its own digits — never a float); dates as
+ * "Jan 3, 2021", months as "Jan 2021", instants as "Jan 3, 2021, 14:05 UTC"; counts grouped;
+ * percentages exact. Also the rule summaries merchants read. No view formats money itself.
  */
-import { formatMinor, type Currency } from '../../shared/money.ts';
+import { currencyExponent, formatMinor, type Currency } from '../../shared/money.ts';
+import { displayPercent } from '../../shared/reports/percent.ts';
 import type { ProductRule } from '../../shared/settings.ts';
 
-/** "121.88 USD" from "12188" minor units. */
+/** Digit grouping of whole numbers ("1,234,567"); given bigints, so exact at any size. */
+const GROUPED = new Intl.NumberFormat('en-US', { useGrouping: true, maximumFractionDigits: 0 });
+
+/** "1,234,567.89" from "123456789" minor units of USD; "12,000" for 12000 JPY; the sign in front. */
+export function amount(amount_minor: string, currency: Currency): string {
+  const value = BigInt(amount_minor);
+  const negative = value < 0n;
+  const abs = negative ? -value : value;
+  const exponent = currencyExponent(currency);
+  const unit = 10n ** BigInt(exponent);
+  const fraction = exponent === 0 ? '' : `.${(abs % unit).toString().padStart(exponent, '0')}`;
+  return `${negative ? '-' : ''}${GROUPED.format(abs / unit)}${fraction}`;
+}
+
+/** "1,234.56 USD" from "123456" minor units: an amount with its currency. */
 export function money(amount_minor: string, currency: Currency): string {
-  return `${formatMinor(BigInt(amount_minor), currency)} ${currency.toUpperCase()}`;
+  return `${amount(amount_minor, currency)} ${currency.toUpperCase()}`;
+}
+
+/** "1,234" from 1234: a count of things (lines, items, customers). */
+export function count(n: number): string {
+  return GROUPED.format(n);
+}
+
+/** "1234.56" from "123456" minor units of USD: the plain decimal an amount field is edited as. */
+export function amountInput(amount_minor: string, currency: Currency): string {
+  return formatMinor(BigInt(amount_minor), currency);
 }
 
 /**
@@ -34,20 +62,18 @@ export function calendarMonth(month: string): string {
   return m && name ? `${name} ${m[1]}` : month;
 }
 
-/** "97.31 %" from the ratio string "0.9731"; "–" when there is no ratio. */
+/** "97.31 %" from the ratio string "0.9731", exactly; "–" when there is no ratio. */
 export function percent(ratio: string | null): string {
-  if (ratio === null) return '–';
-  const [whole, frac = ''] = ratio.split('.');
-  const digits = `${whole}${frac.padEnd(4, '0')}`.replace(/^(-?)0+(?=\d{3})/, '$1');
-  return `${digits.slice(0, -2)}.${digits.slice(-2)} %`;
+  return displayPercent(ratio);
 }
 
-/** "2026-11-21 14:05 UTC" from an ISO instant; "Never" for null. */
+/** "Nov 21, 2026, 14:05 UTC" from an ISO instant (the date as calendarDate writes it); "Never" for null. */
 export function instant(iso: string | null): string {
   if (!iso) return 'Never';
   const d = new Date(iso);
   if (Number.isNaN(d.getTime())) return iso;
-  return `${d.toISOString().slice(0, 16).replace('T', ' ')} UTC`;
+  const utc = d.toISOString();
+  return `${calendarDate(utc.slice(0, 10))}, ${utc.slice(11, 16)} UTC`;
 }
 
 const RULE_LABELS: Record<ProductRule['rule'], string> = {

@@ -82,6 +82,7 @@ import {
   QboStatusResponseSchema,
   RollforwardResponseSchema,
   routePath,
+  SettingsPageResponseSchema,
   SettingsResponseSchema,
   signedPayloadCandidates,
   SyncStatusResponseSchema,
@@ -103,6 +104,8 @@ import {
   type QboConnectResponse,
   type QboStatusResponse,
   type RollforwardResponse,
+  type SettingsPageResponse,
+  type SettingsPageUpdateRequest,
   type SettingsResponse,
   type SettingsUpdateRequest,
   type SignedExtra,
@@ -154,6 +157,8 @@ type Method = 'GET' | 'POST' | 'PUT' | 'DELETE';
 export interface AppClient {
   getSettings(): Promise<SettingsResponse>;
   updateSettings(req: SettingsUpdateRequest): Promise<SettingsResponse>;
+  /** The Settings page's one save: settings and mapping together, all or nothing. */
+  saveSettingsPage(req: SettingsPageUpdateRequest): Promise<SettingsPageResponse>;
   getAccountMapping(): Promise<AccountMappingResponse>;
   updateAccountMapping(req: AccountMappingUpdateRequest): Promise<AccountMappingResponse>;
   listQboAccounts(): Promise<QboAccountsResponse>;
@@ -330,12 +335,15 @@ function signedCaller(context: AppContext): Call {
   };
 }
 
-type SettingsMethod = 'getSettings' | 'updateSettings' | 'getAccountMapping' | 'updateAccountMapping';
+type SettingsMethod =
+  'getSettings' | 'updateSettings' | 'saveSettingsPage' | 'getAccountMapping' | 'updateAccountMapping';
 
 function settingsMethods(call: Call): Pick<AppClient, SettingsMethod> {
   return {
     getSettings: () => call('GET', APP_ROUTES.settings, SettingsResponseSchema),
     updateSettings: (req) => call('PUT', APP_ROUTES.settings, SettingsResponseSchema, { body: req, write: true }),
+    saveSettingsPage: (req) =>
+      call('PUT', APP_ROUTES.settingsPage, SettingsPageResponseSchema, { body: req, write: true }),
     getAccountMapping: () => call('GET', APP_ROUTES.accountMapping, AccountMappingResponseSchema),
     updateAccountMapping: (req) =>
       call('PUT', APP_ROUTES.accountMapping, AccountMappingResponseSchema, { body: req, write: true }),

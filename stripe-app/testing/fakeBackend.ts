@@ -7,6 +7,8 @@ import { getMockContextProps } from '@stripe/ui-extension-sdk/testing';
 import type { ExtensionContextValue } from '@stripe/ui-extension-sdk/context';
 import { Button, type ButtonProps } from '@stripe/ui-extension-sdk/ui';
 import { vi } from 'vitest';
+import type { SettingsResponse } from '../../shared/api/app.ts';
+import { currency } from '../../shared/money.ts';
 
 export const API_BASE = 'https://api.accrue.test/api/app';
 
@@ -107,3 +109,27 @@ type Tree = ReturnType<typeof import('@stripe/ui-extension-sdk/testing').render>
 export function buttonLabelled(wrapper: Tree, label: string) {
   return wrapper.findWhere<ButtonProps>((node) => node.is(Button) && node.text === label);
 }
+
+/** A tenant's general settings as GET /settings answers them (version 5, USD books, the defaults). */
+export const SETTINGS: SettingsResponse = {
+  version: 5,
+  settings: {
+    functional_currency: currency('usd'),
+    reporting_time_zone: 'UTC',
+    amortization: 'by_time',
+    catch_up: true,
+    discounts_as_contra: false,
+    recover_as_gains: true,
+    bad_debt_as_contra: false,
+    connect_revenue: 'agent',
+    close_policy: { mode: 'manual', days_after_period_end: 5 },
+    period_calendar: { type: 'monthly' },
+    posting_mode: 'summary',
+    accrue_unbilled_usage: true,
+    revalue_monetary_balances: false,
+    termination_credits: 'proportional',
+    breakage_after_months: null,
+    breakage_rate: null,
+    escheat_share: '0',
+  },
+};

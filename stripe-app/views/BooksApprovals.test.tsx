@@ -75,9 +75,9 @@ describe('BooksApprovals view', () => {
     });
     const { wrapper, update } = render(view());
     await settle(update);
-    expect(wrapper).toContainText('moving more than 1000.00 USD');
+    expect(wrapper).toContainText('moving more than 1,000.00 USD');
     expect(wrapper).toContainText('Year-end reclass per ticket 42');
-    expect(wrapper).toContainText('2500.00 USD');
+    expect(wrapper).toContainText('2,500.00 USD');
     expect(calls.find((c) => c.path === '/approvals')!.query).toContain('status=pending');
     buttonLabelled(wrapper, 'Approve')!.trigger('onPress');
     await settle(update);

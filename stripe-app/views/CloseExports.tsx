@@ -21,7 +21,7 @@ import type { ExtensionContextValue } from '@stripe/ui-extension-sdk/context';
 import { clipboardWriteText } from '@stripe/ui-extension-sdk/utils';
 import { useState } from 'react';
 import type { BackfillResponse } from '../../shared/api/close.ts';
-import { calendarDate } from '../components/format.ts';
+import { count, instant } from '../components/format.ts';
 import { ErrorBanner, Loading } from '../components/States.tsx';
 import { TableHeader } from '../components/TableHeader.tsx';
 import type { AppClient, ExportTextFormat } from '../data/client.ts';
@@ -77,9 +77,9 @@ function BackfillTable({ data, onRefresh }: { data: BackfillResponse; onRefresh:
           {data.resources.map((r) => (
             <TableRow key={r.resource}>
               <TableCell>{r.resource.replace(/_/g, ' ')}</TableCell>
-              <TableCell align="right">{r.items.toLocaleString('en-US')}</TableCell>
+              <TableCell align="right">{count(r.items)}</TableCell>
               <TableCell>{r.done ? 'Done' : 'Reading'}</TableCell>
-              <TableCell>{calendarDate(r.updated_at.slice(0, 10))}</TableCell>
+              <TableCell>{instant(r.updated_at)}</TableCell>
             </TableRow>
           ))}
         </TableBody>
@@ -121,8 +121,8 @@ function ExportSection({ client }: { client: AppClient }) {
       {state.status === 'loaded' ? (
         <Box css={{ stack: 'y', gap: 'small' }}>
           <Box css={{ color: 'secondary' }}>
-            {state.data.filename}: {state.data.lines.toLocaleString('en-US')} lines. Stripe Apps cannot download files:
-            copy the text and save it under this name.
+            {state.data.filename}: {count(state.data.lines)} lines. Stripe Apps cannot download files: copy the text and
+            save it under this name.
           </Box>
           <TextArea label={state.data.filename} name="export_text" value={state.data.content} readOnly rows={12} />
           <Button type="primary" onPress={() => void copy(state.data.content)}>

@@ -105,7 +105,7 @@ describe('PeriodClose', () => {
     const { wrapper, update } = render(<PeriodClose {...ctx()} />);
     await settle(update);
     expect(wrapper).toContainText('Feb 1, 2026 – Feb 28, 2026');
-    expect(wrapper).toContainText('Feb 3, 2026: Jan 2026 closed by usr_1');
+    expect(wrapper).toContainText('Feb 3, 2026, 10:00 UTC: Jan 2026 closed by usr_1');
     expect(buttonLabelled(wrapper, 'Close Feb 2026')).not.toBeNull();
     expect(buttonLabelled(wrapper, 'Close Mar 2026')).toBeNull();
     buttonLabelled(wrapper, 'Close Feb 2026')!.trigger('onPress');
@@ -147,7 +147,7 @@ describe('PeriodClose', () => {
     await settle(update);
     expect(calls.find((c) => c.path === '/reconciliation')!.query).toBe('period=2026-03');
     const cells = wrapper.findAll(TableCell).map((c) => c.text);
-    expect(cells).toContain('-1234.56 USD');
+    expect(cells).toContain('-1,234.56 USD');
     expect(cells).toContain('-34.56 USD');
     buttonLabelled(wrapper, 'Entries')!.trigger('onPress');
     await settle(update);
@@ -213,7 +213,7 @@ describe('ExceptionQueue', () => {
     const { wrapper, update } = render(<ExceptionQueue {...ctx()} />);
     await settle(update);
     expect(wrapper).toContainText('product prod_gift has no revenue account');
-    expect(wrapper).toContainText('since Mar 2, 2026, 1 attempts');
+    expect(wrapper).toContainText('since Mar 2, 2026, 08:00 UTC, 1 attempts');
     expect(wrapper).toContainText('Look up: prod_gift, evt_1');
   });
 
@@ -293,7 +293,7 @@ describe('CloseExports', () => {
     await settle(update);
     const cells = wrapper.findAll(TableCell).map((c) => c.text);
     expect(cells).toContain('12,500');
-    expect(cells).toContain('Mar 4, 2026');
+    expect(cells).toContain('Mar 4, 2026, 09:00 UTC');
     expect(wrapper).toContainText('In progress');
   });
 

@@ -95,7 +95,7 @@ describe('SaasMetrics', () => {
     expect(new Set(feb.map((d) => d.movement)).size).toBe(5);
     const cells = wrapper.findAll(TableCell).map((c) => c.text);
     expect(cells).toContain('200.00 USD');
-    expect(cells).toContain('2400.00 USD');
+    expect(cells).toContain('2,400.00 USD');
     expect(cells).toContain('-50.00 USD');
     expect(cells).toContain('66.67 %');
     expect(cells).toContain('Monthly recurring revenue of active and past-due subscriptions.');
@@ -168,8 +168,8 @@ describe('ForwardSchedule', () => {
       { month: 'Apr 2027', amount: 300, part: 'Non-current' },
     ]);
     const cells = wrapper.findAll(TableCell).map((c) => c.text);
-    expect(cells).toContain('1200.00 USD');
-    expect(cells).toContain('1500.00 USD');
+    expect(cells).toContain('1,200.00 USD');
+    expect(cells).toContain('1,500.00 USD');
     expect(cells).toContain('cus_1');
     expect(cells).toContain('prod_1');
     expect(wrapper).toContainComponent(Badge, { type: 'positive' });

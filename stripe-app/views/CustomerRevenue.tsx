@@ -14,7 +14,7 @@ import {
 } from '@stripe/ui-extension-sdk/ui';
 import type { ExtensionContextValue } from '@stripe/ui-extension-sdk/context';
 import { EntriesTable } from '../components/EntriesTable.tsx';
-import { money } from '../components/format.ts';
+import { calendarDate, money } from '../components/format.ts';
 import { Empty, ErrorBanner, Loading } from '../components/States.tsx';
 import { TableHeader } from '../components/TableHeader.tsx';
 import { useAppClient } from '../hooks/useAppClient.ts';
@@ -50,7 +50,7 @@ const CustomerRevenue = (context: ExtensionContextValue) => {
               {c.invoices.map((i) => (
                 <TableRow key={i.invoice_id}>
                   <TableCell>{i.number ?? i.invoice_id}</TableCell>
-                  <TableCell>{i.booked_on ?? ''}</TableCell>
+                  <TableCell>{i.booked_on ? calendarDate(i.booked_on) : ''}</TableCell>
                   <TableCell align="right">{money(i.total_minor, c.currency)}</TableCell>
                   <TableCell align="right">{money(i.recognized_minor, c.currency)}</TableCell>
                   <TableCell align="right">{money(i.deferred_minor, c.currency)}</TableCell>

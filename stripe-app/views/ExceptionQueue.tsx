@@ -10,7 +10,7 @@ import type { ExtensionContextValue } from '@stripe/ui-extension-sdk/context';
 import { useState } from 'react';
 import { ACCOUNT_ROLES, ROLE_INFO, type AccountRole } from '../../shared/accounts.ts';
 import type { ExceptionItem } from '../../shared/api/app.ts';
-import { calendarDate } from '../components/format.ts';
+import { instant } from '../components/format.ts';
 import { Empty, ErrorBanner, Loading } from '../components/States.tsx';
 import type { AppClient } from '../data/client.ts';
 import { confirmDone } from '../hooks/notify.ts';
@@ -77,7 +77,7 @@ function ExceptionCard(props: { client: AppClient; canEdit: boolean; item: Excep
       <Box css={{ stack: 'x', gap: 'small', alignY: 'center' }}>
         <Badge type={item.status === 'retrying' ? 'info' : 'warning'}>{item.kind.replace(/_/g, ' ')}</Badge>
         <Box css={{ color: 'secondary' }}>
-          since {calendarDate(item.created_at.slice(0, 10))}, {item.attempts} attempts
+          since {instant(item.created_at)}, {item.attempts} attempts
         </Box>
       </Box>
       <Box>{item.reason}</Box>

@@ -6,7 +6,7 @@ import { Badge, Box, ContextView, Table, TableBody, TableCell, TableRow } from '
 import type { ExtensionContextValue } from '@stripe/ui-extension-sdk/context';
 import type { ScheduleLine } from '../../shared/api/app.ts';
 import { EntriesTable } from '../components/EntriesTable.tsx';
-import { money } from '../components/format.ts';
+import { calendarMonth, money } from '../components/format.ts';
 import { Empty, ErrorBanner, Loading } from '../components/States.tsx';
 import { TableHeader } from '../components/TableHeader.tsx';
 import { useAppClient } from '../hooks/useAppClient.ts';
@@ -74,7 +74,7 @@ const InvoiceRevenue = (context: ExtensionContextValue) => {
             <TableBody>
               {scheduleByPeriod(inv.schedule).map((p) => (
                 <TableRow key={p.period}>
-                  <TableCell>{p.period}</TableCell>
+                  <TableCell>{calendarMonth(p.period)}</TableCell>
                   <TableCell align="right">{money(p.amount_minor, inv.currency)}</TableCell>
                   <TableCell>
                     {p.recognized ? <Badge type="positive">Recognized</Badge> : <Badge type="neutral">Scheduled</Badge>}

@@ -21,7 +21,7 @@ import {
 import type { ExtensionContextValue } from '@stripe/ui-extension-sdk/context';
 import { useState } from 'react';
 import type { PeriodsResponse } from '../../shared/api/close.ts';
-import { calendarDate, calendarMonth } from '../components/format.ts';
+import { calendarDate, calendarMonth, instant } from '../components/format.ts';
 import { ReconciliationSection } from '../components/ReconciliationSection.tsx';
 import { Empty, ErrorBanner, Loading } from '../components/States.tsx';
 import { TableHeader } from '../components/TableHeader.tsx';
@@ -123,8 +123,7 @@ function CloseBody(props: { client: AppClient; canEdit: boolean; data: PeriodsRe
           <Box css={{ font: 'subheading' }}>History</Box>
           {data.history.map((h, i) => (
             <Box key={i} css={{ color: 'secondary' }}>
-              {calendarDate(h.at.slice(0, 10))}: {calendarMonth(h.period)}{' '}
-              {h.action === 'close' ? 'closed' : 'reopened'} by {h.actor}
+              {instant(h.at)}: {calendarMonth(h.period)} {h.action === 'close' ? 'closed' : 'reopened'} by {h.actor}
               {h.reason ? ` — ${h.reason}` : ''}
             </Box>
           ))}

@@ -96,14 +96,14 @@ describe('ProductRules drawer', () => {
     await settle(update);
     expect(wrapper.find(TextField, { name: 'sample' })!.prop('value')).toBe('150.00');
     const cells = cellTexts(wrapper);
-    expect(cells).toEqual(['Licence', '130', '121.88', 'Support', '30', '28.12']);
+    expect(cells).toEqual(['Licence', '130', '121.88 USD', 'Support', '30', '28.12 USD']);
     // No write happened: the preview is computed in the view with the engine's allocate.
     expect(calls.every((c) => c.method === 'GET')).toBe(true);
 
     wrapper.find(TextField, { name: 'sample' })!.trigger('onChange', { target: { value: '99.99' } });
     await update();
     // 9999 × 130/160 = 8124.1875 → 8124; 9999 × 30/160 = 1874.8125 → 1874; the leftover cent goes to the larger remainder (Support).
-    expect(cellTexts(wrapper)).toEqual(['Licence', '130', '81.24', 'Support', '30', '18.75']);
+    expect(cellTexts(wrapper)).toEqual(['Licence', '130', '81.24 USD', 'Support', '30', '18.75 USD']);
   });
 
   it('builds a bundle from scratch and saves it with the settings version', async () => {
@@ -130,7 +130,7 @@ describe('ProductRules drawer', () => {
     await type('component_1_ssp', '30');
     wrapper.find(Select, { name: 'component_0_account' })!.trigger('onChange', { target: { value: '81' } });
     await update();
-    expect(cellTexts(wrapper)).toEqual(['Licence', '130', '121.88', 'Support', '30', '28.12']);
+    expect(cellTexts(wrapper)).toEqual(['Licence', '130', '121.88 USD', 'Support', '30', '28.12 USD']);
 
     buttonLabelled(wrapper, 'Save rule')!.trigger('onPress');
     await settle(update);
@@ -188,7 +188,7 @@ describe('ProductRules drawer', () => {
     });
     const { wrapper, update } = render(<ProductRules {...ctx(VIEW_ONLY_ROLES)} />);
     await settle(update);
-    expect(cellTexts(wrapper)).toContain('121.88');
+    expect(cellTexts(wrapper)).toContain('121.88 USD');
     expect(buttonLabelled(wrapper, 'Save rule')).toBeNull();
     expect(buttonLabelled(wrapper, 'Add component')).toBeNull();
     expect(wrapper.find(Select, { name: 'rule' })!.prop('disabled')).toBe(true);

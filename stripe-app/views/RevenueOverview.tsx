@@ -21,7 +21,7 @@ import {
 import type { ExtensionContextValue } from '@stripe/ui-extension-sdk/context';
 import { REPORT_PERIODS_DEFAULT, type RollforwardResponse, type WaterfallResponse } from '../../shared/api/app.ts';
 import { RevenueBridgeSection } from '../components/RevenueBridgeSection.tsx';
-import { chartValue, money } from '../components/format.ts';
+import { calendarMonth, chartValue, money } from '../components/format.ts';
 import { Empty, ErrorBanner, Loading } from '../components/States.tsx';
 import { TableHeader } from '../components/TableHeader.tsx';
 import { useAppClient } from '../hooks/useAppClient.ts';
@@ -77,11 +77,11 @@ interface Reports {
 function RevenueReports({ waterfall, rollforward }: Reports) {
   const currency = rollforward.currency;
   const recognizedSeries = waterfall.periods.map((p, i) => ({
-    period: p,
+    period: calendarMonth(p),
     recognized: chartValue(waterfall.totals_minor[i] ?? '0', waterfall.currency),
   }));
   const deferredSeries = rollforward.rows.map((r) => ({
-    period: r.period,
+    period: calendarMonth(r.period),
     deferred: chartValue(r.closing_minor, currency),
   }));
   return (
@@ -117,7 +117,7 @@ function RollforwardTable({ rollforward }: Pick<Reports, 'rollforward'>) {
       <TableBody>
         {rollforward.rows.map((r) => (
           <TableRow key={r.period}>
-            <TableCell>{r.period}</TableCell>
+            <TableCell>{calendarMonth(r.period)}</TableCell>
             <TableCell align="right">{money(r.opening_minor, currency)}</TableCell>
             <TableCell align="right">{money(r.billings_minor, currency)}</TableCell>
             <TableCell align="right">{money(r.recognized_minor, currency)}</TableCell>
@@ -134,11 +134,11 @@ function RollforwardTable({ rollforward }: Pick<Reports, 'rollforward'>) {
 function WaterfallTable({ waterfall }: Pick<Reports, 'waterfall'>) {
   return (
     <Table>
-      <TableHeader titles={['Booked', 'Amount', ...waterfall.periods, 'Still deferred']} />
+      <TableHeader titles={['Booked', 'Amount', ...waterfall.periods.map(calendarMonth), 'Still deferred']} />
       <TableBody>
         {waterfall.rows.map((r) => (
           <TableRow key={r.booked_period}>
-            <TableCell>{r.booked_period}</TableCell>
+            <TableCell>{calendarMonth(r.booked_period)}</TableCell>
             <TableCell align="right">{money(r.booked_minor, waterfall.currency)}</TableCell>
             {r.recognized_minor.map((v, i) => (
               <TableCell key={i} align="right">

@@ -17,6 +17,7 @@ import {
   fakeBackend,
   ok,
   settle,
+  SETTINGS,
   VIEW_ONLY_ROLES,
 } from '../testing/fakeBackend.ts';
 import RevenueRules from './RevenueRules.tsx';
@@ -66,7 +67,7 @@ const cells = (w: ReturnType<typeof render>['wrapper']) => w.findAll(TableCell).
 
 describe('RevenueRules drawer', () => {
   it('lists the rules in order with conditions and splits, then the product rules', async () => {
-    fakeBackend({ 'GET /rules': () => ok(RULES) });
+    fakeBackend({ 'GET /rules': () => ok(RULES), 'GET /settings': () => ok(SETTINGS) });
     const { wrapper, update } = render(<RevenueRules {...ctx()} />);
     await settle(update);
     const texts = cells(wrapper);
@@ -79,6 +80,7 @@ describe('RevenueRules drawer', () => {
   it('reorders, edits a split, previews and saves the list with its revision', async () => {
     const { calls } = fakeBackend({
       'GET /rules': () => ok(RULES),
+      'GET /settings': () => ok(SETTINGS),
       'POST /rules/preview': () => ok(PREVIEW),
       'PUT /rules': () => ok({ change_id: '5', revision: 5, entries_posted: 3, preview: PREVIEW }),
     });
@@ -113,7 +115,7 @@ describe('RevenueRules drawer', () => {
     buttonLabelled(wrapper, 'Preview effect')!.trigger('onPress');
     await settle(update);
     expect(cells(wrapper)).toEqual(
-      expect.arrayContaining(['2026-01', '330.00', '2026-03 (correction: 2026-01 is closed)', '-30.00']),
+      expect.arrayContaining(['Jan 2026', '330.00 USD', 'Mar 2026 (correction: Jan 2026 is closed)', '-30.00 USD']),
     );
 
     buttonLabelled(wrapper, 'Save rules')!.trigger('onPress');
@@ -131,6 +133,7 @@ describe('RevenueRules drawer', () => {
   it('shows a read-only list to a user who may not edit, who can still preview', async () => {
     const { calls } = fakeBackend({
       'GET /rules': () => ok({ ...RULES, can_edit: false }),
+      'GET /settings': () => ok(SETTINGS),
       'POST /rules/preview': () => ok(PREVIEW),
     });
     const { wrapper, update } = render(<RevenueRules {...ctx(VIEW_ONLY_ROLES)} />);
@@ -140,7 +143,11 @@ describe('RevenueRules drawer', () => {
     expect(wrapper).toContainComponent(Banner, { title: 'Read only' });
     buttonLabelled(wrapper, 'Preview effect')!.trigger('onPress');
     await settle(update);
-    expect(calls.map((c) => `${c.method} ${c.path}`)).toEqual(['GET /rules', 'POST /rules/preview']);
+    expect(calls.map((c) => `${c.method} ${c.path}`).sort()).toEqual([
+      'GET /rules',
+      'GET /settings',
+      'POST /rules/preview',
+    ]);
     expect(wrapper.findAll(Select)).toHaveLength(0);
   });
 });

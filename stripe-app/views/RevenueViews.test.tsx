@@ -135,17 +135,17 @@ describe('RevenueOverview', () => {
     expect(wrapper).toContainComponent(Spinner);
     await settle(update);
     expect(wrapper.find(BarChart)!.prop('data')).toEqual([
-      { period: '2026-09', recognized: 100 },
-      { period: '2026-10', recognized: 120 },
-      { period: '2026-11', recognized: 120 },
+      { period: 'Sep 2026', recognized: 100 },
+      { period: 'Oct 2026', recognized: 120 },
+      { period: 'Nov 2026', recognized: 120 },
     ]);
     expect(wrapper.find(LineChart)!.prop('data')).toEqual([
-      { period: '2026-09', deferred: 1100 },
-      { period: '2026-10', deferred: 1040 },
-      { period: '2026-11', deferred: 920 },
+      { period: 'Sep 2026', deferred: 1100 },
+      { period: 'Oct 2026', deferred: 1040 },
+      { period: 'Nov 2026', deferred: 920 },
     ]);
     const cells = wrapper.findAll(TableCell).map((c) => c.text);
-    expect(cells).toContain('1100.00 USD');
+    expect(cells).toContain('1,100.00 USD');
     expect(cells).toContain('920.00 USD');
     expect(cells).toContain('900.00 USD');
     expect(calls.map((c) => `${c.path}?${c.query}`).sort()).toEqual([

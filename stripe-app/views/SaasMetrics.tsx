@@ -19,7 +19,7 @@ import {
 } from '@stripe/ui-extension-sdk/ui';
 import type { ExtensionContextValue } from '@stripe/ui-extension-sdk/context';
 import { METRICS_MONTHS_DEFAULT, type MetricsResponse } from '../../shared/api/cockpit.ts';
-import { calendarMonth, chartValue, money, percent } from '../components/format.ts';
+import { calendarMonth, chartValue, count, money, percent } from '../components/format.ts';
 import { Empty, ErrorBanner, Loading } from '../components/States.tsx';
 import { TableHeader } from '../components/TableHeader.tsx';
 import { useAppClient } from '../hooks/useAppClient.ts';
@@ -97,7 +97,8 @@ function MetricsBody({ metrics }: { metrics: MetricsResponse }) {
   return (
     <Box css={{ stack: 'y', gap: 'medium' }}>
       <Box css={{ font: 'subheading' }}>
-        MRR {money(last.closing_minor, currency)} · ARR {money(last.arr_minor, currency)} · {last.customers} customers
+        MRR {money(last.closing_minor, currency)} · ARR {money(last.arr_minor, currency)} · {count(last.customers)}{' '}
+        customers
       </Box>
       <LineChart data={mrrSeries} x="month" y="mrr" />
       <Box css={{ font: 'subheading' }}>MRR movements</Box>
@@ -106,7 +107,7 @@ function MetricsBody({ metrics }: { metrics: MetricsResponse }) {
       <MetricsTable metrics={metrics} />
       {metrics.skipped_count > 0 ? (
         <Box css={{ color: 'secondary' }}>
-          {metrics.skipped_count} invoice{metrics.skipped_count === 1 ? '' : 's'} left out of MRR:{' '}
+          {count(metrics.skipped_count)} invoice{metrics.skipped_count === 1 ? '' : 's'} left out of MRR:{' '}
           {metrics.skipped.map((s) => `${s.invoice} (${s.reason})`).join('; ')}
         </Box>
       ) : null}
@@ -163,7 +164,7 @@ function MetricsTable({ metrics }: { metrics: MetricsResponse }) {
             <TableCell align="right">{money(decrease(m.churn_minor), c)}</TableCell>
             <TableCell align="right">{money(m.closing_minor, c)}</TableCell>
             <TableCell align="right">{money(m.arr_minor, c)}</TableCell>
-            <TableCell align="right">{String(m.customers)}</TableCell>
+            <TableCell align="right">{count(m.customers)}</TableCell>
             <TableCell align="right">{money(m.arpa_minor, c)}</TableCell>
             <TableCell align="right">{percent(m.net_revenue_retention)}</TableCell>
             <TableCell align="right">{percent(m.gross_revenue_retention)}</TableCell>

@@ -21,7 +21,7 @@ import {
 } from '@stripe/ui-extension-sdk/ui';
 import type { ExtensionContextValue } from '@stripe/ui-extension-sdk/context';
 import type { ExceptionItem } from '../../shared/api/app.ts';
-import { instant } from '../components/format.ts';
+import { count, instant } from '../components/format.ts';
 import { Empty, ErrorBanner, Loading } from '../components/States.tsx';
 import { TableHeader } from '../components/TableHeader.tsx';
 import { useAppClient } from '../hooks/useAppClient.ts';
@@ -73,8 +73,8 @@ const SyncStatus = (context: ExtensionContextValue) => {
                 value={`${instant(status.state.data.last_event_received_at)}${status.state.data.last_event_type ? ` (${status.state.data.last_event_type})` : ''}`}
               />
               <PropertyListItem label="Last posting to QuickBooks" value={instant(status.state.data.last_posting_at)} />
-              <PropertyListItem label="Waiting to post" value={String(status.state.data.pending_count)} />
-              <PropertyListItem label="Failed" value={String(status.state.data.failed_count)} />
+              <PropertyListItem label="Waiting to post" value={count(status.state.data.pending_count)} />
+              <PropertyListItem label="Failed" value={count(status.state.data.failed_count)} />
             </PropertyList>
           </Box>
         ) : null}

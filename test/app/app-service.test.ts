@@ -376,6 +376,90 @@ describe('QuickBooks accounts and mapping', () => {
   });
 });
 
+describe('the Settings page save', () => {
+  /** Tenant A's `app_audit` rows of Settings page saves. */
+  async function pageAudits() {
+    const tenant = await getTenant(t.db, { accountId: ACCOUNT_A, livemode: false });
+    return t.db
+      .selectFrom('app_audit')
+      .select(['actor', 'target', 'details'])
+      .where('tenant_id', '=', tenant.id)
+      .where('action', '=', 'settings_save')
+      .orderBy('id')
+      .execute();
+  }
+
+  it('saves settings and mapping together as one new version, with its history row and an audit row', async () => {
+    const before = await request(http).get('/api/app/settings').set(asA());
+    const version: number = before.body.version;
+    const accounts = (await request(http).get('/api/app/qbo/accounts').set(asA())).body.accounts;
+    const income = accounts.find((a: { name: string }) => a.name === 'Revenue');
+    const res = await request(http)
+      .put('/api/app/settings/page')
+      .set(asA())
+      .send({
+        version,
+        settings: { breakage_rate: '0.05', escheat_share: '0.25', termination_credits: 'unsatisfied_first' },
+        mapping: { revenue: income.id },
+      });
+    expect(res.status).toBe(200);
+    expect(res.body.version).toBe(version + 1);
+    expect(res.body.settings).toMatchObject({
+      breakage_rate: '0.05',
+      escheat_share: '0.25',
+      termination_credits: 'unsatisfied_first',
+    });
+    expect(res.body.mapping.revenue).toBe(income.id);
+    const tenant = await getTenant(t.db, { accountId: ACCOUNT_A, livemode: false });
+    const [latest] = await settingsHistory(t.db, tenant.id);
+    expect([latest?.version, latest?.changed_by]).toEqual([version + 1, USER_A]);
+    const audits = await pageAudits();
+    expect(audits).toHaveLength(1);
+    expect(audits[0]).toMatchObject({ actor: USER_A, target: `settings v${version + 1}` });
+    expect(audits[0]!.details).toMatchObject({
+      settings: ['breakage_rate', 'escheat_share', 'termination_credits'],
+      mapping: { revenue: income.id },
+      version: version + 1,
+    });
+  });
+
+  it('writes nothing when any part is refused: a wrong account type, a bad share, a required role unmapped', async () => {
+    const before = await request(http).get('/api/app/settings').set(asA());
+    const version: number = before.body.version;
+    const mappingBefore = (await request(http).get('/api/app/accounts/mapping').set(asA())).body.mapping;
+    const accounts = (await request(http).get('/api/app/qbo/accounts').set(asA())).body.accounts;
+    const checking = accounts.find((a: { name: string }) => a.name === 'Checking');
+    const save = (body: object) =>
+      request(http)
+        .put('/api/app/settings/page')
+        .set(asA())
+        .send({ version, ...body });
+    const wrongType = await save({ settings: { catch_up: false }, mapping: { deferred_revenue: checking.id } });
+    expect(wrongType.status).toBe(400);
+    expect(wrongType.body.error.message).toMatch(/Bank/);
+    const badShare = await save({ settings: { escheat_share: '1.5' }, mapping: {} });
+    expect(badShare.status).toBe(400);
+    expect(badShare.body.error.message).toMatch(/escheat_share: must be at most 1/);
+    const unmapRequired = await save({ settings: { catch_up: false }, mapping: { revenue: null } });
+    expect(unmapRequired.status).toBe(400);
+    expect(unmapRequired.body.error.message).toMatch(/Revenue is required/);
+    const stale = await request(http)
+      .put('/api/app/settings/page')
+      .set(asA())
+      .send({ version: version - 1, settings: { catch_up: false }, mapping: {} });
+    expect(stale.status).toBe(409);
+    const viewer = await request(http)
+      .put('/api/app/settings/page')
+      .set(asA(VIEWER))
+      .send({ version, settings: { catch_up: false }, mapping: {} });
+    expect(viewer.status).toBe(403);
+    // Nothing changed: same version and settings, same mapping, no new audit row.
+    expect((await request(http).get('/api/app/settings').set(asA())).body).toEqual(before.body);
+    expect((await request(http).get('/api/app/accounts/mapping').set(asA())).body.mapping).toEqual(mappingBefore);
+    expect(await pageAudits()).toHaveLength(1);
+  });
+});
+
 describe('products and product rules', () => {
   it("lists only the caller's Stripe products with their default price and current rule", async () => {
     const res = await request(http).get('/api/app/products').set(asA());

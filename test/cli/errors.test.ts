@@ -4,7 +4,9 @@
  * output paths, unknown and malformed tenants, periods closed out of order or ahead of today, and
  * (for sync and reconcile) QuickBooks answering with server errors and refused tokens. Each must
  * fail with exactly one line on stderr, `accrue <command>: …`, no "    at " stack line, and the
- * exit code framework.ts documents for the failure. Also: `period reopen --reason x` is accepted.
+ * exit code framework.ts documents for the failure. Import, approvals, rules and admin likewise
+ * refuse impossible dates, missing files, unknown tenants and bad values. Also: `period reopen
+ * --reason x` is accepted.
  */
 import { randomBytes } from 'node:crypto';
 import { chmodSync, mkdtempSync, writeFileSync } from 'node:fs';
@@ -216,6 +218,42 @@ describe('every command refuses bad input in one line with its exit code', () =>
     await refused(['serve', '--port', '-1'], EXIT.invalid);
     await refused(['admin', 'revoke-key', 'nope'], EXIT.invalid);
     await refused(['replay', join(dir, 'no-such.jsonl'), '--out', join(dir, 'out2')], EXIT.invalid, /cannot read/);
+  });
+});
+
+describe('import, approvals, rules and admin refuse bad input in one line too', () => {
+  const csv = (name: string, text: string) => {
+    const path = join(dir, name);
+    writeFileSync(path, text);
+    return path;
+  };
+  const journal = (date: string) =>
+    csv(
+      `journal-${date}.csv`,
+      `entry_key,date,account_role,currency,debit,credit,reason\nj1,${date},revenue,usd,10.00,,test\nj1,${date},deferred_revenue,usd,,10.00,test\n`,
+    );
+
+  it('refuses impossible dates, missing files and unknown tenants when importing', async () => {
+    await refused(['import', 'journal', journal('2026-02-30'), ...T], EXIT.invalid, /2026-02-30/);
+    await refused(['import', 'journal', join(dir, 'no-such.csv'), ...T], EXIT.invalid, /no-such\.csv/);
+    await refused(['import', 'journal', journal('2026-03-31'), ...UNKNOWN], EXIT.notFound, /acct_doesNotExist/);
+    const opening = csv('opening.csv', 'type,customer,currency,amount\nreceivable,cus_1,usd,10.00\n');
+    await refused(['import', 'opening-balances', opening, '--cutover', '2026-02-30', ...T], EXIT.invalid, /2026-02-30/);
+    await refused(['import', 'ledger', opening, ...T], EXIT.invalid);
+  });
+
+  it('refuses unknown tenants, statuses and requests in approvals', async () => {
+    await refused(['approvals', 'list', ...UNKNOWN], EXIT.notFound, /acct_doesNotExist/);
+    await refused(['approvals', 'list', ...T, '--status', 'someday'], EXIT.invalid, /--status must be pending/);
+    await refused(['approvals', 'approve', '999999', ...T, '--as', 'ann'], EXIT.notFound);
+    await refused(['approvals', 'reject', '999999', ...T, '--as', 'ann'], EXIT.invalid, /note/);
+  });
+
+  it('refuses unknown tenants and unreadable rule files in rules, and bad key roles in admin', async () => {
+    await refused(['rules', 'list', ...UNKNOWN], EXIT.notFound, /acct_doesNotExist/);
+    await refused(['rules', 'preview', join(dir, 'no-rules.json'), ...T], EXIT.invalid, /no-rules\.json/);
+    await refused(['rules', 'preview', csv('rules.json', '{"rules": [oops'), ...T], EXIT.invalid);
+    await refused(['admin', 'create-key', '--name', 'ann', '--role', 'owner'], EXIT.invalid, /--role must be viewer/);
   });
 });
 

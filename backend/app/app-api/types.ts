@@ -25,6 +25,8 @@ import type {
   ReportQuery,
   ResolveExceptionRequest,
   RollforwardResponse,
+  SettingsPageResponse,
+  SettingsPageUpdateRequest,
   SettingsResponse,
   SettingsUpdateRequest,
   SyncStatusResponse,
@@ -90,6 +92,11 @@ export interface AppService {
   getSettings(caller: AppCaller): Promise<SettingsResponse>;
   /** Merges the partial settings; `conflict` unless `req.version` is the current version. */
   updateSettings(caller: AppCaller, req: SettingsUpdateRequest): Promise<SettingsResponse>;
+  /**
+   * The Settings page's one save: settings and account mapping checked as a whole, then written in
+   * one transaction with an audit row (`conflict` for a stale `req.version`).
+   */
+  saveSettingsPage(caller: AppCaller, req: SettingsPageUpdateRequest): Promise<SettingsPageResponse>;
   getAccountMapping(caller: AppCaller): Promise<AccountMappingResponse>;
   /** `unknown_account` when an id is not one of the company's QuickBooks accounts. */
   updateAccountMapping(caller: AppCaller, req: AccountMappingUpdateRequest): Promise<AccountMappingResponse>;

@@ -27,11 +27,16 @@ export async function saveVersion(
       `Settings changed since version ${expectedVersion} (now ${tenant.settingsVersion}); reload and try again.`,
     );
   }
+  return updateSettings(db, tenant.id, checkedSettings(next), expectedVersion, caller.user.id);
+}
+
+/** `next` as the schema reads it, or `invalid_input` naming the first bad field. */
+export function checkedSettings(next: TenantSettings): TenantSettings {
   const parsed = TenantSettingsSchema.safeParse(next);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
     const where = `${issue?.path.join('.') ?? ''}${issue ? ': ' : ''}`;
     throw new AccrueError('invalid_input', `Invalid settings: ${where}${issue?.message ?? 'invalid'}`);
   }
-  return updateSettings(db, tenant.id, parsed.data, expectedVersion, caller.user.id);
+  return parsed.data;
 }

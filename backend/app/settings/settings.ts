@@ -6,12 +6,13 @@ import type { SettingsResponse, SettingsUpdateRequest } from '../../../shared/ap
 import { AccrueError } from '../../../shared/errors.ts';
 import type { TenantSettings } from '../../../shared/settings.ts';
 import type { Db } from '../../db/database.ts';
+import type { Tenant } from '../../ledger/tenants.ts';
 import { tenantOf } from '../app-api/support.ts';
 import type { AppCaller, AppDeps } from '../app-api/types.ts';
 import { saveVersion } from './save.ts';
 
 /** The general settings the Settings view edits. */
-function generalOf(settings: TenantSettings): SettingsResponse['settings'] {
+export function generalOf(settings: TenantSettings): SettingsResponse['settings'] {
   return {
     functional_currency: settings.functional_currency,
     reporting_time_zone: settings.reporting_time_zone,
@@ -50,6 +51,33 @@ async function hasEntries(db: Db, tenantId: bigint): Promise<boolean> {
 }
 
 /**
+ * The settings with the request's fields merged in (omitted fields keep their values), or a
+ * `conflict` when they would move the functional currency or the reporting time zone of books that
+ * already hold entries: every posted amount and period boundary takes its meaning from those two,
+ * so changing either then would silently re-read the books.
+ */
+export async function mergedSettings(
+  db: Db,
+  tenant: Tenant,
+  requested: SettingsUpdateRequest['settings'],
+): Promise<TenantSettings> {
+  const current = tenant.settings;
+  const changes = Object.fromEntries(
+    Object.entries(requested).filter(([, v]) => v !== undefined),
+  ) as Partial<TenantSettings>;
+  const moves =
+    (changes.functional_currency !== undefined && changes.functional_currency !== current.functional_currency) ||
+    (changes.reporting_time_zone !== undefined && changes.reporting_time_zone !== current.reporting_time_zone);
+  if (moves && (await hasEntries(db, tenant.id))) {
+    throw new AccrueError(
+      'conflict',
+      'The functional currency and reporting time zone cannot change once entries are booked.',
+    );
+  }
+  return { ...current, ...changes };
+}
+
+/**
  * Merges the fields the request sets into the settings and saves them as a new version
  * (`conflict` when `req.version` is stale).
  */
@@ -59,22 +87,12 @@ export async function updateSettings(
   req: SettingsUpdateRequest,
 ): Promise<SettingsResponse> {
   const tenant = await tenantOf(deps.db, caller);
-  const current = tenant.settings;
-  const changes = Object.fromEntries(
-    Object.entries(req.settings).filter(([, v]) => v !== undefined),
-  ) as Partial<TenantSettings>;
-  // The functional currency and the reporting time zone give every posted amount and period
-  // boundary its meaning: changing either once entries exist would silently re-read the books, so
-  // it is a `conflict` then.
-  const moves =
-    (changes.functional_currency !== undefined && changes.functional_currency !== current.functional_currency) ||
-    (changes.reporting_time_zone !== undefined && changes.reporting_time_zone !== current.reporting_time_zone);
-  if (moves && (await hasEntries(deps.db, tenant.id))) {
-    throw new AccrueError(
-      'conflict',
-      'The functional currency and reporting time zone cannot change once entries are booked.',
-    );
-  }
-  const next = await saveVersion(deps.db, caller, tenant, { ...current, ...changes }, req.version);
+  const next = await saveVersion(
+    deps.db,
+    caller,
+    tenant,
+    await mergedSettings(deps.db, tenant, req.settings),
+    req.version,
+  );
   return { version: next.settingsVersion, settings: generalOf(next.settings) };
 }

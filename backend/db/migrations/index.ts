@@ -21,6 +21,7 @@ import * as m0044 from './0044_rules.ts';
 import * as m0045 from './0045_approvals.ts';
 import * as m0046 from './0046_app_actions.ts';
 import * as m0048 from './0048_rate_limit_windows.ts';
+import * as m0049 from './0049_settings_save_audit.ts';
 import * as m0050 from './0050_backfill_children.ts';
 
 export const migrations: Record<string, Migration> = {
@@ -45,5 +46,6 @@ export const migrations: Record<string, Migration> = {
   '0045_approvals': m0045,
   '0046_app_actions': m0046,
   '0048_rate_limit_windows': m0048,
+  '0049_settings_save_audit': m0049,
   '0050_backfill_children': m0050,
 };
