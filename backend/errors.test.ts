@@ -6,7 +6,14 @@ import pg from 'pg';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { AccrueError } from '../shared/errors.ts';
-import { CAUSE_CHAIN_MAX, causeChain, errorChain, SQLSTATE_CODES, toAccrueError } from './errors.ts';
+import {
+  CAUSE_CHAIN_MAX,
+  causeChain,
+  errorChain,
+  isTransientFailure,
+  SQLSTATE_CODES,
+  toAccrueError,
+} from './errors.ts';
 
 function databaseError(code: string, message: string): pg.DatabaseError {
   const e = new pg.DatabaseError(message, message.length, 'error');
@@ -121,5 +128,24 @@ describe('cause chains', () => {
     expect(errorChain(deep)).toHaveLength(CAUSE_CHAIN_MAX);
     expect(causeChain(new Error('alone'))).toEqual([]);
     expect(causeChain(new Error('non-error', { cause: 'timeout' }))).toEqual([{ name: 'string', message: 'timeout' }]);
+  });
+});
+
+describe('isTransientFailure', () => {
+  const notQueryable = () => new Error('Client has encountered a connection error and is not queryable');
+  it('counts a dropped connection as transport, however it surfaces', () => {
+    expect(isTransientFailure(databaseError('57P01', 'terminating connection due to administrator command'))).toBe(
+      true,
+    );
+    expect(isTransientFailure(new Error('Connection terminated unexpectedly'))).toBe(true);
+    expect(isTransientFailure(notQueryable())).toBe(true);
+    // A transaction whose query and rollback both met the dropped connection.
+    expect(isTransientFailure(new AggregateError([new TypeError('x is undefined'), notQueryable()]))).toBe(true);
+    expect(isTransientFailure(new Error('wrapped', { cause: notQueryable() }))).toBe(true);
+  });
+  it('leaves a deterministic failure deterministic', () => {
+    expect(isTransientFailure(new TypeError("Cannot read properties of null (reading 'id')"))).toBe(false);
+    expect(isTransientFailure(new AggregateError([new TypeError('a'), new RangeError('b')]))).toBe(false);
+    expect(isTransientFailure(databaseError('23505', 'duplicate key value'))).toBe(false);
   });
 });

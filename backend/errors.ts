@@ -134,9 +134,16 @@ const NETWORK_ERROR_CODES = new Set([
  * unavailable or rate limiting after its own retries (`upstream_unavailable`, `rate_limited`), a
  * network error, PostgreSQL gone (connection exceptions, SQLSTATE class 08; shutdown, 57P01–57P03;
  * out of resources, class 53; a serialization failure or deadlock, 40001 / 40P01), or the pool's
- * "Connection terminated". Anything else — a malformed event, a TypeError, a refusal, a bug — is
+ * "Connection terminated" (and a client's "not queryable" after its connection failed). Anything else — a malformed event, a TypeError, a refusal, a bug — is
  * deterministic: the same input fails the same way, so retrying only holds back the work behind it.
  */
+/**
+ * The pool's and the client's own words for a connection that went away: "Connection terminated",
+ * a connect timeout, and a client refusing queries after its connection failed.
+ */
+const TRANSIENT_MESSAGE =
+  /^Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error and is not queryable/;
+
 export function isTransientFailure(err: unknown): boolean {
   for (const link of errorChainValues(err)) {
     if (isAccrueError(link)) {
@@ -150,8 +157,9 @@ export function isTransientFailure(err: unknown): boolean {
       if (link instanceof pg.DatabaseError && /^(08|53|57P0[123]|40001|40P01)/.test(code)) return true;
     }
     const message = (link as { message?: unknown }).message;
-    if (typeof message === 'string' && /^Connection terminated|timeout exceeded when trying to connect/.test(message))
-      return true;
+    if (typeof message === 'string' && TRANSIENT_MESSAGE.test(message)) return true;
+    // A failed transaction whose rollback failed too (the connection dropped under both).
+    if (link instanceof AggregateError && link.errors.some((e) => isTransientFailure(e))) return true;
   }
   return false;
 }
