@@ -18,6 +18,8 @@ import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import pg from 'pg';
 import type Stripe from 'stripe';
 import { AccrueError } from '../../shared/errors.ts';
@@ -56,6 +58,15 @@ const DRAIN_TIMEOUT_MS = 10 * 60_000;
 /** Events stored per inbox transaction, and the most characters of them held at once. */
 const DELIVERY_BATCH_EVENTS_MAX = 500;
 const DELIVERY_BATCH_CHARS_MAX = 8 * 1024 * 1024;
+/**
+ * Events the drain books per transaction. A replay's events are read from the file's objects, not
+ * from Stripe, so like a backfill's a batch is all CPU and PostgreSQL: larger batches, fewer
+ * statements per event. (The books do not depend on how events are batched.)
+ */
+const REPLAY_EVENTS_PER_TRANSACTION = 500;
+/** Garbage the heap may hold beyond what was live at the last collection before one is forced. */
+const HEAP_SLACK_BYTES = 64 * 1024 * 1024;
+const HEAP_CHECK_MS = 250;
 
 export interface ReplayOptions {
   input: string;
@@ -163,7 +174,9 @@ export async function replay(opts: ReplayOptions): Promise<ReplayResult> {
     workers: false,
     // Read only by the drain, after every object is in the store.
     readerFor: (tenant) => readerOf(tenant.accountId),
+    eventsPerTransaction: REPLAY_EVENTS_PER_TRANSACTION,
   });
+  const stopGovernor = governHeap();
   try {
     const tenants = await ensureTenants(ctx.db, input.accounts, settings);
     const t0 = Date.now();
@@ -215,10 +228,32 @@ export async function replay(opts: ReplayOptions): Promise<ReplayResult> {
       timings_ms: { deliver: t1 - t0, drain: t2 - t1, release: t3 - t2, write: Date.now() - t3 },
     };
   } finally {
+    stopGovernor();
     await ctx.close();
     if (!opts.keepDatabase) await fresh.drop();
     await fresh.stopServer();
   }
+}
+
+/**
+ * Keeps the heap near what is live. A replay parses and stores a file's worth of events: left to
+ * itself V8 lets that garbage grow the heap to several times the live objects (the store's Stripe
+ * objects) before it collects. Every HEAP_CHECK_MS, when the heap holds HEAP_SLACK_BYTES more than
+ * after the last collection, a full collection runs (exposed at run time, as test runners do).
+ * Returns the function that stops it.
+ */
+function governHeap(): () => void {
+  setFlagsFromString('--expose-gc');
+  const gc = runInNewContext('gc') as (() => void) | undefined;
+  if (typeof gc !== 'function') return () => undefined;
+  let live = process.memoryUsage().heapUsed;
+  const timer = setInterval(() => {
+    if (process.memoryUsage().heapUsed < live + HEAP_SLACK_BYTES) return;
+    gc();
+    live = process.memoryUsage().heapUsed;
+  }, HEAP_CHECK_MS);
+  timer.unref();
+  return () => clearInterval(timer);
 }
 
 /** The books of every account the events name, created (with `settings`) when missing; keyed by account|livemode. */
