@@ -38,7 +38,7 @@ import {
 import { TenantSettingsSchema, type TenantSettings } from '../../shared/settings.ts';
 import { endOfMonth, localDateOf } from '../../shared/time.ts';
 import { StripeObjectStore } from '../sandbox/stripe/store.ts';
-import { isStripeObject, type StripeObject } from '../stripe/reader.ts';
+import { isStripeObject, type StripeObject, type StripeReader } from '../stripe/reader.ts';
 import { loadConfig } from '../config/config.ts';
 import { ensureDatabase, type Db } from '../db/database.ts';
 import { startEmbeddedPostgres } from '../db/embedded.ts';
@@ -162,8 +162,10 @@ async function freshDatabase(
 export async function replay(opts: ReplayOptions): Promise<ReplayResult> {
   const input = await scanReplayInput(opts.input);
   const settings = readSettingsFile(opts.settingsFile);
-  const store = new StripeObjectStore();
-  const readerOf = replayReaderFor(store);
+  // The Stripe objects, held until the release has read what it needs: the reports are written
+  // without them (at 100k events they are most of the heap).
+  let store: StripeObjectStore | null = new StripeObjectStore();
+  let readerOf: ((account: string) => StripeReader) | null = replayReaderFor(store);
   const fresh = await freshDatabase(opts);
   const config = loadConfig({ DATABASE_URL: fresh.url, LOG_LEVEL: opts.log.level });
   // No workers: every event is stored first, then the inbox is processed by the same drain the
@@ -173,7 +175,10 @@ export async function replay(opts: ReplayOptions): Promise<ReplayResult> {
     log: opts.log,
     workers: false,
     // Read only by the drain, after every object is in the store.
-    readerFor: (tenant) => readerOf(tenant.accountId),
+    readerFor: (tenant) => {
+      if (!readerOf) throw new AccrueError('internal', 'the replay reads no Stripe object after its release');
+      return readerOf(tenant.accountId);
+    },
     eventsPerTransaction: REPLAY_EVENTS_PER_TRANSACTION,
   });
   const stopGovernor = governHeap();
@@ -183,7 +188,7 @@ export async function replay(opts: ReplayOptions): Promise<ReplayResult> {
     await deliverEvents(opts.input, {
       db: ctx.db,
       jobs: ctx.jobs,
-      store,
+      store: store!,
       defaultAccount: input.first.accountId,
       total: input.events,
       onProgress: opts.onProgress,
@@ -195,6 +200,8 @@ export async function replay(opts: ReplayOptions): Promise<ReplayResult> {
     const through = opts.through ?? endOfMonth(localDateOf(input.lastCreated, settings.reporting_time_zone));
     await releaseThrough(ctx.process, tenant.id, through);
     const t3 = Date.now();
+    store = null;
+    readerOf = null;
 
     const counts = await ctx.db
       .selectFrom('stripe_events')
@@ -332,12 +339,13 @@ async function writeReports(lines: LedgerLine[], settings: TenantSettings, throu
   const lastPeriod = cal.periodOf(through).key;
   const periods = periodsBetween(cal, firstDate, through);
   await mkdir(out, { recursive: true });
-  const files: [string, string][] = [
-    ['journal.csv', toJournalCsv(lines)],
-    ['rollforward.csv', toRollforwardCsv(rollforward(lines, { periods }))],
-    ['waterfall.csv', toWaterfallCsv(waterfall(lines))],
-    ['trial_balance.csv', toTrialBalanceCsv(trialBalance(lines, { throughPeriod: lastPeriod }))],
+  // One report's text at a time: the journal's alone is about the size of the ledger.
+  const files: [string, () => string][] = [
+    ['journal.csv', () => toJournalCsv(lines)],
+    ['rollforward.csv', () => toRollforwardCsv(rollforward(lines, { periods }))],
+    ['waterfall.csv', () => toWaterfallCsv(waterfall(lines))],
+    ['trial_balance.csv', () => toTrialBalanceCsv(trialBalance(lines, { throughPeriod: lastPeriod }))],
   ];
-  for (const [name, body] of files) await writeFile(join(out, name), body);
+  for (const [name, body] of files) await writeFile(join(out, name), body());
   return files.map(([n]) => join(out, n));
 }
