@@ -14,6 +14,7 @@ import { AccrueError } from '../../shared/errors.ts';
 // ---------------------------------------------------------------------------------------------
 
 import { creditReads, meterReads, payoutAndTransferReads } from './reader-extra.ts';
+import { expandedReads } from './reader-expanded.ts';
 export interface StripeReader {
   getInvoice(id: string): Promise<Stripe.Invoice>; // lines already paged in full (invoice.lines.data holds ALL lines, has_more false)
   listInvoicePayments(invoiceId: string): Promise<Stripe.InvoicePayment[]>;
@@ -256,21 +257,6 @@ export async function callStripe<T>(
 // Shared helpers.
 // ---------------------------------------------------------------------------------------------
 
-/**
- * A charge or refund read with its balance transaction expanded: the transaction is remembered
- * under its own key (as `getBalanceTransaction` would have read it) and the object names it by id
- * again, the shape every caller expects.
- */
-function withBalanceTransaction<T extends { balance_transaction: string | Stripe.BalanceTransaction | null }>(
-  cached: AccountReads['cached'],
-  object: T,
-): T {
-  const bt = object.balance_transaction;
-  if (!bt || typeof bt === 'string') return object;
-  void cached(`balance_transaction:${bt.id}`, async () => bt);
-  return { ...object, balance_transaction: bt.id };
-}
-
 /** A customer's metadata as rules see it: null for a deleted customer. */
 export function metadataOfCustomer(customer: Stripe.Customer | Stripe.DeletedCustomer): Record<string, string> | null {
   return customer.deleted ? null : { ...customer.metadata };
@@ -394,14 +380,6 @@ export function createStripeReader(stripe: Stripe, account: string, opts: RetryO
         const invoice = customer && typeof customer !== 'string' ? { ...expanded, customer: customer.id } : expanded;
         return completeInvoiceLines(stripe, account, invoice, opts);
       }),
-    // A customer Stripe does not know has no metadata: remembered, not asked again.
-    customerMetadata: (id) =>
-      cached(`customer_metadata:${id}`, () =>
-        call('customer', id, () => stripe.customers.retrieve(id, {}, requestOptions)).then(metadataOfCustomer, (e) => {
-          if (e instanceof AccrueError && e.code === 'not_found') return null;
-          throw e;
-        }),
-      ),
     listInvoicePayments: (invoiceId) =>
       cached(`invoice_payments:${invoiceId}`, () => listAllInvoicePayments({ invoice: invoiceId })),
     findInvoicePaymentByPaymentIntent: (pi) =>
@@ -422,35 +400,7 @@ export function createStripeReader(stripe: Stripe, account: string, opts: RetryO
         const page = await call('invoice list', undefined, () => stripe.invoices.list(params, requestOptions));
         return page.data;
       }),
-    // A charge, a refund and a payment intent's latest charge come with their balance transaction
-    // expanded in the same request (one read instead of two or three); each expanded object is
-    // remembered as if read on its own, and the parent keeps naming it by id.
-    getCharge: (id) =>
-      cached(`charge:${id}`, async () => {
-        const charge = await call('charge', id, () =>
-          stripe.charges.retrieve(id, { expand: ['balance_transaction'] }, requestOptions),
-        );
-        return withBalanceTransaction(cached, charge);
-      }),
-    latestChargeOf: (id) =>
-      cached(`payment_intent:${id}`, async () => {
-        const intent = await call('payment_intent', id, () =>
-          stripe.paymentIntents.retrieve(id, { expand: ['latest_charge.balance_transaction'] }, requestOptions),
-        );
-        const charge = intent.latest_charge;
-        if (charge && typeof charge !== 'string')
-          void cached(`charge:${charge.id}`, async () => withBalanceTransaction(cached, charge));
-        return idOf(charge);
-      }),
-    getRefund: (id) =>
-      cached(`refund:${id}`, async () =>
-        withBalanceTransaction(
-          cached,
-          await call('refund', id, () =>
-            stripe.refunds.retrieve(id, { expand: ['balance_transaction'] }, requestOptions),
-          ),
-        ),
-      ),
+    ...expandedReads(stripe, reads, requestOptions),
     getBalanceTransaction: (id) =>
       id === null || id === undefined || id === ''
         ? Promise.resolve(null)

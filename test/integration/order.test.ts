@@ -85,6 +85,28 @@ describe('each golden scenario, one drain per event', () => {
     );
   });
 
+  /**
+   * Scenarios whose live order books an entry before a later event changes it: a paid credit grant
+   * that names, in its metadata, the invoice that sold it is created after that invoice was booked,
+   * so live books move the sale from deferred revenue to prepaid credits by an adjustment.
+   */
+  const LIVE_CORRECTS = new Set(['credits-paid-grant-sale-by-metadata']);
+
+  /** Net amount per period, account and currency of a journal CSV, in minor units (zeros left out). */
+  function balances(csv: string): Record<string, bigint> {
+    const [head, ...rows] = csv.trim().split('\n');
+    const col = Object.fromEntries(head!.split(',').map((n, i) => [n, i]));
+    const minor = (v: string | undefined) => (v ? BigInt(v.replace('.', '')) : 0n);
+    const out: Record<string, bigint> = {};
+    for (const row of rows) {
+      const f = row.split(',');
+      const key = [f[col.period!], f[col.account!], f[col.currency!]].join(' ');
+      out[key] = (out[key] ?? 0n) + minor(f[col.debit!]) - minor(f[col.credit!]);
+    }
+    // An account the adjustment passed through nets to nothing, as if never touched.
+    return Object.fromEntries(Object.entries(out).filter(([, v]) => v !== 0n));
+  }
+
   SCENARIOS.forEach((name, i) => {
     it(`books the in-order journal in reverse and shuffled order, and as live: ${name}`, async () => {
       const lines = goldenLines([name]);
@@ -119,12 +141,16 @@ describe('each golden scenario, one drain per event', () => {
       expect(inOrder.split('\n').length).toBeGreaterThan(2);
       expect(await journal([...events].reverse(), 'one by one')).toBe(inOrder);
       expect(await journal(shuffled(events, i + 1), 'one by one')).toBe(inOrder);
-      expect(
-        await journal(
-          [...events].sort((a, b) => a.created - b.created),
-          'live',
-        ),
-      ).toBe(inOrder);
+      const live = await journal(
+        [...events].sort((a, b) => a.created - b.created),
+        'live',
+      );
+      if (LIVE_CORRECTS.has(name)) {
+        // The live books made the entry before the fact that changes it arrived: same balances in
+        // every period, reached through an adjustment entry.
+        expect(live).not.toBe(inOrder);
+        expect(balances(live)).toEqual(balances(inOrder));
+      } else expect(live).toBe(inOrder);
     });
   });
 });
